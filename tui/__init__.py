@@ -1,0 +1,1 @@
+"""modeltrail's terminal front ends: the Textual app and the command line."""
