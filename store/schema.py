@@ -1,13 +1,18 @@
 """The catalog's DuckDB schema.
 
 The catalog is a cache of what git says; it is rebuilt whenever ``SCHEMA_VERSION``
-changes. Every table is documented in ``docs/SCHEMA.md``; keep the two in step.
+changes. Every table and view is documented in ``docs/SCHEMA.md``; keep the two in step.
 
 Conventions: commit ids are full 40-hex ids; timestamps are ``TIMESTAMPTZ`` (UTC);
 ``model`` is the model's name; keys of metrics and params are flattened with ``.``.
+
+Layout: the walk appends *facts* (what files a version has, what each distinct blob
+says); derived tables (labels, stages, versions) are rebuilt at the end of every index
+run; the user-facing long-form tables (metrics, params, artifacts, environment,
+lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -15,7 +20,7 @@ TABLES: dict[str, str] = {
         key VARCHAR PRIMARY KEY,
         value VARCHAR
     """,
-    # every commit reachable from any ref that was read
+    # every commit reachable from the refs that were read
     "commits": """
         commit VARCHAR PRIMARY KEY,
         parents VARCHAR[],
@@ -28,7 +33,7 @@ TABLES: dict[str, str] = {
         message VARCHAR,
         topo BIGINT            -- position in a parents-before-children order
     """,
-    # branches, tags, remote branches and DVC experiment refs, as for-each-ref printed them
+    # branches, tags, remote branches and DVC experiment refs
     "refs": """
         name VARCHAR PRIMARY KEY,   -- full name: refs/heads/main
         short VARCHAR,              -- main
@@ -41,6 +46,11 @@ TABLES: dict[str, str] = {
         tag_date TIMESTAMPTZ,
         tag_message VARCHAR
     """,
+    # which local branches contain each commit
+    "commit_branches": """
+        commit VARCHAR,
+        branch VARCHAR
+    """,
     # one row per model; sources lists the conventions that describe it
     "models": """
         name VARCHAR PRIMARY KEY,
@@ -49,27 +59,76 @@ TABLES: dict[str, str] = {
         type VARCHAR,
         description VARCHAR,
         labels VARCHAR[],
-        sources VARCHAR[]           -- gto | manifest | modelbit | mlflow | dvc | tag
+        sources VARCHAR[]           -- gto | dvc-artifact | manifest | modelbit | mlflow | dvc | tag
     """,
-    # one row per (model, commit) that is a version of the model
-    "versions": """
+    # walk facts: (model, commit) pairs that are versions, and what the walk saw there
+    "model_commits": """
         model VARCHAR,
         commit VARCHAR,
-        version VARCHAR,            -- the display label: v1.2.0, 2026.01.07, or short id
-        seq INTEGER,                -- 1.. in commit order within the model
-        labels VARCHAR[],           -- every label this commit carries for the model
-        label_kind VARCHAR,         -- semver | calendar | manifest | commit
-        registered BOOLEAN,         -- a GTO registration holds for it
         changed BOOLEAN,            -- the commit changed the model's files (else only labelled)
-        is_latest BOOLEAN,
-        branches VARCHAR[],         -- local branches containing the commit
-        author_name VARCHAR,
-        author_email VARCHAR,
-        date TIMESTAMPTZ,           -- author date
-        subject VARCHAR,
-        message VARCHAR,
-        stale_metrics BOOLEAN,      -- params/code/artifact changed but metrics did not
-        PRIMARY KEY (model, commit)
+        manifest_version VARCHAR,   -- a manifest's version: field
+        stale_metrics BOOLEAN,      -- params/code/artifact changed but no metrics file did
+        changed_files INTEGER
+    """,
+    # the model's files at each version: path -> blob
+    "version_files": """
+        model VARCHAR,
+        commit VARCHAR,
+        path VARCHAR,
+        blob VARCHAR,
+        mode VARCHAR
+    """,
+    # which of those files feed metrics, params, environment, lineage, and as what
+    "version_sources": """
+        model VARCHAR,
+        commit VARCHAR,
+        role VARCHAR,               -- metrics | params | manifest | environment | dvc_lock | dvc_pointer
+        path VARCHAR,
+        blob VARCHAR
+    """,
+    # per distinct blob: how it is stored (a git blob, or a pointer to LFS)
+    "blob_storage": """
+        blob VARCHAR PRIMARY KEY,
+        size BIGINT,                -- the git blob's size
+        storage VARCHAR,            -- git | lfs
+        object_size BIGINT,         -- the real object's size (LFS pointer's size, else = size)
+        hash VARCHAR,               -- LFS oid, else the blob id
+        present BOOLEAN             -- LFS object in .git/lfs/objects (git blobs: true)
+    """,
+    # per distinct blob parsed as metrics/params/manifest: its flattened values
+    "blob_values": """
+        blob VARCHAR,
+        role VARCHAR,               -- metrics | params | manifest (what it was parsed as)
+        section VARCHAR,            -- metrics | params
+        key VARCHAR,
+        value DOUBLE,               -- numbers, booleans as 0/1; NULL when not numeric
+        text VARCHAR                -- JSON text of the value (lists compare as values)
+    """,
+    # per distinct requirements/conda/pyproject blob: packages
+    "blob_packages": """
+        blob VARCHAR,
+        package VARCHAR,
+        spec VARCHAR
+    """,
+    # per distinct .dvc / dvc.lock blob: outputs (kind='out') and dependencies (kind='dep')
+    "blob_dvc": """
+        blob VARCHAR,
+        kind VARCHAR,               -- out | dep
+        stage VARCHAR,              -- dvc.lock stage name ('' for .dvc files)
+        path VARCHAR,               -- relative to the .dvc / dvc.lock file's directory
+        hash VARCHAR,               -- md5
+        size BIGINT,
+        nfiles BIGINT,
+        present BOOLEAN             -- in the DVC cache (outs only)
+    """,
+    # labels of versions, rebuilt from tags and manifests on every index run
+    "labels": """
+        model VARCHAR,
+        commit VARCHAR,
+        label VARCHAR,
+        kind VARCHAR,               -- gto | semver | calendar | manifest
+        tag VARCHAR,                -- the tag carrying it (NULL for manifests)
+        rank INTEGER                -- 1 = the label shown for this version
     """,
     # GTO registrations, stage assignments, rollbacks and undos, in the order they happened
     "stage_events": """
@@ -84,7 +143,9 @@ TABLES: dict[str, str] = {
         timestamp TIMESTAMPTZ,
         author_name VARCHAR,
         author_email VARCHAR,
-        message VARCHAR
+        message VARCHAR,
+        rollback_from VARCHAR,      -- for rollback/undo: the version rolled back from
+        reason VARCHAR
     """,
     # who holds each stage now, by GTO's rules
     "stages": """
@@ -95,47 +156,26 @@ TABLES: dict[str, str] = {
         since TIMESTAMPTZ,
         ref VARCHAR
     """,
-    "metrics": """
+    # one row per version, rebuilt at the end of every index run
+    "versions": """
         model VARCHAR,
         commit VARCHAR,
-        key VARCHAR,
-        value DOUBLE,               -- numbers, booleans as 0/1; NULL when not numeric
-        text VARCHAR,               -- the value as written (JSON text for non-scalars)
-        source VARCHAR              -- file it came from
-    """,
-    "params": """
-        model VARCHAR,
-        commit VARCHAR,
-        key VARCHAR,
-        value DOUBLE,
-        text VARCHAR,               -- JSON text of the value: lists compare as values
-        source VARCHAR
-    """,
-    "artifacts": """
-        model VARCHAR,
-        commit VARCHAR,
-        path VARCHAR,               -- repository-relative path
-        storage VARCHAR,            -- git | lfs | dvc
-        blob VARCHAR,               -- git blob id of the file (pointer file for lfs/dvc)
-        size BIGINT,                -- size of the real object (pointer's size for lfs/dvc)
-        hash VARCHAR,               -- LFS oid / DVC md5; git blob id for git
-        nfiles BIGINT,
-        present BOOLEAN             -- is the object available locally
-    """,
-    "environment": """
-        model VARCHAR,
-        commit VARCHAR,
-        file VARCHAR,
-        package VARCHAR,
-        spec VARCHAR                -- version constraint as written, '' if none
-    """,
-    "lineage": """
-        model VARCHAR,
-        commit VARCHAR,
-        stage VARCHAR,              -- dvc.lock stage name
-        path VARCHAR,
-        hash VARCHAR,
-        size BIGINT
+        version VARCHAR,            -- the display label: v1.2.0, 2026.01.07, or short id
+        seq INTEGER,                -- 1.. in commit order within the model
+        labels VARCHAR[],
+        label_kind VARCHAR,         -- gto | semver | calendar | manifest | commit
+        registered BOOLEAN,         -- a GTO registration holds for it
+        changed BOOLEAN,
+        is_latest BOOLEAN,
+        stages VARCHAR[],           -- stages it holds now
+        branches VARCHAR[],
+        author_name VARCHAR,
+        author_email VARCHAR,
+        date TIMESTAMPTZ,           -- author date
+        subject VARCHAR,
+        message VARCHAR,
+        stale_metrics BOOLEAN,
+        topo BIGINT
     """,
     "warnings": """
         commit VARCHAR,
@@ -145,7 +185,46 @@ TABLES: dict[str, str] = {
     """,
 }
 
+_JOIN_PATH = "CASE WHEN s.dir = '' THEN d.path ELSE s.dir || '/' || d.path END"
+
+VIEWS: dict[str, str] = {
+    "metrics": """
+        SELECT s.model, s.commit, v.key, v.value, v.text, s.path AS source
+        FROM version_sources s JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
+        WHERE v.section = 'metrics'
+    """,
+    "params": """
+        SELECT s.model, s.commit, v.key, v.value, v.text, s.path AS source
+        FROM version_sources s JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
+        WHERE v.section = 'params'
+    """,
+    "environment": """
+        SELECT s.model, s.commit, s.path AS file, p.package, p.spec
+        FROM version_sources s JOIN blob_packages p ON p.blob = s.blob
+        WHERE s.role = 'environment'
+    """,
+    "lineage": f"""
+        SELECT s.model, s.commit, d.stage, {_JOIN_PATH} AS path, d.hash, d.size
+        FROM (SELECT *, regexp_extract(path, '^(.*)/[^/]*$', 1) AS dir FROM version_sources
+              WHERE role = 'dvc_lock') s
+        JOIN blob_dvc d ON d.blob = s.blob AND d.kind = 'dep'
+    """,
+    "artifacts": f"""
+        SELECT f.model, f.commit, f.path, b.storage, f.blob, b.object_size AS size,
+               b.hash, NULL::BIGINT AS nfiles, b.present
+        FROM version_files f JOIN blob_storage b ON b.blob = f.blob
+        UNION ALL
+        SELECT s.model, s.commit, {_JOIN_PATH} AS path, 'dvc' AS storage, s.blob,
+               d.size, d.hash, d.nfiles, d.present
+        FROM (SELECT *, regexp_extract(path, '^(.*)/[^/]*$', 1) AS dir FROM version_sources
+              WHERE role IN ('dvc_pointer', 'dvc_lock')) s
+        JOIN blob_dvc d ON d.blob = s.blob AND d.kind = 'out'
+    """,
+}
+
 
 def ddl() -> list[str]:
-    """CREATE TABLE statements for an empty catalog."""
-    return [f"CREATE TABLE {name} ({cols})" for name, cols in TABLES.items()]
+    """CREATE statements for an empty catalog."""
+    stmts = [f"CREATE TABLE {name} ({cols})" for name, cols in TABLES.items()]
+    stmts += [f"CREATE VIEW {name} AS {sql}" for name, sql in VIEWS.items()]
+    return stmts

@@ -27,7 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Browse, compare and roll back ML model versions kept in git.",
     )
     parser.add_argument(
-        "-C", dest="repo_path", metavar="PATH", default=None,
+        "-C",
+        dest="repo_path",
+        metavar="PATH",
+        default=None,
         help="run as if started in PATH (as git -C)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -1,0 +1,610 @@
+"""The catalog file: opening it, keeping it up to date, surviving damage and concurrency.
+
+Writers never modify the file readers have open: an index run builds the new catalog
+in a temporary file beside it (a copy, for an incremental run) and renames it into
+place, so a TUI reading while ``index`` runs keeps its consistent snapshot. Writers
+take ``catalog.lock`` (``flock``) so two of them do not race. A catalog that is missing,
+unreadable or of another schema version is rebuilt without being asked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import git
+import pyarrow as pa
+
+from store import derive, discovery, gitio, indexer
+from store.discovery import ModelDef
+from store.repo import RepoPaths, repo_paths
+from store.schema import SCHEMA_VERSION, ddl
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class IndexSummary:
+    mode: str  # full | incremental | unchanged
+    commits: int  # commits read in this run
+    total_commits: int
+    models: int
+    versions: int
+    warnings: int
+    seconds: float
+    reason: str = ""
+
+    def line(self) -> str:
+        if self.mode == "unchanged":
+            return (
+                f"catalog up to date: {self.models} models, {self.versions} versions, "
+                f"{self.total_commits} commits"
+            )
+        warn = f", {self.warnings} warnings" if self.warnings else ""
+        return (
+            f"indexed {self.commits} new commits ({self.mode}) in {self.seconds:.2f}s: "
+            f"{self.models} models, {self.versions} versions, {self.total_commits} commits{warn}"
+        )
+
+
+def _noop(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def refs_digest(refs: list[gitio.RefRecord]) -> str:
+    h = hashlib.sha256()
+    for r in refs:
+        h.update(f"{r.name}\0{r.object}\0".encode("utf-8", "replace"))
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _writer_lock(paths: RepoPaths) -> Iterator[None]:
+    paths.catalog_dir.mkdir(parents=True, exist_ok=True)
+    with open(paths.catalog_dir / "catalog.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to a usable catalog of this schema, or None."""
+    if not path.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except (duckdb.Error, OSError):
+        return None
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            con.close()
+            return None
+    except duckdb.Error:
+        con.close()
+        return None
+    return con
+
+
+def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
+def open_catalog(
+    repo: git.Repo, progress: Progress = _noop, refresh: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the repository's catalog, brought up to date first."""
+    paths = repo_paths(repo)
+    if refresh:
+        update_catalog(repo, progress=progress)
+    con = connect_readonly(paths.catalog_file)
+    if con is None:  # deleted or damaged between the update and now
+        update_catalog(repo, progress=progress, rebuild=True)
+        con = connect_readonly(paths.catalog_file)
+    if con is None:
+        raise RuntimeError(f"cannot open the catalog at {paths.catalog_file}")
+    return con
+
+
+def is_current(repo: git.Repo) -> bool:
+    """Whether the catalog already reflects every ref (no write needed)."""
+    paths = repo_paths(repo)
+    con = connect_readonly(paths.catalog_file)
+    if con is None:
+        return False
+    try:
+        return _meta(con).get("refs_digest") == refs_digest(gitio.read_refs(repo))
+    finally:
+        con.close()
+
+
+def update_catalog(
+    repo: git.Repo, progress: Progress = _noop, rebuild: bool = False
+) -> IndexSummary:
+    """Bring the catalog up to date: nothing, an incremental run, or a full rebuild."""
+    start = time.perf_counter()
+    paths = repo_paths(repo)
+    with _writer_lock(paths):
+        refs = gitio.read_refs(repo)
+        digest = refs_digest(refs)
+        old = None if rebuild else connect_readonly(paths.catalog_file)
+        reason = "rebuild requested" if rebuild else "no usable catalog"
+        if old is not None:
+            try:
+                meta = _meta(old)
+                if meta.get("refs_digest") == digest:
+                    return _summary(old, "unchanged", 0, start)
+                summary = _incremental(repo, paths, old, meta, refs, digest, progress, start)
+                if summary is not None:
+                    return summary
+                reason = "history changed in a way that needs a full index"
+            except (duckdb.Error, OSError, git.GitCommandError) as exc:
+                reason = f"catalog unusable ({type(exc).__name__}); rebuilt"
+            finally:
+                with contextlib.suppress(Exception):
+                    old.close()
+        return _full(repo, paths, refs, digest, progress, start, reason)
+
+
+def _summary(con, mode: str, commits: int, start: float, reason: str = "") -> IndexSummary:
+    total, models, versions, warnings = con.execute(
+        "SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM models), "
+        "(SELECT count(*) FROM versions), (SELECT count(*) FROM warnings)"
+    ).fetchone()
+    return IndexSummary(
+        mode, commits, total, models, versions, warnings, time.perf_counter() - start, reason
+    )
+
+
+def _tmp_path(paths: RepoPaths) -> Path:
+    return paths.catalog_dir / f"catalog.{os.getpid()}.tmp.duckdb"
+
+
+def _install(tmp: Path, final: Path) -> None:
+    for suffix in (".wal",):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(final) + suffix)
+    os.replace(tmp, final)
+
+
+def _arrow(cols: indexer.Columns, schema_con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
+    return pa.table({n: cols.cols[n] for n in cols.names})
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: indexer.Columns) -> None:
+    if len(cols) == 0:
+        return
+    arrow_table = _arrow(cols, con, table)  # noqa: F841 - referenced by name in SQL
+    names = ", ".join(cols.names)
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM arrow_table")
+
+
+def _insert_rows(con, table: str, names: tuple[str, ...], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    cols = indexer.Columns(*names)
+    for r in rows:
+        cols.add(*r)
+    _insert(con, table, cols)
+
+
+REF_COLUMNS = (
+    "name",
+    "short",
+    "kind",
+    "commit",
+    "object",
+    "annotated",
+    "tagger_name",
+    "tagger_email",
+    "tag_date",
+    "tag_message",
+)
+EVENT_COLUMNS = (
+    "model",
+    "event",
+    "stage",
+    "version",
+    "commit",
+    "ref",
+    "counter",
+    "timestamp",
+    "author_name",
+    "author_email",
+    "message",
+    "rollback_from",
+    "reason",
+)
+
+
+def _ref_rows(refs: list[gitio.RefRecord]) -> list[tuple]:
+    return [
+        (
+            r.name,
+            r.short,
+            r.kind,
+            r.commit,
+            r.object,
+            r.annotated,
+            r.tagger_name,
+            r.tagger_email,
+            r.tag_date,
+            r.tag_message,
+        )
+        for r in refs
+    ]
+
+
+def _ref_commits(refs: list[gitio.RefRecord]) -> list[str]:
+    return sorted({r.commit for r in refs if r.commit})
+
+
+def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]:
+    rows = []
+    for m in models.values():
+        rows.append((m.name, m.path, m.artifact_path, m.type, m.description, m.labels, m.sources))
+    for name in sorted(gto_names - set(models)):
+        rows.append((name, None, None, None, None, [], ["gto"]))
+    return rows
+
+
+def _full(repo, paths: RepoPaths, refs, digest, progress, start, reason) -> IndexSummary:
+    tmp = _tmp_path(paths)
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
+        facts = indexer.Facts()
+        facts.declarations = indexer.declarations_in(commits, {})
+        models = indexer.discover(repo, facts.declarations, facts)
+        der = derive.from_refs(refs, set(models))
+        indexer.build_facts(
+            repo,
+            paths.common_dir,
+            paths.root,
+            commits,
+            models,
+            der.labelled,
+            {},
+            facts,
+            progress=progress,
+        )
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN")
+            for stmt in ddl():
+                con.execute(stmt)
+            for table, cols in facts.tables().items():
+                _insert(con, table, cols)
+            heads = {r.short: r.commit for r in refs if r.kind == "branch" and r.commit}
+            bc, bb = indexer.branch_membership([(c.commit, c.parents) for c in commits], heads)
+            cols = indexer.Columns("commit", "branch")
+            cols.cols["commit"], cols.cols["branch"] = bc, bb
+            _insert(con, "commit_branches", cols)
+            _finish(con, refs, digest, models, der, facts.declarations)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            summary = _summary(con, "full", len(commits), start, reason)
+        finally:
+            con.close()
+        _install(tmp, paths.catalog_file)
+        return summary
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _finish(con, refs, digest, models, der: derive.Derived, declarations) -> None:
+    """Rebuild the derived tables (refs, models, labels, stages, versions) and meta."""
+    for table in ("refs", "models", "labels", "stage_events", "stages", "meta"):
+        con.execute(f"DELETE FROM {table}")
+    _insert_rows(con, "refs", REF_COLUMNS, _ref_rows(refs))
+    _insert_rows(
+        con,
+        "models",
+        ("name", "path", "artifact_path", "type", "description", "labels", "sources"),
+        _model_rows(models, der.gto_names),
+    )
+    manifest = con.execute(
+        "SELECT model, commit, manifest_version FROM model_commits "
+        "WHERE manifest_version IS NOT NULL"
+    ).fetchall()
+    label_rows = list(der.label_rows) + [(m, c, v, "manifest", None) for m, c, v in manifest]
+    ranked = derive.rank_labels(label_rows)
+    _insert_rows(con, "labels", ("model", "commit", "label", "kind", "tag", "rank"), ranked)
+    rb = con.execute(
+        "SELECT commit, author_name, author_email, committer_date, message FROM commits "
+        "WHERE message LIKE '%Rollback-Model:%'"
+    ).fetchall()
+    _insert_rows(con, "stage_events", EVENT_COLUMNS, der.events + derive.rollback_events(rb))
+    _insert_rows(con, "stages", ("model", "stage", "version", "commit", "since", "ref"), der.stages)
+    dates = dict(
+        con.execute(
+            "SELECT DISTINCT l.commit, c.author_date FROM labels l JOIN commits c USING (commit)"
+        ).fetchall()
+    )
+    latest = derive.latest_label(ranked, dates)
+    for name, lab in der.gto_latest.items():
+        if lab:
+            latest[name] = lab
+    _materialize_versions(con, latest)
+    meta = {
+        "schema_version": str(SCHEMA_VERSION),
+        "refs_digest": digest,
+        "indexed_at": datetime.now(UTC).isoformat(),
+        "declarations": json.dumps(declarations, sort_keys=True),
+        "models_fingerprint": _models_fingerprint(models),
+    }
+    _insert_rows(con, "meta", ("key", "value"), sorted(meta.items()))
+
+
+def _models_fingerprint(models: dict[str, ModelDef]) -> str:
+    return json.dumps(
+        sorted((m.name, m.path, m.artifact_path, sorted(m.sources)) for m in models.values())
+    )
+
+
+def _materialize_versions(con, latest: dict[str, str]) -> None:
+    latest_rows = indexer.Columns("model", "label")
+    for k, v in latest.items():
+        latest_rows.add(k, v)
+    latest_tbl = pa.table(
+        latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
+    )  # noqa: F841
+    con.execute("DELETE FROM versions")
+    con.execute(
+        """
+        INSERT INTO versions
+        WITH vc AS (
+            SELECT model, commit, bool_or(changed) AS changed,
+                   bool_or(stale_metrics) AS stale_metrics
+            FROM model_commits GROUP BY model, commit
+        ),
+        lab AS (
+            SELECT model, commit, list(label ORDER BY rank) AS labels,
+                   arg_min(label, rank) AS best, arg_min(kind, rank) AS best_kind,
+                   bool_or(kind = 'gto') AS registered
+            FROM labels GROUP BY model, commit
+        ),
+        br AS (
+            SELECT commit, list(branch ORDER BY branch) AS branches
+            FROM commit_branches GROUP BY commit
+        ),
+        st AS (
+            SELECT model, commit, list(stage ORDER BY stage) AS stages
+            FROM stages GROUP BY model, commit
+        ),
+        base AS (
+            SELECT vc.model, vc.commit,
+                   coalesce(lab.best, substr(vc.commit, 1, 7)) AS version,
+                   coalesce(lab.labels, []::VARCHAR[]) AS labels,
+                   coalesce(lab.best_kind, 'commit') AS label_kind,
+                   coalesce(lab.registered, false) AS registered,
+                   vc.changed,
+                   coalesce(st.stages, []::VARCHAR[]) AS stages,
+                   coalesce(br.branches, []::VARCHAR[]) AS branches,
+                   c.author_name, c.author_email, c.author_date AS date, c.subject, c.message,
+                   vc.stale_metrics, c.topo
+            FROM vc JOIN commits c USING (commit)
+            LEFT JOIN lab USING (model, commit)
+            LEFT JOIN br USING (commit)
+            LEFT JOIN st USING (model, commit)
+        ),
+        newest AS (
+            SELECT model, arg_max(commit, topo) AS commit FROM base GROUP BY model
+        )
+        SELECT b.model, b.commit, b.version,
+               row_number() OVER (PARTITION BY b.model ORDER BY b.topo)::INTEGER AS seq,
+               b.labels, b.label_kind, b.registered, b.changed,
+               CASE WHEN lt.label IS NOT NULL THEN list_contains(b.labels, lt.label)
+                    ELSE b.commit = n.commit END AS is_latest,
+               b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
+               b.message, b.stale_metrics, b.topo
+        FROM base b
+        LEFT JOIN latest_tbl lt ON lt.model = b.model
+        LEFT JOIN newest n ON n.model = b.model
+        """
+    )
+
+
+def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> IndexSummary | None:
+    """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
+    old_refs = {
+        name: (commit, kind)
+        for name, commit, kind in old.execute("SELECT name, commit, kind FROM refs").fetchall()
+    }
+    new_refs = {r.name: (r.commit, r.kind) for r in refs}
+    # branches that vanished or moved backwards/sideways would leave unreachable versions
+    for name, (commit, kind) in old_refs.items():
+        if kind != "branch":
+            continue
+        if name not in new_refs:
+            return None
+        new_commit = new_refs[name][0]
+        if (
+            commit
+            and new_commit
+            and commit != new_commit
+            and not gitio.is_ancestor(repo, commit, new_commit)
+        ):
+            return None
+    known_heads = sorted({c for c, _ in old_refs.values() if c})
+    try:
+        commits = list(gitio.walk_commits(repo, _ref_commits(refs), known_heads))
+    except git.GitCommandError:
+        return None
+    declarations = json.loads(meta.get("declarations", "{}"))
+    new_decl = indexer.declarations_in(commits, declarations)
+    facts = indexer.Facts()
+    facts.declarations = new_decl
+    if new_decl != declarations:
+        models = indexer.discover(repo, new_decl, facts)
+        if _models_fingerprint(models) != meta.get("models_fingerprint"):
+            return None
+        facts.warnings = indexer.Columns("commit", "path", "model", "message")
+    else:
+        models = _models_from_table(old)
+    der = derive.from_refs(refs, set(models))
+    tmp = _tmp_path(paths)
+    old.close()
+    shutil.copyfile(paths.catalog_file, tmp)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN")
+            new_ids = {c.commit for c in commits}
+            # old commits the new ones build on, and old commits newly labelled
+            indexed = _existing(con, "model_commits", "commit || '/' || model", None)
+            boundary = sorted(
+                {c.parents[0] for c in commits if c.parents and c.parents[0] not in new_ids}
+            )
+            late = {
+                (commit, m)
+                for commit, ms in der.labelled.items()
+                if commit not in new_ids
+                for m in ms
+                if f"{commit}/{m}" not in indexed and m in models
+            }
+            dirs = [m.path for m in models.values() if m.path is not None]
+            seeds: dict[str, dict[str, indexer.FileState]] = {}
+            paths_map = indexer.ModelPaths(models)
+            for commit in sorted(set(boundary) | {c for c, _ in late}):
+                files = gitio.ls_tree(repo, commit, dirs)
+                per_model: dict[str, indexer.FileState] = {}
+                for p, (mode, blob) in files.items():
+                    for m in paths_map.models_for(p):
+                        per_model.setdefault(m, {})[p] = (blob, mode)
+                seeds[commit] = per_model
+            topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchone()[0]
+            known_blobs = _existing(con, "blob_storage", "blob", None)
+            indexer.build_facts(
+                repo,
+                paths.common_dir,
+                paths.root,
+                commits,
+                models,
+                der.labelled,
+                seeds,
+                facts,
+                known_blobs=known_blobs,
+                topo_start=topo0,
+                progress=progress,
+            )
+            _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs)
+            for table, cols in facts.tables().items():
+                _insert(con, table, cols)
+            _update_branches(repo, con, old_refs, refs)
+            _finish(con, refs, digest, models, der, new_decl)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            summary = _summary(con, "incremental", len(commits), start)
+        finally:
+            con.close()
+        _install(tmp, paths.catalog_file)
+        return summary
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _existing(con, table: str, expr: str, where: str | None) -> set[str]:
+    sql = f"SELECT DISTINCT {expr} FROM {table}" + (f" WHERE {where}" if where else "")
+    return {r[0] for r in con.execute(sql).fetchall()}
+
+
+def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs) -> None:
+    """Old commits that a new tag made versions: index them from their trees."""
+    if not late:
+        return
+    rows = con.execute(
+        "SELECT commit, parents FROM commits WHERE commit IN (SELECT unnest($1))",
+        [sorted({c for c, _ in late})],
+    ).fetchall()
+    labelled: dict[str, set[str]] = {}
+    for commit, m in late:
+        labelled.setdefault(commit, set()).add(m)
+    # Each late commit is replayed as a commit with no changes on top of its own tree.
+    fake = [
+        gitio.CommitRecord(
+            commit=commit,
+            parents=[f"seed:{commit}"],
+            tree="",
+            author_name="",
+            author_email="",
+            author_date=datetime.fromtimestamp(0, tz=UTC),
+            committer_date=datetime.fromtimestamp(0, tz=UTC),
+            message="",
+        )
+        for commit, _parents in rows
+    ]
+    seeded = {f"seed:{c}": s for c, s in seeds.items()}
+    late_facts = indexer.Facts()
+    indexer.build_facts(
+        repo,
+        paths.common_dir,
+        paths.root,
+        fake,
+        models,
+        labelled,
+        seeded,
+        late_facts,
+        known_blobs=known_blobs | set(facts.blob_storage.cols["blob"]),
+    )
+    for table, cols in late_facts.tables().items():
+        if table == "commits":
+            continue
+        target = facts.tables()[table]
+        for n in cols.names:
+            target.cols[n].extend(cols.cols[n])
+
+
+def _update_branches(repo, con, old_refs, refs) -> None:
+    """Adjust commit_branches for branches that were created or fast-forwarded."""
+    old_b = {n[len("refs/heads/") :]: c for n, (c, k) in old_refs.items() if k == "branch"}
+    new_b = {r.short: r.commit for r in refs if r.kind == "branch" and r.commit}
+    gained_c: list[str] = []
+    gained_b: list[str] = []
+    for name, commit in new_b.items():
+        before = old_b.get(name)
+        if before == commit:
+            continue
+        gained = gitio.rev_list(repo, [commit], [before] if before else [])
+        gained_c.extend(gained)
+        gained_b.extend([name] * len(gained))
+    if gained_c:
+        cols = indexer.Columns("commit", "branch")
+        cols.cols["commit"], cols.cols["branch"] = gained_c, gained_b
+        _insert(con, "commit_branches", cols)
+
+
+def _models_from_table(con) -> dict[str, ModelDef]:
+    models = {}
+    for name, path, apath, typ, desc, labels, sources in con.execute(
+        "SELECT name, path, artifact_path, type, description, labels, sources FROM models"
+    ).fetchall():
+        if sources == ["gto"] and path is None:
+            continue  # tags-only models are re-derived from refs
+        models[name] = ModelDef(name, path, apath, typ, desc, list(labels or []), list(sources))
+    return models
+
+
+__all__ = [
+    "IndexSummary",
+    "connect_readonly",
+    "discovery",
+    "is_current",
+    "open_catalog",
+    "update_catalog",
+]

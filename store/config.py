@@ -1,0 +1,74 @@
+"""Optional project configuration: ``.modeltrail.toml`` or ``[tool.modeltrail]``.
+
+Read from the work tree. Keys: ``main`` (branch name), ``integration`` (list of branch
+names or globs), ``[metrics] <key> = "lower"|"higher"``, ``[keys] <binding id> = "key"``.
+A broken file is reported once as a warning and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOWER_IS_BETTER = re.compile(r"loss|error|rmse|mae|mse|latency|perplexity", re.IGNORECASE)
+
+
+@dataclass
+class Config:
+    main: str | None = None
+    integration: list[str] = field(default_factory=list)
+    metric_directions: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def direction(self, metric: str) -> str:
+        """``lower`` or ``higher``: which way a metric improves."""
+        d = self.metric_directions.get(metric)
+        if d is None:
+            leaf = metric.rsplit(".", 1)[-1]
+            d = self.metric_directions.get(leaf)
+        if d in ("lower", "higher"):
+            return d
+        return "lower" if LOWER_IS_BETTER.search(metric) else "higher"
+
+    def better(self, metric: str, old: float | None, new: float | None) -> bool | None:
+        """Whether ``new`` is better than ``old`` for this metric (None if equal/unknown)."""
+        if old is None or new is None or old == new:
+            return None
+        return (new < old) if self.direction(metric) == "lower" else (new > old)
+
+
+def load_config(root: Path) -> Config:
+    cfg = Config()
+    table: dict = {}
+    own = root / ".modeltrail.toml"
+    pyproject = root / "pyproject.toml"
+    try:
+        if own.is_file():
+            table = tomllib.loads(own.read_text(encoding="utf-8", errors="replace"))
+        elif pyproject.is_file():
+            doc = tomllib.loads(pyproject.read_text(encoding="utf-8", errors="replace"))
+            table = doc.get("tool", {}).get("modeltrail", {}) if isinstance(doc, dict) else {}
+    except (tomllib.TOMLDecodeError, OSError, RecursionError) as exc:
+        cfg.warnings.append(f"configuration ignored: {exc}")
+        return cfg
+    if not isinstance(table, dict):
+        return cfg
+    if isinstance(table.get("main"), str):
+        cfg.main = table["main"]
+    integ = table.get("integration")
+    if isinstance(integ, str):
+        cfg.integration = [integ]
+    elif isinstance(integ, list):
+        cfg.integration = [x for x in integ if isinstance(x, str)]
+    metrics = table.get("metrics")
+    if isinstance(metrics, dict):
+        cfg.metric_directions = {
+            str(k): str(v) for k, v in metrics.items() if v in ("lower", "higher")
+        }
+    keys = table.get("keys")
+    if isinstance(keys, dict):
+        cfg.keys = {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
+    return cfg

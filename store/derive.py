@@ -1,0 +1,193 @@
+"""Labels, stage events and stage holders, derived from refs on every index run.
+
+Tags are few next to commits, so these are recomputed whole each time from the refs
+that ``for-each-ref`` returned; GTO's rules come from ``store.gto``, other tag
+conventions from ``store.labels``; rollbacks and undos from commit and tag trailers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from store import gto, labels
+from store.gitio import RefRecord
+
+TRAILER = re.compile(r"^(Rollback-[A-Za-z]+):[ \t]*(.*)$", re.MULTILINE)
+
+
+def rollback_trailers(message: str) -> dict[str, str] | None:
+    """The ``Rollback-*`` trailers of a message (``None`` when it has none)."""
+    found = {k: v.strip() for k, v in TRAILER.findall(message or "")}
+    return found if "Rollback-Model" in found else None
+
+
+@dataclass
+class Derived:
+    label_rows: list[tuple] = field(default_factory=list)  # model, commit, label, kind, tag
+    events: list[tuple] = field(default_factory=list)  # stage_events columns
+    stages: list[tuple] = field(default_factory=list)  # model, stage, version, commit, since, ref
+    labelled: dict[str, set[str]] = field(default_factory=dict)  # commit -> models
+    gto_names: set[str] = field(default_factory=set)  # artifacts that have GTO tags
+    gto_latest: dict[str, str | None] = field(default_factory=dict)
+
+
+def tag_records(refs: list[RefRecord]) -> list[gto.TagRecord]:
+    return [
+        gto.TagRecord(
+            name=r.short,
+            commit=r.commit,
+            annotated=r.annotated,
+            tagger_name=r.tagger_name,
+            tagger_email=r.tagger_email,
+            date=r.tag_date,
+            message=r.tag_message,
+        )
+        for r in refs
+        if r.kind == "tag" and r.commit
+    ]
+
+
+def from_refs(refs: list[RefRecord], model_names: set[str]) -> Derived:
+    """Labels and stage facts from tags, for the known models (and GTO-only ones)."""
+    out = Derived()
+    tags = [r for r in refs if r.kind == "tag" and r.commit]
+    artifacts = gto.evaluate(tag_records(refs))
+    for name, art in artifacts.items():
+        out.gto_names.add(name)
+        out.gto_latest[name] = art.latest
+        for version, reg in art.versions.items():
+            if getattr(reg, "deregistered", False):
+                continue
+            out.label_rows.append((name, reg.commit, version, "gto", reg.tag))
+            out.labelled.setdefault(reg.commit, set()).add(name)
+        for stage, holder in art.stages.items():
+            out.stages.append(
+                (name, stage, holder.version, holder.commit, holder.since, holder.tag)
+            )
+            out.labelled.setdefault(holder.commit, set()).add(name)
+        for ev in art.events:
+            trailers = rollback_trailers(ev.message or "")
+            kind = ev.kind
+            reason = None
+            rolled_from = None
+            if trailers and kind == "assignment":
+                kind = "undo" if "Rollback-Undoes" in trailers else "rollback"
+                reason = trailers.get("Rollback-Reason")
+                rolled_from = trailers.get("Rollback-From")
+            out.events.append(
+                (
+                    name,
+                    kind,
+                    ev.stage,
+                    ev.version,
+                    ev.commit,
+                    ev.tag,
+                    ev.counter,
+                    ev.date,
+                    ev.tagger_name,
+                    ev.tagger_email,
+                    ev.message,
+                    rolled_from,
+                    reason,
+                )
+            )
+            if ev.commit:
+                out.labelled.setdefault(ev.commit, set()).add(name)
+    names = set(model_names) | out.gto_names
+    single = next(iter(model_names)) if len(model_names) == 1 else None
+    for lab in labels.plain_tag_labels([r.short for r in tags], names, single):
+        ref = next((r for r in tags if r.short == lab.tag), None)
+        if ref is None:
+            continue
+        out.label_rows.append((lab.model, ref.commit, lab.label, lab.kind, lab.tag))
+        out.labelled.setdefault(ref.commit, set()).add(lab.model)
+    return out
+
+
+def rollback_events(rows: list[tuple]) -> list[tuple]:
+    """Stage-event rows for branch rollbacks/undos recorded as commit trailers.
+
+    ``rows``: (commit, author_name, author_email, committer_date, message).
+    """
+    out = []
+    for commit, an, ae, date, message in rows:
+        t = rollback_trailers(message)
+        if t is None:
+            continue
+        kind = "undo" if "Rollback-Undoes" in t else "rollback"
+        out.append(
+            (
+                t.get("Rollback-Model"),
+                kind,
+                t.get("Rollback-Stage"),
+                t.get("Rollback-To"),
+                commit,
+                commit,
+                None,
+                date,
+                an,
+                ae,
+                message,
+                t.get("Rollback-From"),
+                t.get("Rollback-Reason"),
+            )
+        )
+    return out
+
+
+def rank_labels(rows: list[tuple]) -> list[tuple]:
+    """Add a rank to (model, commit, label, kind, tag) rows: 1 = the label to show."""
+    order = {"gto": 0, "semver": 1, "calendar": 2, "manifest": 3}
+    grouped: dict[tuple[str, str], list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault((row[0], row[1]), []).append(row)
+    out = []
+    for group in grouped.values():
+        group.sort(
+            key=lambda r: (
+                order.get(r[3], 9),
+                _neg_semver(r[2]),
+                r[2],
+            )
+        )
+        seen = set()
+        rank = 0
+        for r in group:
+            if (r[2], r[3]) in seen:
+                continue
+            seen.add((r[2], r[3]))
+            rank += 1
+            out.append((*r, rank))
+    return out
+
+
+def _neg_semver(label: str):
+    key = labels.semver_key(label)
+    if key is None:
+        return (1,)
+    return (0, tuple(-x if isinstance(x, int) else 0 for x in _flatten_key(key)))
+
+
+def _flatten_key(key) -> list:
+    out = []
+    for x in key if isinstance(key, tuple) else (key,):
+        if isinstance(x, tuple):
+            out.extend(_flatten_key(x))
+        elif isinstance(x, int):
+            out.append(x)
+    return out
+
+
+def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str]:
+    """Model -> latest label (highest semver, else newest calendar); no entry when unlabelled."""
+    per_model: dict[str, list] = {}
+    for model, commit, label, kind, _tag, *_ in rows:
+        per_model.setdefault(model, []).append((label, kind, dates.get(commit)))
+    out = {}
+    for model, items in per_model.items():
+        best = labels.pick_latest(items)
+        if best is not None:
+            out[model] = best
+    return out

@@ -1,0 +1,358 @@
+"""Batched, read-only access to git: one process per kind of read, never one per commit.
+
+- :func:`read_refs` — one ``git for-each-ref`` for branches, tags, remotes and DVC
+  experiment refs, with annotated tags' tagger, date and message.
+- :func:`walk_commits` — one ``git log --raw`` walk, parents before children, with the
+  paths each commit changed against its first parent and the new blob ids. Revisions
+  are passed as object ids on standard input, so no ref name ever reaches git as an
+  argument.
+- :func:`blob_sizes` / :func:`read_blobs` — one pipelined ``git cat-file`` stream each.
+
+GitPython starts and owns the processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import git
+
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+_REF_FIELDS = 10
+_REF_SEP = "\x1e\x1f"
+
+REF_PATTERNS = ("refs/heads", "refs/tags", "refs/remotes", "refs/exps")
+
+
+@dataclass(frozen=True)
+class RefRecord:
+    """One ref as ``for-each-ref`` reports it."""
+
+    name: str  # full name, e.g. refs/tags/churn@v1.0.0
+    object: str  # the ref's object id
+    object_type: str  # commit | tag | tree | blob
+    commit: str | None  # the commit it points at after peeling one tag level
+    annotated: bool
+    tagger_name: str
+    tagger_email: str
+    tag_date: datetime | None
+    tag_message: str
+
+    @property
+    def kind(self) -> str:
+        for prefix, kind in (
+            ("refs/heads/", "branch"),
+            ("refs/tags/", "tag"),
+            ("refs/remotes/", "remote"),
+            ("refs/exps/", "exp"),
+        ):
+            if self.name.startswith(prefix):
+                return kind
+        return "other"
+
+    @property
+    def short(self) -> str:
+        for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/"):
+            if self.name.startswith(prefix):
+                return self.name[len(prefix) :]
+        return self.name.removeprefix("refs/")
+
+
+@dataclass
+class Change:
+    """A file a commit changed against its first parent (``blob`` None when deleted)."""
+
+    path: str
+    blob: str | None
+    mode: str
+
+
+@dataclass
+class CommitRecord:
+    commit: str
+    parents: list[str]
+    tree: str
+    author_name: str
+    author_email: str
+    author_date: datetime
+    committer_date: datetime
+    message: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+def _utc(epoch: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(0, tz=UTC)
+
+
+def _parse_raw_date(raw: str) -> datetime | None:
+    parts = raw.split()
+    return _utc(parts[0]) if parts else None
+
+
+def read_refs(repo: git.Repo) -> list[RefRecord]:
+    """All branches, tags, remote branches and experiment refs, sorted by name."""
+    fmt = "%00".join(
+        [
+            "%(refname)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objectname)",
+            "%(*objecttype)",
+            "%(taggername)",
+            "%(taggeremail)",
+            "%(taggerdate:raw)",
+            "%(contents)",
+            "end",
+        ]
+    )
+    out = repo.git.execute(
+        ["git", "for-each-ref", f"--format={fmt}%1e%1f", "--", *REF_PATTERNS],
+        stdout_as_string=False,
+        strip_newline_in_stdout=False,
+    )
+    text = out.decode("utf-8", errors="replace")
+    refs: list[RefRecord] = []
+    for chunk in text.split(_REF_SEP):
+        chunk = chunk.lstrip("\n")
+        if not chunk:
+            continue
+        fields = chunk.split("\x00")
+        if len(fields) < _REF_FIELDS or fields[-1] != "end":
+            continue
+        name, otype, oid, peeled, peeled_type, tname, temail, tdate = fields[:8]
+        message = "\x00".join(fields[8:-1])
+        annotated = otype == "tag"
+        if annotated:
+            commit = peeled if peeled_type == "commit" else None
+        else:
+            commit = oid if otype == "commit" else None
+        refs.append(
+            RefRecord(
+                name=name,
+                object=oid,
+                object_type=otype,
+                commit=commit,
+                annotated=annotated,
+                tagger_name=tname if annotated else "",
+                tagger_email=temail.strip("<>") if annotated else "",
+                tag_date=_parse_raw_date(tdate) if annotated else None,
+                tag_message=message if annotated else "",
+            )
+        )
+    return refs
+
+
+_LOG_FORMAT = "%x1e%H%x00%P%x00%T%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00"
+
+
+def walk_commits(
+    repo: git.Repo,
+    include: Iterable[str],
+    exclude: Iterable[str] = (),
+    *,
+    with_changes: bool = True,
+) -> Iterator[CommitRecord]:
+    """Commits reachable from ``include`` but not ``exclude`` (object ids), parents first.
+
+    Each record carries the files changed against the first parent (merges too), so a
+    merge into main shows what it brought in.
+    """
+    include = [c for c in include if _HEX40.match(c)]
+    if not include:
+        return
+    stdin = "".join(f"{c}\n" for c in dict.fromkeys(include))
+    stdin += "".join(f"^{c}\n" for c in dict.fromkeys(exclude) if _HEX40.match(c))
+    cmd = ["git", "log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", "--stdin"]
+    if with_changes:
+        cmd += ["--raw", "-z", "--no-renames", "--diff-merges=first-parent", "--no-abbrev"]
+    proc = repo.git.execute(cmd, as_process=True, istream=subprocess.PIPE)
+    feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, stdin.encode()), daemon=True)
+    feeder.start()
+    try:
+        data = proc.proc.stdout.read()
+    finally:
+        feeder.join()
+        proc.proc.wait()
+    yield from _parse_log(data.decode("utf-8", errors="replace"))
+
+
+def _feed(pipe, payload: bytes) -> None:
+    try:
+        pipe.write(payload)
+    except BrokenPipeError:
+        pass
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            pipe.close()
+
+
+def _is_header(fields: list[str]) -> bool:
+    return (
+        len(fields) >= 9
+        and _HEX40.match(fields[0]) is not None
+        and all(_HEX40.match(p) for p in fields[1].split())
+        and _HEX40.match(fields[2]) is not None
+    )
+
+
+def _parse_log(text: str) -> Iterator[CommitRecord]:
+    pending: list[str] | None = None
+    for chunk in text.split("\x1e"):
+        fields = chunk.split("\x00", 8)
+        if _is_header(fields):
+            if pending is not None:
+                yield _make_commit(pending)
+            pending = fields
+        elif pending is not None:
+            # a message that contained the record separator: glue it back
+            pending[8] += "\x1e" + chunk
+    if pending is not None:
+        yield _make_commit(pending)
+
+
+def _make_commit(fields: list[str]) -> CommitRecord:
+    commit, parents, tree, an, ae, at, ct, rest = (
+        fields[0],
+        fields[1],
+        fields[2],
+        fields[3],
+        fields[4],
+        fields[5],
+        fields[6],
+        fields[8] if len(fields) > 8 else "",
+    )
+    fields7 = fields[7]
+    # fields[7] is the message (%B); rest holds '\0\n' then raw entries ":meta\0path\0"
+    message = fields7
+    changes: list[Change] = []
+    tokens = rest.split("\x00")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip("\n")
+        if tok.startswith(":") and i + 1 < len(tokens):
+            meta = tok[1:].split(" ")
+            if len(meta) >= 5:
+                new_mode, new_blob, status = meta[1], meta[3], meta[4]
+                blob = None if status.startswith("D") or set(new_blob) == {"0"} else new_blob
+                changes.append(Change(path=tokens[i + 1], blob=blob, mode=new_mode))
+            i += 2
+        else:
+            i += 1
+    return CommitRecord(
+        commit=commit,
+        parents=parents.split(),
+        tree=tree,
+        author_name=an,
+        author_email=ae,
+        author_date=_utc(at),
+        committer_date=_utc(ct),
+        message=message.rstrip("\n"),
+        changes=changes,
+    )
+
+
+def _batch(repo: git.Repo, mode: str, oids: list[str]) -> bytes:
+    proc = repo.git.execute(
+        ["git", "cat-file", mode, "--buffer"], as_process=True, istream=subprocess.PIPE
+    )
+    payload = "".join(f"{o}\n" for o in oids).encode()
+    feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, payload), daemon=True)
+    feeder.start()
+    try:
+        data = proc.proc.stdout.read()
+    finally:
+        feeder.join()
+        proc.proc.wait()
+    return data
+
+
+def blob_sizes(repo: git.Repo, oids: Iterable[str]) -> dict[str, int]:
+    """Sizes of the given objects, from one ``cat-file --batch-check`` stream."""
+    wanted = [o for o in dict.fromkeys(oids) if _HEX40.match(o)]
+    if not wanted:
+        return {}
+    sizes: dict[str, int] = {}
+    for line in _batch(repo, "--batch-check", wanted).decode().splitlines():
+        parts = line.split(" ")
+        if len(parts) == 3 and parts[2].isdigit():
+            sizes[parts[0]] = int(parts[2])
+    return sizes
+
+
+def read_blobs(repo: git.Repo, oids: Iterable[str], max_size: int) -> dict[str, bytes]:
+    """Contents of the given blobs (first ``max_size`` bytes each), one ``cat-file --batch``.
+
+    Callers pass only blobs whose size they already know to be reasonable; a larger one
+    is still read by git but truncated here.
+    """
+    wanted = [o for o in dict.fromkeys(oids) if _HEX40.match(o)]
+    if not wanted:
+        return {}
+    data = _batch(repo, "--batch", wanted)
+    out: dict[str, bytes] = {}
+    pos = 0
+    n = len(data)
+    while pos < n:
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl].split(b" ")
+        pos = nl + 1
+        if len(header) != 3:  # "<oid> missing"
+            continue
+        oid, size = header[0].decode(), int(header[2])
+        out[oid] = data[pos : pos + min(size, max_size)]
+        pos += size + 1
+    return out
+
+
+def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``path -> (mode, blob)`` for files under ``paths`` at ``commit`` (an object id)."""
+    if not _HEX40.match(commit):
+        raise ValueError(f"not an object id: {commit!r}")
+    paths = [p for p in paths if p is not None]
+    if "" in paths:
+        paths = []
+    elif not paths:
+        return {}
+    out = repo.git.execute(
+        ["git", "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths],
+        stdout_as_string=False,
+    )
+    files: dict[str, tuple[str, str]] = {}
+    for entry in out.decode("utf-8", errors="replace").split("\x00"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        mode, otype, oid = meta.split(" ")
+        if otype == "blob":
+            files[path] = (mode, oid)
+    return files
+
+
+def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
+    """Whether ``ancestor`` is reachable from ``descendant`` (both object ids)."""
+    if not (_HEX40.match(ancestor) and _HEX40.match(descendant)):
+        return False
+    status, _, _ = repo.git.execute(
+        ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+        with_extended_output=True,
+        with_exceptions=False,
+    )
+    return status == 0
+
+
+def rev_list(repo: git.Repo, include: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    """Ids of commits reachable from ``include`` and not from ``exclude`` (object ids)."""
+    return [c.commit for c in walk_commits(repo, include, exclude, with_changes=False)]

@@ -1,0 +1,480 @@
+"""From git to catalog facts: one walk, one read per distinct blob, rows in columns.
+
+The indexer never writes the catalog itself: it returns :class:`Facts` (columns ready
+for Arrow) and ``store.catalog`` writes them. For an incremental run it is given the
+commits to skip (already indexed) and, for the old commits that new ones build on, the
+model files there (``seeds``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+
+from store import blobfacts, discovery, gitio
+from store.discovery import Claim, ModelDef
+
+Progress = Callable[[str, int, int], None]
+FileState = dict[str, tuple[str, str]]  # path -> (blob, mode)
+
+MAX_DOCUMENT = 5 * 1024 * 1024  # bytes of a metrics/params/manifest file we parse
+SUBMODULE = "160000"
+
+
+def _noop(phase: str, done: int, total: int) -> None:
+    pass
+
+
+class Columns:
+    """A table under construction: named columns of Python values."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        self.cols: dict[str, list] = {n: [] for n in names}
+
+    def add(self, *values) -> None:
+        for n, v in zip(self.names, values, strict=True):
+            self.cols[n].append(v)
+
+    def __len__(self) -> int:
+        return len(self.cols[self.names[0]])
+
+
+@dataclass
+class Facts:
+    commits: Columns = field(
+        default_factory=lambda: Columns(
+            "commit",
+            "parents",
+            "tree",
+            "author_name",
+            "author_email",
+            "author_date",
+            "committer_date",
+            "subject",
+            "message",
+            "topo",
+        )
+    )
+    model_commits: Columns = field(
+        default_factory=lambda: Columns(
+            "model", "commit", "changed", "manifest_version", "stale_metrics", "changed_files"
+        )
+    )
+    version_files: Columns = field(
+        default_factory=lambda: Columns("model", "commit", "path", "blob", "mode")
+    )
+    version_sources: Columns = field(
+        default_factory=lambda: Columns("model", "commit", "role", "path", "blob")
+    )
+    blob_storage: Columns = field(
+        default_factory=lambda: Columns("blob", "size", "storage", "object_size", "hash", "present")
+    )
+    blob_values: Columns = field(
+        default_factory=lambda: Columns("blob", "role", "section", "key", "value", "text")
+    )
+    blob_packages: Columns = field(default_factory=lambda: Columns("blob", "package", "spec"))
+    blob_dvc: Columns = field(
+        default_factory=lambda: Columns(
+            "blob", "kind", "stage", "path", "hash", "size", "nfiles", "present"
+        )
+    )
+    warnings: Columns = field(default_factory=lambda: Columns("commit", "path", "model", "message"))
+    declarations: dict[str, str] = field(default_factory=dict)  # declaring file -> newest blob
+    new_commit_ids: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, Columns]:
+        return {
+            "commits": self.commits,
+            "model_commits": self.model_commits,
+            "version_files": self.version_files,
+            "version_sources": self.version_sources,
+            "blob_storage": self.blob_storage,
+            "blob_values": self.blob_values,
+            "blob_packages": self.blob_packages,
+            "blob_dvc": self.blob_dvc,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Emitted:
+    model: str
+    commit: str
+    files: FileState
+    changed_paths: list[str]
+    changed: bool
+
+
+def walk(
+    repo: git.Repo,
+    include: Iterable[str],
+    exclude: Iterable[str] = (),
+    topo_start: int = 0,
+) -> list[gitio.CommitRecord]:
+    return list(gitio.walk_commits(repo, include, exclude))
+
+
+def declarations_in(commits: Iterable[gitio.CommitRecord], known: dict[str, str]) -> dict[str, str]:
+    """Newest blob of every declaring file (artifacts.yaml, dvc.yaml, model.yaml, ...)."""
+    decl = dict(known)
+    for c in commits:
+        for ch in c.changes:
+            if ch.blob and discovery.manifest_kind(ch.path):
+                decl[ch.path] = ch.blob
+    return decl
+
+
+def discover(repo: git.Repo, declarations: dict[str, str], facts: Facts) -> dict[str, ModelDef]:
+    """Models declared by the newest version of every declaring file."""
+    blobs = gitio.read_blobs(repo, declarations.values(), MAX_DOCUMENT)
+    claims: dict[str, list[Claim]] = {}
+    for path, blob in sorted(declarations.items()):
+        data = blobs.get(blob)
+        if data is None:
+            continue
+        found, warns = blobfacts.claims_of(discovery.manifest_kind(path), path, data)
+        claims[path] = found
+        for w in warns:
+            facts.warnings.add(None, path, None, w)
+    return discovery.resolve(claims)
+
+
+class ModelPaths:
+    """Which models a changed path belongs to."""
+
+    def __init__(self, models: dict[str, ModelDef]) -> None:
+        self.by_dir: dict[str, list[str]] = defaultdict(list)
+        for m in models.values():
+            if m.path is not None:
+                self.by_dir[m.path].append(m.name)
+        self.dirs = {m.name: m.path for m in models.values() if m.path is not None}
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def models_for(self, path: str) -> tuple[str, ...]:
+        hit = self._cache.get(path)
+        if hit is not None:
+            return hit
+        found: list[str] = []
+        d = posixpath.dirname(path)
+        while True:
+            found.extend(self.by_dir.get(d, ()))
+            if d == "":
+                break
+            d = posixpath.dirname(d)
+        result = tuple(found)
+        if len(self._cache) < 200_000:
+            self._cache[path] = result
+        return result
+
+
+def propagate(
+    commits: list[gitio.CommitRecord],
+    paths: ModelPaths,
+    labelled: dict[str, set[str]],
+    seeds: dict[str, dict[str, FileState]],
+) -> list[Emitted]:
+    """Model files at every commit, from first-parent diffs; the versions found."""
+    empty: dict[str, FileState] = {}
+    state: dict[str, dict[str, FileState]] = dict(seeds)
+    out: list[Emitted] = []
+    for c in commits:
+        base = state.get(c.parents[0], empty) if c.parents else empty
+        touched: dict[str, list[gitio.Change]] = {}
+        for ch in c.changes:
+            if ch.mode == SUBMODULE:
+                continue
+            for m in paths.models_for(ch.path):
+                touched.setdefault(m, []).append(ch)
+        if touched:
+            new = dict(base)
+            for m, changes in touched.items():
+                files = dict(base.get(m, {}))
+                for ch in changes:
+                    if ch.blob is None:
+                        files.pop(ch.path, None)
+                    else:
+                        files[ch.path] = (ch.blob, ch.mode)
+                new[m] = files
+        else:
+            new = base
+        state[c.commit] = new
+        for m in set(touched) | labelled.get(c.commit, set()):
+            files = new.get(m, {})
+            changed = m in touched
+            if changed and not files and not base.get(m):
+                continue
+            out.append(
+                Emitted(
+                    model=m,
+                    commit=c.commit,
+                    files=files,
+                    changed_paths=[ch.path for ch in touched.get(m, ())],
+                    changed=changed,
+                )
+            )
+    return out
+
+
+def _sources(
+    e: Emitted,
+    directory: str,
+    dvc_decl: dict[str, tuple[list[str], list[str]]],
+    manifest_files: dict[str, tuple[str | None, str | None]],
+) -> list[tuple[str, str, str]]:
+    """(role, path, blob) of the files that feed a version's metrics, params, ..."""
+    files = e.files
+    out: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(role: str, path: str) -> None:
+        entry = files.get(path)
+        if entry is not None and (role, path) not in seen:
+            seen.add((role, path))
+            out.append((role, path, entry[0]))
+
+    def inside(name: str) -> str:
+        return (
+            posixpath.normpath(posixpath.join(directory, name))
+            if directory
+            else posixpath.normpath(name)
+        )
+
+    for name in blobfacts.METRIC_FILES:
+        add("metrics", inside(name))
+    for name in blobfacts.PARAM_FILES:
+        add("params", inside(name))
+    for path, (blob, _mode) in files.items():
+        base = posixpath.basename(path)
+        pdir = posixpath.dirname(path)
+        if base == "dvc.yaml":
+            metrics, params = dvc_decl.get(blob, ([], []))
+            for m in metrics:
+                add("metrics", posixpath.normpath(posixpath.join(pdir, m)))
+            for p in params:
+                add("params", posixpath.normpath(posixpath.join(pdir, p)))
+        elif base in ("model.yaml", "MLmodel") or (
+            base == "metadata.yaml" and path.startswith("deployments/")
+        ):
+            add("manifest", path)
+            mfile, pfile = manifest_files.get(blob, (None, None))
+            if mfile:
+                add("metrics", posixpath.normpath(posixpath.join(pdir, mfile)))
+            if pfile:
+                add("params", posixpath.normpath(posixpath.join(pdir, pfile)))
+        elif base == "dvc.lock":
+            add("dvc_lock", path)
+        elif base.endswith(".dvc"):
+            add("dvc_pointer", path)
+        elif blobfacts.is_environment_file(path):
+            add("environment", path)
+    return out
+
+
+def build_facts(
+    repo: git.Repo,
+    common_dir: Path,
+    root: Path,
+    commits: list[gitio.CommitRecord],
+    models: dict[str, ModelDef],
+    labelled: dict[str, set[str]],
+    seeds: dict[str, dict[str, FileState]],
+    facts: Facts,
+    known_blobs: set[str] | None = None,
+    topo_start: int = 0,
+    progress: Progress = _noop,
+) -> Facts:
+    """Fill ``facts`` with the rows for ``commits`` (parents first)."""
+    total = len(commits)
+    progress("commits", 0, total)
+    col = facts.commits
+    for i, c in enumerate(commits):
+        col.add(
+            c.commit,
+            c.parents,
+            c.tree,
+            c.author_name,
+            c.author_email,
+            c.author_date,
+            c.committer_date,
+            c.subject,
+            c.message,
+            topo_start + i,
+        )
+    facts.new_commit_ids = [c.commit for c in commits]
+    paths = ModelPaths(models)
+    emitted = propagate(commits, paths, labelled, seeds)
+    progress("commits", total, total)
+
+    # declaring files of the versions themselves: dvc.yaml and manifests
+    decl_blobs: dict[str, str] = {}
+    for e in emitted:
+        for path, (blob, _m) in e.files.items():
+            base = posixpath.basename(path)
+            if base in ("dvc.yaml", "model.yaml", "MLmodel") or (
+                base == "metadata.yaml" and path.startswith("deployments/")
+            ):
+                decl_blobs.setdefault(blob, path)
+    all_blobs: dict[str, str] = {}
+    for e in emitted:
+        for path, (blob, _m) in e.files.items():
+            all_blobs.setdefault(blob, path)
+    progress("blobs", 0, len(all_blobs))
+    sizes = gitio.blob_sizes(repo, all_blobs)
+    decl_data = gitio.read_blobs(
+        repo, [b for b in decl_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
+    )
+    dvc_decl: dict[str, tuple[list[str], list[str]]] = {}
+    manifest_files: dict[str, tuple[str | None, str | None]] = {}
+    manifest_versions: dict[str, str | None] = {}
+    for blob, path in decl_blobs.items():
+        data = decl_data.get(blob)
+        if data is None:
+            continue
+        if posixpath.basename(path) == "dvc.yaml":
+            doc, _w = blobfacts.parse_dvc_yaml(data)
+            dvc_decl[blob] = (blobfacts.dvc_metrics_files(doc), blobfacts.dvc_params_files(doc))
+        else:
+            manifest_files[blob] = blobfacts.manifest_extra_files(data, path)
+            manifest_versions[blob] = blobfacts.manifest_version(data, path)
+
+    # which blobs feed what
+    roles: dict[tuple[str, str], tuple[str, str, str]] = {}  # (blob, role) -> (path, model, commit)
+    mc = facts.model_commits
+    vf = facts.version_files
+    vs = facts.version_sources
+    for e in emitted:
+        directory = paths.dirs.get(e.model, "")
+        srcs = _sources(e, directory, dvc_decl, manifest_files)
+        n = len(e.files)
+        vf.cols["model"].extend([e.model] * n)
+        vf.cols["commit"].extend([e.commit] * n)
+        vf.cols["path"].extend(e.files.keys())
+        for blob, mode in e.files.values():
+            vf.cols["blob"].append(blob)
+            vf.cols["mode"].append(mode)
+        mversion = None
+        metric_paths = set()
+        for role, path, blob in srcs:
+            vs.add(e.model, e.commit, role, path, blob)
+            roles.setdefault((blob, role), (path, e.model, e.commit))
+            if role == "manifest" and mversion is None:
+                mversion = manifest_versions.get(blob)
+            if role == "metrics":
+                metric_paths.add(path)
+        changed_set = set(e.changed_paths)
+        stale = bool(
+            e.changed
+            and metric_paths
+            and not (changed_set & metric_paths)
+            and any(not p.endswith(".md") for p in changed_set)
+        )
+        mc.add(e.model, e.commit, e.changed, mversion, stale, len(changed_set))
+
+    # read every blob we have a use for, once
+    known = known_blobs or set()
+    to_read = set()
+    for blob, _role in roles:
+        if blob not in known and sizes.get(blob, 0) <= MAX_DOCUMENT:
+            to_read.add(blob)
+    for blob, size in sizes.items():
+        if blob not in known and size < blobfacts.LFS_MAX_POINTER:
+            to_read.add(blob)
+    to_read -= set(decl_data)
+    data = gitio.read_blobs(repo, to_read, MAX_DOCUMENT)
+    data.update(decl_data)
+    progress("blobs", len(all_blobs) // 2, len(all_blobs))
+
+    bs = facts.blob_storage
+    lfs_present: dict[str, bool] = {}
+    for blob in all_blobs:
+        if blob in known:
+            continue
+        size = sizes.get(blob)
+        ptr = None
+        if size is not None and size < blobfacts.LFS_MAX_POINTER and blob in data:
+            ptr = blobfacts.lfs_pointer(data[blob])
+        if ptr is not None:
+            present = lfs_present.get(ptr.oid)
+            if present is None:
+                present = blobfacts.lfs_object_path(common_dir, ptr.oid).is_file()
+                lfs_present[ptr.oid] = present
+            bs.add(blob, size, "lfs", ptr.size, ptr.oid, present)
+        else:
+            bs.add(blob, size, "git", size, blob, True)
+
+    bv, bp, bd = facts.blob_values, facts.blob_packages, facts.blob_dvc
+    dvc_present: dict[str, bool] = {}
+    for (blob, role), (path, model, commit) in roles.items():
+        if blob in known:
+            continue
+        content = data.get(blob)
+        if content is None:
+            size = sizes.get(blob)
+            facts.warnings.add(
+                commit,
+                path,
+                model,
+                f"{path}: not read ({size} bytes is over the {MAX_DOCUMENT}-byte limit)",
+            )
+            continue
+        warns: list[str] = []
+        if role in ("metrics", "params", "manifest"):
+            vals = blobfacts.values_of(content, path, role)
+            for section, key, value, text in vals.rows:
+                bv.add(blob, role, section, key, value, text)
+            warns = vals.warnings
+        elif role == "environment":
+            pkgs, warns = blobfacts.packages_of(content, path)
+            for package, spec in pkgs:
+                bp.add(blob, package, spec)
+        elif role in ("dvc_lock", "dvc_pointer"):
+            dv = blobfacts.dvc_facts(content, path)
+            warns = dv.warnings
+            for kind, stage, rel, md5, size, nfiles in dv.rows:
+                present = None
+                if kind == "out" and md5:
+                    present = dvc_present.get(md5)
+                    if present is None:
+                        present = any(p.exists() for p in blobfacts.dvc_cache_paths(root, md5))
+                        dvc_present[md5] = present
+                bd.add(blob, kind, stage, rel, md5, size, nfiles, present)
+        for w in warns:
+            facts.warnings.add(commit, path, model, w if path in w else f"{path}: {w}")
+    progress("blobs", len(all_blobs), len(all_blobs))
+    return facts
+
+
+def branch_membership(
+    commits: list[tuple[str, list[str]]], heads: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """(commit, branch) pairs: which branches contain each commit.
+
+    ``commits`` must be parents-first; ``heads`` maps branch name -> head commit.
+    """
+    names = sorted(heads)
+    masks: dict[str, int] = defaultdict(int)
+    for bit, name in enumerate(names):
+        masks[heads[name]] |= 1 << bit
+    for commit, parents in reversed(commits):
+        m = masks.get(commit, 0)
+        if m:
+            for p in parents:
+                masks[p] |= m
+    out_c: list[str] = []
+    out_b: list[str] = []
+    for commit, _ in commits:
+        m = masks.get(commit, 0)
+        bit = 0
+        while m:
+            if m & 1:
+                out_c.append(commit)
+                out_b.append(names[bit])
+            m >>= 1
+            bit += 1
+    return out_c, out_b

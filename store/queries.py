@@ -1,0 +1,341 @@
+"""Questions the CLI and the screens ask of the catalog. Read-only; no git writes.
+
+Every function takes an open (read-only) DuckDB connection and returns plain data:
+dicts in the JSON shapes of PRODUCT.md §4 (keys may be added, never renamed), or
+Arrow tables for the very long lists the TUI pages through.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from store.errors import UnknownModel, UnknownVersion
+
+_HEX = re.compile(r"^[0-9a-fA-F]{4,40}$")
+
+
+def iso(ts: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as the JSON shapes want."""
+    if ts is None:
+        return None
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _value(value: float | None, text: str | None) -> Any:
+    """A metric/param as JSON: the original value when it parses, else the number."""
+    if text is not None:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return value
+
+
+def model_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT name FROM models ORDER BY name").fetchall()]
+
+
+def require_model(con: duckdb.DuckDBPyConnection, name: str) -> dict:
+    row = con.execute(
+        "SELECT name, path, artifact_path, type, description, labels, sources FROM models "
+        "WHERE name = $1",
+        [name],
+    ).fetchone()
+    if row is None:
+        known = ", ".join(model_names(con)) or "none"
+        raise UnknownModel(f"unknown model {name!r} (models: {known})")
+    keys = ("name", "path", "artifact_path", "type", "description", "labels", "sources")
+    return dict(zip(keys, row, strict=True))
+
+
+def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every model with its latest version, version count and stage holders."""
+    rows = con.execute(
+        """
+        SELECT m.name, m.path, m.sources, m.description,
+               (SELECT version FROM versions v WHERE v.model = m.name AND v.is_latest
+                ORDER BY topo DESC LIMIT 1) AS latest,
+               (SELECT count(*) FROM versions v WHERE v.model = m.name) AS n
+        FROM models m ORDER BY m.name
+        """
+    ).fetchall()
+    stages: dict[str, dict] = {}
+    for model, stage, version, commit, since in con.execute(
+        "SELECT model, stage, version, commit, since FROM stages ORDER BY model, stage"
+    ).fetchall():
+        stages.setdefault(model, {})[stage] = {
+            "version": version,
+            "commit": commit,
+            "since": iso(since),
+        }
+    out = []
+    for name, path, sources, desc, latest, n in rows:
+        st = stages.get(name, {})
+        out.append(
+            {
+                "name": name,
+                "path": path,
+                "sources": list(sources or []),
+                "latest": latest,
+                "versions": n,
+                "stages": {k: v["version"] for k, v in st.items()},
+                "stage_details": st,
+                "description": desc,
+            }
+        )
+    return out
+
+
+_VERSION_COLS = (
+    "version",
+    "commit",
+    "seq",
+    "labels",
+    "label_kind",
+    "registered",
+    "changed",
+    "is_latest",
+    "stages",
+    "branches",
+    "author_name",
+    "author_email",
+    "date",
+    "subject",
+    "message",
+    "stale_metrics",
+)
+
+
+def _version_dict(row: tuple) -> dict:
+    d = dict(zip(_VERSION_COLS, row, strict=True))
+    d["labels"] = list(d["labels"] or [])
+    d["stages"] = list(d["stages"] or [])
+    d["branches"] = list(d["branches"] or [])
+    d["author"] = d["author_name"]
+    d["date"] = iso(d["date"])
+    return d
+
+
+def _values_by_commit(con, table: str, model: str, commits: list[str] | None) -> dict:
+    sql = f"SELECT commit, key, value, text FROM {table} WHERE model = $1"
+    params: list = [model]
+    if commits is not None:
+        sql += " AND commit IN (SELECT unnest($2))"
+        params.append(commits)
+    out: dict[str, dict] = {}
+    for commit, key, value, text in con.execute(sql + " ORDER BY key", params).fetchall():
+        out.setdefault(commit, {})[key] = _value(value, text)
+    return out
+
+
+def list_versions(
+    con: duckdb.DuckDBPyConnection, model: str, limit: int | None = None
+) -> list[dict]:
+    """The model's versions, newest first, with metrics and params (§4 ``versions``)."""
+    require_model(con, model)
+    sql = f"SELECT {', '.join(_VERSION_COLS)} FROM versions WHERE model = $1 ORDER BY topo DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    versions = [_version_dict(r) for r in con.execute(sql, [model]).fetchall()]
+    commits = [v["commit"] for v in versions] if limit is not None else None
+    metrics = _values_by_commit(con, "metrics", model, commits)
+    params = _values_by_commit(con, "params", model, commits)
+    for v in versions:
+        v["metrics"] = metrics.get(v["commit"], {})
+        v["params"] = params.get(v["commit"], {})
+    return versions
+
+
+def key_metrics(con: duckdb.DuckDBPyConnection, model: str, limit: int = 3) -> list[str]:
+    """The numeric metrics most versions of the model report (the latest's first)."""
+    rows = con.execute(
+        """
+        SELECT key, count(*) AS n FROM metrics
+        WHERE model = $1 AND value IS NOT NULL
+        GROUP BY key ORDER BY n DESC, key LIMIT $2
+        """,
+        [model, limit],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def versions_table(con: duckdb.DuckDBPyConnection, model: str, metric_keys: list[str]) -> pa.Table:
+    """All versions of a model as Arrow, newest first, with one column per metric key.
+
+    Built for the TUI's virtual list: one query, however many versions.
+    """
+    pivots = "".join(
+        f', max(m.value) FILTER (WHERE m.key = ${i + 2}) AS "metric_{i}"'
+        for i in range(len(metric_keys))
+    )
+    sql = f"""
+        SELECT v.version, v.commit, v.seq, v.date, v.author_name, v.subject, v.branches,
+               v.stages, v.labels, v.is_latest, v.stale_metrics, v.changed, v.topo{pivots}
+        FROM versions v LEFT JOIN metrics m
+          ON m.model = v.model AND m.commit = v.commit
+             {"AND m.key IN (SELECT unnest($" + str(len(metric_keys) + 2) + "))" if metric_keys else "AND false"}
+        WHERE v.model = $1
+        GROUP BY ALL
+        ORDER BY v.topo DESC
+    """
+    params: list = [model, *metric_keys]
+    if metric_keys:
+        params.append(metric_keys)
+    return con.execute(sql, params).fetch_arrow_table()
+
+
+def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict:
+    """Everything known about one version: metrics, params, artifacts, env, lineage."""
+    row = con.execute(
+        f"SELECT {', '.join(_VERSION_COLS)} FROM versions WHERE model = $1 AND commit = $2",
+        [model, commit],
+    ).fetchone()
+    if row is None:
+        raise UnknownVersion(f"{commit[:12]} is not a version of {model}")
+    d = _version_dict(row)
+
+    def rows(sql: str, keys: tuple[str, ...]) -> list[dict]:
+        return [
+            dict(zip(keys, r, strict=True)) for r in con.execute(sql, [model, commit]).fetchall()
+        ]
+
+    d["metrics"] = rows(
+        "SELECT key, value, text, source FROM metrics WHERE model=$1 AND commit=$2 ORDER BY key",
+        ("key", "value", "text", "source"),
+    )
+    d["params"] = rows(
+        "SELECT key, value, text, source FROM params WHERE model=$1 AND commit=$2 ORDER BY key",
+        ("key", "value", "text", "source"),
+    )
+    d["artifacts"] = rows(
+        "SELECT path, storage, size, hash, nfiles, present, blob FROM artifacts "
+        "WHERE model=$1 AND commit=$2 ORDER BY path, storage",
+        ("path", "storage", "size", "hash", "nfiles", "present", "blob"),
+    )
+    d["environment"] = rows(
+        "SELECT file, package, spec FROM environment WHERE model=$1 AND commit=$2 "
+        "ORDER BY file, package",
+        ("file", "package", "spec"),
+    )
+    d["lineage"] = rows(
+        "SELECT stage, path, hash, size FROM lineage WHERE model=$1 AND commit=$2 "
+        "ORDER BY stage, path",
+        ("stage", "path", "hash", "size"),
+    )
+    d["warnings"] = rows(
+        "SELECT path, message FROM warnings WHERE (model=$1 OR model IS NULL) AND commit=$2 "
+        "ORDER BY path",
+        ("path", "message"),
+    )
+    return d
+
+
+def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[dict]:
+    """Stage events, rollbacks and undos, newest first (§4 ``history``)."""
+    if model is not None:
+        require_model(con, model)
+    sql = """
+        SELECT timestamp, model, event, version, stage, commit, author_name, author_email,
+               message, ref, counter, rollback_from, reason
+        FROM stage_events
+    """
+    params: list = []
+    if model is not None:
+        sql += " WHERE model = $1"
+        params.append(model)
+    sql += " ORDER BY timestamp DESC, counter DESC NULLS LAST, ref DESC"
+    keys = (
+        "timestamp",
+        "model",
+        "event",
+        "version",
+        "stage",
+        "commit",
+        "author",
+        "author_email",
+        "message",
+        "ref",
+        "counter",
+        "from",
+        "reason",
+    )
+    out = []
+    for r in con.execute(sql, params).fetchall():
+        d = dict(zip(keys, r, strict=True))
+        d["timestamp"] = iso(d["timestamp"])
+        out.append(d)
+    return out
+
+
+def resolve_version(con: duckdb.DuckDBPyConnection, model: str, spec: str, commit_of=None) -> dict:
+    """A version of ``model`` named by a label, a tag, a stage, or a commit-ish.
+
+    ``commit_of(spec) -> str | None`` resolves other commit-ish names through git.
+    """
+    require_model(con, model)
+    cols = ", ".join(f"v.{c}" for c in _VERSION_COLS)
+    queries = [
+        (
+            f"SELECT {cols} FROM versions v WHERE v.model=$1 AND list_contains(v.labels, $2) "
+            "ORDER BY v.topo DESC",
+            [model, spec],
+        ),
+        (f"SELECT {cols} FROM versions v WHERE v.model=$1 AND v.version=$2", [model, spec]),
+        (
+            f"SELECT {cols} FROM versions v JOIN labels l USING (model, commit) "
+            "WHERE v.model=$1 AND l.tag=$2",
+            [model, spec],
+        ),
+        (
+            f"SELECT {cols} FROM versions v JOIN stages s USING (model, commit) "
+            "WHERE v.model=$1 AND s.stage=$2",
+            [model, spec],
+        ),
+    ]
+    for sql, params in queries:
+        row = con.execute(sql, params).fetchone()
+        if row is not None:
+            return _version_dict(row)
+    if _HEX.match(spec):
+        rows = con.execute(
+            f"SELECT {cols} FROM versions v WHERE v.model=$1 AND v.commit LIKE $2 || '%'",
+            [model, spec.lower()],
+        ).fetchall()
+        if len(rows) == 1:
+            return _version_dict(rows[0])
+        if len(rows) > 1:
+            raise UnknownVersion(f"{spec!r} is ambiguous for {model}")
+    if commit_of is not None:
+        commit = commit_of(spec)
+        if commit:
+            row = con.execute(
+                f"SELECT {cols} FROM versions v WHERE v.model=$1 AND v.commit=$2",
+                [model, commit],
+            ).fetchone()
+            if row is not None:
+                return _version_dict(row)
+            # a commit that is not itself a version: the version in force there
+            row = con.execute(
+                f"""SELECT {cols} FROM versions v WHERE v.model=$1 AND v.changed AND
+                    v.topo <= (SELECT topo FROM commits WHERE commit=$2)
+                    ORDER BY v.topo DESC LIMIT 1""",
+                [model, commit],
+            ).fetchone()
+            if row is not None:
+                return _version_dict(row)
+    raise UnknownVersion(f"unknown version {spec!r} of {model}")
+
+
+def warnings(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    return [
+        {"commit": c, "path": p, "model": m, "message": msg}
+        for c, p, m, msg in con.execute(
+            "SELECT commit, path, model, message FROM warnings ORDER BY path, commit"
+        ).fetchall()
+    ]

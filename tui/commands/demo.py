@@ -1,0 +1,43 @@
+"""``modeltrail demo [DIR]``: build the sample repository and open the TUI on it."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from store.errors import UsageError
+
+NAME = "demo"
+HELP = "build the sample repository (into DIR or a temporary directory) and open the TUI"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", nargs="?")
+    parser.add_argument("--no-tui", action="store_true", help="only build it; print its path")
+    parser.add_argument("--scale", type=int, default=0, help="append N more commits")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sample_repo.generator import build_sample_repo
+
+    if args.dir:
+        target = Path(args.dir)
+        if target.exists() and any(target.iterdir()):
+            if (target / ".git").exists() and not args.scale:
+                root = target  # already built: reuse it
+            else:
+                raise UsageError(f"{target} exists and is not empty")
+        else:
+            root = build_sample_repo(target, scale=args.scale)
+    else:
+        root = build_sample_repo(
+            Path(tempfile.mkdtemp(prefix="modeltrail-demo-")) / "models", scale=args.scale
+        )
+    if args.no_tui:
+        print(root)
+        return 0
+    from tui.commands.open_tui import run_tui
+
+    args.repo_path = str(root)
+    return run_tui(args)

@@ -1,0 +1,55 @@
+"""``modeltrail index``: bring the catalog up to date, with progress, and print counts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from store.catalog import update_catalog
+from tui.commands._common import repo_of
+
+NAME = "index"
+HELP = "bring the catalog up to date and print what it holds"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    repo = repo_of(args)
+    if sys.stderr.isatty() and not args.json:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(f"reading {phase}", total=max(total, 1))
+                bar.update(tasks[phase], completed=done, total=max(total, 1))
+
+            summary = update_catalog(repo, progress=progress, rebuild=args.rebuild)
+    else:
+        summary = update_catalog(repo, rebuild=args.rebuild)
+    if args.json:
+        from tui.commands._common import print_json
+
+        print_json(summary.__dict__)
+    else:
+        print(summary.line())
+    if summary.warnings and not args.json:
+        from store.catalog import open_catalog
+        from store.queries import warnings
+        from tui.safe_text import clean
+
+        con = open_catalog(repo, refresh=False)
+        rows = warnings(con)
+        for w in rows[:20]:
+            where = clean(w["path"] or "", single_line=True)
+            at = f" @ {w['commit'][:7]}" if w["commit"] else ""
+            print(f"warning: {where}{at}: {clean(w['message'], single_line=True)}")
+        if len(rows) > 20:
+            print(f"... and {len(rows) - 20} more (modeltrail sql 'select * from warnings')")
+    return 0

@@ -1,0 +1,16 @@
+"""Opening the TUI (``modeltrail`` with no command)."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.commands._common import repo_of
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    repo = repo_of(args)
+    from tui.app import ModeltrailApp
+
+    app = ModeltrailApp(repo_path=repo.working_tree_dir)
+    app.run()
+    return app.return_code or 0

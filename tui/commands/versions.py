@@ -1,0 +1,83 @@
+"""``modeltrail versions MODEL``: the model's versions, newest first."""
+
+from __future__ import annotations
+
+import argparse
+
+from store.config import load_config
+from store.queries import key_metrics, list_versions
+from store.repo import repo_paths
+from tui.commands._common import add_json, catalog, console, print_json, safe
+
+NAME = "versions"
+HELP = "list a model's versions, newest first"
+
+JSON_KEYS = (
+    "version",
+    "commit",
+    "labels",
+    "stages",
+    "branches",
+    "author",
+    "date",
+    "message",
+    "metrics",
+    "params",
+    "seq",
+    "is_latest",
+    "stale_metrics",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model")
+    parser.add_argument("-n", "--limit", type=int, default=None, help="newest N only")
+    add_json(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    repo, con = catalog(args)
+    versions = list_versions(con, args.model, limit=args.limit)
+    if args.json:
+        print_json([{k: v[k] for k in JSON_KEYS} for v in versions])
+        return 0
+    cfg = load_config(repo_paths(repo).root)
+    keys = key_metrics(con, args.model)
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for col in ("VERSION", "COMMIT", "DATE", "AUTHOR", "STAGES", *keys, "MESSAGE"):
+        table.add_column(col)
+    for i, v in enumerate(versions):
+        prev = versions[i + 1] if i + 1 < len(versions) else None
+        cells = []
+        for k in keys:
+            new = v["metrics"].get(k)
+            old = prev["metrics"].get(k) if prev else None
+            cells.append(safe(_metric_cell(cfg, k, old, new)))
+        stale = " (stale metrics)" if v["stale_metrics"] else ""
+        table.add_row(
+            safe(v["version"] + (" *" if v["is_latest"] else "")),
+            v["commit"][:7],
+            (v["date"] or "")[:10],
+            safe(v["author"]),
+            safe(",".join(v["stages"]) or "-"),
+            *cells,
+            safe(v["subject"] + stale, single_line=True)
+            if False
+            else safe((v["subject"] or "") + stale),
+        )
+    console().print(table)
+    return 0
+
+
+def _metric_cell(cfg, key: str, old, new) -> str:
+    if not isinstance(new, int | float) or isinstance(new, bool):
+        return "-" if new is None else str(new)
+    text = f"{new:.4g}"
+    if isinstance(old, int | float) and not isinstance(old, bool) and old != new:
+        better = cfg.better(key, float(old), float(new))
+        mark = "▲" if new > old else "▼"
+        word = "better" if better else "worse"
+        text += f" {mark}{new - old:+.3g} {word}"
+    return text
