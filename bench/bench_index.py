@@ -1,0 +1,170 @@
+"""Index benchmark: full index, incremental index, the raw git floor, and `gto show`.
+
+    python bench/bench_index.py                  # 1,000 / 10,000 / 100,000 commits
+    python bench/bench_index.py --sizes 1000 5000 --gto-timeout 120
+
+For each size it builds the sample repository with ``--scale`` (cached under
+bench/out/), then reports, side by side:
+
+- full:   ``update_catalog(rebuild=True)`` (walk, blob reads, parsing, DuckDB writes)
+- incr:   ``update_catalog()`` after one new commit on main
+- floor:  the raw git reads the index needs, with output discarded: the same
+          ``for-each-ref``, the same ``git log --raw`` walk, and ``cat-file --batch-check``
+          + ``--batch`` of the same blobs
+- gto:    the real ``gto show --json`` on the same repository (skipped past a timeout)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from sample_repo.generator import build_sample_repo  # noqa: E402
+
+from store import gitio  # noqa: E402
+from store.catalog import update_catalog  # noqa: E402
+from store.repo import open_repo, repo_paths  # noqa: E402
+
+ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_AUTHOR_DATE": "2027-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2027-01-01T00:00:00Z",
+}
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def base_repo(size: int, out: Path) -> Path:
+    """The sample repository grown to about ``size`` commits (built once, cached)."""
+    cached = out / f"repo-{size}"
+    if not (cached / ".git").exists():
+        shutil.rmtree(cached, ignore_errors=True)
+        build_sample_repo(cached, scale=0)
+        base = int(git(cached, "rev-list", "--all", "--count"))
+        shutil.rmtree(cached)
+        build_sample_repo(cached, scale=max(0, size - base))
+    return cached
+
+
+def git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], input=stdin, capture_output=True, check=True, env=ENV
+    ).stdout.decode()
+
+
+def floor(repo: Path) -> float:
+    """The raw git reads the index needs, output discarded."""
+    r = open_repo(repo)
+    refs = gitio.read_refs(r)
+    heads = "".join(f"{c}\n" for c in sorted({x.commit for x in refs if x.commit})).encode()
+    cat = repo_paths(r).catalog_file
+    con = duckdb.connect(str(cat), read_only=True)
+    all_blobs = [b for (b,) in con.execute("SELECT DISTINCT blob FROM version_files").fetchall()]
+    read = [
+        b
+        for (b,) in con.execute(
+            "SELECT DISTINCT blob FROM version_sources UNION "
+            "SELECT blob FROM blob_storage WHERE size < 1024"
+        ).fetchall()
+    ]
+    con.close()
+    check_in = "".join(f"{b}\n" for b in all_blobs).encode()
+    read_in = "".join(f"{b}\n" for b in read).encode()
+    fmt = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(contents)"
+    log = [
+        "log",
+        "--topo-order",
+        "--reverse",
+        "--format=%H%x00%P%x00%T%x00%an%x00%ae%x00%at%x00%ct%x00%B",
+        "--stdin",
+        "--raw",
+        "-z",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        "--no-abbrev",
+    ]
+
+    def run() -> None:
+        git(repo, "for-each-ref", f"--format={fmt}")
+        git(repo, *log, stdin=heads)
+        git(repo, "cat-file", "--batch-check", "--buffer", stdin=check_in)
+        git(repo, "cat-file", "--batch", "--buffer", stdin=read_in)
+
+    return min(timed(run) for _ in range(2))
+
+
+def gto_show(repo: Path, timeout: float) -> str:
+    gto = shutil.which("gto") or str(Path(sys.executable).parent / "gto")
+    t = time.perf_counter()
+    try:
+        subprocess.run(
+            [gto, "show", "--json"], cwd=repo, capture_output=True, check=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return f">{timeout:.0f}"
+    return f"{time.perf_counter() - t:.2f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    ap.add_argument("--gto-timeout", type=float, default=300)
+    ap.add_argument("--out", type=Path, default=ROOT / "out")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(
+        f"{'commits':>8} {'versions':>9} {'full s':>8} {'incr s':>7} {'floor s':>8} "
+        f"{'full/floor':>10} {'gto s':>8} {'gto/full':>8}"
+    )
+    for size in args.sizes:
+        src = base_repo(size, args.out)
+        work = args.out / f"work-{size}"
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(src, work, symlinks=True)
+        repo = open_repo(work)
+        full = min(timed(lambda: update_catalog(repo, rebuild=True)) for _ in range(2))
+        fl = floor(work)
+        (work / "NOTES.md").write_text("bench\n")
+        git(work, "add", "NOTES.md")
+        git(work, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "bench: one more commit")
+        summary = None
+
+        def incr() -> None:
+            nonlocal summary
+            summary = update_catalog(repo)
+
+        inc = timed(incr)
+        assert summary is not None and summary.mode == "incremental", summary
+        commits = int(git(work, "rev-list", "--all", "--count"))
+        g = gto_show(work, args.gto_timeout)
+        ratio = (
+            f"{float(g) / full:.0f}x" if not g.startswith(">") else f">{float(g[1:]) / full:.0f}x"
+        )
+        print(
+            f"{commits:>8} {summary.versions:>9} {full:>8.2f} {inc:>7.2f} {fl:>8.2f} "
+            f"{full / fl:>9.1f}x {g:>8} {ratio:>8}",
+            flush=True,
+        )
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
