@@ -1,1 +1,126 @@
-"""Format readers: bytes from a git blob in, plain Python data and warnings out."""
+"""Format readers: bytes from a git blob in, plain Python data and warnings out.
+
+Contract for every reader here: it takes the blob's ``bytes`` (hostile: broken, huge,
+binary, deeply nested, alias bombs, odd encodings), never raises, finishes quickly with
+bounded memory, and returns its result together with a list of one-line warning
+strings (empty when all went well). Warnings do not repeat the file's path: the caller
+records it (the catalog's ``warnings`` table has a ``path`` column). Text from the
+repository (keys, values, names) is returned as data, control characters included;
+escaping it for display is the renderer's job.
+
+Documents (:mod:`store.readers.structured`)
+    ``format_for(path) -> "json" | "yaml" | "toml" | None``
+    ``load_document(data, fmt) -> (doc | None, warnings)``
+    ``load_mapping(data, fmt) -> (dict | None, warnings)`` -- top level must be a mapping
+    ``read_flat(data, fmt, prefix="") -> (flat, warnings)`` -- metrics/params files
+    ``flatten(doc, prefix="") -> ({"test.auc": 0.9, ...}, warnings)``
+    ``metric_value(v) -> float | None``; ``metric_problem(key, v) -> str | None``;
+    ``metrics_of(flat) -> ({key: float | None}, warnings)``
+    ``to_json_text(v) -> str`` (sorted keys; NaN written ``NaN``); ``to_plain(v)``; ``key_text(k)``
+Git LFS (:mod:`store.readers.lfs`)
+    ``parse_lfs_pointer(data) -> LfsPointer(oid, size) | None``;
+    ``inspect_lfs_pointer(data) -> (LfsPointer | None, warnings)``;
+    ``lfs_object_path(git_common_dir, oid) -> Path | None``; ``lfs_object_present(...)``
+DVC (:mod:`store.readers.dvc`)
+    ``parse_dvc_yaml(data) -> (DvcYaml, warnings)`` (stages, top-level files, artifacts;
+    ``DvcYaml.metrics_files(base)`` / ``.params_files(base)`` give repository paths);
+    ``parse_dvc_lock(data) -> (DvcLock, warnings)``;
+    ``parse_dvc_pointer(data) -> ([DvcOut], warnings)``;
+    ``dvc_cache_path(repo_root, md5, legacy=None) -> [Path]``; ``dvc_out_present(...)``;
+    ``parse_dvc_dir_manifest(data)``; ``join_dvc_path(base, wdir, path) -> str | None``
+Manifests (:mod:`store.readers.manifests`)
+    ``parse_artifacts_yaml(data) -> ({name: GtoArtifactDecl}, warnings)``;
+    ``parse_model_yaml`` / ``parse_modelbit_metadata`` / ``parse_mlmodel``
+    ``(data) -> (ModelManifest, warnings)``
+Environment (:mod:`store.readers.environment`)
+    ``parse_requirements`` / ``parse_conda_yaml`` / ``parse_pyproject``
+    ``(data) -> ([(package, spec)], warnings)``
+
+Limits (each announced by a warning when it bites): documents 5 MiB (JSON) / 2 MiB
+(YAML, TOML), requirements files 1 MiB, YAML nesting 500 levels (checked before
+parsing), flattening 10,000 keys / 64 levels / 100,000 values, 5,000 packages per file.
+"""
+
+from store.readers.dvc import (
+    DvcLock,
+    DvcLockStage,
+    DvcOut,
+    DvcStage,
+    DvcYaml,
+    dvc_cache_path,
+    dvc_out_present,
+    join_dvc_path,
+    parse_dvc_dir_manifest,
+    parse_dvc_lock,
+    parse_dvc_pointer,
+    parse_dvc_yaml,
+)
+from store.readers.environment import parse_conda_yaml, parse_pyproject, parse_requirements
+from store.readers.lfs import (
+    LfsPointer,
+    inspect_lfs_pointer,
+    lfs_object_path,
+    lfs_object_present,
+    parse_lfs_pointer,
+)
+from store.readers.manifests import (
+    GtoArtifactDecl,
+    ModelManifest,
+    parse_artifacts_yaml,
+    parse_mlmodel,
+    parse_model_yaml,
+    parse_modelbit_metadata,
+)
+from store.readers.structured import (
+    flatten,
+    format_for,
+    key_text,
+    load_document,
+    load_mapping,
+    metric_problem,
+    metric_value,
+    metrics_of,
+    read_flat,
+    to_json_text,
+    to_plain,
+)
+
+__all__ = [
+    "DvcLock",
+    "DvcLockStage",
+    "DvcOut",
+    "DvcStage",
+    "DvcYaml",
+    "GtoArtifactDecl",
+    "LfsPointer",
+    "ModelManifest",
+    "dvc_cache_path",
+    "dvc_out_present",
+    "flatten",
+    "format_for",
+    "inspect_lfs_pointer",
+    "join_dvc_path",
+    "key_text",
+    "lfs_object_path",
+    "lfs_object_present",
+    "load_document",
+    "load_mapping",
+    "metric_problem",
+    "metric_value",
+    "metrics_of",
+    "parse_artifacts_yaml",
+    "parse_conda_yaml",
+    "parse_dvc_dir_manifest",
+    "parse_dvc_lock",
+    "parse_dvc_pointer",
+    "parse_dvc_yaml",
+    "parse_lfs_pointer",
+    "parse_mlmodel",
+    "parse_model_yaml",
+    "parse_modelbit_metadata",
+    "parse_pyproject",
+    "parse_requirements",
+    "read_flat",
+    "to_json_text",
+    "to_plain",
+]

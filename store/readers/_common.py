@@ -1,0 +1,121 @@
+"""Shared helpers for the readers: byte decoding, size caps, warning text, a no-raise guard.
+
+Every reader takes hostile bytes from a git blob. The helpers here turn bytes into text
+(or refuse, with a warning) and make sure no reader lets an exception escape.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+MiB = 1024 * 1024
+
+#: How much of a warning message may quote from the input.
+QUOTE_LIMIT = 80
+
+#: At most this many warnings are kept per call; the rest are summarised.
+MAX_WARNINGS = 50
+
+T = TypeVar("T")
+
+
+def quote(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` in single quotes, cut to ``limit`` characters (control characters kept)."""
+    try:
+        s = text if isinstance(text, str) else str(text)
+    except Exception:  # a hostile __str__ cannot come from plain data, but be safe
+        s = "<unprintable>"
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return f"'{s}'"
+
+
+def size_text(n: int) -> str:
+    """A byte count for humans: ``1.5 MiB``, ``300 KiB``, ``12 bytes``."""
+    if n >= MiB:
+        return f"{n / MiB:.1f} MiB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KiB"
+    return f"{n} bytes"
+
+
+def cap_warnings(warnings: list[str]) -> list[str]:
+    """The first ``MAX_WARNINGS`` warnings, plus one line counting the rest."""
+    if len(warnings) <= MAX_WARNINGS:
+        return warnings
+    extra = len(warnings) - MAX_WARNINGS
+    return [*warnings[:MAX_WARNINGS], f"… and {extra} more warnings"]
+
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_text(data: bytes, limit: int, what: str = "file") -> tuple[str | None, list[str]]:
+    """Decode a blob to text, or refuse it.
+
+    Returns ``(text, warnings)``; ``text`` is None when the blob is not read at all:
+    larger than ``limit`` bytes, or binary (NUL bytes outside a UTF-16/32 encoding).
+    A byte-order mark selects UTF-8/16/32 and is dropped. Bytes that are not valid
+    UTF-8 are replaced with U+FFFD, with a warning naming the first bad offset.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        return None, [f"{what}: expected bytes, got {type(data).__name__}"]
+    data = bytes(data)
+    if len(data) > limit:
+        return None, [
+            f"{what} is {size_text(len(data))}, over the {size_text(limit)} limit; not read"
+        ]
+    encoding = "utf-8"
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            data = data[len(bom) :]
+            encoding = enc
+            break
+    warnings: list[str] = []
+    if encoding == "utf-8" and b"\x00" in data:
+        return None, [f"{what} looks binary (contains NUL bytes); not read"]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        text = data.decode(encoding, errors="replace")
+        warnings.append(
+            f"{what} is not valid {encoding.upper()} (first bad byte at offset {e.start});"
+            " undecodable bytes were replaced with U+FFFD"
+        )
+    if encoding != "utf-8" and "\x00" in text:
+        return None, [f"{what} looks binary (contains NUL characters); not read"]
+    return text, warnings
+
+
+def never_raise(fallback: Callable[[str], T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorate a reader so that an unexpected exception becomes a warning.
+
+    ``fallback(message)`` builds the value returned instead; it receives a one-line
+    description of the failure. This is a last line of defence: readers handle the
+    failures they know about themselves, with better messages.
+    """
+
+    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            try:
+                return func(*args, **kwargs)
+            except RecursionError:
+                return fallback("nested too deeply to read")
+            except MemoryError:
+                return fallback("too large to read (out of memory)")
+            except Exception as e:  # noqa: BLE001 - the contract is: never raise
+                return fallback(f"could not be read ({type(e).__name__}: {quote(e, 120)})")
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,210 @@
+"""Safe YAML loading for hostile text.
+
+PyYAML's safe loader never runs code, but it is not robust by itself:
+
+- libyaml's composer recurses in C, so ten thousand nested ``[`` crash the process.
+  :func:`nesting_too_deep` measures the nesting first, cheaply for ordinary text and
+  exactly (with libyaml's iterative event parser, stopping early) for suspicious text.
+- unknown tags (``!!python/object``, ``!Ref``), over-long integers and impossible dates
+  make the whole document fail. The loader here reads such nodes as plain data and
+  records a warning instead, so the rest of the document still comes through.
+
+Alias bombs are harmless at this stage (aliases become shared references); it is
+flattening that must bound its work (see ``structured.flatten``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Hashable
+from itertools import accumulate, repeat
+from operator import sub
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from store.readers._common import quote
+
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Documents nested deeper than this are refused before parsing.
+MAX_PARSE_DEPTH = 500
+
+_MAX_PROBLEMS = 20
+_CHUNK = 65536
+
+
+class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
+    """The C safe loader, with lenient constructors that record ``problems``."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.problems: list[str] = []
+
+    def note(self, message: str) -> None:
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        """As the safe loader, but a list or mapping used as a key becomes its JSON text
+        (the safe loader rejects the whole document: "found unhashable key"), and boolean
+        keys become ``"true"``/``"false"`` (as keys, ``True`` and ``1`` are the same)."""
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            collection = isinstance(key_node, yaml.SequenceNode | yaml.MappingNode)
+            key = self.construct_object(key_node, deep=deep or collection)
+            if not isinstance(key, Hashable):
+                key = _key_as_text(key)
+                self.note(f"a {key_node.id} used as a key{_line(key_node)}; read as its text")
+            elif isinstance(key, bool):  # True == 1 in a dict: keep them apart
+                key = "true" if key else "false"
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _key_as_text(key: Any) -> str:
+    try:
+        return json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return repr(key)
+
+
+def _line(node: yaml.Node) -> str:
+    mark = getattr(node, "start_mark", None)
+    return f" at line {mark.line + 1}" if mark is not None else ""
+
+
+def _construct_unknown(loader: HostileSafeLoader, node: yaml.Node) -> Any:
+    loader.note(f"unsupported YAML tag {quote(node.tag)}{_line(node)}; read as plain data")
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)
+
+
+def _lenient(original: Any, kind: str) -> Any:
+    def construct(loader: HostileSafeLoader, node: yaml.Node) -> Any:
+        try:
+            value = original(loader, node)
+        except (ValueError, OverflowError, yaml.YAMLError) as e:
+            reason = str(e).split(": ")[0]
+            loader.note(
+                f"{kind} {quote(node.value)}{_line(node)} is not usable ({reason}); kept as text"
+            )
+            return str(node.value)
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 14000:
+            loader.note(f"{kind}{_line(node)} has too many digits; kept as text")
+            return str(node.value)
+        return value
+
+    return construct
+
+
+HostileSafeLoader.add_constructor(None, _construct_unknown)
+for _tag, _kind in (
+    ("tag:yaml.org,2002:int", "integer"),
+    ("tag:yaml.org,2002:float", "number"),
+    ("tag:yaml.org,2002:timestamp", "timestamp"),
+    ("tag:yaml.org,2002:binary", "binary value"),
+):
+    HostileSafeLoader.add_constructor(
+        _tag, _lenient(SafeConstructor.yaml_constructors[_tag], _kind)
+    )
+
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_DEEP_BLOCK = re.compile(rf"^[ \t?:-]{{{MAX_PARSE_DEPTH // 4},}}", re.MULTILINE)
+_STEP = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
+
+
+def _flow_depth_bound(text: str, limit: int) -> int:
+    """An upper bound on ``[``/``{`` nesting (brackets inside strings count too).
+
+    Stops as soon as the running depth passes ``limit``.
+    """
+    # each byte becomes 2 for an opening and 0 for a closing bracket: step = byte - 1
+    steps = _NOT_BRACKETS.sub("", text).encode("ascii").translate(_STEP)
+    depth = deepest = 0
+    for start in range(0, len(steps), _CHUNK):
+        running = list(
+            accumulate(map(sub, steps[start : start + _CHUNK], repeat(1)), initial=depth)
+        )
+        deepest = max(deepest, max(running))
+        depth = running[-1]
+        if deepest > limit:
+            break
+    return deepest
+
+
+def _exact_depth(text: str, limit: int) -> int:
+    """The real collection nesting, from libyaml's (iterative) event parser.
+
+    Stops once ``limit`` is passed. Parse errors end the scan: the loader reports them.
+    """
+    depth = deepest = 0
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > limit:
+                        break
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return deepest
+
+
+def nesting_too_deep(text: str, limit: int = MAX_PARSE_DEPTH) -> bool:
+    """Does the YAML text nest collections deeper than ``limit``?
+
+    Block nesting is bounded by twice the longest run of indentation and indicators
+    (`` ``, ``-``, ``?``, ``:``) opening a line, flow nesting by bracket counting; only
+    when those bounds are high is the text scanned exactly.
+    """
+    if _flow_depth_bound(text, limit // 2) <= limit // 2 and not _DEEP_BLOCK.search(text):
+        return False
+    return _exact_depth(text, limit) > limit
+
+
+def _error_line(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"invalid YAML{where}: {' '.join(str(problem).split())}"
+
+
+def load_yaml(text: str) -> tuple[Any, list[str], bool]:
+    """Parse one YAML document. Returns ``(document, warnings, ok)``.
+
+    A stream of several documents yields the first, with a warning.
+    """
+    if nesting_too_deep(text):
+        return None, [f"YAML nested deeper than {MAX_PARSE_DEPTH} levels; not read"], False
+    loader = HostileSafeLoader(text)
+    try:
+        try:
+            doc = loader.get_single_data()
+        except yaml.composer.ComposerError as e:
+            if "expected a single document" not in str(e):
+                raise
+            loader.dispose()
+            loader = HostileSafeLoader(text)
+            doc = loader.get_data() if loader.check_data() else None
+            loader.problems.append("several YAML documents (---); only the first was read")
+        return doc, list(loader.problems), True
+    except yaml.YAMLError as e:
+        return None, [*loader.problems, _error_line(e)], False
+    except RecursionError:
+        return None, ["YAML nested too deeply (or a recursive merge key); not read"], False
+    except (ValueError, TypeError, OverflowError) as e:
+        return None, [*loader.problems, f"invalid YAML: {quote(e, 160)}"], False
+    finally:
+        loader.dispose()

@@ -1,0 +1,433 @@
+"""DVC files: ``dvc.yaml`` (pipeline), ``dvc.lock`` (its recorded state), ``*.dvc``
+pointers, and where DVC keeps objects in its local cache.
+
+Paths inside these files are relative to the file's directory (and, for a stage, to its
+``wdir``); :func:`join_dvc_path` turns them into repository paths, refusing ones that
+leave the repository. Templated stages (``foreach``/``matrix``/``${...}``) are read but
+not expanded: their paths stay as written and a warning says so.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from store.readers._common import cap_warnings, never_raise, quote
+from store.readers.manifests import GtoArtifactDecl, parse_artifact_entries
+from store.readers.structured import flatten, key_text, kind_of, load_document, load_mapping
+
+#: The default params file of a stage (in its ``wdir``).
+DEFAULT_PARAMS_FILE = "params.yaml"
+
+_MD5 = re.compile(r"[0-9a-f]{32}(\.dir)?")
+_PARAMS_FILE = re.compile(r".+\.(yaml|yml|json|toml|py)")
+
+
+@dataclass(frozen=True)
+class DvcOut:
+    """One dep or out recorded in ``dvc.lock`` or a ``.dvc`` file.
+
+    ``md5`` is 32 hex digits, with ``.dir`` for a directory (its manifest). ``hash_name``
+    is ``"md5"`` for DVC 3 entries (``hash: md5``), ``"md5-dos2unix"`` for DVC 2 ones
+    (no ``hash`` key; stored in the old cache layout), or what the entry says.
+    ``other_hash`` keeps a non-md5 hash (``etag``/``checksum`` of cloud deps).
+    """
+
+    path: str
+    md5: str | None = None
+    size: int | None = None
+    nfiles: int | None = None
+    hash_name: str = "md5-dos2unix"
+    cache: bool = True
+    other_hash: str | None = None
+
+    @property
+    def is_dir(self) -> bool:
+        return bool(self.md5 and self.md5.endswith(".dir"))
+
+    @property
+    def legacy(self) -> bool:
+        """Stored in DVC 2's cache layout (``.dvc/cache/ab/cdef…``)."""
+        return self.hash_name != "md5"
+
+
+@dataclass
+class DvcStage:
+    """A ``dvc.yaml`` stage. ``params`` maps a params file to the keys used from it
+    (None: all of them; bare keys belong to ``params.yaml``). ``templated`` marks
+    ``foreach``/``matrix`` stages, whose ``do`` body is read unexpanded."""
+
+    name: str
+    cmd: str | None = None
+    wdir: str = ""
+    deps: list[str] = field(default_factory=list)
+    outs: list[str] = field(default_factory=list)
+    params: dict[str, list[str] | None] = field(default_factory=dict)
+    metrics: list[str] = field(default_factory=list)
+    plots: list[str] = field(default_factory=list)
+    templated: bool = False
+
+
+@dataclass
+class DvcYaml:
+    """A ``dvc.yaml``: its stages, the top-level ``metrics``/``params``/``plots`` files
+    (DVC 3) and the ``artifacts:`` section."""
+
+    stages: dict[str, DvcStage] = field(default_factory=dict)
+    metrics: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
+    plots: list[str] = field(default_factory=list)
+    artifacts: dict[str, GtoArtifactDecl] = field(default_factory=dict)
+
+    def metrics_files(self, base: str = "") -> list[str]:
+        """Repository paths of every metrics file declared (top level and stages), given
+        the ``dvc.yaml``'s directory ``base``; paths leaving the repository are dropped."""
+        found = [join_dvc_path(base, "", p) for p in self.metrics]
+        for stage in self.stages.values():
+            found += [join_dvc_path(base, stage.wdir, p) for p in stage.metrics]
+        return list(dict.fromkeys(p for p in found if p))
+
+    def params_files(self, base: str = "") -> dict[str, list[str] | None]:
+        """Repository path of each params file -> keys used (None: all keys)."""
+        result: dict[str, list[str] | None] = {}
+        for p in self.params:
+            path = join_dvc_path(base, "", p)
+            if path:
+                result[path] = None
+        for stage in self.stages.values():
+            for p, keys in stage.params.items():
+                path = join_dvc_path(base, stage.wdir, p)
+                if path:
+                    _merge_keys(result, path, keys)
+        return result
+
+
+@dataclass
+class DvcLockStage:
+    """A ``dvc.lock`` stage: hashed deps and outs, and the params values used
+    (``{file: {flattened key: value}}``)."""
+
+    name: str
+    cmd: str | None = None
+    deps: list[DvcOut] = field(default_factory=list)
+    outs: list[DvcOut] = field(default_factory=list)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class DvcLock:
+    """A ``dvc.lock``: its ``schema`` (``"2.0"``; None for DVC 1 files) and stages."""
+
+    schema: str | None = None
+    stages: dict[str, DvcLockStage] = field(default_factory=dict)
+
+
+# --- paths -------------------------------------------------------------------------------
+
+
+def join_dvc_path(base: str, wdir: str, path: str) -> str | None:
+    """``base/wdir/path`` as a normalised repository path, or None when the result is
+    absolute, leaves the repository, or is not usable text."""
+    if not all(isinstance(p, str) for p in (base, wdir, path)) or not path:
+        return None
+    if "\x00" in path or "\x00" in wdir or path.startswith("/") or wdir.startswith("/"):
+        return None
+    joined = posixpath.normpath(posixpath.join(base or ".", wdir or ".", path))
+    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
+        return None
+    return "" if joined == "." else joined
+
+
+def _merge_keys(result: dict[str, list[str] | None], file: str, keys: list[str] | None) -> None:
+    if file in result and result[file] is None:
+        return
+    if keys is None:
+        result[file] = None
+        return
+    known = result.get(file) or []
+    known.extend(k for k in keys if k not in known)
+    result[file] = known
+
+
+def dvc_cache_path(repo_root: Path, md5: str, legacy: bool | None = None) -> list[Path]:
+    """Candidate cache paths for an object: DVC 3's ``.dvc/cache/files/md5/ab/cdef…`` and
+    DVC 2's ``.dvc/cache/ab/cdef…`` (``legacy`` puts that one first). A directory's md5
+    ends in ``.dir`` and so does its file. Empty for a malformed md5; custom
+    ``cache.dir`` settings are not consulted."""
+    if not isinstance(md5, str) or not _MD5.fullmatch(md5):
+        return []
+    cache = Path(repo_root) / ".dvc" / "cache"
+    new = cache / "files" / "md5" / md5[:2] / md5[2:]
+    old = cache / md5[:2] / md5[2:]
+    return [old, new] if legacy else [new, old]
+
+
+def dvc_out_present(repo_root: Path, out: DvcOut) -> bool | None:
+    """Is the out's object in the local cache? None when it has no md5. For a directory
+    this checks its ``.dir`` manifest only (see :func:`parse_dvc_dir_manifest`)."""
+    if not out.md5:
+        return None
+    for path in dvc_cache_path(repo_root, out.md5, out.legacy):
+        try:
+            if path.is_file():
+                return True
+        except OSError:
+            pass
+    return False
+
+
+@never_raise(lambda msg: ([], [f"DVC directory manifest {msg}"]))
+def parse_dvc_dir_manifest(data: bytes) -> tuple[list[tuple[str, str]], list[str]]:
+    """A ``.dir`` cache object: the directory's ``[(relpath, md5), ...]``."""
+    doc, warnings = load_document(data, "json")
+    if doc is None:
+        return [], warnings
+    if not isinstance(doc, list):
+        return [], [*warnings, f"expected a list, found {kind_of(doc)}"]
+    entries = []
+    for item in doc:
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("relpath"), str)
+            and isinstance(item.get("md5"), str)
+            and _MD5.fullmatch(item["md5"])
+        ):
+            entries.append((item["relpath"], item["md5"]))
+        else:
+            warnings.append(f"malformed entry {quote(key_text(item) if item is not None else '')}")
+    return entries, cap_warnings(warnings)
+
+
+# --- dvc.yaml ----------------------------------------------------------------------------
+
+
+def _cmd(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(key_text(v) if not isinstance(v, str) else v for v in value)
+    return None
+
+
+def _paths(value: Any, what: str, warnings: list[str]) -> list[str]:
+    """A list of paths, each written as ``path`` or ``{path: {options}}``."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        warnings.append(f"{what} should be a list, found {kind_of(value)}; ignored")
+        return []
+    paths = []
+    for item in value:
+        if isinstance(item, str):
+            paths.append(item)
+        elif isinstance(item, dict):
+            paths.extend(key_text(k) for k in item)
+        else:
+            warnings.append(f"{what}: {kind_of(item)} is not a path; skipped")
+    return paths
+
+
+def _params(value: Any, what: str, warnings: list[str]) -> dict[str, list[str] | None]:
+    """A stage's ``params``: ``key``, ``file.yaml:key,key``, ``{file.yaml: [keys]}`` or
+    ``{file.yaml: null}`` (all keys)."""
+    result: dict[str, list[str] | None] = {}
+    if value is None:
+        return result
+    if not isinstance(value, list):
+        value = [value]
+    for item in value:
+        if isinstance(item, str):
+            file, sep, keys = item.partition(":")
+            if sep and _PARAMS_FILE.fullmatch(file):
+                _merge_keys(result, file, [k for k in keys.split(",") if k] or None)
+            else:
+                _merge_keys(result, DEFAULT_PARAMS_FILE, [item])
+        elif isinstance(item, dict):
+            for raw_file, keys in item.items():
+                file = key_text(raw_file)
+                if keys is None or keys == [] or keys == {}:
+                    _merge_keys(result, file, None)
+                elif isinstance(keys, str):
+                    _merge_keys(result, file, [keys])
+                elif isinstance(keys, list):
+                    _merge_keys(
+                        result, file, [key_text(k) for k in keys if not isinstance(k, dict | list)]
+                    )
+                else:
+                    warnings.append(f"{what}: keys of {quote(file)} should be a list; ignored")
+        else:
+            warnings.append(f"{what}: {kind_of(item)} is not a param; skipped")
+    return result
+
+
+def _stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcStage:
+    what = f"stage {quote(name)}"
+    templated = "foreach" in body or "matrix" in body
+    if templated:
+        body = body.get("do", body) if "foreach" in body else body
+        if not isinstance(body, dict):
+            warnings.append(f"{what}: 'do' should be a mapping, found {kind_of(body)}")
+            body = {}
+    wdir = body.get("wdir")
+    stage = DvcStage(
+        name=name,
+        cmd=_cmd(body.get("cmd")),
+        wdir=wdir if isinstance(wdir, str) else "",
+        deps=_paths(body.get("deps"), f"{what}: deps", warnings),
+        outs=_paths(body.get("outs"), f"{what}: outs", warnings),
+        params=_params(body.get("params"), f"{what}: params", warnings),
+        metrics=_paths(body.get("metrics"), f"{what}: metrics", warnings),
+        plots=_paths(body.get("plots"), f"{what}: plots", warnings),
+        templated=templated,
+    )
+    paths = [stage.wdir, *stage.deps, *stage.outs, *stage.metrics, *stage.params]
+    if templated or any("${" in p for p in paths):
+        warnings.append(
+            f"{what} is templated (foreach/matrix/${{...}}); its paths are read as written,"
+            " not expanded"
+        )
+    return stage
+
+
+@never_raise(lambda msg: (DvcYaml(), [f"dvc.yaml {msg}"]))
+def parse_dvc_yaml(data: bytes) -> tuple[DvcYaml, list[str]]:
+    """A ``dvc.yaml``: stages (deps, outs, params, metrics, plots), top-level
+    ``metrics``/``params``/``plots`` and ``artifacts``. Returns ``(DvcYaml, warnings)``."""
+    doc, warnings = load_mapping(data, "yaml")
+    result = DvcYaml()
+    if doc is None:
+        return result, warnings
+    stages = doc.get("stages")
+    if isinstance(stages, dict):
+        for raw_name, body in stages.items():
+            name = key_text(raw_name)
+            if isinstance(body, dict):
+                result.stages[name] = _stage(name, body, warnings)
+            else:
+                warnings.append(f"stage {quote(name)}: expected a mapping, found {kind_of(body)}")
+    elif stages is not None:
+        warnings.append(f"'stages' should be a mapping, found {kind_of(stages)}")
+    result.metrics = _paths(doc.get("metrics"), "metrics", warnings)
+    result.params = _paths(doc.get("params"), "params", warnings)
+    result.plots = _paths(doc.get("plots"), "plots", warnings)
+    result.artifacts = parse_artifact_entries(doc.get("artifacts"), "dvc.yaml", warnings)
+    return result, cap_warnings(warnings)
+
+
+# --- dvc.lock and .dvc -------------------------------------------------------------------
+
+
+def _count(entry: dict[Any, Any], key: str, what: str, warnings: list[str]) -> int | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    warnings.append(f"{what}: {key} {quote(key_text(value))} is not a size; ignored")
+    return None
+
+
+def _out(item: Any, what: str, warnings: list[str]) -> DvcOut | None:
+    if isinstance(item, str):  # a bare path (seen in hand-written .dvc files)
+        return DvcOut(path=item)
+    if not isinstance(item, dict):
+        warnings.append(f"{what}: expected a mapping, found {kind_of(item)}; skipped")
+        return None
+    path = item.get("path")
+    if not isinstance(path, str) or not path:
+        warnings.append(f"{what}: an entry without a 'path'; skipped")
+        return None
+    what = f"{what} {quote(path)}"
+    md5 = item.get("md5")
+    if md5 is not None and not (isinstance(md5, str) and _MD5.fullmatch(md5)):
+        warnings.append(f"{what}: md5 {quote(key_text(md5))} is malformed; ignored")
+        md5 = None
+    hash_name = item.get("hash")
+    other = next((item[k] for k in ("etag", "checksum") if isinstance(item.get(k), str)), None)
+    cache = item.get("cache", True)
+    return DvcOut(
+        path=path,
+        md5=md5,
+        size=_count(item, "size", what, warnings),
+        nfiles=_count(item, "nfiles", what, warnings),
+        hash_name=hash_name if isinstance(hash_name, str) and hash_name else "md5-dos2unix",
+        cache=cache if isinstance(cache, bool) else True,
+        other_hash=other,
+    )
+
+
+def _outs(value: Any, what: str, warnings: list[str]) -> list[DvcOut]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        warnings.append(f"{what} should be a list, found {kind_of(value)}; ignored")
+        return []
+    return [out for item in value if (out := _out(item, what, warnings)) is not None]
+
+
+def _lock_stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcLockStage:
+    what = f"stage {quote(name)}"
+    stage = DvcLockStage(
+        name=name,
+        cmd=_cmd(body.get("cmd")),
+        deps=_outs(body.get("deps"), f"{what}: deps", warnings),
+        outs=_outs(body.get("outs"), f"{what}: outs", warnings),
+    )
+    params = body.get("params")
+    if isinstance(params, dict):
+        for raw_file, values in params.items():
+            file = key_text(raw_file)
+            if isinstance(values, dict):
+                flat, more = flatten(values)
+                stage.params[file] = flat
+                warnings.extend(f"{what}: params {quote(file)}: {w}" for w in more)
+            else:
+                warnings.append(f"{what}: params of {quote(file)} should be a mapping; ignored")
+    elif params is not None:
+        warnings.append(f"{what}: params should be a mapping, found {kind_of(params)}")
+    return stage
+
+
+@never_raise(lambda msg: (DvcLock(), [f"dvc.lock {msg}"]))
+def parse_dvc_lock(data: bytes) -> tuple[DvcLock, list[str]]:
+    """A ``dvc.lock`` (schema 2.0, or DVC 1's schema-less form). Returns
+    ``(DvcLock, warnings)``."""
+    doc, warnings = load_mapping(data, "yaml")
+    lock = DvcLock()
+    if doc is None:
+        return lock, warnings
+    schema = doc.get("schema")
+    if schema is None and "stages" not in doc:
+        warnings.append("dvc.lock has no 'schema' (DVC 1 format); read as such")
+        stages: Any = doc
+    else:
+        lock.schema = key_text(schema) if schema is not None else None
+        if lock.schema != "2.0":
+            warnings.append(f"unknown dvc.lock schema {quote(lock.schema)}; read as 2.0")
+        stages = doc.get("stages")
+    if isinstance(stages, dict):
+        for raw_name, body in stages.items():
+            name = key_text(raw_name)
+            if isinstance(body, dict):
+                lock.stages[name] = _lock_stage(name, body, warnings)
+            else:
+                warnings.append(f"stage {quote(name)}: expected a mapping, found {kind_of(body)}")
+    elif stages is not None:
+        warnings.append(f"'stages' should be a mapping, found {kind_of(stages)}")
+    return lock, cap_warnings(warnings)
+
+
+@never_raise(lambda msg: ([], [f".dvc file {msg}"]))
+def parse_dvc_pointer(data: bytes) -> tuple[list[DvcOut], list[str]]:
+    """A ``.dvc`` file's ``outs`` (paths relative to the ``.dvc`` file's directory)."""
+    doc, warnings = load_mapping(data, "yaml")
+    if doc is None:
+        return [], warnings
+    if "outs" not in doc:
+        return [], [*warnings, "no 'outs' in this .dvc file"]
+    return _outs(doc.get("outs"), "outs", warnings), cap_warnings(warnings)
