@@ -1,0 +1,530 @@
+"""Differences between versions of a model: metrics, params, artifacts, environment, files.
+
+Metric and param diffs follow ``dvc metrics diff`` / ``dvc params diff``: keys are the
+flattened (``.``-joined) keys; a key only one side has shows ``None`` on the other side
+and no ``diff``; ``diff = new - old`` when both values are numbers (booleans count as
+0/1); lists and other values compare as whole values; only changed keys are listed
+unless ``all_keys``. Metrics also say whether the new value is ``better``, by the
+metric's direction (``True``/``False``, ``None`` when equal or not comparable).
+
+The pure functions (:func:`metric_diff`, :func:`param_diff`, :func:`artifact_diff`,
+:func:`environment_diff`, :func:`best_indices`) take plain data; :func:`diff_versions`
+and :func:`compare_versions` read the catalog, and :func:`changed_files` /
+:func:`file_patch` ask git (object ids and literal pathspecs only).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import duckdb
+import git
+
+from store.config import Config, load_config
+from store.errors import UnknownVersion
+from store.queries import iso, require_model, resolve_version
+from store.repo import repo_paths
+
+Better = Callable[[str, float, float], bool | None]
+
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+_NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.*)$", re.DOTALL)
+#: A file diff larger than this is cut (the TUI shows a note).
+MAX_PATCH_BYTES = 2 * 1024 * 1024
+#: Change names shared by files, artifacts and environment entries.
+CHANGES = ("added", "removed", "modified", "unchanged")
+_STATUS = {"A": "added", "D": "removed", "M": "modified", "T": "modified"}
+#: git options that keep repository configuration and attributes from running programs
+#: or recolouring output while we diff.
+_SAFE_DIFF = ("--no-ext-diff", "--no-textconv", "--no-color", "--no-renames", "--no-abbrev")
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def number(value: Any) -> float | None:
+    """The number a metric value stands for (booleans as 0/1), or None (not comparable)."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _subtract(old: Any, new: Any) -> int | float:
+    """``new - old`` with booleans as 0/1; floats rounded to hide binary noise."""
+    o = int(old) if isinstance(old, bool) else old
+    n = int(new) if isinstance(new, bool) else new
+    d = n - o
+    if isinstance(d, float):
+        d = round(d, 12)
+        if d == 0:
+            d = 0.0
+    return d
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether two values are equal as values: numbers by number (``true`` == 1), lists
+    and mappings compared whole."""
+    no, nn = number(old), number(new)
+    if no is not None and nn is not None:
+        return no == nn
+    return old == new
+
+
+def json_value(value: float | None, text: str | None) -> Any:
+    """A catalog metric/param as JSON data: its original value when the text parses.
+
+    Non-finite numbers (``NaN``, ``Infinity``) come back as their text, so the result
+    always serialises to standard JSON.
+    """
+    if text is not None:
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return text
+        return _finite(parsed)
+    return value
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+# --- pure diffs --------------------------------------------------------------------------
+
+
+def metric_diff(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    better: Better | None = None,
+    all_keys: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """``{key: {"old", "new", "diff"?, "better"}}`` between two flat metric mappings.
+
+    ``diff`` is present only when both sides are numbers; ``better(key, old, new)``
+    decides ``better`` (None without it). Keys are sorted.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for key in sorted(set(old) | set(new)):
+        in_old, in_new = key in old, key in new
+        o, n = old.get(key), new.get(key)
+        if in_old and in_new and _same(o, n) and not all_keys:
+            continue
+        entry: dict[str, Any] = {"old": o, "new": n}
+        no, nn = number(o), number(n)
+        verdict = None
+        if in_old and in_new and no is not None and nn is not None:
+            entry["diff"] = _subtract(o, n)
+            if better is not None and no != nn:
+                verdict = better(key, no, nn)
+        entry["better"] = verdict
+        out[key] = entry
+    return out
+
+
+def param_diff(
+    old: dict[str, Any], new: dict[str, Any], all_keys: bool = False
+) -> dict[str, dict[str, Any]]:
+    """``{key: {"old", "new"}}`` between two flat param mappings (lists as values)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key in sorted(set(old) | set(new)):
+        o, n = old.get(key), new.get(key)
+        if key in old and key in new and _same(o, n) and not all_keys:
+            continue
+        out[key] = {"old": o, "new": n}
+    return out
+
+
+_ARTIFACT_FIELDS = ("storage", "size", "hash", "nfiles", "present")
+_STORAGE_ORDER = {"git": 0, "lfs": 1, "dvc": 2}
+
+
+def _by_path(rows: Sequence[dict]) -> dict[str, dict]:
+    """Artifact rows by path; where two rows share a path, DVC beats LFS beats git."""
+    out: dict[str, dict] = {}
+    for r in sorted(rows, key=lambda r: _STORAGE_ORDER.get(r.get("storage"), 9)):
+        out[r["path"]] = {f: r.get(f) for f in _ARTIFACT_FIELDS}
+    return out
+
+
+def _artifact_identity(a: dict) -> tuple:
+    return (a.get("storage"), a.get("hash"), a.get("size"), a.get("nfiles"))
+
+
+def artifact_diff(
+    old_rows: Sequence[dict], new_rows: Sequence[dict], all_keys: bool = False
+) -> list[dict[str, Any]]:
+    """Artifacts added, removed or modified between two versions, sorted by path.
+
+    Rows are the catalog's ``artifacts`` view (``path, storage, size, hash, nfiles,
+    present``). Each entry: ``{"path", "change", "storage", "old", "new"}`` where
+    ``old``/``new`` hold ``storage, size, hash, nfiles, present`` (None when absent).
+    A change of storage (git blob → LFS) at one path is a modification.
+    """
+    old, new = _by_path(old_rows), _by_path(new_rows)
+    out = []
+    for path in sorted(set(old) | set(new)):
+        o, n = old.get(path), new.get(path)
+        if o is None:
+            change = "added"
+        elif n is None:
+            change = "removed"
+        elif _artifact_identity(o) != _artifact_identity(n):
+            change = "modified"
+        else:
+            change = "unchanged"
+            if not all_keys:
+                continue
+        storage = (n or o)["storage"]
+        out.append({"path": path, "change": change, "storage": storage, "old": o, "new": n})
+    return out
+
+
+def environment_diff(
+    old_rows: Sequence[dict], new_rows: Sequence[dict], all_keys: bool = False
+) -> list[dict[str, Any]]:
+    """Package changes between two versions: ``{"file", "package", "change", "old",
+    "new"}`` with the version specs (``""`` = unpinned, None = absent)."""
+    old = {(r["file"], r["package"]): r.get("spec") or "" for r in old_rows}
+    new = {(r["file"], r["package"]): r.get("spec") or "" for r in new_rows}
+    out = []
+    for key in sorted(set(old) | set(new)):
+        o, n = old.get(key), new.get(key)
+        if o is None:
+            change = "added"
+        elif n is None:
+            change = "removed"
+        elif o != n:
+            change = "modified"
+        else:
+            change = "unchanged"
+            if not all_keys:
+                continue
+        out.append({"file": key[0], "package": key[1], "change": change, "old": o, "new": n})
+    return out
+
+
+def best_indices(values: Sequence[Any], direction: str) -> list[int]:
+    """Positions holding the best numeric value (``direction`` ``lower``/``higher``).
+
+    Empty when fewer than two values are numbers or all numbers are equal: a "best"
+    that is not better than anything would only be noise.
+    """
+    nums = [(i, number(v)) for i, v in enumerate(values)]
+    nums = [(i, x) for i, x in nums if x is not None]
+    if len(nums) < 2 or len({x for _, x in nums}) == 1:
+        return []
+    target = min(x for _, x in nums) if direction == "lower" else max(x for _, x in nums)
+    return [i for i, x in nums if x == target]
+
+
+# --- git ---------------------------------------------------------------------------------
+
+
+def commit_resolver(repo: git.Repo) -> Callable[[str], str | None]:
+    """``commit_of(spec)`` for :func:`store.queries.resolve_version`: the commit a
+    commit-ish names (``HEAD~2``, a branch), via ``git rev-parse --verify``, or None."""
+
+    def commit_of(spec: str) -> str | None:
+        if not isinstance(spec, str) or not spec or "\x00" in spec:
+            return None
+        status, out, _err = repo.git.execute(
+            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}"],
+            with_extended_output=True,
+            with_exceptions=False,
+        )
+        out = out.strip()
+        return out if status == 0 and _HEX40.match(out) else None
+
+    return commit_of
+
+
+def _pathspecs(directory: str | None) -> list[str] | None:
+    """Pathspec arguments for a model directory ('' = whole repository, None = no files)."""
+    if directory is None:
+        return None
+    return [] if directory in ("", ".") else [directory]
+
+
+def _git_bytes(repo: git.Repo, args: list[str]) -> bytes:
+    return repo.git.execute(
+        ["git", "--literal-pathspecs", *args],
+        stdout_as_string=False,
+        strip_newline_in_stdout=False,
+    )
+
+
+def changed_files(repo: git.Repo, a: str, b: str, directory: str | None) -> list[dict]:
+    """Files that differ between commits ``a`` and ``b`` under ``directory``, with line
+    counts: ``{"path", "change", "additions", "deletions", "old_blob", "new_blob"}``.
+
+    One ``git diff --raw --numstat`` of object ids; binary files have None counts.
+    """
+    specs = _pathspecs(directory)
+    if specs is None or not (_HEX40.match(a) and _HEX40.match(b)):
+        return []
+    data = _git_bytes(repo, ["diff", "--raw", "--numstat", "-z", *_SAFE_DIFF, a, b, "--", *specs])
+    tokens = data.decode("utf-8", errors="replace").split("\x00")
+    files: dict[str, dict] = {}
+    counts: dict[str, tuple[int | None, int | None]] = {}
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.startswith(":") and i + 1 < len(tokens):
+            meta = tok[1:].split(" ")
+            path = tokens[i + 1]
+            i += 2
+            if len(meta) < 5:
+                continue
+            old_blob, new_blob, status = meta[2], meta[3], meta[4][:1]
+            files[path] = {
+                "path": path,
+                "change": _STATUS.get(status, "modified"),
+                "additions": None,
+                "deletions": None,
+                "old_blob": None if set(old_blob) == {"0"} else old_blob,
+                "new_blob": None if set(new_blob) == {"0"} else new_blob,
+            }
+            continue
+        m = _NUMSTAT.match(tok)
+        if m:
+            add, dele, path = m.groups()
+            counts[path] = (
+                None if add == "-" else int(add),
+                None if dele == "-" else int(dele),
+            )
+        i += 1
+    for path, (add, dele) in counts.items():
+        if path in files:
+            files[path]["additions"], files[path]["deletions"] = add, dele
+    return [files[p] for p in sorted(files)]
+
+
+def file_patch(repo: git.Repo, a: str, b: str, path: str) -> tuple[str, bool]:
+    """The unified diff of one file between commits ``a`` and ``b``, as text.
+
+    Returns ``(text, truncated)``. Repository text: show it literally.
+    """
+    if not (_HEX40.match(a) and _HEX40.match(b)) or not path:
+        return "", False
+    data = _git_bytes(repo, ["diff", *_SAFE_DIFF, a, b, "--", path])
+    truncated = len(data) > MAX_PATCH_BYTES
+    return data[:MAX_PATCH_BYTES].decode("utf-8", errors="replace"), truncated
+
+
+# --- catalog reads -----------------------------------------------------------------------
+
+
+def _flat_values(con: duckdb.DuckDBPyConnection, view: str, model: str, commit: str) -> dict:
+    out: dict[str, Any] = {}
+    rows = con.execute(
+        f"SELECT key, value, text FROM {view} WHERE model = $1 AND commit = $2 "
+        "ORDER BY key, source",
+        [model, commit],
+    ).fetchall()
+    for key, value, text in rows:
+        out.setdefault(key, json_value(value, text))
+    return out
+
+
+def version_metrics(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict[str, Any]:
+    """Flat metric key -> value of one version (the first source wins a shared key)."""
+    return _flat_values(con, "metrics", model, commit)
+
+
+def version_params(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict[str, Any]:
+    """Flat param key -> value of one version."""
+    return _flat_values(con, "params", model, commit)
+
+
+def version_artifacts(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> list[dict]:
+    """The ``artifacts`` rows of one version (every file under the model's directory and
+    every DVC output), as dicts."""
+    keys = ("path", "storage", "size", "hash", "nfiles", "present")
+    rows = con.execute(
+        f"SELECT {', '.join(keys)} FROM artifacts WHERE model = $1 AND commit = $2 "
+        "ORDER BY path, storage",
+        [model, commit],
+    ).fetchall()
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def version_environment(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> list[dict]:
+    """The packages one version's environment files pin: ``{"file", "package", "spec"}``."""
+    rows = con.execute(
+        "SELECT file, package, spec FROM environment WHERE model = $1 AND commit = $2 "
+        "ORDER BY file, package",
+        [model, commit],
+    ).fetchall()
+    return [{"file": f, "package": p, "spec": s} for f, p, s in rows]
+
+
+def _metric_sources(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> set[tuple]:
+    return set(
+        con.execute(
+            "SELECT path, blob FROM version_sources WHERE model = $1 AND commit = $2 "
+            "AND role = 'metrics'",
+            [model, commit],
+        ).fetchall()
+    )
+
+
+def _version_info(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict:
+    row = con.execute(
+        "SELECT version, commit, date, stale_metrics, subject, topo FROM versions "
+        "WHERE model = $1 AND commit = $2",
+        [model, commit],
+    ).fetchone()
+    if row is None:
+        raise UnknownVersion(f"{commit[:12]} is not a version of {model}")
+    version, commit, date, stale, subject, topo = row
+    return {
+        "version": version,
+        "commit": commit,
+        "date": iso(date),
+        "stale_metrics": bool(stale),
+        "subject": subject,
+        "topo": topo,
+    }
+
+
+def stale_between(
+    con: duckdb.DuckDBPyConnection, model: str, a: str, b: str, files: Sequence[dict]
+) -> bool:
+    """Whether params, code or the model changed from ``a`` to ``b`` while the metrics
+    files stayed byte-for-byte the same (metrics that describe an older model)."""
+    b_sources = _metric_sources(con, model, b)
+    if not b_sources or b_sources != _metric_sources(con, model, a):
+        return False
+    metric_paths = {p for p, _ in b_sources}
+    return any(
+        f["path"] not in metric_paths and not f["path"].lower().endswith(".md") for f in files
+    )
+
+
+# --- whole diffs -------------------------------------------------------------------------
+
+
+def diff_versions(
+    con: duckdb.DuckDBPyConnection,
+    repo: git.Repo,
+    model: str,
+    a_spec: str,
+    b_spec: str,
+    all_keys: bool = False,
+    config: Config | None = None,
+) -> dict[str, Any]:
+    """Everything that differs between versions ``a_spec`` and ``b_spec`` of ``model``
+    (PRODUCT.md §4 ``diff`` shape, plus ``environment`` and ``stale``).
+
+    Raises ``UnknownModel`` / ``UnknownVersion`` for names that do not resolve.
+    """
+    info = require_model(con, model)
+    cfg = config if config is not None else load_config(repo_paths(repo).root)
+    commit_of = commit_resolver(repo)
+    a = resolve_version(con, model, a_spec, commit_of=commit_of)["commit"]
+    b = resolve_version(con, model, b_spec, commit_of=commit_of)["commit"]
+    va, vb = _version_info(con, model, a), _version_info(con, model, b)
+    files = changed_files(repo, a, b, info["path"])
+    between = stale_between(con, model, a, b, files)
+    return {
+        "model": model,
+        "a": {k: va[k] for k in ("version", "commit", "date", "stale_metrics")},
+        "b": {k: vb[k] for k in ("version", "commit", "date", "stale_metrics")},
+        "metrics": metric_diff(
+            version_metrics(con, model, a), version_metrics(con, model, b), cfg.better, all_keys
+        ),
+        "params": param_diff(
+            version_params(con, model, a), version_params(con, model, b), all_keys
+        ),
+        "artifacts": artifact_diff(
+            version_artifacts(con, model, a), version_artifacts(con, model, b), all_keys
+        ),
+        "environment": environment_diff(
+            version_environment(con, model, a), version_environment(con, model, b), all_keys
+        ),
+        "files": [{k: f[k] for k in ("path", "change", "additions", "deletions")} for f in files],
+        "stale": {
+            "a": va["stale_metrics"],
+            "b": vb["stale_metrics"],
+            "between": between,
+        },
+    }
+
+
+def compare_versions(
+    con: duckdb.DuckDBPyConnection, model: str, commits: Sequence[str], config: Config
+) -> dict[str, Any]:
+    """Side-by-side data for the compare screen: the versions oldest first, and one row
+    per metric / param / artifact / package with a value per version.
+
+    ``{"model", "path", "versions": [...], "metrics": [{"key", "direction", "values",
+    "best"}], "params": [{"key", "values", "changed"}], "artifacts": [{"path", "values",
+    "changed"}], "environment": [{"file", "package", "values", "changed"}]}``.
+    """
+    info = require_model(con, model)
+    versions = sorted(
+        (_version_info(con, model, c) for c in dict.fromkeys(commits)), key=lambda v: v["topo"]
+    )
+    ids = [v["commit"] for v in versions]
+    metrics = [version_metrics(con, model, c) for c in ids]
+    params = [version_params(con, model, c) for c in ids]
+    artifacts = [_by_path(version_artifacts(con, model, c)) for c in ids]
+    envs = [
+        {(r["file"], r["package"]): r["spec"] or "" for r in version_environment(con, model, c)}
+        for c in ids
+    ]
+
+    def rows_of(maps: list[dict]) -> list[tuple[Any, list, bool]]:
+        keys = sorted(set().union(*maps)) if maps else []
+        out = []
+        for k in keys:
+            values = [m.get(k) for m in maps]
+            present = [k in m for m in maps]
+            changed = not all(present) or any(not _same(values[0], v) for v in values[1:])
+            out.append((k, values, changed))
+        return out
+
+    metric_rows = []
+    for key, values, changed in rows_of(metrics):
+        direction = config.direction(key)
+        metric_rows.append(
+            {
+                "key": key,
+                "direction": direction,
+                "values": values,
+                "changed": changed,
+                "best": best_indices(values, direction),
+            }
+        )
+    artifact_rows = []
+    for path, values, _ in rows_of(artifacts):
+        idents = {_artifact_identity(v) if v else None for v in values}
+        artifact_rows.append({"path": path, "values": values, "changed": len(idents) > 1})
+    return {
+        "model": model,
+        "path": info["path"],
+        "versions": versions,
+        "metrics": metric_rows,
+        "params": [{"key": k, "values": v, "changed": c} for k, v, c in rows_of(params)],
+        "artifacts": artifact_rows,
+        "environment": [
+            {"file": k[0], "package": k[1], "values": v, "changed": c} for k, v, c in rows_of(envs)
+        ],
+    }
