@@ -138,20 +138,18 @@ def rollback_events(rows: list[tuple]) -> list[tuple]:
 
 
 def rank_labels(rows: list[tuple]) -> list[tuple]:
-    """Add a rank to (model, commit, label, kind, tag) rows: 1 = the label to show."""
+    """Add a rank to (model, commit, label, kind, tag) rows: 1 = the label to show.
+
+    GTO registrations first, then plain semver tags, calendar tags, manifest versions;
+    within a kind the highest semver first.
+    """
     order = {"gto": 0, "semver": 1, "calendar": 2, "manifest": 3}
     grouped: dict[tuple[str, str], list[tuple]] = {}
     for row in rows:
         grouped.setdefault((row[0], row[1]), []).append(row)
     out = []
     for group in grouped.values():
-        group.sort(
-            key=lambda r: (
-                order.get(r[3], 9),
-                _neg_semver(r[2]),
-                r[2],
-            )
-        )
+        group.sort(key=lambda r: (order.get(r[3], 9), _Newest(labels.semver_key(r[2])), r[2]))
         seen = set()
         rank = 0
         for r in group:
@@ -163,28 +161,30 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
     return out
 
 
-def _neg_semver(label: str):
-    key = labels.semver_key(label)
-    if key is None:
-        return (1,)
-    return (0, tuple(-x if isinstance(x, int) else 0 for x in _flatten_key(key)))
+class _Newest:
+    """Sort key putting the highest semver first and non-semver labels last."""
 
+    __slots__ = ("key",)
 
-def _flatten_key(key) -> list:
-    out = []
-    for x in key if isinstance(key, tuple) else (key,):
-        if isinstance(x, tuple):
-            out.extend(_flatten_key(x))
-        elif isinstance(x, int):
-            out.append(x)
-    return out
+    def __init__(self, key) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Newest) -> bool:
+        if self.key is None or other.key is None:
+            return self.key is not None and other.key is None
+        return other.key < self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Newest) and self.key == other.key
 
 
 def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str]:
     """Model -> latest label (highest semver, else newest calendar); no entry when unlabelled."""
     per_model: dict[str, list] = {}
     for model, commit, label, kind, _tag, *_ in rows:
-        per_model.setdefault(model, []).append((label, kind, dates.get(commit)))
+        per_model.setdefault(model, []).append(
+            labels.LabelledVersion(label=label, date=dates.get(commit))
+        )
     out = {}
     for model, items in per_model.items():
         best = labels.pick_latest(items)
