@@ -181,7 +181,7 @@ class _Newest:
 def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str]:
     """Model -> latest label (highest semver, else newest calendar); no entry when unlabelled."""
     per_model: dict[str, list] = {}
-    for model, commit, label, kind, _tag, *_ in rows:
+    for model, commit, label, _kind, _tag, *_ in rows:
         per_model.setdefault(model, []).append(
             labels.LabelledVersion(label=label, date=dates.get(commit))
         )
