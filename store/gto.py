@@ -330,23 +330,25 @@ def _semver_key(version: str) -> semver.Version | None:
 class _Artifact:
     """gto.base.Artifact."""
 
-    __slots__ = ("name", "versions", "deprecations")
+    __slots__ = ("name", "versions", "by_commit", "deprecations")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.versions: list[_Version] = []
+        self.versions: list[_Version] = []  # in creation order, as GTO keeps them
+        self.by_commit: dict[str, list[_Version]] = {}
         self.deprecations: list[_Ev] = []
 
     def find_version(self, commit: str, name: str | None = None) -> _Version:
         """``find_version(name, commit_hexsha, create_new=True)`` without ManyVersions."""
         found = [
             v
-            for v in self.versions
-            if (name is None or v.name == name) and v.commit == commit and not v.discovered
+            for v in self.by_commit.get(commit, ())
+            if (name is None or v.name == name) and not v.discovered
         ]
         if not found:
             version = _Version(name or commit, commit)
             self.versions.append(version)
+            self.by_commit.setdefault(commit, []).append(version)
             return version
         if len(found) > 1:  # gto raises ManyVersions here; take the newest active one
             active = [v for v in found if v.is_active()]
@@ -358,12 +360,19 @@ class _Artifact:
         return bool(events) and events[0].kind != "deprecation"
 
     def latest(self) -> _Version | None:
-        registered = [v for v in self.versions if v.is_active() and v.registrations]
-        keyed = [(v, _semver_key(v.name)) for v in registered]
-        valid = [v for v, k in sorted((p for p in keyed if p[1] is not None), key=lambda p: p[1])]
-        invalid = sorted((v for v, k in keyed if k is None), key=lambda v: v.name)
-        ordered = valid[::-1] + invalid[::-1]
-        return ordered[0] if ordered else None
+        """``get_latest_version(registered_only=True)``: GTO sorts ascending (stable) and
+        reverses, so among equal semvers the one created last wins; a linear pass does it."""
+        best: tuple[semver.Version, _Version] | None = None
+        invalid: _Version | None = None  # e.g. "v1\u0661.0.0": GTO's \d takes any digit
+        for version in self.versions:
+            if not version.registrations or not version.is_active():
+                continue
+            key = _semver_key(version.name)
+            if key is not None and (best is None or key >= best[0]):
+                best = (key, version)
+            elif key is None and (invalid is None or version.name >= invalid.name):
+                invalid = version
+        return best[1] if best else invalid
 
     def stage_holders(self) -> dict[str, _VStage]:
         versions = [v for v in self.versions if v.is_active()]

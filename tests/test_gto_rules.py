@@ -382,8 +382,10 @@ def test_multiple_artifacts_with_dashes_slashes_and_dirnames(repo: Repo) -> None
     repo.tag("models/a=rank_er@v0.0.1", c[1], 1)
     repo.tag("-x=m@v1.0.0", c[1], 1)
     repo.tag("m-@v1.0.0", c[1], 1)  # not a GTO name
+    repo.tag("uni@v1\u0661.0.0", c[2], 1)  # GTO's \d takes it; semver does not
     mine = assert_agrees(repo)
-    assert set(mine) == {"team/churn-v2", "team/churn", "models/a:rank_er", "-x:m"}
+    assert set(mine) == {"team/churn-v2", "team/churn", "models/a:rank_er", "-x:m", "uni"}
+    assert mine["uni"]["version"] == "v1\u0661.0.0"
     assert mine["team/churn-v2"]["version"] == "v1.1.0"
     assert mine["team/churn-v2"]["stage"]["prod"] == "v1.0.0"
     assert mine["team/churn"]["stage"]["prod"] == "v5.0.0"
