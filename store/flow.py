@@ -1,0 +1,771 @@
+"""The flow of work between branches: experiments → integration → main, with metrics.
+
+Everything comes from the catalog (``commits`` with parents, ``refs``, ``commit_branches``,
+``versions``, ``metrics``, ``stages``); no git process runs.
+
+- **Classification.** ``main`` is the configured main branch, else ``main``, else
+  ``master``, else the branch holding the most commits. Integration branches are the
+  configured names/globs; without configuration, the names ``integration``, ``develop``,
+  ``release/*`` and any branch that receives merges from two or more branches and is
+  itself merged into main. DVC experiment refs (``refs/exps/...``) and branches named
+  ``exp…``/``experiment…`` are experiments; other branches are features.
+- **Lanes.** Every commit belongs to exactly one lane: walking first parents from each
+  head in priority order (main, integration, the rest), a lane claims the commits no
+  earlier lane claimed. Commits reachable only through merges (deleted branches) form
+  lanes of their own, named after the merge message when it names them.
+- **Merges.** A merge goes *into* the lane owning it and comes *from* the branch whose
+  head is its second parent, else the lane owning that parent, else the name in the
+  merge message (repository text: used as data only, never given to git).
+- **Metrics.** A model's state at a commit is its newest version along first parents
+  (the indexer diffs merges against their first parent, so a merge that brought a model
+  in is itself a version). A merge's metrics compare the state at the merge with the
+  state at its first parent.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from store.config import Config
+from store.queries import iso, key_metrics
+
+MAIN_NAMES = ("main", "master")
+INTEGRATION_NAMES = ("integration", "develop", "release/*")
+KINDS = ("main", "integration", "experiment", "feature")
+
+_EXPERIMENT = re.compile(r"^(?:exp|exps|experiment|experiments)(?:[/_.-]|$)", re.IGNORECASE)
+_MERGE_BRANCH = re.compile(
+    r"^Merge (?:remote-tracking )?branch '([^'\x00-\x1f\x7f]{1,200})'"
+    r"(?: of \S{1,500})?(?: into (\S{1,200}))?"
+)
+_MERGE_PR = re.compile(r"^Merge pull request #\d{1,12} from [^/\s]{1,200}/(\S{1,200})")
+
+
+def merge_message_names(subject: str | None) -> tuple[str | None, str | None]:
+    """(source, target) branch names a merge's subject line gives, as git or GitHub word it.
+
+    Either may be None. The names are repository text: data to compare, never commands.
+    """
+    text = (subject or "")[:1000]
+    m = _MERGE_BRANCH.match(text)
+    if m:
+        return m.group(1), m.group(2)
+    m = _MERGE_PR.match(text)
+    if m:
+        return m.group(1), None
+    return None, None
+
+
+# --------------------------------------------------------------------------- graph
+
+
+@dataclass
+class Graph:
+    """Every catalogued commit, parents before children; commits are named by index.
+
+    ``parents[i]`` holds indexes (-1 for a parent outside the catalog, e.g. shallow).
+    """
+
+    ids: list[str]
+    parents: list[tuple[int, ...]]
+    dates: list[datetime | None]
+    authors: list[str | None]
+    subjects: list[str | None]
+    index: dict[str, int]
+
+    def first_parent(self, c: int) -> int:
+        ps = self.parents[c]
+        return ps[0] if ps else -1
+
+    def ancestors(self, head: int, stop: set[int] | frozenset[int] = frozenset()) -> set[int]:
+        """``head`` and everything reachable from it, not walking into ``stop``."""
+        seen: set[int] = set()
+        todo = [head] if head >= 0 and head not in stop else []
+        while todo:
+            c = todo.pop()
+            if c in seen:
+                continue
+            seen.add(c)
+            todo.extend(p for p in self.parents[c] if p >= 0 and p not in seen and p not in stop)
+        return seen
+
+
+def load_graph(con: duckdb.DuckDBPyConnection) -> Graph:
+    """All commits of the catalog, in its parents-before-children order."""
+    cur = con.cursor()  # a fresh cursor: the caller may hold a half-read result
+    try:
+        rel = cur.sql(
+            "SELECT commit, parents, author_date, author_name, subject FROM commits ORDER BY topo"
+        )
+        # DuckDB 2 names it to_arrow_table; 1.x returns a Table from arrow()
+        t = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    finally:
+        cur.close()
+    ids: list[str] = t.column("commit").to_pylist()
+    index = {c: i for i, c in enumerate(ids)}
+    parents = [
+        tuple(index.get(p, -1) for p in ps) if ps else () for ps in t.column("parents").to_pylist()
+    ]
+    return Graph(
+        ids=ids,
+        parents=parents,
+        dates=t.column("author_date").to_pylist(),
+        authors=t.column("author_name").to_pylist(),
+        subjects=t.column("subject").to_pylist(),
+        index=index,
+    )
+
+
+# --------------------------------------------------------------------------- lanes
+
+
+@dataclass
+class Lane:
+    """A line of development: a branch, a DVC experiment ref, or a deleted branch's commits.
+
+    ``commits`` are the commits it owns, newest first (empty when its ref points at a
+    commit another lane owns); ``fork`` is the commit, in another lane, that its oldest
+    commit's first parent is (None at a root).
+    """
+
+    name: str
+    kind: str
+    ref: str | None  # full ref name; None for a branch known only through a merge
+    head: int
+    commits: list[int] = field(default_factory=list)
+    fork: int | None = None
+    segment_of: int | None = None  # an earlier stretch of this lane's branch (same name)
+
+    @property
+    def title(self) -> str:
+        """The name to show: an earlier stretch of a branch says so."""
+        return f"{self.name} (earlier)" if self.segment_of is not None else self.name
+
+
+@dataclass
+class Merge:
+    """A merge commit: the lane it went into and, per merged parent, where it came from."""
+
+    commit: int
+    into: int
+    sources: list[int]  # lane per merged parent (parents[1:]); -1 when unknown
+    source_names: list[str]
+
+
+@dataclass(frozen=True)
+class _Head:
+    name: str
+    kind: str
+    ref: str | None
+    head: int
+
+
+def _kind_by_name(name: str) -> str:
+    return "experiment" if _EXPERIMENT.match(name) else "feature"
+
+
+def _claim(graph: Graph, order: list[_Head]) -> tuple[list[int], list[Lane]]:
+    """Give every commit to one lane: heads in priority order, then orphaned commits."""
+    owner = [-1] * len(graph.ids)
+    lanes: list[Lane] = []
+    by_name = {h.name: i for i, h in enumerate(order)}
+
+    def walk(lane: Lane) -> None:
+        li = len(lanes)
+        c = lane.head
+        while c >= 0 and owner[c] < 0:
+            owner[c] = li
+            lane.commits.append(c)
+            c = graph.first_parent(c)
+        if lane.commits and c >= 0:
+            lane.fork = c
+        lanes.append(lane)
+
+    for h in order:
+        walk(Lane(h.name, h.kind, h.ref, h.head))
+    merged_at: dict[int, int] = {}
+    for c, ps in enumerate(graph.parents):
+        for p in ps[1:]:
+            if p >= 0:
+                merged_at.setdefault(p, c)
+    for c in range(len(graph.ids) - 1, -1, -1):
+        if owner[c] >= 0:
+            continue
+        name = None
+        if c in merged_at:
+            name, _ = merge_message_names(graph.subjects[merged_at[c]])
+        if name and name in by_name:  # a branch merged, then reset or fast-forwarded
+            same = by_name[name]
+            walk(Lane(name, lanes[same].kind, None, c, segment_of=same))
+            continue
+        if not name:
+            name = graph.ids[c][:7]
+        by_name[name] = len(lanes)
+        walk(Lane(name, _kind_by_name(name), None, c))
+    return owner, lanes
+
+
+def _merges(graph: Graph, owner: list[int], lanes: list[Lane]) -> list[Merge]:
+    """Every merge commit, oldest first, with the lanes it joined."""
+    heads_at: dict[int, list[int]] = defaultdict(list)
+    by_name: dict[str, int] = {}
+    for li, lane in enumerate(lanes):
+        by_name.setdefault(lane.name, li)
+        if lane.ref is not None:
+            heads_at[lane.head].append(li)
+    out: list[Merge] = []
+    for c, ps in enumerate(graph.parents):
+        if len(ps) < 2:
+            continue
+        into = owner[c]
+        sources, names = [], []
+        for p in ps[1:]:
+            src = _source_lane(graph, owner, heads_at, by_name, c, p, into)
+            sources.append(src)
+            if src >= 0:
+                names.append(lanes[src].name)
+            else:
+                said, _ = merge_message_names(graph.subjects[c])
+                names.append(said or (graph.ids[p][:7] if p >= 0 else "?"))
+        out.append(Merge(c, into, sources, names))
+    return out
+
+
+def _source_lane(graph, owner, heads_at, by_name, c: int, p: int, into: int) -> int:
+    if p < 0:
+        return -1
+    candidates = [li for li in heads_at.get(p, ()) if li != into]
+    if owner[p] in candidates:
+        return owner[p]
+    if candidates:
+        return candidates[0]
+    if owner[p] != into:
+        return owner[p]
+    said, _ = merge_message_names(graph.subjects[c])
+    named = by_name.get(said) if said else None
+    return named if named is not None and named != into else -1
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@dataclass
+class _Refs:
+    branches: dict[str, tuple[str, int]]  # short -> (full ref, head index)
+    exps: list[tuple[str, str, int]]  # (short, full ref, head index)
+    tags_at: dict[int, list[str]]
+
+
+def _load_refs(con: duckdb.DuckDBPyConnection, graph: Graph) -> _Refs:
+    branches: dict[str, tuple[str, int]] = {}
+    exps: list[tuple[str, str, int]] = []
+    tags_at: dict[int, list[str]] = defaultdict(list)
+    for name, short, kind, commit in con.execute(
+        "SELECT name, short, kind, commit FROM refs WHERE kind IN ('branch', 'exp', 'tag') "
+        "ORDER BY name"
+    ).fetchall():
+        idx = graph.index.get(commit or "", -1)
+        if idx < 0:
+            continue
+        if kind == "branch":
+            branches[short] = (name, idx)
+        elif kind == "exp":
+            exps.append((short, name, idx))
+        else:
+            tags_at[idx].append(short)
+    return _Refs(branches, exps, dict(tags_at))
+
+
+def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, branches: dict) -> str | None:
+    for name in (config.main, *MAIN_NAMES):
+        if name and name in branches:
+            return name
+    row = con.execute(
+        "SELECT branch FROM commit_branches GROUP BY branch ORDER BY count(*) DESC, branch LIMIT 1"
+    ).fetchone()
+    if row and row[0] in branches:
+        return row[0]
+    return min(branches) if branches else None
+
+
+def _named_integration(config: Config, branches: dict, main: str | None) -> list[str]:
+    patterns = config.integration or list(INTEGRATION_NAMES)
+    out = []
+    for pattern in patterns:
+        for name in sorted(branches):
+            if name != main and name not in out and fnmatch.fnmatchcase(name, pattern):
+                out.append(name)
+    return out
+
+
+def _order(graph: Graph, refs: _Refs, main: str | None, integration: list[str]) -> list[_Head]:
+    """Heads in claiming priority: main, integration, branches, experiment refs.
+
+    Among the other branches, the one whose history since main holds more merges goes
+    first, so a branch forked from an integration branch does not claim its merges.
+    """
+    order: list[_Head] = []
+    main_fp: set[int] = set()
+    if main is not None:
+        ref, head = refs.branches[main]
+        order.append(_Head(main, "main", ref, head))
+        c = head
+        while c >= 0 and c not in main_fp:
+            main_fp.add(c)
+            c = graph.first_parent(c)
+    for name in integration:
+        ref, head = refs.branches[name]
+        order.append(_Head(name, "integration", ref, head))
+    merges_since_main = [0] * len(graph.ids)
+    for c, ps in enumerate(graph.parents):
+        if c in main_fp:
+            continue
+        below = merges_since_main[ps[0]] if ps and ps[0] >= 0 else 0
+        merges_since_main[c] = below + (len(ps) > 1)
+    rest = [n for n in refs.branches if n != main and n not in integration]
+    rest.sort(key=lambda n: (-merges_since_main[refs.branches[n][1]], n))
+    for name in rest:
+        ref, head = refs.branches[name]
+        order.append(_Head(name, _kind_by_name(name), ref, head))
+    for short, ref, head in refs.exps:
+        order.append(_Head(short, "experiment", ref, head))
+    return order
+
+
+def canonical(lanes: list[Lane], li: int) -> int:
+    """The lane of the branch itself for an earlier stretch of it (else ``li``)."""
+    if li < 0:
+        return li
+    seg = lanes[li].segment_of
+    return seg if seg is not None else li
+
+
+def _detect_integration(lanes: list[Lane], merges: list[Merge], main: int) -> list[str]:
+    """Branches that collect merges from ≥2 others and are merged into main."""
+    sources: dict[int, set[int]] = defaultdict(set)
+    into_main: set[int] = set()
+    for m in merges:
+        into = canonical(lanes, m.into)
+        for s in m.sources:
+            s = canonical(lanes, s)
+            if s < 0:
+                continue
+            if into == main:
+                into_main.add(s)
+            elif s not in (main, into):
+                sources[into].add(s)
+    found = []
+    for li, srcs in sources.items():
+        lane = lanes[li]
+        if len(srcs) >= 2 and li in into_main and (lane.ref or "").startswith("refs/heads/"):
+            found.append(lane.name)
+    return sorted(found)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class ModelStates:
+    """Which version of a model a commit has: its newest version along first parents."""
+
+    def __init__(self, graph: Graph, versions: dict[str, set[int]]) -> None:
+        self._graph = graph
+        self._versions = versions
+        self._cache: dict[str, dict[int, int]] = {}
+
+    def at(self, model: str, commit: int) -> int | None:
+        """The commit (index) of the model's version in effect at ``commit``, or None."""
+        vs = self._versions.get(model)
+        if not vs or commit < 0:
+            return None
+        cache = self._cache.setdefault(model, {})
+        path: list[int] = []
+        c, found = commit, -1
+        while c >= 0:
+            if c in cache:
+                found = cache[c]
+                break
+            if c in vs:
+                found = c
+                break
+            path.append(c)
+            c = self._graph.first_parent(c)
+        for p in path:
+            cache[p] = found
+        return found if found >= 0 else None
+
+
+def _numeric_metrics(
+    con: duckdb.DuckDBPyConnection, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, float]]:
+    """Numeric metrics of the given (model, commit) pairs."""
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    if not pairs:
+        return out
+    commits = sorted({c for _, c in pairs})
+    for model, commit, key, value in con.execute(
+        "SELECT model, commit, key, value FROM metrics "
+        "WHERE value IS NOT NULL AND commit IN (SELECT unnest($1::VARCHAR[])) ORDER BY key",
+        [commits],
+    ).fetchall():
+        if (model, commit) in pairs:
+            out.setdefault((model, commit), {})[key] = value
+    return out
+
+
+def metric_series(con: duckdb.DuckDBPyConnection, model: str, key: str) -> dict[str, float]:
+    """commit -> numeric value of one metric, for every version of ``model`` reporting it."""
+    return dict(
+        con.execute(
+            "SELECT commit, value FROM metrics WHERE model = $1 AND key = $2 AND value IS NOT NULL",
+            [model, key],
+        ).fetchall()
+    )
+
+
+def compare_metrics(
+    config: Config, old: dict[str, float], new: dict[str, float]
+) -> dict[str, dict[str, Any]]:
+    """``{key: {old, new, diff, better}}`` in ``dvc metrics diff`` terms (all keys)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key in sorted(set(old) | set(new)):
+        o, n = old.get(key), new.get(key)
+        entry: dict[str, Any] = {"old": o, "new": n}
+        if o is not None and n is not None:
+            entry["diff"] = n - o
+            entry["better"] = config.better(key, o, n)
+        out[key] = entry
+    return out
+
+
+# --------------------------------------------------------------------------- the flow
+
+
+@dataclass
+class FlowData:
+    """The classified graph, for ``flow --json`` and for the flow screen."""
+
+    graph: Graph
+    lanes: list[Lane]
+    owner: list[int]  # commit -> lane
+    main: int | None  # lane index of main
+    integration: list[int]  # lane indexes
+    merges: list[Merge]  # oldest first
+    merge_at: dict[int, Merge]
+    heads_at: dict[int, list[int]]  # commit -> lanes whose ref points there
+    tags_at: dict[int, list[str]]
+    stages_at: dict[int, list[tuple[str, str]]]  # commit -> (model, stage)
+    versions_at: dict[int, list[tuple[str, str, bool]]]  # commit -> (model, label, changed)
+    states: ModelStates
+    main_set: set[int]  # commits in main's history
+    branch_info: dict[int, dict[str, Any]]  # lane -> merged_into, merged, ahead, behind, ...
+    merge_metrics: dict[int, dict[str, dict]]  # merge commit -> model -> comparison
+    metric_choices: list[tuple[str, str]]  # (model, metric key) the screen can show
+    config: Config
+
+    def label_of(self, model: str, commit: int) -> str | None:
+        for m, label, _changed in self.versions_at.get(commit, ()):
+            if m == model:
+                return label
+        return None
+
+    def is_unmerged(self, lane: int) -> bool:
+        info = self.branch_info.get(lane)
+        return bool(info) and not info["merged"] and lane != self.main
+
+    def beats_main(
+        self, lane: int, model: str, key: str, values: dict[str, float]
+    ) -> tuple[float, float] | None:
+        """(lane's value, main's value) when the lane's own version beats main's on ``key``."""
+        if self.main is None or lane == self.main:
+            return None
+        own = self.states.at(model, self.lanes[lane].head)
+        base = self.states.at(model, self.lanes[self.main].head)
+        if own is None or base is None or own in self.main_set or self.owner[own] != lane:
+            return None
+        new = values.get(self.graph.ids[own])
+        old = values.get(self.graph.ids[base])
+        if new is None or old is None or not self.config.better(key, old, new):
+            return None
+        return new, old
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``flow`` JSON shape of PRODUCT.md §4 (with added keys)."""
+        g = self.graph
+        branches = []
+        for li in self._listed_lanes():
+            lane = self.lanes[li]
+            branches.append(
+                {
+                    "name": lane.name,
+                    "kind": lane.kind,
+                    "head": g.ids[lane.head],
+                    **self.branch_info[li],
+                    "ref": lane.ref,
+                }
+            )
+        merges = []
+        for m in reversed(self.merges):
+            into = self.lanes[m.into] if m.into >= 0 else None
+            metrics = self.merge_metrics.get(m.commit, {})
+            merges.append(
+                {
+                    "commit": g.ids[m.commit],
+                    "from": m.source_names[0],
+                    "into": into.name if into else None,
+                    "date": iso(g.dates[m.commit]),
+                    "metrics": {model: d["metrics"] for model, d in metrics.items()},
+                    "versions": {
+                        model: {k: d[k] for k in ("version", "base_version", "base_commit")}
+                        for model, d in metrics.items()
+                    },
+                    "from_kind": self._kind(m.sources[0]),
+                    "into_kind": into.kind if into else None,
+                    "sources": m.source_names,
+                    "subject": g.subjects[m.commit],
+                }
+            )
+        return {
+            "main": self.lanes[self.main].name if self.main is not None else None,
+            "integration": [self.lanes[li].name for li in self.integration],
+            "branches": branches,
+            "merges": merges,
+            "key_metrics": self.key_metrics(),
+        }
+
+    def key_metrics(self) -> dict[str, list[str]]:
+        """model -> the metrics worth showing first (most often reported)."""
+        out: dict[str, list[str]] = {}
+        for model, key in self.metric_choices:
+            out.setdefault(model, []).append(key)
+        return out
+
+    def _kind(self, lane: int) -> str | None:
+        return self.lanes[lane].kind if lane >= 0 else None
+
+    def _listed_lanes(self) -> list[int]:
+        """Lanes with a ref: main, integration, then the rest by name (exp refs last)."""
+        first = ([self.main] if self.main is not None else []) + self.integration
+        rest = [
+            li for li, lane in enumerate(self.lanes) if lane.ref is not None and li not in first
+        ]
+        rest.sort(key=lambda li: (self.lanes[li].ref.startswith("refs/exps/"), self.lanes[li].name))
+        return first + rest
+
+
+def build_flow(con: duckdb.DuckDBPyConnection, config: Config) -> FlowData:
+    """Classify branches, assign lanes, find merges and their metrics."""
+    graph = load_graph(con)
+    refs = _load_refs(con, graph)
+    main_name = _pick_main(con, config, refs.branches)
+    integration = _named_integration(config, refs.branches, main_name)
+    owner, lanes = _claim(graph, _order(graph, refs, main_name, integration))
+    merges = _merges(graph, owner, lanes)
+    main = 0 if main_name is not None else None
+    if not config.integration and main is not None:
+        detected = [n for n in _detect_integration(lanes, merges, main) if n not in integration]
+        if detected:
+            integration += detected
+            owner, lanes = _claim(graph, _order(graph, refs, main_name, integration))
+            merges = _merges(graph, owner, lanes)
+    n_integ = len(integration)
+    first = 1 if main is not None else 0
+    integ_lanes = list(range(first, first + n_integ))
+
+    versions: dict[str, set[int]] = defaultdict(set)
+    versions_at: dict[int, list[tuple[str, str, bool]]] = defaultdict(list)
+    for model, commit, label, changed in con.execute(
+        "SELECT model, commit, version, changed FROM versions ORDER BY model"
+    ).fetchall():
+        idx = graph.index.get(commit, -1)
+        if idx >= 0:
+            versions[model].add(idx)
+            versions_at[idx].append((model, label, bool(changed)))
+    stages_at: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for model, stage, commit in con.execute(
+        "SELECT model, stage, commit FROM stages ORDER BY model, stage"
+    ).fetchall():
+        idx = graph.index.get(commit or "", -1)
+        if idx >= 0:
+            stages_at[idx].append((model, stage))
+    heads_at: dict[int, list[int]] = defaultdict(list)
+    for li, lane in enumerate(lanes):
+        if lane.ref is not None:
+            heads_at[lane.head].append(li)
+
+    data = FlowData(
+        graph=graph,
+        lanes=lanes,
+        owner=owner,
+        main=main,
+        integration=integ_lanes,
+        merges=merges,
+        merge_at={m.commit: m for m in merges},
+        heads_at=dict(heads_at),
+        tags_at=refs.tags_at,
+        stages_at=dict(stages_at),
+        versions_at=dict(versions_at),
+        states=ModelStates(graph, versions),
+        main_set=graph.ancestors(lanes[main].head) if main is not None else set(),
+        branch_info={},
+        merge_metrics={},
+        metric_choices=[],
+        config=config,
+    )
+    _fill_branch_info(con, data)
+    _fill_metrics(con, data)
+    data.metric_choices = _metric_choices(con, data, sorted(versions))
+    return data
+
+
+def flow(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, Any]:
+    """``modeltrail flow --json``: branches with their kind, merges with their metrics."""
+    return build_flow(con, config).to_json()
+
+
+def _fill_branch_info(con: duckdb.DuckDBPyConnection, data: FlowData) -> None:
+    g, lanes = data.graph, data.lanes
+    main_name = lanes[data.main].name if data.main is not None else None
+    last_merge_into: dict[int, int] = {}
+    for m in data.merges:
+        into = canonical(lanes, m.into)
+        for s in m.sources:
+            s = canonical(lanes, s)
+            if s >= 0 and into >= 0 and s != into:
+                last_merge_into[s] = into
+    branch_ahead: dict[str, tuple[int, int]] = {}
+    if main_name is not None:
+        for branch, ahead, behind in con.execute(
+            """
+            WITH m AS (SELECT commit FROM commit_branches WHERE branch = $1)
+            SELECT b.branch, count(*) FILTER (WHERE m.commit IS NULL),
+                   (SELECT count(*) FROM m) - count(m.commit)
+            FROM commit_branches b LEFT JOIN m USING (commit) GROUP BY b.branch
+            """,
+            [main_name],
+        ).fetchall():
+            branch_ahead[branch] = (int(ahead), int(behind))
+    listed = [li for li, lane in enumerate(lanes) if lane.ref is not None]
+    heads = sorted({g.ids[lanes[li].head] for li in listed})
+    containers: dict[str, set[str]] = {
+        commit: set(branches)
+        for commit, branches in con.execute(
+            "SELECT commit, list(branch) FROM commit_branches "
+            "WHERE commit IN (SELECT unnest($1::VARCHAR[])) GROUP BY commit",
+            [heads],
+        ).fetchall()
+    }
+    targets = [lanes[li].name for li in data.integration] + ([main_name] if main_name else [])
+    models = sorted({m for entries in data.versions_at.values() for m, _, _ in entries})
+    for li in listed:
+        lane = lanes[li]
+        head_id = g.ids[lane.head]
+        if li == data.main:
+            merged_into, ahead, behind = None, 0, 0
+        else:
+            merged_into = lanes[last_merge_into[li]].name if li in last_merge_into else None
+            if merged_into is None:
+                inside = containers.get(head_id, set())
+                merged_into = next((t for t in targets if t != lane.name and t in inside), None)
+            if lane.ref and lane.ref.startswith("refs/heads/"):
+                ahead, behind = branch_ahead.get(lane.name, (0, 0))
+            else:
+                ahead, behind = _ahead_behind(g, lane.head, data.main_set)
+        data.branch_info[li] = {
+            "merged_into": merged_into,
+            "merged": merged_into is not None,
+            "ahead": ahead,
+            "behind": behind,
+            "commits": len(lane.commits),
+            "beats_main": [],
+        }
+    _fill_beats_main(con, data, listed, models)
+
+
+def _ahead_behind(g: Graph, head: int, main_set: set[int]) -> tuple[int, int]:
+    if not main_set:
+        return 0, 0
+    ahead = len(g.ancestors(head, stop=main_set))
+    shared = len(g.ancestors(head) & main_set)
+    return ahead, len(main_set) - shared
+
+
+def _fill_beats_main(
+    con: duckdb.DuckDBPyConnection, data: FlowData, listed: list[int], models: list[str]
+) -> None:
+    """For each lane, the metrics on which its own model versions beat main's."""
+    if data.main is None:
+        return
+    g = data.graph
+    main_head = data.lanes[data.main].head
+    wanted: list[tuple[int, str, int, int]] = []
+    for li in listed:
+        if li == data.main:
+            continue
+        for model in models:
+            own = data.states.at(model, data.lanes[li].head)
+            base = data.states.at(model, main_head)
+            if own is None or base is None or own in data.main_set or data.owner[own] != li:
+                continue
+            wanted.append((li, model, own, base))
+    pairs = {(m, g.ids[c]) for _, m, own, base in wanted for c in (own, base)}
+    values = _numeric_metrics(con, pairs)
+    for li, model, own, base in wanted:
+        new = values.get((model, g.ids[own]), {})
+        old = values.get((model, g.ids[base]), {})
+        for key, entry in compare_metrics(data.config, old, new).items():
+            if entry.get("better"):
+                data.branch_info[li]["beats_main"].append(
+                    {
+                        "model": model,
+                        "metric": key,
+                        "value": entry["new"],
+                        "main": entry["old"],
+                        "diff": entry["diff"],
+                        "version": data.label_of(model, own),
+                    }
+                )
+
+
+def _fill_metrics(con: duckdb.DuckDBPyConnection, data: FlowData) -> None:
+    """Each merge's changed models: metrics at the merge vs at its first parent."""
+    g = data.graph
+    wanted: list[tuple[int, str, int | None]] = []
+    for m in data.merges:
+        for model, _label, changed in data.versions_at.get(m.commit, ()):
+            if changed:
+                wanted.append((m.commit, model, data.states.at(model, g.first_parent(m.commit))))
+    pairs = set()
+    for c, model, base in wanted:
+        pairs.add((model, g.ids[c]))
+        if base is not None:
+            pairs.add((model, g.ids[base]))
+    values = _numeric_metrics(con, pairs)
+    for c, model, base in wanted:
+        new = values.get((model, g.ids[c]), {})
+        old = values.get((model, g.ids[base]), {}) if base is not None else {}
+        data.merge_metrics.setdefault(c, {})[model] = {
+            "version": data.label_of(model, c),
+            "base_version": data.label_of(model, base) if base is not None else None,
+            "base_commit": g.ids[base] if base is not None else None,
+            "metrics": compare_metrics(data.config, old, new),
+        }
+
+
+def _metric_choices(
+    con: duckdb.DuckDBPyConnection, data: FlowData, models: list[str]
+) -> list[tuple[str, str]]:
+    """(model, key) pairs to show, the models most merges changed first."""
+    merged: dict[str, int] = defaultdict(int)
+    for per_model in data.merge_metrics.values():
+        for model in per_model:
+            merged[model] += 1
+    ordered = sorted(models, key=lambda m: (-merged[m], m))
+    return [(model, key) for model in ordered for key in key_metrics(con, model, limit=3)]
