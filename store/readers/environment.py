@@ -48,6 +48,12 @@ _WHEEL = re.compile(r"([A-Za-z0-9][A-Za-z0-9._]*)-[0-9][^/]*\.(whl|tar\.gz|zip|t
 _CONDA_NAME = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.+-]*)(.*)", re.DOTALL)
 _INCLUDES = {"-r", "--requirement", "-c", "--constraint"}
 _EDITABLE = {"-e", "--editable"}
+#: pip requirement-file options that name no package (https://pip.pypa.io, "Requirements File Format")
+_OTHER_OPTIONS = {
+    "-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links", "--pre",
+    "--trusted-host", "--prefer-binary", "--only-binary", "--no-binary", "--require-hashes",
+    "--use-feature", "--hash", "--global-option", "--config-settings", "--install-option",
+}  # fmt: skip
 
 
 class _Packages:
@@ -133,7 +139,9 @@ def _requirement_line(line: str, where: str, packages: _Packages, warnings: list
             found = _url_package(arg)
             name = found[0] if found else arg
             packages.add(name, f"-e {arg}" if found else "-e", where)
-        return  # other options (--index-url, --hash on its own ...) name no package
+        elif option not in _OTHER_OPTIONS:
+            warnings.append(f"{where}: unknown option {quote(option)}; line skipped")
+        return
     # options after the requirement (--hash=..., --config-settings ...) are not part of it
     tokens = line.split()
     cut = next((i for i, t in enumerate(tokens) if i and t.startswith("-")), len(tokens))
