@@ -1,0 +1,625 @@
+"""Planning a rollback or an undo (PRODUCT.md §6): what would change, before anything does.
+
+A :class:`RollbackPlan` holds everything the preview shows and everything
+:func:`store.rollback_apply.apply_plan` needs to write it, including what the repository
+looked like when the plan was made (the branch head, the model's GTO tags), so that a
+concurrent commit or tag between plan and apply is refused rather than overwritten.
+
+Two kinds:
+
+- ``stage``: a new annotated GTO tag ``<model>#<stage>#<N>`` on the target's commit (N is
+  the next counter, as ``gto assign`` numbers it); its message names model, stage, from,
+  to and reason, with ``Rollback-*`` trailers. Chosen with ``stage=``, or by default when
+  the model has a GTO stage called ``prod`` or ``production``.
+- ``branch``: a new commit on a branch (default: the checked-out one) whose tree is the
+  branch head's with the model's directory replaced by the target's.
+
+The trailers (read back by ``store.derive`` into ``stage_events``) are ``Rollback-Model``,
+``Rollback-Stage`` (stage rollbacks), ``Rollback-Branch`` (branch rollbacks),
+``Rollback-From``, ``Rollback-To``, ``Rollback-Reason``, ``Rollback-Undoes`` (undos only:
+the tag or commit undone), and ``Rollback-From-Commit``/``Rollback-To-Commit`` (full ids,
+so an undo never has to guess which commit a label meant).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import git
+
+from store import gto
+from store.config import Config, load_config
+from store.errors import Refused, UnknownVersion, UsageError
+from store.gitwrite import HEX40, Git
+from store.queries import require_model, resolve_version
+from store.readers.dvc import dvc_cache_path
+from store.readers.lfs import lfs_object_path
+from store.repo import repo_paths
+
+PRODUCTION_STAGES = ("prod", "production")
+_STAGE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?$")
+_TRAILER = re.compile(r"^(Rollback-[A-Za-z-]+):[ \t]*(.*)$", re.MULTILINE)
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+MAX_REASON = 500
+
+
+def one_line(text: object, limit: int = MAX_REASON) -> str:
+    """Text safe for a commit subject or trailer: one line, no control characters."""
+    s = _UNSAFE.sub(" ", "" if text is None else str(text)).strip()
+    return s[:limit]
+
+
+def trailers(message: str | None) -> dict[str, str]:
+    """Every ``Rollback-*`` trailer of a message (the last occurrence wins)."""
+    return {k: v.strip() for k, v in _TRAILER.findall(message or "")}
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """A version as a plan names it: its display label and full commit id."""
+
+    version: str
+    commit: str
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "commit": self.commit}
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A model file that differs between the current and the target version."""
+
+    path: str
+    change: str  # added | modified | removed (what the rollback does to it)
+    storage: str  # git | lfs
+    size: int | None  # target's size (current's when removed)
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    """One numeric metric, current → target; ``diff = target - current``."""
+
+    key: str
+    current: float | None
+    target: float | None
+    diff: float | None
+    better: bool | None  # is the target better? None when equal or unknown
+    direction: str  # lower | higher
+
+
+@dataclass(frozen=True)
+class Availability:
+    """An LFS or DVC object the target version needs, and whether it is here."""
+
+    path: str
+    storage: str  # lfs | dvc
+    hash: str | None
+    size: int | None
+    present: bool
+
+
+@dataclass(frozen=True)
+class RollbackPlan:
+    """One rollback (or undo), fully decided, not yet written."""
+
+    kind: str  # stage | branch
+    model: str
+    path: str | None  # the model's directory ('' = the whole repository)
+    stage: str | None
+    branch: str | None  # short branch name (branch rollbacks)
+    current: VersionRef
+    target: VersionRef
+    source: str  # commit whose model files the new tree takes (branch rollbacks)
+    ref: str  # the exact ref that will be written: refs/tags/... or refs/heads/...
+    ref_old: str | None  # what it must hold when written (None: must not exist)
+    reason: str = ""
+    undoes: str | None = None  # the tag or commit this undoes
+    files: tuple[FileChange, ...] = ()
+    metrics: tuple[MetricDelta, ...] = ()
+    artifacts: tuple[Availability, ...] = ()
+    worktree: bool = False  # the branch is checked out here: index and files follow
+    guard: tuple[tuple[str, str], ...] = ()  # the model's GTO tags at plan time
+    floor_seconds: int = 0  # the new tag/commit is dated at least this (keeps order)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def tag(self) -> str | None:
+        return self.ref[len("refs/tags/") :] if self.ref.startswith("refs/tags/") else None
+
+    @property
+    def production(self) -> bool:
+        """A production stage: the TUI asks to type the stage's name to confirm."""
+        return self.kind == "stage" and (self.stage or "").lower() in PRODUCTION_STAGES
+
+    @property
+    def confirm_word(self) -> str | None:
+        return self.stage if self.production else None
+
+    @property
+    def missing(self) -> list[Availability]:
+        return [a for a in self.artifacts if not a.present]
+
+    @property
+    def is_undo(self) -> bool:
+        return self.undoes is not None
+
+    def where(self) -> str:
+        """``prod`` or ``branch main``: what is rolled back."""
+        return f"{self.stage}" if self.kind == "stage" else f"branch {self.branch}"
+
+    def with_reason(self, reason: str) -> RollbackPlan:
+        return dataclasses.replace(self, reason=one_line(reason))
+
+    def subject(self) -> str:
+        model, to, frm = (
+            one_line(self.model, 200),
+            one_line(self.target.version, 100),
+            one_line(self.current.version, 100),
+        )
+        where = one_line(self.stage if self.kind == "stage" else self.branch, 200)
+        if self.is_undo:
+            return f"Undo rollback of {model} {where}: back to {to} (from {frm})"
+        if self.kind == "stage":
+            return f"Roll back {model} {where} to {to} (from {frm})"
+        return f"Roll back {model} to {to} on {where} (from {frm})"
+
+    def message(self) -> str:
+        """The exact tag or commit message that will be written."""
+        reason = one_line(self.reason) or "no reason given"
+        body = [self.subject(), "", f"Reason: {reason}"]
+        if self.kind == "branch":
+            scope = f"{self.path}/" if self.path else "the whole tree"
+            body.append(
+                f"Files under {one_line(scope, 300)} set to those of "
+                f"{one_line(self.target.version, 100)} ({self.target.commit[:12]})."
+            )
+        lines = [("Rollback-Model", self.model)]
+        if self.kind == "stage":
+            lines.append(("Rollback-Stage", self.stage))
+        else:
+            lines.append(("Rollback-Branch", self.branch))
+        lines += [
+            ("Rollback-From", self.current.version),
+            ("Rollback-To", self.target.version),
+            ("Rollback-Reason", reason),
+        ]
+        if self.undoes:
+            lines.append(("Rollback-Undoes", self.undoes))
+        lines += [
+            ("Rollback-From-Commit", self.current.commit),
+            ("Rollback-To-Commit", self.target.commit),
+        ]
+        body += [""] + [f"{k}: {one_line(v, 300)}" for k, v in lines]
+        return "\n".join(body) + "\n"
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "model": self.model,
+            "path": self.path,
+            "stage": self.stage,
+            "branch": self.branch,
+            "from": self.current.to_json(),
+            "to": self.target.to_json(),
+            "ref": self.ref,
+            "ref_old": self.ref_old,
+            "tag": self.tag,
+            "undoes": self.undoes,
+            "reason": self.reason,
+            "message": self.message(),
+            "production": self.production,
+            "worktree": self.worktree,
+            "files": [dataclasses.asdict(f) for f in self.files],
+            "metrics": {
+                m.key: {
+                    "old": m.current,
+                    "new": m.target,
+                    "diff": m.diff,
+                    "better": m.better,
+                    "direction": m.direction,
+                }
+                for m in self.metrics
+            },
+            "artifacts": [dataclasses.asdict(a) for a in self.artifacts],
+            "missing": [a.path for a in self.missing],
+            "warnings": list(self.warnings),
+        }
+
+
+# --- reading what the plan needs ---------------------------------------------------------
+
+
+def _version_at(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> VersionRef:
+    """The version label of ``commit`` for ``model`` (short id when it is not a version)."""
+    row = con.execute(
+        "SELECT version, label_kind FROM versions WHERE model = $1 AND commit = $2",
+        [model, commit],
+    ).fetchone()
+    label = row[0] if row else commit[:7]
+    if row is None or row[1] == "commit":
+        # a rollback commit or unlabelled version: name it after a labelled twin if any
+        twin = _labelled_twin(con, model, commit)
+        if twin:
+            label = twin
+    return VersionRef(label, commit)
+
+
+def _labelled_twin(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> str | None:
+    """The label of a labelled version whose model files equal ``commit``'s."""
+    row = con.execute(
+        """
+        WITH fp AS (
+            SELECT commit, string_agg(path || ' ' || blob, '|' ORDER BY path) AS files
+            FROM version_files WHERE model = $1 GROUP BY commit
+        )
+        SELECT v.version FROM versions v JOIN fp USING (commit)
+        WHERE v.model = $1 AND v.label_kind <> 'commit' AND v.commit <> $2
+          AND fp.files = (SELECT files FROM fp WHERE commit = $2)
+        ORDER BY v.topo DESC LIMIT 1
+        """,
+        [model, commit],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _files_fingerprint_equal(g: Git, a: str, b: str, path: str) -> bool:
+    return g.subtree(a, path) == g.subtree(b, path)
+
+
+def _file_changes(
+    con: duckdb.DuckDBPyConnection, g: Git, current: str, target: str, path: str | None
+) -> tuple[FileChange, ...]:
+    if path is None:
+        return ()
+    before = {e.path: e for e in g.ls_tree(current, path)}
+    after = {e.path: e for e in g.ls_tree(target, path)}
+    blobs = sorted({e.oid for e in (*before.values(), *after.values())})
+    storage: dict[str, tuple[str, int | None]] = {}
+    if blobs:
+        for blob, kind, size in con.execute(
+            "SELECT blob, storage, object_size FROM blob_storage WHERE blob IN (SELECT unnest($1))",
+            [blobs],
+        ).fetchall():
+            storage[blob] = (kind or "git", size)
+    out = []
+    for p in sorted(set(before) | set(after)):
+        b, a = before.get(p), after.get(p)
+        if b is not None and a is not None and (b.oid, b.mode) == (a.oid, a.mode):
+            continue
+        change = "added" if b is None else "removed" if a is None else "modified"
+        entry = a if a is not None else b
+        assert entry is not None
+        kind, size = storage.get(entry.oid, ("git", None))
+        out.append(FileChange(p, change, kind, size))
+    return tuple(out)
+
+
+def _metric_deltas(
+    con: duckdb.DuckDBPyConnection, config: Config, model: str, current: str, target: str
+) -> tuple[MetricDelta, ...]:
+    values: dict[str, dict[str, float]] = {current: {}, target: {}}
+    for commit, key, value in con.execute(
+        "SELECT commit, key, value FROM metrics WHERE model = $1 AND commit IN ($2, $3) "
+        "AND value IS NOT NULL ORDER BY key",
+        [model, current, target],
+    ).fetchall():
+        values[commit][key] = value
+    out = []
+    for key in sorted(set(values[current]) | set(values[target])):
+        old, new = values[current].get(key), values[target].get(key)
+        diff = new - old if old is not None and new is not None else None
+        out.append(
+            MetricDelta(key, old, new, diff, config.better(key, old, new), config.direction(key))
+        )
+    return tuple(out)
+
+
+def _availability(
+    con: duckdb.DuckDBPyConnection, repo: git.Repo, model: str, commit: str
+) -> tuple[Availability, ...]:
+    """The target's LFS and DVC objects, each re-checked on disk (the catalog may be old)."""
+    paths = repo_paths(repo)
+    out = []
+    for path, kind, hsh, size in con.execute(
+        "SELECT path, storage, hash, size FROM artifacts WHERE model = $1 AND commit = $2 "
+        "AND storage IN ('lfs', 'dvc') ORDER BY path",
+        [model, commit],
+    ).fetchall():
+        if kind == "lfs":
+            where = lfs_object_path(paths.common_dir, hsh or "")
+            present = bool(where and where.is_file())
+        else:
+            present = any(p.is_file() for p in dvc_cache_path(Path(paths.root), hsh or ""))
+        out.append(Availability(path, kind, hsh, size, present))
+    return tuple(out)
+
+
+def _newest_rollback_seconds(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(
+        "SELECT max(epoch(timestamp)) FROM stage_events WHERE event IN ('rollback', 'undo')"
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _artifact_tags(g: Git, model: str) -> dict[str, str]:
+    """The model's GTO tags: tag name → tag object id."""
+    out = {}
+    for name, oid in g.tags().items():
+        parsed = gto.parse_tag(name)
+        if parsed is not None and parsed.artifact == model:
+            out[name] = oid
+    return out
+
+
+def next_stage_tag(model: str, stage: str, existing: list[str]) -> str:
+    """The tag ``gto assign`` would create: ``<model>#<stage>#<max counter + 1>``."""
+    counter = 0
+    for name in existing:
+        parsed = gto.parse_tag(name)
+        if parsed and parsed.artifact == model and parsed.counter and parsed.counter > counter:
+            counter = parsed.counter
+    name = f"{model.replace(':', '=')}#{stage}#{counter + 1}"
+    parsed = gto.parse_tag(name)
+    if parsed is None or parsed.artifact != model or parsed.stage != stage:
+        raise Refused(f"{one_line(model)!r} is not a name GTO can tag; no stage rollback")
+    return name
+
+
+def _resolve_target(con, g: Git, model: str, spec: str) -> VersionRef:
+    try:
+        v = resolve_version(con, model, spec, commit_of=g.resolve_commit)
+    except UnknownVersion as exc:
+        raise Refused(f"unknown target: {exc}") from None
+    return VersionRef(v["version"], v["commit"])
+
+
+def _stage_holders(con, model: str) -> dict[str, tuple[str, str]]:
+    return {
+        s: (v, c)
+        for s, v, c in con.execute(
+            "SELECT stage, version, commit FROM stages WHERE model = $1", [model]
+        ).fetchall()
+    }
+
+
+# --- planning ----------------------------------------------------------------------------
+
+
+def plan_rollback(
+    repo: git.Repo,
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    to: str,
+    *,
+    stage: str | None = None,
+    branch: str | None = None,
+    reason: str = "",
+) -> RollbackPlan:
+    """Decide a rollback of ``model`` to version ``to`` (label, tag, stage or commit-ish)."""
+    if stage is not None and branch is not None:
+        raise UsageError("give --stage or --branch, not both")
+    info = require_model(con, model)
+    g = Git(repo_paths(repo).root)
+    if stage is None and branch is None:
+        holders = _stage_holders(con, model)
+        stage = next((s for s in PRODUCTION_STAGES if s in holders), None)
+    target = _resolve_target(con, g, model, to)
+    if stage is not None:
+        return _plan_stage(repo, con, g, info, stage, target, reason, undoes=None)
+    return _plan_branch(repo, con, g, info, branch, target, target.commit, reason, undoes=None)
+
+
+def _plan_stage(repo, con, g: Git, info: dict, stage: str, target, reason, undoes):
+    model = info["name"]
+    if not _STAGE_NAME.match(stage or ""):
+        raise Refused(f"{one_line(stage)!r} is not a GTO stage name")
+    holders = _stage_holders(con, model)
+    if stage not in holders:
+        known = ", ".join(sorted(holders)) or "none"
+        raise Refused(f"{one_line(model)} has no version in stage {stage!r} (stages: {known})")
+    current = _version_at(con, model, holders[stage][1])
+    current = VersionRef(holders[stage][0], current.commit)
+    if current.commit == target.commit:
+        raise Refused(f"{one_line(model)} {stage} is already {one_line(target.version)}")
+    tags = _artifact_tags(g, model)
+    name = next_stage_tag(model, stage, list(g.tags()))
+    floor = max([_newest_rollback_seconds(con), *g.tag_seconds(list(tags.values())).values()])
+    return RollbackPlan(
+        kind="stage",
+        model=model,
+        path=info["path"],
+        stage=stage,
+        branch=None,
+        current=current,
+        target=target,
+        source=target.commit,
+        ref=f"refs/tags/{name}",
+        ref_old=None,
+        reason=one_line(reason),
+        undoes=undoes,
+        files=_file_changes(con, g, current.commit, target.commit, info["path"]),
+        metrics=_metric_deltas(con, load_config(g.root), model, current.commit, target.commit),
+        artifacts=_availability(con, repo, model, target.commit),
+        guard=tuple(sorted(tags.items())),
+        floor_seconds=floor + 1,
+        warnings=_warnings(con, repo, model, target.commit),
+    )
+
+
+def _branch_ref(g: Git, branch: str | None) -> tuple[str, str]:
+    """(full ref, short name) of the branch to roll back; the checked-out one by default."""
+    if branch is None:
+        ref = g.symbolic_head()
+        if ref is None or not ref.startswith("refs/heads/"):
+            raise Refused("HEAD is detached: name the branch to roll back with --branch")
+        return ref, ref[len("refs/heads/") :]
+    name = branch.removeprefix("refs/heads/")
+    if not name or g.ref_value(f"refs/heads/{name}") is None:
+        raise Refused(f"no branch named {one_line(branch)!r}")
+    return f"refs/heads/{name}", name
+
+
+def _plan_branch(repo, con, g: Git, info, branch, target, source, reason, undoes):
+    model = info["name"]
+    path = info["path"]
+    if path is None:
+        raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
+    ref, short = _branch_ref(g, branch)
+    head = g.ref_value(ref)
+    assert head is not None
+    here = Path(repo_paths(repo).root).resolve()
+    checked_out = {r: p.resolve() for r, p in g.worktree_heads().items()}
+    worktree = checked_out.get(ref) == here
+    if ref in checked_out and not worktree:
+        raise Refused(
+            f"branch {one_line(short)} is checked out in another work tree "
+            f"({checked_out[ref]}); run the rollback there"
+        )
+    if worktree:
+        check_clean(g, path)
+    if _files_fingerprint_equal(g, head, source, path):
+        raise Refused(
+            f"{one_line(model)} on {one_line(short)} already has the files of "
+            f"{one_line(target.version)}; nothing to roll back"
+        )
+    last = g.last_commit_touching(head, path)
+    current = _version_at(con, model, last) if last else VersionRef("none", head)
+    return RollbackPlan(
+        kind="branch",
+        model=model,
+        path=path,
+        stage=None,
+        branch=short,
+        current=current,
+        target=target,
+        source=source,
+        ref=ref,
+        ref_old=head,
+        reason=one_line(reason),
+        undoes=undoes,
+        files=_file_changes(con, g, head, source, path),
+        metrics=_metric_deltas(con, load_config(g.root), model, current.commit, target.commit),
+        artifacts=_availability(con, repo, model, target.commit),
+        worktree=worktree,
+        floor_seconds=max(_newest_rollback_seconds(con), g.committer_seconds(head)) + 1,
+        warnings=_warnings(con, repo, model, target.commit),
+    )
+
+
+def check_clean(g: Git, path: str) -> None:
+    """Refuse when the work tree has uncommitted changes under ``path`` (or git is busy)."""
+    busy = g.in_progress()
+    if busy:
+        raise Refused(f"{busy} is in progress in this work tree; finish or abort it first")
+    dirty = g.status_under(path)
+    if dirty:
+        where = f"{path}/" if path else "the work tree"
+        first = one_line(dirty[0], 120)
+        more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
+        raise Refused(
+            f"uncommitted changes under {one_line(where, 200)} ({first}{more}); "
+            "commit or stash them first"
+        )
+
+
+def _warnings(con, repo, model: str, commit: str) -> tuple[str, ...]:
+    missing = [a for a in _availability(con, repo, model, commit) if not a.present]
+    if not missing:
+        return ()
+    names = ", ".join(one_line(a.path, 120) for a in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    return (
+        f"the target's {missing[0].storage.upper()} objects are NOT available locally: "
+        f"{names}{more} (fetch them with git lfs fetch / dvc pull before deploying)",
+    )
+
+
+# --- undo --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LastRollback:
+    """The newest rollback or undo in the catalog's history."""
+
+    model: str
+    event: str  # rollback | undo
+    stage: str | None
+    version: str | None
+    commit: str
+    ref: str
+    reason: str | None
+    message: str
+    trailers: dict[str, str] = field(default_factory=dict)
+
+
+def last_rollback(con: duckdb.DuckDBPyConnection) -> LastRollback | None:
+    row = con.execute(
+        """
+        SELECT model, event, stage, version, commit, ref, reason, message FROM stage_events
+        WHERE event IN ('rollback', 'undo')
+        ORDER BY timestamp DESC, counter DESC NULLS LAST, ref DESC LIMIT 1
+        """
+    ).fetchone()
+    if row is None:
+        return None
+    return LastRollback(*row[:7], row[7] or "", trailers(row[7]))
+
+
+def plan_undo(repo: git.Repo, con: duckdb.DuckDBPyConnection, reason: str = "") -> RollbackPlan:
+    """The inverse of the newest rollback or undo, checked against the repository now."""
+    last = last_rollback(con)
+    if last is None:
+        raise Refused("no rollback to undo")
+    g = Git(repo_paths(repo).root)
+    info = require_model(con, last.model)
+    t = last.trailers
+    before = t.get("Rollback-From-Commit", "")
+    if not HEX40.match(before) or g.resolve_commit(before) is None:
+        spec = t.get("Rollback-From")
+        try:
+            before = (
+                resolve_version(con, last.model, spec, g.resolve_commit)["commit"] if spec else ""
+            )
+        except UnknownVersion:
+            before = ""
+    if not before:
+        raise Refused(
+            f"cannot tell what {one_line(last.ref, 80)} rolled back from; nothing to undo"
+        )
+    target = _version_at(con, last.model, before)
+    if t.get("Rollback-From"):
+        target = VersionRef(one_line(t["Rollback-From"], 100), before)
+    reason = reason or f"undo {last.ref[:12] if HEX40.match(last.ref) else last.ref}"
+    if "Rollback-Branch" not in t and last.stage:
+        holders = _stage_holders(con, last.model)
+        now = holders.get(last.stage)
+        if now is None or now[1] != last.commit:
+            held = one_line(now[0], 100) if now else "nothing"
+            raise Refused(
+                f"{one_line(last.model)} {one_line(last.stage)} is now {held}, not what "
+                f"{one_line(last.ref)} set; not undoing over a newer change"
+            )
+        return _plan_stage(repo, con, g, info, last.stage, target, reason, undoes=last.ref)
+    branch = t.get("Rollback-Branch")
+    if not branch or not HEX40.match(last.commit):
+        raise Refused(f"cannot tell which branch {one_line(last.ref, 80)} was on")
+    ref = f"refs/heads/{branch}"
+    head = g.ref_value(ref)
+    if head is None:
+        raise Refused(f"branch {one_line(branch)} no longer exists; nothing to undo")
+    if not g.is_ancestor(last.commit, head):
+        raise Refused(f"the rollback commit {last.commit[:12]} is not on {one_line(branch)}")
+    path = info["path"]
+    if path is None or not _files_fingerprint_equal(g, head, last.commit, path):
+        raise Refused(
+            f"{one_line(last.model)} changed on {one_line(branch)} since the rollback "
+            f"{last.commit[:12]}; not undoing over newer work"
+        )
+    parent = g.resolve_commit(f"{last.commit}~1")
+    if parent is None:
+        raise Refused("the rollback commit has no parent; nothing to undo")
+    return _plan_branch(repo, con, g, info, branch, target, parent, reason, undoes=last.commit)

@@ -1,0 +1,50 @@
+"""``modeltrail checkout MODEL VERSION``: a version's model files into the work tree."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.text import Text
+
+from store.catalog import open_catalog
+from store.checkout import checkout
+from tui.commands._common import add_json, console, print_json
+from tui.commands.rollback import start
+from tui.safe_text import clean
+
+NAME = "checkout"
+HELP = "put a version's model files in the work tree (staged, no commit)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model")
+    parser.add_argument("version", help="label, tag, stage or commit")
+    add_json(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    repo = start(args)
+    con = open_catalog(repo)
+    result = checkout(repo, con, args.model, args.version)
+    con.close()
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    t = Text(clean(result.summary(), single_line=True) + "\n")
+    marks = {"added": "A", "removed": "D", "modified": "M"}
+    for f in result.files:
+        t.append(f"  {marks.get(f.change, '?')} {clean(f.path, single_line=True)}\n")
+    for path in result.missing:
+        t.append(
+            f"  !! {clean(path, single_line=True)}: its LFS/DVC object is not available "
+            "locally (git lfs fetch / dvc pull)\n",
+            style="bold",
+        )
+    if result.files:
+        where = clean(result.path, single_line=True) or "."
+        t.append(
+            "  review: git diff --cached; keep: git commit; drop: "
+            f"git restore --source=HEAD --staged --worktree -- {where}\n"
+        )
+    console().print(t)
+    return 0
