@@ -1,0 +1,225 @@
+"""The version filter's query language, compiled to a parameterised DuckDB condition.
+
+A query is whitespace-separated terms, all of which must hold (AND)::
+
+    auc>0.8 branch:main author:ana stage:prod -is:stale "fix leak"
+
+- ``METRIC OP NUMBER`` with OP one of ``> >= < <= = == !=``: a numeric metric of the
+  version (``test.auc>=0.9``). The metric must be one the model reports.
+- ``FIELD:VALUE``: ``branch`` (a branch containing the version, ``*`` globs),
+  ``stage`` (a stage it holds now), ``label`` / ``version`` / ``tag`` (a label, prefix
+  match), ``author`` (name or e-mail, substring), ``message`` / ``msg`` (substring),
+  ``commit`` (id prefix), ``is`` (``latest``, ``stale``, ``labelled``, ``staged``).
+- ``date OP YYYY-MM-DD`` (``date>=2026-01-01``): the author date, UTC.
+- a bare word: substring of the label, subject, author or commit id.
+- a leading ``-`` negates a term; quotes group words (``author:"Ana Lopez"``).
+
+Text matching ignores case. User text only ever reaches SQL as a bound parameter; the
+SQL text itself is built from fixed fragments, so no query can inject SQL. Anything
+the language does not know raises :class:`FilterError` with a message for the user.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from store.errors import UsageError
+
+OPERATORS = (">=", "<=", "==", "!=", ">", "<", "=")
+FIELDS = ("branch", "stage", "label", "version", "tag", "author", "message", "msg", "commit", "is")
+IS_VALUES = ("latest", "stale", "labelled", "staged")
+
+_COMPARISON = re.compile(r"^(?P<key>[^<>=!:]+?)(?P<op>>=|<=|==|!=|>|<|=)(?P<value>.*)$")
+_FIELD = re.compile(r"^(?P<field>[A-Za-z]+):(?P<value>.*)$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class FilterError(UsageError):
+    """The filter query cannot be understood; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One condition of a query.
+
+    ``kind`` is ``metric`` (key OP number), ``date`` (OP date), ``field`` (name:value)
+    or ``text`` (a bare word); ``negate`` is set by a leading ``-``.
+    """
+
+    kind: str
+    key: str
+    op: str
+    value: str | float
+    negate: bool = False
+
+
+def _split(query: str) -> list[str]:
+    lexer = shlex.shlex(query, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:  # shlex: "No closing quotation"
+        raise FilterError("bad filter: a quote is not closed") from None
+
+
+def _number(text: str, key: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise FilterError(f"bad filter: {key} needs a number, not {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise FilterError(f"bad filter: {key} needs a finite number, not {text!r}")
+    return value
+
+
+def _unknown_metric(key: str, metric_keys: Collection[str]) -> FilterError:
+    known = ", ".join(sorted(metric_keys)[:8]) or "none"
+    more = " …" if len(metric_keys) > 8 else ""
+    return FilterError(f"unknown metric {key!r} in filter (metrics: {known}{more})")
+
+
+def _term(token: str, metric_keys: Collection[str]) -> Term:
+    negate = False
+    if token.startswith("-") and len(token) > 1:
+        negate, token = True, token[1:]
+    field = _FIELD.match(token)
+    if field and field.group("field").lower() in FIELDS:
+        name, value = field.group("field").lower(), field.group("value")
+        if not value:
+            raise FilterError(f"bad filter: {name}: needs a value")
+        if name == "is" and value.lower() not in IS_VALUES:
+            raise FilterError(f"bad filter: is:{value} (use is:{', is:'.join(IS_VALUES)})")
+        name = {"version": "label", "tag": "label", "msg": "message"}.get(name, name)
+        return Term("field", name, ":", value, negate)
+    comparison = _COMPARISON.match(token)
+    if comparison:
+        key, op, value = comparison.group("key", "op", "value")
+        op = "=" if op == "==" else op
+        if not value:
+            raise FilterError(f"bad filter: {token!r} needs a value after {op}")
+        if key.lower() == "date" and "date" not in metric_keys:
+            if not _DATE.match(value):
+                raise FilterError(f"bad filter: date needs YYYY-MM-DD, not {value!r}")
+            try:
+                datetime.strptime(value, "%Y-%m-%d")
+            except ValueError:
+                raise FilterError(f"bad filter: {value!r} is not a date") from None
+            return Term("date", "date", op, value, negate)
+        if key not in metric_keys:
+            raise _unknown_metric(key, metric_keys)
+        return Term("metric", key, op, _number(value, key), negate)
+    if field:
+        raise FilterError(
+            f"unknown field {field.group('field')!r} in filter "
+            f"(fields: {', '.join(f for f in FIELDS if f not in ('version', 'tag', 'msg'))})"
+        )
+    if any(token.startswith(op) for op in OPERATORS):
+        raise FilterError(f"bad filter: {token!r} needs a metric name before the operator")
+    return Term("text", "", "~", token, negate)
+
+
+def parse(query: str, metric_keys: Collection[str] = ()) -> list[Term]:
+    """The terms of ``query``; ``metric_keys`` are the metrics the model reports."""
+    keys = set(metric_keys)
+    return [_term(token, keys) for token in _split(query.strip())]
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern matching ``value`` as a substring, with its wildcards escaped."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _glob(value: str) -> str:
+    """A LIKE pattern for a branch glob: ``*`` is any text, the rest literal."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
+
+
+def _sql(term: Term) -> tuple[str, list]:
+    """One term as a condition on ``versions v``, with its parameters."""
+    if term.kind == "metric":
+        return (
+            "EXISTS (SELECT 1 FROM metrics m WHERE m.model = v.model AND m.commit = v.commit "
+            f"AND m.key = ? AND m.value IS NOT NULL AND m.value {term.op} ?)",
+            [term.key, term.value],
+        )
+    if term.kind == "date":
+        day = datetime.strptime(str(term.value), "%Y-%m-%d").replace(tzinfo=UTC)
+        return f"CAST(timezone('UTC', v.date) AS DATE) {term.op} CAST(? AS DATE)", [day.date()]
+    value = str(term.value)
+    if term.kind == "text":
+        pattern = _like(value)
+        return (
+            "(v.version ILIKE ? ESCAPE '\\' OR v.subject ILIKE ? ESCAPE '\\' "
+            "OR v.author_name ILIKE ? ESCAPE '\\' OR v.commit ILIKE ? ESCAPE '\\')",
+            [pattern, pattern, pattern, value.lower() + "%"],
+        )
+    if term.key == "branch":
+        return (
+            "list_bool_or(list_transform(v.branches, lambda b: b ILIKE ? ESCAPE '\\'))",
+            [_glob(value)],
+        )
+    if term.key == "stage":
+        return "list_contains(list_transform(v.stages, lambda s: lower(s)), lower(?))", [value]
+    if term.key == "label":
+        return (
+            "list_bool_or(list_transform(list_append(v.labels, v.version), "
+            "lambda l: starts_with(lower(l), lower(?))))",
+            [value],
+        )
+    if term.key == "author":
+        pattern = _like(value)
+        return (
+            "(v.author_name ILIKE ? ESCAPE '\\' OR v.author_email ILIKE ? ESCAPE '\\')",
+            [pattern, pattern],
+        )
+    if term.key == "message":
+        return "v.message ILIKE ? ESCAPE '\\'", [_like(value)]
+    if term.key == "commit":
+        return "starts_with(v.commit, lower(?))", [value]
+    # term.key == "is"
+    return {
+        "latest": ("coalesce(v.is_latest, false)", []),
+        "stale": ("coalesce(v.stale_metrics, false)", []),
+        "labelled": ("len(v.labels) > 0", []),
+        "staged": ("len(v.stages) > 0", []),
+    }[value.lower()]
+
+
+def to_sql(terms: list[Term]) -> tuple[str, list]:
+    """The terms as one condition on ``versions v`` (``TRUE`` when there are none)."""
+    parts: list[str] = []
+    params: list = []
+    for term in terms:
+        sql, term_params = _sql(term)
+        parts.append(f"(NOT coalesce({sql}, false))" if term.negate else f"coalesce({sql}, false)")
+        params.extend(term_params)
+    return (" AND ".join(parts) or "TRUE"), params
+
+
+def matching_commits(
+    con: duckdb.DuckDBPyConnection, model: str, query: str, metric_keys: Collection[str]
+) -> list[str]:
+    """Commits of ``model``'s versions that match ``query`` (raises FilterError)."""
+    where, params = to_sql(parse(query, metric_keys))
+    rows = con.execute(
+        f"SELECT v.commit FROM versions v WHERE v.model = ? AND {where}", [model, *params]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def model_metric_keys(con: duckdb.DuckDBPyConnection, model: str) -> list[str]:
+    """Every numeric metric key the model's versions report (for validating queries)."""
+    rows = con.execute(
+        "SELECT DISTINCT key FROM metrics WHERE model = ? AND value IS NOT NULL ORDER BY key",
+        [model],
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -1,0 +1,216 @@
+"""The Textual application: the repository, its catalog, indexing, and the key map.
+
+``ModeltrailApp(repo_path)`` opens the repository and whatever catalog already exists,
+paints the home screen at once, and brings the catalog up to date in a background
+thread. When that run ends the app reopens its read-only connection and posts
+``CatalogUpdated`` to every screen. Screens query through ``app.connection()``
+(use ``.cursor()`` inside workers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from store.catalog import connect_readonly, update_catalog
+from store.config import Config, load_config
+from store.repo import open_repo, repo_paths
+from store.schema import ddl
+from tui.bindings import APP_BINDINGS
+from tui.messages import CatalogUpdated, IndexFinished, IndexProgress
+from tui.palette import ModeltrailCommands
+from tui.safe_text import clean
+
+_PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
+
+
+def _empty_catalog() -> duckdb.DuckDBPyConnection:
+    """An in-memory catalog with the schema and no rows (before the first index)."""
+    con = duckdb.connect(":memory:")
+    for stmt in ddl():
+        con.execute(stmt)
+    return con
+
+
+class ModeltrailApp(App):
+    """Browse, compare and roll back the model versions of one git repository.
+
+    ``index=False`` skips the background index run (tests and benchmarks that built the
+    catalog already); ``now`` is the clock used for ages such as ``3d`` (frozen in tests).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "modeltrail"
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {ModeltrailCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    index_status: reactive[str] = reactive("")
+    """One line about the catalog: indexing progress, the last summary, or a problem."""
+
+    def __init__(
+        self,
+        repo_path: str | Path | None = None,
+        *,
+        index: bool = True,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.repo = open_repo(repo_path)
+        self.paths = repo_paths(self.repo)
+        self.config: Config = load_config(self.paths.root)
+        self._now = now or (lambda: datetime.now(UTC))
+        self._index_on_mount = index
+        self._con: duckdb.DuckDBPyConnection | None = connect_readonly(self.paths.catalog_file)
+        self._real_catalog = self._con is not None
+        self._retired: list[duckdb.DuckDBPyConnection] = []
+        self._index_thread: threading.Thread | None = None
+        self.indexing = False
+        self.sub_title = clean(self.paths.root.name, single_line=True)
+        self._clash_reported: set[str] = set()
+
+    # --- public API for screens -----------------------------------------------------------
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The current read-only catalog connection (an empty catalog before the first
+        index run has finished). Use ``.cursor()`` on it inside worker threads."""
+        if self._con is None:
+            self._con = _empty_catalog()
+        return self._con
+
+    @property
+    def has_catalog(self) -> bool:
+        """Whether a real catalog (not the empty placeholder) is open."""
+        return self._real_catalog
+
+    def now(self) -> datetime:
+        """The clock for relative ages (frozen in tests and screenshots)."""
+        return self._now()
+
+    def reindex(self) -> None:
+        """Start a background index run unless one is running."""
+        if self._index_thread is not None and self._index_thread.is_alive():
+            return
+        self.indexing = True
+        self.index_status = "indexing…"
+        # A daemon thread, not a worker: quitting never waits for a long index run (the
+        # catalog is written to a temporary file and renamed, so stopping is harmless).
+        self._index_thread = threading.Thread(
+            target=self._index_run, name="modeltrail-index", daemon=True
+        )
+        self._index_thread.start()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for warning in self.config.warnings:
+            self.notify(clean(warning), severity="warning", markup=False)
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        from tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self._index_on_mount:
+            self.reindex()
+        elif self._con is not None:
+            self.index_status = "catalog opened"
+
+    def _index_run(self) -> None:
+        last = 0.0
+
+        def progress(phase: str, done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= _PROGRESS_INTERVAL or done == total:
+                last = now
+                self.post_message(IndexProgress(phase, done, total))
+
+        try:
+            repo = open_repo(self.paths.root)  # GitPython objects are not shared by threads
+            try:
+                summary = update_catalog(repo, progress=progress)
+            finally:
+                repo.close()
+        except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
+            self.post_message(IndexFinished("", False, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(IndexFinished(summary.line(), summary.mode != "unchanged"))
+
+    def on_index_progress(self, message: IndexProgress) -> None:
+        phase = clean(message.phase, single_line=True)
+        if message.total:
+            pct = int(100 * message.done / message.total)
+            self.index_status = f"indexing: {phase} {message.done}/{message.total} ({pct}%)"
+        else:
+            self.index_status = f"indexing: {phase}…"
+
+    def on_index_finished(self, message: IndexFinished) -> None:
+        self.indexing = False
+        if message.error:
+            self.index_status = f"⚠ index failed: {clean(message.error, single_line=True)}"
+            self.notify(clean(message.error), title="Index failed", severity="error", markup=False)
+            return
+        self.index_status = clean(message.summary, single_line=True)
+        fresh = connect_readonly(self.paths.catalog_file)
+        if fresh is None:
+            self.index_status = "⚠ the catalog could not be opened after indexing"
+            return
+        if message.changed or not self._real_catalog:
+            self._swap_connection(fresh)
+            self._real_catalog = True
+            self.broadcast(CatalogUpdated(message.summary, True))
+        else:
+            fresh.close()
+            self.broadcast(CatalogUpdated(message.summary, False))
+
+    def _swap_connection(self, fresh: duckdb.DuckDBPyConnection) -> None:
+        # Workers may still hold cursors of the old connection: close it one swap later.
+        for old in self._retired:
+            with contextlib.suppress(duckdb.Error):
+                old.close()
+        self._retired = [self._con] if self._con is not None else []
+        self._con = fresh
+
+    def broadcast(self, message_factory: CatalogUpdated) -> None:
+        """Post a copy of a ``CatalogUpdated`` to every screen on the stack."""
+        for screen in self.screen_stack:
+            screen.post_message(CatalogUpdated(message_factory.summary, message_factory.changed))
+
+    def on_unmount(self) -> None:
+        for con in [*self._retired, self._con]:
+            if con is not None:
+                with contextlib.suppress(duckdb.Error):
+                    con.close()
+
+    # --- keys and help --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show the bindings of the current screen."""
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node) -> None:
+        """A user key map made two bindings share a key: say so once per binding."""
+        for binding in clashed_bindings:
+            key = binding.id or binding.action
+            if key in self._clash_reported:
+                continue
+            self._clash_reported.add(key)
+            self.notify(
+                f"key map: {clean(binding.key)} of {clean(key)} is taken by another binding",
+                severity="warning",
+                markup=False,
+            )

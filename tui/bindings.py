@@ -1,0 +1,66 @@
+"""Every key binding of the browse screens, with its id, in one place.
+
+Users remap any of them by id in the configuration (``[keys]`` in ``.modeltrail.toml``,
+e.g. ``compare = "C"``); the app applies that map with ``App.set_keymap``. Keys follow
+lazygit/tig habits. ``BINDING_DOCS`` lists every id for the help screen and README.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+APP_BINDINGS: list[Binding] = [
+    Binding("q", "quit", "Quit", id="quit"),
+    Binding("question_mark", "help", "Help", id="help", key_display="?"),
+    Binding(
+        "ctrl+p", "command_palette", "Palette", id="command_palette", show=False, priority=True
+    ),
+]
+
+HOME_BINDINGS: list[Binding] = [
+    Binding("1", "focus_pane('models')", "Models", id="focus_models", show=False),
+    Binding("2", "focus_pane('versions')", "Versions", id="focus_versions", show=False),
+    Binding("slash", "filter", "Filter", id="filter", key_display="/"),
+    Binding("escape", "back", "Back", id="back", show=False),
+    Binding("c", "compare", "Compare", id="compare"),
+    Binding("r", "rollback", "Rollback", id="rollback"),
+    Binding("z", "undo", "Undo", id="undo"),
+    Binding("f,3", "flow", "Flow", id="flow"),
+    Binding("h,4", "history", "History", id="history"),
+]
+
+LIST_BINDINGS: list[Binding] = [
+    Binding("down,j", "cursor_down", "Down", id="cursor_down", show=False),
+    Binding("up,k", "cursor_up", "Up", id="cursor_up", show=False),
+    Binding("home,g", "cursor_top", "Top", id="cursor_top", show=False),
+    Binding("end,G", "cursor_bottom", "Bottom", id="cursor_bottom", show=False),
+    Binding("pagedown,ctrl+d", "page_down", "Page down", id="page_down", show=False),
+    Binding("pageup,ctrl+u", "page_up", "Page up", id="page_up", show=False),
+    Binding("enter", "select", "Open", id="select", show=False),
+]
+
+VERSION_LIST_BINDINGS: list[Binding] = [
+    *LIST_BINDINGS,
+    Binding("space", "toggle_mark", "Mark", id="mark", key_display="space"),
+]
+
+DETAILS_BINDINGS: list[Binding] = [
+    Binding("down,j", "scroll_down", "Down", id="scroll_down", show=False),
+    Binding("up,k", "scroll_up", "Up", id="scroll_up", show=False),
+    Binding("home,g", "scroll_home", "Top", id="scroll_top", show=False),
+    Binding("end,G", "scroll_end", "Bottom", id="scroll_bottom", show=False),
+]
+
+HELP_BINDINGS: list[Binding] = [
+    Binding("escape,q,question_mark", "dismiss", "Close", id="close_help"),
+]
+
+
+def binding_docs() -> list[tuple[str, str, str]]:
+    """(id, default keys, description) for every binding, for docs and the README."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for group in (APP_BINDINGS, HOME_BINDINGS, VERSION_LIST_BINDINGS, DETAILS_BINDINGS):
+        for b in group:
+            if b.id and b.id not in seen:
+                seen[b.id] = (b.id, b.key, b.description)
+    return list(seen.values())

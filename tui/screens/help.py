@@ -1,0 +1,95 @@
+"""``?``: the key bindings of the screen it was opened on, with their ids.
+
+Lists what ``screen.active_bindings`` holds at that moment (the focused widget's, the
+screen's and the app's), so it always matches the keys in force, including any the user
+remapped in the configuration. ``escape``, ``q`` or ``?`` close it.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from tui.bindings import HELP_BINDINGS
+
+LEGEND = (
+    ("▶", "cursor"),
+    ("✓", "marked (space) — compare with c"),
+    ("★", "latest version"),
+    ("● ◐ ○ ◆", "stage: prod, staging, dev, other (the name is always shown)"),
+    ("▲ ▼ =", "metric better, worse, same as the previous version (by the metric's direction)"),
+    ("↑ ↓", "in a metric's header: higher is better, lower is better"),
+    ("~", "stale metrics: params or code changed, metrics did not"),
+)
+
+FILTER_HELP = (
+    "auc>0.8  test.f1>=0.6  branch:main  branch:exp/*  author:ana  stage:prod  label:v1.2  "
+    "commit:3fa4  message:leak  is:latest|stale|labelled|staged  date>=2026-01-31  "
+    '-stage:prod (not)  "two words"  bare words search label, subject, author, commit'
+)
+
+
+def bindings_table(screen: Screen) -> Table:
+    """The active bindings of ``screen``: key, what it does, binding id."""
+    table = Table(box=None, padding=(0, 2), show_edge=False, expand=False)
+    table.add_column("key", style="bold", no_wrap=True)
+    table.add_column("does")
+    table.add_column("id", style="dim", no_wrap=True)
+    rows: dict[tuple[str, str], list[str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if binding.system:
+            continue
+        description = binding.description or binding.action
+        ident = binding.id or ""
+        display = screen.app.get_key_display(binding)
+        rows.setdefault((description, ident), [])
+        if display not in rows[(description, ident)]:
+            rows[(description, ident)].append(display if key else key)
+    for (description, ident), keys in rows.items():
+        table.add_row(Text(" ".join(keys)), Text(description), Text(ident))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """The bindings of ``screen`` in a scrollable box, with the glyph legend."""
+
+    BINDINGS = HELP_BINDINGS
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90%; max-width: 100; height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self._target = screen
+
+    def compose(self) -> ComposeResult:
+        name = getattr(self._target, "HELP_TITLE", type(self._target).__name__)
+        with VerticalScroll() as box:
+            box.border_title = Text(f"Keys — {name}")
+            box.border_subtitle = Text("esc / q / ? close")
+            yield Static(bindings_table(self._target))
+            legend = Table(box=None, padding=(0, 2), show_header=False)
+            legend.add_column(style="bold", no_wrap=True)
+            legend.add_column()
+            for glyph, meaning in LEGEND:
+                legend.add_row(Text(glyph), Text(meaning))
+            yield Static(Text("\nGlyphs", style="bold underline"))
+            yield Static(legend)
+            yield Static(Text("\nFilter (/)", style="bold underline"))
+            yield Static(Text(FILTER_HELP))
+            yield Static(
+                Text(
+                    '\nRemap any key by id in .modeltrail.toml:  [keys]  compare = "C"',
+                    style="dim",
+                )
+            )

@@ -1,0 +1,1 @@
+"""Widgets of the browse screens (version list, model list, details, status line)."""

@@ -1,0 +1,248 @@
+"""Everything about one version: message, metrics with deltas, params, artifacts, lineage.
+
+``render_details`` turns a ``store.queries.version_detail`` dict into Rich renderables
+built only from literal ``Text`` (repository text is never parsed as markup);
+``DetailsView`` is the scrollable pane that shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui.bindings import DETAILS_BINDINGS
+from tui.safe_text import clean, literal
+from tui.widgets.version_rows import (
+    BETTER,
+    LATEST,
+    WORSE,
+    fmt_number,
+    stage_glyph,
+)
+
+Better = Callable[[str, float | None, float | None], bool | None]
+
+
+def fmt_size(size: int | None) -> str:
+    """Bytes as B / KiB / MiB / GiB."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover
+
+
+def _heading(title: str) -> Text:
+    return Text(f"\n{title}", style="bold underline")
+
+
+def _grid() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=False)
+    return table
+
+
+def _value_text(row: dict) -> str:
+    if row.get("value") is not None and row.get("text") in (None, "true", "false"):
+        return row["text"] or fmt_number(row["value"])
+    if row.get("value") is not None:
+        return fmt_number(row["value"])
+    return clean(row.get("text"), single_line=True)
+
+
+def _header(d: dict) -> list[RenderableType]:
+    title = Text()
+    title.append(clean(d["version"], single_line=True), style="bold")
+    if d.get("is_latest"):
+        title.append(f" {LATEST} latest", style="bold")
+    for stage in d.get("stages", []):
+        title.append("  ")
+        title.append(f"{stage_glyph(stage)} {clean(stage, single_line=True)}", style="bold yellow")
+    if d.get("stale_metrics"):
+        title.append("  ~ stale metrics", style="italic")
+    lines = [title]
+    when = (d.get("date") or "").replace("T", " ").replace("Z", " UTC")
+    meta = Text()
+    meta.append(f"commit {d['commit']}\n", style="dim")
+    meta.append(f"{when}  ")
+    meta.append(clean(d.get("author_name"), single_line=True))
+    if d.get("author_email"):
+        meta.append(f" <{clean(d['author_email'], single_line=True)}>", style="dim")
+    lines.append(meta)
+    if d.get("branches"):
+        lines.append(
+            Text("branches: ", style="dim") + literal(", ".join(d["branches"]), single_line=True)
+        )
+    if d.get("labels"):
+        lines.append(
+            Text("labels: ", style="dim") + literal(", ".join(d["labels"]), single_line=True)
+        )
+    lines.append(Text(""))
+    lines.append(literal((d.get("message") or "").rstrip()))
+    return lines
+
+
+def _metrics(
+    d: dict, previous: dict[str, float | None], prev_label: str | None, better: Better
+) -> list[RenderableType]:
+    if not d.get("metrics"):
+        return [_heading("Metrics"), Text("  none", style="dim")]
+    title = "Metrics" + (
+        f" (change vs {clean(prev_label, single_line=True)})" if prev_label else ""
+    )
+    table = Table.grid(padding=(0, 2))
+    table.add_column()
+    table.add_column(justify="right")
+    table.add_column()
+    for row in d["metrics"]:
+        key = row["key"]
+        value = row.get("value")
+        change = Text("")
+        old = previous.get(key)
+        if value is not None and old is not None:
+            delta = value - old
+            verdict = better(key, old, value)
+            if delta == 0:
+                change = Text("= same", style="dim")
+            else:
+                glyph = BETTER if verdict else WORSE
+                word = "better" if verdict else "worse"
+                sign = "+" if delta > 0 else ""
+                change = Text(
+                    f"{glyph} {sign}{fmt_number(delta)} {word}",
+                    style="green" if verdict else "red",
+                )
+        elif value is not None and prev_label and key not in previous:
+            change = Text("new", style="dim")
+        table.add_row(literal(key, single_line=True), Text(_value_text(row)), change)
+    return [_heading(title), table]
+
+
+def _params(d: dict) -> list[RenderableType]:
+    if not d.get("params"):
+        return []
+    table = Table.grid(padding=(0, 2))
+    table.add_column()
+    table.add_column(overflow="fold")
+    for row in d["params"]:
+        table.add_row(literal(row["key"], single_line=True), Text(_value_text(row)))
+    return [_heading("Params"), table]
+
+
+def _artifacts(d: dict) -> list[RenderableType]:
+    if not d.get("artifacts"):
+        return []
+    table = Table.grid(padding=(0, 2))
+    table.add_column(overflow="fold")
+    table.add_column()
+    table.add_column(justify="right")
+    table.add_column()
+    for row in d["artifacts"]:
+        storage = row.get("storage") or "?"
+        if row.get("nfiles"):
+            storage += f" ({row['nfiles']} files)"
+        if storage.startswith("git"):
+            local = Text("✓ in git", style="dim")
+        elif row.get("present"):
+            local = Text("✓ local", style="green")
+        else:
+            local = Text("✗ missing", style="red")
+        table.add_row(
+            literal(row["path"], single_line=True),
+            Text(storage),
+            Text(fmt_size(row.get("size"))),
+            local,
+        )
+    return [_heading("Artifacts"), table]
+
+
+def _environment(d: dict) -> list[RenderableType]:
+    if not d.get("environment"):
+        return []
+    by_file: dict[str, list[str]] = {}
+    for row in d["environment"]:
+        by_file.setdefault(row["file"], []).append(f"{row['package'] or ''}{row['spec'] or ''}")
+    out: list[RenderableType] = [_heading("Environment")]
+    for file, packages in by_file.items():
+        out.append(
+            literal(file, style="dim", single_line=True)
+            + Text(": ")
+            + literal(", ".join(packages), single_line=True)
+        )
+    return out
+
+
+def _lineage(d: dict) -> list[RenderableType]:
+    if not d.get("lineage"):
+        return []
+    table = Table.grid(padding=(0, 2))
+    table.add_column()
+    table.add_column(overflow="fold")
+    table.add_column()
+    for row in d["lineage"]:
+        table.add_row(
+            literal(row.get("stage") or "", single_line=True),
+            literal(row.get("path"), single_line=True),
+            Text((row.get("hash") or "")[:10], style="dim"),
+        )
+    return [_heading("Lineage (data)"), table]
+
+
+def _warnings(d: dict) -> list[RenderableType]:
+    if not d.get("warnings"):
+        return []
+    out: list[RenderableType] = [_heading("⚠ Index warnings")]
+    for row in d["warnings"]:
+        out.append(
+            Text("⚠ ")
+            + literal(row.get("path") or "", style="bold", single_line=True)
+            + Text(": ")
+            + literal(row.get("message"), single_line=True)
+        )
+    return out
+
+
+def render_details(
+    d: dict, previous: dict[str, float | None], prev_label: str | None, better: Better
+) -> RenderableType:
+    """The details of version ``d`` (a ``version_detail`` dict) as one renderable."""
+    parts: list[RenderableType] = []
+    parts += _header(d)
+    parts += _metrics(d, previous, prev_label, better)
+    parts += _params(d)
+    parts += _artifacts(d)
+    parts += _environment(d)
+    parts += _lineage(d)
+    parts += _warnings(d)
+    return Group(*parts)
+
+
+class DetailsView(VerticalScroll, can_focus=True):
+    """The details pane: a scrollable view of one version."""
+
+    BINDINGS = DETAILS_BINDINGS
+
+    DEFAULT_CSS = """
+    DetailsView { height: 1fr; scrollbar-size-vertical: 1; }
+    DetailsView > Static { width: 1fr; }
+    """
+
+    def compose(self):
+        yield Static(Text("no version selected", style="dim italic"), id="details-body")
+
+    def show(self, renderable: RenderableType) -> None:
+        """Replace what the pane shows and scroll back to its top."""
+        self.query_one("#details-body", Static).update(renderable)
+        self.scroll_home(animate=False)
+
+    def show_message(self, message: str) -> None:
+        """A short plain message (loading, nothing selected...)."""
+        self.show(Text(message, style="dim italic"))

@@ -1,0 +1,296 @@
+"""A virtual list of one model's versions, drawn line by line (Textual's Line API).
+
+Only the rows on screen are formatted, so a model with 100,000 versions opens and moves
+as fast as one with ten. The first line is a fixed header; the cursor row shows ``▶``
+and marked rows ``✓`` (readable without colour). A filter narrows the visible rows to a
+set of commits without touching the data.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.bindings import VERSION_LIST_BINDINGS
+from tui.widgets.version_rows import CURSOR, MARK, Column, VersionRows, fit
+
+_CACHE_LINES = 512
+
+
+class VersionList(ScrollView, can_focus=True):
+    """The versions table. ``rows`` holds the data; ``view`` the visible row indices."""
+
+    BINDINGS = VERSION_LIST_BINDINGS
+
+    COMPONENT_CLASSES = {
+        "version-list--header",
+        "version-list--cursor",
+        "version-list--better",
+        "version-list--worse",
+        "version-list--stage",
+        "version-list--dim",
+        "version-list--label",
+        "version-list--mark",
+        "version-list--empty",
+    }
+
+    DEFAULT_CSS = """
+    VersionList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+    }
+    VersionList > .version-list--header { text-style: bold; }
+    VersionList > .version-list--cursor { background: $boost; text-style: bold; }
+    VersionList:focus > .version-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    VersionList > .version-list--better { color: $success; }
+    VersionList > .version-list--worse { color: $error; }
+    VersionList > .version-list--stage { color: $warning; text-style: bold; }
+    VersionList > .version-list--dim { color: $text-muted; }
+    VersionList > .version-list--label { text-style: bold; }
+    VersionList > .version-list--mark { color: $accent; text-style: bold; }
+    VersionList > .version-list--empty { color: $text-muted; text-style: italic; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved to ``commit`` (None when the list is empty)."""
+
+        def __init__(self, version_list: VersionList, commit: str | None) -> None:
+            super().__init__()
+            self.version_list = version_list
+            self.commit = commit
+
+        @property
+        def control(self) -> VersionList:
+            return self.version_list
+
+    class Selected(Message):
+        """``enter`` on ``commit``."""
+
+        def __init__(self, version_list: VersionList, commit: str) -> None:
+            super().__init__()
+            self.version_list = version_list
+            self.commit = commit
+
+        @property
+        def control(self) -> VersionList:
+            return self.version_list
+
+    class MarksChanged(Message):
+        """The set of marked versions changed; ``marked`` are commits in mark order."""
+
+        def __init__(self, version_list: VersionList, marked: list[str]) -> None:
+            super().__init__()
+            self.version_list = version_list
+            self.marked = marked
+
+        @property
+        def control(self) -> VersionList:
+            return self.version_list
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.rows: VersionRows | None = None
+        self.view: range | list[int] = range(0)
+        self.marked: dict[str, None] = {}
+        self.empty_text = "no versions"
+        self._columns: list[Column] = []
+        self._layout_width = -1
+        self._cache: OrderedDict[tuple, Strip] = OrderedDict()
+
+    # --- data -----------------------------------------------------------------------------
+
+    def set_rows(self, rows: VersionRows | None, keep_commit: str | None = None) -> None:
+        """Show ``rows`` (all of them); keep the cursor on ``keep_commit`` if present."""
+        self.rows = rows
+        self.view = range(len(rows)) if rows is not None else range(0)
+        self.marked = {c: None for c in self.marked if rows and rows.row_of(c) is not None}
+        self._relayout(force=True)
+        self._move_to_commit(keep_commit)
+
+    def set_view(self, rows: list[int] | None, keep_commit: str | None = None) -> None:
+        """Show only the given row indices (None: all), newest first."""
+        total = len(self.rows) if self.rows is not None else 0
+        self.view = range(total) if rows is None else sorted(rows)
+        self._cache.clear()
+        self._update_virtual_size()
+        self._move_to_commit(keep_commit)
+        self.refresh()
+
+    def _move_to_commit(self, commit: str | None) -> None:
+        position = 0
+        if commit is not None and self.rows is not None:
+            row = self.rows.row_of(commit)
+            if row is not None:
+                position = self._position_of(row) or 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.cursor = position
+
+    def _position_of(self, row: int) -> int | None:
+        if isinstance(self.view, range):
+            return row if row in self.view else None
+        import bisect
+
+        i = bisect.bisect_left(self.view, row)
+        return i if i < len(self.view) and self.view[i] == row else None
+
+    @property
+    def current_commit(self) -> str | None:
+        """The commit under the cursor, if any."""
+        if self.rows is None or not len(self.view):
+            return None
+        return self.rows.commits[self.view[min(self.cursor, len(self.view) - 1)]]
+
+    @property
+    def marked_commits(self) -> list[str]:
+        return list(self.marked)
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.view) + 1)
+
+    def _relayout(self, force: bool = False) -> None:
+        width = self.scrollable_content_region.width
+        if force or width != self._layout_width:
+            self._layout_width = width
+            self._columns = self.rows.layout(width) if self.rows is not None else []
+            self._cache.clear()
+        self._update_virtual_size()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._relayout()
+        self._scroll_cursor_into_view()
+
+    # --- cursor ---------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.view) - 1)) if len(self.view) else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_lines(old + 1)
+        self.refresh_lines(new + 1)
+        self._scroll_cursor_into_view()
+        self.post_message(self.Highlighted(self, self.current_commit))
+
+    def _scroll_cursor_into_view(self) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 2)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_top(self) -> None:
+        self.cursor = 0
+
+    def action_cursor_bottom(self) -> None:
+        self.cursor = len(self.view) - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += self._page()
+
+    def action_page_up(self) -> None:
+        self.cursor -= self._page()
+
+    def action_select(self) -> None:
+        commit = self.current_commit
+        if commit is not None:
+            self.post_message(self.Selected(self, commit))
+
+    def action_toggle_mark(self) -> None:
+        commit = self.current_commit
+        if commit is None:
+            return
+        if commit in self.marked:
+            del self.marked[commit]
+        else:
+            self.marked[commit] = None
+        self._cache.clear()
+        self.refresh_lines(self.cursor + 1)
+        self.post_message(self.MarksChanged(self, self.marked_commits))
+        self.cursor += 1
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self._cache.clear()
+        self.refresh()
+        self.post_message(self.MarksChanged(self, []))
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _style(self, kind: str) -> Style:
+        return self.get_component_rich_style(f"version-list--{kind}", partial=True)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            return self._header(width, base)
+        position = round(self.scroll_y) + y - 1
+        if self.rows is None or not len(self.view):
+            if y == 1:
+                text = fit(f"  {self.empty_text}", width)
+                return Strip([Segment(text, base + self._style("empty"))], width)
+            return Strip.blank(width, base)
+        if position >= len(self.view):
+            return Strip.blank(width, base)
+        row = self.view[position]
+        is_cursor = position == self.cursor
+        key = (row, is_cursor, self.has_focus, width)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        strip = self._row(row, is_cursor, width, base)
+        self._cache[key] = strip
+        if len(self._cache) > _CACHE_LINES:
+            self._cache.popitem(last=False)
+        return strip
+
+    def _header(self, width: int, base: Style) -> Strip:
+        style = base + self._style("header")
+        segments = [Segment("  ", style)]
+        for col in self._columns:
+            segments.append(Segment(fit(col.title, col.width, col.align) + " ", style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _row(self, row: int, is_cursor: bool, width: int, base: Style) -> Strip:
+        assert self.rows is not None
+        line_style = base + self._style("cursor") if is_cursor else base
+        commit = self.rows.commits[row]
+        lead = (CURSOR if is_cursor else " ") + (MARK if commit in self.marked else " ")
+        segments = [Segment(lead, line_style + self._style("mark"))]
+        for col in self._columns:
+            cell = self.rows.cell(col.key, row)
+            style = line_style + self._style(cell.kind) if cell.kind else line_style
+            segments.append(Segment(fit(cell.text, col.width, col.align), style))
+            segments.append(Segment(" ", line_style))
+        return Strip(segments).adjust_cell_length(width, line_style)
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self.refresh()

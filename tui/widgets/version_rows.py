@@ -1,0 +1,233 @@
+"""One model's versions as table rows: cell texts, metric deltas and the column layout.
+
+Holds the Arrow table from ``store.queries.versions_table`` (newest first) and turns a
+row index into display cells on demand, so 100,000 versions cost nothing until drawn.
+Every repository string goes through ``tui.safe_text.clean``. No Textual here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from rich.cells import cell_len, set_cell_size
+
+from tui.safe_text import clean
+
+STAGE_GLYPHS = {"prod": "●", "production": "●", "staging": "◐", "stage": "◐", "dev": "○"}
+BETTER, WORSE, SAME = "▲", "▼", "="
+LATEST = "★"
+MARK = "✓"
+CURSOR = "▶"
+
+
+def stage_glyph(stage: str) -> str:
+    """The glyph shown before a stage's name (the name is always shown too)."""
+    return STAGE_GLYPHS.get(stage.lower(), "◆")
+
+
+def fmt_number(value: float | None) -> str:
+    """A metric value, short: 0.871, 12.500, 1234, 1.2e-05."""
+    if value is None:
+        return "–"
+    if value != value:  # NaN
+        return "nan"
+    if value == int(value) and abs(value) < 1e9:
+        return str(int(value))
+    magnitude = abs(value)
+    if magnitude >= 1e6 or magnitude < 1e-3:
+        return f"{value:.2e}"
+    if magnitude >= 100:
+        text = f"{value:.1f}"
+    elif magnitude >= 1:
+        text = f"{value:.3f}"
+    else:
+        text = f"{value:.4f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_delta(delta: float | None, better: bool | None) -> str:
+    """A change as glyph + signed number: ``▲+0.012`` better, ``▼-0.03`` worse, ``=`` same."""
+    if delta is None:
+        return ""
+    if delta == 0:
+        return SAME
+    glyph = BETTER if better else WORSE if better is not None else ""
+    sign = "+" if delta > 0 else ""
+    return f"{glyph}{sign}{fmt_number(delta)}"
+
+
+def fmt_date(value: datetime | None) -> str:
+    """An author date as ``YYYY-MM-DD`` (UTC)."""
+    return value.strftime("%Y-%m-%d") if value is not None else ""
+
+
+def fmt_age(then: datetime | None, now: datetime) -> str:
+    """How long ago ``then`` was, compactly: ``45m``, ``5h``, ``3d``, ``2mo``, ``1y``."""
+    if then is None:
+        return ""
+    seconds = (now - then).total_seconds()
+    if seconds < 0:
+        return "future"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{int(minutes)}m"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{int(hours)}h"
+    days = hours / 24
+    if days < 60:
+        return f"{int(days)}d"
+    if days < 730:
+        return f"{int(days / 30.4)}mo"
+    return f"{int(days / 365.25)}y"
+
+
+def fit(text: str, width: int, align: str = "left") -> str:
+    """``text`` cut (with …) or padded to exactly ``width`` cells."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    pad = width - cell_len(text)
+    return (" " * pad + text) if align == "right" else (text + " " * pad)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the versions table: its key, header, width and alignment."""
+
+    key: str
+    title: str
+    width: int
+    align: str = "left"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell's text and its kind (for styling: ``better``, ``worse``, ``stage`` ...)."""
+
+    text: str
+    kind: str = ""
+
+
+class VersionRows:
+    """The versions of one model, newest first, with lazily formatted cells.
+
+    ``metric_keys`` are the metrics with a column (``metric_0``... in the table);
+    ``better(key, old, new)`` says whether a change is an improvement.
+    """
+
+    def __init__(
+        self,
+        table: pa.Table,
+        metric_keys: Sequence[str],
+        better: Callable[[str, float | None, float | None], bool | None],
+        direction: Callable[[str], str] | None = None,
+    ) -> None:
+        self.table = table
+        self.metric_keys = list(metric_keys)
+        self._better = better
+        self._direction = direction or (lambda key: "higher")
+        self._cols = {name: table.column(name).combine_chunks() for name in table.column_names}
+        self.commits: list[str] = self._cols["commit"].to_pylist() if len(table) else []
+        self._index = {c: i for i, c in enumerate(self.commits)}
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def row_of(self, commit: str) -> int | None:
+        """The row holding ``commit``, if it is a version of this model."""
+        return self._index.get(commit)
+
+    def value(self, name: str, row: int):
+        """One raw value (Python object) of the table."""
+        return self._cols[name][row].as_py()
+
+    def metric(self, i: int, row: int) -> float | None:
+        return self._cols[f"metric_{i}"][row].as_py()
+
+    def previous_metric(self, i: int, row: int) -> float | None:
+        """The same metric at the version before (the next row: rows are newest first)."""
+        return self.metric(i, row + 1) if row + 1 < len(self) else None
+
+    def max_width(self, name: str, cap: int) -> int:
+        """The widest text of a string column, at most ``cap``."""
+        col = self._cols.get(name)
+        if col is None or len(col) == 0:
+            return 0
+        widest = pc.max(pc.utf8_length(col)).as_py() or 0
+        return min(int(widest), cap)
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def layout(self, width: int) -> list[Column]:
+        """The columns that fit in ``width`` cells, most useful first, in display order."""
+        label_w = max(7, self.max_width("version", 16)) + 2  # + latest glyph
+        candidates: list[tuple[int, Column]] = [
+            (0, Column("label", "version", label_w)),
+            (5, Column("commit", "commit", 7)),
+            (4, Column("date", "date", 10)),
+            (6, Column("author", "author", 12)),
+            (7, Column("branches", "branches", 18)),
+            (1, Column("stages", "stages", 12)),
+        ]
+        for i, key in enumerate(self.metric_keys):
+            arrow = "↓" if self._direction(key) == "lower" else "↑"
+            title = f"{clean(key, single_line=True)} {arrow}"
+            candidates.append((2 + min(i, 1), Column(f"metric_{i}", title, 16)))
+        chosen: set[str] = set()
+        used = 2  # cursor and mark glyphs
+        for _priority, col in sorted(candidates, key=lambda pc_: pc_[0]):
+            need = col.width + 1
+            if used + need <= width or col.key == "label":
+                chosen.add(col.key)
+                used += need
+        columns = [col for _p, col in candidates if col.key in chosen]
+        spare = width - used
+        if spare > 0 and "branches" in chosen:  # give the rest to the branches column
+            columns = [
+                Column(c.key, c.title, c.width + min(spare, 30), c.align)
+                if c.key == "branches"
+                else c
+                for c in columns
+            ]
+        return columns
+
+    # --- cells ----------------------------------------------------------------------------
+
+    def cell(self, key: str, row: int) -> Cell:
+        """The display text of one cell."""
+        if key == "label":
+            text = clean(self.value("version", row), single_line=True)
+            if self.value("is_latest", row):
+                text += f" {LATEST}"
+            return Cell(text, "label")
+        if key == "commit":
+            return Cell((self.value("commit", row) or "")[:7], "dim")
+        if key == "date":
+            return Cell(fmt_date(self.value("date", row)), "dim")
+        if key == "author":
+            return Cell(clean(self.value("author_name", row), single_line=True))
+        if key == "branches":
+            branches = self.value("branches", row) or []
+            return Cell(", ".join(clean(b, single_line=True) for b in branches), "dim")
+        if key == "stages":
+            stages = self.value("stages", row) or []
+            text = " ".join(f"{stage_glyph(s)} {clean(s, single_line=True)}" for s in stages)
+            return Cell(text, "stage" if stages else "")
+        if key.startswith("metric_"):
+            i = int(key.removeprefix("metric_"))
+            value = self.metric(i, row)
+            if value is None:
+                return Cell("–", "dim")
+            old = self.previous_metric(i, row)
+            delta = None if old is None else value - old
+            better = self._better(self.metric_keys[i], old, value)
+            text = fit(fmt_number(value), 7, "right") + " " + fit(fmt_delta(delta, better), 8)
+            kind = "better" if better else "worse" if better is False else ""
+            return Cell(text, kind)
+        return Cell("")
