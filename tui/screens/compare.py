@@ -1,0 +1,634 @@
+"""Compare two or more versions of a model side by side.
+
+``CompareScreen(model, commits)`` is pushed by the home screen's ``c`` with the marked
+versions. Five tabs (number keys ``1``–``5``):
+
+1. Metrics — one column per version (oldest first), deltas against the baseline
+   (``b`` picks the next version as baseline), ``★`` on the best value of each metric by
+   its direction, ``▲``/``▼`` for better/worse than the baseline.
+2. Params — changed params only; ``a`` shows all.
+3. Artifacts — every file and DVC output with its storage, size and hash per version,
+   then the environment's packages.
+4. Files — files changed from the baseline to the target version (``t`` picks the next
+   target); ``enter`` shows the file's diff with syntax highlighting, ``esc`` returns.
+5. Trend — a metric across the model's versions along a branch, marked versions
+   highlighted; ``m`` next metric, ``n`` next branch.
+
+All catalog and git work runs in thread workers that only post messages; the handlers
+fill the widgets. Repository text is shown literally (``tui.safe_text``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from store.diff import changed_files, compare_versions, file_patch, number
+from store.repo import open_repo
+from store.trend import metric_trend, trend_branches, trend_metrics
+from tui.messages import CatalogUpdated
+from tui.safe_text import clean, literal
+from tui.widgets.trend_plot import TrendPlot, TrendSeries
+from tui.widgets.version_rows import BETTER, WORSE, fmt_number
+
+BEST = "★"
+CHANGED = "≠"
+TABS = ("metrics", "params", "artifacts", "files", "trend")
+
+COMPARE_BINDINGS: list[Binding] = [
+    Binding("escape", "back", "Back", id="compare_back"),
+    Binding("b", "next_baseline", "Baseline", id="compare_baseline"),
+    Binding("a", "toggle_all_params", "All params", id="compare_all_params"),
+    Binding("t", "next_target", "Target", id="compare_target"),
+    Binding("m", "next_metric", "Metric", id="trend_metric"),
+    Binding("n", "next_branch", "Branch", id="trend_branch"),
+    *(
+        Binding(str(i + 1), f"show_tab('{tab}')", tab.title(), id=f"compare_tab_{tab}", show=False)
+        for i, tab in enumerate(TABS)
+    ),
+]
+
+
+# --- messages from the workers --------------------------------------------------------------
+
+
+class CompareLoaded(Message):
+    """The side-by-side data (``store.diff.compare_versions``) and the trend choices."""
+
+    def __init__(self, data: dict, metrics: list[str], branches: list[str], branch: str | None):
+        super().__init__()
+        self.data = data
+        self.metrics = metrics
+        self.branches = branches
+        self.branch = branch
+
+
+class FilesLoaded(Message):
+    """Files changed from commit ``a`` to commit ``b``."""
+
+    def __init__(self, a: str, b: str, files: list[dict]) -> None:
+        super().__init__()
+        self.a, self.b, self.files = a, b, files
+
+
+class PatchLoaded(Message):
+    """The unified diff of one file."""
+
+    def __init__(self, path: str, text: str, truncated: bool) -> None:
+        super().__init__()
+        self.path, self.text, self.truncated = path, text, truncated
+
+
+class TrendLoaded(Message):
+    """A metric's values along a branch."""
+
+    def __init__(self, series: TrendSeries) -> None:
+        super().__init__()
+        self.series = series
+
+
+class LoadFailed(Message):
+    """A worker failed; ``error`` says why (shown, never a traceback)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+# --- cell text -----------------------------------------------------------------------------
+
+
+def value_text(value: Any) -> str:
+    """A metric/param value for a cell: numbers short, booleans as words, '–' if absent."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return fmt_number(float(value))
+    if isinstance(value, list | dict):
+        return clean(json.dumps(value, ensure_ascii=False, sort_keys=True), single_line=True)
+    return clean(value, single_line=True)
+
+
+#: Param cells longer than this are cut with an ellipsis.
+PARAM_CHARS = 32
+
+
+def _cut(text: str, limit: int = PARAM_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def param_cell(value: Any, base: Any, is_base: bool) -> Text:
+    """A param value; a list that differs from the baseline's shows what it gained and
+    lost (``+x -y``), so long lists stay readable side by side."""
+    if is_base or not (isinstance(value, list) and isinstance(base, list)) or value == base:
+        differs = not is_base and (value != base or type(value) is not type(base))
+        return Text(_cut(value_text(value)), style="bold" if differs else "")
+    gained = [x for x in value if x not in base]
+    lost = [x for x in base if x not in value]
+    parts = [f"+{value_text(x)}" for x in gained] + [f"-{value_text(x)}" for x in lost]
+    return Text(_cut(" ".join(parts) if parts else "reordered"), style="bold")
+
+
+def metric_cell(row: dict, i: int, base: int) -> Text:
+    """One metric value with its delta against the baseline and the best mark."""
+    value = row["values"][i]
+    text = Text(value_text(value), style="bold" if i in row["best"] else "")
+    if i in row["best"]:
+        text.append(f" {BEST}", style="bold")
+    if i != base:
+        old, new = number(row["values"][base]), number(value)
+        if old is not None and new is not None and old != new:
+            better = (new < old) if row["direction"] == "lower" else (new > old)
+            glyph = BETTER if better else WORSE
+            delta = new - old
+            sign = "+" if delta > 0 else ""
+            text.append(
+                f" {glyph}{sign}{fmt_number(round(delta, 12))}",
+                style="green" if better else "red",
+            )
+    return text
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def artifact_cell(entry: dict | None) -> Text:
+    """Size, storage-specific hash prefix and availability of one artifact version."""
+    if entry is None:
+        return Text("–")
+    prefix = {"lfs": "sha256:", "dvc": "md5:"}.get(entry.get("storage"), "")
+    text = f"{_size(entry.get('size'))} {prefix}{clean(entry.get('hash'))[:8]}"
+    if entry.get("nfiles"):
+        text += f" {entry['nfiles']} files"
+    if entry.get("storage") in ("lfs", "dvc") and entry.get("present") is False:
+        text += " (missing)"
+    return Text(text)
+
+
+def _storage_text(values: list[dict | None]) -> str:
+    kinds = list(dict.fromkeys(v["storage"] for v in values if v))
+    return "→".join(kinds)
+
+
+class CompareScreen(Screen):
+    """Side-by-side comparison of ``commits`` (two or more versions) of ``model``."""
+
+    BINDINGS = COMPARE_BINDINGS
+    DEFAULT_CSS = """
+    CompareScreen #compare-title { height: auto; padding: 0 1; text-style: bold; }
+    CompareScreen .note { height: auto; padding: 0 1; color: $text-muted; }
+    CompareScreen DataTable { height: 1fr; }
+    CompareScreen #artifacts-table, CompareScreen #env-table { height: auto; max-height: 50%; }
+    CompareScreen #diff-view { height: 1fr; display: none; }
+    CompareScreen #diff-view.-open { display: block; }
+    CompareScreen #files-table.-hidden { display: none; }
+    CompareScreen TabbedContent { height: 1fr; }
+    CompareScreen ContentSwitcher { height: 1fr; }
+    CompareScreen TabPane { padding: 0; height: 1fr; }
+    """
+
+    def __init__(self, model: str, commits: list[str]) -> None:
+        super().__init__()
+        self.model = model
+        self.commits = list(dict.fromkeys(commits))
+        self.data: dict | None = None
+        self.baseline = 0
+        self.target: int | None = None
+        self.all_params = False
+        self.metric_keys: list[str] = []
+        self.metric_index = 0
+        self.branches: list[str] = []
+        self.branch_index = 0
+        self.files: list[dict] = []
+        self.files_pair: tuple[str, str] | None = None
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            Text(f"Compare {clean(self.model, single_line=True)}: loading…"), id="compare-title"
+        )
+        with TabbedContent(initial="metrics"):
+            with TabPane("1 Metrics", id="metrics"):
+                yield DataTable(id="metrics-table", cursor_type="row", zebra_stripes=True)
+                yield Static(
+                    Text(
+                        f"{BEST} best  {BETTER}/{WORSE} better/worse than base  "
+                        "↓/↑ lower/higher is better  b: baseline"
+                    ),
+                    id="metrics-legend",
+                    classes="note",
+                )
+            with TabPane("2 Params", id="params"):
+                yield Static("", id="params-note", classes="note")
+                yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("3 Artifacts", id="artifacts"), VerticalScroll(id="artifacts-scroll"):
+                yield Static(Text("Artifacts", style="bold"), classes="note")
+                yield DataTable(id="artifacts-table", cursor_type="row")
+                yield Static(Text("Environment", style="bold"), classes="note")
+                yield DataTable(id="env-table", cursor_type="row")
+            with TabPane("4 Files", id="files"):
+                yield Static("", id="files-note", classes="note")
+                yield DataTable(id="files-table", cursor_type="row")
+                with VerticalScroll(id="diff-view"):
+                    yield Static("", id="diff-text")
+            with TabPane("5 Trend", id="trend"):
+                yield Static("", id="trend-note", classes="note")
+                yield TrendPlot(id="trend-plot")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def on_catalog_updated(self, message: CatalogUpdated) -> None:
+        if message.changed:
+            self.load()
+
+    # --- workers --------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="compare-load")
+    def load(self) -> None:
+        try:
+            con = self.app.connection().cursor()
+            try:
+                data = compare_versions(con, self.model, self.commits, self.app.config)
+                metrics = trend_metrics(con, self.model)
+                branches = trend_branches(con, self.model, self.app.config.main)
+                branch = self._best_branch(con, branches)
+            finally:
+                con.close()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
+            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(CompareLoaded(data, metrics, branches, branch))
+
+    def _best_branch(self, con, branches: list[str]) -> str | None:
+        """The branch holding most of the compared versions (the main branch on ties)."""
+        if not branches:
+            return None
+        rows = con.execute(
+            "SELECT branch, count(*) FROM commit_branches WHERE commit IN "
+            "(SELECT unnest($1)) GROUP BY branch",
+            [self.commits],
+        ).fetchall()
+        counts = dict(rows)
+        return max(branches, key=lambda b: (counts.get(b, 0), -branches.index(b)))
+
+    @work(thread=True, exclusive=True, group="compare-files")
+    def load_files(self, a: str, b: str, directory: str | None) -> None:
+        try:
+            repo = open_repo(self.app.paths.root)
+            try:
+                files = changed_files(repo, a, b, directory)
+            finally:
+                repo.close()
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(FilesLoaded(a, b, files))
+
+    @work(thread=True, exclusive=True, group="compare-patch")
+    def load_patch(self, a: str, b: str, path: str) -> None:
+        try:
+            repo = open_repo(self.app.paths.root)
+            try:
+                text, truncated = file_patch(repo, a, b, path)
+            finally:
+                repo.close()
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(PatchLoaded(path, text, truncated))
+
+    @work(thread=True, exclusive=True, group="compare-trend")
+    def load_trend(self, metric: str, branch: str | None, direction: str) -> None:
+        try:
+            con = self.app.connection().cursor()
+            try:
+                points = metric_trend(con, self.model, metric, branch)
+            finally:
+                con.close()
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        series = TrendSeries(metric, branch, direction, points, set(self.commits))
+        self.post_message(TrendLoaded(series))
+
+    # --- message handlers -----------------------------------------------------------------
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(clean(message.error), title="Compare", severity="error", markup=False)
+
+    def on_compare_loaded(self, message: CompareLoaded) -> None:
+        self.data = message.data
+        n = len(self.data["versions"])
+        self.baseline = min(self.baseline, max(n - 1, 0))
+        if self.target is None or self.target >= n or self.target == self.baseline:
+            self.target = self._default_target()
+        self.metric_keys = message.metrics
+        self.branches = message.branches
+        if message.branch in self.branches:
+            self.branch_index = self.branches.index(message.branch)
+        self.metric_index = min(self.metric_index, max(len(self.metric_keys) - 1, 0))
+        self.refresh_tables()
+        self.request_files()
+        self.request_trend()
+        self.query_one("#metrics-table", DataTable).focus()
+
+    def on_files_loaded(self, message: FilesLoaded) -> None:
+        self.files = message.files
+        self.files_pair = (message.a, message.b)
+        self._fill_files()
+
+    def on_patch_loaded(self, message: PatchLoaded) -> None:
+        text = clean(message.text)
+        if message.truncated:
+            text += "\n… (diff cut here: too large to show)"
+        view = self.query_one("#diff-view", VerticalScroll)
+        body = self.query_one("#diff-text", Static)
+        if text.strip():
+            body.update(
+                Syntax(text, "diff", theme="ansi_dark", background_color="default", word_wrap=False)
+            )
+        else:
+            body.update(Text("(no textual difference: binary file or mode change)"))
+        self.query_one("#files-table", DataTable).add_class("-hidden")
+        view.add_class("-open")
+        view.scroll_home(animate=False)
+        view.focus()
+        note = self.query_one("#files-note", Static)
+        note.update(
+            Text("diff of ")
+            .append_text(literal(message.path, single_line=True))
+            .append("   esc: back to the file list")
+        )
+
+    def on_trend_loaded(self, message: TrendLoaded) -> None:
+        plot = self.query_one("#trend-plot", TrendPlot)
+        plot.show(message.series)
+        note = Text()
+        note.append(f"m: metric {self.metric_index + 1}/{len(self.metric_keys)}  ")
+        note.append(f"n: branch {self.branch_index + 1}/{max(len(self.branches), 1)}  ")
+        note.append(plot.summary())
+        self.query_one("#trend-note", Static).update(note)
+
+    # --- filling widgets ------------------------------------------------------------------
+
+    def _versions(self) -> list[dict]:
+        return self.data["versions"] if self.data else []
+
+    def _default_target(self) -> int | None:
+        n = len(self._versions())
+        others = [i for i in range(n) if i != self.baseline]
+        return others[-1] if others else None
+
+    def _column_label(self, i: int) -> Text:
+        v = self._versions()[i]
+        text = literal(v["version"], single_line=True)
+        if i == self.baseline:
+            text.append(" (base)", style="bold")
+        if v.get("stale_metrics"):
+            text.append(" ~stale")
+        return text
+
+    def refresh_tables(self) -> None:
+        if self.data is None:
+            return
+        self._fill_title()
+        self._fill_metrics()
+        self._fill_params()
+        self._fill_artifacts()
+
+    def _fill_title(self) -> None:
+        versions = self._versions()
+        title = Text("Compare ")
+        title.append_text(literal(self.model, single_line=True))
+        title.append(f": {len(versions)} versions, baseline ")
+        if versions:
+            title.append_text(literal(versions[self.baseline]["version"], single_line=True))
+        stale = [v for v in versions if v.get("stale_metrics")]
+        if stale:
+            title.append("   ~ stale metrics: ")
+            title.append_text(literal(", ".join(v["version"] for v in stale), single_line=True))
+        self.query_one("#compare-title", Static).update(title)
+
+    def _fill_metrics(self) -> None:
+        table = self.query_one("#metrics-table", DataTable)
+        table.clear(columns=True)
+        table.add_column(Text("metric"), key="metric")
+        table.add_column(Text("dir"), key="dir")
+        for i in range(len(self._versions())):
+            table.add_column(self._column_label(i), key=f"v{i}")
+        for row in self.data["metrics"]:
+            arrow = "↓" if row["direction"] == "lower" else "↑"
+            cells = [metric_cell(row, i, self.baseline) for i in range(len(row["values"]))]
+            table.add_row(literal(row["key"], single_line=True), Text(arrow), *cells)
+
+    def _fill_params(self) -> None:
+        rows = self.data["params"]
+        shown = rows if self.all_params else [r for r in rows if r["changed"]]
+        changed = sum(1 for r in rows if r["changed"])
+        note = self.query_one("#params-note", Static)
+        scope = "all params" if self.all_params else "changed params only"
+        note.update(Text(f"{scope}: {changed} of {len(rows)} differ   a: toggle all"))
+        table = self.query_one("#params-table", DataTable)
+        table.clear(columns=True)
+        table.add_column(Text(""), key="mark")
+        table.add_column(Text("param"), key="param")
+        for i in range(len(self._versions())):
+            table.add_column(self._column_label(i), key=f"v{i}")
+        for row in shown:
+            base = row["values"][self.baseline]
+            cells = [param_cell(v, base, i == self.baseline) for i, v in enumerate(row["values"])]
+            table.add_row(
+                Text(CHANGED if row["changed"] else ""),
+                literal(row["key"], single_line=True),
+                *cells,
+            )
+
+    def _fill_artifacts(self) -> None:
+        table = self.query_one("#artifacts-table", DataTable)
+        table.clear(columns=True)
+        table.add_column(Text(""), key="mark")
+        table.add_column(Text("path"), key="path")
+        table.add_column(Text("storage"), key="storage")
+        for i in range(len(self._versions())):
+            table.add_column(self._column_label(i), key=f"v{i}")
+        prefix = f"{self.data['path']}/" if self.data.get("path") else ""
+        for row in self.data["artifacts"]:
+            path = row["path"]
+            shown_path = path[len(prefix) :] if prefix and path.startswith(prefix) else path
+            table.add_row(
+                Text(CHANGED if row["changed"] else ""),
+                literal(shown_path, single_line=True),
+                literal(_storage_text(row["values"]), single_line=True),
+                *(artifact_cell(v) for v in row["values"]),
+            )
+        env = self.query_one("#env-table", DataTable)
+        env.clear(columns=True)
+        env.add_column(Text(""), key="mark")
+        env.add_column(Text("package"), key="package")
+        env.add_column(Text("file"), key="file")
+        for i in range(len(self._versions())):
+            env.add_column(self._column_label(i), key=f"v{i}")
+        for row in self.data["environment"]:
+            file = row["file"]
+            shown_file = file[len(prefix) :] if prefix and file.startswith(prefix) else file
+            env.add_row(
+                Text(CHANGED if row["changed"] else ""),
+                literal(row["package"], single_line=True),
+                literal(shown_file, single_line=True),
+                *(
+                    Text("–" if v is None else clean(v or "(any)", single_line=True))
+                    for v in row["values"]
+                ),
+            )
+        if not self.data["environment"]:
+            env.add_row(
+                Text(""),
+                Text("(no environment files)"),
+                Text(""),
+                *(Text("") for _ in self._versions()),
+            )
+
+    def _fill_files(self) -> None:
+        versions = self._versions()
+        note = self.query_one("#files-note", Static)
+        table = self.query_one("#files-table", DataTable)
+        table.clear(columns=True)
+        if self.target is None or not versions:
+            note.update(Text("nothing to diff"))
+            return
+        a, b = versions[self.baseline], versions[self.target]
+        text = Text(f"{len(self.files)} files changed from ")
+        text.append_text(literal(a["version"], single_line=True))
+        text.append(" to ")
+        text.append_text(literal(b["version"], single_line=True))
+        text.append("   enter: show diff  t: next target  b: next baseline")
+        note.update(text)
+        table.add_column(Text("change"), key="change")
+        table.add_column(Text("+"), key="add")
+        table.add_column(Text("-"), key="del")
+        table.add_column(Text("file"), key="file")
+        for i, f in enumerate(self.files):
+            binary = f["additions"] is None
+            table.add_row(
+                Text(f["change"]),
+                Text("bin" if binary else f"+{f['additions']}"),
+                Text("" if binary else f"-{f['deletions']}"),
+                literal(f["path"], single_line=True),
+                key=str(i),
+            )
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def request_files(self) -> None:
+        versions = self._versions()
+        if self.target is None or not versions:
+            self.files = []
+            self._fill_files()
+            return
+        a, b = versions[self.baseline]["commit"], versions[self.target]["commit"]
+        if self.files_pair == (a, b):
+            self._fill_files()
+            return
+        self._close_diff()
+        self.load_files(a, b, self.data.get("path"))
+
+    def request_trend(self) -> None:
+        if not self.metric_keys:
+            self.query_one("#trend-plot", TrendPlot).show(None)
+            self.query_one("#trend-note", Static).update(Text("no numeric metrics to plot"))
+            return
+        metric = self.metric_keys[self.metric_index]
+        branch = self.branches[self.branch_index] if self.branches else None
+        self.load_trend(metric, branch, self.app.config.direction(metric))
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        focus = {
+            "metrics": "#metrics-table",
+            "params": "#params-table",
+            "artifacts": "#artifacts-scroll",
+            "files": "#diff-view" if self._diff_open() else "#files-table",
+            "trend": "#trend-plot",
+        }[tab]
+        self.query_one(focus).focus()
+
+    def action_next_baseline(self) -> None:
+        n = len(self._versions())
+        if n < 2:
+            return
+        self.baseline = (self.baseline + 1) % n
+        if self.target == self.baseline:
+            self.target = self._default_target()
+        self.refresh_tables()
+        self.request_files()
+
+    def action_next_target(self) -> None:
+        n = len(self._versions())
+        others = [i for i in range(n) if i != self.baseline]
+        if not others:
+            return
+        later = [i for i in others if self.target is not None and i > self.target]
+        self.target = later[0] if later else others[0]
+        self.request_files()
+
+    def action_toggle_all_params(self) -> None:
+        self.all_params = not self.all_params
+        if self.data is not None:
+            self._fill_params()
+
+    def action_next_metric(self) -> None:
+        if self.metric_keys:
+            self.metric_index = (self.metric_index + 1) % len(self.metric_keys)
+            self.request_trend()
+
+    def action_next_branch(self) -> None:
+        if self.branches:
+            self.branch_index = (self.branch_index + 1) % len(self.branches)
+            self.request_trend()
+
+    def _diff_open(self) -> bool:
+        return self.query_one("#diff-view").has_class("-open")
+
+    def _close_diff(self) -> None:
+        self.query_one("#diff-view").remove_class("-open")
+        self.query_one("#files-table").remove_class("-hidden")
+
+    def action_back(self) -> None:
+        if self._diff_open():
+            self._close_diff()
+            self._fill_files()
+            self.query_one("#files-table", DataTable).focus()
+            return
+        self.dismiss()
+
+    @on(DataTable.RowSelected, "#files-table")
+    def _open_file(self, event: DataTable.RowSelected) -> None:
+        if self.files_pair is None or event.row_key.value is None:
+            return
+        f = self.files[int(event.row_key.value)]
+        self.load_patch(*self.files_pair, f["path"])
