@@ -309,7 +309,8 @@ def _order(graph: Graph, refs: _Refs, main: str | None, integration: list[str]) 
     """Heads in claiming priority: main, integration, branches, experiment refs.
 
     Among the other branches, the one whose history since main holds more merges goes
-    first, so a branch forked from an integration branch does not claim its merges.
+    first (then the older head), so a branch forked from an integration branch does not
+    claim its merges.
     """
     order: list[_Head] = []
     main_fp: set[int] = set()
@@ -330,7 +331,8 @@ def _order(graph: Graph, refs: _Refs, main: str | None, integration: list[str]) 
         below = merges_since_main[ps[0]] if ps and ps[0] >= 0 else 0
         merges_since_main[c] = below + (len(ps) > 1)
     rest = [n for n in refs.branches if n != main and n not in integration]
-    rest.sort(key=lambda n: (-merges_since_main[refs.branches[n][1]], n))
+    # on a tie the older head first: a branch forked from another's head leaves it its merges
+    rest.sort(key=lambda n: (-merges_since_main[refs.branches[n][1]], refs.branches[n][1], n))
     for name in rest:
         ref, head = refs.branches[name]
         order.append(_Head(name, _kind_by_name(name), ref, head))
