@@ -6,6 +6,7 @@ the catalog's ``blob_*`` tables and the model declarations of ``store.discovery`
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,9 @@ def _manifest_kind(path: str) -> str:
     return "model_yaml"
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_manifest(kind: str, data: bytes):
+    """Parsed once per content: metrics, version and extra files all come from here."""
     if kind == "mlmodel":
         return manifests.parse_mlmodel(data)
     if kind == "modelbit":

@@ -8,6 +8,7 @@ model files there (``seeds``).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -221,6 +222,23 @@ def propagate(
     return out
 
 
+@functools.lru_cache(maxsize=65536)
+def _path_role(path: str) -> str | None:
+    """What a file is by its name alone (the same paths recur in every version)."""
+    base = posixpath.basename(path)
+    if base == "dvc.yaml":
+        return "dvc_yaml"
+    if base == "model.yaml":  # MLmodel and Modelbit files hold no metrics or version
+        return "manifest"
+    if base == "dvc.lock":
+        return "dvc_lock"
+    if base.endswith(".dvc"):
+        return "dvc_pointer"
+    if blobfacts.is_environment_file(path):
+        return "environment"
+    return None
+
+
 def _sources(
     e: Emitted,
     directory: str,
@@ -238,42 +256,36 @@ def _sources(
             seen.add((role, path))
             out.append((role, path, entry[0]))
 
-    def inside(name: str) -> str:
-        return (
-            posixpath.normpath(posixpath.join(directory, name))
-            if directory
-            else posixpath.normpath(name)
-        )
-
-    for name in blobfacts.METRIC_FILES:
-        add("metrics", inside(name))
-    for name in blobfacts.PARAM_FILES:
-        add("params", inside(name))
+    for path in _fixed_sources(directory):
+        add("metrics" if posixpath.basename(path).startswith("metrics") else "params", path)
     for path, (blob, _mode) in files.items():
-        base = posixpath.basename(path)
+        role = _path_role(path)
+        if role is None:
+            continue
         pdir = posixpath.dirname(path)
-        if base == "dvc.yaml":
+        if role == "dvc_yaml":
             metrics, params = dvc_decl.get(blob, ([], []))
             for m in metrics:
                 add("metrics", posixpath.normpath(posixpath.join(pdir, m)))
             for p in params:
                 add("params", posixpath.normpath(posixpath.join(pdir, p)))
-        elif base in ("model.yaml", "MLmodel") or (
-            base == "metadata.yaml" and path.startswith("deployments/")
-        ):
+        elif role == "manifest":
             add("manifest", path)
             mfile, pfile = manifest_files.get(blob, (None, None))
             if mfile:
                 add("metrics", posixpath.normpath(posixpath.join(pdir, mfile)))
             if pfile:
                 add("params", posixpath.normpath(posixpath.join(pdir, pfile)))
-        elif base == "dvc.lock":
-            add("dvc_lock", path)
-        elif base.endswith(".dvc"):
-            add("dvc_pointer", path)
-        elif blobfacts.is_environment_file(path):
-            add("environment", path)
+        else:
+            add(role, path)
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _fixed_sources(directory: str) -> tuple[str, ...]:
+    """The conventional metrics and params files of a model directory."""
+    names = blobfacts.METRIC_FILES + blobfacts.PARAM_FILES
+    return tuple(posixpath.join(directory, n) if directory else n for n in names)
 
 
 def build_facts(
@@ -316,9 +328,7 @@ def build_facts(
     for e in emitted:
         for path, (blob, _m) in e.files.items():
             base = posixpath.basename(path)
-            if base in ("dvc.yaml", "model.yaml", "MLmodel") or (
-                base == "metadata.yaml" and path.startswith("deployments/")
-            ):
+            if base in ("dvc.yaml", "model.yaml"):
                 decl_blobs.setdefault(blob, path)
     all_blobs: dict[str, str] = {}
     for e in emitted:
