@@ -140,16 +140,16 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(src, work, symlinks=True)
         repo = open_repo(work)
-        full = min(timed(lambda: update_catalog(repo, rebuild=True)) for _ in range(2))
+        full = min(timed(lambda r=repo: update_catalog(r, rebuild=True)) for _ in range(2))
         fl = floor(work)
         (work / "NOTES.md").write_text("bench\n")
         git(work, "add", "NOTES.md")
         git(work, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "bench: one more commit")
         summary = None
 
-        def incr() -> None:
+        def incr(r=repo) -> None:
             nonlocal summary
-            summary = update_catalog(repo)
+            summary = update_catalog(r)
 
         inc = timed(incr)
         assert summary is not None and summary.mode == "incremental", summary
