@@ -9,9 +9,11 @@ from typing import Any
 
 import duckdb
 import git
+from rich.text import Text
 
 from store.catalog import open_catalog
 from store.repo import open_repo
+from tui.safe_text import literal
 
 
 def repo_of(args: argparse.Namespace) -> git.Repo:
@@ -37,11 +39,10 @@ def console():
     """A Rich console for tables on a terminal (plain text when piped)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    width = None if sys.stdout.isatty() else 200  # piped: don't cut at 80 columns
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
-def safe(text: Any) -> Text:  # noqa: F821
-    """Repository text as a literal Rich Text: no markup, no control sequences."""
-    from tui.safe_text import literal
-
-    return literal(text)
+def safe(text: Any, single_line: bool = True) -> Text:
+    """Repository text as a literal Rich Text on one line: no markup, no control sequences."""
+    return literal(text, single_line=single_line)

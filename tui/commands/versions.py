@@ -45,9 +45,10 @@ def run(args: argparse.Namespace) -> int:
     keys = key_metrics(con, args.model)
     from rich.table import Table
 
-    table = Table(box=None, pad_edge=False)
-    for col in ("VERSION", "COMMIT", "DATE", "AUTHOR", "STAGES", *keys, "MESSAGE"):
-        table.add_column(col)
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
+    for col in ("VERSION", "COMMIT", "DATE", "STAGES", *keys):
+        table.add_column(safe(col), no_wrap=True, overflow="ellipsis", max_width=22)
+    table.add_column("MESSAGE", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     for i, v in enumerate(versions):
         prev = versions[i + 1] if i + 1 < len(versions) else None
         cells = []
@@ -55,17 +56,14 @@ def run(args: argparse.Namespace) -> int:
             new = v["metrics"].get(k)
             old = prev["metrics"].get(k) if prev else None
             cells.append(safe(_metric_cell(cfg, k, old, new)))
-        stale = " (stale metrics)" if v["stale_metrics"] else ""
+        note = " [stale metrics]" if v["stale_metrics"] else ""
         table.add_row(
-            safe(v["version"] + (" *" if v["is_latest"] else "")),
+            safe(v["version"] + (" (latest)" if v["is_latest"] else "")),
             v["commit"][:7],
             (v["date"] or "")[:10],
-            safe(v["author"]),
             safe(",".join(v["stages"]) or "-"),
             *cells,
-            safe(v["subject"] + stale, single_line=True)
-            if False
-            else safe((v["subject"] or "") + stale),
+            safe(f"{v['subject']}{note}", single_line=True),
         )
     console().print(table)
     return 0
@@ -78,6 +76,5 @@ def _metric_cell(cfg, key: str, old, new) -> str:
     if isinstance(old, int | float) and not isinstance(old, bool) and old != new:
         better = cfg.better(key, float(old), float(new))
         mark = "▲" if new > old else "▼"
-        word = "better" if better else "worse"
-        text += f" {mark}{new - old:+.3g} {word}"
+        text += f" {mark}{new - old:+.2g} {'better' if better else 'worse'}"
     return text
