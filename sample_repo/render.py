@@ -50,15 +50,33 @@ def _string(text: str) -> str:
         return text
     if _HEX_ID.fullmatch(text) and not text.isdigit():
         return text
-    if text and text == text.strip() and "\n" not in text and not _TIMESTAMP.match(text):
+    if not text.isprintable():  # control characters, line breaks: escaped double quotes
+        return _double_quoted(text)
+    if text != "<<" and text == text.strip() and not _TIMESTAMP.match(text):
         try:
             if yaml.safe_load(text) == text:  # reads back as the same string: no quotes needed
                 return text
         except yaml.YAMLError:
             pass
-    if "'" not in text and "\n" not in text:
+    if "'" not in text:
         return f"'{text}'"
-    return json.dumps(text)
+    return _double_quoted(text)
+
+
+def _double_quoted(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch.isprintable() and ch not in '"\\':
+            out.append(ch)
+        elif ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
 
 
 _CONTAINERS = (dict, list, tuple)

@@ -47,7 +47,7 @@ from .models import (
 ANA = Identity("Ana Lima", "ana.lima@example.com", "+0000")
 BRUNO = Identity("Bruno Keller", "bruno.keller@example.com", "+0100")
 CHEN = Identity("Chen Wei", "chen.wei@example.com", "+0100")
-DANA = Identity("Dana Okafor", "dana.okafor@example.com", "-0500")
+DANA = Identity("Dana Okafor", "dana.okafor@example.com", "+0200")
 ELI = Identity("Eli Novak", "eli.novak@example.com", "+0100")
 AUTHORS = (ANA, BRUNO, CHEN, DANA, ELI)
 #: The identity configured in the generated repository (the on-call engineer).
