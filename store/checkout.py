@@ -10,6 +10,7 @@ LFS pointer files are written as stored (git-lfs does not run); no hook runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -58,10 +59,24 @@ class CheckoutResult:
         }
 
 
+STEPS = ("checked", "tree", "worktree")
+
+
+def _noop(step: str) -> None:
+    pass
+
+
 def checkout(
-    repo: git.Repo, con: duckdb.DuckDBPyConnection, model: str, version: str
+    repo: git.Repo,
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    version: str,
+    checkpoint: Callable[[str], None] = _noop,
 ) -> CheckoutResult:
-    """Put ``version``'s files of ``model`` in the work tree and index (HEAD unchanged)."""
+    """Put ``version``'s files of ``model`` in the work tree and index (HEAD unchanged).
+
+    ``checkpoint(step)`` is called after each step (``STEPS``); tests inject faults there.
+    """
     info = require_model(con, model)
     path = info["path"]
     if path is None:
@@ -75,8 +90,11 @@ def checkout(
     files = _file_changes(con, g, head, v["commit"], path)
     missing = [a.path for a in _availability(con, repo, model, v["commit"]) if not a.present]
     result = CheckoutResult(model, path, v["version"], v["commit"], files, missing)
+    checkpoint("checked")
     if not files:
         return result
     tree = g.tree_with(head, v["commit"], path)
+    checkpoint("tree")
     g.move_worktree(head, tree)  # one step: the index and files of the model's directory
+    checkpoint("worktree")
     return result
