@@ -545,6 +545,24 @@ class TestAliasBombs:
         assert flat["auc"] == 0.9
         assert isinstance(warnings, list)
 
+    def test_long_string_bomb_stops_at_the_text_limit(self) -> None:
+        data = b'auc: 0.9\ns: &s "' + b"x" * 100_000 + b'"\ncopies: [' + b"*s, " * 200 + b"]\n"
+        flat, warnings = read_flat(data, "yaml")
+        assert flat == {"auc": 0.9, "s": "x" * 100_000}
+        assert warned(warnings, "more than 16 MiB of text", "alias bomb")
+
+    def test_long_key_bomb_stops_at_the_text_limit(self) -> None:
+        key = b"k" * 100_000
+        data = (
+            b"a: &a\n  ? "
+            + key
+            + b"\n  : 1\nb:\n"
+            + b"".join(b"  k%d: *a\n" % i for i in range(200))
+        )
+        flat, warnings = read_flat(data, "yaml")
+        assert sum(map(len, flat)) < 17 * MiB
+        assert warned(warnings, "MiB of text")
+
     def test_to_json_text_of_a_bomb_is_bounded(self) -> None:
         doc, _ = load_document(ALIAS_BOMB, "yaml")
         text = to_json_text(doc["i"])

@@ -6,8 +6,9 @@ warning when they bite:
 - bytes read per document: ``DOCUMENT_LIMITS`` (JSON 5 MiB, YAML and TOML 2 MiB: the
   pure-Python YAML constructor and ``tomllib`` read well under 1 MiB/s on slow boxes);
 - YAML nesting: 500 levels, checked before parsing (deeper input crashes libyaml);
-- flattening: ``MAX_KEYS`` keys, ``MAX_DEPTH`` levels, ``MAX_NODES`` values visited in
-  all (YAML aliases can make a small file describe a billion values).
+- flattening: ``MAX_KEYS`` keys, ``MAX_DEPTH`` levels, ``MAX_NODES`` values and
+  ``MAX_TEXT`` characters visited in all (YAML aliases can make a small file describe a
+  billion values, or a million copies of a long string).
 
 Value conventions. JSON's non-standard ``NaN``/``Infinity`` are accepted (Python writes
 them) with a warning; they are never metrics. Flattened values are plain JSON-like data:
@@ -37,6 +38,7 @@ DOCUMENT_LIMITS: dict[str, int] = {"json": 5 * MiB, "yaml": 2 * MiB, "toml": 2 *
 MAX_KEYS = 10_000
 MAX_DEPTH = 64
 MAX_NODES = 100_000
+MAX_TEXT = 16 * MiB  # characters of keys and strings, counted each time an alias is reached
 
 _FORMAT_NAMES = {"json": "JSON", "yaml": "YAML", "toml": "TOML"}
 _EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
@@ -93,7 +95,14 @@ def _load_json(text: str) -> tuple[Any, list[str], bool]:
         return int(digits)
 
     try:
-        doc = json.loads(text, strict=False, parse_constant=constant, parse_int=parse_int)
+        try:
+            doc = json.loads(text, strict=False, parse_constant=constant)
+        except ValueError as e:
+            if isinstance(e, json.JSONDecodeError) or "digits" not in str(e):
+                raise
+            # an integer too long for int(): parse again, keeping such integers as text
+            # (not the first choice: a Python hook per integer is slow)
+            doc = json.loads(text, strict=False, parse_constant=constant, parse_int=parse_int)
     except json.JSONDecodeError as e:
         return None, [f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}"], False
     except RecursionError:
@@ -227,30 +236,45 @@ def key_text(key: Any) -> str:
 
 
 class _Budget:
-    """Counts values visited; raises :class:`_Stop` past ``limit``."""
+    """Counts values and characters visited; raises :class:`_Stop` past the limits."""
 
-    __slots__ = ("limit", "used")
+    __slots__ = ("used", "text")
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    def __init__(self) -> None:
         self.used = 0
+        self.text = 0
 
     def tick(self) -> None:
         self.used += 1
-        if self.used > self.limit:
+        if self.used > MAX_NODES:
             raise _Stop
+
+    def spend(self, chars: int) -> None:
+        self.text += chars
+        if self.text > MAX_TEXT:
+            raise _Stop
+
+    def problem(self) -> str:
+        """Why the budget ran out."""
+        if self.used > MAX_NODES:
+            return f"more than {MAX_NODES} values"
+        return f"more than {MAX_TEXT // MiB} MiB of text"
 
 
 def _plain(value: Any, depth: int, budget: _Budget, enclosing: set[int]) -> Any:
     """A JSON-like copy of ``value`` (see the module docstring), within the budget."""
     budget.tick()
-    if value is None or isinstance(value, str | bool | float):
+    if isinstance(value, str):
+        budget.spend(len(value))
+        return value
+    if value is None or isinstance(value, bool | float):
         return value
     if isinstance(value, int):
         return value if value.bit_length() <= _INT_BITS else _int_text(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, bytes | bytearray):
+        budget.spend(len(value) * 4 // 3)
         return base64.b64encode(bytes(value)).decode("ascii")
     if not isinstance(value, dict | list | tuple | set | frozenset):
         return str(value)
@@ -261,7 +285,12 @@ def _plain(value: Any, depth: int, budget: _Budget, enclosing: set[int]) -> Any:
     enclosing.add(id(value))
     try:
         if isinstance(value, dict):
-            return {key_text(k): _plain(v, depth + 1, budget, enclosing) for k, v in value.items()}
+            result = {}
+            for k, v in value.items():
+                key = key_text(k)
+                budget.spend(len(key))
+                result[key] = _plain(v, depth + 1, budget, enclosing)
+            return result
         items = [_plain(v, depth + 1, budget, enclosing) for v in value]
         if isinstance(value, set | frozenset):
             items.sort(key=to_json_text)
@@ -273,10 +302,11 @@ def _plain(value: Any, depth: int, budget: _Budget, enclosing: set[int]) -> Any:
 def to_plain(value: Any) -> tuple[Any, list[str]]:
     """A JSON-like copy of any value, bounded like :func:`flatten`. Returns
     ``(copy, warnings)``; the copy is None (with a warning) when it cannot be made."""
+    budget = _Budget()
     try:
-        return _plain(value, 0, _Budget(MAX_NODES), set()), []
+        return _plain(value, 0, budget, set()), []
     except _Stop:
-        return None, [f"value has more than {MAX_NODES} parts; not read"]
+        return None, [f"value has {budget.problem()}; not read"]
     except _Cycle:
         return None, ["value contains itself (a recursive YAML alias); not read"]
     except _TooDeep:
@@ -308,7 +338,7 @@ class _Flattener:
     def __init__(self) -> None:
         self.out: dict[str, Any] = {}
         self.warnings: list[str] = []
-        self.budget = _Budget(MAX_NODES)
+        self.budget = _Budget()
         self.deep_warned = False
         self.duplicates = 0
 
@@ -328,6 +358,7 @@ class _Flattener:
                 self.budget.tick()
                 text = key_text(k)
                 key = text if prefix is None else f"{prefix}.{text}"
+                self.budget.spend(len(key))
                 if isinstance(v, dict):
                     if id(v) in enclosing:
                         self.warnings.append(
@@ -385,9 +416,9 @@ def flatten(doc: Any, prefix: str = "") -> tuple[dict[str, Any], list[str]]:
         else:
             f.warnings.append(f"expected a mapping at the top level, found {kind_of(doc)}")
     except _Stop:
-        if f.budget.used > f.budget.limit:
+        if f.budget.used > MAX_NODES or f.budget.text > MAX_TEXT:
             f.warnings.append(
-                f"more than {MAX_NODES} values to flatten (an alias bomb?); the rest are skipped"
+                f"{f.budget.problem()} to flatten (an alias bomb?); the rest are skipped"
             )
     except RecursionError:
         f.warnings.append("nested too deeply to flatten; the rest is skipped")
