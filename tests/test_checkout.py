@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import pytest
+import test_rollback_support as support
 from gitbuilder import GitRepo
-from test_rollback_support import (  # noqa: F401 - fixtures
-    fixed_env,
-    git,
-    install_marker_hooks,
-    sample,
-    sample_template,
-    snapshot,
-    tree_entries,
-)
+from test_rollback_support import git, install_marker_hooks, snapshot, tree_entries
 
 from store.catalog import open_catalog
 from store.checkout import checkout
 from store.errors import Refused
 from store.repo import open_repo
 from tui.cli import main
+
+# shared fixtures
+fixed_env = support.fixed_env
+sample = support.sample
+sample_template = support.sample_template
 
 
 def do_checkout(repo, model, version):

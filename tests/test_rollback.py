@@ -6,17 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_rollback_support import (  # noqa: F401 - fixtures
-    GTO,
-    fixed_env,
-    git,
-    gto_show,
-    install_marker_hooks,
-    sample,
-    sample_template,
-    snapshot,
-    tree_entries,
-)
+import test_rollback_support as support
+from test_rollback_support import GTO, git, gto_show, install_marker_hooks, snapshot, tree_entries
 
 from store.catalog import open_catalog
 from store.errors import Refused
@@ -27,6 +18,11 @@ from store.rollback_apply import apply_plan
 from tui.cli import main
 
 needs_gto = pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not installed")
+
+# shared fixtures
+fixed_env = support.fixed_env
+sample = support.sample
+sample_template = support.sample_template
 
 
 def rollback(repo: Path, model: str, to: str, **kw):

@@ -11,19 +11,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_rollback_support import (  # noqa: F401 - fixtures
-    fixed_env,
-    git,
-    sample,
-    sample_template,
-    snapshot,
-)
+import test_rollback_support as support
+from test_rollback_support import git, snapshot
 
 from store import checkout as checkout_mod
 from store.catalog import open_catalog
 from store.repo import open_repo
 from store.rollback import plan_rollback, plan_undo
 from store.rollback_apply import BRANCH_STEPS, STAGE_STEPS, apply_plan, recover
+
+# shared fixtures
+fixed_env = support.fixed_env
+sample = support.sample
+sample_template = support.sample_template
 
 
 class Boom(Exception):
