@@ -142,11 +142,12 @@ class Lane:
     commits: list[int] = field(default_factory=list)
     fork: int | None = None
     segment_of: int | None = None  # an earlier stretch of this lane's branch (same name)
+    note: str = ""  # "earlier" | "deleted" | "no branch" for lanes without their own ref
 
     @property
     def title(self) -> str:
-        """The name to show: an earlier stretch of a branch says so."""
-        return f"{self.name} (earlier)" if self.segment_of is not None else self.name
+        """The name to show, with what kind of stretch it is when it has no ref."""
+        return f"{self.name} ({self.note})" if self.note else self.name
 
 
 @dataclass
@@ -203,12 +204,12 @@ def _claim(graph: Graph, order: list[_Head]) -> tuple[list[int], list[Lane]]:
             name, _ = merge_message_names(graph.subjects[merged_at[c]])
         if name and name in by_name:  # a branch merged, then reset or fast-forwarded
             same = by_name[name]
-            walk(Lane(name, lanes[same].kind, None, c, segment_of=same))
+            walk(Lane(name, lanes[same].kind, None, c, segment_of=same, note="earlier"))
             continue
-        if not name:
-            name = graph.ids[c][:7]
+        note = "deleted" if name else "no branch"
+        name = name or graph.ids[c][:7]
         by_name[name] = len(lanes)
-        walk(Lane(name, _kind_by_name(name), None, c))
+        walk(Lane(name, _kind_by_name(name), None, c, note=note))
     return owner, lanes
 
 
@@ -770,4 +771,10 @@ def _metric_choices(
         for model in per_model:
             merged[model] += 1
     ordered = sorted(models, key=lambda m: (-merged[m], m))
-    return [(model, key) for model in ordered for key in key_metrics(con, model, limit=3)]
+    out = []
+    for model in ordered:
+        keys = key_metrics(con, model, limit=3)
+        # quality metrics (higher is better) before costs such as loss or latency
+        keys.sort(key=lambda k: data.config.direction(k) == "lower")
+        out += [(model, key) for key in keys]
+    return out
