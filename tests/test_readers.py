@@ -1210,6 +1210,20 @@ class TestRequirements:
         assert packages == [("numpy", "==1.26"), ("pandas", ">=2")]
         assert warnings == []
 
+    def test_overlong_lines_are_skipped(self) -> None:
+        data = b"numpy\n" + b"x" * 70_000 + b"\n-e " + b"y" * 3000 + b"\npandas\n"
+        packages, warnings = parse_requirements(data)
+        assert packages == [("numpy", ""), ("pandas", "")]
+        assert warned(warnings, "line 2", "longer than 65536")
+        assert warned(warnings, "line 3", "-e target longer than 2000")
+
+    def test_too_many_lines(self) -> None:
+        from store.readers.environment import MAX_LINES
+
+        packages, warnings = parse_requirements(b"numpy\n" + b"# x\n" * MAX_LINES + b"pandas\n")
+        assert packages == [("numpy", "")]
+        assert warned(warnings, f"more than {MAX_LINES} lines")
+
     def test_too_many_packages(self) -> None:
         from store.readers.environment import MAX_PACKAGES
 

@@ -37,14 +37,21 @@ except ImportError:  # pragma: no cover - exercised only without packaging
 #: Bytes read at most from a requirements file.
 REQUIREMENTS_LIMIT = 1 * MiB
 #: Packages read at most per file.
-MAX_PACKAGES = 5_000
+MAX_PACKAGES = 2_000
+#: Characters of one requirement (options such as --hash removed) read at most.
+MAX_REQUIREMENT = 2_000
+#: Characters of one logical line (continuations joined; hashes included) read at most.
+MAX_LINE = 64 * 1024
+#: Lines of a requirements file read at most (pip-compile output with hashes: ~10 a package).
+MAX_LINES = 50_000
 
 Package = tuple[str, str]
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
 _FALLBACK = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)", re.DOTALL)
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
-_WHEEL = re.compile(r"([A-Za-z0-9][A-Za-z0-9._]*)-[0-9][^/]*\.(whl|tar\.gz|zip|tar\.bz2)$")
+_ARCHIVE_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*?)-[0-9]")  # anchored: linear time
+_ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
 _CONDA_NAME = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.+-]*)(.*)", re.DOTALL)
 _INCLUDES = {"-r", "--requirement", "-c", "--constraint"}
 _EDITABLE = {"-e", "--editable"}
@@ -84,10 +91,16 @@ class _Packages:
         return list(self.items.items()), cap_warnings(self.warnings)
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_requirement(text: str) -> tuple[str, str] | str:
     """One PEP 508 requirement -> ``(package, spec)``, or a problem description."""
     text = text.strip()
+    if len(text) > MAX_REQUIREMENT:
+        return f"longer than {MAX_REQUIREMENT} characters"
+    return _parse_requirement(text)
+
+
+@functools.lru_cache(maxsize=4096)  # files change a line at a time between versions
+def _parse_requirement(text: str) -> tuple[str, str] | str:
     if Requirement is not None:
         try:
             req = Requirement(text)
@@ -113,9 +126,10 @@ def _url_package(target: str) -> tuple[str, str] | None:
     egg = _EGG.search(target)
     if egg:
         return canonicalize_name(egg.group(1)), f"@ {target}"
-    wheel = _WHEEL.search(target.split("#", 1)[0])
-    if wheel:
-        return canonicalize_name(wheel.group(1)), f"@ {target}"
+    filename = target.split("#", 1)[0].rsplit("/", 1)[-1]
+    archive = _ARCHIVE_NAME.match(filename) if filename.endswith(_ARCHIVES) else None
+    if archive:
+        return canonicalize_name(archive.group(1)), f"@ {target}"
     return None
 
 
@@ -129,11 +143,20 @@ def _option(line: str) -> tuple[str, str]:
 
 def _requirement_line(line: str, where: str, packages: _Packages, warnings: list[str]) -> None:
     """One logical line of a requirements file (or a conda ``pip:`` entry)."""
+    if len(line) > MAX_LINE:
+        warnings.append(f"{where}: longer than {MAX_LINE} characters; skipped")
+        return
     if line.startswith("-"):
         option, arg = _option(line)
         if option in _INCLUDES:
             warnings.append(
                 f"{where}: {option} {quote(arg)} is not followed; its packages are not listed"
+            )
+        elif option in _EDITABLE and not arg:
+            warnings.append(f"{where}: {option} names nothing to install; skipped")
+        elif option in _EDITABLE and len(arg) > MAX_REQUIREMENT:
+            warnings.append(
+                f"{where}: {option} target longer than {MAX_REQUIREMENT} characters; skipped"
             )
         elif option in _EDITABLE:
             found = _url_package(arg)
@@ -146,6 +169,9 @@ def _requirement_line(line: str, where: str, packages: _Packages, warnings: list
     tokens = line.split()
     cut = next((i for i, t in enumerate(tokens) if i and t.startswith("-")), len(tokens))
     text = " ".join(tokens[:cut])
+    if len(text) > MAX_REQUIREMENT:
+        warnings.append(f"{where}: requirement longer than {MAX_REQUIREMENT} characters; skipped")
+        return
     parsed = parse_requirement(text)
     if isinstance(parsed, tuple):
         packages.add(*parsed, where)
@@ -162,12 +188,14 @@ def _requirement_line(line: str, where: str, packages: _Packages, warnings: list
         warnings.append(f"{where}: {quote(text)} is {parsed}; skipped")
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
+def _logical_lines(lines: list[str]) -> list[tuple[int, str]]:
     """Lines with comments removed and ``\\`` continuations joined, numbered from 1."""
     result: list[tuple[int, str]] = []
     pending = ""
     start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(lines, 1):
+        if (not raw or raw[0] == "#") and not pending:
+            continue
         line = _COMMENT.sub("", raw) if "#" in raw else raw
         if not pending:
             start = number
@@ -191,7 +219,11 @@ def parse_requirements(data: bytes) -> tuple[list[Package], list[str]]:
     packages = _Packages(warnings)
     if text is None:
         return packages.result()
-    for number, line in _logical_lines(text):
+    lines = text.splitlines()
+    if len(lines) > MAX_LINES:
+        warnings.append(f"more than {MAX_LINES} lines; the rest are skipped")
+        del lines[MAX_LINES:]
+    for number, line in _logical_lines(lines):
         if packages.full:
             break
         _requirement_line(line, f"line {number}", packages, warnings)
