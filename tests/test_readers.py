@@ -605,6 +605,13 @@ class TestFlatten:
         assert flat == {"a.b": 1, "a.c": 3}
         assert warned(warnings, "'a.b'", "more than once", "first is kept")
 
+    def test_warnings_stay_on_one_line(self) -> None:
+        flat, warnings = flatten({"x": {"a\nb\x1b[2J": 1}, "x.a\nb\x1b[2J": 2})
+        assert flat == {"x.a\nb\x1b[2J": 1}  # the data keeps its characters
+        assert warnings == [
+            "key 'x.a\\x0ab\\x1b[2J' appears more than once (a key containing '.'?); the first is kept"
+        ]
+
     def test_values_become_plain_data(self) -> None:
         doc, _ = load_document(
             b"when: 2024-01-07\nat: 2024-01-07 10:00:00\ns: !!set {b, a}\nraw: !!binary aGk=\n",

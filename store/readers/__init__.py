@@ -37,8 +37,10 @@ Environment (:mod:`store.readers.environment`)
     ``(data) -> ([(package, spec)], warnings)``
 
 Limits (each announced by a warning when it bites): documents 5 MiB (JSON) / 2 MiB
-(YAML, TOML), requirements files 1 MiB, YAML nesting 500 levels (checked before
-parsing), flattening 10,000 keys / 64 levels / 100,000 values, 5,000 packages per file.
+(YAML, TOML); YAML nesting 500 levels (checked before parsing: deeper input would crash
+libyaml); flattening 10,000 keys, 64 levels, 100,000 values and 16 MiB of text (alias
+bombs); requirements files 1 MiB, 50,000 lines, 2,000 packages. Warning messages quote
+repository text cut to 80 characters with control characters escaped, so each is one line.
 """
 
 from store.readers.dvc import (

@@ -22,15 +22,24 @@ MAX_WARNINGS = 50
 T = TypeVar("T")
 
 
+# control characters and line separators, shown as escapes inside warnings
+_ESCAPES = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
+_ESCAPES.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
 def quote(text: object, limit: int = QUOTE_LIMIT) -> str:
-    """``text`` in single quotes, cut to ``limit`` characters (control characters kept)."""
+    """``text`` in single quotes, cut to ``limit`` characters, control characters and
+    line breaks written as escapes (``\\x1b``) so that a warning stays one line.
+
+    Only warnings are escaped this way: the data itself is returned as it was written.
+    """
     try:
         s = text if isinstance(text, str) else str(text)
     except Exception:  # a hostile __str__ cannot come from plain data, but be safe
         s = "<unprintable>"
     if len(s) > limit:
         s = s[: limit - 1] + "…"
-    return f"'{s}'"
+    return f"'{s.translate(_ESCAPES)}'"
 
 
 def size_text(n: int) -> str:

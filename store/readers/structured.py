@@ -177,6 +177,7 @@ def load_mapping(data: bytes, fmt: str) -> tuple[dict[Any, Any] | None, list[str
     return None, [*warnings, f"expected a mapping at the top level, found {kind_of(doc)}"]
 
 
+@never_raise(lambda msg: ({}, [f"document {msg}"]))
 def read_flat(data: bytes, fmt: str, prefix: str = "") -> tuple[dict[str, Any], list[str]]:
     """Load a mapping document and :func:`flatten` it: the metrics/params file reader."""
     doc, warnings = load_mapping(data, fmt)
@@ -396,6 +397,7 @@ class _Flattener:
             )
 
 
+@never_raise(lambda msg: ({}, [f"flattening: value {msg}"]))
 def flatten(doc: Any, prefix: str = "") -> tuple[dict[str, Any], list[str]]:
     """Flatten nested mappings into ``{"test.auc": 0.9}``. Returns ``(flat, warnings)``.
 
