@@ -221,6 +221,6 @@ def build_sample_repo(target: Path, scale: int = 0) -> Path:
     builder = _import(root, scale)
     _git(root, "config", "user.name", ONCALL.name)
     _git(root, "config", "user.email", ONCALL.email)
-    _git(root, "checkout", "--force", "--quiet", MAIN)
+    _git(root, "checkout", "--force", "--quiet")  # HEAD already names refs/heads/main
     builder.store.write(root)
     return root

@@ -34,6 +34,11 @@ def blob(repo: Path, rev: str, path: str) -> str:
     return git(repo, "cat-file", "blob", "--end-of-options", f"{rev}:{path}")
 
 
+def resolve(repo: Path, rev: str) -> str:
+    """The commit id ``rev`` names (rev-parse in git 2.39 has no --end-of-options)."""
+    return git(repo, "rev-list", "-n1", "--end-of-options", rev).strip()
+
+
 def parents(repo: Path, rev: str) -> list[str]:
     return git(repo, "rev-list", "--parents", "-n1", "--end-of-options", rev).split()[1:]
 
@@ -82,6 +87,16 @@ def test_same_ids_on_every_build(repo: Path, tmp_path: Path) -> None:
     again = g.build_sample_repo(tmp_path / "again")
     assert refs_and_ids(again) == refs_and_ids(repo)
     assert len(git(repo, "log", "--all", "--format=%H").split()) >= 50
+
+
+def test_commit_ids_are_pinned(repo: Path) -> None:
+    # Other tests and snapshots quote these ids: changing the story changes them all.
+    heads = {b: resolve(repo, b) for b in ("main", "integration", g.BEATS_MAIN_BRANCH)}
+    assert heads == {
+        "main": "a003d800e4a2133cdd1848129b98f3df265081d3",
+        "integration": "1d9339e742630234a140a26fb2c7bb3a3aba0142",
+        g.BEATS_MAIN_BRANCH: "2e783c7366c65c35158a934fdc42fc58597750ad",
+    }
 
 
 def test_cli_prints_path_and_rejects_non_empty_dir(
@@ -203,9 +218,13 @@ def test_sentiment_is_an_mlflow_model(repo: Path) -> None:
     assert yaml.safe_load((base / "conda.yaml").read_text())["name"] == "mlflow-env"
     assert yaml.safe_load((base / "python_env.yaml").read_text())["python"] == "3.11.7"
     assert "loss" in json.loads((base / "metrics.json").read_text())["eval"]
-    versions = git(repo, "log", "--format=%H", "main", "--", "models/sentiment").split()
+    versions = git(
+        repo, "log", "--format=%H", "--end-of-options", "main", "--", "models/sentiment"
+    ).split()
     assert len(versions) >= 3
-    tags = git(repo, "tag", "--points-at", versions[0]) + git(repo, "tag", "-l", "*sentiment*")
+    tags = git(repo, "tag", "--points-at", versions[0], "--end-of-options") + git(
+        repo, "tag", "-l", "*sentiment*"
+    )
     assert tags == ""
 
 
@@ -214,7 +233,15 @@ def test_ranker_manifest_versions_on_main(repo: Path) -> None:
     assert manifest["name"] == "ranker" and manifest["labels"] and manifest["description"]
     assert isinstance(manifest["metrics"], dict) and isinstance(manifest["params"], dict)
     first_parent = git(
-        repo, "log", "--first-parent", "--reverse", "--format=%H", "main", "--", "models/ranker"
+        repo,
+        "log",
+        "--first-parent",
+        "--reverse",
+        "--format=%H",
+        "--end-of-options",
+        "main",
+        "--",
+        "models/ranker",
     ).split()
     seen = [
         yaml.safe_load(blob(repo, c, "models/ranker/model.yaml"))["version"] for c in first_parent
@@ -277,7 +304,9 @@ def test_dvc_cache_holds_current_fraud_outputs_only(repo: Path) -> None:
     manifest = json.loads(_dvc_cached(repo, outs["data/prepared"]["md5"]).read_text())
     assert len(manifest) == outs["data/prepared"]["nfiles"]
     assert all(_dvc_cached(repo, e["md5"]).is_file() for e in manifest)
-    first = git(repo, "log", "--reverse", "--format=%H", "main", "--", "models/fraud").split()[0]
+    first = git(
+        repo, "log", "--reverse", "--format=%H", "--end-of-options", "main", "--", "models/fraud"
+    ).split()[0]
     old = yaml.safe_load(blob(repo, first, "models/fraud/data/transactions.csv.dvc"))
     old_lock = yaml.safe_load(blob(repo, first, "models/fraud/dvc.lock"))
     assert not _dvc_cached(repo, old["outs"][0]["md5"]).exists()
@@ -296,7 +325,7 @@ def test_every_branch_is_a_ref(repo: Path) -> None:
 
 def test_integration_cycles_merge_experiments_then_main(repo: Path) -> None:
     main_merges = git(
-        repo, "log", "--first-parent", "--merges", "--format=%H %s", "main"
+        repo, "log", "--first-parent", "--merges", "--format=%H %s", "--end-of-options", "main"
     ).splitlines()
     assert len(main_merges) >= 2 and len(main_merges) == len(g.CYCLES)
     for line, cycle in zip(reversed(main_merges), g.CYCLES, strict=True):
@@ -304,12 +333,12 @@ def test_integration_cycles_merge_experiments_then_main(repo: Path) -> None:
         assert subject == "Merge branch 'integration'"
         first, second = parents(repo, commit)
         # the second parent is integration's evaluation commit, on top of the experiment merges
-        assert "evaluate" in git(repo, "log", "-1", "--format=%s", second)
+        assert "evaluate" in git(repo, "log", "-1", "--format=%s", "--end-of-options", second)
         merged = []
         rev = parents(repo, second)[0]
         while match := re.fullmatch(
             r"Merge branch '(.+)' into integration",
-            git(repo, "log", "-1", "--format=%s", rev).strip(),
+            git(repo, "log", "-1", "--format=%s", "--end-of-options", rev).strip(),
         ):
             assert len(parents(repo, rev)) == 2
             merged.append(match[1])
@@ -317,10 +346,7 @@ def test_integration_cycles_merge_experiments_then_main(repo: Path) -> None:
         assert merged[::-1] == list(cycle)
         for branch in cycle:
             assert is_ancestor(repo, branch, commit) and not is_ancestor(repo, branch, first)
-    tagged = {
-        t: git(repo, "rev-parse", f"{t}^{{commit}}").strip()
-        for t in ("churn@v1.1.0", "churn@v1.2.0", "churn@v1.3.0")
-    }
+    tagged = {t: resolve(repo, t) for t in ("churn@v1.1.0", "churn@v1.2.0", "churn@v1.3.0")}
     assert set(tagged.values()) == {line.split()[0] for line in main_merges}
 
 
@@ -412,13 +438,13 @@ def test_real_gto_agrees(repo: Path) -> None:
 def test_scale_appends_exactly_n_commits_with_gto_tags(repo: Path, tmp_path: Path) -> None:
     n = 101
     big = g.build_sample_repo(tmp_path / "big", scale=n)
-    base = int(git(repo, "rev-list", "--count", "main"))
-    assert int(git(big, "rev-list", "--count", "main")) == base + n
+    base = int(git(repo, "rev-list", "--count", "--end-of-options", "main"))
+    assert int(git(big, "rev-list", "--count", "--end-of-options", "main")) == base + n
     assert (
         int(git(big, "rev-list", "--count", "--all"))
         == int(git(repo, "rev-list", "--count", "--all")) + n
     )
-    new = git(big, "log", f"-{n}", "--format=%s", "main").splitlines()
+    new = git(big, "log", f"-{n}", "--format=%s", "--end-of-options", "main").splitlines()
     assert {s.split(":")[0] for s in new} == set(g.MODELS)
     added = set(_tag_types(big)) - set(_tag_types(repo))
     assert added == {
