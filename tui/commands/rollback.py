@@ -168,7 +168,7 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
     return t
 
 
-def result_text(result: RollbackResult) -> Text:
+def result_text(result: RollbackResult, *, cli: bool = True) -> Text:
     t = Text()
     t.append("✓ " + clean(result.summary(), single_line=True) + "\n", style="bold")
     if result.pushed_to:
@@ -177,7 +177,8 @@ def result_text(result: RollbackResult) -> Text:
         t.append("  not pushed (use --push, or git push yourself)\n")
     for w in result.warnings:
         t.append(f"  warning: {clean(w, single_line=True)}\n")
-    t.append("  undo with: modeltrail undo\n")
+    if cli:
+        t.append("  undo with: modeltrail undo\n")
     return t
 
 

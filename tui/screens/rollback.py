@@ -1,0 +1,426 @@
+"""The rollback and undo dialogs (PRODUCT.md §6): preview, reason, confirmation, result.
+
+``RollbackScreen(model, commit)`` — pushed by ``r`` on a version. A worker plans the
+rollback against a fresh catalog (``store.rollback.plan_rollback``); the dialog shows the
+plan (the exact tag or ref, metric deltas with better/worse words, files, a loud warning
+when the target's LFS/DVC objects are not here), asks for a reason and, for a production
+stage, for the stage's name typed out. *Cancel* has the focus when the dialog opens, so
+a stray ``enter`` never writes anything; typing starts the reason. Then progress, then
+the result with the ``z`` undo hint — or the refusal, with nothing changed.
+
+``UndoScreen()`` — pushed by ``z``: the same dialog for the inverse of the last rollback
+(``store.rollback.plan_undo``).
+
+Keys: ``tab`` moves between the fields and buttons; ``enter`` in the reason goes on to the
+confirmation (or the button); ``enter`` in a correct confirmation writes; ``esc`` cancels
+(or closes once done); ``z`` after a rollback opens the undo dialog.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from store.errors import ModeltrailError
+from store.rollback import RollbackPlan
+from store.rollback_apply import RollbackResult
+from tui.commands.rollback import plan_text, result_text
+from tui.safe_text import clean
+
+ROLLBACK_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Cancel / close", id="rollback_close"),
+    Binding("z", "undo", "Undo it", id="rollback_undo"),
+]
+
+STEP_WORDS = {
+    "checked": "checked: the repository is as planned",
+    "tag-object": "tag object written",
+    "tag-ref": "tag created",
+    "verified": "verified with GTO's rules",
+    "tree": "tree built (index and work tree untouched)",
+    "commit": "commit written",
+    "journal": "journal written",
+    "ref": "branch moved (compare-and-swap)",
+    "worktree": "work tree updated",
+    "done": "done",
+    "catalog": "catalog updated",
+    "pushed": "finished",
+}
+
+
+# --- messages from the workers --------------------------------------------------------------
+
+
+class PlanReady(Message):
+    def __init__(self, plan: RollbackPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class PlanFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class StepDone(Message):
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+
+class Applied(Message):
+    def __init__(self, result: RollbackResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class ApplyFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+# --- helpers run in worker threads ----------------------------------------------------------
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, ModeltrailError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def fresh_catalog(app):
+    """(repo, connection) on an up-to-date catalog, for a worker thread; tells the app to
+    reopen its own connection when this brought the catalog up to date."""
+    from store.catalog import update_catalog
+    from store.repo import open_repo
+    from store.rollback_apply import recover
+    from tui.app import open_snapshot
+    from tui.messages import IndexFinished
+
+    repo = open_repo(app.paths.root)
+    note = recover(repo)
+    summary = update_catalog(repo)
+    con = open_snapshot(app.paths.catalog_file)
+    if con is None:
+        raise RuntimeError("the catalog could not be opened")
+    if summary.mode != "unchanged" or note:
+        app.post_message(IndexFinished(summary.line(), True))
+    return repo, con
+
+
+class PlanDialog(ModalScreen[None]):
+    """What the rollback and undo dialogs share: plan → reason → confirm → write → result."""
+
+    BINDINGS = ROLLBACK_BINDINGS
+    DEFAULT_CSS = """
+    PlanDialog { align: center middle; }
+    PlanDialog > #dialog {
+        width: 100%; max-width: 100; height: 100%; max-height: 40;
+        border: heavy $warning; background: $surface; padding: 0 1;
+    }
+    PlanDialog #dialog-title { text-style: bold; height: 1; }
+    PlanDialog #plan-scroll { height: 1fr; min-height: 3; }
+    PlanDialog .field-label { height: 1; margin: 0; }
+    PlanDialog Input { margin: 0 0 0 2; }
+    PlanDialog #buttons { height: 1; margin-top: 1; }
+    PlanDialog Button { min-width: 12; margin: 0 2 0 0; }
+    PlanDialog Button:focus { text-style: bold reverse; }
+    PlanDialog #status { height: auto; max-height: 6; }
+    PlanDialog .hidden { display: none; }
+    """
+
+    verb = "Roll back"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: RollbackPlan | None = None
+        self.result: RollbackResult | None = None
+        self.state = "planning"  # planning | ready | applying | done | failed
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.title_text(), id="dialog-title", markup=False)
+            with VerticalScroll(id="plan-scroll"):
+                yield Static(Text("preparing the plan…"), id="plan")
+            yield Label("Reason (recorded in git):", id="reason-label", classes="field-label")
+            yield Input(
+                placeholder="why? e.g. AUC regression in v1.3.0",
+                id="reason",
+                compact=True,
+                select_on_focus=False,
+            )
+            yield Label("", id="confirm-label", classes="field-label hidden")
+            yield Input(id="confirm", classes="hidden", compact=True, select_on_focus=False)
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(self.verb, id="apply", variant="error", disabled=True, compact=True)
+            yield Static("", id="status", markup=False)
+
+    def title_text(self) -> Text:
+        return Text(self.verb)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+        self._set_inputs(enabled=False)
+        self.make_plan()
+
+    # --- planning -------------------------------------------------------------------------
+
+    def make_plan(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        self.plan = message.plan
+        self.state = "ready"
+        self.query_one("#plan", Static).update(plan_text(message.plan))
+        self.query_one("#dialog-title", Static).update(self.title_text())
+        confirm = message.plan.confirm_word
+        label = self.query_one("#confirm-label", Label)
+        field = self.query_one("#confirm", Input)
+        if confirm:
+            label.update(
+                Text(
+                    f"Production: type {clean(confirm, single_line=True)} to confirm:",
+                    style="bold",
+                )
+            )
+        label.set_class(not confirm, "hidden")
+        field.set_class(not confirm, "hidden")
+        self._set_inputs(enabled=True)
+        self._status(self.ready_hint())
+        self._update_button()
+
+    def ready_hint(self) -> Text:
+        word = self.plan.confirm_word if self.plan else None
+        then = f", type {word}" if word else ""
+        return Text(f"type a reason{then}, enter to {self.verb.lower()} · esc cancels")
+
+    def on_plan_failed(self, message: PlanFailed) -> None:
+        self.state = "failed"
+        self.query_one("#plan", Static).update(
+            Text(f"✗ Refused: {clean(message.error, single_line=True)}\nNothing was changed.")
+        )
+        self._set_inputs(enabled=False)
+        self.query_one("#apply", Button).disabled = True
+        self._status(Text("esc closes"))
+
+    # --- input ----------------------------------------------------------------------------
+
+    def _set_inputs(self, enabled: bool) -> None:
+        for field in self.query(Input):
+            field.disabled = not enabled
+
+    def _ready_to_write(self) -> bool:
+        if self.plan is None or self.state != "ready":
+            return False
+        if not self.query_one("#reason", Input).value.strip() and not self.plan.is_undo:
+            return False
+        word = self.plan.confirm_word
+        return not word or self.query_one("#confirm", Input).value.strip() == word
+
+    def _update_button(self) -> None:
+        self.query_one("#apply", Button).disabled = not self._ready_to_write()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._update_button()
+
+    @on(Input.Submitted, "#reason")
+    def _reason_entered(self, event: Input.Submitted) -> None:
+        if self.plan is None:
+            return
+        if not event.value.strip() and not self.plan.is_undo:
+            self._status(Text("a reason is required: it goes into the tag or commit", "bold"))
+            return
+        if self.plan.confirm_word:
+            self.query_one("#confirm", Input).focus()
+        else:
+            self.query_one("#apply", Button).focus()
+
+    @on(Input.Submitted, "#confirm")
+    def _confirm_entered(self, event: Input.Submitted) -> None:
+        if self._ready_to_write():
+            self.write()
+        elif self.plan and self.plan.confirm_word:
+            word = clean(self.plan.confirm_word, single_line=True)
+            self._status(Text(f"type {word} exactly to confirm (and give a reason)", "bold"))
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while a button has the focus starts the reason (it never presses one)."""
+        if self.state != "ready" or not isinstance(self.focused, Button):
+            return
+        if event.character and event.is_printable and event.key not in ("space", "z"):
+            field = self.query_one(self.typing_target(), Input)
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+            event.prevent_default()
+            event.stop()
+
+    def typing_target(self) -> str:
+        """The field that typing on a button starts: the reason."""
+        return "#reason"
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        self.action_close()
+
+    @on(Button.Pressed, "#apply")
+    def _apply_pressed(self, event: Button.Pressed) -> None:
+        if self._ready_to_write():
+            self.write()
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self) -> None:
+        assert self.plan is not None
+        reason = self.query_one("#reason", Input).value.strip()
+        plan = self.plan.with_reason(reason) if reason else self.plan
+        self.state = "applying"
+        self._set_inputs(enabled=False)
+        self.query_one("#apply", Button).disabled = True
+        self.query_one("#cancel", Button).disabled = True
+        self._status(Text("writing…", style="bold"))
+        self.run_apply(plan)
+
+    @work(thread=True, exclusive=True, group="rollback-apply")
+    def run_apply(self, plan: RollbackPlan) -> None:
+        from store.repo import open_repo
+        from store.rollback_apply import apply_plan
+        from tui.messages import IndexFinished
+
+        try:
+            repo = open_repo(self.app.paths.root)
+            result = apply_plan(repo, plan, checkpoint=lambda s: self.post_message(StepDone(s)))
+        except Exception as exc:  # noqa: BLE001 - shown as the refusal, never a traceback
+            self.post_message(ApplyFailed(_error_text(exc)))
+            return
+        self.app.post_message(IndexFinished(result.summary(), True))
+        self.post_message(Applied(result))
+
+    def on_step_done(self, message: StepDone) -> None:
+        if self.state == "applying":
+            self._status(Text(f"… {STEP_WORDS.get(message.step, message.step)}"))
+
+    def on_applied(self, message: Applied) -> None:
+        self.state = "done"
+        self.result = message.result
+        text = result_text(message.result, cli=False)
+        text.append("z undoes it · esc closes", style="bold")
+        self.query_one("#plan", Static).update(plan_text(message.result.plan, message=False))
+        self._status(text)
+        cancel = self.query_one("#cancel", Button)
+        cancel.label = "Close"
+        cancel.disabled = False
+        cancel.focus()
+        self.notify(clean(message.result.summary(), single_line=True), title="Done", markup=False)
+
+    def on_apply_failed(self, message: ApplyFailed) -> None:
+        self.state = "failed"
+        self._status(
+            Text(f"✗ Refused: {clean(message.error, single_line=True)}\nesc closes", style="bold")
+        )
+        cancel = self.query_one("#cancel", Button)
+        cancel.label = "Close"
+        cancel.disabled = False
+        cancel.focus()
+
+    def _status(self, text: Text) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        if self.state == "applying":
+            self.notify("the write is in progress; it finishes in a moment", timeout=3)
+            return
+        self.dismiss(None)
+
+    def action_undo(self) -> None:
+        if self.state != "done":
+            return
+        app = self.app
+        self.dismiss(None)
+        app.push_screen(UndoScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.state == "done"
+        return True
+
+
+class RollbackScreen(PlanDialog):
+    """Roll ``model`` back to the version at ``commit``."""
+
+    def __init__(self, model: str, commit: str) -> None:
+        super().__init__()
+        self.model = model
+        self.commit = commit
+
+    def title_text(self) -> Text:
+        t = Text("Roll back ", style="bold")
+        t.append(clean(self.model, single_line=True))
+        t.append(" to ")
+        label = self.plan.target.version if self.plan else self.commit[:12]
+        t.append(clean(label, single_line=True))
+        return t
+
+    @work(thread=True, exclusive=True, group="rollback-plan")
+    def make_plan(self) -> None:
+        from store.rollback import plan_rollback
+
+        try:
+            repo, con = fresh_catalog(self.app)
+            try:
+                plan = plan_rollback(repo, con, self.model, self.commit)
+            finally:
+                con.close()
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.post_message(PlanFailed(_error_text(exc)))
+            return
+        self.post_message(PlanReady(plan))
+
+
+class UndoScreen(PlanDialog):
+    """Undo the last rollback (apply its inverse, recorded the same way)."""
+
+    verb = "Undo"
+
+    def title_text(self) -> Text:
+        t = Text("Undo the last rollback", style="bold")
+        if self.plan is not None:
+            t.append(f" ({clean(self.plan.undoes or '', single_line=True)[:24]})")
+        return t
+
+    def typing_target(self) -> str:
+        """For an undo the reason is optional: typing starts the confirmation if any."""
+        return "#confirm" if self.plan and self.plan.confirm_word else "#reason"
+
+    def ready_hint(self) -> Text:
+        word = self.plan.confirm_word if self.plan else None
+        then = f"type {word}, " if word else "tab, "
+        return Text(f"reason optional; {then}enter to undo · esc cancels")
+
+    @work(thread=True, exclusive=True, group="rollback-plan")
+    def make_plan(self) -> None:
+        from store.rollback import plan_undo
+
+        try:
+            repo, con = fresh_catalog(self.app)
+            try:
+                plan = plan_undo(repo, con)
+            finally:
+                con.close()
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.post_message(PlanFailed(_error_text(exc)))
+            return
+        self.post_message(PlanReady(plan))
