@@ -10,6 +10,8 @@ thread. When that run ends the app reopens its read-only connection and posts
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +33,27 @@ from tui.palette import ModeltrailCommands
 from tui.safe_text import clean
 
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
+_LINKS = itertools.count()
+
+
+def open_snapshot(catalog_file: Path) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to the catalog file as it is now (None if unusable).
+
+    DuckDB shares one database instance per path within a process, so reconnecting to
+    ``catalog.duckdb`` after a writer replaced it would return the old snapshot while any
+    cursor of the old one is alive. Connecting through a fresh hard link (removed at once)
+    gives a new instance on the new file; the old one lives on until its cursors close.
+    """
+    link = catalog_file.with_name(f"view.{os.getpid()}.{next(_LINKS)}.duckdb")
+    try:
+        os.link(catalog_file, link)
+    except OSError:
+        return connect_readonly(catalog_file)
+    try:
+        return connect_readonly(link)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(link)
 
 
 def _empty_catalog() -> duckdb.DuckDBPyConnection:
@@ -70,7 +93,7 @@ class ModeltrailApp(App):
         self.config: Config = load_config(self.paths.root)
         self._now = now or (lambda: datetime.now(UTC))
         self._index_on_mount = index
-        self._con: duckdb.DuckDBPyConnection | None = connect_readonly(self.paths.catalog_file)
+        self._con: duckdb.DuckDBPyConnection | None = open_snapshot(self.paths.catalog_file)
         self._real_catalog = self._con is not None
         self._retired: list[duckdb.DuckDBPyConnection] = []
         self._index_thread: threading.Thread | None = None
@@ -160,7 +183,7 @@ class ModeltrailApp(App):
             self.notify(clean(message.error), title="Index failed", severity="error", markup=False)
             return
         self.index_status = clean(message.summary, single_line=True)
-        fresh = connect_readonly(self.paths.catalog_file)
+        fresh = open_snapshot(self.paths.catalog_file)
         if fresh is None:
             self.index_status = "⚠ the catalog could not be opened after indexing"
             return

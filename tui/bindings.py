@@ -49,6 +49,8 @@ DETAILS_BINDINGS: list[Binding] = [
     Binding("up,k", "scroll_up", "Up", id="scroll_up", show=False),
     Binding("home,g", "scroll_home", "Top", id="scroll_top", show=False),
     Binding("end,G", "scroll_end", "Bottom", id="scroll_bottom", show=False),
+    Binding("pagedown,ctrl+d", "page_down", "Page down", id="scroll_page_down", show=False),
+    Binding("pageup,ctrl+u", "page_up", "Page up", id="scroll_page_up", show=False),
 ]
 
 HELP_BINDINGS: list[Binding] = [

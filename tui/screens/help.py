@@ -42,7 +42,7 @@ def bindings_table(screen: Screen) -> Table:
     rows: dict[tuple[str, str], list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.system:
+        if binding.system or binding.action.endswith("copy_text"):
             continue
         description = binding.description or binding.action
         ident = binding.id or ""

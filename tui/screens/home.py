@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from store import queries
 from store.filter import FilterError, matching_commits, model_metric_keys
+from store.previous import previous_versions
 from tui.bindings import HOME_BINDINGS
 from tui.messages import CatalogUpdated
 from tui.palette import PaletteCommand
@@ -112,7 +113,7 @@ class HomeScreen(Screen):
                 with Vertical(id="details-pane", classes="pane"):
                     yield DetailsView(id="details")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def model_list(self) -> ModelList:
@@ -235,10 +236,11 @@ class HomeScreen(Screen):
                 keys = queries.key_metrics(cursor, model, limit=KEY_METRICS)
                 table = queries.versions_table(cursor, model, keys)
                 all_keys = model_metric_keys(cursor, model)
+                previous = previous_versions(cursor, model)
             finally:
                 cursor.close()
             config = self.app.config
-            rows = VersionRows(table, keys, config.better, config.direction)
+            rows = VersionRows(table, keys, config.better, config.direction, previous)
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(VersionsLoaded(model, None, [], f"{type(exc).__name__}: {exc}"))
             return
@@ -273,8 +275,9 @@ class HomeScreen(Screen):
             return
         row = self.rows.row_of(event.commit)
         previous = None
-        if row is not None and row + 1 < len(self.rows):
-            previous = (self.rows.commits[row + 1], self.rows.value("version", row + 1))
+        prev_row = self.rows.previous_row(row) if row is not None else None
+        if prev_row is not None:
+            previous = (self.rows.commits[prev_row], self.rows.value("version", prev_row))
         self.load_details(self.model, event.commit, previous)
 
     @work(thread=True, exclusive=True, group="details")

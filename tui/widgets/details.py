@@ -225,7 +225,7 @@ def render_details(
     return Group(*parts)
 
 
-class DetailsView(VerticalScroll, can_focus=True):
+class DetailsView(VerticalScroll, can_focus=True, inherit_bindings=False):
     """The details pane: a scrollable view of one version."""
 
     BINDINGS = DETAILS_BINDINGS

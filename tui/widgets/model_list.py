@@ -41,23 +41,26 @@ def model_prompt(model: dict, now: datetime, one_line: bool) -> Text:
     text.append(clean(model["name"], single_line=True), style="bold")
     latest = model.get("latest")
     count = model.get("versions", 0)
-    text.append(f"  {clean(latest, single_line=True) if latest else '–'}", style="")
-    text.append(f" · {count} version{'s' if count != 1 else ''}", style="dim")
+    text.append(f"  {clean(latest, single_line=True) if latest else '–'}")
+    if one_line:
+        text.append(f" ({count})", style="dim")
+    else:
+        text.append(f" · {count} version{'s' if count != 1 else ''}", style="dim")
     details = model.get("stage_details") or {}
     for stage in sorted(details, key=_stage_order):
         info = details[stage]
         age = fmt_age(_parse_iso(info.get("since")), now)
-        text.append("   " if one_line else "\n  ")
+        text.append("  " if one_line else "\n  ")
         text.append(f"{stage_glyph(stage)} {clean(stage, single_line=True)}", style="bold yellow")
         text.append(f" {clean(info.get('version'), single_line=True)}")
         if age:
-            text.append(f" · {age}", style="dim")
+            text.append(f" {age}" if one_line else f" · since {age}", style="dim")
     if not details and not one_line:
         text.append("\n  no stages", style="dim italic")
     return text
 
 
-class ModelList(OptionList):
+class ModelList(OptionList, inherit_bindings=False):
     """Models with their stage badges; the option id is the model's index in ``models``."""
 
     BINDINGS = LIST_BINDINGS

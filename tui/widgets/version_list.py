@@ -24,7 +24,7 @@ from tui.widgets.version_rows import CURSOR, MARK, Column, VersionRows, fit
 _CACHE_LINES = 512
 
 
-class VersionList(ScrollView, can_focus=True):
+class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
     """The versions table. ``rows`` holds the data; ``view`` the visible row indices."""
 
     BINDINGS = VERSION_LIST_BINDINGS
@@ -48,7 +48,7 @@ class VersionList(ScrollView, can_focus=True):
         scrollbar-size-vertical: 1;
     }
     VersionList > .version-list--header { text-style: bold; }
-    VersionList > .version-list--cursor { background: $boost; text-style: bold; }
+    VersionList > .version-list--cursor { background: $panel-lighten-2; text-style: bold; }
     VersionList:focus > .version-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
     VersionList > .version-list--better { color: $success; }
     VersionList > .version-list--worse { color: $error; }
@@ -282,7 +282,10 @@ class VersionList(ScrollView, can_focus=True):
         segments = [Segment(lead, line_style + self._style("mark"))]
         for col in self._columns:
             cell = self.rows.cell(col.key, row)
-            style = line_style + self._style(cell.kind) if cell.kind else line_style
+            # on the cursor row the cursor's colours win (glyphs still tell better/worse)
+            style = (
+                line_style + self._style(cell.kind) if cell.kind and not is_cursor else line_style
+            )
             segments.append(Segment(fit(cell.text, col.width, col.align), style))
             segments.append(Segment(" ", line_style))
         return Strip(segments).adjust_cell_length(width, line_style)

@@ -127,6 +127,7 @@ class VersionRows:
         metric_keys: Sequence[str],
         better: Callable[[str, float | None, float | None], bool | None],
         direction: Callable[[str], str] | None = None,
+        previous: dict[str, str | None] | None = None,
     ) -> None:
         self.table = table
         self.metric_keys = list(metric_keys)
@@ -135,6 +136,13 @@ class VersionRows:
         self._cols = {name: table.column(name).combine_chunks() for name in table.column_names}
         self.commits: list[str] = self._cols["commit"].to_pylist() if len(table) else []
         self._index = {c: i for i, c in enumerate(self.commits)}
+        # the row of the version each row was built on (default: the next, older row)
+        if previous is None:
+            self._prev: list[int | None] = [
+                i + 1 if i + 1 < len(self.commits) else None for i in range(len(self.commits))
+            ]
+        else:
+            self._prev = [self._index.get(previous.get(c) or "") for c in self.commits]
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -150,9 +158,14 @@ class VersionRows:
     def metric(self, i: int, row: int) -> float | None:
         return self._cols[f"metric_{i}"][row].as_py()
 
+    def previous_row(self, row: int) -> int | None:
+        """The row of the version ``row`` was built on (nearest first-parent ancestor)."""
+        return self._prev[row]
+
     def previous_metric(self, i: int, row: int) -> float | None:
-        """The same metric at the version before (the next row: rows are newest first)."""
-        return self.metric(i, row + 1) if row + 1 < len(self) else None
+        """The same metric at the version this one was built on."""
+        prev = self._prev[row]
+        return self.metric(i, prev) if prev is not None else None
 
     def max_width(self, name: str, cap: int) -> int:
         """The widest text of a string column, at most ``cap``."""

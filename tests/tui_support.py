@@ -1,0 +1,162 @@
+"""Helpers for the TUI tests: small real git repositories, waiting, reading the screen.
+
+Repositories are written with ``git`` and fixed identities and dates (no mocks). The app
+under test gets a frozen clock so ages such as ``3d`` are deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+def frozen_now() -> datetime:
+    return FROZEN_NOW
+
+
+def git(
+    repo: Path,
+    *args: str,
+    date: str = "2026-01-01T10:00:00Z",
+    author: tuple[str, str] = ("Ana Lima", "ana@example.com"),
+    input: bytes | None = None,
+) -> str:
+    """Run git in ``repo`` with a fixed identity and date; return stdout."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": author[0],
+        "GIT_COMMITTER_EMAIL": author[1],
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(repo),
+    }
+    out = subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, input=input
+    )
+    return out.stdout.decode("utf-8", "replace")
+
+
+def write(repo: Path, path: str, content: str | dict) -> None:
+    target = repo / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(content) if isinstance(content, dict) else content
+    target.write_text(text, encoding="utf-8")
+
+
+def commit(
+    repo: Path, message: str, date: str, author: tuple[str, str] = ("Ana Lima", "ana@example.com")
+) -> str:
+    git(repo, "add", "-A", date=date, author=author)
+    git(repo, "commit", "-q", "--no-verify", "-m", message, date=date, author=author)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def tag(repo: Path, name: str, message: str, date: str, target: str = "HEAD") -> None:
+    git(repo, "tag", "-a", "-m", message, "--end-of-options", name, target, date=date)
+
+
+def build_tiny_repo(root: Path) -> Path:
+    """One model ``churn`` with five versions on main and one on ``exp/deeper``.
+
+    Versions (oldest first): v1.0.0 (auc 0.80, loss 0.40, ana), c2 (auc 0.82, loss 0.38,
+    bruno), v1.1.0 (auc 0.85, loss 0.35, ana; in prod), c4 (auc 0.83, loss 0.37, bruno),
+    v1.2.0 (auc 0.88, loss 0.30, chen; in staging), and on exp/deeper: auc 0.90.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    write(root, "artifacts.yaml", "churn:\n  type: model\n  path: models/churn/model.pkl\n")
+    steps = [
+        ("v1.0.0", 0.80, 0.40, ("Ana Lima", "ana@example.com"), "2026-01-05T10:00:00Z"),
+        (None, 0.82, 0.38, ("Bruno Keller", "bruno@example.com"), "2026-01-10T10:00:00Z"),
+        ("v1.1.0", 0.85, 0.35, ("Ana Lima", "ana@example.com"), "2026-02-01T10:00:00Z"),
+        (None, 0.83, 0.37, ("Bruno Keller", "bruno@example.com"), "2026-02-10T10:00:00Z"),
+        ("v1.2.0", 0.88, 0.30, ("Chen Wei", "chen@example.com"), "2026-03-01T10:00:00Z"),
+    ]
+    commits = {}
+    for label, auc, loss, author, date in steps:
+        write(root, "models/churn/metrics.json", {"auc": auc, "loss": loss})
+        write(root, "models/churn/params.yaml", f"depth: {int(auc * 10)}\n")
+        write(root, "models/churn/model.pkl", f"weights {auc}\n")
+        sha = commit(root, f"churn: auc {auc}", date, author)
+        if label:
+            tag(root, f"churn@{label}", f"register {label}", date)
+            commits[label] = sha
+    tag(root, "churn#prod#1", "promote", "2026-03-05T10:00:00Z", commits["v1.1.0"])
+    tag(root, "churn#staging#1", "promote", "2026-03-06T10:00:00Z", commits["v1.2.0"])
+    git(root, "checkout", "-q", "-b", "exp/deeper")
+    write(root, "models/churn/metrics.json", {"auc": 0.90, "loss": 0.28})
+    commit(root, "churn: deeper trees", "2026-03-10T10:00:00Z", ("Dana Okafor", "dana@example.com"))
+    git(root, "checkout", "-q", "main")
+    return root
+
+
+def index(repo: Path) -> None:
+    """Build the catalog the way ``modeltrail index`` does."""
+    from store.catalog import update_catalog
+    from store.repo import open_repo
+
+    r = open_repo(repo)
+    try:
+        update_catalog(r)
+    finally:
+        r.close()
+
+
+async def settle(pilot, rounds: int = 40) -> None:
+    """Wait until the app's workers, index thread and message queues are idle."""
+    app = pilot.app
+    idle = 0
+    for _ in range(rounds):
+        await pilot.pause()
+        thread = getattr(app, "_index_thread", None)
+        if thread is not None and thread.is_alive():
+            idle = 0
+            await pilot.pause(0.02)
+        elif any(w.is_running for w in app.workers):
+            idle = 0
+            await app.workers.wait_for_complete()
+        else:
+            idle += 1
+            if idle >= 2:
+                return
+
+
+async def wait_for_index(pilot, limit: int = 600) -> None:
+    """Wait for a running background index to post its result."""
+    for _ in range(limit):
+        if not getattr(pilot.app, "indexing", False):
+            break
+        await pilot.pause(0.02)
+    await settle(pilot)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain text lines."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+def screen_segments(app) -> list[str]:
+    """Every text segment the screen would write (to look for control characters)."""
+    strips = app.screen._compositor.render_strips()
+    return [seg.text for strip in strips for seg in strip]
+
+
+def run_async(test):
+    """Run an async test body with asyncio (no async pytest plugin is installed)."""
+    import asyncio
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
