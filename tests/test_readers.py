@@ -369,6 +369,14 @@ class TestLoadDocument:
         assert doc["hex"].startswith("0xfff")
         assert warned(warnings, "integer", "kept as text")
 
+    def test_long_base60_integer_is_kept_as_text(self) -> None:
+        # PyYAML converts 1:30:00 digit by digit: a long one would take minutes
+        data = b"ok: 1:30:00\nlong: 1" + b":11" * 300_000 + b"\n"
+        doc, warnings = load_document(data, "yaml")
+        assert doc["ok"] == 5400
+        assert doc["long"].startswith("1:11:11")
+        assert warned(warnings, "integer", "over 1000 characters", "kept as text")
+
     def test_huge_toml_integer_is_a_warning(self) -> None:
         doc, warnings = load_document(b"x = " + b"9" * 5000, "toml")
         assert doc is None

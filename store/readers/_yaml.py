@@ -33,6 +33,9 @@ _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_PARSE_DEPTH = 500
 
 _MAX_PROBLEMS = 20
+#: Longer numbers are kept as text: PyYAML turns base-60 integers (``1:30:00``) into
+#: ints digit by digit, which takes quadratic time on a long one.
+_MAX_NUMBER_TEXT = 1000
 _CHUNK = 65536
 
 
@@ -90,6 +93,9 @@ def _construct_unknown(loader: HostileSafeLoader, node: yaml.Node) -> Any:
 
 def _lenient(original: Any, kind: str) -> Any:
     def construct(loader: HostileSafeLoader, node: yaml.Node) -> Any:
+        if kind in ("integer", "number") and len(node.value) > _MAX_NUMBER_TEXT:
+            loader.note(f"{kind}{_line(node)} has over {_MAX_NUMBER_TEXT} characters; kept as text")
+            return str(node.value)
         try:
             value = original(loader, node)
         except (ValueError, OverflowError, yaml.YAMLError) as e:
@@ -97,9 +103,6 @@ def _lenient(original: Any, kind: str) -> Any:
             loader.note(
                 f"{kind} {quote(node.value)}{_line(node)} is not usable ({reason}); kept as text"
             )
-            return str(node.value)
-        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 14000:
-            loader.note(f"{kind}{_line(node)} has too many digits; kept as text")
             return str(node.value)
         return value
 
