@@ -32,6 +32,8 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from store.config import Config
 from store.queries import iso, key_metrics
@@ -71,14 +73,21 @@ class Graph:
     """Every catalogued commit, parents before children; commits are named by index.
 
     ``parents[i]`` holds indexes (-1 for a parent outside the catalog, e.g. shallow).
+    Dates and authors stay in Arrow until asked for (``date(i)``, ``author(i)``).
     """
 
     ids: list[str]
     parents: list[tuple[int, ...]]
-    dates: list[datetime | None]
-    authors: list[str | None]
     subjects: list[str | None]
     index: dict[str, int]
+    _dates: pa.ChunkedArray | None = None
+    _authors: pa.ChunkedArray | None = None
+
+    def date(self, c: int) -> datetime | None:
+        return self._dates[c].as_py() if self._dates is not None else None
+
+    def author(self, c: int) -> str | None:
+        return self._authors[c].as_py() if self._authors is not None else None
 
     def first_parent(self, c: int) -> int:
         ps = self.parents[c]
@@ -109,17 +118,18 @@ def load_graph(con: duckdb.DuckDBPyConnection) -> Graph:
     finally:
         cur.close()
     ids: list[str] = t.column("commit").to_pylist()
-    index = {c: i for i, c in enumerate(ids)}
-    parents = [
-        tuple(index.get(p, -1) for p in ps) if ps else () for ps in t.column("parents").to_pylist()
-    ]
+    # parent ids -> indexes in one vectorised lookup, then cut back into per-commit tuples
+    lists = t.column("parents").combine_chunks() if len(t) else pa.array([], pa.list_(pa.string()))
+    flat = pc.index_in(lists.flatten(), value_set=t.column("commit")).fill_null(-1).to_pylist()
+    offsets = lists.offsets.to_pylist()
+    parents = [tuple(flat[offsets[i] : offsets[i + 1]]) for i in range(len(ids))]
     return Graph(
         ids=ids,
         parents=parents,
-        dates=t.column("author_date").to_pylist(),
-        authors=t.column("author_name").to_pylist(),
         subjects=t.column("subject").to_pylist(),
-        index=index,
+        index={c: i for i, c in enumerate(ids)},
+        _dates=t.column("author_date"),
+        _authors=t.column("author_name"),
     )
 
 
@@ -523,7 +533,7 @@ class FlowData:
                     "commit": g.ids[m.commit],
                     "from": m.source_names[0],
                     "into": into.name if into else None,
-                    "date": iso(g.dates[m.commit]),
+                    "date": iso(g.date(m.commit)),
                     "metrics": {model: d["metrics"] for model, d in metrics.items()},
                     "versions": {
                         model: {k: d[k] for k in ("version", "base_version", "base_commit")}

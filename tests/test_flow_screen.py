@@ -13,7 +13,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tui_support import run_async, screen_text
+from tui_support import (
+    build_tiny_repo,
+    commit,
+    git,
+    index,
+    run_async,
+    screen_text,
+    wait_for_index,
+    write,
+)
 
 from sample_repo.generator import build_sample_repo
 from store.catalog import update_catalog
@@ -219,6 +228,46 @@ async def test_small_terminal_scrolls_to_the_first_commit(sample):
         assert bottom.startswith("▶") and "Initial commit" in bottom
         await press(pilot, "escape")
         assert not isinstance(app.screen, FlowScreen)
+
+
+@run_async
+async def test_only_visible_rows_are_drawn(sample, monkeypatch):
+    drawn: set[int] = set()
+    original = FlowGraph.row_text
+
+    def counting(self, row):
+        drawn.add(row)
+        return original(self, row)
+
+    monkeypatch.setattr(FlowGraph, "row_text", counting)
+    app = _app(sample)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_flow(pilot)
+        height = screen.graph.scrollable_content_region.height
+        assert drawn and max(drawn) < height < screen.graph.rows
+        drawn.clear()
+        await press(pilot, "G")  # the far end: only the last screenful is drawn
+        assert drawn and min(drawn) >= screen.graph.rows - height
+
+
+@run_async
+async def test_catalog_update_reloads_and_keeps_the_cursor(tmp_path):
+    root = build_tiny_repo(tmp_path / "tiny")
+    index(root)
+    app = _app(root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_flow(pilot)
+        await press(pilot, "j")
+        kept = current_short(screen)
+        git(root, "checkout", "-q", "-b", "exp/wider", "main")
+        write(root, "models/churn/metrics.json", {"auc": 0.93, "loss": 0.2})
+        commit(root, "churn: wider trees", "2026-03-12T10:00:00Z")
+        app.reindex()
+        await wait_for_index(pilot)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "[exp/wider] ★ beats main 0.93 vs 0.88" in text
+        assert current_short(screen) == kept
 
 
 # --- snapshots ------------------------------------------------------------------------------

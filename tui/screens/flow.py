@@ -326,13 +326,14 @@ def detail_lines(
     """What the panel says about commit ``c``: who/when/where, subject, merge, versions."""
     g = data.graph
     lane = data.lanes[data.owner[c]]
-    date = g.dates[c].strftime("%Y-%m-%d %H:%M") if g.dates[c] is not None else ""
+    when = g.date(c)
+    date = when.strftime("%Y-%m-%d %H:%M") if when is not None else ""
     arrow = "->" if ascii_only else "→"
     lines = [
         Text.assemble(
             (g.ids[c][:10], "bold"),
             f"  {date}  ",
-            literal(g.authors[c], single_line=True),
+            literal(g.author(c), single_line=True),
             "  on ",
             literal(lane.title, style="bold", single_line=True),
             f" ({lane.kind})",
