@@ -298,11 +298,11 @@ def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, branches: dict) -
     for name in (config.main, *MAIN_NAMES):
         if name and name in branches:
             return name
-    row = con.execute(
+    rows = con.execute(
         "SELECT branch FROM commit_branches GROUP BY branch ORDER BY count(*) DESC, branch LIMIT 1"
-    ).fetchone()
-    if row and row[0] in branches:
-        return row[0]
+    ).fetchall()
+    if rows and rows[0][0] in branches:
+        return rows[0][0]
     return min(branches) if branches else None
 
 

@@ -67,7 +67,7 @@ def render_text(data: dict) -> list[Text]:
         lines.append(
             Text.assemble(
                 f"{(m['date'] or '')[:10]}  {m['commit'][:7]}  ",
-                safe(f"{m['from']} → {m['into'] or '?'}"),
+                safe(f"{', '.join(m.get('sources') or [m['from']])} → {m['into'] or '?'}"),
             )
         )
         for detail in _metric_lines(m, data.get("key_metrics", {})):

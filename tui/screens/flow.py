@@ -268,13 +268,17 @@ class FlowScreen(Screen):
         stack = self.app.screen_stack
         below = [s for s in stack[:-1] if callable(getattr(s, "jump", None))]
         if not below:
-            self.notify(clean(f"{model} {label}: details below", single_line=True), timeout=3)
+            self.notify(
+                clean(f"{model} {label}: details below", single_line=True),
+                timeout=3,
+                markup=False,
+            )
             return
         home = below[-1]
         for _ in range(len(stack) - 1 - stack.index(home)):
             self.app.pop_screen()
         home.jump(model, full)
-        self.app.notify(clean(f"opened {model} {label}", single_line=True), timeout=3)
+        self.app.notify(clean(f"opened {model} {label}", single_line=True), timeout=3, markup=False)
 
     def _model_at(self, commit: int) -> str | None:
         data = self.data
