@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
 from store.readers import (
     DvcOut,
@@ -570,6 +571,36 @@ class TestAliasBombs:
         flat, warnings = read_flat(data, "yaml")
         assert sum(map(len, flat)) < 17 * MiB
         assert warned(warnings, "MiB of text")
+
+    def test_merge_keys_read_as_pyyaml_reads_them(self) -> None:
+        data = b"""\
+base: &b {lr: 0.1, epochs: 10}
+override:
+  <<: *b
+  epochs: 20
+several:
+  <<: [*b, {lr: 0.5, seed: 1}]
+"""
+        doc, warnings = load_document(data, "yaml")
+        reference = yaml.load(data, Loader=yaml.SafeLoader)
+        assert doc == reference and warnings == []
+        assert [list(doc[k]) for k in doc] == [list(reference[k]) for k in reference]
+
+    def test_chained_merge_keys_stay_linear(self) -> None:
+        # each level merges the previous one ten times: PyYAML copies 10**n entries
+        lines = ["m0: &m0 {" + ", ".join(f"k{j}: {j}" for j in range(10)) + "}"]
+        for i in range(1, 30):
+            lines.append(f"m{i}: &m{i}\n  <<: [{', '.join([f'*m{i - 1}'] * 10)}]\n  x{i}: {i}")
+        flat, warnings = read_flat("\n".join(lines).encode(), "yaml")
+        assert warnings == []
+        assert flat["m29.k9"] == 9 and flat["m29.x1"] == 1 and flat["m29.x29"] == 29
+
+    def test_merge_key_bomb_is_refused(self) -> None:
+        base = b"b: &b {" + b", ".join(b"k%d: 1" % i for i in range(1000)) + b"}\n"
+        data = base + b"x:\n  <<: [" + b", ".join([b"*b"] * 5000) + b"]\n"
+        doc, warnings = load_document(data, "yaml")
+        assert doc is None
+        assert warned(warnings, "merge keys", "merge-key bomb")
 
     def test_to_json_text_of_a_bomb_is_bounded(self) -> None:
         doc, _ = load_document(ALIAS_BOMB, "yaml")
@@ -1317,6 +1348,10 @@ HOSTILE: dict[str, bytes] = {
     "alias_bomb": ALIAS_BOMB,
     "mapping_bomb": _mapping_bomb(),
     "recursive": b"a: &a [*a]\nb: &b {c: *b}\nstages: &s {x: *s}\n",
+    "merge_chain": "\n".join(
+        ["m0: &m0 {k: 1, stages: {}, outs: [], flavors: {}}"]
+        + [f"m{i}: &m{i} {{<<: [{', '.join([f'*m{i - 1}'] * 10)}]}}" for i in range(1, 12)]
+    ).encode(),
     "latin1": "name: café\nstages: {}\n".encode("latin-1"),
     "python_tag": b"a: !!python/object/apply:os.system ['true']\n",
     "nan": b'{"a": NaN, "stages": {"x": {"metrics": [NaN]}}}',

@@ -36,6 +36,10 @@ _MAX_PROBLEMS = 20
 #: Longer numbers are kept as text: PyYAML turns base-60 integers (``1:30:00``) into
 #: ints digit by digit, which takes quadratic time on a long one.
 _MAX_NUMBER_TEXT = 1000
+#: Entries that merge keys (``<<: *base``) may copy per document. PyYAML copies every
+#: merged entry, duplicates included, so chained merges grow exponentially.
+MAX_MERGED = 200_000
+_MERGE = "tag:yaml.org,2002:merge"
 _CHUNK = 65536
 
 
@@ -45,10 +49,61 @@ class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.problems: list[str] = []
+        self.merge_budget = MAX_MERGED
 
     def note(self, message: str) -> None:
         if len(self.problems) < _MAX_PROBLEMS:
             self.problems.append(message)
+
+    def _spend(self, node: yaml.Node, entries: int) -> None:
+        self.merge_budget -= entries
+        if self.merge_budget < 0:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"merge keys ('<<') copy more than {MAX_MERGED} entries (a merge-key bomb?)",
+                node.start_mark,
+            )
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """Resolve merge keys as PyYAML does (explicit keys win, then earlier merged
+        mappings), but within a budget, and keep one entry per scalar key so that
+        chained merges stay linear."""
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        index = 0
+        while index < len(node.value):
+            key_node, value_node = node.value[index]
+            if key_node.tag != _MERGE:
+                if key_node.tag == "tag:yaml.org,2002:value":
+                    key_node.tag = "tag:yaml.org,2002:str"
+                index += 1
+                continue
+            del node.value[index]
+            if isinstance(value_node, yaml.MappingNode):
+                sources = [value_node]
+            elif isinstance(value_node, yaml.SequenceNode):
+                sources = list(reversed(value_node.value))
+            else:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"expected a mapping or list of mappings for merging, found {value_node.id}",
+                    value_node.start_mark,
+                )
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"expected a mapping for merging, found {source.id}",
+                        source.start_mark,
+                    )
+                self._spend(source, len(source.value))
+                self.flatten_mapping(source)
+                self._spend(source, len(source.value))
+                merged.extend(source.value)
+        if merged:
+            node.value = _last_per_key(merged + node.value)
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         """As the safe loader, but a list or mapping used as a key becomes its JSON text
@@ -68,6 +123,22 @@ class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
                 key = "true" if key else "false"
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
+
+
+def _last_per_key(pairs: list[tuple[yaml.Node, yaml.Node]]) -> list[tuple[yaml.Node, yaml.Node]]:
+    """One pair per scalar key, where a dict built from ``pairs`` would have it: at the
+    key's first position, with its last value."""
+    where: dict[tuple[str, str], int] = {}
+    kept: list[tuple[yaml.Node, yaml.Node]] = []
+    for key_node, value_node in pairs:
+        if isinstance(key_node, yaml.ScalarNode):
+            ident = (key_node.tag, key_node.value)
+            if ident in where:
+                kept[where[ident]] = (kept[where[ident]][0], value_node)
+                continue
+            where[ident] = len(kept)
+        kept.append((key_node, value_node))
+    return kept
 
 
 def _key_as_text(key: Any) -> str:
