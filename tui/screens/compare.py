@@ -129,20 +129,23 @@ def _cut(text: str, limit: int = PARAM_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def param_cell(value: Any, base: Any, is_base: bool) -> Text:
+def param_cell(value: Any, base: Any, is_base: bool, limit: int = PARAM_CHARS) -> Text:
     """A param value; a list that differs from the baseline's shows what it gained and
     lost (``+x -y``), so long lists stay readable side by side."""
     if is_base or not (isinstance(value, list) and isinstance(base, list)) or value == base:
         differs = not is_base and (value != base or type(value) is not type(base))
-        return Text(_cut(value_text(value)), style="bold" if differs else "")
+        return Text(_cut(value_text(value), limit), style="bold" if differs else "")
     gained = [x for x in value if x not in base]
     lost = [x for x in base if x not in value]
     parts = [f"+{value_text(x)}" for x in gained] + [f"-{value_text(x)}" for x in lost]
-    return Text(_cut(" ".join(parts) if parts else "reordered"), style="bold")
+    return Text(_cut(" ".join(parts) if parts else "reordered", limit), style="bold")
 
 
-def metric_cell(row: dict, i: int, base: int) -> Text:
-    """One metric value with its delta against the baseline and the best mark."""
+def metric_cell(row: dict, i: int, base: int, colour: bool = True) -> Text:
+    """One metric value with its delta against the baseline and the best mark.
+
+    ``▲``/``▼`` say better/worse; colour (green/red) only repeats it, and is left out
+    under ``NO_COLOR`` where it would turn into unreadable grey."""
     value = row["values"][i]
     text = Text(value_text(value), style="bold" if i in row["best"] else "")
     if i in row["best"]:
@@ -154,10 +157,8 @@ def metric_cell(row: dict, i: int, base: int) -> Text:
             glyph = BETTER if better else WORSE
             delta = new - old
             sign = "+" if delta > 0 else ""
-            text.append(
-                f" {glyph}{sign}{fmt_number(round(delta, 12))}",
-                style="green" if better else "red",
-            )
+            style = ("green" if better else "red") if colour else ""
+            text.append(f" {glyph}{sign}{fmt_number(round(delta, 12))}", style=style)
     return text
 
 
@@ -199,7 +200,8 @@ class CompareScreen(Screen):
     CompareScreen .note { height: auto; padding: 0 1; color: $text-muted; }
     CompareScreen DataTable { height: 1fr; }
     CompareScreen #artifacts-table, CompareScreen #env-table { height: auto; max-height: 50%; }
-    CompareScreen #diff-view { height: 1fr; display: none; }
+    CompareScreen #diff-view { height: 1fr; display: none; overflow-x: auto; }
+    CompareScreen #diff-text { width: auto; }
     CompareScreen #diff-view.-open { display: block; }
     CompareScreen #files-table.-hidden { display: none; }
     CompareScreen TabbedContent { height: 1fr; }
@@ -441,7 +443,10 @@ class CompareScreen(Screen):
             table.add_column(self._column_label(i), key=f"v{i}")
         for row in self.data["metrics"]:
             arrow = "↓" if row["direction"] == "lower" else "↑"
-            cells = [metric_cell(row, i, self.baseline) for i in range(len(row["values"]))]
+            cells = [
+                metric_cell(row, i, self.baseline, not self.app.no_color)
+                for i in range(len(row["values"]))
+            ]
             table.add_row(literal(row["key"], single_line=True), Text(arrow), *cells)
 
     def _fill_params(self) -> None:
@@ -457,9 +462,14 @@ class CompareScreen(Screen):
         table.add_column(Text("param"), key="param")
         for i in range(len(self._versions())):
             table.add_column(self._column_label(i), key=f"v{i}")
+        key_width = min(max((len(r["key"]) for r in shown), default=5), 30)
+        n = max(len(self._versions()), 1)
+        limit = max(12, min(PARAM_CHARS, (self.size.width - key_width - 6) // n - 2))
         for row in shown:
             base = row["values"][self.baseline]
-            cells = [param_cell(v, base, i == self.baseline) for i, v in enumerate(row["values"])]
+            cells = [
+                param_cell(v, base, i == self.baseline, limit) for i, v in enumerate(row["values"])
+            ]
             table.add_row(
                 Text(CHANGED if row["changed"] else ""),
                 literal(row["key"], single_line=True),
