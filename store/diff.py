@@ -152,11 +152,12 @@ def param_diff(
 
 
 _ARTIFACT_FIELDS = ("storage", "size", "hash", "nfiles", "present")
-_STORAGE_ORDER = {"git": 0, "lfs": 1, "dvc": 2}
+_STORAGE_ORDER = {"dvc": 0, "git": 1, "lfs": 1}
 
 
 def _by_path(rows: Sequence[dict]) -> dict[str, dict]:
-    """Artifact rows by path; where two rows share a path, DVC beats LFS beats git."""
+    """Artifact rows by path. A path that is both a file in git and a DVC output (a
+    ``cache: false`` output such as a metrics file) is the file in git."""
     out: dict[str, dict] = {}
     for r in sorted(rows, key=lambda r: _STORAGE_ORDER.get(r.get("storage"), 9)):
         out[r["path"]] = {f: r.get(f) for f in _ARTIFACT_FIELDS}

@@ -189,14 +189,23 @@ class GitRepo:
         return self.git("rev-parse", "HEAD")
 
 
+def _lock(md5: str, size: int, nfiles: int) -> str:
+    return (
+        "schema: '2.0'\nstages:\n  featurize:\n    cmd: python featurize.py\n"
+        "    deps:\n    - path: raw.csv\n      hash: md5\n      md5: " + "e5" * 16 + "\n"
+        "      size: 10\n    outs:\n    - path: features\n      hash: md5\n"
+        f"      md5: {md5}.dir\n      size: {size}\n      nfiles: {nfiles}\n"
+    )
+
+
 PARAMS_V1 = "lr: 0.1\nlayers: [64, 32]\nmodel:\n  depth: 4\nearly_stop: true\nold: 1\n"
 PARAMS_V2 = "lr: 0.1\nlayers: [64, 64]\nmodel:\n  depth: 4\nearly_stop: false\nadded: x\n"
 
 
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory):
-    """models/m with nested metrics, list/boolean params, an LFS model, a DVC pointer and
-    requirements; v1.0.0 → v2.0.0 changes all of them; a third commit (v2.1.0) changes
+    """models/m with nested metrics, list/boolean params, an LFS model, a DVC pointer, a
+    dvc.lock with a directory output, and requirements; v1.0.0 → v2.0.0 changes all of them; a third commit (v2.1.0) changes
     params and code but not the metrics (stale). Branch ``exp/only-v1`` holds v1.0.0."""
     r = GitRepo(tmp_path_factory.mktemp("gen") / "repo")
     metrics_v1 = {
@@ -221,6 +230,7 @@ def gen(tmp_path_factory):
             f"{MODEL}/requirements.txt": "numpy==1.26.0\npandas>=2.0\n",
             f"{MODEL}/model.pkl": _lfs("a", 1000),
             f"{MODEL}/data.csv.dvc": _dvc("a1" * 16, 500),
+            f"{MODEL}/dvc.lock": _lock("c3" * 16, 4000, 4),
             f"{MODEL}/train.py": "print(1)\nprint(2)\n",
             "README.md": "outside the model\n",
         },
@@ -235,6 +245,7 @@ def gen(tmp_path_factory):
             f"{MODEL}/requirements.txt": "numpy==2.0.0\nscikit-learn\n",
             f"{MODEL}/model.pkl": _lfs("b", 2000),
             f"{MODEL}/data.csv.dvc": _dvc("b2" * 16, 600),
+            f"{MODEL}/dvc.lock": _lock("d4" * 16, 5000, 5),
             f"{MODEL}/train.py": "print(1)\nprint(3)\nprint(4)\n",
             "README.md": "changed outside the model\n",
         },
@@ -295,6 +306,14 @@ def test_diff_artifacts_lfs_and_dvc_pointers(gen):
     assert dvc["change"] == "modified"
     assert (dvc["old"]["hash"], dvc["new"]["hash"]) == ("a1" * 16, "b2" * 16)
     assert (dvc["old"]["size"], dvc["new"]["size"]) == (500, 600)
+    lock = by[(f"{MODEL}/features", "dvc")]
+    assert lock["change"] == "modified"
+    assert (lock["old"]["hash"], lock["old"]["nfiles"]) == ("c3" * 16 + ".dir", 4)
+    assert (lock["new"]["hash"], lock["new"]["size"], lock["new"]["nfiles"]) == (
+        "d4" * 16 + ".dir",
+        5000,
+        5,
+    )
     # unchanged files are left out unless --all
     assert (f"{MODEL}/model.yaml", "git") not in by
     full = diff_versions(gen.con, gen.repo, "m", "v1.0.0", "v2.0.0", all_keys=True)
@@ -326,6 +345,7 @@ def test_diff_files_with_line_counts_only_under_model_dir(gen):
         f"{MODEL}/{n}"
         for n in (
             "data.csv.dvc",
+            "dvc.lock",
             "metrics.json",
             "model.pkl",
             "params.yaml",
@@ -436,3 +456,16 @@ def test_cli_diff_unknown_version_exits_2(gen, capsys):
     assert cli_main(["-C", str(gen.root), "diff", "m", "v1.0.0", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("modeltrail: ") and err.count("\n") == 1
+
+
+def test_artifact_in_git_and_declared_as_dvc_output_is_the_git_file():
+    old = [
+        {"path": "m/metrics.json", "storage": "git", "size": 10, "hash": "b1", "present": True},
+        {"path": "m/metrics.json", "storage": "dvc", "size": 10, "hash": "m1", "present": False},
+    ]
+    new = [
+        {"path": "m/metrics.json", "storage": "dvc", "size": 11, "hash": "m2", "present": False},
+        {"path": "m/metrics.json", "storage": "git", "size": 11, "hash": "b2", "present": True},
+    ]
+    (entry,) = artifact_diff(old, new)
+    assert entry["storage"] == "git" and entry["new"]["hash"] == "b2"
