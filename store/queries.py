@@ -187,7 +187,7 @@ def versions_table(con: duckdb.DuckDBPyConnection, model: str, metric_keys: list
     params: list = [model, *metric_keys]
     if metric_keys:
         params.append(metric_keys)
-    return con.execute(sql, params).to_arrow_table()
+    return con.cursor().sql(sql, params=params).to_arrow_table()
 
 
 def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict:

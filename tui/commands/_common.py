@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -30,9 +31,14 @@ def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (stable shape)")
 
 
+# characters JSON leaves raw that a terminal would act on: C1 controls, DEL, bidi controls
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+
+
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """JSON on stdout; repository text can't drive the terminal (escaped as \\uXXXX)."""
+    text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
 
 def console():
