@@ -572,6 +572,16 @@ class TestAliasBombs:
         assert sum(map(len, flat)) < 17 * MiB
         assert warned(warnings, "MiB of text")
 
+    def test_alias_bomb_used_as_a_key_is_cut(self) -> None:
+        lines = ['? [&a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"],']
+        lines += [f"   &a{i} [{','.join([f'*a{i - 1}'] * 9)}]," for i in range(1, 9)]
+        lines += ["  ]", ": 1", "auc: 0.9"]
+        doc, warnings = load_document("\n".join(lines).encode(), "yaml")
+        assert doc["auc"] == 0.9
+        (key,) = (k for k in doc if k != "auc")
+        assert key.startswith('[["lol", "lol"') and key.endswith("…]") and len(key) < 10_000
+        assert warned(warnings, "sequence used as a key")
+
     def test_merge_keys_read_as_pyyaml_reads_them(self) -> None:
         data = b"""\
 base: &b {lr: 0.1, epochs: 10}

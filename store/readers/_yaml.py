@@ -33,6 +33,8 @@ _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_PARSE_DEPTH = 500
 
 _MAX_PROBLEMS = 20
+#: Nodes rendered at most for a list or mapping used as a mapping key.
+_KEY_NODES = 1000
 #: Longer numbers are kept as text: PyYAML turns base-60 integers (``1:30:00``) into
 #: ints digit by digit, which takes quadratic time on a long one.
 _MAX_NUMBER_TEXT = 1000
@@ -114,15 +116,39 @@ class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
         self.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            collection = isinstance(key_node, yaml.SequenceNode | yaml.MappingNode)
-            key = self.construct_object(key_node, deep=deep or collection)
-            if not isinstance(key, Hashable):
-                key = _key_as_text(key)
+            if isinstance(key_node, yaml.ScalarNode):
+                key = self.construct_object(key_node, deep=deep)
+            else:  # text from the nodes: building the value could be an alias bomb
+                key = self._node_text(key_node, [_KEY_NODES], set())
                 self.note(f"a {key_node.id} used as a key{_line(key_node)}; read as its text")
+            if not isinstance(key, Hashable):
+                key = self._node_text(key_node, [_KEY_NODES], set())
             elif isinstance(key, bool):  # True == 1 in a dict: keep them apart
                 key = "true" if key else "false"
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
+
+    def _node_text(self, node: yaml.Node, budget: list[int], enclosing: set[int]) -> str:
+        """JSON-like text of a node, at most ``budget[0]`` nodes of it (then ``…``)."""
+        budget[0] -= 1
+        if budget[0] < 0:
+            return "…"
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar_text(self.construct_object(node, deep=True))
+        if id(node) in enclosing:
+            return "<recursive>"
+        enclosing.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                items = (self._node_text(n, budget, enclosing) for n in node.value)
+                return "[" + ", ".join(items) + "]"
+            pairs = (
+                f"{self._node_text(k, budget, enclosing)}: {self._node_text(v, budget, enclosing)}"
+                for k, v in node.value
+            )
+            return "{" + ", ".join(pairs) + "}"
+        finally:
+            enclosing.discard(id(node))
 
 
 def _last_per_key(pairs: list[tuple[yaml.Node, yaml.Node]]) -> list[tuple[yaml.Node, yaml.Node]]:
@@ -141,11 +167,11 @@ def _last_per_key(pairs: list[tuple[yaml.Node, yaml.Node]]) -> list[tuple[yaml.N
     return kept
 
 
-def _key_as_text(key: Any) -> str:
+def _scalar_text(value: Any) -> str:
     try:
-        return json.dumps(key, sort_keys=True, ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        return repr(key)
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _line(node: yaml.Node) -> str:
