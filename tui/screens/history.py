@@ -93,6 +93,14 @@ def why_cell(e: dict) -> Text:
     return Text(text)
 
 
+WHO_CHARS = 14
+
+
+def who_cell(e: dict) -> Text:
+    who = clean(e.get("author") or "–", single_line=True)
+    return Text(who if len(who) <= WHO_CHARS else who[: WHO_CHARS - 1] + "…")
+
+
 def when_cell(e: dict) -> Text:
     return Text((e.get("timestamp") or "")[:16].replace("T", " "))
 
@@ -155,7 +163,7 @@ class HistoryScreen(Screen[None]):
         table = self.query_one(DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
-        columns = ["when (UTC)", "event", "stage", "version", "why", "who"]
+        columns = ["when (UTC)", "event", "stage", "version", "who", "why"]
         if message.model is None:
             columns.insert(1, "model")
         for col in columns:
@@ -166,8 +174,8 @@ class HistoryScreen(Screen[None]):
                 event_cell(e["event"]),
                 literal(e.get("stage") or "–", single_line=True),
                 change_cell(e),
+                who_cell(e),
                 why_cell(e),
-                literal(e.get("author") or "–", single_line=True),
             ]
             if message.model is None:
                 row.insert(1, literal(e["model"], single_line=True))

@@ -314,15 +314,19 @@ class PlanDialog(ModalScreen[None]):
     def on_applied(self, message: Applied) -> None:
         self.state = "done"
         self.result = message.result
-        text = result_text(message.result, cli=False)
-        text.append("z undoes it · esc closes", style="bold")
-        self.query_one("#plan", Static).update(plan_text(message.result.plan, message=False))
-        self._status(text)
+        shown = result_text(message.result, cli=False)
+        reason = clean(message.result.plan.reason, single_line=True)
+        shown.append(f"  reason: {reason}\n\n")
+        shown.append_text(plan_text(message.result.plan, message=False))
+        self.query_one("#plan", Static).update(shown)
+        self.query_one("#plan-scroll", VerticalScroll).scroll_home(animate=False)
+        for node in self.query(".field-label, Input, #apply"):
+            node.add_class("hidden")
+        self._status(Text("z undoes it · esc closes", style="bold"))
         cancel = self.query_one("#cancel", Button)
         cancel.label = "Close"
         cancel.disabled = False
         cancel.focus()
-        self.notify(clean(message.result.summary(), single_line=True), title="Done", markup=False)
 
     def on_apply_failed(self, message: ApplyFailed) -> None:
         self.state = "failed"
