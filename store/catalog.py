@@ -88,8 +88,8 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
     except (duckdb.Error, OSError):
         return None
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None or row[0] != str(SCHEMA_VERSION):
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        if not rows or rows[0][0] != str(SCHEMA_VERSION):
             con.close()
             return None
     except duckdb.Error:

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in [*TABLES, *VIEWS]:
-        table = con.sql(f"SELECT * FROM {name}").to_arrow_table()
+        table = con.cursor().sql(f"SELECT * FROM {name}").to_arrow_table()
         pq.write_table(table, out / f"{name}.parquet")
     print(f"wrote {len(TABLES) + len(VIEWS)} Parquet files to {out}")
     return 0
