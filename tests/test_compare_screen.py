@@ -11,6 +11,7 @@ import asyncio
 import functools
 import json
 import os
+import re
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,7 +193,9 @@ async def test_artifacts_and_environment(sample):
         table = screen.query_one("#artifacts-table", DataTable)
         model = row_of(table, "model.pkl", col=1)
         assert model[0] == "≠" and model[2] == "lfs"
-        assert "sha256:" in model[3] and "sha256:" in model[4] and model[3] != model[4]
+        sized_hash = re.compile(r"\d+\.\d KiB [0-9a-f]{7}( \(missing\))?")
+        assert sized_hash.fullmatch(model[3]) and sized_hash.fullmatch(model[4])
+        assert model[3] != model[4]
         train = row_of(table, "train.py", col=1)
         assert train[2] == "git" and train[0] == "≠"
         env = screen.query_one("#env-table", DataTable)

@@ -174,11 +174,11 @@ def _size(size: int | None) -> str:
 
 
 def artifact_cell(entry: dict | None) -> Text:
-    """Size, storage-specific hash prefix and availability of one artifact version."""
+    """Size, hash prefix (git blob, LFS sha256 or DVC md5, as the storage column says)
+    and availability of one artifact version."""
     if entry is None:
         return Text("–")
-    prefix = {"lfs": "sha256:", "dvc": "md5:"}.get(entry.get("storage"), "")
-    text = f"{_size(entry.get('size'))} {prefix}{clean(entry.get('hash'))[:8]}"
+    text = f"{_size(entry.get('size'))} {clean(entry.get('hash'))[:7]}"
     if entry.get("nfiles"):
         text += f" {entry['nfiles']} files"
     if entry.get("storage") in ("lfs", "dvc") and entry.get("present") is False:
