@@ -469,3 +469,19 @@ def test_artifact_in_git_and_declared_as_dvc_output_is_the_git_file():
     ]
     (entry,) = artifact_diff(old, new)
     assert entry["storage"] == "git" and entry["new"]["hash"] == "b2"
+
+
+def test_cli_diff_prints_repository_text_literally(tmp_path, capsys):
+    r = GitRepo(tmp_path / "repo")
+    keys = {"[bold red]auc[/]": 0.5, "esc\x1b[31m": 1.0}
+    r.commit(
+        "one",
+        "2024-01-01T10:00:00Z",
+        {"m/model.yaml": "name: m\n", "m/metrics.json": json.dumps(keys)},
+    )
+    keys = {"[bold red]auc[/]": 0.7, "esc\x1b[31m": 2.0}
+    r.commit("two", "2024-01-02T10:00:00Z", {"m/metrics.json": json.dumps(keys)})
+    assert cli_main(["-C", str(r.root), "diff", "m", "HEAD~1", "HEAD"]) == 0
+    out = capsys.readouterr().out
+    assert "[bold red]auc[/]" in out
+    assert "esc\\x1b[31m" in out and "\x1b" not in out

@@ -56,7 +56,7 @@ def render(result: dict[str, Any]) -> Group:
             parts.append(Text(""))
             parts.append(Text(title, style="bold"))
             parts.append(build(data))
-        else:
+        elif not (title == "Artifacts" and text_files):
             empty.append(title.lower())
     if text_files:
         parts.append(Text(""))
