@@ -80,12 +80,24 @@ def _writer_lock(paths: RepoPaths) -> Iterator[None]:
 
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection to a usable catalog of this schema, or None."""
-    if not path.is_file():
-        return None
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except (duckdb.Error, OSError):
+    """A read-only connection to a usable catalog of this schema, or None.
+
+    ``path`` is the ``catalog.duckdb`` link; the connection is to the generation file it
+    points at now. DuckDB shares one database instance per path within a process, so
+    opening the generation's own name is what makes a reopen see a new catalog.
+    """
+    con = None
+    for _ in range(3):  # a writer may swap generations between resolve and open
+        real = Path(os.path.realpath(path))
+        if not real.is_file():
+            return None
+        try:
+            con = duckdb.connect(str(real), read_only=True)
+            break
+        except (duckdb.Error, OSError):
+            if real == Path(os.path.realpath(path)):
+                return None
+    if con is None:
         return None
     try:
         rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
@@ -173,22 +185,32 @@ def _tmp_path(paths: RepoPaths) -> Path:
 
 
 def _install(tmp: Path, final: Path) -> None:
-    for suffix in (".wal",):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(str(final) + suffix)
-    os.replace(tmp, final)
+    """Make ``tmp`` the current catalog: a new generation file, then swap the link.
 
-
-def _arrow(cols: indexer.Columns, schema_con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
-    return pa.table({n: cols.cols[n] for n in cols.names})
+    Both steps are renames, so a reader sees the old catalog or the new one, never half.
+    Older generations are unlinked; readers that have one open keep reading it.
+    """
+    gen = final.with_name(f"catalog-{time.time_ns():x}-{os.getpid()}.duckdb")
+    os.replace(tmp, gen)
+    link = final.with_name(f".catalog-link-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    os.symlink(gen.name, link)
+    os.replace(link, final)
+    for old in final.parent.glob("catalog-*.duckdb*"):
+        if old.name != gen.name:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: indexer.Columns) -> None:
+    """Append columns to a table in one Arrow transfer."""
     if len(cols) == 0:
         return
-    arrow_table = _arrow(cols, con, table)  # noqa: F841 - referenced by name in SQL
+    con.register("incoming", pa.table({n: cols.cols[n] for n in cols.names}))
     names = ", ".join(cols.names)
-    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM arrow_table")
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
+    con.unregister("incoming")
 
 
 def _insert_rows(con, table: str, names: tuple[str, ...], rows: list[tuple]) -> None:
@@ -360,9 +382,12 @@ def _materialize_versions(con, latest: dict[str, str]) -> None:
     latest_rows = indexer.Columns("model", "label")
     for k, v in latest.items():
         latest_rows.add(k, v)
-    latest_tbl = pa.table(
-        latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
-    )  # noqa: F841
+    con.register(
+        "latest_tbl",
+        pa.table(
+            latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
+        ),
+    )
     con.execute("DELETE FROM versions")
     con.execute(
         """

@@ -294,3 +294,19 @@ def test_export_writes_parquet(churn: GitRepo, tmp_path: Path) -> None:
     n = con.execute(f"SELECT count(*) FROM '{out / 'versions.parquet'}'").fetchone()[0]
     assert n == 2
     assert (out / "metrics.parquet").is_file()
+
+
+def test_reopen_in_the_same_process_sees_the_new_catalog(churn: GitRepo) -> None:
+    """DuckDB shares one instance per path in a process: a reopen must not get the old one."""
+    repo = open_repo(churn.path)
+    old = open_catalog(repo)
+    assert old.execute("SELECT count(*) FROM versions").fetchall() == [(2,)]
+    churn.commit("churn: v3", {"models/churn/metrics.json": metrics(0.9, 0.3)})
+    update_catalog(repo)
+    new = open_catalog(repo, refresh=False)
+    assert new.execute("SELECT count(*) FROM versions").fetchall() == [(3,)]
+    assert old.execute("SELECT count(*) FROM versions").fetchall() == [(2,)]  # its snapshot
+    old.close()
+    new.close()
+    files = sorted(p.name for p in repo_paths(repo).catalog_dir.glob("catalog-*.duckdb"))
+    assert len(files) == 1  # older generations are cleaned up
