@@ -619,6 +619,51 @@ several:
         assert "more than" in text
 
 
+class TestOutputBudget:
+    """YAML aliases repeat a long string or a list for free; what a reader returns (and
+    the indexer stores) must stay bounded all the same."""
+
+    LONG = b'"' + b"p" * 100_000 + b'"'
+
+    def test_paths_and_commands(self) -> None:
+        stages = b"".join(b"  s%d: {cmd: *long, deps: *many}\n" % i for i in range(300))
+        data = (
+            b"x: &long " + self.LONG + b"\ny: &many [" + b"*long, " * 300 + b"]\nstages:\n" + stages
+        )
+        dvc, warnings = parse_dvc_yaml(data)
+        assert 0 < len(dvc.stages) < 300
+        assert all(stage.deps == ["p" * 100_000] for stage in dvc.stages.values())
+        assert warned(warnings, "more than 16 MiB of text", "alias bomb")
+
+    def test_labels_of_many_artifacts(self) -> None:
+        labels = b"labels: &labels [" + b", ".join(b"l%d" % i for i in range(2000)) + b"]\n"
+        data = labels + b"".join(b"a%d: {path: m, labels: *labels}\n" % i for i in range(2000))
+        decls, warnings = parse_artifacts_yaml(data)
+        assert sum(len(d.labels) for d in decls.values()) <= 100_000
+        assert warned(warnings, "more than 100000 values", "alias bomb")
+        assert warned(warnings, "artifact 'labels'", "expected a mapping")
+
+    def test_conda_entries(self) -> None:
+        data = b"x: &s " + self.LONG + b"\ndependencies: [" + b"*s, " * 1000 + b"]\n"
+        packages, warnings = parse_conda_yaml(data)
+        assert len(packages) == 1
+        assert warned(warnings, "alias bomb")
+
+    def test_lock_outs(self) -> None:
+        out = b"o: &o {path: " + self.LONG + b", md5: 22a1a2931c8370d3aeedd7183606fd7f}\n"
+        stages = b"".join(b"  s%d: {outs: [*o, *o]}\n" % i for i in range(400))
+        lock, warnings = parse_dvc_lock(out + b"schema: '2.0'\nstages:\n" + stages)
+        assert 0 < len(lock.stages) < 400
+        assert all(len(stage.outs) <= 1 for stage in lock.stages.values())
+        assert warned(warnings, "alias bomb")
+
+    def test_a_million_bad_entries_make_fifty_warnings(self) -> None:
+        packages, warnings = parse_conda_yaml(b"dependencies: [" + b"1," * 100_000 + b"1]")
+        assert packages == []
+        assert len(warnings) == 51
+        assert warnings[-1] == "… and 99951 more warnings"
+
+
 class TestFlatten:
     def test_nested_keys_and_list_leaves(self) -> None:
         flat, warnings = flatten({"test": {"auc": 0.91, "cm": [[5, 1], [2, 7]]}, "epochs": 10})

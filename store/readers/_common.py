@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import codecs
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 MiB = 1024 * 1024
@@ -19,7 +21,76 @@ QUOTE_LIMIT = 80
 #: At most this many warnings are kept per call; the rest are summarised.
 MAX_WARNINGS = 50
 
+#: What one reader call may return in all: values (keys, list items, fields) and
+#: characters of text. YAML aliases let a small file name the same long string or list
+#: a million times; these limits keep what comes out (and goes into the catalog) small.
+MAX_VALUES = 100_000
+MAX_TEXT = 16 * MiB
+
 T = TypeVar("T")
+
+
+class OutputBudget:
+    """The values and characters one reader call may still return."""
+
+    __slots__ = ("values", "chars", "reported")
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.chars = 0
+        self.reported = False  # a warning about running out was already given
+
+    @property
+    def spent(self) -> bool:
+        return self.values > MAX_VALUES or self.chars > MAX_TEXT
+
+    def charge(self, chars: int = 0, values: int = 1) -> bool:
+        """Account for returning something; False once the budget is spent."""
+        self.values += values
+        self.chars += chars
+        return not self.spent
+
+    def problem(self) -> str:
+        """Why the budget ran out, for a warning."""
+        if self.values > MAX_VALUES:
+            return f"more than {MAX_VALUES} values"
+        return f"more than {MAX_TEXT // MiB} MiB of text"
+
+
+_BUDGET: ContextVar[OutputBudget | None] = ContextVar("modeltrail_reader_budget", default=None)
+
+
+@contextmanager
+def output_budget() -> Iterator[OutputBudget]:
+    """The budget of the reader call in progress, or a fresh one for a new call."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        yield budget
+        return
+    budget = OutputBudget()
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def budget_spent() -> bool:
+    """Has the reader call in progress spent its output budget?"""
+    budget = _BUDGET.get()
+    return budget is not None and budget.spent
+
+
+def charge(*texts: str | None) -> bool:
+    """Charge the current reader call for returning ``texts`` (one value each).
+
+    False once its budget is spent: the caller stops adding results. Outside a reader
+    call nothing is charged.
+    """
+    budget = _BUDGET.get()
+    if budget is None:
+        return True
+    return budget.charge(sum(len(t) for t in texts if t), len(texts))
 
 
 # control characters and line separators, shown as escapes inside warnings
@@ -51,12 +122,42 @@ def size_text(n: int) -> str:
     return f"{n} bytes"
 
 
-def cap_warnings(warnings: list[str]) -> list[str]:
-    """The first ``MAX_WARNINGS`` warnings, plus one line counting the rest."""
-    if len(warnings) <= MAX_WARNINGS:
-        return warnings
-    extra = len(warnings) - MAX_WARNINGS
-    return [*warnings[:MAX_WARNINGS], f"… and {extra} more warnings"]
+class Warnings(list[str]):
+    """A list of warnings that keeps the first ``MAX_WARNINGS`` and then one last line
+    counting the rest, however many are appended (a list of a million bad entries must
+    not make a million warnings)."""
+
+    def __init__(self, items: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.dropped = 0
+        self.extend(items)
+
+    def append(self, warning: str) -> None:
+        if len(self) < MAX_WARNINGS:
+            super().append(warning)
+        else:
+            self._drop(1)
+
+    def extend(self, warnings: Iterable[str]) -> None:
+        items = list(warnings)
+        dropped = warnings.dropped if isinstance(warnings, Warnings) else 0
+        for warning in items[:-1] if dropped else items:  # not its count line
+            self.append(warning)
+        if dropped:
+            self._drop(dropped)
+
+    def _drop(self, count: int) -> None:
+        summary = f"… and {self.dropped + count} more warnings"
+        if self.dropped:
+            self[-1] = summary
+        else:
+            super().append(summary)
+        self.dropped += count
+
+
+def cap_warnings(warnings: Iterable[str]) -> Warnings:
+    """``warnings`` as a :class:`Warnings` list (the first ``MAX_WARNINGS``, then a count)."""
+    return warnings if isinstance(warnings, Warnings) else Warnings(warnings)
 
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -106,7 +207,9 @@ def decode_text(data: bytes, limit: int, what: str = "file") -> tuple[str | None
 
 
 def never_raise(fallback: Callable[[str], T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Decorate a reader so that an unexpected exception becomes a warning.
+    """Decorate a reader returning ``(result, warnings)``: an unexpected exception
+    becomes a warning, and the call gets an :class:`OutputBudget` (shared with the
+    readers it calls) whose exhaustion is reported once.
 
     ``fallback(message)`` builds the value returned instead; it receives a one-line
     description of the failure. This is a last line of defence: readers handle the
@@ -117,7 +220,15 @@ def never_raise(fallback: Callable[[str], T]) -> Callable[[Callable[..., T]], Ca
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> T:
             try:
-                return func(*args, **kwargs)
+                outermost = _BUDGET.get() is None
+                with output_budget() as budget:
+                    result = func(*args, **kwargs)
+                if outermost and budget.spent and not budget.reported:
+                    budget.reported = True
+                    result[1].append(  # type: ignore[index]
+                        f"{budget.problem()} (an alias bomb?); the rest was skipped"
+                    )
+                return result
             except RecursionError:
                 return fallback("nested too deeply to read")
             except MemoryError:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.readers._common import cap_warnings, never_raise, quote
+from store.readers._common import budget_spent, cap_warnings, charge, never_raise, quote
 from store.readers.manifests import GtoArtifactDecl, parse_artifact_entries
 from store.readers.structured import flatten, key_text, kind_of, load_document, load_mapping
 
@@ -147,9 +147,7 @@ def _merge_keys(result: dict[str, list[str] | None], file: str, keys: list[str] 
     if keys is None:
         result[file] = None
         return
-    known = result.get(file) or []
-    known.extend(k for k in keys if k not in known)
-    result[file] = known
+    result[file] = list(dict.fromkeys([*(result.get(file) or []), *keys]))
 
 
 def dvc_cache_path(repo_root: Path, md5: str, legacy: bool | None = None) -> list[Path]:
@@ -186,7 +184,8 @@ def parse_dvc_dir_manifest(data: bytes) -> tuple[list[tuple[str, str]], list[str
     if doc is None:
         return [], warnings
     if not isinstance(doc, list):
-        return [], [*warnings, f"expected a list, found {kind_of(doc)}"]
+        warnings.append(f"expected a list, found {kind_of(doc)}")
+        return [], warnings
     entries = []
     for item in doc:
         if (
@@ -205,11 +204,16 @@ def parse_dvc_dir_manifest(data: bytes) -> tuple[list[tuple[str, str]], list[str
 
 
 def _cmd(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "\n".join(key_text(v) if not isinstance(v, str) else v for v in value)
-    return None
+    """A stage's command; a list of commands is joined with newlines."""
+    texts = []
+    for part in value if isinstance(value, list) else [value]:
+        if part is None or isinstance(part, dict | list):
+            continue
+        text = part if isinstance(part, str) else key_text(part)
+        if not charge(text):
+            break
+        texts.append(text)
+    return "\n".join(texts) if texts else None
 
 
 def _paths(value: Any, what: str, warnings: list[str]) -> list[str]:
@@ -217,19 +221,23 @@ def _paths(value: Any, what: str, warnings: list[str]) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [value]
+        return [value] if charge(value) else []
     if not isinstance(value, list):
         warnings.append(f"{what} should be a list, found {kind_of(value)}; ignored")
         return []
-    paths = []
+    paths: list[str] = []
     for item in value:
         if isinstance(item, str):
-            paths.append(item)
+            found = [item]
         elif isinstance(item, dict):
-            paths.extend(key_text(k) for k in item)
+            found = [key_text(k) for k in item]
         else:
             warnings.append(f"{what}: {kind_of(item)} is not a path; skipped")
-    return paths
+            continue
+        if not charge(*found):
+            break
+        paths.extend(found)
+    return list(dict.fromkeys(paths))
 
 
 def _params(value: Any, what: str, warnings: list[str]) -> dict[str, list[str] | None]:
@@ -241,6 +249,8 @@ def _params(value: Any, what: str, warnings: list[str]) -> dict[str, list[str] |
     if not isinstance(value, list):
         value = [value]
     for item in value:
+        if not charge(item if isinstance(item, str) else None):
+            break
         if isinstance(item, str):
             file, sep, keys = item.partition(":")
             if sep and _PARAMS_FILE.fullmatch(file):
@@ -250,6 +260,8 @@ def _params(value: Any, what: str, warnings: list[str]) -> dict[str, list[str] |
         elif isinstance(item, dict):
             for raw_file, keys in item.items():
                 file = key_text(raw_file)
+                if isinstance(keys, list) and not charge(*[k for k in keys if isinstance(k, str)]):
+                    break
                 if keys is None or keys == [] or keys == {}:
                     _merge_keys(result, file, None)
                 elif isinstance(keys, str):
@@ -274,10 +286,11 @@ def _stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcStage:
             warnings.append(f"{what}: 'do' should be a mapping, found {kind_of(body)}")
             body = {}
     wdir = body.get("wdir")
+    wdir = wdir if isinstance(wdir, str) and charge(wdir) else ""
     stage = DvcStage(
         name=name,
         cmd=_cmd(body.get("cmd")),
-        wdir=wdir if isinstance(wdir, str) else "",
+        wdir=wdir,
         deps=_paths(body.get("deps"), f"{what}: deps", warnings),
         outs=_paths(body.get("outs"), f"{what}: outs", warnings),
         params=_params(body.get("params"), f"{what}: params", warnings),
@@ -305,6 +318,8 @@ def parse_dvc_yaml(data: bytes) -> tuple[DvcYaml, list[str]]:
     stages = doc.get("stages")
     if isinstance(stages, dict):
         for raw_name, body in stages.items():
+            if budget_spent():
+                break
             name = key_text(raw_name)
             if isinstance(body, dict):
                 result.stages[name] = _stage(name, body, warnings)
@@ -334,13 +349,15 @@ def _count(entry: dict[Any, Any], key: str, what: str, warnings: list[str]) -> i
 
 def _out(item: Any, what: str, warnings: list[str]) -> DvcOut | None:
     if isinstance(item, str):  # a bare path (seen in hand-written .dvc files)
-        return DvcOut(path=item)
+        return DvcOut(path=item) if charge(item) else None
     if not isinstance(item, dict):
         warnings.append(f"{what}: expected a mapping, found {kind_of(item)}; skipped")
         return None
     path = item.get("path")
     if not isinstance(path, str) or not path:
         warnings.append(f"{what}: an entry without a 'path'; skipped")
+        return None
+    if not charge(path):
         return None
     what = f"{what} {quote(path)}"
     md5 = item.get("md5")
@@ -367,7 +384,14 @@ def _outs(value: Any, what: str, warnings: list[str]) -> list[DvcOut]:
     if not isinstance(value, list):
         warnings.append(f"{what} should be a list, found {kind_of(value)}; ignored")
         return []
-    return [out for item in value if (out := _out(item, what, warnings)) is not None]
+    outs: dict[str, DvcOut] = {}  # one per path, as DVC requires
+    for item in value:
+        out = _out(item, what, warnings)
+        if budget_spent():
+            break
+        if out is not None:
+            outs.setdefault(out.path, out)
+    return list(outs.values())
 
 
 def _lock_stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcLockStage:
@@ -412,6 +436,8 @@ def parse_dvc_lock(data: bytes) -> tuple[DvcLock, list[str]]:
         stages = doc.get("stages")
     if isinstance(stages, dict):
         for raw_name, body in stages.items():
+            if budget_spent():
+                break
             name = key_text(raw_name)
             if isinstance(body, dict):
                 lock.stages[name] = _lock_stage(name, body, warnings)
@@ -429,5 +455,6 @@ def parse_dvc_pointer(data: bytes) -> tuple[list[DvcOut], list[str]]:
     if doc is None:
         return [], warnings
     if "outs" not in doc:
-        return [], [*warnings, "no 'outs' in this .dvc file"]
+        warnings.append("no 'outs' in this .dvc file")
+        return [], warnings
     return _outs(doc.get("outs"), "outs", warnings), cap_warnings(warnings)

@@ -20,7 +20,7 @@ import functools
 import re
 from typing import Any
 
-from store.readers._common import MiB, cap_warnings, decode_text, never_raise, quote
+from store.readers._common import MiB, cap_warnings, charge, decode_text, never_raise, quote
 from store.readers.structured import key_text, kind_of, load_mapping
 
 try:  # packaging ships with pip/pytest/setuptools; the fallback covers plain names
@@ -84,6 +84,9 @@ class _Packages:
         if len(self.items) >= MAX_PACKAGES:
             self.full = True
             self.warnings.append(f"more than {MAX_PACKAGES} packages; the rest are skipped")
+            return
+        if not charge(name, spec):  # the reader's output budget (reported by its caller)
+            self.full = True
             return
         self.items[name] = spec
 
@@ -215,7 +218,8 @@ def _logical_lines(lines: list[str]) -> list[tuple[int, str]]:
 def parse_requirements(data: bytes) -> tuple[list[Package], list[str]]:
     """A pip requirements file: comments, continuations, ``-r``/``-c`` (noted, not
     followed), ``-e``, ``--hash`` and other options, markers, URLs and extras."""
-    text, warnings = decode_text(data, REQUIREMENTS_LIMIT, what="requirements file")
+    text, decoding = decode_text(data, REQUIREMENTS_LIMIT, what="requirements file")
+    warnings = cap_warnings(decoding)
     packages = _Packages(warnings)
     if text is None:
         return packages.result()
@@ -261,6 +265,8 @@ def parse_conda_yaml(data: bytes) -> tuple[list[Package], list[str]]:
         return packages.result()
     for index, item in enumerate(deps, 1):
         where = f"dependency {index}"
+        if packages.full or not charge(item if isinstance(item, str) else None):
+            break
         if isinstance(item, str):
             found = _conda_spec(item)
             if found:
@@ -273,6 +279,8 @@ def parse_conda_yaml(data: bytes) -> tuple[list[Package], list[str]]:
                 warnings.append(f"{where}: 'pip' should be a list, found {kind_of(pip)}")
                 continue
             for sub, line in enumerate(pip, 1):
+                if packages.full or not charge(line if isinstance(line, str) else None):
+                    break
                 if isinstance(line, str) and line.strip():
                     _requirement_line(line.strip(), f"pip entry {sub}", packages, warnings)
                 else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from store.readers._common import cap_warnings, never_raise, quote
+from store.readers._common import budget_spent, cap_warnings, charge, never_raise, quote
 from store.readers.structured import flatten, key_text, kind_of, load_mapping, to_plain
 
 #: GTO's rule for artifact names, types and labels (``gto.constants.name``).
@@ -85,24 +85,27 @@ def _text(value: Any, what: str, warnings: list[str]) -> str | None:
     """A text field: strings as they are, numbers/dates as text (with a warning), else None."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value
     if isinstance(value, bool | dict | list):
         warnings.append(f"{what} should be text, found {kind_of(value)}; ignored")
         return None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = key_text(value)
-    if isinstance(value, float):
-        warnings.append(f"{what} is the number {text}; write it in quotes (YAML reads 1.10 as 1.1)")
-    return text
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, datetime | date):
+        text = value.isoformat()
+    else:
+        text = key_text(value)
+        if isinstance(value, float):
+            warnings.append(
+                f"{what} is the number {text}; write it in quotes (YAML reads 1.10 as 1.1)"
+            )
+    return text if charge(text) else None
 
 
 def _labels(value: Any, what: str, warnings: list[str]) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [value]
+        value = [value]
     if not isinstance(value, list | tuple):
         warnings.append(f"{what} should be a list, found {kind_of(value)}; ignored")
         return []
@@ -110,21 +113,24 @@ def _labels(value: Any, what: str, warnings: list[str]) -> list[str]:
     for item in value:
         if isinstance(item, dict | list):
             warnings.append(f"{what}: {kind_of(item)} is not a label; skipped")
-        else:
-            labels.append(key_text(item))
-    return labels
+            continue
+        label = key_text(item)
+        if not charge(label):
+            break
+        labels.append(label)
+    return list(dict.fromkeys(labels))
 
 
 def _files(value: Any, what: str, warnings: list[str]) -> list[str]:
-    if isinstance(value, str):
-        return [value] if value else []
     files = []
-    for item in value:
-        if isinstance(item, str) and item:
-            files.append(item)
-        else:
+    for item in [value] if isinstance(value, str) else value:
+        if not (isinstance(item, str) and item):
             warnings.append(f"{what}: {kind_of(item)} is not a file name; skipped")
-    return files
+        elif not charge(item):
+            break
+        else:
+            files.append(item)
+    return list(dict.fromkeys(files))
 
 
 def _values_or_files(
@@ -165,6 +171,8 @@ def parse_artifact_entries(
         return {}
     decls: dict[str, GtoArtifactDecl] = {}
     for raw_name, entry in section.items():
+        if budget_spent():
+            break
         name = key_text(raw_name)
         if not GTO_NAME.fullmatch(name):
             warnings.append(
@@ -268,7 +276,7 @@ def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
         return manifest, warnings
     flavors = doc.get("flavors")
     if isinstance(flavors, dict):
-        manifest.flavors = [key_text(k) for k in flavors]
+        manifest.flavors = [key_text(k) for k in flavors if charge(key_text(k))]
     elif flavors is not None:
         warnings.append(f"flavors should be a mapping, found {kind_of(flavors)}")
     else:

@@ -28,7 +28,18 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
-from store.readers._common import MiB, cap_warnings, decode_text, never_raise, quote
+from store.readers._common import (
+    MAX_TEXT,  # noqa: F401 - part of this module's documented limits
+    MAX_VALUES,
+    MiB,
+    OutputBudget,
+    Warnings,
+    cap_warnings,
+    decode_text,
+    never_raise,
+    output_budget,
+    quote,
+)
 from store.readers._yaml import load_yaml
 
 #: Bytes read at most, per document format.
@@ -37,8 +48,8 @@ DOCUMENT_LIMITS: dict[str, int] = {"json": 5 * MiB, "yaml": 2 * MiB, "toml": 2 *
 #: Flattening limits.
 MAX_KEYS = 10_000
 MAX_DEPTH = 64
-MAX_NODES = 100_000
-MAX_TEXT = 16 * MiB  # characters of keys and strings, counted each time an alias is reached
+MAX_NODES = MAX_VALUES  # values visited, and characters of keys and strings (MAX_TEXT),
+# counted each time an alias is reached; shared with the reader call in progress
 
 _FORMAT_NAMES = {"json": "JSON", "yaml": "YAML", "toml": "TOML"}
 _EXTENSIONS = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
@@ -154,18 +165,20 @@ def load_document(data: bytes, fmt: str) -> tuple[Any, list[str]]:
     """
     name = _normal_format(fmt)
     if name is None:
-        return None, [f"unknown document format {quote(fmt)}"]
+        return None, cap_warnings([f"unknown document format {quote(fmt)}"])
     label = _FORMAT_NAMES[name]
-    text, warnings = decode_text(data, DOCUMENT_LIMITS[name], what=f"{label} file")
+    text, decoding = decode_text(data, DOCUMENT_LIMITS[name], what=f"{label} file")
+    warnings = cap_warnings(decoding)
     if text is None:
         return None, warnings
     if not text.strip():
-        return None, [*warnings, f"{label} file is empty"]
+        warnings.append(f"{label} file is empty")
+        return None, warnings
     doc, more, ok = _PARSERS[name](text)
     warnings.extend(more)
     if ok and doc is None:
         warnings.append(f"{label} document is empty")
-    return doc, cap_warnings(warnings)
+    return doc, warnings
 
 
 def load_mapping(data: bytes, fmt: str) -> tuple[dict[Any, Any] | None, list[str]]:
@@ -174,7 +187,8 @@ def load_mapping(data: bytes, fmt: str) -> tuple[dict[Any, Any] | None, list[str
     doc, warnings = load_document(data, fmt)
     if doc is None or isinstance(doc, dict):
         return doc, warnings
-    return None, [*warnings, f"expected a mapping at the top level, found {kind_of(doc)}"]
+    warnings.append(f"expected a mapping at the top level, found {kind_of(doc)}")
+    return None, warnings
 
 
 @never_raise(lambda msg: ({}, [f"document {msg}"]))
@@ -184,7 +198,8 @@ def read_flat(data: bytes, fmt: str, prefix: str = "") -> tuple[dict[str, Any], 
     if doc is None:
         return {}, warnings
     flat, more = flatten(doc, prefix)
-    return flat, cap_warnings([*warnings, *more])
+    warnings.extend(more)
+    return flat, warnings
 
 
 # --- plain values and keys ---------------------------------------------------------------
@@ -236,37 +251,13 @@ def key_text(key: Any) -> str:
     return to_json_text(key)
 
 
-class _Budget:
-    """Counts values and characters visited; raises :class:`_Stop` past the limits."""
-
-    __slots__ = ("used", "text")
-
-    def __init__(self) -> None:
-        self.used = 0
-        self.text = 0
-
-    def tick(self) -> None:
-        self.used += 1
-        if self.used > MAX_NODES:
-            raise _Stop
-
-    def spend(self, chars: int) -> None:
-        self.text += chars
-        if self.text > MAX_TEXT:
-            raise _Stop
-
-    def problem(self) -> str:
-        """Why the budget ran out."""
-        if self.used > MAX_NODES:
-            return f"more than {MAX_NODES} values"
-        return f"more than {MAX_TEXT // MiB} MiB of text"
-
-
-def _plain(value: Any, depth: int, budget: _Budget, enclosing: set[int]) -> Any:
+def _plain(value: Any, depth: int, budget: OutputBudget, enclosing: set[int]) -> Any:
     """A JSON-like copy of ``value`` (see the module docstring), within the budget."""
-    budget.tick()
+    if not budget.charge():
+        raise _Stop
     if isinstance(value, str):
-        budget.spend(len(value))
+        if not budget.charge(len(value), 0):
+            raise _Stop
         return value
     if value is None or isinstance(value, bool | float):
         return value
@@ -275,7 +266,8 @@ def _plain(value: Any, depth: int, budget: _Budget, enclosing: set[int]) -> Any:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, bytes | bytearray):
-        budget.spend(len(value) * 4 // 3)
+        if not budget.charge(len(value) * 4 // 3, 0):
+            raise _Stop
         return base64.b64encode(bytes(value)).decode("ascii")
     if not isinstance(value, dict | list | tuple | set | frozenset):
         return str(value)
@@ -289,7 +281,8 @@ def _plain(value: Any, depth: int, budget: _Budget, enclosing: set[int]) -> Any:
             result = {}
             for k, v in value.items():
                 key = key_text(k)
-                budget.spend(len(key))
+                if not budget.charge(len(key), 0):
+                    raise _Stop
                 result[key] = _plain(v, depth + 1, budget, enclosing)
             return result
         items = [_plain(v, depth + 1, budget, enclosing) for v in value]
@@ -303,17 +296,18 @@ def _plain(value: Any, depth: int, budget: _Budget, enclosing: set[int]) -> Any:
 def to_plain(value: Any) -> tuple[Any, list[str]]:
     """A JSON-like copy of any value, bounded like :func:`flatten`. Returns
     ``(copy, warnings)``; the copy is None (with a warning) when it cannot be made."""
-    budget = _Budget()
-    try:
-        return _plain(value, 0, budget, set()), []
-    except _Stop:
-        return None, [f"value has {budget.problem()}; not read"]
-    except _Cycle:
-        return None, ["value contains itself (a recursive YAML alias); not read"]
-    except _TooDeep:
-        return None, [f"value nested deeper than {MAX_DEPTH} levels; not read"]
-    except RecursionError:
-        return None, ["value nested too deeply; not read"]
+    with output_budget() as budget:
+        try:
+            return _plain(value, 0, budget, set()), []
+        except _Stop:
+            budget.reported = True
+            return None, [f"{budget.problem()} in all (an alias bomb?); value not read"]
+        except _Cycle:
+            return None, ["value contains itself (a recursive YAML alias); not read"]
+        except _TooDeep:
+            return None, [f"value nested deeper than {MAX_DEPTH} levels; not read"]
+        except RecursionError:
+            return None, ["value nested too deeply; not read"]
 
 
 def to_json_text(value: Any) -> str:
@@ -336,10 +330,10 @@ def to_json_text(value: Any) -> str:
 
 
 class _Flattener:
-    def __init__(self) -> None:
+    def __init__(self, budget: OutputBudget) -> None:
         self.out: dict[str, Any] = {}
-        self.warnings: list[str] = []
-        self.budget = _Budget()
+        self.warnings = Warnings()
+        self.budget = budget
         self.deep_warned = False
         self.duplicates = 0
 
@@ -356,10 +350,10 @@ class _Flattener:
         enclosing.add(id(d))
         try:
             for k, v in d.items():
-                self.budget.tick()
                 text = key_text(k)
                 key = text if prefix is None else f"{prefix}.{text}"
-                self.budget.spend(len(key))
+                if not self.budget.charge(len(key)):
+                    raise _Stop
                 if isinstance(v, dict):
                     if id(v) in enclosing:
                         self.warnings.append(
@@ -408,7 +402,12 @@ def flatten(doc: Any, prefix: str = "") -> tuple[dict[str, Any], list[str]]:
     prefix, nothing and a warning). Recursive aliases are skipped; work stops at
     ``MAX_KEYS`` keys / ``MAX_NODES`` values; deeper than ``MAX_DEPTH`` is skipped.
     """
-    f = _Flattener()
+    with output_budget() as budget:
+        return _flatten(doc, prefix, budget)
+
+
+def _flatten(doc: Any, prefix: str, budget: OutputBudget) -> tuple[dict[str, Any], list[str]]:
+    f = _Flattener(budget)
     top = prefix if isinstance(prefix, str) and prefix else None
     try:
         if isinstance(doc, dict):
@@ -418,9 +417,10 @@ def flatten(doc: Any, prefix: str = "") -> tuple[dict[str, Any], list[str]]:
         else:
             f.warnings.append(f"expected a mapping at the top level, found {kind_of(doc)}")
     except _Stop:
-        if f.budget.used > MAX_NODES or f.budget.text > MAX_TEXT:
+        if budget.spent and not budget.reported:
+            budget.reported = True
             f.warnings.append(
-                f"{f.budget.problem()} to flatten (an alias bomb?); the rest are skipped"
+                f"{budget.problem()} to flatten (an alias bomb?); the rest are skipped"
             )
     except RecursionError:
         f.warnings.append("nested too deeply to flatten; the rest is skipped")
