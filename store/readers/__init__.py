@@ -38,9 +38,15 @@ Environment (:mod:`store.readers.environment`)
 
 Limits (each announced by a warning when it bites): documents 5 MiB (JSON) / 2 MiB
 (YAML, TOML); YAML nesting 500 levels (checked before parsing: deeper input would crash
-libyaml); flattening 10,000 keys, 64 levels, 100,000 values and 16 MiB of text (alias
-bombs); requirements files 1 MiB, 50,000 lines, 2,000 packages. Warning messages quote
-repository text cut to 80 characters with control characters escaped, so each is one line.
+libyaml); YAML merge keys 200,000 copied entries; numbers over 1,000 characters kept as
+text; flattening 10,000 keys and 64 levels; requirements files 1 MiB, 50,000 lines,
+2,000 packages. Each public reader call also has one output budget -- 100,000 values and
+16 MiB of text, shared by everything it calls -- because YAML aliases can repeat a long
+string or list any number of times at no cost in bytes (alias bombs).
+
+Warnings come as a ``Warnings`` list (a ``list[str]``): at most 50, then one line
+counting the rest. Each is one line: repository text quoted in a warning is cut to 80
+characters with control characters escaped (the data itself keeps them).
 """
 
 from store.readers.dvc import (

@@ -48,7 +48,7 @@ class OutputBudget:
         """Account for returning something; False once the budget is spent."""
         self.values += values
         self.chars += chars
-        return not self.spent
+        return self.values <= MAX_VALUES and self.chars <= MAX_TEXT
 
     def problem(self) -> str:
         """Why the budget ran out, for a warning."""

@@ -253,11 +253,9 @@ def key_text(key: Any) -> str:
 
 def _plain(value: Any, depth: int, budget: OutputBudget, enclosing: set[int]) -> Any:
     """A JSON-like copy of ``value`` (see the module docstring), within the budget."""
-    if not budget.charge():
+    if not budget.charge(len(value) if isinstance(value, str) else 0):
         raise _Stop
     if isinstance(value, str):
-        if not budget.charge(len(value), 0):
-            raise _Stop
         return value
     if value is None or isinstance(value, bool | float):
         return value
