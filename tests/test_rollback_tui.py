@@ -79,7 +79,7 @@ async def test_cancel_has_the_focus_and_enter_writes_nothing(sample):
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await _keys(pilot, *ON_CALL_KEYS[:4])
-        assert pilot.app.focused.id == "cancel"
+        assert pilot.app.screen.form.selected == "cancel"
         await _keys(pilot, "enter")
         assert isinstance(pilot.app.screen, HomeScreen)
     assert snapshot(sample) == before
@@ -93,7 +93,7 @@ async def test_a_wrong_confirmation_writes_nothing(sample):
         await _keys(pilot, *ON_CALL_KEYS[:4], "flaky", "enter", "production", "enter")
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "ready"
-        assert screen.query_one("#apply").disabled
+        assert not screen.form.ready()
         assert "type prod exactly" in screen_text(pilot.app)
         await _keys(pilot, "escape")
     assert snapshot(sample) == before
@@ -137,7 +137,7 @@ async def test_z_after_the_rollback_undoes_it_after_confirming(sample):
         text = screen_text(pilot.app)
         assert "UNDO ROLL BACK churn prod: v1.2.0 → v1.3.0" in text
         assert "churn#prod#11" in text  # what it undoes
-        assert pilot.app.focused.id == "cancel"
+        assert undo.form.selected == "cancel"
         await _keys(pilot, "prod", "enter")  # typing starts the confirmation
         assert undo.state == "done", screen_text(pilot.app)
         await _keys(pilot, "escape")

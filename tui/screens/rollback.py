@@ -11,27 +11,30 @@ the result with the ``z`` undo hint — or the refusal, with nothing changed.
 ``UndoScreen()`` — pushed by ``z``: the same dialog for the inverse of the last rollback
 (``store.rollback.plan_undo``).
 
-Keys: ``tab`` moves between the fields and buttons; ``enter`` in the reason goes on to the
-confirmation (or the button); ``enter`` in a correct confirmation writes; ``esc`` cancels
-(or closes once done); ``z`` after a rollback opens the undo dialog.
+Keys (handled by one widget, ``tui.screens.rollback_form.DialogForm``, so keys typed
+ahead over a slow link land in order): typing starts the reason, ``enter`` goes on to
+the confirmation, ``enter`` there writes; ``tab`` moves between the fields and buttons;
+``esc`` cancels (or closes once done); ``z`` after a rollback opens the undo dialog.
+Keys typed before the plan is on screen fill the fields but never write blind.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events, on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Static
 
 from store.errors import ModeltrailError
 from store.rollback import RollbackPlan
 from store.rollback_apply import RollbackResult
 from tui.commands.rollback import plan_text, result_text
 from tui.safe_text import clean
+from tui.screens.rollback_form import DialogForm
 
 ROLLBACK_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
@@ -128,16 +131,11 @@ class PlanDialog(ModalScreen[None]):
     }
     PlanDialog #dialog-title { text-style: bold; height: 1; }
     PlanDialog #plan-scroll { height: 1fr; min-height: 3; }
-    PlanDialog .field-label { height: 1; margin: 0; }
-    PlanDialog Input { margin: 0 0 0 2; }
-    PlanDialog #buttons { height: 1; margin-top: 1; }
-    PlanDialog Button { min-width: 12; margin: 0 2 0 0; }
-    PlanDialog Button:focus { text-style: bold reverse; }
     PlanDialog #status { height: auto; max-height: 6; }
-    PlanDialog .hidden { display: none; }
     """
 
     verb = "Roll back"
+    reason_required = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -150,28 +148,20 @@ class PlanDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(self.title_text(), id="dialog-title", markup=False)
-            with VerticalScroll(id="plan-scroll"):
+            with VerticalScroll(id="plan-scroll", can_focus=False):
                 yield Static(Text("preparing the plan…"), id="plan")
-            yield Label("Reason (recorded in git):", id="reason-label", classes="field-label")
-            yield Input(
-                placeholder="why? e.g. AUC regression in v1.3.0",
-                id="reason",
-                compact=True,
-                select_on_focus=False,
-            )
-            yield Label("", id="confirm-label", classes="field-label hidden")
-            yield Input(id="confirm", classes="hidden", compact=True, select_on_focus=False)
-            with Horizontal(id="buttons"):
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Button(self.verb, id="apply", variant="error", disabled=True, compact=True)
+            yield DialogForm(self.verb, reason_required=self.reason_required, id="form")
             yield Static("", id="status", markup=False)
+
+    @property
+    def form(self) -> DialogForm:
+        return self.query_one(DialogForm)
 
     def title_text(self) -> Text:
         return Text(self.verb)
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-        self._set_inputs(enabled=False)
+        self.form.focus()
         self.make_plan()
 
     # --- planning -------------------------------------------------------------------------
@@ -184,25 +174,12 @@ class PlanDialog(ModalScreen[None]):
         self.state = "ready"
         self.query_one("#plan", Static).update(plan_text(message.plan))
         self.query_one("#dialog-title", Static).update(self.title_text())
-        confirm = message.plan.confirm_word
-        label = self.query_one("#confirm-label", Label)
-        field = self.query_one("#confirm", Input)
-        if confirm:
-            label.update(
-                Text(
-                    f"Production: type {clean(confirm, single_line=True)} to confirm:",
-                    style="bold",
-                )
-            )
-        label.set_class(not confirm, "hidden")
-        field.set_class(not confirm, "hidden")
-        self._set_inputs(enabled=True)
         self._status(self.ready_hint())
-        self._update_button()
+        self.form.arm(message.plan.confirm_word)
 
     def ready_hint(self) -> Text:
         word = self.plan.confirm_word if self.plan else None
-        then = f", type {word}" if word else ""
+        then = f", enter, type {word}" if word else ""
         return Text(f"type a reason{then}, enter to {self.verb.lower()} · esc cancels")
 
     def on_plan_failed(self, message: PlanFailed) -> None:
@@ -210,85 +187,28 @@ class PlanDialog(ModalScreen[None]):
         self.query_one("#plan", Static).update(
             Text(f"✗ Refused: {clean(message.error, single_line=True)}\nNothing was changed.")
         )
-        self._set_inputs(enabled=False)
-        self.query_one("#apply", Button).disabled = True
+        self.form.finish()
         self._status(Text("esc closes"))
 
-    # --- input ----------------------------------------------------------------------------
+    # --- the form -------------------------------------------------------------------------
 
-    def _set_inputs(self, enabled: bool) -> None:
-        for field in self.query(Input):
-            field.disabled = not enabled
+    def on_dialog_form_submit(self, message: DialogForm.Submit) -> None:
+        if self.state == "ready":
+            self.write(message.reason)
 
-    def _ready_to_write(self) -> bool:
-        if self.plan is None or self.state != "ready":
-            return False
-        if not self.query_one("#reason", Input).value.strip() and not self.plan.is_undo:
-            return False
-        word = self.plan.confirm_word
-        return not word or self.query_one("#confirm", Input).value.strip() == word
-
-    def _update_button(self) -> None:
-        self.query_one("#apply", Button).disabled = not self._ready_to_write()
-
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        self._update_button()
-
-    @on(Input.Submitted, "#reason")
-    def _reason_entered(self, event: Input.Submitted) -> None:
-        if self.plan is None:
-            return
-        if not event.value.strip() and not self.plan.is_undo:
-            self._status(Text("a reason is required: it goes into the tag or commit", "bold"))
-            return
-        if self.plan.confirm_word:
-            self.query_one("#confirm", Input).focus()
-        else:
-            self.query_one("#apply", Button).focus()
-
-    @on(Input.Submitted, "#confirm")
-    def _confirm_entered(self, event: Input.Submitted) -> None:
-        if self._ready_to_write():
-            self.write()
-        elif self.plan and self.plan.confirm_word:
-            word = clean(self.plan.confirm_word, single_line=True)
-            self._status(Text(f"type {word} exactly to confirm (and give a reason)", "bold"))
-
-    def on_key(self, event: events.Key) -> None:
-        """Typing while a button has the focus starts the reason (it never presses one)."""
-        if self.state != "ready" or not isinstance(self.focused, Button):
-            return
-        if event.character and event.is_printable and event.key not in ("space", "z"):
-            field = self.query_one(self.typing_target(), Input)
-            field.focus()
-            field.insert_text_at_cursor(event.character)
-            event.prevent_default()
-            event.stop()
-
-    def typing_target(self) -> str:
-        """The field that typing on a button starts: the reason."""
-        return "#reason"
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self, event: Button.Pressed) -> None:
+    def on_dialog_form_cancel(self, message: DialogForm.Cancel) -> None:
         self.action_close()
 
-    @on(Button.Pressed, "#apply")
-    def _apply_pressed(self, event: Button.Pressed) -> None:
-        if self._ready_to_write():
-            self.write()
+    def on_dialog_form_problem(self, message: DialogForm.Problem) -> None:
+        self._status(Text(message.text, style="bold"))
 
     # --- writing --------------------------------------------------------------------------
 
-    def write(self) -> None:
+    def write(self, reason: str) -> None:
         assert self.plan is not None
-        reason = self.query_one("#reason", Input).value.strip()
         plan = self.plan.with_reason(reason) if reason else self.plan
         self.state = "applying"
-        self._set_inputs(enabled=False)
-        self.query_one("#apply", Button).disabled = True
-        self.query_one("#cancel", Button).disabled = True
+        self.form.disarm()
         self._status(Text("writing…", style="bold"))
         self.run_apply(plan)
 
@@ -320,23 +240,15 @@ class PlanDialog(ModalScreen[None]):
         shown.append_text(plan_text(message.result.plan, message=False))
         self.query_one("#plan", Static).update(shown)
         self.query_one("#plan-scroll", VerticalScroll).scroll_home(animate=False)
-        for node in self.query(".field-label, Input, #apply"):
-            node.add_class("hidden")
+        self.form.finish()
         self._status(Text("z undoes it · esc closes", style="bold"))
-        cancel = self.query_one("#cancel", Button)
-        cancel.label = "Close"
-        cancel.disabled = False
-        cancel.focus()
 
     def on_apply_failed(self, message: ApplyFailed) -> None:
         self.state = "failed"
         self._status(
             Text(f"✗ Refused: {clean(message.error, single_line=True)}\nesc closes", style="bold")
         )
-        cancel = self.query_one("#cancel", Button)
-        cancel.label = "Close"
-        cancel.disabled = False
-        cancel.focus()
+        self.form.finish()
 
     def _status(self, text: Text) -> None:
         self.query_one("#status", Static).update(text)
@@ -398,6 +310,7 @@ class UndoScreen(PlanDialog):
     """Undo the last rollback (apply its inverse, recorded the same way)."""
 
     verb = "Undo"
+    reason_required = False
 
     def title_text(self) -> Text:
         t = Text("Undo the last rollback", style="bold")
@@ -405,14 +318,10 @@ class UndoScreen(PlanDialog):
             t.append(f" ({clean(self.plan.undoes or '', single_line=True)[:24]})")
         return t
 
-    def typing_target(self) -> str:
-        """For an undo the reason is optional: typing starts the confirmation if any."""
-        return "#confirm" if self.plan and self.plan.confirm_word else "#reason"
-
     def ready_hint(self) -> Text:
         word = self.plan.confirm_word if self.plan else None
-        then = f"type {word}, " if word else "tab, "
-        return Text(f"reason optional; {then}enter to undo · esc cancels")
+        then = f"type {word}, enter" if word else "tab, enter"
+        return Text(f"reason optional; {then} to undo · esc cancels")
 
     @work(thread=True, exclusive=True, group="rollback-plan")
     def make_plan(self) -> None:
