@@ -1,0 +1,80 @@
+"""Screenshots of the rollback dialog, its result, and the history screen (sample repo).
+
+The on-call story: churn v1.3.0 is in prod and is a regression; v1.2.0 was the previous
+good version. On the home screen churn is selected; ``2`` focuses its versions, newest
+first (e3e71d2, 687a55d, v1.3.0, 420ffa5, 12f5c89, 014927f, v1.2.0 …), six ``j`` reach
+v1.2.0 and ``r`` opens the dialog. Typed text is spelled one key per character here.
+
+The history scenario's ``setup`` records a rollback, its undo, and the rollback again at
+a fixed time (so the picture is the same on every run); it writes tags into the
+repository it is given, so it runs on its own copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+TO_V120 = ["2", *["j"] * 6]
+REASON = [*"AUC drop", "enter"]
+CONFIRM = [*"prod", "enter"]
+FIXED_TIME = "1774000000 +0000"  # 2026-03-20 09:46:40 UTC
+
+
+@contextlib.contextmanager
+def _fixed_clock():
+    saved = {k: os.environ.get(k) for k in ("GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE")}
+    os.environ["GIT_COMMITTER_DATE"] = os.environ["GIT_AUTHOR_DATE"] = FIXED_TIME
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def rollback_and_undo(repo_path: str | Path) -> None:
+    """churn prod: v1.3.0 → v1.2.0, undone, then rolled back again (as an on-call would)."""
+    from store.catalog import open_catalog
+    from store.repo import open_repo
+    from store.rollback import plan_rollback, plan_undo
+    from store.rollback_apply import apply_plan
+
+    repo = open_repo(repo_path)
+    with _fixed_clock():
+        for step in ("rollback", "undo", "rollback"):
+            con = open_catalog(repo)
+            try:
+                if step == "undo":
+                    plan = plan_undo(repo, con, reason="checking the dashboards again")
+                else:
+                    plan = plan_rollback(repo, con, "churn", "v1.2.0", reason="AUC drop")
+            finally:
+                con.close()
+            apply_plan(repo, plan)
+
+
+SCENARIOS = [
+    {"name": "rollback-dialog", "size": (120, 36), "press": [*TO_V120, "r"]},
+    {"name": "rollback-dialog-80x24", "size": (80, 24), "press": [*TO_V120, "r"]},
+    {
+        "name": "rollback-confirm-80x24",
+        "size": (80, 24),
+        "press": [*TO_V120, "r", *REASON],
+    },
+    {
+        "name": "rollback-done-80x24",
+        "size": (80, 24),
+        "press": [*TO_V120, "r", *REASON, *CONFIRM],
+    },
+    {
+        "name": "history-80x24",
+        "size": (80, 24),
+        "press": ["h"],
+        "setup": rollback_and_undo,
+    },
+    {"name": "undo-dialog", "size": (120, 36), "press": ["z"], "setup": rollback_and_undo},
+]
