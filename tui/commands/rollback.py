@@ -165,6 +165,7 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
             if f.storage != "git":
                 t.append(f"  [{f.storage}]")
             t.append(f"  ({f.change})\n")
+    t.rstrip()
     return t
 
 
@@ -179,6 +180,7 @@ def result_text(result: RollbackResult, *, cli: bool = True) -> Text:
         t.append(f"  warning: {clean(w, single_line=True)}\n")
     if cli:
         t.append("  undo with: modeltrail undo\n")
+    t.rstrip()
     return t
 
 

@@ -236,7 +236,7 @@ class PlanDialog(ModalScreen[None]):
         self.result = message.result
         shown = result_text(message.result, cli=False)
         reason = clean(message.result.plan.reason, single_line=True)
-        shown.append(f"  reason: {reason}\n\n")
+        shown.append(f"\n  reason: {reason}\n\n")
         shown.append_text(plan_text(message.result.plan, message=False))
         self.query_one("#plan", Static).update(shown)
         self.query_one("#plan-scroll", VerticalScroll).scroll_home(animate=False)
