@@ -409,3 +409,7 @@ def test_push_sends_the_tag_only_when_asked(sample, tmp_path):
     assert git(remote, "rev-parse", "refs/heads/main") == git(sample, "rev-parse", "HEAD")
     result = undo(sample)
     assert result.pushed_to is None
+    assert git(remote, "rev-parse", "refs/heads/main") == git(sample, "rev-parse", "HEAD~1")
+    result = rollback(sample, "churn", "v1.1.0", reason="x", push=True)
+    assert result.pushed_to == "origin"
+    assert git(remote, "tag", "-l") == result.plan.tag  # only the pushed tag
