@@ -102,16 +102,15 @@ def _error_text(exc: BaseException) -> str:
 def fresh_catalog(app):
     """(repo, connection) on an up-to-date catalog, for a worker thread; tells the app to
     reopen its own connection when this brought the catalog up to date."""
-    from store.catalog import update_catalog
+    from store.catalog import connect_readonly, update_catalog
     from store.repo import open_repo
     from store.rollback_apply import recover
-    from tui.app import open_snapshot
     from tui.messages import IndexFinished
 
     repo = open_repo(app.paths.root)
     note = recover(repo)
     summary = update_catalog(repo)
-    con = open_snapshot(app.paths.catalog_file)
+    con = connect_readonly(app.paths.catalog_file)
     if con is None:
         raise RuntimeError("the catalog could not be opened")
     if summary.mode != "unchanged" or note:
