@@ -33,6 +33,8 @@ def _add_section(out: Values, section: str, doc: Any) -> None:
         return
     flat, warns = structured.flatten(doc)
     out.warnings.extend(warns)
+    if section == "metrics":
+        out.warnings.extend(structured.metrics_of(flat)[1])
     for key, val in flat.items():
         out.rows.append(
             (section, str(key), structured.metric_value(val), structured.to_json_text(val))
@@ -123,7 +125,10 @@ def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]
         doc, warns = dvc.parse_dvc_yaml(data)
         claims = []
         for name, d in (getattr(doc, "artifacts", None) or {}).items():
-            apath = posixpath.normpath(posixpath.join(directory, getattr(d, "path", "") or ""))
+            apath = dvc.join_dvc_path(directory, "", getattr(d, "path", "") or "")
+            if not apath:
+                warns.append(f"artifact {name!r}: path leaves the repository; ignored")
+                continue
             claims.append(
                 Claim(
                     name=str(name),
@@ -166,26 +171,14 @@ def _dir_of(apath: str) -> str:
     return "" if norm in ("", ".") else posixpath.dirname(norm)
 
 
-def dvc_metrics_files(doc) -> list[str]:
-    """Metrics files a parsed dvc.yaml declares, relative to its directory."""
-    files: list[str] = []
-    for stage in (getattr(doc, "stages", None) or {}).values():
-        for m in getattr(stage, "metrics", None) or []:
-            if m not in files:
-                files.append(m)
-    return files
+def dvc_metrics_files(doc, base: str = "") -> list[str]:
+    """Repository paths of the metrics files a parsed dvc.yaml in ``base`` declares."""
+    return doc.metrics_files(base) if doc is not None else []
 
 
-def dvc_params_files(doc) -> list[str]:
-    """Params files a parsed dvc.yaml uses, relative to its directory."""
-    files: list[str] = []
-    for stage in (getattr(doc, "stages", None) or {}).values():
-        params = getattr(stage, "params", None) or {}
-        names = params.keys() if isinstance(params, dict) else params
-        for f in names:
-            if f not in files:
-                files.append(f)
-    return files
+def dvc_params_files(doc, base: str = "") -> list[str]:
+    """Repository paths of the params files a parsed dvc.yaml in ``base`` uses."""
+    return list(doc.params_files(base)) if doc is not None else []
 
 
 def parse_dvc_yaml(data: bytes):
@@ -240,8 +233,9 @@ def lfs_pointer(data: bytes):
     return lfs.parse_lfs_pointer(data)
 
 
-def lfs_object_path(common_dir, oid: str):
-    return lfs.lfs_object_path(common_dir, oid)
+def lfs_present(common_dir, pointer) -> bool:
+    """Is the pointer's object in the local LFS store, whole?"""
+    return lfs.lfs_object_present(common_dir, pointer)
 
 
 def dvc_cache_paths(repo_root, md5: str):

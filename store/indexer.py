@@ -266,9 +266,9 @@ def _sources(
         if role == "dvc_yaml":
             metrics, params = dvc_decl.get(blob, ([], []))
             for m in metrics:
-                add("metrics", posixpath.normpath(posixpath.join(pdir, m)))
+                add("metrics", m)
             for p in params:
-                add("params", posixpath.normpath(posixpath.join(pdir, p)))
+                add("params", p)
         elif role == "manifest":
             add("manifest", path)
             mfile, pfile = manifest_files.get(blob, (None, None))
@@ -347,8 +347,13 @@ def build_facts(
         if data is None:
             continue
         if posixpath.basename(path) == "dvc.yaml":
+            # repository paths: the same dvc.yaml blob always sits in the same directory
+            base = posixpath.dirname(path)
             doc, _w = blobfacts.parse_dvc_yaml(data)
-            dvc_decl[blob] = (blobfacts.dvc_metrics_files(doc), blobfacts.dvc_params_files(doc))
+            dvc_decl[blob] = (
+                blobfacts.dvc_metrics_files(doc, base),
+                blobfacts.dvc_params_files(doc, base),
+            )
         else:
             manifest_files[blob] = blobfacts.manifest_extra_files(data, path)
             manifest_versions[blob] = blobfacts.manifest_version(data, path)
@@ -412,7 +417,7 @@ def build_facts(
         if ptr is not None:
             present = lfs_present.get(ptr.oid)
             if present is None:
-                present = blobfacts.lfs_object_path(common_dir, ptr.oid).is_file()
+                present = blobfacts.lfs_present(common_dir, ptr)
                 lfs_present[ptr.oid] = present
             bs.add(blob, size, "lfs", ptr.size, ptr.oid, present)
         else:
