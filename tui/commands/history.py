@@ -24,7 +24,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             [
-                {**{k: e[k] for k in JSON_KEYS}, "ref": e["ref"], "reason": e["reason"]}
+                {
+                    **{k: e[k] for k in JSON_KEYS},
+                    "from": e["from"],
+                    "ref": e["ref"],
+                    "reason": e["reason"],
+                }
                 for e in events
             ]
         )

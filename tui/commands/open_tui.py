@@ -9,7 +9,12 @@ from tui.commands._common import repo_of
 
 def run_tui(args: argparse.Namespace) -> int:
     repo = repo_of(args)
+    from store.rollback_apply import recover
     from tui.app import ModeltrailApp
+
+    note = recover(repo)  # finish or undo a rollback that was interrupted mid-way
+    if note:
+        print(f"modeltrail: {note}")
 
     app = ModeltrailApp(repo_path=repo.working_tree_dir)
     app.run()
