@@ -6,7 +6,6 @@ the catalog's ``blob_*`` tables and the model declarations of ``store.discovery`
 
 from __future__ import annotations
 
-import functools
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,16 +41,10 @@ def _add_section(out: Values, section: str, doc: Any) -> None:
 
 
 def values_of(data: bytes, path: str, role: str) -> Values:
-    """Values of a metrics, params or manifest blob."""
+    """Values of a metrics or params blob (manifests: :func:`read_manifest`)."""
     out = Values()
     if role == "manifest":
-        kind = _manifest_kind(path)
-        manifest, warns = _parse_manifest(kind, data)
-        out.warnings.extend(warns)
-        if manifest is not None:
-            _add_section(out, "metrics", getattr(manifest, "metrics", None) or None)
-            _add_section(out, "params", getattr(manifest, "params", None) or None)
-        return out
+        return read_manifest(data, path).values
     fmt = structured.format_for(path)
     if fmt is None:
         out.warnings.append(f"unknown format for {path}")
@@ -65,6 +58,39 @@ def values_of(data: bytes, path: str, role: str) -> Values:
     return out
 
 
+@dataclass
+class ManifestFacts:
+    """What a model.yaml says, from one parse: version, files it points at, values."""
+
+    version: str | None = None
+    metrics_file: str | None = None
+    params_file: str | None = None
+    values: Values = field(default_factory=Values)
+
+
+def read_manifest(data: bytes, path: str) -> ManifestFacts:
+    manifest, warns = _parse_manifest(_manifest_kind(path), data)
+    facts = ManifestFacts()
+    facts.values.warnings.extend(warns)
+    if manifest is None:
+        return facts
+    version = getattr(manifest, "version", None)
+    facts.version = str(version) if version not in (None, "") else None
+    facts.metrics_file = _first(getattr(manifest, "metrics_files", None)) or getattr(
+        manifest, "metrics_file", None
+    )
+    facts.params_file = _first(getattr(manifest, "params_files", None)) or getattr(
+        manifest, "params_file", None
+    )
+    _add_section(facts.values, "metrics", getattr(manifest, "metrics", None) or None)
+    _add_section(facts.values, "params", getattr(manifest, "params", None) or None)
+    return facts
+
+
+def _first(items) -> str | None:
+    return items[0] if isinstance(items, list | tuple) and items else None
+
+
 def _manifest_kind(path: str) -> str:
     base = posixpath.basename(path)
     if base == "MLmodel":
@@ -74,31 +100,12 @@ def _manifest_kind(path: str) -> str:
     return "model_yaml"
 
 
-@functools.lru_cache(maxsize=256)
 def _parse_manifest(kind: str, data: bytes):
-    """Parsed once per content: metrics, version and extra files all come from here."""
     if kind == "mlmodel":
         return manifests.parse_mlmodel(data)
     if kind == "modelbit":
         return manifests.parse_modelbit_metadata(data)
     return manifests.parse_model_yaml(data)
-
-
-def manifest_version(data: bytes, path: str) -> str | None:
-    """The ``version:`` a manifest declares, if any."""
-    manifest, _ = _parse_manifest(_manifest_kind(path), data)
-    version = getattr(manifest, "version", None) if manifest is not None else None
-    return str(version) if version not in (None, "") else None
-
-
-def manifest_extra_files(data: bytes, path: str) -> tuple[str | None, str | None]:
-    """Metrics and params files a model.yaml points at (relative to its directory)."""
-    if _manifest_kind(path) != "model_yaml":
-        return None, None
-    manifest, _ = manifests.parse_model_yaml(data)
-    if manifest is None:
-        return None, None
-    return getattr(manifest, "metrics_file", None), getattr(manifest, "params_file", None)
 
 
 def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]]:

@@ -341,7 +341,7 @@ def build_facts(
     )
     dvc_decl: dict[str, tuple[list[str], list[str]]] = {}
     manifest_files: dict[str, tuple[str | None, str | None]] = {}
-    manifest_versions: dict[str, str | None] = {}
+    manifest_facts: dict[str, blobfacts.ManifestFacts] = {}
     for blob, path in decl_blobs.items():
         data = decl_data.get(blob)
         if data is None:
@@ -355,8 +355,8 @@ def build_facts(
                 blobfacts.dvc_params_files(doc, base),
             )
         else:
-            manifest_files[blob] = blobfacts.manifest_extra_files(data, path)
-            manifest_versions[blob] = blobfacts.manifest_version(data, path)
+            mf = manifest_facts[blob] = blobfacts.read_manifest(data, path)
+            manifest_files[blob] = (mf.metrics_file, mf.params_file)
 
     # which blobs feed what
     roles: dict[tuple[str, str], tuple[str, str, str]] = {}  # (blob, role) -> (path, model, commit)
@@ -378,8 +378,8 @@ def build_facts(
         for role, path, blob in srcs:
             vs.add(e.model, e.commit, role, path, blob)
             roles.setdefault((blob, role), (path, e.model, e.commit))
-            if role == "manifest" and mversion is None:
-                mversion = manifest_versions.get(blob)
+            if role == "manifest" and mversion is None and blob in manifest_facts:
+                mversion = manifest_facts[blob].version
             if role == "metrics":
                 metric_paths.add(path)
         changed_set = set(e.changed_paths)
@@ -440,7 +440,10 @@ def build_facts(
             continue
         warns: list[str] = []
         if role in ("metrics", "params", "manifest"):
-            vals = blobfacts.values_of(content, path, role)
+            if role == "manifest" and blob in manifest_facts:
+                vals = manifest_facts[blob].values
+            else:
+                vals = blobfacts.values_of(content, path, role)
             for section, key, value, text in vals.rows:
                 bv.add(blob, role, section, key, value, text)
             warns = vals.warnings

@@ -27,6 +27,13 @@ from yaml.constructor import SafeConstructor
 
 from store.readers._common import quote
 
+try:  # a native YAML parser for the plain documents that make up most of a repository
+    import yaml_rs as _yaml_rs
+except ImportError:  # pragma: no cover - the careful loader does everything alone
+    _yaml_rs = None
+
+NOT_FAST = object()
+
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Documents nested deeper than this are refused before parsing.
@@ -281,11 +288,63 @@ def _error_line(e: yaml.YAMLError) -> str:
     return f"invalid YAML{where}: {' '.join(str(problem).split())}"
 
 
+# Anything a fast parser might read differently from the careful one: anchors, aliases,
+# tags, merge keys, several documents, directives, block scalars, and the scalars YAML 1.1
+# (PyYAML) and YAML 1.2 read differently (yes/no/on/off, octal and base-60 numbers,
+# underscores, exponents without a dot, timestamps, .inf/.nan, ~).
+_NEEDS_CAREFUL = re.compile(
+    r"(?:^|[\s\[{,:])[&*!|>%@`]"  # anchors, aliases, tags, block scalars, reserved
+    r"|[~\\\t]|<<|^\s*(?:---|\.\.\.)"  # null, escapes, tabs, merge keys, documents
+    r"|\b(?:yes|no|on|off|y|n)\b"  # YAML 1.1 booleans
+    r"|(?<![\w.])[-+]?(?:0[0-9_xob]|[0-9][0-9_]*_|[0-9][0-9_]*:[0-9]|[0-9.]+[eE])"
+    r"|\.(?:inf|nan)\b|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",  # special floats, timestamps
+    re.IGNORECASE | re.MULTILINE,
+)
+_FAST_LIMIT = 64 * 1024
+
+
+def _fast_plain(value: Any, depth: int = 0) -> bool:
+    """Whether a fast parse gave only plain JSON-like data (else use the careful parse)."""
+    if depth > 32:
+        return False
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _fast_plain(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_fast_plain(v, depth + 1) for v in value)
+    return (
+        value is None
+        or isinstance(value, str | bool | float)
+        or (isinstance(value, int) and value.bit_length() < 63)
+    )
+
+
+def load_yaml_fast(text: str) -> Any:
+    """The document, parsed by ``yaml_rs`` when that is sure to agree with the careful
+    loader (a small, plain document: see ``_NEEDS_CAREFUL``); else ``NOT_FAST``."""
+    if _yaml_rs is None or len(text) > _FAST_LIMIT or _NEEDS_CAREFUL.search(text):
+        return NOT_FAST
+    try:
+        doc = _yaml_rs.loads(text)
+    except Exception:  # noqa: BLE001 - the careful loader explains what is wrong
+        return NOT_FAST
+    return doc if _fast_plain(doc) else NOT_FAST
+
+
 def load_yaml(text: str) -> tuple[Any, list[str], bool]:
     """Parse one YAML document. Returns ``(document, warnings, ok)``.
 
-    A stream of several documents yields the first, with a warning.
+    A stream of several documents yields the first, with a warning. Small plain
+    documents (the common case: metrics and params) take a fast native parser; anything
+    else takes the hardened PyYAML loader below.
     """
+    doc = load_yaml_fast(text)
+    if doc is not NOT_FAST:
+        return doc, [], True
+    return load_yaml_careful(text)
+
+
+def load_yaml_careful(text: str) -> tuple[Any, list[str], bool]:
+    """:func:`load_yaml` through the hardened PyYAML loader only."""
     if nesting_too_deep(text):
         return None, [f"YAML nested deeper than {MAX_PARSE_DEPTH} levels; not read"], False
     loader = HostileSafeLoader(text)

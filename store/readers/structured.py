@@ -308,6 +308,28 @@ def to_plain(value: Any) -> tuple[Any, list[str]]:
             return None, ["value nested too deeply; not read"]
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=True, sort_keys=True)
+_FAST_STR = 4096  # longest string leaf the fast paths take
+_FAST_KEYS = 2000  # most keys the fast flatten produces
+
+
+def _fast_scalar(v: Any) -> bool:
+    return (
+        v is None
+        or isinstance(v, bool | float)
+        or (isinstance(v, str) and len(v) <= _FAST_STR)
+        or (isinstance(v, int) and v.bit_length() < 63)
+    )
+
+
+def _fast_leaf(v: Any) -> bool:
+    """A leaf the fast paths handle exactly as the careful ones: a plain scalar, or a
+    short list of plain scalars."""
+    if isinstance(v, list):
+        return len(v) <= 1000 and all(_fast_scalar(x) for x in v)
+    return _fast_scalar(v)
+
+
 def to_json_text(value: Any) -> str:
     """Stable JSON text of any value: sorted keys, ``", "``/``": "`` separators,
     non-ASCII kept, ``NaN``/``Infinity``/``-Infinity`` written as Python's json does.
@@ -315,6 +337,8 @@ def to_json_text(value: Any) -> str:
     Values that cannot be represented (recursive, too large, too deep) give a JSON
     string describing why, e.g. ``"<value contains itself ...>"``.
     """
+    if _fast_leaf(value):  # the same text as below, without the bounded copy
+        return _JSON.encode(value)
     try:
         plain, problems = to_plain(value)
         if problems:
@@ -400,8 +424,44 @@ def flatten(doc: Any, prefix: str = "") -> tuple[dict[str, Any], list[str]]:
     prefix, nothing and a warning). Recursive aliases are skipped; work stops at
     ``MAX_KEYS`` keys / ``MAX_NODES`` values; deeper than ``MAX_DEPTH`` is skipped.
     """
+    fast = _fast_flatten(doc, prefix)
+    if fast is not None:
+        return fast, []
     with output_budget() as budget:
         return _flatten(doc, prefix, budget)
+
+
+class _NotFast(Exception):
+    """The document needs the careful flatten."""
+
+
+def _fast_flatten(doc: Any, prefix: str) -> dict[str, Any] | None:
+    """:func:`flatten` for small plain trees (string keys, plain leaves, no repeated
+    keys, shallow); None whenever anything would need the careful path's rules."""
+    if not isinstance(doc, dict) or not isinstance(prefix, str):
+        return None
+    out: dict[str, Any] = {}
+
+    def walk(d: dict, pre: str | None, depth: int) -> None:
+        if depth >= 32:
+            raise _NotFast
+        for k, v in d.items():
+            if not isinstance(k, str) or len(k) > _FAST_STR:
+                raise _NotFast
+            key = k if pre is None else f"{pre}.{k}"
+            if isinstance(v, dict):
+                if v:
+                    walk(v, key, depth + 1)
+            elif key in out or not _fast_leaf(v) or len(out) >= _FAST_KEYS:
+                raise _NotFast
+            else:
+                out[key] = list(v) if isinstance(v, list) else v
+
+    try:
+        walk(doc, prefix or None, 0)
+    except (_NotFast, RecursionError):
+        return None
+    return out
 
 
 def _flatten(doc: Any, prefix: str, budget: OutputBudget) -> tuple[dict[str, Any], list[str]]:

@@ -1,0 +1,114 @@
+"""The fast paths (native YAML parse, plain-tree flatten, scalar JSON text) must give
+exactly what the careful, hardened paths give, whenever they are taken."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from store.readers import structured
+from store.readers._yaml import NOT_FAST, load_yaml_careful, load_yaml_fast
+
+keys = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=12,
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**62), max_value=2**62),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "yes",
+            "no",
+            "on",
+            "off",
+            "010",
+            "1e3",
+            "1_000",
+            "1:30",
+            "0x1F",
+            "2026-01-07",
+            "~",
+            ".inf",
+            "ndcg@10",
+            "p95_latency",
+            "a & b",
+        ]
+    ),
+)
+leaves = st.one_of(scalars, st.lists(scalars, max_size=4))
+trees = st.recursive(
+    st.dictionaries(keys, leaves, max_size=5),
+    lambda children: st.dictionaries(keys, st.one_of(leaves, children), max_size=5),
+    max_leaves=25,
+)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=trees, flow=st.booleans())
+def test_fast_yaml_agrees_with_careful_yaml(doc, flow) -> None:
+    text = yaml.safe_dump(doc, default_flow_style=flow, allow_unicode=True)
+    fast = load_yaml_fast(text)
+    if fast is NOT_FAST:
+        return
+    careful, warnings, ok = load_yaml_careful(text)
+    assert ok and not warnings
+    assert fast == careful
+    assert structured.to_json_text(fast) == structured.to_json_text(careful)
+
+
+def test_plain_metrics_and_params_take_the_fast_path() -> None:
+    text = "test:\n  auc: 0.91\n  ndcg@10: 0.4\nlayers: [64, 32]\np95_latency_ms: 12.5\n"
+    assert load_yaml_fast(text) == {
+        "test": {"auc": 0.91, "ndcg@10": 0.4},
+        "layers": [64, 32],
+        "p95_latency_ms": 12.5,
+    }
+    for risky in (
+        "a: &x 1\nb: *x\n",
+        "a: yes\n",
+        "a: 010\n",
+        "a: 1e3\n",
+        "a: !!str 1\n",
+        "<<: {a: 1}\n",
+        "a: 2026-01-07\n",
+        "a: |\n  text\n",
+        "--- \na: 1\n",
+    ):
+        assert load_yaml_fast(risky) is NOT_FAST, risky
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=trees, prefix=st.sampled_from(["", "m"]))
+def test_fast_flatten_agrees_with_careful_flatten(doc, prefix) -> None:
+    fast = structured._fast_flatten(doc, prefix)
+    if fast is None:
+        return
+    with structured.output_budget() as budget:
+        careful, warnings = structured._flatten(doc, prefix, budget)
+    assert not warnings
+    assert list(fast) == list(careful)
+    assert all(_same(fast[k], careful[k]) or fast[k] == careful[k] for k in fast)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=leaves)
+def test_fast_json_text_agrees_with_careful_json_text(value) -> None:
+    plain, problems = structured.to_plain(value)
+    assert not problems
+    careful = json.dumps(plain, sort_keys=True, ensure_ascii=False, allow_nan=True)
+    assert structured.to_json_text(value) == careful
