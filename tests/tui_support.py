@@ -110,6 +110,33 @@ def index(repo: Path) -> None:
         r.close()
 
 
+# --- a repository whose every text is hostile --------------------------------------
+
+OSC_TITLE = "\x1b]0;pwned\x07"
+CLEAR = "\x1b[2J"
+BIDI = "\u202e"
+EVIL_AUTHOR = ("[red]Mallory[/] \x1b[31m" + BIDI + "X", "m@example.com")
+FIRST_MESSAGE = f"first [bold]x[/] [@click=app.quit]click me[/] {OSC_TITLE} {CLEAR} {BIDI}evil"
+BRANCH = f"exp/{BIDI}@click=app.quit]x"
+
+
+def build_hostile_repo(root: Path) -> Path:
+    """Models ``evil`` (2 versions, prod) and ``[@click=app.quit]odd[/]``; see the constants."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    write(root, "models/evil/model.yaml", "name: evil\n")
+    write(root, "models/evil/metrics.json", {"[bold]auc[/]": 0.8, "loss": 0.3})
+    write(root, "models/evil/params.yaml", '"[@click=app.quit]p": "[red]v[/]"\n')
+    write(root, "models/odd/model.yaml", 'name: "[@click=app.quit]odd[/]"\n')
+    commit(root, FIRST_MESSAGE, "2026-01-01T10:00:00Z", EVIL_AUTHOR)
+    git(root, "checkout", "-q", "-b", BRANCH)
+    write(root, "models/evil/metrics.json", {"[bold]auc[/]": 0.9, "loss": 0.2})
+    commit(root, "second\n\n[bold]body[/] " + OSC_TITLE, "2026-01-02T10:00:00Z", EVIL_AUTHOR)
+    tag(root, "evil@v1.0.0", "register " + OSC_TITLE, "2026-01-03T10:00:00Z")
+    tag(root, "evil#prod#1", "promote [bold]now[/]", "2026-01-04T10:00:00Z")
+    return root
+
+
 async def settle(pilot, rounds: int = 40) -> None:
     """Wait until the app's workers, index thread and message queues are idle."""
     app = pilot.app

@@ -71,7 +71,7 @@ class ModeltrailApp(App):
     catalog already); ``now`` is the clock used for ages such as ``3d`` (frozen in tests).
     """
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "modeltrail"
     BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | {ModeltrailCommands}

@@ -17,10 +17,15 @@ APP_BINDINGS: list[Binding] = [
     ),
 ]
 
+# Pane switching and "/" are priority bindings: the focus moves as soon as the key is
+# read, so keys typed right after it (a fast typist, a paste) reach the new pane. While
+# the filter box has focus the home screen skips them and they are typed as text.
 HOME_BINDINGS: list[Binding] = [
-    Binding("1", "focus_pane('models')", "Models", id="focus_models", show=False),
-    Binding("2", "focus_pane('versions')", "Versions", id="focus_versions", show=False),
-    Binding("slash", "filter", "Filter", id="filter", key_display="/"),
+    Binding("1", "focus_pane('models')", "Models", id="focus_models", show=False, priority=True),
+    Binding(
+        "2", "focus_pane('versions')", "Versions", id="focus_versions", show=False, priority=True
+    ),
+    Binding("slash", "filter", "Filter", id="filter", key_display="/", priority=True),
     Binding("escape", "back", "Back", id="back", show=False),
     Binding("c", "compare", "Compare", id="compare"),
     Binding("r", "rollback", "Rollback", id="rollback"),

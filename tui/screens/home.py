@@ -17,6 +17,7 @@ from functools import partial
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -263,7 +264,7 @@ class HomeScreen(Screen):
             self._run_filter(self.filter_query)
         if self._pending_commit is not None:
             self._pending_commit = None
-            self.version_list.focus()
+            self.set_focus(self.version_list)
         self._titles()
 
     @on(VersionList.Highlighted, "#versions")
@@ -316,10 +317,16 @@ class HomeScreen(Screen):
 
     # --- filter ---------------------------------------------------------------------------
 
+    def _typing(self) -> None:
+        """Let a priority key through as text while the filter box has focus."""
+        if self.focused is self.filter_input:
+            raise SkipAction()
+
     def action_filter(self) -> None:
         """Show the filter box and focus it."""
+        self._typing()
         self.filter_input.display = True
-        self.filter_input.focus()
+        self.set_focus(self.filter_input)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -329,7 +336,7 @@ class HomeScreen(Screen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             self.filter_input.display = False
-        self.version_list.focus()
+        self.set_focus(self.version_list)
 
     def set_filter(self, query: str) -> None:
         """Filter the versions by ``query`` (empty: show all)."""
@@ -386,17 +393,21 @@ class HomeScreen(Screen):
 
     # --- navigation -----------------------------------------------------------------------
 
+    def on_descendant_focus(self, event) -> None:
+        self.set_class(self.focused is self.details, "-reading")
+
     def action_focus_pane(self, pane: str) -> None:
+        self._typing()
         target = {"models": "#models", "versions": "#versions", "details": "#details"}[pane]
-        self.query_one(target).focus()
+        self.set_focus(self.query_one(target))
 
     @on(OptionList.OptionSelected, "#models")
     def _model_selected(self, event: OptionList.OptionSelected) -> None:
-        self.version_list.focus()
+        self.set_focus(self.version_list)
 
     @on(VersionList.Selected, "#versions")
     def _version_selected(self, event: VersionList.Selected) -> None:
-        self.details.focus()
+        self.set_focus(self.details)
 
     @on(VersionList.MarksChanged, "#versions")
     def _marks_changed(self, event: VersionList.MarksChanged) -> None:
@@ -407,16 +418,16 @@ class HomeScreen(Screen):
         focused = self.focused
         if focused is self.filter_input:
             self.set_filter("")
-            self.version_list.focus()
+            self.set_focus(self.version_list)
         elif self.filter_query:
             self.set_filter("")
         elif focused is self.details:
-            self.version_list.focus()
+            self.set_focus(self.version_list)
         elif focused is self.version_list:
             if self.version_list.marked:
                 self.version_list.clear_marks()
             else:
-                self.model_list.focus()
+                self.set_focus(self.model_list)
 
     def jump(self, model: str, commit: str | None = None) -> None:
         """Select ``model`` and put the cursor on ``commit`` (clearing a filter hiding it)."""
@@ -428,12 +439,12 @@ class HomeScreen(Screen):
         if model == self.model and self.rows is not None:
             if commit is not None:
                 self.version_list.set_view(None, keep_commit=commit)
-            self.version_list.focus()
+            self.set_focus(self.version_list)
             return
         self._pending_commit = commit
         self.model_list.highlighted = names.index(model)
         if commit is None:
-            self.version_list.focus()
+            self.set_focus(self.version_list)
 
     # --- other screens --------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""The version filter language (``store.filter``) against a real catalog."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tui_support import build_tiny_repo, index
+
+from store.catalog import open_catalog
+from store.filter import FilterError, matching_commits, model_metric_keys, parse
+from store.repo import open_repo
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    root = build_tiny_repo(tmp_path_factory.mktemp("filter") / "repo")
+    index(root)
+    repo = open_repo(root)
+    connection = open_catalog(repo, refresh=False)
+    yield connection
+    connection.close()
+    repo.close()
+
+
+def labels(con, query: str) -> list[str]:
+    keys = model_metric_keys(con, "churn")
+    commits = matching_commits(con, "churn", query, keys)
+    rows = con.execute(
+        "SELECT version FROM versions WHERE model = 'churn' AND commit IN (SELECT unnest(?)) "
+        "ORDER BY topo",
+        [commits],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_metric_comparisons(con):
+    assert labels(con, "auc>0.84")[-3:-1] == ["v1.1.0", "v1.2.0"]
+    assert len(labels(con, "auc>0.84")) == 3  # and the exp/deeper commit (0.90)
+    assert labels(con, "auc>=0.88 auc<0.9") == ["v1.2.0"]
+    assert labels(con, "loss==0.4") == ["v1.0.0"]
+    assert len(labels(con, "auc!=0.8")) == 5
+
+
+def test_fields(con):
+    assert len(labels(con, "author:bruno")) == 2
+    assert len(labels(con, "author:BRUNO@example")) == 2  # e-mail, any case
+    assert labels(con, "stage:prod") == ["v1.1.0"]
+    assert labels(con, "label:v1.2") == ["v1.2.0"]
+    assert len(labels(con, "branch:main")) == 5
+    assert len(labels(con, "branch:exp/*")) == 6  # exp/deeper contains all of main's too
+    assert len(labels(con, "-branch:main")) == 1
+    assert labels(con, "is:latest") == ["v1.2.0"]
+    assert len(labels(con, "is:labelled")) == 3
+    assert labels(con, "is:staged") == ["v1.1.0", "v1.2.0"]
+    assert len(labels(con, "message:deeper")) == 1
+    assert len(labels(con, "date>=2026-03-01")) == 2
+    assert len(labels(con, "date<2026-01-06")) == 1
+
+
+def test_bare_words_and_quotes(con):
+    assert len(labels(con, "deeper")) == 1
+    assert len(labels(con, '"auc 0.8"')) == 5  # every main commit's subject: 'churn: auc 0.8x'
+    assert labels(con, '"auc 0.85"') == ["v1.1.0"]
+    assert labels(con, "v1.0") == ["v1.0.0"]
+
+
+def test_combined_terms_are_and(con):
+    assert labels(con, "auc>0.8 author:ana stage:prod") == ["v1.1.0"]
+    assert labels(con, 'auc>0.8 author:"ana lima" -stage:prod') == []
+    assert len(labels(con, "auc>0.8 author:ana -stage:prod")) == 1  # Dana's experiment
+
+
+def test_like_wildcards_are_literal(con):
+    assert labels(con, "100%") == []
+    assert labels(con, "author:_") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("foo:bar", "unknown field 'foo'"),
+        ("aucc>0.8", "unknown metric 'aucc' in filter (metrics: auc, loss)"),
+        ("auc>high", "auc needs a number, not 'high'"),
+        ("auc>", "needs a value after >"),
+        (">0.8", "needs a metric name before the operator"),
+        ('author:"ana', "a quote is not closed"),
+        ("is:good", "is:good (use is:latest, is:stale, is:labelled, is:staged)"),
+        ("date>yesterday", "date needs YYYY-MM-DD"),
+        ("date>2026-02-30", "'2026-02-30' is not a date"),
+        ("stage:", "stage: needs a value"),
+        ("auc>nan", "finite number"),
+    ],
+)
+def test_bad_queries_say_what_is_wrong(con, query, message):
+    with pytest.raises(FilterError) as err:
+        matching_commits(con, "churn", query, model_metric_keys(con, "churn"))
+    assert message in str(err.value)
+
+
+def test_empty_query_matches_everything(con):
+    assert parse("   ") == []
+    assert len(labels(con, "")) == 6
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("auclos:<>=!-\"' '%_\\*;()0123456789.,[]/$?")), max_size=30
+    )
+)
+def test_any_text_is_a_result_or_a_filter_error(con, query):
+    """No query reaches DuckDB as SQL text: every input is either valid or a FilterError."""
+    with contextlib.suppress(FilterError):
+        matching_commits(con, "churn", query, ["auc", "loss"])
