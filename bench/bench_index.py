@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from sample_repo.generator import build_sample_repo  # noqa: E402
-
 from store import gitio  # noqa: E402
 from store.catalog import update_catalog  # noqa: E402
 from store.repo import open_repo, repo_paths  # noqa: E402
@@ -144,7 +143,24 @@ def main() -> None:
         fl = floor(work)
         (work / "NOTES.md").write_text("bench\n")
         git(work, "add", "NOTES.md")
-        git(work, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "bench: one more commit")
+        # a new commit is newer than its parent (the scaled history runs into the future)
+        after = int(git(work, "log", "-1", "--format=%ct")) + 3600
+        env = {**ENV, "GIT_AUTHOR_DATE": f"{after} +0000", "GIT_COMMITTER_DATE": f"{after} +0000"}
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(work),
+                "-c",
+                "core.hooksPath=/dev/null",
+                "commit",
+                "-qm",
+                "bench: one more commit",
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         summary = None
 
         def incr(r=repo) -> None:

@@ -26,6 +26,7 @@ import git
 import pyarrow as pa
 
 from store import derive, discovery, gitio, indexer
+from store import labels as labels_mod
 from store.discovery import ModelDef
 from store.repo import RepoPaths, repo_paths
 from store.schema import SCHEMA_VERSION, ddl
@@ -174,7 +175,7 @@ def _summary(con, mode: str, commits: int, start: float, reason: str = "") -> In
     total, models, versions, warnings = con.execute(
         "SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM models), "
         "(SELECT count(*) FROM versions), (SELECT count(*) FROM warnings)"
-    ).fetchone()
+    ).fetchall()[0]
     return IndexSummary(
         mode, commits, total, models, versions, warnings, time.perf_counter() - start, reason
     )
@@ -357,19 +358,63 @@ def _finish(con, refs, digest, models, der: derive.Derived, declarations) -> Non
             "SELECT DISTINCT l.commit, c.author_date FROM labels l JOIN commits c USING (commit)"
         ).fetchall()
     )
-    latest = derive.latest_label(ranked, dates)
+    latest = {m: [lab, "labels"] for m, lab in derive.latest_label(ranked, dates).items()}
     for name, lab in der.gto_latest.items():
         if lab:
-            latest[name] = lab
-    _materialize_versions(con, latest)
+            latest[name] = [lab, "gto"]
+    _materialize_versions(con, {m: v[0] for m, v in latest.items()})
+    _write_meta(con, digest, declarations, models, latest)
+
+
+def _write_meta(con, digest: str, declarations: dict, models, latest: dict) -> None:
+    con.execute("DELETE FROM meta")
     meta = {
         "schema_version": str(SCHEMA_VERSION),
         "refs_digest": digest,
         "indexed_at": datetime.now(UTC).isoformat(),
         "declarations": json.dumps(declarations, sort_keys=True),
         "models_fingerprint": _models_fingerprint(models),
+        "latest": json.dumps(latest, sort_keys=True),  # model -> [label, gto | labels]
     }
     _insert_rows(con, "meta", ("key", "value"), sorted(meta.items()))
+
+
+def _finish_new_commits(con, refs, digest, models, declarations, meta, new_ids, moved) -> None:
+    """The derived tables after new commits when no tag changed.
+
+    No existing label, stage or event can have changed, so only the new commits'
+    versions (with manifest labels and rollback trailers) are added, the moved branches
+    updated, and the latest label reconsidered against the new labels.
+    """
+    _replace_changed_refs(con, refs)
+    con.register("new_ids", pa.table({"commit": pa.array(new_ids, pa.string())}))
+    manifest = con.execute(
+        "SELECT model, commit, manifest_version FROM model_commits "
+        "WHERE manifest_version IS NOT NULL AND commit IN (SELECT commit FROM new_ids)"
+    ).fetchall()
+    ranked = derive.rank_labels([(m, c, v, "manifest", None) for m, c, v in manifest])
+    _insert_rows(con, "labels", ("model", "commit", "label", "kind", "tag", "rank"), ranked)
+    rb = con.execute(
+        "SELECT commit, author_name, author_email, committer_date, message FROM commits "
+        "WHERE message LIKE '%Rollback-Model:%' AND commit IN (SELECT commit FROM new_ids)"
+    ).fetchall()
+    _insert_rows(con, "stage_events", EVENT_COLUMNS, derive.rollback_events(rb))
+    latest = json.loads(meta.get("latest", "{}"))
+    by_model: dict[str, list] = {}
+    for model, _commit, label, *_ in ranked:
+        by_model.setdefault(model, []).append(label)
+    for model, new_labels in by_model.items():
+        old = latest.get(model)
+        if old is not None and old[1] == "gto":
+            continue
+        candidates = [labels_mod.LabelledVersion(label=old[0], order=0)] if old else []
+        candidates += [labels_mod.LabelledVersion(label=x, order=1) for x in new_labels]
+        best = labels_mod.pick_latest(candidates)
+        if best is not None:
+            latest[model] = [best, "labels"]
+    _materialize_versions(con, {m: v[0] for m, v in latest.items()}, only=new_ids)
+    _refresh_branches(con, moved)
+    _write_meta(con, digest, declarations, models, latest)
 
 
 def _models_fingerprint(models: dict[str, ModelDef]) -> str:
@@ -378,7 +423,12 @@ def _models_fingerprint(models: dict[str, ModelDef]) -> str:
     )
 
 
-def _materialize_versions(con, latest: dict[str, str]) -> None:
+def _materialize_versions(con, latest: dict[str, str], only: list[str] | None = None) -> None:
+    """Fill ``versions`` from the walk facts, labels, stages and branches.
+
+    ``only``: add just these (new) commits, numbering on from each model's last ``seq``;
+    otherwise rebuild the whole table. ``is_latest`` is then set for every row.
+    """
     latest_rows = indexer.Columns("model", "label")
     for k, v in latest.items():
         latest_rows.add(k, v)
@@ -388,28 +438,35 @@ def _materialize_versions(con, latest: dict[str, str]) -> None:
             latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
         ),
     )
-    con.execute("DELETE FROM versions")
+    params: list = []
+    if only is None:
+        con.execute("DELETE FROM versions")
+        scope, seq_base = "", "0"
+    else:
+        con.register("new_commits", pa.table({"commit": pa.array(only, pa.string())}))
+        scope = "WHERE commit IN (SELECT commit FROM new_commits)"
+        seq_base = "coalesce((SELECT max(seq) FROM versions o WHERE o.model = b.model), 0)"
     con.execute(
-        """
+        f"""
         INSERT INTO versions
         WITH vc AS (
             SELECT model, commit, bool_or(changed) AS changed,
                    bool_or(stale_metrics) AS stale_metrics
-            FROM model_commits GROUP BY model, commit
+            FROM model_commits {scope} GROUP BY model, commit
         ),
         lab AS (
             SELECT model, commit, list(label ORDER BY rank) AS labels,
                    arg_min(label, rank) AS best, arg_min(kind, rank) AS best_kind,
                    bool_or(kind = 'gto') AS registered
-            FROM labels GROUP BY model, commit
+            FROM labels {scope} GROUP BY model, commit
         ),
         br AS (
             SELECT commit, list(branch ORDER BY branch) AS branches
-            FROM commit_branches GROUP BY commit
+            FROM commit_branches {scope} GROUP BY commit
         ),
         st AS (
             SELECT model, commit, list(stage ORDER BY stage) AS stages
-            FROM stages GROUP BY model, commit
+            FROM stages {scope} GROUP BY model, commit
         ),
         base AS (
             SELECT vc.model, vc.commit,
@@ -426,50 +483,67 @@ def _materialize_versions(con, latest: dict[str, str]) -> None:
             LEFT JOIN lab USING (model, commit)
             LEFT JOIN br USING (commit)
             LEFT JOIN st USING (model, commit)
-        ),
-        newest AS (
-            SELECT model, arg_max(commit, topo) AS commit FROM base GROUP BY model
         )
         SELECT b.model, b.commit, b.version,
-               row_number() OVER (PARTITION BY b.model ORDER BY b.topo)::INTEGER AS seq,
-               b.labels, b.label_kind, b.registered, b.changed,
-               CASE WHEN lt.label IS NOT NULL THEN list_contains(b.labels, lt.label)
-                    ELSE b.commit = n.commit END AS is_latest,
+               ({seq_base} + row_number() OVER (PARTITION BY b.model ORDER BY b.topo))::INTEGER,
+               b.labels, b.label_kind, b.registered, b.changed, false,
                b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
                b.message, b.stale_metrics, b.topo
         FROM base b
-        LEFT JOIN latest_tbl lt ON lt.model = b.model
-        LEFT JOIN newest n ON n.model = b.model
+        """,
+        params,
+    )
+    con.execute(
+        """
+        UPDATE versions SET is_latest = coalesce(
+            list_contains(labels, (SELECT label FROM latest_tbl l WHERE l.model = versions.model)),
+            topo = (SELECT max(topo) FROM versions n WHERE n.model = versions.model))
         """
     )
+
+
+def _refresh_branches(con, commits: list[str]) -> None:
+    """Recompute ``versions.branches`` for commits whose branch membership changed."""
+    if not commits:
+        return
+    con.register("moved", pa.table({"commit": pa.array(sorted(set(commits)), pa.string())}))
+    con.execute(
+        """
+        UPDATE versions SET branches = coalesce(
+            (SELECT list(branch ORDER BY branch) FROM commit_branches b
+             WHERE b.commit = versions.commit), []::VARCHAR[])
+        WHERE commit IN (SELECT commit FROM moved)
+        """
+    )
+
+
+def _replace_changed_refs(con, refs: list[gitio.RefRecord]) -> None:
+    """Write only the refs that were added, moved or deleted."""
+    stored = dict(con.execute("SELECT name, object FROM refs").fetchall())
+    current = {r.name: r for r in refs}
+    gone = [n for n, obj in stored.items() if n not in current or current[n].object != obj]
+    if gone:
+        con.register("gone", pa.table({"name": pa.array(gone, pa.string())}))
+        con.execute("DELETE FROM refs WHERE name IN (SELECT name FROM gone)")
+    fresh = [r for r in refs if stored.get(r.name) != r.object]
+    _insert_rows(con, "refs", REF_COLUMNS, _ref_rows(fresh))
 
 
 def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
     old_refs = {
-        name: (commit, kind)
-        for name, commit, kind in old.execute("SELECT name, commit, kind FROM refs").fetchall()
+        name: (commit, kind, obj)
+        for name, commit, kind, obj in old.execute(
+            "SELECT name, commit, kind, object FROM refs"
+        ).fetchall()
     }
-    new_refs = {r.name: (r.commit, r.kind) for r in refs}
-    # branches that vanished or moved backwards/sideways would leave unreachable versions
-    for name, (commit, kind) in old_refs.items():
-        if kind != "branch":
-            continue
-        if name not in new_refs:
-            return None
-        new_commit = new_refs[name][0]
-        if (
-            commit
-            and new_commit
-            and commit != new_commit
-            and not gitio.is_ancestor(repo, commit, new_commit)
-        ):
-            return None
-    known_heads = sorted({c for c, _ in old_refs.values() if c})
+    known_heads = sorted({c for c, _k, _o in old_refs.values() if c})
     try:
         commits = list(gitio.walk_commits(repo, _ref_commits(refs), known_heads))
     except git.GitCommandError:
         return None
+    if not _branches_only_moved_forward(repo, old_refs, refs, commits):
+        return None  # versions would become unreachable: rebuild
     declarations = json.loads(meta.get("declarations", "{}"))
     new_decl = indexer.declarations_in(commits, declarations)
     facts = indexer.Facts()
@@ -481,7 +555,10 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
     else:
         models = _models_from_table(old)
-    der = derive.from_refs(refs, set(models))
+    old_tags = {n: o for n, (_c, k, o) in old_refs.items() if k == "tag"}
+    new_tags = {r.name: r.object for r in refs if r.kind == "tag"}
+    tags_changed = old_tags != new_tags
+    der = derive.from_refs(refs, set(models)) if tags_changed else derive.Derived()
     tmp = _tmp_path(paths)
     old.close()
     shutil.copyfile(paths.catalog_file, tmp)
@@ -491,7 +568,11 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
             con.execute("BEGIN")
             new_ids = {c.commit for c in commits}
             # old commits the new ones build on, and old commits newly labelled
-            indexed = _existing(con, "model_commits", "commit || '/' || model", None)
+            indexed = (
+                _existing(con, "model_commits", "commit || '/' || model", None)
+                if der.labelled
+                else set()
+            )
             boundary = sorted(
                 {c.parents[0] for c in commits if c.parents and c.parents[0] not in new_ids}
             )
@@ -502,18 +583,10 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
                 for m in ms
                 if f"{commit}/{m}" not in indexed and m in models
             }
-            dirs = [m.path for m in models.values() if m.path is not None]
-            seeds: dict[str, dict[str, indexer.FileState]] = {}
-            paths_map = indexer.ModelPaths(models)
-            for commit in sorted(set(boundary) | {c for c, _ in late}):
-                files = gitio.ls_tree(repo, commit, dirs)
-                per_model: dict[str, indexer.FileState] = {}
-                for p, (mode, blob) in files.items():
-                    for m in paths_map.models_for(p):
-                        per_model.setdefault(m, {})[p] = (blob, mode)
-                seeds[commit] = per_model
-            topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchone()[0]
-            known_blobs = _existing(con, "blob_storage", "blob", None)
+            seeds = _seed_states(repo, models, set(boundary) | {c for c, _ in late})
+            topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchall()[0][0]
+            candidates = _candidate_blobs(seeds, commits)
+            known_blobs = _known_blobs(con, candidates)
             indexer.build_facts(
                 repo,
                 paths.common_dir,
@@ -530,8 +603,13 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
             _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs)
             for table, cols in facts.tables().items():
                 _insert(con, table, cols)
-            _update_branches(repo, con, old_refs, refs)
-            _finish(con, refs, digest, models, der, new_decl)
+            moved = _update_branches(repo, con, old_refs, refs)
+            if tags_changed:
+                _finish(con, refs, digest, models, der, new_decl)
+            else:
+                _finish_new_commits(
+                    con, refs, digest, models, new_decl, meta, sorted(new_ids), moved
+                )
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             summary = _summary(con, "incremental", len(commits), start)
@@ -542,6 +620,75 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _branches_only_moved_forward(repo, old_refs, refs, commits) -> bool:
+    """Whether every old branch still exists and its new head descends from the old one.
+
+    Decided from the walked new commits when possible (one new commit on a branch finds
+    the old head among its parents); otherwise one ``merge-base --is-ancestor``.
+    """
+    parents = {c.commit: c.parents for c in commits}
+    new_heads = {r.name: r.commit for r in refs}
+    for name, (commit, kind, _obj) in old_refs.items():
+        if kind != "branch":
+            continue
+        if name not in new_heads:
+            return False
+        head = new_heads[name]
+        if not commit or not head or commit == head:
+            continue
+        if not (_reaches(parents, head, commit) or gitio.is_ancestor(repo, commit, head)):
+            return False
+    return True
+
+
+def _reaches(parents: dict[str, list[str]], start: str, target: str) -> bool:
+    """Whether ``target`` is a parent of a commit reachable from ``start`` within ``parents``."""
+    todo, seen = [start], set()
+    while todo:
+        c = todo.pop()
+        if c in seen or c not in parents:
+            continue
+        seen.add(c)
+        for p in parents[c]:
+            if p == target:
+                return True
+            todo.append(p)
+    return False
+
+
+def _seed_states(repo, models, commits: set[str]) -> dict[str, dict[str, indexer.FileState]]:
+    """Model files at old commits the new ones build on (one ``ls-tree`` each)."""
+    dirs = [m.path for m in models.values() if m.path is not None]
+    paths_map = indexer.ModelPaths(models)
+    seeds: dict[str, dict[str, indexer.FileState]] = {}
+    for commit in sorted(commits):
+        per_model: dict[str, indexer.FileState] = {}
+        for p, (mode, blob) in gitio.ls_tree(repo, commit, dirs).items():
+            for m in paths_map.models_for(p):
+                per_model.setdefault(m, {})[p] = (blob, mode)
+        seeds[commit] = per_model
+    return seeds
+
+
+def _candidate_blobs(seeds, commits) -> set[str]:
+    blobs = {ch.blob for c in commits for ch in c.changes if ch.blob}
+    for per_model in seeds.values():
+        for files in per_model.values():
+            blobs.update(b for b, _m in files.values())
+    return blobs
+
+
+def _known_blobs(con, candidates: set[str]) -> set[str]:
+    """Which of these blobs the catalog has already read (so they are not read again)."""
+    if not candidates:
+        return set()
+    con.register("cand", pa.table({"blob": pa.array(sorted(candidates), pa.string())}))
+    rows = con.execute(
+        "SELECT blob FROM blob_storage WHERE blob IN (SELECT blob FROM cand)"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def _existing(con, table: str, expr: str, where: str | None) -> set[str]:
@@ -595,9 +742,9 @@ def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs
             target.cols[n].extend(cols.cols[n])
 
 
-def _update_branches(repo, con, old_refs, refs) -> None:
-    """Adjust commit_branches for branches that were created or fast-forwarded."""
-    old_b = {n[len("refs/heads/") :]: c for n, (c, k) in old_refs.items() if k == "branch"}
+def _update_branches(repo, con, old_refs, refs) -> list[str]:
+    """Add the commits that branches gained (created or fast-forwarded); returns them."""
+    old_b = {n[len("refs/heads/") :]: c for n, (c, k, _o) in old_refs.items() if k == "branch"}
     new_b = {r.short: r.commit for r in refs if r.kind == "branch" and r.commit}
     gained_c: list[str] = []
     gained_b: list[str] = []
@@ -612,6 +759,7 @@ def _update_branches(repo, con, old_refs, refs) -> None:
         cols = indexer.Columns("commit", "branch")
         cols.cols["commit"], cols.cols["branch"] = gained_c, gained_b
         _insert(con, "commit_branches", cols)
+    return gained_c
 
 
 def _models_from_table(con) -> dict[str, ModelDef]:

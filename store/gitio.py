@@ -30,12 +30,29 @@ _REF_SEP = "\x1e\x1f"
 REF_PATTERNS = ("refs/heads", "refs/tags", "refs/remotes", "refs/exps")
 
 
+_REF_KINDS = (
+    ("refs/heads/", "branch"),
+    ("refs/tags/", "tag"),
+    ("refs/remotes/", "remote"),
+    ("refs/exps/", "exp"),
+)
+
+
+def ref_kind_and_short(name: str) -> tuple[str, str]:
+    """``("tag", "churn@v1.0.0")`` for ``refs/tags/churn@v1.0.0``."""
+    for prefix, kind in _REF_KINDS:
+        if name.startswith(prefix):
+            short = name[len(prefix) :] if kind != "exp" else name.removeprefix("refs/")
+            return kind, short
+    return "other", name.removeprefix("refs/")
+
+
 @dataclass(frozen=True)
 class RefRecord:
     """One ref as ``for-each-ref`` reports it."""
 
     name: str  # full name, e.g. refs/tags/churn@v1.0.0
-    object: str  # the ref's object id
+    object: str  # the ref's own object id
     object_type: str  # commit | tag | tree | blob
     commit: str | None  # the commit it points at after peeling one tag level
     annotated: bool
@@ -43,25 +60,8 @@ class RefRecord:
     tagger_email: str
     tag_date: datetime | None
     tag_message: str
-
-    @property
-    def kind(self) -> str:
-        for prefix, kind in (
-            ("refs/heads/", "branch"),
-            ("refs/tags/", "tag"),
-            ("refs/remotes/", "remote"),
-            ("refs/exps/", "exp"),
-        ):
-            if self.name.startswith(prefix):
-                return kind
-        return "other"
-
-    @property
-    def short(self) -> str:
-        for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/"):
-            if self.name.startswith(prefix):
-                return self.name[len(prefix) :]
-        return self.name.removeprefix("refs/")
+    kind: str = ""  # branch | tag | remote | exp | other
+    short: str = ""  # main, churn@v1.0.0
 
 
 @dataclass
@@ -139,6 +139,7 @@ def read_refs(repo: git.Repo) -> list[RefRecord]:
             commit = peeled if peeled_type == "commit" else None
         else:
             commit = oid if otype == "commit" else None
+        kind, short = ref_kind_and_short(name)
         refs.append(
             RefRecord(
                 name=name,
@@ -150,6 +151,8 @@ def read_refs(repo: git.Repo) -> list[RefRecord]:
                 tagger_email=temail.strip("<>") if annotated else "",
                 tag_date=_parse_raw_date(tdate) if annotated else None,
                 tag_message=message if annotated else "",
+                kind=kind,
+                short=short,
             )
         )
     return refs

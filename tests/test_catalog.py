@@ -93,7 +93,7 @@ def test_agrees_with_gto_including_after_incremental_tags(churn: GitRepo) -> Non
     churn.tag("churn#prod#2", "churn@v1.1.0^{commit}", "Assigning stage prod to v1.1.0")
     churn.tag("churn#staging#3", "churn@v1.0.0^{commit}", "Assigning stage staging to v1.0.0")
     summary = update_catalog(open_repo(churn.path))
-    assert summary.mode == "incremental"
+    assert summary.mode == "incremental", summary.reason
     assert_agrees_with_gto(churn.path)
     churn.commit("churn: v1.2.0", {"models/churn/metrics.json": metrics(0.7, 0.6)})
     churn.tag("churn@v1.2.0", message="Registering artifact churn version v1.2.0")
@@ -310,3 +310,46 @@ def test_reopen_in_the_same_process_sees_the_new_catalog(churn: GitRepo) -> None
     new.close()
     files = sorted(p.name for p in repo_paths(repo).catalog_dir.glob("catalog-*.duckdb"))
     assert len(files) == 1  # older generations are cleaned up
+
+
+def test_incremental_without_tag_changes_equals_full_rebuild(churn: GitRepo) -> None:
+    """New commits only (the common case): the fast path must match a full rebuild."""
+    repo = open_repo(churn.path)
+    churn.commit(
+        "ranker: 1.0.0",
+        {"models/ranker/model.yaml": "name: ranker\nversion: 1.0.0\nmetrics:\n  ndcg: 0.5\n"},
+    )
+    update_catalog(repo)
+    churn.branch("exp/x")
+    churn.checkout("exp/x")
+    churn.commit("exp: lr", {"models/churn/params.yaml": "lr: 0.2\n"})
+    churn.checkout("main")
+    churn.commit(
+        "ranker: 1.1.0",
+        {"models/ranker/model.yaml": "name: ranker\nversion: 1.1.0\nmetrics:\n  ndcg: 0.6\n"},
+    )
+    churn.commit("churn: retrain", {"models/churn/metrics.json": metrics(0.9, 0.3)})
+    churn.merge("exp/x", "Merge branch 'exp/x'")
+    summary = update_catalog(repo)
+    assert summary.mode == "incremental", summary.reason
+    tables = [
+        "versions",
+        "version_files",
+        "version_sources",
+        "blob_values",
+        "commit_branches",
+        "labels",
+        "stages",
+        "stage_events",
+        "models",
+    ]
+    inc = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
+    incremental = {t: _table_rows(inc, t) for t in tables}
+    inc.close()
+    update_catalog(repo, rebuild=True)
+    full = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
+    for t in tables:
+        assert incremental[t] == _table_rows(full, t), t
+    latest = full.execute("SELECT version FROM versions WHERE model='ranker' AND is_latest")
+    assert latest.fetchall() == [("1.1.0",)]
+    full.close()
