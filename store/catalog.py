@@ -283,50 +283,60 @@ def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]
     return rows
 
 
-def _full(repo, paths: RepoPaths, refs, digest, progress, start, reason) -> IndexSummary:
+@contextlib.contextmanager
+def _new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable catalog in a temporary file (empty, or a copy of the current one),
+    inside one transaction; installed as the current catalog only if the block succeeds."""
     tmp = _tmp_path(paths)
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     try:
-        commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
-        facts = indexer.Facts()
-        facts.declarations = indexer.declarations_in(commits, {})
-        models = indexer.discover(repo, facts.declarations, facts)
-        der = derive.from_refs(refs, set(models))
-        indexer.build_facts(
-            repo,
-            paths.common_dir,
-            paths.root,
-            commits,
-            models,
-            der.labelled,
-            {},
-            facts,
-            progress=progress,
-        )
+        if copy_current:
+            shutil.copyfile(paths.catalog_file, tmp)
         con = duckdb.connect(str(tmp))
         try:
             con.execute("BEGIN")
-            for stmt in ddl():
-                con.execute(stmt)
-            for table, cols in facts.tables().items():
-                _insert(con, table, cols)
-            heads = {r.short: r.commit for r in refs if r.kind == "branch" and r.commit}
-            bc, bb = indexer.branch_membership([(c.commit, c.parents) for c in commits], heads)
-            cols = indexer.Columns("commit", "branch")
-            cols.cols["commit"], cols.cols["branch"] = bc, bb
-            _insert(con, "commit_branches", cols)
-            _finish(con, refs, digest, models, der, facts.declarations)
+            yield con
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
-            summary = _summary(con, "full", len(commits), start, reason)
         finally:
             con.close()
         _install(tmp, paths.catalog_file)
-        return summary
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _full(repo, paths: RepoPaths, refs, digest, progress, start, reason) -> IndexSummary:
+    commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
+    facts = indexer.Facts()
+    facts.declarations = indexer.declarations_in(commits, {})
+    models = indexer.discover(repo, facts.declarations, facts)
+    der = derive.from_refs(refs, set(models))
+    indexer.build_facts(
+        repo,
+        paths.common_dir,
+        paths.root,
+        commits,
+        models,
+        der.labelled,
+        {},
+        facts,
+        progress=progress,
+    )
+    with _new_generation(paths, copy_current=False) as con:
+        for stmt in ddl():
+            con.execute(stmt)
+        for table, cols in facts.tables().items():
+            _insert(con, table, cols)
+        heads = {r.short: r.commit for r in refs if r.kind == "branch" and r.commit}
+        bc, bb = indexer.branch_membership([(c.commit, c.parents) for c in commits], heads)
+        cols = indexer.Columns("commit", "branch")
+        cols.cols["commit"], cols.cols["branch"] = bc, bb
+        _insert(con, "commit_branches", cols)
+        _finish(con, refs, digest, models, der, facts.declarations)
+        summary = _summary(con, "full", len(commits), start, reason)
+    return summary
 
 
 def _finish(con, refs, digest, models, der: derive.Derived, declarations) -> None:
@@ -559,67 +569,52 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
     new_tags = {r.name: r.object for r in refs if r.kind == "tag"}
     tags_changed = old_tags != new_tags
     der = derive.from_refs(refs, set(models)) if tags_changed else derive.Derived()
-    tmp = _tmp_path(paths)
     old.close()
-    shutil.copyfile(paths.catalog_file, tmp)
-    try:
-        con = duckdb.connect(str(tmp))
-        try:
-            con.execute("BEGIN")
-            new_ids = {c.commit for c in commits}
-            # old commits the new ones build on, and old commits newly labelled
-            indexed = (
-                _existing(con, "model_commits", "commit || '/' || model", None)
-                if der.labelled
-                else set()
-            )
-            boundary = sorted(
-                {c.parents[0] for c in commits if c.parents and c.parents[0] not in new_ids}
-            )
-            late = {
-                (commit, m)
-                for commit, ms in der.labelled.items()
-                if commit not in new_ids
-                for m in ms
-                if f"{commit}/{m}" not in indexed and m in models
-            }
-            seeds = _seed_states(repo, models, set(boundary) | {c for c, _ in late})
-            topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchall()[0][0]
-            candidates = _candidate_blobs(seeds, commits)
-            known_blobs = _known_blobs(con, candidates)
-            indexer.build_facts(
-                repo,
-                paths.common_dir,
-                paths.root,
-                commits,
-                models,
-                der.labelled,
-                seeds,
-                facts,
-                known_blobs=known_blobs,
-                topo_start=topo0,
-                progress=progress,
-            )
-            _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs)
-            for table, cols in facts.tables().items():
-                _insert(con, table, cols)
-            moved = _update_branches(repo, con, old_refs, refs)
-            if tags_changed:
-                _finish(con, refs, digest, models, der, new_decl)
-            else:
-                _finish_new_commits(
-                    con, refs, digest, models, new_decl, meta, sorted(new_ids), moved
-                )
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-            summary = _summary(con, "incremental", len(commits), start)
-        finally:
-            con.close()
-        _install(tmp, paths.catalog_file)
-        return summary
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    with _new_generation(paths, copy_current=True) as con:
+        new_ids = {c.commit for c in commits}
+        # old commits the new ones build on, and old commits newly labelled
+        indexed = (
+            _existing(con, "model_commits", "commit || '/' || model", None)
+            if der.labelled
+            else set()
+        )
+        boundary = sorted(
+            {c.parents[0] for c in commits if c.parents and c.parents[0] not in new_ids}
+        )
+        late = {
+            (commit, m)
+            for commit, ms in der.labelled.items()
+            if commit not in new_ids
+            for m in ms
+            if f"{commit}/{m}" not in indexed and m in models
+        }
+        seeds = _seed_states(repo, models, set(boundary) | {c for c, _ in late})
+        topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchall()[0][0]
+        candidates = _candidate_blobs(seeds, commits)
+        known_blobs = _known_blobs(con, candidates)
+        indexer.build_facts(
+            repo,
+            paths.common_dir,
+            paths.root,
+            commits,
+            models,
+            der.labelled,
+            seeds,
+            facts,
+            known_blobs=known_blobs,
+            topo_start=topo0,
+            progress=progress,
+        )
+        _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs)
+        for table, cols in facts.tables().items():
+            _insert(con, table, cols)
+        moved = _update_branches(repo, con, old_refs, refs)
+        if tags_changed:
+            _finish(con, refs, digest, models, der, new_decl)
+        else:
+            _finish_new_commits(con, refs, digest, models, new_decl, meta, sorted(new_ids), moved)
+        summary = _summary(con, "incremental", len(commits), start)
+    return summary
 
 
 def _branches_only_moved_forward(repo, old_refs, refs, commits) -> bool:

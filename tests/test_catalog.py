@@ -116,6 +116,31 @@ def _table_rows(con, table: str) -> list:
     return con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL").fetchall()
 
 
+EQUIVALENT_TABLES = [
+    "versions",
+    "version_files",
+    "version_sources",
+    "blob_values",
+    "commit_branches",
+    "labels",
+    "stages",
+    "stage_events",
+    "models",
+]
+
+
+def assert_same_as_full_rebuild(repo) -> duckdb.DuckDBPyConnection:
+    """The incrementally built catalog equals a rebuild; returns the rebuilt one (open)."""
+    inc = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
+    incremental = {t: _table_rows(inc, t) for t in EQUIVALENT_TABLES}
+    inc.close()
+    assert update_catalog(repo, rebuild=True).mode == "full"
+    full = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
+    for t in EQUIVALENT_TABLES:
+        assert incremental[t] == _table_rows(full, t), t
+    return full
+
+
 def test_incremental_equals_full_rebuild(churn: GitRepo) -> None:
     repo = open_repo(churn.path)
     update_catalog(repo)
@@ -126,24 +151,7 @@ def test_incremental_equals_full_rebuild(churn: GitRepo) -> None:
     churn.merge("exp/lr", "Merge branch 'exp/lr'")
     churn.tag("churn-2026.02.01", "HEAD~2")  # a label on an old commit
     assert update_catalog(repo).mode == "incremental"
-    inc = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
-    tables = [
-        "versions",
-        "version_files",
-        "version_sources",
-        "blob_values",
-        "commit_branches",
-        "labels",
-        "stages",
-        "stage_events",
-        "models",
-    ]
-    incremental = {t: _table_rows(inc, t) for t in tables}
-    inc.close()
-    assert update_catalog(repo, rebuild=True).mode == "full"
-    full = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
-    for t in tables:
-        assert incremental[t] == _table_rows(full, t), t
+    full = assert_same_as_full_rebuild(repo)
     stale = full.execute(
         "SELECT version, stale_metrics FROM versions WHERE model='churn' AND subject LIKE 'exp:%'"
     ).fetchall()
@@ -332,24 +340,7 @@ def test_incremental_without_tag_changes_equals_full_rebuild(churn: GitRepo) -> 
     churn.merge("exp/x", "Merge branch 'exp/x'")
     summary = update_catalog(repo)
     assert summary.mode == "incremental", summary.reason
-    tables = [
-        "versions",
-        "version_files",
-        "version_sources",
-        "blob_values",
-        "commit_branches",
-        "labels",
-        "stages",
-        "stage_events",
-        "models",
-    ]
-    inc = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
-    incremental = {t: _table_rows(inc, t) for t in tables}
-    inc.close()
-    update_catalog(repo, rebuild=True)
-    full = duckdb.connect(str(repo_paths(repo).catalog_file), read_only=True)
-    for t in tables:
-        assert incremental[t] == _table_rows(full, t), t
+    full = assert_same_as_full_rebuild(repo)
     latest = full.execute("SELECT version FROM versions WHERE model='ranker' AND is_latest")
     assert latest.fetchall() == [("1.1.0",)]
     full.close()
