@@ -1,0 +1,92 @@
+"""Render the real screens from the sample repository to SVG and PNG.
+
+    python screenshots/make_screenshots.py            # every scenario
+    python screenshots/make_screenshots.py flow home   # scenarios whose name starts so
+
+Each module in ``screenshots/scenarios/`` defines ``SCENARIOS``: dicts with ``name``,
+``size`` (columns, rows), ``press`` (keys, one per element, as Textual names them) and
+an optional ``setup(repo_path)`` run on the scenario's own copy of the repository
+first. Between key presses the script waits for the app's workers, so what is drawn is
+what a user sees once the screen settles. The clock is frozen just after the sample
+repository's last commit, so ages ("since 9d") are the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from sample_repo.generator import build_sample_repo  # noqa: E402
+from store.catalog import update_catalog  # noqa: E402
+from store.repo import open_repo  # noqa: E402
+from tui.app import ModeltrailApp  # noqa: E402
+
+FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+def load_scenarios() -> list[dict]:
+    scenarios: list[dict] = []
+    for path in sorted((HERE / "scenarios").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"scenarios.{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        scenarios.extend(getattr(module, "SCENARIOS", []))
+    return scenarios
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def shoot(repo: Path, scenario: dict, out: Path) -> Path:
+    app = ModeltrailApp(repo_path=repo, now=lambda: FROZEN_NOW)
+    async with app.run_test(size=tuple(scenario["size"])) as pilot:
+        await settle(pilot)
+        for key in scenario["press"]:
+            await pilot.press(key)
+            await settle(pilot)
+        svg = out / f"{scenario['name']}.svg"
+        app.save_screenshot(filename=svg.name, path=str(out))
+    return svg
+
+
+def to_png(svg: Path) -> Path:
+    png = svg.with_suffix(".png")
+    if shutil.which("rsvg-convert"):
+        subprocess.run(["rsvg-convert", "-o", str(png), str(svg)], check=True)
+    else:
+        import cairosvg
+
+        cairosvg.svg2png(url=str(svg), write_to=str(png))
+    return png
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv[1:]
+    scenarios = [s for s in load_scenarios() if not wanted or s["name"].startswith(tuple(wanted))]
+    with tempfile.TemporaryDirectory(prefix="modeltrail-shots-") as tmp:
+        base = build_sample_repo(Path(tmp) / "base")
+        update_catalog(open_repo(base))
+        for i, scenario in enumerate(scenarios):
+            repo = Path(tmp) / f"models-{i}"
+            shutil.copytree(base, repo, symlinks=True)
+            if scenario.get("setup"):
+                scenario["setup"](repo)
+            svg = asyncio.run(shoot(repo, scenario, HERE))
+            print(f"{to_png(svg).relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
