@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
 
 from store.errors import UsageError
 
@@ -214,6 +215,18 @@ def matching_commits(
         f"SELECT v.commit FROM versions v WHERE v.model = ? AND {where}", [model, *params]
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def matching_topos(
+    con: duckdb.DuckDBPyConnection, model: str, query: str, metric_keys: Collection[str]
+) -> pa.Array:
+    """The ``topo`` of every version of ``model`` matching ``query``, as Arrow (no Python
+    object per version: a query may match 100,000 of them)."""
+    where, params = to_sql(parse(query, metric_keys))
+    table = con.sql(
+        f"SELECT v.topo FROM versions v WHERE v.model = ? AND {where}", params=[model, *params]
+    ).to_arrow_table()
+    return table.column(0).combine_chunks()
 
 
 def model_metric_keys(con: duckdb.DuckDBPyConnection, model: str) -> list[str]:

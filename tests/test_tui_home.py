@@ -199,7 +199,7 @@ async def test_space_marks_with_a_glyph_and_compare_needs_two(tiny):
         assert isinstance(pilot.app.screen, HomeScreen)
         assert any("mark two or more" in str(n.message) for n in pilot.app._notifications)
         await pilot.press("space")
-        assert home.version_list.marked_commits == [home.rows.commits[0], home.rows.commits[1]]
+        assert home.version_list.marked_commits == [home.rows.commit_at(0), home.rows.commit_at(1)]
         await pilot.press("escape")  # esc in the list clears marks first
         await settle(pilot)
         assert home.version_list.marked_commits == []
@@ -252,7 +252,7 @@ async def test_palette_jumps_to_a_stage_holder(tiny):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, HomeScreen)
-        assert home.version_list.current_commit == home.rows.commits[3]  # v1.1.0
+        assert home.version_list.current_commit == home.rows.commit_at(3)  # v1.1.0
         assert pilot.app.focused is home.version_list
 
 

@@ -10,6 +10,7 @@ thread. When that run ends the app reopens its read-only connection and posts
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import os
 import threading
@@ -23,10 +24,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from store.catalog import connect_readonly, update_catalog
 from store.config import Config, load_config
 from store.repo import open_repo, repo_paths
-from store.schema import ddl
+from store.schema import SCHEMA_VERSION, ddl
 from tui.bindings import APP_BINDINGS
 from tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from tui.palette import ModeltrailCommands
@@ -34,6 +34,29 @@ from tui.safe_text import clean
 
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
 _LINKS = itertools.count()
+DUCKDB_MEMORY = os.environ.get("MODELTRAIL_DUCKDB_MEMORY", "128MB")
+_INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
+
+
+def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to a usable catalog of this schema, or None.
+
+    (As ``store.catalog.connect_readonly``, without importing the indexer at start-up.)
+    """
+    if not path.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except (duckdb.Error, OSError):
+        return None
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        row = None
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        con.close()
+        return None
+    return con
 
 
 def open_snapshot(catalog_file: Path) -> duckdb.DuckDBPyConnection | None:
@@ -48,12 +71,21 @@ def open_snapshot(catalog_file: Path) -> duckdb.DuckDBPyConnection | None:
     try:
         os.link(catalog_file, link)
     except OSError:
-        return connect_readonly(catalog_file)
+        return _bounded(connect_readonly(catalog_file))
     try:
-        return connect_readonly(link)
+        return _bounded(connect_readonly(link))
     finally:
         with contextlib.suppress(OSError):
             os.unlink(link)
+
+
+def _bounded(con: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection | None:
+    """Cap DuckDB's memory: it would otherwise keep every catalog block it reads cached
+    (the TUI stays well under 300 MB on a 100,000-version model)."""
+    if con is not None:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    return con
 
 
 def _empty_catalog() -> duckdb.DuckDBPyConnection:
@@ -97,6 +129,8 @@ class ModeltrailApp(App):
         self._real_catalog = self._con is not None
         self._retired: list[duckdb.DuckDBPyConnection] = []
         self._index_thread: threading.Thread | None = None
+        self._index_started = False
+        self._frozen = False
         self.indexing = False
         self.sub_title = clean(self.paths.root.name, single_line=True)
         self._clash_reported: set[str] = set()
@@ -119,10 +153,22 @@ class ModeltrailApp(App):
         """The clock for relative ages (frozen in tests and screenshots)."""
         return self._now()
 
+    def start_index_once(self) -> None:
+        """Called when the home screen shows its first versions: start the start-up index
+        run (once; later runs come from ``reindex``)."""
+        if not self._frozen:
+            # Everything built so far lives as long as the app: keep it out of the cyclic
+            # collector, whose full passes over it would stall key presses for ~50 ms.
+            gc.freeze()
+            self._frozen = True
+        if self._index_on_mount and not self._index_started:
+            self.reindex()
+
     def reindex(self) -> None:
         """Start a background index run unless one is running."""
         if self._index_thread is not None and self._index_thread.is_alive():
             return
+        self._index_started = True
         self.indexing = True
         self.index_status = "indexing…"
         # A daemon thread, not a worker: quitting never waits for a long index run (the
@@ -142,10 +188,16 @@ class ModeltrailApp(App):
         from tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        if self._index_on_mount:
-            self.reindex()
-        elif self._con is not None:
-            self.index_status = "catalog opened"
+        if not self._index_on_mount:
+            if self._con is not None:
+                self.index_status = "catalog opened"
+        elif self._real_catalog:
+            # paint from the catalog first; check git for news once the home screen shows
+            # its versions (start_index_once), or after a moment at the latest
+            self.index_status = "catalog opened; checking the repository…"
+            self.set_timer(_INDEX_DELAY, self.start_index_once)
+        else:
+            self.start_index_once()
 
     def _index_run(self) -> None:
         last = 0.0
@@ -158,6 +210,8 @@ class ModeltrailApp(App):
                 self.post_message(IndexProgress(phase, done, total))
 
         try:
+            from store.catalog import update_catalog  # the indexer: imported off the UI thread
+
             repo = open_repo(self.paths.root)  # GitPython objects are not shared by threads
             try:
                 summary = update_catalog(repo, progress=progress)
@@ -209,6 +263,8 @@ class ModeltrailApp(App):
             screen.post_message(CatalogUpdated(message_factory.summary, message_factory.changed))
 
     def on_unmount(self) -> None:
+        if self._frozen:  # let the interpreter's last collection see those objects again
+            gc.unfreeze()
         for con in [*self._retired, self._con]:
             if con is not None:
                 with contextlib.suppress(duckdb.Error):

@@ -26,9 +26,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
 
-from store import queries
-from store.filter import FilterError, matching_commits, model_metric_keys
-from store.previous import previous_versions
+from store import browse, queries
+from store.filter import FilterError, matching_topos
 from tui.bindings import HOME_BINDINGS
 from tui.messages import CatalogUpdated
 from tui.palette import PaletteCommand
@@ -40,6 +39,7 @@ from tui.widgets.version_list import VersionList
 from tui.widgets.version_rows import VersionRows, stage_glyph
 
 KEY_METRICS = 3
+FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 _HEX = set("0123456789abcdef")
 
 
@@ -51,31 +51,54 @@ class ModelsLoaded(Message):
 
 
 class VersionsLoaded(Message):
+    """Versions of ``model`` (``partial``: only the newest page, the rest follows)."""
+
     def __init__(
-        self, model: str, rows: VersionRows | None, metric_keys: list[str], error: str | None = None
+        self,
+        model: str,
+        rows: VersionRows | None,
+        partial: bool = False,
+        error: str | None = None,
     ) -> None:
         super().__init__()
         self.model = model
         self.rows = rows
-        self.metric_keys = metric_keys
+        self.partial = partial
         self.error = error
 
 
-class DetailsLoaded(Message):
-    def __init__(self, model: str, commit: str, renderable) -> None:
+class PreviousLoaded(Message):
+    def __init__(self, model: str, rows: VersionRows, prev_topo) -> None:
         super().__init__()
         self.model = model
-        self.commit = commit
+        self.rows = rows
+        self.prev_topo = prev_topo
+
+
+class DetailsLoaded(Message):
+    """Details for ``key`` = (model, commit, previous version or None)."""
+
+    def __init__(self, key: tuple, renderable) -> None:
+        super().__init__()
+        self.key = key
         self.renderable = renderable
 
 
 class FilterApplied(Message):
+    """The rows of ``source`` matching ``query`` (or the error that it is)."""
+
     def __init__(
-        self, model: str, query: str, rows: list[int] | None, error: str | None = None
+        self,
+        model: str,
+        query: str,
+        source: VersionRows,
+        rows: list[int] | None,
+        error: str | None = None,
     ) -> None:
         super().__init__()
         self.model = model
         self.query = query
+        self.source = source
         self.rows = rows
         self.error = error
 
@@ -92,9 +115,14 @@ class HomeScreen(Screen):
         self.models: list[dict] = []
         self.model: str | None = None
         self.rows: VersionRows | None = None
-        self.metric_keys: list[str] = []
+        self._metric_keys: dict[str, list[str]] = {}  # model -> its metric keys (cached)
         self.filter_query = ""
         self.filter_count: int | None = None
+        self.partial = False  # only the newest page of a long list is loaded so far
+        self.shown_commit: str | None = None  # the version whose details are on screen
+        self._details_for: tuple | None = None  # (model, commit, previous) being shown
+        self._details_busy = False  # a details load is running
+        self._filter_busy = False  # a filter query is running
         self._pending_commit: str | None = None
         self._keep_commit: str | None = None
 
@@ -154,12 +182,14 @@ class HomeScreen(Screen):
             title.append(" · ")
             title.append(clean(self.model, single_line=True))
             total = len(self.rows) if self.rows is not None else 0
+            if self.partial:
+                total = next((m["versions"] for m in self.models if m["name"] == self.model), total)
             if self.filter_query and self.filter_count is not None:
                 title.append(" · filter ")
                 title.append(clean(self.filter_query, single_line=True))
                 title.append(f" → {self.filter_count} of {total}")
             else:
-                title.append(f" · {total}")
+                title.append(f" · {total:,}" + (" (loading…)" if self.partial else ""))
         marked = len(self.version_list.marked)
         if marked:
             title.append(f" · {marked} marked ✓")
@@ -196,6 +226,7 @@ class HomeScreen(Screen):
         keep = self.model
         self.model_list.set_models(self.models, keep=keep)
         if not self.models:
+            self.app.start_index_once()
             self.model = None
             self.rows = None
             self.version_list.empty_text = (
@@ -221,6 +252,7 @@ class HomeScreen(Screen):
         """Show ``name``'s versions (loaded in the background)."""
         self.model = name
         self.rows = None
+        self.partial = False
         self.filter_count = None
         self.version_list.empty_text = "loading…"
         self.version_list.set_rows(None)
@@ -230,23 +262,51 @@ class HomeScreen(Screen):
 
     @work(thread=True, exclusive=True, group="versions")
     def load_versions(self, model: str) -> None:
+        """The newest page of versions first (paints at once however many there are),
+        then all of them, then the version each was built on (for the deltas)."""
         worker = get_current_worker()
+        config = self.app.config
         try:
             cursor = self.app.connection().cursor()
             try:
-                keys = queries.key_metrics(cursor, model, limit=KEY_METRICS)
-                table = queries.versions_table(cursor, model, keys)
-                all_keys = model_metric_keys(cursor, model)
-                previous = previous_versions(cursor, model)
+                keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
+                table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE)
+                if len(table) == FIRST_PAGE and not worker.is_cancelled:
+                    page = VersionRows(table, keys, config.better, config.direction)
+                    self.post_message(VersionsLoaded(model, page, partial=True))
+                    table = browse.versions_table(cursor, model, keys)
             finally:
                 cursor.close()
-            config = self.app.config
-            rows = VersionRows(table, keys, config.better, config.direction, previous)
+            rows = VersionRows(table, keys, config.better, config.direction)
         except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(VersionsLoaded(model, None, [], f"{type(exc).__name__}: {exc}"))
+            self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
+            return
+        if worker.is_cancelled:
+            return
+        self.post_message(VersionsLoaded(model, rows))
+        self.app.call_from_thread(self.app.start_index_once)  # the list is up: now check git
+        # then the version each was built on, for the metric deltas (the list shows first)
+        try:
+            cursor = self.app.connection().cursor()
+            try:
+                previous = browse.previous_topos(cursor, model)
+            finally:
+                cursor.close()
+            prev_topo = browse.prev_column(rows.table.column("topo"), previous)
+        except Exception as exc:  # noqa: BLE001 - shown in the status line
+            self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
             return
         if not worker.is_cancelled:
-            self.post_message(VersionsLoaded(model, rows, all_keys))
+            self.post_message(PreviousLoaded(model, rows, prev_topo))
+
+    def on_previous_loaded(self, message: PreviousLoaded) -> None:
+        if message.rows is not self.rows:
+            return
+        message.rows.set_previous(message.prev_topo)
+        self.version_list.redraw()
+        commit = self.version_list.current_commit
+        if commit is not None:  # its details again, now with the deltas
+            self._show_details(commit)
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
         if message.model != self.model:
@@ -254,15 +314,22 @@ class HomeScreen(Screen):
         if message.error is not None:
             self.status.set_note(f"⚠ {clean(message.error, single_line=True)}", problem=True)
             return
+        replacing_page = self.partial and not message.partial and self.rows is not None
         self.rows = message.rows
-        self.metric_keys = message.metric_keys
-        keep = self._pending_commit or self._keep_commit
-        self._keep_commit = None
+        self.partial = message.partial
+        if replacing_page:  # the whole list replaces its first page: stay where the user is
+            keep = self._pending_commit or self.version_list.current_commit
+        else:
+            keep = self._pending_commit or self._keep_commit
+            self._keep_commit = None
         self.version_list.empty_text = "no versions"
-        self.version_list.set_rows(self.rows, keep_commit=keep)
+        self.version_list.set_rows(self.rows, keep_commit=keep, keep_scroll=replacing_page)
         if self.filter_query:
             self._run_filter(self.filter_query)
-        if self._pending_commit is not None:
+        found = (
+            self._pending_commit is not None and self.rows.row_of(self._pending_commit) is not None
+        )
+        if found or (self._pending_commit is not None and not self.partial):
             self._pending_commit = None
             self.set_focus(self.version_list)
         self._titles()
@@ -273,17 +340,28 @@ class HomeScreen(Screen):
         if event.commit is None or self.model is None or self.rows is None:
             if self.rows is not None:
                 self.details.show_message("no version matches" if self.filter_query else "")
+            self._details_for = None
             return
-        row = self.rows.row_of(event.commit)
+        self._show_details(event.commit)
+
+    def _show_details(self, commit: str, again: bool = False) -> None:
+        """Load the details of ``commit`` (unless they are loading or shown already)."""
+        assert self.rows is not None and self.model is not None
+        row = self.rows.row_of(commit)
         previous = None
         prev_row = self.rows.previous_row(row) if row is not None else None
         if prev_row is not None:
-            previous = (self.rows.commits[prev_row], self.rows.value("version", prev_row))
-        self.load_details(self.model, event.commit, previous)
+            previous = (self.rows.commit_at(prev_row), self.rows.value("version", prev_row))
+        wanted = (self.model, commit, previous)
+        if wanted == self._details_for and not again:
+            return
+        self._details_for = wanted
+        if not self._details_busy:  # else it starts when the running load ends
+            self._details_busy = True
+            self.load_details(*wanted)
 
     @work(thread=True, exclusive=True, group="details")
     def load_details(self, model: str, commit: str, previous: tuple[str, str] | None) -> None:
-        worker = get_current_worker()
         try:
             cursor = self.app.connection().cursor()
             try:
@@ -303,16 +381,27 @@ class HomeScreen(Screen):
             )
         except Exception as exc:  # noqa: BLE001 - shown in the pane
             renderable = Text(f"⚠ {clean(f'{type(exc).__name__}: {exc}')}", style="bold")
-        if not worker.is_cancelled:
-            self.post_message(DetailsLoaded(model, commit, renderable))
+        self.post_message(DetailsLoaded((model, commit, previous), renderable))
 
     def on_details_loaded(self, message: DetailsLoaded) -> None:
-        if message.model == self.model and message.commit == self.version_list.current_commit:
+        """Show loaded details if still wanted; else load what is wanted now (one load runs
+        at a time: holding j never queues a query per row)."""
+        self._details_busy = False
+        model, commit, _previous = message.key
+        if message.key == self._details_for and commit == self.version_list.current_commit:
             self.details.show(message.renderable)
+            self.shown_commit = commit
+        elif self._details_for is not None:
+            self._details_busy = True
+            self.load_details(*self._details_for)
+        elif self.version_list.current_commit is not None and self.rows is not None:
+            self._show_details(self.version_list.current_commit)
 
     @on(CatalogUpdated)
     def _catalog_updated(self, message: CatalogUpdated) -> None:
         if message.changed:
+            self._metric_keys.clear()
+            self._details_for = None
             self.load_models()
 
     # --- filter ---------------------------------------------------------------------------
@@ -353,32 +442,36 @@ class HomeScreen(Screen):
             self.version_list.set_view(None, keep_commit=self.version_list.current_commit)
             self._titles()
             return
-        if self.model is not None and self.rows is not None:
-            self.filter_versions(self.model, self.filter_query, self.metric_keys, self.rows)
+        if self.model is not None and self.rows is not None and not self._filter_busy:
+            self._filter_busy = True  # later keys wait for this query, then the newest runs
+            self.filter_versions(self.model, self.filter_query, self.rows)
 
     @work(thread=True, exclusive=True, group="filter")
-    def filter_versions(
-        self, model: str, query: str, metric_keys: list[str], rows: VersionRows
-    ) -> None:
-        worker = get_current_worker()
+    def filter_versions(self, model: str, query: str, rows: VersionRows) -> None:
         try:
             cursor = self.app.connection().cursor()
             try:
-                commits = matching_commits(cursor, model, query, metric_keys)
+                keys = self._metric_keys.get(model)
+                if keys is None:  # every metric the model has, to validate queries
+                    keys = self._metric_keys[model] = browse.metric_keys(cursor, model)
+                topos = matching_topos(cursor, model, query, keys)
             finally:
                 cursor.close()
         except FilterError as exc:
-            self.post_message(FilterApplied(model, query, None, str(exc)))
+            self.post_message(FilterApplied(model, query, rows, None, str(exc)))
             return
         except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(FilterApplied(model, query, None, f"{type(exc).__name__}: {exc}"))
+            error = f"{type(exc).__name__}: {exc}"
+            self.post_message(FilterApplied(model, query, rows, None, error))
             return
-        found = [r for r in map(rows.row_of, commits) if r is not None]
-        if not worker.is_cancelled:
-            self.post_message(FilterApplied(model, query, found))
+        self.post_message(FilterApplied(model, query, rows, rows.rows_of_topos(topos)))
 
     def on_filter_applied(self, message: FilterApplied) -> None:
-        if message.model != self.model or message.query != self.filter_query:
+        self._filter_busy = False
+        current = (self.model, self.filter_query, self.rows)
+        if (message.model, message.query, message.source) != current:
+            if self.filter_query:  # the query or the list changed meanwhile: the newest
+                self._run_filter(self.filter_query)
             return
         if message.error is not None:
             self.filter_input.add_class("-invalid")

@@ -109,13 +109,17 @@ class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # --- data -----------------------------------------------------------------------------
 
-    def set_rows(self, rows: VersionRows | None, keep_commit: str | None = None) -> None:
-        """Show ``rows`` (all of them); keep the cursor on ``keep_commit`` if present."""
+    def set_rows(
+        self, rows: VersionRows | None, keep_commit: str | None = None, keep_scroll: bool = False
+    ) -> None:
+        """Show ``rows`` (all of them); keep the cursor on ``keep_commit`` if present (and,
+        with ``keep_scroll``, the list where it was)."""
+        scroll = self.scroll_y
         self.rows = rows
         self.view = range(len(rows)) if rows is not None else range(0)
         self.marked = {c: None for c in self.marked if rows and rows.row_of(c) is not None}
         self._relayout(force=True)
-        self._move_to_commit(keep_commit)
+        self._move_to_commit(keep_commit, scroll if keep_scroll else 0)
 
     def set_view(self, rows: list[int] | None, keep_commit: str | None = None) -> None:
         """Show only the given row indices (None: all), newest first."""
@@ -126,13 +130,18 @@ class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
         self._move_to_commit(keep_commit)
         self.refresh()
 
-    def _move_to_commit(self, commit: str | None) -> None:
+    def redraw(self) -> None:
+        """Draw every line again (the data behind the rows changed)."""
+        self._cache.clear()
+        self.refresh()
+
+    def _move_to_commit(self, commit: str | None, scroll: float = 0) -> None:
         position = 0
         if commit is not None and self.rows is not None:
             row = self.rows.row_of(commit)
             if row is not None:
                 position = self._position_of(row) or 0
-        self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_to(y=scroll, animate=False, immediate=True)
         self.cursor = position
 
     def _position_of(self, row: int) -> int | None:
@@ -148,7 +157,7 @@ class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
         """The commit under the cursor, if any."""
         if self.rows is None or not len(self.view):
             return None
-        return self.rows.commits[self.view[min(self.cursor, len(self.view) - 1)]]
+        return self.rows.commit_at(self.view[min(self.cursor, len(self.view) - 1)])
 
     @property
     def marked_commits(self) -> list[str]:
@@ -277,7 +286,7 @@ class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
     def _row(self, row: int, is_cursor: bool, width: int, base: Style) -> Strip:
         assert self.rows is not None
         line_style = base + self._style("cursor") if is_cursor else base
-        commit = self.rows.commits[row]
+        commit = self.rows.commit_at(row)
         lead = (CURSOR if is_cursor else " ") + (MARK if commit in self.marked else " ")
         segments = [Segment(lead, line_style + self._style("mark"))]
         for col in self._columns:

@@ -117,8 +117,10 @@ class Cell:
 class VersionRows:
     """The versions of one model, newest first, with lazily formatted cells.
 
-    ``metric_keys`` are the metrics with a column (``metric_0``... in the table);
-    ``better(key, old, new)`` says whether a change is an improvement.
+    ``table`` comes from ``store.browse.versions_table`` (columns ``metric_0``… for
+    ``metric_keys``); ``better(key, old, new)`` says whether a change is
+    an improvement and ``direction(key)`` which way a metric improves. Nothing here holds
+    a Python object per version: cells are read from the Arrow columns when drawn.
     """
 
     def __init__(
@@ -127,29 +129,42 @@ class VersionRows:
         metric_keys: Sequence[str],
         better: Callable[[str, float | None, float | None], bool | None],
         direction: Callable[[str], str] | None = None,
-        previous: dict[str, str | None] | None = None,
     ) -> None:
         self.table = table
         self.metric_keys = list(metric_keys)
         self._better = better
         self._direction = direction or (lambda key: "higher")
         self._cols = {name: table.column(name).combine_chunks() for name in table.column_names}
-        self.commits: list[str] = self._cols["commit"].to_pylist() if len(table) else []
-        self._index = {c: i for i, c in enumerate(self.commits)}
-        # the row of the version each row was built on (default: the next, older row)
-        if previous is None:
-            self._prev: list[int | None] = [
-                i + 1 if i + 1 < len(self.commits) else None for i in range(len(self.commits))
-            ]
-        else:
-            self._prev = [self._index.get(previous.get(c) or "") for c in self.commits]
+        # the row of the version each row was built on; unknown until set_previous()
+        self._prev: pa.Array | None = None
+
+    def set_previous(self, prev_topo: pa.Array) -> None:
+        """Give, per row, the ``topo`` of the version it was built on (null: none); metric
+        deltas are shown from then on."""
+        self._prev = pc.index_in(prev_topo, value_set=self._cols["topo"])
+
+    @property
+    def has_previous(self) -> bool:
+        return self._prev is not None
 
     def __len__(self) -> int:
         return self.table.num_rows
 
+    def commit_at(self, row: int) -> str:
+        """The full commit id of a row."""
+        return self._cols["commit"][row].as_py()
+
     def row_of(self, commit: str) -> int | None:
         """The row holding ``commit``, if it is a version of this model."""
-        return self._index.get(commit)
+        if not len(self):
+            return None
+        row = pc.index(self._cols["commit"], commit).as_py()
+        return None if row < 0 else row
+
+    def rows_of_topos(self, topos: pa.Array) -> list[int]:
+        """The rows (ascending) whose ``topo`` is in ``topos``."""
+        mask = pc.is_in(self._cols["topo"], value_set=topos)
+        return pc.indices_nonzero(mask).to_pylist()
 
     def value(self, name: str, row: int):
         """One raw value (Python object) of the table."""
@@ -160,11 +175,11 @@ class VersionRows:
 
     def previous_row(self, row: int) -> int | None:
         """The row of the version ``row`` was built on (nearest first-parent ancestor)."""
-        return self._prev[row]
+        return self._prev[row].as_py() if self._prev is not None else None
 
     def previous_metric(self, i: int, row: int) -> float | None:
         """The same metric at the version this one was built on."""
-        prev = self._prev[row]
+        prev = self.previous_row(row)
         return self.metric(i, prev) if prev is not None else None
 
     def max_width(self, name: str, cap: int) -> int:

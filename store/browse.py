@@ -1,0 +1,119 @@
+"""Lean catalog queries for browsing a model with very many versions (the TUI home).
+
+Built for a model with 100,000 versions: each is one pass over the catalog returning
+Arrow columns or a few rows, never a Python object per version. Read-only.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+_SAMPLE = 1000  # versions looked at to choose the key metrics
+
+
+def key_metrics(con: duckdb.DuckDBPyConnection, model: str, limit: int = 3) -> list[str]:
+    """The numeric metrics most of the model's newest versions report (ties by name)."""
+    rows = con.execute(
+        """
+        WITH recent AS (
+            SELECT commit FROM versions WHERE model = ? ORDER BY topo DESC LIMIT ?
+        )
+        SELECT m.key, count(*) AS n FROM metrics m JOIN recent r USING (commit)
+        WHERE m.model = ? AND m.value IS NOT NULL
+        GROUP BY m.key ORDER BY n DESC, m.key LIMIT ?
+        """,
+        [model, _SAMPLE, model, limit],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def metric_keys(con: duckdb.DuckDBPyConnection, model: str) -> list[str]:
+    """Every numeric metric key any version of the model reports, sorted."""
+    rows = con.execute(
+        "SELECT DISTINCT key FROM metrics WHERE model = ? AND value IS NOT NULL ORDER BY key",
+        [model],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def versions_table(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    metric_keys: list[str],
+    limit: int | None = None,
+) -> pa.Table:
+    """The model's versions, newest first, as Arrow: the columns the list shows (version,
+    commit, date, author_name, branches, stages, is_latest, stale_metrics, topo) and
+    ``metric_0``… for the given keys.
+
+    ``limit`` keeps only the newest ones (a first page, cheap however many there are).
+    Metrics are pivoted before the join, so the cost is one scan. The versions each was
+    built on come separately (:func:`previous_topos`), so the list can show first.
+    """
+    pivots = "".join(
+        f', max(value) FILTER (WHERE key = ${i + 2}) AS "metric_{i}"'
+        for i in range(len(metric_keys))
+    )
+    keyset = f"AND key IN (SELECT unnest(${len(metric_keys) + 2}))" if metric_keys else "AND false"
+    metric_cols = "".join(f', m."metric_{i}"' for i in range(len(metric_keys)))
+    page = f"ORDER BY topo DESC LIMIT {int(limit)}" if limit is not None else ""
+    only_page = "AND commit IN (SELECT commit FROM v)" if limit is not None else ""
+    sql = f"""
+        WITH v AS (
+            SELECT version, commit, date, author_name, branches, stages, is_latest,
+                   stale_metrics, topo
+            FROM versions WHERE model = $1 {page}
+        ),
+        m AS (
+            SELECT commit{pivots} FROM metrics
+            WHERE model = $1 {keyset} {only_page}
+            GROUP BY commit
+        )
+        SELECT v.*{metric_cols}
+        FROM v LEFT JOIN m USING (commit)
+        ORDER BY v.topo DESC
+    """
+    params: list = [model, *metric_keys]
+    if metric_keys:
+        params.append(metric_keys)
+    return con.sql(sql, params=params).to_arrow_table()
+
+
+def previous_topos(con: duckdb.DuckDBPyConnection, model: str) -> dict[int, int]:
+    """``{version topo: topo of the version it was built on}``: the nearest earlier version
+    of the same model along first parents (an experiment's commit is compared with the
+    version it branched from, a merge into main with main's previous version)."""
+    rows = con.sql(
+        """
+        WITH c AS (
+            SELECT topo, parents[1] AS parent, commit FROM commits
+            WHERE topo >= (SELECT min(topo) FROM versions WHERE model = $1)
+        )
+        SELECT c.topo, p.topo, v.topo IS NOT NULL
+        FROM c LEFT JOIN commits p ON p.commit = c.parent
+        LEFT JOIN versions v ON v.model = $1 AND v.commit = c.commit
+        ORDER BY c.topo
+        """,
+        params=[model],
+    ).to_arrow_table()
+    topos = rows.column(0).to_pylist()
+    parents = rows.column(1).to_pylist()
+    is_version = rows.column(2).to_pylist()
+    nearest: dict[int, int | None] = {}  # commit topo -> newest version topo at or before
+    previous: dict[int, int] = {}
+    for topo, parent, version in zip(topos, parents, is_version, strict=True):
+        before = nearest.get(parent) if parent is not None else None
+        if version:
+            if before is not None:
+                previous[topo] = before
+            nearest[topo] = topo
+        else:
+            nearest[topo] = before
+    return previous
+
+
+def prev_column(topo: pa.ChunkedArray | pa.Array, previous: dict[int, int]) -> pa.Array:
+    """For each ``topo`` (a versions table's column), the ``topo`` of the version it was
+    built on, or null."""
+    return pa.array([previous.get(t) for t in topo.to_pylist()], type=pa.int64())
