@@ -44,8 +44,17 @@ def load_scenarios() -> list[dict]:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    """Wait for the app's workers and its background index check, then for the screen."""
+    app = pilot.app
+    for _ in range(100):
+        await pilot.pause()
+        thread = getattr(app, "_index_thread", None)
+        if thread is not None and thread.is_alive():
+            await pilot.pause(0.05)
+            continue
+        if not any(worker.is_running for worker in app.workers):
+            break
+        await app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -64,7 +73,9 @@ async def shoot(repo: Path, scenario: dict, out: Path) -> Path:
 def to_png(svg: Path) -> Path:
     png = svg.with_suffix(".png")
     if shutil.which("rsvg-convert"):
-        subprocess.run(["rsvg-convert", "-o", str(png), str(svg)], check=True)
+        # librsvg collapses runs of spaces unless told to keep them (columns would shift)
+        text = svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1)
+        subprocess.run(["rsvg-convert", "-o", str(png)], input=text.encode(), check=True)
     else:
         import cairosvg
 
