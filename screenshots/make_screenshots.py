@@ -14,6 +14,7 @@ repository's last commit, so ages ("since 9d") are the same on every run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from textual.worker import WorkerCancelled  # noqa: E402
 
 from sample_repo.generator import build_sample_repo  # noqa: E402
 from store.catalog import update_catalog  # noqa: E402
@@ -54,7 +57,8 @@ async def settle(pilot) -> None:
             continue
         if not any(worker.is_running for worker in app.workers):
             break
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # superseded by a newer one
+            await app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -20,6 +20,7 @@ from tui_support import (
 )
 
 from tui.app import ModeltrailApp
+from tui.messages import IndexProgress
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
 
@@ -285,6 +286,10 @@ async def test_first_run_indexes_in_the_background_then_shows_models(tmp_path):
         await wait_for_index(pilot)
         text = screen_text(pilot.app)
         assert "indexed" in text and "1 models" in text
+        # progress as the index thread reports it (phase, done, total)
+        pilot.app.post_message(IndexProgress("reading blobs", 40, 160))
+        await settle(pilot)
+        assert "indexing: reading blobs 40/160 (25%)" in screen_text(pilot.app)
         assert "● prod v1.1.0" in text
         assert pilot.app.has_catalog
 
@@ -347,3 +352,34 @@ def test_home_snapshot_80x24_no_color(sample, snap_compare, monkeypatch):
 def test_home_snapshot_160x48_no_color(sample, snap_compare, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(_app(sample), terminal_size=(160, 48), run_before=_run_before())
+
+
+@run_async
+async def test_readme_oncall_jump_palette_to_the_previous_good_version(sample):
+    """README: `ctrl+p`, type `churn v1.2.0`, `enter` puts the cursor on v1.2.0."""
+    async with _app(sample).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = _home(pilot.app)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"churn v1.2.0")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HomeScreen)
+        row = home.rows.row_of(home.version_list.current_commit)
+        assert home.rows.value("version", row) == "v1.2.0"
+        assert pilot.app.focused is home.version_list
+        assert "Details · v1.2.0" in screen_text(pilot.app)
+
+
+@run_async
+async def test_q_in_the_filter_box_is_text_not_quit(tiny):
+    async with _app(tiny).run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        home = _home(pilot.app)
+        await pilot.press("slash", "q", "2", "1")
+        await settle(pilot)
+        assert pilot.app.is_running
+        assert home.filter_input.value == "q21"
+        assert pilot.app.focused is home.filter_input

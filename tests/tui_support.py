@@ -6,11 +6,14 @@ under test gets a frozen clock so ages such as ``3d`` are deterministic.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+
+from textual.worker import WorkerCancelled
 
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -149,7 +152,8 @@ async def settle(pilot, rounds: int = 40) -> None:
             await pilot.pause(0.02)
         elif any(w.is_running for w in app.workers):
             idle = 0
-            await app.workers.wait_for_complete()
+            with contextlib.suppress(WorkerCancelled):  # superseded by a newer one
+                await app.workers.wait_for_complete()
         else:
             idle += 1
             if idle >= 2:

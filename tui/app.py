@@ -9,6 +9,7 @@ thread. When that run ends the app reopens its read-only connection and posts
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import itertools
@@ -160,6 +161,7 @@ class ModeltrailApp(App):
             # Everything built so far lives as long as the app: keep it out of the cyclic
             # collector, whose full passes over it would stall key presses for ~50 ms.
             gc.freeze()
+            atexit.register(gc.unfreeze)  # whatever happens, let the last collection see them
             self._frozen = True
         if self._index_on_mount and not self._index_started:
             self.reindex()
