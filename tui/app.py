@@ -68,6 +68,7 @@ def open_snapshot(catalog_file: Path) -> duckdb.DuckDBPyConnection | None:
     cursor of the old one is alive. Connecting through a fresh hard link (removed at once)
     gives a new instance on the new file; the old one lives on until its cursors close.
     """
+    _remove_stale_links(catalog_file.parent)
     link = catalog_file.with_name(f"view.{os.getpid()}.{next(_LINKS)}.duckdb")
     try:
         os.link(catalog_file, link)
@@ -78,6 +79,25 @@ def open_snapshot(catalog_file: Path) -> duckdb.DuckDBPyConnection | None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(link)
+
+
+def _remove_stale_links(directory: Path) -> None:
+    """Links left by a TUI that was killed between making and removing one."""
+    try:
+        names = list(directory.glob("view.*.*.duckdb"))
+    except OSError:
+        return
+    for path in names:
+        pid = path.name.split(".")[1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _bounded(con: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection | None:
