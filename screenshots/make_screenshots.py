@@ -55,6 +55,9 @@ async def settle(pilot) -> None:
         if thread is not None and thread.is_alive():
             await pilot.pause(0.05)
             continue
+        if getattr(app.screen, "busy", False):  # details waiting for the cursor to rest
+            await pilot.pause(0.05)
+            continue
         if not any(worker.is_running for worker in app.workers):
             break
         with contextlib.suppress(WorkerCancelled):  # superseded by a newer one

@@ -147,7 +147,8 @@ async def settle(pilot, rounds: int = 40) -> None:
     for _ in range(rounds):
         await pilot.pause()
         thread = getattr(app, "_index_thread", None)
-        if thread is not None and thread.is_alive():
+        indexing = thread is not None and thread.is_alive()
+        if indexing or getattr(app.screen, "busy", False):  # e.g. details about to load
             idle = 0
             await pilot.pause(0.02)
         elif any(w.is_running for w in app.workers):

@@ -13,6 +13,7 @@ keeps the selection.
 from __future__ import annotations
 
 import importlib
+import time
 from functools import partial
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
@@ -39,6 +41,7 @@ from tui.widgets.version_list import VersionList
 from tui.widgets.version_rows import VersionRows, stage_glyph
 
 KEY_METRICS = 3
+DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
 FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 _HEX = set("0123456789abcdef")
 
@@ -122,6 +125,11 @@ class HomeScreen(Screen):
         self.shown_commit: str | None = None  # the version whose details are on screen
         self._details_for: tuple | None = None  # (model, commit, previous) being shown
         self._details_busy = False  # a details load is running
+        self._details_timer: Timer | None = None  # a details load waiting for the cursor
+        self._last_request = 0.0  # when details were last asked for (monotonic)
+        self._details_queued = False  # a details load will start after the next refresh
+        self.details_visible = False  # the details pane shows shown_commit (not a message)
+        self._shown_titles: dict[str, str] = {}
         self._filter_busy = False  # a filter query is running
         self._pending_commit: str | None = None
         self._keep_commit: str | None = None
@@ -171,12 +179,18 @@ class HomeScreen(Screen):
         self.version_list.empty_text = (
             "indexing the repository… versions appear when it is done" if waiting else "loading…"
         )
-        self.details.show_message("indexing…" if waiting else "")
+        self._details_message("indexing…" if waiting else "")
         self.load_models()
 
+    def _set_title(self, selector: str, title: Text) -> None:
+        """Set a pane's border title only when it changes (each change repaints the pane)."""
+        pane = self.query_one(selector)
+        if self._shown_titles.get(selector) != title.plain:
+            self._shown_titles[selector] = title.plain
+            pane.border_title = title
+
     def _titles(self) -> None:
-        models_pane = self.query_one("#models-pane")
-        models_pane.border_title = Text(f"1 Models ({len(self.models)})")
+        self._set_title("#models-pane", Text(f"1 Models ({len(self.models)})"))
         title = Text("2 Versions")
         if self.model is not None:
             title.append(" · ")
@@ -193,15 +207,25 @@ class HomeScreen(Screen):
         marked = len(self.version_list.marked)
         if marked:
             title.append(f" · {marked} marked ✓")
-        self.query_one("#versions-pane").border_title = title
-        details_title = Text("Details")
-        commit = self.version_list.current_commit
-        if self.rows is not None and commit is not None:
-            row = self.rows.row_of(commit)
-            if row is not None:
-                details_title.append(" · ")
-                details_title.append(clean(self.rows.value("version", row), single_line=True))
-        self.query_one("#details-pane").border_title = details_title
+        self._set_title("#versions-pane", title)
+        self._details_title()
+
+    def _details_message(self, text: str) -> None:
+        """A short message in the details pane instead of a version's details."""
+        self.details.show_message(text)
+        self.details_visible = False
+        if self.is_mounted:
+            self._details_title()
+
+    def _details_title(self) -> None:
+        """The details pane names the version it shows (set with its content)."""
+        title = Text("Details")
+        commit = self.shown_commit if self.details_visible else None
+        row = self.rows.row_of(commit) if self.rows is not None and commit is not None else None
+        if row is not None:
+            title.append(" · ")
+            title.append(clean(self.rows.value("version", row), single_line=True))
+        self._set_title("#details-pane", title)
 
     # --- loading (workers post, handlers update) ------------------------------------------
 
@@ -235,7 +259,7 @@ class HomeScreen(Screen):
                 else "indexing the repository… versions appear when it is done"
             )
             self.version_list.set_rows(None)
-            self.details.show_message("no models yet" if not self.app.indexing else "indexing…")
+            self._details_message("no models yet" if not self.app.indexing else "indexing…")
         elif keep is not None and keep in [m["name"] for m in self.models]:
             self._keep_commit = self.version_list.current_commit
             self.load_versions(keep)
@@ -256,7 +280,7 @@ class HomeScreen(Screen):
         self.filter_count = None
         self.version_list.empty_text = "loading…"
         self.version_list.set_rows(None)
-        self.details.show_message("loading…")
+        self._details_message("loading…")
         self._titles()
         self.load_versions(name)
 
@@ -339,7 +363,7 @@ class HomeScreen(Screen):
         self._titles()
         if event.commit is None or self.model is None or self.rows is None:
             if self.rows is not None:
-                self.details.show_message("no version matches" if self.filter_query else "")
+                self._details_message("no version matches" if self.filter_query else "")
             self._details_for = None
             return
         self._show_details(event.commit)
@@ -356,9 +380,34 @@ class HomeScreen(Screen):
         if wanted == self._details_for and not again:
             return
         self._details_for = wanted
-        if not self._details_busy:  # else it starts when the running load ends
-            self._details_busy = True
-            self.load_details(*wanted)
+        now = time.monotonic()
+        rapid = now - self._last_request < DETAILS_REST
+        self._last_request = now
+        if self._details_timer is not None:
+            self._details_timer.stop()
+            self._details_timer = None
+        if rapid:  # a key held down: load once the cursor rests, the list stays fluid
+            self._details_timer = self.set_timer(DETAILS_REST, self._start_details)
+        elif not self._details_queued:  # after the moved list is drawn, not competing with it
+            self._details_queued = True
+            self.call_after_refresh(self._start_details)
+
+    def _start_details(self) -> None:
+        self._details_timer = None
+        self._details_queued = False
+        if not self._details_busy and self._details_for is not None:
+            self._details_busy = True  # else it starts when the running load ends
+            self.load_details(*self._details_for)
+
+    @property
+    def busy(self) -> bool:
+        """Whether details or a filter are still to be loaded (for tests and scripts)."""
+        return (
+            self._details_timer is not None
+            or self._details_queued
+            or self._details_busy
+            or self._filter_busy
+        )
 
     @work(thread=True, exclusive=True, group="details")
     def load_details(self, model: str, commit: str, previous: tuple[str, str] | None) -> None:
@@ -391,9 +440,11 @@ class HomeScreen(Screen):
         if message.key == self._details_for and commit == self.version_list.current_commit:
             self.details.show(message.renderable)
             self.shown_commit = commit
+            self.details_visible = True
+            self._details_title()
         elif self._details_for is not None:
-            self._details_busy = True
-            self.load_details(*self._details_for)
+            if self._details_timer is None:
+                self._start_details()
         elif self.version_list.current_commit is not None and self.rows is not None:
             self._show_details(self.version_list.current_commit)
 

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 
 from tui.bindings import DETAILS_BINDINGS
 from tui.safe_text import clean, literal
@@ -225,24 +227,64 @@ def render_details(
     return Group(*parts)
 
 
-class DetailsView(VerticalScroll, can_focus=True, inherit_bindings=False):
-    """The details pane: a scrollable view of one version."""
+class DetailsView(ScrollView, can_focus=True, inherit_bindings=False):
+    """The details pane: one version's details, drawn line by line.
+
+    The renderable is rendered to lines once per update (and on resize); showing new
+    details changes only this pane's virtual size, never the screen's layout, so moving
+    through versions repaints nothing else.
+    """
 
     BINDINGS = DETAILS_BINDINGS
 
     DEFAULT_CSS = """
-    DetailsView { height: 1fr; scrollbar-size-vertical: 1; }
-    DetailsView > Static { width: 1fr; }
+    DetailsView { height: 1fr; overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1; }
     """
 
-    def compose(self):
-        yield Static(Text("no version selected", style="dim italic"), id="details-body")
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._renderable: RenderableType = Text("no version selected", style="dim italic")
+        self._strips: list[Strip] = []
+        self._width = -1
 
     def show(self, renderable: RenderableType) -> None:
         """Replace what the pane shows and scroll back to its top."""
-        self.query_one("#details-body", Static).update(renderable)
-        self.scroll_home(animate=False)
+        self._renderable = renderable
+        self._width = -1
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._layout_lines()
 
     def show_message(self, message: str) -> None:
         """A short plain message (loading, nothing selected...)."""
         self.show(Text(message, style="dim italic"))
+
+    def _layout_lines(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0 or not self.is_mounted:
+            return
+        if width != self._width:
+            self._width = width
+            console = self.app.console
+            options = console.options.update_width(width)
+            lines = console.render_lines(self._renderable, options, style=self.rich_style)
+            self._strips = [Strip(line).adjust_cell_length(width) for line in lines]
+            size = Size(width, len(self._strips))
+            if size != self.virtual_size:
+                # Not through the reactive: that would lay out the whole screen again. The
+                # scrollbar is always shown (overflow-y: scroll), so nothing moves.
+                self.set_reactive(Widget.virtual_size, size)
+                self._scroll_update(size)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._layout_lines()
+
+    def on_mount(self) -> None:
+        self._layout_lines()
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if 0 <= index < len(self._strips):
+            return self._strips[index].adjust_cell_length(width, self.rich_style)
+        return Strip.blank(width, self.rich_style)
