@@ -284,6 +284,10 @@ def test_cli_listing_commands_json_and_exit_status(churn: GitRepo, capsys) -> No
     assert main(["-C", str(churn.path), "versions", "churn", "--json"]) == 0
     versions = json.loads(capsys.readouterr().out)
     assert versions[0]["commit"] == churn.head("HEAD~1")
+    assert main(["-C", str(churn.path), "versions", "churn"]) == 0
+    table = capsys.readouterr().out
+    assert "0.85 ▲+0.05 better" in table  # test.auc went up: better
+    assert "0.4 ▲-0.1 better" in table  # test.loss went down: better too
     assert main(["-C", str(churn.path), "versions", "nope"]) == 2
     assert "unknown model 'nope'" in capsys.readouterr().err
     assert main(["-C", str(churn.path / "nowhere"), "models"]) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from store.browse import previous_topos
 from store.config import load_config
 from store.queries import key_metrics, list_versions
 from store.repo import repo_paths
@@ -49,8 +50,23 @@ def run(args: argparse.Namespace) -> int:
     for col in ("VERSION", "COMMIT", "DATE", "STAGES", *keys):
         table.add_column(safe(col), no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("MESSAGE", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
-    for i, v in enumerate(versions):
-        prev = versions[i + 1] if i + 1 < len(versions) else None
+    # compare each version with the one it was built on (as the TUI does)
+    previous = previous_topos(con, args.model)
+    topo_of = dict(
+        con.execute("SELECT commit, topo FROM versions WHERE model = $1", [args.model]).fetchall()
+    )
+    by_topo = {topo_of[v["commit"]]: v for v in versions if v["commit"] in topo_of}
+    missing = sorted({previous[t] for t in by_topo if t in previous and previous[t] not in by_topo})
+    if missing:  # predecessors outside the listed rows (-n): their metrics only
+        rows = con.execute(
+            "SELECT v.topo, m.key, m.value FROM versions v JOIN metrics m USING (model, commit) "
+            "WHERE v.model = $1 AND v.topo IN (SELECT unnest($2))",
+            [args.model, missing],
+        ).fetchall()
+        for topo, key, value in rows:
+            by_topo.setdefault(topo, {"metrics": {}})["metrics"][key] = value
+    for v in versions:
+        prev = by_topo.get(previous.get(topo_of.get(v["commit"], -1), -1))
         cells = []
         for k in keys:
             new = v["metrics"].get(k)
@@ -75,6 +91,6 @@ def _metric_cell(cfg, key: str, old, new) -> str:
     text = f"{new:.4g}"
     if isinstance(old, int | float) and not isinstance(old, bool) and old != new:
         better = cfg.better(key, float(old), float(new))
-        mark = "▲" if new > old else "▼"
+        mark = "▲" if better else "▼"  # as in the TUI: ▲ better, ▼ worse
         text += f" {mark}{new - old:+.2g} {'better' if better else 'worse'}"
     return text
