@@ -26,13 +26,12 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.flow import FlowData
 from tui.bindings import LIST_BINDINGS
 from tui.safe_text import clean
+from tui.widgets.cursor_view import CursorView
 from tui.widgets.version_rows import fmt_number, stage_glyph
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -255,7 +254,7 @@ METRIC_WIDTH = 14
 SHORT = 7
 
 
-class FlowGraph(ScrollView, can_focus=True):
+class FlowGraph(CursorView, can_focus=True):
     """The lanes, one commit per row; ``enter`` posts ``Selected`` for the cursor's commit."""
 
     BINDINGS = [
@@ -300,8 +299,6 @@ class FlowGraph(ScrollView, can_focus=True):
     FlowGraph > .flow-graph--dim { color: $text-muted; }
     FlowGraph > .flow-graph--empty { color: $text-muted; text-style: italic; }
     """
-
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
     class Highlighted(Message):
         """The cursor moved to the commit with index ``commit`` (-1: nothing shown)."""
@@ -380,48 +377,16 @@ class FlowGraph(ScrollView, can_focus=True):
 
     # cursor -------------------------------------------------------------------------
 
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, self.rows - 1)) if self.rows else 0
+    @property
+    def row_count(self) -> int:
+        return self.rows
 
-    def watch_cursor(self, old: int, new: int) -> None:
-        top = round(self.scroll_y)
-        self.refresh_lines(old - top)
-        self.refresh_lines(new - top)
-        self._scroll_cursor_into_view()
+    def cursor_moved(self) -> None:
         self.post_message(self.Highlighted(self, self.current_commit))
-
-    def _scroll_cursor_into_view(self) -> None:
-        visible = max(1, self.scrollable_content_region.height)
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + visible:
-            self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
 
     def move_to_commit(self, commit: int) -> None:
         if self.layout_ is not None and 0 <= commit < self.rows:
             self.cursor = self.layout_.row_of(commit)
-
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def action_cursor_down(self) -> None:
-        self.cursor += 1
-
-    def action_cursor_up(self) -> None:
-        self.cursor -= 1
-
-    def action_cursor_top(self) -> None:
-        self.cursor = 0
-
-    def action_cursor_bottom(self) -> None:
-        self.cursor = self.rows - 1
-
-    def action_page_down(self) -> None:
-        self.cursor += self._page()
-
-    def action_page_up(self) -> None:
-        self.cursor -= self._page()
 
     def action_pan(self, cells: int) -> None:
         self.scroll_to(x=max(0, round(self.scroll_x) + cells), animate=False, immediate=True)

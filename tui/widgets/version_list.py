@@ -14,17 +14,16 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.bindings import VERSION_LIST_BINDINGS
+from tui.widgets.cursor_view import CursorView
 from tui.widgets.version_rows import CURSOR, MARK, Column, VersionRows, fit
 
 _CACHE_LINES = 512
 
 
-class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
+class VersionList(CursorView, can_focus=True, inherit_bindings=False):
     """The versions table. ``rows`` holds the data; ``view`` the visible row indices."""
 
     BINDINGS = VERSION_LIST_BINDINGS
@@ -59,7 +58,7 @@ class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
     VersionList > .version-list--empty { color: $text-muted; text-style: italic; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    HEADER_LINES = 1  # the column header above the rows
 
     class Highlighted(Message):
         """The cursor moved to ``commit`` (None when the list is empty)."""
@@ -183,43 +182,12 @@ class VersionList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # --- cursor ---------------------------------------------------------------------------
 
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, len(self.view) - 1)) if len(self.view) else 0
+    @property
+    def row_count(self) -> int:
+        return len(self.view)
 
-    def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_lines(old + 1)
-        self.refresh_lines(new + 1)
-        self._scroll_cursor_into_view()
+    def cursor_moved(self) -> None:
         self.post_message(self.Highlighted(self, self.current_commit))
-
-    def _scroll_cursor_into_view(self) -> None:
-        visible = max(1, self.scrollable_content_region.height - 1)
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + visible:
-            self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
-
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 2)
-
-    def action_cursor_down(self) -> None:
-        self.cursor += 1
-
-    def action_cursor_up(self) -> None:
-        self.cursor -= 1
-
-    def action_cursor_top(self) -> None:
-        self.cursor = 0
-
-    def action_cursor_bottom(self) -> None:
-        self.cursor = len(self.view) - 1
-
-    def action_page_down(self) -> None:
-        self.cursor += self._page()
-
-    def action_page_up(self) -> None:
-        self.cursor -= self._page()
 
     def action_select(self) -> None:
         commit = self.current_commit
