@@ -10,6 +10,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from store import discovery
 from store.discovery import Claim
 from store.readers import dvc, environment, lfs, manifests, structured
 
@@ -120,7 +121,7 @@ def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]
                 Claim(
                     name=str(name),
                     source="gto",
-                    path=_dir_of(apath),
+                    path=discovery.directory_of(apath),
                     artifact_path=apath or None,
                     type=getattr(d, "type", None),
                     description=getattr(d, "description", None),
@@ -140,7 +141,7 @@ def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]
                 Claim(
                     name=str(name),
                     source="dvc-artifact",
-                    path=_dir_of(apath),
+                    path=discovery.directory_of(apath),
                     artifact_path=apath,
                     type=getattr(d, "type", None),
                     description=getattr(d, "description", None) or getattr(d, "desc", None),
@@ -171,11 +172,6 @@ def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]
             labels=list(getattr(manifest, "labels", None) or []),
         )
     ], warns
-
-
-def _dir_of(apath: str) -> str:
-    norm = posixpath.normpath(apath.strip("/")) if apath else ""
-    return "" if norm in ("", ".") else posixpath.dirname(norm)
 
 
 def dvc_metrics_files(doc, base: str = "") -> list[str]:

@@ -25,7 +25,7 @@ import duckdb
 import git
 import pyarrow as pa
 
-from store import derive, discovery, gitio, indexer
+from store import derive, gitio, indexer
 from store import labels as labels_mod
 from store.discovery import ModelDef
 from store.repo import RepoPaths, repo_paths
@@ -129,18 +129,6 @@ def open_catalog(
     if con is None:
         raise RuntimeError(f"cannot open the catalog at {paths.catalog_file}")
     return con
-
-
-def is_current(repo: git.Repo) -> bool:
-    """Whether the catalog already reflects every ref (no write needed)."""
-    paths = repo_paths(repo)
-    con = connect_readonly(paths.catalog_file)
-    if con is None:
-        return False
-    try:
-        return _meta(con).get("refs_digest") == refs_digest(gitio.read_refs(repo))
-    finally:
-        con.close()
 
 
 def update_catalog(
@@ -574,9 +562,7 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
         new_ids = {c.commit for c in commits}
         # old commits the new ones build on, and old commits newly labelled
         indexed = (
-            _existing(con, "model_commits", "commit || '/' || model", None)
-            if der.labelled
-            else set()
+            _existing(con, "model_commits", "commit || '/' || model") if der.labelled else set()
         )
         boundary = sorted(
             {c.parents[0] for c in commits if c.parents and c.parents[0] not in new_ids}
@@ -686,9 +672,8 @@ def _known_blobs(con, candidates: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _existing(con, table: str, expr: str, where: str | None) -> set[str]:
-    sql = f"SELECT DISTINCT {expr} FROM {table}" + (f" WHERE {where}" if where else "")
-    return {r[0] for r in con.execute(sql).fetchall()}
+def _existing(con, table: str, expr: str) -> set[str]:
+    return {r[0] for r in con.execute(f"SELECT DISTINCT {expr} FROM {table}").fetchall()}
 
 
 def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs) -> None:
@@ -771,8 +756,6 @@ def _models_from_table(con) -> dict[str, ModelDef]:
 __all__ = [
     "IndexSummary",
     "connect_readonly",
-    "discovery",
-    "is_current",
     "open_catalog",
     "update_catalog",
 ]

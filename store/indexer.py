@@ -112,15 +112,6 @@ class Emitted:
     changed: bool
 
 
-def walk(
-    repo: git.Repo,
-    include: Iterable[str],
-    exclude: Iterable[str] = (),
-    topo_start: int = 0,
-) -> list[gitio.CommitRecord]:
-    return list(gitio.walk_commits(repo, include, exclude))
-
-
 def declarations_in(commits: Iterable[gitio.CommitRecord], known: dict[str, str]) -> dict[str, str]:
     """Newest blob of every declaring file (artifacts.yaml, dvc.yaml, model.yaml, ...)."""
     decl = dict(known)
