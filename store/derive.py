@@ -97,8 +97,9 @@ def from_refs(refs: list[RefRecord], model_names: set[str]) -> Derived:
                 out.labelled.setdefault(ev.commit, set()).add(name)
     names = set(model_names) | out.gto_names
     single = next(iter(model_names)) if len(model_names) == 1 else None
-    for lab in labels.plain_tag_labels([r.short for r in tags], names, single):
-        ref = next((r for r in tags if r.short == lab.tag), None)
+    tag_by_name = {r.short: r for r in tags}
+    for lab in labels.plain_tag_labels(list(tag_by_name), names, single):
+        ref = tag_by_name.get(lab.tag)
         if ref is None:
             continue
         out.label_rows.append((lab.model, ref.commit, lab.label, lab.kind, lab.tag))
