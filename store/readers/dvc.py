@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from store.readers._common import budget_spent, cap_warnings, charge, never_raise, quote
 from store.readers.manifests import GtoArtifactDecl, parse_artifact_entries
 from store.readers.structured import flatten, key_text, kind_of, load_document, load_mapping
+
+T = TypeVar("T")
 
 #: The default params file of a stage (in its ``wdir``).
 DEFAULT_PARAMS_FILE = "params.yaml"
@@ -307,6 +310,26 @@ def _stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcStage:
     return stage
 
 
+def _read_stages(
+    stages: Any, read_stage: Callable[[str, dict, list[str]], T], warnings: list[str]
+) -> dict[str, T]:
+    """Each ``name: {body}`` of a ``stages`` mapping through ``read_stage``, within the
+    reader's budget; anything that is not a mapping becomes a warning."""
+    result: dict[str, T] = {}
+    if isinstance(stages, dict):
+        for raw_name, body in stages.items():
+            if budget_spent():
+                break
+            name = key_text(raw_name)
+            if isinstance(body, dict):
+                result[name] = read_stage(name, body, warnings)
+            else:
+                warnings.append(f"stage {quote(name)}: expected a mapping, found {kind_of(body)}")
+    elif stages is not None:
+        warnings.append(f"'stages' should be a mapping, found {kind_of(stages)}")
+    return result
+
+
 @never_raise(lambda msg: (DvcYaml(), [f"dvc.yaml {msg}"]))
 def parse_dvc_yaml(data: bytes) -> tuple[DvcYaml, list[str]]:
     """A ``dvc.yaml``: stages (deps, outs, params, metrics, plots), top-level
@@ -315,18 +338,7 @@ def parse_dvc_yaml(data: bytes) -> tuple[DvcYaml, list[str]]:
     result = DvcYaml()
     if doc is None:
         return result, warnings
-    stages = doc.get("stages")
-    if isinstance(stages, dict):
-        for raw_name, body in stages.items():
-            if budget_spent():
-                break
-            name = key_text(raw_name)
-            if isinstance(body, dict):
-                result.stages[name] = _stage(name, body, warnings)
-            else:
-                warnings.append(f"stage {quote(name)}: expected a mapping, found {kind_of(body)}")
-    elif stages is not None:
-        warnings.append(f"'stages' should be a mapping, found {kind_of(stages)}")
+    result.stages = _read_stages(doc.get("stages"), _stage, warnings)
     result.metrics = _paths(doc.get("metrics"), "metrics", warnings)
     result.params = _paths(doc.get("params"), "params", warnings)
     result.plots = _paths(doc.get("plots"), "plots", warnings)
@@ -434,17 +446,7 @@ def parse_dvc_lock(data: bytes) -> tuple[DvcLock, list[str]]:
         if lock.schema != "2.0":
             warnings.append(f"unknown dvc.lock schema {quote(lock.schema)}; read as 2.0")
         stages = doc.get("stages")
-    if isinstance(stages, dict):
-        for raw_name, body in stages.items():
-            if budget_spent():
-                break
-            name = key_text(raw_name)
-            if isinstance(body, dict):
-                lock.stages[name] = _lock_stage(name, body, warnings)
-            else:
-                warnings.append(f"stage {quote(name)}: expected a mapping, found {kind_of(body)}")
-    elif stages is not None:
-        warnings.append(f"'stages' should be a mapping, found {kind_of(stages)}")
+    lock.stages = _read_stages(stages, _lock_stage, warnings)
     return lock, cap_warnings(warnings)
 
 
