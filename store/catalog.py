@@ -493,9 +493,14 @@ def _materialize_versions(con, latest: dict[str, str], only: list[str] | None = 
     )
     con.execute(
         """
-        UPDATE versions SET is_latest = coalesce(
-            list_contains(labels, (SELECT label FROM latest_tbl l WHERE l.model = versions.model)),
-            topo = (SELECT max(topo) FROM versions n WHERE n.model = versions.model))
+        UPDATE versions SET is_latest = CASE
+            WHEN EXISTS (SELECT 1 FROM latest_tbl l WHERE l.model = versions.model)
+            THEN coalesce(list_contains(
+                labels, (SELECT label FROM latest_tbl l WHERE l.model = versions.model)), false)
+            -- no label: the newest commit (never a NULL test: DuckDB 2 answers
+            -- list_contains([], NULL) with false where 1.x gave NULL)
+            ELSE topo = (SELECT max(topo) FROM versions n WHERE n.model = versions.model)
+            END
         """
     )
 

@@ -348,3 +348,14 @@ def test_incremental_without_tag_changes_equals_full_rebuild(churn: GitRepo) -> 
     latest = full.execute("SELECT version FROM versions WHERE model='ranker' AND is_latest")
     assert latest.fetchall() == [("1.1.0",)]
     full.close()
+
+
+def test_a_model_without_labels_has_the_newest_commit_as_latest(tmp_path: Path) -> None:
+    # DuckDB 2 answers list_contains([], NULL) with false (1.x: NULL); the fallback to
+    # the newest commit must not depend on that.
+    r = GitRepo(tmp_path / "repo")
+    r.commit("first", {"models/sent/MLmodel": "flavors: {}\n", "models/sent/m.bin": "1"})
+    newest = r.commit("retrain", {"models/sent/m.bin": "2"})
+    r.commit("docs", {"README.md": "x\n"})
+    (model,) = models_json(r.path).values()
+    assert model["latest"] == newest[:7]

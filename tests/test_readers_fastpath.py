@@ -7,7 +7,7 @@ import json
 import math
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from store.readers import structured
@@ -60,6 +60,8 @@ def _same(a, b) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(doc=trees, flow=st.booleans())
+@example(doc={"\x85": None}, flow=False)  # NEL: a line break to YAML 1.1 only
+@example(doc={"a\u2028b": 1}, flow=True)
 def test_fast_yaml_agrees_with_careful_yaml(doc, flow) -> None:
     text = yaml.safe_dump(doc, default_flow_style=flow, allow_unicode=True)
     fast = load_yaml_fast(text)

@@ -249,13 +249,26 @@ def _flow_depth_bound(text: str, limit: int) -> int:
 
 
 def _exact_depth(text: str, limit: int) -> int:
-    """The real collection nesting, from libyaml's (iterative) event parser.
+    """The real collection nesting, from an event parser (iterative, no recursion).
 
-    Stops once ``limit`` is passed. Parse errors end the scan: the loader reports them.
+    Stops once ``limit`` is passed. The fast C event parser goes first; some libyaml
+    builds refuse deep nesting with an error of their own before yielding any event, so
+    when it stops short of ``limit`` the text is scanned again with PyYAML's pure-Python
+    event parser, which has no depth limit: the depth guard, and its message, stay ours
+    whatever the installed release. Other parse errors end the scan: the loader reports
+    them.
     """
+    deepest, stopped_by_error = _event_depth(text, limit, _Base)
+    if stopped_by_error and _Base is not yaml.SafeLoader:
+        deepest = max(deepest, _event_depth(text, limit, yaml.SafeLoader)[0])
+    return deepest
+
+
+def _event_depth(text: str, limit: int, loader: type) -> tuple[int, bool]:
+    """The deepest nesting seen (stopping past ``limit``) and whether an error ended it."""
     depth = deepest = 0
     try:
-        for event in yaml.parse(text, Loader=_Base):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
                 depth += 1
                 if depth > deepest:
@@ -265,8 +278,8 @@ def _exact_depth(text: str, limit: int) -> int:
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
                 depth -= 1
     except yaml.YAMLError:
-        pass
-    return deepest
+        return deepest, True
+    return deepest, False
 
 
 def nesting_too_deep(text: str, limit: int = MAX_PARSE_DEPTH) -> bool:
@@ -295,6 +308,7 @@ def _error_line(e: yaml.YAMLError) -> str:
 _NEEDS_CAREFUL = re.compile(
     r"(?:^|[\s\[{,:])[&*!|>%@`]"  # anchors, aliases, tags, block scalars, reserved
     r"|[~\\\t]|<<|^\s*(?:---|\.\.\.)"  # null, escapes, tabs, merge keys, documents
+    r"|[\x85\u2028\u2029\ufeff]"  # line breaks in YAML 1.1 only (NEL, LS, PS); BOM
     r"|\b(?:yes|no|on|off|y|n)\b"  # YAML 1.1 booleans
     r"|(?<![\w.])[-+]?(?:0[0-9_xob]|[0-9][0-9_]*_|[0-9][0-9_]*:[0-9]|[0-9.]+[eE])"
     r"|\.(?:inf|nan)\b|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",  # special floats, timestamps

@@ -1,0 +1,16 @@
+"""Suite-wide settings.
+
+Property tests are derandomized so that every run (CI, a fresh clone) checks the same
+examples: a failure is reproducible and never depends on luck. To explore new random
+examples locally: ``HYPOTHESIS_PROFILE=explore python -m pytest tests/test_readers_fastpath.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
