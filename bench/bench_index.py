@@ -29,10 +29,10 @@ import duckdb
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from sample_repo.generator import build_sample_repo  # noqa: E402
-from store import gitio  # noqa: E402
-from store.catalog import update_catalog  # noqa: E402
-from store.repo import open_repo, repo_paths  # noqa: E402
+from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
+from modeltrail.store.catalog.index_run import update_catalog  # noqa: E402
+from modeltrail.store.read import gitio  # noqa: E402
+from modeltrail.store.repo import open_repo, repo_paths  # noqa: E402
 
 ENV = {
     **os.environ,

@@ -48,7 +48,7 @@ MODEL_DIR = "models/big"
 
 def build_repo(target: Path, versions: int) -> None:
     """One GTO model ``big`` changed by every commit, written through git fast-import."""
-    from sample_repo.fastimport import FastImportStream, Identity
+    from modeltrail.sample_repo.fastimport import FastImportStream, Identity
 
     target.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(target)], check=True)
@@ -116,8 +116,8 @@ def build_repo(target: Path, versions: int) -> None:
 
 def prepare(out: Path, versions: int) -> tuple[Path, float | None]:
     """The cached repository with its catalog; the index time when it was built now."""
-    from store.catalog import update_catalog
-    from store.repo import open_repo
+    from modeltrail.store.catalog.index_run import update_catalog
+    from modeltrail.store.repo import open_repo
 
     repo_dir = out / f"tui-{versions}"
     index_s = None
@@ -158,9 +158,8 @@ def _stats(samples: list[float]) -> dict:
 
 
 async def _measure(repo: str, keys: int, size: tuple[int, int]) -> dict:
+    from modeltrail.tui.app import ModeltrailApp
     from textual import events
-
-    from tui.app import ModeltrailApp
 
     imported = time.perf_counter()
     app = ModeltrailApp(repo)

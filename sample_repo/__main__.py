@@ -1,4 +1,4 @@
-"""``python -m sample_repo DIR [--scale N]``: build the sample repository and print its path."""
+"""``python -m modeltrail.sample_repo DIR [--scale N]``: build the sample repository and print its path."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .generator import build_sample_repo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sample_repo",
+        prog="python -m modeltrail.sample_repo",
         description="Build the deterministic sample ML-models git repository.",
     )
     parser.add_argument("directory", type=Path, help="where to build it (missing or empty)")

@@ -26,12 +26,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
+from modeltrail.store.catalog.index_run import update_catalog  # noqa: E402
+from modeltrail.store.repo import open_repo  # noqa: E402
+from modeltrail.tui.app import ModeltrailApp  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
-
-from sample_repo.generator import build_sample_repo  # noqa: E402
-from store.catalog import update_catalog  # noqa: E402
-from store.repo import open_repo  # noqa: E402
-from tui.app import ModeltrailApp  # noqa: E402
 
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import git
-
-from store.errors import NotARepository
+from modeltrail.store.errors import NotARepository
 
 
 @dataclass(frozen=True)

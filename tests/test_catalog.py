@@ -12,10 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from gitbuilder import GitRepo
-
-from store import queries
-from store.catalog import open_catalog, update_catalog
-from store.repo import open_repo, repo_paths
+from modeltrail.store.catalog.index_run import open_catalog, update_catalog
+from modeltrail.store.query import queries
+from modeltrail.store.repo import open_repo, repo_paths
 
 GTO = shutil.which("gto") or str(Path(sys.executable).parent / "gto")
 
@@ -187,8 +186,8 @@ def test_damaged_catalog_is_rebuilt(churn: GitRepo, damage: str) -> None:
 
 
 def _index_in_child(path: str, q) -> None:
-    from store.catalog import update_catalog as upd
-    from store.repo import open_repo as op
+    from modeltrail.store.catalog.index_run import update_catalog as upd
+    from modeltrail.store.repo import open_repo as op
 
     q.put(upd(op(path), rebuild=True).mode)
 
@@ -275,7 +274,7 @@ def test_ref_names_starting_with_dash_never_reach_git_as_options(churn: GitRepo)
 
 
 def test_cli_listing_commands_json_and_exit_status(churn: GitRepo, capsys) -> None:
-    from tui.cli import main
+    from modeltrail.tui.cli import main
 
     assert main(["-C", str(churn.path), "models", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -298,7 +297,7 @@ def test_cli_listing_commands_json_and_exit_status(churn: GitRepo, capsys) -> No
 
 
 def test_export_writes_parquet(churn: GitRepo, tmp_path: Path) -> None:
-    from tui.cli import main
+    from modeltrail.tui.cli import main
 
     out = tmp_path / "export"
     assert main(["-C", str(churn.path), "export", str(out)]) == 0

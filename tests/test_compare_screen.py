@@ -17,16 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from modeltrail.sample_repo.generator import build_sample_repo
+from modeltrail.store.catalog.index_run import update_catalog
+from modeltrail.store.query.diff import commit_resolver
+from modeltrail.store.query.queries import resolve_version
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.screens.compare import CompareScreen
+from modeltrail.tui.widgets.trend_plot import TrendPlot
 from textual.widgets import DataTable, Static
-
-from sample_repo.generator import build_sample_repo
-from store.catalog import update_catalog
-from store.diff import commit_resolver
-from store.queries import resolve_version
-from store.repo import open_repo
-from tui.app import ModeltrailApp
-from tui.screens.compare import CompareScreen
-from tui.widgets.trend_plot import TrendPlot
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 CHURN_DIR = "models/churn"

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-MODELTRAIL = [sys.executable, "-m", "tui"]
+MODELTRAIL = [sys.executable, "-m", "modeltrail.tui"]
 
 
 def _ids(repo: Path) -> str:

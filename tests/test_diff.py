@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from store.catalog import open_catalog, update_catalog
-from store.config import Config
-from store.diff import (
+from modeltrail.store.catalog.index_run import open_catalog, update_catalog
+from modeltrail.store.config import Config
+from modeltrail.store.errors import UnknownModel, UnknownVersion
+from modeltrail.store.query.diff import (
     artifact_diff,
     best_indices,
     changed_files,
@@ -23,10 +23,9 @@ from store.diff import (
     metric_diff,
     param_diff,
 )
-from store.errors import UnknownModel, UnknownVersion
-from store.repo import open_repo
-from store.trend import metric_trend, trend_branches, trend_metrics
-from tui.cli import main as cli_main
+from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.cli import main as cli_main
 
 CFG = Config()
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
-
-from tui.cli import main as cli
+from modeltrail.tui.cli import main as cli
 
 CHURN_YAML = "name: churn\ndescription: churn model\n"
 FRAUD_YAML = "name: fraud\n"

@@ -13,6 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from modeltrail.sample_repo.generator import build_sample_repo
+from modeltrail.store.catalog.index_run import update_catalog
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.screens.flow import FlowScreen
+from modeltrail.tui.widgets.flow_graph import FlowGraph
 from tui_support import (
     build_tiny_repo,
     commit,
@@ -23,13 +29,6 @@ from tui_support import (
     wait_for_index,
     write,
 )
-
-from sample_repo.generator import build_sample_repo
-from store.catalog import update_catalog
-from store.repo import open_repo
-from tui.app import ModeltrailApp
-from tui.screens.flow import FlowScreen
-from tui.widgets.flow_graph import FlowGraph
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 BOX = set("│─┼┤├╮╭╯╰┴┬●○▶★▲▼")

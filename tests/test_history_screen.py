@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import test_rollback_support as support
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.repo import open_repo
+from modeltrail.store.write.rollback import plan_rollback, plan_undo
+from modeltrail.store.write.rollback_apply import apply_plan
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.screens.history import HistoryScreen
+from modeltrail.tui.screens.home import HomeScreen
+from modeltrail.tui.screens.rollback import UndoScreen
 from tui_support import frozen_now, run_async, screen_text, settle
-
-from store.catalog import open_catalog
-from store.repo import open_repo
-from store.rollback import plan_rollback, plan_undo
-from store.rollback_apply import apply_plan
-from tui.app import ModeltrailApp
-from tui.screens.history import HistoryScreen
-from tui.screens.home import HomeScreen
-from tui.screens.rollback import UndoScreen
 
 # shared fixtures
 fixed_env = support.fixed_env

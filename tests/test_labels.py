@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from store.labels import (
+from modeltrail.store.read.labels import (
     LabelledVersion,
     TagLabel,
     calendar_key,

@@ -13,8 +13,7 @@ import math
 from pathlib import Path
 
 import pytest
-
-from store.readers import (
+from modeltrail.store.read.readers import (
     DvcOut,
     dvc_cache_path,
     dvc_out_present,
@@ -45,7 +44,7 @@ from store.readers import (
     read_flat,
     to_json_text,
 )
-from store.readers.structured import MAX_DEPTH, MAX_KEYS
+from modeltrail.store.read.readers.structured import MAX_DEPTH, MAX_KEYS
 
 MiB = 1024 * 1024
 
@@ -1327,14 +1326,14 @@ class TestRequirements:
         assert warned(warnings, "line 3", "-e target longer than 2000")
 
     def test_too_many_lines(self) -> None:
-        from store.readers.environment import MAX_LINES
+        from modeltrail.store.read.readers.environment import MAX_LINES
 
         packages, warnings = parse_requirements(b"numpy\n" + b"# x\n" * MAX_LINES + b"pandas\n")
         assert packages == [("numpy", "")]
         assert warned(warnings, f"more than {MAX_LINES} lines")
 
     def test_too_many_packages(self) -> None:
-        from store.readers.environment import MAX_PACKAGES
+        from modeltrail.store.read.readers.environment import MAX_PACKAGES
 
         data = "".join(f"pkg{i}\n" for i in range(MAX_PACKAGES + 10)).encode()
         packages, warnings = parse_requirements(data)

@@ -9,9 +9,8 @@ import math
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-from store.readers import structured
-from store.readers._yaml import NOT_FAST, load_yaml_careful, load_yaml_fast
+from modeltrail.store.read.readers import structured
+from modeltrail.store.read.readers._yaml import NOT_FAST, load_yaml_careful, load_yaml_fast
 
 keys = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

@@ -18,8 +18,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from store.readers import (
+from modeltrail.store.read.readers import (
     flatten,
     inspect_lfs_pointer,
     load_document,

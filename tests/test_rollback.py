@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 import test_rollback_support as support
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.errors import Refused
+from modeltrail.store.query.queries import history
+from modeltrail.store.repo import open_repo
+from modeltrail.store.write.rollback import plan_rollback, plan_undo
+from modeltrail.store.write.rollback_apply import apply_plan
+from modeltrail.tui.cli import main
 from test_rollback_support import GTO, git, gto_show, install_marker_hooks, snapshot, tree_entries
-
-from store.catalog import open_catalog
-from store.errors import Refused
-from store.queries import history
-from store.repo import open_repo
-from store.rollback import plan_rollback, plan_undo
-from store.rollback_apply import apply_plan
-from tui.cli import main
 
 needs_gto = pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not installed")
 

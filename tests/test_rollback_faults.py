@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 import test_rollback_support as support
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.repo import open_repo
+from modeltrail.store.write import checkout as checkout_mod
+from modeltrail.store.write.rollback import plan_rollback, plan_undo
+from modeltrail.store.write.rollback_apply import BRANCH_STEPS, STAGE_STEPS, apply_plan, recover
 from test_rollback_support import git, snapshot
-
-from store import checkout as checkout_mod
-from store.catalog import open_catalog
-from store.repo import open_repo
-from store.rollback import plan_rollback, plan_undo
-from store.rollback_apply import BRANCH_STEPS, STAGE_STEPS, apply_plan, recover
 
 # shared fixtures
 fixed_env = support.fixed_env
@@ -121,10 +120,10 @@ def test_exception_between_steps(prepared, scenario, step):
 
 _KILL = """
 import os, signal, sys
-from store.catalog import open_catalog
-from store.repo import open_repo
-from store.rollback import plan_rollback
-from store.rollback_apply import apply_plan
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.repo import open_repo
+from modeltrail.store.write.rollback import plan_rollback
+from modeltrail.store.write.rollback_apply import apply_plan
 repo = open_repo(sys.argv[1])
 con = open_catalog(repo)
 model, to = sys.argv[3], sys.argv[4]

@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from sample_repo.generator import build_sample_repo
+from modeltrail.sample_repo.generator import build_sample_repo
 
 GTO = Path(sys.executable).parent / "gto"
 NOW = 1_774_000_000  # 2026-03-20, after the sample history
@@ -25,8 +24,8 @@ NOW = 1_774_000_000  # 2026-03-20, after the sample history
 @pytest.fixture(scope="session")
 def sample_template(tmp_path_factory) -> Path:
     """The sample repository, indexed (copies keep the catalog: no re-index per test)."""
-    from store.catalog import update_catalog
-    from store.repo import open_repo
+    from modeltrail.store.catalog.index_run import update_catalog
+    from modeltrail.store.repo import open_repo
 
     path = build_sample_repo(tmp_path_factory.mktemp("template") / "repo")
     update_catalog(open_repo(path))

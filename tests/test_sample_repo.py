@@ -14,10 +14,9 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from sample_repo import generator as g
-from sample_repo.__main__ import main as cli_main
-from sample_repo.render import to_yaml
+from modeltrail.sample_repo import generator as g
+from modeltrail.sample_repo.__main__ import main as cli_main
+from modeltrail.sample_repo.render import to_yaml
 
 LFS_POINTER = re.compile(
     r"version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n"
@@ -111,7 +110,7 @@ def test_cli_prints_path_and_rejects_non_empty_dir(
 
 def test_cli_runs_as_module(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "sample_repo", str(tmp_path / "m"), "--scale", "3"],
+        [sys.executable, "-m", "modeltrail.sample_repo", str(tmp_path / "m"), "--scale", "3"],
         capture_output=True,
         text=True,
         check=True,

@@ -64,7 +64,7 @@ def test_real_app_in_tmux_navigates_quits_and_keeps_the_title(tmp_path: Path):
     repo = build_hostile_repo(tmp_path / "repo")
     tmux = Tmux(f"modeltrail-test-{os.getpid()}", "mt")
     status = tmp_path / "exit-status"  # the shell writes the app's exit status here
-    command = shlex.join([sys.executable, "-m", "tui", "-C", str(repo)])
+    command = shlex.join([sys.executable, "-m", "modeltrail.tui", "-C", str(repo)])
     command += f"; echo $? > {shlex.quote(str(status))}"
     env_unset = ["-u", "NO_COLOR"]
     try:

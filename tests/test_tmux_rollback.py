@@ -82,7 +82,7 @@ def _command(repo: Path) -> list[str]:
     script = Path(sys.executable).parent / "modeltrail"
     if script.exists():
         return [str(script), "-C", str(repo)]
-    return [sys.executable, "-m", "tui", "-C", str(repo)]
+    return [sys.executable, "-m", "modeltrail.tui", "-C", str(repo)]
 
 
 @pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not installed")

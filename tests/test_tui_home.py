@@ -7,6 +7,10 @@ snapshots), real catalogs, the real app under Textual's Pilot.
 from __future__ import annotations
 
 import pytest
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.messages import IndexProgress
+from modeltrail.tui.screens.help import HelpScreen
+from modeltrail.tui.screens.home import HomeScreen
 from tui_support import (
     build_tiny_repo,
     commit,
@@ -19,11 +23,6 @@ from tui_support import (
     write,
 )
 
-from tui.app import ModeltrailApp
-from tui.messages import IndexProgress
-from tui.screens.help import HelpScreen
-from tui.screens.home import HomeScreen
-
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> str:
@@ -34,7 +33,7 @@ def tiny(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> str:
-    from sample_repo.generator import build_sample_repo
+    from modeltrail.sample_repo.generator import build_sample_repo
 
     root = build_sample_repo(tmp_path_factory.mktemp("sample") / "models")
     index(root)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
-import itertools
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,100 +19,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from modeltrail.store.catalog.files import empty_catalog, open_snapshot
+from modeltrail.store.config import Config, load_config
+from modeltrail.store.repo import open_repo, repo_paths
+from modeltrail.tui.bindings import APP_BINDINGS
+from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
+from modeltrail.tui.palette import ModeltrailCommands
+from modeltrail.tui.safe_text import clean
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from store.config import Config, load_config
-from store.repo import open_repo, repo_paths
-from store.schema import SCHEMA_VERSION, ddl
-from tui.bindings import APP_BINDINGS
-from tui.messages import CatalogUpdated, IndexFinished, IndexProgress
-from tui.palette import ModeltrailCommands
-from tui.safe_text import clean
-
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
-_LINKS = itertools.count()
-DUCKDB_MEMORY = os.environ.get("MODELTRAIL_DUCKDB_MEMORY", "128MB")
 _INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
-
-
-def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection to a usable catalog of this schema, or None.
-
-    (As ``store.catalog.connect_readonly``, without importing the indexer at start-up.)
-    """
-    if not path.is_file():
-        return None
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except (duckdb.Error, OSError):
-        return None
-    try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except duckdb.Error:
-        row = None
-    if row is None or row[0] != str(SCHEMA_VERSION):
-        con.close()
-        return None
-    return con
-
-
-def open_snapshot(catalog_file: Path) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection to the catalog file as it is now (None if unusable).
-
-    DuckDB shares one database instance per path within a process, so reconnecting to
-    ``catalog.duckdb`` after a writer replaced it would return the old snapshot while any
-    cursor of the old one is alive. Connecting through a fresh hard link (removed at once)
-    gives a new instance on the new file; the old one lives on until its cursors close.
-    """
-    _remove_stale_links(catalog_file.parent)
-    link = catalog_file.with_name(f"view.{os.getpid()}.{next(_LINKS)}.duckdb")
-    try:
-        os.link(catalog_file, link)
-    except OSError:
-        return _bounded(connect_readonly(catalog_file))
-    try:
-        return _bounded(connect_readonly(link))
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(link)
-
-
-def _remove_stale_links(directory: Path) -> None:
-    """Links left by a TUI that was killed between making and removing one."""
-    try:
-        names = list(directory.glob("view.*.*.duckdb"))
-    except OSError:
-        return
-    for path in names:
-        pid = path.name.split(".")[1]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        except OSError:
-            pass
-
-
-def _bounded(con: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection | None:
-    """Cap DuckDB's memory: it would otherwise keep every catalog block it reads cached
-    (the TUI stays well under 300 MB on a 100,000-version model)."""
-    if con is not None:
-        with contextlib.suppress(duckdb.Error):
-            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    return con
-
-
-def _empty_catalog() -> duckdb.DuckDBPyConnection:
-    """An in-memory catalog with the schema and no rows (before the first index)."""
-    con = duckdb.connect(":memory:")
-    for stmt in ddl():
-        con.execute(stmt)
-    return con
 
 
 class ModeltrailApp(App):
@@ -162,7 +79,7 @@ class ModeltrailApp(App):
         """The current read-only catalog connection (an empty catalog before the first
         index run has finished). Use ``.cursor()`` on it inside worker threads."""
         if self._con is None:
-            self._con = _empty_catalog()
+            self._con = empty_catalog()
         return self._con
 
     @property
@@ -207,7 +124,7 @@ class ModeltrailApp(App):
             self.notify(clean(warning), severity="warning", markup=False)
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        from tui.screens.home import HomeScreen
+        from modeltrail.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
         if not self._index_on_mount:
@@ -232,7 +149,9 @@ class ModeltrailApp(App):
                 self.post_message(IndexProgress(phase, done, total))
 
         try:
-            from store.catalog import update_catalog  # the indexer: imported off the UI thread
+            from modeltrail.store.catalog.index_run import (
+                update_catalog,  # the indexer: imported off the UI thread
+            )
 
             repo = open_repo(self.paths.root)  # GitPython objects are not shared by threads
             try:
@@ -296,7 +215,7 @@ class ModeltrailApp(App):
 
     def action_help(self) -> None:
         """Show the bindings of the current screen."""
-        from tui.screens.help import HelpScreen
+        from modeltrail.tui.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()

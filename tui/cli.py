@@ -6,17 +6,17 @@ import argparse
 import importlib
 import sys
 
-from store.errors import ModeltrailError
-from tui.commands import COMMANDS
+from modeltrail.store.errors import ModeltrailError
+from modeltrail.tui.commands import COMMANDS
 
 
 def _load_commands():
     mods = []
     for name in COMMANDS:
         try:
-            mods.append(importlib.import_module(f"tui.commands.{name}"))
+            mods.append(importlib.import_module(f"modeltrail.tui.commands.{name}"))
         except ModuleNotFoundError as exc:  # a command not written yet
-            if exc.name != f"tui.commands.{name}":
+            if exc.name != f"modeltrail.tui.commands.{name}":
                 raise
     return mods
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(args, "_run", None)
     try:
         if run is None:
-            from tui.commands.open_tui import run_tui
+            from modeltrail.tui.commands.open_tui import run_tui
 
             return run_tui(args)
         return run(args)

@@ -10,11 +10,10 @@ from typing import Any
 
 import duckdb
 import git
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.safe_text import literal
 from rich.text import Text
-
-from store.catalog import open_catalog
-from store.repo import open_repo
-from tui.safe_text import literal
 
 
 def repo_of(args: argparse.Namespace) -> git.Repo:

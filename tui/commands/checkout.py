@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.write.checkout import checkout
+from modeltrail.tui.commands._common import add_json, console, print_json
+from modeltrail.tui.commands.rollback import start
+from modeltrail.tui.safe_text import clean
 from rich.text import Text
-
-from store.catalog import open_catalog
-from store.checkout import checkout
-from tui.commands._common import add_json, console, print_json
-from tui.commands.rollback import start
-from tui.safe_text import clean
 
 NAME = "checkout"
 HELP = "put a version's model files in the work tree (staged, no commit)"

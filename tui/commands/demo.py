@@ -6,7 +6,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from store.errors import UsageError
+from modeltrail.store.errors import UsageError
 
 NAME = "demo"
 HELP = "build the sample repository (into DIR or a temporary directory) and open the TUI"
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sample_repo.generator import build_sample_repo
+    from modeltrail.sample_repo.generator import build_sample_repo
 
     if args.dir:
         target = Path(args.dir)
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_tui:
         print(root)
         return 0
-    from tui.commands.open_tui import run_tui
+    from modeltrail.tui.commands.open_tui import run_tui
 
     args.repo_path = str(root)
     return run_tui(args)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from modeltrail.store.query.diff import diff_versions
+from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-
-from store.diff import diff_versions
-from tui.commands._common import add_json, catalog, console, print_json, safe
 
 NAME = "diff"
 HELP = "metrics, params, artifacts, environment and files between two versions"

@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
-from store.schema import TABLES, VIEWS
-from tui.commands._common import catalog
+from modeltrail.store.catalog.schema import TABLES, VIEWS
+from modeltrail.tui.commands._common import catalog
 
 NAME = "export"
 HELP = "write the catalog's tables as Parquet files into DIR"

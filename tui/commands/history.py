@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from store.queries import history
-from tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.store.query.queries import history
+from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 
 NAME = "history"
 HELP = "stage events, rollbacks and undos, newest first"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from store.catalog import update_catalog
-from tui.commands._common import repo_of
+from modeltrail.store.catalog.index_run import update_catalog
+from modeltrail.tui.commands._common import repo_of
 
 NAME = "index"
 HELP = "bring the catalog up to date and print what it holds"
@@ -34,15 +34,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         summary = update_catalog(repo, rebuild=args.rebuild)
     if args.json:
-        from tui.commands._common import print_json
+        from modeltrail.tui.commands._common import print_json
 
         print_json(summary.__dict__)
     else:
         print(summary.line())
     if summary.warnings and not args.json:
-        from store.catalog import open_catalog
-        from store.queries import warnings
-        from tui.safe_text import clean
+        from modeltrail.store.catalog.index_run import open_catalog
+        from modeltrail.store.query.queries import warnings
+        from modeltrail.tui.safe_text import clean
 
         con = open_catalog(repo, refresh=False)
         rows = warnings(con)

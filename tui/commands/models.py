@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from store.queries import list_models
-from tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.store.query.queries import list_models
+from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 
 NAME = "models"
 HELP = "list models: latest version, stage -> version"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands._common import repo_of
+from modeltrail.tui.commands._common import repo_of
 
 
 def run_tui(args: argparse.Namespace) -> int:
     repo = repo_of(args)
-    from store.rollback_apply import recover
-    from tui.app import ModeltrailApp
+    from modeltrail.store.write.rollback_apply import recover
+    from modeltrail.tui.app import ModeltrailApp
 
     note = recover(repo)  # finish or undo a rollback that was interrupted mid-way
     if note:

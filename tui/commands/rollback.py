@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.errors import Refused
+from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
+from modeltrail.store.write.rollback_apply import RollbackResult, apply_plan, recover
+from modeltrail.tui.commands._common import add_json, console, print_json, repo_of
+from modeltrail.tui.safe_text import clean
 from rich.text import Text
-
-from store.catalog import open_catalog
-from store.errors import Refused
-from store.rollback import RollbackPlan, plan_rollback
-from store.rollback_apply import RollbackResult, apply_plan, recover
-from tui.commands._common import add_json, console, print_json, repo_of
-from tui.safe_text import clean
 
 NAME = "rollback"
 HELP = "roll a model back to an earlier version (a GTO stage tag or a new commit)"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 
 import duckdb
-
-from store.errors import UsageError
-from tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.store.errors import UsageError
+from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 
 NAME = "sql"
 HELP = "run a read-only SQL query on the catalog"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from store.catalog import open_catalog
-from store.rollback import plan_undo
-from tui.commands._common import add_json
-from tui.commands.rollback import confirm_and_apply, start
+from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.write.rollback import plan_undo
+from modeltrail.tui.commands._common import add_json
+from modeltrail.tui.commands.rollback import confirm_and_apply, start
 
 NAME = "undo"
 HELP = "undo the last rollback (a new tag or commit; history is kept)"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from store.browse import previous_topos
-from store.config import load_config
-from store.queries import key_metrics, list_versions
-from store.repo import repo_paths
-from tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.store.config import load_config
+from modeltrail.store.query.browse import previous_topos
+from modeltrail.store.query.queries import key_metrics, list_versions
+from modeltrail.store.repo import repo_paths
+from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 
 NAME = "versions"
 HELP = "list a model's versions, newest first"

@@ -23,6 +23,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from modeltrail.store.query.diff import changed_files, compare_versions, file_patch, number
+from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.widgets.trend_plot import TrendPlot, TrendSeries
+from modeltrail.tui.widgets.version_rows import BETTER, WORSE, fmt_number
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
@@ -32,14 +39,6 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
-
-from store.diff import changed_files, compare_versions, file_patch, number
-from store.repo import open_repo
-from store.trend import metric_trend, trend_branches, trend_metrics
-from tui.messages import CatalogUpdated
-from tui.safe_text import clean, literal
-from tui.widgets.trend_plot import TrendPlot, TrendSeries
-from tui.widgets.version_rows import BETTER, WORSE, fmt_number
 
 BEST = "★"
 CHANGED = "≠"

@@ -19,6 +19,12 @@ import locale
 import os
 import sys
 
+from modeltrail.store.config import Config
+from modeltrail.store.query.flow import FlowData, build_flow, metric_series
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
+from modeltrail.tui.widgets.version_rows import fmt_number
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -26,13 +32,6 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-
-from store.config import Config
-from store.flow import FlowData, build_flow, metric_series
-from tui.messages import CatalogUpdated
-from tui.safe_text import clean, literal
-from tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
-from tui.widgets.version_rows import fmt_number
 
 DETAIL_LINES = 5
 

@@ -15,6 +15,9 @@ tags and commit trailers, so it survives a catalog rebuild.
 
 from __future__ import annotations
 
+from modeltrail.store.query import queries
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.safe_text import clean, literal
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,10 +25,6 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-
-from store import queries
-from tui.messages import CatalogUpdated
-from tui.safe_text import clean, literal
 
 HISTORY_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="history_back"),
@@ -228,7 +227,7 @@ class HistoryScreen(Screen[None]):
         self.load()
 
     def action_undo(self) -> None:
-        from tui.screens.rollback import UndoScreen
+        from modeltrail.tui.screens.rollback import UndoScreen
 
         self.app.push_screen(UndoScreen())
 

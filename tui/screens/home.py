@@ -16,6 +16,17 @@ import importlib
 import time
 from functools import partial
 
+from modeltrail.store.query import browse, queries
+from modeltrail.store.query.filter import FilterError, matching_topos
+from modeltrail.tui.bindings import HOME_BINDINGS
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.palette import PaletteCommand
+from modeltrail.tui.safe_text import clean
+from modeltrail.tui.widgets.details import DetailsView, render_details
+from modeltrail.tui.widgets.model_list import ModelList
+from modeltrail.tui.widgets.status import StatusBar
+from modeltrail.tui.widgets.version_list import VersionList
+from modeltrail.tui.widgets.version_rows import VersionRows, stage_glyph
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
@@ -27,18 +38,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
-
-from store import browse, queries
-from store.filter import FilterError, matching_topos
-from tui.bindings import HOME_BINDINGS
-from tui.messages import CatalogUpdated
-from tui.palette import PaletteCommand
-from tui.safe_text import clean
-from tui.widgets.details import DetailsView, render_details
-from tui.widgets.model_list import ModelList
-from tui.widgets.status import StatusBar
-from tui.widgets.version_list import VersionList
-from tui.widgets.version_rows import VersionRows, stage_glyph
 
 KEY_METRICS = 3
 DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
@@ -594,10 +593,10 @@ class HomeScreen(Screen):
 
     def _open(self, module: str, name: str, *args) -> None:
         try:
-            mod = importlib.import_module(f"tui.screens.{module}")
+            mod = importlib.import_module(f"modeltrail.tui.screens.{module}")
             screen_class = getattr(mod, name)
         except ModuleNotFoundError as exc:
-            if exc.name != f"tui.screens.{module}":
+            if exc.name != f"modeltrail.tui.screens.{module}":
                 raise
             self.notify(f"{name} is not available in this build", severity="warning")
             return

@@ -20,6 +20,12 @@ Keys typed before the plan is on screen fill the fields but never write blind.
 
 from __future__ import annotations
 
+from modeltrail.store.errors import ModeltrailError
+from modeltrail.store.write.rollback import RollbackPlan
+from modeltrail.store.write.rollback_apply import RollbackResult
+from modeltrail.tui.commands.rollback import plan_text, result_text
+from modeltrail.tui.safe_text import clean
+from modeltrail.tui.screens.rollback_form import DialogForm
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -28,13 +34,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
-
-from store.errors import ModeltrailError
-from store.rollback import RollbackPlan
-from store.rollback_apply import RollbackResult
-from tui.commands.rollback import plan_text, result_text
-from tui.safe_text import clean
-from tui.screens.rollback_form import DialogForm
 
 ROLLBACK_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
@@ -102,17 +101,14 @@ def _error_text(exc: BaseException) -> str:
 def fresh_catalog(app):
     """(repo, connection) on an up-to-date catalog, for a worker thread; tells the app to
     reopen its own connection when this brought the catalog up to date."""
-    from store.catalog import connect_readonly, update_catalog
-    from store.repo import open_repo
-    from store.rollback_apply import recover
-    from tui.messages import IndexFinished
+    from modeltrail.store.catalog.index_run import fresh_catalog as store_fresh_catalog
+    from modeltrail.store.repo import open_repo
+    from modeltrail.store.write.rollback_apply import recover
+    from modeltrail.tui.messages import IndexFinished
 
     repo = open_repo(app.paths.root)
     note = recover(repo)
-    summary = update_catalog(repo)
-    con = connect_readonly(app.paths.catalog_file)
-    if con is None:
-        raise RuntimeError("the catalog could not be opened")
+    con, summary = store_fresh_catalog(repo)
     if summary.mode != "unchanged" or note:
         app.post_message(IndexFinished(summary.line(), True))
     return repo, con
@@ -213,9 +209,9 @@ class PlanDialog(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="rollback-apply")
     def run_apply(self, plan: RollbackPlan) -> None:
-        from store.repo import open_repo
-        from store.rollback_apply import apply_plan
-        from tui.messages import IndexFinished
+        from modeltrail.store.repo import open_repo
+        from modeltrail.store.write.rollback_apply import apply_plan
+        from modeltrail.tui.messages import IndexFinished
 
         try:
             repo = open_repo(self.app.paths.root)
@@ -291,7 +287,7 @@ class RollbackScreen(PlanDialog):
 
     @work(thread=True, exclusive=True, group="rollback-plan")
     def make_plan(self) -> None:
-        from store.rollback import plan_rollback
+        from modeltrail.store.write.rollback import plan_rollback
 
         try:
             repo, con = fresh_catalog(self.app)
@@ -324,7 +320,7 @@ class UndoScreen(PlanDialog):
 
     @work(thread=True, exclusive=True, group="rollback-plan")
     def make_plan(self) -> None:
-        from store.rollback import plan_undo
+        from modeltrail.store.write.rollback import plan_undo
 
         try:
             repo, con = fresh_catalog(self.app)

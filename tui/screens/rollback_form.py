@@ -15,13 +15,12 @@ reverse video, so it reads without colour.
 
 from __future__ import annotations
 
+from modeltrail.tui.safe_text import clean
 from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-
-from tui.safe_text import clean
 
 MAX_FIELD = 300
 

@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from modeltrail.tui.bindings import DETAILS_BINDINGS
+from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.widgets.version_rows import (
+    BETTER,
+    LATEST,
+    WORSE,
+    fmt_number,
+    stage_glyph,
+)
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -16,16 +25,6 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
-
-from tui.bindings import DETAILS_BINDINGS
-from tui.safe_text import clean, literal
-from tui.widgets.version_rows import (
-    BETTER,
-    LATEST,
-    WORSE,
-    fmt_number,
-    stage_glyph,
-)
 
 Better = Callable[[str, float | None, float | None], bool | None]
 

@@ -20,6 +20,11 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from modeltrail.store.query.flow import FlowData
+from modeltrail.tui.bindings import LIST_BINDINGS
+from modeltrail.tui.safe_text import clean
+from modeltrail.tui.widgets.cursor_view import CursorView
+from modeltrail.tui.widgets.version_rows import fmt_number, stage_glyph
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,12 +32,6 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
-
-from store.flow import FlowData
-from tui.bindings import LIST_BINDINGS
-from tui.safe_text import clean
-from tui.widgets.cursor_view import CursorView
-from tui.widgets.version_rows import fmt_number, stage_glyph
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from modeltrail.tui.bindings import LIST_BINDINGS
+from modeltrail.tui.safe_text import clean
+from modeltrail.tui.widgets.version_rows import fmt_age, stage_glyph
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
-
-from tui.bindings import LIST_BINDINGS
-from tui.safe_text import clean
-from tui.widgets.version_rows import fmt_age, stage_glyph
 
 _ONE_LINE_WIDTH = 60
 

@@ -13,9 +13,8 @@ from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from modeltrail.tui.safe_text import clean
 from rich.cells import cell_len, set_cell_size
-
-from tui.safe_text import clean
 
 STAGE_GLYPHS = {"prod": "●", "production": "●", "staging": "◐", "stage": "◐", "dev": "○"}
 BETTER, WORSE, SAME = "▲", "▼", "="

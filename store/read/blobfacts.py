@@ -10,9 +10,9 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from store import discovery
-from store.discovery import Claim
-from store.readers import dvc, environment, lfs, manifests, structured
+from modeltrail.store.read import discovery
+from modeltrail.store.read.discovery import Claim
+from modeltrail.store.read.readers import dvc, environment, lfs, manifests, structured
 
 METRIC_FILES = ("metrics.json", "metrics.yaml", "metrics.yml", "metrics.toml")
 PARAM_FILES = ("params.yaml", "params.json", "params.toml")

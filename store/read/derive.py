@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from store import gto, labels
-from store.gitio import RefRecord
+from modeltrail.store.read import gto, labels
+from modeltrail.store.read.gitio import RefRecord
 
 TRAILER = re.compile(r"^(Rollback-[A-Za-z]+):[ \t]*(.*)$", re.MULTILINE)
 

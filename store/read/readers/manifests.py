@@ -13,8 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from store.readers._common import budget_spent, cap_warnings, charge, never_raise, quote
-from store.readers.structured import flatten, key_text, kind_of, load_mapping, to_plain
+from modeltrail.store.read.readers._common import (
+    budget_spent,
+    cap_warnings,
+    charge,
+    never_raise,
+    quote,
+)
+from modeltrail.store.read.readers.structured import (
+    flatten,
+    key_text,
+    kind_of,
+    load_mapping,
+    to_plain,
+)
 
 #: GTO's rule for artifact names, types and labels (``gto.constants.name``).
 GTO_NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?")

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
-from store.readers._common import (
+from modeltrail.store.read.readers._common import (
     MAX_TEXT,  # noqa: F401 - part of this module's documented limits
     MAX_VALUES,
     MiB,
@@ -40,7 +40,7 @@ from store.readers._common import (
     output_budget,
     quote,
 )
-from store.readers._yaml import load_yaml
+from modeltrail.store.read.readers._yaml import load_yaml
 
 #: Bytes read at most, per document format.
 DOCUMENT_LIMITS: dict[str, int] = {"json": 5 * MiB, "yaml": 2 * MiB, "toml": 2 * MiB}

@@ -15,12 +15,17 @@ from dataclasses import dataclass
 
 import duckdb
 import git
-
-from store.errors import Refused
-from store.gitwrite import Git
-from store.queries import require_model, resolve_version
-from store.repo import repo_paths
-from store.rollback import FileChange, _availability, _file_changes, check_clean, one_line
+from modeltrail.store.errors import Refused
+from modeltrail.store.query.queries import require_model, resolve_version
+from modeltrail.store.repo import repo_paths
+from modeltrail.store.write.gitwrite import Git
+from modeltrail.store.write.rollback import (
+    FileChange,
+    _availability,
+    _file_changes,
+    check_clean,
+    one_line,
+)
 
 
 @dataclass

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
-
-from store import blobfacts, discovery, gitio
-from store.discovery import Claim, ModelDef
+from modeltrail.store.read import blobfacts, discovery, gitio
+from modeltrail.store.read.discovery import Claim, ModelDef
 
 Progress = Callable[[str, int, int], None]
 FileState = dict[str, tuple[str, str]]  # path -> (blob, mode)

@@ -23,9 +23,8 @@ from operator import sub
 from typing import Any
 
 import yaml
+from modeltrail.store.read.readers._common import quote
 from yaml.constructor import SafeConstructor
-
-from store.readers._common import quote
 
 try:  # a native YAML parser for the plain documents that make up most of a repository
     import yaml_rs as _yaml_rs

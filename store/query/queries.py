@@ -14,8 +14,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-
-from store.errors import UnknownModel, UnknownVersion
+from modeltrail.store.errors import UnknownModel, UnknownVersion
 
 _HEX = re.compile(r"^[0-9a-fA-F]{4,40}$")
 

@@ -29,8 +29,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
-
-from store.errors import UsageError
+from modeltrail.store.errors import UsageError
 
 OPERATORS = (">=", "<=", "==", "!=", ">", "<", "=")
 FIELDS = ("branch", "stage", "label", "version", "tag", "author", "message", "msg", "commit", "is")

@@ -1,35 +1,35 @@
-"""The catalog file: opening it, keeping it up to date, surviving damage and concurrency.
+"""The index run: bring the catalog up to date from git (nothing, incremental or full).
 
-Writers never modify the file readers have open: an index run builds the new catalog
-in a temporary file beside it (a copy, for an incremental run) and renames it into
-place, so a TUI reading while ``index`` runs keeps its consistent snapshot. Writers
-take ``catalog.lock`` (``flock``) so two of them do not race. A catalog that is missing,
+A full run walks every commit; an incremental run reads only new commits and changed
+refs into a copy of the current catalog. Either writes a new generation through
+``files.new_generation``, so readers never see half a run. A catalog that is missing,
 unreadable or of another schema version is rebuilt without being asked.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
-import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 import git
 import pyarrow as pa
-
-from store import derive, gitio, indexer
-from store import labels as labels_mod
-from store.discovery import ModelDef
-from store.repo import RepoPaths, repo_paths
-from store.schema import SCHEMA_VERSION, ddl
+from modeltrail.store.catalog.files import (
+    connect_readonly,
+    new_generation,
+    read_meta,
+    writer_lock,
+)
+from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
+from modeltrail.store.read import derive, gitio, indexer
+from modeltrail.store.read import labels as labels_mod
+from modeltrail.store.read.discovery import ModelDef
+from modeltrail.store.repo import RepoPaths, repo_paths
 
 Progress = Callable[[str, int, int], None]
 
@@ -69,66 +69,27 @@ def refs_digest(refs: list[gitio.RefRecord]) -> str:
     return h.hexdigest()
 
 
-@contextlib.contextmanager
-def _writer_lock(paths: RepoPaths) -> Iterator[None]:
-    paths.catalog_dir.mkdir(parents=True, exist_ok=True)
-    with open(paths.catalog_dir / "catalog.lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection to a usable catalog of this schema, or None.
-
-    ``path`` is the ``catalog.duckdb`` link; the connection is to the generation file it
-    points at now. DuckDB shares one database instance per path within a process, so
-    opening the generation's own name is what makes a reopen see a new catalog.
-    """
-    con = None
-    for _ in range(3):  # a writer may swap generations between resolve and open
-        real = Path(os.path.realpath(path))
-        if not real.is_file():
-            return None
-        try:
-            con = duckdb.connect(str(real), read_only=True)
-            break
-        except (duckdb.Error, OSError):
-            if real == Path(os.path.realpath(path)):
-                return None
-    if con is None:
-        return None
-    try:
-        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        if not rows or rows[0][0] != str(SCHEMA_VERSION):
-            con.close()
-            return None
-    except duckdb.Error:
-        con.close()
-        return None
-    return con
-
-
-def _meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, value FROM meta").fetchall())
-
-
 def open_catalog(
     repo: git.Repo, progress: Progress = _noop, refresh: bool = True
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the repository's catalog, brought up to date first."""
+    return fresh_catalog(repo, progress, refresh)[0]
+
+
+def fresh_catalog(
+    repo: git.Repo, progress: Progress = _noop, refresh: bool = True
+) -> tuple[duckdb.DuckDBPyConnection, IndexSummary | None]:
+    """The one way to an up-to-date catalog (CLI commands, the rollback dialog): the
+    index run's summary (None without ``refresh``) and a read-only connection."""
     paths = repo_paths(repo)
-    if refresh:
-        update_catalog(repo, progress=progress)
+    summary = update_catalog(repo, progress=progress) if refresh else None
     con = connect_readonly(paths.catalog_file)
     if con is None:  # deleted or damaged between the update and now
-        update_catalog(repo, progress=progress, rebuild=True)
+        summary = update_catalog(repo, progress=progress, rebuild=True)
         con = connect_readonly(paths.catalog_file)
     if con is None:
         raise RuntimeError(f"cannot open the catalog at {paths.catalog_file}")
-    return con
+    return con, summary
 
 
 def update_catalog(
@@ -137,14 +98,14 @@ def update_catalog(
     """Bring the catalog up to date: nothing, an incremental run, or a full rebuild."""
     start = time.perf_counter()
     paths = repo_paths(repo)
-    with _writer_lock(paths):
+    with writer_lock(paths):
         refs = gitio.read_refs(repo)
         digest = refs_digest(refs)
         old = None if rebuild else connect_readonly(paths.catalog_file)
         reason = "rebuild requested" if rebuild else "no usable catalog"
         if old is not None:
             try:
-                meta = _meta(old)
+                meta = read_meta(old)
                 if meta.get("refs_digest") == digest:
                     return _summary(old, "unchanged", 0, start)
                 summary = _incremental(repo, paths, old, meta, refs, digest, progress, start)
@@ -167,29 +128,6 @@ def _summary(con, mode: str, commits: int, start: float, reason: str = "") -> In
     return IndexSummary(
         mode, commits, total, models, versions, warnings, time.perf_counter() - start, reason
     )
-
-
-def _tmp_path(paths: RepoPaths) -> Path:
-    return paths.catalog_dir / f"catalog.{os.getpid()}.tmp.duckdb"
-
-
-def _install(tmp: Path, final: Path) -> None:
-    """Make ``tmp`` the current catalog: a new generation file, then swap the link.
-
-    Both steps are renames, so a reader sees the old catalog or the new one, never half.
-    Older generations are unlinked; readers that have one open keep reading it.
-    """
-    gen = final.with_name(f"catalog-{time.time_ns():x}-{os.getpid()}.duckdb")
-    os.replace(tmp, gen)
-    link = final.with_name(f".catalog-link-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        link.unlink()
-    os.symlink(gen.name, link)
-    os.replace(link, final)
-    for old in final.parent.glob("catalog-*.duckdb*"):
-        if old.name != gen.name:
-            with contextlib.suppress(FileNotFoundError):
-                old.unlink()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: indexer.Columns) -> None:
@@ -271,30 +209,6 @@ def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]
     return rows
 
 
-@contextlib.contextmanager
-def _new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writable catalog in a temporary file (empty, or a copy of the current one),
-    inside one transaction; installed as the current catalog only if the block succeeds."""
-    tmp = _tmp_path(paths)
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    try:
-        if copy_current:
-            shutil.copyfile(paths.catalog_file, tmp)
-        con = duckdb.connect(str(tmp))
-        try:
-            con.execute("BEGIN")
-            yield con
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        _install(tmp, paths.catalog_file)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
 def _full(repo, paths: RepoPaths, refs, digest, progress, start, reason) -> IndexSummary:
     commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
     facts = indexer.Facts()
@@ -312,7 +226,7 @@ def _full(repo, paths: RepoPaths, refs, digest, progress, start, reason) -> Inde
         facts,
         progress=progress,
     )
-    with _new_generation(paths, copy_current=False) as con:
+    with new_generation(paths, copy_current=False) as con:
         for stmt in ddl():
             con.execute(stmt)
         for table, cols in facts.tables().items():
@@ -563,7 +477,7 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
     tags_changed = old_tags != new_tags
     der = derive.from_refs(refs, set(models)) if tags_changed else derive.Derived()
     old.close()
-    with _new_generation(paths, copy_current=True) as con:
+    with new_generation(paths, copy_current=True) as con:
         new_ids = {c.commit for c in commits}
         # old commits the new ones build on, and old commits newly labelled
         indexed = (
@@ -758,9 +672,4 @@ def _models_from_table(con) -> dict[str, ModelDef]:
     return models
 
 
-__all__ = [
-    "IndexSummary",
-    "connect_readonly",
-    "open_catalog",
-    "update_catalog",
-]
+__all__ = ["IndexSummary", "fresh_catalog", "open_catalog", "update_catalog"]

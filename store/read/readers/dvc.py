@@ -16,9 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from store.readers._common import budget_spent, cap_warnings, charge, never_raise, quote
-from store.readers.manifests import GtoArtifactDecl, parse_artifact_entries
-from store.readers.structured import flatten, key_text, kind_of, load_document, load_mapping
+from modeltrail.store.read.readers._common import (
+    budget_spent,
+    cap_warnings,
+    charge,
+    never_raise,
+    quote,
+)
+from modeltrail.store.read.readers.manifests import GtoArtifactDecl, parse_artifact_entries
+from modeltrail.store.read.readers.structured import (
+    flatten,
+    key_text,
+    kind_of,
+    load_document,
+    load_mapping,
+)
 
 T = TypeVar("T")
 

@@ -34,9 +34,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from store.config import Config
-from store.queries import iso, key_metrics
+from modeltrail.store.config import Config
+from modeltrail.store.query.queries import iso, key_metrics
 
 MAIN_NAMES = ("main", "master")
 INTEGRATION_NAMES = ("integration", "develop", "release/*")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import duckdb
-
-from store.diff import json_value, number
-from store.queries import iso
+from modeltrail.store.query.diff import json_value, number
+from modeltrail.store.query.queries import iso
 
 MAIN_NAMES = ("main", "master", "trunk")
 

@@ -23,11 +23,10 @@ from typing import Any
 
 import duckdb
 import git
-
-from store.config import Config, load_config
-from store.errors import UnknownVersion
-from store.queries import iso, require_model, resolve_version
-from store.repo import repo_paths
+from modeltrail.store.config import Config, load_config
+from modeltrail.store.errors import UnknownVersion
+from modeltrail.store.query.queries import iso, require_model, resolve_version
+from modeltrail.store.repo import repo_paths
 
 Better = Callable[[str, float, float], bool | None]
 

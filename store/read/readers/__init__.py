@@ -49,7 +49,7 @@ counting the rest. Each is one line: repository text quoted in a warning is cut 
 characters with control characters escaped (the data itself keeps them).
 """
 
-from store.readers.dvc import (
+from modeltrail.store.read.readers.dvc import (
     DvcLock,
     DvcLockStage,
     DvcOut,
@@ -63,15 +63,19 @@ from store.readers.dvc import (
     parse_dvc_pointer,
     parse_dvc_yaml,
 )
-from store.readers.environment import parse_conda_yaml, parse_pyproject, parse_requirements
-from store.readers.lfs import (
+from modeltrail.store.read.readers.environment import (
+    parse_conda_yaml,
+    parse_pyproject,
+    parse_requirements,
+)
+from modeltrail.store.read.readers.lfs import (
     LfsPointer,
     inspect_lfs_pointer,
     lfs_object_path,
     lfs_object_present,
     parse_lfs_pointer,
 )
-from store.readers.manifests import (
+from modeltrail.store.read.readers.manifests import (
     GtoArtifactDecl,
     ModelManifest,
     parse_artifacts_yaml,
@@ -79,7 +83,7 @@ from store.readers.manifests import (
     parse_model_yaml,
     parse_modelbit_metadata,
 )
-from store.readers.structured import (
+from modeltrail.store.read.readers.structured import (
     flatten,
     format_for,
     key_text,

@@ -34,12 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
-
-from store import derive, gitio, gto
-from store.errors import Refused
-from store.gitwrite import Git, GitFailed
-from store.repo import repo_paths
-from store.rollback import RollbackPlan, check_clean, one_line
+from modeltrail.store.errors import Refused
+from modeltrail.store.read import derive, gitio, gto
+from modeltrail.store.repo import repo_paths
+from modeltrail.store.write.gitwrite import Git, GitFailed
+from modeltrail.store.write.rollback import RollbackPlan, check_clean, one_line
 
 Checkpoint = Callable[[str], None]
 
@@ -336,7 +335,7 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
 
 
 def _refresh(repo: git.Repo, result: RollbackResult) -> None:
-    from store.catalog import update_catalog
+    from modeltrail.store.catalog.index_run import update_catalog
 
     try:
         update_catalog(repo)

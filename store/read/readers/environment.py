@@ -20,8 +20,15 @@ import functools
 import re
 from typing import Any
 
-from store.readers._common import MiB, cap_warnings, charge, decode_text, never_raise, quote
-from store.readers.structured import key_text, kind_of, load_mapping
+from modeltrail.store.read.readers._common import (
+    MiB,
+    cap_warnings,
+    charge,
+    decode_text,
+    never_raise,
+    quote,
+)
+from modeltrail.store.read.readers.structured import key_text, kind_of, load_mapping
 
 try:  # packaging ships with pip/pytest/setuptools; the fallback covers plain names
     from packaging.requirements import InvalidRequirement, Requirement

@@ -30,15 +30,14 @@ from pathlib import Path
 
 import duckdb
 import git
-
-from store import gto
-from store.config import Config, load_config
-from store.errors import Refused, UnknownVersion, UsageError
-from store.gitwrite import HEX40, Git
-from store.queries import require_model, resolve_version
-from store.readers.dvc import dvc_cache_path
-from store.readers.lfs import lfs_object_path
-from store.repo import repo_paths
+from modeltrail.store.config import Config, load_config
+from modeltrail.store.errors import Refused, UnknownVersion, UsageError
+from modeltrail.store.query.queries import require_model, resolve_version
+from modeltrail.store.read import gto
+from modeltrail.store.read.readers.dvc import dvc_cache_path
+from modeltrail.store.read.readers.lfs import lfs_object_path
+from modeltrail.store.repo import repo_paths
+from modeltrail.store.write.gitwrite import HEX40, Git
 
 PRODUCTION_STAGES = ("prod", "production")
 _STAGE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?$")

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.errors import Refused
+from modeltrail.store.errors import Refused
 
 ZERO = "0" * 40
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
