@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
-from modeltrail.store.catalog.index_run import update_catalog  # noqa: E402
+from modeltrail.store.catalog.files import update_catalog  # noqa: E402
 from modeltrail.store.read import gitio  # noqa: E402
 from modeltrail.store.repo import open_repo, repo_paths  # noqa: E402
 

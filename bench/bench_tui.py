@@ -116,7 +116,7 @@ def build_repo(target: Path, versions: int) -> None:
 
 def prepare(out: Path, versions: int) -> tuple[Path, float | None]:
     """The cached repository with its catalog; the index time when it was built now."""
-    from modeltrail.store.catalog.index_run import update_catalog
+    from modeltrail.store.catalog.files import update_catalog
     from modeltrail.store.repo import open_repo
 
     repo_dir = out / f"tui-{versions}"

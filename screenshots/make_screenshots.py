@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
-from modeltrail.store.catalog.index_run import update_catalog  # noqa: E402
+from modeltrail.store.catalog.files import update_catalog  # noqa: E402
 from modeltrail.store.repo import open_repo  # noqa: E402
 from modeltrail.tui.app import ModeltrailApp  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402

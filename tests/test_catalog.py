@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from gitbuilder import GitRepo
-from modeltrail.store.catalog.index_run import open_catalog, update_catalog
+from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query import queries
 from modeltrail.store.repo import open_repo, repo_paths
 
@@ -186,7 +186,7 @@ def test_damaged_catalog_is_rebuilt(churn: GitRepo, damage: str) -> None:
 
 
 def _index_in_child(path: str, q) -> None:
-    from modeltrail.store.catalog.index_run import update_catalog as upd
+    from modeltrail.store.catalog.files import update_catalog as upd
     from modeltrail.store.repo import open_repo as op
 
     q.put(upd(op(path), rebuild=True).mode)

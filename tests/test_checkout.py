@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import test_rollback_support as support
 from gitbuilder import GitRepo
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.checkout import checkout

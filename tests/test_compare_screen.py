@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from modeltrail.sample_repo.generator import build_sample_repo
-from modeltrail.store.catalog.index_run import update_catalog
+from modeltrail.store.catalog.files import update_catalog
 from modeltrail.store.query.diff import commit_resolver
 from modeltrail.store.query.queries import resolve_version
 from modeltrail.store.repo import open_repo

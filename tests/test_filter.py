@@ -7,7 +7,7 @@ import contextlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.query.filter import FilterError, matching_commits, model_metric_keys, parse
 from modeltrail.store.repo import open_repo
 from tui_support import build_tiny_repo, index

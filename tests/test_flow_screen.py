@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from modeltrail.sample_repo.generator import build_sample_repo
-from modeltrail.store.catalog.index_run import update_catalog
+from modeltrail.store.catalog.files import update_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.flow import FlowScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import test_rollback_support as support
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.rollback import plan_rollback, plan_undo
 from modeltrail.store.write.rollback_apply import apply_plan

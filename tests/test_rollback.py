@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import test_rollback_support as support
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.query.queries import history
 from modeltrail.store.repo import open_repo

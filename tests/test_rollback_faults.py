@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import test_rollback_support as support
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write import checkout as checkout_mod
 from modeltrail.store.write.rollback import plan_rollback, plan_undo
@@ -120,7 +120,7 @@ def test_exception_between_steps(prepared, scenario, step):
 
 _KILL = """
 import os, signal, sys
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.rollback import plan_rollback
 from modeltrail.store.write.rollback_apply import apply_plan

@@ -24,7 +24,7 @@ NOW = 1_774_000_000  # 2026-03-20, after the sample history
 @pytest.fixture(scope="session")
 def sample_template(tmp_path_factory) -> Path:
     """The sample repository, indexed (copies keep the catalog: no re-index per test)."""
-    from modeltrail.store.catalog.index_run import update_catalog
+    from modeltrail.store.catalog.files import update_catalog
     from modeltrail.store.repo import open_repo
 
     path = build_sample_repo(tmp_path_factory.mktemp("template") / "repo")

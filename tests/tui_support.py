@@ -103,7 +103,7 @@ def build_tiny_repo(root: Path) -> Path:
 
 def index(repo: Path) -> None:
     """Build the catalog the way ``modeltrail index`` does."""
-    from modeltrail.store.catalog.index_run import update_catalog
+    from modeltrail.store.catalog.files import update_catalog
     from modeltrail.store.repo import open_repo
 
     r = open_repo(repo)

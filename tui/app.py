@@ -149,9 +149,8 @@ class ModeltrailApp(App):
                 self.post_message(IndexProgress(phase, done, total))
 
         try:
-            from modeltrail.store.catalog.index_run import (
-                update_catalog,  # the indexer: imported off the UI thread
-            )
+            # the indexer is imported (off the UI thread) only when something is new
+            from modeltrail.store.catalog.files import update_catalog
 
             repo = open_repo(self.paths.root)  # GitPython objects are not shared by threads
             try:

@@ -10,18 +10,23 @@ from modeltrail.store.errors import ModeltrailError
 from modeltrail.tui.commands import COMMANDS
 
 
-def _load_commands():
-    mods = []
-    for name in COMMANDS:
-        try:
-            mods.append(importlib.import_module(f"modeltrail.tui.commands.{name}"))
-        except ModuleNotFoundError as exc:  # a command not written yet
-            if exc.name != f"modeltrail.tui.commands.{name}":
-                raise
-    return mods
+def _chosen(argv: list[str]) -> str | None:
+    """The command named on the command line (skipping ``-C PATH``), if any."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "-C":
+            next(args, None)
+        elif arg.startswith("-"):
+            if arg in ("-h", "--help"):
+                return None
+        else:
+            return arg if arg in COMMANDS else None
+    return None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Only the command being run is imported (with what it
+    needs); ``--help`` and a bad command name import every command for their help."""
     parser = argparse.ArgumentParser(
         prog="modeltrail",
         description="Browse, compare and roll back ML model versions kept in git.",
@@ -34,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run as if started in PATH (as git -C)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in _load_commands():
+    chosen = _chosen(sys.argv[1:] if argv is None else argv)
+    for name in COMMANDS:
+        if chosen is not None and name != chosen:
+            sub.add_parser(name)  # known by name; its module is not needed for this run
+            continue
+        mod = importlib.import_module(f"modeltrail.tui.commands.{name}")
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
@@ -42,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
     try:

@@ -38,7 +38,7 @@ def _fixed_clock():
 
 def rollback_and_undo(repo_path: str | Path) -> None:
     """churn prod: v1.3.0 → v1.2.0, undone, then rolled back again (as an on-call would)."""
-    from modeltrail.store.catalog.index_run import open_catalog
+    from modeltrail.store.catalog.files import open_catalog
     from modeltrail.store.repo import open_repo
     from modeltrail.store.write.rollback import plan_rollback, plan_undo
     from modeltrail.store.write.rollback_apply import apply_plan

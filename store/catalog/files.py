@@ -6,7 +6,7 @@ a new generation behind the ``catalog.duckdb`` link, so a reader keeps a consist
 snapshot. Writers take ``catalog.lock`` (``flock``) so two of them do not race.
 
 This module imports neither the indexer nor pyarrow: the TUI opens its first snapshot
-with it before anything else is loaded.
+with it, and a CLI command whose catalog is current never loads them.
 """
 
 from __future__ import annotations
@@ -14,19 +14,146 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import itertools
+import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+import git
 from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
-from modeltrail.store.repo import RepoPaths
+from modeltrail.store.read import gitio
+from modeltrail.store.repo import RepoPaths, repo_paths
+
+if TYPE_CHECKING:
+    import duckdb
+
+Progress = Callable[[str, int, int], None]
 
 #: DuckDB's memory cap for read-only snapshots (it would otherwise cache every block read).
 DUCKDB_MEMORY = os.environ.get("MODELTRAIL_DUCKDB_MEMORY", "128MB")
 _LINKS = itertools.count()
+#: Beside the catalog: the refs digest and counts of the current generation, so that
+#: "nothing new" is answered without opening DuckDB or importing the indexer.
+STATE_FILE = "catalog.state.json"
+
+
+@dataclass
+class IndexSummary:
+    mode: str  # full | incremental | unchanged
+    commits: int  # commits read in this run
+    total_commits: int
+    models: int
+    versions: int
+    warnings: int
+    seconds: float
+    reason: str = ""
+
+    def line(self) -> str:
+        if self.mode == "unchanged":
+            return (
+                f"catalog up to date: {self.models} models, {self.versions} versions, "
+                f"{self.total_commits} commits"
+            )
+        warn = f", {self.warnings} warnings" if self.warnings else ""
+        return (
+            f"indexed {self.commits} new commits ({self.mode}) in {self.seconds:.2f}s: "
+            f"{self.models} models, {self.versions} versions, {self.total_commits} commits{warn}"
+        )
+
+
+def _noop(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def _generation(paths: RepoPaths) -> list:
+    """The current generation file: its name, inode, size and modification time (a file
+    damaged or rewritten in place no longer matches what the state file recorded)."""
+    real = os.path.realpath(paths.catalog_file)
+    st = os.stat(real)
+    return [os.path.basename(real), st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def write_state(paths: RepoPaths, digest: str, summary: IndexSummary) -> None:
+    """Record the current generation's refs digest and counts (under the writer lock)."""
+    try:
+        generation = _generation(paths)
+    except OSError:
+        return
+    state = {
+        "schema_version": SCHEMA_VERSION,
+        "refs_digest": digest,
+        "generation": generation,
+        "total_commits": summary.total_commits,
+        "models": summary.models,
+        "versions": summary.versions,
+        "warnings": summary.warnings,
+    }
+    tmp = paths.catalog_dir / f".{STATE_FILE}.{os.getpid()}"
+    try:
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, paths.catalog_dir / STATE_FILE)
+    except OSError:  # only a shortcut: without it the next run opens the catalog
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def unchanged_summary(repo: git.Repo, paths: RepoPaths) -> IndexSummary | None:
+    """The summary of a run that would find nothing new, or None if something may be new
+    (or the state file does not describe the current catalog)."""
+    start = time.perf_counter()
+    try:
+        state = json.loads((paths.catalog_dir / STATE_FILE).read_text())
+        if (
+            state["schema_version"] != SCHEMA_VERSION
+            or state["generation"] != _generation(paths)
+            or state["refs_digest"] != gitio.current_refs_digest(repo)
+        ):
+            return None
+        counts = [int(state[k]) for k in ("total_commits", "models", "versions", "warnings")]
+    except (OSError, ValueError, KeyError, TypeError, git.GitCommandError):
+        return None
+    return IndexSummary("unchanged", 0, *counts, time.perf_counter() - start)
+
+
+def update_catalog(
+    repo: git.Repo, progress: Progress = _noop, rebuild: bool = False
+) -> IndexSummary:
+    """Bring the catalog up to date: nothing (answered from the state file when it can
+    be), an incremental run, or a full rebuild. The indexer is imported only when needed."""
+    if not rebuild:
+        summary = unchanged_summary(repo, repo_paths(repo))
+        if summary is not None:
+            return summary
+    from modeltrail.store.catalog.index_run import run_index
+
+    return run_index(repo, progress=progress, rebuild=rebuild)
+
+
+def fresh_catalog(
+    repo: git.Repo, progress: Progress = _noop, refresh: bool = True
+) -> tuple[duckdb.DuckDBPyConnection, IndexSummary | None]:
+    """The one way to an up-to-date catalog (CLI commands, the rollback dialog): the
+    index run's summary (None without ``refresh``) and a read-only connection."""
+    paths = repo_paths(repo)
+    summary = update_catalog(repo, progress=progress) if refresh else None
+    con = connect_readonly(paths.catalog_file)
+    if con is None:  # deleted or damaged between the update and now
+        summary = update_catalog(repo, progress=progress, rebuild=True)
+        con = connect_readonly(paths.catalog_file)
+    if con is None:
+        raise RuntimeError(f"cannot open the catalog at {paths.catalog_file}")
+    return con, summary
+
+
+def open_catalog(
+    repo: git.Repo, progress: Progress = _noop, refresh: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the repository's catalog, brought up to date first."""
+    return fresh_catalog(repo, progress, refresh)[0]
 
 
 @contextlib.contextmanager
@@ -47,6 +174,8 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
     points at now. DuckDB shares one database instance per path within a process, so
     opening the generation's own name is what makes a reopen see a new catalog.
     """
+    import duckdb
+
     con = None
     for _ in range(3):  # a writer may swap generations between resolve and open
         real = Path(os.path.realpath(path))
@@ -102,6 +231,8 @@ def _install(tmp: Path, final: Path) -> None:
 def new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writable catalog in a temporary file (empty, or a copy of the current one),
     inside one transaction; installed as the current catalog only if the block succeeds."""
+    import duckdb
+
     tmp = _tmp_path(paths)
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
@@ -163,6 +294,8 @@ def _remove_stale_links(directory: Path) -> None:
 
 
 def _bounded(con: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection | None:
+    import duckdb
+
     if con is not None:
         with contextlib.suppress(duckdb.Error):
             con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
@@ -171,6 +304,8 @@ def _bounded(con: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection
 
 def empty_catalog() -> duckdb.DuckDBPyConnection:
     """An in-memory catalog with the schema and no rows (before the first index)."""
+    import duckdb
+
     con = duckdb.connect(":memory:")
     for stmt in ddl():
         con.execute(stmt)

@@ -9,20 +9,21 @@ unreadable or of another schema version is rebuilt without being asked.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
 import git
 import pyarrow as pa
 from modeltrail.store.catalog.files import (
+    IndexSummary,
+    Progress,
+    _noop,
     connect_readonly,
     new_generation,
     read_meta,
+    write_state,
     writer_lock,
 )
 from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
@@ -31,93 +32,40 @@ from modeltrail.store.read import labels as labels_mod
 from modeltrail.store.read.discovery import ModelDef
 from modeltrail.store.repo import RepoPaths, repo_paths
 
-Progress = Callable[[str, int, int], None]
 
+def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False) -> IndexSummary:
+    """Bring the catalog up to date: nothing, an incremental run, or a full rebuild.
 
-@dataclass
-class IndexSummary:
-    mode: str  # full | incremental | unchanged
-    commits: int  # commits read in this run
-    total_commits: int
-    models: int
-    versions: int
-    warnings: int
-    seconds: float
-    reason: str = ""
-
-    def line(self) -> str:
-        if self.mode == "unchanged":
-            return (
-                f"catalog up to date: {self.models} models, {self.versions} versions, "
-                f"{self.total_commits} commits"
-            )
-        warn = f", {self.warnings} warnings" if self.warnings else ""
-        return (
-            f"indexed {self.commits} new commits ({self.mode}) in {self.seconds:.2f}s: "
-            f"{self.models} models, {self.versions} versions, {self.total_commits} commits{warn}"
-        )
-
-
-def _noop(phase: str, done: int, total: int) -> None:
-    pass
-
-
-def refs_digest(refs: list[gitio.RefRecord]) -> str:
-    h = hashlib.sha256()
-    for r in refs:
-        h.update(f"{r.name}\0{r.object}\0".encode("utf-8", "replace"))
-    return h.hexdigest()
-
-
-def open_catalog(
-    repo: git.Repo, progress: Progress = _noop, refresh: bool = True
-) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the repository's catalog, brought up to date first."""
-    return fresh_catalog(repo, progress, refresh)[0]
-
-
-def fresh_catalog(
-    repo: git.Repo, progress: Progress = _noop, refresh: bool = True
-) -> tuple[duckdb.DuckDBPyConnection, IndexSummary | None]:
-    """The one way to an up-to-date catalog (CLI commands, the rollback dialog): the
-    index run's summary (None without ``refresh``) and a read-only connection."""
-    paths = repo_paths(repo)
-    summary = update_catalog(repo, progress=progress) if refresh else None
-    con = connect_readonly(paths.catalog_file)
-    if con is None:  # deleted or damaged between the update and now
-        summary = update_catalog(repo, progress=progress, rebuild=True)
-        con = connect_readonly(paths.catalog_file)
-    if con is None:
-        raise RuntimeError(f"cannot open the catalog at {paths.catalog_file}")
-    return con, summary
-
-
-def update_catalog(
-    repo: git.Repo, progress: Progress = _noop, rebuild: bool = False
-) -> IndexSummary:
-    """Bring the catalog up to date: nothing, an incremental run, or a full rebuild."""
+    Callers use ``files.update_catalog``, which answers "nothing new" without this module.
+    """
     start = time.perf_counter()
     paths = repo_paths(repo)
     with writer_lock(paths):
         refs = gitio.read_refs(repo)
-        digest = refs_digest(refs)
-        old = None if rebuild else connect_readonly(paths.catalog_file)
-        reason = "rebuild requested" if rebuild else "no usable catalog"
-        if old is not None:
-            try:
-                meta = read_meta(old)
-                if meta.get("refs_digest") == digest:
-                    return _summary(old, "unchanged", 0, start)
-                summary = _incremental(repo, paths, old, meta, refs, digest, progress, start)
-                if summary is not None:
-                    return summary
-                reason = "history changed in a way that needs a full index"
-            except (duckdb.Error, OSError, git.GitCommandError) as exc:
-                reason = f"catalog unusable ({type(exc).__name__}); rebuilt"
-            finally:
-                with contextlib.suppress(Exception):
-                    old.close()
-        return _full(repo, paths, refs, digest, progress, start, reason)
+        digest = gitio.refs_digest((r.name, r.object) for r in refs)
+        summary = _run_locked(repo, paths, refs, digest, progress, start, rebuild)
+        write_state(paths, digest, summary)
+        return summary
+
+
+def _run_locked(repo, paths, refs, digest, progress, start, rebuild) -> IndexSummary:
+    old = None if rebuild else connect_readonly(paths.catalog_file)
+    reason = "rebuild requested" if rebuild else "no usable catalog"
+    if old is not None:
+        try:
+            meta = read_meta(old)
+            if meta.get("refs_digest") == digest:
+                return _summary(old, "unchanged", 0, start)
+            summary = _incremental(repo, paths, old, meta, refs, digest, progress, start)
+            if summary is not None:
+                return summary
+            reason = "history changed in a way that needs a full index"
+        except (duckdb.Error, OSError, git.GitCommandError) as exc:
+            reason = f"catalog unusable ({type(exc).__name__}); rebuilt"
+        finally:
+            with contextlib.suppress(Exception):
+                old.close()
+    return _full(repo, paths, refs, digest, progress, start, reason)
 
 
 def _summary(con, mode: str, commits: int, start: float, reason: str = "") -> IndexSummary:
@@ -672,4 +620,4 @@ def _models_from_table(con) -> dict[str, ModelDef]:
     return models
 
 
-__all__ = ["IndexSummary", "fresh_catalog", "open_catalog", "update_catalog"]
+__all__ = ["run_index"]

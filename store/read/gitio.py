@@ -14,6 +14,7 @@ GitPython starts and owns the processes.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import subprocess
 import threading
@@ -100,6 +101,31 @@ def _utc(epoch: str) -> datetime:
 def _parse_raw_date(raw: str) -> datetime | None:
     parts = raw.split()
     return _utc(parts[0]) if parts else None
+
+
+def refs_digest(pairs: Iterable[tuple[str, str]]) -> str:
+    """The digest of (ref name, object id) pairs, in order: the catalog is current while
+    it matches."""
+    h = hashlib.sha256()
+    for name, oid in pairs:
+        h.update(f"{name}\0{oid}\0".encode("utf-8", "replace"))
+    return h.hexdigest()
+
+
+def current_refs_digest(repo: git.Repo) -> str:
+    """``refs_digest`` of the refs as they are now, from one ``for-each-ref`` that reads
+    names and ids only: the check "is anything new?" without reading any tag."""
+    out = repo.git.execute(
+        ["git", "for-each-ref", "--format=%(refname)%00%(objectname)", "--", *REF_PATTERNS],
+        stdout_as_string=False,
+        strip_newline_in_stdout=False,
+    )
+    pairs = (
+        line.split("\x00", 1)
+        for line in out.decode("utf-8", errors="replace").split("\n")
+        if "\x00" in line
+    )
+    return refs_digest((name, oid) for name, oid in pairs)
 
 
 def read_refs(repo: git.Repo) -> list[RefRecord]:

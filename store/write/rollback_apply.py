@@ -335,7 +335,7 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
 
 
 def _refresh(repo: git.Repo, result: RollbackResult) -> None:
-    from modeltrail.store.catalog.index_run import update_catalog
+    from modeltrail.store.catalog.files import update_catalog
 
     try:
         update_catalog(repo)

@@ -6,14 +6,15 @@ import argparse
 import json
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import git
-from modeltrail.store.catalog.index_run import open_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.safe_text import literal
 from rich.text import Text
+
+if TYPE_CHECKING:
+    import duckdb
+    import git
 
 
 def repo_of(args: argparse.Namespace) -> git.Repo:
@@ -22,6 +23,8 @@ def repo_of(args: argparse.Namespace) -> git.Repo:
 
 def catalog(args: argparse.Namespace) -> tuple[git.Repo, duckdb.DuckDBPyConnection]:
     """The repository and its catalog, brought up to date quietly."""
+    from modeltrail.store.catalog.files import open_catalog
+
     repo = repo_of(args)
     return repo, open_catalog(repo)
 

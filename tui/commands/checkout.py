@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.write.checkout import checkout
 from modeltrail.tui.commands._common import add_json, console, print_json
 from modeltrail.tui.commands.rollback import start

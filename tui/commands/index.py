@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from modeltrail.store.catalog.index_run import update_catalog
+from modeltrail.store.catalog.files import update_catalog
 from modeltrail.tui.commands._common import repo_of
 
 NAME = "index"
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(summary.line())
     if summary.warnings and not args.json:
-        from modeltrail.store.catalog.index_run import open_catalog
+        from modeltrail.store.catalog.files import open_catalog
         from modeltrail.store.query.queries import warnings
         from modeltrail.tui.safe_text import clean
 

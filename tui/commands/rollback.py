@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from modeltrail.store.catalog.index_run import open_catalog
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
 from modeltrail.store.write.rollback_apply import RollbackResult, apply_plan, recover

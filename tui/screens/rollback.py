@@ -101,7 +101,7 @@ def _error_text(exc: BaseException) -> str:
 def fresh_catalog(app):
     """(repo, connection) on an up-to-date catalog, for a worker thread; tells the app to
     reopen its own connection when this brought the catalog up to date."""
-    from modeltrail.store.catalog.index_run import fresh_catalog as store_fresh_catalog
+    from modeltrail.store.catalog.files import fresh_catalog as store_fresh_catalog
     from modeltrail.store.repo import open_repo
     from modeltrail.store.write.rollback_apply import recover
     from modeltrail.tui.messages import IndexFinished
