@@ -1,17 +1,24 @@
-"""Index benchmark: full index, incremental index, the raw git floor, and `gto show`.
+"""Index benchmark: whole commands side by side with the raw git floor and `gto show`.
 
-    python bench/bench_index.py                  # 1,000 / 10,000 / 100,000 commits
-    python bench/bench_index.py --sizes 1000 5000 --gto-timeout 120
+    python bench/bench_index.py                  # 1,000 / 20,000 / 100,000 commits
+    python bench/bench_index.py --sizes 1000 20000 --gto-timeout 120
 
 For each size it builds the sample repository with ``--scale`` (cached under
-bench/out/), then reports, side by side:
+bench/out/; about one tag per ten commits), then reports, side by side, each as the whole
+``modeltrail`` command in a fresh process (start-up and imports included):
 
-- full:   ``update_catalog(rebuild=True)`` (walk, blob reads, parsing, DuckDB writes)
-- incr:   ``update_catalog()`` after one new commit on main
-- floor:  the raw git reads the index needs, with output discarded: the same
-          ``for-each-ref``, the same ``git log --raw`` walk, and ``cat-file --batch-check``
-          + ``--batch`` of the same blobs
-- gto:    the real ``gto show --json`` on the same repository (skipped past a timeout)
+- full:    ``modeltrail index --rebuild`` (walk, blob reads, parsing, DuckDB writes),
+           with the process's own peak resident memory (VmHWM)
+- incr:    ``modeltrail index`` after one new commit on main
+- none:    ``modeltrail index`` with nothing new
+- floor:   the raw git reads the index needs, with output discarded: the same
+           ``for-each-ref``, the same ``git log --raw`` walk, and ``cat-file --batch-check``
+           + ``--batch`` of the same blobs
+- gto:     the real ``gto show --json`` on the same repository (skipped past a timeout)
+- models:  ``modeltrail models`` (catalog current) beside ``gto show`` on the same size
+
+Bars: full <= 3x floor, gto >= 20x full, incr < 0.5 s, none < 0.3 s, peak < 400 MB,
+models faster than gto show on a 100-commit repository.
 """
 
 from __future__ import annotations
@@ -30,7 +37,6 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
-from modeltrail.store.catalog.files import update_catalog  # noqa: E402
 from modeltrail.store.read import gitio  # noqa: E402
 from modeltrail.store.repo import open_repo, repo_paths  # noqa: E402
 
@@ -122,61 +128,92 @@ def gto_show(repo: Path, timeout: float) -> str:
     return f"{time.perf_counter() - t:.2f}"
 
 
+#: Runs the CLI in this interpreter and reports its own peak memory (VmHWM) on stderr:
+#: ``getrusage`` would carry over the parent's peak across fork and exec.
+_LAUNCH = """
+import atexit, sys
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("\\nVmHWM_KB=" + line.split()[1] + "\\n")
+atexit.register(peak)
+from modeltrail.tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def command(repo: Path, *args: str) -> tuple[float, float]:
+    """Seconds and peak MB of one ``modeltrail -C repo ARGS`` in a fresh process."""
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"modeltrail {' '.join(args)} failed:\n{proc.stderr}")
+    kb = [ln for ln in proc.stderr.splitlines() if ln.startswith("VmHWM_KB=")]
+    return seconds, int(kb[-1].split("=")[1]) / 1024 if kb else float("nan")
+
+
+def one_more_commit(work: Path) -> None:
+    (work / "NOTES.md").write_text(f"bench {time.time_ns()}\n")
+    git(work, "add", "NOTES.md")
+    # a new commit is newer than its parent (the scaled history runs into the future)
+    after = int(git(work, "log", "-1", "--format=%ct")) + 3600
+    env = {**ENV, "GIT_AUTHOR_DATE": f"{after} +0000", "GIT_COMMITTER_DATE": f"{after} +0000"}
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(work),
+            "-c",
+            "core.hooksPath=/dev/null",
+            "commit",
+            "-qm",
+            "bench: one more",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 20_000, 100_000])
     ap.add_argument("--gto-timeout", type=float, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "out")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     print(
-        f"{'commits':>8} {'versions':>9} {'full s':>8} {'incr s':>7} {'floor s':>8} "
-        f"{'full/floor':>10} {'gto s':>8} {'gto/full':>8}"
+        f"{'commits':>8} {'tags':>6} {'full s':>7} {'peak MB':>7} {'floor s':>7} "
+        f"{'full/floor':>10} {'gto s':>7} {'gto/full':>8} {'incr s':>6} {'none s':>6} "
+        f"{'models s':>8}"
     )
     for size in args.sizes:
         src = base_repo(size, args.out)
         work = args.out / f"work-{size}"
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(src, work, symlinks=True)
-        repo = open_repo(work)
-        full = min(timed(lambda r=repo: update_catalog(r, rebuild=True)) for _ in range(2))
+        runs = [command(work, "index", "--rebuild") for _ in range(2)]
+        full, peak = min(r[0] for r in runs), max(r[1] for r in runs)
         fl = floor(work)
-        (work / "NOTES.md").write_text("bench\n")
-        git(work, "add", "NOTES.md")
-        # a new commit is newer than its parent (the scaled history runs into the future)
-        after = int(git(work, "log", "-1", "--format=%ct")) + 3600
-        env = {**ENV, "GIT_AUTHOR_DATE": f"{after} +0000", "GIT_COMMITTER_DATE": f"{after} +0000"}
-        subprocess.run(
-            [
-                "git",
-                "-C",
-                str(work),
-                "-c",
-                "core.hooksPath=/dev/null",
-                "commit",
-                "-qm",
-                "bench: one more commit",
-            ],
-            check=True,
-            env=env,
-            capture_output=True,
-        )
-        summary = None
-
-        def incr(r=repo) -> None:
-            nonlocal summary
-            summary = update_catalog(r)
-
-        inc = timed(incr)
-        assert summary is not None and summary.mode == "incremental", summary
-        commits = int(git(work, "rev-list", "--all", "--count"))
         g = gto_show(work, args.gto_timeout)
+        models = min(command(work, "models")[0] for _ in range(3))
+        one_more_commit(work)
+        inc = command(work, "index")[0]
+        none = min(command(work, "index")[0] for _ in range(3))
+        commits = int(git(work, "rev-list", "--all", "--count"))
+        tags = len(git(work, "tag").split())
         ratio = (
             f"{float(g) / full:.0f}x" if not g.startswith(">") else f">{float(g[1:]) / full:.0f}x"
         )
         print(
-            f"{commits:>8} {summary.versions:>9} {full:>8.2f} {inc:>7.2f} {fl:>8.2f} "
-            f"{full / fl:>9.1f}x {g:>8} {ratio:>8}",
+            f"{commits:>8} {tags:>6} {full:>7.2f} {peak:>7.0f} {fl:>7.2f} {full / fl:>9.1f}x "
+            f"{g:>7} {ratio:>8} {inc:>6.2f} {none:>6.2f} {models:>8.2f}",
             flush=True,
         )
         shutil.rmtree(work, ignore_errors=True)
