@@ -15,6 +15,9 @@ from pathlib import Path
 LOWER_IS_BETTER = re.compile(r"loss|error|rmse|mae|mse|latency|perplexity", re.IGNORECASE)
 
 
+_FILE = re.compile(r"\.(json|ya?ml|toml|py)$")
+
+
 @dataclass
 class Config:
     main: str | None = None
@@ -24,14 +27,19 @@ class Config:
     warnings: list[str] = field(default_factory=list)
 
     def direction(self, metric: str) -> str:
-        """``lower`` or ``higher``: which way a metric improves."""
+        """``lower`` or ``higher``: which way a metric improves. A file-qualified name
+        (``results/metrics.json:loss``) is judged by its key, never by the file's path."""
         d = self.metric_directions.get(metric)
+        file, sep, key = metric.partition(":")
+        if not (sep and _FILE.search(file)):
+            key = metric
         if d is None:
-            leaf = metric.rsplit(".", 1)[-1]
-            d = self.metric_directions.get(leaf)
+            d = self.metric_directions.get(key)
+        if d is None:
+            d = self.metric_directions.get(key.rsplit(".", 1)[-1])
         if d in ("lower", "higher"):
             return d
-        return "lower" if LOWER_IS_BETTER.search(metric) else "higher"
+        return "lower" if LOWER_IS_BETTER.search(key) else "higher"
 
     def better(self, metric: str, old: float | None, new: float | None) -> bool | None:
         """Whether ``new`` is better than ``old`` for this metric (None if equal/unknown)."""

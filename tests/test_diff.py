@@ -38,9 +38,9 @@ def test_metric_diff_reports_changed_numbers_with_direction():
         {"test.auc": 0.85, "test.loss": 0.6, "same": 1},
         CFG.better,
     )
-    assert out == {
-        "test.auc": {"old": 0.8, "new": 0.85, "diff": 0.05, "better": True},
-        "test.loss": {"old": 0.5, "new": 0.6, "diff": 0.1, "better": False},
+    assert out == {  # diff = new - old, exactly as dvc computes it
+        "test.auc": {"old": 0.8, "new": 0.85, "diff": 0.85 - 0.8, "better": True},
+        "test.loss": {"old": 0.5, "new": 0.6, "diff": 0.6 - 0.5, "better": False},
     }
 
 
@@ -270,27 +270,55 @@ def test_diff_metrics_nested_added_removed_and_booleans(gen):
     d = diff_versions(gen.con, gen.repo, "m", "v1.0.0", "v2.0.0")
     assert d["a"]["version"] == "v1.0.0" and d["a"]["commit"] == gen.c1
     assert d["b"]["version"] == "v2.0.0" and d["b"]["commit"] == gen.c2
+    f = {"file": f"{MODEL}/metrics.json"}  # one metrics file: plain keys
     assert d["metrics"] == {
-        "converged": {"old": False, "new": True, "diff": 1, "better": True},
-        "new_metric": {"old": None, "new": 3, "better": None},
-        "test.auc": {"old": 0.8, "new": 0.85, "diff": 0.05, "better": True},
-        "test.loss": {"old": 0.5, "new": 0.4, "diff": -0.1, "better": True},
-        "train.acc": {"old": 0.9, "new": None, "better": None},
+        "converged": {
+            "old": False,
+            "new": True,
+            "diff": 1,
+            "better": True,
+            **f,
+            "key": "converged",
+        },
+        "new_metric": {"old": None, "new": 3, "better": None, **f, "key": "new_metric"},
+        "test.auc": {
+            "old": 0.8,
+            "new": 0.85,
+            "diff": 0.85 - 0.8,
+            "better": True,
+            **f,
+            "key": "test.auc",
+        },
+        "test.loss": {
+            "old": 0.5,
+            "new": 0.4,
+            "diff": 0.4 - 0.5,
+            "better": True,
+            **f,
+            "key": "test.loss",
+        },
+        "train.acc": {"old": 0.9, "new": None, "better": None, **f, "key": "train.acc"},
     }
 
 
 def test_diff_params_lists_booleans_added_removed(gen):
     d = diff_versions(gen.con, gen.repo, "m", "v1.0.0", "v2.0.0")
-    assert d["params"] == {
+    plain = {
+        k: {f: v for f, v in e.items() if f not in ("file", "key")} for k, e in d["params"].items()
+    }
+    assert plain == {
         "added": {"old": None, "new": "x"},
-        "early_stop": {"old": True, "new": False},
+        "early_stop": {"old": True, "new": False, "diff": -1},
         "layers": {"old": [64, 32], "new": [64, 64]},
         "old": {"old": 1, "new": None},
     }
+    assert {e["file"] for e in d["params"].values()} == {f"{MODEL}/params.yaml"}
     full = diff_versions(gen.con, gen.repo, "m", "v1.0.0", "v2.0.0", all_keys=True)
-    assert full["params"]["lr"] == {"old": 0.1, "new": 0.1}
-    assert full["params"]["model.depth"] == {"old": 4, "new": 4}
-    assert full["metrics"]["notes"] == {"old": "ok", "new": "ok", "better": None}
+    assert full["params"]["lr"]["old"] == 0.1 and full["params"]["lr"]["diff"] == 0
+    assert full["params"]["model.depth"]["new"] == 4
+    assert full["metrics"]["notes"]["old"] == "ok" and "diff" not in full["metrics"]["notes"]
+    newer = diff_versions(gen.con, gen.repo, "m", "v2.0.0", "v2.1.0")
+    assert newer["params"]["lr"]["diff"] == 0.2 - 0.1  # numeric params get a diff, as dvc
 
 
 def test_diff_artifacts_lfs_and_dvc_pointers(gen):
@@ -428,7 +456,13 @@ def test_cli_diff_json_shape(gen, capsys):
     out = json.loads(capsys.readouterr().out)
     assert set(out) >= {"model", "a", "b", "metrics", "params", "artifacts", "files"}
     assert out["metrics"]["test.auc"]["better"] is True
-    assert out["metrics"]["new_metric"] == {"old": None, "new": 3, "better": None}
+    assert out["metrics"]["new_metric"] == {
+        "old": None,
+        "new": 3,
+        "better": None,
+        "file": "models/m/metrics.json",
+        "key": "new_metric",
+    }
     assert {"path", "change", "old", "new", "storage"} <= set(out["artifacts"][0])
     assert {"path", "change", "additions", "deletions"} == set(out["files"][0])
 

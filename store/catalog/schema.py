@@ -4,7 +4,9 @@ The catalog is a cache of what git says; it is rebuilt whenever ``SCHEMA_VERSION
 changes. Every table and view is documented in ``docs/SCHEMA.md``; keep the two in step.
 
 Conventions: commit ids are full 40-hex ids; timestamps are ``TIMESTAMPTZ`` (UTC);
-``model`` is the model's name; keys of metrics and params are flattened with ``.``.
+``model`` is the model's name; keys of metrics and params are flattened with ``.``, and
+a metric is (file, key) as DVC keys it: a model with several metrics (or params) files
+has its keys as ``FILE:KEY`` (the views' ``key``; ``file_key`` is the key in its file).
 
 Layout: the walk appends *facts* (what files a version has, what each distinct blob
 says); derived tables (labels, stages, versions) are rebuilt at the end of every index
@@ -12,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -187,17 +189,21 @@ TABLES: dict[str, str] = {
 
 _JOIN_PATH = "CASE WHEN s.dir = '' THEN d.path ELSE s.dir || '/' || d.path END"
 
+_VALUES = """
+        SELECT model, commit,
+               CASE WHEN files > 1 THEN source || ':' || file_key ELSE file_key END AS key,
+               value, text, source, file_key
+        FROM (SELECT s.model, s.commit, v.key AS file_key, v.value, v.text, s.path AS source,
+                     count(DISTINCT s.path) OVER (PARTITION BY s.model) AS files
+              FROM version_sources s JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
+              WHERE v.section = '{section}')
+"""
+
 VIEWS: dict[str, str] = {
-    "metrics": """
-        SELECT s.model, s.commit, v.key, v.value, v.text, s.path AS source
-        FROM version_sources s JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
-        WHERE v.section = 'metrics'
-    """,
-    "params": """
-        SELECT s.model, s.commit, v.key, v.value, v.text, s.path AS source
-        FROM version_sources s JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
-        WHERE v.section = 'params'
-    """,
+    # a metric is (file, key), as DVC keys it: ``key`` is ``FILE:KEY`` when the model has
+    # several metrics files (over all its versions), else the key in its file
+    "metrics": _VALUES.format(section="metrics"),
+    "params": _VALUES.format(section="params"),
     "environment": """
         SELECT s.model, s.commit, s.path AS file, p.package, p.spec
         FROM version_sources s JOIN blob_packages p ON p.blob = s.blob

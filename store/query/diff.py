@@ -1,10 +1,13 @@
 """Differences between versions of a model: metrics, params, artifacts, environment, files.
 
-Metric and param diffs follow ``dvc metrics diff`` / ``dvc params diff``: keys are the
-flattened (``.``-joined) keys; a key only one side has shows ``None`` on the other side
-and no ``diff``; ``diff = new - old`` when both values are numbers (booleans count as
-0/1); lists and other values compare as whole values; only changed keys are listed
-unless ``all_keys``. Metrics also say whether the new value is ``better``, by the
+Metric and param diffs follow ``dvc metrics diff`` / ``dvc params diff``: a value is
+(file, key), the key flattened with ``.``; a model with several metrics (params) files
+names them ``FILE:KEY``, else plain ``KEY``, and each entry also carries its ``file`` and
+``key`` (DVC's two levels), so only the same file and key are ever compared (a renamed
+file is removed + added). A key only one side has shows ``None`` on the other side and no
+``diff``; ``diff = new - old`` when both values are numbers (booleans count as 0/1),
+unrounded as DVC gives it; lists and other values compare as whole values; only changed
+keys are listed unless ``all_keys``. Metrics also say whether the new value is ``better``, by the
 metric's direction (``True``/``False``, ``None`` when equal or not comparable).
 
 The pure functions (:func:`metric_diff`, :func:`param_diff`, :func:`artifact_diff`,
@@ -60,14 +63,13 @@ def number(value: Any) -> float | None:
 
 
 def _subtract(old: Any, new: Any) -> int | float:
-    """``new - old`` with booleans as 0/1; floats rounded to hide binary noise."""
+    """``new - old`` with booleans as 0/1, exactly as ``dvc metrics diff`` computes it
+    (screens round for display; JSON keeps the value DVC gives)."""
     o = int(old) if isinstance(old, bool) else old
     n = int(new) if isinstance(new, bool) else new
     d = n - o
-    if isinstance(d, float):
-        d = round(d, 12)
-        if d == 0:
-            d = 0.0
+    if isinstance(d, float) and d == 0:
+        d = 0.0
     return d
 
 
@@ -140,14 +142,29 @@ def metric_diff(
 def param_diff(
     old: dict[str, Any], new: dict[str, Any], all_keys: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """``{key: {"old", "new"}}`` between two flat param mappings (lists as values)."""
+    """``{key: {"old", "new", "diff"?}}`` between two flat param mappings (lists as
+    values); ``diff`` when both sides are numbers, as ``dvc params diff`` gives it."""
     out: dict[str, dict[str, Any]] = {}
     for key in sorted(set(old) | set(new)):
         o, n = old.get(key), new.get(key)
         if key in old and key in new and _same(o, n) and not all_keys:
             continue
-        out[key] = {"old": o, "new": n}
+        entry: dict[str, Any] = {"old": o, "new": n}
+        if key in old and key in new and number(o) is not None and number(n) is not None:
+            entry["diff"] = _subtract(o, n)
+        out[key] = entry
     return out
+
+
+def with_files(
+    entries: dict[str, dict[str, Any]], *origins: dict[str, tuple[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """Each entry with the ``file`` it comes from and its ``key`` in that file (as
+    ``dvc metrics diff`` keys it), from ``origins``: ``{key: (file, key in file)}``."""
+    for name, entry in entries.items():
+        file, key = next((o[name] for o in origins if name in o), (None, name))
+        entry["file"], entry["key"] = file, key
+    return entries
 
 
 _ARTIFACT_FIELDS = ("storage", "size", "hash", "nfiles", "present")
@@ -331,26 +348,45 @@ def file_patch(repo: git.Repo, a: str, b: str, path: str) -> tuple[str, bool]:
 # --- catalog reads -----------------------------------------------------------------------
 
 
-def _flat_values(con: duckdb.DuckDBPyConnection, view: str, model: str, commit: str) -> dict:
+def _flat_values(
+    con: duckdb.DuckDBPyConnection,
+    view: str,
+    model: str,
+    commit: str,
+    origins: dict[str, tuple[str, str]] | None = None,
+) -> dict:
     out: dict[str, Any] = {}
     rows = con.execute(
-        f"SELECT key, value, text FROM {view} WHERE model = $1 AND commit = $2 "
-        "ORDER BY key, source",
+        f"SELECT key, value, text, source, file_key FROM {view} WHERE model = $1 "
+        "AND commit = $2 ORDER BY key, source",
         [model, commit],
     ).fetchall()
-    for key, value, text in rows:
+    for key, value, text, source, file_key in rows:
         out.setdefault(key, json_value(value, text))
+        if origins is not None:
+            origins.setdefault(key, (source, file_key))
     return out
 
 
-def version_metrics(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict[str, Any]:
-    """Flat metric key -> value of one version (the first source wins a shared key)."""
-    return _flat_values(con, "metrics", model, commit)
+def version_metrics(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    commit: str,
+    origins: dict[str, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Metric key -> value of one version. Keys are ``FILE:KEY`` when the model has
+    several metrics files; ``origins`` (when given) receives ``{key: (file, key in file)}``."""
+    return _flat_values(con, "metrics", model, commit, origins)
 
 
-def version_params(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict[str, Any]:
-    """Flat param key -> value of one version."""
-    return _flat_values(con, "params", model, commit)
+def version_params(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    commit: str,
+    origins: dict[str, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Param key -> value of one version (keyed as :func:`version_metrics`)."""
+    return _flat_values(con, "params", model, commit, origins)
 
 
 def version_artifacts(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> list[dict]:
@@ -443,16 +479,23 @@ def diff_versions(
     va, vb = _version_info(con, model, a), _version_info(con, model, b)
     files = changed_files(repo, a, b, info["path"])
     between = stale_between(con, model, a, b, files)
+    m_from: dict[str, tuple[str, str]] = {}
+    p_from: dict[str, tuple[str, str]] = {}
+    metrics = metric_diff(
+        version_metrics(con, model, a, m_from),
+        version_metrics(con, model, b, m_from),
+        cfg.better,
+        all_keys,
+    )
+    params = param_diff(
+        version_params(con, model, a, p_from), version_params(con, model, b, p_from), all_keys
+    )
     return {
         "model": model,
         "a": {k: va[k] for k in ("version", "commit", "date", "stale_metrics")},
         "b": {k: vb[k] for k in ("version", "commit", "date", "stale_metrics")},
-        "metrics": metric_diff(
-            version_metrics(con, model, a), version_metrics(con, model, b), cfg.better, all_keys
-        ),
-        "params": param_diff(
-            version_params(con, model, a), version_params(con, model, b), all_keys
-        ),
+        "metrics": with_files(metrics, m_from),
+        "params": with_files(params, p_from),
         "artifacts": artifact_diff(
             version_artifacts(con, model, a), version_artifacts(con, model, b), all_keys
         ),

@@ -1,0 +1,144 @@
+"""A metric is (file, key), as DVC keys it: several metrics (or params) files make
+file-qualified keys everywhere (versions, details, diff), one file keeps plain keys, and a
+renamed metrics file is removed + added, as in ``dvc metrics diff``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gitbuilder import GitRepo
+from modeltrail.store.catalog.index_run import open_catalog, update_catalog
+from modeltrail.store.query.diff import diff_versions
+from modeltrail.store.query.queries import list_versions, version_detail
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.cli import main as cli_main
+
+SEG = "models/seg"
+TWO_FILES = (
+    "metrics:\n- results/train/metrics.json\n- results/evaluate/metrics.json\n"
+    "params:\n- results/train/params.yaml\n"
+    "stages:\n  train:\n    cmd: python train.py\n    params:\n    - train\n"
+)
+
+
+def _metrics(dice: float, loss: float | None = None) -> str:
+    doc: dict = {"dice_multi": dice}
+    if loss is not None:
+        doc["train"] = {"loss": loss}
+    return json.dumps(doc)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    r = GitRepo(tmp_path_factory.mktemp("metricfiles") / "repo")
+    r.c1 = r.commit(
+        "two metrics files holding one key",
+        {
+            f"{SEG}/dvc.yaml": TWO_FILES,
+            f"{SEG}/params.yaml": "train:\n  lr: 0.1\n  arch: resnet\n",
+            f"{SEG}/results/train/params.yaml": "base_lr: 0.01\n",
+            f"{SEG}/results/train/metrics.json": _metrics(0.91, 0.03),
+            f"{SEG}/results/evaluate/metrics.json": _metrics(0.87),
+            "models/ren/dvc.yaml": "metrics:\n- metrics.json\n",
+            "models/ren/metrics.json": json.dumps({"acc": 0.7}),
+        },
+    )
+    r.c2 = r.commit(
+        "retrain; the evaluation file moves",
+        {
+            f"{SEG}/params.yaml": "train:\n  lr: 0.2\n  arch: resnet\n",
+            f"{SEG}/results/train/params.yaml": "base_lr: 0.005\n",
+            f"{SEG}/results/train/metrics.json": _metrics(0.89, 0.04),
+            f"{SEG}/results/evaluate/metrics.json": _metrics(0.84),
+            "models/ren/dvc.yaml": "metrics:\n- eval/metrics.json\n",
+            "models/ren/metrics.json": None,
+            "models/ren/eval/metrics.json": json.dumps({"acc": 0.7}),
+        },
+    )
+    r.repo = open_repo(r.path)
+    update_catalog(r.repo)
+    r.con = open_catalog(r.repo, refresh=False)
+    return r
+
+
+TRAIN = f"{SEG}/results/train/metrics.json"
+EVAL = f"{SEG}/results/evaluate/metrics.json"
+
+
+def test_versions_keep_each_files_value_under_its_own_key(repo):
+    latest = list_versions(repo.con, "seg")[0]
+    assert latest["metrics"] == {
+        f"{TRAIN}:dice_multi": 0.89,
+        f"{TRAIN}:train.loss": 0.04,
+        f"{EVAL}:dice_multi": 0.84,
+    }
+    assert latest["params"] == {
+        f"{SEG}/params.yaml:train.lr": 0.2,
+        f"{SEG}/params.yaml:train.arch": "resnet",
+        f"{SEG}/results/train/params.yaml:base_lr": 0.005,
+    }
+
+
+def test_details_show_the_same_keys_with_their_file(repo):
+    d = version_detail(repo.con, "seg", repo.c2)
+    rows = {r["key"]: (r["source"], r["value"]) for r in d["metrics"]}
+    assert rows[f"{EVAL}:dice_multi"] == (EVAL, 0.84)
+    assert rows[f"{TRAIN}:dice_multi"] == (TRAIN, 0.89)
+
+
+def test_diff_compares_the_same_file_and_key_only(repo, capsys):
+    status = cli_main(["-C", str(repo.path), "diff", "seg", repo.c1, repo.c2, "--json"])
+    assert status == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["metrics"][f"{EVAL}:dice_multi"] == {
+        "old": 0.87,
+        "new": 0.84,
+        "diff": 0.84 - 0.87,
+        "better": False,
+        "file": EVAL,
+        "key": "dice_multi",
+    }
+    assert out["metrics"][f"{TRAIN}:dice_multi"]["old"] == 0.91
+    assert out["params"][f"{SEG}/results/train/params.yaml:base_lr"]["diff"] == 0.005 - 0.01
+
+
+def test_diff_table_on_screen_names_the_file(repo, capsys):
+    assert cli_main(["-C", str(repo.path), "diff", "seg", repo.c1, repo.c2]) == 0
+    out = capsys.readouterr().out
+    assert f"{EVAL}:dice_multi" in out and f"{TRAIN}:dice_multi" in out
+
+
+def test_a_renamed_metrics_file_is_removed_and_added(repo):
+    d = diff_versions(repo.con, repo.repo, "ren", repo.c1, repo.c2)
+    assert d["metrics"] == {
+        "models/ren/eval/metrics.json:acc": {
+            "old": None,
+            "new": 0.7,
+            "better": None,
+            "file": "models/ren/eval/metrics.json",
+            "key": "acc",
+        },
+        "models/ren/metrics.json:acc": {
+            "old": 0.7,
+            "new": None,
+            "better": None,
+            "file": "models/ren/metrics.json",
+            "key": "acc",
+        },
+    }
+
+
+def test_unchanged_keys_are_listed_with_all(repo):
+    d = diff_versions(repo.con, repo.repo, "seg", repo.c1, repo.c2, all_keys=True)
+    assert set(d["params"]) >= {f"{SEG}/params.yaml:train.arch"}
+    assert "diff" not in d["params"][f"{SEG}/params.yaml:train.arch"]
+
+
+def test_a_qualified_metric_is_judged_by_its_key_not_its_files_path():
+    from modeltrail.store.config import Config
+
+    cfg = Config(metric_directions={"dice_multi": "lower"})
+    assert Config().direction("loss_curves/metrics.json:accuracy") == "higher"
+    assert Config().direction("results/metrics.json:eval.loss") == "lower"
+    assert cfg.direction("results/train/metrics.json:dice_multi") == "lower"
