@@ -1,4 +1,4 @@
-"""TUI benchmark: one model with 100,000 versions (PRODUCT.md §7).
+"""TUI benchmark: one model with 100,000 versions (README, Performance).
 
     python bench/bench_tui.py                    # 100,000 versions, 200 key presses
     python bench/bench_tui.py --versions 10000 --keys 100

@@ -1,4 +1,4 @@
-"""Plain tag labels and the choice of the latest label (PRODUCT §3)."""
+"""Plain tag labels and the choice of the latest label (docs/CONVENTIONS.md)."""
 
 from __future__ import annotations
 

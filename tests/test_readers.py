@@ -1,4 +1,4 @@
-"""The format readers on realistic files and on hostile input (PRODUCT.md §3, §7).
+"""The format readers on realistic files and on hostile input (docs/CONVENTIONS.md).
 
 Every reader takes bytes and returns data plus warnings; none may raise. Hostile input
 must produce a warning that says what was wrong, and the good parts must still come

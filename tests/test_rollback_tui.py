@@ -19,7 +19,7 @@ sample_template = support.sample_template
 
 needs_gto = pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not installed")
 
-#: From opening the app to a committed production rollback of churn to v1.2.0 (§7: < 10).
+#: From opening the app to a committed production rollback of churn to v1.2.0 (the bar: fewer than 10).
 ON_CALL_KEYS = [
     "ctrl+p",  # command palette
     "churn v1.2.0",  # typed: jump to the version

@@ -467,7 +467,7 @@ def diff_versions(
     config: Config | None = None,
 ) -> dict[str, Any]:
     """Everything that differs between versions ``a_spec`` and ``b_spec`` of ``model``
-    (PRODUCT.md §4 ``diff`` shape, plus ``environment`` and ``stale``).
+    (the ``diff --json`` shape of docs/CLI.md, plus ``environment`` and ``stale``).
 
     Raises ``UnknownModel`` / ``UnknownVersion`` for names that do not resolve.
     """

@@ -509,7 +509,7 @@ class FlowData:
         return new, old
 
     def to_json(self) -> dict[str, Any]:
-        """The ``flow`` JSON shape of PRODUCT.md §4 (with added keys)."""
+        """The ``flow`` JSON shape of docs/CLI.md."""
         g = self.graph
         branches = []
         for li in self._listed_lanes():

@@ -1,7 +1,7 @@
 """Questions the CLI and the screens ask of the catalog. Read-only; no git writes.
 
 Every function takes an open (read-only) DuckDB connection and returns plain data:
-dicts in the JSON shapes of PRODUCT.md §4 (keys may be added, never renamed), or
+dicts in the JSON shapes of docs/CLI.md (keys may be added, never renamed), or
 Arrow tables for the very long lists the TUI pages through.
 """
 
@@ -136,7 +136,7 @@ def _values_by_commit(con, table: str, model: str, commits: list[str] | None) ->
 def list_versions(
     con: duckdb.DuckDBPyConnection, model: str, limit: int | None = None
 ) -> list[dict]:
-    """The model's versions, newest first, with metrics and params (§4 ``versions``)."""
+    """The model's versions, newest first, with metrics and params (``versions --json``)."""
     require_model(con, model)
     sql = f"SELECT {', '.join(_VERSION_COLS)} FROM versions WHERE model = $1 ORDER BY topo DESC"
     if limit is not None:
@@ -236,7 +236,7 @@ def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> d
 
 
 def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[dict]:
-    """Stage events, rollbacks and undos, newest first (§4 ``history``)."""
+    """Stage events, rollbacks and undos, newest first (``history --json``)."""
     if model is not None:
         require_model(con, model)
     sql = """

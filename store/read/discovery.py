@@ -1,4 +1,4 @@
-"""Finding models: which conventions (PRODUCT.md §3) claim which directory.
+"""Finding models: which conventions (docs/CONVENTIONS.md) claim which directory.
 
 Input is every manifest-like file the walk saw, in commit order; the newest declaration
 of a model wins. A directory belongs to one model: the highest-priority convention that

@@ -1,6 +1,6 @@
 """Version labels that come from plain (non-GTO) tags, and which label is the latest.
 
-PRODUCT §3: plain tags ``name-vX.Y.Z``, ``name/vX.Y.Z``, calendar tags ``name-YYYY.MM.DD``
+docs/CONVENTIONS.md: plain tags ``name-vX.Y.Z``, ``name/vX.Y.Z``, calendar tags ``name-YYYY.MM.DD``
 (``name/YYYY.MM.DD`` too) and, in a repository with one model, a bare ``vX.Y.Z``. The label
 is the version part (``v1.2.0``, ``2026.01.07``). Model names may themselves contain ``-``
 and ``/``, so a tag is matched against the known model names, longest first.
@@ -123,7 +123,7 @@ def _when(version: LabelledVersion) -> tuple[datetime, int]:
 
 
 def pick_latest(versions: Iterable[LabelledVersion]) -> str | None:
-    """The latest label (PRODUCT §3): the highest semver label; else the newest calendar
+    """The latest label (docs/CONVENTIONS.md): the highest semver label; else the newest calendar
     label; else the label of the newest commit. A label that is a calendar date counts as
     calendar, never semver. Ties go to the newer commit (date, then ``order``). None when
     there is no version."""

@@ -1,4 +1,4 @@
-"""Planning a rollback or an undo (PRODUCT.md §6): what would change, before anything does.
+"""Planning a rollback or an undo (docs/ROLLBACK.md): what would change, before anything does.
 
 A :class:`RollbackPlan` holds everything the preview shows and everything
 :func:`store.rollback_apply.apply_plan` needs to write it, including what the repository

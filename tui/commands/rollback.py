@@ -1,4 +1,4 @@
-"""``modeltrail rollback MODEL --to VERSION``: preview, confirm, write (PRODUCT.md §6).
+"""``modeltrail rollback MODEL --to VERSION``: preview, confirm, write (docs/ROLLBACK.md).
 
 Also home of :func:`plan_text`, the plan as literal Rich text, shared by ``undo`` and the
 TUI's rollback dialog.

@@ -1,4 +1,4 @@
-"""The rollback and undo dialogs (PRODUCT.md §6): preview, reason, confirmation, result.
+"""The rollback and undo dialogs (docs/ROLLBACK.md): preview, reason, confirmation, result.
 
 ``RollbackScreen(model, commit)`` — pushed by ``r`` on a version. A worker plans the
 rollback against a fresh catalog (``store.rollback.plan_rollback``); the dialog shows the
