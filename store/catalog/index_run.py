@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import duckdb
 import git
 import pyarrow as pa
+from modeltrail.store.catalog import labels_log
 from modeltrail.store.catalog.files import (
     IndexSummary,
     Progress,
@@ -44,6 +45,13 @@ def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False)
         refs = gitio.read_refs(repo)
         digest = gitio.refs_digest((r.name, r.object) for r in refs)
         summary = _run_locked(repo, paths, refs, digest, progress, start, rebuild)
+        if summary.mode != "unchanged" or not (paths.catalog_dir / labels_log.LOG_FILE).exists():
+            con = connect_readonly(paths.catalog_file)
+            if con is not None:
+                try:
+                    labels_log.record(paths.catalog_dir, con)
+                finally:
+                    con.close()
         write_state(paths, digest, summary)
         return summary
 

@@ -19,6 +19,7 @@ COMMANDS = [
     "checkout",
     "rollback",
     "undo",
+    "audit",
     "sql",
     "export",
 ]

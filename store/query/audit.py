@@ -1,0 +1,311 @@
+"""The audit: how reproducible each version is, how long a version held a stage before it
+was moved away from, and which labels moved to another commit.
+
+Every fact comes from the catalog (views ``params``, ``environment``, ``lineage``,
+``artifacts``, ``metrics``; tables ``versions``, ``stage_events``) except label moves,
+which need memory across catalog rebuilds: ``labels_log.moves``.
+
+A check is ``True``, ``False`` or ``None`` (not applicable, or not knowable offline),
+always with a reason when it is not ``True``. A version is reproducible when no check is
+``False``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import statistics
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import git
+from modeltrail.store.catalog import labels_log
+from modeltrail.store.query.queries import iso, require_model
+
+CHECKS = ("params", "data", "environment", "artifact", "metrics")
+
+#: A requirement pinned to one release: ``==1.2.3`` / ``===1.2.3`` (extras allowed before
+#: it), conda's ``=1.2.3``, or a hash. Wildcards (``==1.*``) and ranges are not pins.
+_PINNED = re.compile(r"^(?:\[[^\]]*\])?\s*(?:===?|=)\s*[^*,<>!~=\s]+$|--hash")
+#: Files that pin a whole environment by themselves.
+_LOCK_FILES = re.compile(
+    r"(?:^|/)(?:poetry\.lock|uv\.lock|Pipfile\.lock|pdm\.lock|conda-lock\.ya?ml|[^/]*\.lock)$"
+)
+
+
+def audit(
+    con: duckdb.DuckDBPyConnection,
+    catalog_dir: Path,
+    remotes: dict[str, bool],
+    model: str | None = None,
+) -> dict[str, Any]:
+    """The audit in the ``audit --json`` shape (keys may be added, never renamed).
+
+    ``remotes``: from :func:`remotes_of` (can a missing LFS/DVC object be fetched?)."""
+    if model is not None:
+        require_model(con, model)
+    versions = _version_checks(con, model, remotes)
+    rollbacks = _stage_moves(con, model)
+    moves = [m for m in labels_log.moves(catalog_dir) if model is None or m["model"] == model]
+    models = _per_model(con, model, versions, rollbacks)
+    return {
+        "percent_reproducible": _percent(versions),
+        "percent_reproducible_labelled": _percent([v for v in versions if v["labelled"]]),
+        "missing_most": _missing_most(versions),
+        "models": models,
+        "versions": versions,
+        "rollbacks": rollbacks,
+        "labels_changed": moves,
+    }
+
+
+def _percent(versions: list[dict]) -> float | None:
+    if not versions:
+        return None
+    return round(100 * sum(v["reproducible"] for v in versions) / len(versions), 1)
+
+
+def _missing_most(versions: list[dict]) -> list[str]:
+    counts = Counter(c for v in versions for c in v["missing"])
+    return [c for c, _ in counts.most_common()]
+
+
+def remotes_of(repo: git.Repo) -> dict[str, bool]:
+    """Whether LFS and DVC objects could be fetched from a remote: any git remote or an
+    ``.lfsconfig`` for LFS; a remote in ``.dvc/config`` for DVC (read from the work tree)."""
+    root = Path(repo.working_tree_dir) if repo.working_tree_dir else None
+    dvc_config = ""
+    if root is not None:
+        with contextlib.suppress(OSError):
+            dvc_config = (root / ".dvc" / "config").read_text(errors="replace")
+    lfs = bool(repo.remotes) or (root is not None and (root / ".lfsconfig").is_file())
+    return {"lfs": lfs, "dvc": '["remote' in dvc_config or "['remote" in dvc_config}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[tuple]:
+    with con.cursor() as cur:
+        return cur.execute(sql, params).fetchall()
+
+
+def _version_checks(con, model: str | None, remotes: dict[str, bool]) -> list[dict]:
+    where, params = ("WHERE v.model = $1", [model]) if model else ("", [])
+    versions = _rows(
+        con,
+        f"""
+        SELECT v.model, v.version, v.commit, len(v.labels) > 0 OR len(v.stages) > 0,
+               coalesce(v.stale_metrics, false)
+        FROM versions v {where} ORDER BY v.model, v.topo DESC
+        """,
+        params,
+    )
+    facts: dict[str, dict] = {}
+    scope = "WHERE model = $1" if model else ""
+    for name, view, select in (
+        ("params", "params", "count(*)"),
+        ("metrics", "metrics", "count(*)"),
+        ("lineage", "lineage", "count(hash)"),
+        ("pointers", "artifacts WHERE storage = 'dvc'", "count(hash)"),
+    ):
+        sql_where = scope if "WHERE" not in view else scope.replace("WHERE", "AND")
+        for m, c, n in _rows(
+            con, f"SELECT model, commit, {select} FROM {view} {sql_where} GROUP BY ALL", params
+        ):
+            facts.setdefault(f"{m}\0{c}", {})[name] = n
+    for m, c, package, spec in _rows(
+        con, f"SELECT model, commit, package, spec FROM environment {scope}", params
+    ):
+        facts.setdefault(f"{m}\0{c}", {}).setdefault("env", []).append((package, spec or ""))
+    for m, c, path in _rows(con, f"SELECT model, commit, path FROM version_files {scope}", params):
+        if _LOCK_FILES.search(path):
+            facts.setdefault(f"{m}\0{c}", {}).setdefault("locks", []).append(path)
+    declared = dict(_rows(con, "SELECT name, artifact_path FROM models", []))
+    arts: dict[str, list[tuple[str, str, bool]]] = {}
+    for m, c, path, storage, present in _rows(
+        con, f"SELECT model, commit, path, storage, present FROM artifacts {scope}", params
+    ):
+        arts.setdefault(f"{m}\0{c}", []).append((path, storage, bool(present)))
+    for key, rows in arts.items():
+        facts.setdefault(key, {})["artifacts"] = _model_files(
+            rows, declared.get(key.split("\0")[0])
+        )
+    out = []
+    for m, version, commit, labelled, stale in versions:
+        f = facts.get(f"{m}\0{commit}", {})
+        checks, reasons = {}, {}
+        for check, (value, reason) in (
+            ("params", _params(f)),
+            ("data", _data(f)),
+            ("environment", _environment(f)),
+            ("artifact", _artifact(f, remotes)),
+            ("metrics", _metrics(f, stale)),
+        ):
+            checks[check] = value
+            if reason:
+                reasons[check] = reason
+        missing = [c for c in CHECKS if checks[c] is False]
+        out.append(
+            {
+                "model": m,
+                "version": version,
+                "commit": commit,
+                "labelled": bool(labelled),
+                "reproducible": not missing,
+                "checks": checks,
+                "missing": missing,
+                "reasons": reasons,
+            }
+        )
+    return out
+
+
+Check = tuple[bool | None, str]
+
+
+def _model_files(
+    rows: list[tuple[str, str, bool]], declared: str | None
+) -> list[tuple[str, str, bool]]:
+    """The model's own files among a version's artifacts: its declared path (a file or a
+    directory) when there is one; else everything but the data that ``.dvc`` pointers
+    track (a pointer ``X.dvc`` tracks ``X``) and the pointers themselves."""
+    if declared:
+        own = [r for r in rows if r[0] == declared or r[0].startswith(declared.rstrip("/") + "/")]
+        if own:
+            return own
+    pointers = {p[: -len(".dvc")] for p, storage, _ in rows if p.endswith(".dvc")}
+    return [r for r in rows if not r[0].endswith(".dvc") and r[0] not in pointers]
+
+
+def _params(f: dict) -> Check:
+    if f.get("params"):
+        return True, ""
+    return False, "no parameters recorded (params file, DVC params or manifest params)"
+
+
+def _data(f: dict) -> Check:
+    if f.get("lineage") or f.get("pointers"):
+        return True, ""
+    return False, "no dvc.lock or .dvc data pointer"
+
+
+def _environment(f: dict) -> Check:
+    if f.get("locks"):
+        return True, ""
+    env = f.get("env")
+    if not env:
+        return False, "no environment file (requirements*.txt, conda.yaml, pyproject.toml)"
+    loose = sorted({p for p, spec in env if not _PINNED.search(spec.strip())})
+    if not loose:
+        return True, ""
+    shown = ", ".join(loose[:5]) + (", …" if len(loose) > 5 else "")
+    return False, f"not pinned: {shown} ({len(loose)} of {len(env)})"
+
+
+def _artifact(f: dict, remotes: dict[str, bool]) -> Check:
+    arts = f.get("artifacts")
+    if not arts:
+        return False, "no model file"
+    absent = [(p, s) for p, s, present in arts if not present]
+    if not absent:
+        return True, ""
+    stores = {s for _, s in absent}
+    names = ", ".join(p for p, _ in absent[:3]) + (", …" if len(absent) > 3 else "")
+    if all(remotes.get(s, False) for s in stores):
+        return None, f"not present locally, a remote is configured (not checked offline): {names}"
+    return False, f"not present locally and no remote configured: {names}"
+
+
+def _metrics(f: dict, stale: bool) -> Check:
+    if not f.get("metrics"):
+        return False, "no metrics recorded"
+    if stale:
+        return False, "metrics are stale: params, code or model changed after them"
+    return True, ""
+
+
+def _stage_moves(con, model: str | None) -> list[dict]:
+    """Every move of a stage away from a version (a new assignment, a rollback, an undo,
+    an unassignment), with how long the version held it; branch rollbacks too (held
+    from the rolled-back version's commit)."""
+    where, params = ("AND model = $1", [model]) if model else ("", [])
+    events = _rows(
+        con,
+        f"""
+        SELECT model, stage, event, version, timestamp, rollback_from FROM stage_events
+        WHERE event IN ('assignment', 'unassignment', 'rollback', 'undo') {where}
+        ORDER BY model, stage NULLS FIRST, timestamp, counter NULLS LAST
+        """,
+        params,
+    )
+    moves: list[dict] = []
+    holder: dict[tuple[str, str], tuple[str, Any]] = {}
+    for m, stage, event, version, ts, rollback_from in events:
+        if stage is None:  # a branch rollback or undo: from the version it replaced
+            if event in ("rollback", "undo") and rollback_from:
+                since = _rows(
+                    con,
+                    "SELECT min(date) FROM versions WHERE model = $1 AND version = $2",
+                    [m, rollback_from],
+                )[0][0]
+                moves.append(_move(m, None, rollback_from, version, since, ts, event))
+            continue
+        key = (m, stage)
+        held = holder.get(key)
+        if held is not None and (event == "unassignment" or held[0] != version):
+            moves.append(
+                _move(
+                    m,
+                    stage,
+                    held[0],
+                    None if event == "unassignment" else version,
+                    held[1],
+                    ts,
+                    event,
+                )
+            )
+        if event == "unassignment":
+            holder.pop(key, None)
+        elif held is None or held[0] != version:
+            holder[key] = (version, ts)
+    moves.sort(key=lambda r: (r["model"], r["rolled_back_at"] or ""))
+    return moves
+
+
+def _move(model, stage, old, new, since, ts, event) -> dict:
+    seconds = (ts - since).total_seconds() if since is not None and ts is not None else None
+    return {
+        "model": model,
+        "stage": stage,
+        "from": old,
+        "to": new,
+        "event": event,
+        "assigned_at": iso(since),
+        "rolled_back_at": iso(ts),
+        "time_to_rollback_s": None if seconds is None else round(seconds),
+    }
+
+
+def _per_model(con, model: str | None, versions: list[dict], moves: list[dict]) -> list[dict]:
+    names = [model] if model else [r[0] for r in _rows(con, "SELECT name FROM models", [])]
+    out = []
+    for name in sorted(names):
+        mine = [v for v in versions if v["model"] == name]
+        held = [r["time_to_rollback_s"] for r in moves if r["model"] == name]
+        held = [s for s in held if s is not None]
+        out.append(
+            {
+                "name": name,
+                "versions": len(mine),
+                "reproducible": sum(v["reproducible"] for v in mine),
+                "percent_reproducible": _percent(mine),
+                "percent_reproducible_labelled": _percent([v for v in mine if v["labelled"]]),
+                "missing": dict(Counter(c for v in mine for c in v["missing"]).most_common()),
+                "time_to_rollback_s": {
+                    "median": statistics.median(held) if held else None,
+                    "max": max(held) if held else None,
+                    "count": len(held),
+                },
+            }
+        )
+    return out

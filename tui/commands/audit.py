@@ -1,0 +1,111 @@
+"""``modeltrail audit [MODEL]``: how reproducible each version is, how long a version held
+a stage before it was moved away from, and which labels moved to another commit."""
+
+from __future__ import annotations
+
+import argparse
+
+from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+
+NAME = "audit"
+HELP = "reproducibility per version, time to roll back, labels that moved"
+
+_GLYPH = {True: "✓", False: "✗", None: "?"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", nargs="?")
+    parser.add_argument(
+        "--all", action="store_true", help="list every version (default: those not reproducible)"
+    )
+    add_json(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from modeltrail.store.query.audit import audit, remotes_of
+    from modeltrail.store.repo import repo_paths
+
+    repo, con = catalog(args)
+    result = audit(con, repo_paths(repo).catalog_dir, remotes_of(repo), args.model)
+    if args.json:
+        print_json(result)
+        return 0
+    _print(result, args.all)
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}%"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{minutes:.0f}m"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f}h"
+    return f"{minutes / 1440:.1f}d"
+
+
+def _print(result: dict, show_all: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    missing = ", ".join(result["missing_most"][:3]) or "nothing"
+    out.print(
+        Text(
+            f"reproducible: {_pct(result['percent_reproducible'])} of versions, "
+            f"{_pct(result['percent_reproducible_labelled'])} of labelled versions; "
+            f"missing most: {missing}"
+        )
+    )
+    table = Table(box=None, pad_edge=False, title_justify="left")
+    for col in ("MODEL", "VERSIONS", "REPRODUCIBLE", "MISSING", "HELD BEFORE MOVE (median/max)"):
+        table.add_column(col)
+    for m in result["models"]:
+        ttr = m["time_to_rollback_s"]
+        table.add_row(
+            safe(m["name"]),
+            str(m["versions"]),
+            f"{m['reproducible']} ({_pct(m['percent_reproducible'])})",
+            safe(", ".join(f"{k} {n}" for k, n in m["missing"].items()) or "-"),
+            f"{_duration(ttr['median'])} / {_duration(ttr['max'])}" if ttr["count"] else "-",
+        )
+    out.print(table)
+    rows = [v for v in result["versions"] if show_all or not v["reproducible"]]
+    if rows:
+        out.print()
+        versions = Table(box=None, pad_edge=False)
+        for col in ("MODEL", "VERSION", "P D E A M", "WHY"):
+            versions.add_column(col)
+        for v in rows:
+            checks = " ".join(_GLYPH[v["checks"][c]] for c in v["checks"])
+            why = "; ".join(f"{k}: {r}" for k, r in v["reasons"].items())
+            versions.add_row(safe(v["model"]), safe(v["version"]), checks, safe(why))
+        out.print(versions)
+        out.print(Text("P params  D data  E environment  A artifact  M metrics  (✓ ✗ ? unknown)"))
+    if result["rollbacks"]:
+        out.print()
+        moves = Table(box=None, pad_edge=False)
+        for col in ("MODEL", "STAGE", "FROM", "TO", "HELD", "MOVED AT"):
+            moves.add_column(col)
+        for r in result["rollbacks"]:
+            moves.add_row(
+                safe(r["model"]),
+                safe(r["stage"] or "(branch)"),
+                safe(r["from"] or "-"),
+                safe(r["to"] or "-"),
+                _duration(r["time_to_rollback_s"]),
+                (r["rolled_back_at"] or "")[:16].replace("T", " "),
+            )
+        out.print(moves)
+    for c in result["labels_changed"]:
+        out.print(
+            Text("⚠ label moved: ")
+            + safe(f"{c['model']} {c['label']} ({c['tag']}) ")
+            + Text(f"{(c['old_commit'] or '')[:7]} → {(c['new_commit'] or '')[:7]}")
+            + Text(f", seen {c['seen_at']}")
+        )
