@@ -1,7 +1,8 @@
 """Optional project configuration: ``.modeltrail.toml`` or ``[tool.modeltrail]``.
 
 Read from the work tree. Keys: ``main`` (branch name), ``integration`` (list of branch
-names or globs), ``[metrics] <key> = "lower"|"higher"``, ``[keys] <binding id> = "key"``.
+names or globs), ``[metrics] <key> = "lower"|"higher"``, ``[keys] <binding id> = "key"``,
+``[tags] patterns = ["release/{model}/{version}", ...]`` (the team's own tag forms).
 A broken file is reported once as a warning and otherwise ignored.
 """
 
@@ -24,6 +25,8 @@ class Config:
     integration: list[str] = field(default_factory=list)
     metric_directions: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    tag_patterns: list[str] = field(default_factory=list)  # the usable ones
+    tag_warnings: list[str] = field(default_factory=list)  # patterns that can never match
     warnings: list[str] = field(default_factory=list)
 
     def direction(self, metric: str) -> str:
@@ -79,4 +82,53 @@ def load_config(root: Path) -> Config:
     keys = table.get("keys")
     if isinstance(keys, dict):
         cfg.keys = {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
+    tags = table.get("tags")
+    if isinstance(tags, dict) and "patterns" in tags:
+        cfg.tag_patterns, cfg.tag_warnings = read_tag_patterns(tags["patterns"])
     return cfg
+
+
+# What git refuses in a ref name (git check-ref-format): no tag can contain these.
+_NOT_IN_REFS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def _never_matches(pattern: str) -> str | None:
+    """Why no tag can ever match ``pattern``; None when one can."""
+    for name in ("{model}", "{version}"):
+        if pattern.count(name) != 1:
+            return f"it needs {name} exactly once"
+    literal = pattern.replace("{model}", "x").replace("{version}", "1")
+    if "{" in literal or "}" in literal:
+        return "only {model} and {version} may be in braces"
+    bad = _NOT_IN_REFS.search(literal)
+    if bad is not None:
+        return f"git does not allow {bad.group()!r} in a tag name"
+    parts = literal.split("/")
+    if (
+        literal.startswith("/")
+        or literal.endswith(("/", "."))
+        or any(p.startswith(".") or p.endswith(".lock") for p in parts)
+    ):
+        return "git does not allow such a tag name"
+    return None
+
+
+def read_tag_patterns(value: object) -> tuple[list[str], list[str]]:
+    """The usable patterns of ``[tags] patterns``, and a warning for each one that can
+    never match a tag."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return [], ["[tags] patterns must be a list of texts such as 'release/{model}/{version}'"]
+    usable: list[str] = []
+    warnings: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            warnings.append(f"tag pattern {item!r} ignored: it is not a text")
+            continue
+        why = _never_matches(item)
+        if why is None:
+            usable.append(item)
+        else:
+            warnings.append(f"tag pattern {item!r} can never match: {why}")
+    return usable, warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from gitbuilder import GitRepo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modeltrail.store.catalog.files import open_catalog
@@ -86,7 +87,7 @@ def test_like_wildcards_are_literal(con):
         ("auc>", "needs a value after >"),
         (">0.8", "needs a metric name before the operator"),
         ('author:"ana', "a quote is not closed"),
-        ("is:good", "is:good (use is:latest, is:stale, is:labelled, is:staged)"),
+        ("is:good", "is:good (use is:latest, is:stale, is:labelled, is:staged, is:semver, "),
         ("date>yesterday", "date needs YYYY-MM-DD"),
         ("date>2026-02-30", "'2026-02-30' is not a date"),
         ("stage:", "stage: needs a value"),
@@ -116,3 +117,47 @@ def test_any_text_is_a_result_or_a_filter_error(con, query):
     """No query reaches DuckDB as SQL text: every input is either valid or a FilterError."""
     with contextlib.suppress(FilterError):
         matching_commits(con, "churn", query, ["auc", "loss"])
+
+
+@pytest.fixture(scope="module")
+def schemes(tmp_path_factory):
+    """fraud with a label of every scheme: v1.0.0, 2026.01, v7, v70 and an unlabelled head."""
+    r = GitRepo(tmp_path_factory.mktemp("schemes") / "repo")
+    for i, tag in enumerate(["fraud-v1.0.0", "fraud-2026.01", "fraud-v7", "fraud-v70", None]):
+        r.commit(f"train {i}", {"fraud/model.yaml": "name: fraud\n", "fraud/w.bin": f"{i}"})
+        if tag:
+            r.tag(tag)
+    index(r.path)
+    repo = open_repo(r.path)
+    connection = open_catalog(repo, refresh=False)
+    yield connection
+    connection.close()
+    repo.close()
+
+
+def fraud(con, query: str) -> list[str]:
+    commits = matching_commits(con, "fraud", query, [])
+    rows = con.execute(
+        "SELECT version FROM versions WHERE model = 'fraud' AND commit IN (SELECT unnest(?)) "
+        "ORDER BY topo",
+        [commits],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_label_kinds(schemes):
+    assert fraud(schemes, "is:semver") == ["v1.0.0"]
+    assert fraud(schemes, "is:calendar") == ["2026.01"]
+    assert fraud(schemes, "is:Sequential") == ["v7", "v70"]
+    assert len(fraud(schemes, "-is:sequential")) == 3
+    assert fraud(schemes, "is:latest") == ["v1.0.0"]  # semver first, whatever is newer
+
+
+def test_label_matches_whole_parts(schemes):
+    assert fraud(schemes, "label:v7") == ["v7"]  # not v70
+    assert fraud(schemes, "label:V70") == ["v70"]
+    assert fraud(schemes, "label:v1") == ["v1.0.0"]  # up to a separator
+    assert fraud(schemes, "label:v1.0") == ["v1.0.0"]
+    assert fraud(schemes, "label:2026") == ["2026.01"]
+    assert fraud(schemes, "label:v") == []
+    assert fraud(schemes, "label:2026.0") == []

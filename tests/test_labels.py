@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from gitbuilder import GitRepo
 from hypothesis import given
 from hypothesis import strategies as st
+from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.read.labels import (
+    Clash,
     LabelledVersion,
     TagLabel,
     calendar_key,
+    classify,
+    mixed_schemes,
     pick_latest,
     plain_tag_labels,
+    read_tags,
     semver_key,
+    sequential_key,
 )
+from modeltrail.store.repo import open_repo
 
 MODELS = {"churn", "churn-v2", "team/fraud", "team"}
 
@@ -45,12 +55,17 @@ def test_plain_tags_of_known_models() -> None:
 @pytest.mark.parametrize(
     "tag",
     [
-        "churn-1.2.0",  # no leading v
-        "churn-v1.2",  # not semver
+        "churn-1.2.0",  # no leading v (and 1 is no year)
+        "churn-v1.2",  # not semver, not a number
         "churn-v01.2.0",
+        "churn-v07",  # a sequential number is not zero-padded
         "churn-2026.13.01",  # no such month
-        "churn-2026.02.30",
-        "churn-26.01.07",
+        "churn-2026.02.30",  # a padded month and a two-digit day: a real date or nothing
+        "churn-2026-02-30",
+        "churn-2026.13",
+        "churn-26.01.07",  # MICRO is not padded
+        "churn-v2026.01.07",
+        "churn-r7",  # not a built-in form (a team pattern can make it one)
         "churn_v1.0.0",
         "churn@v1.0.0",  # GTO's, not a plain tag
         "churn#prod#1",
@@ -59,6 +74,7 @@ def test_plain_tags_of_known_models() -> None:
         "churn-v1.0.0-",
         "-churn-v1.0.0",
         "v1.0.0",  # bare: only with a single model
+        "v7",
         "churn-v１.0.0",  # full-width digit
     ],
 )
@@ -67,11 +83,12 @@ def test_tags_that_give_no_label(tag: str) -> None:
 
 
 def test_bare_semver_tags_only_in_a_single_model_repository() -> None:
-    tags = ["v1.0.0", "v2.0.0-beta", "2026.01.07", "latest", "churn-v1.1.0"]
+    tags = ["v1.0.0", "v2.0.0-beta", "2026.01.07", "latest", "churn-v1.1.0", "v7", "7"]
     assert plain_tag_labels(tags, {"churn"}, "churn") == [
         TagLabel("churn", "v1.0.0", "semver", "v1.0.0"),
         TagLabel("churn", "v2.0.0-beta", "semver", "v2.0.0-beta"),
         TagLabel("churn", "v1.1.0", "semver", "churn-v1.1.0"),
+        TagLabel("churn", "v7", "sequential", "v7"),
     ]
     assert plain_tag_labels(tags, {"churn", "fraud"}, None) == [
         TagLabel("churn", "v1.1.0", "semver", "churn-v1.1.0"),
@@ -84,9 +101,48 @@ def test_keys() -> None:
     assert semver_key("v2.0.0-rc.1") < semver_key("v2.0.0")
     for bad in ("", "v", "1.2", "vv1.0.0", "2026.01.07", "abc1234", "v1.0.0 "):
         assert semver_key(bad) is None
-    assert calendar_key("2026.01.07") == date(2026, 1, 7)
-    for bad in ("2026-01-07", "2026.1.7", "2026.02.29", "v2026.01.07", ""):
-        assert calendar_key(bad) is None
+    assert calendar_key("2026.01.07") == calendar_key("2026-01-07") == (2026, 1, 7)
+    assert calendar_key("2026.1.7") == calendar_key("26.1.7") == calendar_key("26.01.7")
+    for bad in ("2026.02.29", "v2026.01.07", "", "2026.0.1", "26.13.1", "6.1.1", "2026.01.007"):
+        assert calendar_key(bad) is None, bad
+    assert sequential_key("v10") == sequential_key("10") == 10
+    for bad in ("", "v", "V7", "v-1", "07", "v1.0", "1e3", "١"):
+        assert sequential_key(bad) is None, bad
+
+
+@pytest.mark.parametrize(
+    ("tag", "label", "kind"),
+    [
+        ("churn-v7", "v7", "sequential"),
+        ("churn/v7", "v7", "sequential"),
+        ("churn-7", "7", "sequential"),
+        ("churn-v10", "v10", "sequential"),
+        ("churn-2026.01.07", "2026.01.07", "calendar"),  # YYYY.MM.DD
+        ("churn-2026.01", "2026.01", "calendar"),  # YYYY.MM
+        ("churn/2026.1", "2026.1", "calendar"),
+        ("churn-2026.1.12", "2026.1.12", "calendar"),  # YYYY.MM.MICRO, not padded
+        ("churn-2026.01.3", "2026.01.3", "calendar"),  # YYYY.MM.MICRO, padded month
+        ("churn-2026-01-07", "2026-01-07", "calendar"),  # YYYY-MM-DD
+        ("churn-26.1.3", "26.1.3", "calendar"),  # YY.MM.MICRO
+        ("churn-26.01.3", "26.01.3", "calendar"),
+        ("churn-v1.2.0", "v1.2.0", "semver"),
+    ],
+)
+def test_every_scheme_form_of_a_tag(tag: str, label: str, kind: str) -> None:
+    assert plain_tag_labels([tag], MODELS, None) == [TagLabel("churn", label, kind, tag)]
+
+
+def test_classify_bare_versions() -> None:
+    # manifests and the team's patterns: X.Y.Z is semver, a four-digit year is calendar
+    assert classify("1.2.0") == "semver"
+    assert classify("24.5.1") == "semver"
+    assert classify("24.05.1") == "calendar"  # not semver (padded), so YY.0M.MICRO
+    assert classify("2026.1.3") == "calendar"
+    assert classify("3") == classify("v3") == "sequential"
+    assert classify("beta") is None
+    # the built-in tag forms want the v for semver: there 24.5.1 is a date
+    assert classify("24.5.1", bare_semver=False) == "calendar"
+    assert classify("1.2.0", bare_semver=False) is None
 
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -117,6 +173,81 @@ def test_latest_calendar_when_no_semver() -> None:
     assert pick_latest([lv("2026.10.10", 5), lv("v0.1.0", 1)]) == "v0.1.0"
 
 
+def test_sequential_labels_are_numbers() -> None:
+    assert pick_latest([lv("v10", 1), lv("v9", 5), lv("v2", 9)]) == "v10"
+    assert pick_latest([lv("10", 1), lv("9", 5)]) == "10"
+    # a sequential label loses to any semver or calendar label
+    assert pick_latest([lv("v99", 9), lv("2026.01", 1)]) == "2026.01"
+    assert pick_latest([lv("v99", 9), lv("2026.01", 1), lv("v0.0.1", 0)]) == "v0.0.1"
+    # ... and wins over an unlabelled commit, however new
+    assert pick_latest([lv("v1", 1), LabelledVersion("1234567", T0 + timedelta(9), 0, "commit")])
+    assert pick_latest([lv("v1", 1), lv("abc1234", 9)]) == "v1"
+
+
+def test_calendar_order_is_date_then_micro() -> None:
+    order = ["2026.01", "2026.1.3", "2026.1.12", "2026.01.20", "2026.2.1", "2026-02-03"]
+    for i in range(len(order)):
+        for later in order[i + 1 :]:
+            older = order[i]
+            # whatever the commit dates say, the later calendar label is the latest
+            assert pick_latest([lv(later, 1), lv(older, 9)]) == later, (older, later)
+    assert pick_latest([lv("26.1.3", 1), lv("25.12.9", 9)]) == "26.1.3"
+
+
+def test_kind_given_wins_over_the_text() -> None:
+    # a tag fraud-24.5.1 is a calendar label; the same text in a manifest would be semver
+    cal = LabelledVersion("24.5.1", T0, 0, "calendar")
+    assert pick_latest([cal, LabelledVersion("7", T0, 1, "sequential")]) == "24.5.1"
+    assert pick_latest([cal, LabelledVersion("2026.01", T0, 1, "calendar")]) == "2026.01"
+
+
+def test_team_patterns() -> None:
+    patterns = ["release/{model}/{version}", "{model}-r{version}", "{version}@@{model}"]
+    tags = [
+        "release/team/fraud/2026.01.2",
+        "release/churn/1.4.0",
+        "release/churn/v3",
+        "churn-r7",
+        "team/fraud-r12",
+        "2026.1.3@@churn",
+        "release/other/1.0.0",  # no such model
+        "release/churn/final",  # no version
+        "churn-v2-r1",  # the longest name first
+    ]
+    assert plain_tag_labels(tags, MODELS, None, patterns) == [
+        TagLabel("team/fraud", "2026.01.2", "calendar", "release/team/fraud/2026.01.2"),
+        TagLabel("churn", "1.4.0", "semver", "release/churn/1.4.0"),
+        TagLabel("churn", "v3", "sequential", "release/churn/v3"),
+        TagLabel("churn", "7", "sequential", "churn-r7"),
+        TagLabel("team/fraud", "12", "sequential", "team/fraud-r12"),
+        TagLabel("churn", "2026.1.3", "calendar", "2026.1.3@@churn"),
+        TagLabel("churn-v2", "1", "sequential", "churn-v2-r1"),
+    ]
+    # the built-in forms still apply beside the team's own
+    assert plain_tag_labels(["churn-v1.0.0"], MODELS, None, patterns) == [
+        TagLabel("churn", "v1.0.0", "semver", "churn-v1.0.0")
+    ]
+
+
+def test_a_tag_two_models_could_claim_is_a_clash() -> None:
+    models = {"fraud", "fraud2"}
+    reading = read_tags(["fraud21", "fraud2x", "fraud-v1"], models, None, ["{model}{version}"])
+    assert reading.labels == [
+        TagLabel("fraud2", "1", "sequential", "fraud21"),  # or fraud's 21: the longest name
+        TagLabel("fraud", "v1", "sequential", "fraud-v1"),
+    ]
+    assert reading.clashes == [Clash("fraud21", ("fraud2", "fraud"))]
+    assert read_tags(["fraud21"], models, None).clashes == []  # no pattern, no clash
+
+
+def test_mixed_schemes() -> None:
+    assert mixed_schemes([("v1.0.0", "gto"), ("1.1.0", "manifest"), ("beta", "manifest")]) == {}
+    assert mixed_schemes([("v7", "sequential"), ("v1.0.0", "semver"), ("v8", "sequential")]) == {
+        "semver": ["v1.0.0"],
+        "sequential": ["v7", "v8"],
+    }
+
+
 def test_latest_newest_commit_when_unlabelled() -> None:
     assert pick_latest([lv("aaa1111", 1), lv("bbb2222", 3), lv("ccc3333", 2)]) == "bbb2222"
     # equal dates: the order decides; missing dates count as oldest
@@ -132,5 +263,144 @@ def test_never_raises_and_labels_are_tag_suffixes(tags: list[str], models: set[s
         assert found.tag in tags
         assert found.tag.endswith(found.label)
         assert found.model in models
-        assert (semver_key if found.kind == "semver" else calendar_key)(found.label) is not None
+        assert classify(found.label, bare_semver=False) == found.kind
     pick_latest(LabelledVersion(t) for t in tags)
+
+
+# --- on generated repositories, through the catalog and the CLI ---------------------------
+
+
+def fraud_repo(path: Path, tags_by_commit: list[list[str]], models=("fraud",)) -> GitRepo:
+    """One commit per entry (each changes every model), tagged with that entry's tags."""
+    r = GitRepo(path)
+    for i, tags in enumerate(tags_by_commit):
+        files = {f"models/{m}/model.yaml": f"name: {m}\n" for m in models}
+        files.update({f"models/{m}/weights.bin": f"w{i}" for m in models})
+        r.commit(f"train {i}", files)
+        for t in tags:
+            r.tag(t)
+    return r
+
+
+def cli_json(repo: GitRepo, *args: str, capsys) -> object:
+    from modeltrail.tui.cli import main
+
+    assert main(["-C", str(repo.path), *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def warnings_of(repo: GitRepo) -> list[tuple]:
+    con = open_catalog(open_repo(repo.path))
+    try:
+        return con.execute("SELECT path, model, message FROM warnings ORDER BY message").fetchall()
+    finally:
+        con.close()
+
+
+def latest(repo: GitRepo, capsys, model: str = "fraud") -> str:
+    found = {m["name"]: m["latest"] for m in cli_json(repo, "models", capsys=capsys)}
+    return found[model]
+
+
+def test_sequential_tags_order_as_numbers(tmp_path: Path, capsys) -> None:
+    # v10 is on the older commit: neither the text order nor the dates make it the latest
+    r = fraud_repo(tmp_path / "repo", [["fraud-v8"], ["fraud-v10"], ["fraud/v9"], []])
+    assert latest(r, capsys) == "v10"
+    versions = cli_json(r, "versions", "fraud", capsys=capsys)
+    assert [(v["version"], v["is_latest"]) for v in versions] == [
+        (r.head()[:7], False),
+        ("v9", False),
+        ("v10", True),
+        ("v8", False),
+    ]
+    assert versions[1]["labels"] == ["v9"]  # the existing key is unchanged
+    assert versions[1]["labels_detail"] == [
+        {"label": "v9", "kind": "sequential", "source": "tag", "tag": "fraud/v9"}
+    ]
+    assert versions[0]["labels_detail"] == []
+    assert warnings_of(r) == []
+
+
+def test_bare_sequential_tags_in_a_one_model_repository(tmp_path: Path, capsys) -> None:
+    r = fraud_repo(tmp_path / "repo", [["v1"], ["v2"], ["7"]])
+    assert latest(r, capsys) == "v2"  # a bare 7 is no label
+    assert [v["version"] for v in cli_json(r, "versions", "fraud", capsys=capsys)][1:] == [
+        "v2",
+        "v1",
+    ]
+
+
+def test_calendar_forms_order_by_date_then_micro(tmp_path: Path, capsys) -> None:
+    tags = [["fraud-2026.2.1"], ["fraud-2026.1.12"], ["fraud-2026.1.3"], ["fraud-2026-01-20"]]
+    r = fraud_repo(tmp_path / "repo", tags)
+    assert latest(r, capsys) == "2026.2.1"
+    details = [v["labels_detail"] for v in cli_json(r, "versions", "fraud", capsys=capsys)]
+    assert {d[0]["kind"] for d in details} == {"calendar"}
+    # a YYYY.MM release and a YY.MM.MICRO one, in a repository of their own
+    r2 = fraud_repo(tmp_path / "repo2", [["fraud-26.3.1"], ["fraud-2026.02"], ["fraud-26.1.9"]])
+    assert latest(r2, capsys) == "26.3.1"
+
+
+def test_mixed_schemes_warn_once_and_semver_wins(tmp_path: Path, capsys) -> None:
+    tags = [["fraud-v1.0.0"], ["fraud-v7", "fraud-2026.01"], ["fraud-v8"], []]
+    r = fraud_repo(tmp_path / "repo", tags)
+    assert latest(r, capsys) == "v1.0.0"
+    warns = warnings_of(r)
+    assert len(warns) == 1
+    path, model, message = warns[0]
+    assert (path, model) == ("tags", "fraud")
+    assert message.startswith("labels mix schemes: 1 semver (e.g. v1.0.0), 1 calendar")
+    assert "2 sequential (e.g. v8)" in message
+    # the newest version with a label of each kind shows its kind
+    details = cli_json(r, "versions", "fraud", capsys=capsys)[2]["labels_detail"]
+    assert [(d["label"], d["kind"]) for d in details] == [
+        ("2026.01", "calendar"),
+        ("v7", "sequential"),
+    ]
+
+
+def test_team_patterns_from_config(tmp_path: Path, capsys) -> None:
+    tags = [["release/fraud/2026.01.2"], ["fraud-r7"], ["release/fraud/2026.01.10"]]
+    r = fraud_repo(tmp_path / "repo", tags)
+    # without the patterns these tags say nothing: the newest commit is the latest
+    assert latest(r, capsys) == r.head()[:7]
+    r.write(
+        {
+            ".modeltrail.toml": '[tags]\npatterns = ["release/{model}/{version}", "{model}-r{version}"]\n'
+        }
+    )
+    # the same refs, a new config: the catalog is brought up to date
+    assert latest(r, capsys) == "2026.01.10"
+    versions = cli_json(r, "versions", "fraud", capsys=capsys)
+    assert [v["labels_detail"][0]["kind"] for v in versions] == [
+        "calendar",
+        "sequential",
+        "calendar",
+    ]
+    assert versions[1]["labels_detail"][0]["tag"] == "fraud-r7"
+    assert len(warnings_of(r)) == 1  # calendar and sequential labels: mixed schemes
+    # pyproject's [tool.modeltrail.tags] works the same when there is no .modeltrail.toml
+    r.write({".modeltrail.toml": None})
+    r.write({"pyproject.toml": '[tool.modeltrail.tags]\npatterns = ["{model}-r{version}"]\n'})
+    assert latest(r, capsys) == "7"
+
+
+def test_pattern_warnings_clash_and_never_match(tmp_path: Path, capsys) -> None:
+    r = fraud_repo(tmp_path / "repo", [["fraud21"], ["fraud2-v3"]], models=("fraud", "fraud2"))
+    r.write(
+        {
+            ".modeltrail.toml": '[tags]\npatterns = ["{model}{version}", "release/{model}", "{model} {version}"]\n'
+        }
+    )
+    from modeltrail.tui.cli import main
+
+    assert main(["-C", str(r.path), "index"]) == 0
+    out = capsys.readouterr().out
+    assert "3 warnings" in out
+    assert (
+        "warning: tags: tag fraud21 reads as a label of fraud2 and of fraud; it labels fraud2"
+        in out
+    )
+    assert "tag pattern 'release/{model}' can never match: it needs {version} exactly once" in out
+    assert "tag pattern '{model} {version}' can never match: git does not allow ' '" in out
+    assert latest(r, capsys, "fraud2") == "v3"

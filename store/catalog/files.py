@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import git
 from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
+from modeltrail.store.config import load_config
 from modeltrail.store.read import gitio
 from modeltrail.store.repo import RepoPaths, repo_paths
 
@@ -77,7 +78,9 @@ def _generation(paths: RepoPaths) -> list:
     return [os.path.basename(real), st.st_ino, st.st_size, st.st_mtime_ns]
 
 
-def write_state(paths: RepoPaths, digest: str, summary: IndexSummary) -> None:
+def write_state(
+    paths: RepoPaths, digest: str, summary: IndexSummary, tag_patterns: list[str] | None = None
+) -> None:
     """Record the current generation's refs digest and counts (under the writer lock)."""
     try:
         generation = _generation(paths)
@@ -91,6 +94,7 @@ def write_state(paths: RepoPaths, digest: str, summary: IndexSummary) -> None:
         "models": summary.models,
         "versions": summary.versions,
         "warnings": summary.warnings,
+        "tag_patterns": list(tag_patterns or []),  # labels depend on the config's patterns
     }
     tmp = paths.catalog_dir / f".{STATE_FILE}.{os.getpid()}"
     try:
@@ -111,6 +115,7 @@ def unchanged_summary(repo: git.Repo, paths: RepoPaths) -> IndexSummary | None:
             state["schema_version"] != SCHEMA_VERSION
             or state["generation"] != _generation(paths)
             or state["refs_digest"] != gitio.current_refs_digest(repo)
+            or state["tag_patterns"] != load_config(paths.root).tag_patterns
         ):
             return None
         counts = [int(state[k]) for k in ("total_commits", "models", "versions", "warnings")]

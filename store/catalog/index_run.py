@@ -28,6 +28,7 @@ from modeltrail.store.catalog.files import (
     writer_lock,
 )
 from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
+from modeltrail.store.config import Config, load_config
 from modeltrail.store.read import derive, gitio, indexer
 from modeltrail.store.read import labels as labels_mod
 from modeltrail.store.read.discovery import ModelDef
@@ -44,7 +45,8 @@ def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False)
     with writer_lock(paths):
         refs = gitio.read_refs(repo)
         digest = gitio.refs_digest((r.name, r.object) for r in refs)
-        summary = _run_locked(repo, paths, refs, digest, progress, start, rebuild)
+        cfg = load_config(paths.root)
+        summary = _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg)
         if summary.mode != "unchanged" or not (paths.catalog_dir / labels_log.LOG_FILE).exists():
             con = connect_readonly(paths.catalog_file)
             if con is not None:
@@ -52,19 +54,20 @@ def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False)
                     labels_log.record(paths.catalog_dir, con)
                 finally:
                     con.close()
-        write_state(paths, digest, summary)
+        write_state(paths, digest, summary, tag_patterns=cfg.tag_patterns)
         return summary
 
 
-def _run_locked(repo, paths, refs, digest, progress, start, rebuild) -> IndexSummary:
+def _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg) -> IndexSummary:
     old = None if rebuild else connect_readonly(paths.catalog_file)
     reason = "rebuild requested" if rebuild else "no usable catalog"
     if old is not None:
         try:
             meta = read_meta(old)
-            if meta.get("refs_digest") == digest:
+            same_patterns = meta.get("tag_patterns") == json.dumps(cfg.tag_patterns)
+            if meta.get("refs_digest") == digest and same_patterns:
                 return _summary(old, "unchanged", 0, start)
-            summary = _incremental(repo, paths, old, meta, refs, digest, progress, start)
+            summary = _incremental(repo, paths, old, meta, refs, digest, progress, start, cfg)
             if summary is not None:
                 return summary
             reason = "history changed in a way that needs a full index"
@@ -73,7 +76,7 @@ def _run_locked(repo, paths, refs, digest, progress, start, rebuild) -> IndexSum
         finally:
             with contextlib.suppress(Exception):
                 old.close()
-    return _full(repo, paths, refs, digest, progress, start, reason)
+    return _full(repo, paths, refs, digest, progress, start, reason, cfg)
 
 
 def _summary(con, mode: str, commits: int, start: float, reason: str = "") -> IndexSummary:
@@ -165,12 +168,14 @@ def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]
     return rows
 
 
-def _full(repo, paths: RepoPaths, refs, digest, progress, start, reason) -> IndexSummary:
+def _full(
+    repo, paths: RepoPaths, refs, digest, progress, start, reason, cfg: Config
+) -> IndexSummary:
     commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
     facts = indexer.Facts()
     facts.declarations = indexer.declarations_in(commits, {})
     models = indexer.discover(repo, facts.declarations, facts)
-    der = derive.from_refs(refs, set(models))
+    der = derive.from_refs(refs, set(models), cfg.tag_patterns)
     indexer.build_facts(
         repo,
         paths.common_dir,
@@ -192,12 +197,12 @@ def _full(repo, paths: RepoPaths, refs, digest, progress, start, reason) -> Inde
         cols = indexer.Columns("commit", "branch")
         cols.cols["commit"], cols.cols["branch"] = bc, bb
         _insert(con, "commit_branches", cols)
-        _finish(con, refs, digest, models, der, facts.declarations)
+        _finish(con, refs, digest, models, der, facts.declarations, cfg)
         summary = _summary(con, "full", len(commits), start, reason)
     return summary
 
 
-def _finish(con, refs, digest, models, der: derive.Derived, declarations) -> None:
+def _finish(con, refs, digest, models, der: derive.Derived, declarations, cfg: Config) -> None:
     """Rebuild the derived tables (refs, models, labels, stages, versions) and meta."""
     for table in ("refs", "models", "labels", "stage_events", "stages", "meta"):
         con.execute(f"DELETE FROM {table}")
@@ -214,7 +219,15 @@ def _finish(con, refs, digest, models, der: derive.Derived, declarations) -> Non
     ).fetchall()
     label_rows = list(der.label_rows) + [(m, c, v, "manifest", None) for m, c, v in manifest]
     ranked = derive.rank_labels(label_rows)
-    _insert_rows(con, "labels", ("model", "commit", "label", "kind", "tag", "rank"), ranked)
+    _insert_rows(con, "labels", LABEL_COLUMNS, ranked)
+    con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
+    _insert_rows(
+        con,
+        "warnings",
+        ("commit", "path", "model", "message"),
+        [(None, TAG_WARNINGS, None, w) for w in cfg.tag_warnings]
+        + [(None, TAG_WARNINGS, m, w) for m, w in derive.label_warnings(ranked, der.clashes)],
+    )
     rb = con.execute(
         "SELECT commit, author_name, author_email, committer_date, message FROM commits "
         "WHERE message LIKE '%Rollback-Model:%'"
@@ -231,10 +244,10 @@ def _finish(con, refs, digest, models, der: derive.Derived, declarations) -> Non
         if lab:
             latest[name] = [lab, "gto"]
     _materialize_versions(con, {m: v[0] for m, v in latest.items()})
-    _write_meta(con, digest, declarations, models, latest)
+    _write_meta(con, digest, declarations, models, latest, cfg)
 
 
-def _write_meta(con, digest: str, declarations: dict, models, latest: dict) -> None:
+def _write_meta(con, digest: str, declarations: dict, models, latest: dict, cfg: Config) -> None:
     con.execute("DELETE FROM meta")
     meta = {
         "schema_version": str(SCHEMA_VERSION),
@@ -243,11 +256,14 @@ def _write_meta(con, digest: str, declarations: dict, models, latest: dict) -> N
         "declarations": json.dumps(declarations, sort_keys=True),
         "models_fingerprint": _models_fingerprint(models),
         "latest": json.dumps(latest, sort_keys=True),  # model -> [label, gto | labels]
+        "tag_patterns": json.dumps(cfg.tag_patterns),  # labels depend on them
     }
     _insert_rows(con, "meta", ("key", "value"), sorted(meta.items()))
 
 
-def _finish_new_commits(con, refs, digest, models, declarations, meta, new_ids, moved) -> None:
+def _finish_new_commits(
+    con, refs, digest, models, declarations, meta, new_ids, moved, cfg: Config
+) -> None:
     """The derived tables after new commits when no tag changed.
 
     No existing label, stage or event can have changed, so only the new commits'
@@ -261,7 +277,9 @@ def _finish_new_commits(con, refs, digest, models, declarations, meta, new_ids, 
         "WHERE manifest_version IS NOT NULL AND commit IN (SELECT commit FROM new_ids)"
     ).fetchall()
     ranked = derive.rank_labels([(m, c, v, "manifest", None) for m, c, v in manifest])
-    _insert_rows(con, "labels", ("model", "commit", "label", "kind", "tag", "rank"), ranked)
+    _insert_rows(con, "labels", LABEL_COLUMNS, ranked)
+    if ranked:  # a new manifest version may mix schemes
+        _mixed_scheme_warnings(con)
     rb = con.execute(
         "SELECT commit, author_name, author_email, committer_date, message FROM commits "
         "WHERE message LIKE '%Rollback-Model:%' AND commit IN (SELECT commit FROM new_ids)"
@@ -275,14 +293,45 @@ def _finish_new_commits(con, refs, digest, models, declarations, meta, new_ids, 
         old = latest.get(model)
         if old is not None and old[1] == "gto":
             continue
-        candidates = [labels_mod.LabelledVersion(label=old[0], order=0)] if old else []
-        candidates += [labels_mod.LabelledVersion(label=x, order=1) for x in new_labels]
+        candidates = []
+        if old:
+            kind = con.execute(
+                "SELECT kind FROM labels WHERE model = $1 AND label = $2 ORDER BY rank LIMIT 1",
+                [model, old[0]],
+            ).fetchall()
+            candidates.append(
+                labels_mod.LabelledVersion(label=old[0], order=0, kind=kind[0][0] if kind else None)
+            )
+        candidates += [
+            labels_mod.LabelledVersion(label=x, order=1, kind="manifest") for x in new_labels
+        ]
         best = labels_mod.pick_latest(candidates)
         if best is not None:
             latest[model] = [best, "labels"]
     _materialize_versions(con, {m: v[0] for m, v in latest.items()}, only=new_ids)
     _refresh_branches(con, moved)
-    _write_meta(con, digest, declarations, models, latest)
+    _write_meta(con, digest, declarations, models, latest, cfg)
+
+
+#: ``warnings.path`` of the warnings about tags and labels (rewritten on each run that
+#: reads the tags; no declaring file has this path).
+TAG_WARNINGS = "tags"
+LABEL_COLUMNS = ("model", "commit", "label", "kind", "tag", "rank", "scheme")
+
+
+def _mixed_scheme_warnings(con) -> None:
+    """Rewrite the "labels mix schemes" warnings from the labels table."""
+    con.execute(
+        f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}' "
+        "AND message LIKE 'labels mix schemes:%'"
+    )
+    rows = con.execute("SELECT model, commit, label, kind, tag FROM labels").fetchall()
+    _insert_rows(
+        con,
+        "warnings",
+        ("commit", "path", "model", "message"),
+        [(None, TAG_WARNINGS, m, w) for m, w in derive.label_warnings(rows, [])],
+    )
 
 
 def _models_fingerprint(models: dict[str, ModelDef]) -> str:
@@ -402,7 +451,9 @@ def _replace_changed_refs(con, refs: list[gitio.RefRecord]) -> None:
     _insert_rows(con, "refs", REF_COLUMNS, _ref_rows(fresh))
 
 
-def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> IndexSummary | None:
+def _incremental(
+    repo, paths, old, meta, refs, digest, progress, start, cfg: Config
+) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
     old_refs = {
         name: (commit, kind, obj)
@@ -430,8 +481,10 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
         models = _models_from_table(old)
     old_tags = {n: o for n, (_c, k, o) in old_refs.items() if k == "tag"}
     new_tags = {r.name: r.object for r in refs if r.kind == "tag"}
-    tags_changed = old_tags != new_tags
-    der = derive.from_refs(refs, set(models)) if tags_changed else derive.Derived()
+    tags_changed = old_tags != new_tags or meta.get("tag_patterns") != json.dumps(cfg.tag_patterns)
+    der = (
+        derive.from_refs(refs, set(models), cfg.tag_patterns) if tags_changed else derive.Derived()
+    )
     old.close()
     with new_generation(paths, copy_current=True) as con:
         new_ids = {c.commit for c in commits}
@@ -471,9 +524,11 @@ def _incremental(repo, paths, old, meta, refs, digest, progress, start) -> Index
             _insert(con, table, cols)
         moved = _update_branches(repo, con, old_refs, refs)
         if tags_changed:
-            _finish(con, refs, digest, models, der, new_decl)
+            _finish(con, refs, digest, models, der, new_decl, cfg)
         else:
-            _finish_new_commits(con, refs, digest, models, new_decl, meta, sorted(new_ids), moved)
+            _finish_new_commits(
+                con, refs, digest, models, new_decl, meta, sorted(new_ids), moved, cfg
+            )
         summary = _summary(con, "incremental", len(commits), start)
     return summary
 

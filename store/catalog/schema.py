@@ -128,9 +128,10 @@ TABLES: dict[str, str] = {
         model VARCHAR,
         commit VARCHAR,
         label VARCHAR,
-        kind VARCHAR,               -- gto | semver | calendar | manifest
+        kind VARCHAR,               -- gto | semver | calendar | sequential | manifest
         tag VARCHAR,                -- the tag carrying it (NULL for manifests)
-        rank INTEGER                -- 1 = the label shown for this version
+        rank INTEGER,               -- 1 = the label shown for this version
+        scheme VARCHAR              -- semver | calendar | sequential (NULL: none of them)
     """,
     # GTO registrations, stage assignments, rollbacks and undos, in the order they happened
     "stage_events": """
@@ -165,7 +166,7 @@ TABLES: dict[str, str] = {
         version VARCHAR,            -- the display label: v1.2.0, 2026.01.07, or short id
         seq INTEGER,                -- 1.. in commit order within the model
         labels VARCHAR[],
-        label_kind VARCHAR,         -- gto | semver | calendar | manifest | commit
+        label_kind VARCHAR,         -- gto | semver | calendar | sequential | manifest | commit
         registered BOOLEAN,         -- a GTO registration holds for it
         changed BOOLEAN,
         is_latest BOOLEAN,

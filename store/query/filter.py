@@ -7,9 +7,11 @@ A query is whitespace-separated terms, all of which must hold (AND)::
 - ``METRIC OP NUMBER`` with OP one of ``> >= < <= = == !=``: a numeric metric of the
   version (``test.auc>=0.9``). The metric must be one the model reports.
 - ``FIELD:VALUE``: ``branch`` (a branch containing the version, ``*`` globs),
-  ``stage`` (a stage it holds now), ``label`` / ``version`` / ``tag`` (a label, prefix
-  match), ``author`` (name or e-mail, substring), ``message`` / ``msg`` (substring),
-  ``commit`` (id prefix), ``is`` (``latest``, ``stale``, ``labelled``, ``staged``).
+  ``stage`` (a stage it holds now), ``label`` / ``version`` / ``tag`` (a label, whole
+  or up to a ``.``, ``-`` or ``+``: ``label:v1.2`` finds ``v1.2.0``, ``label:v7`` not
+  ``v70``), ``author`` (name or e-mail, substring), ``message`` / ``msg`` (substring),
+  ``commit`` (id prefix), ``is`` (``latest``, ``stale``, ``labelled``, ``staged``, or a
+  label scheme: ``semver``, ``calendar``, ``sequential``).
 - ``date OP YYYY-MM-DD`` (``date>=2026-01-01``): the author date, UTC.
 - a bare word: substring of the label, subject, author or commit id.
 - a leading ``-`` negates a term; quotes group words (``author:"Ana Lopez"``).
@@ -33,7 +35,8 @@ from modeltrail.store.errors import UsageError
 
 OPERATORS = (">=", "<=", "==", "!=", ">", "<", "=")
 FIELDS = ("branch", "stage", "label", "version", "tag", "author", "message", "msg", "commit", "is")
-IS_VALUES = ("latest", "stale", "labelled", "staged")
+SCHEMES = ("semver", "calendar", "sequential")
+IS_VALUES = ("latest", "stale", "labelled", "staged", *SCHEMES)
 
 _COMPARISON = re.compile(r"^(?P<key>[^<>=!:]+?)(?P<op>>=|<=|==|!=|>|<|=)(?P<value>.*)$")
 _FIELD = re.compile(r"^(?P<field>[A-Za-z]+):(?P<value>.*)$")
@@ -170,10 +173,12 @@ def _sql(term: Term) -> tuple[str, list]:
     if term.key == "stage":
         return "list_contains(list_transform(v.stages, lambda s: lower(s)), lower(?))", [value]
     if term.key == "label":
+        # the whole label, or its start up to a separator (v1.2 -> v1.2.0, v7 -/-> v70)
         return (
             "list_bool_or(list_transform(list_append(v.labels, v.version), "
-            "lambda l: starts_with(lower(l), lower(?))))",
-            [value],
+            "lambda l: lower(l) = lower(?) OR (starts_with(lower(l), lower(?)) "
+            "AND substr(l, length(?) + 1, 1) IN ('.', '-', '+'))))",
+            [value, value, value],
         )
     if term.key == "author":
         pattern = _like(value)
@@ -186,6 +191,12 @@ def _sql(term: Term) -> tuple[str, list]:
     if term.key == "commit":
         return "starts_with(v.commit, lower(?))", [value]
     # term.key == "is"
+    if value.lower() in SCHEMES:
+        return (
+            "EXISTS (SELECT 1 FROM labels l WHERE l.model = v.model AND l.commit = v.commit "
+            "AND l.scheme = ?)",
+            [value.lower()],
+        )
     return {
         "latest": ("coalesce(v.is_latest, false)", []),
         "stale": ("coalesce(v.stale_metrics, false)", []),

@@ -145,10 +145,32 @@ def list_versions(
     commits = [v["commit"] for v in versions] if limit is not None else None
     metrics = _values_by_commit(con, "metrics", model, commits)
     params = _values_by_commit(con, "params", model, commits)
+    details = label_details(con, model, commits)
     for v in versions:
         v["metrics"] = metrics.get(v["commit"], {})
         v["params"] = params.get(v["commit"], {})
+        v["labels_detail"] = details.get(v["commit"], [])
     return versions
+
+
+def label_details(
+    con: duckdb.DuckDBPyConnection, model: str, commits: list[str] | None = None
+) -> dict[str, list[dict]]:
+    """Commit -> its labels in the order of ``versions.labels``, each ``{"label", "kind", "source", "tag"}``:
+    kind = semver | calendar | sequential (None: none of them), source = gto | tag |
+    manifest, tag = the tag carrying it (None for a manifest version)."""
+    sql = "SELECT commit, label, scheme, kind, tag FROM labels WHERE model = $1"
+    params: list = [model]
+    if commits is not None:
+        sql += " AND commit IN (SELECT unnest($2))"
+        params.append(commits)
+    out: dict[str, list[dict]] = {}
+    for commit, label, scheme, kind, tag in con.execute(sql + " ORDER BY rank", params).fetchall():
+        source = kind if kind in ("gto", "manifest") else "tag"
+        out.setdefault(commit, []).append(
+            {"label": label, "kind": scheme, "source": source, "tag": tag}
+        )
+    return out
 
 
 def key_metrics(con: duckdb.DuckDBPyConnection, model: str, limit: int = 3) -> list[str]:

@@ -8,6 +8,7 @@ conventions from ``store.labels``; rollbacks and undos from commit and tag trail
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +32,7 @@ class Derived:
     labelled: dict[str, set[str]] = field(default_factory=dict)  # commit -> models
     gto_names: set[str] = field(default_factory=set)  # artifacts that have GTO tags
     gto_latest: dict[str, str | None] = field(default_factory=dict)
+    clashes: list[labels.Clash] = field(default_factory=list)  # tags two models could claim
 
 
 def tag_records(refs: list[RefRecord]) -> list[gto.TagRecord]:
@@ -49,8 +51,11 @@ def tag_records(refs: list[RefRecord]) -> list[gto.TagRecord]:
     ]
 
 
-def from_refs(refs: list[RefRecord], model_names: set[str]) -> Derived:
-    """Labels and stage facts from tags, for the known models (and GTO-only ones)."""
+def from_refs(
+    refs: list[RefRecord], model_names: set[str], patterns: Sequence[str] = ()
+) -> Derived:
+    """Labels and stage facts from tags, for the known models (and GTO-only ones);
+    ``patterns`` are the team's own tag patterns (``release/{model}/{version}``)."""
     out = Derived()
     tags = [r for r in refs if r.kind == "tag" and r.commit]
     artifacts = gto.evaluate(tag_records(refs))
@@ -98,7 +103,9 @@ def from_refs(refs: list[RefRecord], model_names: set[str]) -> Derived:
     names = set(model_names) | out.gto_names
     single = next(iter(model_names)) if len(model_names) == 1 else None
     tag_by_name = {r.short: r for r in tags}
-    for lab in labels.plain_tag_labels(list(tag_by_name), names, single):
+    reading = labels.read_tags(list(tag_by_name), names, single, patterns)
+    out.clashes = reading.clashes
+    for lab in reading.labels:
         ref = tag_by_name.get(lab.tag)
         if ref is None:
             continue
@@ -139,18 +146,27 @@ def rollback_events(rows: list[tuple]) -> list[tuple]:
 
 
 def rank_labels(rows: list[tuple]) -> list[tuple]:
-    """Add a rank to (model, commit, label, kind, tag) rows: 1 = the label to show.
+    """Add a rank and a scheme to (model, commit, label, kind, tag) rows: rank 1 = the
+    label to show; scheme = semver | calendar | sequential | None (``labels.scheme_of``).
 
-    GTO registrations first, then plain semver tags, calendar tags, manifest versions;
-    within a kind the highest semver first.
+    GTO registrations first, then plain semver, calendar and sequential tags, manifest
+    versions; within a kind the newest first (highest semver, latest date, highest number).
     """
-    order = {"gto": 0, "semver": 1, "calendar": 2, "manifest": 3}
+    order = {"gto": 0, "semver": 1, "calendar": 2, "sequential": 3, "manifest": 4}
+    schemes = {s: i for i, s in enumerate(labels.SCHEMES)}
     grouped: dict[tuple[str, str], list[tuple]] = {}
     for row in rows:
-        grouped.setdefault((row[0], row[1]), []).append(row)
+        grouped.setdefault((row[0], row[1]), []).append((*row, labels.scheme_of(row[2], row[3])))
     out = []
     for group in grouped.values():
-        group.sort(key=lambda r: (order.get(r[3], 9), _Newest(labels.semver_key(r[2])), r[2]))
+        group.sort(
+            key=lambda r: (
+                order.get(r[3], 9),
+                schemes.get(r[5], 9),
+                _Newest(labels.order_key(r[2], r[5])),
+                r[2],
+            )
+        )
         seen = set()
         rank = 0
         for r in group:
@@ -158,7 +174,7 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
                 continue
             seen.add((r[2], r[3]))
             rank += 1
-            out.append((*r, rank))
+            out.append((*r[:5], rank, r[5]))
     return out
 
 
@@ -180,15 +196,50 @@ class _Newest:
 
 
 def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str]:
-    """Model -> latest label (highest semver, else newest calendar); no entry when unlabelled."""
+    """Model -> latest label (highest semver, else newest calendar, else highest
+    sequential); no entry when unlabelled."""
     per_model: dict[str, list] = {}
-    for model, commit, label, _kind, _tag, *_ in rows:
+    for model, commit, label, kind, _tag, *_ in rows:
         per_model.setdefault(model, []).append(
-            labels.LabelledVersion(label=label, date=dates.get(commit))
+            labels.LabelledVersion(label=label, date=dates.get(commit), kind=kind)
         )
     out = {}
     for model, items in per_model.items():
         best = labels.pick_latest(items)
         if best is not None:
             out[model] = best
+    return out
+
+
+def label_warnings(rows: list[tuple], clashes: Sequence[labels.Clash]) -> list[tuple]:
+    """Index warnings (model, message) about labels: a model whose labels mix schemes
+    (once per model), and a tag that two models could claim."""
+    per_model: dict[str, list[tuple[str, str | None]]] = {}
+    for model, _commit, label, kind, *_ in rows:
+        per_model.setdefault(model, []).append((label, kind))
+    out = []
+    for model in sorted(per_model):
+        mixed = labels.mixed_schemes(per_model[model])
+        if not mixed:
+            continue
+        parts = ", ".join(
+            f"{len(found)} {scheme} (e.g. {found[-1]})" for scheme, found in mixed.items()
+        )
+        first = next(iter(mixed))
+        out.append(
+            (
+                model,
+                f"labels mix schemes: {parts}; the latest is read from the {first} labels "
+                "(semver, else calendar, else sequential)",
+            )
+        )
+    for clash in clashes:
+        others = ", ".join(clash.models[1:])
+        out.append(
+            (
+                clash.models[0],
+                f"tag {clash.tag} reads as a label of {clash.models[0]} and of {others}; "
+                f"it labels {clash.models[0]} (your patterns first, then the longest name)",
+            )
+        )
     return out

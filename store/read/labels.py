@@ -1,26 +1,47 @@
-"""Version labels that come from plain (non-GTO) tags, and which label is the latest.
+"""Version labels that come from plain (non-GTO) tags, their scheme, and the latest one.
 
-docs/CONVENTIONS.md: plain tags ``name-vX.Y.Z``, ``name/vX.Y.Z``, calendar tags ``name-YYYY.MM.DD``
-(``name/YYYY.MM.DD`` too) and, in a repository with one model, a bare ``vX.Y.Z``. The label
-is the version part (``v1.2.0``, ``2026.01.07``). Model names may themselves contain ``-``
-and ``/``, so a tag is matched against the known model names, longest first.
+Three schemes (docs/CONVENTIONS.md):
 
-Latest = highest semver label, else newest calendar label, else newest commit.
+- **semver**: ``v1.2.0`` (the leading ``v`` is required in the built-in tag forms; your
+  own patterns and manifest ``version:`` fields may omit it);
+- **calendar**: ``YYYY.MM.DD``, ``YYYY.MM``, ``YYYY.MM.MICRO`` (month padded or not),
+  ``YYYY-MM-DD`` and ``YY.MM.MICRO``, ordered by date, then micro;
+- **sequential**: ``vN`` or ``N``, ordered as numbers (``v9`` < ``v10``).
+
+Built-in tag forms: ``name-<version>`` and ``name/<version>`` for any of them, and, in a
+repository with one model, a bare ``vX.Y.Z`` or ``vN``. The team's own forms come from
+config (``[tags] patterns = ["release/{model}/{version}"]``). The label is the version
+part. Model names may contain ``-`` and ``/``: a tag is matched against the known model
+names, longest first; a tag that two models could claim is reported (:class:`Clash`).
+
+Latest = highest semver label, else newest calendar label, else highest sequential
+label, else the newest commit.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
 
 import semver
 
-LabelKind = Literal["semver", "calendar"]
+LabelKind = Literal["semver", "calendar", "sequential"]
+SCHEMES: tuple[LabelKind, ...] = ("semver", "calendar", "sequential")
 
-_CALENDAR_RE = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})$", re.ASCII)
+_MONTH = r"(0[1-9]|1[0-2]|[1-9])"
+_MICRO = r"(0|[1-9]\d*)"
+# (regex, how its groups read); every regex is ASCII-only and anchored
+_CALENDAR_FORMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(\d{4})\.(0[1-9]|1[0-2])\.(\d{2})$", re.ASCII), "ymd"),  # 2026.01.07
+    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-(\d{2})$", re.ASCII), "ymd"),  # 2026-01-07
+    (re.compile(rf"^(\d{{4}})\.{_MONTH}\.{_MICRO}$", re.ASCII), "ym.micro"),  # 2026.1.12
+    (re.compile(rf"^(\d{{4}})\.{_MONTH}$", re.ASCII), "ym"),  # 2026.01, 2026.1
+)
+_SHORT_YEAR = re.compile(rf"^([1-9]\d)\.{_MONTH}\.{_MICRO}$", re.ASCII)  # 26.1.3, 26.01.3
+_SEQUENTIAL = re.compile(r"^v?(0|[1-9]\d{0,17})$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -28,23 +49,42 @@ class TagLabel:
     """A plain tag read as a version label of a model."""
 
     model: str
-    label: str  # the version part: "v1.2.0" or "2026.01.07"
+    label: str  # the version part: "v1.2.0", "2026.01.07", "v7"
     kind: LabelKind
     tag: str  # the full tag name
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A tag that reads as a label of more than one model (``models[0]`` gets it)."""
+
+    tag: str
+    models: tuple[str, ...]
+
+
+@dataclass
+class TagReading:
+    """What plain tags say: the labels, and the tags that two models could claim."""
+
+    labels: list[TagLabel] = field(default_factory=list)
+    clashes: list[Clash] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class LabelledVersion:
     """One version of a model, as :func:`pick_latest` weighs it.
 
-    ``label`` is the version's label (a semver or calendar label, a manifest version, or
-    the short commit id of an unlabelled version); ``date`` is its commit date; ``order``
-    breaks ties between equal dates (higher = newer, e.g. the position in history).
+    ``label`` is the version's label (a semver, calendar or sequential label, a manifest
+    version, or the short commit id of an unlabelled version); ``date`` is its commit
+    date; ``order`` breaks ties between equal dates (higher = newer, e.g. the position in
+    history); ``kind`` is the label's scheme when known (None: read from the label;
+    ``commit``: a commit id, never read as a version).
     """
 
     label: str
     date: datetime | None = None
     order: int = 0
+    kind: str | None = None
 
 
 def semver_key(label: str) -> semver.Version | None:
@@ -60,57 +100,207 @@ def semver_key(label: str) -> semver.Version | None:
         return None
 
 
-def calendar_key(label: str) -> date | None:
-    """The date of a calendar label ``YYYY.MM.DD`` (a real date); None otherwise."""
-    if not isinstance(label, str):
-        return None
-    match = _CALENDAR_RE.match(label)
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
-def _version_part(text: str) -> tuple[str, LabelKind] | None:
-    """``vX.Y.Z`` (semver, leading v required) or ``YYYY.MM.DD``; None otherwise."""
-    if text[:1] == "v" and semver_key(text) is not None:
-        return text, "semver"
-    if calendar_key(text) is not None:
-        return text, "calendar"
+def _long_calendar(label: str) -> tuple[int, int, int] | None:
+    for regex, form in _CALENDAR_FORMS:
+        match = regex.match(label)
+        if match is None:
+            continue
+        year, month = int(match[1]), int(match[2])
+        if form == "ym":
+            return year, month, -1
+        third = int(match[3])
+        if form == "ymd":
+            try:
+                date(year, month, third)
+            except ValueError:
+                if match[2][0] == "0" or "-" in label:
+                    return None  # 2026.02.30: a padded month and day, yet no such date
+                continue  # 2026.11.31 may still be YYYY.MM.MICRO
+        return year, month, third
     return None
 
 
-def plain_tag_labels(
-    tag_names: Iterable[str], model_names: set[str], single_model: str | None
-) -> list[TagLabel]:
+def calendar_key(label: str) -> tuple[int, int, int] | None:
+    """The order of a calendar label: (year, month, day or micro); None otherwise.
+
+    ``YYYY.0M.DD`` and ``YYYY-MM-DD`` must be real dates; ``YYYY.M.MICRO`` (month not
+    padded) and ``YY.MM.MICRO`` take any micro; ``YYYY.MM`` sorts before its micros.
+    """
+    if not isinstance(label, str):
+        return None
+    found = _long_calendar(label)
+    if found is not None:
+        return found
+    match = _SHORT_YEAR.match(label)
+    if match is None:
+        return None
+    return 2000 + int(match[1]), int(match[2]), int(match[3])
+
+
+def sequential_key(label: str) -> int | None:
+    """The number of a sequential label ``vN`` or ``N``; None otherwise."""
+    if not isinstance(label, str):
+        return None
+    match = _SEQUENTIAL.match(label)
+    return int(match[1]) if match else None
+
+
+def classify(text: str, bare_semver: bool = True) -> LabelKind | None:
+    """The scheme of a version text, or None.
+
+    ``vX.Y.Z`` is semver; a calendar form with a four-digit year is calendar; then, with
+    ``bare_semver`` (manifests, the team's patterns), ``X.Y.Z`` is semver; ``YY.MM.MICRO``
+    is calendar; ``vN`` / ``N`` sequential. The built-in tag forms pass
+    ``bare_semver=False``: there ``fraud-24.5.1`` is the calendar label ``24.5.1``.
+    """
+    if not isinstance(text, str) or not text:
+        return None
+    if text[:1] == "v" and semver_key(text) is not None:
+        return "semver"
+    if _long_calendar(text) is not None:
+        return "calendar"
+    if bare_semver and text[:1] != "V" and semver_key(text) is not None:
+        return "semver"
+    if calendar_key(text) is not None:
+        return "calendar"
+    if sequential_key(text) is not None:
+        return "sequential"
+    return None
+
+
+def scheme_of(label: str, kind: str | None) -> LabelKind | None:
+    """The scheme of a stored label: GTO registrations are semver; a tag's kind is its
+    scheme; a manifest version (or an unknown kind) is read from the text."""
+    if kind in SCHEMES:
+        return kind  # type: ignore[return-value]
+    if kind == "gto":
+        return "semver"
+    if kind == "commit":
+        return None
+    return classify(label)
+
+
+def order_key(label: str, scheme: str | None):
+    """A key ordering labels of one scheme (higher = newer); None when it has none."""
+    if scheme == "semver":
+        return semver_key(label)
+    if scheme == "calendar":
+        return calendar_key(label)
+    if scheme == "sequential":
+        return sequential_key(label)
+    return None
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    prefix: str  # literal text before {model}
+    middle: str  # literal text between {model} and {version} (or {version} and {model})
+    suffix: str  # literal text after the second placeholder
+    model_first: bool
+    bare_semver: bool
+
+
+def _compile(pattern: str) -> _Pattern | None:
+    """``release/{model}/{version}`` as its literal pieces (None: not a usable pattern)."""
+    if pattern.count("{model}") != 1 or pattern.count("{version}") != 1:
+        return None
+    m, v = pattern.index("{model}"), pattern.index("{version}")
+    if m < v:
+        pre, rest = pattern.split("{model}")
+        mid, suf = rest.split("{version}")
+    else:
+        pre, rest = pattern.split("{version}")
+        mid, suf = rest.split("{model}")
+    if "{" in pattern.replace("{model}", "").replace("{version}", ""):
+        return None
+    return _Pattern(pre, mid, suf, m < v, True)
+
+
+BUILTIN_PATTERNS: tuple[_Pattern, ...] = (
+    _Pattern("", "-", "", True, False),
+    _Pattern("", "/", "", True, False),
+)
+
+
+def _readings(tag: str, pat: _Pattern, names: set[str]) -> list[tuple[str, str, LabelKind]]:
+    """Every (model, version, kind) that ``pat`` reads ``tag`` as, longest name first.
+
+    Each place where the literal between the placeholders occurs splits the tag into a
+    candidate name and version: a few set lookups per tag, however many models there are.
+    """
+    if len(tag) < len(pat.prefix) + len(pat.suffix) or not (
+        tag.startswith(pat.prefix) and tag.endswith(pat.suffix)
+    ):
+        return []
+    body = tag[len(pat.prefix) : len(tag) - len(pat.suffix)]
+    mid = len(pat.middle)
+    if mid:
+        splits, k = [], body.find(pat.middle)
+        while k >= 0:
+            splits.append(k)
+            k = body.find(pat.middle, k + 1)
+    else:
+        splits = list(range(1, len(body)))
+    out = []
+    for k in splits:
+        if pat.model_first:
+            name, version = body[:k], body[k + mid :]
+        else:
+            version, name = body[:k], body[k + mid :]
+        if not name or not version or name not in names:
+            continue
+        kind = classify(version, bare_semver=pat.bare_semver)
+        if kind is not None:
+            out.append((name, version, kind))
+    out.sort(key=lambda f: len(f[0]), reverse=True)
+    return out
+
+
+def read_tags(
+    tag_names: Iterable[str],
+    model_names: set[str],
+    single_model: str | None,
+    patterns: Sequence[str] = (),
+) -> TagReading:
     """Labels that plain tags give to known models, in the order of ``tag_names``.
 
-    A tag ``<model>-<part>`` or ``<model>/<part>`` labels ``model`` when ``part`` is
-    ``vX.Y.Z`` (any semver, leading ``v`` required) or a calendar date ``YYYY.MM.DD``;
-    the longest model name that fits wins. With ``single_model`` set (the repository has
-    exactly one model), a bare ``vX.Y.Z`` tag labels that model. Other tags give nothing.
+    The team's ``patterns`` are tried first, then ``<model>-<version>`` and
+    ``<model>/<version>``; the longest model name that fits wins, and a tag that would
+    label two different models is listed in ``clashes`` (it still labels the first).
+    With ``single_model`` set, a bare ``vX.Y.Z`` or ``vN`` tag labels that model.
     """
-    names = sorted((n for n in model_names if isinstance(n, str) and n), key=len, reverse=True)
-    labels: list[TagLabel] = []
+    names = {n for n in model_names if isinstance(n, str) and n}
+    compiled = [p for p in (_compile(x) for x in patterns if isinstance(x, str)) if p]
+    rules = [*compiled, *BUILTIN_PATTERNS]
+    out = TagReading()
     for tag in tag_names:
-        if not isinstance(tag, str):
+        if not isinstance(tag, str) or not tag:
             continue
-        found = None
-        for name in names:
-            if len(tag) > len(name) + 1 and tag.startswith(name) and tag[len(name)] in "-/":
-                part = _version_part(tag[len(name) + 1 :])
-                if part is not None:
-                    found = TagLabel(name, part[0], part[1], tag)
-                    break
-        if found is None and single_model:
-            part = _version_part(tag)
-            if part is not None and part[1] == "semver":
-                found = TagLabel(single_model, part[0], "semver", tag)
-        if found is not None:
-            labels.append(found)
-    return labels
+        found: list[tuple[str, str, LabelKind]] = []
+        for rule in rules:
+            found += _readings(tag, rule, names)
+        if not found and single_model:
+            kind = classify(tag, bare_semver=False)
+            if tag[:1] == "v" and kind in ("semver", "sequential"):
+                found.append((single_model, tag, kind))
+        if not found:
+            continue
+        model, version, kind = found[0]
+        out.labels.append(TagLabel(model, version, kind, tag))
+        models = tuple(dict.fromkeys(f[0] for f in found))
+        if len(models) > 1:
+            out.clashes.append(Clash(tag, models))
+    return out
+
+
+def plain_tag_labels(
+    tag_names: Iterable[str],
+    model_names: set[str],
+    single_model: str | None,
+    patterns: Sequence[str] = (),
+) -> list[TagLabel]:
+    """The labels of :func:`read_tags` (without the clashes)."""
+    return read_tags(tag_names, model_names, single_model, patterns).labels
 
 
 def _when(version: LabelledVersion) -> tuple[datetime, int]:
@@ -124,18 +314,33 @@ def _when(version: LabelledVersion) -> tuple[datetime, int]:
 
 def pick_latest(versions: Iterable[LabelledVersion]) -> str | None:
     """The latest label (docs/CONVENTIONS.md): the highest semver label; else the newest calendar
-    label; else the label of the newest commit. A label that is a calendar date counts as
-    calendar, never semver. Ties go to the newer commit (date, then ``order``). None when
-    there is no version."""
+    label; else the highest sequential label; else the label of the newest commit. A
+    label that is a calendar date counts as calendar, never semver. Ties go to the newer
+    commit (date, then ``order``). None when there is no version."""
     items = list(versions)
     if not items:
         return None
-    # A calendar label such as 2025.12.31 is also valid semver: it counts as calendar.
-    with_semver = [(semver_key(v.label), v) for v in items if calendar_key(v.label) is None]
-    semvers = [(k, v) for k, v in with_semver if k is not None]
-    if semvers:
-        return max(semvers, key=lambda p: (p[0], _when(p[1])))[1].label
-    calendars = [(k, v) for k, v in ((calendar_key(v.label), v) for v in items) if k is not None]
-    if calendars:
-        return max(calendars, key=lambda p: (p[0], _when(p[1])))[1].label
+    keyed = []
+    for v in items:
+        scheme = scheme_of(v.label, v.kind)
+        key = order_key(v.label, scheme)
+        if key is not None:
+            keyed.append((scheme, key, v))
+    for scheme in SCHEMES:
+        mine = [(k, v) for s, k, v in keyed if s == scheme]
+        if mine:
+            return max(mine, key=lambda p: (p[0], _when(p[1])))[1].label
     return max(items, key=_when).label
+
+
+def mixed_schemes(labels: Iterable[tuple[str, str | None]]) -> dict[LabelKind, list[str]]:
+    """Scheme -> its labels (sorted, distinct) when ``(label, kind)`` pairs use more than
+    one scheme; empty when they use one or none."""
+    by: dict[LabelKind, set[str]] = {}
+    for label, kind in labels:
+        scheme = scheme_of(label, kind)
+        if scheme is not None:
+            by.setdefault(scheme, set()).add(label)
+    if len(by) < 2:
+        return {}
+    return {s: sorted(by[s]) for s in SCHEMES if s in by}

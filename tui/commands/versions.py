@@ -17,6 +17,7 @@ JSON_KEYS = (
     "version",
     "commit",
     "labels",
+    "labels_detail",
     "stages",
     "branches",
     "author",

@@ -27,7 +27,8 @@ LEGEND = (
 
 FILTER_HELP = (
     "auc>0.8  test.f1>=0.6  branch:main  branch:exp/*  author:ana  stage:prod  label:v1.2  "
-    "commit:3fa4  message:leak  is:latest|stale|labelled|staged  date>=2026-01-31  "
+    "commit:3fa4  message:leak  is:latest|stale|labelled|staged  is:semver|calendar|sequential  "
+    "date>=2026-01-31  "
     '-stage:prod (not)  "two words"  bare words search label, subject, author, commit'
 )
 
