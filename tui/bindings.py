@@ -32,6 +32,7 @@ HOME_BINDINGS: list[Binding] = [
     Binding("z", "undo", "Undo", id="undo"),
     Binding("f,3", "flow", "Flow", id="flow"),
     Binding("h,4", "history", "History", id="history"),
+    Binding("a,5", "audit", "Audit", id="audit"),
 ]
 
 LIST_BINDINGS: list[Binding] = [

@@ -630,6 +630,9 @@ class HomeScreen(Screen):
     def action_history(self) -> None:
         self._open("history", "HistoryScreen", self.model)
 
+    def action_audit(self) -> None:
+        self._open("audit", "AuditScreen", self.model)
+
     # --- command palette ------------------------------------------------------------------
 
     def palette_commands(self) -> list[PaletteCommand]:
@@ -675,6 +678,7 @@ class HomeScreen(Screen):
             ("Undo the last rollback", "z", self.action_undo),
             ("Flow: branches and merges", "f", self.action_flow),
             ("History: stage events and rollbacks", "h", self.action_history),
+            ("Audit: reproducibility, time to roll back, moved labels", "a", self.action_audit),
         ]
         out += [PaletteCommand(title, help_, cb) for title, help_, cb in actions]
         return out

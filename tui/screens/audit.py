@@ -1,0 +1,225 @@
+"""The audit screen: how reproducible each version is, how long versions held a stage,
+and labels that moved.
+
+``AuditScreen(model)`` — pushed by ``a`` (or ``5``) from the home screen; ``model=None``
+shows every model. One row per version, newest first: the version, one glyph per check
+(``P`` params, ``D`` data, ``E`` environment, ``A`` artifact, ``M`` metrics; ✓ recorded,
+✗ missing, ? cannot be known offline: glyphs and words, never colour alone) and the first
+reason. Below: the highlighted version's reasons, how long the model's versions held a
+stage before it moved, and any label that moved to another commit.
+
+Keys: ``j``/``k`` move, ``a`` switches between this model and all models, ``esc`` back.
+"""
+
+from __future__ import annotations
+
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.safe_text import clean, literal
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+AUDIT_BINDINGS: list[Binding] = [
+    Binding("escape", "back", "Back", id="audit_back"),
+    Binding("a", "toggle_all", "This model / all", id="audit_all"),
+    Binding("j", "cursor_down", "Down", id="audit_down", show=False),
+    Binding("k", "cursor_up", "Up", id="audit_up", show=False),
+]
+
+CHECK_LETTERS = {"params": "P", "data": "D", "environment": "E", "artifact": "A", "metrics": "M"}
+GLYPHS = {True: "✓", False: "✗", None: "?"}
+STYLES = {True: "green", False: "bold red", None: "yellow"}
+
+
+class AuditLoaded(Message):
+    def __init__(self, model: str | None, result: dict | None, error: str | None = None):
+        super().__init__()
+        self.model = model
+        self.result = result
+        self.error = error
+
+
+def checks_cell(checks: dict) -> Text:
+    """``✓ ✗ ✓ ? ✓`` in P D E A M order (the header names the letters)."""
+    t = Text()
+    for i, name in enumerate(CHECK_LETTERS):
+        if i:
+            t.append(" ")
+        value = checks.get(name)
+        t.append(GLYPHS[value], style=STYLES[value])
+    return t
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}%"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{minutes:.0f}m"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f}h"
+    return f"{minutes / 1440:.1f}d"
+
+
+class AuditScreen(Screen[None]):
+    """Reproducibility per version, time held before a stage moved, moved labels."""
+
+    BINDINGS = AUDIT_BINDINGS
+    DEFAULT_CSS = """
+    AuditScreen #audit-title { height: auto; max-height: 2; text-style: bold; padding: 0 1; }
+    AuditScreen #audit-table { height: 1fr; }
+    AuditScreen #audit-detail {
+        height: 8; border-top: solid $panel-lighten-2; padding: 0 1;
+    }
+    """
+
+    def __init__(self, model: str | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.show_all = model is None
+        self.result: dict | None = None
+        self.rows: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Audit: reading the catalog…"), id="audit-title")
+        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text(""), id="audit-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load()
+
+    @property
+    def shown_model(self) -> str | None:
+        return None if self.show_all else self.model
+
+    @work(thread=True, exclusive=True, group="audit")
+    def load(self) -> None:
+        from modeltrail.store.query.audit import audit, remotes_of
+        from modeltrail.store.repo import open_repo
+
+        model = self.shown_model
+        try:
+            repo = open_repo(self.app.paths.root)  # GitPython objects stay in one thread
+            try:
+                remotes = remotes_of(repo)
+            finally:
+                repo.close()
+            cursor = self.app.connection().cursor()
+            try:
+                result = audit(cursor, self.app.paths.catalog_dir, remotes, model)
+            finally:
+                cursor.close()
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.post_message(AuditLoaded(model, None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(AuditLoaded(model, result))
+
+    def on_audit_loaded(self, message: AuditLoaded) -> None:
+        if message.model != self.shown_model:
+            return
+        title = self.query_one("#audit-title", Static)
+        if message.error is not None or message.result is None:
+            title.update(literal(f"Audit: {message.error}", single_line=True))
+            return
+        self.result = message.result
+        self.rows = message.result["versions"]
+        table = self.query_one(DataTable)
+        keep = table.cursor_row if table.row_count else 0
+        table.clear(columns=True)
+        columns = ["version", " ".join(CHECK_LETTERS.values()), "missing"]
+        if message.model is None:
+            columns.insert(0, "model")
+        for col in columns:
+            table.add_column(col)
+        for v in self.rows:
+            unknown = [c for c, value in v["checks"].items() if value is None]
+            why = ", ".join(v["missing"]) or "– reproducible"
+            if unknown:
+                why += f" (? {', '.join(unknown)})"
+            row = [
+                literal(v["version"], single_line=True),
+                checks_cell(v["checks"]),
+                Text(why),
+            ]
+            if message.model is None:
+                row.insert(0, literal(v["model"], single_line=True))
+            table.add_row(*row)
+        title.update(self._title(message.model, message.result))
+        if self.rows:
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
+        self._show_detail(table.cursor_row if self.rows else None)
+
+    def _title(self, model: str | None, result: dict) -> Text:
+        scope = clean(model, single_line=True) if model else "all models"
+        n = len(result["versions"])
+        good = sum(v["reproducible"] for v in result["versions"])
+        missing = ", ".join(result["missing_most"][:3]) or "nothing"
+        t = Text(f"Audit · {scope} · {good} of {n} versions reproducible ")
+        t.append(f"({pct(result['percent_reproducible'])})")
+        t.append(f" · missing most: {missing}", style="not bold")
+        return t
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, row: int | None) -> None:
+        detail = self.query_one("#audit-detail", Static)
+        result = self.result or {}
+        t = Text()
+        if row is not None and 0 <= row < len(self.rows):
+            v = self.rows[row]
+            name = clean(v["version"], single_line=True)
+            if not v["commit"].startswith(name):
+                name += f" {v['commit'][:7]}"
+            t.append(f"{name}: ", style="bold")
+            t.append("reproducible\n" if v["reproducible"] else "not reproducible\n")
+            for name, letter in CHECK_LETTERS.items():
+                value = v["checks"][name]
+                reason = v["reasons"].get(name, "recorded")
+                t.append(f"{GLYPHS[value]} {letter} {name}: ", style=STYLES[value])
+                t.append_text(literal(reason, single_line=True))
+                t.append("\n")
+        elif not self.rows:
+            t.append("no versions to audit\n")
+        for m in result.get("models", []):
+            ttr = m["time_to_rollback_s"]
+            if ttr["count"]:
+                t.append(f"{clean(m['name'], single_line=True)}: {ttr['count']} stage moves; ")
+                t.append(f"a version held its stage {duration(ttr['median'])} (median), ")
+                t.append(f"{duration(ttr['max'])} at most\n")
+        for c in result.get("labels_changed", []):
+            t.append("⚠ label moved: ", style="bold yellow")
+            t.append_text(literal(f"{c['model']} {c['label']} ({c['tag']})", single_line=True))
+            t.append(f" {(c['old_commit'] or '')[:7]} → {(c['new_commit'] or '')[:7]}\n")
+        detail.update(t)
+
+    def on_catalog_updated(self, message: CatalogUpdated) -> None:
+        self.load()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_all(self) -> None:
+        if self.model is None:
+            return
+        self.show_all = not self.show_all
+        self.load()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
