@@ -32,7 +32,7 @@ HOME_BINDINGS: list[Binding] = [
     Binding("z", "undo", "Undo", id="undo"),
     Binding("f,3", "flow", "Flow", id="flow"),
     Binding("h,4", "history", "History", id="history"),
-    Binding("a,5", "audit", "Audit", id="audit"),
+    Binding("a,5", "audit", "Audit", id="audit", show=False),
 ]
 
 LIST_BINDINGS: list[Binding] = [
