@@ -26,6 +26,7 @@ from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.compare import CompareScreen
 from modeltrail.tui.widgets.trend_plot import TrendPlot
 from textual.widgets import DataTable, Static
+from tui_support import settle
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 CHURN_DIR = "models/churn"
@@ -51,13 +52,6 @@ def sync(test):
 
 def _app(root: Path) -> ModeltrailApp:
     return ModeltrailApp(str(root), index=False, now=lambda: NOW)
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def press(pilot, *keys: str) -> None:

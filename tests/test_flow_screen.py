@@ -26,6 +26,7 @@ from tui_support import (
     index,
     run_async,
     screen_text,
+    settle,
     wait_for_index,
     write,
 )
@@ -80,13 +81,6 @@ def unicode_lines(monkeypatch):
 
 def _app(root: Path) -> ModeltrailApp:
     return ModeltrailApp(str(root), index=False, now=lambda: NOW)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def press(pilot, *keys: str) -> None:
