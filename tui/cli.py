@@ -8,6 +8,7 @@ import sys
 
 from modeltrail.store.errors import ModeltrailError
 from modeltrail.tui.commands import COMMANDS
+from modeltrail.tui.safe_text import safe_streams
 
 
 def _chosen(argv: list[str]) -> str | None:
@@ -52,6 +53,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every line printed (errors too) goes through ``safe_text.clean``."""
+    with safe_streams():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)

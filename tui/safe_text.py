@@ -9,7 +9,10 @@ is never interpreted because the result is a ``Text`` built without parsing.
 from __future__ import annotations
 
 import re
-from typing import Any
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from rich.text import Text
 
@@ -32,9 +35,24 @@ def _placeholder(match: re.Match) -> str:
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
-def clean(value: Any, *, single_line: bool = False) -> str:
-    """A plain string safe to put on a terminal: control characters made visible."""
+# what Rich itself writes on a terminal: colours (SGR), cursor show/hide, erase line,
+# cursor up and carriage return for live progress; kept only for text Rich rendered
+_STYLE = re.compile(r"(\x1b\[[0-9;]*m|\x1b\[\?25[lh]|\x1b\[[0-9]*[AK]|\r)")
+
+
+def clean(value: Any, *, single_line: bool = False, keep_style: bool = False) -> str:
+    """A plain string safe to put on a terminal: control characters made visible.
+
+    ``keep_style`` keeps the few sequences Rich writes for colours and progress (for a
+    stream Rich renders to, where repository text was already cleaned); everything else
+    is still made visible.
+    """
     text = "" if value is None else str(value)
+    if keep_style:
+        parts = _STYLE.split(text)
+        return "".join(
+            p if i % 2 else clean(p, single_line=single_line) for i, p in enumerate(parts)
+        )
     text = _ESC_SEQ.sub(lambda m: "".join(_placeholder_char(c) for c in m.group(0)), text)
     if single_line:
         text = text.replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
@@ -50,3 +68,41 @@ def _placeholder_char(ch: str) -> str:
 def literal(value: Any, style: str = "", *, single_line: bool = False) -> Text:
     """Repository text as a Rich ``Text`` that is never parsed as markup."""
     return Text(clean(value, single_line=single_line), style=style)
+
+
+class SafeStream:
+    """A text stream whose every write goes through :func:`clean` (the CLI's stdout and
+    stderr): whatever a command prints, error messages included, cannot drive the terminal."""
+
+    def __init__(self, raw: TextIO, *, keep_style: bool = False) -> None:
+        self.raw = raw
+        self.keep_style = keep_style
+
+    def write(self, text: str) -> int:
+        self.raw.write(clean(text, keep_style=self.keep_style))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding ...
+        return getattr(self.raw, name)
+
+
+def raw_stream(stream: TextIO) -> TextIO:
+    """The stream under any :class:`SafeStream` wrapping."""
+    while isinstance(stream, SafeStream):
+        stream = stream.raw
+    return stream
+
+
+@contextmanager
+def safe_streams() -> Iterator[None]:
+    """Route ``sys.stdout`` and ``sys.stderr`` through :func:`clean` for the duration."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(raw_stream(sys.stdout)), SafeStream(raw_stream(sys.stderr))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.repo import open_repo
-from modeltrail.tui.safe_text import literal
+from modeltrail.tui.safe_text import SafeStream, literal, raw_stream
 from rich.text import Text
 
 if TYPE_CHECKING:
@@ -43,12 +43,16 @@ def print_json(data: Any) -> None:
     sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
 
-def console():
-    """A Rich console for tables on a terminal (plain text when piped)."""
+def console(*, stderr: bool = False):
+    """A Rich console for tables on a terminal (plain text when piped). What it writes
+    still goes through ``safe_text.clean``, keeping only Rich's own colours."""
     from rich.console import Console
 
-    width = None if sys.stdout.isatty() else 200  # piped: don't cut at 80 columns
-    return Console(highlight=False, soft_wrap=False, width=width)
+    stream = raw_stream(sys.stderr if stderr else sys.stdout)
+    width = None if stream.isatty() else 200  # piped: don't cut at 80 columns
+    return Console(
+        file=SafeStream(stream, keep_style=True), highlight=False, soft_wrap=False, width=width
+    )
 
 
 def safe(text: Any, single_line: bool = True) -> Text:
