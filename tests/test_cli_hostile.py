@@ -81,7 +81,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("argv", CASES, ids=lambda a: " ".join(a)[:30].encode("unicode_escape").decode())
+@pytest.mark.parametrize(
+    "argv", CASES, ids=lambda a: " ".join(a)[:30].encode("unicode_escape").decode()
+)
 def test_nothing_printed_drives_the_terminal(repo, capsys, argv):
     try:
         main(["-C", str(repo), *argv])
