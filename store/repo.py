@@ -38,7 +38,22 @@ def open_repo(path: str | os.PathLike | None = None) -> git.Repo:
         raise NotARepository(f"not a git repository: {start}") from None
     if repo.bare:
         raise NotARepository(f"bare repositories are not supported: {start}")
+    if object_format(repo) != "sha1":
+        raise NotARepository(
+            f"this repository uses {object_format(repo).upper().replace('SHA', 'SHA-')} "
+            "object ids; modeltrail reads SHA-1 repositories only (nothing was read)"
+        )
     return repo
+
+
+def object_format(repo: git.Repo) -> str:
+    """``sha1`` or ``sha256`` (``extensions.objectFormat``), lower case."""
+    try:
+        reader = repo.config_reader("repository")
+        value = reader.get_value("extensions", "objectformat", "sha1")
+    except Exception:  # an unreadable config: git itself will say what is wrong
+        return "sha1"
+    return str(value).strip().lower() or "sha1"
 
 
 def repo_paths(repo: git.Repo) -> RepoPaths:
