@@ -30,6 +30,17 @@ _REF_SEP = "\x1e\x1f"
 
 REF_PATTERNS = ("refs/heads", "refs/tags", "refs/remotes", "refs/exps")
 
+#: In the environment of every git process modeltrail starts (reads through GitPython,
+#: writes through ``gitwrite``): ``git replace`` refs are ignored, so what is indexed,
+#: compared and rolled back is the history as stored, whatever replace refs say.
+GIT_ENV = {"GIT_NO_REPLACE_OBJECTS": "1"}
+
+
+def prepare(repo: git.Repo) -> git.Repo:
+    """Give ``repo``'s git processes :data:`GIT_ENV` (before any of them starts)."""
+    repo.git.update_environment(**GIT_ENV)
+    return repo
+
 
 _REF_KINDS = (
     ("refs/heads/", "branch"),

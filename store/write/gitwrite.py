@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modeltrail.store.errors import Refused
+from modeltrail.store.read import gitio
 
 ZERO = "0" * 40
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
@@ -82,6 +83,7 @@ class Git:
         env["GIT_LITERAL_PATHSPECS"] = "1"
         env["GIT_TERMINAL_PROMPT"] = "0"
         env["LC_ALL"] = "C"
+        env.update(gitio.GIT_ENV)  # replace refs ignored, as on every read
         env.pop("GIT_EXTERNAL_DIFF", None)
         if extra:
             env.update(extra)

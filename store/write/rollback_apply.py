@@ -179,7 +179,7 @@ def _is_model_tag(name: str, model: str) -> bool:
 
 
 def _gto_holder(g: Git, model: str, stage: str) -> str | None:
-    repo = git.Repo(g.root)
+    repo = gitio.prepare(git.Repo(g.root))
     try:
         refs = gitio.read_refs(repo)
     finally:
