@@ -7,6 +7,7 @@ paths with those names; nothing it prints on stdout or stderr may hold a raw con
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 
@@ -85,10 +86,8 @@ CASES = [
     "argv", CASES, ids=lambda a: " ".join(a)[:30].encode("unicode_escape").decode()
 )
 def test_nothing_printed_drives_the_terminal(repo, capsys, argv):
-    try:
+    with contextlib.suppress(SystemExit):  # argparse exits after printing its message
         main(["-C", str(repo), *argv])
-    except SystemExit:
-        pass  # argparse exits after printing its message
     out, err = capsys.readouterr()
     assert out or err, "the command printed nothing at all"
     for stream, text in (("stdout", out), ("stderr", err)):
