@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import git
 from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
 from modeltrail.store.config import load_config
+from modeltrail.store.errors import Refused
 from modeltrail.store.read import gitio
 from modeltrail.store.repo import RepoPaths, repo_paths
 
@@ -52,6 +53,7 @@ class IndexSummary:
     warnings: int
     seconds: float
     reason: str = ""
+    warning: str = ""  # the catalog could not be written: what was answered instead
 
     def line(self) -> str:
         if self.mode == "unchanged":
@@ -133,9 +135,53 @@ def update_catalog(
         summary = unchanged_summary(repo, repo_paths(repo))
         if summary is not None:
             return summary
+    import duckdb
     from modeltrail.store.catalog.index_run import run_index
 
-    return run_index(repo, progress=progress, rebuild=rebuild)
+    try:
+        return run_index(repo, progress=progress, rebuild=rebuild)
+    except (OSError, duckdb.Error) as exc:
+        if isinstance(exc, duckdb.Error) and not _is_io_error(exc):
+            raise
+        raise CatalogUnwritable(
+            f"cannot write the catalog in {repo_paths(repo).catalog_dir}: {describe(exc)}"
+        ) from None
+
+
+class CatalogUnwritable(Refused):
+    """The catalog could not be written (read-only ``.git``, full disk, a directory in
+    its place); nothing was changed."""
+
+
+def describe(exc: BaseException) -> str:
+    """An OS or DuckDB error as a short phrase (no traceback, no paths repeated twice)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        path = exc.filename2 or exc.filename  # a rename: the target is what is in the way
+        name = os.path.basename(str(path)) if path else ""
+        return f"{exc.strerror}" + (f" ({name})" if name else "")
+    first = str(exc).strip().splitlines()
+    return first[0] if first else type(exc).__name__
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """A DuckDB error that comes from the file system (write failed, disk full)."""
+    import duckdb
+
+    if isinstance(exc, duckdb.IOException | duckdb.PermissionException):
+        return True
+    text = str(exc)
+    return any(
+        w in text
+        for w in (
+            "Could not write",
+            "No space left",
+            "File too large",
+            "Permission denied",
+            "Read-only file system",
+            "Could not open",
+            "Could not truncate",
+        )
+    )
 
 
 def fresh_catalog(
@@ -144,10 +190,16 @@ def fresh_catalog(
     """The one way to an up-to-date catalog (CLI commands, the rollback dialog): the
     index run's summary (None without ``refresh``) and a read-only connection."""
     paths = repo_paths(repo)
-    summary = update_catalog(repo, progress=progress) if refresh else None
+    try:
+        summary = update_catalog(repo, progress=progress) if refresh else None
+    except CatalogUnwritable as exc:
+        return _unwritable(repo, paths, progress, exc)
     con = connect_readonly(paths.catalog_file)
     if con is None:  # deleted or damaged between the update and now
-        summary = update_catalog(repo, progress=progress, rebuild=True)
+        try:
+            summary = update_catalog(repo, progress=progress, rebuild=True)
+        except CatalogUnwritable as exc:
+            return _unwritable(repo, paths, progress, exc)
         con = connect_readonly(paths.catalog_file)
     if con is None:
         raise RuntimeError(f"cannot open the catalog at {paths.catalog_file}")
@@ -222,10 +274,16 @@ def _install(tmp: Path, final: Path) -> None:
     gen = final.with_name(f"catalog-{time.time_ns():x}-{os.getpid()}.duckdb")
     os.replace(tmp, gen)
     link = final.with_name(f".catalog-link-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        link.unlink()
-    os.symlink(gen.name, link)
-    os.replace(link, final)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        os.symlink(gen.name, link)
+        os.replace(link, final)
+    except OSError:
+        for leftover in (link, gen):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        raise
     for old in final.parent.glob("catalog-*.duckdb*"):
         if old.name != gen.name:
             with contextlib.suppress(FileNotFoundError):
@@ -254,8 +312,30 @@ def new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.Duck
             con.close()
         _install(tmp, paths.catalog_file)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _unwritable(
+    repo: git.Repo, paths: RepoPaths, progress: Progress, exc: CatalogUnwritable
+) -> tuple[duckdb.DuckDBPyConnection, IndexSummary]:
+    """Answer without writing: the catalog as last indexed if there is a usable one, else
+    a catalog indexed in memory for this run; the summary's ``warning`` says which."""
+    con = connect_readonly(paths.catalog_file)
+    if con is not None:
+        total, models, versions, warnings = con.execute(
+            "SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM models), "
+            "(SELECT count(*) FROM versions), (SELECT count(*) FROM warnings)"
+        ).fetchall()[0]
+        summary = IndexSummary("stale", 0, total, models, versions, warnings, 0.0)
+        summary.warning = f"{exc}; showing it as last indexed"
+        return con, summary
+    from modeltrail.store.catalog.index_run import index_in_memory
+
+    con, summary = index_in_memory(repo, progress)
+    summary.warning = f"{exc}; indexed in memory for this run (nothing saved)"
+    return con, summary
 
 
 def open_snapshot(catalog_file: Path) -> duckdb.DuckDBPyConnection | None:

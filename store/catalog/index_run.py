@@ -58,6 +58,21 @@ def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False)
         return summary
 
 
+def index_in_memory(
+    repo: git.Repo, progress: Progress = _noop
+) -> tuple[duckdb.DuckDBPyConnection, IndexSummary]:
+    """A full index into an in-memory catalog, for a repository whose catalog cannot be
+    written (read-only ``.git``, full disk): nothing is written anywhere."""
+    start = time.perf_counter()
+    refs = gitio.read_refs(repo)
+    digest = gitio.refs_digest((r.name, r.object) for r in refs)
+    paths = repo_paths(repo)
+    cfg = load_config(paths.root)
+    con = duckdb.connect(":memory:")
+    summary = _full(repo, paths, refs, digest, progress, start, "in memory", cfg, into=con)
+    return con, summary
+
+
 def _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg) -> IndexSummary:
     old = None if rebuild else connect_readonly(paths.catalog_file)
     reason = "rebuild requested" if rebuild else "no usable catalog"
@@ -169,7 +184,7 @@ def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]
 
 
 def _full(
-    repo, paths: RepoPaths, refs, digest, progress, start, reason, cfg: Config
+    repo, paths: RepoPaths, refs, digest, progress, start, reason, cfg: Config, into=None
 ) -> IndexSummary:
     commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
     facts = indexer.Facts()
@@ -187,7 +202,8 @@ def _full(
         facts,
         progress=progress,
     )
-    with new_generation(paths, copy_current=False) as con:
+    target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
+    with target as con:
         for stmt in ddl():
             con.execute(stmt)
         for table, cols in facts.tables().items():

@@ -23,10 +23,19 @@ def repo_of(args: argparse.Namespace) -> git.Repo:
 
 def catalog(args: argparse.Namespace) -> tuple[git.Repo, duckdb.DuckDBPyConnection]:
     """The repository and its catalog, brought up to date quietly."""
-    from modeltrail.store.catalog.files import open_catalog
-
     repo = repo_of(args)
-    return repo, open_catalog(repo)
+    return repo, catalog_of(repo)
+
+
+def catalog_of(repo: git.Repo) -> duckdb.DuckDBPyConnection:
+    """The repository's catalog, brought up to date; if it cannot be written (read-only
+    ``.git``, full disk) the answer comes from what could be read, with a warning."""
+    from modeltrail.store.catalog.files import fresh_catalog
+
+    con, summary = fresh_catalog(repo)
+    if summary is not None and summary.warning:
+        print(f"modeltrail: warning: {summary.warning}", file=sys.stderr)
+    return con
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.write.checkout import checkout
-from modeltrail.tui.commands._common import add_json, console, print_json
+from modeltrail.tui.commands._common import add_json, catalog_of, console, print_json
 from modeltrail.tui.commands.rollback import start
 from modeltrail.tui.safe_text import clean
 from rich.text import Text
@@ -23,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repo = start(args)
-    con = open_catalog(repo)
+    con = catalog_of(repo)
     result = checkout(repo, con, args.model, args.version)
     con.close()
     if args.json:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
 from modeltrail.store.write.rollback_apply import RollbackResult, apply_plan, recover
-from modeltrail.tui.commands._common import add_json, console, print_json, repo_of
+from modeltrail.tui.commands._common import add_json, catalog_of, console, print_json, repo_of
 from modeltrail.tui.safe_text import clean
 from rich.text import Text
 
@@ -37,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repo = start(args)
-    con = open_catalog(repo)
+    con = catalog_of(repo)
     plan = plan_rollback(
         repo, con, args.model, args.to, stage=args.stage, branch=args.branch, reason=args.reason
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.write.rollback import plan_undo
-from modeltrail.tui.commands._common import add_json
+from modeltrail.tui.commands._common import add_json, catalog_of
 from modeltrail.tui.commands.rollback import confirm_and_apply, start
 
 NAME = "undo"
@@ -23,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repo = start(args)
-    con = open_catalog(repo)
+    con = catalog_of(repo)
     plan = plan_undo(repo, con, reason=args.reason)
     con.close()
     return confirm_and_apply(repo, plan, args)
