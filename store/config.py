@@ -56,6 +56,7 @@ def load_config(root: Path) -> Config:
     table: dict = {}
     own = root / ".modeltrail.toml"
     pyproject = root / "pyproject.toml"
+    source = own.name if own.is_file() else pyproject.name
     try:
         if own.is_file():
             table = tomllib.loads(own.read_text(encoding="utf-8", errors="replace"))
@@ -63,7 +64,7 @@ def load_config(root: Path) -> Config:
             doc = tomllib.loads(pyproject.read_text(encoding="utf-8", errors="replace"))
             table = doc.get("tool", {}).get("modeltrail", {}) if isinstance(doc, dict) else {}
     except (tomllib.TOMLDecodeError, OSError, RecursionError) as exc:
-        cfg.warnings.append(f"configuration ignored: {exc}")
+        cfg.warnings.append(f"{source}: configuration ignored: {exc}")
         return cfg
     if not isinstance(table, dict):
         return cfg

@@ -18,7 +18,16 @@ if TYPE_CHECKING:
 
 
 def repo_of(args: argparse.Namespace) -> git.Repo:
-    return open_repo(args.repo_path)
+    """The repository; a broken configuration file is a warning on stderr (the TUI
+    shows the same warning itself)."""
+    repo = open_repo(args.repo_path)
+    if getattr(args, "command", None):
+        from modeltrail.store.config import load_config
+        from modeltrail.store.repo import repo_paths
+
+        for warning in load_config(repo_paths(repo).root).warnings:
+            print(f"modeltrail: warning: {warning}", file=sys.stderr)
+    return repo
 
 
 def catalog(args: argparse.Namespace) -> tuple[git.Repo, duckdb.DuckDBPyConnection]:

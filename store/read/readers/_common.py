@@ -239,3 +239,10 @@ def never_raise(fallback: Callable[[str], T]) -> Callable[[Callable[..., T]], Ca
         return wrapper
 
     return decorate
+
+
+def duplicate_keys_warning(keys: list[str]) -> str:
+    """One warning for keys given twice in one mapping (the last value is read)."""
+    shown = ", ".join(quote(k, 40) for k in dict.fromkeys(keys[:5]))
+    more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+    return f"duplicate key {shown}{more}: the last value is read, the earlier ones ignored"

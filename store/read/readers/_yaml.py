@@ -23,7 +23,7 @@ from operator import sub
 from typing import Any
 
 import yaml
-from modeltrail.store.read.readers._common import quote
+from modeltrail.store.read.readers._common import duplicate_keys_warning, quote
 from yaml.constructor import SafeConstructor
 
 try:  # a native YAML parser for the plain documents that make up most of a repository
@@ -57,6 +57,7 @@ class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.problems: list[str] = []
+        self.duplicate_keys: list[str] = []
         self.merge_budget = MAX_MERGED
 
     def note(self, message: str) -> None:
@@ -131,6 +132,8 @@ class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
                 key = self._node_text(key_node, [_KEY_NODES], set())
             elif isinstance(key, bool):  # True == 1 in a dict: keep them apart
                 key = "true" if key else "false"
+            if key in mapping:  # the last value wins, as in every YAML loader; say so
+                self.duplicate_keys.append(str(key))
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
@@ -371,6 +374,8 @@ def load_yaml_careful(text: str) -> tuple[Any, list[str], bool]:
             loader = HostileSafeLoader(text)
             doc = loader.get_data() if loader.check_data() else None
             loader.problems.append("several YAML documents (---); only the first was read")
+        if loader.duplicate_keys:
+            loader.problems.append(duplicate_keys_warning(loader.duplicate_keys))
         return doc, list(loader.problems), True
     except yaml.YAMLError as e:
         return None, [*loader.problems, _error_line(e)], False

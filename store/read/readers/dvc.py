@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -322,6 +322,59 @@ def _stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcStage:
     return stage
 
 
+_VAR = re.compile(r"\$\{\s*([A-Za-z_][\w-]*)")
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k, depth + 1)
+            yield from _strings(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, depth + 1)
+
+
+def undefined_vars(doc: dict[Any, Any]) -> list[str]:
+    """Warnings for ``${name}`` in a ``foreach`` stage that neither the ``foreach``
+    (``item``, ``key``) nor the inline ``vars`` define (DVC would refuse to run it,
+    unless ``params.yaml``, which DVC also reads, defines it)."""
+    defined = {"item", "key"}
+    for entry in doc.get("vars") or [] if isinstance(doc.get("vars"), list) else []:
+        if isinstance(entry, dict):
+            defined.update(str(k) for k in entry)
+    stages = doc.get("stages")
+    if not isinstance(stages, dict):
+        return []
+    warnings = []
+    for name, body in list(stages.items())[:1000]:
+        if not isinstance(body, dict) or "foreach" not in body:
+            continue
+        stage_vars = body.get("vars")
+        own = (
+            {str(k) for e in stage_vars if isinstance(e, dict) for k in e}
+            if isinstance(stage_vars, list)
+            else set()
+        )
+        used = {
+            m.group(1)
+            for text in _strings([body.get("foreach"), body.get("do")])
+            for m in _VAR.finditer(text)
+        }
+        missing = sorted(used - defined - own)
+        if missing:
+            names = ", ".join("${" + n + "}" for n in missing[:5])
+            warnings.append(
+                f"stage {quote(name)}: {names} not defined by foreach (item, key) or vars;"
+                " DVC cannot run it unless params.yaml defines it"
+            )
+    return warnings
+
+
 def _read_stages(
     stages: Any, read_stage: Callable[[str, dict, list[str]], T], warnings: list[str]
 ) -> dict[str, T]:
@@ -351,6 +404,7 @@ def parse_dvc_yaml(data: bytes) -> tuple[DvcYaml, list[str]]:
     if doc is None:
         return result, warnings
     result.stages = _read_stages(doc.get("stages"), _stage, warnings)
+    warnings.extend(undefined_vars(doc))
     result.metrics = _paths(doc.get("metrics"), "metrics", warnings)
     result.params = _paths(doc.get("params"), "params", warnings)
     result.plots = _paths(doc.get("plots"), "plots", warnings)

@@ -36,6 +36,7 @@ from modeltrail.store.read.readers._common import (
     Warnings,
     cap_warnings,
     decode_text,
+    duplicate_keys_warning,
     never_raise,
     output_budget,
     quote,
@@ -94,6 +95,14 @@ def kind_of(value: Any) -> str:
 def _load_json(text: str) -> tuple[Any, list[str], bool]:
     constants: set[str] = set()
     long_ints: list[str] = []
+    duplicates: list[str] = []
+
+    def mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        d = dict(pairs)
+        if len(d) != len(pairs):  # a key given twice: the last value wins, as in json
+            seen: set[str] = set()
+            duplicates.extend(k for k, _ in pairs if k in seen or seen.add(k))
+        return d
 
     def constant(name: str) -> float:
         constants.add(name)
@@ -107,13 +116,20 @@ def _load_json(text: str) -> tuple[Any, list[str], bool]:
 
     try:
         try:
-            doc = json.loads(text, strict=False, parse_constant=constant)
+            doc = json.loads(text, strict=False, parse_constant=constant, object_pairs_hook=mapping)
         except ValueError as e:
             if isinstance(e, json.JSONDecodeError) or "digits" not in str(e):
                 raise
             # an integer too long for int(): parse again, keeping such integers as text
             # (not the first choice: a Python hook per integer is slow)
-            doc = json.loads(text, strict=False, parse_constant=constant, parse_int=parse_int)
+            duplicates.clear()
+            doc = json.loads(
+                text,
+                strict=False,
+                parse_constant=constant,
+                parse_int=parse_int,
+                object_pairs_hook=mapping,
+            )
     except json.JSONDecodeError as e:
         return None, [f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}"], False
     except RecursionError:
@@ -127,6 +143,8 @@ def _load_json(text: str) -> tuple[Any, list[str], bool]:
         )
     if long_ints:
         warnings.append(f"{len(long_ints)} integer(s) with over {_INT_DIGITS} digits kept as text")
+    if duplicates:
+        warnings.append(duplicate_keys_warning(duplicates))
     return doc, warnings, True
 
 
