@@ -130,10 +130,25 @@ def discover(repo: git.Repo, declarations: dict[str, str], facts: Facts) -> dict
         if data is None:
             continue
         found, warns = blobfacts.claims_of(discovery.manifest_kind(path), path, data)
-        claims[path] = found
+        claims[path] = [c for c in found if not _outside(c)]
+        for c in found:
+            if _outside(c):
+                warns.append(
+                    f"model {c.name!r}: path {c.artifact_path or c.path!r} is outside the "
+                    "repository; ignored"
+                )
         for w in warns:
             facts.warnings.add(None, path, None, w)
     return discovery.resolve(claims)
+
+
+def _outside(claim: Claim) -> bool:
+    """A claim whose directory leaves the repository (``../``, after normalising)."""
+    for p in (claim.path, claim.artifact_path):
+        norm = posixpath.normpath(p) if p else ""
+        if norm == ".." or norm.startswith("../"):
+            return True
+    return False
 
 
 class ModelPaths:
