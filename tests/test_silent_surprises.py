@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from modeltrail.store.read.readers.dvc import parse_dvc_yaml
 from modeltrail.store.read.readers.structured import read_flat
 from modeltrail.tui.cli import main
