@@ -44,7 +44,9 @@ def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False)
     paths = repo_paths(repo)
     with writer_lock(paths):
         refs = gitio.read_refs(repo)
-        digest = gitio.refs_digest((r.name, r.object) for r in refs)
+        digest = gitio.refs_digest(
+            [*((r.name, r.object) for r in refs), *gitio.shallow_pairs(repo)]
+        )
         cfg = load_config(paths.root)
         summary = _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg)
         if summary.mode != "unchanged" or not (paths.catalog_dir / labels_log.LOG_FILE).exists():
@@ -65,7 +67,7 @@ def index_in_memory(
     written (read-only ``.git``, full disk): nothing is written anywhere."""
     start = time.perf_counter()
     refs = gitio.read_refs(repo)
-    digest = gitio.refs_digest((r.name, r.object) for r in refs)
+    digest = gitio.refs_digest([*((r.name, r.object) for r in refs), *gitio.shallow_pairs(repo)])
     paths = repo_paths(repo)
     cfg = load_config(paths.root)
     con = duckdb.connect(":memory:")
@@ -82,16 +84,37 @@ def _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg) -> Ind
             same_patterns = meta.get("tag_patterns") == json.dumps(cfg.tag_patterns)
             if meta.get("refs_digest") == digest and same_patterns:
                 return _summary(old, "unchanged", 0, start)
+            if _shallow_marked(old) != gitio.shallow_commits(repo):
+                raise _ShallowChanged
             summary = _incremental(repo, paths, old, meta, refs, digest, progress, start, cfg)
             if summary is not None:
                 return summary
             reason = "history changed in a way that needs a full index"
+        except _ShallowChanged:
+            reason = "the shallow clone's boundary changed"
         except (duckdb.Error, OSError, git.GitCommandError) as exc:
             reason = f"catalog unusable ({type(exc).__name__}); rebuilt"
         finally:
             with contextlib.suppress(Exception):
                 old.close()
     return _full(repo, paths, refs, digest, progress, start, reason, cfg)
+
+
+class _ShallowChanged(Exception):
+    """The clone was deepened or made shallow: its first commits are different."""
+
+
+SHALLOW_WARNING = (
+    "shallow clone: the history before this commit is missing, so models seem to begin "
+    "here (git fetch --unshallow reads all of it)"
+)
+
+
+def _shallow_marked(con) -> list[str]:
+    rows = con.execute(
+        "SELECT DISTINCT commit FROM warnings WHERE path = $1 ORDER BY commit", [gitio.SHALLOW]
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _summary(con, mode: str, commits: int, start: float, reason: str = "") -> IndexSummary:
@@ -188,6 +211,8 @@ def _full(
 ) -> IndexSummary:
     commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
     facts = indexer.Facts()
+    for boundary in gitio.shallow_commits(repo):
+        facts.warnings.add(boundary, gitio.SHALLOW, None, SHALLOW_WARNING)
     facts.declarations = indexer.declarations_in(commits, {})
     models = indexer.discover(repo, facts.declarations, facts)
     der = derive.from_refs(refs, set(models), cfg.tag_patterns)

@@ -360,3 +360,11 @@ def warnings(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "SELECT commit, path, model, message FROM warnings ORDER BY path, commit"
         ).fetchall()
     ]
+
+
+def truncated_commits(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Commits where a shallow clone's history stops (marked by the index run)."""
+    from modeltrail.store.read.gitio import SHALLOW
+
+    rows = con.execute("SELECT DISTINCT commit FROM warnings WHERE path = $1", [SHALLOW])
+    return {r[0] for r in rows.fetchall() if r[0]}

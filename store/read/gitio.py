@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import git
 
@@ -123,6 +124,25 @@ def refs_digest(pairs: Iterable[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
+#: the ``warnings.path`` of the rows that mark a shallow clone's boundary commits
+SHALLOW = ".git/shallow"
+
+
+def shallow_commits(repo: git.Repo) -> list[str]:
+    """The boundary commits of a shallow clone (``.git/shallow``), sorted; [] if none."""
+    try:
+        text = (Path(repo.common_dir) / "shallow").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return []
+    return sorted(set(text.split()))
+
+
+def shallow_pairs(repo: git.Repo) -> list[tuple[str, str]]:
+    """The boundary as pseudo-refs for :func:`refs_digest`: deepening a clone makes the
+    catalog out of date even when no ref moved."""
+    return [("shallow", c) for c in shallow_commits(repo)]
+
+
 def current_refs_digest(repo: git.Repo) -> str:
     """``refs_digest`` of the refs as they are now, from one ``for-each-ref`` that reads
     names and ids only: the check "is anything new?" without reading any tag."""
@@ -136,7 +156,7 @@ def current_refs_digest(repo: git.Repo) -> str:
         for line in out.decode("utf-8", errors="replace").split("\n")
         if "\x00" in line
     )
-    return refs_digest((name, oid) for name, oid in pairs)
+    return refs_digest([*((name, oid) for name, oid in pairs), *shallow_pairs(repo)])
 
 
 def read_refs(repo: git.Repo) -> list[RefRecord]:

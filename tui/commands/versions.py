@@ -6,7 +6,7 @@ import argparse
 
 from modeltrail.store.config import load_config
 from modeltrail.store.query.browse import previous_topos
-from modeltrail.store.query.queries import key_metrics, list_versions
+from modeltrail.store.query.queries import key_metrics, list_versions, truncated_commits
 from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 
@@ -40,8 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
     versions = list_versions(con, args.model, limit=args.limit)
+    truncated = truncated_commits(con)
     if args.json:
-        print_json([{k: v[k] for k in JSON_KEYS} for v in versions])
+        print_json(
+            [
+                {**{k: v[k] for k in JSON_KEYS}, "history_truncated": v["commit"] in truncated}
+                for v in versions
+            ]
+        )
         return 0
     cfg = load_config(repo_paths(repo).root)
     keys = key_metrics(con, args.model)
@@ -74,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
             old = prev["metrics"].get(k) if prev else None
             cells.append(safe(_metric_cell(cfg, k, old, new)))
         note = " [stale metrics]" if v["stale_metrics"] else ""
+        if v["commit"] in truncated:
+            note += " [history truncated here: shallow clone]"
         table.add_row(
             safe(v["version"] + (" (latest)" if v["is_latest"] else "")),
             v["commit"][:7],
