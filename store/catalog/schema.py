@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -69,7 +69,8 @@ TABLES: dict[str, str] = {
         commit VARCHAR,
         changed BOOLEAN,            -- the commit changed the model's files (else only labelled)
         manifest_version VARCHAR,   -- a manifest's version: field
-        stale_metrics BOOLEAN,      -- params/code/artifact changed but no metrics file did
+        stale_metrics BOOLEAN,      -- params/code/artifact changed but no metrics file did;
+                                    -- for a DVC pipeline: as its dvc.lock records it
         changed_files INTEGER
     """,
     # the model's files at each version: path -> blob
@@ -86,7 +87,9 @@ TABLES: dict[str, str] = {
         commit VARCHAR,
         role VARCHAR,               -- metrics | params | manifest | environment | dvc_lock | dvc_pointer
         path VARCHAR,
-        blob VARCHAR
+        blob VARCHAR,               -- the git blob, or the md5 of a DVC cache object
+        origin VARCHAR              -- git | dvc-cache (a declared metrics file read from the
+                                    -- local DVC cache: a cached output, not in git)
     """,
     # per distinct blob: how it is stored (a git blob, or a pointer to LFS)
     "blob_storage": """
@@ -193,8 +196,9 @@ _JOIN_PATH = "CASE WHEN s.dir = '' THEN d.path ELSE s.dir || '/' || d.path END"
 _VALUES = """
         SELECT model, commit,
                CASE WHEN files > 1 THEN source || ':' || file_key ELSE file_key END AS key,
-               value, text, source, file_key
+               value, text, source, file_key, origin
         FROM (SELECT s.model, s.commit, v.key AS file_key, v.value, v.text, s.path AS source,
+                     s.origin,
                      count(DISTINCT s.path) OVER (PARTITION BY s.model) AS files
               FROM version_sources s JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
               WHERE v.section = '{section}')

@@ -227,8 +227,9 @@ def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> d
         ]
 
     d["metrics"] = rows(
-        "SELECT key, value, text, source FROM metrics WHERE model=$1 AND commit=$2 ORDER BY key",
-        ("key", "value", "text", "source"),
+        "SELECT key, value, text, source, origin FROM metrics WHERE model=$1 AND commit=$2 "
+        "ORDER BY key",
+        ("key", "value", "text", "source", "origin"),
     )
     d["params"] = rows(
         "SELECT key, value, text, source FROM params WHERE model=$1 AND commit=$2 ORDER BY key",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from modeltrail.store.read import discovery
@@ -243,3 +244,161 @@ def lfs_present(common_dir, pointer) -> bool:
 
 def dvc_cache_paths(repo_root, md5: str):
     return dvc.dvc_cache_path(repo_root, md5)
+
+
+# --- DVC pipelines: metrics from the local cache, staleness from dvc.lock ----------------
+
+
+def parse_dvc_lock(data: bytes):
+    """A ``dvc.lock``'s stages (``readers.dvc.DvcLock``); warnings are reported elsewhere."""
+    return dvc.parse_dvc_lock(data)[0]
+
+
+class DvcCache:
+    """The local DVC cache of a work tree, for metrics that a ``dvc.yaml`` declares as
+    cached outputs (not in git). Lookups are memoised; nothing is written."""
+
+    def __init__(self, root: Path | None, limit: int) -> None:
+        self.root = root
+        self.limit = limit
+        self._files: dict[str, Path | None] = {}
+        self._dirs: dict[str, dict[str, str]] = {}
+
+    def _object(self, md5: str, legacy: bool) -> Path | None:
+        if md5 not in self._files:
+            found = None
+            if self.root is not None:
+                for p in dvc.dvc_cache_path(self.root, md5, legacy):
+                    try:
+                        if p.is_file():
+                            found = p
+                            break
+                    except OSError:
+                        pass
+            self._files[md5] = found
+        return self._files[md5]
+
+    def _dir(self, out: dvc.DvcOut) -> dict[str, str]:
+        md5 = out.md5 or ""
+        if md5 not in self._dirs:
+            entries: dict[str, str] = {}
+            path = self._object(md5, out.legacy)
+            if path is not None:
+                try:
+                    if path.stat().st_size <= self.limit:
+                        entries = dict(dvc.parse_dvc_dir_manifest(path.read_bytes())[0])
+                except OSError:
+                    pass
+            self._dirs[md5] = entries
+        return self._dirs[md5]
+
+    def find(self, lock, base: str, path: str) -> str | None:
+        """The md5 of the cached object holding repository ``path``: an output of a stage
+        of ``lock`` (in directory ``base``), or a file inside a directory output. None
+        when the lock records no such output or its object is not in the local cache."""
+        for stage in lock.stages.values():
+            for out in stage.outs:
+                where = dvc.join_dvc_path(base, "", out.path)
+                if where is None or not out.md5:
+                    continue
+                if where == path and not out.is_dir:
+                    md5, legacy = out.md5, out.legacy
+                elif out.is_dir and path.startswith(where + "/" if where else ""):
+                    md5 = self._dir(out).get(path[len(where) + 1 :] if where else path)
+                    legacy = out.legacy
+                    if md5 is None:
+                        continue
+                else:
+                    continue
+                return md5 if self._object(md5, legacy) is not None else None
+        return None
+
+    def read(self, md5: str) -> bytes | None:
+        path = self._files.get(md5)
+        if path is None:
+            return None
+        try:
+            if path.stat().st_size > self.limit:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+
+def lock_stale(lock, base: str, metrics_paths: list[str]) -> bool | None:
+    """Are the metrics stale by what ``dvc.lock`` records, as ``dvc status`` would say?
+
+    A stage is stale when a dependency's recorded hash differs from what the stage that
+    produces it recorded for that output, or when that producing stage is itself stale.
+    The metrics are stale when a stage writing one of ``metrics_paths`` is. None when no
+    stage of the lock writes a metrics file (the lock says nothing about them).
+    """
+    produced: dict[str, tuple[str, str | None]] = {}  # repo path -> (stage, md5)
+    writes: dict[str, list[str]] = {}  # stage -> repo paths of its outs
+    for name, stage in lock.stages.items():
+        for out in stage.outs:
+            where = dvc.join_dvc_path(base, "", out.path)
+            if where is not None:
+                produced[where] = (name, out.md5)
+                writes.setdefault(name, []).append(where)
+    metric_stages = [
+        name
+        for name, outs in writes.items()
+        if any(m == w or m.startswith(w + "/") for m in metrics_paths for w in outs)
+    ]
+    if not metric_stages:
+        return None
+    verdict: dict[str, bool] = {}
+
+    def stale(name: str) -> bool:
+        if name in verdict:
+            return verdict[name]
+        verdict[name] = False  # a cycle is not evidence
+        result = False
+        for dep in lock.stages[name].deps:
+            where = dvc.join_dvc_path(base, "", dep.path)
+            producer = produced.get(where) if where is not None else None
+            if producer is None or producer[0] == name:
+                continue
+            if (dep.md5 and producer[1] and dep.md5 != producer[1]) or stale(producer[0]):
+                result = True
+                break
+        verdict[name] = result
+        return result
+
+    return any(stale(name) for name in metric_stages)
+
+
+def dvc_pipeline(
+    files: dict[str, tuple[str, str]],
+    declared: dict[str, tuple[list[str], list[str]]],
+    locks: dict[str, Any],
+    cache: DvcCache,
+) -> tuple[list[tuple[str, str, str]], bool | None]:
+    """What a version's DVC pipelines say beyond its git files.
+
+    ``files``: the version's path -> (blob, mode); ``declared``: dvc.yaml blob ->
+    (metrics files, params files); ``locks``: dvc.lock blob -> parsed lock. Returns the
+    declared metrics files not in git but in the local DVC cache, as ``("metrics", path,
+    md5)``, and the staleness ``dvc.lock`` records (None where no lock speaks of them).
+    """
+    cached: list[tuple[str, str, str]] = []
+    verdicts: list[bool] = []
+    for path, (blob, _mode) in files.items():
+        if posixpath.basename(path) != "dvc.yaml" or blob not in declared:
+            continue
+        base = posixpath.dirname(path)
+        metrics = declared[blob][0]
+        lock_entry = files.get(posixpath.join(base, "dvc.lock") if base else "dvc.lock")
+        lock = locks.get(lock_entry[0]) if lock_entry else None
+        if lock is None:
+            continue
+        for m in metrics:
+            if m not in files:
+                md5 = cache.find(lock, base, m)
+                if md5 is not None:
+                    cached.append(("metrics", m, md5))
+        verdict = lock_stale(lock, base, metrics)
+        if verdict is not None:
+            verdicts.append(verdict)
+    return cached, (any(verdicts) if verdicts else None)

@@ -70,7 +70,7 @@ class Facts:
         default_factory=lambda: Columns("model", "commit", "path", "blob", "mode")
     )
     version_sources: Columns = field(
-        default_factory=lambda: Columns("model", "commit", "role", "path", "blob")
+        default_factory=lambda: Columns("model", "commit", "role", "path", "blob", "origin")
     )
     blob_storage: Columns = field(
         default_factory=lambda: Columns("blob", "size", "storage", "object_size", "hash", "present")
@@ -286,6 +286,14 @@ def _sources(
     return out
 
 
+def _counts_for_staleness(path: str) -> bool:
+    """Whether changing ``path`` can leave metrics stale: not documentation, not hidden
+    files or directories (``.vscode/``, ``.gitignore``, ``.dvc/``)."""
+    if path.lower().endswith((".md", ".rst")):
+        return False
+    return not any(part.startswith(".") for part in path.split("/"))
+
+
 @functools.lru_cache(maxsize=1024)
 def _fixed_sources(directory: str) -> tuple[str, ...]:
     """The conventional metrics and params files of a model directory."""
@@ -333,7 +341,7 @@ def build_facts(
     for e in emitted:
         for path, (blob, _m) in e.files.items():
             base = posixpath.basename(path)
-            if base in ("dvc.yaml", "model.yaml"):
+            if base in ("dvc.yaml", "model.yaml", "dvc.lock"):
                 decl_blobs.setdefault(blob, path)
     all_blobs: dict[str, str] = {}
     for e in emitted:
@@ -347,11 +355,14 @@ def build_facts(
     dvc_decl: dict[str, tuple[list[str], list[str]]] = {}
     manifest_files: dict[str, tuple[str | None, str | None]] = {}
     manifest_facts: dict[str, blobfacts.ManifestFacts] = {}
+    locks: dict[str, object] = {}
     for blob, path in decl_blobs.items():
         data = decl_data.get(blob)
         if data is None:
             continue
-        if posixpath.basename(path) == "dvc.yaml":
+        if posixpath.basename(path) == "dvc.lock":
+            locks[blob] = blobfacts.parse_dvc_lock(data)
+        elif posixpath.basename(path) == "dvc.yaml":
             # repository paths: the same dvc.yaml blob always sits in the same directory
             base = posixpath.dirname(path)
             doc, _w = blobfacts.parse_dvc_yaml(data)
@@ -368,9 +379,18 @@ def build_facts(
     mc = facts.model_commits
     vf = facts.version_files
     vs = facts.version_sources
+    cache = blobfacts.DvcCache(root, MAX_DOCUMENT)
+    cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
     for e in emitted:
         directory = paths.dirs.get(e.model, "")
         srcs = _sources(e, directory, dvc_decl, manifest_files)
+        from_cache, lock_stale = blobfacts.dvc_pipeline(e.files, dvc_decl, locks, cache)
+        for _role, _path, md5 in from_cache:
+            if md5 not in cached:
+                content = cache.read(md5)
+                if content is not None:
+                    cached[md5] = content
+        from_cache = [s for s in from_cache if s[2] in cached]
         n = len(e.files)
         vf.cols["model"].extend([e.model] * n)
         vf.cols["commit"].extend([e.commit] * n)
@@ -380,20 +400,23 @@ def build_facts(
             vf.cols["mode"].append(mode)
         mversion = None
         metric_paths = set()
-        for role, path, blob in srcs:
-            vs.add(e.model, e.commit, role, path, blob)
+        for role, path, blob in srcs + from_cache:
+            vs.add(
+                e.model, e.commit, role, path, blob, "git" if blob not in cached else "dvc-cache"
+            )
             roles.setdefault((blob, role), (path, e.model, e.commit))
             if role == "manifest" and mversion is None and blob in manifest_facts:
                 mversion = manifest_facts[blob].version
             if role == "metrics":
                 metric_paths.add(path)
         changed_set = set(e.changed_paths)
-        stale = bool(
-            e.changed
-            and metric_paths
-            and not (changed_set & metric_paths)
-            and any(not p.endswith(".md") for p in changed_set)
-        )
+        touched = any(_counts_for_staleness(p) for p in changed_set)
+        if lock_stale is not None:  # a DVC pipeline: as dvc.lock records it
+            stale = bool(e.changed and touched and lock_stale)
+        else:
+            stale = bool(
+                e.changed and metric_paths and not (changed_set & metric_paths) and touched
+            )
         mc.add(e.model, e.commit, e.changed, mversion, stale, len(changed_set))
 
     # read every blob we have a use for, once
@@ -405,9 +428,10 @@ def build_facts(
     for blob, size in sizes.items():
         if blob not in known and size < blobfacts.LFS_MAX_POINTER:
             to_read.add(blob)
-    to_read -= set(decl_data)
+    to_read -= set(decl_data) | set(cached)
     data = gitio.read_blobs(repo, to_read, MAX_DOCUMENT)
     data.update(decl_data)
+    data.update(cached)
     progress("blobs", len(all_blobs) // 2, len(all_blobs))
 
     bs = facts.blob_storage

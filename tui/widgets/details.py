@@ -123,6 +123,8 @@ def _metrics(
                 )
         elif value is not None and prev_label and key not in previous:
             change = Text("new", style="dim")
+        if row.get("origin") == "dvc-cache":
+            change.append(" (from the DVC cache)", style="dim")
         table.add_row(literal(key, single_line=True), Text(_value_text(row)), change)
     return [_heading(title), table]
 

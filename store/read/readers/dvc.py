@@ -497,7 +497,8 @@ def _lock_stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcLock
 
 @never_raise(lambda msg: (DvcLock(), [f"dvc.lock {msg}"]))
 def parse_dvc_lock(data: bytes) -> tuple[DvcLock, list[str]]:
-    """A ``dvc.lock`` (schema 2.0, or DVC 1's schema-less form). Returns
+    """A ``dvc.lock`` (schema 2.0, or DVC 1's schema-less form, read without a warning:
+    it is a valid format). Returns
     ``(DvcLock, warnings)``."""
     doc, warnings = load_mapping(data, "yaml")
     lock = DvcLock()
@@ -505,8 +506,7 @@ def parse_dvc_lock(data: bytes) -> tuple[DvcLock, list[str]]:
         return lock, warnings
     schema = doc.get("schema")
     if schema is None and "stages" not in doc:
-        warnings.append("dvc.lock has no 'schema' (DVC 1 format); read as such")
-        stages: Any = doc
+        stages: Any = doc  # DVC 1: stages at the top level, no schema (a valid format)
     else:
         lock.schema = key_text(schema) if schema is not None else None
         if lock.schema != "2.0":

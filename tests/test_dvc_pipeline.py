@@ -1,0 +1,212 @@
+"""DVC's own records: metrics declared as cached outputs are read from the local DVC cache
+(and say so), a DVC 1 ``dvc.lock`` is a valid format, and stale metrics of a DVC pipeline
+follow ``dvc.lock`` (as ``dvc status`` would say); a commit touching nothing of the model
+is never flagged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gitbuilder import GitRepo
+from modeltrail.store.catalog.files import open_catalog, update_catalog
+from modeltrail.store.query.diff import diff_versions
+from modeltrail.store.query.queries import list_versions, version_detail
+from modeltrail.store.repo import open_repo
+from realrepos import clone, needs_realrepos
+
+DVC_YAML = """\
+metrics:
+- results/evaluate/metrics.json
+stages:
+  train:
+    cmd: python train.py
+    deps:
+    - train.py
+    outs:
+    - model.pkl
+  evaluate:
+    cmd: python evaluate.py
+    deps:
+    - model.pkl
+    - evaluate.py
+    outs:
+    - results/evaluate
+"""
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def _lock(model_md5: str, dep_md5: str, results_md5: str, dvc1: bool = False) -> str:
+    stages = f"""\
+  train:
+    cmd: python train.py
+    deps:
+    - path: train.py
+      hash: md5
+      md5: {"f" * 32}
+      size: 10
+    outs:
+    - path: model.pkl
+      hash: md5
+      md5: {model_md5}
+      size: 100
+  evaluate:
+    cmd: python evaluate.py
+    deps:
+    - path: model.pkl
+      hash: md5
+      md5: {dep_md5}
+      size: 100
+    outs:
+    - path: results/evaluate
+      hash: md5
+      md5: {results_md5}.dir
+      size: 20
+      nfiles: 1
+"""
+    if dvc1:  # DVC 1: no schema, stages at the top level, no "hash" keys
+        return (
+            "\n".join(line[2:] for line in stages.splitlines() if "hash: md5" not in line).strip()
+            + "\n"
+        )
+    return "schema: '2.0'\nstages:\n" + stages
+
+
+def _cache(root: Path, md5: str, data: bytes, legacy: bool = False) -> None:
+    base = root / ".dvc" / "cache" if legacy else root / ".dvc" / "cache" / "files" / "md5"
+    path = base / md5[:2] / md5[2:]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _cached_results(root: Path, metrics: dict, legacy: bool = False) -> str:
+    """Put results/evaluate (one metrics.json) in the local cache; its .dir md5."""
+    data = json.dumps(metrics).encode()
+    manifest = json.dumps([{"md5": _md5(data), "relpath": "metrics.json"}]).encode()
+    dir_md5 = _md5(manifest)
+    _cache(root, _md5(data), data, legacy)
+    _cache(root, dir_md5 + ".dir", manifest, legacy)
+    return dir_md5
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory):
+    r = GitRepo(tmp_path_factory.mktemp("dvcpipe") / "repo")
+    root = r.path
+    d1 = _cached_results(root, {"dice": 0.8})
+    d2 = _cached_results(root, {"dice": 0.85})
+    m1, m2 = "a" * 32, "b" * 32
+    base = {
+        ".dvc/.gitignore": "/cache\n",
+        ".dvc/config": "",
+        "seg/dvc.yaml": DVC_YAML,
+        "seg/train.py": "train()\n",
+        "seg/evaluate.py": "evaluate()\n",
+    }
+    r.c1 = r.commit("pipeline run", {**base, "seg/dvc.lock": _lock(m1, m1, d1)})
+    r.c2 = r.commit("retrain and evaluate", {"seg/dvc.lock": _lock(m2, m2, d2)})
+    # train re-ran (new model) but evaluate did not: its dep still records the old model
+    r.c3 = r.commit("retrain only", {"seg/dvc.lock": _lock(m1, m2, d2)})
+    r.c4 = r.commit("editor settings", {"seg/.vscode/settings.json": "{}\n"})
+    r.c5 = r.commit("evaluate again", {"seg/dvc.lock": _lock(m1, m1, d1)})
+    r.c6 = r.commit("notes", {"seg/NOTES.md": "n\n"})
+    r.repo = open_repo(root)
+    update_catalog(r.repo)
+    r.con = open_catalog(r.repo, refresh=False)
+    return r
+
+
+def _by_commit(r) -> dict[str, dict]:
+    return {v["commit"]: v for v in list_versions(r.con, "seg")}
+
+
+def test_cached_metrics_are_read_from_the_local_dvc_cache(pipe):
+    versions = _by_commit(pipe)
+    assert versions[pipe.c1]["metrics"] == {"dice": 0.8}
+    assert versions[pipe.c2]["metrics"] == {"dice": 0.85}
+    d = version_detail(pipe.con, "seg", pipe.c2)
+    assert [(m["key"], m["source"], m["origin"]) for m in d["metrics"]] == [
+        ("dice", "seg/results/evaluate/metrics.json", "dvc-cache")
+    ]
+    diff = diff_versions(pipe.con, pipe.repo, "seg", pipe.c1, pipe.c2)
+    assert diff["metrics"]["dice"]["diff"] == 0.85 - 0.8
+
+
+def test_stale_metrics_follow_dvc_lock(pipe):
+    versions = _by_commit(pipe)
+    assert versions[pipe.c1]["stale_metrics"] is False
+    assert versions[pipe.c2]["stale_metrics"] is False  # metrics never changed in git
+    assert versions[pipe.c3]["stale_metrics"] is True  # evaluate used an older model
+    assert versions[pipe.c5]["stale_metrics"] is False
+
+
+def test_a_commit_touching_nothing_of_the_model_is_never_flagged(pipe):
+    versions = _by_commit(pipe)
+    for commit in (pipe.c4, pipe.c6):
+        if commit in versions:
+            assert versions[commit]["stale_metrics"] is False
+
+
+def test_metrics_not_in_the_cache_are_absent_not_wrong(tmp_path):
+    r = GitRepo(tmp_path / "repo")
+    r.commit(
+        "run",
+        {
+            "seg/dvc.yaml": DVC_YAML,
+            "seg/dvc.lock": _lock("a" * 32, "a" * 32, "c" * 32),
+        },
+    )
+    repo = open_repo(r.path)
+    update_catalog(repo)
+    con = open_catalog(repo, refresh=False)
+    assert list_versions(con, "seg")[0]["metrics"] == {}
+
+
+def test_legacy_cache_layout_and_dvc1_lock(tmp_path):
+    r = GitRepo(tmp_path / "repo")
+    d1 = _cached_results(r.path, {"dice": 0.7}, legacy=True)
+    r.commit(
+        "DVC 1 pipeline",
+        {
+            ".dvc/.gitignore": "/cache\n",
+            "seg/dvc.yaml": DVC_YAML,
+            "seg/dvc.lock": _lock("a" * 32, "a" * 32, d1, dvc1=True),
+        },
+    )
+    index = subprocess.run(
+        [sys.executable, "-m", "modeltrail.tui", "-C", str(r.path), "index"],
+        capture_output=True,
+        text=True,
+    )
+    assert index.returncode == 0, index.stderr
+    assert "dvc.lock" not in index.stdout + index.stderr  # a valid format, no warning
+    repo = open_repo(r.path)
+    con = open_catalog(repo, refresh=False)
+    assert con.execute("SELECT count(*) FROM warnings").fetchone() == (0,)
+    assert list_versions(con, "seg")[0]["metrics"] == {"dice": 0.7}
+
+
+@needs_realrepos
+def test_a_commit_adding_editor_settings_is_not_stale(tmp_path):
+    """demo-bank-customer-churn-prediction's last commit only adds .vscode/settings.json."""
+    repo = clone("demo-bank-customer-churn-prediction", tmp_path / "bank")
+    cli = [sys.executable, "-m", "modeltrail.tui", "-C", str(repo)]
+    assert subprocess.run([*cli, "index"], capture_output=True).returncode == 0
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    models = json.loads(subprocess.run([*cli, "models", "--json"], capture_output=True).stdout)
+    for model in models:
+        versions = json.loads(
+            subprocess.run([*cli, "versions", model["name"], "--json"], capture_output=True).stdout
+        )
+        for v in versions:
+            if v["commit"] == head:
+                assert v["stale_metrics"] is False, model["name"]
