@@ -210,3 +210,19 @@ def test_a_commit_adding_editor_settings_is_not_stale(tmp_path):
         for v in versions:
             if v["commit"] == head:
                 assert v["stale_metrics"] is False, model["name"]
+
+
+def test_cached_metrics_are_read_once_across_incremental_runs(tmp_path):
+    r = GitRepo(tmp_path / "repo")
+    d1 = _cached_results(r.path, {"dice": 0.8})
+    lock = _lock("a" * 32, "a" * 32, d1)
+    r.commit("run", {".dvc/.gitignore": "/cache\n", "seg/dvc.yaml": DVC_YAML, "seg/dvc.lock": lock})
+    repo = open_repo(r.path)
+    update_catalog(repo)
+    c2 = r.commit("code change, same results", {"seg/train.py": "train(2)\n"})
+    update_catalog(repo)
+    con = open_catalog(repo, refresh=False)
+    rows = con.execute(
+        "SELECT key, value, origin FROM metrics WHERE model = 'seg' AND commit = ?", [c2]
+    ).fetchall()
+    assert rows == [("dice", 0.8, "dvc-cache")]

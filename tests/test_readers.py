@@ -1263,6 +1263,20 @@ owner: ml-platform
         assert m.created == "2023-11-01 10:00:00.123456"
         assert m.extra["flavors.sklearn.sklearn_version"] == "1.3.0"
         assert m.extra["model_size_bytes"] == 1234
+        assert m.signature_inputs == [{"type": "double", "name": "tenure"}]
+        assert m.signature_outputs == [{"type": "long"}]
+        assert not any(k.startswith("signature") for k in m.extra)
+
+    def test_mlmodel_signature_broken_or_as_yaml_list(self) -> None:
+        m, warnings = parse_mlmodel(
+            b"flavors: {sklearn: {}}\nsignature:\n  inputs: '[{\"type\": '\n"
+            b"  outputs: [{type: tensor, tensor-spec: {dtype: float32, shape: [-1, 4]}}]\n"
+        )
+        assert m.signature_inputs is None
+        assert warned(warnings, "signature inputs")
+        assert m.signature_outputs == [
+            {"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}
+        ]
 
     def test_mlmodel_unquoted_timestamp(self) -> None:
         m, _ = parse_mlmodel(b"flavors: {sklearn: {}}\nutc_time_created: 2023-11-01 10:00:00\n")

@@ -638,7 +638,9 @@ def _known_blobs(con, candidates: set[str]) -> set[str]:
         return set()
     con.register("cand", pa.table({"blob": pa.array(sorted(candidates), pa.string())}))
     rows = con.execute(
-        "SELECT blob FROM blob_storage WHERE blob IN (SELECT blob FROM cand)"
+        "SELECT blob FROM blob_storage WHERE blob IN (SELECT blob FROM cand) "
+        # metrics read from the DVC cache (md5 ids, never in blob_storage): read once
+        "UNION SELECT DISTINCT blob FROM version_sources WHERE origin = 'dvc-cache'"
     ).fetchall()
     return {r[0] for r in rows}
 

@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -85,7 +85,8 @@ TABLES: dict[str, str] = {
     "version_sources": """
         model VARCHAR,
         commit VARCHAR,
-        role VARCHAR,               -- metrics | params | manifest | environment | dvc_lock | dvc_pointer
+        role VARCHAR,               -- metrics | params | manifest | mlmodel | environment
+                                    -- | dvc_lock | dvc_pointer
         path VARCHAR,
         blob VARCHAR,               -- the git blob, or the md5 of a DVC cache object
         origin VARCHAR              -- git | dvc-cache (a declared metrics file read from the
@@ -114,6 +115,17 @@ TABLES: dict[str, str] = {
         blob VARCHAR,
         package VARCHAR,
         spec VARCHAR
+    """,
+    # per distinct MLflow MLmodel blob: what it records
+    "blob_mlmodel": """
+        blob VARCHAR,
+        flavors VARCHAR[],          -- python_function, sklearn, ...
+        run_id VARCHAR,
+        model_uuid VARCHAR,
+        utc_time_created VARCHAR,   -- as written (MLflow: '2024-07-11 09:22:39.336999', UTC)
+        mlflow_version VARCHAR,
+        signature_inputs VARCHAR,   -- JSON list of MLflow column/tensor specs, NULL = none
+        signature_outputs VARCHAR
     """,
     # per distinct .dvc / dvc.lock blob: outputs (kind='out') and dependencies (kind='dep')
     "blob_dvc": """
@@ -209,6 +221,12 @@ VIEWS: dict[str, str] = {
     # several metrics files (over all its versions), else the key in its file
     "metrics": _VALUES.format(section="metrics"),
     "params": _VALUES.format(section="params"),
+    "mlflow": """
+        SELECT s.model, s.commit, s.path, m.flavors, m.run_id, m.model_uuid,
+               m.utc_time_created, m.mlflow_version, m.signature_inputs, m.signature_outputs
+        FROM version_sources s JOIN blob_mlmodel m ON m.blob = s.blob
+        WHERE s.role = 'mlmodel'
+    """,
     "environment": """
         SELECT s.model, s.commit, s.path AS file, p.package, p.spec
         FROM version_sources s JOIN blob_packages p ON p.blob = s.blob

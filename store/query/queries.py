@@ -133,6 +133,40 @@ def _values_by_commit(con, table: str, model: str, commits: list[str] | None) ->
     return out
 
 
+_MLFLOW_COLS = (
+    "commit",
+    "path",
+    "flavors",
+    "run_id",
+    "model_uuid",
+    "utc_time_created",
+    "mlflow_version",
+    "signature_inputs",
+    "signature_outputs",
+)
+
+
+def _mlflow_by_commit(con, model: str, commits: list[str] | None) -> dict[str, dict]:
+    """What each version's MLflow ``MLmodel`` records: ``{"path", "flavors", "run_id",
+    "model_uuid", "utc_time_created", "mlflow_version", "signature": {"inputs",
+    "outputs"}}`` (signature specs as MLflow writes them; None when absent)."""
+    sql = f"SELECT {', '.join(_MLFLOW_COLS)} FROM mlflow WHERE model = $1"
+    params: list = [model]
+    if commits is not None:
+        sql += " AND commit IN (SELECT unnest($2))"
+        params.append(commits)
+    out: dict[str, dict] = {}
+    for row in con.execute(sql + " ORDER BY commit, path", params).fetchall():
+        d = dict(zip(_MLFLOW_COLS, row, strict=True))
+        d["flavors"] = list(d["flavors"] or [])
+        d["signature"] = {
+            "inputs": _value(None, d.pop("signature_inputs")),
+            "outputs": _value(None, d.pop("signature_outputs")),
+        }
+        out.setdefault(d.pop("commit"), d)
+    return out
+
+
 def list_versions(
     con: duckdb.DuckDBPyConnection, model: str, limit: int | None = None
 ) -> list[dict]:
@@ -146,10 +180,12 @@ def list_versions(
     metrics = _values_by_commit(con, "metrics", model, commits)
     params = _values_by_commit(con, "params", model, commits)
     details = label_details(con, model, commits)
+    mlflow = _mlflow_by_commit(con, model, commits)
     for v in versions:
         v["metrics"] = metrics.get(v["commit"], {})
         v["params"] = params.get(v["commit"], {})
         v["labels_detail"] = details.get(v["commit"], [])
+        v["mlflow"] = mlflow.get(v["commit"])
     return versions
 
 
@@ -231,6 +267,7 @@ def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> d
         "ORDER BY key",
         ("key", "value", "text", "source", "origin"),
     )
+    d["mlflow"] = _mlflow_by_commit(con, model, [commit]).get(commit)
     d["params"] = rows(
         "SELECT key, value, text, source FROM params WHERE model=$1 AND commit=$2 ORDER BY key",
         ("key", "value", "text", "source"),

@@ -89,6 +89,39 @@ def read_manifest(data: bytes, path: str) -> ManifestFacts:
     return facts
 
 
+@dataclass
+class MlmodelFacts:
+    """What an MLflow ``MLmodel`` records (signature specs as JSON text)."""
+
+    flavors: list[str] = field(default_factory=list)
+    run_id: str | None = None
+    model_uuid: str | None = None
+    utc_time_created: str | None = None
+    mlflow_version: str | None = None
+    signature_inputs: str | None = None
+    signature_outputs: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def mlmodel_facts(data: bytes) -> MlmodelFacts:
+    """The fields of an ``MLmodel`` the catalog keeps (``blob_mlmodel``)."""
+    m, warns = manifests.parse_mlmodel(data)
+    return MlmodelFacts(
+        flavors=list(m.flavors),
+        run_id=m.run_id,
+        model_uuid=m.model_uuid,
+        utc_time_created=m.created,
+        mlflow_version=m.mlflow_version,
+        signature_inputs=None
+        if m.signature_inputs is None
+        else structured.to_json_text(m.signature_inputs),
+        signature_outputs=None
+        if m.signature_outputs is None
+        else structured.to_json_text(m.signature_outputs),
+        warnings=list(warns),
+    )
+
+
 def _first(items) -> str | None:
     return items[0] if isinstance(items, list | tuple) and items else None
 

@@ -79,6 +79,18 @@ class Facts:
         default_factory=lambda: Columns("blob", "role", "section", "key", "value", "text")
     )
     blob_packages: Columns = field(default_factory=lambda: Columns("blob", "package", "spec"))
+    blob_mlmodel: Columns = field(
+        default_factory=lambda: Columns(
+            "blob",
+            "flavors",
+            "run_id",
+            "model_uuid",
+            "utc_time_created",
+            "mlflow_version",
+            "signature_inputs",
+            "signature_outputs",
+        )
+    )
     blob_dvc: Columns = field(
         default_factory=lambda: Columns(
             "blob", "kind", "stage", "path", "hash", "size", "nfiles", "present"
@@ -97,6 +109,7 @@ class Facts:
             "blob_storage": self.blob_storage,
             "blob_values": self.blob_values,
             "blob_packages": self.blob_packages,
+            "blob_mlmodel": self.blob_mlmodel,
             "blob_dvc": self.blob_dvc,
             "warnings": self.warnings,
         }
@@ -235,6 +248,8 @@ def _path_role(path: str) -> str | None:
         return "dvc_yaml"
     if base == "model.yaml":  # MLmodel and Modelbit files hold no metrics or version
         return "manifest"
+    if base == "MLmodel":
+        return "mlmodel"
     if base == "dvc.lock":
         return "dvc_lock"
     if base.endswith(".dvc"):
@@ -379,6 +394,7 @@ def build_facts(
     mc = facts.model_commits
     vf = facts.version_files
     vs = facts.version_sources
+    known = known_blobs or set()
     cache = blobfacts.DvcCache(root, MAX_DOCUMENT)
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
     for e in emitted:
@@ -386,11 +402,11 @@ def build_facts(
         srcs = _sources(e, directory, dvc_decl, manifest_files)
         from_cache, lock_stale = blobfacts.dvc_pipeline(e.files, dvc_decl, locks, cache)
         for _role, _path, md5 in from_cache:
-            if md5 not in cached:
+            if md5 not in cached and md5 not in known:
                 content = cache.read(md5)
                 if content is not None:
                     cached[md5] = content
-        from_cache = [s for s in from_cache if s[2] in cached]
+        from_cache = [s for s in from_cache if s[2] in cached or s[2] in known]
         n = len(e.files)
         vf.cols["model"].extend([e.model] * n)
         vf.cols["commit"].extend([e.commit] * n)
@@ -400,10 +416,10 @@ def build_facts(
             vf.cols["mode"].append(mode)
         mversion = None
         metric_paths = set()
-        for role, path, blob in srcs + from_cache:
-            vs.add(
-                e.model, e.commit, role, path, blob, "git" if blob not in cached else "dvc-cache"
-            )
+        for (role, path, blob), origin in [(x, "git") for x in srcs] + [
+            (x, "dvc-cache") for x in from_cache
+        ]:
+            vs.add(e.model, e.commit, role, path, blob, origin)
             roles.setdefault((blob, role), (path, e.model, e.commit))
             if role == "manifest" and mversion is None and blob in manifest_facts:
                 mversion = manifest_facts[blob].version
@@ -420,7 +436,6 @@ def build_facts(
         mc.add(e.model, e.commit, e.changed, mversion, stale, len(changed_set))
 
     # read every blob we have a use for, once
-    known = known_blobs or set()
     to_read = set()
     for blob, _role in roles:
         if blob not in known and sizes.get(blob, 0) <= MAX_DOCUMENT:
@@ -476,6 +491,19 @@ def build_facts(
             for section, key, value, text in vals.rows:
                 bv.add(blob, role, section, key, value, text)
             warns = vals.warnings
+        elif role == "mlmodel":
+            ml = blobfacts.mlmodel_facts(content)
+            warns = ml.warnings
+            facts.blob_mlmodel.add(
+                blob,
+                ml.flavors,
+                ml.run_id,
+                ml.model_uuid,
+                ml.utc_time_created,
+                ml.mlflow_version,
+                ml.signature_inputs,
+                ml.signature_outputs,
+            )
         elif role == "environment":
             pkgs, warns = blobfacts.packages_of(content, path)
             for package, spec in pkgs:

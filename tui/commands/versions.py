@@ -28,6 +28,7 @@ JSON_KEYS = (
     "seq",
     "is_latest",
     "stale_metrics",
+    "mlflow",
 )
 
 

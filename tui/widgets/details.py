@@ -1,4 +1,5 @@
-"""Everything about one version: message, metrics with deltas, params, artifacts, lineage.
+"""Everything about one version: message, metrics with deltas, params, MLflow's record,
+artifacts, lineage.
 
 ``render_details`` turns a ``store.queries.version_detail`` dict into Rich renderables
 built only from literal ``Text`` (repository text is never parsed as markup);
@@ -183,6 +184,50 @@ def _environment(d: dict) -> list[RenderableType]:
     return out
 
 
+def spec_text(spec: object) -> str:
+    """One MLflow signature entry for people: ``tenure: double``, ``tensor float32
+    [-1, 4]``; anything else as its text."""
+    if not isinstance(spec, dict):
+        return str(spec)
+    kind = spec.get("type")
+    tensor = spec.get("tensor-spec")
+    if isinstance(tensor, dict):
+        kind = f"tensor {tensor.get('dtype', '?')} {tensor.get('shape', '')}".rstrip()
+    if spec.get("required") is False:
+        kind = f"{kind} (optional)"
+    name = spec.get("name")
+    return f"{name}: {kind}" if name is not None else str(kind)
+
+
+def _mlflow(d: dict) -> list[RenderableType]:
+    ml = d.get("mlflow")
+    if not ml:
+        return []
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim")
+    table.add_column(overflow="fold")
+    fields = (
+        ("flavors", ", ".join(ml.get("flavors") or [])),
+        ("run_id", ml.get("run_id")),
+        ("model_uuid", ml.get("model_uuid")),
+        ("created (UTC)", ml.get("utc_time_created")),
+        ("mlflow", ml.get("mlflow_version")),
+    )
+    for label, value in fields:
+        if value:
+            table.add_row(Text(label), literal(value, single_line=True))
+    signature = ml.get("signature") or {}
+    for part in ("inputs", "outputs"):
+        specs = signature.get(part)
+        if isinstance(specs, list):
+            text = ", ".join(spec_text(s) for s in specs) or "none"
+            table.add_row(Text(part), literal(text, single_line=True))
+    title = "MLflow model"
+    if ml.get("path"):
+        title += f" ({clean(ml['path'], single_line=True)})"
+    return [_heading(title), table]
+
+
 def _lineage(d: dict) -> list[RenderableType]:
     if not d.get("lineage"):
         return []
@@ -221,6 +266,7 @@ def render_details(
     parts += _header(d)
     parts += _metrics(d, previous, prev_label, better)
     parts += _params(d)
+    parts += _mlflow(d)
     parts += _artifacts(d)
     parts += _environment(d)
     parts += _lineage(d)

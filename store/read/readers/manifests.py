@@ -24,6 +24,7 @@ from modeltrail.store.read.readers.structured import (
     flatten,
     key_text,
     kind_of,
+    load_document,
     load_mapping,
     to_plain,
 )
@@ -59,7 +60,9 @@ class ModelManifest:
     ``source`` is ``"manifest"`` (``model.yaml``), ``"modelbit"`` or ``"mlflow"``.
     ``metrics``/``params`` hold inline values, flattened (``{"test.auc": 0.9}``);
     ``metrics_files``/``params_files`` list files the manifest points to, relative to
-    its directory. MLflow fields (``flavors`` ... ``created``) are None/empty elsewhere.
+    its directory. MLflow fields (``flavors`` ... ``created``, the signature's
+    ``signature_inputs``/``signature_outputs``: MLflow's column or tensor specs, e.g.
+    ``[{"name": "tenure", "type": "double"}]``) are None/empty elsewhere.
     ``extra`` holds every other field, flattened, for display.
     """
 
@@ -77,6 +80,8 @@ class ModelManifest:
     model_uuid: str | None = None
     mlflow_version: str | None = None
     created: str | None = None
+    signature_inputs: list[Any] | None = None
+    signature_outputs: list[Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -277,6 +282,26 @@ def parse_modelbit_metadata(data: bytes) -> tuple[ModelManifest, list[str]]:
     return manifest, cap_warnings(warnings)
 
 
+def _specs(value: Any, what: str, warnings: list[str]) -> list[Any] | None:
+    """A signature's ``inputs``/``outputs``: MLflow writes a JSON list inside a YAML
+    string (``'[{"type": "double", "name": "tenure"}]'``); a plain YAML list is taken too."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not charge(value):
+            return None
+        value, more = load_document(value.encode("utf-8", "replace"), "json")
+        warnings.extend(f"signature {what}: {w}" for w in more)
+        if value is None:
+            return None
+    if not isinstance(value, list):
+        warnings.append(f"signature {what} should be a list, found {kind_of(value)}; ignored")
+        return None
+    plain, more = to_plain(value)
+    warnings.extend(f"signature {what}: {w}" for w in more)
+    return plain
+
+
 @never_raise(_empty("mlflow"))
 def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
     """MLflow's ``MLmodel``: ``flavors`` (names), ``run_id``, ``model_uuid``,
@@ -297,6 +322,12 @@ def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
     manifest.model_uuid = _text(doc.get("model_uuid"), "model_uuid", warnings)
     manifest.mlflow_version = _text(doc.get("mlflow_version"), "mlflow_version", warnings)
     manifest.created = _text(doc.get("utc_time_created"), "utc_time_created", warnings)
-    skip = {"run_id", "model_uuid", "mlflow_version", "utc_time_created"}
+    signature = doc.get("signature")
+    if isinstance(signature, dict):
+        manifest.signature_inputs = _specs(signature.get("inputs"), "inputs", warnings)
+        manifest.signature_outputs = _specs(signature.get("outputs"), "outputs", warnings)
+    elif signature is not None:
+        warnings.append(f"signature should be a mapping, found {kind_of(signature)}; ignored")
+    skip = {"run_id", "model_uuid", "mlflow_version", "utc_time_created", "signature"}
     manifest.extra = _extra(doc, skip, warnings)
     return manifest, cap_warnings(warnings)
