@@ -39,6 +39,9 @@ stages:
 """
 
 
+TRAIN_PY = b"train()\n"
+
+
 def _md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
 
@@ -50,7 +53,7 @@ def _lock(model_md5: str, dep_md5: str, results_md5: str, dvc1: bool = False) ->
     deps:
     - path: train.py
       hash: md5
-      md5: {"f" * 32}
+      md5: {_md5(TRAIN_PY)}
       size: 10
     outs:
     - path: model.pkl
@@ -107,7 +110,7 @@ def pipe(tmp_path_factory):
         ".dvc/.gitignore": "/cache\n",
         ".dvc/config": "",
         "seg/dvc.yaml": DVC_YAML,
-        "seg/train.py": "train()\n",
+        "seg/train.py": TRAIN_PY.decode(),
         "seg/evaluate.py": "evaluate()\n",
     }
     r.c1 = r.commit("pipeline run", {**base, "seg/dvc.lock": _lock(m1, m1, d1)})
@@ -117,6 +120,8 @@ def pipe(tmp_path_factory):
     r.c4 = r.commit("editor settings", {"seg/.vscode/settings.json": "{}\n"})
     r.c5 = r.commit("evaluate again", {"seg/dvc.lock": _lock(m1, m1, d1)})
     r.c6 = r.commit("notes", {"seg/NOTES.md": "n\n"})
+    # the training code changed, the pipeline did not run: dvc status says train changed
+    r.c7 = r.commit("edit the code, forget dvc repro", {"seg/train.py": "train(lr=2)\n"})
     r.repo = open_repo(root)
     update_catalog(r.repo)
     r.con = open_catalog(r.repo, refresh=False)
@@ -145,6 +150,16 @@ def test_stale_metrics_follow_dvc_lock(pipe):
     assert versions[pipe.c2]["stale_metrics"] is False  # metrics never changed in git
     assert versions[pipe.c3]["stale_metrics"] is True  # evaluate used an older model
     assert versions[pipe.c5]["stale_metrics"] is False
+    assert versions[pipe.c7]["stale_metrics"] is True  # code in git differs from dvc.lock
+
+
+def test_dvc_file_md5_as_dvc_records_it():
+    from modeltrail.store.read.blobfacts import dvc_file_md5
+
+    assert dvc_file_md5(b"a\r\nb\r\n", legacy=False) == _md5(b"a\r\nb\r\n")  # DVC 3
+    assert dvc_file_md5(b"a\r\nb\r\n", legacy=True) == _md5(b"a\nb\n")  # DVC 2: dos2unix
+    binary = b"\x00\x01\r\n" * 10
+    assert dvc_file_md5(binary, legacy=True) == _md5(binary)
 
 
 def test_a_commit_touching_nothing_of_the_model_is_never_flagged(pipe):
@@ -226,3 +241,25 @@ def test_cached_metrics_are_read_once_across_incremental_runs(tmp_path):
         "SELECT key, value, origin FROM metrics WHERE model = 'seg' AND commit = ?", [c2]
     ).fetchall()
     assert rows == [("dice", 0.8, "dvc-cache")]
+
+
+@needs_realrepos
+def test_our_md5_of_git_files_is_the_one_dvc_recorded(tmp_path):
+    """demo-bank's dvc.lock (DVC 2, dos2unix md5s) records its code dependencies: the md5
+    we compute from the git blobs is the same, so an untouched pipeline is never stale."""
+    from modeltrail.store.read.blobfacts import dvc_file_md5, parse_dvc_lock
+
+    repo = clone("demo-bank-customer-churn-prediction", tmp_path / "bank")
+
+    def show(path: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], capture_output=True)
+
+    lock = parse_dvc_lock(show("dvc.lock").stdout)
+    checked = 0
+    for stage in lock.stages.values():
+        for dep in stage.deps:
+            blob = show(dep.path)
+            if blob.returncode == 0 and not dep.is_dir:
+                assert dvc_file_md5(blob.stdout, dep.legacy) == dep.md5, dep.path
+                checked += 1
+    assert checked >= 3

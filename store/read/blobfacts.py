@@ -6,7 +6,9 @@ the catalog's ``blob_*`` tables and the model declarations of ``store.discovery`
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -358,11 +360,35 @@ class DvcCache:
             return None
 
 
-def lock_stale(lock, base: str, metrics_paths: list[str]) -> bool | None:
+_TEXT_CHARS = bytes(range(32, 127)) + b"\n\r\t\f\b"
+
+
+def dvc_file_md5(data: bytes, legacy: bool) -> str:
+    """The md5 DVC records for a file: of its bytes (DVC 3, ``hash: md5``), or for DVC 2
+    (``md5-dos2unix``) of a text file's bytes with CRLF turned into LF, text as DVC
+    judges it (its first 512 bytes hold no NUL and at most 30% other non-text bytes)."""
+    if legacy:
+        block = data[:512]
+        if not block or (
+            b"\x00" not in block and len(block.translate(None, _TEXT_CHARS)) / len(block) <= 0.3
+        ):
+            data = data.replace(b"\r\n", b"\n")
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+FileMd5 = Callable[[str, bool], str | None]
+
+
+def lock_stale(
+    lock, base: str, metrics_paths: list[str], file_md5: FileMd5 | None = None
+) -> bool | None:
     """Are the metrics stale by what ``dvc.lock`` records, as ``dvc status`` would say?
 
     A stage is stale when a dependency's recorded hash differs from what the stage that
-    produces it recorded for that output, or when that producing stage is itself stale.
+    produces it recorded for that output, or when that producing stage is itself stale;
+    with ``file_md5(path, legacy)`` (the DVC md5 of the version's git file at ``path``,
+    None when unknown), also when a dependency kept in git (code, a params-free input)
+    differs from what the stage recorded for it.
     The metrics are stale when a stage writing one of ``metrics_paths`` is. None when no
     stage of the lock writes a metrics file (the lock says nothing about them).
     """
@@ -391,7 +417,14 @@ def lock_stale(lock, base: str, metrics_paths: list[str]) -> bool | None:
         for dep in lock.stages[name].deps:
             where = dvc.join_dvc_path(base, "", dep.path)
             producer = produced.get(where) if where is not None else None
-            if producer is None or producer[0] == name:
+            if producer is None:
+                if file_md5 is not None and where is not None and dep.md5 and not dep.is_dir:
+                    now = file_md5(where, dep.legacy)
+                    if now is not None and now != dep.md5:
+                        result = True
+                        break
+                continue
+            if producer[0] == name:
                 continue
             if (dep.md5 and producer[1] and dep.md5 != producer[1]) or stale(producer[0]):
                 result = True
@@ -402,19 +435,45 @@ def lock_stale(lock, base: str, metrics_paths: list[str]) -> bool | None:
     return any(stale(name) for name in metric_stages)
 
 
+def lock_dep_blobs(
+    files: dict[str, tuple[str, str]], declared: dict[str, Any], locks: dict[str, Any]
+) -> set[str]:
+    """Blobs of a version's git files that its dvc.lock stages depend on."""
+    out: set[str] = set()
+    for path, (blob, _mode) in files.items():
+        if posixpath.basename(path) != "dvc.yaml" or blob not in declared:
+            continue
+        base = posixpath.dirname(path)
+        entry = files.get(posixpath.join(base, "dvc.lock") if base else "dvc.lock")
+        lock = locks.get(entry[0]) if entry else None
+        for stage in lock.stages.values() if lock is not None else ():
+            for dep in stage.deps:
+                where = dvc.join_dvc_path(base, "", dep.path)
+                if where is not None and dep.md5 and where in files:
+                    out.add(files[where][0])
+    return out
+
+
 def dvc_pipeline(
     files: dict[str, tuple[str, str]],
     declared: dict[str, tuple[list[str], list[str]]],
     locks: dict[str, Any],
     cache: DvcCache,
+    blob_md5: Callable[[str, bool], str | None] | None = None,
 ) -> tuple[list[tuple[str, str, str]], bool | None]:
     """What a version's DVC pipelines say beyond its git files.
 
     ``files``: the version's path -> (blob, mode); ``declared``: dvc.yaml blob ->
     (metrics files, params files); ``locks``: dvc.lock blob -> parsed lock. Returns the
     declared metrics files not in git but in the local DVC cache, as ``("metrics", path,
-    md5)``, and the staleness ``dvc.lock`` records (None where no lock speaks of them).
+    md5)``, and the staleness ``dvc.lock`` records (None where no lock speaks of them);
+    ``blob_md5(blob, legacy)`` gives the DVC md5 of a git blob (None when not read).
     """
+
+    def file_md5(path: str, legacy: bool) -> str | None:
+        entry = files.get(path)
+        return blob_md5(entry[0], legacy) if entry is not None and blob_md5 else None
+
     cached: list[tuple[str, str, str]] = []
     verdicts: list[bool] = []
     for path, (blob, _mode) in files.items():
@@ -431,7 +490,7 @@ def dvc_pipeline(
                 md5 = cache.find(lock, base, m)
                 if md5 is not None:
                     cached.append(("metrics", m, md5))
-        verdict = lock_stale(lock, base, metrics)
+        verdict = lock_stale(lock, base, metrics, file_md5 if blob_md5 else None)
         if verdict is not None:
             verdicts.append(verdict)
     return cached, (any(verdicts) if verdicts else None)

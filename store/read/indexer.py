@@ -396,11 +396,27 @@ def build_facts(
     vs = facts.version_sources
     known = known_blobs or set()
     cache = blobfacts.DvcCache(root, MAX_DOCUMENT)
+    # git files that dvc.lock stages depend on (code, inputs): their DVC md5s
+    dep_blobs: set[str] = set()
+    if locks:
+        for e in emitted:
+            dep_blobs |= blobfacts.lock_dep_blobs(e.files, dvc_decl, locks)
+    dep_data = gitio.read_blobs(
+        repo, [b for b in dep_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
+    )
+    md5s: dict[tuple[str, bool], str | None] = {}
+
+    def blob_md5(blob: str, legacy: bool) -> str | None:
+        if (blob, legacy) not in md5s:
+            data = dep_data.get(blob)
+            md5s[(blob, legacy)] = None if data is None else blobfacts.dvc_file_md5(data, legacy)
+        return md5s[(blob, legacy)]
+
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
     for e in emitted:
         directory = paths.dirs.get(e.model, "")
         srcs = _sources(e, directory, dvc_decl, manifest_files)
-        from_cache, lock_stale = blobfacts.dvc_pipeline(e.files, dvc_decl, locks, cache)
+        from_cache, lock_stale = blobfacts.dvc_pipeline(e.files, dvc_decl, locks, cache, blob_md5)
         for _role, _path, md5 in from_cache:
             if md5 not in cached and md5 not in known:
                 content = cache.read(md5)
