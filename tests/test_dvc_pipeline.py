@@ -210,12 +210,13 @@ def test_legacy_cache_layout_and_dvc1_lock(tmp_path):
 
 @needs_realrepos
 def test_a_commit_adding_editor_settings_is_not_stale(tmp_path):
-    """demo-bank-customer-churn-prediction's last commit only adds .vscode/settings.json."""
+    """demo-bank-customer-churn-prediction's last commit (on dev) only adds
+    .vscode/settings.json."""
     repo = clone("demo-bank-customer-churn-prediction", tmp_path / "bank")
     cli = [sys.executable, "-m", "modeltrail.tui", "-C", str(repo)]
     assert subprocess.run([*cli, "index"], capture_output=True).returncode == 0
     head = subprocess.run(
-        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+        ["git", "-C", str(repo), "rev-parse", "origin/dev"], capture_output=True, text=True
     ).stdout.strip()
     models = json.loads(subprocess.run([*cli, "models", "--json"], capture_output=True).stdout)
     for model in models:
@@ -245,14 +246,16 @@ def test_cached_metrics_are_read_once_across_incremental_runs(tmp_path):
 
 @needs_realrepos
 def test_our_md5_of_git_files_is_the_one_dvc_recorded(tmp_path):
-    """demo-bank's dvc.lock (DVC 2, dos2unix md5s) records its code dependencies: the md5
+    """demo-bank's dvc.lock on dev (DVC 2, dos2unix md5s) records its code dependencies: the md5
     we compute from the git blobs is the same, so an untouched pipeline is never stale."""
     from modeltrail.store.read.blobfacts import dvc_file_md5, parse_dvc_lock
 
     repo = clone("demo-bank-customer-churn-prediction", tmp_path / "bank")
 
     def show(path: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], capture_output=True)
+        return subprocess.run(
+            ["git", "-C", str(repo), "show", f"origin/dev:{path}"], capture_output=True
+        )
 
     lock = parse_dvc_lock(show("dvc.lock").stdout)
     checked = 0
