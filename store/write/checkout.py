@@ -11,7 +11,7 @@ LFS pointer files are written as stored (git-lfs does not run); no hook runs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import git
@@ -24,7 +24,17 @@ from modeltrail.store.write.rollback import (
     _availability,
     _file_changes,
     check_clean,
+    model_path_at,
     one_line,
+    refuse_submodules,
+)
+from modeltrail.store.write.rollback_apply import _journal_path, _remove, _write_journal
+from modeltrail.store.write.worktree import (
+    LockedMove,
+    clear_paths,
+    endangered,
+    refuse_endangered,
+    restore,
 )
 
 
@@ -38,6 +48,7 @@ class CheckoutResult:
     commit: str
     files: tuple[FileChange, ...]
     missing: list[str]  # LFS/DVC objects of the version not available locally
+    replaced: list[str] = field(default_factory=list)  # untracked paths replaced (--force)
 
     def summary(self) -> str:
         if not self.files:
@@ -61,10 +72,15 @@ class CheckoutResult:
                 {"path": f.path, "change": f.change, "storage": f.storage} for f in self.files
             ],
             "missing": self.missing,
+            "replaced_untracked": self.replaced,
+            "warnings": [
+                f"{p}: its LFS/DVC object is not available locally (git lfs fetch / dvc pull)"
+                for p in self.missing
+            ],
         }
 
 
-STEPS = ("checked", "tree", "worktree")
+STEPS = ("checked", "tree", "worktree")  # "worktree": files moved, index not yet published
 
 
 def _noop(step: str) -> None:
@@ -77,10 +93,14 @@ def checkout(
     model: str,
     version: str,
     checkpoint: Callable[[str], None] = _noop,
+    force: bool = False,
 ) -> CheckoutResult:
     """Put ``version``'s files of ``model`` in the work tree and index (HEAD unchanged).
 
-    ``checkpoint(step)`` is called after each step (``STEPS``); tests inject faults there.
+    The version's files go to its own directory (where it kept them), the current files
+    of the model leave theirs. Refused when an untracked or ignored path is in the way,
+    unless ``force``. ``checkpoint(step)`` is called after each step (``STEPS``); tests
+    inject faults there.
     """
     info = require_model(con, model)
     path = info["path"]
@@ -91,15 +111,45 @@ def checkout(
     head = g.resolve_commit("HEAD")
     if head is None:
         raise Refused("this repository has no commit checked out")
-    check_clean(g, path)
-    files = _file_changes(con, g, head, v["commit"], path)
+    path = model_path_at(g, info, head) or path
+    new_path = model_path_at(g, info, v["commit"]) or path
+    refuse_submodules(g, model, (head, path), (v["commit"], new_path))
+    for p in {path, new_path}:
+        check_clean(g, p, allow_untracked=force)
+    files = _file_changes(con, g, head, v["commit"], path, new_path)
     missing = [a.path for a in _availability(con, repo, model, v["commit"]) if not a.present]
-    result = CheckoutResult(model, path, v["version"], v["commit"], files, missing)
+    result = CheckoutResult(model, new_path, v["version"], v["commit"], files, missing)
+    lost = endangered(g, new_path, [e.path for e in g.ls_tree(v["commit"], new_path)])
+    if lost and not force:
+        refuse_endangered(lost, f"checking out {one_line(model)} {one_line(v['version'])}")
     checkpoint("checked")
     if not files:
         return result
-    tree = g.tree_with(head, v["commit"], path)
+    tree = g.tree_for(head, path, v["commit"], new_path)
     checkpoint("tree")
-    g.move_worktree(head, tree)  # one step: the index and files of the model's directory
-    checkpoint("worktree")
+    mover = LockedMove(g)
+    journal = _journal_path(g)
+    _write_journal(journal, "", head, tree, path, new_path, mover)
+    try:
+        mover.acquire()
+    except BaseException:
+        _remove(journal)
+        raise
+    published = False
+    try:
+        if lost:
+            clear_paths(g, lost)  # --force: the user agreed
+            result.replaced = lost
+        mover.move(head, tree)  # the index and files of the model's directories
+        checkpoint("worktree")
+        mover.publish()
+        published = True
+    except BaseException:
+        if not published:
+            restore(g, head, tree, sorted({path, new_path}))
+            mover.release()
+            g.run("update-index", "-q", "--refresh", check=False)
+        _remove(journal)
+        raise
+    _remove(journal)
     return result

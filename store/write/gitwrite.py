@@ -312,22 +312,34 @@ class Git:
     def tree_with(self, base_commit: str, source_commit: str, path: str) -> str:
         """A tree equal to ``base_commit``'s except that ``path`` ('' = all) equals
         ``source_commit``'s (files only in the base are dropped). Writes objects only."""
+        return self.tree_for(base_commit, path, source_commit, path)
+
+    def tree_for(
+        self, base_commit: str, remove_path: str, source_commit: str, add_path: str
+    ) -> str:
+        """``base_commit``'s tree without its files under ``remove_path``, plus
+        ``source_commit``'s files under ``add_path`` ('' = everything). Built purely from
+        trees in a throw-away index (``read-tree``, ``update-index``, ``write-tree``): the
+        work tree, the real index and any branch's state play no part. Writes objects only."""
         with self.temp_index() as env:
-            if path == "":
+            if remove_path == "" and add_path == "":
                 self.run("read-tree", source_commit, env=env)
-            else:
-                self.run("read-tree", base_commit, env=env)
-                self.run("rm", "-r", "--cached", "-q", "--ignore-unmatch", "--", path, env=env)
-                entries = self.ls_tree(source_commit, path)
-                info = "".join(f"{e.mode} {e.oid}\t{e.path}\0" for e in entries)
-                if info:
-                    self.run(
-                        "update-index",
-                        "-z",
-                        "--index-info",
-                        input=info.encode("utf-8", "surrogateescape"),
-                        env=env,
-                    )
+                return self.out("write-tree", env=env)
+            self.run("read-tree", base_commit, env=env)
+            drop = [e.path for e in self.ls_tree(base_commit, remove_path)]
+            info = "".join(f"0 {ZERO}\t{p}\0" for p in drop)
+            info += "".join(
+                f"{e.mode} {e.oid}\t{e.path}\0" for e in self.ls_tree(source_commit, add_path)
+            )
+            if info:
+                self.run(
+                    "update-index",
+                    "--replace",
+                    "-z",
+                    "--index-info",
+                    input=info.encode("utf-8", "surrogateescape"),
+                    env=env,
+                )
             return self.out("write-tree", env=env)
 
     def commit_tree(

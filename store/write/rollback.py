@@ -38,6 +38,7 @@ from modeltrail.store.read.readers.dvc import dvc_cache_path
 from modeltrail.store.read.readers.lfs import lfs_object_path
 from modeltrail.store.repo import repo_paths
 from modeltrail.store.write.gitwrite import HEX40, Git
+from modeltrail.store.write.worktree import endangered, refuse_endangered
 
 PRODUCTION_STAGES = ("prod", "production")
 _STAGE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?$")
@@ -124,6 +125,18 @@ class RollbackPlan:
     guard: tuple[tuple[str, str], ...] = ()  # the model's GTO tags at plan time
     floor_seconds: int = 0  # the new tag/commit is dated at least this (keeps order)
     warnings: tuple[str, ...] = ()
+    target_path: str | None = None  # the target version's own directory (None: = path)
+    force: bool = False  # replace untracked/ignored paths in the way (--force)
+
+    @property
+    def new_path(self) -> str | None:
+        """Where the target version's files go: its own directory."""
+        return self.path if self.target_path is None else self.target_path
+
+    @property
+    def moved(self) -> bool:
+        """The target version's directory is not the current one."""
+        return self.target_path is not None and self.target_path != self.path
 
     @property
     def tag(self) -> str | None:
@@ -212,6 +225,8 @@ class RollbackPlan:
             "message": self.message(),
             "production": self.production,
             "worktree": self.worktree,
+            "target_path": self.new_path,
+            "force": self.force,
             "files": [dataclasses.asdict(f) for f in self.files],
             "metrics": {
                 m.key: {
@@ -270,12 +285,17 @@ def _files_fingerprint_equal(g: Git, a: str, b: str, path: str) -> bool:
 
 
 def _file_changes(
-    con: duckdb.DuckDBPyConnection, g: Git, current: str, target: str, path: str | None
+    con: duckdb.DuckDBPyConnection,
+    g: Git,
+    current: str,
+    target: str,
+    path: str | None,
+    target_path: str | None = None,
 ) -> tuple[FileChange, ...]:
     if path is None:
         return ()
     before = {e.path: e for e in g.ls_tree(current, path)}
-    after = {e.path: e for e in g.ls_tree(target, path)}
+    after = {e.path: e for e in g.ls_tree(target, path if target_path is None else target_path)}
     blobs = sorted({e.oid for e in (*before.values(), *after.values())})
     storage: dict[str, tuple[str, int | None]] = {}
     if blobs:
@@ -335,6 +355,27 @@ def _availability(
             present = any(p.is_file() for p in dvc_cache_path(Path(paths.root), hsh or ""))
         out.append(Availability(path, kind, hsh, size, present))
     return tuple(out)
+
+
+def model_path_at(g: Git, info: dict, commit: str) -> str | None:
+    """The model's directory as ``commit`` declares it: a version keeps the path it had.
+    Read from that commit's ``artifacts.yaml`` (GTO); otherwise the catalog's path."""
+    path = info["path"]
+    if "gto" not in (info.get("sources") or []):
+        return path
+    done = g.run("cat-file", "blob", f"{commit}:artifacts.yaml", check=False)
+    if done.returncode != 0:
+        return path
+    from modeltrail.store.read.blobfacts import claims_of
+
+    try:
+        claims, _ = claims_of("artifacts", "artifacts.yaml", done.stdout)
+    except Exception:  # a damaged declaration: fall back to the catalog's path
+        return path
+    for c in claims:
+        if c.name == info["name"]:
+            return c.path
+    return path
 
 
 def _newest_rollback_seconds(con: duckdb.DuckDBPyConnection) -> int:
@@ -397,8 +438,10 @@ def plan_rollback(
     stage: str | None = None,
     branch: str | None = None,
     reason: str = "",
+    force: bool = False,
 ) -> RollbackPlan:
-    """Decide a rollback of ``model`` to version ``to`` (label, tag, stage or commit-ish)."""
+    """Decide a rollback of ``model`` to version ``to`` (label, tag, stage or commit-ish).
+    ``force``: replace untracked or ignored paths that stand in the way (else refused)."""
     if stage is not None and branch is not None:
         raise UsageError("give --stage or --branch, not both")
     info = require_model(con, model)
@@ -409,7 +452,9 @@ def plan_rollback(
     target = _resolve_target(con, g, model, to)
     if stage is not None:
         return _plan_stage(repo, con, g, info, stage, target, reason, undoes=None)
-    return _plan_branch(repo, con, g, info, branch, target, target.commit, reason, undoes=None)
+    return _plan_branch(
+        repo, con, g, info, branch, target, target.commit, reason, undoes=None, force=force
+    )
 
 
 def _plan_stage(repo, con, g: Git, info: dict, stage: str, target, reason, undoes):
@@ -440,7 +485,14 @@ def _plan_stage(repo, con, g: Git, info: dict, stage: str, target, reason, undoe
         ref_old=None,
         reason=one_line(reason),
         undoes=undoes,
-        files=_file_changes(con, g, current.commit, target.commit, info["path"]),
+        files=_file_changes(
+            con,
+            g,
+            current.commit,
+            target.commit,
+            model_path_at(g, info, current.commit),
+            model_path_at(g, info, target.commit),
+        ),
         metrics=_metric_deltas(con, load_config(g.root), model, current.commit, target.commit),
         artifacts=_availability(con, repo, model, target.commit),
         guard=tuple(sorted(tags.items())),
@@ -462,14 +514,37 @@ def _branch_ref(g: Git, branch: str | None) -> tuple[str, str]:
     return f"refs/heads/{name}", name
 
 
-def _plan_branch(repo, con, g: Git, info, branch, target, source, reason, undoes):
+def _branch_head(g: Git, ref: str, short: str) -> str:
+    head = g.ref_value(ref)
+    if head is None or g.resolve_commit(head) is None:
+        raise Refused(
+            f"branch {one_line(short)} has no commit yet (unborn); there is nothing to roll back"
+        )
+    return head
+
+
+def _plan_branch(
+    repo,
+    con,
+    g: Git,
+    info,
+    branch,
+    target,
+    source,
+    reason,
+    undoes,
+    force: bool = False,
+    current_path: str | None = None,
+):
     model = info["name"]
-    path = info["path"]
-    if path is None:
+    if info["path"] is None:
         raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
     ref, short = _branch_ref(g, branch)
-    head = g.ref_value(ref)
-    assert head is not None
+    head = _branch_head(g, ref, short)
+    path = current_path if current_path is not None else model_path_at(g, info, head)
+    new_path = model_path_at(g, info, source)
+    if path is None or new_path is None:
+        raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
     here = Path(repo_paths(repo).root).resolve()
     checked_out = {r: p.resolve() for r, p in g.worktree_heads().items()}
     worktree = checked_out.get(ref) == here
@@ -478,16 +553,19 @@ def _plan_branch(repo, con, g: Git, info, branch, target, source, reason, undoes
             f"branch {one_line(short)} is checked out in another work tree "
             f"({checked_out[ref]}); run the rollback there"
         )
+    refuse_submodules(g, model, (head, path), (source, new_path))
     if worktree:
-        check_clean(g, path)
-    if _files_fingerprint_equal(g, head, source, path):
+        check_clean(g, path, allow_untracked=force)
+        if new_path != path:
+            check_clean(g, new_path, allow_untracked=force)
+    if new_path == path and _files_fingerprint_equal(g, head, source, path):
         raise Refused(
             f"{one_line(model)} on {one_line(short)} already has the files of "
             f"{one_line(target.version)}; nothing to roll back"
         )
     last = g.last_commit_touching(head, path)
     current = _version_at(con, model, last) if last else VersionRef("none", head)
-    return RollbackPlan(
+    plan = RollbackPlan(
         kind="branch",
         model=model,
         path=path,
@@ -500,21 +578,56 @@ def _plan_branch(repo, con, g: Git, info, branch, target, source, reason, undoes
         ref_old=head,
         reason=one_line(reason),
         undoes=undoes,
-        files=_file_changes(con, g, head, source, path),
+        files=_file_changes(con, g, head, source, path, new_path),
         metrics=_metric_deltas(con, load_config(g.root), model, current.commit, target.commit),
         artifacts=_availability(con, repo, model, target.commit),
         worktree=worktree,
         floor_seconds=max(_newest_rollback_seconds(con), g.committer_seconds(head)) + 1,
-        warnings=_warnings(con, repo, model, target.commit),
+        warnings=_moved_warning(model, path, new_path, target)
+        + _warnings(con, repo, model, target.commit),
+        target_path=new_path,
+        force=force,
+    )
+    if worktree:
+        lost = endangered(g, new_path, [e.path for e in g.ls_tree(source, new_path)])
+        if lost and not force:
+            refuse_endangered(lost, f"rolling back {one_line(model)}")
+    return plan
+
+
+def _moved_warning(model: str, path: str, new_path: str, target: VersionRef) -> tuple[str, ...]:
+    if path == new_path:
+        return ()
+    return (
+        f"{one_line(model)} {one_line(target.version)} lived in {one_line(new_path, 200) or '.'}/"
+        f", not {one_line(path, 200) or '.'}/ where it is now: its files there are removed and "
+        f"{one_line(target.version)}'s restored at {one_line(new_path, 200) or '.'}/ "
+        "(declaration files such as artifacts.yaml are not changed)",
     )
 
 
-def check_clean(g: Git, path: str) -> None:
-    """Refuse when the work tree has uncommitted changes under ``path`` (or git is busy)."""
+def refuse_submodules(g: Git, model: str, *where: tuple[str, str]) -> None:
+    """Refused when the model's files (at any of ``where``: commit, path) hold a submodule:
+    its checkout would not follow the gitlink, and undo would then be refused."""
+    for commit, path in where:
+        subs = [e.path for e in g.ls_tree(commit, path) if e.type == "commit"]
+        if subs:
+            raise Refused(
+                f"{one_line(model)} has a submodule at {one_line(subs[0], 200)}: a rollback "
+                "cannot move a submodule's checkout with it; roll it back with git "
+                "(git checkout --recurse-submodules) instead"
+            )
+
+
+def check_clean(g: Git, path: str, *, allow_untracked: bool = False) -> None:
+    """Refuse when the work tree has uncommitted changes under ``path`` (or git is busy);
+    untracked files count too unless ``allow_untracked`` (--force)."""
     busy = g.in_progress()
     if busy:
         raise Refused(f"{busy} is in progress in this work tree; finish or abort it first")
     dirty = g.status_under(path)
+    if allow_untracked:
+        dirty = [d for d in dirty if not d.startswith("??")]
     if dirty:
         where = f"{path}/" if path else "the work tree"
         first = one_line(dirty[0], 120)
@@ -568,7 +681,9 @@ def last_rollback(con: duckdb.DuckDBPyConnection) -> LastRollback | None:
     return LastRollback(*row[:7], row[7] or "", trailers(row[7]))
 
 
-def plan_undo(repo: git.Repo, con: duckdb.DuckDBPyConnection, reason: str = "") -> RollbackPlan:
+def plan_undo(
+    repo: git.Repo, con: duckdb.DuckDBPyConnection, reason: str = "", force: bool = False
+) -> RollbackPlan:
     """The inverse of the newest rollback or undo, checked against the repository now."""
     last = last_rollback(con)
     if last is None:
@@ -612,7 +727,10 @@ def plan_undo(repo: git.Repo, con: duckdb.DuckDBPyConnection, reason: str = "") 
         raise Refused(f"branch {one_line(branch)} no longer exists; nothing to undo")
     if not g.is_ancestor(last.commit, head):
         raise Refused(f"the rollback commit {last.commit[:12]} is not on {one_line(branch)}")
-    path = info["path"]
+    # the files are where the undone rollback put them: its target's own directory
+    to_commit = t.get("Rollback-To-Commit", "")
+    where = to_commit if HEX40.match(to_commit) and g.resolve_commit(to_commit) else head
+    path = model_path_at(g, info, where) if info["path"] is not None else None
     if path is None or not _files_fingerprint_equal(g, head, last.commit, path):
         raise Refused(
             f"{one_line(last.model)} changed on {one_line(branch)} since the rollback "
@@ -621,4 +739,16 @@ def plan_undo(repo: git.Repo, con: duckdb.DuckDBPyConnection, reason: str = "") 
     parent = g.resolve_commit(f"{last.commit}~1")
     if parent is None:
         raise Refused("the rollback commit has no parent; nothing to undo")
-    return _plan_branch(repo, con, g, info, branch, target, parent, reason, undoes=last.commit)
+    return _plan_branch(
+        repo,
+        con,
+        g,
+        info,
+        branch,
+        target,
+        parent,
+        reason,
+        undoes=last.commit,
+        force=force,
+        current_path=path,
+    )

@@ -34,11 +34,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
-from modeltrail.store.errors import Refused
+from modeltrail.store.errors import ModeltrailError, Refused
 from modeltrail.store.read import derive, gitio, gto
 from modeltrail.store.repo import repo_paths
 from modeltrail.store.write.gitwrite import Git, GitFailed
 from modeltrail.store.write.rollback import RollbackPlan, check_clean, one_line
+from modeltrail.store.write.worktree import (
+    LockedMove,
+    clear_paths,
+    endangered,
+    refuse_endangered,
+    remove_own_lock,
+    restore,
+)
 
 Checkpoint = Callable[[str], None]
 
@@ -55,6 +63,13 @@ BRANCH_STEPS = (
     "pushed",
 )
 JOURNAL = "modeltrail-rollback.json"
+NOT_PUSHED = 3  # exit status: written locally, not pushed
+
+
+class WriteIncomplete(ModeltrailError):
+    """The new commit was written but the repository is not as the plan says (exit 4)."""
+
+    exit_status = 4
 
 
 @dataclass
@@ -67,6 +82,8 @@ class RollbackResult:
     commit: str  # the commit the ref now leads to (the target for a tag)
     pushed_to: str | None = None
     warnings: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # untracked paths replaced (--force)
+    push_error: str | None = None  # done locally, the push failed (exit 3)
 
     def summary(self) -> str:
         p = self.plan
@@ -94,6 +111,8 @@ class RollbackResult:
             "undoes": self.plan.undoes,
             "reason": self.plan.reason,
             "pushed_to": self.pushed_to,
+            "push_error": self.push_error,
+            "replaced_untracked": self.removed,
             "warnings": self.warnings,
         }
 
@@ -122,8 +141,12 @@ def apply_plan(
     if update_catalog:
         _refresh(repo, result)
     checkpoint("catalog")
+    result.warnings[:0] = list(plan.warnings)
     if push:
-        result.pushed_to = _push(g, plan, result)
+        try:
+            result.pushed_to = _push(g, plan, result)
+        except Refused as exc:
+            result.push_error = str(exc)
     checkpoint("pushed")
     return result
 
@@ -194,6 +217,8 @@ def _gto_holder(g: Git, model: str, stage: str) -> str | None:
 
 def _apply_branch(g: Git, plan: RollbackPlan, checkpoint: Checkpoint) -> RollbackResult:
     assert plan.path is not None and plan.ref_old is not None
+    new_path = plan.new_path
+    assert new_path is not None
     head = g.ref_value(plan.ref)
     if head != plan.ref_old:
         raise Refused(
@@ -201,49 +226,136 @@ def _apply_branch(g: Git, plan: RollbackPlan, checkpoint: Checkpoint) -> Rollbac
             f"({plan.ref_old[:12]} → {(head or 'deleted')[:12]}); nothing was written"
         )
     if plan.worktree:
-        if g.symbolic_head() != plan.ref:
-            raise Refused(
-                f"branch {one_line(plan.branch)} is no longer checked out here; nothing written"
-            )
-        check_clean(g, plan.path)
+        _check_worktree(g, plan)
     author = g.author()
     committer, seconds = _stamp(g, plan)
     checkpoint("checked")
-    tree = g.tree_with(plan.ref_old, plan.source, plan.path)
+    tree = g.tree_for(plan.ref_old, plan.path, plan.source, new_path)
     if tree == g.tree_of(plan.ref_old):
         raise Refused(f"{one_line(plan.model)} already has those files; nothing to roll back")
     checkpoint("tree")
     commit = g.commit_tree(tree, plan.ref_old, plan.message(), author, committer, seconds)
     checkpoint("commit")
-    journal = _journal_path(g) if plan.worktree else None
-    if journal is not None:
-        _write_journal(journal, plan.ref, plan.ref_old, commit, plan.path)
-    checkpoint("journal")
-    try:
-        g.update_ref(plan.ref, commit, plan.ref_old, f"modeltrail: {plan.subject()}")
-    except GitFailed:
-        _remove(journal)
-        raise Refused(
-            f"branch {one_line(plan.branch)} moved while the rollback was being written; "
-            "nothing was changed"
-        ) from None
-    moved = False
-    try:
+    if not plan.worktree:
+        checkpoint("journal")
+        _publish_ref(g, plan, commit, None)
         checkpoint("ref")
-        if plan.worktree:
-            g.move_worktree(plan.ref_old, commit)
-        moved = True
         checkpoint("worktree")
+        checkpoint("done")
+        return RollbackResult(plan, plan.ref, commit, commit)
+    mover = LockedMove(g)
+    journal = _journal_path(g)
+    _write_journal(journal, plan.ref, plan.ref_old, commit, plan.path, new_path, mover)
+    try:
+        mover.acquire()
     except BaseException:
-        if not moved:
-            # the files did not follow: put the branch back, as before
-            with contextlib.suppress(GitFailed):
-                g.update_ref(plan.ref, plan.ref_old, commit, "modeltrail: rollback abandoned")
+        _remove(journal)
+        raise
+    checkpoint("journal")
+    published = False
+    try:
+        # under git's index lock: no commit can slip in between the ref and the files
+        lost = _check_worktree(g, plan)
+        if lost:  # --force: the user agreed to replace them
+            clear_paths(g, lost)
+            mover.cleared = lost
+        _publish_ref(g, plan, commit, None)
+        checkpoint("ref")
+        mover.move(plan.ref_old, commit)
+        checkpoint("worktree")
+        mover.publish()
+        published = True
+    except BaseException:
+        if not published:
+            _undo_move(g, plan, commit, mover)
         _remove(journal)
         raise
     _remove(journal)
     checkpoint("done")
-    return RollbackResult(plan, plan.ref, commit, commit)
+    _verify(g, plan, commit)
+    return RollbackResult(plan, plan.ref, commit, commit, removed=list(mover.cleared))
+
+
+def _check_worktree(g: Git, plan: RollbackPlan) -> list[str]:
+    """The branch is still checked out here, the model's files are clean, and nothing
+    untracked or ignored is in the way; with --force, returns what is in the way."""
+    assert plan.path is not None and plan.new_path is not None
+    if g.symbolic_head() != plan.ref:
+        raise Refused(
+            f"branch {one_line(plan.branch)} is no longer checked out here; nothing written"
+        )
+    check_clean(g, plan.path, allow_untracked=plan.force)
+    if plan.new_path != plan.path:
+        check_clean(g, plan.new_path, allow_untracked=plan.force)
+    lost = endangered(g, plan.new_path, [e.path for e in g.ls_tree(plan.source, plan.new_path)])
+    if lost and not plan.force:
+        refuse_endangered(lost, f"rolling back {one_line(plan.model)}")
+    return lost
+
+
+def _publish_ref(g: Git, plan: RollbackPlan, commit: str, _unused) -> None:
+    assert plan.ref_old is not None
+    try:
+        g.update_ref(plan.ref, commit, plan.ref_old, f"modeltrail: {plan.subject()}")
+    except GitFailed:
+        raise Refused(
+            f"branch {one_line(plan.branch)} moved while the rollback was being written; "
+            "nothing was changed"
+        ) from None
+
+
+def _undo_move(g: Git, plan: RollbackPlan, commit: str, mover: LockedMove) -> str:
+    """Back to the state before: files as the (unpublished) index holds, ref back, lock gone."""
+    assert plan.ref_old is not None
+    rewritten, removed, left = restore(g, plan.ref_old, commit, _paths(plan.path, plan.new_path))
+    mover.release()
+    moved_back = False
+    with contextlib.suppress(GitFailed):
+        if g.ref_value(plan.ref) == commit:
+            g.update_ref(plan.ref, plan.ref_old, commit, "modeltrail: rollback abandoned")
+            moved_back = True
+    g.run("update-index", "-q", "--refresh", check=False)
+    return _account(plan.ref, plan.ref_old, moved_back, rewritten, removed, left)
+
+
+def _paths(*paths: str | None) -> list[str]:
+    return sorted({p for p in paths if p is not None})
+
+
+def _account(
+    ref: str, old: str, moved_back: bool, rewritten: int, removed: int, left: list[str]
+) -> str:
+    parts = []
+    if moved_back:
+        parts.append(f"{one_line(ref.removeprefix('refs/heads/'), 100)} is back at {old[:12]}")
+    if rewritten:
+        parts.append(f"{rewritten} model file(s) restored")
+    if removed:
+        parts.append(f"{removed} file(s) it had written removed")
+    if left:
+        parts.append(
+            f"{len(left)} file(s) it did not write left in place ({one_line(left[0], 120)})"
+        )
+    return "; ".join(parts) or "nothing had changed yet"
+
+
+def _verify(g: Git, plan: RollbackPlan, commit: str) -> None:
+    """After the write: the branch, HEAD and the model's index entries are what the plan
+    says; anything else is reported as it is, never as success."""
+    head = g.ref_value(plan.ref)
+    problems = []
+    if head != commit:
+        problems.append(f"{one_line(plan.branch)} is at {(head or 'nothing')[:12]}")
+    if g.symbolic_head() != plan.ref:
+        problems.append("HEAD no longer points at the branch")
+    for path in _paths(plan.path, plan.new_path):
+        if g.index_entries(path) != {e.path: e.oid for e in g.ls_tree(commit, path)}:
+            problems.append(f"the index under {one_line(path, 200) or '.'}/ differs")
+    if problems:
+        raise WriteIncomplete(
+            f"commit {commit[:12]} was written, but then {'; '.join(problems)}: another "
+            "process changed the repository meanwhile; check with git status and git log"
+        )
 
 
 # --- journal and recovery -----------------------------------------------------------------
@@ -253,12 +365,17 @@ def _journal_path(g: Git) -> Path:
     return g.git_dir() / JOURNAL
 
 
-def _write_journal(path: Path, ref: str, old: str, new: str, model_path: str) -> None:
+def _write_journal(
+    path: Path, ref: str, old: str, new: str, model_path: str, new_path: str, mover: LockedMove
+) -> None:
     data = {
         "ref": ref,
         "old": old,
         "new": new,
         "path": model_path,
+        "new_path": new_path,
+        "token": mover.token,
+        "temp_index": mover.temp.name,
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "time": time.time(),
@@ -294,9 +411,12 @@ def _alive(pid: int, host: str) -> bool:
 def recover(repo: git.Repo | str | os.PathLike) -> str | None:
     """Finish the cleanup of a branch rollback that was killed half-way, if there is one.
 
-    Returns a one-line account of what it did, or None when there was nothing to do.
-    The branch is moved back to where it was when the files had not followed yet; when
-    they had, the rollback is complete and only the journal is removed.
+    Returns a one-line account of exactly what it did, or None when there was nothing
+    to do. When the new index had been published the rollback is complete and only the
+    journal goes. Otherwise the index still holds the old files: every file of the model
+    is put back to it (files the rollback wrote are removed only if their bytes are what
+    it wrote), the branch is moved back, and the index.lock it took (and only that one,
+    recognised by its token) is removed.
     """
     root = repo_paths(repo).root if isinstance(repo, git.Repo) else Path(repo)
     g = Git(root)
@@ -304,31 +424,58 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
     try:
         data = json.loads(path.read_text())
         ref, old, new, model_path = data["ref"], data["old"], data["new"], data["path"]
+        new_path = data.get("new_path", model_path)
+        token = str(data.get("token", ""))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError):
         _remove(path)
-        return "removed an unreadable rollback journal"
+        return "removed an unreadable rollback journal (nothing else touched)"
     if _alive(int(data.get("pid", 0)), str(data.get("host", ""))):
         return None  # another modeltrail is writing it right now
+    git_dir = g.git_dir()
+    temp = str(data.get("temp_index", ""))
+    if temp.startswith("modeltrail-index-") and "/" not in temp:
+        for p in (git_dir / temp, git_dir / f"{temp}.lock"):
+            _remove(p)
+    lock = git_dir / "index.lock"
+    own_lock = bool(token) and _owns_lock(lock, token)
     head = g.ref_value(ref) if str(ref).startswith("refs/heads/") else None
-    if head != new:
-        _remove(path)  # it never moved, or someone moved it on since: leave it
-        return None if head == old else "removed a stale rollback journal"
-    index = g.index_entries(model_path)
-    wanted_new = {e.path: e.oid for e in g.ls_tree(new, model_path)}
-    if index == wanted_new:
-        _remove(path)
-        return "an interrupted rollback had completed; removed its journal"
-    try:
-        g.update_ref(ref, old, new, "modeltrail: interrupted rollback undone")
-    except GitFailed:
-        return None
-    _remove(path)
-    return (
-        f"an interrupted rollback was undone: {ref.removeprefix('refs/heads/')} is back at "
-        f"{old[:12]}"
+    paths = _paths(model_path, new_path)
+    published = (head == new or not ref) and all(
+        g.index_entries(p) == {e.path: e.oid for e in g.ls_tree(new, p)} for p in paths
     )
+    if published:
+        removed_lock = own_lock and remove_own_lock(lock, token)
+        _remove(path)
+        extra = "; removed the index.lock it held" if removed_lock else ""
+        what = "rollback" if ref else "checkout"
+        return f"an interrupted {what} had completed; removed its journal{extra}"
+    rewritten, removed, left = restore(g, old, new, paths)
+    removed_lock = own_lock and remove_own_lock(lock, token)
+    moved_back = False
+    if head == new:
+        try:
+            g.update_ref(ref, old, new, "modeltrail: interrupted rollback undone")
+            moved_back = True
+        except GitFailed:
+            pass
+    g.run("update-index", "-q", "--refresh", check=False)
+    _remove(path)
+    what = _account(ref, old, moved_back, rewritten, removed, left)
+    if removed_lock:
+        what += "; removed the index.lock it held"
+    if ref and head not in (old, new):
+        what += f"; {one_line(ref, 100)} had been moved on by someone else and was left alone"
+    return f"an interrupted {'rollback' if ref else 'checkout'} was undone: {what}"
+
+
+def _owns_lock(lock: Path, token: str) -> bool:
+    """Whether ``lock`` is the one this journal's rollback took (its token is inside)."""
+    try:
+        return lock.read_text(errors="replace").strip() == f"modeltrail {token}"
+    except (FileNotFoundError, IsADirectoryError):
+        return False
 
 
 # --- after the write ----------------------------------------------------------------------

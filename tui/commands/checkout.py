@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from modeltrail.store.write.checkout import checkout
 from modeltrail.tui.commands._common import add_json, catalog_of, console, print_json
@@ -17,15 +18,26 @@ HELP = "put a version's model files in the work tree (staged, no commit)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model")
     parser.add_argument("version", help="label, tag, stage or commit")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace untracked or ignored files that stand where the version's files go",
+    )
     add_json(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     repo = start(args)
     con = catalog_of(repo)
-    result = checkout(repo, con, args.model, args.version)
+    result = checkout(repo, con, args.model, args.version, force=args.force)
     con.close()
     if args.json:
+        for path in result.missing:
+            print(
+                f"modeltrail: WARNING: {clean(path, single_line=True)}: its LFS/DVC object is "
+                "not available locally (git lfs fetch / dvc pull)",
+                file=sys.stderr,
+            )
         print_json(result.to_json())
         return 0
     t = Text(clean(result.summary(), single_line=True) + "\n")

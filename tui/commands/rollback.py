@@ -11,13 +11,29 @@ import sys
 
 from modeltrail.store.errors import Refused
 from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
-from modeltrail.store.write.rollback_apply import RollbackResult, apply_plan, recover
+from modeltrail.store.write.rollback_apply import (
+    NOT_PUSHED,
+    RollbackResult,
+    apply_plan,
+    recover,
+)
 from modeltrail.tui.commands._common import add_json, catalog_of, console, print_json, repo_of
 from modeltrail.tui.safe_text import clean
 from rich.text import Text
 
 NAME = "rollback"
 HELP = "roll a model back to an earlier version (a GTO stage tag or a new commit)"
+EXIT_STATUSES = """exit status:
+  0  done (or, with --dry-run, planned)
+  1  refused or failed: nothing was changed
+  2  bad usage: unknown model, version or option
+  3  done locally, but not pushed (--push with no remote, or the push was rejected)
+  4  written, but another process changed the repository meanwhile (see the message)
+
+refused (exit 1, nothing changed): uncommitted changes in the model's directories,
+untracked or ignored files the write would overwrite or remove (unless --force),
+a submodule in the model's directory, the branch or tags moved since the plan,
+a busy repository (.git/index.lock), no --yes when not interactive."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,14 +47,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--push", action="store_true", help="push the new tag or commit")
+    add_force(parser)
     add_json(parser)
+
+
+def add_force(parser: argparse.ArgumentParser) -> None:
+    """``--force`` and the exit statuses in ``--help`` (rollback and undo)."""
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace untracked or ignored files that stand where the target's files go",
+    )
+    parser.epilog = EXIT_STATUSES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def run(args: argparse.Namespace) -> int:
     repo = start(args)
     con = catalog_of(repo)
     plan = plan_rollback(
-        repo, con, args.model, args.to, stage=args.stage, branch=args.branch, reason=args.reason
+        repo,
+        con,
+        args.model,
+        args.to,
+        stage=args.stage,
+        branch=args.branch,
+        reason=args.reason,
+        force=args.force,
     )
     con.close()
     return confirm_and_apply(repo, plan, args)
@@ -68,12 +103,22 @@ def confirm_and_apply(repo, plan: RollbackPlan, args: argparse.Namespace) -> int
             raise Refused("not confirmed: add --yes to write without asking (--dry-run to preview)")
         out.print(plan_text(plan))
         plan = _ask(plan)
+    else:
+        warn(plan.warnings)  # the preview was not shown: a scripted run must see them
     result = apply_plan(repo, plan, push=args.push)
     if args.json:
         print_json(result.to_json())
     else:
         out.print(result_text(result))
+    if result.push_error:
+        print(f"modeltrail: {result.push_error}", file=sys.stderr)
+        return NOT_PUSHED
     return 0
+
+
+def warn(warnings) -> None:
+    for w in warnings:
+        print(f"modeltrail: WARNING: {clean(w, single_line=True)}", file=sys.stderr)
 
 
 def _ask(plan: RollbackPlan) -> RollbackPlan:
@@ -131,6 +176,10 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
         t.append(" if it has not moved\n")
         if plan.worktree:
             t.append(f"  work tree: {clean(plan.path, single_line=True) or '.'}/ updated too\n")
+    if plan.moved:
+        t.append(f"  files    now at {clean(plan.path, single_line=True) or '.'}/ → ")
+        t.append(f"{clean(plan.new_path, single_line=True) or '.'}/", style="bold")
+        t.append(f" (where {clean(plan.target.version, single_line=True)} keeps them)\n")
     if plan.undoes:
         t.append(f"  undoes   {clean(plan.undoes, single_line=True)}\n")
     if message:
@@ -172,10 +221,15 @@ def result_text(result: RollbackResult, *, cli: bool = True) -> Text:
     t.append("✓ " + clean(result.summary(), single_line=True) + "\n", style="bold")
     if result.pushed_to:
         t.append(f"  pushed to {clean(result.pushed_to, single_line=True)}\n")
+    elif result.push_error:
+        t.append("  NOT pushed: the push failed (see below); push it yourself\n", style="bold")
     else:
         t.append("  not pushed (use --push, or git push yourself)\n")
+    if result.removed:
+        t.append(f"  replaced {len(result.removed)} untracked/ignored path(s) (--force)\n")
     for w in result.warnings:
-        t.append(f"  warning: {clean(w, single_line=True)}\n")
+        if w not in result.plan.warnings:
+            t.append(f"  warning: {clean(w, single_line=True)}\n")
     if cli:
         t.append("  undo with: modeltrail undo\n")
     t.rstrip()
