@@ -299,7 +299,7 @@ class Git:
     @contextlib.contextmanager
     def temp_index(self) -> Iterator[dict[str, str]]:
         """An environment with a throw-away index file (removed afterwards)."""
-        fd, path = tempfile.mkstemp(prefix="modeltrail-index-", dir=self.git_dir())
+        fd, path = tempfile.mkstemp(prefix=f"modeltrail-index-{os.getpid()}-", dir=self.git_dir())
         os.close(fd)
         os.unlink(path)  # git wants to create it
         try:

@@ -421,12 +421,15 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
     root = repo_paths(repo).root if isinstance(repo, git.Repo) else Path(repo)
     g = Git(root)
     path = _journal_path(g)
+    swept = _sweep_temp_indexes(g.git_dir())
     try:
         data = json.loads(path.read_text())
         ref, old, new, model_path = data["ref"], data["old"], data["new"], data["path"]
         new_path = data.get("new_path", model_path)
         token = str(data.get("token", ""))
     except FileNotFoundError:
+        if swept:
+            return f"removed {swept} temporary index file(s) an interrupted modeltrail left"
         return None
     except (OSError, ValueError, KeyError, TypeError):
         _remove(path)
@@ -440,6 +443,11 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
             _remove(p)
     lock = git_dir / "index.lock"
     own_lock = bool(token) and _owns_lock(lock, token)
+    if os.path.lexists(lock) and not own_lock:
+        return (
+            "an interrupted rollback needs cleaning up, but another git process holds "
+            ".git/index.lock; nothing was touched (run modeltrail again once it is done)"
+        )
     head = g.ref_value(ref) if str(ref).startswith("refs/heads/") else None
     paths = _paths(model_path, new_path)
     published = (head == new or not ref) and all(
@@ -468,6 +476,18 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
     if ref and head not in (old, new):
         what += f"; {one_line(ref, 100)} had been moved on by someone else and was left alone"
     return f"an interrupted {'rollback' if ref else 'checkout'} was undone: {what}"
+
+
+def _sweep_temp_indexes(git_dir: Path) -> int:
+    """Remove throw-away index files (``modeltrail-index-<pid>-*``) of dead processes."""
+    host = socket.gethostname()
+    n = 0
+    for p in git_dir.glob("modeltrail-index-*"):
+        pid = p.name.split("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid), host):
+            _remove(p)
+            n += 1
+    return n
 
 
 def _owns_lock(lock: Path, token: str) -> bool:

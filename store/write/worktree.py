@@ -104,7 +104,7 @@ class LockedMove:
         self.lock = self.git_dir / "index.lock"
         self.index = self.git_dir / "index"
         self.token = secrets.token_hex(16)
-        self.temp = self.git_dir / f"modeltrail-index-{self.token[:12]}"
+        self.temp = self.git_dir / f"modeltrail-index-{os.getpid()}-{self.token[:12]}"
         self.held = False
         self.cleared: list[str] = []
 
