@@ -4,7 +4,9 @@
 paints the home screen at once, and brings the catalog up to date in a background
 thread. When that run ends the app reopens its read-only connection and posts
 ``CatalogUpdated`` to every screen. Screens query through ``app.connection()``
-(use ``.cursor()`` inside workers).
+(use ``.cursor()`` inside workers). ``connection()`` also notices when the catalog file
+is no longer the one it opened (rebuilt by ``modeltrail index``, or damaged in place):
+it reopens the current catalog, or starts a rebuild when it cannot be opened.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +31,17 @@ from modeltrail.tui.palette import ModeltrailCommands
 from modeltrail.tui.safe_text import clean
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import reactive
+
+
+class _CatalogReopened(Message):
+    """``connection()`` swapped in the current catalog (or found none): tell the screens."""
+
+    def __init__(self, usable: bool) -> None:
+        super().__init__()
+        self.usable = usable
+
 
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
 _INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
@@ -63,6 +76,8 @@ class ModeltrailApp(App):
         self.config: Config = load_config(self.paths.root)
         self._now = now or (lambda: datetime.now(UTC))
         self._index_on_mount = index
+        self._con_lock = threading.Lock()
+        self._con_ident = self._catalog_ident()
         self._con: duckdb.DuckDBPyConnection | None = open_snapshot(self.paths.catalog_file)
         self._real_catalog = self._con is not None
         self._retired: list[duckdb.DuckDBPyConnection] = []
@@ -78,9 +93,50 @@ class ModeltrailApp(App):
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The current read-only catalog connection (an empty catalog before the first
         index run has finished). Use ``.cursor()`` on it inside worker threads."""
-        if self._con is None:
-            self._con = empty_catalog()
-        return self._con
+        with self._con_lock:
+            if self._real_catalog and self._catalog_ident() != self._con_ident:
+                self._reopen()
+            if self._con is None:
+                self._con = empty_catalog()
+            return self._con
+
+    def _catalog_ident(self) -> tuple[int, ...] | None:
+        """The catalog file now (device, inode, size, mtime): a rebuild or damage in
+        place changes it. None when there is no catalog file."""
+        try:
+            st = os.stat(self.paths.catalog_file)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _reopen(self) -> None:
+        """The catalog file changed under the open connection: open the current one, or,
+        when it is damaged or gone, keep an empty placeholder and rebuild it. A catalog
+        generation is never rewritten in place (the indexer writes a new file and swaps
+        the link), so the same file with another size or time is damage."""
+        old, self._con_ident = self._con_ident, self._catalog_ident()
+        new = self._con_ident
+        damaged = new is None or (old is not None and old[:2] == new[:2])
+        fresh = None if damaged else open_snapshot(self.paths.catalog_file)
+        if fresh is not None:
+            try:
+                fresh.execute("SELECT count(*) FROM models").fetchall()
+            except duckdb.Error:
+                fresh.close()
+                fresh = None
+        if fresh is None:
+            self._swap_connection(empty_catalog())
+        else:
+            self._swap_connection(fresh)
+        self.post_message(_CatalogReopened(fresh is not None))  # thread-safe
+
+    def on__catalog_reopened(self, message: _CatalogReopened) -> None:
+        if message.usable:
+            self.index_status = "catalog changed on disk; reopened"
+            self.broadcast(CatalogUpdated("catalog reopened", True))
+        else:
+            self.reindex(rebuild=True)
+            self.index_status = "⚠ the catalog was damaged or gone; rebuilding it…"
 
     @property
     def has_catalog(self) -> bool:
@@ -103,8 +159,8 @@ class ModeltrailApp(App):
         if self._index_on_mount and not self._index_started:
             self.reindex()
 
-    def reindex(self) -> None:
-        """Start a background index run unless one is running."""
+    def reindex(self, rebuild: bool = False) -> None:
+        """Start a background index run unless one is running (``rebuild``: from scratch)."""
         if self._index_thread is not None and self._index_thread.is_alive():
             return
         self._index_started = True
@@ -113,7 +169,7 @@ class ModeltrailApp(App):
         # A daemon thread, not a worker: quitting never waits for a long index run (the
         # catalog is written to a temporary file and renamed, so stopping is harmless).
         self._index_thread = threading.Thread(
-            target=self._index_run, name="modeltrail-index", daemon=True
+            target=self._index_run, args=(rebuild,), name="modeltrail-index", daemon=True
         )
         self._index_thread.start()
 
@@ -138,7 +194,7 @@ class ModeltrailApp(App):
         else:
             self.start_index_once()
 
-    def _index_run(self) -> None:
+    def _index_run(self, rebuild: bool = False) -> None:
         last = 0.0
 
         def progress(phase: str, done: int, total: int) -> None:
@@ -154,7 +210,7 @@ class ModeltrailApp(App):
 
             repo = open_repo(self.paths.root)  # GitPython objects are not shared by threads
             try:
-                summary = update_catalog(repo, progress=progress)
+                summary = update_catalog(repo, rebuild=rebuild, progress=progress)
             finally:
                 repo.close()
         except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
@@ -177,13 +233,20 @@ class ModeltrailApp(App):
             self.notify(clean(message.error), title="Index failed", severity="error", markup=False)
             return
         self.index_status = clean(message.summary, single_line=True)
-        fresh = open_snapshot(self.paths.catalog_file)
-        if fresh is None:
-            self.index_status = "⚠ the catalog could not be opened after indexing"
-            return
-        if message.changed or not self._real_catalog:
-            self._swap_connection(fresh)
-            self._real_catalog = True
+        with self._con_lock:
+            ident = self._catalog_ident()
+            fresh = open_snapshot(self.paths.catalog_file)
+            if fresh is None:
+                self.index_status = "⚠ the catalog could not be opened after indexing"
+                return
+            # a catalog file other than the open one (rebuilt elsewhere, or after damage)
+            # is swapped in even when this run found nothing new
+            swap = message.changed or not self._real_catalog or ident != self._con_ident
+            if swap:
+                self._swap_connection(fresh)
+                self._con_ident = ident
+                self._real_catalog = True
+        if swap:
             self.broadcast(CatalogUpdated(message.summary, True))
         else:
             fresh.close()
