@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import modeltrail.store
+import modeltrail.tui
 
 
 def _store_modules() -> list[str]:
@@ -40,3 +43,26 @@ def test_no_top_level_store_or_tui_package_is_installed() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd="/"
     ).stdout.strip()
     assert out == "[]"
+
+
+_SQL = re.compile(
+    r"\.execute\(|\.sql\(|\.executemany\(|\bSELECT\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b"
+)
+
+
+def test_no_sql_in_the_tui_but_the_sql_command() -> None:
+    tui = Path(modeltrail.tui.__file__).resolve().parent
+    found = []
+    for path in sorted(tui.rglob("*.py")):
+        if path.relative_to(tui).as_posix() == "commands/sql.py":
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _SQL.search(line):
+                found.append(f"{path.relative_to(tui)}:{n}: {line.strip()}")
+    assert found == [], "SQL outside store/ (ask store.query instead):\n" + "\n".join(found)
+
+
+def test_the_sql_check_sees_sql() -> None:
+    assert _SQL.search('rows = con.execute("SELECT 1").fetchall()')
+    assert _SQL.search('cursor.sql(f"SELECT * FROM {name}")')
+    assert not _SQL.search("queries.list_models(cursor)")

@@ -6,6 +6,8 @@ Arrow columns or a few rows, never a Python object per version. Read-only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import pyarrow as pa
 
@@ -113,7 +115,37 @@ def previous_topos(con: duckdb.DuckDBPyConnection, model: str) -> dict[int, int]
     return previous
 
 
-def prev_column(topo: pa.ChunkedArray | pa.Array, previous: dict[int, int]) -> pa.Array:
+def previous_column(
+    con: duckdb.DuckDBPyConnection, model: str, topo: pa.ChunkedArray | pa.Array
+) -> pa.Array:
     """For each ``topo`` (a versions table's column), the ``topo`` of the version it was
-    built on, or null."""
+    built on (:func:`previous_topos`), or null."""
+    previous = previous_topos(con, model)
     return pa.array([previous.get(t) for t in topo.to_pylist()], type=pa.int64())
+
+
+def previous_metrics(
+    con: duckdb.DuckDBPyConnection, model: str, commits: Sequence[str], keys: Sequence[str]
+) -> dict[str, dict[str, float | None]]:
+    """For each version in ``commits``: ``keys``' values at the version it was built on
+    (:func:`previous_topos`; a version built on none is left out). The deltas the
+    ``versions`` command shows, by the rule the TUI's list uses."""
+    previous = previous_topos(con, model)
+    topo_of = dict(
+        con.execute(
+            "SELECT commit, topo FROM versions WHERE model = $1 AND commit IN (SELECT unnest($2))",
+            [model, list(commits)],
+        ).fetchall()
+    )
+    prev_of = {c: previous[t] for c, t in topo_of.items() if t in previous}
+    values: dict[int, dict[str, float | None]] = {t: {} for t in prev_of.values()}
+    if values and keys:
+        rows = con.execute(
+            "SELECT v.topo, m.key, m.value FROM versions v JOIN metrics m USING (model, commit) "
+            "WHERE v.model = $1 AND v.topo IN (SELECT unnest($2)) "
+            "AND m.key IN (SELECT unnest($3))",
+            [model, list(values), list(keys)],
+        ).fetchall()
+        for topo, key, value in rows:
+            values[topo][key] = value
+    return {c: values[t] for c, t in prev_of.items()}

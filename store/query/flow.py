@@ -35,7 +35,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from modeltrail.store.config import Config
-from modeltrail.store.query.queries import iso, key_metrics
+from modeltrail.store.query.browse import key_metrics
+from modeltrail.store.query.queries import iso
 
 MAIN_NAMES = ("main", "master")
 INTEGRATION_NAMES = ("integration", "develop", "release/*")

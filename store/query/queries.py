@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.store.errors import UnknownModel, UnknownVersion
 
 _HEX = re.compile(r"^[0-9a-fA-F]{4,40}$")
@@ -209,44 +210,6 @@ def label_details(
     return out
 
 
-def key_metrics(con: duckdb.DuckDBPyConnection, model: str, limit: int = 3) -> list[str]:
-    """The numeric metrics most versions of the model report (the latest's first)."""
-    rows = con.execute(
-        """
-        SELECT key, count(*) AS n FROM metrics
-        WHERE model = $1 AND value IS NOT NULL
-        GROUP BY key ORDER BY n DESC, key LIMIT $2
-        """,
-        [model, limit],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def versions_table(con: duckdb.DuckDBPyConnection, model: str, metric_keys: list[str]) -> pa.Table:
-    """All versions of a model as Arrow, newest first, with one column per metric key.
-
-    Built for the TUI's virtual list: one query, however many versions.
-    """
-    pivots = "".join(
-        f', max(m.value) FILTER (WHERE m.key = ${i + 2}) AS "metric_{i}"'
-        for i in range(len(metric_keys))
-    )
-    sql = f"""
-        SELECT v.version, v.commit, v.seq, v.date, v.author_name, v.subject, v.branches,
-               v.stages, v.labels, v.is_latest, v.stale_metrics, v.changed, v.topo{pivots}
-        FROM versions v LEFT JOIN metrics m
-          ON m.model = v.model AND m.commit = v.commit
-             {"AND m.key IN (SELECT unnest($" + str(len(metric_keys) + 2) + "))" if metric_keys else "AND false"}
-        WHERE v.model = $1
-        GROUP BY ALL
-        ORDER BY v.topo DESC
-    """
-    params: list = [model, *metric_keys]
-    if metric_keys:
-        params.append(metric_keys)
-    return con.cursor().sql(sql, params=params).to_arrow_table()
-
-
 def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict:
     """Everything known about one version: metrics, params, artifacts, env, lineage."""
     row = con.execute(
@@ -406,3 +369,52 @@ def truncated_commits(con: duckdb.DuckDBPyConnection) -> set[str]:
 
     rows = con.execute("SELECT DISTINCT commit FROM warnings WHERE path = $1", [SHALLOW])
     return {r[0] for r in rows.fetchall() if r[0]}
+
+
+def metric_values(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str
+) -> dict[str, float | None]:
+    """``{key: numeric value}`` of every metric one version reports."""
+    rows = con.execute(
+        "SELECT key, value FROM metrics WHERE model = $1 AND commit = $2", [model, commit]
+    ).fetchall()
+    return dict(rows)
+
+
+def labelled_versions(
+    con: duckdb.DuckDBPyConnection, limit: int = 5000
+) -> list[tuple[str, str, str]]:
+    """(model, version, commit) of versions that carry a label, by model, newest first."""
+    return con.execute(
+        "SELECT model, version, commit FROM versions WHERE len(labels) > 0 "
+        "ORDER BY model, topo DESC LIMIT $1",
+        [limit],
+    ).fetchall()
+
+
+def versions_at_prefix(
+    con: duckdb.DuckDBPyConnection, prefix: str, limit: int = 20
+) -> list[tuple[str, str, str]]:
+    """(model, version, commit) of versions whose commit id starts with ``prefix``."""
+    return con.execute(
+        "SELECT model, version, commit FROM versions WHERE starts_with(commit, $1) "
+        "ORDER BY topo DESC LIMIT $2",
+        [prefix.lower(), limit],
+    ).fetchall()
+
+
+def branch_counts(con: duckdb.DuckDBPyConnection, commits: list[str]) -> dict[str, int]:
+    """``{branch: how many of commits it holds}``."""
+    rows = con.execute(
+        "SELECT branch, count(*) FROM commit_branches WHERE commit IN "
+        "(SELECT unnest($1)) GROUP BY branch",
+        [commits],
+    ).fetchall()
+    return dict(rows)
+
+
+def catalog_table(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
+    """One whole catalog table or view (a name of ``schema.TABLES``/``VIEWS``) as Arrow."""
+    if name not in TABLES and name not in VIEWS:
+        raise ValueError(f"not a catalog table: {name!r}")
+    return con.cursor().sql(f'SELECT * FROM "{name}"').to_arrow_table()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 from modeltrail.store.catalog.schema import TABLES, VIEWS
+from modeltrail.store.query.queries import catalog_table
 from modeltrail.tui.commands._common import catalog
 
 NAME = "export"
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in [*TABLES, *VIEWS]:
-        table = con.cursor().sql(f"SELECT * FROM {name}").to_arrow_table()
+        table = catalog_table(con, name)
         pq.write_table(table, out / f"{name}.parquet")
     print(f"wrote {len(TABLES) + len(VIEWS)} Parquet files to {out}")
     return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from modeltrail.store.config import load_config
-from modeltrail.store.query.browse import previous_topos
-from modeltrail.store.query.queries import key_metrics, list_versions, truncated_commits
+from modeltrail.store.query.browse import key_metrics, previous_metrics
+from modeltrail.store.query.queries import list_versions, truncated_commits
 from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 
@@ -59,26 +59,13 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(safe(col), no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("MESSAGE", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     # compare each version with the one it was built on (as the TUI does)
-    previous = previous_topos(con, args.model)
-    topo_of = dict(
-        con.execute("SELECT commit, topo FROM versions WHERE model = $1", [args.model]).fetchall()
-    )
-    by_topo = {topo_of[v["commit"]]: v for v in versions if v["commit"] in topo_of}
-    missing = sorted({previous[t] for t in by_topo if t in previous and previous[t] not in by_topo})
-    if missing:  # predecessors outside the listed rows (-n): their metrics only
-        rows = con.execute(
-            "SELECT v.topo, m.key, m.value FROM versions v JOIN metrics m USING (model, commit) "
-            "WHERE v.model = $1 AND v.topo IN (SELECT unnest($2))",
-            [args.model, missing],
-        ).fetchall()
-        for topo, key, value in rows:
-            by_topo.setdefault(topo, {"metrics": {}})["metrics"][key] = value
+    previous = previous_metrics(con, args.model, [v["commit"] for v in versions], keys)
     for v in versions:
-        prev = by_topo.get(previous.get(topo_of.get(v["commit"], -1), -1))
+        prev = previous.get(v["commit"], {})
         cells = []
         for k in keys:
             new = v["metrics"].get(k)
-            old = prev["metrics"].get(k) if prev else None
+            old = prev.get(k)
             cells.append(safe(_metric_cell(cfg, k, old, new)))
         note = " [stale metrics]" if v["stale_metrics"] else ""
         if v["commit"] in truncated:

@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from modeltrail.store.query.diff import changed_files, compare_versions, file_patch, number
+from modeltrail.store.query.queries import branch_counts
 from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.messages import CatalogUpdated
@@ -287,12 +288,7 @@ class CompareScreen(Screen):
         """The branch holding most of the compared versions (the main branch on ties)."""
         if not branches:
             return None
-        rows = con.execute(
-            "SELECT branch, count(*) FROM commit_branches WHERE commit IN "
-            "(SELECT unnest($1)) GROUP BY branch",
-            [self.commits],
-        ).fetchall()
-        counts = dict(rows)
+        counts = branch_counts(con, self.commits)
         return max(branches, key=lambda b: (counts.get(b, 0), -branches.index(b)))
 
     @work(thread=True, exclusive=True, group="compare-files")

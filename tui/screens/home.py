@@ -312,10 +312,9 @@ class HomeScreen(Screen):
         try:
             cursor = self.app.connection().cursor()
             try:
-                previous = browse.previous_topos(cursor, model)
+                prev_topo = browse.previous_column(cursor, model, rows.table.column("topo"))
             finally:
                 cursor.close()
-            prev_topo = browse.prev_column(rows.table.column("topo"), previous)
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
             return
@@ -416,12 +415,7 @@ class HomeScreen(Screen):
                 detail = queries.version_detail(cursor, model, commit)
                 prev_metrics: dict[str, float | None] = {}
                 if previous is not None:
-                    prev_metrics = dict(
-                        cursor.execute(
-                            "SELECT key, value FROM metrics WHERE model = ? AND commit = ?",
-                            [model, previous[0]],
-                        ).fetchall()
-                    )
+                    prev_metrics = queries.metric_values(cursor, model, previous[0])
             finally:
                 cursor.close()
             renderable = render_details(
@@ -640,10 +634,7 @@ class HomeScreen(Screen):
         cursor = self.app.connection().cursor()
         try:
             models = queries.list_models(cursor)
-            labelled = cursor.execute(
-                "SELECT model, version, commit FROM versions WHERE len(labels) > 0 "
-                "ORDER BY model, topo DESC LIMIT 5000"
-            ).fetchall()
+            labelled = queries.labelled_versions(cursor, limit=5000)
         finally:
             cursor.close()
         out: list[PaletteCommand] = []
@@ -689,11 +680,7 @@ class HomeScreen(Screen):
             return []
         cursor = self.app.connection().cursor()
         try:
-            rows = cursor.execute(
-                "SELECT model, version, commit FROM versions WHERE starts_with(commit, ?) "
-                "ORDER BY topo DESC LIMIT 20",
-                [query.lower()],
-            ).fetchall()
+            rows = queries.versions_at_prefix(cursor, query, limit=20)
         finally:
             cursor.close()
         return [

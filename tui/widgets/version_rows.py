@@ -1,6 +1,6 @@
 """One model's versions as table rows: cell texts, metric deltas and the column layout.
 
-Holds the Arrow table from ``store.queries.versions_table`` (newest first) and turns a
+Holds the Arrow table from ``store.query.browse.versions_table`` (newest first) and turns a
 row index into display cells on demand, so 100,000 versions cost nothing until drawn.
 Every repository string goes through ``tui.safe_text.clean``. No Textual here.
 """
