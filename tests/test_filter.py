@@ -9,7 +9,8 @@ from gitbuilder import GitRepo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modeltrail.store.catalog.files import open_catalog
-from modeltrail.store.query.filter import FilterError, matching_commits, model_metric_keys, parse
+from modeltrail.store.query.browse import metric_keys
+from modeltrail.store.query.filter import FilterError, matching_topos, parse
 from modeltrail.store.repo import open_repo
 from tui_support import build_tiny_repo, index
 
@@ -26,12 +27,12 @@ def con(tmp_path_factory):
 
 
 def labels(con, query: str) -> list[str]:
-    keys = model_metric_keys(con, "churn")
-    commits = matching_commits(con, "churn", query, keys)
+    keys = metric_keys(con, "churn")
+    topos = matching_topos(con, "churn", query, keys).to_pylist()
     rows = con.execute(
-        "SELECT version FROM versions WHERE model = 'churn' AND commit IN (SELECT unnest(?)) "
+        "SELECT version FROM versions WHERE model = 'churn' AND topo IN (SELECT unnest(?)) "
         "ORDER BY topo",
-        [commits],
+        [topos],
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -96,7 +97,7 @@ def test_like_wildcards_are_literal(con):
 )
 def test_bad_queries_say_what_is_wrong(con, query, message):
     with pytest.raises(FilterError) as err:
-        matching_commits(con, "churn", query, model_metric_keys(con, "churn"))
+        matching_topos(con, "churn", query, metric_keys(con, "churn"))
     assert message in str(err.value)
 
 
@@ -116,7 +117,7 @@ def test_empty_query_matches_everything(con):
 def test_any_text_is_a_result_or_a_filter_error(con, query):
     """No query reaches DuckDB as SQL text: every input is either valid or a FilterError."""
     with contextlib.suppress(FilterError):
-        matching_commits(con, "churn", query, ["auc", "loss"])
+        matching_topos(con, "churn", query, ["auc", "loss"])
 
 
 @pytest.fixture(scope="module")
@@ -136,11 +137,11 @@ def schemes(tmp_path_factory):
 
 
 def fraud(con, query: str) -> list[str]:
-    commits = matching_commits(con, "fraud", query, [])
+    topos = matching_topos(con, "fraud", query, []).to_pylist()
     rows = con.execute(
-        "SELECT version FROM versions WHERE model = 'fraud' AND commit IN (SELECT unnest(?)) "
+        "SELECT version FROM versions WHERE model = 'fraud' AND topo IN (SELECT unnest(?)) "
         "ORDER BY topo",
-        [commits],
+        [topos],
     ).fetchall()
     return [r[0] for r in rows]
 

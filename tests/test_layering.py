@@ -66,3 +66,21 @@ def test_the_sql_check_sees_sql() -> None:
     assert _SQL.search('rows = con.execute("SELECT 1").fetchall()')
     assert _SQL.search('cursor.sql(f"SELECT * FROM {name}")')
     assert not _SQL.search("queries.list_models(cursor)")
+
+
+def test_every_command_is_imported_by_name() -> None:
+    from modeltrail.tui.commands import COMMANDS, command_module
+
+    for name in COMMANDS:
+        module = command_module(name)
+        assert name == module.NAME and callable(module.run) and callable(module.add_arguments)
+
+
+def test_no_module_is_loaded_by_a_string() -> None:
+    tui = Path(modeltrail.tui.__file__).resolve().parent
+    offenders = [
+        str(p.relative_to(tui))
+        for p in sorted(tui.rglob("*.py"))
+        if "importlib" in p.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -62,13 +62,3 @@ DETAILS_BINDINGS: list[Binding] = [
 HELP_BINDINGS: list[Binding] = [
     Binding("escape,q,question_mark", "dismiss", "Close", id="close_help"),
 ]
-
-
-def binding_docs() -> list[tuple[str, str, str]]:
-    """(id, default keys, description) for every binding, for docs and the README."""
-    seen: dict[str, tuple[str, str, str]] = {}
-    for group in (APP_BINDINGS, HOME_BINDINGS, VERSION_LIST_BINDINGS, DETAILS_BINDINGS):
-        for b in group:
-            if b.id and b.id not in seen:
-                seen[b.id] = (b.id, b.key, b.description)
-    return list(seen.values())

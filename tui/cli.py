@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from modeltrail.store.errors import ModeltrailError
-from modeltrail.tui.commands import COMMANDS
+from modeltrail.tui.commands import COMMANDS, command_module
 from modeltrail.tui.safe_text import safe_streams
 
 
@@ -45,7 +44,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if chosen is not None and name != chosen:
             sub.add_parser(name)  # known by name; its module is not needed for this run
             continue
-        mod = importlib.import_module(f"modeltrail.tui.commands.{name}")
+        mod = command_module(name)
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)

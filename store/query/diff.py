@@ -37,8 +37,6 @@ _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.*)$", re.DOTALL)
 #: A file diff larger than this is cut (the TUI shows a note).
 MAX_PATCH_BYTES = 2 * 1024 * 1024
-#: Change names shared by files, artifacts and environment entries.
-CHANGES = ("added", "removed", "modified", "unchanged")
 _STATUS = {"A": "added", "D": "removed", "M": "modified", "T": "modified"}
 #: git options that keep repository configuration and attributes from running programs
 #: or recolouring output while we diff.

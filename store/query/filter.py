@@ -216,17 +216,6 @@ def to_sql(terms: list[Term]) -> tuple[str, list]:
     return (" AND ".join(parts) or "TRUE"), params
 
 
-def matching_commits(
-    con: duckdb.DuckDBPyConnection, model: str, query: str, metric_keys: Collection[str]
-) -> list[str]:
-    """Commits of ``model``'s versions that match ``query`` (raises FilterError)."""
-    where, params = to_sql(parse(query, metric_keys))
-    rows = con.execute(
-        f"SELECT v.commit FROM versions v WHERE v.model = ? AND {where}", [model, *params]
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def matching_topos(
     con: duckdb.DuckDBPyConnection, model: str, query: str, metric_keys: Collection[str]
 ) -> pa.Array:
@@ -237,12 +226,3 @@ def matching_topos(
         f"SELECT v.topo FROM versions v WHERE v.model = ? AND {where}", params=[model, *params]
     ).to_arrow_table()
     return table.column(0).combine_chunks()
-
-
-def model_metric_keys(con: duckdb.DuckDBPyConnection, model: str) -> list[str]:
-    """Every numeric metric key the model's versions report (for validating queries)."""
-    rows = con.execute(
-        "SELECT DISTINCT key FROM metrics WHERE model = ? AND value IS NOT NULL ORDER BY key",
-        [model],
-    ).fetchall()
-    return [r[0] for r in rows]

@@ -40,7 +40,6 @@ from modeltrail.store.query.queries import iso
 
 MAIN_NAMES = ("main", "master")
 INTEGRATION_NAMES = ("integration", "develop", "release/*")
-KINDS = ("main", "integration", "experiment", "feature")
 
 _EXPERIMENT = re.compile(r"^(?:exp|exps|experiment|experiments)(?:[/_.-]|$)", re.IGNORECASE)
 _MERGE_BRANCH = re.compile(

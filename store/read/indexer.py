@@ -98,7 +98,6 @@ class Facts:
     )
     warnings: Columns = field(default_factory=lambda: Columns("commit", "path", "model", "message"))
     declarations: dict[str, str] = field(default_factory=dict)  # declaring file -> newest blob
-    new_commit_ids: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, Columns]:
         return {
@@ -346,7 +345,6 @@ def build_facts(
             c.message,
             topo_start + i,
         )
-    facts.new_commit_ids = [c.commit for c in commits]
     paths = ModelPaths(models)
     emitted = propagate(commits, paths, labelled, seeds)
     progress("commits", total, total)

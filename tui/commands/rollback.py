@@ -234,7 +234,3 @@ def result_text(result: RollbackResult, *, cli: bool = True) -> Text:
         t.append("  undo with: modeltrail undo\n")
     t.rstrip()
     return t
-
-
-def report_json(result: RollbackResult) -> None:
-    print_json(result.to_json())

@@ -12,7 +12,6 @@ keeps the selection.
 
 from __future__ import annotations
 
-import importlib
 import time
 from functools import partial
 
@@ -585,20 +584,6 @@ class HomeScreen(Screen):
 
     # --- other screens --------------------------------------------------------------------
 
-    def _open(self, module: str, name: str, *args) -> None:
-        try:
-            mod = importlib.import_module(f"modeltrail.tui.screens.{module}")
-            screen_class = getattr(mod, name)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"modeltrail.tui.screens.{module}":
-                raise
-            self.notify(f"{name} is not available in this build", severity="warning")
-            return
-        except AttributeError:
-            self.notify(f"{name} is not available in this build", severity="warning")
-            return
-        self.app.push_screen(screen_class(*args))
-
     def action_compare(self) -> None:
         marked = self.version_list.marked_commits
         if self.model is None or self.rows is None or len(marked) < 2:
@@ -606,23 +591,33 @@ class HomeScreen(Screen):
             return
         # oldest first, so the comparison reads left to right in time
         ordered = sorted(marked, key=lambda c: -(self.rows.row_of(c) or 0))
-        self._open("compare", "CompareScreen", self.model, ordered)
+        from modeltrail.tui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(self.model, ordered))
 
     def action_rollback(self) -> None:
         commit = self.version_list.current_commit
         if self.model is None or commit is None:
             self.notify("select a version to roll back to first", timeout=4)
             return
-        self._open("rollback", "RollbackScreen", self.model, commit)
+        from modeltrail.tui.screens.rollback import RollbackScreen
+
+        self.app.push_screen(RollbackScreen(self.model, commit))
 
     def action_undo(self) -> None:
-        self._open("rollback", "UndoScreen")
+        from modeltrail.tui.screens.rollback import UndoScreen
+
+        self.app.push_screen(UndoScreen())
 
     def action_flow(self) -> None:
-        self._open("flow", "FlowScreen")
+        from modeltrail.tui.screens.flow import FlowScreen
+
+        self.app.push_screen(FlowScreen())
 
     def action_history(self) -> None:
-        self._open("history", "HistoryScreen", self.model)
+        from modeltrail.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.model))
 
     def action_audit(self) -> None:
         self._open("audit", "AuditScreen", self.model)
