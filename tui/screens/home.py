@@ -620,7 +620,9 @@ class HomeScreen(Screen):
         self.app.push_screen(HistoryScreen(self.model))
 
     def action_audit(self) -> None:
-        self._open("audit", "AuditScreen", self.model)
+        from modeltrail.tui.screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen(self.model))
 
     # --- command palette ------------------------------------------------------------------
 
