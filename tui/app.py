@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
 from modeltrail.store.config import Config, load_config
+from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import open_repo, repo_paths
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
@@ -120,7 +121,7 @@ class ModeltrailApp(App):
         fresh = None if damaged else open_snapshot(self.paths.catalog_file)
         if fresh is not None:
             try:
-                fresh.execute("SELECT count(*) FROM models").fetchall()
+                model_names(fresh)  # a damaged file fails here
             except duckdb.Error:
                 fresh.close()
                 fresh = None
