@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+from modeltrail.tui.audit_text import GLYPHS, duration, pct
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 
 NAME = "audit"
 HELP = "reproducibility per version, time to roll back, labels that moved"
-
-_GLYPH = {True: "✓", False: "✗", None: "?"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,21 +33,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f}%"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{minutes:.0f}m"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f}h"
-    return f"{minutes / 1440:.1f}d"
-
-
 def _print(result: dict, show_all: bool) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -57,8 +41,8 @@ def _print(result: dict, show_all: bool) -> None:
     missing = ", ".join(result["missing_most"][:3]) or "nothing"
     out.print(
         Text(
-            f"reproducible: {_pct(result['percent_reproducible'])} of versions, "
-            f"{_pct(result['percent_reproducible_labelled'])} of labelled versions; "
+            f"reproducible: {pct(result['percent_reproducible'])} of versions, "
+            f"{pct(result['percent_reproducible_labelled'])} of labelled versions; "
             f"missing most: {missing}"
         )
     )
@@ -70,9 +54,9 @@ def _print(result: dict, show_all: bool) -> None:
         table.add_row(
             safe(m["name"]),
             str(m["versions"]),
-            f"{m['reproducible']} ({_pct(m['percent_reproducible'])})",
+            f"{m['reproducible']} ({pct(m['percent_reproducible'])})",
             safe(", ".join(f"{k} {n}" for k, n in m["missing"].items()) or "-"),
-            f"{_duration(ttr['median'])} / {_duration(ttr['max'])}" if ttr["count"] else "-",
+            f"{duration(ttr['median'])} / {duration(ttr['max'])}" if ttr["count"] else "-",
         )
     out.print(table)
     rows = [v for v in result["versions"] if show_all or not v["reproducible"]]
@@ -82,7 +66,7 @@ def _print(result: dict, show_all: bool) -> None:
         for col in ("MODEL", "VERSION", "P D E A M", "WHY"):
             versions.add_column(col)
         for v in rows:
-            checks = " ".join(_GLYPH[v["checks"][c]] for c in v["checks"])
+            checks = " ".join(GLYPHS[v["checks"][c]] for c in v["checks"])
             why = "; ".join(f"{k}: {r}" for k, r in v["reasons"].items())
             versions.add_row(safe(v["model"]), safe(v["version"]), checks, safe(why))
         out.print(versions)
@@ -98,7 +82,7 @@ def _print(result: dict, show_all: bool) -> None:
                 safe(r["stage"] or "(branch)"),
                 safe(r["from"] or "-"),
                 safe(r["to"] or "-"),
-                _duration(r["time_to_rollback_s"]),
+                duration(r["time_to_rollback_s"]),
                 (r["rolled_back_at"] or "")[:16].replace("T", " "),
             )
         out.print(moves)

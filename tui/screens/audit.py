@@ -13,6 +13,7 @@ Keys: ``j``/``k`` move, ``a`` switches between this model and all models, ``esc`
 
 from __future__ import annotations
 
+from modeltrail.tui.audit_text import GLYPHS, duration, pct
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from rich.text import Text
@@ -31,7 +32,6 @@ AUDIT_BINDINGS: list[Binding] = [
 ]
 
 CHECK_LETTERS = {"params": "P", "data": "D", "environment": "E", "artifact": "A", "metrics": "M"}
-GLYPHS = {True: "✓", False: "✗", None: "?"}
 STYLES = {True: "green", False: "bold red", None: "yellow"}
 
 
@@ -52,21 +52,6 @@ def checks_cell(checks: dict) -> Text:
         value = checks.get(name)
         t.append(GLYPHS[value], style=STYLES[value])
     return t
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f}%"
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{minutes:.0f}m"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f}h"
-    return f"{minutes / 1440:.1f}d"
 
 
 class AuditScreen(Screen[None]):
