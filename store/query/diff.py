@@ -18,6 +18,7 @@ and :func:`compare_versions` read the catalog, and :func:`changed_files` /
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -37,6 +38,8 @@ _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.*)$", re.DOTALL)
 #: A file diff larger than this is cut (the TUI shows a note).
 MAX_PATCH_BYTES = 2 * 1024 * 1024
+#: a file version larger than this is summarised by its sizes, never diffed
+MAX_DIFF_BLOB = 32 * 1024 * 1024
 _STATUS = {"A": "added", "D": "removed", "M": "modified", "T": "modified"}
 #: git options that keep repository configuration and attributes from running programs
 #: or recolouring output while we diff.
@@ -338,9 +341,42 @@ def file_patch(repo: git.Repo, a: str, b: str, path: str) -> tuple[str, bool]:
     """
     if not (_HEX40.match(a) and _HEX40.match(b)) or not path:
         return "", False
-    data = _git_bytes(repo, ["diff", *_SAFE_DIFF, a, b, "--", path])
+    sizes = [_blob_size(repo, commit, path) for commit in (a, b)]
+    if max(s or 0 for s in sizes) > MAX_DIFF_BLOB:
+        old, new = (f"{s / 1e6:.1f} MB" if s is not None else "absent" for s in sizes)
+        return f"{path}: too large to diff ({old} → {new}); not shown\n", True
+    proc = repo.git.execute(
+        ["git", "--literal-pathspecs", "diff", *_SAFE_DIFF, a, b, "--", path],
+        as_process=True,
+    )
+    try:  # stream: never more than the cap (plus one read) in memory
+        chunks, kept = [], 0
+        while kept <= MAX_PATCH_BYTES:
+            chunk = proc.stdout.read(min(65536, MAX_PATCH_BYTES + 1 - kept))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            kept += len(chunk)
+    finally:
+        with contextlib.suppress(OSError):
+            proc.proc.kill()
+        proc.proc.wait()
+        with contextlib.suppress(OSError):
+            proc.proc.stdout.close()
+            proc.proc.stderr.close()
+    data = b"".join(chunks)
     truncated = len(data) > MAX_PATCH_BYTES
     return data[:MAX_PATCH_BYTES].decode("utf-8", errors="replace"), truncated
+
+
+def _blob_size(repo: git.Repo, commit: str, path: str) -> int | None:
+    """The size of ``path`` at ``commit`` (None if it is not a file there)."""
+    status, out, _err = repo.git.execute(
+        ["git", "cat-file", "-s", f"{commit}:{path}"],
+        with_extended_output=True,
+        with_exceptions=False,
+    )
+    return int(out) if status == 0 and out.strip().isdigit() else None
 
 
 # --- catalog reads -----------------------------------------------------------------------
