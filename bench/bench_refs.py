@@ -1,4 +1,4 @@
-"""Scale in refs: many tags and many models (PRODUCT.md §7: linear to 100,000 tags ×
+"""Scale in refs: many tags and many models (the target: linear to 100,000 tags ×
 10,000 models).
 
     python bench/bench_refs.py                       # 100,000 tags x 10,000 models
