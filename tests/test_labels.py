@@ -10,7 +10,7 @@ import pytest
 from gitbuilder import GitRepo
 from hypothesis import given
 from hypothesis import strategies as st
-from modeltrail.store.catalog.files import open_catalog
+from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.read.labels import (
     Clash,
     LabelledVersion,
@@ -319,6 +319,9 @@ def test_sequential_tags_order_as_numbers(tmp_path: Path, capsys) -> None:
     ]
     assert versions[0]["labels_detail"] == []
     assert warnings_of(r) == []
+    # a sequential label or its tag names a version wherever a VERSION is asked for
+    diff = cli_json(r, "diff", "fraud", "fraud-v8", "v10", capsys=capsys)
+    assert (diff["a"]["version"], diff["b"]["version"]) == ("v8", "v10")
 
 
 def test_bare_sequential_tags_in_a_one_model_repository(tmp_path: Path, capsys) -> None:
@@ -404,3 +407,36 @@ def test_pattern_warnings_clash_and_never_match(tmp_path: Path, capsys) -> None:
     assert "tag pattern 'release/{model}' can never match: it needs {version} exactly once" in out
     assert "tag pattern '{model} {version}' can never match: git does not allow ' '" in out
     assert latest(r, capsys, "fraud2") == "v3"
+
+
+@given(
+    st.lists(st.text(max_size=30), max_size=15),
+    st.sets(st.text(max_size=10), max_size=4),
+    st.lists(
+        st.sampled_from(["{model}", "{version}", "-", "/", "r", "{", "}", "v", ""]), max_size=6
+    ),
+)
+def test_any_pattern_never_raises_and_labels_known_models(tags, models, pieces) -> None:
+    pattern = "".join(pieces)
+    reading = read_tags(tags, models, None, [pattern, "{model}{version}"])
+    for found in reading.labels:
+        assert found.tag in tags and found.model in models
+        assert classify(found.label) is not None
+    for clash in reading.clashes:
+        assert len(set(clash.models)) == len(clash.models) > 1
+
+
+def test_a_new_manifest_version_of_another_scheme_warns_without_new_tags(tmp_path: Path) -> None:
+    r = fraud_repo(tmp_path / "repo", [["fraud-v1"], ["fraud-v2"]])
+    assert warnings_of(r) == []
+    r.commit("fraud 2026.1.3", {"models/fraud/model.yaml": "name: fraud\nversion: 2026.1.3\n"})
+    summary = update_catalog(open_repo(r.path))
+    assert summary.mode == "incremental"
+    (warning,) = warnings_of(r)
+    assert warning[1] == "fraud" and warning[2].startswith("labels mix schemes: 1 calendar")
+    con = open_catalog(open_repo(r.path))
+    try:
+        latest = con.execute("SELECT version FROM versions WHERE is_latest").fetchall()
+    finally:
+        con.close()
+    assert latest == [("2026.1.3",)]  # calendar before sequential
