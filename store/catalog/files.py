@@ -19,7 +19,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,8 @@ class IndexSummary:
     seconds: float
     reason: str = ""
     warning: str = ""  # the catalog could not be written: what was answered instead
+    # what this run found wrong: {"commit", "path", "model", "message"} (not older runs')
+    new_warnings: list[dict] = field(default_factory=list)
 
     def line(self) -> str:
         if self.mode == "unchanged":

@@ -29,9 +29,9 @@ from modeltrail.store.catalog.files import (
 )
 from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
 from modeltrail.store.config import Config, load_config
-from modeltrail.store.read import derive, gitio, indexer
+from modeltrail.store.read import derive, gitio, gto, indexer
 from modeltrail.store.read import labels as labels_mod
-from modeltrail.store.read.discovery import ModelDef
+from modeltrail.store.read.discovery import Content, ModelDef
 from modeltrail.store.repo import RepoPaths, repo_paths
 
 
@@ -117,13 +117,30 @@ def _shallow_marked(con) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _summary(con, mode: str, commits: int, start: float, reason: str = "") -> IndexSummary:
+def _summary(
+    con, mode: str, commits: int, start: float, reason: str = "", found=None
+) -> IndexSummary:
     total, models, versions, warnings = con.execute(
         "SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM models), "
         "(SELECT count(*) FROM versions), (SELECT count(*) FROM warnings)"
     ).fetchall()[0]
+    new = []
+    if found is not None:
+        c = found.cols
+        new = [
+            {"commit": a, "path": b, "model": m, "message": t}
+            for a, b, m, t in zip(c["commit"], c["path"], c["model"], c["message"], strict=True)
+        ]
     return IndexSummary(
-        mode, commits, total, models, versions, warnings, time.perf_counter() - start, reason
+        mode,
+        commits,
+        total,
+        models,
+        versions,
+        warnings,
+        time.perf_counter() - start,
+        reason,
+        new_warnings=new,
     )
 
 
@@ -200,10 +217,21 @@ def _ref_commits(refs: list[gitio.RefRecord]) -> list[str]:
 def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]:
     rows = []
     for m in models.values():
-        rows.append((m.name, m.path, m.artifact_path, m.type, m.description, m.labels, m.sources))
+        content = json.dumps(m.content.as_json())
+        rows.append(
+            (m.name, m.path, m.artifact_path, m.type, m.description, m.labels, m.sources, content)
+        )
     for name in sorted(gto_names - set(models)):
-        rows.append((name, None, None, None, None, [], ["gto"]))
+        rows.append((name, None, None, None, None, [], ["gto"], None))
     return rows
+
+
+def _heads(refs: list[gitio.RefRecord]) -> dict[str, str]:
+    return gitio.effective_branches((r.kind, r.short, r.commit) for r in refs)
+
+
+def _old_heads(old_refs: dict) -> dict[str, str]:
+    return gitio.effective_branches((k, short, c) for c, k, _o, short in old_refs.values())
 
 
 def _full(
@@ -214,8 +242,9 @@ def _full(
     for boundary in gitio.shallow_commits(repo):
         facts.warnings.add(boundary, gitio.SHALLOW, None, SHALLOW_WARNING)
     facts.declarations = indexer.declarations_in(commits, {})
-    models = indexer.discover(repo, facts.declarations, facts)
+    models = indexer.discover(repo, facts.declarations, facts, gitio.repository_name(repo))
     der = derive.from_refs(refs, set(models), cfg.tag_patterns)
+    der.gto_config = _gto_config(repo, paths, facts)
     indexer.build_facts(
         repo,
         paths.common_dir,
@@ -233,13 +262,13 @@ def _full(
             con.execute(stmt)
         for table, cols in facts.tables().items():
             _insert(con, table, cols)
-        heads = {r.short: r.commit for r in refs if r.kind == "branch" and r.commit}
+        heads = _heads(refs)
         bc, bb = indexer.branch_membership([(c.commit, c.parents) for c in commits], heads)
         cols = indexer.Columns("commit", "branch")
         cols.cols["commit"], cols.cols["branch"] = bc, bb
         _insert(con, "commit_branches", cols)
         _finish(con, refs, digest, models, der, facts.declarations, cfg)
-        summary = _summary(con, "full", len(commits), start, reason)
+        summary = _summary(con, "full", len(commits), start, reason, facts.warnings)
     return summary
 
 
@@ -274,7 +303,9 @@ def _finish(con, refs, digest, models, der: derive.Derived, declarations, cfg: C
         "WHERE message LIKE '%Rollback-Model:%'"
     ).fetchall()
     _insert_rows(con, "stage_events", EVENT_COLUMNS, der.events + derive.rollback_events(rb))
-    _insert_rows(con, "stages", ("model", "stage", "version", "commit", "since", "ref"), der.stages)
+    allowed = der.gto_config.stages
+    shown = [row for row in der.stages if allowed is None or row[1] in allowed]
+    _insert_rows(con, "stages", ("model", "stage", "version", "commit", "since", "ref"), shown)
     dates = dict(
         con.execute(
             "SELECT DISTINCT l.commit, c.author_date FROM labels l JOIN commits c USING (commit)"
@@ -284,11 +315,13 @@ def _finish(con, refs, digest, models, der: derive.Derived, declarations, cfg: C
     for name, lab in der.gto_latest.items():
         if lab:
             latest[name] = [lab, "gto"]
-    _materialize_versions(con, {m: v[0] for m, v in latest.items()})
-    _write_meta(con, digest, declarations, models, latest, cfg)
+    _materialize_versions(con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs))
+    _write_meta(con, digest, declarations, models, latest, cfg, der.gto_config.as_json())
 
 
-def _write_meta(con, digest: str, declarations: dict, models, latest: dict, cfg: Config) -> None:
+def _write_meta(
+    con, digest: str, declarations: dict, models, latest: dict, cfg: Config, gto_config
+) -> None:
     con.execute("DELETE FROM meta")
     meta = {
         "schema_version": str(SCHEMA_VERSION),
@@ -298,6 +331,8 @@ def _write_meta(con, digest: str, declarations: dict, models, latest: dict, cfg:
         "models_fingerprint": _models_fingerprint(models),
         "latest": json.dumps(latest, sort_keys=True),  # model -> [label, gto | labels]
         "tag_patterns": json.dumps(cfg.tag_patterns),  # labels depend on them
+        # .gto as read (allowed stages, types); stage holders shown depend on it
+        "gto_config": gto_config if isinstance(gto_config, str) else _json(gto_config),
     }
     _insert_rows(con, "meta", ("key", "value"), sorted(meta.items()))
 
@@ -349,9 +384,11 @@ def _finish_new_commits(
         best = labels_mod.pick_latest(candidates)
         if best is not None:
             latest[model] = [best, "labels"]
-    _materialize_versions(con, {m: v[0] for m, v in latest.items()}, only=new_ids)
+    _materialize_versions(
+        con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs), only=new_ids
+    )
     _refresh_branches(con, moved)
-    _write_meta(con, digest, declarations, models, latest, cfg)
+    _write_meta(con, digest, declarations, models, latest, cfg, meta.get("gto_config") or "")
 
 
 #: ``warnings.path`` of the warnings about tags and labels (rewritten on each run that
@@ -377,11 +414,62 @@ def _mixed_scheme_warnings(con) -> None:
 
 def _models_fingerprint(models: dict[str, ModelDef]) -> str:
     return json.dumps(
-        sorted((m.name, m.path, m.artifact_path, sorted(m.sources)) for m in models.values())
+        sorted(
+            (m.name, m.path, m.artifact_path, sorted(m.sources), m.content.as_json())
+            for m in models.values()
+        )
     )
 
 
-def _materialize_versions(con, latest: dict[str, str], only: list[str] | None = None) -> None:
+GTO_CONFIG = ".gto"
+MAX_CONFIG = 1024 * 1024
+
+
+def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts, report: bool = True) -> gto.GtoConfig:
+    """``.gto`` as GTO reads it: the work tree's file (HEAD's in a bare repository)."""
+    data: bytes | None = None
+    if repo.working_tree_dir:
+        try:
+            with open(paths.root / GTO_CONFIG, "rb") as f:
+                data = f.read(MAX_CONFIG)
+        except OSError:
+            data = None
+    else:
+        status, out, _ = repo.git.execute(
+            ["git", "cat-file", "blob", f"HEAD:{GTO_CONFIG}"],
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+        )
+        data = out[:MAX_CONFIG] if status == 0 else None
+    config, warnings = gto.parse_config(data)
+    if report:
+        for w in warnings:
+            facts.warnings.add(None, GTO_CONFIG, None, f"{GTO_CONFIG}: {w}")
+    return config
+
+
+def _main_branch(con, cfg: Config, refs: list[gitio.RefRecord]) -> str | None:
+    """The main line's branch, as the flow picks it: the configured one, main/master (or
+    origin's in a clone without them), else the branch holding the most commits."""
+    heads = _heads(refs)
+    for name in (cfg.main, "main", "master"):
+        for candidate in (name, f"origin/{name}"):
+            if name and candidate in heads:
+                return candidate
+    row = con.execute(
+        "SELECT branch FROM commit_branches GROUP BY branch ORDER BY count(*) DESC, branch LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _materialize_versions(
+    con, latest: dict[str, str], main: str | None, only: list[str] | None = None
+) -> None:
     """Fill ``versions`` from the walk facts, labels, stages and branches.
 
     ``only``: add just these (new) commits, numbering on from each model's last ``seq``;
@@ -409,7 +497,7 @@ def _materialize_versions(con, latest: dict[str, str], only: list[str] | None = 
         INSERT INTO versions
         WITH vc AS (
             SELECT model, commit, bool_or(changed) AS changed,
-                   bool_or(stale_metrics) AS stale_metrics
+                   bool_or(stale_metrics) AS stale_metrics, min(content) AS content
             FROM model_commits {scope} GROUP BY model, commit
         ),
         lab AS (
@@ -436,7 +524,7 @@ def _materialize_versions(con, latest: dict[str, str], only: list[str] | None = 
                    coalesce(st.stages, []::VARCHAR[]) AS stages,
                    coalesce(br.branches, []::VARCHAR[]) AS branches,
                    c.author_name, c.author_email, c.author_date AS date, c.subject, c.message,
-                   vc.stale_metrics, c.topo
+                   vc.stale_metrics, c.topo, vc.content
             FROM vc JOIN commits c USING (commit)
             LEFT JOIN lab USING (model, commit)
             LEFT JOIN br USING (commit)
@@ -446,10 +534,24 @@ def _materialize_versions(con, latest: dict[str, str], only: list[str] | None = 
                ({seq_base} + row_number() OVER (PARTITION BY b.model ORDER BY b.topo))::INTEGER,
                b.labels, b.label_kind, b.registered, b.changed, false,
                b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
-               b.message, b.stale_metrics, b.topo
+               b.message, b.stale_metrics, b.topo, b.content, NULL
         FROM base b
         """,
         params,
+    )
+    # an unlabelled version whose content equals an earlier version's is shown as that one
+    con.execute(
+        f"""
+        UPDATE versions SET same_as = f.commit, version = '= ' || f.version
+        FROM (
+            SELECT model, content, arg_min(commit, topo) AS commit,
+                   arg_min(version, topo) AS version, min(topo) AS topo
+            FROM versions WHERE content IS NOT NULL GROUP BY model, content
+        ) f
+        WHERE versions.model = f.model AND versions.content = f.content
+          AND versions.topo > f.topo AND len(versions.labels) = 0 AND versions.changed
+          {"AND versions.commit IN (SELECT commit FROM new_commits)" if only is not None else ""}
+        """
     )
     con.execute(
         """
@@ -457,11 +559,16 @@ def _materialize_versions(con, latest: dict[str, str], only: list[str] | None = 
             WHEN EXISTS (SELECT 1 FROM latest_tbl l WHERE l.model = versions.model)
             THEN coalesce(list_contains(
                 labels, (SELECT label FROM latest_tbl l WHERE l.model = versions.model)), false)
-            -- no label: the newest commit (never a NULL test: DuckDB 2 answers
-            -- list_contains([], NULL) with false where 1.x gave NULL)
-            ELSE topo = (SELECT max(topo) FROM versions n WHERE n.model = versions.model)
+            -- no label: the newest version on the main line, else the newest (never a NULL
+            -- test: DuckDB 2 answers list_contains([], NULL) with false where 1.x gave NULL)
+            ELSE topo = coalesce(
+                (SELECT max(n.topo) FROM versions n JOIN commit_branches cb
+                   ON cb.commit = n.commit AND cb.branch = $1
+                 WHERE n.model = versions.model),
+                (SELECT max(topo) FROM versions n WHERE n.model = versions.model))
             END
-        """
+        """,
+        [main or ""],
     )
 
 
@@ -497,12 +604,12 @@ def _incremental(
 ) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
     old_refs = {
-        name: (commit, kind, obj)
-        for name, commit, kind, obj in old.execute(
-            "SELECT name, commit, kind, object FROM refs"
+        name: (commit, kind, obj, short)
+        for name, commit, kind, obj, short in old.execute(
+            "SELECT name, commit, kind, object, short FROM refs"
         ).fetchall()
     }
-    known_heads = sorted({c for c, _k, _o in old_refs.values() if c})
+    known_heads = sorted({c for c, _k, _o, _s in old_refs.values() if c})
     try:
         commits = list(gitio.walk_commits(repo, _ref_commits(refs), known_heads))
     except git.GitCommandError:
@@ -514,18 +621,23 @@ def _incremental(
     facts = indexer.Facts()
     facts.declarations = new_decl
     if new_decl != declarations:
-        models = indexer.discover(repo, new_decl, facts)
+        models = indexer.discover(repo, new_decl, facts, gitio.repository_name(repo))
         if _models_fingerprint(models) != meta.get("models_fingerprint"):
             return None
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
     else:
         models = _models_from_table(old)
-    old_tags = {n: o for n, (_c, k, o) in old_refs.items() if k == "tag"}
+    old_tags = {n: o for n, (_c, k, o, _s) in old_refs.items() if k == "tag"}
     new_tags = {r.name: r.object for r in refs if r.kind == "tag"}
     tags_changed = old_tags != new_tags or meta.get("tag_patterns") != json.dumps(cfg.tag_patterns)
+    gto_config = _gto_config(repo, paths, facts, report=False)
+    if _json(gto_config.as_json()) != meta.get("gto_config"):
+        tags_changed = True  # the stage holders shown depend on it
+        _gto_config(repo, paths, facts)  # and what is wrong with it is said once
     der = (
         derive.from_refs(refs, set(models), cfg.tag_patterns) if tags_changed else derive.Derived()
     )
+    der.gto_config = gto_config
     old.close()
     with new_generation(paths, copy_current=True) as con:
         new_ids = {c.commit for c in commits}
@@ -570,7 +682,7 @@ def _incremental(
             _finish_new_commits(
                 con, refs, digest, models, new_decl, meta, sorted(new_ids), moved, cfg
             )
-        summary = _summary(con, "incremental", len(commits), start)
+        summary = _summary(con, "incremental", len(commits), start, found=facts.warnings)
     return summary
 
 
@@ -581,10 +693,8 @@ def _branches_only_moved_forward(repo, old_refs, refs, commits) -> bool:
     the old head among its parents); otherwise one ``merge-base --is-ancestor``.
     """
     parents = {c.commit: c.parents for c in commits}
-    new_heads = {r.name: r.commit for r in refs}
-    for name, (commit, kind, _obj) in old_refs.items():
-        if kind != "branch":
-            continue
+    new_heads = _heads(refs)
+    for name, commit in _old_heads(old_refs).items():
         if name not in new_heads:
             return False
         head = new_heads[name]
@@ -612,8 +722,8 @@ def _reaches(parents: dict[str, list[str]], start: str, target: str) -> bool:
 
 def _seed_states(repo, models, commits: set[str]) -> dict[str, dict[str, indexer.FileState]]:
     """Model files at old commits the new ones build on (one ``ls-tree`` each)."""
-    dirs = [m.path for m in models.values() if m.path is not None]
     paths_map = indexer.ModelPaths(models)
+    dirs = paths_map.roots
     seeds: dict[str, dict[str, indexer.FileState]] = {}
     for commit in sorted(commits):
         per_model: dict[str, indexer.FileState] = {}
@@ -697,8 +807,8 @@ def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs
 
 def _update_branches(repo, con, old_refs, refs) -> list[str]:
     """Add the commits that branches gained (created or fast-forwarded); returns them."""
-    old_b = {n[len("refs/heads/") :]: c for n, (c, k, _o) in old_refs.items() if k == "branch"}
-    new_b = {r.short: r.commit for r in refs if r.kind == "branch" and r.commit}
+    old_b = _old_heads(old_refs)
+    new_b = _heads(refs)
     gained_c: list[str] = []
     gained_b: list[str] = []
     for name, commit in new_b.items():
@@ -717,12 +827,22 @@ def _update_branches(repo, con, old_refs, refs) -> list[str]:
 
 def _models_from_table(con) -> dict[str, ModelDef]:
     models = {}
-    for name, path, apath, typ, desc, labels, sources in con.execute(
-        "SELECT name, path, artifact_path, type, description, labels, sources FROM models"
+    for name, path, apath, typ, desc, labels, sources, content in con.execute(
+        "SELECT name, path, artifact_path, type, description, labels, sources, content FROM models"
     ).fetchall():
-        if sources == ["gto"] and path is None:
+        if content is None:
             continue  # tags-only models are re-derived from refs
-        models[name] = ModelDef(name, path, apath, typ, desc, list(labels or []), list(sources))
+        trees, paths, level = json.loads(content)
+        models[name] = ModelDef(
+            name,
+            path,
+            apath,
+            typ,
+            desc,
+            list(labels or []),
+            list(sources),
+            Content(tuple(trees), tuple(paths), tuple(level)),
+        )
     return models
 
 

@@ -48,7 +48,8 @@ TABLES: dict[str, str] = {
         tag_date TIMESTAMPTZ,
         tag_message VARCHAR
     """,
-    # which local branches contain each commit
+    # which branches contain each commit: local ones, and remote-tracking ones (origin/x)
+    # where no local branch x exists
     "commit_branches": """
         commit VARCHAR,
         branch VARCHAR
@@ -61,7 +62,9 @@ TABLES: dict[str, str] = {
         type VARCHAR,
         description VARCHAR,
         labels VARCHAR[],
-        sources VARCHAR[]           -- gto | dvc-artifact | manifest | modelbit | mlflow | dvc | tag
+        sources VARCHAR[],          -- gto | dvc-artifact | manifest | modelbit | mlflow | dvc | tag
+        content VARCHAR             -- JSON [trees, paths, level]: which files are the model's
+                                    -- (NULL: known from tags only)
     """,
     # walk facts: (model, commit) pairs that are versions, and what the walk saw there
     "model_commits": """
@@ -71,7 +74,8 @@ TABLES: dict[str, str] = {
         manifest_version VARCHAR,   -- a manifest's version: field
         stale_metrics BOOLEAN,      -- params/code/artifact changed but no metrics file did;
                                     -- for a DVC pipeline: as its dvc.lock records it
-        changed_files INTEGER
+        changed_files INTEGER,
+        content VARCHAR             -- digest of the model's files there (equal = same content)
     """,
     # the model's files at each version: path -> blob
     "version_files": """
@@ -193,7 +197,10 @@ TABLES: dict[str, str] = {
         subject VARCHAR,
         message VARCHAR,
         stale_metrics BOOLEAN,
-        topo BIGINT
+        topo BIGINT,
+        content VARCHAR,            -- digest of the model's files (model_commits.content)
+        same_as VARCHAR             -- unlabelled version whose content equals an earlier
+                                    -- one's: that version's commit (version is '= v1.1.0')
     """,
     "warnings": """
         commit VARCHAR,

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 from modeltrail.store.config import Config
 from modeltrail.store.query.browse import key_metrics
 from modeltrail.store.query.queries import iso
+from modeltrail.store.read import gitio
 
 MAIN_NAMES = ("main", "master")
 INTEGRATION_NAMES = ("integration", "develop", "release/*")
@@ -277,15 +278,20 @@ def _load_refs(con: duckdb.DuckDBPyConnection, graph: Graph) -> _Refs:
     branches: dict[str, tuple[str, int]] = {}
     exps: list[tuple[str, str, int]] = []
     tags_at: dict[int, list[str]] = defaultdict(list)
-    for name, short, kind, commit in con.execute(
-        "SELECT name, short, kind, commit FROM refs WHERE kind IN ('branch', 'exp', 'tag') "
-        "ORDER BY name"
-    ).fetchall():
+    rows = con.execute(
+        "SELECT name, short, kind, commit FROM refs "
+        "WHERE kind IN ('branch', 'remote', 'exp', 'tag') ORDER BY name"
+    ).fetchall()
+    effective = gitio.effective_branches((k, s, c) for _n, s, k, c in rows)
+    local = {s for _n, s, k, _c in rows if k == "branch"}
+    for name, short, kind, commit in rows:
         idx = graph.index.get(commit or "", -1)
         if idx < 0:
             continue
-        if kind == "branch":
-            branches[short] = (name, idx)
+        if kind in ("branch", "remote"):
+            # local branches, and remote-tracking ones where no local branch has the name
+            if short in effective and (kind == "branch" or short not in local):
+                branches[short] = (name, idx)
         elif kind == "exp":
             exps.append((short, name, idx))
         else:
@@ -295,8 +301,9 @@ def _load_refs(con: duckdb.DuckDBPyConnection, graph: Graph) -> _Refs:
 
 def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, branches: dict) -> str | None:
     for name in (config.main, *MAIN_NAMES):
-        if name and name in branches:
-            return name
+        for candidate in (name, f"origin/{name}"):  # a clone checked out elsewhere
+            if name and candidate in branches:
+                return candidate
     rows = con.execute(
         "SELECT branch FROM commit_branches GROUP BY branch ORDER BY count(*) DESC, branch LIMIT 1"
     ).fetchall()
@@ -305,12 +312,18 @@ def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, branches: dict) -
     return min(branches) if branches else None
 
 
+def _local_name(name: str, ref: str) -> str:
+    """``integration`` for the remote-tracking ``origin/integration``."""
+    return name.split("/", 1)[1] if ref.startswith("refs/remotes/") and "/" in name else name
+
+
 def _named_integration(config: Config, branches: dict, main: str | None) -> list[str]:
     patterns = config.integration or list(INTEGRATION_NAMES)
     out = []
     for pattern in patterns:
         for name in sorted(branches):
-            if name != main and name not in out and fnmatch.fnmatchcase(name, pattern):
+            bare = _local_name(name, branches[name][0])
+            if name != main and name not in out and fnmatch.fnmatchcase(bare, pattern):
                 out.append(name)
     return out
 

@@ -61,8 +61,10 @@ def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
         SELECT m.name, m.path, m.sources, m.description,
                (SELECT version FROM versions v WHERE v.model = m.name AND v.is_latest
                 ORDER BY topo DESC LIMIT 1) AS latest,
-               (SELECT count(*) FROM versions v WHERE v.model = m.name) AS n
-        FROM models m ORDER BY m.name
+               (SELECT count(*) FROM versions v WHERE v.model = m.name) AS n, m.type
+        FROM models m
+        -- models first, datasets and other artifacts after (GTO's type)
+        ORDER BY coalesce(lower(m.type), 'model') NOT IN ('model', ''), m.name
         """
     ).fetchall()
     stages: dict[str, dict] = {}
@@ -75,12 +77,13 @@ def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "since": iso(since),
         }
     out = []
-    for name, path, sources, desc, latest, n in rows:
+    for name, path, sources, desc, latest, n, typ in rows:
         st = stages.get(name, {})
         out.append(
             {
                 "name": name,
                 "path": path,
+                "type": typ,
                 "sources": list(sources or []),
                 "latest": latest,
                 "versions": n,
@@ -109,6 +112,7 @@ _VERSION_COLS = (
     "subject",
     "message",
     "stale_metrics",
+    "same_as",
 )
 
 

@@ -145,29 +145,38 @@ def _parse_manifest(kind: str, data: bytes):
     return manifests.parse_model_yaml(data)
 
 
-def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]]:
-    """Models a declaring file claims (see ``store.discovery.manifest_kind``)."""
+def claims_of(
+    kind: str, path: str, data: bytes, root_name: str = discovery.ROOT_NAME
+) -> tuple[list[Claim], list[str]]:
+    """Models a declaring file claims (see ``store.discovery.manifest_kind``).
+
+    ``root_name`` names a model declared at the repository root by its directory.
+    """
     directory = posixpath.dirname(path)
+    dir_name = posixpath.basename(directory) or root_name
     if kind == "artifacts":
         decls, warns = manifests.parse_artifacts_yaml(data)
         claims = []
         for name, d in (decls or {}).items():
             apath = getattr(d, "path", None) or ""
+            inside = discovery.in_repository(apath)
             claims.append(
                 Claim(
                     name=str(name),
                     source="gto",
-                    path=discovery.directory_of(apath),
+                    path=discovery.directory_of(inside) if inside else None,
                     artifact_path=apath or None,
                     type=getattr(d, "type", None),
                     description=getattr(d, "description", None),
                     labels=list(getattr(d, "labels", None) or []),
+                    declaring_file=path,
                 )
             )
         return claims, warns
     if kind == "dvc_yaml":
         doc, warns = dvc.parse_dvc_yaml(data)
         claims = []
+        pipeline = pipeline_files(doc, directory, path) if dvc_metrics_files(doc) else []
         for name, d in (getattr(doc, "artifacts", None) or {}).items():
             apath = dvc.join_dvc_path(directory, "", getattr(d, "path", "") or "")
             if not apath:
@@ -182,11 +191,21 @@ def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]
                     type=getattr(d, "type", None),
                     description=getattr(d, "description", None) or getattr(d, "desc", None),
                     labels=list(getattr(d, "labels", None) or []),
+                    declared=list(pipeline),
+                    declaring_file=path,
                 )
             )
-        if dvc_metrics_files(doc):
-            name = posixpath.basename(directory) or "root"
-            claims.append(Claim(name=name, source="dvc", path=directory))
+        if pipeline and not claims:  # a pipeline without artifacts is a model itself
+            claims.append(
+                Claim(
+                    name=dir_name,
+                    source="dvc",
+                    path=directory,
+                    named_by_directory=True,
+                    declared=pipeline,
+                    declaring_file=path,
+                )
+            )
         return claims, warns
     manifest, warns = _parse_manifest(
         {"model_yaml": "model_yaml", "mlmodel": "mlmodel", "modelbit": "modelbit"}[kind], data
@@ -195,10 +214,11 @@ def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]
         return [], warns
     source = {"model_yaml": "manifest", "mlmodel": "mlflow", "modelbit": "modelbit"}[kind]
     name = getattr(manifest, "name", None)
+    by_directory = False
     if kind == "mlmodel" or not name:
-        name = posixpath.basename(directory) or "root"
+        name, by_directory = dir_name, True
     if kind == "modelbit":
-        name = path.split("/")[1]
+        name, by_directory = path.split("/")[1], True
     return [
         Claim(
             name=str(name),
@@ -206,8 +226,28 @@ def claims_of(kind: str, path: str, data: bytes) -> tuple[list[Claim], list[str]
             path=directory,
             description=getattr(manifest, "description", None),
             labels=list(getattr(manifest, "labels", None) or []),
+            named_by_directory=by_directory,
+            declared=[path],
+            declaring_file=path,
         )
     ], warns
+
+
+def pipeline_files(doc, base: str, dvc_yaml: str) -> list[str]:
+    """The files a ``dvc.yaml`` names as its own: itself, its ``dvc.lock``, its metrics,
+    params and plots files and its stages' outs (repository paths)."""
+    if doc is None:
+        return []
+    found = [dvc_yaml, posixpath.join(base, "dvc.lock") if base else "dvc.lock"]
+    found += dvc_metrics_files(doc, base)
+    found += dvc_params_files(doc, base)
+    found += [p for p in (dvc.join_dvc_path(base, "", x) for x in doc.plots) if p]
+    for stage in doc.stages.values():
+        for rel in (*stage.outs, *stage.plots):
+            joined = dvc.join_dvc_path(base, stage.wdir, rel)
+            if joined:
+                found.append(joined)
+    return list(dict.fromkeys(found))
 
 
 def dvc_metrics_files(doc, base: str = "") -> list[str]:

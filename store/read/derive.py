@@ -33,6 +33,7 @@ class Derived:
     gto_names: set[str] = field(default_factory=set)  # artifacts that have GTO tags
     gto_latest: dict[str, str | None] = field(default_factory=dict)
     clashes: list[labels.Clash] = field(default_factory=list)  # tags two models could claim
+    gto_config: gto.GtoConfig = field(default_factory=gto.GtoConfig)
 
 
 def tag_records(refs: list[RefRecord]) -> list[gto.TagRecord]:

@@ -1,9 +1,22 @@
-"""Finding models: which conventions (docs/CONVENTIONS.md) claim which directory.
+"""Finding models: which declarations make which models, their names and their content.
 
-Input is every manifest-like file the walk saw, in commit order; the newest declaration
-of a model wins. A directory belongs to one model: the highest-priority convention that
-claims it names it (GTO > model.yaml > Modelbit > MLflow > DVC pipeline); the others
-add their source to that model.
+Input is what the newest version of every declaring file claims (files deleted since
+still count: their models keep their history).
+
+Identity: a GTO artifact (``artifacts.yaml`` or a ``dvc.yaml``'s ``artifacts:``) is its
+name, as GTO writes it. Every other declaring location (a ``model.yaml``, ``MLmodel``,
+Modelbit ``metadata.yaml`` or metrics-declaring ``dvc.yaml``) is its own model, named by
+the manifest or after its directory; a name two locations would share gets the shortest
+path suffix that makes it unique (``a/model``, ``b/model``), whatever else exists, and a
+warning says so once. Several conventions in one directory describe one model (GTO >
+model.yaml > Modelbit > MLflow > DVC pipeline names it). A model at the repository root
+is named after the repository.
+
+Content (:class:`Content`): a model's files are its declared path (a file, or everything
+under a directory), the files its declaration names (a ``dvc.yaml`` pipeline's metrics,
+params, outs, its ``dvc.lock``), and, when it alone claims its directory, that directory:
+all of it below the root, the files directly in it at the root. Files of a directory that
+several models share belong only to the models whose declarations name them.
 """
 
 from __future__ import annotations
@@ -13,6 +26,8 @@ from dataclasses import dataclass, field
 
 # the order in which conventions get to name a directory
 PRIORITY = {"gto": 0, "dvc-artifact": 0, "manifest": 1, "modelbit": 2, "mlflow": 3, "dvc": 4}
+GTO_SOURCES = ("gto", "dvc-artifact")
+ROOT_NAME = "root"  # a root model's name when the repository has none
 
 
 def manifest_kind(path: str) -> str | None:
@@ -32,17 +47,37 @@ def manifest_kind(path: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Content:
+    """Which repository paths belong to a model.
+
+    ``trees``: every file under these directories; ``paths``: these files, or every file
+    under them when they are directories; ``level``: the files directly in these
+    directories, except documentation and dotfiles.
+    """
+
+    trees: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    level: tuple[str, ...] = ()
+
+    def as_json(self) -> list:
+        return [list(self.trees), list(self.paths), list(self.level)]
+
+
 @dataclass
 class Claim:
     """One convention's statement that a model lives somewhere."""
 
     name: str
     source: str  # gto | dvc-artifact | manifest | modelbit | mlflow | dvc
-    path: str  # the model's directory
+    path: str | None  # the model's directory (None: declared without a path in the repo)
     artifact_path: str | None = None
     type: str | None = None
     description: str | None = None
     labels: list[str] = field(default_factory=list)
+    named_by_directory: bool = False  # the name is the directory's (or the repository's)
+    declared: list[str] = field(default_factory=list)  # files the declaration names
+    declaring_file: str | None = None
 
 
 @dataclass
@@ -54,6 +89,13 @@ class ModelDef:
     description: str | None = None
     labels: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    content: Content = field(default_factory=Content)
+
+
+@dataclass
+class Resolved:
+    models: dict[str, ModelDef]
+    warnings: list[tuple[str | None, str]]  # (path, message)
 
 
 def directory_of(artifact_path: str) -> str:
@@ -64,37 +106,191 @@ def directory_of(artifact_path: str) -> str:
     return posixpath.dirname(norm)
 
 
-def resolve(claims_by_file: dict[str, list[Claim]]) -> dict[str, ModelDef]:
-    """Models from the latest claims of every declaring file.
+def in_repository(artifact_path: str | None) -> str | None:
+    """A GTO ``path`` as a repository path; None when empty, external or outside."""
+    if not artifact_path or not isinstance(artifact_path, str) or "://" in artifact_path:
+        return None
+    norm = posixpath.normpath(artifact_path.strip("/"))
+    if norm in (".", "") or norm == ".." or norm.startswith("../"):
+        return None
+    return norm
 
-    ``claims_by_file`` maps each declaring file's path to what its newest version
-    claims (files deleted since still count: their models keep their history).
-    """
+
+def _suffix(directory: str, k: int) -> str:
+    return "/".join(directory.split("/")[-k:])
+
+
+def _unique_names(group: list[tuple[str, Claim]], taken: set[str]) -> dict[str, str]:
+    """Location -> name for locations whose names clash: the shortest path suffix that no
+    other location of the group shares (``dir:name`` when the name is not the directory's)."""
+
+    def candidate(loc: str, claim: Claim, k: int) -> str:
+        suffix = _suffix(loc, k)
+        return suffix if claim.named_by_directory else f"{suffix}:{claim.name}"
+
+    depth = {loc: len(loc.split("/")) if loc else 0 for loc, _ in group}
+    out: dict[str, str] = {}
+    for loc, claim in group:
+        others = {
+            candidate(o, oc, k) for o, oc in group if o != loc for k in range(1, depth[o] + 1)
+        }
+        chosen = None
+        for k in range(1, depth[loc] + 1):
+            c = candidate(loc, claim, k)
+            if c not in others and c not in taken and (k > 1 or not claim.named_by_directory):
+                chosen = c
+                break
+        if chosen is None:
+            chosen = f"{claim.name} ({loc or '.'})"
+        out[loc] = chosen
+    return out
+
+
+def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
+    """Models from the latest claims of every declaring file."""
     claims = [c for cs in claims_by_file.values() for c in cs]
-    claims.sort(key=lambda c: (PRIORITY.get(c.source, 9), c.name, c.path))
+    claims.sort(key=lambda c: (PRIORITY.get(c.source, 9), c.name, c.path or "", c.source))
     models: dict[str, ModelDef] = {}
+    declared: dict[str, list[str]] = {}
     owner_of_dir: dict[str, str] = {}
+    # GTO artifacts: one model per name
     for c in claims:
-        if c.name in models:
-            m = models[c.name]
-            if c.source not in m.sources:
-                m.sources.append(c.source)
+        if c.source not in GTO_SOURCES:
             continue
-        owner = owner_of_dir.get(c.path)
-        if owner is not None and c.source not in ("gto", "dvc-artifact"):
+        m = models.get(c.name)
+        if m is None:
+            m = models[c.name] = ModelDef(
+                name=c.name,
+                path=c.path,
+                artifact_path=c.artifact_path,
+                type=c.type,
+                description=c.description,
+                labels=list(c.labels),
+                sources=[c.source],
+            )
+            if c.path is not None:
+                owner_of_dir.setdefault(c.path, c.name)
+        elif c.source not in m.sources:
+            m.sources.append(c.source)
+        declared.setdefault(c.name, []).extend(c.declared)
+        if c.declared and "dvc" not in m.sources and c.source == "dvc-artifact":
+            m.sources.append("dvc")  # its pipeline's metrics and params are its own
+    # other conventions: one model per location (several conventions there: one model)
+    by_location: dict[str, list[Claim]] = {}
+    for c in claims:
+        if c.source in GTO_SOURCES or c.path is None:
+            continue
+        by_location.setdefault(c.path, []).append(c)
+    located: list[tuple[str, Claim]] = []
+    for loc in sorted(by_location):
+        group = by_location[loc]
+        owner = owner_of_dir.get(loc)
+        if owner is not None:  # a GTO artifact's directory: describes that artifact
             m = models[owner]
-            if c.source not in m.sources:
-                m.sources.append(c.source)
-            m.description = m.description or c.description
+            for c in group:
+                if c.source not in m.sources:
+                    m.sources.append(c.source)
+                m.description = m.description or c.description
+                declared[owner].extend(c.declared)
             continue
-        models[c.name] = ModelDef(
-            name=c.name,
-            path=c.path,
-            artifact_path=c.artifact_path,
-            type=c.type,
-            description=c.description,
-            labels=list(c.labels),
-            sources=[c.source],
+        located.append((loc, group[0]))
+    base_names: dict[str, list[tuple[str, Claim]]] = {}
+    for loc, c in located:
+        base_names.setdefault(c.name, []).append((loc, c))
+    warnings: list[tuple[str | None, str]] = []
+    names: dict[str, str] = {}
+    for base, group in sorted(base_names.items()):
+        if len(group) == 1 and base not in models:
+            names[group[0][0]] = base
+            continue
+        unique = _unique_names(group, set(models))
+        names.update(unique)
+        shown = ", ".join(unique[loc] for loc, _ in group)
+        where = "directories" if len(group) > 1 else "a directory and a GTO artifact"
+        warnings.append(
+            (None, f"{where} with the same name {base!r}: shown as {shown}"),
         )
-        owner_of_dir.setdefault(c.path, c.name)
-    return models
+    for loc, _first in located:
+        group = by_location[loc]
+        first = group[0]
+        name = names[loc]
+        m = models[name] = ModelDef(
+            name=name,
+            path=loc,
+            type=first.type,
+            description=next((c.description for c in group if c.description), None),
+            labels=list(first.labels),
+            sources=list(dict.fromkeys(c.source for c in group)),
+        )
+        declared[name] = [p for c in group for p in c.declared]
+    # content
+    owners: dict[str, int] = {}
+    for m in models.values():
+        if m.path is not None:
+            owners[m.path] = owners.get(m.path, 0) + 1
+    for m in models.values():
+        paths = list(declared.get(m.name, []))
+        apath = in_repository(m.artifact_path)
+        if apath:
+            paths += [apath, f"{apath}.dvc"]
+        trees: tuple[str, ...] = ()
+        level: tuple[str, ...] = ()
+        if m.path is not None and owners.get(m.path) == 1:
+            if m.path:
+                trees = (m.path,)
+            else:
+                level = ("",)
+        m.content = Content(trees, tuple(sorted(set(paths))), level)
+    return Resolved(models, warnings)
+
+
+_DOCS = ("readme", "license", "licence", "changelog", "contributing", "notice", "authors")
+
+
+def _is_doc(base: str) -> bool:
+    low = base.lower()
+    return low.startswith(".") or low.endswith(".md") or low.split(".")[0] in _DOCS
+
+
+class ModelPaths:
+    """Which models a changed path belongs to."""
+
+    def __init__(self, models: dict[str, ModelDef]) -> None:
+        self.trees: dict[str, list[str]] = {}
+        self.paths: dict[str, list[str]] = {}
+        self.level: dict[str, list[str]] = {}
+        for m in models.values():
+            for d in m.content.trees:
+                self.trees.setdefault(d, []).append(m.name)
+            for p in m.content.paths:
+                self.paths.setdefault(p, []).append(m.name)
+            for d in m.content.level:
+                self.level.setdefault(d, []).append(m.name)
+        self.dirs = {m.name: m.path for m in models.values() if m.path is not None}
+        self.roots = sorted(
+            {d for m in models.values() for d in (*m.content.trees, *m.content.level)}
+            | {p for m in models.values() for p in m.content.paths}
+        )
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def models_for(self, path: str) -> tuple[str, ...]:
+        hit = self._cache.get(path)
+        if hit is not None:
+            return hit
+        found: list[str] = []
+        if self.paths:
+            found.extend(self.paths.get(path, ()))
+        d = posixpath.dirname(path)
+        if self.level and d in self.level and not _is_doc(posixpath.basename(path)):
+            found.extend(self.level[d])
+        while True:
+            found.extend(self.trees.get(d, ()))
+            if self.paths and d:
+                found.extend(self.paths.get(d, ()))
+            if d == "":
+                break
+            d = posixpath.dirname(d)
+        result = tuple(dict.fromkeys(found))
+        if len(self._cache) < 200_000:
+            self._cache[path] = result
+        return result

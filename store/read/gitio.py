@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import subprocess
 import threading
@@ -55,9 +56,33 @@ def ref_kind_and_short(name: str) -> tuple[str, str]:
     """``("tag", "churn@v1.0.0")`` for ``refs/tags/churn@v1.0.0``."""
     for prefix, kind in _REF_KINDS:
         if name.startswith(prefix):
-            short = name[len(prefix) :] if kind != "exp" else name.removeprefix("refs/")
+            # a DVC experiment (refs/exps/ab/cdef.../NAME) is called NAME
+            short = name[len(prefix) :] if kind != "exp" else name.rsplit("/", 1)[-1]
             return kind, short
     return "other", name.removeprefix("refs/")
+
+
+def effective_branches(refs: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
+    """Branch name -> head commit from (kind, short, commit) ref triples: local branches,
+    and remote-tracking branches (``origin/x``) where no local branch ``x`` exists, as a
+    fresh clone has them (``origin`` first when several remotes have one; never
+    ``origin/HEAD``)."""
+    rows = [(k, s, c) for k, s, c in refs if c]
+    local = {s: c for k, s, c in rows if k == "branch"}
+    out = dict(local)
+    seen = set(local)
+    remotes = sorted(
+        (s for k, s, c in rows if k == "remote" and "/" in s),
+        key=lambda s: (s.split("/", 1)[0] != "origin", s),
+    )
+    heads = {s: c for k, s, c in rows if k == "remote"}
+    for short in remotes:
+        name = short.split("/", 1)[1]
+        if name == "HEAD" or not name or name in seen:
+            continue
+        seen.add(name)
+        out[short] = heads[short]
+    return out
 
 
 @dataclass(frozen=True)
@@ -416,3 +441,27 @@ def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
 def rev_list(repo: git.Repo, include: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
     """Ids of commits reachable from ``include`` and not from ``exclude`` (object ids)."""
     return [c.commit for c in walk_commits(repo, include, exclude, with_changes=False)]
+
+
+def repository_name(repo: git.Repo) -> str:
+    """What the repository is called: the last part of the ``origin`` URL (without
+    ``.git``/``.bundle``), else its directory's name."""
+    status, url, _ = repo.git.execute(
+        ["git", "config", "--get", "remote.origin.url"],
+        with_extended_output=True,
+        with_exceptions=False,
+    )
+    url = (url or "").strip() if status == 0 else ""
+    name = re.split(r"[/\\:]", url.rstrip("/\\"))[-1] if url else ""
+    for suffix in (".git", ".bundle"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    if not name or name in (".", ".."):
+        top = repo.working_tree_dir or repo.git_dir
+        name = os.path.basename(os.path.normpath(str(top)))
+        if not repo.working_tree_dir:  # bare: "x.git" is x; a ".git" directory its parent's
+            if name == ".git":
+                name = os.path.basename(os.path.dirname(os.path.normpath(str(top))))
+            elif name.endswith(".git") and len(name) > 4:
+                name = name[:-4]
+    return name or "root"

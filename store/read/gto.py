@@ -530,3 +530,44 @@ def evaluate(
             events=tuple(_public_event(name, e) for e in ordered),
         )
     return result
+
+
+# --- .gto, GTO's configuration -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GtoConfig:
+    """What ``.gto`` says (``gto.config.RegistryConfig``). ``stages``: the allowed stages;
+    ``gto show`` lists exactly these (a tag for another stage counts for nothing shown).
+    ``types``: the artifact types ``gto annotate`` accepts; ``gto show`` ignores it. None:
+    not set (every stage in use is shown)."""
+
+    stages: tuple[str, ...] | None = None
+    types: tuple[str, ...] | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "stages": list(self.stages) if self.stages is not None else None,
+            "types": list(self.types) if self.types is not None else None,
+        }
+
+
+def parse_config(data: bytes | None) -> tuple[GtoConfig, list[str]]:
+    """``.gto`` as GTO reads it (YAML; ``stages`` and ``types`` lists of names)."""
+    from modeltrail.store.read.readers.structured import load_mapping
+
+    if not data:
+        return GtoConfig(), []
+    doc, warnings = load_mapping(data, "yaml")
+    if doc is None:
+        return GtoConfig(), warnings
+    found: dict[str, tuple[str, ...] | None] = {"stages": None, "types": None}
+    for key in found:
+        value = doc.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            warnings.append(f"{key}: expected a list of names; ignored (gto refuses this file)")
+            continue
+        found[key] = tuple(value)
+    return GtoConfig(stages=found["stages"], types=found["types"]), warnings

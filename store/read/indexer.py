@@ -9,6 +9,7 @@ model files there (``seeds``).
 from __future__ import annotations
 
 import functools
+import hashlib
 import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -63,7 +64,13 @@ class Facts:
     )
     model_commits: Columns = field(
         default_factory=lambda: Columns(
-            "model", "commit", "changed", "manifest_version", "stale_metrics", "changed_files"
+            "model",
+            "commit",
+            "changed",
+            "manifest_version",
+            "stale_metrics",
+            "changed_files",
+            "content",
         )
     )
     version_files: Columns = field(
@@ -133,7 +140,9 @@ def declarations_in(commits: Iterable[gitio.CommitRecord], known: dict[str, str]
     return decl
 
 
-def discover(repo: git.Repo, declarations: dict[str, str], facts: Facts) -> dict[str, ModelDef]:
+def discover(
+    repo: git.Repo, declarations: dict[str, str], facts: Facts, root_name: str = "root"
+) -> dict[str, ModelDef]:
     """Models declared by the newest version of every declaring file."""
     blobs = gitio.read_blobs(repo, declarations.values(), MAX_DOCUMENT)
     claims: dict[str, list[Claim]] = {}
@@ -141,7 +150,8 @@ def discover(repo: git.Repo, declarations: dict[str, str], facts: Facts) -> dict
         data = blobs.get(blob)
         if data is None:
             continue
-        found, warns = blobfacts.claims_of(discovery.manifest_kind(path), path, data)
+        kind = discovery.manifest_kind(path)
+        found, warns = blobfacts.claims_of(kind, path, data, root_name)
         claims[path] = [c for c in found if not _outside(c)]
         for c in found:
             if _outside(c):
@@ -151,7 +161,10 @@ def discover(repo: git.Repo, declarations: dict[str, str], facts: Facts) -> dict
                 )
         for w in warns:
             facts.warnings.add(None, path, None, w)
-    return discovery.resolve(claims)
+    resolved = discovery.resolve(claims)
+    for path, message in resolved.warnings:
+        facts.warnings.add(None, path, None, message)
+    return resolved.models
 
 
 def _outside(claim: Claim) -> bool:
@@ -163,32 +176,7 @@ def _outside(claim: Claim) -> bool:
     return False
 
 
-class ModelPaths:
-    """Which models a changed path belongs to."""
-
-    def __init__(self, models: dict[str, ModelDef]) -> None:
-        self.by_dir: dict[str, list[str]] = defaultdict(list)
-        for m in models.values():
-            if m.path is not None:
-                self.by_dir[m.path].append(m.name)
-        self.dirs = {m.name: m.path for m in models.values() if m.path is not None}
-        self._cache: dict[str, tuple[str, ...]] = {}
-
-    def models_for(self, path: str) -> tuple[str, ...]:
-        hit = self._cache.get(path)
-        if hit is not None:
-            return hit
-        found: list[str] = []
-        d = posixpath.dirname(path)
-        while True:
-            found.extend(self.by_dir.get(d, ()))
-            if d == "":
-                break
-            d = posixpath.dirname(d)
-        result = tuple(found)
-        if len(self._cache) < 200_000:
-            self._cache[path] = result
-        return result
+ModelPaths = discovery.ModelPaths
 
 
 def propagate(
@@ -239,6 +227,14 @@ def propagate(
     return out
 
 
+def content_digest(files: FileState) -> str:
+    """One id for a model's files (paths and blobs): equal content, equal digest."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(files):
+        h.update(f"{path}\0{files[path][0]}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
 @functools.lru_cache(maxsize=65536)
 def _path_role(path: str) -> str | None:
     """What a file is by its name alone (the same paths recur in every version)."""
@@ -260,7 +256,7 @@ def _path_role(path: str) -> str | None:
 
 def _sources(
     e: Emitted,
-    directory: str,
+    directories: tuple[str, ...],
     dvc_decl: dict[str, tuple[list[str], list[str]]],
     manifest_files: dict[str, tuple[str | None, str | None]],
 ) -> list[tuple[str, str, str]]:
@@ -275,7 +271,7 @@ def _sources(
             seen.add((role, path))
             out.append((role, path, entry[0]))
 
-    for path in _fixed_sources(directory):
+    for path in (p for d in directories for p in _fixed_sources(d)):
         add("metrics" if posixpath.basename(path).startswith("metrics") else "params", path)
     for path, (blob, _mode) in files.items():
         role = _path_role(path)
@@ -387,6 +383,15 @@ def build_facts(
             mf = manifest_facts[blob] = blobfacts.read_manifest(data, path)
             manifest_files[blob] = (mf.metrics_file, mf.params_file)
 
+    # where each model's conventional metrics and params files are
+    source_dirs: dict[str, tuple[str, ...]] = {}
+    for m in models.values():
+        dirs = [m.path] if m.path is not None else []
+        apath = discovery.in_repository(m.artifact_path)
+        if apath:
+            dirs.append(apath)
+        source_dirs[m.name] = tuple(dirs)
+
     # which blobs feed what
     roles: dict[tuple[str, str], tuple[str, str, str]] = {}  # (blob, role) -> (path, model, commit)
     mc = facts.model_commits
@@ -412,8 +417,7 @@ def build_facts(
 
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
     for e in emitted:
-        directory = paths.dirs.get(e.model, "")
-        srcs = _sources(e, directory, dvc_decl, manifest_files)
+        srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, manifest_files)
         from_cache, lock_stale = blobfacts.dvc_pipeline(e.files, dvc_decl, locks, cache, blob_md5)
         for _role, _path, md5 in from_cache:
             if md5 not in cached and md5 not in known:
@@ -447,7 +451,9 @@ def build_facts(
             stale = bool(
                 e.changed and metric_paths and not (changed_set & metric_paths) and touched
             )
-        mc.add(e.model, e.commit, e.changed, mversion, stale, len(changed_set))
+        mc.add(
+            e.model, e.commit, e.changed, mversion, stale, len(changed_set), content_digest(e.files)
+        )
 
     # read every blob we have a use for, once
     to_read = set()

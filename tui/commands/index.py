@@ -40,17 +40,15 @@ def run(args: argparse.Namespace) -> int:
         print_json(summary.__dict__)
     else:
         print(summary.line())
-    if summary.warnings and not args.json:
-        from modeltrail.store.catalog.files import open_catalog
-        from modeltrail.store.query.queries import warnings
+    if summary.new_warnings and not args.json:
         from modeltrail.tui.safe_text import clean
 
-        con = open_catalog(repo, refresh=False)
-        rows = warnings(con)
+        rows = sorted(summary.new_warnings, key=lambda w: (w["path"] or "", w["commit"] or ""))
         for w in rows[:20]:
             where = clean(w["path"] or "", single_line=True)
             at = f" @ {w['commit'][:7]}" if w["commit"] else ""
-            print(f"warning: {where}{at}: {clean(w['message'], single_line=True)}")
+            where = f"{where}{at}: " if where or at else ""
+            print(f"warning: {where}{clean(w['message'], single_line=True)}")
         if len(rows) > 20:
             print(f"... and {len(rows) - 20} more (modeltrail sql 'select * from warnings')")
     return 0

@@ -21,7 +21,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             [
-                {k: m[k] for k in ("name", "path", "sources", "latest", "versions", "stages")}
+                {
+                    k: m[k]
+                    for k in ("name", "path", "type", "sources", "latest", "versions", "stages")
+                }
                 for m in models
             ]
         )
@@ -29,12 +32,13 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for col in ("MODEL", "LATEST", "VERSIONS", "STAGES", "SOURCES"):
+    for col in ("MODEL", "TYPE", "LATEST", "VERSIONS", "STAGES", "SOURCES"):
         table.add_column(col)
     for m in models:
         stages = ", ".join(f"{s}={v}" for s, v in sorted(m["stages"].items()))
         table.add_row(
             safe(m["name"]),
+            safe(m["type"] or "-"),
             safe(m["latest"] or "-"),
             str(m["versions"]),
             safe(stages or "-"),
