@@ -267,20 +267,25 @@ def _full(
         cols = indexer.Columns("commit", "branch")
         cols.cols["commit"], cols.cols["branch"] = bc, bb
         _insert(con, "commit_branches", cols)
-        _finish(con, refs, digest, models, der, facts.declarations, cfg)
+        for w in _finish(con, refs, digest, models, der, facts.declarations, cfg):
+            facts.warnings.add(*w)
         summary = _summary(con, "full", len(commits), start, reason, facts.warnings)
     return summary
 
 
-def _finish(con, refs, digest, models, der: derive.Derived, declarations, cfg: Config) -> None:
-    """Rebuild the derived tables (refs, models, labels, stages, versions) and meta."""
+def _finish(
+    con, refs, digest, models, der: derive.Derived, declarations, cfg: Config
+) -> list[tuple]:
+    """Rebuild the derived tables (refs, models, labels, stages, versions) and meta.
+
+    Returns the tag and label warnings that the catalog did not hold before."""
     for table in ("refs", "models", "labels", "stage_events", "stages", "meta"):
         con.execute(f"DELETE FROM {table}")
     _insert_rows(con, "refs", REF_COLUMNS, _ref_rows(refs))
     _insert_rows(
         con,
         "models",
-        ("name", "path", "artifact_path", "type", "description", "labels", "sources"),
+        ("name", "path", "artifact_path", "type", "description", "labels", "sources", "content"),
         _model_rows(models, der.gto_names),
     )
     manifest = con.execute(
@@ -290,14 +295,17 @@ def _finish(con, refs, digest, models, der: derive.Derived, declarations, cfg: C
     label_rows = list(der.label_rows) + [(m, c, v, "manifest", None) for m, c, v in manifest]
     ranked = derive.rank_labels(label_rows)
     _insert_rows(con, "labels", LABEL_COLUMNS, ranked)
-    con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
-    _insert_rows(
-        con,
-        "warnings",
-        ("commit", "path", "model", "message"),
-        [(None, TAG_WARNINGS, None, w) for w in cfg.tag_warnings]
-        + [(None, TAG_WARNINGS, m, w) for m, w in derive.label_warnings(ranked, der.clashes)],
+    before = set(
+        con.execute(
+            f"SELECT commit, path, model, message FROM warnings "
+            f"WHERE commit IS NULL AND path = '{TAG_WARNINGS}'"
+        ).fetchall()
     )
+    con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
+    tag_warnings = [(None, TAG_WARNINGS, None, w) for w in cfg.tag_warnings] + [
+        (None, TAG_WARNINGS, m, w) for m, w in derive.label_warnings(ranked, der.clashes)
+    ]
+    _insert_rows(con, "warnings", ("commit", "path", "model", "message"), tag_warnings)
     rb = con.execute(
         "SELECT commit, author_name, author_email, committer_date, message FROM commits "
         "WHERE message LIKE '%Rollback-Model:%'"
@@ -317,6 +325,7 @@ def _finish(con, refs, digest, models, der: derive.Derived, declarations, cfg: C
             latest[name] = [lab, "gto"]
     _materialize_versions(con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs))
     _write_meta(con, digest, declarations, models, latest, cfg, der.gto_config.as_json())
+    return [w for w in tag_warnings if w not in before]
 
 
 def _write_meta(
@@ -677,7 +686,8 @@ def _incremental(
             _insert(con, table, cols)
         moved = _update_branches(repo, con, old_refs, refs)
         if tags_changed:
-            _finish(con, refs, digest, models, der, new_decl, cfg)
+            for w in _finish(con, refs, digest, models, der, new_decl, cfg):
+                facts.warnings.add(*w)
         else:
             _finish_new_commits(
                 con, refs, digest, models, new_decl, meta, sorted(new_ids), moved, cfg
