@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.store.errors import UnknownModel, UnknownVersion
+from modeltrail.store.query.stages import previous_holders
 
 _HEX = re.compile(r"^[0-9a-fA-F]{4,40}$")
 
@@ -76,9 +77,11 @@ def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "commit": commit,
             "since": iso(since),
         }
+    previous = previous_holders(con)
     out = []
     for name, path, sources, desc, latest, n, typ in rows:
         st = stages.get(name, {})
+        prev = previous.get(name, {})
         out.append(
             {
                 "name": name,
@@ -89,6 +92,8 @@ def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
                 "versions": n,
                 "stages": {k: v["version"] for k, v in st.items()},
                 "stage_details": st,
+                "previous": {k: v["version"] for k, v in prev.items()},
+                "previous_details": prev,
                 "description": desc,
             }
         )

@@ -33,6 +33,7 @@ import git
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import Refused, UnknownVersion, UsageError
 from modeltrail.store.query.queries import require_model, resolve_version
+from modeltrail.store.query.stages import held_stage, previous_holder
 from modeltrail.store.read import gto
 from modeltrail.store.read.readers.dvc import dvc_cache_path
 from modeltrail.store.read.readers.lfs import lfs_object_path
@@ -138,6 +139,8 @@ class RollbackPlan:
         """The target version's directory is not the current one."""
         return self.target_path is not None and self.target_path != self.path
 
+    forced: bool = False  # an unsafe stage target, allowed by --force: type the version
+
     @property
     def tag(self) -> str | None:
         return self.ref[len("refs/tags/") :] if self.ref.startswith("refs/tags/") else None
@@ -149,6 +152,10 @@ class RollbackPlan:
 
     @property
     def confirm_word(self) -> str | None:
+        """What the TUI asks to type: the version for a forced target, else the stage's
+        name for a production stage."""
+        if self.forced:
+            return self.target.version
         return self.stage if self.production else None
 
     @property
@@ -224,6 +231,7 @@ class RollbackPlan:
             "reason": self.reason,
             "message": self.message(),
             "production": self.production,
+            "forced": self.forced,
             "worktree": self.worktree,
             "target_path": self.new_path,
             "force": self.force,
@@ -433,15 +441,18 @@ def plan_rollback(
     repo: git.Repo,
     con: duckdb.DuckDBPyConnection,
     model: str,
-    to: str,
+    to: str | None = None,
     *,
     stage: str | None = None,
     branch: str | None = None,
     reason: str = "",
     force: bool = False,
 ) -> RollbackPlan:
-    """Decide a rollback of ``model`` to version ``to`` (label, tag, stage or commit-ish).
-    ``force``: replace untracked or ignored paths that stand in the way (else refused)."""
+    """Decide a rollback of ``model`` to version ``to`` (label, tag, stage or commit-ish);
+    without ``to``, the stage's previous holder (as ``helm rollback``). ``force``: a stage
+    target that is neither a registered/labelled version nor a previous holder of the stage
+    is allowed (else refused); a branch rollback replaces untracked or ignored paths that
+    stand in the way (else refused)."""
     if stage is not None and branch is not None:
         raise UsageError("give --stage or --branch, not both")
     info = require_model(con, model)
@@ -449,15 +460,60 @@ def plan_rollback(
     if stage is None and branch is None:
         holders = _stage_holders(con, model)
         stage = next((s for s in PRODUCTION_STAGES if s in holders), None)
-    target = _resolve_target(con, g, model, to)
+    if to is None:
+        if stage is None:
+            raise UsageError(
+                f"{one_line(model)} has no production stage: name the version with --to"
+            )
+        previous = previous_holder(con, model, stage)
+        if previous is None:
+            raise Refused(
+                f"{one_line(model)} {one_line(stage)} has no previous holder; "
+                "name the version with --to"
+            )
+        target = VersionRef(*previous)
+    else:
+        target = _resolve_target(con, g, model, to)
     if stage is not None:
-        return _plan_stage(repo, con, g, info, stage, target, reason, undoes=None)
+        return _plan_stage(
+            repo, con, g, info, stage, target, reason, undoes=None, force=force, check=True
+        )
     return _plan_branch(
         repo, con, g, info, branch, target, target.commit, reason, undoes=None, force=force
     )
 
 
-def _plan_stage(repo, con, g: Git, info: dict, stage: str, target, reason, undoes):
+def _target_risks(con, g: Git, model: str, stage: str, target: VersionRef) -> tuple[bool, list]:
+    """(safe, warnings) of a stage target: safe when it is a registered or labelled version
+    or once held the stage; a warning when it is not on the main branch."""
+    row = con.execute(
+        "SELECT label_kind, registered FROM versions WHERE model = $1 AND commit = $2",
+        [model, target.commit],
+    ).fetchone()
+    labelled = row is not None and (bool(row[1]) or row[0] != "commit")
+    safe = labelled or held_stage(con, model, stage, target.commit)
+    warnings = []
+    main = _main_branch(g)
+    if main is not None and not g.is_ancestor(target.commit, main[1]):
+        warnings.append(
+            f"{one_line(target.version, 100)} is not on the main line: "
+            f"{target.commit[:7]} was never merged into {one_line(main[0], 100)}"
+        )
+    return safe, warnings
+
+
+def _main_branch(g: Git) -> tuple[str, str] | None:
+    """(name, head) of the main branch (configured, else main, else master)."""
+    for name in (load_config(g.root).main, "main", "master"):
+        head = g.ref_value(f"refs/heads/{name}") if name else None
+        if head is not None:
+            return name, head
+    return None
+
+
+def _plan_stage(
+    repo, con, g: Git, info: dict, stage: str, target, reason, undoes, force=False, check=False
+):
     model = info["name"]
     if not _STAGE_NAME.match(stage or ""):
         raise Refused(f"{one_line(stage)!r} is not a GTO stage name")
@@ -469,6 +525,23 @@ def _plan_stage(repo, con, g: Git, info: dict, stage: str, target, reason, undoe
     current = VersionRef(holders[stage][0], current.commit)
     if current.commit == target.commit:
         raise Refused(f"{one_line(model)} {stage} is already {one_line(target.version)}")
+    risks: list[str] = []
+    forced = False
+    if check:
+        safe, risks = _target_risks(con, g, model, stage, target)
+        if not safe and not force:
+            raise Refused(
+                f"{one_line(target.version, 100)} is neither a registered or labelled version "
+                f"of {one_line(model)} nor a previous holder of {stage}; "
+                "add --force to roll back to it anyway"
+            )
+        if not safe:
+            forced = True
+            risks.insert(
+                0,
+                f"FORCED: {one_line(target.version, 100)} is neither registered/labelled nor "
+                f"a previous holder of {stage}",
+            )
     tags = _artifact_tags(g, model)
     name = next_stage_tag(model, stage, list(g.tags()))
     floor = max([_newest_rollback_seconds(con), *g.tag_seconds(list(tags.values())).values()])
@@ -497,7 +570,8 @@ def _plan_stage(repo, con, g: Git, info: dict, stage: str, target, reason, undoe
         artifacts=_availability(con, repo, model, target.commit),
         guard=tuple(sorted(tags.items())),
         floor_seconds=floor + 1,
-        warnings=_warnings(con, repo, model, target.commit),
+        warnings=(*risks, *_warnings(con, repo, model, target.commit)),
+        forced=forced,
     )
 
 

@@ -1,11 +1,15 @@
-"""``modeltrail models``: each model, its latest version and who holds each stage."""
+"""``modeltrail models``: each model, its latest version, who holds each stage and who
+held it before (``● prod v1.3.0 ← v1.2.0 9d``)."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 
 from modeltrail.store.query.queries import list_models
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.widgets.badges import model_badges
+from rich.text import Text
 
 NAME = "models"
 HELP = "list models: latest version, stage -> version"
@@ -23,7 +27,16 @@ def run(args: argparse.Namespace) -> int:
             [
                 {
                     k: m[k]
-                    for k in ("name", "path", "type", "sources", "latest", "versions", "stages")
+                    for k in (
+                        "name",
+                        "path",
+                        "type",
+                        "sources",
+                        "latest",
+                        "versions",
+                        "stages",
+                        "previous",
+                    )
                 }
                 for m in models
             ]
@@ -31,17 +44,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from rich.table import Table
 
+    now = datetime.now(UTC)
     table = Table(box=None, pad_edge=False)
     for col in ("MODEL", "TYPE", "LATEST", "VERSIONS", "STAGES", "SOURCES"):
         table.add_column(col)
     for m in models:
-        stages = ", ".join(f"{s}={v}" for s, v in sorted(m["stages"].items()))
+        stages = Text(", ").join(model_badges(m, now))
         table.add_row(
             safe(m["name"]),
             safe(m["type"] or "-"),
             safe(m["latest"] or "-"),
             str(m["versions"]),
-            safe(stages or "-"),
+            stages if stages else Text("-"),
             safe(",".join(m["sources"])),
         )
     console().print(table)

@@ -1,4 +1,6 @@
-"""``modeltrail rollback MODEL --to VERSION``: preview, confirm, write (docs/ROLLBACK.md).
+"""``modeltrail rollback MODEL [--to VERSION]``: preview, confirm, write (docs/ROLLBACK.md).
+
+Without ``--to`` the stage goes back to its previous holder (as ``helm rollback``).
 
 Also home of :func:`plan_text`, the plan as literal Rich text, shared by ``undo`` and the
 TUI's rollback dialog.
@@ -39,7 +41,9 @@ a busy repository (.git/index.lock), no --yes when not interactive."""
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model")
     parser.add_argument(
-        "--to", required=True, metavar="VERSION", help="label, tag, stage or commit"
+        "--to",
+        metavar="VERSION",
+        help="label, tag, stage or commit (default: the stage's previous holder)",
     )
     parser.add_argument("--stage", metavar="S", help="roll back this GTO stage (default: prod)")
     parser.add_argument("--branch", metavar="B", help="roll back files on this branch")
@@ -56,7 +60,10 @@ def add_force(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="replace untracked or ignored files that stand where the target's files go",
+        help=(
+            "stage: allow a target that is neither registered/labelled nor a previous "
+            "holder; branch: replace untracked or ignored files where the target's files go"
+        ),
     )
     parser.epilog = EXIT_STATUSES
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -198,7 +205,8 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
             key = clean(m.key, single_line=True)
             t.append(f"  {key[:width]:<{width}} {number(m.current):>8} → {number(m.target):<8}")
             if m.diff is not None:
-                arrow = "▲" if m.diff > 0 else "▼"
+                # one meaning everywhere: ▲ better, ▼ worse; the signed number says which way
+                arrow = "▲" if m.better else "▼" if m.better is False else " "
                 word = "better" if m.better else "worse" if m.better is False else ""
                 style = "green" if m.better else "red" if m.better is False else ""
                 t.append(f" {arrow}{signed(m.diff):<8} ", style=style)

@@ -1,7 +1,7 @@
 """The list of models, each with its latest version and stage badges.
 
-A badge is glyph + stage + version + age (``● prod v1.3.0 · 3d``), so it reads without
-colour. Wide (a side column): one line for the model, one per stage. Narrow (the pane
+A badge is glyph + stage + version + previous holder + age
+(``● prod v1.3.0 ← v1.2.0 3d``), so it reads without colour. Wide (a side column): one line for the model, one per stage. Narrow (the pane
 spans the screen): everything on one line.
 """
 
@@ -12,26 +12,12 @@ from datetime import datetime
 
 from modeltrail.tui.bindings import LIST_BINDINGS
 from modeltrail.tui.safe_text import clean
-from modeltrail.tui.widgets.version_rows import fmt_age, stage_glyph
+from modeltrail.tui.widgets.badges import model_badges
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 _ONE_LINE_WIDTH = 60
-
-
-def _parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _stage_order(stage: str) -> tuple[int, str]:
-    order = {"prod": 0, "production": 0, "staging": 1, "stage": 1, "dev": 2}
-    return order.get(stage.lower(), 3), stage
 
 
 def model_prompt(model: dict, now: datetime, one_line: bool) -> Text:
@@ -45,16 +31,11 @@ def model_prompt(model: dict, now: datetime, one_line: bool) -> Text:
         text.append(f" ({count})", style="dim")
     else:
         text.append(f" · {count} version{'s' if count != 1 else ''}", style="dim")
-    details = model.get("stage_details") or {}
-    for stage in sorted(details, key=_stage_order):
-        info = details[stage]
-        age = fmt_age(_parse_iso(info.get("since")), now)
+    badges = model_badges(model, now)
+    for badge in badges:
         text.append("  " if one_line else "\n  ")
-        text.append(f"{stage_glyph(stage)} {clean(stage, single_line=True)}", style="bold yellow")
-        text.append(f" {clean(info.get('version'), single_line=True)}")
-        if age:
-            text.append(f" {age}" if one_line else f" · since {age}", style="dim")
-    if not details and not one_line:
+        text.append_text(badge)
+    if not badges and not one_line:
         text.append("\n  no stages", style="dim italic")
     return text
 
