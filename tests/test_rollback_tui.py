@@ -73,13 +73,17 @@ async def test_on_call_production_rollback_in_under_ten_key_presses(sample):
 
 
 @run_async
-async def test_cancel_has_the_focus_and_enter_writes_nothing(sample):
+async def test_enter_on_an_empty_reason_says_one_is_needed_and_writes_nothing(sample):
     before = snapshot(sample)
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await _keys(pilot, *ON_CALL_KEYS[:4])
-        assert pilot.app.screen.form.selected == "cancel"
-        await _keys(pilot, "enter")
+        screen = pilot.app.screen
+        assert screen.form.selected == "reason"
+        await _keys(pilot, "enter", "enter")
+        assert pilot.app.screen is screen and screen.state == "ready"
+        assert "a reason is needed" in screen_text(pilot.app)
+        await _keys(pilot, "escape")
         assert isinstance(pilot.app.screen, HomeScreen)
     assert snapshot(sample) == before
 
@@ -136,8 +140,8 @@ async def test_z_after_the_rollback_undoes_it_after_confirming(sample):
         text = screen_text(pilot.app)
         assert "UNDO ROLL BACK churn prod: v1.2.0 → v1.3.0" in text
         assert "churn#prod#11" in text  # what it undoes
-        assert undo.form.selected == "cancel"
-        await _keys(pilot, "prod", "enter")  # typing starts the confirmation
+        assert undo.form.selected == "confirm"  # the reason is optional for an undo
+        await _keys(pilot, "prod", "enter")
         assert undo.state == "done", screen_text(pilot.app)
         await _keys(pilot, "escape")
         home = pilot.app.screen

@@ -1,8 +1,9 @@
 """The on-call rollback through the real ``modeltrail`` in a real terminal (tmux, 80×24).
 
 Starts the installed command on a copy of the sample repository in a private tmux
-server, performs the production rollback of churn to v1.2.0 by keys, quits, and checks
-with git and gto that it happened. Skipped when tmux is not installed; the tmux server
+server and, from a fresh start with churn selected, does the on-call path: ``r`` (prod
+back to its previous holder, v1.2.0), a reason, ``enter``, ``prod``, ``enter``; quits,
+and checks with git and gto that it happened. Skipped when tmux is not installed; the tmux server
 is always killed.
 """
 
@@ -91,23 +92,18 @@ def test_on_call_production_rollback_in_a_real_terminal(sample, tmp_path):
     term = Terminal(tmp_path / "tmux.sock")
     try:
         term.start(_command(sample))
-        term.wait_for("Models")
-        term.keys("C-p")  # 1: command palette
-        term.wait_for("🔎")
-        term.type("churn v1.2.0")  # 2: typed
-        term.wait_for("Version: churn v1.2.0")
-        term.keys("Enter")  # 3: jump to the version
-        term.wait_for("Details · v1.2.0")
-        term.keys("r")  # 4: the rollback dialog
-        term.wait_for("churn#prod#11")
-        term.type("AUC regression in v1.3.0")  # 5: typed reason
-        term.keys("Enter")  # 6
-        term.type("prod")  # 7: typed confirmation
-        term.keys("Enter")  # 8: write
+        shown = term.wait_for("● prod v1.3.0 ← v1.2.0")  # churn selected, prod's previous
+        term.keys("r")  # 1: roll the model's prod back to the previous holder
+        shown = term.wait_for("churn#prod#11")
+        assert "Roll back churn prod to v1.2.0" in shown
+        term.type("AUC regression in v1.3.0")  # 2: typed reason
+        term.keys("Enter")  # 3
+        term.type("prod")  # 4: typed confirmation
+        term.keys("Enter")  # 5: write
         shown = term.wait_for("churn prod is now v1.2.0")
         assert "z undoes it" in shown
         term.keys("Escape")
-        term.wait_for("● prod v1.2.0")
+        term.wait_for("● prod v1.2.0 ← v1.3.0")
         term.keys("q")
         term.wait_exit()
     finally:

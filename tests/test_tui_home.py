@@ -63,8 +63,8 @@ async def test_opens_with_models_stage_badges_versions_and_details(tiny):
         text = screen_text(pilot.app)
         # the model with its stages, glyph + word + version + age (frozen clock)
         assert "churn" in text
-        assert "● prod v1.1.0 · since 15d" in text
-        assert "◐ staging v1.2.0 · since 14d" in text
+        assert "● prod v1.1.0 15d" in text
+        assert "◐ staging v1.2.0 14d" in text
         # versions newest first (the experiment's commit on top); latest marked with ★
         rows = [r for r in _version_rows(pilot.app) if r.strip()]
         assert len(rows) == 6

@@ -59,3 +59,31 @@ def held_stage(con: duckdb.DuckDBPyConnection, model: str, stage: str, commit: s
         [model, stage, commit],
     ).fetchone()
     return row is not None
+
+
+def stage_holders(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, tuple[str, str]]:
+    """stage → (version, commit) holding it now."""
+    return {
+        s: (v, c)
+        for s, v, c in con.execute(
+            "SELECT stage, version, commit FROM stages WHERE model = $1 ORDER BY stage", [model]
+        ).fetchall()
+    }
+
+
+def stage_order(stage: str) -> tuple[int, str]:
+    """prod first, then staging, dev, the rest by name."""
+    order = {"prod": 0, "production": 0, "staging": 1, "stage": 1, "dev": 2}
+    return order.get(stage.lower(), 3), stage
+
+
+def default_stage(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str | None = None
+) -> str | None:
+    """The stage ``r`` moves: production first; for a version, the first stage (prod,
+    staging, dev, …) that it does not hold already. None when the model has no stage."""
+    holders = stage_holders(con, model)
+    ordered = sorted(holders, key=stage_order)
+    if commit is not None:
+        ordered = [s for s in ordered if holders[s][1] != commit] or ordered
+    return ordered[0] if ordered else None

@@ -140,6 +140,7 @@ class RollbackPlan:
         return self.target_path is not None and self.target_path != self.path
 
     forced: bool = False  # an unsafe stage target, allowed by --force: type the version
+    redo: bool = False  # an undo of an undo: it redoes the rollback
 
     @property
     def tag(self) -> str | None:
@@ -180,6 +181,8 @@ class RollbackPlan:
             one_line(self.current.version, 100),
         )
         where = one_line(self.stage if self.kind == "stage" else self.branch, 200)
+        if self.redo:
+            return f"Redo rollback of {model} {where}: back to {to} (from {frm})"
         if self.is_undo:
             return f"Undo rollback of {model} {where}: back to {to} (from {frm})"
         if self.kind == "stage":
@@ -232,6 +235,7 @@ class RollbackPlan:
             "message": self.message(),
             "production": self.production,
             "forced": self.forced,
+            "redo": self.redo,
             "worktree": self.worktree,
             "target_path": self.new_path,
             "force": self.force,
@@ -791,7 +795,8 @@ def plan_undo(
                 f"{one_line(last.model)} {one_line(last.stage)} is now {held}, not what "
                 f"{one_line(last.ref)} set; not undoing over a newer change"
             )
-        return _plan_stage(repo, con, g, info, last.stage, target, reason, undoes=last.ref)
+        plan = _plan_stage(repo, con, g, info, last.stage, target, reason, undoes=last.ref)
+        return dataclasses.replace(plan, redo=last.event == "undo")
     branch = t.get("Rollback-Branch")
     if not branch or not HEX40.match(last.commit):
         raise Refused(f"cannot tell which branch {one_line(last.ref, 80)} was on")
@@ -813,7 +818,7 @@ def plan_undo(
     parent = g.resolve_commit(f"{last.commit}~1")
     if parent is None:
         raise Refused("the rollback commit has no parent; nothing to undo")
-    return _plan_branch(
+    plan = _plan_branch(
         repo,
         con,
         g,
@@ -826,3 +831,4 @@ def plan_undo(
         force=force,
         current_path=path,
     )
+    return dataclasses.replace(plan, redo=last.event == "undo")

@@ -87,7 +87,13 @@ class RollbackResult:
 
     def summary(self) -> str:
         p = self.plan
-        what = "Undid the last rollback" if p.is_undo else "Rolled back"
+        what = (
+            "Redid the rollback"
+            if p.redo
+            else "Undid the last rollback"
+            if p.is_undo
+            else "Rolled back"
+        )
         where = f"{p.stage}" if p.kind == "stage" else f"branch {p.branch}"
         how = f"tag {p.tag}" if p.kind == "stage" else f"commit {self.object[:12]}"
         return (

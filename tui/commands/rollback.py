@@ -164,7 +164,7 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
     """The plan as literal text: what is rolled back, the exact write, metrics, files,
     artifact availability. Repository text is never parsed as markup."""
     t = Text()
-    title = "UNDO " if plan.is_undo else ""
+    title = "REDO " if plan.redo else "UNDO " if plan.is_undo else ""
     t.append(f"{title}ROLL BACK ", style="bold")
     t.append(clean(plan.model, single_line=True), style="bold")
     t.append(f" {clean(plan.where(), single_line=True)}: ")

@@ -3,7 +3,8 @@
 Models (with stage badges) on the left, or on top below 100 columns; the selected
 model's versions as a virtual list; the selected version's details below. ``/`` filters
 the versions (``store.filter``), ``space`` marks, ``c`` compares the marked versions,
-``r`` rolls back to the selected one, ``z`` undoes, ``f``/``h`` open flow and history.
+``r`` rolls back (on a model: its stage to the previous holder; on a version: to it),
+``z`` undoes, ``f``/``h`` open flow and history.
 
 All catalog reads run in thread workers that post the private messages below; the
 handlers own the widgets. A catalog update (``CatalogUpdated``) reloads everything and
@@ -17,6 +18,7 @@ from functools import partial
 
 from modeltrail.store.query import browse, queries
 from modeltrail.store.query.filter import FilterError, matching_topos
+from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.bindings import HOME_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
@@ -596,13 +598,23 @@ class HomeScreen(Screen):
         self.app.push_screen(CompareScreen(self.model, ordered))
 
     def action_rollback(self) -> None:
+        """``r``: on a model, its production stage back to the previous holder; on a
+        version, to that version."""
+        if self.model is None:
+            self.notify("select a model first", timeout=4)
+            return
+        info = next((m for m in self.models if m["name"] == self.model), {})
+        stages = sorted(info.get("stage_details") or {}, key=stage_order)
         commit = self.version_list.current_commit
-        if self.model is None or commit is None:
+        on_model = self.focused is self.model_list or self.focused is None
+        if on_model:
+            commit = None
+        elif commit is None:
             self.notify("select a version to roll back to first", timeout=4)
             return
         from modeltrail.tui.screens.rollback import RollbackScreen
 
-        self.app.push_screen(RollbackScreen(self.model, commit))
+        self.app.push_screen(RollbackScreen(self.model, commit, None, stages))
 
     def action_undo(self) -> None:
         from modeltrail.tui.screens.rollback import UndoScreen
@@ -662,7 +674,11 @@ class HomeScreen(Screen):
             ("Filter versions", "/ — e.g. auc>0.8 branch:main", self.action_filter),
             ("Clear filter", "esc", partial(self.set_filter, "")),
             ("Compare marked versions", "c — mark with space first", self.action_compare),
-            ("Roll back to the selected version", "r", self.action_rollback),
+            (
+                "Roll back (model: to the stage's previous holder; version: to it)",
+                "r",
+                self.action_rollback,
+            ),
             ("Undo the last rollback", "z", self.action_undo),
             ("Flow: branches and merges", "f", self.action_flow),
             ("History: stage events and rollbacks", "h", self.action_history),

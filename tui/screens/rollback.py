@@ -1,15 +1,20 @@
 """The rollback and undo dialogs (docs/ROLLBACK.md): preview, reason, confirmation, result.
 
-``RollbackScreen(model, commit)`` — pushed by ``r`` on a version. A worker plans the
-rollback against a fresh catalog (``store.rollback.plan_rollback``); the dialog shows the
-plan (the exact tag or ref, metric deltas with better/worse words, files, a loud warning
-when the target's LFS/DVC objects are not here), asks for a reason and, for a production
-stage, for the stage's name typed out. *Cancel* has the focus when the dialog opens, so
-a stray ``enter`` never writes anything; typing starts the reason. Then progress, then
-the result with the ``z`` undo hint — or the refusal, with nothing changed.
+``RollbackScreen(model)`` — pushed by ``r`` on a model: its production stage (or the
+stage chosen in the dialog) back to the stage's previous holder, as ``helm rollback``.
+``RollbackScreen(model, commit)`` — ``r`` on a version: to that version (the first
+stage it does not hold already, or the one chosen). A worker plans the rollback against a
+fresh catalog (``store.rollback.plan_rollback``); the dialog shows the plan (the exact
+tag or ref, metric deltas with ▲ better / ▼ worse, files, a loud warning when the
+target's LFS/DVC objects are not here or the target is risky), asks for a reason and,
+for a production stage, for the stage's name typed out (for a risky target: the version).
+The reason field is selected when the dialog opens; ``enter`` on it while empty says a
+reason is needed, so a stray ``enter`` never writes and never closes silently. Then
+progress, then the result with the ``z`` undo hint — or the refusal, nothing changed.
 
 ``UndoScreen()`` — pushed by ``z``: the same dialog for the inverse of the last rollback
-(``store.rollback.plan_undo``).
+(``store.rollback.plan_undo``); when the last change was itself an undo, it is a redo and
+says so.
 
 Keys (handled by one widget, ``tui.screens.rollback_form.DialogForm``, so keys typed
 ahead over a slow link land in order): typing starts the reason, ``enter`` goes on to
@@ -145,7 +150,13 @@ class PlanDialog(ModalScreen[None]):
             yield Static(self.title_text(), id="dialog-title", markup=False)
             with VerticalScroll(id="plan-scroll", can_focus=False):
                 yield Static(Text("preparing the plan…"), id="plan")
-            yield DialogForm(self.verb, reason_required=self.reason_required, id="form")
+            yield DialogForm(
+                self.verb,
+                reason_required=self.reason_required,
+                choices=self.stage_choices(),
+                choice=self.chosen_stage(),
+                id="form",
+            )
             yield Static("", id="status", markup=False)
 
     @property
@@ -154,6 +165,12 @@ class PlanDialog(ModalScreen[None]):
 
     def title_text(self) -> Text:
         return Text(self.verb)
+
+    def stage_choices(self) -> list[str]:
+        return []
+
+    def chosen_stage(self) -> str | None:
+        return None
 
     def on_mount(self) -> None:
         self.form.focus()
@@ -170,18 +187,38 @@ class PlanDialog(ModalScreen[None]):
         self.query_one("#plan", Static).update(plan_text(message.plan))
         self.query_one("#dialog-title", Static).update(self.title_text())
         self._status(self.ready_hint())
-        self.form.arm(message.plan.confirm_word)
+        plan = message.plan
+        self.form.arm(plan.confirm_word, "Risky target" if plan.forced else "Production")
 
     def ready_hint(self) -> Text:
         word = self.plan.confirm_word if self.plan else None
         then = f", enter, type {word}" if word else ""
         return Text(f"type a reason{then}, enter to {self.verb.lower()} · esc cancels")
 
+    def on_dialog_form_stage_chosen(self, message: DialogForm.StageChosen) -> None:
+        if self.state not in ("ready", "failed", "planning"):
+            return
+        self.stage = message.stage
+        self.plan = None
+        self.state = "planning"
+        self.form.done = False
+        self.form.pause()
+        self.query_one("#plan", Static).update(Text("preparing the plan…"))
+        self.query_one("#dialog-title", Static).update(self.title_text())
+        self._status(Text(""))
+        self.make_plan()
+
     def on_plan_failed(self, message: PlanFailed) -> None:
         self.state = "failed"
         self.query_one("#plan", Static).update(
             Text(f"✗ Refused: {clean(message.error, single_line=True)}\nNothing was changed.")
         )
+        if len(self.form.choices) > 1:  # another stage may be the one to move
+            self.form.pause()
+            self.form.active = True
+            self.form.selected = "stage"
+            self._status(Text("← → another stage · esc closes"))
+            return
         self.form.finish()
         self._status(Text("esc closes"))
 
@@ -270,35 +307,67 @@ class PlanDialog(ModalScreen[None]):
 
 
 class RollbackScreen(PlanDialog):
-    """Roll ``model`` back to the version at ``commit``."""
+    """Roll ``model`` back: to the version at ``commit``, or (no commit) its stage to the
+    stage's previous holder. ``stages``: the model's stages, prod first (several: the
+    dialog lets you pick one)."""
 
-    def __init__(self, model: str, commit: str) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        model: str,
+        commit: str | None = None,
+        stage: str | None = None,
+        stages: list[str] | None = None,
+    ) -> None:
         self.model = model
         self.commit = commit
+        self.stage = stage
+        self.stages = list(stages or [])
+        super().__init__()
+
+    def stage_choices(self) -> list[str]:
+        return self.stages
+
+    def chosen_stage(self) -> str | None:
+        return self.stage
 
     def title_text(self) -> Text:
         t = Text("Roll back ", style="bold")
         t.append(clean(self.model, single_line=True))
+        if self.plan is not None and self.plan.stage:
+            t.append(f" {clean(self.plan.stage, single_line=True)}")
+        elif self.stage:
+            t.append(f" {clean(self.stage, single_line=True)}")
         t.append(" to ")
-        label = self.plan.target.version if self.plan else self.commit[:12]
-        t.append(clean(label, single_line=True))
+        if self.plan is not None:
+            t.append(clean(self.plan.target.version, single_line=True))
+        elif self.commit is not None:
+            t.append(self.commit[:7])
+        else:
+            t.append("the previous holder")
         return t
 
     @work(thread=True, exclusive=True, group="rollback-plan")
     def make_plan(self) -> None:
+        from modeltrail.store.query.stages import default_stage
         from modeltrail.store.write.rollback import plan_rollback
 
         try:
             repo, con = fresh_catalog(self.app)
             try:
-                plan = plan_rollback(repo, con, self.model, self.commit)
+                stage = self.stage or default_stage(con, self.model, self.commit)
+                plan = plan_rollback(repo, con, self.model, self.commit, stage=stage, force=True)
             finally:
                 con.close()
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
             self.post_message(PlanFailed(_error_text(exc)))
             return
         self.post_message(PlanReady(plan))
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        if message.plan.stage and message.plan.stage in self.stages:
+            self.stage = message.plan.stage
+            self.form.choice = self.stage
+        super().on_plan_ready(message)
 
 
 class UndoScreen(PlanDialog):
@@ -308,15 +377,23 @@ class UndoScreen(PlanDialog):
     reason_required = False
 
     def title_text(self) -> Text:
-        t = Text("Undo the last rollback", style="bold")
+        redo = self.plan is not None and self.plan.redo
+        t = Text("Redo the rollback (undo the undo)" if redo else "Undo the last rollback")
+        t.stylize("bold")
         if self.plan is not None:
             t.append(f" ({clean(self.plan.undoes or '', single_line=True)[:24]})")
         return t
 
+    def on_plan_ready(self, message: PlanReady) -> None:
+        if message.plan.redo:
+            self.verb = "Redo"
+            self.form.verb = "Redo"
+        super().on_plan_ready(message)
+
     def ready_hint(self) -> Text:
         word = self.plan.confirm_word if self.plan else None
-        then = f"type {word}, enter" if word else "tab, enter"
-        return Text(f"reason optional; {then} to undo · esc cancels")
+        then = f"type {word}, enter" if word else "enter, enter"
+        return Text(f"reason optional; {then} to {self.verb.lower()} · esc cancels")
 
     @work(thread=True, exclusive=True, group="rollback-plan")
     def make_plan(self) -> None:

@@ -5,12 +5,14 @@ handled in order in one message queue. That matters over SSH: keys typed ahead
 (``reason⏎prod⏎`` arriving in one packet) land in the right field, which separate
 ``Input``/``Button`` widgets cannot promise (focus moves are asynchronous in Textual).
 
-Items, in ``tab`` order: reason, confirmation (only when a word must be typed), Cancel,
-the action button. *Cancel* is selected at first, so a stray ``enter`` writes nothing;
-typing while a button is selected starts the first field. In a field: characters and
-pastes append, ``backspace`` deletes, ``ctrl+u`` clears, ``enter`` moves on (the last
-field's ``enter`` submits when everything is filled in). Selection is shown by ``▶`` and
-reverse video, so it reads without colour.
+Items, in ``tab`` order: the stage (only when the model has several: ``←``/``→``
+choose), reason, confirmation (only when a word must be typed), Cancel, the action
+button. The first field is selected at first; ``enter`` on an empty required reason says
+"a reason is needed" and writes nothing, so a stray ``enter`` never writes and never
+closes the dialog silently. Typing while a button is selected starts the first field. In
+a field: characters and pastes append, ``backspace`` deletes, ``ctrl+u`` clears,
+``enter`` moves on (the last field's ``enter`` submits when everything is filled in).
+Selection is shown by ``▶`` and reverse video, so it reads without colour.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ class DialogForm(Widget, can_focus=True):
     class Cancel(Message):
         pass
 
+    class StageChosen(Message):
+        """Another stage was chosen with ←/→: the plan must be made again."""
+
+        def __init__(self, stage: str) -> None:
+            super().__init__()
+            self.stage = stage
+
     class Problem(Message):
         """Something the user must fix before submitting (shown in the status line)."""
 
@@ -50,13 +59,24 @@ class DialogForm(Widget, can_focus=True):
             super().__init__()
             self.text = text
 
-    selected: reactive[str] = reactive("cancel", layout=True)
+    selected: reactive[str] = reactive("reason", layout=True)
 
-    def __init__(self, verb: str, *, reason_required: bool = True, id: str | None = None):
+    def __init__(
+        self,
+        verb: str,
+        *,
+        reason_required: bool = True,
+        choices: list[str] | None = None,
+        choice: str | None = None,
+        id: str | None = None,
+    ):
         super().__init__(id=id)
         self.verb = verb
         self.reason_required = reason_required
+        self.choices = list(choices or [])  # the stages to pick from (several, or none)
+        self.choice = choice
         self.word: str | None = None  # the word to type, e.g. "prod"
+        self.word_label = ""  # why it must be typed
         self.values = {"reason": "", "confirm": ""}
         self.active = False  # accepts input (a plan is ready, nothing being written)
         self.busy = False  # writing: keys are ignored
@@ -71,12 +91,22 @@ class DialogForm(Widget, can_focus=True):
         if self.done:
             return ["cancel"]
         fields = ["reason", "confirm"] if self.word else ["reason"]
-        return [*fields, "cancel", "apply"]
+        stage = ["stage"] if len(self.choices) > 1 else []
+        return [*stage, *fields, "cancel", "apply"]
 
-    def arm(self, word: str | None) -> None:
-        """A plan is ready: accept input; ``word`` must be typed to confirm (or None).
-        Keys typed while the plan was being prepared are applied now, in order."""
+    def on_mount(self) -> None:
+        self.selected = self._first_field()
+
+    def arm(self, word: str | None, label: str = "") -> None:
+        """A plan is ready: accept input; ``word`` must be typed to confirm (or None),
+        ``label`` says why. Keys typed while the plan was being prepared are applied now,
+        in order."""
         self.word = word
+        self.word_label = label
+        self.busy = False
+        untouched = not any(self.values.values()) and self.selected in ("reason", "confirm")
+        if self.selected not in self.items or untouched:
+            self.selected = self._first_field()
         self.active = True
         early, self._early = self._early, []
         self._replaying = True
@@ -89,6 +119,11 @@ class DialogForm(Widget, can_focus=True):
         finally:
             self._replaying = False
         self.refresh(layout=True)
+
+    def pause(self) -> None:
+        """A new plan is being made (another stage): keys wait for it, as at first."""
+        self.active = False
+        self.refresh()
 
     def disarm(self) -> None:
         """Writing: ignore keys until ``finish``."""
@@ -116,7 +151,7 @@ class DialogForm(Widget, can_focus=True):
 
     def _problem(self) -> str | None:
         if self.reason_required and not self.reason:
-            return "a reason is required: it goes into the tag or commit"
+            return "a reason is needed: it goes into the tag or commit"
         if self.word and self.values["confirm"].strip() != self.word:
             return f"type {clean(self.word, single_line=True)} exactly to confirm"
         return None
@@ -148,6 +183,8 @@ class DialogForm(Widget, can_focus=True):
             self._move(-1)
         elif key == "enter":
             self._enter()
+        elif self.selected == "stage" and key in ("left", "right"):
+            self._choose(1 if key == "right" else -1)
         elif self.selected in self.values:
             if key == "backspace":
                 self.values[self.selected] = self.values[self.selected][:-1]
@@ -196,6 +233,13 @@ class DialogForm(Widget, can_focus=True):
         value = self.values[self.selected] + text
         self.values[self.selected] = value[:MAX_FIELD]
 
+    def _choose(self, step: int) -> None:
+        if not self.choices:
+            return
+        index = self.choices.index(self.choice) if self.choice in self.choices else 0
+        self.choice = self.choices[(index + step) % len(self.choices)]
+        self.post_message(self.StageChosen(self.choice))
+
     def _move(self, step: int) -> None:
         items = self.items
         index = items.index(self.selected) if self.selected in items else 0
@@ -205,9 +249,11 @@ class DialogForm(Widget, can_focus=True):
         current = self.selected
         if current == "cancel":
             self.post_message(self.Cancel())
+        elif current == "stage":
+            self._move(1)
         elif current == "reason":
             if self.reason_required and not self.reason:
-                self.post_message(self.Problem("a reason is required: it goes into the record"))
+                self.post_message(self.Problem("a reason is needed: it goes into the record"))
             else:
                 self.selected = "confirm" if self.word else "apply"
         elif self.ready() and self._replaying:
@@ -224,16 +270,33 @@ class DialogForm(Widget, can_focus=True):
     def render(self) -> Text:
         t = Text()
         if not self.done:
+            if len(self.choices) > 1:
+                self._stage_line(t)
             self._field(t, "reason", "Reason (recorded in git):", "why? e.g. AUC regression")
             if self.word:
                 word = clean(self.word, single_line=True)
-                self._field(t, "confirm", f"Production: type {word} to confirm:", "")
+                why = self.word_label or "Production"
+                self._field(t, "confirm", f"{why}: type {word} to confirm:", "")
         t.append("  ")
         self._button(t, "cancel", "Close" if self.done else "Cancel")
         if not self.done:
             t.append("   ")
             self._button(t, "apply", self.verb, enabled=self.ready())
         return t
+
+    def _stage_line(self, t: Text) -> None:
+        on = self.active and self.selected == "stage"
+        t.append("▶ " if on else "  ")
+        t.append("Stage: ")
+        for stage in self.choices:
+            name = clean(stage, single_line=True)
+            if stage == self.choice:
+                t.append(f"[{name}]", style="bold reverse" if on else "bold")
+            else:
+                t.append(f" {name} ", style="dim")
+            t.append(" ")
+        t.append("← → choose" if on else "(↑ then ← → to choose)", style="dim")
+        t.append("\n")
 
     def _field(self, t: Text, name: str, label: str, hint: str) -> None:
         on = self.active and self.selected == name

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.widgets.version_rows import fmt_age, stage_glyph
 from rich.text import Text
@@ -18,12 +19,6 @@ def parse_iso(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-def stage_order(stage: str) -> tuple[int, str]:
-    """prod first, then staging, dev, the rest by name."""
-    order = {"prod": 0, "production": 0, "staging": 1, "stage": 1, "dev": 2}
-    return order.get(stage.lower(), 3), stage
 
 
 def stage_badge(

@@ -1,0 +1,129 @@
+"""The on-call path in the TUI (Pilot, the sample repository): ``r`` on a model rolls its
+production stage back to the previous holder; the stage can be picked; a version row keeps
+its target; a risky target must be typed; ``z`` twice is named a redo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import test_rollback_support as support
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.screens.home import HomeScreen
+from modeltrail.tui.screens.rollback import RollbackScreen, UndoScreen
+from test_rollback_support import GTO, git, gto_show, snapshot
+from tui_support import frozen_now, run_async, screen_text, settle
+
+fixed_env = support.fixed_env
+sample = support.sample
+sample_template = support.sample_template
+
+needs_gto = pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not installed")
+
+#: From opening the app (churn selected): its prod back to the previous holder.
+ON_CALL = ["r", "AUC regression in v1.3.0", "enter", "prod", "enter"]
+KEY_NAMES = {"ctrl+p", "enter", "escape", "tab", "r", "z", "up", "down", "left", "right"}
+
+
+def _app(repo: Path) -> ModeltrailApp:
+    return ModeltrailApp(str(repo), index=False, now=frozen_now)
+
+
+async def _keys(pilot, *keys: str) -> None:
+    for key in keys:
+        if key in KEY_NAMES:
+            await pilot.press(key)
+        else:
+            await pilot.press(*key)
+        await settle(pilot)
+
+
+@needs_gto
+@run_async
+async def test_r_on_the_model_rolls_prod_back_to_its_previous_holder(sample):
+    async with _app(sample).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "● prod v1.3.0 ← v1.2.0" in screen_text(pilot.app)
+        await _keys(pilot, "r")
+        screen = pilot.app.screen
+        assert isinstance(screen, RollbackScreen) and screen.state == "ready"
+        text = screen_text(pilot.app)
+        assert "Roll back churn prod to v1.2.0" in text
+        assert "ROLL BACK churn prod: v1.3.0 → v1.2.0" in text
+        await _keys(pilot, *ON_CALL[1:])
+        assert screen.state == "done", screen_text(pilot.app)
+        await _keys(pilot, "escape")
+        assert isinstance(pilot.app.screen, HomeScreen)
+        assert "● prod v1.2.0 ← v1.3.0" in screen_text(pilot.app)
+    assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.2.0"
+    body = git(sample, "cat-file", "-p", "refs/tags/churn#prod#11")
+    assert "Rollback-Reason: AUC regression in v1.3.0" in body
+
+
+@needs_gto
+@run_async
+async def test_the_stage_is_picked_in_the_dialog(sample):
+    async with _app(sample).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, "r")
+        screen = pilot.app.screen
+        assert "Stage: [prod]  staging   dev" in screen_text(pilot.app)
+        await _keys(pilot, "up", "right")
+        assert screen.state == "ready"
+        text = screen_text(pilot.app)
+        assert "ROLL BACK churn staging: v1.2.0 → v1.1.0" in text
+        assert "type prod" not in text  # staging needs no typed confirmation
+        await _keys(pilot, "down", "promote failed", "enter", "enter")
+        assert screen.state == "done", screen_text(pilot.app)
+    assert gto_show(sample)["churn"]["stage"]["staging"] == "v1.1.0"
+    assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.3.0"
+
+
+@run_async
+async def test_r_on_a_version_row_targets_that_version_and_a_stage_it_does_not_hold(sample):
+    async with _app(sample).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, "ctrl+p", "churn v1.1.0", "enter", "r")
+        assert "ROLL BACK churn prod: v1.3.0 → v1.1.0" in screen_text(pilot.app)
+        await _keys(pilot, "escape", "ctrl+p", "churn v1.3.0", "enter", "r")
+        screen = pilot.app.screen
+        assert screen.state == "ready", screen_text(pilot.app)
+        # v1.3.0 holds prod and dev already: staging is the stage to move
+        assert "ROLL BACK churn staging: v1.2.0 → v1.3.0" in screen_text(pilot.app)
+
+
+@run_async
+async def test_a_risky_target_shows_the_risk_and_asks_for_the_version(sample):
+    experiment = git(sample, "rev-parse", "--short=7", "exp/churn-focal-loss")
+    before = snapshot(sample)
+    async with _app(sample).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, "ctrl+p", experiment, "enter", "r")
+        screen = pilot.app.screen
+        text = screen_text(pilot.app)
+        assert "FORCED" in text and "not on the main line" in text
+        assert f"Risky target: type {experiment} to confirm" in text
+        await _keys(pilot, "why not", "enter", "prod", "enter")
+        assert screen.state == "ready" and not screen.form.ready()
+        await _keys(pilot, "escape")
+    assert snapshot(sample) == before
+
+
+@needs_gto
+@run_async
+async def test_z_twice_is_called_a_redo(sample):
+    async with _app(sample).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL, "z", "prod", "enter")
+        assert pilot.app.screen.state == "done"
+        await _keys(pilot, "z")
+        redo = pilot.app.screen
+        assert isinstance(redo, UndoScreen) and redo.state == "ready"
+        text = screen_text(pilot.app)
+        assert "REDO ROLL BACK churn prod: v1.3.0 → v1.2.0" in text
+        assert "UNDO ROLL BACK" not in text
+        assert "Redo the rollback" in text
+        await _keys(pilot, "prod", "enter")
+        assert redo.state == "done"
+        assert "Redid the rollback" in screen_text(pilot.app)
+    assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.2.0"
