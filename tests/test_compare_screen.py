@@ -61,8 +61,8 @@ async def press(pilot, *keys: str) -> None:
 
 
 # churn, newest first: two unlabelled commits on exp/churn-focal-loss, v1.3.0, three more
-# commits, v1.2.0 ...; space marks and moves down one row.
-MARK_V13_V12 = ("2", "j", "j", "space", "j", "j", "j", "space")
+# commits, v1.2.0 ...; space marks in place.
+MARK_V13_V12 = ("2", "j", "j", "space", "j", "j", "j", "j", "space")
 
 
 async def open_from_home(pilot, marks=MARK_V13_V12) -> CompareScreen:
@@ -315,7 +315,7 @@ def hostile(tmp_path_factory) -> Path:
 @sync
 async def test_repository_text_is_shown_literally_and_stale_is_flagged(hostile):
     async with _app(hostile).run_test(size=(100, 30)) as pilot:
-        screen = await open_from_home(pilot, ("2", "space", "space"))
+        screen = await open_from_home(pilot, ("2", "space", "j", "space"))
         table = screen.query_one("#metrics-table", DataTable)
         keys = [r[0] for r in row_texts(table)]
         assert "[bold red]auc[/]" in keys

@@ -86,7 +86,7 @@ async def test_undo_from_the_history_screen(sample):
         undo = pilot.app.screen
         assert isinstance(undo, UndoScreen) and undo.state == "ready"
         assert "UNDO ROLL BACK ranker branch main: 2.1.0 → 2.2.0" in screen_text(pilot.app)
-        await pilot.press("tab", "enter")  # from Cancel to Undo, press it
+        await pilot.press("enter", "enter")  # the optional reason left empty, then Undo
         await settle(pilot)
         assert undo.state == "done", screen_text(pilot.app)
         await pilot.press("escape")

@@ -39,7 +39,7 @@ async def test_typed_ahead_keys_land_in_the_right_fields_in_order():
     async with app.run_test() as pilot:
         form = app.query_one(DialogForm)
         form.arm("prod")
-        assert form.selected == "cancel"
+        assert form.selected == "reason"
         await pilot.press(*_type("bad model"), "enter", *_type("prod"), "enter")
         await pilot.pause()
         assert form.values == {"reason": "bad model", "confirm": "prod"}
@@ -47,15 +47,19 @@ async def test_typed_ahead_keys_land_in_the_right_fields_in_order():
 
 
 @run_async
-async def test_enter_on_cancel_cancels_and_a_wrong_word_does_not_submit():
+async def test_enter_on_an_empty_reason_never_closes_and_a_wrong_word_does_not_submit():
     app = FormApp()
     async with app.run_test() as pilot:
         form = app.query_one(DialogForm)
         form.arm("prod")
         await pilot.press("enter")
         await pilot.pause()
-        assert app.seen == [("cancel", "")]
-        await pilot.press(*_type("why"), "enter", *_type("production"), "enter")
+        assert app.seen == [("problem", "a reason is needed: it goes into the record")]
+        assert form.selected == "reason"
+        await pilot.press("shift+tab", "shift+tab", "enter")  # Cancel, explicitly
+        await pilot.pause()
+        assert app.seen[-1] == ("cancel", "")
+        await pilot.press("tab", *_type("why"), "enter", *_type("production"), "enter")
         await pilot.pause()
         assert app.seen[-1][0] == "problem" and "type prod exactly" in app.seen[-1][1]
         await pilot.press("ctrl+u", *_type("prod"), "enter")

@@ -191,15 +191,17 @@ async def test_space_marks_with_a_glyph_and_compare_needs_two(tiny):
         await pilot.press("2", "space")
         await settle(pilot)
         rows = _version_rows(pilot.app)
-        assert rows[0][1] == "✓"  # marked, cursor moved on
-        assert rows[1][0] == "▶"
+        assert rows[0][1] == "✓"  # marked in place: the cursor stays on the marked row
+        assert rows[0][0] == "▶"
         assert "1 marked ✓" in screen_text(pilot.app)
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(pilot.app.screen, HomeScreen)
         assert any("mark two or more" in str(n.message) for n in pilot.app._notifications)
-        await pilot.press("space")
+        await pilot.press("j", "space")
         assert home.version_list.marked_commits == [home.rows.commit_at(0), home.rows.commit_at(1)]
+        # the footer says what space does
+        assert "space Mark (in place)" in screen_text(pilot.app)
         await pilot.press("escape")  # esc in the list clears marks first
         await settle(pilot)
         assert home.version_list.marked_commits == []

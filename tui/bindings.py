@@ -47,7 +47,7 @@ LIST_BINDINGS: list[Binding] = [
 
 VERSION_LIST_BINDINGS: list[Binding] = [
     *LIST_BINDINGS,
-    Binding("space", "toggle_mark", "Mark", id="mark", key_display="space"),
+    Binding("space", "toggle_mark", "Mark (in place)", id="mark", key_display="space"),
 ]
 
 DETAILS_BINDINGS: list[Binding] = [

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 LEGEND = (
     ("▶", "cursor"),
-    ("✓", "marked (space) — compare with c"),
+    ("✓", "marked (space marks the row under the cursor, in place) — compare with c"),
     ("★", "latest version"),
     ("● ◐ ○ ◆", "stage: prod, staging, dev, other (the name is always shown)"),
     ("▲ ▼ =", "metric better, worse, same as the previous version (by the metric's direction)"),

@@ -204,7 +204,7 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         self._cache.clear()
         self.refresh_lines(self.cursor + 1)
         self.post_message(self.MarksChanged(self, self.marked_commits))
-        self.cursor += 1
+        # marks in place (as lazygit): the next r or c acts on the row under the cursor
 
     def clear_marks(self) -> None:
         self.marked.clear()
