@@ -127,3 +127,19 @@ async def test_z_twice_is_called_a_redo(sample):
         assert redo.state == "done"
         assert "Redid the rollback" in screen_text(pilot.app)
     assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.2.0"
+
+
+@run_async
+async def test_an_empty_repository_says_what_it_reads_not_indexing_forever(tmp_path):
+    from tui_support import commit, wait_for_index, write
+
+    root = tmp_path / "empty"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, "README.md", "hello\n")
+    commit(root, "readme", "2026-01-01T10:00:00Z")
+    async with ModeltrailApp(str(root), now=frozen_now).run_test(size=(100, 30)) as pilot:
+        await wait_for_index(pilot)
+        text = screen_text(pilot.app)
+        assert "no models found — modeltrail reads artifacts.yaml" in text
+        assert "indexing" not in text

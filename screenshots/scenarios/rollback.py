@@ -1,9 +1,10 @@
 """Screenshots of the rollback dialog, its result, and the history screen (sample repo).
 
 The on-call story: churn v1.3.0 is in prod and is a regression; v1.2.0 was the previous
-good version. On the home screen churn is selected; ``2`` focuses its versions, newest
-first (e3e71d2, 687a55d, v1.3.0, 420ffa5, 12f5c89, 014927f, v1.2.0 …), six ``j`` reach
-v1.2.0 and ``r`` opens the dialog. Typed text is spelled one key per character here.
+good version and the previous holder of prod. On the home screen churn is selected, so
+``r`` at once opens the dialog that rolls its prod back to v1.2.0 (the on-call path:
+``r``, reason, ``enter``, ``prod``, ``enter``). Typed text is spelled one key per
+character here.
 
 The history scenario's ``setup`` records a rollback, its undo, and the rollback again at
 a fixed time (so the picture is the same on every run); it writes tags into the
@@ -16,7 +17,7 @@ import contextlib
 import os
 from pathlib import Path
 
-TO_V120 = ["2", *["j"] * 6]
+TO_V120: list[str] = []  # r on the model: prod back to its previous holder, v1.2.0
 REASON = [*"AUC drop", "enter"]
 CONFIRM = [*"prod", "enter"]
 FIXED_TIME = "1774000000 +0000"  # 2026-03-20 09:46:40 UTC

@@ -41,6 +41,10 @@ from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
 
 KEY_METRICS = 3
+NO_MODELS = (
+    "no models found — modeltrail reads artifacts.yaml (GTO, DVC), dvc.yaml, model.yaml, "
+    "MLmodel (MLflow) and deployments/*/metadata.yaml (Modelbit); see docs/CONVENTIONS.md"
+)
 DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
 FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 _HEX = set("0123456789abcdef")
@@ -254,12 +258,12 @@ class HomeScreen(Screen):
             self.model = None
             self.rows = None
             self.version_list.empty_text = (
-                "no models found in this repository"
+                NO_MODELS
                 if self.app.has_catalog and not self.app.indexing
                 else "indexing the repository… versions appear when it is done"
             )
             self.version_list.set_rows(None)
-            self._details_message("no models yet" if not self.app.indexing else "indexing…")
+            self._details_message(NO_MODELS if not self.app.indexing else "indexing…")
         elif keep is not None and keep in [m["name"] for m in self.models]:
             self._keep_commit = self.version_list.current_commit
             self.load_versions(keep)
