@@ -46,9 +46,15 @@ class Config:
 
     def better(self, metric: str, old: float | None, new: float | None) -> bool | None:
         """Whether ``new`` is better than ``old`` for this metric (None if equal/unknown)."""
-        if old is None or new is None or old == new:
-            return None
-        return (new < old) if self.direction(metric) == "lower" else (new > old)
+        return improved(self.direction(metric), old, new)
+
+
+def improved(direction: str, old: float | None, new: float | None) -> bool | None:
+    """Whether ``new`` is better than ``old`` for a metric that improves in ``direction``
+    (``lower`` or ``higher``); None when either is missing or they are equal."""
+    if old is None or new is None or old == new:
+        return None
+    return (new < old) if direction == "lower" else (new > old)
 
 
 def load_config(root: Path) -> Config:

@@ -29,12 +29,12 @@ import duckdb
 import git
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import UnknownVersion
+from modeltrail.store.objectid import OBJECT_ID
 from modeltrail.store.query.queries import iso, require_model, resolve_version
 from modeltrail.store.repo import repo_paths
 
 Better = Callable[[str, float, float], bool | None]
 
-_HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.*)$", re.DOTALL)
 #: A file diff larger than this is cut (the TUI shows a note).
 MAX_PATCH_BYTES = 2 * 1024 * 1024
@@ -268,7 +268,7 @@ def commit_resolver(repo: git.Repo) -> Callable[[str], str | None]:
             with_exceptions=False,
         )
         out = out.strip()
-        return out if status == 0 and _HEX40.match(out) else None
+        return out if status == 0 and OBJECT_ID.match(out) else None
 
     return commit_of
 
@@ -295,7 +295,7 @@ def changed_files(repo: git.Repo, a: str, b: str, directory: str | None) -> list
     One ``git diff --raw --numstat`` of object ids; binary files have None counts.
     """
     specs = _pathspecs(directory)
-    if specs is None or not (_HEX40.match(a) and _HEX40.match(b)):
+    if specs is None or not (OBJECT_ID.match(a) and OBJECT_ID.match(b)):
         return []
     data = _git_bytes(repo, ["diff", "--raw", "--numstat", "-z", *_SAFE_DIFF, a, b, "--", *specs])
     tokens = data.decode("utf-8", errors="replace").split("\x00")
@@ -339,7 +339,7 @@ def file_patch(repo: git.Repo, a: str, b: str, path: str) -> tuple[str, bool]:
 
     Returns ``(text, truncated)``. Repository text: show it literally.
     """
-    if not (_HEX40.match(a) and _HEX40.match(b)) or not path:
+    if not (OBJECT_ID.match(a) and OBJECT_ID.match(b)) or not path:
         return "", False
     sizes = [_blob_size(repo, commit, path) for commit in (a, b)]
     if max(s or 0 for s in sizes) > MAX_DIFF_BLOB:

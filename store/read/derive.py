@@ -7,21 +7,13 @@ conventions from ``store.labels``; rollbacks and undos from commit and tag trail
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from modeltrail.store.read import gto, labels
 from modeltrail.store.read.gitio import RefRecord
-
-TRAILER = re.compile(r"^(Rollback-[A-Za-z]+):[ \t]*(.*)$", re.MULTILINE)
-
-
-def rollback_trailers(message: str) -> dict[str, str] | None:
-    """The ``Rollback-*`` trailers of a message (``None`` when it has none)."""
-    found = {k: v.strip() for k, v in TRAILER.findall(message or "")}
-    return found if "Rollback-Model" in found else None
+from modeltrail.store.trailers import rollback_trailers
 
 
 @dataclass

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import git
+from modeltrail.store.objectid import OBJECT_ID
 
-_HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _REF_FIELDS = 10
 _REF_SEP = "\x1e\x1f"
 
@@ -255,11 +255,11 @@ def walk_commits(
     Each record carries the files changed against the first parent (merges too), so a
     merge into main shows what it brought in.
     """
-    include = [c for c in include if _HEX40.match(c)]
+    include = [c for c in include if OBJECT_ID.match(c)]
     if not include:
         return
     stdin = "".join(f"{c}\n" for c in dict.fromkeys(include))
-    stdin += "".join(f"^{c}\n" for c in dict.fromkeys(exclude) if _HEX40.match(c))
+    stdin += "".join(f"^{c}\n" for c in dict.fromkeys(exclude) if OBJECT_ID.match(c))
     cmd = ["git", "log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", "--stdin"]
     if with_changes:
         cmd += ["--raw", "-z", "--no-renames", "--diff-merges=first-parent", "--no-abbrev"]
@@ -287,9 +287,9 @@ def _feed(pipe, payload: bytes) -> None:
 def _is_header(fields: list[str]) -> bool:
     return (
         len(fields) >= 9
-        and _HEX40.match(fields[0]) is not None
-        and all(_HEX40.match(p) for p in fields[1].split())
-        and _HEX40.match(fields[2]) is not None
+        and OBJECT_ID.match(fields[0]) is not None
+        and all(OBJECT_ID.match(p) for p in fields[1].split())
+        and OBJECT_ID.match(fields[2]) is not None
     )
 
 
@@ -366,7 +366,7 @@ def _batch(repo: git.Repo, mode: str, oids: list[str]) -> bytes:
 
 def blob_sizes(repo: git.Repo, oids: Iterable[str]) -> dict[str, int]:
     """Sizes of the given objects, from one ``cat-file --batch-check`` stream."""
-    wanted = [o for o in dict.fromkeys(oids) if _HEX40.match(o)]
+    wanted = [o for o in dict.fromkeys(oids) if OBJECT_ID.match(o)]
     if not wanted:
         return {}
     sizes: dict[str, int] = {}
@@ -383,7 +383,7 @@ def read_blobs(repo: git.Repo, oids: Iterable[str], max_size: int) -> dict[str, 
     Callers pass only blobs whose size they already know to be reasonable; a larger one
     is still read by git but truncated here.
     """
-    wanted = [o for o in dict.fromkeys(oids) if _HEX40.match(o)]
+    wanted = [o for o in dict.fromkeys(oids) if OBJECT_ID.match(o)]
     if not wanted:
         return {}
     data = _batch(repo, "--batch", wanted)
@@ -404,7 +404,7 @@ def read_blobs(repo: git.Repo, oids: Iterable[str], max_size: int) -> dict[str, 
 
 def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
     """``path -> (mode, blob)`` for files under ``paths`` at ``commit`` (an object id)."""
-    if not _HEX40.match(commit):
+    if not OBJECT_ID.match(commit):
         raise ValueError(f"not an object id: {commit!r}")
     paths = [p for p in paths if p is not None]
     if "" in paths:
@@ -428,7 +428,7 @@ def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tupl
 
 def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
     """Whether ``ancestor`` is reachable from ``descendant`` (both object ids)."""
-    if not (_HEX40.match(ancestor) and _HEX40.match(descendant)):
+    if not (OBJECT_ID.match(ancestor) and OBJECT_ID.match(descendant)):
         return False
     status, _, _ = repo.git.execute(
         ["git", "merge-base", "--is-ancestor", ancestor, descendant],

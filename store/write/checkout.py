@@ -18,6 +18,7 @@ import git
 from modeltrail.store.errors import Refused
 from modeltrail.store.query.queries import require_model, resolve_version
 from modeltrail.store.repo import repo_paths
+from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git
 from modeltrail.store.write.rollback import (
     FileChange,
@@ -25,7 +26,6 @@ from modeltrail.store.write.rollback import (
     _file_changes,
     check_clean,
     model_path_at,
-    one_line,
     refuse_submodules,
 )
 from modeltrail.store.write.rollback_apply import _journal_path, _remove, _write_journal

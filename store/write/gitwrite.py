@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modeltrail.store.errors import Refused
+from modeltrail.store.objectid import OBJECT_ID
 from modeltrail.store.read import gitio
 
 ZERO = "0" * 40
-HEX40 = re.compile(r"^[0-9a-f]{40}$")
 
 _SAFE_CONFIG = (
     "core.hooksPath=/dev/null",
@@ -126,7 +126,7 @@ class Git:
             check=False,
         )
         oid = done.stdout.decode().strip()
-        return oid if done.returncode == 0 and HEX40.match(oid) else None
+        return oid if done.returncode == 0 and OBJECT_ID.match(oid) else None
 
     def ref_value(self, ref: str) -> str | None:
         """The object a full ref name holds (not peeled), or None if it does not exist."""
@@ -134,7 +134,7 @@ class Git:
             raise ValueError(f"not a full ref name: {ref!r}")
         done = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref, check=False)
         oid = done.stdout.decode().strip()
-        return oid if done.returncode == 0 and HEX40.match(oid) else None
+        return oid if done.returncode == 0 and OBJECT_ID.match(oid) else None
 
     def tree_of(self, commit: str) -> str:
         return self.out("rev-parse", "--verify", "--end-of-options", f"{commit}^{{tree}}")
@@ -147,7 +147,7 @@ class Git:
             "rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}:{path}", check=False
         )
         oid = done.stdout.decode().strip()
-        return oid if done.returncode == 0 and HEX40.match(oid) else None
+        return oid if done.returncode == 0 and OBJECT_ID.match(oid) else None
 
     def ls_tree(self, commit: str, path: str) -> list[TreeEntry]:
         """Every file under ``path`` ('' = everything) in ``commit``, recursively."""
@@ -292,7 +292,7 @@ class Git:
         if path:
             args += ["--", path]
         out = self.out(*args)
-        return out if HEX40.match(out) else None
+        return out if OBJECT_ID.match(out) else None
 
     # --- writes (each one atomic) -----------------------------------------------------
 
@@ -365,7 +365,7 @@ class Git:
 
     def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> None:
         """Move ``ref`` to ``new`` only if it still holds ``old`` (None: must not exist)."""
-        if not ref.startswith("refs/") or not HEX40.match(new):
+        if not ref.startswith("refs/") or not OBJECT_ID.match(new):
             raise ValueError("update_ref takes a full ref name and an object id")
         self.run(
             "update-ref", "-m", reason, "--no-deref", ref, new, old if old is not None else ZERO

@@ -32,31 +32,19 @@ import duckdb
 import git
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import Refused, UnknownVersion, UsageError
+from modeltrail.store.objectid import OBJECT_ID
 from modeltrail.store.query.queries import require_model, resolve_version
 from modeltrail.store.query.stages import held_stage, previous_holder
 from modeltrail.store.read import gto
 from modeltrail.store.read.readers.dvc import dvc_cache_path
 from modeltrail.store.read.readers.lfs import lfs_object_path
 from modeltrail.store.repo import repo_paths
-from modeltrail.store.write.gitwrite import HEX40, Git
+from modeltrail.store.trailers import one_line, read_trailers, trailer_lines
+from modeltrail.store.write.gitwrite import Git
 from modeltrail.store.write.worktree import endangered, refuse_endangered
 
 PRODUCTION_STAGES = ("prod", "production")
 _STAGE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?$")
-_TRAILER = re.compile(r"^(Rollback-[A-Za-z-]+):[ \t]*(.*)$", re.MULTILINE)
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-MAX_REASON = 500
-
-
-def one_line(text: object, limit: int = MAX_REASON) -> str:
-    """Text safe for a commit subject or trailer: one line, no control characters."""
-    s = _UNSAFE.sub(" ", "" if text is None else str(text)).strip()
-    return s[:limit]
-
-
-def trailers(message: str | None) -> dict[str, str]:
-    """Every ``Rollback-*`` trailer of a message (the last occurrence wins)."""
-    return {k: v.strip() for k, v in _TRAILER.findall(message or "")}
 
 
 @dataclass(frozen=True)
@@ -215,7 +203,7 @@ class RollbackPlan:
             ("Rollback-From-Commit", self.current.commit),
             ("Rollback-To-Commit", self.target.commit),
         ]
-        body += [""] + [f"{k}: {one_line(v, 300)}" for k, v in lines]
+        body += ["", *trailer_lines(lines)]
         return "\n".join(body) + "\n"
 
     def to_json(self) -> dict:
@@ -756,7 +744,7 @@ def last_rollback(con: duckdb.DuckDBPyConnection) -> LastRollback | None:
     ).fetchone()
     if row is None:
         return None
-    return LastRollback(*row[:7], row[7] or "", trailers(row[7]))
+    return LastRollback(*row[:7], row[7] or "", read_trailers(row[7]))
 
 
 def plan_undo(
@@ -770,7 +758,7 @@ def plan_undo(
     info = require_model(con, last.model)
     t = last.trailers
     before = t.get("Rollback-From-Commit", "")
-    if not HEX40.match(before) or g.resolve_commit(before) is None:
+    if not OBJECT_ID.match(before) or g.resolve_commit(before) is None:
         spec = t.get("Rollback-From")
         try:
             before = (
@@ -785,7 +773,7 @@ def plan_undo(
     target = _version_at(con, last.model, before)
     if t.get("Rollback-From"):
         target = VersionRef(one_line(t["Rollback-From"], 100), before)
-    reason = reason or f"undo {last.ref[:12] if HEX40.match(last.ref) else last.ref}"
+    reason = reason or f"undo {last.ref[:12] if OBJECT_ID.match(last.ref) else last.ref}"
     if "Rollback-Branch" not in t and last.stage:
         holders = _stage_holders(con, last.model)
         now = holders.get(last.stage)
@@ -798,7 +786,7 @@ def plan_undo(
         plan = _plan_stage(repo, con, g, info, last.stage, target, reason, undoes=last.ref)
         return dataclasses.replace(plan, redo=last.event == "undo")
     branch = t.get("Rollback-Branch")
-    if not branch or not HEX40.match(last.commit):
+    if not branch or not OBJECT_ID.match(last.commit):
         raise Refused(f"cannot tell which branch {one_line(last.ref, 80)} was on")
     ref = f"refs/heads/{branch}"
     head = g.ref_value(ref)
@@ -808,7 +796,7 @@ def plan_undo(
         raise Refused(f"the rollback commit {last.commit[:12]} is not on {one_line(branch)}")
     # the files are where the undone rollback put them: its target's own directory
     to_commit = t.get("Rollback-To-Commit", "")
-    where = to_commit if HEX40.match(to_commit) and g.resolve_commit(to_commit) else head
+    where = to_commit if OBJECT_ID.match(to_commit) and g.resolve_commit(to_commit) else head
     path = model_path_at(g, info, where) if info["path"] is not None else None
     if path is None or not _files_fingerprint_equal(g, head, last.commit, path):
         raise Refused(

@@ -37,8 +37,9 @@ import git
 from modeltrail.store.errors import ModeltrailError, Refused
 from modeltrail.store.read import derive, gitio, gto
 from modeltrail.store.repo import repo_paths
+from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
-from modeltrail.store.write.rollback import RollbackPlan, check_clean, one_line
+from modeltrail.store.write.rollback import RollbackPlan, check_clean
 from modeltrail.store.write.worktree import (
     LockedMove,
     clear_paths,

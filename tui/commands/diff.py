@@ -7,6 +7,7 @@ from typing import Any
 
 from modeltrail.store.query.diff import diff_versions
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.format import MISSING, human_size
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -112,9 +113,9 @@ def _stale_lines(result: dict[str, Any]) -> Text | None:
 
 
 def _fmt(value: Any) -> str:
-    """A value for a table cell: numbers compactly, null as '-', the rest as JSON-ish."""
+    """A value for a table cell: numbers compactly, null as MISSING, the rest as JSON-ish."""
     if value is None:
-        return "-"
+        return MISSING
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -170,18 +171,6 @@ def _params_table(params: dict[str, dict]) -> Table:
     return table
 
 
-def human_size(n: int | None) -> str:
-    """A byte count as ``12.3 MB`` (decimal units), ``-`` when unknown."""
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
-
-
 _HASH_NAME = {"lfs": "sha256:", "dvc": "md5:", "git": "blob "}
 
 
@@ -218,8 +207,8 @@ def _artifacts_table(artifacts: list[dict]) -> Table:
 def _environment_table(environment: list[dict]) -> Table:
     table = _table("CHANGE", "PACKAGE", "OLD", "NEW", "FILE")
     for e in environment:
-        old = "-" if e["old"] is None else (e["old"] or "(any)")
-        new = "-" if e["new"] is None else (e["new"] or "(any)")
+        old = MISSING if e["old"] is None else (e["old"] or "(any)")
+        new = MISSING if e["new"] is None else (e["new"] or "(any)")
         table.add_row(
             e["change"],
             safe(e["package"]),

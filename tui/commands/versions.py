@@ -9,6 +9,7 @@ from modeltrail.store.query.browse import key_metrics, previous_metrics
 from modeltrail.store.query.queries import list_versions, truncated_commits
 from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.format import MISSING
 
 NAME = "versions"
 HELP = "list a model's versions, newest first"
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _metric_cell(cfg, key: str, old, new) -> str:
     if not isinstance(new, int | float) or isinstance(new, bool):
-        return "-" if new is None else str(new)
+        return MISSING if new is None else str(new)
     text = f"{new:.4g}"
     if isinstance(old, int | float) and not isinstance(old, bool) and old != new:
         better = cfg.better(key, float(old), float(new))

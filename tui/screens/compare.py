@@ -23,14 +23,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from modeltrail.store.config import improved
 from modeltrail.store.query.diff import changed_files, compare_versions, file_patch, number
 from modeltrail.store.query.queries import branch_counts
 from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
 from modeltrail.store.repo import open_repo
+from modeltrail.tui.format import BETTER, MISSING, WORSE, fmt_delta, fmt_number, fmt_size
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.trend_plot import TrendPlot, TrendSeries
-from modeltrail.tui.widgets.version_rows import BETTER, WORSE, fmt_number
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
@@ -111,7 +112,7 @@ class LoadFailed(Message):
 def value_text(value: Any) -> str:
     """A metric/param value for a cell: numbers short, booleans as words, '–' if absent."""
     if value is None:
-        return "–"
+        return MISSING
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -152,33 +153,19 @@ def metric_cell(row: dict, i: int, base: int, colour: bool = True) -> Text:
         text.append(f" {BEST}", style="bold")
     if i != base:
         old, new = number(row["values"][base]), number(value)
-        if old is not None and new is not None and old != new:
-            better = (new < old) if row["direction"] == "lower" else (new > old)
-            glyph = BETTER if better else WORSE
-            delta = new - old
-            sign = "+" if delta > 0 else ""
+        better = improved(row["direction"], old, new)
+        if better is not None:
             style = ("green" if better else "red") if colour else ""
-            text.append(f" {glyph}{sign}{fmt_number(round(delta, 12))}", style=style)
+            text.append(f" {fmt_delta(round(new - old, 12), better)}", style=style)
     return text
-
-
-def _size(size: int | None) -> str:
-    if size is None:
-        return "?"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
 
 
 def artifact_cell(entry: dict | None) -> Text:
     """Size, hash prefix (git blob, LFS sha256 or DVC md5, as the storage column says)
     and availability of one artifact version."""
     if entry is None:
-        return Text("–")
-    text = f"{_size(entry.get('size'))} {clean(entry.get('hash'))[:7]}"
+        return Text(MISSING)
+    text = f"{fmt_size(entry.get('size'))} {clean(entry.get('hash'))[:7]}"
     if entry.get("nfiles"):
         text += f" {entry['nfiles']} files"
     if entry.get("storage") in ("lfs", "dvc") and entry.get("present") is False:
@@ -271,14 +258,11 @@ class CompareScreen(Screen):
     @work(thread=True, exclusive=True, group="compare-load")
     def load(self) -> None:
         try:
-            con = self.app.connection().cursor()
-            try:
+            with self.app.connection().cursor() as con:
                 data = compare_versions(con, self.model, self.commits, self.app.config)
                 metrics = trend_metrics(con, self.model)
                 branches = trend_branches(con, self.model, self.app.config.main)
                 branch = self._best_branch(con, branches)
-            finally:
-                con.close()
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
@@ -320,11 +304,8 @@ class CompareScreen(Screen):
     @work(thread=True, exclusive=True, group="compare-trend")
     def load_trend(self, metric: str, branch: str | None, direction: str) -> None:
         try:
-            con = self.app.connection().cursor()
-            try:
+            with self.app.connection().cursor() as con:
                 points = metric_trend(con, self.model, metric, branch)
-            finally:
-                con.close()
         except Exception as exc:  # noqa: BLE001
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return

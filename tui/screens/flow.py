@@ -21,10 +21,10 @@ import sys
 
 from modeltrail.store.config import Config
 from modeltrail.store.query.flow import FlowData, build_flow, metric_series
+from modeltrail.tui.format import fmt_delta, fmt_number
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
-from modeltrail.tui.widgets.version_rows import fmt_number
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -381,10 +381,10 @@ def _delta_text(key: str, e: dict, ascii_only: bool) -> str:
         return f"{key} {fmt_number(e.get('new'))}"
     if e["diff"] == 0:
         return f"{key} {fmt_number(e['new'])} ="
-    glyph = ("^" if ascii_only else "▲") if e["better"] else ("v" if ascii_only else "▼")
+    glyphs = ("^", "v") if ascii_only else ("▲", "▼")
     word = "better" if e["better"] else "worse"
-    sign = "+" if e["diff"] > 0 else ""
-    return f"{key} {fmt_number(e['new'])} {glyph}{sign}{fmt_number(e['diff'])} {word}"
+    change = fmt_delta(e["diff"], bool(e["better"]), glyphs=glyphs)
+    return f"{key} {fmt_number(e['new'])} {change} {word}"
 
 
 def _merge_line(data: FlowData, model: str, entry: dict, metric, ascii_only: bool) -> Text:

@@ -16,6 +16,7 @@ tags and commit trailers, so it survives a catalog rebuild.
 from __future__ import annotations
 
 from modeltrail.store.query import queries
+from modeltrail.tui.format import MISSING
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from rich.text import Text
@@ -61,7 +62,7 @@ def event_cell(event: str) -> Text:
 
 def change_cell(e: dict) -> Text:
     """``v1.3.0 → v1.2.0`` for rollbacks and undos, ``→ v1.2.0`` for assignments."""
-    to = clean(e.get("version") or "–", single_line=True)
+    to = clean(e.get("version") or MISSING, single_line=True)
     if e["event"] in ("rollback", "undo"):
         frm = clean(e.get("from") or "?", single_line=True)
         return Text(f"{frm} → {to}")
@@ -96,7 +97,7 @@ WHO_CHARS = 14
 
 
 def who_cell(e: dict) -> Text:
-    who = clean(e.get("author") or "–", single_line=True)
+    who = clean(e.get("author") or MISSING, single_line=True)
     return Text(who if len(who) <= WHO_CHARS else who[: WHO_CHARS - 1] + "…")
 
 
@@ -141,11 +142,8 @@ class HistoryScreen(Screen[None]):
     def load(self) -> None:
         model = self.shown_model
         try:
-            cursor = self.app.connection().cursor()
-            try:
+            with self.app.connection().cursor() as cursor:
                 events = queries.history(cursor, model)
-            finally:
-                cursor.close()
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
             self.post_message(HistoryLoaded(model, None, f"{type(exc).__name__}: {exc}"))
             return
@@ -171,7 +169,7 @@ class HistoryScreen(Screen[None]):
             row = [
                 when_cell(e),
                 event_cell(e["event"]),
-                literal(e.get("stage") or "–", single_line=True),
+                literal(e.get("stage") or MISSING, single_line=True),
                 change_cell(e),
                 who_cell(e),
                 why_cell(e),

@@ -101,6 +101,7 @@ class FilterApplied(Message):
         source: VersionRows,
         rows: list[int] | None,
         error: str | None = None,
+        metric_keys: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.model = model
@@ -108,6 +109,7 @@ class FilterApplied(Message):
         self.source = source
         self.rows = rows
         self.error = error
+        self.metric_keys = metric_keys  # every metric of the model (the handler caches it)
 
 
 class HomeScreen(Screen):
@@ -236,11 +238,8 @@ class HomeScreen(Screen):
     @work(thread=True, exclusive=True, group="models")
     def load_models(self) -> None:
         try:
-            cursor = self.app.connection().cursor()
-            try:
+            with self.app.connection().cursor() as cursor:
                 models = queries.list_models(cursor)
-            finally:
-                cursor.close()
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(ModelsLoaded(None, f"{type(exc).__name__}: {exc}"))
             return
@@ -295,16 +294,13 @@ class HomeScreen(Screen):
         worker = get_current_worker()
         config = self.app.config
         try:
-            cursor = self.app.connection().cursor()
-            try:
+            with self.app.connection().cursor() as cursor:
                 keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
                 table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE)
                 if len(table) == FIRST_PAGE and not worker.is_cancelled:
                     page = VersionRows(table, keys, config.better, config.direction)
                     self.post_message(VersionsLoaded(model, page, partial=True))
                     table = browse.versions_table(cursor, model, keys)
-            finally:
-                cursor.close()
             rows = VersionRows(table, keys, config.better, config.direction)
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
@@ -315,11 +311,8 @@ class HomeScreen(Screen):
         self.app.call_from_thread(self.app.start_index_once)  # the list is up: now check git
         # then the version each was built on, for the metric deltas (the list shows first)
         try:
-            cursor = self.app.connection().cursor()
-            try:
+            with self.app.connection().cursor() as cursor:
                 prev_topo = browse.previous_column(cursor, model, rows.table.column("topo"))
-            finally:
-                cursor.close()
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
             return
@@ -415,14 +408,11 @@ class HomeScreen(Screen):
     @work(thread=True, exclusive=True, group="details")
     def load_details(self, model: str, commit: str, previous: tuple[str, str] | None) -> None:
         try:
-            cursor = self.app.connection().cursor()
-            try:
+            with self.app.connection().cursor() as cursor:
                 detail = queries.version_detail(cursor, model, commit)
                 prev_metrics: dict[str, float | None] = {}
                 if previous is not None:
                     prev_metrics = queries.metric_values(cursor, model, previous[0])
-            finally:
-                cursor.close()
             renderable = render_details(
                 detail, prev_metrics, previous[1] if previous else None, self.app.config.better
             )
@@ -493,30 +483,34 @@ class HomeScreen(Screen):
             return
         if self.model is not None and self.rows is not None and not self._filter_busy:
             self._filter_busy = True  # later keys wait for this query, then the newest runs
-            self.filter_versions(self.model, self.filter_query, self.rows)
+            keys = self._metric_keys.get(self.model)
+            self.filter_versions(self.model, self.filter_query, self.rows, keys)
 
     @work(thread=True, exclusive=True, group="filter")
-    def filter_versions(self, model: str, query: str, rows: VersionRows) -> None:
+    def filter_versions(
+        self, model: str, query: str, rows: VersionRows, keys: list[str] | None
+    ) -> None:
+        """The rows matching ``query``; ``keys``: the model's metrics if known (else looked
+        up here and posted back, for the handler to keep: a worker writes no state)."""
         try:
-            cursor = self.app.connection().cursor()
-            try:
-                keys = self._metric_keys.get(model)
+            with self.app.connection().cursor() as cursor:
                 if keys is None:  # every metric the model has, to validate queries
-                    keys = self._metric_keys[model] = browse.metric_keys(cursor, model)
+                    keys = browse.metric_keys(cursor, model)
                 topos = matching_topos(cursor, model, query, keys)
-            finally:
-                cursor.close()
         except FilterError as exc:
-            self.post_message(FilterApplied(model, query, rows, None, str(exc)))
+            self.post_message(FilterApplied(model, query, rows, None, str(exc), keys))
             return
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             error = f"{type(exc).__name__}: {exc}"
             self.post_message(FilterApplied(model, query, rows, None, error))
             return
-        self.post_message(FilterApplied(model, query, rows, rows.rows_of_topos(topos)))
+        matched = rows.rows_of_topos(topos)
+        self.post_message(FilterApplied(model, query, rows, matched, metric_keys=keys))
 
     def on_filter_applied(self, message: FilterApplied) -> None:
         self._filter_busy = False
+        if message.metric_keys is not None:
+            self._metric_keys.setdefault(message.model, message.metric_keys)
         current = (self.model, self.filter_query, self.rows)
         if (message.model, message.query, message.source) != current:
             if self.filter_query:  # the query or the list changed meanwhile: the newest
@@ -644,12 +638,9 @@ class HomeScreen(Screen):
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Jump to models, stages and labelled versions; the screen's actions. (Thread.)"""
-        cursor = self.app.connection().cursor()
-        try:
+        with self.app.connection().cursor() as cursor:
             models = queries.list_models(cursor)
             labelled = queries.labelled_versions(cursor, limit=5000)
-        finally:
-            cursor.close()
         out: list[PaletteCommand] = []
         for m in models:
             out.append(
@@ -695,11 +686,8 @@ class HomeScreen(Screen):
         """Versions whose commit id starts with ``query`` (4+ hex digits). (Thread.)"""
         if len(query) < 4 or not set(query.lower()) <= _HEX:
             return []
-        cursor = self.app.connection().cursor()
-        try:
+        with self.app.connection().cursor() as cursor:
             rows = queries.versions_at_prefix(cursor, query, limit=20)
-        finally:
-            cursor.close()
         return [
             PaletteCommand(
                 f"Version: {model} {version} {commit[:10]}",

@@ -28,7 +28,7 @@ from __future__ import annotations
 from modeltrail.store.errors import ModeltrailError
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
-from modeltrail.tui.commands.rollback import plan_text, result_text
+from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.rollback_form import DialogForm
 from rich.text import Text

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from modeltrail.store.query.stages import stage_order
+from modeltrail.tui.format import fmt_age
 from modeltrail.tui.safe_text import clean
-from modeltrail.tui.widgets.version_rows import fmt_age, stage_glyph
+from modeltrail.tui.widgets.version_rows import stage_glyph
 from rich.text import Text
 
 

@@ -11,14 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from modeltrail.tui.bindings import DETAILS_BINDINGS
+from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size
 from modeltrail.tui.safe_text import clean, literal
-from modeltrail.tui.widgets.version_rows import (
-    BETTER,
-    LATEST,
-    WORSE,
-    fmt_number,
-    stage_glyph,
-)
+from modeltrail.tui.widgets.version_rows import LATEST, stage_glyph
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -28,18 +23,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 Better = Callable[[str, float | None, float | None], bool | None]
-
-
-def fmt_size(size: int | None) -> str:
-    """Bytes as B / KiB / MiB / GiB."""
-    if size is None:
-        return "?"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"  # pragma: no cover
 
 
 def _heading(title: str) -> Text:
@@ -115,11 +98,9 @@ def _metrics(
             if delta == 0:
                 change = Text("= same", style="dim")
             else:
-                glyph = BETTER if verdict else WORSE
                 word = "better" if verdict else "worse"
-                sign = "+" if delta > 0 else ""
                 change = Text(
-                    f"{glyph} {sign}{fmt_number(delta)} {word}",
+                    f"{fmt_delta(delta, bool(verdict), gap=' ')} {word}",
                     style="green" if verdict else "red",
                 )
         elif value is not None and prev_label and key not in previous:

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 from modeltrail.store.query.flow import FlowData
 from modeltrail.tui.bindings import LIST_BINDINGS
+from modeltrail.tui.format import fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.widgets.cursor_view import CursorView
-from modeltrail.tui.widgets.version_rows import fmt_number, stage_glyph
+from modeltrail.tui.widgets.version_rows import stage_glyph
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -501,10 +502,9 @@ class FlowGraph(CursorView, can_focus=True):
         old = metric.values.get(g.ids[base]) if base is not None else None
         if old is not None and old != value:
             better = data.config.better(metric.key, old, value)
-            glyph = self.glyphs.better if better else self.glyphs.worse
-            sign = "+" if value > old else ""
+            glyphs = (self.glyphs.better, self.glyphs.worse)
             out.append(
-                f" {glyph}{sign}{fmt_number(value - old)}",
+                f" {fmt_delta(value - old, bool(better), glyphs=glyphs)}",
                 self._style("better" if better else "worse"),
             )
         elif old is not None:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from modeltrail.tui.format import MISSING, fmt_date, fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
 from rich.cells import cell_len, set_cell_size
 
 STAGE_GLYPHS = {"prod": "●", "production": "●", "staging": "◐", "stage": "◐", "dev": "○"}
-BETTER, WORSE, SAME = "▲", "▼", "="
 LATEST = "★"
 MARK = "✓"
 CURSOR = "▶"
@@ -26,63 +25,6 @@ CURSOR = "▶"
 def stage_glyph(stage: str) -> str:
     """The glyph shown before a stage's name (the name is always shown too)."""
     return STAGE_GLYPHS.get(stage.lower(), "◆")
-
-
-def fmt_number(value: float | None) -> str:
-    """A metric value, short: 0.871, 12.500, 1234, 1.2e-05."""
-    if value is None:
-        return "–"
-    if value != value:  # NaN
-        return "nan"
-    if value == int(value) and abs(value) < 1e9:
-        return str(int(value))
-    magnitude = abs(value)
-    if magnitude >= 1e6 or magnitude < 1e-3:
-        return f"{value:.2e}"
-    if magnitude >= 100:
-        text = f"{value:.1f}"
-    elif magnitude >= 1:
-        text = f"{value:.3f}"
-    else:
-        text = f"{value:.4f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def fmt_delta(delta: float | None, better: bool | None) -> str:
-    """A change as glyph + signed number: ``▲+0.012`` better, ``▼-0.03`` worse, ``=`` same."""
-    if delta is None:
-        return ""
-    if delta == 0:
-        return SAME
-    glyph = BETTER if better else WORSE if better is not None else ""
-    sign = "+" if delta > 0 else ""
-    return f"{glyph}{sign}{fmt_number(delta)}"
-
-
-def fmt_date(value: datetime | None) -> str:
-    """An author date as ``YYYY-MM-DD`` (UTC)."""
-    return value.strftime("%Y-%m-%d") if value is not None else ""
-
-
-def fmt_age(then: datetime | None, now: datetime) -> str:
-    """How long ago ``then`` was, compactly: ``45m``, ``5h``, ``3d``, ``2mo``, ``1y``."""
-    if then is None:
-        return ""
-    seconds = (now - then).total_seconds()
-    if seconds < 0:
-        return "future"
-    minutes = seconds / 60
-    if minutes < 60:
-        return f"{int(minutes)}m"
-    hours = minutes / 60
-    if hours < 24:
-        return f"{int(hours)}h"
-    days = hours / 24
-    if days < 60:
-        return f"{int(days)}d"
-    if days < 730:
-        return f"{int(days / 30.4)}mo"
-    return f"{int(days / 365.25)}y"
 
 
 def fit(text: str, width: int, align: str = "left") -> str:
@@ -250,7 +192,7 @@ class VersionRows:
             i = int(key.removeprefix("metric_"))
             value = self.metric(i, row)
             if value is None:
-                return Cell("–", "dim")
+                return Cell(MISSING, "dim")
             old = self.previous_metric(i, row)
             delta = None if old is None else value - old
             better = self._better(self.metric_keys[i], old, value)

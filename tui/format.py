@@ -1,0 +1,114 @@
+"""How values read, in the TUI and the CLI alike: numbers, deltas, sizes, dates, ages,
+and the one mark for a missing value. Pure functions; no Textual."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+#: A value that is not there (no metric, no version, unknown).
+MISSING = "–"
+#: A change that is better, worse, or none at all.
+BETTER, WORSE, SAME = "▲", "▼", "="
+
+
+def fmt_number(value: float | None) -> str:
+    """A metric value, short: 0.871, 12.500, 1234, 1.2e-05."""
+    if value is None:
+        return MISSING
+    if value != value:  # NaN
+        return "nan"
+    if value == int(value) and abs(value) < 1e9:
+        return str(int(value))
+    magnitude = abs(value)
+    if magnitude >= 1e6 or magnitude < 1e-3:
+        return f"{value:.2e}"
+    if magnitude >= 100:
+        text = f"{value:.1f}"
+    elif magnitude >= 1:
+        text = f"{value:.3f}"
+    else:
+        text = f"{value:.4f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_delta(
+    delta: float | None,
+    better: bool | None,
+    *,
+    glyphs: tuple[str, str] = (BETTER, WORSE),
+    gap: str = "",
+) -> str:
+    """A change as glyph + signed number: ``▲+0.012`` better, ``▼-0.03`` worse, ``=`` same."""
+    if delta is None:
+        return ""
+    if delta == 0:
+        return SAME
+    glyph = glyphs[0] if better else glyphs[1] if better is not None else ""
+    sign = "+" if delta > 0 else ""
+    return f"{glyph}{gap}{sign}{fmt_number(delta)}"
+
+
+def fmt_compact(value: float | None) -> str:
+    """A metric value, compact: integers without a point, else up to 4 significant digits."""
+    if value is None:
+        return MISSING
+    if float(value).is_integer() and abs(value) < 1e12:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def fmt_signed(value: float | None) -> str:
+    if value is None:
+        return ""
+    text = fmt_compact(value)
+    return text if text.startswith("-") else f"+{text}"
+
+
+def fmt_date(value: datetime | None) -> str:
+    """An author date as ``YYYY-MM-DD`` (UTC)."""
+    return value.strftime("%Y-%m-%d") if value is not None else ""
+
+
+def fmt_age(then: datetime | None, now: datetime) -> str:
+    """How long ago ``then`` was, compactly: ``45m``, ``5h``, ``3d``, ``2mo``, ``1y``."""
+    if then is None:
+        return ""
+    seconds = (now - then).total_seconds()
+    if seconds < 0:
+        return "future"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{int(minutes)}m"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{int(hours)}h"
+    days = hours / 24
+    if days < 60:
+        return f"{int(days)}d"
+    if days < 730:
+        return f"{int(days / 30.4)}mo"
+    return f"{int(days / 365.25)}y"
+
+
+def fmt_size(size: int | None) -> str:
+    """Bytes as B / KiB / MiB / GiB."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover
+
+
+def human_size(n: int | None) -> str:
+    """A byte count as ``12.3 MB`` (decimal units), ``-`` when unknown."""
+    if n is None:
+        return MISSING
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
