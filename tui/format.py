@@ -112,3 +112,20 @@ def human_size(n: int | None) -> str:
             return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{n} B"
+
+
+def fmt_pct(value: float | None) -> str:
+    """A share as a whole percentage: ``87%``."""
+    return MISSING if value is None else f"{value:.0f}%"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """A length of time: ``45m``, ``5.5h``, ``3.2d``."""
+    if seconds is None:
+        return MISSING
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{minutes:.0f}m"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f}h"
+    return f"{minutes / 1440:.1f}d"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.message import Message
 
 
+@dataclass
 class CatalogUpdated(Message, bubble=False):
     """The catalog was (re)indexed and ``app.connection()`` now returns a fresh connection.
 
@@ -12,27 +15,23 @@ class CatalogUpdated(Message, bubble=False):
     is False when the index run found nothing new.
     """
 
-    def __init__(self, summary: str = "", changed: bool = True) -> None:
-        super().__init__()
-        self.summary = summary
-        self.changed = changed
+    summary: str = ""
+    changed: bool = True
 
 
+@dataclass
 class IndexProgress(Message):
     """Progress of the background index run: ``phase`` with ``done`` of ``total`` steps."""
 
-    def __init__(self, phase: str, done: int, total: int) -> None:
-        super().__init__()
-        self.phase = phase
-        self.done = done
-        self.total = total
+    phase: str
+    done: int
+    total: int
 
 
+@dataclass
 class IndexFinished(Message):
     """The background index run ended: ``summary`` line, or ``error`` (then no change)."""
 
-    def __init__(self, summary: str, changed: bool, error: str | None = None) -> None:
-        super().__init__()
-        self.summary = summary
-        self.changed = changed
-        self.error = error
+    summary: str
+    changed: bool
+    error: str | None = None

@@ -263,14 +263,7 @@ def walk_commits(
     cmd = ["git", "log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", "--stdin"]
     if with_changes:
         cmd += ["--raw", "-z", "--no-renames", "--diff-merges=first-parent", "--no-abbrev"]
-    proc = repo.git.execute(cmd, as_process=True, istream=subprocess.PIPE)
-    feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, stdin.encode()), daemon=True)
-    feeder.start()
-    try:
-        data = proc.proc.stdout.read()
-    finally:
-        feeder.join()
-        proc.proc.wait()
+    data = _piped(repo, cmd, stdin.encode())
     yield from _parse_log(data.decode("utf-8", errors="replace"))
 
 
@@ -350,10 +343,14 @@ def _make_commit(fields: list[str]) -> CommitRecord:
 
 
 def _batch(repo: git.Repo, mode: str, oids: list[str]) -> bytes:
-    proc = repo.git.execute(
-        ["git", "cat-file", mode, "--buffer"], as_process=True, istream=subprocess.PIPE
-    )
     payload = "".join(f"{o}\n" for o in oids).encode()
+    return _piped(repo, ["git", "cat-file", mode, "--buffer"], payload)
+
+
+def _piped(repo: git.Repo, cmd: list[str], payload: bytes) -> bytes:
+    """The output of a git command fed ``payload`` on stdin (from a thread, so a large
+    payload and output never block each other)."""
+    proc = repo.git.execute(cmd, as_process=True, istream=subprocess.PIPE)
     feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, payload), daemon=True)
     feeder.start()
     try:

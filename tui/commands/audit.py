@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from modeltrail.tui.audit_text import GLYPHS, duration, pct
+from modeltrail.tui.audit_text import GLYPHS
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.format import fmt_duration, fmt_pct
 
 NAME = "audit"
 HELP = "reproducibility per version, time to roll back, labels that moved"
@@ -41,8 +42,8 @@ def _print(result: dict, show_all: bool) -> None:
     missing = ", ".join(result["missing_most"][:3]) or "nothing"
     out.print(
         Text(
-            f"reproducible: {pct(result['percent_reproducible'])} of versions, "
-            f"{pct(result['percent_reproducible_labelled'])} of labelled versions; "
+            f"reproducible: {fmt_pct(result['percent_reproducible'])} of versions, "
+            f"{fmt_pct(result['percent_reproducible_labelled'])} of labelled versions; "
             f"missing most: {missing}"
         )
     )
@@ -54,9 +55,9 @@ def _print(result: dict, show_all: bool) -> None:
         table.add_row(
             safe(m["name"]),
             str(m["versions"]),
-            f"{m['reproducible']} ({pct(m['percent_reproducible'])})",
+            f"{m['reproducible']} ({fmt_pct(m['percent_reproducible'])})",
             safe(", ".join(f"{k} {n}" for k, n in m["missing"].items()) or "-"),
-            f"{duration(ttr['median'])} / {duration(ttr['max'])}" if ttr["count"] else "-",
+            f"{fmt_duration(ttr['median'])} / {fmt_duration(ttr['max'])}" if ttr["count"] else "-",
         )
     out.print(table)
     rows = [v for v in result["versions"] if show_all or not v["reproducible"]]
@@ -82,7 +83,7 @@ def _print(result: dict, show_all: bool) -> None:
                 safe(r["stage"] or "(branch)"),
                 safe(r["from"] or "-"),
                 safe(r["to"] or "-"),
-                duration(r["time_to_rollback_s"]),
+                fmt_duration(r["time_to_rollback_s"]),
                 (r["rolled_back_at"] or "")[:16].replace("T", " "),
             )
         out.print(moves)

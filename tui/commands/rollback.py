@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--stage", metavar="S", help="roll back this GTO stage (default: prod)")
     parser.add_argument("--branch", metavar="B", help="roll back files on this branch")
+    add_write_arguments(parser)
+
+
+def add_write_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that writes a rollback (``rollback``, ``undo``)."""
     parser.add_argument("--reason", metavar="R", default="", help="why (recorded in git)")
     parser.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")

@@ -13,7 +13,10 @@ Keys: ``j``/``k`` move, ``a`` switches between this model and all models, ``esc`
 
 from __future__ import annotations
 
-from modeltrail.tui.audit_text import GLYPHS, duration, pct
+from dataclasses import dataclass
+
+from modeltrail.tui.audit_text import GLYPHS
+from modeltrail.tui.format import fmt_duration, fmt_pct
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from rich.text import Text
@@ -35,12 +38,11 @@ CHECK_LETTERS = {"params": "P", "data": "D", "environment": "E", "artifact": "A"
 STYLES = {True: "green", False: "bold red", None: "yellow"}
 
 
+@dataclass
 class AuditLoaded(Message):
-    def __init__(self, model: str | None, result: dict | None, error: str | None = None):
-        super().__init__()
-        self.model = model
-        self.result = result
-        self.error = error
+    model: str | None
+    result: dict | None
+    error: str | None = None
 
 
 def checks_cell(checks: dict) -> Text:
@@ -150,7 +152,7 @@ class AuditScreen(Screen[None]):
         good = sum(v["reproducible"] for v in result["versions"])
         missing = ", ".join(result["missing_most"][:3]) or "nothing"
         t = Text(f"Audit · {scope} · {good} of {n} versions reproducible ")
-        t.append(f"({pct(result['percent_reproducible'])})")
+        t.append(f"({fmt_pct(result['percent_reproducible'])})")
         t.append(f" · missing most: {missing}", style="not bold")
         return t
 
@@ -181,8 +183,8 @@ class AuditScreen(Screen[None]):
             ttr = m["time_to_rollback_s"]
             if ttr["count"]:
                 t.append(f"{clean(m['name'], single_line=True)}: {ttr['count']} stage moves; ")
-                t.append(f"a version held its stage {duration(ttr['median'])} (median), ")
-                t.append(f"{duration(ttr['max'])} at most\n")
+                t.append(f"a version held its stage {fmt_duration(ttr['median'])} (median), ")
+                t.append(f"{fmt_duration(ttr['max'])} at most\n")
         for c in result.get("labels_changed", []):
             t.append("⚠ label moved: ", style="bold yellow")
             t.append_text(literal(f"{c['model']} {c['label']} ({c['tag']})", single_line=True))

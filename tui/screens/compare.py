@@ -21,6 +21,7 @@ fill the widgets. Repository text is shown literally (``tui.safe_text``).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from modeltrail.store.config import improved
@@ -63,15 +64,14 @@ COMPARE_BINDINGS: list[Binding] = [
 # --- messages from the workers --------------------------------------------------------------
 
 
+@dataclass
 class CompareLoaded(Message):
     """The side-by-side data (``store.diff.compare_versions``) and the trend choices."""
 
-    def __init__(self, data: dict, metrics: list[str], branches: list[str], branch: str | None):
-        super().__init__()
-        self.data = data
-        self.metrics = metrics
-        self.branches = branches
-        self.branch = branch
+    data: dict
+    metrics: list[str]
+    branches: list[str]
+    branch: str | None
 
 
 class FilesLoaded(Message):
@@ -90,20 +90,18 @@ class PatchLoaded(Message):
         self.path, self.text, self.truncated = path, text, truncated
 
 
+@dataclass
 class TrendLoaded(Message):
     """A metric's values along a branch."""
 
-    def __init__(self, series: TrendSeries) -> None:
-        super().__init__()
-        self.series = series
+    series: TrendSeries
 
 
+@dataclass
 class LoadFailed(Message):
     """A worker failed; ``error`` says why (shown, never a traceback)."""
 
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
+    error: str
 
 
 # --- cell text -----------------------------------------------------------------------------
@@ -278,11 +276,8 @@ class CompareScreen(Screen):
     @work(thread=True, exclusive=True, group="compare-files")
     def load_files(self, a: str, b: str, directory: str | None) -> None:
         try:
-            repo = open_repo(self.app.paths.root)
-            try:
+            with open_repo(self.app.paths.root) as repo:
                 files = changed_files(repo, a, b, directory)
-            finally:
-                repo.close()
         except Exception as exc:  # noqa: BLE001
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
@@ -291,11 +286,8 @@ class CompareScreen(Screen):
     @work(thread=True, exclusive=True, group="compare-patch")
     def load_patch(self, a: str, b: str, path: str) -> None:
         try:
-            repo = open_repo(self.app.paths.root)
-            try:
+            with open_repo(self.app.paths.root) as repo:
                 text, truncated = file_patch(repo, a, b, path)
-            finally:
-                repo.close()
         except Exception as exc:  # noqa: BLE001
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return

@@ -18,6 +18,7 @@ from __future__ import annotations
 import locale
 import os
 import sys
+from dataclasses import dataclass
 
 from modeltrail.store.config import Config
 from modeltrail.store.query.flow import FlowData, build_flow, metric_series
@@ -46,29 +47,24 @@ def ascii_wanted() -> bool:
     return "utf" not in encoding.lower().replace("-", "").replace("_", "")
 
 
+@dataclass
 class OpenVersion(Message):
     """Ask the app to show ``model``'s version at ``commit`` (full id) on the home screen."""
 
-    def __init__(self, model: str, commit: str) -> None:
-        super().__init__()
-        self.model = model
-        self.commit = commit
+    model: str
+    commit: str
 
 
+@dataclass
 class FlowLoaded(Message):
-    def __init__(
-        self, data: FlowData | None, metric: MetricView | None, error: str | None = None
-    ) -> None:
-        super().__init__()
-        self.data = data
-        self.metric = metric
-        self.error = error
+    data: FlowData | None
+    metric: MetricView | None
+    error: str | None = None
 
 
+@dataclass
 class MetricLoaded(Message):
-    def __init__(self, metric: MetricView) -> None:
-        super().__init__()
-        self.metric = metric
+    metric: MetricView
 
 
 def metric_view(con, data: FlowData, model: str, key: str) -> MetricView:

@@ -15,6 +15,8 @@ tags and commit trailers, so it survives a catalog rebuild.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modeltrail.store.query import queries
 from modeltrail.tui.format import MISSING
 from modeltrail.tui.messages import CatalogUpdated
@@ -47,12 +49,11 @@ EVENTS = {
 EVENT_STYLE = {"rollback": "bold yellow", "undo": "bold cyan"}
 
 
+@dataclass
 class HistoryLoaded(Message):
-    def __init__(self, model: str | None, events: list[dict] | None, error: str | None = None):
-        super().__init__()
-        self.model = model
-        self.events = events
-        self.error = error
+    model: str | None
+    events: list[dict] | None
+    error: str | None = None
 
 
 def event_cell(event: str) -> Text:

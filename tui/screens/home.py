@@ -14,6 +14,7 @@ keeps the selection.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import partial
 
 from modeltrail.store.query import browse, queries
@@ -50,28 +51,20 @@ FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 _HEX = set("0123456789abcdef")
 
 
+@dataclass
 class ModelsLoaded(Message):
-    def __init__(self, models: list[dict] | None, error: str | None = None) -> None:
-        super().__init__()
-        self.models = models
-        self.error = error
+    models: list[dict] | None
+    error: str | None = None
 
 
+@dataclass
 class VersionsLoaded(Message):
     """Versions of ``model`` (``partial``: only the newest page, the rest follows)."""
 
-    def __init__(
-        self,
-        model: str,
-        rows: VersionRows | None,
-        partial: bool = False,
-        error: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.model = model
-        self.rows = rows
-        self.partial = partial
-        self.error = error
+    model: str
+    rows: VersionRows | None
+    partial: bool = False
+    error: str | None = None
 
 
 class PreviousLoaded(Message):
@@ -91,25 +84,16 @@ class DetailsLoaded(Message):
         self.renderable = renderable
 
 
+@dataclass
 class FilterApplied(Message):
     """The rows of ``source`` matching ``query`` (or the error that it is)."""
 
-    def __init__(
-        self,
-        model: str,
-        query: str,
-        source: VersionRows,
-        rows: list[int] | None,
-        error: str | None = None,
-        metric_keys: list[str] | None = None,
-    ) -> None:
-        super().__init__()
-        self.model = model
-        self.query = query
-        self.source = source
-        self.rows = rows
-        self.error = error
-        self.metric_keys = metric_keys  # every metric of the model (the handler caches it)
+    model: str
+    query: str
+    source: VersionRows
+    rows: list[int] | None
+    error: str | None = None
+    metric_keys: list[str] | None = None  # every metric of the model (the handler caches it)
 
 
 class HomeScreen(Screen):

@@ -25,6 +25,8 @@ Keys typed before the plan is on screen fill the fields but never write blind.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modeltrail.store.errors import ModeltrailError
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
@@ -64,34 +66,29 @@ STEP_WORDS = {
 # --- messages from the workers --------------------------------------------------------------
 
 
+@dataclass
 class PlanReady(Message):
-    def __init__(self, plan: RollbackPlan) -> None:
-        super().__init__()
-        self.plan = plan
+    plan: RollbackPlan
 
 
+@dataclass
 class PlanFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
+    error: str
 
 
+@dataclass
 class StepDone(Message):
-    def __init__(self, step: str) -> None:
-        super().__init__()
-        self.step = step
+    step: str
 
 
+@dataclass
 class Applied(Message):
-    def __init__(self, result: RollbackResult) -> None:
-        super().__init__()
-        self.result = result
+    result: RollbackResult
 
 
+@dataclass
 class ApplyFailed(Message):
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
+    error: str
 
 
 # --- helpers run in worker threads ----------------------------------------------------------
