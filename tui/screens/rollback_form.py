@@ -17,6 +17,8 @@ Selection is shown by ``▶`` and reverse video, so it reads without colour.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from modeltrail.tui.safe_text import clean
 from rich.text import Text
 from textual import events
@@ -35,29 +37,26 @@ class DialogForm(Widget, can_focus=True):
     DialogForm:focus { background: $boost; }
     """
 
+    @dataclass
     class Submit(Message):
         """Everything is filled in and the action button (or last field) was entered."""
 
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
+        reason: str
 
     class Cancel(Message):
         pass
 
+    @dataclass
     class StageChosen(Message):
         """Another stage was chosen with ←/→: the plan must be made again."""
 
-        def __init__(self, stage: str) -> None:
-            super().__init__()
-            self.stage = stage
+        stage: str
 
+    @dataclass
     class Problem(Message):
         """Something the user must fix before submitting (shown in the status line)."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
     selected: reactive[str] = reactive("reason", layout=True)
 

@@ -300,25 +300,23 @@ class FlowGraph(CursorView, can_focus=True):
     FlowGraph > .flow-graph--empty { color: $text-muted; text-style: italic; }
     """
 
+    @dataclass
     class Highlighted(Message):
         """The cursor moved to the commit with index ``commit`` (-1: nothing shown)."""
 
-        def __init__(self, graph: FlowGraph, commit: int) -> None:
-            super().__init__()
-            self.graph = graph
-            self.commit = commit
+        graph: FlowGraph
+        commit: int
 
         @property
         def control(self) -> FlowGraph:
             return self.graph
 
+    @dataclass
     class Selected(Message):
         """``enter`` on the commit with index ``commit``."""
 
-        def __init__(self, graph: FlowGraph, commit: int) -> None:
-            super().__init__()
-            self.graph = graph
-            self.commit = commit
+        graph: FlowGraph
+        commit: int
 
         @property
         def control(self) -> FlowGraph:

@@ -9,6 +9,7 @@ set of commits without touching the data.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from modeltrail.tui.bindings import VERSION_LIST_BINDINGS
 from modeltrail.tui.widgets.cursor_view import CursorView
@@ -59,37 +60,34 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
 
     HEADER_LINES = 1  # the column header above the rows
 
+    @dataclass
     class Highlighted(Message):
         """The cursor moved to ``commit`` (None when the list is empty)."""
 
-        def __init__(self, version_list: VersionList, commit: str | None) -> None:
-            super().__init__()
-            self.version_list = version_list
-            self.commit = commit
+        version_list: VersionList
+        commit: str | None
 
         @property
         def control(self) -> VersionList:
             return self.version_list
 
+    @dataclass
     class Selected(Message):
         """``enter`` on ``commit``."""
 
-        def __init__(self, version_list: VersionList, commit: str) -> None:
-            super().__init__()
-            self.version_list = version_list
-            self.commit = commit
+        version_list: VersionList
+        commit: str
 
         @property
         def control(self) -> VersionList:
             return self.version_list
 
+    @dataclass
     class MarksChanged(Message):
         """The set of marked versions changed; ``marked`` are commits in mark order."""
 
-        def __init__(self, version_list: VersionList, marked: list[str]) -> None:
-            super().__init__()
-            self.version_list = version_list
-            self.marked = marked
+        version_list: VersionList
+        marked: list[str]
 
         @property
         def control(self) -> VersionList:
