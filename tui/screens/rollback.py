@@ -175,7 +175,20 @@ class PlanDialog(ModalScreen[None]):
 
     # --- planning -------------------------------------------------------------------------
 
-    def make_plan(self) -> None:  # pragma: no cover - overridden
+    @work(thread=True, exclusive=True, group="rollback-plan")
+    def make_plan(self) -> None:
+        """Plan on an up-to-date catalog (in a thread) and post the plan or the failure."""
+        try:
+            repo, con = fresh_catalog(self.app)
+            with con:
+                plan = self.build_plan(repo, con)
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.post_message(PlanFailed(_error_text(exc)))
+            return
+        self.post_message(PlanReady(plan))
+
+    def build_plan(self, repo, con) -> RollbackPlan:  # pragma: no cover - overridden
+        """The plan this dialog offers (called in the worker thread)."""
         raise NotImplementedError
 
     def on_plan_ready(self, message: PlanReady) -> None:
@@ -343,22 +356,12 @@ class RollbackScreen(PlanDialog):
             t.append("the previous holder")
         return t
 
-    @work(thread=True, exclusive=True, group="rollback-plan")
-    def make_plan(self) -> None:
+    def build_plan(self, repo, con) -> RollbackPlan:
         from modeltrail.store.query.stages import default_stage
         from modeltrail.store.write.rollback import plan_rollback
 
-        try:
-            repo, con = fresh_catalog(self.app)
-            try:
-                stage = self.stage or default_stage(con, self.model, self.commit)
-                plan = plan_rollback(repo, con, self.model, self.commit, stage=stage, force=True)
-            finally:
-                con.close()
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(PlanFailed(_error_text(exc)))
-            return
-        self.post_message(PlanReady(plan))
+        stage = self.stage or default_stage(con, self.model, self.commit)
+        return plan_rollback(repo, con, self.model, self.commit, stage=stage, force=True)
 
     def on_plan_ready(self, message: PlanReady) -> None:
         if message.plan.stage and message.plan.stage in self.stages:
@@ -392,17 +395,7 @@ class UndoScreen(PlanDialog):
         then = f"type {word}, enter" if word else "enter, enter"
         return Text(f"reason optional; {then} to {self.verb.lower()} · esc cancels")
 
-    @work(thread=True, exclusive=True, group="rollback-plan")
-    def make_plan(self) -> None:
+    def build_plan(self, repo, con) -> RollbackPlan:
         from modeltrail.store.write.rollback import plan_undo
 
-        try:
-            repo, con = fresh_catalog(self.app)
-            try:
-                plan = plan_undo(repo, con)
-            finally:
-                con.close()
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(PlanFailed(_error_text(exc)))
-            return
-        self.post_message(PlanReady(plan))
+        return plan_undo(repo, con)
