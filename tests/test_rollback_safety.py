@@ -383,3 +383,36 @@ def test_plan_refuses_before_anything_is_written(tmp_path, fixed_env):
     with pytest.raises(Refused, match="untracked or ignored"):
         plan_rollback(r, con, "m", "1.0.0")
     con.close()
+
+
+@pytest.mark.parametrize("size", [(100, 30)])
+def test_the_tui_dialog_never_replaces_ignored_files_of_a_model_without_stages(
+    tmp_path, fixed_env, size
+):
+    """A model with no GTO stage rolls back its branch from the dialog: the ignored
+    weights in the way are refused and named there, as on the command line without
+    --force (the dialog's --force is only for a risky stage target)."""
+    from modeltrail.tui.app import ModeltrailApp
+    from modeltrail.tui.screens.rollback import RollbackScreen
+    from tui_support import frozen_now, run_async, screen_text, settle
+
+    g = dvc_moved_repo(tmp_path)
+    repo = indexed(g)
+    target = git(repo, "rev-parse", "HEAD~1")
+    before = snapshot(repo)
+
+    @run_async
+    async def drive() -> str:
+        app = ModeltrailApp(str(repo), index=False, now=frozen_now)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            screen = RollbackScreen("m", target)
+            await app.push_screen(screen)
+            await settle(pilot)
+            assert screen.state == "failed", screen_text(app)
+            return screen_text(app)
+
+    text = drive()
+    assert "Refused" in text and "weights.bin" in text
+    assert snapshot(repo) == before
+    assert (repo / "models/m/weights.bin").read_text() == "NEW weights, 3 days of GPU\n"

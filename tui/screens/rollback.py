@@ -361,7 +361,11 @@ class RollbackScreen(PlanDialog):
         from modeltrail.store.write.rollback import plan_rollback
 
         stage = self.stage or default_stage(con, self.model, self.commit)
-        return plan_rollback(repo, con, self.model, self.commit, stage=stage, force=True)
+        # --force only for a stage (the risky target is shown and typed to confirm); a branch
+        # rollback never replaces untracked or ignored files from the dialog
+        return plan_rollback(
+            repo, con, self.model, self.commit, stage=stage, force=stage is not None
+        )
 
     def on_plan_ready(self, message: PlanReady) -> None:
         if message.plan.stage and message.plan.stage in self.stages:
