@@ -140,11 +140,15 @@ def build_hostile_repo(root: Path) -> Path:
     return root
 
 
-async def settle(pilot, rounds: int = 40) -> None:
-    """Wait until the app's workers, index thread and message queues are idle."""
+async def settle(pilot, limit_s: float = 60.0) -> None:
+    """Wait until the app's workers, index thread and message queues are idle (on a
+    loaded machine that can take many rounds: bounded by time, not by a round count)."""
+    import time
+
     app = pilot.app
     idle = 0
-    for _ in range(rounds):
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
         await pilot.pause()
         thread = getattr(app, "_index_thread", None)
         indexing = thread is not None and thread.is_alive()
