@@ -29,6 +29,7 @@ from modeltrail.store.repo import open_repo, repo_paths
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from modeltrail.tui.palette import ModeltrailCommands
+from modeltrail.tui.workers import ReportsWorkerFailures
 from modeltrail.tui.safe_text import clean
 from textual.app import App
 from textual.binding import Binding
@@ -48,7 +49,7 @@ _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thr
 _INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
 
 
-class ModeltrailApp(App):
+class ModeltrailApp(ReportsWorkerFailures, App):
     """Browse, compare and roll back the model versions of one git repository.
 
     ``index=False`` skips the background index run (tests and benchmarks that built the

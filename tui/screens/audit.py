@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 from modeltrail.tui.audit_text import GLYPHS
 from modeltrail.tui.format import fmt_duration, fmt_pct
-from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.screens.table_screen import TableScreen
 from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
+from textual import work
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Static
 
 AUDIT_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="audit_back"),
@@ -41,8 +39,7 @@ STYLES = {True: "green", False: "bold red", None: "yellow"}
 @dataclass
 class AuditLoaded(Message):
     model: str | None
-    result: dict | None
-    error: str | None = None
+    result: dict
 
 
 def checks_cell(checks: dict) -> Text:
@@ -56,9 +53,12 @@ def checks_cell(checks: dict) -> Text:
     return t
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(TableScreen):
     """Reproducibility per version, time held before a stage moved, moved labels."""
 
+    NAME = "audit"
+    LOADING = "Audit: reading the catalog…"
+    TITLE = "Audit"
     BINDINGS = AUDIT_BINDINGS
     DEFAULT_CSS = """
     AuditScreen #audit-title { height: auto; max-height: 2; text-style: bold; padding: 0 1; }
@@ -69,82 +69,38 @@ class AuditScreen(Screen[None]):
     """
 
     def __init__(self, model: str | None = None) -> None:
-        super().__init__()
-        self.model = model
-        self.show_all = model is None
+        super().__init__(model)
         self.result: dict | None = None
-        self.rows: list[dict] = []
 
-    def compose(self) -> ComposeResult:
-        yield Static(Text("Audit: reading the catalog…"), id="audit-title")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-        yield Static(Text(""), id="audit-detail")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
-        self.load()
-
-    @property
-    def shown_model(self) -> str | None:
-        return None if self.show_all else self.model
-
-    @work(thread=True, exclusive=True, group="audit")
+    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
     def load(self) -> None:
         from modeltrail.store.query.audit import audit, remotes_of
         from modeltrail.store.repo import open_repo
 
         model = self.shown_model
-        try:
-            repo = open_repo(self.app.paths.root)  # GitPython objects stay in one thread
-            try:
-                remotes = remotes_of(repo)
-            finally:
-                repo.close()
-            cursor = self.app.connection().cursor()
-            try:
-                result = audit(cursor, self.app.paths.catalog_dir, remotes, model)
-            finally:
-                cursor.close()
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(AuditLoaded(model, None, f"{type(exc).__name__}: {exc}"))
-            return
+        with open_repo(self.app.paths.root) as repo:  # GitPython objects stay in one thread
+            remotes = remotes_of(repo)
+        with self.app.connection().cursor() as cursor:
+            result = audit(cursor, self.app.paths.catalog_dir, remotes, model)
         self.post_message(AuditLoaded(model, result))
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
         if message.model != self.shown_model:
             return
-        title = self.query_one("#audit-title", Static)
-        if message.error is not None or message.result is None:
-            title.update(literal(f"Audit: {message.error}", single_line=True))
-            return
         self.result = message.result
-        self.rows = message.result["versions"]
-        table = self.query_one(DataTable)
-        keep = table.cursor_row if table.row_count else 0
-        table.clear(columns=True)
-        columns = ["version", " ".join(CHECK_LETTERS.values()), "missing"]
-        if message.model is None:
-            columns.insert(0, "model")
-        for col in columns:
-            table.add_column(col)
-        for v in self.rows:
+        versions = message.result["versions"]
+        cells = []
+        for v in versions:
             unknown = [c for c, value in v["checks"].items() if value is None]
             why = ", ".join(v["missing"]) or "– reproducible"
             if unknown:
                 why += f" (? {', '.join(unknown)})"
-            row = [
-                literal(v["version"], single_line=True),
-                checks_cell(v["checks"]),
-                Text(why),
-            ]
-            if message.model is None:
-                row.insert(0, literal(v["model"], single_line=True))
-            table.add_row(*row)
-        title.update(self._title(message.model, message.result))
-        if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
-        self._show_detail(table.cursor_row if self.rows else None)
+            cells.append(
+                [literal(v["version"], single_line=True), checks_cell(v["checks"]), Text(why)]
+            )
+        columns = ["version", " ".join(CHECK_LETTERS.values()), "missing"]
+        title = self._title(message.model, message.result)
+        self.fill(message.model, versions, columns, cells, title)
 
     def _title(self, model: str | None, result: dict) -> Text:
         scope = clean(model, single_line=True) if model else "all models"
@@ -156,11 +112,7 @@ class AuditScreen(Screen[None]):
         t.append(f" · missing most: {missing}", style="not bold")
         return t
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_detail(event.cursor_row)
-
-    def _show_detail(self, row: int | None) -> None:
+    def show_detail(self, row: int | None) -> None:
         detail = self.query_one("#audit-detail", Static)
         result = self.result or {}
         t = Text()
@@ -190,23 +142,3 @@ class AuditScreen(Screen[None]):
             t.append_text(literal(f"{c['model']} {c['label']} ({c['tag']})", single_line=True))
             t.append(f" {(c['old_commit'] or '')[:7]} → {(c['new_commit'] or '')[:7]}\n")
         detail.update(t)
-
-    def on_catalog_updated(self, message: CatalogUpdated) -> None:
-        self.load()
-
-    # --- actions --------------------------------------------------------------------------
-
-    def action_back(self) -> None:
-        self.dismiss(None)
-
-    def action_toggle_all(self) -> None:
-        if self.model is None:
-            return
-        self.show_all = not self.show_all
-        self.load()
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()

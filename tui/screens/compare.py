@@ -33,6 +33,7 @@ from modeltrail.tui.format import BETTER, MISSING, WORSE, fmt_delta, fmt_number,
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.trend_plot import TrendPlot, TrendSeries
+from modeltrail.tui.workers import ReportsWorkerFailures
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
@@ -95,13 +96,6 @@ class TrendLoaded(Message):
     """A metric's values along a branch."""
 
     series: TrendSeries
-
-
-@dataclass
-class LoadFailed(Message):
-    """A worker failed; ``error`` says why (shown, never a traceback)."""
-
-    error: str
 
 
 # --- cell text -----------------------------------------------------------------------------
@@ -176,8 +170,10 @@ def _storage_text(values: list[dict | None]) -> str:
     return "→".join(kinds)
 
 
-class CompareScreen(Screen):
+class CompareScreen(ReportsWorkerFailures, Screen):
     """Side-by-side comparison of ``commits`` (two or more versions) of ``model``."""
+
+    FAILURE_TITLE = "Compare"
 
     BINDINGS = COMPARE_BINDINGS
     DEFAULT_CSS = """
@@ -253,17 +249,13 @@ class CompareScreen(Screen):
 
     # --- workers --------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="compare-load")
+    @work(thread=True, exclusive=True, group="compare-load", exit_on_error=False)
     def load(self) -> None:
-        try:
-            with self.app.connection().cursor() as con:
-                data = compare_versions(con, self.model, self.commits, self.app.config)
-                metrics = trend_metrics(con, self.model)
-                branches = trend_branches(con, self.model, self.app.config.main)
-                branch = self._best_branch(con, branches)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
-            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
-            return
+        with self.app.connection().cursor() as con:
+            data = compare_versions(con, self.model, self.commits, self.app.config)
+            metrics = trend_metrics(con, self.model)
+            branches = trend_branches(con, self.model, self.app.config.main)
+            branch = self._best_branch(con, branches)
         self.post_message(CompareLoaded(data, metrics, branches, branch))
 
     def _best_branch(self, con, branches: list[str]) -> str | None:
@@ -273,41 +265,26 @@ class CompareScreen(Screen):
         counts = branch_counts(con, self.commits)
         return max(branches, key=lambda b: (counts.get(b, 0), -branches.index(b)))
 
-    @work(thread=True, exclusive=True, group="compare-files")
+    @work(thread=True, exclusive=True, group="compare-files", exit_on_error=False)
     def load_files(self, a: str, b: str, directory: str | None) -> None:
-        try:
-            with open_repo(self.app.paths.root) as repo:
-                files = changed_files(repo, a, b, directory)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
-            return
+        with open_repo(self.app.paths.root) as repo:
+            files = changed_files(repo, a, b, directory)
         self.post_message(FilesLoaded(a, b, files))
 
-    @work(thread=True, exclusive=True, group="compare-patch")
+    @work(thread=True, exclusive=True, group="compare-patch", exit_on_error=False)
     def load_patch(self, a: str, b: str, path: str) -> None:
-        try:
-            with open_repo(self.app.paths.root) as repo:
-                text, truncated = file_patch(repo, a, b, path)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
-            return
+        with open_repo(self.app.paths.root) as repo:
+            text, truncated = file_patch(repo, a, b, path)
         self.post_message(PatchLoaded(path, text, truncated))
 
-    @work(thread=True, exclusive=True, group="compare-trend")
+    @work(thread=True, exclusive=True, group="compare-trend", exit_on_error=False)
     def load_trend(self, metric: str, branch: str | None, direction: str) -> None:
-        try:
-            with self.app.connection().cursor() as con:
-                points = metric_trend(con, self.model, metric, branch)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
-            return
+        with self.app.connection().cursor() as con:
+            points = metric_trend(con, self.model, metric, branch)
         series = TrendSeries(metric, branch, direction, points, set(self.commits))
         self.post_message(TrendLoaded(series))
 
     # --- message handlers -----------------------------------------------------------------
-
-    def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(clean(message.error), title="Compare", severity="error", markup=False)
 
     def on_compare_loaded(self, message: CompareLoaded) -> None:
         self.data = message.data

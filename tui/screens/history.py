@@ -19,15 +19,13 @@ from dataclasses import dataclass
 
 from modeltrail.store.query import queries
 from modeltrail.tui.format import MISSING
-from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.screens.table_screen import TableScreen
 from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
+from textual import work
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Static
 
 HISTORY_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="history_back"),
@@ -52,8 +50,7 @@ EVENT_STYLE = {"rollback": "bold yellow", "undo": "bold cyan"}
 @dataclass
 class HistoryLoaded(Message):
     model: str | None
-    events: list[dict] | None
-    error: str | None = None
+    events: list[dict]
 
 
 def event_cell(event: str) -> Text:
@@ -106,9 +103,12 @@ def when_cell(e: dict) -> Text:
     return Text((e.get("timestamp") or "")[:16].replace("T", " "))
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(TableScreen):
     """Stage events, rollbacks and undos of one model (or all), newest first."""
 
+    NAME = "history"
+    LOADING = "History"
+    TITLE = "History"
     BINDINGS = HISTORY_BINDINGS
     DEFAULT_CSS = """
     HistoryScreen #history-title { height: 1; text-style: bold; padding: 0 1; }
@@ -118,56 +118,19 @@ class HistoryScreen(Screen[None]):
     }
     """
 
-    def __init__(self, model: str | None = None) -> None:
-        super().__init__()
-        self.model = model
-        self.show_all = model is None
-        self.events: list[dict] = []
-
-    def compose(self) -> ComposeResult:
-        yield Static(Text("History"), id="history-title")
-        table: DataTable = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static(Text(""), id="history-detail")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
-        self.load()
-
-    @property
-    def shown_model(self) -> str | None:
-        return None if self.show_all else self.model
-
-    @work(thread=True, exclusive=True, group="history")
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load(self) -> None:
         model = self.shown_model
-        try:
-            with self.app.connection().cursor() as cursor:
-                events = queries.history(cursor, model)
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(HistoryLoaded(model, None, f"{type(exc).__name__}: {exc}"))
-            return
+        with self.app.connection().cursor() as cursor:
+            events = queries.history(cursor, model)
         self.post_message(HistoryLoaded(model, events))
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         if message.model != self.shown_model:
             return
-        title = self.query_one("#history-title", Static)
-        if message.error is not None:
-            title.update(literal(f"History: {message.error}", single_line=True))
-            return
-        self.events = message.events or []
-        table = self.query_one(DataTable)
-        keep = table.cursor_row if table.row_count else 0
-        table.clear(columns=True)
-        columns = ["when (UTC)", "event", "stage", "version", "who", "why"]
-        if message.model is None:
-            columns.insert(1, "model")
-        for col in columns:
-            table.add_column(col)
-        for e in self.events:
-            row = [
+        events = message.events
+        cells = [
+            [
                 when_cell(e),
                 event_cell(e["event"]),
                 literal(e.get("stage") or MISSING, single_line=True),
@@ -175,30 +138,20 @@ class HistoryScreen(Screen[None]):
                 who_cell(e),
                 why_cell(e),
             ]
-            if message.model is None:
-                row.insert(1, literal(e["model"], single_line=True))
-            table.add_row(*row)
-        rollbacks = sum(e["event"] in ("rollback", "undo") for e in self.events)
+            for e in events
+        ]
+        rollbacks = sum(e["event"] in ("rollback", "undo") for e in events)
         scope = clean(message.model, single_line=True) if message.model else "all models"
-        title.update(
-            Text(f"History · {scope} · {len(self.events)} events, {rollbacks} rollbacks/undos")
-        )
-        if self.events:
-            table.move_cursor(row=min(keep, len(self.events) - 1))
-        self._show_detail(table.cursor_row if self.events else None)
+        title = Text(f"History · {scope} · {len(events)} events, {rollbacks} rollbacks/undos")
+        columns = ["when (UTC)", "event", "stage", "version", "who", "why"]
+        self.fill(message.model, events, columns, cells, title)
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_detail(event.cursor_row)
-
-    def _show_detail(self, row: int | None) -> None:
+    def show_detail(self, row: int | None) -> None:
         detail = self.query_one("#history-detail", Static)
-        if row is None or not (0 <= row < len(self.events)):
-            detail.update(
-                Text("no stage events, rollbacks or undos yet" if not self.events else "")
-            )
+        if row is None or not (0 <= row < len(self.rows)):
+            detail.update(Text("no stage events, rollbacks or undos yet" if not self.rows else ""))
             return
-        e = self.events[row]
+        e = self.rows[row]
         t = Text()
         t.append_text(event_cell(e["event"]))
         t.append(f"  {clean(e['model'], single_line=True)}")
@@ -211,27 +164,7 @@ class HistoryScreen(Screen[None]):
         t.append_text(literal((e.get("message") or "").strip()))
         detail.update(t)
 
-    def on_catalog_updated(self, message: CatalogUpdated) -> None:
-        self.load()
-
-    # --- actions --------------------------------------------------------------------------
-
-    def action_back(self) -> None:
-        self.dismiss(None)
-
-    def action_toggle_all(self) -> None:
-        if self.model is None:
-            return
-        self.show_all = not self.show_all
-        self.load()
-
     def action_undo(self) -> None:
         from modeltrail.tui.screens.rollback import UndoScreen
 
         self.app.push_screen(UndoScreen())
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()

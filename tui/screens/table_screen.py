@@ -1,0 +1,118 @@
+"""The shape the history and audit screens share: a title line, one table of rows for this
+model or all models (``a`` switches), and the highlighted row's detail below it.
+
+A subclass sets ``NAME`` (the widget ids: ``NAME-title``, ``NAME-table``, ``NAME-detail``),
+loads its rows in a worker (``load``), and from the loaded message calls :meth:`fill` with
+the columns and cells (a load that raises shows its error in the title); it draws the detail in :meth:`show_detail`.
+The table keeps its cursor row across reloads (a catalog update reloads it).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.safe_text import literal
+from modeltrail.tui.workers import ReportsWorkerFailures
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+
+class TableScreen(ReportsWorkerFailures, Screen[None]):
+    """One table of one model's rows (or every model's), a title and a detail pane."""
+
+    #: the prefix of the widget ids
+    NAME: ClassVar[str] = "table"
+    #: the title shown while the first load runs
+    LOADING: ClassVar[str] = ""
+    #: the word before a failure in the title ("History: <error>")
+    TITLE: ClassVar[str] = ""
+
+    def __init__(self, model: str | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.show_all = model is None
+        self.rows: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.LOADING), id=f"{self.NAME}-title")
+        yield DataTable(id=f"{self.NAME}-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text(""), id=f"{self.NAME}-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load()
+
+    @property
+    def shown_model(self) -> str | None:
+        """The model whose rows are shown; None: every model's."""
+        return None if self.show_all else self.model
+
+    def load(self) -> None:  # pragma: no cover - every subclass loads its own rows
+        raise NotImplementedError
+
+    def show_detail(self, row: int | None) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # --- filling the table ----------------------------------------------------------------
+
+    def worker_failed(self, group: str, error: str) -> None:
+        """A load that raised: its error in the title line, literally."""
+        self.query_one(f"#{self.NAME}-title", Static).update(
+            literal(f"{self.TITLE}: {error}", single_line=True)
+        )
+
+    def fill(
+        self,
+        model: str | None,
+        rows: list[dict],
+        columns: list[str],
+        cells: list[list[Text]],
+        title: Text,
+    ) -> None:
+        """Show ``rows`` (one list of cells each); with ``model`` None a first ``model``
+        column names each row's model. The cursor stays on the row number it was on."""
+        self.rows = rows
+        table = self.query_one(DataTable)
+        keep = table.cursor_row if table.row_count else 0
+        table.clear(columns=True)
+        if model is None:
+            columns = ["model", *columns]
+        for col in columns:
+            table.add_column(col)
+        for row, cell in zip(rows, cells, strict=True):
+            if model is None:
+                cell = [literal(row["model"], single_line=True), *cell]
+            table.add_row(*cell)
+        self.query_one(f"#{self.NAME}-title", Static).update(title)
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        self.show_detail(table.cursor_row if rows else None)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail(event.cursor_row)
+
+    def on_catalog_updated(self, message: CatalogUpdated) -> None:
+        self.load()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_all(self) -> None:
+        if self.model is None:
+            return
+        self.show_all = not self.show_all
+        self.load()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
