@@ -29,8 +29,8 @@ from modeltrail.store.repo import open_repo, repo_paths
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from modeltrail.tui.palette import ModeltrailCommands
-from modeltrail.tui.workers import ReportsWorkerFailures
 from modeltrail.tui.safe_text import clean
+from modeltrail.tui.workers import ReportsWorkerFailures
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
