@@ -247,8 +247,7 @@ def _full(
     der.gto_config = _gto_config(repo, paths, facts)
     indexer.build_facts(
         repo,
-        paths.common_dir,
-        paths.root,
+        paths,
         commits,
         models,
         der.labelled,
@@ -670,8 +669,7 @@ def _incremental(
         known_blobs = _known_blobs(con, candidates)
         indexer.build_facts(
             repo,
-            paths.common_dir,
-            paths.root,
+            paths,
             commits,
             models,
             der.labelled,
@@ -798,8 +796,7 @@ def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs
     late_facts = indexer.Facts()
     indexer.build_facts(
         repo,
-        paths.common_dir,
-        paths.root,
+        paths,
         fake,
         models,
         labelled,

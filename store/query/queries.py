@@ -131,14 +131,23 @@ def _version_dict(row: tuple) -> dict:
     return d
 
 
-def _values_by_commit(con, table: str, model: str, commits: list[str] | None) -> dict:
-    sql = f"SELECT commit, key, value, text FROM {table} WHERE model = $1"
+def _model_rows(
+    con, columns: str, table: str, model: str, commits: list[str] | None, order: str
+) -> list[tuple]:
+    """``columns`` of ``table``'s rows for ``model`` (only ``commits``, when given)."""
+    sql = f"SELECT {columns} FROM {table} WHERE model = $1"
     params: list = [model]
     if commits is not None:
         sql += " AND commit IN (SELECT unnest($2))"
         params.append(commits)
+    return con.execute(f"{sql} ORDER BY {order}", params).fetchall()
+
+
+def _values_by_commit(con, table: str, model: str, commits: list[str] | None) -> dict:
     out: dict[str, dict] = {}
-    for commit, key, value, text in con.execute(sql + " ORDER BY key", params).fetchall():
+    for commit, key, value, text in _model_rows(
+        con, "commit, key, value, text", table, model, commits, "key"
+    ):
         out.setdefault(commit, {})[key] = _value(value, text)
     return out
 
@@ -160,13 +169,9 @@ def _mlflow_by_commit(con, model: str, commits: list[str] | None) -> dict[str, d
     """What each version's MLflow ``MLmodel`` records: ``{"path", "flavors", "run_id",
     "model_uuid", "utc_time_created", "mlflow_version", "signature": {"inputs",
     "outputs"}}`` (signature specs as MLflow writes them; None when absent)."""
-    sql = f"SELECT {', '.join(_MLFLOW_COLS)} FROM mlflow WHERE model = $1"
-    params: list = [model]
-    if commits is not None:
-        sql += " AND commit IN (SELECT unnest($2))"
-        params.append(commits)
     out: dict[str, dict] = {}
-    for row in con.execute(sql + " ORDER BY commit, path", params).fetchall():
+    columns = ", ".join(_MLFLOW_COLS)
+    for row in _model_rows(con, columns, "mlflow", model, commits, "commit, path"):
         d = dict(zip(_MLFLOW_COLS, row, strict=True))
         d["flavors"] = list(d["flavors"] or [])
         d["signature"] = {

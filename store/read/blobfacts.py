@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,10 @@ class MlmodelFacts:
     signature_inputs: str | None = None
     signature_outputs: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+#: the MLmodel fields the catalog keeps, in ``blob_mlmodel``'s column order
+MLMODEL_FIELDS = tuple(f.name for f in fields(MlmodelFacts) if f.name != "warnings")
 
 
 def mlmodel_facts(data: bytes) -> MlmodelFacts:

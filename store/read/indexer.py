@@ -14,11 +14,11 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import git
 from modeltrail.store.read import blobfacts, discovery, gitio
 from modeltrail.store.read.discovery import Claim, ModelDef
+from modeltrail.store.repo import RepoPaths
 
 Progress = Callable[[str, int, int], None]
 FileState = dict[str, tuple[str, str]]  # path -> (blob, mode)
@@ -87,16 +87,7 @@ class Facts:
     )
     blob_packages: Columns = field(default_factory=lambda: Columns("blob", "package", "spec"))
     blob_mlmodel: Columns = field(
-        default_factory=lambda: Columns(
-            "blob",
-            "flavors",
-            "run_id",
-            "model_uuid",
-            "utc_time_created",
-            "mlflow_version",
-            "signature_inputs",
-            "signature_outputs",
-        )
+        default_factory=lambda: Columns("blob", *blobfacts.MLMODEL_FIELDS)
     )
     blob_dvc: Columns = field(
         default_factory=lambda: Columns(
@@ -313,8 +304,7 @@ def _fixed_sources(directory: str) -> tuple[str, ...]:
 
 def build_facts(
     repo: git.Repo,
-    common_dir: Path,
-    root: Path,
+    paths: RepoPaths,
     commits: list[gitio.CommitRecord],
     models: dict[str, ModelDef],
     labelled: dict[str, set[str]],
@@ -325,6 +315,7 @@ def build_facts(
     progress: Progress = _noop,
 ) -> Facts:
     """Fill ``facts`` with the rows for ``commits`` (parents first)."""
+    common_dir, root = paths.common_dir, paths.root
     total = len(commits)
     progress("commits", 0, total)
     col = facts.commits
@@ -514,16 +505,7 @@ def build_facts(
         elif role == "mlmodel":
             ml = blobfacts.mlmodel_facts(content)
             warns = ml.warnings
-            facts.blob_mlmodel.add(
-                blob,
-                ml.flavors,
-                ml.run_id,
-                ml.model_uuid,
-                ml.utc_time_created,
-                ml.mlflow_version,
-                ml.signature_inputs,
-                ml.signature_outputs,
-            )
+            facts.blob_mlmodel.add(blob, *(getattr(ml, f) for f in blobfacts.MLMODEL_FIELDS))
         elif role == "environment":
             pkgs, warns = blobfacts.packages_of(content, path)
             for package, spec in pkgs:
