@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import git
+from modeltrail.store import gitcmd
 from modeltrail.store.errors import NotARepository
-from modeltrail.store.read import gitio
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def open_repo(path: str | os.PathLike | None = None) -> git.Repo:
         repo = git.Repo(start, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise NotARepository(f"not a git repository: {start}") from None
-    gitio.prepare(repo)
+    gitcmd.prepare(repo)
     if repo.bare:
         raise NotARepository(f"bare repositories are not supported: {start}")
     if object_format(repo) != "sha1":

@@ -416,3 +416,28 @@ def test_the_tui_dialog_never_replaces_ignored_files_of_a_model_without_stages(
     assert "Refused" in text and "weights.bin" in text
     assert snapshot(repo) == before
     assert (repo / "models/m/weights.bin").read_text() == "NEW weights, 3 days of GPU\n"
+
+
+def test_a_hooks_git_environment_cannot_point_a_rollback_elsewhere(
+    tmp_path, fixed_env, capsys, monkeypatch
+):
+    """Run from a git hook, modeltrail inherits GIT_DIR / GIT_INDEX_FILE / GIT_WORK_TREE
+    of another repository: every read and write still goes to the repository it was
+    asked about, and the other repository is not touched."""
+    g = gto_repo(tmp_path)
+    repo = indexed(g)
+    other = GitRepo(tmp_path / "other")
+    other.commit("unrelated", {"x.txt": "x\n"})
+    other_before = snapshot(other.path)
+    monkeypatch.setenv("GIT_DIR", str(other.path / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(other.path))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other.path / ".git" / "index"))
+    argv = ["-C", str(repo), "rollback", "m", "--to", "v1.0.0", "--yes"]
+    assert main(argv) == 0, capsys.readouterr().err
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(var)
+    assert git(repo, "show", "HEAD:models/a/model.pkl") == "weights v1"
+    assert (repo / "models/a/model.pkl").read_text() == "weights v1\n"
+    assert snapshot(other.path) == other_before
+    fsck(repo)
+    fsck(other.path)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import duckdb
 import git
 import pyarrow as pa
+from modeltrail.store import gitcmd
 from modeltrail.store.catalog import labels_log
 from modeltrail.store.catalog.files import (
     IndexSummary,
@@ -443,13 +444,8 @@ def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts, report: bool = Tru
         except OSError:
             data = None
     else:
-        status, out, _ = repo.git.execute(
-            ["git", "cat-file", "blob", f"HEAD:{GTO_CONFIG}"],
-            with_extended_output=True,
-            with_exceptions=False,
-            stdout_as_string=False,
-        )
-        data = out[:MAX_CONFIG] if status == 0 else None
+        done = gitcmd.run(repo, "cat-file", "blob", f"HEAD:{GTO_CONFIG}", check=False)
+        data = done.stdout[:MAX_CONFIG] if done.returncode == 0 else None
     config, warnings = gto.parse_config(data)
     if report:
         for w in warnings:

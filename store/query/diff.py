@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 import git
+from modeltrail.store import gitcmd
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import UnknownVersion
 from modeltrail.store.objectid import OBJECT_ID
@@ -260,15 +261,7 @@ def commit_resolver(repo: git.Repo) -> Callable[[str], str | None]:
     commit-ish names (``HEAD~2``, a branch), via ``git rev-parse --verify``, or None."""
 
     def commit_of(spec: str) -> str | None:
-        if not isinstance(spec, str) or not spec or "\x00" in spec:
-            return None
-        status, out, _err = repo.git.execute(
-            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{spec}^{{commit}}"],
-            with_extended_output=True,
-            with_exceptions=False,
-        )
-        out = out.strip()
-        return out if status == 0 and OBJECT_ID.match(out) else None
+        return gitcmd.resolve_commit(repo, spec)
 
     return commit_of
 
@@ -281,11 +274,7 @@ def _pathspecs(directory: str | None) -> list[str] | None:
 
 
 def _git_bytes(repo: git.Repo, args: list[str]) -> bytes:
-    return repo.git.execute(
-        ["git", "--literal-pathspecs", *args],
-        stdout_as_string=False,
-        strip_newline_in_stdout=False,
-    )
+    return gitcmd.run(repo, *args).stdout
 
 
 def changed_files(repo: git.Repo, a: str, b: str, directory: str | None) -> list[dict]:
@@ -345,10 +334,7 @@ def file_patch(repo: git.Repo, a: str, b: str, path: str) -> tuple[str, bool]:
     if max(s or 0 for s in sizes) > MAX_DIFF_BLOB:
         old, new = (f"{s / 1e6:.1f} MB" if s is not None else "absent" for s in sizes)
         return f"{path}: too large to diff ({old} → {new}); not shown\n", True
-    proc = repo.git.execute(
-        ["git", "--literal-pathspecs", "diff", *_SAFE_DIFF, a, b, "--", path],
-        as_process=True,
-    )
+    proc = gitcmd.stream(repo, ["diff", *_SAFE_DIFF, a, b, "--", path])
     try:  # stream: never more than the cap (plus one read) in memory
         chunks, kept = [], 0
         while kept <= MAX_PATCH_BYTES:
@@ -371,12 +357,9 @@ def file_patch(repo: git.Repo, a: str, b: str, path: str) -> tuple[str, bool]:
 
 def _blob_size(repo: git.Repo, commit: str, path: str) -> int | None:
     """The size of ``path`` at ``commit`` (None if it is not a file there)."""
-    status, out, _err = repo.git.execute(
-        ["git", "cat-file", "-s", f"{commit}:{path}"],
-        with_extended_output=True,
-        with_exceptions=False,
-    )
-    return int(out) if status == 0 and out.strip().isdigit() else None
+    done = gitcmd.run(repo, "cat-file", "-s", f"{commit}:{path}", check=False)
+    out = done.text()
+    return int(out) if done.returncode == 0 and out.isdigit() else None
 
 
 # --- catalog reads -----------------------------------------------------------------------

@@ -8,41 +8,28 @@
   argument.
 - :func:`blob_sizes` / :func:`read_blobs` — one pipelined ``git cat-file`` stream each.
 
-GitPython starts and owns the processes.
+Every process starts through :mod:`store.gitcmd` (GitPython owns them; one set of
+safety rules for reads and writes).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
-import subprocess
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import git
+from modeltrail.store import gitcmd
 from modeltrail.store.objectid import OBJECT_ID
 
 _REF_FIELDS = 10
 _REF_SEP = "\x1e\x1f"
 
 REF_PATTERNS = ("refs/heads", "refs/tags", "refs/remotes", "refs/exps")
-
-#: In the environment of every git process modeltrail starts (reads through GitPython,
-#: writes through ``gitwrite``): ``git replace`` refs are ignored, so what is indexed,
-#: compared and rolled back is the history as stored, whatever replace refs say.
-GIT_ENV = {"GIT_NO_REPLACE_OBJECTS": "1"}
-
-
-def prepare(repo: git.Repo) -> git.Repo:
-    """Give ``repo``'s git processes :data:`GIT_ENV` (before any of them starts)."""
-    repo.git.update_environment(**GIT_ENV)
-    return repo
-
 
 _REF_KINDS = (
     ("refs/heads/", "branch"),
@@ -171,11 +158,9 @@ def shallow_pairs(repo: git.Repo) -> list[tuple[str, str]]:
 def current_refs_digest(repo: git.Repo) -> str:
     """``refs_digest`` of the refs as they are now, from one ``for-each-ref`` that reads
     names and ids only: the check "is anything new?" without reading any tag."""
-    out = repo.git.execute(
-        ["git", "for-each-ref", "--format=%(refname)%00%(objectname)", "--", *REF_PATTERNS],
-        stdout_as_string=False,
-        strip_newline_in_stdout=False,
-    )
+    out = gitcmd.run(
+        repo, "for-each-ref", "--format=%(refname)%00%(objectname)", "--", *REF_PATTERNS
+    ).stdout
     pairs = (
         line.split("\x00", 1)
         for line in out.decode("utf-8", errors="replace").split("\n")
@@ -200,11 +185,7 @@ def read_refs(repo: git.Repo) -> list[RefRecord]:
             "end",
         ]
     )
-    out = repo.git.execute(
-        ["git", "for-each-ref", f"--format={fmt}%1e%1f", "--", *REF_PATTERNS],
-        stdout_as_string=False,
-        strip_newline_in_stdout=False,
-    )
+    out = gitcmd.run(repo, "for-each-ref", f"--format={fmt}%1e%1f", "--", *REF_PATTERNS).stdout
     text = out.decode("utf-8", errors="replace")
     refs: list[RefRecord] = []
     for chunk in text.split(_REF_SEP):
@@ -260,21 +241,11 @@ def walk_commits(
         return
     stdin = "".join(f"{c}\n" for c in dict.fromkeys(include))
     stdin += "".join(f"^{c}\n" for c in dict.fromkeys(exclude) if OBJECT_ID.match(c))
-    cmd = ["git", "log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", "--stdin"]
+    cmd = ["log", "--topo-order", "--reverse", f"--format={_LOG_FORMAT}", "--stdin"]
     if with_changes:
         cmd += ["--raw", "-z", "--no-renames", "--diff-merges=first-parent", "--no-abbrev"]
-    data = _piped(repo, cmd, stdin.encode())
+    data = gitcmd.piped(repo, cmd, stdin.encode())
     yield from _parse_log(data.decode("utf-8", errors="replace"))
-
-
-def _feed(pipe, payload: bytes) -> None:
-    try:
-        pipe.write(payload)
-    except BrokenPipeError:
-        pass
-    finally:
-        with contextlib.suppress(BrokenPipeError):
-            pipe.close()
 
 
 def _is_header(fields: list[str]) -> bool:
@@ -344,21 +315,7 @@ def _make_commit(fields: list[str]) -> CommitRecord:
 
 def _batch(repo: git.Repo, mode: str, oids: list[str]) -> bytes:
     payload = "".join(f"{o}\n" for o in oids).encode()
-    return _piped(repo, ["git", "cat-file", mode, "--buffer"], payload)
-
-
-def _piped(repo: git.Repo, cmd: list[str], payload: bytes) -> bytes:
-    """The output of a git command fed ``payload`` on stdin (from a thread, so a large
-    payload and output never block each other)."""
-    proc = repo.git.execute(cmd, as_process=True, istream=subprocess.PIPE)
-    feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, payload), daemon=True)
-    feeder.start()
-    try:
-        data = proc.proc.stdout.read()
-    finally:
-        feeder.join()
-        proc.proc.wait()
-    return data
+    return gitcmd.piped(repo, ["cat-file", mode, "--buffer"], payload)
 
 
 def blob_sizes(repo: git.Repo, oids: Iterable[str]) -> dict[str, int]:
@@ -408,10 +365,7 @@ def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tupl
         paths = []
     elif not paths:
         return {}
-    out = repo.git.execute(
-        ["git", "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths],
-        stdout_as_string=False,
-    )
+    out = gitcmd.run(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths).stdout
     files: dict[str, tuple[str, str]] = {}
     for entry in out.decode("utf-8", errors="replace").split("\x00"):
         if not entry:
@@ -427,12 +381,8 @@ def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
     """Whether ``ancestor`` is reachable from ``descendant`` (both object ids)."""
     if not (OBJECT_ID.match(ancestor) and OBJECT_ID.match(descendant)):
         return False
-    status, _, _ = repo.git.execute(
-        ["git", "merge-base", "--is-ancestor", ancestor, descendant],
-        with_extended_output=True,
-        with_exceptions=False,
-    )
-    return status == 0
+    done = gitcmd.run(repo, "merge-base", "--is-ancestor", ancestor, descendant, check=False)
+    return done.returncode == 0
 
 
 def rev_list(repo: git.Repo, include: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
@@ -443,12 +393,8 @@ def rev_list(repo: git.Repo, include: Iterable[str], exclude: Iterable[str] = ()
 def repository_name(repo: git.Repo) -> str:
     """What the repository is called: the last part of the ``origin`` URL (without
     ``.git``/``.bundle``), else its directory's name."""
-    status, url, _ = repo.git.execute(
-        ["git", "config", "--get", "remote.origin.url"],
-        with_extended_output=True,
-        with_exceptions=False,
-    )
-    url = (url or "").strip() if status == 0 else ""
+    done = gitcmd.run(repo, "config", "--get", "remote.origin.url", check=False)
+    url = done.text() if done.returncode == 0 else ""
     name = re.split(r"[/\\:]", url.rstrip("/\\"))[-1] if url else ""
     for suffix in (".git", ".bundle"):
         if name.endswith(suffix) and len(name) > len(suffix):

@@ -17,7 +17,6 @@ import duckdb
 import git
 from modeltrail.store.errors import Refused
 from modeltrail.store.query.queries import require_model, resolve_version
-from modeltrail.store.repo import repo_paths
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git
 from modeltrail.store.write.rollback import (
@@ -106,7 +105,7 @@ def checkout(
     path = info["path"]
     if path is None:
         raise Refused(f"{one_line(model)} has no directory in the tree; nothing to check out")
-    g = Git(repo_paths(repo).root)
+    g = Git(repo)
     v = resolve_version(con, model, version, commit_of=g.resolve_commit)
     head = g.resolve_commit("HEAD")
     if head is None:

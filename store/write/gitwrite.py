@@ -1,15 +1,10 @@
-"""The git plumbing that checkout, rollback and undo need, run safely.
+"""The git plumbing that checkout, rollback and undo need.
 
-Every call goes through :class:`Git`, which:
-
-- runs ``git -C <work tree>`` with hooks disabled (``core.hooksPath=/dev/null``), no
-  fsmonitor, and Git LFS's smudge/process filters off, so no repository code and no hook
-  runs and an LFS pointer file is written as it is stored;
-- treats every pathspec literally (``GIT_LITERAL_PATHSPECS``), so a model directory
-  named ``:(glob)*`` is just a name;
-- never passes a name from the repository or the user where git could read an option:
-  refs are full ``refs/...`` names or object ids, revisions follow ``--end-of-options``;
-- drops ``GIT_DIR``/``GIT_INDEX_FILE``/``GIT_WORK_TREE`` inherited from a calling hook.
+Every call goes through :class:`Git`, which runs git through :mod:`store.gitcmd` with
+its safety rules (no hooks, no fsmonitor, no LFS filters, literal pathspecs, replace refs
+ignored, a calling hook's ``GIT_DIR``/``GIT_INDEX_FILE`` pinned to this repository), and
+never passes a name from the repository or the user where git could read an option:
+refs are full ``refs/...`` names or object ids, revisions follow ``--end-of-options``.
 
 Writes are plumbing only (``commit-tree``, ``mktag``, ``update-ref`` with the expected old
 value, ``read-tree -m -u``), each an atomic step; :mod:`store.rollback_apply` orders them.
@@ -20,27 +15,17 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import git
+from modeltrail.store import gitcmd
 from modeltrail.store.errors import Refused
 from modeltrail.store.objectid import OBJECT_ID
-from modeltrail.store.read import gitio
 
 ZERO = "0" * 40
-
-_SAFE_CONFIG = (
-    "core.hooksPath=/dev/null",
-    "core.fsmonitor=false",
-    "filter.lfs.smudge=",
-    "filter.lfs.process=",
-    "filter.lfs.required=false",
-    "advice.detachedHead=false",
-)
-_DROPPED_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_NAMESPACE")
 
 
 class GitFailed(Refused):
@@ -73,21 +58,16 @@ class TreeEntry:
 
 
 class Git:
-    """Runs git in one work tree with the safety settings of this module."""
+    """Runs git in one repository, through :mod:`store.gitcmd` (its safety rules)."""
 
-    def __init__(self, root: str | os.PathLike) -> None:
-        self.root = Path(root)
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self.root = Path(repo.working_tree_dir or repo.git_dir)
 
-    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-        env["GIT_LITERAL_PATHSPECS"] = "1"
-        env["GIT_TERMINAL_PROMPT"] = "0"
-        env["LC_ALL"] = "C"
-        env.update(gitio.GIT_ENV)  # replace refs ignored, as on every read
-        env.pop("GIT_EXTERNAL_DIFF", None)
-        if extra:
-            env.update(extra)
-        return env
+    @classmethod
+    def at(cls, root: str | os.PathLike) -> Git:
+        """The repository whose work tree is ``root``."""
+        return cls(gitcmd.prepare(git.Repo(root)))
 
     def run(
         self,
@@ -95,38 +75,20 @@ class Git:
         input: bytes | str | None = None,
         env: Mapping[str, str] | None = None,
         check: bool = True,
-    ) -> subprocess.CompletedProcess[bytes]:
-        cmd = ["git", "-C", str(self.root)]
-        for item in _SAFE_CONFIG:
-            cmd += ["-c", item]
-        cmd += list(args)
-        data = input.encode("utf-8") if isinstance(input, str) else input
-        done = subprocess.run(cmd, input=data, capture_output=True, env=self.env(env), check=False)
+    ) -> gitcmd.Done:
+        done = gitcmd.run(self.repo, *args, input=input, env=env, check=False)
         if check and done.returncode != 0:
-            err = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            first = next((line for line in err if line.startswith(("fatal", "error"))), None)
-            raise GitFailed(
-                f"git {args[0]} failed: {first or (err[0] if err else done.returncode)}"
-            )
+            raise GitFailed(f"git {args[0]} failed: {done.first_error()}")
         return done
 
     def out(self, *args: str, **kw) -> str:
-        return self.run(*args, **kw).stdout.decode("utf-8", "surrogateescape").strip()
+        return self.run(*args, **kw).text()
 
     # --- reads ------------------------------------------------------------------------
 
     def resolve_commit(self, name: str) -> str | None:
         """The commit a name (ref, tag, id) points at, or None; never read as an option."""
-        done = self.run(
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            f"{name}^{{commit}}",
-            check=False,
-        )
-        oid = done.stdout.decode().strip()
-        return oid if done.returncode == 0 and OBJECT_ID.match(oid) else None
+        return gitcmd.resolve_commit(self.repo, name)
 
     def ref_value(self, ref: str) -> str | None:
         """The object a full ref name holds (not peeled), or None if it does not exist."""

@@ -448,7 +448,7 @@ def plan_rollback(
     if stage is not None and branch is not None:
         raise UsageError("give --stage or --branch, not both")
     info = require_model(con, model)
-    g = Git(repo_paths(repo).root)
+    g = Git(repo)
     if stage is None and branch is None:
         holders = _stage_holders(con, model)
         stage = next((s for s in PRODUCTION_STAGES if s in holders), None)
@@ -754,7 +754,7 @@ def plan_undo(
     last = last_rollback(con)
     if last is None:
         raise Refused("no rollback to undo")
-    g = Git(repo_paths(repo).root)
+    g = Git(repo)
     info = require_model(con, last.model)
     t = last.trailers
     before = t.get("Rollback-From-Commit", "")

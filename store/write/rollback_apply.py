@@ -36,7 +36,6 @@ from pathlib import Path
 import git
 from modeltrail.store.errors import ModeltrailError, Refused
 from modeltrail.store.read import derive, gitio, gto
-from modeltrail.store.repo import repo_paths
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
 from modeltrail.store.write.rollback import RollbackPlan, check_clean
@@ -137,7 +136,7 @@ def apply_plan(
     update_catalog: bool = True,
 ) -> RollbackResult:
     """Write ``plan``; Refused (nothing changed) if the repository moved since it was made."""
-    g = Git(repo_paths(repo).root)
+    g = Git(repo)
     recover(repo)
     if plan.kind == "stage":
         result = _apply_stage(g, plan, checkpoint)
@@ -209,11 +208,7 @@ def _is_model_tag(name: str, model: str) -> bool:
 
 
 def _gto_holder(g: Git, model: str, stage: str) -> str | None:
-    repo = gitio.prepare(git.Repo(g.root))
-    try:
-        refs = gitio.read_refs(repo)
-    finally:
-        repo.close()
+    refs = gitio.read_refs(g.repo)
     state = gto.evaluate(derive.tag_records(refs)).get(model)
     holder = state.stages.get(stage) if state else None
     return holder.commit if holder else None
@@ -425,8 +420,7 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
     it wrote), the branch is moved back, and the index.lock it took (and only that one,
     recognised by its token) is removed.
     """
-    root = repo_paths(repo).root if isinstance(repo, git.Repo) else Path(repo)
-    g = Git(root)
+    g = Git(repo) if isinstance(repo, git.Repo) else Git.at(repo)
     path = _journal_path(g)
     swept = _sweep_temp_indexes(g.git_dir())
     try:

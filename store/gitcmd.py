@@ -1,0 +1,167 @@
+"""The one way modeltrail runs git, for reads and writes alike.
+
+Every git process starts from a GitPython repository (``repo.git.execute``) through
+:func:`run` (or :func:`piped` / :func:`stream` for large inputs and outputs), so one set
+of rules holds everywhere:
+
+- ``-c`` options switch off what could run repository code or change what git writes:
+  hooks (``core.hooksPath=/dev/null``), fsmonitor, Git LFS's smudge/process filters (an
+  LFS pointer file is written as it is stored);
+- the environment (:func:`prepare`, when the repository is opened) ignores ``git
+  replace`` refs (what is indexed, compared and rolled back is the history as stored),
+  reads every pathspec literally (a model directory named ``:(glob)*`` is just a name),
+  never prompts, and speaks C; variables a calling hook leaves behind (``GIT_DIR``,
+  ``GIT_INDEX_FILE``, ``GIT_WORK_TREE``, ``GIT_PREFIX``, ``GIT_NAMESPACE``) are pinned to
+  this repository's own values, so git cannot be pointed elsewhere;
+- callers never pass a name from the repository where git could read an option: refs
+  are full ``refs/...`` names or object ids, revisions follow ``--end-of-options``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import git
+from modeltrail.store.objectid import OBJECT_ID
+
+SAFE_CONFIG = (
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "filter.lfs.smudge=",
+    "filter.lfs.process=",
+    "filter.lfs.required=false",
+    "advice.detachedHead=false",
+)
+
+#: in the environment of every git process modeltrail starts
+GIT_ENV = {
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_LITERAL_PATHSPECS": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+    "LC_ALL": "C",
+}
+
+#: what a calling hook may have set, and what each is pinned to instead
+_HOOK_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_NAMESPACE")
+
+
+def prepare(repo: git.Repo) -> git.Repo:
+    """Give every git process of ``repo`` the environment above (before any starts)."""
+    pinned: dict[str, str] = {}
+    if any(k in os.environ for k in _HOOK_ENV):
+        pinned = {"GIT_DIR": str(repo.git_dir), "GIT_PREFIX": "", "GIT_NAMESPACE": ""}
+        if repo.working_tree_dir:
+            pinned["GIT_WORK_TREE"] = str(repo.working_tree_dir)
+        pinned["GIT_INDEX_FILE"] = os.path.join(repo.git_dir, "index")
+    repo.git.update_environment(**GIT_ENV, **pinned)
+    return repo
+
+
+def argv(*args: str) -> list[str]:
+    """The full command line of ``git ARGS`` with the safety options (the literal
+    pathspec and no-replace rules also as options, so they hold even for a repository
+    that did not pass through :func:`prepare`)."""
+    cmd = ["git", "--no-replace-objects", "--literal-pathspecs"]
+    for item in SAFE_CONFIG:
+        cmd += ["-c", item]
+    return cmd + list(args)
+
+
+@dataclass(frozen=True)
+class Done:
+    """A finished git command."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    def text(self) -> str:
+        """stdout as text, stripped (bytes that are not UTF-8 survive as surrogates)."""
+        return self.stdout.decode("utf-8", "surrogateescape").strip()
+
+    def first_error(self) -> str:
+        """The line of stderr that says what went wrong."""
+        err = self.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = next((line for line in err if line.startswith(("fatal", "error"))), None)
+        return first or (err[0] if err else str(self.returncode))
+
+
+class GitError(Exception):
+    """A git command failed; the message is its first error line."""
+
+
+def run(
+    repo: git.Repo,
+    *args: str,
+    input: bytes | str | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> Done:
+    """Run ``git ARGS`` in ``repo`` (stdin ``input``); raise :class:`GitError` on failure
+    unless ``check`` is false. ``env`` adds variables for this one command."""
+    data = input.encode("utf-8") if isinstance(input, str) else input
+    proc = repo.git.execute(
+        argv(*args),
+        as_process=True,
+        istream=subprocess.PIPE,
+        env=dict(env) if env else None,
+    )
+    out, err = proc.proc.communicate(data)
+    done = Done(proc.proc.returncode, out or b"", err or b"")
+    if check and done.returncode != 0:
+        raise GitError(f"git {args[0]} failed: {done.first_error()}")
+    return done
+
+
+def _feed(pipe, payload: bytes) -> None:
+    try:
+        pipe.write(payload)
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # git stopped reading (it failed or was killed)
+    finally:
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+
+def piped(repo: git.Repo, args: list[str], payload: bytes) -> bytes:
+    """The output of ``git ARGS`` fed ``payload`` on stdin (from a thread, so a large
+    payload and output never block each other)."""
+    proc = stream(repo, args, stdin=True)
+    feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, payload), daemon=True)
+    feeder.start()
+    try:
+        data = proc.proc.stdout.read()
+    finally:
+        feeder.join()
+        proc.proc.wait()
+    return data
+
+
+def stream(repo: git.Repo, args: list[str], *, stdin: bool = False):
+    """A running ``git ARGS`` whose stdout the caller reads (``.proc.stdout``)."""
+    return repo.git.execute(
+        argv(*args), as_process=True, istream=subprocess.PIPE if stdin else None
+    )
+
+
+def resolve_commit(repo: git.Repo, name: str) -> str | None:
+    """The commit a name (ref, tag, id, ``HEAD~2``) points at, or None; never read as an
+    option."""
+    if not isinstance(name, str) or not name or "\x00" in name:
+        return None
+    done = run(
+        repo,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{name}^{{commit}}",
+        check=False,
+    )
+    oid = done.text()
+    return oid if done.returncode == 0 and OBJECT_ID.match(oid) else None
