@@ -116,7 +116,7 @@ def test_fresh_clone_remote_branches_and_experiments(tmp_path: Path, capsys) -> 
     subprocess.run(
         ["git", "fetch", "-q", "origin", "refs/exps/*:refs/exps/*"], cwd=clone, check=True
     )
-    versions = {v["commit"]: v for v in run_json(capsys, clone, "versions", "churn")}
+    versions = {v["commit"]: v for v in run_json(capsys, clone, "versions", "churn", "--all")}
     assert versions[lr]["branches"] == ["origin/exp/lr"]
     flow = run_json(capsys, clone, "flow")
     kinds = {b["name"]: b["kind"] for b in flow["branches"]}
@@ -125,7 +125,7 @@ def test_fresh_clone_remote_branches_and_experiments(tmp_path: Path, capsys) -> 
     assert "origin/main" not in kinds and "origin/HEAD" not in kinds
     # a local branch of that name replaces the remote-tracking one
     subprocess.run(["git", "branch", "-q", "exp/lr", "origin/exp/lr"], cwd=clone, check=True)
-    versions = {v["commit"]: v for v in run_json(capsys, clone, "versions", "churn")}
+    versions = {v["commit"]: v for v in run_json(capsys, clone, "versions", "churn", "--all")}
     assert versions[lr]["branches"] == ["exp/lr"]
     assert_same_as_full_rebuild(open_repo(clone)).close()
 
@@ -157,7 +157,7 @@ def test_a_commit_equal_to_a_listed_version_is_shown_as_it(tmp_path: Path, capsy
     merged = r.merge("main", "Merge branch 'main' into exp")
     reverted = r.commit("back", {"models/m/w.bin": "1"})
     r.commit("unrelated", {"README.md": "x\n"})
-    versions = {v["commit"]: v for v in run_json(capsys, r.path, "versions", "m")}
+    versions = {v["commit"]: v for v in run_json(capsys, r.path, "versions", "m", "--all")}
     assert versions[merged]["version"] == "= v1.1.0"
     assert versions[reverted]["version"] == "= v1.0.0"
     assert len(versions) == 4

@@ -123,13 +123,13 @@ def test_root_pipeline_versions_ignore_unrelated_files(clones, capsys) -> None:
     repo = clones["demo-bank-customer-churn-prediction"]
     (model,) = run_json(capsys, repo, "models")
     assert model["name"] == "demo-bank-customer-churn-prediction"
-    commits = [v["commit"][:7] for v in run_json(capsys, repo, "versions", model["name"])]
+    commits = [v["commit"][:7] for v in run_json(capsys, repo, "versions", model["name"], "--all")]
     assert "a14e27d" not in commits  # only adds .vscode/settings.json
     assert {"483c559", "24e4a03"} <= set(commits)
     # the pipeline lives on origin/dev only: a fresh clone shows it there
     (tuned,) = [
         v
-        for v in run_json(capsys, repo, "versions", model["name"])
+        for v in run_json(capsys, repo, "versions", model["name"], "--all")
         if v["commit"].startswith("24e4a03")
     ]
     assert tuned["branches"] == ["origin/dev"]

@@ -65,29 +65,72 @@ async def test_opens_with_models_stage_badges_versions_and_details(tiny):
         assert "churn" in text
         assert "● prod v1.1.0 15d" in text
         assert "◐ staging v1.2.0 14d" in text
-        # versions newest first (the experiment's commit on top); latest marked with ★
+        # the main line, newest first (the unmerged experiment is not listed); latest ★
+        rows = [r for r in _version_rows(pilot.app) if r.strip()]
+        assert len(rows) == 5
+        assert rows[0].startswith("▶")
+        assert "v1.2.0 ★" in rows[0] and "◐ staging" in rows[0]
+        assert "v1.1.0" in rows[2] and "● prod" in rows[2]
+        assert all(" main " in r for r in rows)  # each row names its branch
+        assert "2 Versions · churn · 5 · main line · Δ vs previous on main" in text
+        # details of the selected version: its message, branch and metrics
+        assert "churn: auc 0.88" in text
+        assert "branches: exp/deeper, main" in text
+        assert "Metrics (change vs " in text
+
+
+@run_async
+async def test_main_line_by_default_and_b_lists_every_branch(tiny):
+    """#16.5: the main line (plus labelled/staged versions) by default, each row naming
+    its branch; b toggles all branches (the unmerged experiment says so), keeping the
+    cursor on its version."""
+    async with _app(tiny).run_test(size=(160, 36)) as pilot:
+        await settle(pilot)
+        home = _home(pilot.app)
+        assert "b Branches" in screen_text(pilot.app)  # in the footer
+        await pilot.press("2", "j")
+        await settle(pilot)
+        kept = home.version_list.current_commit
+        await pilot.press("b")
+        await settle(pilot)
         rows = [r for r in _version_rows(pilot.app) if r.strip()]
         assert len(rows) == 6
-        assert rows[0].startswith("▶")
-        assert "v1.2.0 ★" in rows[1] and "◐ staging" in rows[1]
-        assert "v1.1.0" in rows[3] and "● prod" in rows[3]
-        # details of the selected version: its message, branch and metrics
-        assert "churn: deeper trees" in text
-        assert "branches: exp/deeper" in text
-        assert "Metrics (change vs v1.2.0)" in text
+        assert "unmerged: exp/deeper" in rows[0]
+        assert all(" main " in r for r in rows[1:])
+        assert "churn · 6 · all branches · Δ vs the version it was built on" in screen_text(
+            pilot.app
+        )
+        assert home.version_list.current_commit == kept
+        await pilot.press("b")
+        await settle(pilot)
+        assert len([r for r in _version_rows(pilot.app) if r.strip()]) == 5
+        assert home.version_list.current_commit == kept
+        assert "main line · Δ vs previous on main" in screen_text(pilot.app)
+
+
+@run_async
+async def test_jump_to_an_unmerged_version_lists_every_branch(tiny):
+    async with _app(tiny).run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        home = _home(pilot.app)
+        exp = pilot.app.repo.git.rev_parse("exp/deeper")
+        home.jump("churn", exp)
+        await settle(pilot)
+        assert home.all_branches
+        assert home.version_list.current_commit == exp
 
 
 @run_async
 async def test_metric_deltas_are_direction_aware(tiny):
     async with _app(tiny).run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("2", "j")
+        await pilot.press("2")
         await settle(pilot)
         rows = [r for r in _version_rows(pilot.app) if r.strip()]
-        newest = rows[1]  # v1.2.0: auc 0.83 -> 0.88 (better), loss 0.37 -> 0.30 (better)
+        newest = rows[0]  # v1.2.0: auc 0.83 -> 0.88 (better), loss 0.37 -> 0.30 (better)
         assert "▲+0.05" in newest
         assert "▲-0.07" in newest
-        fourth = rows[2]  # auc 0.85 -> 0.83 (worse), loss 0.35 -> 0.37 (worse: lower is better)
+        fourth = rows[1]  # auc 0.85 -> 0.83 (worse), loss 0.35 -> 0.37 (worse: lower is better)
         assert "▼-0.02" in fourth
         assert "▼+0.02" in fourth
         header = _home(pilot.app).version_list.render_line(0).text
@@ -109,11 +152,11 @@ async def test_keys_move_between_panes_and_versions(tiny):
         await pilot.press("j", "j")
         await settle(pilot)
         assert home.version_list.cursor == 2
-        assert "churn: auc 0.83" in screen_text(pilot.app)  # the third version's details
+        assert "churn: auc 0.85" in screen_text(pilot.app)  # the third version's details
         await pilot.press("G")
         await settle(pilot)
         assert "Details · v1.0.0" in screen_text(pilot.app)
-        assert home.version_list.cursor == 5
+        assert home.version_list.cursor == 4
         await pilot.press("g")
         assert home.version_list.cursor == 0
         await pilot.press("enter")
@@ -136,18 +179,18 @@ async def test_filter_narrows_versions_and_reports_bad_queries(tiny):
         await pilot.press(*"auc>0.84")
         await settle(pilot)
         rows = [r for r in _version_rows(pilot.app) if r.strip()]
-        assert len(rows) == 3
-        assert "v1.2.0" in rows[1] and "v1.1.0" in rows[2]
-        assert "filter auc>0.84 → 3 of 6" in screen_text(pilot.app)
+        assert len(rows) == 2
+        assert "v1.2.0" in rows[0] and "v1.1.0" in rows[1]
+        assert "filter auc>0.84 → 2 of 5" in screen_text(pilot.app)
         await pilot.press("enter")
         assert pilot.app.focused is home.version_list
         # esc in the list clears the filter
         await pilot.press("escape")
         await settle(pilot)
-        assert len([r for r in _version_rows(pilot.app) if r.strip()]) == 6
+        assert len([r for r in _version_rows(pilot.app) if r.strip()]) == 5
         assert not home.filter_input.display
         # a bad query: a clear message, and the last good result stays ("auc" as a bare
-        # word: the five commits whose subject says "auc")
+        # word: the five commits on main, whose subjects say "auc")
         await pilot.press("slash", *"auc>>1")
         await settle(pilot)
         text = screen_text(pilot.app)
@@ -159,7 +202,7 @@ async def test_filter_narrows_versions_and_reports_bad_queries(tiny):
         # esc in the box clears it and the message
         await pilot.press("escape")
         await settle(pilot)
-        assert len([r for r in _version_rows(pilot.app) if r.strip()]) == 6
+        assert len([r for r in _version_rows(pilot.app) if r.strip()]) == 5
         assert "✗" not in screen_text(pilot.app)
         assert not home.filter_input.display
         assert pilot.app.focused is home.version_list
@@ -254,7 +297,7 @@ async def test_palette_jumps_to_a_stage_holder(tiny):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, HomeScreen)
-        assert home.version_list.current_commit == home.rows.commit_at(3)  # v1.1.0
+        assert home.version_list.current_commit == home.rows.commit_at(2)  # v1.1.0
         assert pilot.app.focused is home.version_list
 
 
@@ -309,7 +352,7 @@ async def test_reindex_shows_new_versions_and_keeps_the_selection(tmp_path):
         commit(root, "churn: more data", "2026-03-15T10:00:00Z")
         pilot.app.reindex()
         await wait_for_index(pilot)
-        assert len(home.rows) == 7
+        assert len(home.rows) == 6
         assert "▲+0.03" in _version_rows(pilot.app)[0]  # auc 0.88 -> 0.91 on main
         assert home.version_list.current_commit == selected
 
@@ -372,6 +415,17 @@ async def test_readme_oncall_jump_palette_to_the_previous_good_version(sample):
         assert home.rows.value("version", row) == "v1.2.0"
         assert pilot.app.focused is home.version_list
         assert "Details · v1.2.0" in screen_text(pilot.app)
+
+
+@run_async
+async def test_the_sample_repository_opens_on_a_main_line_version(sample):
+    """#16.5: the demo opened on an unmerged experiment; now on main's newest version."""
+    async with _app(sample).run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        rows = [r for r in _version_rows(pilot.app) if r.strip()]
+        assert rows[0].startswith("▶") and "v1.3.0 ★" in rows[0] and " main " in rows[0]
+        assert "v1.2.0" in rows[1]
+        assert "Details · v1.3.0" in screen_text(pilot.app)
 
 
 @run_async

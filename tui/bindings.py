@@ -27,6 +27,7 @@ HOME_BINDINGS: list[Binding] = [
     ),
     Binding("slash", "filter", "Filter", id="filter", key_display="/", priority=True),
     Binding("escape", "back", "Back", id="back", show=False),
+    Binding("b", "all_branches", "Branches", id="all_branches"),
     Binding("c", "compare", "Compare", id="compare"),
     Binding("r", "rollback", "Rollback", id="rollback"),
     Binding("z", "undo", "Undo", id="undo"),

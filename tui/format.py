@@ -129,3 +129,24 @@ def fmt_duration(seconds: float | None) -> str:
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f}h"
     return f"{minutes / 1440:.1f}d"
+
+
+def fmt_branch(
+    branches: list[str],
+    on_main: bool | None,
+    main: str | None,
+    sizes: dict[str, int] | None = None,
+) -> str:
+    """Where a version lies: the main branch's name on the main line, ``merged: exp/a``
+    for a side branch merged into it, ``unmerged: exp/b`` otherwise (the state first, so a
+    narrow column keeps it). Of several branches holding it, the one holding the fewest
+    commits (given ``sizes``) is named: the branch it was made on, as a rule. Without a
+    known main line: every branch holding it. Names are returned as given (the caller
+    cleans them for display)."""
+    if on_main is None or main is None:
+        return ", ".join(branches)
+    if on_main:
+        return main
+    others = sorted((b for b in branches if b != main), key=lambda b: ((sizes or {}).get(b, 0), b))
+    state = "merged" if main in branches else "unmerged"
+    return f"{state}: {others[0]}" if others else state

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
+from modeltrail.store.query.mainline import MainLine
 
 _SAMPLE = 1000  # versions looked at to choose the key metrics
 
@@ -44,11 +45,16 @@ def versions_table(
     model: str,
     metric_keys: list[str],
     limit: int | None = None,
+    main: MainLine | None = None,
+    all_branches: bool = True,
 ) -> pa.Table:
     """The model's versions, newest first, as Arrow: the columns the list shows (version,
-    commit, date, author_name, branches, stages, is_latest, stale_metrics, topo) and
-    ``metric_0``… for the given keys.
+    commit, date, author_name, branches, stages, is_latest, stale_metrics, topo,
+    main_line, same_as) and ``metric_0``… for the given keys.
 
+    ``main``: the main line (``mainline.main_line``); ``main_line`` says whether each
+    version is on it (without ``main``: null). Unless ``all_branches``, only those and the
+    labelled or staged versions are listed.
     ``limit`` keeps only the newest ones (a first page, cheap however many there are).
     Metrics are pivoted before the join, so the cost is one scan. The versions each was
     built on come separately (:func:`previous_topos`), so the list can show first.
@@ -61,11 +67,18 @@ def versions_table(
     metric_cols = "".join(f', m."metric_{i}"' for i in range(len(metric_keys)))
     page = f"ORDER BY topo DESC LIMIT {int(limit)}" if limit is not None else ""
     only_page = "AND commit IN (SELECT commit FROM v)" if limit is not None else ""
+    on_main = "NULL::BOOLEAN"
+    scope = ""
+    line_param = f"${len(metric_keys) + 2 + bool(metric_keys)}"  # after the keys
+    if main is not None:
+        on_main = f"commit IN (SELECT unnest({line_param}))"
+        if not all_branches:
+            scope = f"AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
     sql = f"""
         WITH v AS (
             SELECT version, commit, date, author_name, branches, stages, is_latest,
-                   stale_metrics, topo
-            FROM versions WHERE model = $1 {page}
+                   stale_metrics, topo, {on_main} AS main_line, same_as
+            FROM versions WHERE model = $1 {scope} {page}
         ),
         m AS (
             SELECT commit{pivots} FROM metrics
@@ -79,13 +92,20 @@ def versions_table(
     params: list = [model, *metric_keys]
     if metric_keys:
         params.append(metric_keys)
+    if main is not None:
+        params.append(main.commits.to_pylist())
     return con.sql(sql, params=params).to_arrow_table()
 
 
-def previous_topos(con: duckdb.DuckDBPyConnection, model: str) -> dict[int, int]:
+def previous_topos(
+    con: duckdb.DuckDBPyConnection, model: str, among: set[int] | None = None
+) -> dict[int, int]:
     """``{version topo: topo of the version it was built on}``: the nearest earlier version
     of the same model along first parents (an experiment's commit is compared with the
-    version it branched from, a merge into main with main's previous version)."""
+    version it branched from, a merge into main with main's previous version).
+
+    ``among``: only these versions count (the ones a list shows), so each is compared
+    with the previous one shown on its line."""
     rows = con.sql(
         """
         WITH c AS (
@@ -106,7 +126,7 @@ def previous_topos(con: duckdb.DuckDBPyConnection, model: str) -> dict[int, int]
     previous: dict[int, int] = {}
     for topo, parent, version in zip(topos, parents, is_version, strict=True):
         before = nearest.get(parent) if parent is not None else None
-        if version:
+        if version and (among is None or topo in among):
             if before is not None:
                 previous[topo] = before
             nearest[topo] = topo
@@ -118,19 +138,35 @@ def previous_topos(con: duckdb.DuckDBPyConnection, model: str) -> dict[int, int]
 def previous_column(
     con: duckdb.DuckDBPyConnection, model: str, topo: pa.ChunkedArray | pa.Array
 ) -> pa.Array:
-    """For each ``topo`` (a versions table's column), the ``topo`` of the version it was
-    built on (:func:`previous_topos`), or null."""
-    previous = previous_topos(con, model)
+    """For each ``topo`` (a versions table's column), the ``topo`` of the previous of
+    these versions on its line (:func:`previous_topos`), or null."""
+    previous = previous_topos(con, model, set(topo.to_pylist()))
     return pa.array([previous.get(t) for t in topo.to_pylist()], type=pa.int64())
 
 
+def main_line_topos(con: duckdb.DuckDBPyConnection, model: str, main: MainLine) -> set[int]:
+    """The ``topo`` of every version the default list shows: on the main line, labelled
+    or staged."""
+    rows = con.execute(
+        "SELECT topo FROM versions WHERE model = $1 AND (len(labels) > 0 OR len(stages) > 0 "
+        "OR commit IN (SELECT unnest($2)))",
+        [model, main.commits.to_pylist()],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def previous_metrics(
-    con: duckdb.DuckDBPyConnection, model: str, commits: Sequence[str], keys: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    commits: Sequence[str],
+    keys: Sequence[str],
+    among: set[int] | None = None,
 ) -> dict[str, dict[str, float | None]]:
     """For each version in ``commits``: ``keys``' values at the version it was built on
-    (:func:`previous_topos`; a version built on none is left out). The deltas the
-    ``versions`` command shows, by the rule the TUI's list uses."""
-    previous = previous_topos(con, model)
+    (:func:`previous_topos`, among the versions ``among`` if given; a version built on
+    none is left out). The deltas the ``versions`` command shows, by the rule the TUI's
+    list uses."""
+    previous = previous_topos(con, model, among)
     topo_of = dict(
         con.execute(
             "SELECT commit, topo FROM versions WHERE model = $1 AND commit IN (SELECT unnest($2))",

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.store.errors import UnknownModel, UnknownVersion
+from modeltrail.store.query.mainline import MainLine
 from modeltrail.store.query.stages import previous_holders
 
 _HEX = re.compile(r"^[0-9a-fA-F]{4,40}$")
@@ -183,15 +184,38 @@ def _mlflow_by_commit(con, model: str, commits: list[str] | None) -> dict[str, d
 
 
 def list_versions(
-    con: duckdb.DuckDBPyConnection, model: str, limit: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    limit: int | None = None,
+    main: MainLine | None = None,
+    all_branches: bool = True,
 ) -> list[dict]:
-    """The model's versions, newest first, with metrics and params (``versions --json``)."""
+    """The model's versions, newest first, with metrics and params (``versions --json``).
+
+    ``main``: the main line (``mainline.main_line``); each version then says whether it
+    is on it (``main_line``), and unless ``all_branches`` only those and the labelled or
+    staged versions are listed."""
     require_model(con, model)
-    sql = f"SELECT {', '.join(_VERSION_COLS)} FROM versions WHERE model = $1 ORDER BY topo DESC"
+    on_main = "NULL::BOOLEAN"
+    scope = ""
+    params: list = [model]
+    if main is not None:
+        on_main = "commit IN (SELECT unnest($2))"
+        params.append(main.commits.to_pylist())
+        if not all_branches:
+            scope = f" AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
+    sql = (
+        f"SELECT {', '.join(_VERSION_COLS)}, {on_main} FROM versions WHERE model = $1{scope} "
+        "ORDER BY topo DESC"
+    )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    versions = [_version_dict(r) for r in con.execute(sql, [model]).fetchall()]
-    commits = [v["commit"] for v in versions] if limit is not None else None
+    versions = []
+    for r in con.execute(sql, params).fetchall():
+        v = _version_dict(r[:-1])
+        v["main_line"] = r[-1]
+        versions.append(v)
+    commits = [v["commit"] for v in versions] if limit is not None or scope else None
     metrics = _values_by_commit(con, "metrics", model, commits)
     params = _values_by_commit(con, "params", model, commits)
     details = label_details(con, model, commits)

@@ -1,15 +1,19 @@
-"""``modeltrail versions MODEL``: the model's versions, newest first."""
+"""``modeltrail versions MODEL``: the model's versions, newest first.
+
+By default the main line (first-parent history of the main branch) plus every labelled
+or staged version, as the TUI lists them; ``--all`` lists every branch's versions."""
 
 from __future__ import annotations
 
 import argparse
 
 from modeltrail.store.config import load_config
-from modeltrail.store.query.browse import key_metrics, previous_metrics
+from modeltrail.store.query.browse import key_metrics, main_line_topos, previous_metrics
+from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_versions, truncated_commits
 from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
-from modeltrail.tui.format import MISSING
+from modeltrail.tui.format import MISSING, fmt_branch
 
 NAME = "versions"
 HELP = "list a model's versions, newest first"
@@ -30,18 +34,29 @@ JSON_KEYS = (
     "is_latest",
     "stale_metrics",
     "mlflow",
+    "main_line",
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model")
     parser.add_argument("-n", "--limit", type=int, default=None, help="newest N only")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_branches",
+        help="every branch's versions (default: the main line plus labelled or staged ones)",
+    )
     add_json(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
-    versions = list_versions(con, args.model, limit=args.limit)
+    cfg = load_config(repo_paths(repo).root)
+    line = main_line(con, cfg.main)
+    versions = list_versions(
+        con, args.model, limit=args.limit, main=line, all_branches=args.all_branches
+    )
     truncated = truncated_commits(con)
     if args.json:
         print_json(
@@ -51,16 +66,17 @@ def run(args: argparse.Namespace) -> int:
             ]
         )
         return 0
-    cfg = load_config(repo_paths(repo).root)
     keys = key_metrics(con, args.model)
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, collapse_padding=True)
-    for col in ("VERSION", "COMMIT", "DATE", "STAGES", *keys):
+    for col in ("VERSION", "COMMIT", "DATE", "STAGES", "BRANCH", *keys):
         table.add_column(safe(col), no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("MESSAGE", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     # compare each version with the one it was built on (as the TUI does)
-    previous = previous_metrics(con, args.model, [v["commit"] for v in versions], keys)
+    among = None if args.all_branches else main_line_topos(con, args.model, line)
+    commits = [v["commit"] for v in versions]
+    previous = previous_metrics(con, args.model, commits, keys, among)
     for v in versions:
         prev = previous.get(v["commit"], {})
         cells = []
@@ -76,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             v["commit"][:7],
             (v["date"] or "")[:10],
             safe(",".join(v["stages"]) or "-"),
+            safe(fmt_branch(v["branches"], v["main_line"], line.branch, line.sizes)),
             *cells,
             safe(f"{v['subject']}{note}", single_line=True),
         )

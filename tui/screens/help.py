@@ -23,6 +23,11 @@ LEGEND = (
     ("▲ ▼ =", "metric better, worse, same as the previous version (by the metric's direction)"),
     ("↑ ↓", "in a metric's header: higher is better, lower is better"),
     ("~", "stale metrics: params or code changed, metrics did not"),
+    (
+        "main / merged: / unmerged:",
+        "branch column: on main's first-parent line, merged into main, not merged "
+        "(the list shows the main line and labelled or staged versions; b: every branch)",
+    ),
 )
 
 FILTER_HELP = (

@@ -19,6 +19,7 @@ from functools import partial
 
 from modeltrail.store.query import browse, queries
 from modeltrail.store.query.filter import FilterError, matching_topos
+from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.bindings import HOME_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated
@@ -123,6 +124,7 @@ class HomeScreen(Screen):
         self._filter_busy = False  # a filter query is running
         self._pending_commit: str | None = None
         self._keep_commit: str | None = None
+        self.all_branches = False  # b: every branch's versions (else the main line)
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -194,11 +196,21 @@ class HomeScreen(Screen):
                 title.append(f" → {self.filter_count} of {total}")
             else:
                 title.append(f" · {total:,}" + (" (loading…)" if self.partial else ""))
+            title.append(" · " + self._scope_text())
         marked = len(self.version_list.marked)
         if marked:
             title.append(f" · {marked} marked ✓")
         self._set_title("#versions-pane", title)
         self._details_title()
+
+    def _scope_text(self) -> str:
+        """Which versions the list shows and what its deltas compare against."""
+        if self.all_branches:
+            return "all branches · Δ vs the version it was built on"
+        main = self.rows.main if self.rows is not None else None
+        if main is None:
+            return "Δ vs previous version"
+        return f"main line · Δ vs previous on {clean(main, single_line=True)}"
 
     def _details_message(self, text: str) -> None:
         """A short message in the details pane instead of a version's details."""
@@ -249,7 +261,7 @@ class HomeScreen(Screen):
             self._details_message(NO_MODELS if not self.app.indexing else "indexing…")
         elif keep is not None and keep in [m["name"] for m in self.models]:
             self._keep_commit = self.version_list.current_commit
-            self.load_versions(keep)
+            self.load_versions(keep, self.all_branches)
         self._titles()
 
     @on(OptionList.OptionHighlighted, "#models")
@@ -269,23 +281,42 @@ class HomeScreen(Screen):
         self.version_list.set_rows(None)
         self._details_message("loading…")
         self._titles()
-        self.load_versions(name)
+        self.load_versions(name, self.all_branches)
+
+    def action_all_branches(self) -> None:
+        """``b``: list every branch's versions, or back to the main line (and the labelled
+        or staged versions). The cursor stays on its version when it is still listed."""
+        self.all_branches = not self.all_branches
+        if self.model is None:
+            self._titles()
+            return
+        self._keep_commit = self.version_list.current_commit
+        self.partial = False
+        self.load_versions(self.model, self.all_branches)
+        self._titles()
 
     @work(thread=True, exclusive=True, group="versions")
-    def load_versions(self, model: str) -> None:
+    def load_versions(self, model: str, all_branches: bool = False) -> None:
         """The newest page of versions first (paints at once however many there are),
         then all of them, then the version each was built on (for the deltas)."""
         worker = get_current_worker()
         config = self.app.config
+
+        def table_rows(table) -> VersionRows:
+            return VersionRows(
+                table, keys, config.better, config.direction, line.branch, all_branches, line.sizes
+            )
+
         try:
             with self.app.connection().cursor() as cursor:
+                line = main_line(cursor, config.main)
+                scope = {"main": line, "all_branches": all_branches}
                 keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
-                table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE)
+                table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE, **scope)
                 if len(table) == FIRST_PAGE and not worker.is_cancelled:
-                    page = VersionRows(table, keys, config.better, config.direction)
-                    self.post_message(VersionsLoaded(model, page, partial=True))
-                    table = browse.versions_table(cursor, model, keys)
-            rows = VersionRows(table, keys, config.better, config.direction)
+                    self.post_message(VersionsLoaded(model, table_rows(table), partial=True))
+                    table = browse.versions_table(cursor, model, keys, **scope)
+            rows = table_rows(table)
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
             return
@@ -317,6 +348,19 @@ class HomeScreen(Screen):
             return
         if message.error is not None:
             self.status.set_note(f"⚠ {clean(message.error, single_line=True)}", problem=True)
+            return
+        if message.rows is not None and message.rows.all_branches != self.all_branches:
+            return  # the list of before a b: the other one is loading
+        pending = self._pending_commit
+        if (
+            pending is not None
+            and not message.partial
+            and not self.all_branches
+            and message.rows is not None
+            and message.rows.row_of(pending) is None
+        ):  # a jump to a version off the main line: list every branch
+            self.all_branches = True
+            self.load_versions(message.model, True)
             return
         replacing_page = self.partial and not message.partial and self.rows is not None
         self.rows = message.rows
@@ -557,6 +601,11 @@ class HomeScreen(Screen):
         if self.filter_query:
             self.set_filter("")
         if model == self.model and self.rows is not None:
+            if commit is not None and self.rows.row_of(commit) is None and not self.all_branches:
+                self.all_branches = True  # off the main line: list every branch
+                self._pending_commit = commit
+                self.load_versions(model, True)
+                return
             if commit is not None:
                 self.version_list.set_view(None, keep_commit=commit)
             self.set_focus(self.version_list)

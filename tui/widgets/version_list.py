@@ -38,6 +38,7 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         "version-list--label",
         "version-list--mark",
         "version-list--empty",
+        "version-list--unmerged",
     }
 
     DEFAULT_CSS = """
@@ -56,6 +57,7 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
     VersionList > .version-list--label { text-style: bold; }
     VersionList > .version-list--mark { color: $accent; text-style: bold; }
     VersionList > .version-list--empty { color: $text-muted; text-style: italic; }
+    VersionList > .version-list--unmerged { color: $warning; }
     """
 
     HEADER_LINES = 1  # the column header above the rows

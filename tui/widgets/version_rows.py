@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from modeltrail.tui.format import MISSING, fmt_date, fmt_delta, fmt_number
+from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
 from rich.cells import cell_len, set_cell_size
 
@@ -70,8 +70,14 @@ class VersionRows:
         metric_keys: Sequence[str],
         better: Callable[[str, float | None, float | None], bool | None],
         direction: Callable[[str], str] | None = None,
+        main: str | None = None,
+        all_branches: bool = True,
+        branch_sizes: dict[str, int] | None = None,
     ) -> None:
         self.table = table
+        self.main = main  # the main line's branch (the branch column names it)
+        self.branch_sizes = branch_sizes or {}  # commits per branch (names the smallest)
+        self.all_branches = all_branches  # every version (else the main line + labelled)
         self.metric_keys = list(metric_keys)
         self._better = better
         self._direction = direction or (lambda key: "higher")
@@ -141,7 +147,7 @@ class VersionRows:
             (5, Column("commit", "commit", 7)),
             (4, Column("date", "date", 10)),
             (6, Column("author", "author", 12)),
-            (7, Column("branches", "branches", 18)),
+            (2, Column("branches", "branch", 14)),
             (1, Column("stages", "stages", 12)),
         ]
         for i, key in enumerate(self.metric_keys):
@@ -182,8 +188,7 @@ class VersionRows:
         if key == "author":
             return Cell(clean(self.value("author_name", row), single_line=True))
         if key == "branches":
-            branches = self.value("branches", row) or []
-            return Cell(", ".join(clean(b, single_line=True) for b in branches), "dim")
+            return self._branch_cell(row)
         if key == "stages":
             stages = self.value("stages", row) or []
             text = " ".join(f"{stage_glyph(s)} {clean(s, single_line=True)}" for s in stages)
@@ -200,3 +205,10 @@ class VersionRows:
             kind = "better" if better else "worse" if better is False else ""
             return Cell(text, kind)
         return Cell("")
+
+    def _branch_cell(self, row: int) -> Cell:
+        """The version's branch (``format.fmt_branch``)."""
+        branches = [str(b) for b in self.value("branches", row) or []]
+        on_main = self.value("main_line", row) if "main_line" in self._cols else None
+        text = clean(fmt_branch(branches, on_main, self.main, self.branch_sizes), single_line=True)
+        return Cell(text, "unmerged" if text.startswith("unmerged") else "dim")
