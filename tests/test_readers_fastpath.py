@@ -113,3 +113,55 @@ def test_fast_json_text_agrees_with_careful_json_text(value) -> None:
     assert not problems
     careful = json.dumps(plain, sort_keys=True, ensure_ascii=False, allow_nan=True)
     assert structured.to_json_text(value) == careful
+
+
+quotable = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=16),
+    st.sampled_from(["yes", "no", "010", "1e3", "1:30", "2026-01-07", "2026-03-12 13:17:29.0"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=quotable,
+    plain=st.sampled_from(["yes", "it's", "1:30", "x", "2026-01-07", "on"]),
+    form=st.sampled_from(["block", "flow", "list"]),
+    quote=st.sampled_from(["'", '"']),
+)
+@example(value="z", plain="it's", form="flow", quote="'")  # {a: it's, b: yes, c: 'z'}
+def test_quoted_scalars_hide_nothing_from_the_fast_path_check(value, plain, form, quote):
+    """A quoted scalar is a string to both parsers whatever it holds, so the check may
+    look past it; a quote inside a plain scalar must not hide what follows."""
+    if quote == "'":
+        quoted = "'" + value.replace("'", "''") + "'"
+    else:
+        if '"' in value or "\\" in value:
+            return
+        quoted = f'"{value}"'
+    text = {
+        "block": f"a: {quoted}\nb: {plain}\nc: {quoted}\n",
+        "flow": f"{{a: {plain}, b: yes, c: {quoted}}}\n",
+        "list": f"a: [{quoted}, {plain}, {quoted}]\n",
+    }[form]
+    try:
+        careful, warnings, ok = load_yaml_careful(text)
+    except Exception:  # noqa: BLE001 - not YAML at all: nothing to compare
+        return
+    fast = load_yaml_fast(text)
+    if fast is NOT_FAST or not ok:
+        return
+    assert fast == careful, text
+
+
+def test_an_mlmodel_with_quoted_dates_and_json_takes_the_fast_path() -> None:
+    text = (
+        "artifact_path: model\nflavors:\n  sklearn:\n    sklearn_version: 1.4.0\n"
+        "mlflow_version: 2.10.2\nsignature:\n"
+        '  inputs: \'[{"type": "string", "name": "text", "required": true}]\'\n'
+        "utc_time_created: '2026-03-12 13:17:29.004433'\n"
+    )
+    fast = load_yaml_fast(text)
+    assert fast is not NOT_FAST
+    assert fast == load_yaml_careful(text)[0]
+    assert fast["utc_time_created"] == "2026-03-12 13:17:29.004433"
+    assert load_yaml_fast("a: it's\nb: yes\nc: 'z'\n") is NOT_FAST  # 'yes' is plain there

@@ -70,14 +70,19 @@ class ManifestFacts:
     metrics_file: str | None = None
     params_file: str | None = None
     values: Values = field(default_factory=Values)
+    #: an MLmodel's own fields, from the same parse (None for other manifests)
+    mlmodel: MlmodelFacts | None = None
 
 
 def read_manifest(data: bytes, path: str) -> ManifestFacts:
-    manifest, warns = _parse_manifest(_manifest_kind(path), data)
+    kind = _manifest_kind(path)
+    manifest, warns = _parse_manifest(kind, data)
     facts = ManifestFacts()
     facts.values.warnings.extend(warns)
     if manifest is None:
         return facts
+    if kind == "mlmodel":
+        facts.mlmodel = _mlmodel_facts_of(manifest, warns)
     version = getattr(manifest, "version", None)
     facts.version = str(version) if version not in (None, "") else None
     facts.metrics_file = _first(getattr(manifest, "metrics_files", None)) or getattr(
@@ -111,7 +116,10 @@ MLMODEL_FIELDS = tuple(f.name for f in fields(MlmodelFacts) if f.name != "warnin
 
 def mlmodel_facts(data: bytes) -> MlmodelFacts:
     """The fields of an ``MLmodel`` the catalog keeps (``blob_mlmodel``)."""
-    m, warns = manifests.parse_mlmodel(data)
+    return _mlmodel_facts_of(*manifests.parse_mlmodel(data))
+
+
+def _mlmodel_facts_of(m, warns: list[str]) -> MlmodelFacts:
     return MlmodelFacts(
         flavors=list(m.flavors),
         run_id=m.run_id,

@@ -503,7 +503,12 @@ def build_facts(
                 bv.add(blob, role, section, key, value, text)
             warns = vals.warnings
         elif role == "mlmodel":
-            ml = blobfacts.mlmodel_facts(content)
+            known_facts = manifest_facts.get(blob)  # parsed once already as its manifest
+            ml = (
+                known_facts.mlmodel
+                if known_facts is not None and known_facts.mlmodel is not None
+                else blobfacts.mlmodel_facts(content)
+            )
             warns = ml.warnings
             facts.blob_mlmodel.add(blob, *(getattr(ml, f) for f in blobfacts.MLMODEL_FIELDS))
         elif role == "environment":

@@ -309,13 +309,32 @@ def _error_line(e: yaml.YAMLError) -> str:
 # underscores, exponents without a dot, timestamps, .inf/.nan, ~).
 _NEEDS_CAREFUL = re.compile(
     r"(?:^|[\s\[{,:])[&*!|>%@`]"  # anchors, aliases, tags, block scalars, reserved
-    r"|[~\\\t]|<<|^\s*(?:---|\.\.\.)"  # null, escapes, tabs, merge keys, documents
-    r"|[\x85\u2028\u2029\ufeff]"  # line breaks in YAML 1.1 only (NEL, LS, PS); BOM
+    r"|~|<<|^\s*(?:---|\.\.\.)"  # null, merge keys, documents
     r"|\b(?:yes|no|on|off|y|n)\b"  # YAML 1.1 booleans
     r"|(?<![\w.])[-+]?(?:0[0-9_xob]|[0-9][0-9_]*_|[0-9][0-9_]*:[0-9]|[0-9.]+[eE])"
     r"|\.(?:inf|nan)\b|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",  # special floats, timestamps
     re.IGNORECASE | re.MULTILINE,
 )
+# ... and what differs even inside quotes: escapes, tabs, the line breaks of YAML 1.1
+# only (NEL, LS, PS), a BOM
+_NEEDS_CAREFUL_ANYWHERE = re.compile(r"[\\\t\x85\u2028\u2029\ufeff]")
+# A one-line quoted scalar that stands alone (after a line start, a space or a flow
+# indicator; before a line end, ``:``, ``,``, ``]``, ``}`` or a comment): a string to
+# both parsers, whatever it holds, so the checks above need not look inside it
+# ("utc_time_created: '2026-03-12 13:17:29'" is no timestamp).
+_QUOTED_SCALAR = re.compile(
+    r"""(?:^|(?<=[\s\[{,]))(?:'(?:[^'\n]|'')*'|"[^"\\\n]*")(?=[ \t]*(?:$|[:,\]}#]))""",
+    re.MULTILINE,
+)
+
+
+def _needs_careful(text: str) -> bool:
+    """Whether a fast parser might read ``text`` differently from the careful one."""
+    if _NEEDS_CAREFUL_ANYWHERE.search(text):
+        return True
+    return _NEEDS_CAREFUL.search(_QUOTED_SCALAR.sub("''", text)) is not None
+
+
 _FAST_LIMIT = 64 * 1024
 
 
@@ -337,10 +356,10 @@ def _fast_plain(value: Any, depth: int = 0) -> bool:
 def load_yaml_fast(text: str) -> Any:
     """The document, parsed by ``yaml_rs`` when that is sure to agree with the careful
     loader (a small, plain document: see ``_NEEDS_CAREFUL``); else ``NOT_FAST``."""
-    if _yaml_rs is None or len(text) > _FAST_LIMIT or _NEEDS_CAREFUL.search(text):
+    if _yaml_rs is None or len(text) > _FAST_LIMIT or _needs_careful(text):
         return NOT_FAST
     try:
-        doc = _yaml_rs.loads(text)
+        doc = _yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # noqa: BLE001 - the careful loader explains what is wrong
         return NOT_FAST
     return doc if _fast_plain(doc) else NOT_FAST
