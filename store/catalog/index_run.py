@@ -543,13 +543,21 @@ def _materialize_versions(
         """,
         params,
     )
-    # an unlabelled version whose content equals an earlier version's is shown as that one
+    # an unlabelled version whose content equals an earlier version's is shown as that one:
+    # the first labelled one with that content if there is an earlier one (a branch
+    # rollback to v1.1.0 is '= v1.1.0', not '= <the experiment commit v1.1.0 merged>'),
+    # else the first one
     con.execute(
         f"""
-        UPDATE versions SET same_as = f.commit, version = '= ' || f.version
+        UPDATE versions SET
+            same_as = CASE WHEN f.ltopo < versions.topo THEN f.lcommit ELSE f.commit END,
+            version = '= ' || CASE WHEN f.ltopo < versions.topo THEN f.lversion ELSE f.version END
         FROM (
             SELECT model, content, arg_min(commit, topo) AS commit,
-                   arg_min(version, topo) AS version, min(topo) AS topo
+                   arg_min(version, topo) AS version, min(topo) AS topo,
+                   arg_min(commit, topo) FILTER (WHERE len(labels) > 0) AS lcommit,
+                   arg_min(version, topo) FILTER (WHERE len(labels) > 0) AS lversion,
+                   min(topo) FILTER (WHERE len(labels) > 0) AS ltopo
             FROM versions WHERE content IS NOT NULL GROUP BY model, content
         ) f
         WHERE versions.model = f.model AND versions.content = f.content

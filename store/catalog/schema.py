@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -200,7 +200,8 @@ TABLES: dict[str, str] = {
         topo BIGINT,
         content VARCHAR,            -- digest of the model's files (model_commits.content)
         same_as VARCHAR             -- unlabelled version whose content equals an earlier
-                                    -- one's: that version's commit (version is '= v1.1.0')
+                                    -- one's: that version's commit (version is '= v1.1.0';
+                                    -- the earliest labelled one with it, else the earliest)
     """,
     "warnings": """
         commit VARCHAR,

@@ -50,7 +50,7 @@ def versions_table(
 ) -> pa.Table:
     """The model's versions, newest first, as Arrow: the columns the list shows (version,
     commit, date, author_name, branches, stages, is_latest, stale_metrics, topo,
-    main_line, same_as) and ``metric_0``… for the given keys.
+    main_line, same_as, rolled_back_from) and ``metric_0``… for the given keys.
 
     ``main``: the main line (``mainline.main_line``); ``main_line`` says whether each
     version is on it (without ``main``: null). Unless ``all_branches``, only those and the
@@ -85,8 +85,13 @@ def versions_table(
             WHERE model = $1 {keyset} {only_page}
             GROUP BY commit
         )
-        SELECT v.*{metric_cols}
-        FROM v LEFT JOIN m USING (commit)
+        , rb AS (
+            SELECT commit, any_value(rollback_from) AS rolled_back_from FROM stage_events
+            WHERE model = $1 AND event IN ('rollback', 'undo') AND ref = commit
+            GROUP BY commit
+        )
+        SELECT v.*{metric_cols}, rb.rolled_back_from
+        FROM v LEFT JOIN m USING (commit) LEFT JOIN rb USING (commit)
         ORDER BY v.topo DESC
     """
     params: list = [model, *metric_keys]

@@ -56,8 +56,42 @@ def require_model(con: duckdb.DuckDBPyConnection, name: str) -> dict:
     return dict(zip(keys, row, strict=True))
 
 
-def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every model with its latest version, version count and stage holders."""
+def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, dict]:
+    """Per model, the version the main branch holds now (its newest version on the main
+    line): ``{"branch", "version", "commit", "content_of", "rolled_back_from"}``;
+    ``content_of`` names the version whose content it has (a branch rollback: the version
+    it restored; else the version itself)."""
+    if main.branch is None or not len(main.commits):
+        return {}
+    rows = con.execute(
+        """
+        SELECT model, version, commit, same_as FROM versions
+        WHERE commit IN (SELECT unnest($1))
+        QUALIFY row_number() OVER (PARTITION BY model ORDER BY topo DESC) = 1
+        """,
+        [main.commits.to_pylist()],
+    ).fetchall()
+    out = {}
+    for model, version, commit, same_as in rows:
+        content_of = version
+        if same_as is not None:
+            found = con.execute(
+                "SELECT version FROM versions WHERE model = $1 AND commit = $2", [model, same_as]
+            ).fetchall()
+            content_of = found[0][0] if found else version
+        out[model] = {
+            "branch": main.branch,
+            "version": version,
+            "commit": commit,
+            "content_of": content_of,
+            "rolled_back_from": rolled_back_from(con, model, [commit]).get(commit),
+        }
+    return out
+
+
+def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) -> list[dict]:
+    """Every model with its latest version, version count and stage holders; given the
+    main line, what its branch holds (``main``: :func:`main_holders`, else None)."""
     rows = con.execute(
         """
         SELECT m.name, m.path, m.sources, m.description,
@@ -79,6 +113,7 @@ def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "since": iso(since),
         }
     previous = previous_holders(con)
+    on_main = main_holders(con, main) if main is not None else {}
     out = []
     for name, path, sources, desc, latest, n, typ in rows:
         st = stages.get(name, {})
@@ -95,6 +130,7 @@ def list_models(con: duckdb.DuckDBPyConnection) -> list[dict]:
                 "stage_details": st,
                 "previous": {k: v["version"] for k, v in prev.items()},
                 "previous_details": prev,
+                "main": on_main.get(name),
                 "description": desc,
             }
         )
@@ -142,6 +178,22 @@ def _model_rows(
         sql += " AND commit IN (SELECT unnest($2))"
         params.append(commits)
     return con.execute(f"{sql} ORDER BY {order}", params).fetchall()
+
+
+def rolled_back_from(
+    con: duckdb.DuckDBPyConnection, model: str, commits: list[str] | None = None
+) -> dict[str, str]:
+    """``{commit: version it rolled back from}`` for the model's branch rollback (and undo)
+    commits, as their ``Rollback-From`` trailers say."""
+    sql = (
+        "SELECT commit, rollback_from FROM stage_events WHERE model = $1 "
+        "AND event IN ('rollback', 'undo') AND ref = commit AND rollback_from IS NOT NULL"
+    )
+    params: list = [model]
+    if commits is not None:
+        sql += " AND commit IN (SELECT unnest($2))"
+        params.append(commits)
+    return dict(con.execute(sql, params).fetchall())
 
 
 def _values_by_commit(con, table: str, model: str, commits: list[str] | None) -> dict:
@@ -220,7 +272,9 @@ def list_versions(
     params = _values_by_commit(con, "params", model, commits)
     details = label_details(con, model, commits)
     mlflow = _mlflow_by_commit(con, model, commits)
+    rollbacks = rolled_back_from(con, model, commits)
     for v in versions:
+        v["rolled_back_from"] = rollbacks.get(v["commit"])
         v["metrics"] = metrics.get(v["commit"], {})
         v["params"] = params.get(v["commit"], {})
         v["labels_detail"] = details.get(v["commit"], [])
@@ -257,6 +311,7 @@ def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> d
     if row is None:
         raise UnknownVersion(f"{commit[:12]} is not a version of {model}")
     d = _version_dict(row)
+    d["rolled_back_from"] = rolled_back_from(con, model, [commit]).get(commit)
 
     def rows(sql: str, keys: tuple[str, ...]) -> list[dict]:
         return [

@@ -1,12 +1,16 @@
 """``modeltrail models``: each model, its latest version, who holds each stage and who
-held it before (``● prod v1.3.0 ← v1.2.0 9d``)."""
+held it before (``● prod v1.3.0 ← v1.2.0 9d``), and what main holds when that is not the
+latest version (``main = v1.1.0, rolled back from v1.2.0``)."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
 
+from modeltrail.store.config import load_config
+from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_models
+from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 from modeltrail.tui.widgets.badges import model_badges
 from rich.text import Text
@@ -20,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _repo, con = catalog(args)
-    models = list_models(con)
+    repo, con = catalog(args)
+    models = list_models(con, main_line(con, load_config(repo_paths(repo).root).main))
     if args.json:
         print_json(
             [
@@ -36,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
                         "versions",
                         "stages",
                         "previous",
+                        "main",
                     )
                 }
                 for m in models

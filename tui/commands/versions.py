@@ -35,6 +35,8 @@ JSON_KEYS = (
     "stale_metrics",
     "mlflow",
     "main_line",
+    "same_as",
+    "rolled_back_from",
 )
 
 
@@ -70,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, collapse_padding=True)
-    for col in ("VERSION", "COMMIT", "DATE", "STAGES", "BRANCH", *keys):
+    table.add_column("VERSION", no_wrap=True, overflow="ellipsis")
+    for col in ("COMMIT", "DATE", "STAGES", "BRANCH", *keys):
         table.add_column(safe(col), no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("MESSAGE", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     # compare each version with the one it was built on (as the TUI does)
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         if v["commit"] in truncated:
             note += " [history truncated here: shallow clone]"
         table.add_row(
-            safe(v["version"] + (" (latest)" if v["is_latest"] else "")),
+            safe(_version_text(v)),
             v["commit"][:7],
             (v["date"] or "")[:10],
             safe(",".join(v["stages"]) or "-"),
@@ -98,6 +101,14 @@ def run(args: argparse.Namespace) -> int:
         )
     console().print(table)
     return 0
+
+
+def _version_text(v: dict) -> str:
+    """``v1.3.0 (latest)``; a branch rollback: ``= v1.1.0, rolled back from v1.2.0``."""
+    text = v["version"]
+    if v.get("rolled_back_from"):
+        text += f", rolled back from {v['rolled_back_from']}"
+    return text + (" (latest)" if v["is_latest"] else "")
 
 
 def _metric_cell(cfg, key: str, old, new) -> str:

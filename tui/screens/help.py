@@ -19,6 +19,10 @@ LEGEND = (
     ("▶", "cursor"),
     ("✓", "marked (space marks the row under the cursor, in place) — compare with c"),
     ("★", "latest version"),
+    (
+        "= v1.1.0 ↶",
+        "a branch rollback commit: it restores v1.1.0's content (the details say from what)",
+    ),
     ("● ◐ ○ ◆", "stage: prod, staging, dev, other (the name is always shown)"),
     ("▲ ▼ =", "metric better, worse, same as the previous version (by the metric's direction)"),
     ("↑ ↓", "in a metric's header: higher is better, lower is better"),

@@ -235,7 +235,7 @@ class HomeScreen(Screen):
     def load_models(self) -> None:
         try:
             with self.app.connection().cursor() as cursor:
-                models = queries.list_models(cursor)
+                models = queries.list_models(cursor, main_line(cursor, self.app.config.main))
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(ModelsLoaded(None, f"{type(exc).__name__}: {exc}"))
             return

@@ -37,10 +37,34 @@ def stage_badge(
     return text
 
 
-def model_badges(model: dict, now: datetime) -> list[Text]:
-    """One badge per stage of a ``list_models`` dict, prod first."""
+def main_badge(model: dict, two_lines: bool = False) -> Text | None:
+    """What the main branch holds when a commit there restored an earlier version's
+    content other than the latest (a branch rollback: ``main = v1.1.0, rolled back from
+    v1.2.0``); else None. ``two_lines``: "rolled back from" on a line of its own (for a
+    narrow side column)."""
+    held = model.get("main")
+    if not held or held.get("content_of") == model.get("latest"):
+        return None
+    if held.get("version") == held.get("content_of") and not held.get("rolled_back_from"):
+        return None  # main's newest version is itself: the list says so
+    text = Text()
+    text.append(clean(held["branch"], single_line=True), style="bold")
+    if held.get("version") != held.get("content_of"):  # a commit equal to an earlier version
+        text.append(f" = {clean(held['content_of'], single_line=True)}")
+    else:
+        text.append(f" {clean(held['version'], single_line=True)}")
+    if held.get("rolled_back_from"):
+        text.append(",\n    " if two_lines else ", ")
+        text.append(f"rolled back from {clean(held['rolled_back_from'], single_line=True)}")
+    return text
+
+
+def model_badges(model: dict, now: datetime, two_lines: bool = False) -> list[Text]:
+    """One badge per stage of a ``list_models`` dict, prod first; then what the main
+    branch holds if that is not the latest version (:func:`main_badge`)."""
     details = model.get("stage_details") or {}
     previous = model.get("previous") or {}
+    held = main_badge(model, two_lines)
     return [
         stage_badge(
             stage,
@@ -50,4 +74,4 @@ def model_badges(model: dict, now: datetime) -> list[Text]:
             now,
         )
         for stage in sorted(details, key=stage_order)
-    ]
+    ] + ([held] if held is not None else [])

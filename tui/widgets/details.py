@@ -46,6 +46,8 @@ def _value_text(row: dict) -> str:
 def _header(d: dict) -> list[RenderableType]:
     title = Text()
     title.append(clean(d["version"], single_line=True), style="bold")
+    if d.get("rolled_back_from"):  # a branch rollback: '= v1.1.0, rolled back from v1.2.0'
+        title.append(f", rolled back from {clean(d['rolled_back_from'], single_line=True)}")
     if d.get("is_latest"):
         title.append(f" {LATEST} latest", style="bold")
     for stage in d.get("stages", []):

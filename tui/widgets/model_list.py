@@ -31,7 +31,7 @@ def model_prompt(model: dict, now: datetime, one_line: bool) -> Text:
         text.append(f" ({count})", style="dim")
     else:
         text.append(f" · {count} version{'s' if count != 1 else ''}", style="dim")
-    badges = model_badges(model, now)
+    badges = model_badges(model, now, two_lines=not one_line)
     for badge in badges:
         text.append("  " if one_line else "\n  ")
         text.append_text(badge)

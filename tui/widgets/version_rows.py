@@ -18,6 +18,7 @@ from rich.cells import cell_len, set_cell_size
 
 STAGE_GLYPHS = {"prod": "●", "production": "●", "staging": "◐", "stage": "◐", "dev": "○"}
 LATEST = "★"
+ROLLBACK = "↶"
 MARK = "✓"
 CURSOR = "▶"
 
@@ -180,6 +181,8 @@ class VersionRows:
             text = clean(self.value("version", row), single_line=True)
             if self.value("is_latest", row):
                 text += f" {LATEST}"
+            if "rolled_back_from" in self._cols and self.value("rolled_back_from", row):
+                text += f" {ROLLBACK}"  # a branch rollback commit (the details say from what)
             return Cell(text, "label")
         if key == "commit":
             return Cell((self.value("commit", row) or "")[:7], "dim")
