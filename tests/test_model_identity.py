@@ -172,3 +172,55 @@ def test_index_prints_only_this_runs_warnings(tmp_path: Path, capsys) -> None:
     r.commit("worse", {"models/m/params.yaml": "a: [\n"})
     second = index_output(capsys, r.path)
     assert second.count("warning:") == 1 and "params.yaml" in second, second
+
+
+def test_a_renamed_artifact_directory_keeps_its_earlier_versions_files(
+    tmp_path: Path, capsys
+) -> None:
+    """m@v1.0.0 lived in models/a/, then the directory was renamed to models/b/: v1.0.0
+    keeps its files and its metrics (at its own path), as gto and git log say."""
+    r = GitRepo(tmp_path / "repo")
+    r.commit(
+        "m v1",
+        {
+            "artifacts.yaml": "m:\n  type: model\n  path: models/a/model.pkl\n",
+            "models/a/model.pkl": "weights v1\n",
+            "models/a/metrics.json": '{"auc": 0.8}\n',
+        },
+    )
+    r.tag("m@v1.0.0", message="Registering artifact m version v1.0.0")
+    r.git("mv", "models/a", "models/b")
+    r.commit(
+        "m moved, v2",
+        {
+            "artifacts.yaml": "m:\n  type: model\n  path: models/b/model.pkl\n",
+            "models/b/model.pkl": "weights v2\n",
+            "models/b/metrics.json": '{"auc": 0.9}\n',
+        },
+    )
+    r.tag("m@v2.0.0", message="Registering artifact m version v2.0.0")
+    versions = {v["version"]: v for v in run_json(capsys, r.path, "versions", "m")}
+    assert set(versions) == {"v1.0.0", "v2.0.0"}
+    assert versions["v1.0.0"]["metrics"] == {"models/a/metrics.json:auc": 0.8}
+    assert versions["v2.0.0"]["metrics"] == {"models/b/metrics.json:auc": 0.9}
+    v1 = versions["v1.0.0"]["commit"]
+    files = run_json(capsys, r.path, "sql", f"select path from version_files where commit = '{v1}'")
+    assert {f["path"] for f in files} == {"models/a/model.pkl", "models/a/metrics.json"}
+    assert_same_as_full_rebuild(open_repo(r.path)).close()
+
+
+def test_a_moved_file_artifact_takes_nothing_from_a_shared_directory(
+    tmp_path: Path, capsys
+) -> None:
+    """a and b are files in one directory; a moves to its own directory later: a keeps its
+    old file's history and nothing of b's."""
+    r = GitRepo(tmp_path / "repo")
+    both = "a:\n  type: model\n  path: models/a.pkl\nb:\n  type: model\n  path: models/b.pkl\n"
+    a1 = r.commit("a and b", {"artifacts.yaml": both, "models/a.pkl": "a1", "models/b.pkl": "b1"})
+    b2 = r.commit("b: second", {"models/b.pkl": "b2"})
+    moved = both.replace("models/a.pkl", "models/a/a.pkl")
+    a2 = r.commit(
+        "a moves", {"artifacts.yaml": moved, "models/a.pkl": None, "models/a/a.pkl": "a2"}
+    )
+    assert [v["commit"] for v in run_json(capsys, r.path, "versions", "a")] == [a2, a1]
+    assert [v["commit"] for v in run_json(capsys, r.path, "versions", "b")] == [b2, a1]

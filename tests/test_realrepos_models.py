@@ -75,11 +75,12 @@ def test_models_agree_with_gto_show(name: str, clones, capsys) -> None:
 def test_file_artifacts_in_one_directory_keep_their_own_versions(clones, capsys) -> None:
     repo = clones["example-model-registry"]
     by_name = {m["name"]: m for m in run_json(capsys, repo, "models")}
-    for name, path in (
-        ("my-pickle-model", "models/my-pickle-model.pkl"),
-        ("churn", "models/churn-2.h5"),
+    # every path the artifact was ever declared at (churn moved from churn.h5 to churn-2.h5)
+    for name, paths in (
+        ("my-pickle-model", ["models/my-pickle-model.pkl"]),
+        ("churn", ["models/churn-2.h5", "models/churn.h5"]),
     ):
-        touching = set(git(repo, "log", "--all", "--format=%H", "--", path).split())
+        touching = set(git(repo, "log", "--all", "--format=%H", "--", *paths).split())
         labelled = {
             line.split()[0]
             for line in git(

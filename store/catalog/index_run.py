@@ -243,7 +243,13 @@ def _full(
     for boundary in gitio.shallow_commits(repo):
         facts.warnings.add(boundary, gitio.SHALLOW, None, SHALLOW_WARNING)
     facts.declarations = indexer.declarations_in(commits, {})
-    models = indexer.discover(repo, facts.declarations, facts, gitio.repository_name(repo))
+    models = indexer.discover(
+        repo,
+        facts.declarations,
+        facts,
+        gitio.repository_name(repo),
+        history=indexer.declaration_history(commits),
+    )
     der = derive.from_refs(refs, set(models), cfg.tag_patterns)
     der.gto_config = _gto_config(repo, paths, facts)
     indexer.build_facts(

@@ -253,7 +253,9 @@ def _is_doc(base: str) -> bool:
 
 
 class ModelPaths:
-    """Which models a changed path belongs to."""
+    """Which models a changed path belongs to: the files a declaration names; else the
+    files directly in a ``level`` directory and the files under the nearest ``trees``
+    directory above the path (a model directory nested in another's is its own)."""
 
     def __init__(self, models: dict[str, ModelDef]) -> None:
         self.trees: dict[str, list[str]] = {}
@@ -283,8 +285,14 @@ class ModelPaths:
         d = posixpath.dirname(path)
         if self.level and d in self.level and not _is_doc(posixpath.basename(path)):
             found.extend(self.level[d])
+        # a file a declaration names is that model's, not also any directory owner's
+        nearest_tree = not found
         while True:
-            found.extend(self.trees.get(d, ()))
+            if nearest_tree and d in self.trees:
+                # the nearest model directory only: a model nested in another's directory
+                # keeps its files to itself (what a declaration names still counts)
+                found.extend(self.trees[d])
+                nearest_tree = False
             if self.paths and d:
                 found.extend(self.paths.get(d, ()))
             if d == "":

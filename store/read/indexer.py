@@ -131,10 +131,28 @@ def declarations_in(commits: Iterable[gitio.CommitRecord], known: dict[str, str]
     return decl
 
 
+def declaration_history(commits: Iterable[gitio.CommitRecord]) -> dict[str, list[str]]:
+    """Every blob each declaring file ever had, oldest first."""
+    history: dict[str, list[str]] = {}
+    for c in commits:
+        for ch in c.changes:
+            if ch.blob and discovery.manifest_kind(ch.path):
+                blobs = history.setdefault(ch.path, [])
+                if ch.blob not in blobs:
+                    blobs.append(ch.blob)
+    return history
+
+
 def discover(
-    repo: git.Repo, declarations: dict[str, str], facts: Facts, root_name: str = "root"
+    repo: git.Repo,
+    declarations: dict[str, str],
+    facts: Facts,
+    root_name: str = "root",
+    history: dict[str, list[str]] | None = None,
 ) -> dict[str, ModelDef]:
-    """Models declared by the newest version of every declaring file."""
+    """Models declared by the newest version of every declaring file. With ``history``
+    (every blob of each declaring file), a GTO artifact whose path was changed also owns
+    the files at its earlier paths, so its versions there keep their files and metrics."""
     blobs = gitio.read_blobs(repo, declarations.values(), MAX_DOCUMENT)
     claims: dict[str, list[Claim]] = {}
     for path, blob in sorted(declarations.items()):
@@ -155,7 +173,57 @@ def discover(
     resolved = discovery.resolve(claims)
     for path, message in resolved.warnings:
         facts.warnings.add(None, path, None, message)
+    if history:
+        _add_earlier_paths(repo, resolved.models, declarations, history, root_name)
     return resolved.models
+
+
+def _add_earlier_paths(
+    repo: git.Repo,
+    models: dict[str, ModelDef],
+    declarations: dict[str, str],
+    history: dict[str, list[str]],
+    root_name: str,
+) -> None:
+    """Give each GTO artifact the content of its earlier paths (a renamed directory, a
+    moved file), unless another model owns that place now."""
+    older = {
+        path: [b for b in blobs if b != declarations.get(path)] for path, blobs in history.items()
+    }
+    wanted = [b for blobs in older.values() for b in blobs]
+    if not wanted:
+        return
+    data = gitio.read_blobs(repo, wanted, MAX_DOCUMENT)
+    taken = {
+        place: m.name
+        for m in models.values()
+        for place in (*m.content.trees, *m.content.paths, *m.content.level)
+    }
+    for path, blobs in sorted(older.items()):
+        kind = discovery.manifest_kind(path)
+        for blob in blobs:
+            if blob not in data:
+                continue
+            found, _warns = blobfacts.claims_of(kind, path, data[blob], root_name)
+            # resolved with everything that file declared then, so a directory it shared
+            # between artifacts stays shared (each keeps only its own files)
+            then = discovery.resolve({path: [c for c in found if not _outside(c)]}).models
+            for name, old in then.items():
+                m = models.get(name)
+                if m is None or not set(m.sources) & set(discovery.GTO_SOURCES):
+                    continue
+                if (old.path, old.artifact_path) == (m.path, m.artifact_path):
+                    continue
+
+                def free(places: tuple[str, ...], name: str = name) -> tuple[str, ...]:
+                    return tuple(p for p in places if taken.get(p, name) == name)
+
+                c = m.content
+                m.content = discovery.Content(
+                    tuple(dict.fromkeys((*c.trees, *free(old.content.trees)))),
+                    tuple(sorted(set(c.paths) | set(free(old.content.paths)))),
+                    tuple(dict.fromkeys((*c.level, *free(old.content.level)))),
+                )
 
 
 def _outside(claim: Claim) -> bool:
@@ -381,6 +449,7 @@ def build_facts(
         apath = discovery.in_repository(m.artifact_path)
         if apath:
             dirs.append(apath)
+        dirs += [d for d in m.content.trees if d not in dirs]  # earlier paths too
         source_dirs[m.name] = tuple(dirs)
 
     # which blobs feed what
