@@ -17,7 +17,7 @@ import duckdb
 import git
 import pyarrow as pa
 from modeltrail.store import gitcmd
-from modeltrail.store.catalog import labels_log
+from modeltrail.store.catalog import branches, labels_log
 from modeltrail.store.catalog.files import (
     IndexSummary,
     Progress,
@@ -460,17 +460,7 @@ def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts, report: bool = Tru
 
 
 def _main_branch(con, cfg: Config, refs: list[gitio.RefRecord]) -> str | None:
-    """The main line's branch, as the flow picks it: the configured one, main/master (or
-    origin's in a clone without them), else the branch holding the most commits."""
-    heads = _heads(refs)
-    for name in (cfg.main, "main", "master"):
-        for candidate in (name, f"origin/{name}"):
-            if name and candidate in heads:
-                return candidate
-    row = con.execute(
-        "SELECT branch FROM commit_branches GROUP BY branch ORDER BY count(*) DESC, branch LIMIT 1"
-    ).fetchone()
-    return row[0] if row else None
+    return branches.main_branch(con, cfg.main, _heads(refs))
 
 
 def _json(value) -> str:

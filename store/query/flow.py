@@ -34,12 +34,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+from modeltrail.store.catalog.branches import main_branch
 from modeltrail.store.config import Config
 from modeltrail.store.query.browse import key_metrics
 from modeltrail.store.query.queries import iso
 from modeltrail.store.read import gitio
 
-MAIN_NAMES = ("main", "master")
 INTEGRATION_NAMES = ("integration", "develop", "release/*")
 
 _EXPERIMENT = re.compile(r"^(?:exp|exps|experiment|experiments)(?:[/_.-]|$)", re.IGNORECASE)
@@ -299,17 +299,8 @@ def _load_refs(con: duckdb.DuckDBPyConnection, graph: Graph) -> _Refs:
     return _Refs(branches, exps, dict(tags_at))
 
 
-def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, branches: dict) -> str | None:
-    for name in (config.main, *MAIN_NAMES):
-        for candidate in (name, f"origin/{name}"):  # a clone checked out elsewhere
-            if name and candidate in branches:
-                return candidate
-    rows = con.execute(
-        "SELECT branch FROM commit_branches GROUP BY branch ORDER BY count(*) DESC, branch LIMIT 1"
-    ).fetchall()
-    if rows and rows[0][0] in branches:
-        return rows[0][0]
-    return min(branches) if branches else None
+def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, heads: dict) -> str | None:
+    return main_branch(con, config.main, heads)
 
 
 def _local_name(name: str, ref: str) -> str:

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+from modeltrail.store.catalog import branches
 from modeltrail.store.read.gitio import effective_branches
-
-MAIN_NAMES = ("main", "master")
 
 
 @dataclass(frozen=True)
@@ -27,18 +26,9 @@ class MainLine:
 
 
 def main_branch(con: duckdb.DuckDBPyConnection, configured: str | None = None) -> str | None:
-    """The main line's branch, as the flow and the index pick it: the configured one,
-    main/master (or origin's in a clone without them), else the branch holding the most
-    commits."""
+    """The main line's branch (``store.catalog.branches.main_branch``) by the catalog's refs."""
     heads = effective_branches(con.execute("SELECT kind, short, commit FROM refs").fetchall())
-    for name in (configured, *MAIN_NAMES):
-        for candidate in (name, f"origin/{name}"):
-            if name and candidate in heads:
-                return candidate
-    row = con.execute(
-        "SELECT branch FROM commit_branches GROUP BY branch ORDER BY count(*) DESC, branch LIMIT 1"
-    ).fetchone()
-    return row[0] if row else None
+    return branches.main_branch(con, configured, heads)
 
 
 def main_line(con: duckdb.DuckDBPyConnection, configured: str | None = None) -> MainLine:
