@@ -2,7 +2,8 @@
 
 Read from the work tree. Keys: ``main`` (branch name), ``integration`` (list of branch
 names or globs), ``[metrics] <key> = "lower"|"higher"``, ``[keys] <binding id> = "key"``,
-``[tags] patterns = ["release/{model}/{version}", ...]`` (the team's own tag forms).
+``[tags] patterns = ["release/{model}/{version}", ...]`` (the team's own tag forms),
+``push = "ask"|"always"|"never"`` (whether the TUI's rollback dialog pushes what it wrote).
 A broken file is reported once as a warning and otherwise ignored.
 """
 
@@ -16,6 +17,8 @@ from pathlib import Path
 LOWER_IS_BETTER = re.compile(r"loss|error|rmse|mae|mse|latency|perplexity", re.IGNORECASE)
 
 
+PUSH_CHOICES = ("ask", "always", "never")
+
 _FILE = re.compile(r"\.(json|ya?ml|toml|py)$")
 
 
@@ -27,6 +30,7 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     tag_patterns: list[str] = field(default_factory=list)  # the usable ones
     tag_warnings: list[str] = field(default_factory=list)  # patterns that can never match
+    push: str = "ask"  # the rollback dialog: ask, always or never push the new tag/commit
     warnings: list[str] = field(default_factory=list)
 
     def direction(self, metric: str) -> str:
@@ -89,6 +93,13 @@ def load_config(root: Path) -> Config:
     keys = table.get("keys")
     if isinstance(keys, dict):
         cfg.keys = {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
+    push = table.get("push")
+    if push in PUSH_CHOICES:
+        cfg.push = push
+    elif push is not None:
+        cfg.warnings.append(
+            f'{source}: push = {str(push)[:40]!r} ignored: use "ask", "always" or "never"'
+        )
     tags = table.get("tags")
     if isinstance(tags, dict) and "patterns" in tags:
         cfg.tag_patterns, cfg.tag_warnings = read_tag_patterns(tags["patterns"])

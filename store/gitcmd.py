@@ -101,9 +101,11 @@ def run(
     input: bytes | str | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
+    timeout: float | None = None,
 ) -> Done:
     """Run ``git ARGS`` in ``repo`` (stdin ``input``); raise :class:`GitError` on failure
-    unless ``check`` is false. ``env`` adds variables for this one command."""
+    unless ``check`` is false. ``env`` adds variables for this one command. After
+    ``timeout`` seconds git is killed and ``subprocess.TimeoutExpired`` raised."""
     data = input.encode("utf-8") if isinstance(input, str) else input
     proc = repo.git.execute(
         argv(*args),
@@ -111,7 +113,12 @@ def run(
         istream=subprocess.PIPE,
         env=dict(env) if env else None,
     )
-    out, err = proc.proc.communicate(data)
+    try:
+        out, err = proc.proc.communicate(data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.proc.kill()
+        proc.proc.communicate()
+        raise
     done = Done(proc.proc.returncode, out or b"", err or b"")
     if check and done.returncode != 0:
         raise GitError(f"git {args[0]} failed: {done.first_error()}")

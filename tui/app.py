@@ -29,6 +29,7 @@ from modeltrail.store.repo import open_repo, repo_paths
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from modeltrail.tui.palette import ModeltrailCommands
+from modeltrail.tui.remote_view import RemoteView
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.workers import ReportsWorkerFailures
 from textual.app import App
@@ -49,7 +50,7 @@ _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thr
 _INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
 
 
-class ModeltrailApp(ReportsWorkerFailures, App):
+class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
     """Browse, compare and roll back the model versions of one git repository.
 
     ``index=False`` skips the background index run (tests and benchmarks that built the
@@ -89,6 +90,7 @@ class ModeltrailApp(ReportsWorkerFailures, App):
         self.indexing = False
         self.sub_title = clean(self.paths.root.name, single_line=True)
         self._clash_reported: set[str] = set()
+        self.init_remote()
 
     # --- public API for screens -----------------------------------------------------------
 
@@ -185,6 +187,7 @@ class ModeltrailApp(ReportsWorkerFailures, App):
         from modeltrail.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        self.check_remote()
         if not self._index_on_mount:
             if self._con is not None:
                 self.index_status = "catalog opened"
@@ -230,6 +233,7 @@ class ModeltrailApp(ReportsWorkerFailures, App):
 
     def on_index_finished(self, message: IndexFinished) -> None:
         self.indexing = False
+        self.check_remote()  # a write or a fetch may have moved the branch or its upstream
         if message.error:
             self.index_status = f"⚠ index failed: {clean(message.error, single_line=True)}"
             self.notify(clean(message.error), title="Index failed", severity="error", markup=False)

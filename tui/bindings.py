@@ -34,6 +34,7 @@ HOME_BINDINGS: list[Binding] = [
     Binding("f,3", "flow", "Flow", id="flow"),
     Binding("h,4", "history", "History", id="history"),
     Binding("a,5", "audit", "Audit", id="audit", show=False),
+    Binding("F", "app.fetch", "Fetch", id="fetch"),
 ]
 
 LIST_BINDINGS: list[Binding] = [

@@ -79,7 +79,9 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
 def result_text(result: RollbackResult, *, cli: bool = True) -> Text:
     t = Text()
     t.append("✓ " + clean(result.summary(), single_line=True) + "\n", style="bold")
-    if result.pushed_to:
+    if not cli:
+        pass  # the dialog says what became of the push in its own status line
+    elif result.pushed_to:
         t.append(f"  pushed to {clean(result.pushed_to, single_line=True)}\n")
     elif result.push_error:
         t.append("  NOT pushed: the push failed (see below); push it yourself\n", style="bold")

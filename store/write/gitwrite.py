@@ -75,8 +75,9 @@ class Git:
         input: bytes | str | None = None,
         env: Mapping[str, str] | None = None,
         check: bool = True,
+        timeout: float | None = None,
     ) -> gitcmd.Done:
-        done = gitcmd.run(self.repo, *args, input=input, env=env, check=False)
+        done = gitcmd.run(self.repo, *args, input=input, env=env, check=False, timeout=timeout)
         if check and done.returncode != 0:
             raise GitFailed(f"git {args[0]} failed: {done.first_error()}")
         return done
@@ -357,9 +358,6 @@ class Git:
             _mode, oid, _stage = meta.decode().split()
             out[name.decode("utf-8", "surrogateescape")] = oid
         return out
-
-    def push(self, remote: str, refspec: str) -> None:
-        self.run("push", "--no-verify", "--porcelain", "--end-of-options", remote, refspec)
 
     def remote_for(self, branch_ref: str | None) -> str | None:
         """The remote to push to: the branch's upstream remote, else ``origin`` if any."""

@@ -511,17 +511,38 @@ def _refresh(repo: git.Repo, result: RollbackResult) -> None:
         result.warnings.append(f"catalog not updated ({type(exc).__name__}); run modeltrail index")
 
 
+def push_result(repo: git.Repo | str | os.PathLike, result: RollbackResult) -> RollbackResult:
+    """Push exactly the ref ``result`` wrote (atomically, never forced) and record the
+    outcome in ``result``: ``pushed_to`` on success, ``push_error`` otherwise. The local
+    change stays either way."""
+    root = repo_paths(repo).root if isinstance(repo, git.Repo) else Path(repo)
+    try:
+        result.pushed_to = _push(Git.at(root), result.plan, result)
+        result.push_error = None
+    except Refused as exc:
+        result.push_error = str(exc)
+    return result
+
+
+def push_remote(g: Git, plan: RollbackPlan) -> str | None:
+    """The remote a push of ``plan``'s ref goes to (the branch's upstream remote, else
+    ``origin``), or None when there is none."""
+    return g.remote_for(plan.ref if plan.kind == "branch" else g.symbolic_head())
+
+
 def _push(g: Git, plan: RollbackPlan, result: RollbackResult) -> str:
-    remote = g.remote_for(plan.ref if plan.kind == "branch" else g.symbolic_head())
+    from modeltrail.store.remote import push_ref
+
+    remote = push_remote(g, plan)
     if remote is None:
         raise Refused(
             f"{result.summary()} locally, but there is no remote to push to; push it yourself"
         )
     try:
-        g.push(remote, f"{plan.ref}:{plan.ref}")
+        push_ref(g, remote, plan.ref)
     except GitFailed as exc:
         raise Refused(
-            f"{result.summary()} locally, but pushing to {one_line(remote, 80)} failed ({exc}); "
-            f"push {plan.ref} yourself"
+            f"{result.summary()} locally, but pushing {one_line(plan.ref, 200)} to "
+            f"{one_line(remote, 80)} failed ({exc}); the local change stays, push it yourself"
         ) from None
     return remote

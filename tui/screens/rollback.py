@@ -12,6 +12,15 @@ The reason field is selected when the dialog opens; ``enter`` on it while empty 
 reason is needed, so a stray ``enter`` never writes and never closes silently. Then
 progress, then the result with the ``z`` undo hint — or the refusal, nothing changed.
 
+Before anything is written the plan worker asks the remote (``store.remote``): stage tags
+of the model on the remote that differ from the local ones, or a branch whose upstream
+moved, are shown as warnings in the plan ("someone may have acted already").
+
+After the write, the dialog pushes exactly the new tag or commit (``--atomic``, never
+forced) as the configuration's ``push`` says: ``always`` pushes at once, ``ask`` (the
+default) offers ``p``, ``never`` does not. A rejected push leaves the local change and
+says so.
+
 ``UndoScreen()`` — pushed by ``z``: the same dialog for the inverse of the last rollback
 (``store.rollback.plan_undo``); when the last change was itself an undo, it is a redo and
 says so.
@@ -45,6 +54,7 @@ from textual.widgets import Static
 ROLLBACK_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
     Binding("z", "undo", "Undo it", id="rollback_undo"),
+    Binding("p", "push", "Push it", id="rollback_push"),
 ]
 
 STEP_WORDS = {
@@ -61,6 +71,7 @@ STEP_WORDS = {
     "catalog": "catalog updated",
     "pushed": "finished",
 }
+PUSH_WORDS = {"always": "push = always", "never": 'push = "never" in the configuration'}
 
 
 # --- messages from the workers --------------------------------------------------------------
@@ -84,6 +95,12 @@ class StepDone(Message):
 @dataclass
 class Applied(Message):
     result: RollbackResult
+    remote: str | None = None  # where a push would go (None: no remote)
+
+
+@dataclass
+class Pushed(Message):
+    result: RollbackResult
 
 
 @dataclass
@@ -98,6 +115,21 @@ def _error_text(exc: BaseException) -> str:
     if isinstance(exc, ModeltrailError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def with_remote_warnings(root, plan: RollbackPlan) -> RollbackPlan:
+    """``plan`` with what the remote says against it among its warnings (worker thread)."""
+    import dataclasses
+
+    from modeltrail.store.remote import remote_warnings
+
+    try:
+        extra = remote_warnings(root, plan.model, plan.ref)
+    except Exception as exc:  # noqa: BLE001 - the check is advice: say it failed
+        extra = [f"could not check the remote: {type(exc).__name__}: {exc}"]
+    if not extra:
+        return plan
+    return dataclasses.replace(plan, warnings=(*plan.warnings, *extra))
 
 
 def fresh_catalog(app):
@@ -138,7 +170,8 @@ class PlanDialog(ModalScreen[None]):
         super().__init__()
         self.plan: RollbackPlan | None = None
         self.result: RollbackResult | None = None
-        self.state = "planning"  # planning | ready | applying | done | failed
+        self.state = "planning"  # planning | ready | applying | done | pushing | failed
+        self.remote: str | None = None  # where the written ref can be pushed
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -182,6 +215,7 @@ class PlanDialog(ModalScreen[None]):
             repo, con = fresh_catalog(self.app)
             with con:
                 plan = self.build_plan(repo, con)
+            plan = with_remote_warnings(self.app.paths.root, plan)
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
             self.post_message(PlanFailed(_error_text(exc)))
             return
@@ -257,17 +291,22 @@ class PlanDialog(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="rollback-apply")
     def run_apply(self, plan: RollbackPlan) -> None:
         from modeltrail.store.repo import open_repo
-        from modeltrail.store.write.rollback_apply import apply_plan
+        from modeltrail.store.write.gitwrite import Git
+        from modeltrail.store.write.rollback_apply import apply_plan, push_remote
         from modeltrail.tui.messages import IndexFinished
 
+        push = self.app.config.push == "always"
         try:
             repo = open_repo(self.app.paths.root)
-            result = apply_plan(repo, plan, checkpoint=lambda s: self.post_message(StepDone(s)))
+            remote = push_remote(Git(repo), plan)
+            result = apply_plan(
+                repo, plan, push=push, checkpoint=lambda s: self.post_message(StepDone(s))
+            )
         except Exception as exc:  # noqa: BLE001 - shown as the refusal, never a traceback
             self.post_message(ApplyFailed(_error_text(exc)))
             return
         self.app.post_message(IndexFinished(result.summary(), True))
-        self.post_message(Applied(result))
+        self.post_message(Applied(result, remote))
 
     def on_step_done(self, message: StepDone) -> None:
         if self.state == "applying":
@@ -276,14 +315,80 @@ class PlanDialog(ModalScreen[None]):
     def on_applied(self, message: Applied) -> None:
         self.state = "done"
         self.result = message.result
-        shown = result_text(message.result, cli=False)
-        reason = clean(message.result.plan.reason, single_line=True)
-        shown.append(f"\n  reason: {reason}\n\n")
-        shown.append_text(plan_text(message.result.plan, message=False))
-        self.query_one("#plan", Static).update(shown)
+        self.remote = message.remote
+        self._show_result()
         self.query_one("#plan-scroll", VerticalScroll).scroll_home(animate=False)
         self.form.finish()
-        self._status(Text("z undoes it · esc closes", style="bold"))
+        self._status(self._done_hint())
+
+    def _show_result(self) -> None:
+        assert self.result is not None
+        shown = result_text(self.result, cli=False)
+        reason = clean(self.result.plan.reason, single_line=True)
+        shown.append(f"\n  reason: {reason}\n\n")
+        shown.append_text(plan_text(self.result.plan, message=False))
+        self.query_one("#plan", Static).update(shown)
+
+    @property
+    def can_push(self) -> bool:
+        """The write is done, not pushed yet, and there is somewhere to push it."""
+        r = self.result
+        return (
+            self.state == "done"
+            and r is not None
+            and r.pushed_to is None
+            and self.remote is not None
+            and self.app.config.push != "never"
+        )
+
+    def _done_hint(self) -> Text:
+        r = self.result
+        assert r is not None
+        t = Text()
+        ref = clean(r.ref.removeprefix("refs/tags/").removeprefix("refs/heads/"), single_line=True)
+        remote = clean(self.remote or "", single_line=True)
+        if r.pushed_to:
+            t.append(f"✓ pushed {ref} to {clean(r.pushed_to, single_line=True)}\n", style="bold")
+        elif r.push_error:
+            t.append(
+                f"✗ NOT pushed: {clean(r.push_error, single_line=True)}\n", style="bold reverse"
+            )
+        elif self.remote is None:
+            t.append("not pushed: no remote\n")
+        elif self.app.config.push == "never":
+            t.append(f"not pushed ({PUSH_WORDS['never']})\n")
+        if self.can_push:
+            again = "again " if r.push_error else ""
+            t.append(f"p pushes {ref} to {remote} {again}· ", style="bold")
+        t.append("z undoes it · esc closes", style="bold")
+        return t
+
+    def action_push(self) -> None:
+        """``p`` after the write: push exactly the new tag or commit (never forced)."""
+        if not self.can_push:
+            return
+        self.state = "pushing"
+        self._status(Text(f"pushing to {clean(self.remote or '', single_line=True)}…"))
+        self.run_push(self.result)
+
+    @work(thread=True, exclusive=True, group="rollback-push")
+    def run_push(self, result: RollbackResult) -> None:
+        from modeltrail.store.write.rollback_apply import push_result
+
+        try:
+            push_result(self.app.paths.root, result)
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            result.push_error = _error_text(exc)
+        self.post_message(Pushed(result))
+
+    def on_pushed(self, message: Pushed) -> None:
+        self.state = "done"
+        self.result = message.result
+        self._show_result()
+        self._status(self._done_hint())
+        check = getattr(self.app, "check_remote", None)
+        if check is not None:
+            check()  # ahead/behind changed
 
     def on_apply_failed(self, message: ApplyFailed) -> None:
         self.state = "failed"
@@ -298,7 +403,7 @@ class PlanDialog(ModalScreen[None]):
     # --- actions --------------------------------------------------------------------------
 
     def action_close(self) -> None:
-        if self.state == "applying":
+        if self.state in ("applying", "pushing"):
             self.notify("the write is in progress; it finishes in a moment", timeout=3)
             return
         self.dismiss(None)
@@ -313,6 +418,8 @@ class PlanDialog(ModalScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo":
             return self.state == "done"
+        if action == "push":
+            return self.can_push
         return True
 
 

@@ -1,8 +1,10 @@
-"""The one-line status bar: indexing progress, the last index summary, or a problem.
+"""The one-line status bar: indexing progress, the last index summary, or a problem, and
+on the right where the branch stands against its remote (``↑1 ↓2 origin/main · fetched
+3h ago``, or a fetch's progress).
 
-It watches ``app.index_status`` so every screen that includes it shows the same line.
-Text is set as ``Text`` (never markup); messages that quote repository or user text
-must be cleaned by the caller.
+It watches ``app.index_status`` and ``app.remote_status`` so every screen that includes
+it shows the same line. Text is set as ``Text`` (never markup); messages that quote
+repository or user text must be cleaned by the caller.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from textual.widgets import Static
 
 
 class StatusBar(Static):
-    """Shows ``app.index_status`` and, when set, a screen-specific ``note`` before it."""
+    """Shows ``app.index_status`` (after a screen-specific ``note``) and, right-aligned,
+    ``app.remote_status``; the left part is cut first when the line is too narrow."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; width: 1fr; background: $panel; color: $text-muted; padding: 0 1; }
@@ -26,6 +29,11 @@ class StatusBar(Static):
 
     def on_mount(self) -> None:
         self.watch(self.app, "index_status", self._redraw, init=True)
+        if hasattr(self.app, "remote_status"):
+            self.watch(self.app, "remote_status", self._redraw, init=False)
+
+    def on_resize(self) -> None:
+        self._redraw()
 
     def set_note(self, note: str, problem: bool = False) -> None:
         """A screen's own message (e.g. a filter error), shown first."""
@@ -35,6 +43,20 @@ class StatusBar(Static):
 
     def _redraw(self, *_args) -> None:
         status = getattr(self.app, "index_status", "")
+        remote = getattr(self.app, "remote_status", "")
         parts = [p for p in (self._note, status) if p]
         self.set_class(self._problem, "-problem")
-        self.update(Text("  ·  ".join(parts), no_wrap=True, overflow="ellipsis"))
+        left = Text("  ·  ".join(parts), no_wrap=True, overflow="ellipsis")
+        width = self.content_region.width or self.size.width
+        if not remote or width <= 0:
+            self.update(left)
+            return
+        right = Text(remote, no_wrap=True)
+        room = width - right.cell_len - 2
+        if room < 12 and left.plain:  # too narrow for both: the remote is cut, not the problem
+            self.update(left)
+            return
+        left.truncate(max(room, 0), overflow="ellipsis", pad=True)
+        left.append("  ")
+        left.append_text(right)
+        self.update(left)

@@ -1,0 +1,396 @@
+"""The remote in view: ahead/behind the upstream, the last fetch, fetching, pushing one ref.
+
+- :func:`branch_status` reads only local state (remote-tracking refs and the mtime of
+  ``FETCH_HEAD``): no network, cheap enough to run after every index or write.
+- :func:`fetch` runs ``git fetch --tags`` with progress, a timeout and a cancel event;
+  it never forces a tag over a local one (git refuses to clobber tags) and prunes nothing.
+- :func:`remote_stage_tags` lists a model's GTO tags on the remote (``ls-remote``) and
+  :func:`stage_tag_differences` says how they differ from the local ones, so a rollback
+  dialog can say "someone already acted" before anything is written.
+- :func:`push_ref` pushes exactly one ref, ``--atomic``, never forced.
+
+Every git call goes through :class:`store.write.gitwrite.Git` (hooks off, names after
+``--end-of-options``, no terminal prompts); fetch and push also run in their own session,
+so ssh cannot ask for a passphrase on the terminal the TUI is drawing on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import git
+from modeltrail.store import gitcmd
+from modeltrail.store.read import gto
+from modeltrail.store.trailers import one_line
+from modeltrail.store.write.gitwrite import Git, GitFailed
+
+Where = git.Repo | Git | str | os.PathLike  # a repository, or the path of its work tree
+FETCH_TIMEOUT = 120.0  # seconds before a fetch is stopped
+LS_REMOTE_TIMEOUT = 8.0  # seconds the rollback dialog waits to compare stage tags
+PUSH_TIMEOUT = 60.0
+
+
+def _git(where: Where) -> Git:
+    if isinstance(where, Git):
+        return where
+    if isinstance(where, git.Repo):
+        return Git(gitcmd.prepare(where))
+    return Git.at(where)
+
+
+@dataclass(frozen=True)
+class RemoteStatus:
+    """Where the checked-out branch stands against its upstream, from local refs only."""
+
+    branch: str | None  # short name of the checked-out branch (None: detached HEAD)
+    remote: str | None  # the remote a fetch goes to (None: no remote at all)
+    upstream: str | None  # "origin/main" (None: the branch has no upstream)
+    ahead: int = 0
+    behind: int = 0
+    gone: bool = False  # the upstream is configured but its remote-tracking ref is gone
+    fetched_at: datetime | None = None  # FETCH_HEAD's time (None: never fetched)
+
+    def line(self, age: Callable[[datetime], str] | None = None) -> str:
+        """``↑2 ↓1 origin/main · fetched 3h ago`` (``age`` formats the fetch time)."""
+        if self.remote is None:
+            return "no remote"
+        if self.upstream is None:
+            where = "detached HEAD" if self.branch is None else f"{one_line(self.branch, 40)}"
+            head = f"{where}: no upstream"
+        elif self.gone:
+            head = f"{one_line(self.upstream, 40)} gone"
+        elif self.ahead or self.behind:
+            head = f"↑{self.ahead} ↓{self.behind} {one_line(self.upstream, 40)}"
+        else:
+            head = f"= {one_line(self.upstream, 40)}"
+        if self.fetched_at is None:
+            return f"{head} · never fetched"
+        when = age(self.fetched_at) if age is not None else self.fetched_at.isoformat()
+        return f"{head} · fetched {when} ago"
+
+
+def branch_status(root: Where) -> RemoteStatus:
+    """The checked-out branch against its upstream (``git for-each-ref`` track info) and
+    when the repository was last fetched (``FETCH_HEAD``'s mtime). No network."""
+    g = _git(root)
+    remotes = [r for r in g.out("remote").splitlines() if r]
+    head = g.symbolic_head()
+    branch = head.removeprefix("refs/heads/") if head and head.startswith("refs/heads/") else None
+    upstream = remote = upstream_ref = None
+    ahead = behind = 0
+    gone = False
+    if head is not None and branch is not None:
+        raw = g.run(
+            "for-each-ref",
+            "--format=%(refname)%00%(upstream)%00%(upstream:remotename)%00%(upstream:track,nobracket)",
+            head,
+        ).stdout.decode("utf-8", "surrogateescape")
+        for line in raw.splitlines():
+            name, up, rname, track = (line.split("\0") + ["", "", "", ""])[:4]
+            if name != head or not up:
+                continue
+            upstream_ref = up
+            upstream = up.removeprefix("refs/remotes/")
+            remote = rname or None
+            gone = track == "gone"
+            ahead = _count(track, "ahead")
+            behind = _count(track, "behind")
+    if remote is None:
+        remote = g.remote_for(head) if remotes else None
+    fetched = _fetch_time(g, remote, upstream_ref) if remote is not None else None
+    return RemoteStatus(branch, remote, upstream, ahead, behind, gone, fetched)
+
+
+def _count(track: str, word: str) -> int:
+    m = re.search(rf"{word} (\d+)", track)
+    return int(m[1]) if m else 0
+
+
+def _fetch_time(g: Git, remote: str, upstream_ref: str | None) -> datetime | None:
+    """When the repository last fetched: ``FETCH_HEAD``'s mtime, else (a fresh clone has
+    none) the time of the upstream's or the remote HEAD's reflog, else None."""
+    names = ["FETCH_HEAD"] + ([f"logs/{upstream_ref}"] if upstream_ref else [])
+    if "/" not in remote and ".." not in remote:
+        names.append(f"logs/refs/remotes/{remote}/HEAD")
+    for name in names:
+        path = Path(g.out("rev-parse", "--git-path", name))
+        if not path.is_absolute():
+            path = g.root / path
+        try:
+            return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except OSError:
+            continue
+    return None
+
+
+# --- fetch --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    ok: bool
+    message: str  # one line: what happened (or why not)
+    cancelled: bool = False
+    timed_out: bool = False
+
+
+# what a calling hook may have set: fetch runs in the work tree, git finds the repository
+_HOOK_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_NAMESPACE")
+_PROGRESS = re.compile(r"^(?:remote: )?([A-Za-z ]+):\s+(\d+)%")
+
+
+def fetch(
+    root: Where,
+    remote: str,
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    cancel: threading.Event | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> FetchOutcome:
+    """``git fetch --tags REMOTE``: its progress lines go to ``progress``; stopped (with
+    its whole process group) when ``cancel`` is set or after ``timeout`` seconds."""
+    g = _git(root)
+    cmd = gitcmd.argv("fetch", "--progress", "--tags", "--no-recurse-submodules")
+    cmd += ["--end-of-options", remote]
+    env = {k: v for k, v in os.environ.items() if k not in _HOOK_ENV}
+    env.update(gitcmd.GIT_ENV)
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=g.root,
+        env=env,
+        start_new_session=True,  # no terminal to prompt on; killable as a group
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=_read_progress, args=(proc, lines, progress), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    stopped = None
+    while True:
+        if cancel is not None and cancel.is_set():
+            stopped = "cancelled"
+        elif time.monotonic() >= deadline:
+            stopped = "timeout"
+        if stopped:
+            _kill_group(proc)
+            break
+        try:
+            proc.wait(timeout=0.05)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+    reader.join(timeout=2)
+    name = one_line(remote, 80)
+    if stopped == "cancelled":
+        return FetchOutcome(False, f"fetch from {name} cancelled", cancelled=True)
+    if stopped == "timeout":
+        return FetchOutcome(
+            False, f"fetch from {name} stopped after {timeout:.0f} s (timeout)", timed_out=True
+        )
+    if proc.returncode == 0:
+        return FetchOutcome(True, f"fetched from {name}")
+    return FetchOutcome(False, f"fetch from {name} failed: {_why(lines)}")
+
+
+def _read_progress(
+    proc: subprocess.Popen, lines: list[str], progress: Callable[[str], None] | None
+) -> None:
+    assert proc.stderr is not None
+    buf = b""
+    while True:
+        chunk = proc.stderr.read1(4096) if hasattr(proc.stderr, "read1") else b""
+        if not chunk:
+            break
+        buf += chunk
+        parts = re.split(rb"[\r\n]", buf)
+        buf = parts.pop()
+        for part in parts:
+            text = part.decode("utf-8", "replace").strip()
+            if not text:
+                continue
+            lines.append(text)
+            if progress is not None:
+                m = _PROGRESS.match(text)
+                progress(f"{m[1].strip().lower()} {m[2]}%" if m else one_line(text, 120))
+    if buf.strip():
+        lines.append(buf.decode("utf-8", "replace").strip())
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _why(lines: list[str]) -> str:
+    """The most telling line of git's output: a rejected ref, else fatal/error."""
+    for line in lines:
+        if line.startswith("!") or "[rejected]" in line:
+            return one_line(line, 200)
+    for line in lines:
+        if line.startswith(("fatal", "error")):
+            return one_line(line, 200)
+    return one_line(lines[-1], 200) if lines else "git fetch failed"
+
+
+# --- stage tags on the remote ---------------------------------------------------------------
+
+
+def remote_stage_tags(
+    root: Where, remote: str, model: str, *, timeout: float = LS_REMOTE_TIMEOUT
+) -> dict[str, str]:
+    """The model's GTO tags on ``remote`` (name → the tag ref's own object id), read with
+    ``git ls-remote --tags --refs``. GitFailed when the remote cannot be read in time."""
+    g = _git(root)
+    try:
+        out = g.run(
+            "ls-remote", "--tags", "--refs", "--end-of-options", remote, timeout=timeout
+        ).stdout
+    except subprocess.TimeoutExpired:
+        raise GitFailed(f"no answer from {one_line(remote, 80)} within {timeout:.0f} s") from None
+    tags: dict[str, str] = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        oid, _, ref = line.partition("\t")
+        name = ref.removeprefix("refs/tags/")
+        parsed = gto.parse_tag(name)
+        if parsed is not None and parsed.artifact == model:
+            tags[name] = oid.strip()
+    return tags
+
+
+def stage_tag_differences(local: dict[str, str], remote: dict[str, str]) -> list[str]:
+    """How the remote's GTO tags of a model differ from the local ones, one line each
+    (empty when they agree): tags only on the remote (someone acted), tags that differ."""
+    only_remote = sorted(set(remote) - set(local))
+    differ = sorted(n for n in set(remote) & set(local) if remote[n] != local[n])
+    out = []
+    if only_remote:
+        shown = ", ".join(one_line(n, 60) for n in only_remote[:3])
+        more = f" and {len(only_remote) - 3} more" if len(only_remote) > 3 else ""
+        out.append(f"the remote has tags that are not here: {shown}{more}")
+    if differ:
+        shown = ", ".join(one_line(n, 60) for n in differ[:3])
+        out.append(f"the remote's {shown} differ from the local tags of that name")
+    return out
+
+
+# --- push ---------------------------------------------------------------------------------
+
+
+def push_ref(root: Where, remote: str, ref: str, *, timeout: float = PUSH_TIMEOUT):
+    """Push exactly ``ref`` to the same name on ``remote``: ``--atomic``, never forced
+    (no ``+``, no ``--force``). GitFailed (with git's reason) when it is rejected."""
+    if not ref.startswith(("refs/heads/", "refs/tags/")) or ref.startswith("+"):
+        raise ValueError(f"push_ref takes one full branch or tag ref, not {ref!r}")
+    g = _git(root)
+    try:
+        done = g.run(
+            "push",
+            "--atomic",
+            "--no-verify",
+            "--porcelain",
+            "--end-of-options",
+            remote,
+            f"{ref}:{ref}",
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise GitFailed(f"no answer from {one_line(remote, 80)} within {timeout:.0f} s") from None
+    if done.returncode != 0:
+        raise GitFailed(_push_reason(done.stdout, done.stderr))
+
+
+def _push_reason(stdout: bytes, stderr: bytes) -> str:
+    """Why a push failed: the porcelain line of the rejected ref, else git's error."""
+    for line in stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("!"):
+            parts = line.split("\t")
+            return "rejected " + one_line(parts[-1].strip(), 200)
+    err = stderr.decode("utf-8", "replace").strip().splitlines()
+    first = next((x for x in err if x.startswith(("fatal", "error"))), err[0] if err else "")
+    return one_line(first or "git push failed", 200)
+
+
+# --- before a rollback is written ---------------------------------------------------------
+
+
+def remote_warnings(root: Where, model: str, ref: str) -> list[str]:
+    """What the remote says against writing ``ref`` for ``model``, one line each (empty:
+    nothing to say, or no remote): for a GTO tag, the model's stage tags on the remote
+    that differ from the local ones (``ls-remote``: someone may have acted already); for
+    a branch, commits of its upstream that are not here (remote-tracking refs) and a
+    remote branch that moved since the last fetch (``ls-remote``)."""
+    g = _git(root)
+    if ref.startswith("refs/tags/"):
+        remote = g.remote_for(g.symbolic_head())
+        if remote is None:
+            return []
+        name = one_line(remote, 60)
+        try:
+            theirs = remote_stage_tags(root, remote, model)
+        except GitFailed as exc:
+            return [f"could not compare the stage tags with {name}: {exc}"]
+        local = {
+            n: o
+            for n, o in g.tags().items()
+            if (p := gto.parse_tag(n)) is not None and p.artifact == model
+        }
+        return [
+            f"{name}: {d} — someone may have acted already; fetch (F) and look again"
+            for d in stage_tag_differences(local, theirs)
+        ]
+    if not ref.startswith("refs/heads/"):
+        return []
+    remote = g.remote_for(ref)
+    if remote is None:
+        return []
+    raw = g.run(
+        "for-each-ref", "--format=%(refname)%00%(upstream)%00%(upstream:track,nobracket)", ref
+    ).stdout.decode("utf-8", "surrogateescape")
+    out = []
+    for line in raw.splitlines():
+        name, up, track = (line.split("\0") + ["", "", ""])[:3]
+        if name != ref or not up:
+            continue
+        behind = _count(track, "behind")
+        short = one_line(up.removeprefix("refs/remotes/"), 60)
+        if behind:
+            out.append(
+                f"{short} has {behind} commit(s) that are not on this branch: pull them "
+                "first, or the push will be rejected"
+            )
+        try:
+            done = g.run(
+                "ls-remote", "--heads", "--end-of-options", remote, ref, timeout=LS_REMOTE_TIMEOUT
+            )
+        except (subprocess.TimeoutExpired, GitFailed) as exc:
+            out.append(f"could not read {one_line(remote, 60)}: {one_line(str(exc), 120)}")
+            continue
+        heads = dict(
+            (r, o) for o, _, r in (x.partition("\t") for x in done.stdout.decode().splitlines())
+        )
+        there = heads.get(ref)
+        if there is not None and there != g.ref_value(up):
+            out.append(
+                f"{one_line(remote, 60)}'s {one_line(ref.removeprefix('refs/heads/'), 60)} "
+                "moved since the last fetch — someone may have acted already; fetch (F)"
+            )
+    return out

@@ -1,0 +1,139 @@
+"""The rollback and undo dialogs and the remote: a colleague's stage tag on the remote is
+shown before anything is written; the new tag is pushed as ``push`` says (ask: ``p``;
+always; never), exactly that ref, never forced; a rejected push keeps the local change.
+
+The remote is a local bare repository (a file path: no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import test_rollback_support as support
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.screens.rollback import RollbackScreen, UndoScreen
+from test_rollback_support import GTO, git, gto_show
+from test_rollback_tui import ON_CALL_KEYS, _keys
+from tui_support import frozen_now, run_async, screen_text, settle
+
+fixed_env = support.fixed_env
+sample = support.sample
+sample_template = support.sample_template
+
+needs_gto = pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not installed")
+IDENT = ("-c", "user.name=Colleague", "-c", "user.email=c@example.com")
+
+
+@pytest.fixture
+def with_origin(sample: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The sample repository with a bare clone of itself as ``origin`` (main tracks it)."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(sample), str(origin))
+    git(sample, "remote", "add", "origin", str(origin))
+    git(sample, "fetch", "-q", "origin")
+    git(sample, "branch", "-q", "-u", "origin/main", "main")
+    return sample, origin
+
+
+def _app(repo: Path) -> ModeltrailApp:
+    return ModeltrailApp(str(repo), index=False, now=frozen_now)
+
+
+def _config(repo: Path, text: str) -> None:
+    """A ``.modeltrail.toml`` in the work tree (ignored by git)."""
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "exclude").write_text(".modeltrail.toml\n")
+    (repo / ".modeltrail.toml").write_text(text)
+
+
+def _flat(app) -> str:
+    """The screen's words in order, dialog borders left out (wrapped lines join up)."""
+    return " ".join(" ".join(line.strip("┃│ ").split()) for line in screen_text(app).splitlines())
+
+
+def _remote_tags(origin: Path) -> set[str]:
+    return set(git(origin, "tag", "-l", "churn#prod#*").split())
+
+
+@needs_gto
+@run_async
+async def test_ask_offers_p_which_pushes_exactly_the_new_tag(with_origin) -> None:
+    repo, origin = with_origin
+    before = _remote_tags(origin)
+    heads = git(origin, "for-each-ref", "refs/heads")
+    async with _app(repo).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL_KEYS)
+        screen = pilot.app.screen
+        assert isinstance(screen, RollbackScreen) and screen.state == "done"
+        text = screen_text(pilot.app)
+        assert "p pushes churn#prod#11 to origin" in text, text
+        assert _remote_tags(origin) == before  # nothing pushed without asking
+        await pilot.press("p")
+        await settle(pilot)
+        text = screen_text(pilot.app)
+        assert "✓ pushed churn#prod#11 to origin" in text, text
+        assert "p pushes" not in text
+    assert _remote_tags(origin) == before | {"churn#prod#11"}
+    assert git(origin, "rev-parse", "churn#prod#11") == git(repo, "rev-parse", "churn#prod#11")
+    assert git(origin, "for-each-ref", "refs/heads") == heads  # only that ref
+
+
+@needs_gto
+@run_async
+async def test_a_colleagues_stage_tag_is_shown_first_and_the_push_is_rejected(with_origin) -> None:
+    repo, origin = with_origin
+    v100 = git(repo, "rev-parse", "churn@v1.0.0^{commit}")
+    git(origin, *IDENT, "tag", "-a", "-m", "theirs", "churn#prod#11", v100)
+    theirs = git(origin, "rev-parse", "refs/tags/churn#prod#11")
+    async with _app(repo).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL_KEYS[:4])
+        screen = pilot.app.screen
+        assert isinstance(screen, RollbackScreen) and screen.state == "ready"
+        text = _flat(pilot.app)
+        assert "WARNING: origin: the remote has tags that are not here: churn#prod#11" in text
+        assert "someone may have acted already" in text
+        await _keys(pilot, *ON_CALL_KEYS[4:])
+        assert screen.state == "done"
+        await pilot.press("p")
+        await settle(pilot)
+        text = _flat(pilot.app)
+        assert "✗ NOT pushed" in text and "rejected" in text, text
+        assert "p pushes churn#prod#11 to origin again" in text
+    assert git(origin, "rev-parse", "refs/tags/churn#prod#11") == theirs  # never forced
+    assert gto_show(repo)["churn"]["stage"]["prod"] == "v1.2.0"  # the local change stays
+
+
+@needs_gto
+@run_async
+async def test_push_always_pushes_and_undo_is_pushed_too(with_origin) -> None:
+    repo, origin = with_origin
+    _config(repo, 'push = "always"\n')
+    async with _app(repo).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL_KEYS)
+        assert "✓ pushed churn#prod#11 to origin" in screen_text(pilot.app)
+        await _keys(pilot, "z")
+        undo = pilot.app.screen
+        assert isinstance(undo, UndoScreen)
+        await _keys(pilot, "prod", "enter")
+        assert undo.state == "done"
+        assert "✓ pushed churn#prod#12 to origin" in screen_text(pilot.app)
+    assert {"churn#prod#11", "churn#prod#12"} <= _remote_tags(origin)
+
+
+@needs_gto
+@run_async
+async def test_push_never_offers_nothing(with_origin) -> None:
+    repo, origin = with_origin
+    _config(repo, 'push = "never"\n')
+    before = _remote_tags(origin)
+    async with _app(repo).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL_KEYS)
+        text = screen_text(pilot.app)
+        assert 'not pushed (push = "never"' in text and "p pushes" not in text
+        await pilot.press("p")
+        await settle(pilot)
+    assert _remote_tags(origin) == before

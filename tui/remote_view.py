@@ -1,0 +1,146 @@
+"""The remote in view, for the app: ahead/behind and the last fetch in the status bar,
+and ``F`` (binding id ``fetch``) to fetch in a worker, with progress, a timeout, and
+``F`` again to cancel.
+
+``RemoteView`` is mixed into the app. ``check_remote()`` reads local refs only (no
+network) in a thread worker; it runs at start, after every index run and after a fetch.
+The fetch itself (``store.remote.fetch``) runs in a thread worker that posts progress
+and its outcome; the handlers own ``remote_status``. A successful fetch reindexes, so new
+remote-tracking branches and stage tags reach the catalog.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from modeltrail.store.remote import FetchOutcome, RemoteStatus, branch_status, fetch
+from modeltrail.tui.format import fmt_age
+from modeltrail.tui.safe_text import clean
+from textual.message import Message
+from textual.reactive import reactive
+
+_PROGRESS_INTERVAL = 0.1
+
+
+@dataclass
+class RemoteChecked(Message):
+    status: RemoteStatus | None
+    error: str | None = None
+
+
+@dataclass
+class FetchProgress(Message):
+    remote: str
+    text: str
+
+
+@dataclass
+class FetchFinished(Message):
+    outcome: FetchOutcome
+
+
+class RemoteView:
+    """App mixin: ``remote_status`` (one line for the status bar), ``check_remote``,
+    ``action_fetch``."""
+
+    remote_status: reactive[str] = reactive("")
+    """Where the checked-out branch stands against its upstream, or a fetch's progress."""
+
+    def init_remote(self) -> None:
+        self.remote: RemoteStatus | None = None
+        self._fetch_cancel: threading.Event | None = None  # set: a fetch is running
+
+    @property
+    def fetching(self) -> bool:
+        return self._fetch_cancel is not None
+
+    def check_remote(self) -> None:
+        """Read where the branch stands (local refs only) in a worker."""
+        self.run_worker(self._check_remote, thread=True, group="remote", exclusive=True)
+
+    def _check_remote(self) -> None:
+        try:
+            status = branch_status(self.paths.root)
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.post_message(RemoteChecked(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(RemoteChecked(status))
+
+    def on_remote_checked(self, message: RemoteChecked) -> None:
+        if message.error is not None:
+            self.remote = None
+            self.remote_status = "⚠ remote: " + clean(message.error, single_line=True)[:60]
+            return
+        self.remote = message.status
+        if not self.fetching:
+            self._show_remote()
+
+    def _show_remote(self) -> None:
+        status = self.remote
+        if status is None or status.remote is None:
+            self.remote_status = ""  # no remote: nothing to say on every screen
+            return
+        self.remote_status = clean(status.line(self._age), single_line=True)
+
+    def _age(self, then: datetime) -> str:
+        now = self.now()
+        return fmt_age(then, now) if then <= now else "0m"
+
+    # --- fetch ----------------------------------------------------------------------------
+
+    def action_fetch(self) -> None:
+        """Fetch from the branch's remote (or cancel the fetch that is running)."""
+        if self._fetch_cancel is not None:
+            self._fetch_cancel.set()
+            self.remote_status = "cancelling the fetch…"
+            return
+        remote = self.remote.remote if self.remote is not None else None
+        if remote is None:
+            self.notify("no remote to fetch from (git remote add origin URL)", timeout=4)
+            return
+        self._fetch_cancel = threading.Event()
+        self.remote_status = f"fetching {clean(remote, single_line=True)[:30]}… (F cancels)"
+        self.run_worker(
+            lambda: self._fetch(remote, self._fetch_cancel),
+            thread=True,
+            group="fetch",
+            exclusive=True,
+        )
+
+    def _fetch(self, remote: str, cancel: threading.Event) -> None:
+        last = 0.0
+
+        def progress(text: str) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= _PROGRESS_INTERVAL:
+                last = now
+                self.post_message(FetchProgress(remote, text))
+
+        try:
+            outcome = fetch(self.paths.root, remote, cancel=cancel, progress=progress)
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            outcome = FetchOutcome(False, f"fetch failed: {type(exc).__name__}: {exc}")
+        self.post_message(FetchFinished(outcome))
+
+    def on_fetch_progress(self, message: FetchProgress) -> None:
+        if self.fetching and not self._fetch_cancel.is_set():
+            name = clean(message.remote, single_line=True)[:30]
+            text = clean(message.text, single_line=True)[:40]
+            self.remote_status = f"fetching {name}: {text} (F cancels)"
+
+    def on_fetch_finished(self, message: FetchFinished) -> None:
+        self._fetch_cancel = None
+        outcome = message.outcome
+        text = clean(outcome.message, single_line=True)
+        if outcome.ok:
+            self.notify(text, timeout=3, markup=False)
+            self.reindex()  # new remote-tracking branches and tags into the catalog
+        else:
+            severity = "warning" if outcome.cancelled else "error"
+            self.notify(text, title="Fetch", severity=severity, timeout=8, markup=False)
+        self._show_remote()
+        self.check_remote()
