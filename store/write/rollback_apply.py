@@ -515,9 +515,9 @@ def push_result(repo: git.Repo | str | os.PathLike, result: RollbackResult) -> R
     """Push exactly the ref ``result`` wrote (atomically, never forced) and record the
     outcome in ``result``: ``pushed_to`` on success, ``push_error`` otherwise. The local
     change stays either way."""
-    root = repo_paths(repo).root if isinstance(repo, git.Repo) else Path(repo)
+    g = Git(repo) if isinstance(repo, git.Repo) else Git.at(repo)
     try:
-        result.pushed_to = _push(Git.at(root), result.plan, result)
+        result.pushed_to = _push(g, result.plan, result)
         result.push_error = None
     except Refused as exc:
         result.push_error = str(exc)
