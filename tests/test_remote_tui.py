@@ -30,7 +30,7 @@ async def test_the_status_bar_shows_behind_only_after_F_fetched(pair) -> None:
         await settle(pilot)
         status = _status(pilot.app)
         assert "= origin/main · fetched" in status, status  # no network before F
-        assert "F Fetch" in screen_text(pilot.app).splitlines()[-1].replace("F", "F ", 1)
+        assert "F Fetch" in screen_text(pilot.app).splitlines()[-1]
         await pilot.press("F")
         await settle(pilot)
         status = _status(pilot.app)
@@ -61,14 +61,22 @@ async def test_F_again_cancels_a_fetch_that_does_not_answer(pair) -> None:
 
 
 @run_async
-async def test_no_remote_no_remote_line_and_F_says_so(tmp_path: Path) -> None:
+async def test_no_remote_no_remote_line_and_no_F_in_the_footer(tmp_path: Path) -> None:
     from tui_support import build_tiny_repo
 
     repo = build_tiny_repo(tmp_path / "r")
-    async with _app(repo).run_test(size=(80, 24)) as pilot:
+    async with _app(repo).run_test(size=(120, 24)) as pilot:
         await settle(pilot)
         assert "origin" not in _status(pilot.app)
+        assert "Fetch" not in screen_text(pilot.app).splitlines()[-1]
         await pilot.press("F")
         await settle(pilot)
-        notes = [n.message for n in pilot.app._notifications]
-        assert any("no remote to fetch from" in n for n in notes), notes
+        assert not pilot.app.fetching
+        # a remote appears (added outside): F is offered once the status is read again
+        bare = tmp_path / "o.git"
+        git(tmp_path, "init", "-q", "--bare", str(bare))
+        git(repo, "remote", "add", "origin", str(bare))
+        pilot.app.check_remote()
+        await settle(pilot)
+        assert "F Fetch" in screen_text(pilot.app).splitlines()[-1]
+        assert "main: no upstream · never fetched" in _status(pilot.app)

@@ -70,13 +70,26 @@ class RemoteView:
         self.post_message(RemoteChecked(status))
 
     def on_remote_checked(self, message: RemoteChecked) -> None:
+        had = self.has_remote
         if message.error is not None:
             self.remote = None
             self.remote_status = "⚠ remote: " + clean(message.error, single_line=True)[:60]
-            return
-        self.remote = message.status
-        if not self.fetching:
-            self._show_remote()
+        else:
+            self.remote = message.status
+            if not self.fetching:
+                self._show_remote()
+        if had != self.has_remote:
+            self.screen.refresh_bindings()  # F shows in the footer only with a remote
+
+    @property
+    def has_remote(self) -> bool:
+        return self.remote is not None and self.remote.remote is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``fetch`` is offered (footer, key) only when there is a remote to fetch from."""
+        if action == "fetch":
+            return self.has_remote or self.fetching
+        return super().check_action(action, parameters)
 
     def _show_remote(self) -> None:
         status = self.remote
@@ -98,7 +111,7 @@ class RemoteView:
             self.remote_status = "cancelling the fetch…"
             return
         remote = self.remote.remote if self.remote is not None else None
-        if remote is None:
+        if remote is None:  # the key is not offered then; from the palette, say why
             self.notify("no remote to fetch from (git remote add origin URL)", timeout=4)
             return
         self._fetch_cancel = threading.Event()
