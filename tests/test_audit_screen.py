@@ -48,3 +48,29 @@ def test_snapshot_audit_80x24(sample, snap_compare):
         await settle(pilot)
 
     assert snap_compare(_app(sample), terminal_size=(80, 24), run_before=run)
+
+
+@run_async
+async def test_the_version_list_and_details_say_how_reproducible_a_version_is(sample):
+    """The R column (✓ ✗ ?) and a line in the details: the same checks as `audit`."""
+    from modeltrail.store.catalog.files import open_catalog
+    from modeltrail.store.query.audit import remotes_of, version_checks
+    from modeltrail.store.repo import open_repo
+
+    repo = open_repo(sample)
+    con = open_catalog(repo, refresh=False)
+    checks = version_checks(con, "churn", remotes_of(repo))
+    con.close()
+    async with _app(sample).run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        home = pilot.app.screen
+        rows = home.rows
+        assert rows is not None and "R" in screen_text(pilot.app)
+        for row in range(len(rows)):
+            commit = rows.commit_at(row)
+            want = checks[commit]
+            state = False if want["missing"] else None if None in want["checks"].values() else True
+            assert rows.cell("repro", row).text == {True: "✓", False: "✗", None: "?"}[state]
+        text = screen_text(pilot.app)
+        assert "✗ not reproducible · P✓ D✗" in text
+        assert "· data: no dvc.lock or .dvc data pointer" in text

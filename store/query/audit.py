@@ -89,8 +89,23 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[tuple]
         return cur.execute(sql, params).fetchall()
 
 
-def _version_checks(con, model: str | None, remotes: dict[str, bool]) -> list[dict]:
+def version_checks(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    remotes: dict[str, bool],
+    commit: str | None = None,
+) -> dict[str, dict]:
+    """The reproducibility checks of ``model``'s versions (only ``commit``'s when given),
+    by commit: ``{"reproducible", "checks", "missing", "reasons"}`` as in ``audit``."""
+    return {v["commit"]: v for v in _version_checks(con, model, remotes, commit)}
+
+
+def _version_checks(
+    con, model: str | None, remotes: dict[str, bool], commit: str | None = None
+) -> list[dict]:
     where, params = ("WHERE v.model = $1", [model]) if model else ("", [])
+    if model and commit:
+        where, params = "WHERE v.model = $1 AND v.commit = $2", [model, commit]
     versions = _rows(
         con,
         f"""
@@ -102,6 +117,8 @@ def _version_checks(con, model: str | None, remotes: dict[str, bool]) -> list[di
     )
     facts: dict[str, dict] = {}
     scope = "WHERE model = $1" if model else ""
+    if model and commit:
+        scope = "WHERE model = $1 AND commit = $2"
     for name, view, select in (
         ("params", "params", "count(*)"),
         ("metrics", "metrics", "count(*)"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modeltrail.tui.audit_text import GLYPHS
+from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
 from modeltrail.tui.format import fmt_duration, fmt_pct
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.screens.table_screen import TableScreen
@@ -31,9 +31,6 @@ AUDIT_BINDINGS: list[Binding] = [
     Binding("j", "cursor_down", "Down", id="audit_down", show=False),
     Binding("k", "cursor_up", "Up", id="audit_up", show=False),
 ]
-
-CHECK_LETTERS = {"params": "P", "data": "D", "environment": "E", "artifact": "A", "metrics": "M"}
-STYLES = {True: "green", False: "bold red", None: "yellow"}
 
 
 @dataclass

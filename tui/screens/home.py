@@ -17,10 +17,11 @@ import time
 from dataclasses import dataclass
 from functools import partial
 
-from modeltrail.store.query import browse, queries
+from modeltrail.store.query import audit, browse, queries
 from modeltrail.store.query.filter import FilterError, matching_topos
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.stages import stage_order
+from modeltrail.store.repo import open_repo
 from modeltrail.tui.bindings import HOME_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
@@ -74,6 +75,15 @@ class PreviousLoaded(Message):
         self.model = model
         self.rows = rows
         self.prev_topo = prev_topo
+
+
+@dataclass
+class ReproducibleLoaded(Message):
+    """Each version's reproducibility checks, by commit (the audit's)."""
+
+    model: str
+    rows: VersionRows
+    checks: dict[str, dict]
 
 
 class DetailsLoaded(Message):
@@ -333,6 +343,23 @@ class HomeScreen(Screen):
             return
         if not worker.is_cancelled:
             self.post_message(PreviousLoaded(model, rows, prev_topo))
+        # then how reproducible each version is (the audit's checks, the R column)
+        try:
+            with open_repo(self.app.paths.root) as repo:
+                remotes = audit.remotes_of(repo)
+            with self.app.connection().cursor() as cursor:
+                checks = audit.version_checks(cursor, model, remotes)
+        except Exception as exc:  # noqa: BLE001 - shown in the status line
+            self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(ReproducibleLoaded(model, rows, checks))
+
+    def on_reproducible_loaded(self, message: ReproducibleLoaded) -> None:
+        if message.rows is not self.rows:
+            return
+        message.rows.set_reproducible(message.checks)
+        self.version_list.redraw()
 
     def on_previous_loaded(self, message: PreviousLoaded) -> None:
         if message.rows is not self.rows:
@@ -438,6 +465,11 @@ class HomeScreen(Screen):
         try:
             with self.app.connection().cursor() as cursor:
                 detail = queries.version_detail(cursor, model, commit)
+                with open_repo(self.app.paths.root) as repo:
+                    remotes = audit.remotes_of(repo)
+                detail["reproducibility"] = audit.version_checks(
+                    cursor, model, remotes, commit
+                ).get(commit)
                 prev_metrics: dict[str, float | None] = {}
                 if previous is not None:
                     prev_metrics = queries.metric_values(cursor, model, previous[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
 from modeltrail.tui.bindings import DETAILS_BINDINGS
 from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size
 from modeltrail.tui.safe_text import clean, literal
@@ -72,9 +73,33 @@ def _header(d: dict) -> list[RenderableType]:
         lines.append(
             Text("labels: ", style="dim") + literal(", ".join(d["labels"]), single_line=True)
         )
+    lines += _reproducibility(d)
     lines.append(Text(""))
     lines.append(literal((d.get("message") or "").rstrip()))
     return lines
+
+
+def _reproducibility(d: dict) -> list[RenderableType]:
+    """One line: ``✗ not reproducible · P✓ D✗ E✓ A? M✓ · data: no dvc.lock…`` (the
+    first failing check's reason; the audit screen, ``a``, has them all)."""
+    r = d.get("reproducibility")
+    if not r:
+        return []
+    checks = r["checks"]
+    state = False if r["missing"] else None if None in checks.values() else True
+    word = {True: "reproducible", False: "not reproducible", None: "reproducible?"}[state]
+    line = Text(f"{GLYPHS[state]} {word} ·", style=STYLES[state])
+    for name, letter in CHECK_LETTERS.items():
+        line.append(f" {letter}{GLYPHS[checks.get(name)]}", style=STYLES[checks.get(name)])
+    first = next((c for c in CHECK_LETTERS if checks.get(c) is False), None)
+    if first is None:
+        first = next((c for c in CHECK_LETTERS if checks.get(c) is None), None)
+    if first is not None and r["reasons"].get(first):
+        line.append(f" · {first}: ", style="dim")
+        line.append_text(literal(r["reasons"][first], style="dim", single_line=True))
+    line.no_wrap = True
+    line.overflow = "ellipsis"
+    return [line]
 
 
 def _metrics(

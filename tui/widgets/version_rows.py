@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from modeltrail.tui.audit_text import GLYPHS
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
 from rich.cells import cell_len, set_cell_size
@@ -85,11 +86,23 @@ class VersionRows:
         self._cols = {name: table.column(name).combine_chunks() for name in table.column_names}
         # the row of the version each row was built on; unknown until set_previous()
         self._prev: pa.Array | None = None
+        # commit -> reproducible (True, False, None: cannot be known offline); until
+        # set_reproducible(), the column shows a placeholder
+        self._repro: dict[str, bool | None] | None = None
 
     def set_previous(self, prev_topo: pa.Array) -> None:
         """Give, per row, the ``topo`` of the version it was built on (null: none); metric
         deltas are shown from then on."""
         self._prev = pc.index_in(prev_topo, value_set=self._cols["topo"])
+
+    def set_reproducible(self, checks: dict[str, dict]) -> None:
+        """Give each version's reproducibility (``store.query.audit.version_checks``): a
+        check that fails makes it not reproducible, one that cannot be known offline
+        unknown."""
+        self._repro = {
+            commit: False if c["missing"] else None if None in c["checks"].values() else True
+            for commit, c in checks.items()
+        }
 
     @property
     def has_previous(self) -> bool:
@@ -150,6 +163,7 @@ class VersionRows:
             (6, Column("author", "author", 12)),
             (2, Column("branches", "branch", 14)),
             (1, Column("stages", "stages", 12)),
+            (1, Column("repro", "R", 1)),  # reproducible: ✓ ✗ ? (the audit's checks)
         ]
         for i, key in enumerate(self.metric_keys):
             arrow = "↓" if self._direction(key) == "lower" else "↑"
@@ -186,6 +200,11 @@ class VersionRows:
             return Cell(text, "label")
         if key == "commit":
             return Cell((self.value("commit", row) or "")[:7], "dim")
+        if key == "repro":
+            if self._repro is None:
+                return Cell("·", "dim")
+            state = self._repro.get(self.value("commit", row) or "", None)
+            return Cell(GLYPHS[state], "better" if state else "worse" if state is False else "")
         if key == "date":
             return Cell(fmt_date(self.value("date", row)), "dim")
         if key == "author":
