@@ -56,6 +56,8 @@ class IndexSummary:
     warning: str = ""  # the catalog could not be written: what was answered instead
     # what this run found wrong: {"commit", "path", "model", "message"} (not older runs')
     new_warnings: list[dict] = field(default_factory=list)
+    # the tags this run found added, moved or deleted (None: any tag may have changed)
+    tags_changed: list[str] | None = None
 
     def line(self) -> str:
         if self.mode == "unchanged":

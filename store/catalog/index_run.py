@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import git
 import pyarrow as pa
 from modeltrail.store import gitcmd
-from modeltrail.store.catalog import branches, labels_log
+from modeltrail.store.catalog import branches, labels_log, tag_update
+from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.catalog.files import (
     IndexSummary,
     Progress,
@@ -44,17 +45,15 @@ def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False)
     start = time.perf_counter()
     paths = repo_paths(repo)
     with writer_lock(paths):
-        refs = gitio.read_refs(repo)
-        digest = gitio.refs_digest(
-            [*((r.name, r.object) for r in refs), *gitio.shallow_pairs(repo)]
-        )
+        ids = gitio.ref_ids(repo)
+        digest = gitio.refs_digest([*ids, *gitio.shallow_pairs(repo)])
         cfg = load_config(paths.root)
-        summary = _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg)
+        summary = _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg)
         if summary.mode != "unchanged" or not (paths.catalog_dir / labels_log.LOG_FILE).exists():
             con = connect_readonly(paths.catalog_file)
             if con is not None:
                 try:
-                    labels_log.record(paths.catalog_dir, con)
+                    labels_log.record(paths.catalog_dir, con, tags=summary.tags_changed)
                 finally:
                     con.close()
         write_state(paths, digest, summary, tag_patterns=cfg.tag_patterns)
@@ -76,7 +75,7 @@ def index_in_memory(
     return con, summary
 
 
-def _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg) -> IndexSummary:
+def _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg) -> IndexSummary:
     old = None if rebuild else connect_readonly(paths.catalog_file)
     reason = "rebuild requested" if rebuild else "no usable catalog"
     if old is not None:
@@ -87,7 +86,7 @@ def _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg) -> Ind
                 return _summary(old, "unchanged", 0, start)
             if _shallow_marked(old) != gitio.shallow_commits(repo):
                 raise _ShallowChanged
-            summary = _incremental(repo, paths, old, meta, refs, digest, progress, start, cfg)
+            summary = _incremental(repo, paths, old, meta, ids, digest, progress, start, cfg)
             if summary is not None:
                 return summary
             reason = "history changed in a way that needs a full index"
@@ -98,6 +97,7 @@ def _run_locked(repo, paths, refs, digest, progress, start, rebuild, cfg) -> Ind
         finally:
             with contextlib.suppress(Exception):
                 old.close()
+    refs = gitio.read_refs(repo)
     return _full(repo, paths, refs, digest, progress, start, reason, cfg)
 
 
@@ -145,23 +145,8 @@ def _summary(
     )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: indexer.Columns) -> None:
-    """Append columns to a table in one Arrow transfer."""
-    if len(cols) == 0:
-        return
-    con.register("incoming", pa.table({n: cols.cols[n] for n in cols.names}))
-    names = ", ".join(cols.names)
-    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
-    con.unregister("incoming")
-
-
-def _insert_rows(con, table: str, names: tuple[str, ...], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    cols = indexer.Columns(*names)
-    for r in rows:
-        cols.add(*r)
-    _insert(con, table, cols)
+_insert = table_rows.insert
+_insert_rows = table_rows.insert_rows
 
 
 REF_COLUMNS = (
@@ -176,21 +161,7 @@ REF_COLUMNS = (
     "tag_date",
     "tag_message",
 )
-EVENT_COLUMNS = (
-    "model",
-    "event",
-    "stage",
-    "version",
-    "commit",
-    "ref",
-    "counter",
-    "timestamp",
-    "author_name",
-    "author_email",
-    "message",
-    "rollback_from",
-    "reason",
-)
+EVENT_COLUMNS = table_rows.EVENT_COLUMNS
 
 
 def _ref_rows(refs: list[gitio.RefRecord]) -> list[tuple]:
@@ -227,12 +198,19 @@ def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]
     return rows
 
 
+_BRANCH_KINDS = ("branch", "remote")
+
+
 def _heads(refs: list[gitio.RefRecord]) -> dict[str, str]:
-    return gitio.effective_branches((r.kind, r.short, r.commit) for r in refs)
+    return gitio.effective_branches(
+        (r.kind, r.short, r.commit) for r in refs if r.kind in _BRANCH_KINDS
+    )
 
 
 def _old_heads(old_refs: dict) -> dict[str, str]:
-    return gitio.effective_branches((k, short, c) for c, k, _o, short in old_refs.values())
+    return gitio.effective_branches(
+        (k, short, c) for c, k, _o, short in old_refs.values() if k in _BRANCH_KINDS
+    )
 
 
 def _full(
@@ -406,10 +384,66 @@ def _finish_new_commits(
     _write_meta(con, digest, declarations, models, latest, cfg, meta.get("gto_config") or "")
 
 
-#: ``warnings.path`` of the warnings about tags and labels (rewritten on each run that
-#: reads the tags; no declaring file has this path).
-TAG_WARNINGS = "tags"
-LABEL_COLUMNS = ("model", "commit", "label", "kind", "tag", "rank", "scheme")
+def _prune_unlabelled(
+    con, models: list[str] | None, labelled: dict[str, set[str]] | None = None
+) -> None:
+    """Forget versions that only a tag made (commits that did not change the model) once
+    no tag names them any more, as a full index would not list them. ``labelled``: the
+    (commit -> models) that tags name now; else read from the derived tables, for
+    ``models`` only. The caller rebuilds those models' versions afterwards."""
+    scope = ""
+    if models is not None:
+        table_rows.register_names(con, "pruned_scope", models)
+        scope = "AND mc.model IN (SELECT name FROM pruned_scope)"
+    named = ""
+    if labelled is None:
+        named = """
+          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.model = mc.model
+                          AND l.commit = mc.commit AND l.kind <> 'manifest')
+          AND NOT EXISTS (SELECT 1 FROM stages s WHERE s.model = mc.model
+                          AND s.commit = mc.commit)
+          AND NOT EXISTS (SELECT 1 FROM stage_events e WHERE e.model = mc.model
+                          AND e.commit = mc.commit AND e.ref IS DISTINCT FROM e.commit)"""
+    gone = con.execute(
+        f"SELECT mc.model, mc.commit FROM model_commits mc "
+        f"WHERE NOT coalesce(mc.changed, false) {scope} {named}"
+    ).fetchall()
+    if labelled is not None:
+        gone = [(m, c) for m, c in gone if m not in labelled.get(c, ())]
+    if not gone:
+        return
+    pairs = indexer.Columns("model", "commit")
+    for m, c in gone:
+        pairs.add(m, c)
+    con.register("pruned", pa.table(pairs.cols))
+    for table in ("model_commits", "version_files", "version_sources", "versions"):
+        con.execute(
+            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM pruned p "
+            "WHERE p.model = t.model AND p.commit = t.commit)"
+        )
+
+
+def _finish_tags(
+    con, tag_plan: tag_update.TagPlan, gto_config: gto.GtoConfig, cfg: Config, refs
+) -> list[tuple]:
+    """The derived tables after tags changed: only the models the changed tags touch
+    (their labels, stages, events, latest and versions). Returns the new tag warnings."""
+    found, latest = tag_update.apply(con, tag_plan, gto_config.stages)
+    _prune_unlabelled(con, sorted(tag_plan.models))
+    _materialize_versions(
+        con,
+        {m: v[0] for m, v in latest.items()},
+        _main_branch(con, cfg, refs),
+        models=sorted(tag_plan.models),
+    )
+    con.execute(
+        "UPDATE meta SET value = $1 WHERE key = 'latest'", [json.dumps(latest, sort_keys=True)]
+    )
+    return found
+
+
+TAG_WARNINGS = table_rows.TAG_WARNINGS
+LABEL_COLUMNS = table_rows.LABEL_COLUMNS
 
 
 def _mixed_scheme_warnings(con) -> None:
@@ -468,12 +502,17 @@ def _json(value) -> str:
 
 
 def _materialize_versions(
-    con, latest: dict[str, str], main: str | None, only: list[str] | None = None
+    con,
+    latest: dict[str, str],
+    main: str | None,
+    only: list[str] | None = None,
+    models: list[str] | None = None,
 ) -> None:
     """Fill ``versions`` from the walk facts, labels, stages and branches.
 
     ``only``: add just these (new) commits, numbering on from each model's last ``seq``;
-    otherwise rebuild the whole table. ``is_latest`` is then set for every row.
+    ``models``: rebuild just these models' rows; otherwise rebuild the whole table.
+    ``is_latest`` is then set for every row (for ``models``: for theirs).
     """
     latest_rows = indexer.Columns("model", "label")
     for k, v in latest.items():
@@ -485,12 +524,18 @@ def _materialize_versions(
         ),
     )
     params: list = []
-    if only is None:
+    if models is not None:
+        table_rows.register_names(con, "rebuilt_models", models)
+        scope = "WHERE model IN (SELECT name FROM rebuilt_models)"
+        con.execute(f"DELETE FROM versions {scope}")
+        commit_scope = f"WHERE commit IN (SELECT commit FROM model_commits {scope})"
+        seq_base = "0"
+    elif only is None:
         con.execute("DELETE FROM versions")
-        scope, seq_base = "", "0"
+        scope, commit_scope, seq_base = "", "", "0"
     else:
         con.register("new_commits", pa.table({"commit": pa.array(only, pa.string())}))
-        scope = "WHERE commit IN (SELECT commit FROM new_commits)"
+        scope = commit_scope = "WHERE commit IN (SELECT commit FROM new_commits)"
         seq_base = "coalesce((SELECT max(seq) FROM versions o WHERE o.model = b.model), 0)"
     con.execute(
         f"""
@@ -508,7 +553,7 @@ def _materialize_versions(
         ),
         br AS (
             SELECT commit, list(branch ORDER BY branch) AS branches
-            FROM commit_branches {scope} GROUP BY commit
+            FROM commit_branches {commit_scope} GROUP BY commit
         ),
         st AS (
             SELECT model, commit, list(stage ORDER BY stage) AS stages
@@ -543,6 +588,11 @@ def _materialize_versions(
     # the first labelled one with that content if there is an earlier one (a branch
     # rollback to v1.1.0 is '= v1.1.0', not '= <the experiment commit v1.1.0 merged>'),
     # else the first one
+    same_scope = ""
+    if models is not None:
+        same_scope = "AND versions.model IN (SELECT name FROM rebuilt_models)"
+    elif only is not None:
+        same_scope = "AND versions.commit IN (SELECT commit FROM new_commits)"
     con.execute(
         f"""
         UPDATE versions SET
@@ -558,11 +608,12 @@ def _materialize_versions(
         ) f
         WHERE versions.model = f.model AND versions.content = f.content
           AND versions.topo > f.topo AND len(versions.labels) = 0 AND versions.changed
-          {"AND versions.commit IN (SELECT commit FROM new_commits)" if only is not None else ""}
+          {same_scope}
         """
     )
+    latest_scope = "WHERE model IN (SELECT name FROM rebuilt_models)" if models is not None else ""
     con.execute(
-        """
+        f"""
         UPDATE versions SET is_latest = CASE
             WHEN EXISTS (SELECT 1 FROM latest_tbl l WHERE l.model = versions.model)
             THEN coalesce(list_contains(
@@ -575,6 +626,7 @@ def _materialize_versions(
                  WHERE n.model = versions.model),
                 (SELECT max(topo) FROM versions n WHERE n.model = versions.model))
             END
+        {latest_scope}
         """,
         [main or ""],
     )
@@ -608,15 +660,12 @@ def _replace_changed_refs(con, refs: list[gitio.RefRecord]) -> None:
 
 
 def _incremental(
-    repo, paths, old, meta, refs, digest, progress, start, cfg: Config
+    repo, paths, old, meta, ids, digest, progress, start, cfg: Config
 ) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
-    old_refs = {
-        name: (commit, kind, obj, short)
-        for name, commit, kind, obj, short in old.execute(
-            "SELECT name, commit, kind, object, short FROM refs"
-        ).fetchall()
-    }
+    stored = _stored_refs(old)
+    old_refs = {r.name: (r.commit, r.kind, r.object, r.short) for r in stored.values()}
+    refs = _current_refs(repo, stored, ids)
     known_heads = sorted({c for c, _k, _o, _s in old_refs.values() if c})
     try:
         commits = list(gitio.walk_commits(repo, _ref_commits(refs), known_heads))
@@ -635,16 +684,26 @@ def _incremental(
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
     else:
         models = _models_from_table(old)
-    old_tags = {n: o for n, (_c, k, o, _s) in old_refs.items() if k == "tag"}
-    new_tags = {r.name: r.object for r in refs if r.kind == "tag"}
-    tags_changed = old_tags != new_tags or meta.get("tag_patterns") != json.dumps(cfg.tag_patterns)
+    old_tags = {s: o for _n, (_c, k, o, s) in old_refs.items() if k == "tag"}
+    new_tags = {r.short: r.object for r in refs if r.kind == "tag"}
+    # every label depends on the patterns, every stage shown on .gto: re-derive all
+    rederive_all = meta.get("tag_patterns") != json.dumps(cfg.tag_patterns)
     gto_config = _gto_config(repo, paths, facts, report=False)
     if _json(gto_config.as_json()) != meta.get("gto_config"):
-        tags_changed = True  # the stage holders shown depend on it
+        rederive_all = True  # the stage holders shown depend on it
         _gto_config(repo, paths, facts)  # and what is wrong with it is said once
-    der = (
-        derive.from_refs(refs, set(models), cfg.tag_patterns) if tags_changed else derive.Derived()
-    )
+    tags_changed = rederive_all or old_tags != new_tags
+    tag_plan = None
+    if tags_changed and not rederive_all:  # only the models the changed tags touch
+        names = {r[0] for r in old.execute("SELECT name FROM models").fetchall()}
+        changed = tag_update.changed_tags(old_tags, new_tags)
+        tag_plan = tag_update.plan(refs, changed, set(models), names, cfg.tag_patterns)
+    if tag_plan is not None:
+        der = tag_plan.derived
+    elif tags_changed:
+        der = derive.from_refs(refs, set(models), cfg.tag_patterns)
+    else:
+        der = derive.Derived()
     der.gto_config = gto_config
     old.close()
     with new_generation(paths, copy_current=True) as con:
@@ -661,9 +720,15 @@ def _incremental(
             for commit, ms in der.labelled.items()
             if commit not in new_ids
             for m in ms
-            if f"{commit}/{m}" not in indexed and m in models
+            if f"{commit}/{m}" not in indexed and (m in models or m in der.gto_names)
         }
-        seeds = _seed_states(repo, models, set(boundary) | {c for c, _ in late})
+        late_only: dict[str, set[str]] = {}
+        for c, m in late:
+            late_only.setdefault(c, set()).add(m)
+        seeds = _seed_states(repo, models, set(boundary))
+        for c, ms in late_only.items():  # an old commit newly labelled: its models only
+            if c not in seeds:
+                seeds.update(_seed_states(repo, {m: models[m] for m in ms if m in models}, {c}))
         topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchall()[0][0]
         candidates = _candidate_blobs(seeds, commits)
         known_blobs = _known_blobs(con, candidates)
@@ -683,15 +748,62 @@ def _incremental(
         for table, cols in facts.tables().items():
             _insert(con, table, cols)
         moved = _update_branches(repo, con, old_refs, refs)
-        if tags_changed:
+        if tags_changed and tag_plan is None:
+            _prune_unlabelled(con, None, der.labelled)
             for w in _finish(con, refs, digest, models, der, new_decl, cfg):
                 facts.warnings.add(*w)
         else:
             _finish_new_commits(
                 con, refs, digest, models, new_decl, meta, sorted(new_ids), moved, cfg
             )
+        if tag_plan is not None:
+            for w in _finish_tags(con, tag_plan, der.gto_config, cfg, refs):
+                facts.warnings.add(*w)
         summary = _summary(con, "incremental", len(commits), start, found=facts.warnings)
+    if not tags_changed or tag_plan is not None:  # only these tags' labels can have moved
+        summary.tags_changed = sorted(tag_plan.changed) if tag_plan else []
     return summary
+
+
+def _stored_refs(con) -> dict[str, gitio.RefRecord]:
+    """The refs as the catalog holds them (as ``read_refs`` read them then)."""
+    out = {}
+    for name, short, kind, commit, obj, annotated, tname, temail, micros, message in con.execute(
+        "SELECT name, short, kind, commit, object, annotated, tagger_name, tagger_email, "
+        "epoch_us(tag_date), tag_message FROM refs"
+    ).fetchall():
+        out[name] = gitio.RefRecord(
+            name=name,
+            object=obj,
+            object_type="tag" if annotated else "commit",  # a ref to anything else: re-read
+            commit=commit,
+            annotated=bool(annotated),
+            tagger_name=tname or "",
+            tagger_email=temail or "",
+            tag_date=None if micros is None else _EPOCH + timedelta(microseconds=micros),
+            tag_message=message or "",
+            kind=kind,
+            short=short,
+        )
+    return out
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _current_refs(
+    repo, stored: dict[str, gitio.RefRecord], ids: list[tuple[str, str]]
+) -> list[gitio.RefRecord]:
+    """The refs now: those whose object did not change as stored, the others read from
+    git (only they: a new tag among 100,000 is one short ``for-each-ref``)."""
+    changed = [
+        name
+        for name, oid in ids
+        if name not in stored or stored[name].object != oid or stored[name].commit is None
+    ]
+    fresh = {r.name: r for r in gitio.read_refs(repo, changed)}
+    gone = set(changed) - fresh.keys()  # deleted between the two reads
+    return [fresh.get(name) or stored[name] for name, _oid in ids if name not in gone]
 
 
 def _branches_only_moved_forward(repo, old_refs, refs, commits) -> bool:
@@ -730,6 +842,8 @@ def _reaches(parents: dict[str, list[str]], start: str, target: str) -> bool:
 
 def _seed_states(repo, models, commits: set[str]) -> dict[str, dict[str, indexer.FileState]]:
     """Model files at old commits the new ones build on (one ``ls-tree`` each)."""
+    if not commits:
+        return {}
     paths_map = indexer.ModelPaths(models)
     dirs = paths_map.roots
     seeds: dict[str, dict[str, indexer.FileState]] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,30 +23,51 @@ if TYPE_CHECKING:
 LOG_FILE = "labels.log"
 
 
-def _entries(catalog_dir: Path) -> list[dict[str, Any]]:
+#: Up to this many tags, ``record`` reads only the log lines that mention them.
+_FEW_TAGS = 64
+
+
+def _entries(catalog_dir: Path, tags: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The log's entries (with ``tags``: only theirs)."""
     try:
         text = (catalog_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
+    lines = text.splitlines()
+    if tags is not None:
+        needles = [json.dumps(t, ensure_ascii=False) for t in tags]
+        lines = [line for line in lines if any(n in line for n in needles)]
     out = []
-    for line in text.splitlines():
+    for line in lines:
         try:
             entry = json.loads(line)
         except ValueError:
             continue
-        if isinstance(entry, dict) and isinstance(entry.get("tag"), str):
+        ok = isinstance(entry, dict) and isinstance(entry.get("tag"), str)
+        if ok and (tags is None or entry["tag"] in tags):
             out.append(entry)
     return out
 
 
-def record(catalog_dir: Path, con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> int:
-    """Append the tags that are new or point at another commit than last recorded.
+def record(
+    catalog_dir: Path,
+    con: duckdb.DuckDBPyConnection,
+    now: datetime | None = None,
+    tags: Collection[str] | None = None,
+) -> int:
+    """Append the tags that are new or point at another commit than last recorded
+    (``tags``: only these were added, moved or deleted, so only they are looked at).
     Returns how many lines were appended (0 when the file cannot be written)."""
-    last = {e["tag"]: e.get("commit") for e in _entries(catalog_dir)}
+    if tags is not None and not tags:
+        return 0
+    few = set(tags) if tags is not None and len(tags) <= _FEW_TAGS else None
+    last = {e["tag"]: e.get("commit") for e in _entries(catalog_dir, few)}
     with con.cursor() as cur:
         rows = cur.execute(
             "SELECT DISTINCT tag, model, label, commit FROM labels "
-            "WHERE tag IS NOT NULL ORDER BY tag, model"
+            "WHERE tag IS NOT NULL AND ($1 IS NULL OR list_contains($1, tag)) "
+            "ORDER BY tag, model",
+            [sorted(few) if few is not None else None],
         ).fetchall()
     seen_at = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [

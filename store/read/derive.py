@@ -51,7 +51,24 @@ def from_refs(
     ``patterns`` are the team's own tag patterns (``release/{model}/{version}``)."""
     out = Derived()
     tags = [r for r in refs if r.kind == "tag" and r.commit]
-    artifacts = gto.evaluate(tag_records(refs))
+    add_gto_states(out, gto.evaluate(tag_records(refs)))
+    names = set(model_names) | out.gto_names
+    single = next(iter(model_names)) if len(model_names) == 1 else None
+    tag_by_name = {r.short: r for r in tags}
+    reading = labels.read_tags(list(tag_by_name), names, single, patterns)
+    out.clashes = reading.clashes
+    for lab in reading.labels:
+        ref = tag_by_name.get(lab.tag)
+        if ref is None:
+            continue
+        out.label_rows.append((lab.model, ref.commit, lab.label, lab.kind, lab.tag))
+        out.labelled.setdefault(ref.commit, set()).add(lab.model)
+    return out
+
+
+def add_gto_states(out: Derived, artifacts: dict[str, gto.GtoArtifact]) -> None:
+    """Add GTO artifacts' registrations, stage holders and events (as ``gto.evaluate``
+    computed them) to ``out``."""
     for name, art in artifacts.items():
         out.gto_names.add(name)
         out.gto_latest[name] = art.latest
@@ -93,18 +110,6 @@ def from_refs(
             )
             if ev.commit:
                 out.labelled.setdefault(ev.commit, set()).add(name)
-    names = set(model_names) | out.gto_names
-    single = next(iter(model_names)) if len(model_names) == 1 else None
-    tag_by_name = {r.short: r for r in tags}
-    reading = labels.read_tags(list(tag_by_name), names, single, patterns)
-    out.clashes = reading.clashes
-    for lab in reading.labels:
-        ref = tag_by_name.get(lab.tag)
-        if ref is None:
-            continue
-        out.label_rows.append((lab.model, ref.commit, lab.label, lab.kind, lab.tag))
-        out.labelled.setdefault(ref.commit, set()).add(lab.model)
-    return out
 
 
 def rollback_events(rows: list[tuple]) -> list[tuple]:

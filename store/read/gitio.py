@@ -155,9 +155,9 @@ def shallow_pairs(repo: git.Repo) -> list[tuple[str, str]]:
     return [("shallow", c) for c in shallow_commits(repo)]
 
 
-def current_refs_digest(repo: git.Repo) -> str:
-    """``refs_digest`` of the refs as they are now, from one ``for-each-ref`` that reads
-    names and ids only: the check "is anything new?" without reading any tag."""
+def ref_ids(repo: git.Repo) -> list[tuple[str, str]]:
+    """(name, object id) of every ref :func:`read_refs` reads, sorted by name, from one
+    ``for-each-ref`` that reads no tag object."""
     out = gitcmd.run(
         repo, "for-each-ref", "--format=%(refname)%00%(objectname)", "--", *REF_PATTERNS
     ).stdout
@@ -166,11 +166,35 @@ def current_refs_digest(repo: git.Repo) -> str:
         for line in out.decode("utf-8", errors="replace").split("\n")
         if "\x00" in line
     )
-    return refs_digest([*((name, oid) for name, oid in pairs), *shallow_pairs(repo)])
+    return [(name, oid) for name, oid in pairs]
 
 
-def read_refs(repo: git.Repo) -> list[RefRecord]:
-    """All branches, tags, remote branches and experiment refs, sorted by name."""
+def current_refs_digest(repo: git.Repo) -> str:
+    """``refs_digest`` of the refs as they are now, from names and ids only: the check
+    "is anything new?" without reading any tag."""
+    return refs_digest([*ref_ids(repo), *shallow_pairs(repo)])
+
+
+#: Up to this many refs are read by name (as ``for-each-ref`` patterns); more, all refs.
+MAX_NAMED_REFS = 256
+
+
+def read_refs(repo: git.Repo, names: Iterable[str] | None = None) -> list[RefRecord]:
+    """All branches, tags, remote branches and experiment refs, sorted by name; with
+    ``names`` (full ref names as :func:`ref_ids` gives them) only those that exist."""
+    wanted = None if names is None else set(names)
+    patterns: Iterable[str] = REF_PATTERNS
+    if wanted is not None:
+        if not wanted:
+            return []
+        # a name git could not give back as text (not UTF-8) cannot be asked for by name
+        if len(wanted) <= MAX_NAMED_REFS and not any("\ufffd" in n for n in wanted):
+            patterns = sorted(wanted)
+    refs = _read_refs(repo, patterns)
+    return refs if wanted is None else [r for r in refs if r.name in wanted]
+
+
+def _read_refs(repo: git.Repo, patterns: Iterable[str]) -> list[RefRecord]:
     fmt = "%00".join(
         [
             "%(refname)",
@@ -185,7 +209,7 @@ def read_refs(repo: git.Repo) -> list[RefRecord]:
             "end",
         ]
     )
-    out = gitcmd.run(repo, "for-each-ref", f"--format={fmt}%1e%1f", "--", *REF_PATTERNS).stdout
+    out = gitcmd.run(repo, "for-each-ref", f"--format={fmt}%1e%1f", "--", *patterns).stdout
     text = out.decode("utf-8", errors="replace")
     refs: list[RefRecord] = []
     for chunk in text.split(_REF_SEP):
@@ -365,16 +389,33 @@ def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tupl
         paths = []
     elif not paths:
         return {}
-    out = gitcmd.run(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths).stdout
+    # git matches each file against every pathspec: with thousands of model directories
+    # reading the whole tree and keeping what lies under them is much faster
+    wanted = set(paths) if len(paths) > _MAX_PATHSPECS else None
+    out = gitcmd.run(
+        repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *([] if wanted else paths)
+    ).stdout
     files: dict[str, tuple[str, str]] = {}
     for entry in out.decode("utf-8", errors="replace").split("\x00"):
         if not entry:
             continue
         meta, _, path = entry.partition("\t")
         mode, otype, oid = meta.split(" ")
-        if otype == "blob":
+        if otype == "blob" and (wanted is None or _under(path, wanted)):
             files[path] = (mode, oid)
     return files
+
+
+_MAX_PATHSPECS = 32
+
+
+def _under(path: str, roots: set[str]) -> bool:
+    """Whether ``path`` is one of ``roots`` or lies in a directory among them."""
+    while path:
+        if path in roots:
+            return True
+        path = path.rpartition("/")[0]
+    return False
 
 
 def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:

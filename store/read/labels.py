@@ -20,6 +20,7 @@ label, else the newest commit.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -87,10 +88,20 @@ class LabelledVersion:
     kind: str | None = None
 
 
+#: How many distinct label texts the parsers remember: a repository repeats the same
+#: few version texts across thousands of models and tags, so each is parsed once.
+_CACHE = 65536
+
+
 def semver_key(label: str) -> semver.Version | None:
     """The semver of ``v1.2.0`` or ``1.2.0`` (full semver.org syntax); None otherwise."""
     if not isinstance(label, str):
         return None
+    return _semver_key(label)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _semver_key(label: str) -> semver.Version | None:
     text = label[1:] if label[:1] in ("v", "V") else label
     if not text.isascii():
         return None
@@ -100,6 +111,31 @@ def semver_key(label: str) -> semver.Version | None:
         return None
 
 
+def _prerelease_part(identifier: str) -> tuple[int, int, str]:
+    """One dot-separated prerelease identifier as ``semver`` orders it (``_nat_cmp``):
+    numbers (by value) before words (by text)."""
+    if not identifier.isdigit():
+        return (1, 0, identifier)
+    if not identifier.isascii():
+        identifier = str(int(identifier))
+    normalized = identifier.lstrip("0") or "0"
+    return (0, len(normalized), normalized)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def semver_order(label: str) -> tuple | None:
+    """A plain tuple that orders semver labels exactly as ``semver.Version`` does
+    (precedence: build metadata ignored, a release above its prereleases), compared
+    without ``semver``'s slow rich comparisons; None when not a semver."""
+    key = semver_key(label)
+    if key is None:
+        return None
+    pre = key.prerelease
+    rest = (0, tuple(_prerelease_part(x) for x in pre.split("."))) if pre else (1,)
+    return (key.major, key.minor, key.patch, rest)
+
+
+@functools.lru_cache(maxsize=_CACHE)
 def _long_calendar(label: str) -> tuple[int, int, int] | None:
     for regex, form in _CALENDAR_FORMS:
         match = regex.match(label)
@@ -128,6 +164,11 @@ def calendar_key(label: str) -> tuple[int, int, int] | None:
     """
     if not isinstance(label, str):
         return None
+    return _calendar_key(label)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _calendar_key(label: str) -> tuple[int, int, int] | None:
     found = _long_calendar(label)
     if found is not None:
         return found
@@ -155,6 +196,11 @@ def classify(text: str, bare_semver: bool = True) -> LabelKind | None:
     """
     if not isinstance(text, str) or not text:
         return None
+    return _classify(text, bool(bare_semver))
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _classify(text: str, bare_semver: bool) -> LabelKind | None:
     if text[:1] == "v" and semver_key(text) is not None:
         return "semver"
     if _long_calendar(text) is not None:
@@ -181,9 +227,12 @@ def scheme_of(label: str, kind: str | None) -> LabelKind | None:
 
 
 def order_key(label: str, scheme: str | None):
-    """A key ordering labels of one scheme (higher = newer); None when it has none."""
+    """A key ordering labels of one scheme (higher = newer); None when it has none.
+    Keys of one scheme compare with each other (semver: :func:`semver_order`)."""
+    if not isinstance(label, str):
+        return None
     if scheme == "semver":
-        return semver_key(label)
+        return semver_order(label)
     if scheme == "calendar":
         return calendar_key(label)
     if scheme == "sequential":

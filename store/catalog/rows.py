@@ -1,0 +1,56 @@
+"""Writing rows into catalog tables, and the column lists of the derived tables."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+from modeltrail.store.read import indexer
+
+#: ``warnings.path`` of the warnings about tags and labels (rewritten on each run that
+#: reads the tags; no declaring file has this path).
+TAG_WARNINGS = "tags"
+LABEL_COLUMNS = ("model", "commit", "label", "kind", "tag", "rank", "scheme")
+WARNING_COLUMNS = ("commit", "path", "model", "message")
+STAGE_COLUMNS = ("model", "stage", "version", "commit", "since", "ref")
+EVENT_COLUMNS = (
+    "model",
+    "event",
+    "stage",
+    "version",
+    "commit",
+    "ref",
+    "counter",
+    "timestamp",
+    "author_name",
+    "author_email",
+    "message",
+    "rollback_from",
+    "reason",
+)
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, cols: indexer.Columns) -> None:
+    """Append columns to a table in one Arrow transfer."""
+    if len(cols) == 0:
+        return
+    con.register("incoming", pa.table({n: cols.cols[n] for n in cols.names}))
+    names = ", ".join(cols.names)
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
+    con.unregister("incoming")
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, names: tuple[str, ...], rows: list[tuple]
+) -> None:
+    """Append row tuples (in ``names`` order) to a table."""
+    if not rows:
+        return
+    cols = indexer.Columns(*names)
+    for r in rows:
+        cols.add(*r)
+    insert(con, table, cols)
+
+
+def register_names(con: duckdb.DuckDBPyConnection, view: str, names) -> None:
+    """A one-column (``name``) relation ``view`` holding ``names``, for ``IN`` filters."""
+    con.register(view, pa.table({"name": pa.array(sorted(set(names)), pa.string())}))

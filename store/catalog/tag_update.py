@@ -1,0 +1,181 @@
+"""Tag changes applied to the models they touch, not to every model.
+
+A tag that is added, moved or deleted changes the labels, stage events and stage
+holders of the models it names and of no other: a GTO tag those of its artifact (GTO
+computes an artifact's state from that artifact's tags alone), a plain tag those of the
+model it reads as (a tag's reading depends only on its name, the model names and the
+team's patterns). :func:`plan` works out which models those are and re-derives just
+them, reading only their tags; :func:`apply` rewrites their rows in the derived tables
+exactly as a full derivation would. A change that could alter how *other* tags read (a
+GTO artifact appearing or disappearing changes the names plain tags are matched
+against) gives no plan: the caller re-derives everything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+from modeltrail.store.catalog import rows as table_rows
+from modeltrail.store.read import derive, gto, labels
+from modeltrail.store.read.gitio import RefRecord
+
+_PLAIN_KINDS = tuple(labels.SCHEMES)
+
+
+@dataclass
+class TagPlan:
+    """What a set of changed tags means for the derived tables."""
+
+    changed: set[str]  # short names of the tags added, moved or deleted
+    artifacts: set[str]  # GTO artifacts whose state is recomputed
+    models: set[str]  # every model whose labels are recomputed (artifacts included)
+    derived: derive.Derived = field(default_factory=derive.Derived)  # for those only
+
+
+def changed_tags(old: dict[str, str], new: dict[str, str]) -> set[str]:
+    """Short tag names (``short -> object id`` maps) added, deleted or pointing elsewhere."""
+    return {t for t in old.keys() | new.keys() if old.get(t) != new.get(t)}
+
+
+def _gto_artifact_part(tag: str) -> str | None:
+    """The artifact a GTO tag would name, read cheaply: the text before its first ``#``
+    or ``@`` (neither may occur in an artifact name), ``=`` read as ``:``."""
+    cut = [i for i in (tag.find("#"), tag.find("@")) if i > 0]
+    return tag[: min(cut)].replace("=", ":") if cut else None
+
+
+def _candidates(tags: Iterable[str], models: set[str], patterns: Sequence[str]) -> list[str]:
+    """Tags that may read as a label of one of ``models``: every form puts the model
+    name right after a fixed prefix or right before a fixed suffix, so a prefix or
+    suffix test (one C call per tag) finds them; ``labels.read_tags`` then decides."""
+    starts = {f"{m}{sep}" for m in models for sep in ("-", "/")}
+    ends: set[str] = set()
+    for pattern in patterns:
+        if not isinstance(pattern, str) or "{model}" not in pattern:
+            continue
+        before, _, after = pattern.partition("{model}")
+        if "{version}" in before:  # the model comes last: a fixed suffix follows it
+            ends.update(f"{m}{after}" for m in models)
+        else:
+            starts.update(f"{before}{m}" for m in models)
+    start_t, end_t = tuple(starts), tuple(ends)
+    return [t for t in tags if t.startswith(start_t) or (end_t and t.endswith(end_t))]
+
+
+def plan(
+    refs: list[RefRecord],
+    changed: set[str],
+    model_names: set[str],
+    names: set[str],
+    patterns: Sequence[str],
+) -> TagPlan | None:
+    """Re-derive the models that the ``changed`` tags touch; None when the change could
+    alter other models' labels (the caller then re-derives every model).
+
+    ``model_names``: the declared models; ``names``: every name in the catalog's models
+    table (declared and tags-only GTO artifacts), which plain tags are matched against.
+    """
+    tags = [r for r in refs if r.kind == "tag" and r.commit]
+    by_name = {r.short: r for r in tags}
+    artifacts = {p.artifact for p in map(gto.parse_tag, changed) if p is not None}
+    states = {}
+    if artifacts:
+        mine = [r for r in tags if _gto_artifact_part(r.short) in artifacts]
+        states = gto.evaluate(derive.tag_records(mine))
+    if any(a not in names for a in states):
+        return None  # a new artifact: a new name that other tags may read as
+    if any(a in names and a not in model_names and a not in states for a in artifacts):
+        return None  # a tags-only artifact lost its last tag: a name goes away
+    single = next(iter(model_names)) if len(model_names) == 1 else None
+    touched = labels.read_tags(sorted(changed), names, single, patterns)
+    models = {m for lab in touched.labels for m in (lab.model,)} | {
+        m for c in touched.clashes for m in c.models[:1]
+    }
+    models |= artifacts & names
+    out = TagPlan(changed=set(changed), artifacts=artifacts & names, models=models)
+    der = out.derived
+    derive.add_gto_states(der, states)
+    if models:
+        pool = list(by_name) if single is not None else _candidates(by_name, models, patterns)
+        reading = labels.read_tags(pool, names, single, patterns)
+        der.clashes = [c for c in reading.clashes if c.models[0] in models]
+        for lab in reading.labels:
+            if lab.model in models:
+                commit = by_name[lab.tag].commit
+                der.label_rows.append((lab.model, commit, lab.label, lab.kind, lab.tag))
+                der.labelled.setdefault(commit, set()).add(lab.model)
+    return out
+
+
+def apply(
+    con: duckdb.DuckDBPyConnection, tag_plan: TagPlan, allowed_stages: Sequence[str] | None
+) -> tuple[list[tuple], dict[str, list]]:
+    """Rewrite the plan's models' labels, tag warnings, GTO stage events and stage
+    holders; return the tag warnings new in this run and the new ``latest`` map
+    (model -> [label, gto | labels], as ``meta`` keeps it)."""
+    scope, arts = sorted(tag_plan.models), sorted(tag_plan.artifacts)
+    der = tag_plan.derived
+    table_rows.register_names(con, "scope_models", scope)
+    table_rows.register_names(con, "scope_artifacts", arts)
+    kept = con.execute(
+        "SELECT model, commit, label, kind, tag FROM labels "
+        "WHERE model IN (SELECT name FROM scope_models) AND (kind = 'manifest' OR "
+        "(kind = 'gto' AND model NOT IN (SELECT name FROM scope_artifacts)))"
+    ).fetchall()
+    ranked = derive.rank_labels([*kept, *der.label_rows])
+    con.execute("DELETE FROM labels WHERE model IN (SELECT name FROM scope_models)")
+    table_rows.insert_rows(con, "labels", table_rows.LABEL_COLUMNS, ranked)
+
+    where = (
+        f"commit IS NULL AND path = '{table_rows.TAG_WARNINGS}' "
+        "AND model IN (SELECT name FROM scope_models)"
+    )
+    before = set(
+        con.execute(f"SELECT commit, path, model, message FROM warnings WHERE {where}").fetchall()
+    )
+    con.execute(f"DELETE FROM warnings WHERE {where}")
+    found = [
+        (None, table_rows.TAG_WARNINGS, m, w) for m, w in derive.label_warnings(ranked, der.clashes)
+    ]
+    table_rows.insert_rows(con, "warnings", table_rows.WARNING_COLUMNS, found)
+
+    # GTO events are the stage events whose ref is a tag (a rollback commit's is itself)
+    con.execute(
+        "DELETE FROM stage_events WHERE model IN (SELECT name FROM scope_artifacts) "
+        "AND ref IS DISTINCT FROM commit"
+    )
+    table_rows.insert_rows(con, "stage_events", table_rows.EVENT_COLUMNS, der.events)
+    con.execute("DELETE FROM stages WHERE model IN (SELECT name FROM scope_artifacts)")
+    shown = [r for r in der.stages if allowed_stages is None or r[1] in allowed_stages]
+    table_rows.insert_rows(con, "stages", table_rows.STAGE_COLUMNS, shown)
+    return [w for w in found if w not in before], _latest(con, tag_plan, ranked)
+
+
+def _latest(con, tag_plan: TagPlan, ranked: list[tuple]) -> dict[str, list]:
+    row = con.execute("SELECT value FROM meta WHERE key = 'latest'").fetchone()
+    latest: dict[str, list] = json.loads(row[0]) if row and row[0] else {}
+    dates = dict(
+        con.execute(
+            "SELECT commit, author_date FROM commits WHERE commit IN (SELECT unnest($1))",
+            [sorted({r[1] for r in ranked})],
+        ).fetchall()
+    )
+    by_labels = derive.latest_label(ranked, dates)
+    for model in tag_plan.models:
+        old = latest.get(model)
+        if model in tag_plan.artifacts:
+            from_gto = tag_plan.derived.gto_latest.get(model)
+        elif old is not None and old[1] == "gto":
+            continue  # its GTO tags did not change
+        else:
+            from_gto = None
+        if from_gto:
+            latest[model] = [from_gto, "gto"]
+        elif model in by_labels:
+            latest[model] = [by_labels[model], "labels"]
+        else:
+            latest.pop(model, None)
+    return latest

@@ -1,0 +1,208 @@
+"""Many tags: a changed tag re-derives only the models it touches, with the result a full
+index gives (labels, stages, events, warnings, versions, latest), and gto agrees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gitbuilder import GitRepo
+from modeltrail.store.catalog import labels_log
+from modeltrail.store.catalog.files import open_catalog, update_catalog
+from modeltrail.store.catalog.tag_update import _candidates
+from modeltrail.store.read import gitio
+from modeltrail.store.read.labels import read_tags
+from modeltrail.store.repo import open_repo
+
+GTO = shutil.which("gto") or str(Path(sys.executable).parent / "gto")
+ARTIFACTS = "churn:\n  type: model\n  path: models/churn\n"
+DERIVED = ("labels", "stages", "stage_events", "versions", "warnings", "refs", "model_commits")
+
+
+def manifest(name: str, version: str | None = None) -> str:
+    return f"name: {name}\n" + (f"version: {version}\n" if version else "")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    """GTO artifact churn, plain-tagged fraud and fraud2 (a clash-prone pair under the
+    team pattern ``{model}{version}``), and ops, known from GTO tags only."""
+    r = GitRepo(tmp_path / "repo")
+    r.write({".modeltrail.toml": '[tags]\npatterns = ["{model}{version}"]\n'})
+    for i in range(4):
+        files = {f"models/{m}/model.yaml": manifest(m) for m in ("fraud", "fraud2")}
+        files.update({f"models/{m}/weights.bin": f"w{i}" for m in ("fraud", "fraud2")})
+        files["models/churn/model.pkl"] = f"churn {i}"
+        files["artifacts.yaml"] = ARTIFACTS
+        if i == 3:
+            files.pop("models/churn/model.pkl")  # churn unchanged at the last commit
+        r.commit(f"train {i}", files)
+    r.tag("churn@v1.0.0", "HEAD~3", "Registering churn v1.0.0")
+    r.tag("churn#prod#1", "HEAD~3", "Assigning prod")
+    r.tag("churn@v1.1.0", "HEAD~1", "Registering churn v1.1.0")
+    r.tag("fraud-v1.0.0", "HEAD~2")
+    r.tag("fraud/2026.01.05", "HEAD~1")  # calendar next to semver: mixed schemes
+    r.tag("fraud2-v2.0.0", "HEAD~2")
+    r.tag("fraud21", "HEAD~1")  # fraud2's 1, or fraud's 21: a clash
+    r.tag("ops@v1.0.0", "HEAD~3", "Registering ops")
+    update_catalog(open_repo(r.path))
+    return r
+
+
+def derived_tables(path: Path) -> dict:
+    con = open_catalog(open_repo(path))
+    try:
+        out = {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in DERIVED}
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    out["latest"] = json.loads(meta["latest"])
+    return out
+
+
+def versions_of(r: GitRepo, model: str) -> list[str]:
+    con = open_catalog(open_repo(r.path))
+    try:
+        rows = con.execute("SELECT version FROM versions WHERE model = $1", [model]).fetchall()
+    finally:
+        con.close()
+    return [v for (v,) in rows]
+
+
+def incremental_equals_full(r: GitRepo) -> list[str] | None:
+    """Index incrementally, then rebuild: both catalogs must hold the same rows.
+    Returns the tags the incremental run re-derived (None: it re-derived every model)."""
+    summary = update_catalog(open_repo(r.path))
+    assert summary.mode == "incremental", summary.reason
+    incremental = derived_tables(r.path)
+    update_catalog(open_repo(r.path), rebuild=True)
+    assert incremental == derived_tables(r.path)
+    return summary.tags_changed
+
+
+def test_changed_tags_rederive_only_their_models_as_a_full_index_would(repo: GitRepo) -> None:
+    r = repo
+    r.tag("fraud-v1.1.0")  # a new plain tag: fraud's latest
+    assert incremental_equals_full(r) == ["fraud-v1.1.0"]
+    assert derived_tables(r.path)["latest"]["fraud"] == ["v1.1.0", "labels"]
+
+    r.tag("churn#prod#2", "HEAD~1", "Assigning prod to v1.1.0")  # a promotion
+    r.tag("churn@v2.0.0", "HEAD", "Registering churn v2.0.0")  # a commit churn left alone
+    assert incremental_equals_full(r) == ["churn#prod#2", "churn@v2.0.0"]
+
+    r.git("tag", "-d", "fraud-v1.0.0")  # deleted, moved, and a clash that goes away
+    r.git("tag", "-f", "fraud2-v2.0.0", "HEAD~3")
+    r.git("tag", "-d", "fraud21")
+    assert incremental_equals_full(r) == ["fraud-v1.0.0", "fraud2-v2.0.0", "fraud21"]
+
+    r.tag("churn@v1.0.0!", "HEAD~3", "Deregistering v1.0.0")
+    r.tag("churn#prod!#3", "HEAD~1", "Unassigning prod")
+    r.tag("fraud211", "HEAD~2")  # a new clash
+    assert incremental_equals_full(r) == ["churn#prod!#3", "churn@v1.0.0!", "fraud211"]
+
+    # the only tag on a commit that left churn alone goes: so does that version
+    assert "v2.0.0" in versions_of(r, "churn")
+    r.git("tag", "-d", "churn@v2.0.0")
+    assert incremental_equals_full(r) == ["churn@v2.0.0"]
+    assert "v2.0.0" not in versions_of(r, "churn")
+
+    # new commits and new tags in one run: a manifest version and a tag on the new commit
+    r.commit("fraud 1.3", {"models/fraud/model.yaml": manifest("fraud", "1.3.0")})
+    r.tag("fraud-v1.2.0")
+    r.tag("churn#staging#4", "HEAD~2", "Assigning staging")
+    assert incremental_equals_full(r) == ["churn#staging#4", "fraud-v1.2.0"]
+
+
+def test_a_change_that_alters_the_names_rederives_everything(repo: GitRepo) -> None:
+    # a new GTO artifact is a new name plain tags are matched against: all re-derived
+    repo.tag("fraud2-v9@v1.0.0", "HEAD", "Registering fraud2-v9")
+    assert incremental_equals_full(repo) is None
+    # the last tag of a tags-only artifact goes: its name goes with it
+    repo.git("tag", "-d", "ops@v1.0.0")
+    assert incremental_equals_full(repo) is None
+    assert "ops" not in derived_tables(repo.path)["latest"]
+
+
+def test_nothing_but_branches_moved_reads_no_tag(repo: GitRepo) -> None:
+    repo.commit("docs", {"README.md": "hi\n"})
+    assert incremental_equals_full(repo) == []
+
+
+def gto_show(path: Path) -> dict:
+    done = subprocess.run([GTO, "show", "--json"], cwd=path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def models_cli(path: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "modeltrail.tui", "-C", str(path), "models", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return {m["name"]: m for m in json.loads(done.stdout)}
+
+
+@pytest.mark.skipif(not Path(GTO).exists(), reason="the gto tool is not installed")
+def test_gto_agrees_after_each_incremental_tag(repo: GitRepo) -> None:
+    steps = [
+        [("churn#prod#2", "HEAD~1")],
+        [("churn@v1.2.0", "HEAD"), ("churn#staging#3", "HEAD")],
+        [("churn#prod#4", "HEAD~3")],  # back to v1.0.0: a rollback
+        [("churn@v1.2.0!", "HEAD"), ("ops#prod#5", "HEAD~3")],
+    ]
+    for step in steps:
+        for name, rev in step:
+            repo.tag(name, rev, f"gto tag {name}")
+        summary = update_catalog(open_repo(repo.path))
+        assert summary.tags_changed == sorted(n for n, _ in step)
+        ours, theirs = models_cli(repo.path), gto_show(repo.path)
+        for name, entry in theirs.items():
+            assert ours[name]["latest"] == entry["version"], (step, name)
+            stages = {s: v for s, v in (entry.get("stage") or {}).items() if v}
+            assert ours[name]["stages"] == stages, (step, name)
+
+
+def test_tags_that_may_read_as_a_model_are_found_by_prefix_or_suffix() -> None:
+    models = {"fraud", "churn"}
+    tags = [f"m{i}-v1.0.0" for i in range(200)] + [
+        "fraud-v1.0.0",
+        "fraud/2026.01.05",
+        "release/churn/v3",
+        "v2-churn",
+        "fraud-v2-v1.0.0",
+    ]
+    patterns = ["release/{model}/{version}", "{version}-{model}"]
+    found = _candidates(tags, models, patterns)
+    # the filter may keep more than reads as the models, never less
+    every = {lab.tag for lab in read_tags(tags, models | {"fraud-v2"}, None, patterns).labels}
+    assert every - {"fraud-v2-v1.0.0"} <= set(found)
+    assert set(found) <= set(tags[200:])
+
+
+def test_only_the_changed_refs_are_read_by_name(repo: GitRepo) -> None:
+    git_repo = open_repo(repo.path)
+    everything = gitio.read_refs(git_repo)
+    named = gitio.read_refs(
+        git_repo, ["refs/tags/churn@v1.0.0", "refs/tags/gone", "refs/heads/main"]
+    )
+    assert [r.name for r in named] == ["refs/heads/main", "refs/tags/churn@v1.0.0"]
+    assert named == [r for r in everything if r.name in {x.name for x in named}]
+    assert gitio.read_refs(git_repo, []) == []
+
+
+def test_the_labels_log_records_only_the_changed_tags(repo: GitRepo) -> None:
+    log = repo.path / ".git" / "modeltrail" / labels_log.LOG_FILE
+    before = log.read_text().splitlines()
+    repo.git("tag", "-f", "fraud-v1.0.0", "HEAD")  # moved
+    update_catalog(open_repo(repo.path))
+    after = log.read_text().splitlines()
+    assert len(after) == len(before) + 1
+    assert json.loads(after[-1])["tag"] == "fraud-v1.0.0"
+    (move,) = labels_log.moves(log.parent)
+    assert move["tag"] == "fraud-v1.0.0" and move["new_commit"] == repo.head()
