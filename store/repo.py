@@ -8,16 +8,17 @@ from pathlib import Path
 
 import git
 from modeltrail.store import gitcmd
-from modeltrail.store.errors import NotARepository
+from modeltrail.store.errors import NotARepository, Refused
 
 
 @dataclass(frozen=True)
 class RepoPaths:
     """Where things are for one repository."""
 
-    root: Path  # top of the work tree
+    root: Path  # top of the work tree (a bare repository: its own directory)
     git_dir: Path  # this worktree's git dir
     common_dir: Path  # shared by all worktrees
+    bare: bool = False  # no work tree: read, index and stage rollbacks only
 
     @property
     def catalog_dir(self) -> Path:
@@ -38,8 +39,6 @@ def open_repo(path: str | os.PathLike | None = None) -> git.Repo:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise NotARepository(f"not a git repository: {start}") from None
     gitcmd.prepare(repo)
-    if repo.bare:
-        raise NotARepository(f"bare repositories are not supported: {start}")
     if object_format(repo) != "sha1":
         raise NotARepository(
             f"this repository uses {object_format(repo).upper().replace('SHA', 'SHA-')} "
@@ -59,7 +58,17 @@ def object_format(repo: git.Repo) -> str:
 
 
 def repo_paths(repo: git.Repo) -> RepoPaths:
-    root = Path(repo.working_tree_dir).resolve()
     git_dir = Path(repo.git_dir).resolve()
     common = Path(repo.common_dir).resolve() if hasattr(repo, "common_dir") else git_dir
-    return RepoPaths(root=root, git_dir=git_dir, common_dir=common)
+    tree = repo.working_tree_dir
+    root = Path(tree).resolve() if tree else common
+    return RepoPaths(root=root, git_dir=git_dir, common_dir=common, bare=not tree)
+
+
+def require_work_tree(repo: git.Repo, action: str) -> None:
+    """Refuse ``action`` (which writes files into the work tree) in a bare repository."""
+    if not repo.working_tree_dir:
+        raise Refused(
+            f"{action} needs a work tree, and this is a bare repository (a server's copy); "
+            "nothing was written (a stage rollback, --stage, works here)"
+        )

@@ -46,8 +46,8 @@ def insert_rows(
     if not rows:
         return
     cols = indexer.Columns(*names)
-    for r in rows:
-        cols.add(*r)
+    for name, values in zip(names, zip(*rows, strict=True), strict=True):
+        cols.cols[name] = list(values)
     insert(con, table, cols)
 
 

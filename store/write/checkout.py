@@ -17,6 +17,7 @@ import duckdb
 import git
 from modeltrail.store.errors import Refused
 from modeltrail.store.query.queries import require_model, resolve_version
+from modeltrail.store.repo import require_work_tree
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git
 from modeltrail.store.write.rollback import (
@@ -101,6 +102,7 @@ def checkout(
     unless ``force``. ``checkpoint(step)`` is called after each step (``STEPS``); tests
     inject faults there.
     """
+    require_work_tree(repo, "checkout")
     info = require_model(con, model)
     path = info["path"]
     if path is None:

@@ -38,7 +38,7 @@ from modeltrail.store.query.stages import held_stage, previous_holder
 from modeltrail.store.read import gto
 from modeltrail.store.read.readers.dvc import dvc_cache_path
 from modeltrail.store.read.readers.lfs import lfs_object_path
-from modeltrail.store.repo import repo_paths
+from modeltrail.store.repo import repo_paths, require_work_tree
 from modeltrail.store.trailers import one_line, read_trailers, trailer_lines
 from modeltrail.store.write.gitwrite import Git
 from modeltrail.store.write.worktree import endangered, refuse_endangered
@@ -603,6 +603,7 @@ def _plan_branch(
     current_path: str | None = None,
 ):
     model = info["name"]
+    require_work_tree(repo, "a branch rollback")
     if info["path"] is None:
         raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
     ref, short = _branch_ref(g, branch)

@@ -16,6 +16,6 @@ def run_tui(args: argparse.Namespace) -> int:
     if note:
         print(f"modeltrail: {note}")
 
-    app = ModeltrailApp(repo_path=repo.working_tree_dir)
+    app = ModeltrailApp(repo_path=repo.working_tree_dir or repo.git_dir)
     app.run()
     return app.return_code or 0
