@@ -11,7 +11,8 @@ rest plain ``mN-vX.Y.Z`` tags. Reports, each as the whole ``modeltrail`` command
 fresh process:
 
 - full:  ``modeltrail index --rebuild``
-- incr:  ``modeltrail index`` after one new GTO tag
+- incr:  ``modeltrail index`` after one new GTO tag (a registration of ``m0``), and after
+  one new plain tag (``m1-vX.Y.Z``)
 - none:  ``modeltrail index`` with nothing new
 """
 
@@ -126,9 +127,15 @@ def main() -> None:
     )
     full = command(repo, "index", "--rebuild")
     none = command(repo, "index")
-    git(repo, "tag", "-a", "-m", "one more", f"m0@v9.{os.getpid() % 1000}.0", "main")
+    run = f"{os.getpid() % 1000}.{int(time.time()) % 100000}"
+    git(repo, "tag", "-a", "-m", "one more", f"m0@v9.{run}", "main")
     incr = command(repo, "index")
-    print(f"full {full:6.2f}s   one new tag {incr:6.2f}s   nothing new {none:6.2f}s")
+    git(repo, "tag", f"m1-v9.{run}", "main")
+    plain = command(repo, "index")
+    print(
+        f"full {full:6.2f}s   one new GTO tag {incr:6.2f}s   one new plain tag {plain:6.2f}s"
+        f"   nothing new {none:6.2f}s"
+    )
 
 
 if __name__ == "__main__":

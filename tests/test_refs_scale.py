@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
+from hypothesis import given
+from hypothesis import strategies as st
 from modeltrail.store.catalog import labels_log
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.catalog.tag_update import _candidates
 from modeltrail.store.read import gitio
+from modeltrail.store.read.gto import artifact_part, parse_tag
 from modeltrail.store.read.labels import read_tags
 from modeltrail.store.repo import open_repo
 
@@ -206,3 +209,20 @@ def test_the_labels_log_records_only_the_changed_tags(repo: GitRepo) -> None:
     assert json.loads(after[-1])["tag"] == "fraud-v1.0.0"
     (move,) = labels_log.moves(log.parent)
     assert move["tag"] == "fraud-v1.0.0" and move["new_commit"] == repo.head()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["churn@v1.2.0", "churn#prod#3", "team/fraud-v2#staging!#1", "models/x=churn@v1.0.0",
+     "-x=m@v1.0.0", "a@deprecated", "m@v1.0.0-rc.1+b#7"],
+)  # fmt: skip
+def test_the_cheap_artifact_part_is_the_artifact_gto_reads(name: str) -> None:
+    parsed = parse_tag(name)
+    assert parsed is not None and artifact_part(name) == parsed.artifact
+
+
+@given(st.text(alphabet="ab1-_/.=#@!v0.", max_size=24))
+def test_the_cheap_artifact_part_never_misses_a_gto_tag(name: str) -> None:
+    parsed = parse_tag(name)
+    if parsed is not None:
+        assert artifact_part(name) == parsed.artifact

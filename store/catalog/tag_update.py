@@ -40,13 +40,6 @@ def changed_tags(old: dict[str, str], new: dict[str, str]) -> set[str]:
     return {t for t in old.keys() | new.keys() if old.get(t) != new.get(t)}
 
 
-def _gto_artifact_part(tag: str) -> str | None:
-    """The artifact a GTO tag would name, read cheaply: the text before its first ``#``
-    or ``@`` (neither may occur in an artifact name), ``=`` read as ``:``."""
-    cut = [i for i in (tag.find("#"), tag.find("@")) if i > 0]
-    return tag[: min(cut)].replace("=", ":") if cut else None
-
-
 def _candidates(tags: Iterable[str], models: set[str], patterns: Sequence[str]) -> list[str]:
     """Tags that may read as a label of one of ``models``: every form puts the model
     name right after a fixed prefix or right before a fixed suffix, so a prefix or
@@ -83,7 +76,7 @@ def plan(
     artifacts = {p.artifact for p in map(gto.parse_tag, changed) if p is not None}
     states = {}
     if artifacts:
-        mine = [r for r in tags if _gto_artifact_part(r.short) in artifacts]
+        mine = [r for r in tags if gto.artifact_part(r.short) in artifacts]
         states = gto.evaluate(derive.tag_records(mine))
     if any(a not in names for a in states):
         return None  # a new artifact: a new name that other tags may read as

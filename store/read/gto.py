@@ -205,6 +205,15 @@ def parse_tag(name: str) -> ParsedGtoTag | None:
     return ParsedGtoTag(artifact, kind, None, match["stage"], counter)
 
 
+def artifact_part(name: str) -> str | None:
+    """The artifact a GTO tag would name, found without the grammar (the text before the
+    first ``#`` or ``@``, neither of which an artifact name may hold, ``=`` read as
+    ``:``): equal to :func:`parse_tag`'s artifact whenever that parses, so a cheap way to
+    pick one artifact's tags out of many. None when no GTO tag could start so."""
+    cut = min((i for i in (name.find("#"), name.find("@")) if i >= 0), default=-1)
+    return name[:cut].replace("=", ":") if cut > 0 else None
+
+
 def is_valid_artifact_name(name: str) -> bool:
     """True for names GTO accepts in ``artifacts.yaml`` (``[dir:]name``)."""
     return isinstance(name, str) and _FULLNAME_RE.search(name) is not None

@@ -389,6 +389,8 @@ def _artifact_tags(g: Git, model: str) -> dict[str, str]:
     """The model's GTO tags: tag name → tag object id."""
     out = {}
     for name, oid in g.tags().items():
+        if gto.artifact_part(name) != model:  # cheap: most of 100,000 tags stop here
+            continue
         parsed = gto.parse_tag(name)
         if parsed is not None and parsed.artifact == model:
             out[name] = oid

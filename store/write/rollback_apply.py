@@ -203,12 +203,17 @@ def _apply_stage(g: Git, plan: RollbackPlan, checkpoint: Checkpoint) -> Rollback
 
 
 def _is_model_tag(name: str, model: str) -> bool:
+    if gto.artifact_part(name) != model:  # cheap: most of 100,000 tags stop here
+        return False
     parsed = gto.parse_tag(name)
     return parsed is not None and parsed.artifact == model
 
 
 def _gto_holder(g: Git, model: str, stage: str) -> str | None:
-    refs = gitio.read_refs(g.repo)
+    """Who holds ``stage`` now, as GTO computes it from the model's own tags (only they
+    decide an artifact's state, so only they are read)."""
+    mine = [f"refs/tags/{n}" for n in g.tags() if gto.artifact_part(n) == model]
+    refs = gitio.read_refs(g.repo, mine)
     state = gto.evaluate(derive.tag_records(refs)).get(model)
     holder = state.stages.get(stage) if state else None
     return holder.commit if holder else None
