@@ -40,6 +40,9 @@ def repo(tmp_path: Path) -> GitRepo:
         files = {f"models/{m}/model.yaml": manifest(m) for m in ("fraud", "fraud2")}
         files.update({f"models/{m}/weights.bin": f"w{i}" for m in ("fraud", "fraud2")})
         files["models/churn/model.pkl"] = f"churn {i}"
+        if i == 0:  # a model nested in fraud's directory, never changed again
+            files["models/fraud/sub/model.yaml"] = manifest("fraud-sub")
+            files["models/fraud/sub/weights.bin"] = "sub"
         files["artifacts.yaml"] = ARTIFACTS
         if i == 3:
             files.pop("models/churn/model.pkl")  # churn unchanged at the last commit
@@ -112,6 +115,11 @@ def test_changed_tags_rederive_only_their_models_as_a_full_index_would(repo: Git
     r.git("tag", "-d", "churn@v2.0.0")
     assert incremental_equals_full(r) == ["churn@v2.0.0"]
     assert "v2.0.0" not in versions_of(r, "churn")
+
+    # a version a tag makes of a nested model on a commit that left it alone: its own
+    # files only, not its parent directory's
+    r.tag("fraud-sub-v1.0.0", "HEAD~1")
+    assert incremental_equals_full(r) == ["fraud-sub-v1.0.0"]
 
     # new commits and new tags in one run: a manifest version and a tag on the new commit
     r.commit("fraud 1.3", {"models/fraud/model.yaml": manifest("fraud", "1.3.0")})

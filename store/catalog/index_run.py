@@ -728,7 +728,7 @@ def _incremental(
         seeds = _seed_states(repo, models, set(boundary))
         for c, ms in late_only.items():  # an old commit newly labelled: its models only
             if c not in seeds:
-                seeds.update(_seed_states(repo, {m: models[m] for m in ms if m in models}, {c}))
+                seeds.update(_seed_states(repo, models, {c}, only=ms))
         topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchall()[0][0]
         candidates = _candidate_blobs(seeds, commits)
         known_blobs = _known_blobs(con, candidates)
@@ -840,18 +840,25 @@ def _reaches(parents: dict[str, list[str]], start: str, target: str) -> bool:
     return False
 
 
-def _seed_states(repo, models, commits: set[str]) -> dict[str, dict[str, indexer.FileState]]:
-    """Model files at old commits the new ones build on (one ``ls-tree`` each)."""
+def _seed_states(
+    repo, models, commits: set[str], only: set[str] | None = None
+) -> dict[str, dict[str, indexer.FileState]]:
+    """Model files at old commits the new ones build on (one ``ls-tree`` each);
+    ``only``: just these models' files (which files are theirs is still decided among
+    all models: a model nested in another's directory keeps its files)."""
     if not commits:
         return {}
     paths_map = indexer.ModelPaths(models)
     dirs = paths_map.roots
+    if only is not None:
+        dirs = indexer.ModelPaths({m: models[m] for m in only if m in models}).roots
     seeds: dict[str, dict[str, indexer.FileState]] = {}
     for commit in sorted(commits):
         per_model: dict[str, indexer.FileState] = {}
         for p, (mode, blob) in gitio.ls_tree(repo, commit, dirs).items():
             for m in paths_map.models_for(p):
-                per_model.setdefault(m, {})[p] = (blob, mode)
+                if only is None or m in only:
+                    per_model.setdefault(m, {})[p] = (blob, mode)
         seeds[commit] = per_model
     return seeds
 
