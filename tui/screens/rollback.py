@@ -36,12 +36,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modeltrail.store.errors import ModeltrailError
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.rollback_form import DialogForm
+from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -83,11 +83,6 @@ class PlanReady(Message):
 
 
 @dataclass
-class PlanFailed(Message):
-    error: str
-
-
-@dataclass
 class StepDone(Message):
     step: str
 
@@ -103,18 +98,7 @@ class Pushed(Message):
     result: RollbackResult
 
 
-@dataclass
-class ApplyFailed(Message):
-    error: str
-
-
 # --- helpers run in worker threads ----------------------------------------------------------
-
-
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, ModeltrailError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 def with_remote_warnings(root, plan: RollbackPlan) -> RollbackPlan:
@@ -148,7 +132,7 @@ def fresh_catalog(app):
     return repo, con
 
 
-class PlanDialog(ModalScreen[None]):
+class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
     """What the rollback and undo dialogs share: plan → reason → confirm → write → result."""
 
     BINDINGS = ROLLBACK_BINDINGS
@@ -208,18 +192,24 @@ class PlanDialog(ModalScreen[None]):
 
     # --- planning -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="rollback-plan")
+    @work(thread=True, exclusive=True, group="rollback-plan", exit_on_error=False)
     def make_plan(self) -> None:
-        """Plan on an up-to-date catalog (in a thread) and post the plan or the failure."""
-        try:
-            repo, con = fresh_catalog(self.app)
-            with con:
-                plan = self.build_plan(repo, con)
-            plan = with_remote_warnings(self.app.paths.root, plan)
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(PlanFailed(_error_text(exc)))
-            return
+        """Plan on an up-to-date catalog (in a thread) and post the plan (a refusal raises:
+        :meth:`worker_failed` shows it)."""
+        repo, con = fresh_catalog(self.app)
+        with con:
+            plan = self.build_plan(repo, con)
+        plan = with_remote_warnings(self.app.paths.root, plan)
         self.post_message(PlanReady(plan))
+
+    def worker_failed(self, group: str, error: str) -> None:
+        """A plan or a write that failed is the dialog's refusal, never a traceback."""
+        if group == "rollback-plan":
+            self._plan_failed(error)
+        elif group == "rollback-apply":
+            self._apply_failed(error)
+        else:
+            super().worker_failed(group, error)
 
     def build_plan(self, repo, con) -> RollbackPlan:  # pragma: no cover - overridden
         """The plan this dialog offers (called in the worker thread)."""
@@ -252,10 +242,10 @@ class PlanDialog(ModalScreen[None]):
         self._status(Text(""))
         self.make_plan()
 
-    def on_plan_failed(self, message: PlanFailed) -> None:
+    def _plan_failed(self, error: str) -> None:
         self.state = "failed"
         self.query_one("#plan", Static).update(
-            Text(f"✗ Refused: {clean(message.error, single_line=True)}\nNothing was changed.")
+            Text(f"✗ Refused: {clean(error, single_line=True)}\nNothing was changed.")
         )
         if len(self.form.choices) > 1:  # another stage may be the one to move
             self.form.pause()
@@ -288,7 +278,7 @@ class PlanDialog(ModalScreen[None]):
         self._status(Text("writing…", style="bold"))
         self.run_apply(plan)
 
-    @work(thread=True, exclusive=True, group="rollback-apply")
+    @work(thread=True, exclusive=True, group="rollback-apply", exit_on_error=False)
     def run_apply(self, plan: RollbackPlan) -> None:
         from modeltrail.store.repo import open_repo
         from modeltrail.store.write.gitwrite import Git
@@ -296,15 +286,11 @@ class PlanDialog(ModalScreen[None]):
         from modeltrail.tui.messages import IndexFinished
 
         push = self.app.config.push == "always"
-        try:
-            repo = open_repo(self.app.paths.root)
-            remote = push_remote(Git(repo), plan)
-            result = apply_plan(
-                repo, plan, push=push, checkpoint=lambda s: self.post_message(StepDone(s))
-            )
-        except Exception as exc:  # noqa: BLE001 - shown as the refusal, never a traceback
-            self.post_message(ApplyFailed(_error_text(exc)))
-            return
+        repo = open_repo(self.app.paths.root)
+        remote = push_remote(Git(repo), plan)
+        result = apply_plan(
+            repo, plan, push=push, checkpoint=lambda s: self.post_message(StepDone(s))
+        )
         self.app.post_message(IndexFinished(result.summary(), True))
         self.post_message(Applied(result, remote))
 
@@ -378,7 +364,7 @@ class PlanDialog(ModalScreen[None]):
         try:
             push_result(self.app.paths.root, result)
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            result.push_error = _error_text(exc)
+            result.push_error = error_text(exc)
         self.post_message(Pushed(result))
 
     def on_pushed(self, message: Pushed) -> None:
@@ -390,11 +376,9 @@ class PlanDialog(ModalScreen[None]):
         if check is not None:
             check()  # ahead/behind changed
 
-    def on_apply_failed(self, message: ApplyFailed) -> None:
+    def _apply_failed(self, error: str) -> None:
         self.state = "failed"
-        self._status(
-            Text(f"✗ Refused: {clean(message.error, single_line=True)}\nesc closes", style="bold")
-        )
+        self._status(Text(f"✗ Refused: {clean(error, single_line=True)}\nesc closes", style="bold"))
         self.form.finish()
 
     def _status(self, text: Text) -> None:
