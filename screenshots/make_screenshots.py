@@ -30,7 +30,7 @@ from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
 from modeltrail.store.catalog.files import update_catalog  # noqa: E402
 from modeltrail.store.repo import open_repo  # noqa: E402
 from modeltrail.tui.app import ModeltrailApp  # noqa: E402
-from textual.worker import WorkerCancelled  # noqa: E402
+from textual.worker import WorkerCancelled, WorkerFailed  # noqa: E402
 
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -59,7 +59,8 @@ async def settle(pilot) -> None:
             continue
         if not any(worker.is_running for worker in app.workers):
             break
-        with contextlib.suppress(WorkerCancelled):  # superseded by a newer one
+        # superseded by a newer one, or failed (the worker-failure handler shows it)
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
             await app.workers.wait_for_complete()
     await pilot.pause()
 

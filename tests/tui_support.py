@@ -13,7 +13,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerFailed
 
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -157,7 +157,8 @@ async def settle(pilot, limit_s: float = 60.0) -> None:
             await pilot.pause(0.02)
         elif any(w.is_running for w in app.workers):
             idle = 0
-            with contextlib.suppress(WorkerCancelled):  # superseded by a newer one
+            # superseded by a newer one, or failed (the failure handler shows it)
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await app.workers.wait_for_complete()
         else:
             idle += 1
