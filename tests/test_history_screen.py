@@ -13,7 +13,7 @@ from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.history import HistoryScreen
 from modeltrail.tui.screens.home import HomeScreen
 from modeltrail.tui.screens.rollback import UndoScreen
-from tui_support import frozen_now, run_async, screen_text, settle
+from tui_support import frozen_now, run_async, screen_text, settle, wait_for_text
 
 # shared fixtures
 fixed_env = support.fixed_env
@@ -51,7 +51,7 @@ async def test_history_shows_rollbacks_with_who_and_why_and_toggles_to_all_model
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, HistoryScreen)
-        text = screen_text(pilot.app)
+        text = await wait_for_text(pilot, "v1.3.0 → v1.2.0")
         assert "History · churn" in text
         lines = text.splitlines()
         first = next(line for line in lines if "↶ rollback" in line)
@@ -64,7 +64,7 @@ async def test_history_shows_rollbacks_with_who_and_why_and_toggles_to_all_model
         assert "ref churn#prod#11" in text and "Rollback-Model: churn" not in first
         await pilot.press("a")
         await settle(pilot)
-        text = screen_text(pilot.app)
+        text = await wait_for_text(pilot, "2.2.0 → 2.1.0")
         assert "History · all models" in text
         top = next(line for line in text.splitlines() if "↶ rollback" in line)
         assert "ranker" in top and "2.2.0 → 2.1.0" in top and "ndcg drop" in top
@@ -126,5 +126,6 @@ def test_snapshot_history_80x24(sample, snap_compare):
         await settle(pilot)
         await pilot.press("h")
         await settle(pilot)
+        await wait_for_text(pilot, "confirmed: v1.3.0")  # the table painted
 
     assert snap_compare(_app(sample), terminal_size=(80, 24), run_before=run)

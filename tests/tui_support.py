@@ -175,6 +175,19 @@ async def wait_for_index(pilot, limit: int = 600) -> None:
     await settle(pilot)
 
 
+async def wait_for_text(pilot, text: str, limit_s: float = 30.0) -> str:
+    """The screen once ``text`` shows on it (a table paints a refresh after its data
+    arrives; on a loaded machine that can be later than the workers' end)."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    shown = screen_text(pilot.app)
+    while text not in shown and time.monotonic() < deadline:
+        await pilot.pause(0.02)
+        shown = screen_text(pilot.app)
+    return shown
+
+
 def screen_text(app) -> str:
     """What the terminal shows now, as plain text lines."""
     strips = app.screen._compositor.render_strips()
