@@ -725,10 +725,12 @@ def _incremental(
         late_only: dict[str, set[str]] = {}
         for c, m in late:
             late_only.setdefault(c, set()).add(m)
-        seeds = _seed_states(repo, models, set(boundary))
+        # which model each path belongs to (built once; only when something is read)
+        owners = indexer.ModelPaths(models) if boundary or late_only else None
+        seeds = _seed_states(repo, owners, set(boundary))
         for c, ms in late_only.items():  # an old commit newly labelled: its models only
             if c not in seeds:
-                seeds.update(_seed_states(repo, models, {c}, only=ms))
+                seeds.update(_seed_states(repo, owners, {c}, only=ms, models=models))
         topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchall()[0][0]
         candidates = _candidate_blobs(seeds, commits)
         known_blobs = _known_blobs(con, candidates)
@@ -841,17 +843,21 @@ def _reaches(parents: dict[str, list[str]], start: str, target: str) -> bool:
 
 
 def _seed_states(
-    repo, models, commits: set[str], only: set[str] | None = None
+    repo,
+    paths_map: indexer.ModelPaths | None,
+    commits: set[str],
+    only: set[str] | None = None,
+    models: dict[str, ModelDef] | None = None,
 ) -> dict[str, dict[str, indexer.FileState]]:
     """Model files at old commits the new ones build on (one ``ls-tree`` each);
-    ``only``: just these models' files (which files are theirs is still decided among
-    all models: a model nested in another's directory keeps its files)."""
-    if not commits:
+    ``only``: just these ``models``' files (which files are theirs is still decided
+    among all models: a model nested in another's directory keeps its files)."""
+    if not commits or paths_map is None:
         return {}
-    paths_map = indexer.ModelPaths(models)
     dirs = paths_map.roots
     if only is not None:
-        dirs = indexer.ModelPaths({m: models[m] for m in only if m in models}).roots
+        mine = {m: d for m, d in (models or {}).items() if m in only}
+        dirs = indexer.ModelPaths(mine).roots
     seeds: dict[str, dict[str, indexer.FileState]] = {}
     for commit in sorted(commits):
         per_model: dict[str, indexer.FileState] = {}

@@ -29,6 +29,7 @@ class Derived:
 
 
 def tag_records(refs: list[RefRecord]) -> list[gto.TagRecord]:
+    """The annotated tags as ``gto.evaluate`` reads them (GTO drops lightweight ones)."""
     return [
         gto.TagRecord(
             name=r.short,
@@ -40,7 +41,7 @@ def tag_records(refs: list[RefRecord]) -> list[gto.TagRecord]:
             message=r.tag_message,
         )
         for r in refs
-        if r.kind == "tag" and r.commit
+        if r.kind == "tag" and r.commit and r.annotated
     ]
 
 
@@ -83,7 +84,8 @@ def add_gto_states(out: Derived, artifacts: dict[str, gto.GtoArtifact]) -> None:
             )
             out.labelled.setdefault(holder.commit, set()).add(name)
         for ev in art.events:
-            trailers = rollback_trailers(ev.message or "")
+            message = ev.message or ""
+            trailers = rollback_trailers(message) if "Rollback-Model" in message else None
             kind = ev.kind
             reason = None
             rolled_from = None

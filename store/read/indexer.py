@@ -363,7 +363,7 @@ def _counts_for_staleness(path: str) -> bool:
     return not any(part.startswith(".") for part in path.split("/"))
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=65536)  # one entry per model directory: 10,000 models fit
 def _fixed_sources(directory: str) -> tuple[str, ...]:
     """The conventional metrics and params files of a model directory."""
     names = blobfacts.METRIC_FILES + blobfacts.PARAM_FILES

@@ -301,7 +301,8 @@ def _readings(tag: str, pat: _Pattern, names: set[str]) -> list[tuple[str, str, 
         kind = classify(version, bare_semver=pat.bare_semver)
         if kind is not None:
             out.append((name, version, kind))
-    out.sort(key=lambda f: len(f[0]), reverse=True)
+    if len(out) > 1:
+        out.sort(key=lambda f: len(f[0]), reverse=True)
     return out
 
 
@@ -327,6 +328,8 @@ def read_tags(
             continue
         found: list[tuple[str, str, LabelKind]] = []
         for rule in rules:
+            if rule.middle and rule.middle not in tag:
+                continue  # most tags: one C call instead of a split
             found += _readings(tag, rule, names)
         if not found and single_model:
             kind = classify(tag, bare_semver=False)
