@@ -330,7 +330,7 @@ async def test_first_run_indexes_in_the_background_then_shows_models(tmp_path):
         assert isinstance(pilot.app.screen, HomeScreen)  # painted before the index ends
         await wait_for_index(pilot)
         text = screen_text(pilot.app)
-        assert "indexed" in text and "1 models" in text
+        assert "indexed" in text and "1 model," in text  # plurals right
         # progress as the index thread reports it (phase, done, total)
         pilot.app.post_message(IndexProgress("reading blobs", 40, 160))
         await settle(pilot)

@@ -3,6 +3,7 @@ and the one mark for a missing value. Pure functions; no Textual."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 #: A value that is not there (no metric, no version, unknown).
@@ -70,15 +71,16 @@ def fmt_date(value: datetime | None) -> str:
 
 
 def fmt_age(then: datetime | None, now: datetime) -> str:
-    """How long ago ``then`` was, compactly: ``45m``, ``5h``, ``3d``, ``2mo``, ``1y``."""
+    """How long ago ``then`` was, in one format everywhere: ``now`` (under a minute),
+    ``45min``, ``5h``, ``3d``, ``2mo``, ``1y`` (minutes never read as months)."""
     if then is None:
         return ""
     seconds = (now - then).total_seconds()
-    if seconds < 0:
-        return "future"
+    if seconds < 60:  # a clock a little behind the commit's also reads "now"
+        return "now"
     minutes = seconds / 60
     if minutes < 60:
-        return f"{int(minutes)}m"
+        return f"{int(minutes)}min"
     hours = minutes / 60
     if hours < 24:
         return f"{int(hours)}h"
@@ -88,6 +90,37 @@ def fmt_age(then: datetime | None, now: datetime) -> str:
     if days < 730:
         return f"{int(days / 30.4)}mo"
     return f"{int(days / 365.25)}y"
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 warning``, ``2 warnings``, ``0 warnings`` (``plural_form`` when not noun+s)."""
+    return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+#: How many hex digits of a commit id are shown (as git's default abbreviation).
+SHORT_ID = 7
+_FULL_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+
+
+def short_id(commit: str | None) -> str:
+    """A commit id as shown on screen: its first 7 hex digits."""
+    return (commit or "")[:SHORT_ID]
+
+
+def fmt_version(name: str | None) -> str:
+    """A version's name for display: a full commit id (GTO names a stage held by an
+    unregistered commit so) is cut to 7 digits; labels are kept as they are."""
+    if name and _FULL_ID.match(name):
+        return short_id(name)
+    return name or ""
+
+
+def json_number(value: float) -> float:
+    """A float as every ``--json`` output writes it: 12 significant digits, so float
+    noise (``0.05499999999999994``) reads ``0.055``."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return value
+    return float(f"{value:.12g}")
 
 
 def fmt_size(size: int | None) -> str:
@@ -120,12 +153,12 @@ def fmt_pct(value: float | None) -> str:
 
 
 def fmt_duration(seconds: float | None) -> str:
-    """A length of time: ``45m``, ``5.5h``, ``3.2d``."""
+    """A length of time: ``45min``, ``5.5h``, ``3.2d`` (units as :func:`fmt_age`'s)."""
     if seconds is None:
         return MISSING
     minutes = seconds / 60
     if minutes < 60:
-        return f"{minutes:.0f}m"
+        return f"{minutes:.0f}min"
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f}h"
     return f"{minutes / 1440:.1f}d"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
-from modeltrail.tui.format import fmt_compact, fmt_signed
+from modeltrail.tui.format import fmt_compact, fmt_signed, fmt_version, short_id
 from modeltrail.tui.safe_text import clean
 from rich.text import Text
 
@@ -18,18 +18,18 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
     t.append(f"{title}ROLL BACK ", style="bold")
     t.append(clean(plan.model, single_line=True), style="bold")
     t.append(f" {clean(plan.where(), single_line=True)}: ")
-    t.append(clean(plan.current.version, single_line=True))
+    t.append(clean(fmt_version(plan.current.version), single_line=True))
     t.append(" → ")
-    t.append(clean(plan.target.version, single_line=True), style="bold")
-    t.append(f" ({plan.target.commit[:12]})\n")
+    t.append(clean(fmt_version(plan.target.version), single_line=True), style="bold")
+    t.append(f" ({short_id(plan.target.commit)})\n")
     if plan.kind == "stage":
         t.append("  writes   new annotated GTO tag ")
         t.append(clean(plan.tag, single_line=True), style="bold")
-        t.append(f" on {plan.target.commit[:12]}\n")
+        t.append(f" on {short_id(plan.target.commit)}\n")
     else:
         t.append("  writes   new commit on ")
         t.append(clean(plan.branch, single_line=True), style="bold")
-        t.append(f"; moves {clean(plan.ref, single_line=True)} from {plan.ref_old[:12]}")
+        t.append(f"; moves {clean(plan.ref, single_line=True)} from {short_id(plan.ref_old)}")
         t.append(" if it has not moved\n")
         if plan.worktree:
             t.append(f"  work tree: {clean(plan.path, single_line=True) or '.'}/ updated too\n")

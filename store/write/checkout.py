@@ -58,7 +58,7 @@ class CheckoutResult:
             )
         return (
             f"checked out {one_line(self.model)} {one_line(self.version)} into "
-            f"{one_line(self.path) or '.'}/: {len(self.files)} files changed (staged, not "
+            f"{one_line(self.path) or '.'}/: {len(self.files)} file{'' if len(self.files) == 1 else 's'} changed (staged, not "
             "committed)"
         )
 

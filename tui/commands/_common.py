@@ -6,10 +6,12 @@ import argparse
 import json
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from modeltrail.store.repo import open_repo
+from modeltrail.tui.format import json_number
 from modeltrail.tui.safe_text import SafeStream, literal, raw_stream
+from rich.cells import cell_len
 from rich.text import Text
 
 if TYPE_CHECKING:
@@ -55,22 +57,128 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 
 
+def _json_numbers(data: Any) -> Any:
+    """``data`` with every float written by ``format.json_number`` (one rule for every
+    command: no float noise such as ``0.05499999999999994``)."""
+    if isinstance(data, float):
+        return json_number(data)
+    if isinstance(data, dict):
+        return {k: _json_numbers(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_json_numbers(v) for v in data]
+    return data
+
+
 def print_json(data: Any) -> None:
-    """JSON on stdout; repository text can't drive the terminal (escaped as \\uXXXX)."""
-    text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    """JSON on stdout; repository text can't drive the terminal (escaped as \\uXXXX).
+    Numbers: ``format.json_number``."""
+    text = json.dumps(_json_numbers(data), indent=2, default=str, ensure_ascii=False)
     sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
 
+class _TrimmedLines:
+    """A stream that drops the spaces a table pads its lines with (piped output is not
+    columns of trailing blanks)."""
+
+    def __init__(self, raw: TextIO) -> None:
+        self.raw = raw
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        if lines:
+            self.raw.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.raw.write(self._pending.rstrip(" "))
+            self._pending = ""
+        self.raw.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
 def console(*, stderr: bool = False):
-    """A Rich console for tables on a terminal (plain text when piped). What it writes
-    still goes through ``safe_text.clean``, keeping only Rich's own colours."""
+    """A Rich console for tables on a terminal (plain text when piped: not cut at 80
+    columns, and without trailing padding). What it writes still goes through
+    ``safe_text.clean``, keeping only Rich's own colours."""
     from rich.console import Console
 
     stream = raw_stream(sys.stderr if stderr else sys.stdout)
-    width = None if stream.isatty() else 200  # piped: don't cut at 80 columns
+    tty = stream.isatty()
+    out = stream if tty else _TrimmedLines(stream)
     return Console(
-        file=SafeStream(stream, keep_style=True), highlight=False, soft_wrap=False, width=width
+        file=SafeStream(out, keep_style=True),
+        highlight=False,
+        soft_wrap=False,
+        width=None if tty else 200,  # piped: don't cut at 80 columns
     )
+
+
+def output_width() -> int | None:
+    """The width tables must fit on a terminal (``COLUMNS`` if exported, else the
+    terminal's); None when piped: nothing is dropped or cut."""
+    import shutil
+
+    if raw_stream(sys.stdout).isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def fit_columns(
+    width: int | None,
+    titles: list[str],
+    rows: list[list[str]],
+    drop_first: list[int],
+    flex: int | None = None,
+    flex_min: int = 12,
+) -> list[int]:
+    """The indexes of the columns to print in ``width`` cells (None: all of them): columns
+    are dropped in the order ``drop_first`` gives until the rest fit at their natural
+    widths (column ``flex`` counts as ``flex_min``: it takes what is left, cut with …)."""
+    keep = list(range(len(titles)))
+    if width is None:
+        return keep
+    natural = [
+        max([cell_len(titles[i])] + [cell_len(r[i]) for r in rows]) for i in range(len(titles))
+    ]
+
+    def need() -> int:
+        widths = [min(natural[i], flex_min) if i == flex else natural[i] for i in keep]
+        return sum(widths) + len(keep) - 1  # one space between columns
+
+    for i in drop_first:
+        if need() <= width:
+            break
+        if i in keep:
+            keep.remove(i)
+    return keep
+
+
+def print_table(
+    titles: list[str],
+    rows: list[list[str]],
+    drop_first: list[int],
+    flex: int | None = None,
+) -> None:
+    """Print a plain table of repository text (each cell shown literally on one line),
+    fitting the terminal (:func:`fit_columns`; piped: every column, no padding)."""
+    from rich.table import Table
+
+    width = output_width()
+    keep = fit_columns(width, titles, rows, drop_first, flex)
+    natural = {i: max([cell_len(titles[i])] + [cell_len(r[i]) for r in rows]) for i in keep}
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
+    for i in keep:
+        limit = None
+        if i == flex and width is not None:  # what the other columns leave
+            limit = max(1, width - sum(w for j, w in natural.items() if j != i) - len(keep) + 1)
+        table.add_column(safe(titles[i]), no_wrap=True, overflow="ellipsis", max_width=limit)
+    for row in rows:
+        table.add_row(*(safe(row[i]) for i in keep))
+    console().print(table)
 
 
 def safe(text: Any, single_line: bool = True) -> Text:

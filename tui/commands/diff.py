@@ -7,7 +7,7 @@ from typing import Any
 
 from modeltrail.store.query.diff import diff_versions
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
-from modeltrail.tui.format import MISSING, human_size
+from modeltrail.tui.format import MISSING, human_size, plural
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -181,7 +181,7 @@ def _artifact_side(side: dict | None) -> str:
     if side.get("hash"):
         text += f" {_HASH_NAME.get(side.get('storage'), '')}{str(side['hash'])[:8]}"
     if side.get("nfiles"):
-        text += f" ({side['nfiles']} files)"
+        text += f" ({plural(side['nfiles'], 'file')})"
     if side.get("storage") in ("lfs", "dvc") and side.get("present") is False:
         text += " (not cached)"
     return text

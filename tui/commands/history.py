@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from modeltrail.store.query.queries import history
-from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.commands._common import add_json, catalog, print_json, print_table
+from modeltrail.tui.format import fmt_version
 
 NAME = "history"
 HELP = "stage events, rollbacks and undos, newest first"
@@ -34,21 +35,19 @@ def run(args: argparse.Namespace) -> int:
             ]
         )
         return 0
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for col in ("WHEN", "MODEL", "EVENT", "STAGE", "VERSION", "WHO", "WHY"):
-        table.add_column(col)
-    for e in events:
-        why = e["reason"] or (e["message"] or "").split("\n", 1)[0]
-        table.add_row(
+    titles = ["WHEN", "MODEL", "EVENT", "STAGE", "VERSION", "WHO", "WHY"]
+    rows = [
+        [
             (e["timestamp"] or "")[:16].replace("T", " "),
-            safe(e["model"]),
+            e["model"] or "-",
             e["event"],
-            safe(e["stage"] or "-"),
-            safe(e["version"] or "-"),
-            safe(e["author"] or "-"),
-            safe(why),
-        )
-    console().print(table)
+            e["stage"] or "-",
+            fmt_version(e["version"]) or "-",
+            e["author"] or "-",
+            e["reason"] or (e["message"] or "").split("\n", 1)[0],
+        ]
+        for e in events
+    ]
+    # on a narrow terminal who, then the model go; when, event, stage and version stay
+    print_table(titles, rows, [5, 1, 6], flex=6)
     return 0

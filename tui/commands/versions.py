@@ -12,8 +12,8 @@ from modeltrail.store.query.browse import key_metrics, main_line_topos, previous
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_versions, truncated_commits
 from modeltrail.store.repo import repo_paths
-from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
-from modeltrail.tui.format import MISSING, fmt_branch
+from modeltrail.tui.commands._common import add_json, catalog, print_json, print_table
+from modeltrail.tui.format import MISSING, fmt_branch, fmt_version, short_id
 
 NAME = "versions"
 HELP = "list a model's versions, newest first"
@@ -69,38 +69,37 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     keys = key_metrics(con, args.model)
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, collapse_padding=True)
-    table.add_column("VERSION", no_wrap=True, overflow="ellipsis")
-    for col in ("COMMIT", "DATE", "STAGES", "BRANCH", *keys):
-        table.add_column(safe(col), no_wrap=True, overflow="ellipsis", max_width=22)
-    table.add_column("MESSAGE", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     # compare each version with the one it was built on (as the TUI does)
     among = None if args.all_branches else main_line_topos(con, args.model, line)
     commits = [v["commit"] for v in versions]
     previous = previous_metrics(con, args.model, commits, keys, among)
+    titles = ["VERSION", "COMMIT", "DATE", "STAGES", "BRANCH", *keys, "MESSAGE"]
+    rows = []
     for v in versions:
         prev = previous.get(v["commit"], {})
-        cells = []
-        for k in keys:
-            new = v["metrics"].get(k)
-            old = prev.get(k)
-            cells.append(safe(_metric_cell(cfg, k, old, new)))
+        cells = [_metric_cell(cfg, k, prev.get(k), v["metrics"].get(k)) for k in keys]
         note = " [stale metrics]" if v["stale_metrics"] else ""
         if v["commit"] in truncated:
             note += " [history truncated here: shallow clone]"
-        table.add_row(
-            safe(_version_text(v)),
-            v["commit"][:7],
-            (v["date"] or "")[:10],
-            safe(",".join(v["stages"]) or "-"),
-            safe(fmt_branch(v["branches"], v["main_line"], line.branch, line.sizes)),
-            *cells,
-            safe(f"{v['subject']}{note}", single_line=True),
+        rows.append(
+            [
+                _version_text(v),
+                short_id(v["commit"]),
+                (v["date"] or "")[:10],
+                ",".join(fmt_version(s) for s in v["stages"]) or "-",
+                fmt_branch(v["branches"], v["main_line"], line.branch, line.sizes),
+                *cells,
+                f"{v['subject']}{note}",
+            ]
         )
-    console().print(table)
+    print_table(titles, rows, _drop_order(len(keys)), flex=len(titles) - 1)
     return 0
+
+
+def _drop_order(metrics: int) -> list[int]:
+    """On a narrow terminal: metric columns go first (the last first), then the commit,
+    the branch, the message; version, stages and date stay."""
+    return [*range(5 + metrics - 1, 4, -1), 1, 4, 5 + metrics]
 
 
 def _version_text(v: dict) -> str:

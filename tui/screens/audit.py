@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
-from modeltrail.tui.format import fmt_duration, fmt_pct
+from modeltrail.tui.format import fmt_duration, fmt_pct, plural
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.screens.table_screen import TableScreen
 from rich.text import Text
@@ -104,7 +104,7 @@ class AuditScreen(TableScreen):
         n = len(result["versions"])
         good = sum(v["reproducible"] for v in result["versions"])
         missing = ", ".join(result["missing_most"][:3]) or "nothing"
-        t = Text(f"Audit · {scope} · {good} of {n} versions reproducible ")
+        t = Text(f"Audit · {scope} · {good} of {plural(n, 'version')} reproducible ")
         t.append(f"({fmt_pct(result['percent_reproducible'])})")
         t.append(f" · missing most: {missing}", style="not bold")
         return t

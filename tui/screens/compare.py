@@ -29,7 +29,7 @@ from modeltrail.store.query.diff import changed_files, compare_versions, file_pa
 from modeltrail.store.query.queries import branch_counts
 from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
 from modeltrail.store.repo import open_repo
-from modeltrail.tui.format import BETTER, MISSING, WORSE, fmt_delta, fmt_number, fmt_size
+from modeltrail.tui.format import BETTER, MISSING, WORSE, fmt_delta, fmt_number, fmt_size, plural
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.trend_plot import TrendPlot, TrendSeries
@@ -159,7 +159,7 @@ def artifact_cell(entry: dict | None) -> Text:
         return Text(MISSING)
     text = f"{fmt_size(entry.get('size'))} {clean(entry.get('hash'))[:7]}"
     if entry.get("nfiles"):
-        text += f" {entry['nfiles']} files"
+        text += f" {plural(entry['nfiles'], 'file')}"
     if entry.get("storage") in ("lfs", "dvc") and entry.get("present") is False:
         text += " (missing)"
     return Text(text)
@@ -475,7 +475,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             note.update(Text("nothing to diff"))
             return
         a, b = versions[self.baseline], versions[self.target]
-        text = Text(f"{len(self.files)} files changed from ")
+        text = Text(f"{plural(len(self.files), 'file')} changed from ")
         text.append_text(literal(a["version"], single_line=True))
         text.append(" to ")
         text.append_text(literal(b["version"], single_line=True))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modeltrail.store.query import queries
-from modeltrail.tui.format import MISSING
+from modeltrail.tui.format import MISSING, fmt_version, plural, short_id
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.screens.table_screen import TableScreen
 from rich.text import Text
@@ -60,9 +60,9 @@ def event_cell(event: str) -> Text:
 
 def change_cell(e: dict) -> Text:
     """``v1.3.0 → v1.2.0`` for rollbacks and undos, ``→ v1.2.0`` for assignments."""
-    to = clean(e.get("version") or MISSING, single_line=True)
+    to = clean(fmt_version(e.get("version")) or MISSING, single_line=True)
     if e["event"] in ("rollback", "undo"):
-        frm = clean(e.get("from") or "?", single_line=True)
+        frm = clean(fmt_version(e.get("from")) or "?", single_line=True)
         return Text(f"{frm} → {to}")
     if e["event"] in ("assignment",):
         return Text(f"→ {to}")
@@ -142,7 +142,10 @@ class HistoryScreen(TableScreen):
         ]
         rollbacks = sum(e["event"] in ("rollback", "undo") for e in events)
         scope = clean(message.model, single_line=True) if message.model else "all models"
-        title = Text(f"History · {scope} · {len(events)} events, {rollbacks} rollbacks/undos")
+        title = Text(
+            f"History · {scope} · {plural(len(events), 'event')}, "
+            f"{plural(rollbacks, 'rollback or undo', 'rollbacks and undos')}"
+        )
         columns = ["when (UTC)", "event", "stage", "version", "who", "why"]
         self.fill(message.model, events, columns, cells, title)
 
@@ -157,8 +160,8 @@ class HistoryScreen(TableScreen):
         t.append(f"  {clean(e['model'], single_line=True)}")
         if e.get("stage"):
             t.append(f" {clean(e['stage'], single_line=True)}")
-        t.append(f"  ref {clean(e.get('ref') or '–', single_line=True)}")
-        t.append(f"  commit {(e.get('commit') or '')[:12]}\n")
+        t.append(f"  ref {clean(fmt_version(e.get('ref')) or '–', single_line=True)}")
+        t.append(f"  commit {short_id(e.get('commit'))}\n")
         who = f"{e.get('author') or '–'} <{e.get('author_email') or ''}>"
         t.append(f"{clean(who, single_line=True)}  {when_cell(e).plain} UTC\n")
         t.append_text(literal((e.get("message") or "").strip()))

@@ -23,6 +23,7 @@ from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.stages import stage_order
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.bindings import HOME_BINDINGS
+from modeltrail.tui.format import short_id
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
@@ -755,7 +756,7 @@ class HomeScreen(Screen):
             rows = queries.versions_at_prefix(cursor, query, limit=20)
         return [
             PaletteCommand(
-                f"Version: {model} {version} {commit[:10]}",
+                f"Version: {model} {version} {short_id(commit)}",
                 "go to this version",
                 partial(self.jump, model, commit),
                 discover=False,

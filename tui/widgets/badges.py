@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from modeltrail.store.query.stages import stage_order
-from modeltrail.tui.format import fmt_age
+from modeltrail.tui.format import fmt_age, fmt_version
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.widgets.version_rows import stage_glyph
 from rich.text import Text
@@ -28,9 +28,9 @@ def stage_badge(
     """``● prod v2.0.0 ← v1.1.0 3d``, built without markup from repository text."""
     text = Text()
     text.append(f"{stage_glyph(stage)} {clean(stage, single_line=True)}", style="bold yellow")
-    text.append(f" {clean(version or '–', single_line=True)}")
+    text.append(f" {clean(fmt_version(version) or '–', single_line=True)}")
     if previous:
-        text.append(f" ← {clean(previous, single_line=True)}", style="dim")
+        text.append(f" ← {clean(fmt_version(previous), single_line=True)}", style="dim")
     age = fmt_age(parse_iso(since), now)
     if age:
         text.append(f" {age}", style="dim")

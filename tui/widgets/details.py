@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
 from modeltrail.tui.bindings import DETAILS_BINDINGS
-from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size
+from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.version_rows import LATEST, stage_glyph
 from rich.console import Group, RenderableType
@@ -160,7 +160,7 @@ def _artifacts(d: dict) -> list[RenderableType]:
     for row in d["artifacts"]:
         storage = row.get("storage") or "?"
         if row.get("nfiles"):
-            storage += f" ({row['nfiles']} files)"
+            storage += f" ({plural(row['nfiles'], 'file')})"
         if storage.startswith("git"):
             local = Text("✓ in git", style="dim")
         elif row.get("present"):
