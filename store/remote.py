@@ -76,6 +76,8 @@ class RemoteStatus:
         if self.fetched_at is None:
             return f"{head} · never fetched"
         when = age(self.fetched_at) if age is not None else self.fetched_at.isoformat()
+        if when == "now":  # the TUI's age format says "now" under a minute
+            return f"{head} · fetched just now"
         return f"{head} · fetched {when} ago"
 
 

@@ -34,7 +34,7 @@ async def test_the_status_bar_shows_behind_only_after_F_fetched(pair) -> None:
         await pilot.press("F")
         await settle(pilot)
         status = _status(pilot.app)
-        assert "↑0 ↓1 origin/main · fetched 0m ago" in status, status
+        assert "↑0 ↓1 origin/main · fetched just now" in status, status
     assert git(local, "rev-parse", "origin/main").strip() == git(other, "rev-parse", "HEAD").strip()
 
 

@@ -39,7 +39,7 @@ def test_fetch_then_on_call_rollback_pushed_with_p(sample, tmp_path):
         term.wait_for("● prod v1.3.0 ← v1.2.0")
         term.wait_for("= origin/main · fetched")  # no network: not behind yet
         term.keys("F")
-        term.wait_for("↑0 ↓1 origin/main · fetched 0m ago")
+        term.wait_for("↑0 ↓1 origin/main · fetched just now")
         term.keys("r")
         term.wait_for("churn#prod#11")
         term.type("AUC regression in v1.3.0")

@@ -100,7 +100,7 @@ class RemoteView:
 
     def _age(self, then: datetime) -> str:
         now = self.now()
-        return fmt_age(then, now) if then <= now else "0m"
+        return fmt_age(then, now)  # a fetch just after the (frozen) clock: "now"
 
     # --- fetch ----------------------------------------------------------------------------
 
