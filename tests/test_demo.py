@@ -55,3 +55,12 @@ def test_demo_refuses_a_non_empty_directory_that_is_not_a_demo(tmp_path: Path) -
     assert proc.returncode == 2
     assert "not empty" in proc.stderr
     assert (tmp_path / "stuff.txt").read_text() == "mine\n"
+
+
+def test_demo_says_where_the_repository_is_and_that_it_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    done = subprocess.run(
+        [*MODELTRAIL, "demo", str(target), "--no-tui"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == str(target)  # stdout stays the path alone (scripts)
+    assert f"the sample repository is in {target} (kept)" in done.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import test_rollback_support as support
 from modeltrail.store.catalog.files import open_catalog
-from modeltrail.store.errors import Refused
+from modeltrail.store.errors import Refused, UnknownVersion
 from modeltrail.store.query.queries import history
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.rollback import plan_rollback, plan_undo
@@ -304,7 +304,7 @@ def test_no_hook_or_filter_runs_and_lfs_pointers_are_written_as_stored(sample, t
 @pytest.mark.parametrize("spec", ["--output=/tmp/modeltrail-evil", "-h", "--all", "-v1.2.0"])
 def test_versions_that_look_like_options_never_reach_git_as_options(sample, tmp_path, spec):
     before = snapshot(sample)
-    with pytest.raises(Refused, match="unknown target"):
+    with pytest.raises(UnknownVersion, match="unknown target"):
         rollback(sample, "churn", spec)
     assert snapshot(sample) == before
     assert not Path("/tmp/modeltrail-evil").exists()
@@ -379,9 +379,10 @@ def test_cli_without_yes_and_no_terminal_is_refused(sample, capsys):
     assert snapshot(sample) == before
 
 
-def test_cli_unknown_target_exits_1_with_one_line(sample, capsys):
+def test_cli_unknown_target_exits_2_with_one_line(sample, capsys):
+    """An unknown version exits 2 in every command, rollback included (README)."""
     before = snapshot(sample)
-    assert run_cli(sample, "rollback", "churn", "--to", "v9.9.9", "--yes") == 1
+    assert run_cli(sample, "rollback", "churn", "--to", "v9.9.9", "--yes") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown target" in err[0]
     assert snapshot(sample) == before

@@ -6,6 +6,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+#: What a repository without models says, on screen and in ``models``.
+NO_MODELS = (
+    "no models found — modeltrail reads artifacts.yaml (GTO, DVC), dvc.yaml, model.yaml, "
+    "MLmodel (MLflow) and deployments/*/metadata.yaml (Modelbit); see docs/CONVENTIONS.md"
+)
+
 #: A value that is not there (no metric, no version, unknown).
 MISSING = "–"
 #: A change that is better, worse, or none at all.

@@ -415,7 +415,8 @@ def _resolve_target(con, g: Git, model: str, spec: str) -> VersionRef:
     try:
         v = resolve_version(con, model, spec, commit_of=g.resolve_commit)
     except UnknownVersion as exc:
-        raise Refused(f"unknown target: {exc}") from None
+        # exit 2 as in every command (an unknown version is bad usage, not a refusal)
+        raise UnknownVersion(f"unknown target: {exc}") from None
     return VersionRef(v["version"], v["commit"])
 
 

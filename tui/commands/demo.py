@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -36,8 +37,19 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.no_tui:
         print(root)
+        print(f"modeltrail demo: {_where(root, args)}", file=sys.stderr)
         return 0
     from modeltrail.tui.commands.open_tui import run_tui
 
+    print(f"modeltrail demo: {_where(root, args)}", file=sys.stderr)
     args.repo_path = str(root)
-    return run_tui(args)
+    status = run_tui(args)
+    print(f"modeltrail demo: the sample repository is kept in {root}", file=sys.stderr)
+    return status
+
+
+def _where(root: Path, args: argparse.Namespace) -> str:
+    """Where the sample repository is and that it is kept (never deleted by modeltrail)."""
+    if not args.dir:
+        return f"built the sample repository in {root} (a temporary directory, kept: remove it when done)"
+    return f"the sample repository is in {root} (kept)"

@@ -12,6 +12,7 @@ from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_models
 from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.format import NO_MODELS
 from modeltrail.tui.widgets.badges import model_badges
 from rich.text import Text
 
@@ -46,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
                 for m in models
             ]
         )
+        return 0
+    if not models:
+        print(NO_MODELS)
         return 0
     from rich.table import Table
 

@@ -23,7 +23,7 @@ from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.stages import stage_order
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.bindings import HOME_BINDINGS
-from modeltrail.tui.format import short_id
+from modeltrail.tui.format import NO_MODELS, short_id
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
@@ -45,10 +45,6 @@ from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
 
 KEY_METRICS = 3
-NO_MODELS = (
-    "no models found — modeltrail reads artifacts.yaml (GTO, DVC), dvc.yaml, model.yaml, "
-    "MLmodel (MLflow) and deployments/*/metadata.yaml (Modelbit); see docs/CONVENTIONS.md"
-)
 DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
 FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 _HEX = set("0123456789abcdef")
