@@ -73,7 +73,7 @@ def test_formats():
 
 def test_status_line_plurals_and_80_columns():
     one = IndexSummary("incremental", 1, 54, 1, 1, 0, 0.123)
-    assert one.line() == "indexed 1 new commit in 0.1s: 1 model, 1 version"
+    assert one.line() == "indexed 1 commit (incremental) in 0.1s: 1 model, 1 version"
     same = IndexSummary("unchanged", 0, 1, 1, 1, 0, 0.01)
     assert same.line() == "catalog up to date: 1 model, 1 version, 1 commit"
     many = IndexSummary("full", 99999, 99999, 999, 99999, 9999, 123.4)

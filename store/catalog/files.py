@@ -61,13 +61,15 @@ class IndexSummary:
 
     def line(self) -> str:
         """One line, under 80 columns for realistic counts (the TUI's status line), plurals
-        right: ``indexed 3 new commits in 0.1s: 5 models, 62 versions, 1 warning``."""
+        right: ``indexed 3 commits (incremental) in 0.1s: 5 models, 62 versions, 1 warning``."""
         counts = f"{_plural(self.models, 'model')}, {_plural(self.versions, 'version')}"
         if self.mode == "unchanged":
             return f"catalog up to date: {counts}, {_plural(self.total_commits, 'commit')}"
-        read = "commit" if self.mode == "full" else "new commit"
         warn = f", {_plural(self.warnings, 'warning')}" if self.warnings else ""
-        return f"indexed {_plural(self.commits, read)} in {self.seconds:.1f}s: {counts}{warn}"
+        return (
+            f"indexed {_plural(self.commits, 'commit')} ({self.mode}) in {self.seconds:.1f}s: "
+            f"{counts}{warn}"
+        )
 
 
 def _plural(count: int, noun: str) -> str:
