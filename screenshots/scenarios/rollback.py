@@ -8,7 +8,9 @@ character here.
 
 The history scenario's ``setup`` records a rollback, its undo, and the rollback again at
 a fixed time (so the picture is the same on every run); it writes tags into the
-repository it is given, so it runs on its own copy.
+repository it is given, so it runs on its own copy. The remote scenarios give the copy a
+bare ``origin`` beside it (a colleague's commit on it, fetched with ``F``; or a
+colleague's prod tag on it, shown before the rollback is written), then ``p`` pushes.
 """
 
 from __future__ import annotations
@@ -58,6 +60,46 @@ def rollback_and_undo(repo_path: str | Path) -> None:
             apply_plan(repo, plan)
 
 
+COLLEAGUE = ("-c", "user.name=Colleague", "-c", "user.email=c@example.com")
+
+
+def _git(cwd: Path, *args: str) -> str:
+    import subprocess
+
+    env = {**os.environ, "GIT_COMMITTER_DATE": FIXED_TIME, "GIT_AUTHOR_DATE": FIXED_TIME}
+    done = subprocess.run(
+        ["git", *COLLEAGUE, *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def with_origin(repo_path: str | Path) -> Path:
+    """A bare clone beside the repository as its ``origin``; main tracks it."""
+    repo = Path(repo_path)
+    origin = repo.parent / f"{repo.name}-origin.git"
+    _git(repo.parent, "clone", "-q", "--bare", str(repo), str(origin))
+    _git(repo, "remote", "add", "origin", str(origin))
+    _git(repo, "fetch", "-q", "origin")
+    _git(repo, "branch", "-q", "-u", "origin/main", "main")
+    return origin
+
+
+def colleague_pushed_a_commit(repo_path: str | Path) -> None:
+    origin = with_origin(repo_path)
+    other = Path(repo_path).parent / f"{Path(repo_path).name}-colleague"
+    _git(Path(repo_path).parent, "clone", "-q", str(origin), str(other))
+    (other / "NOTES.md").write_text("on-call notes\n")
+    _git(other, "add", "NOTES.md")
+    _git(other, "commit", "-q", "-m", "on-call notes")
+    _git(other, "push", "-q", "origin", "main")
+
+
+def colleague_moved_prod(repo_path: str | Path) -> None:
+    origin = with_origin(repo_path)
+    v100 = _git(Path(repo_path), "rev-parse", "churn@v1.0.0^{commit}")
+    _git(origin, "tag", "-a", "-m", "rolled back by a colleague", "churn#prod#11", v100)
+
+
 SCENARIOS = [
     {"name": "rollback-dialog", "size": (120, 36), "press": [*TO_V120, "r"]},
     {"name": "rollback-dialog-80x24", "size": (80, 24), "press": [*TO_V120, "r"]},
@@ -78,4 +120,22 @@ SCENARIOS = [
         "setup": rollback_and_undo,
     },
     {"name": "undo-dialog", "size": (120, 36), "press": ["z"], "setup": rollback_and_undo},
+    {
+        "name": "remote-fetched-80x24",
+        "size": (80, 24),
+        "press": ["F"],
+        "setup": colleague_pushed_a_commit,
+    },
+    {
+        "name": "rollback-pushed-80x24",
+        "size": (80, 24),
+        "press": [*TO_V120, "r", *REASON, *CONFIRM, "p"],
+        "setup": with_origin,
+    },
+    {
+        "name": "rollback-remote-acted",
+        "size": (120, 36),
+        "press": [*TO_V120, "r"],
+        "setup": colleague_moved_prod,
+    },
 ]

@@ -16,6 +16,10 @@ Everything comes from the catalog (``commits`` with parents, ``refs``, ``commit_
 - **Merges.** A merge goes *into* the lane owning it and comes *from* the branch whose
   head is its second parent, else the lane owning that parent, else the name in the
   merge message (repository text: used as data only, never given to git).
+- **One model's version tree** (``build_flow(..., model=M)``): the same lanes, merges and
+  labels on the graph collapsed to M's versions (:func:`collapse`): each version's
+  parents are the nearest versions behind each of its commit's parents, so forks and
+  merges between versions stay and every other commit (another model's) is left out.
 - **Metrics.** A model's state at a commit is its newest version along first parents
   (the indexer diffs merges against their first parent, so a merge that brought a model
   in is itself a version). A merge's metrics compare the state at the merge with the
@@ -131,6 +135,71 @@ def load_graph(con: duckdb.DuckDBPyConnection) -> Graph:
         _dates=t.column("author_date"),
         _authors=t.column("author_name"),
     )
+
+
+def collapse(graph: Graph, keep: set[int]) -> tuple[Graph, dict[str, int]]:
+    """The graph of the ``keep`` commits only, and where each original commit stands.
+
+    A kept commit's parents are the nearest kept commits behind each of its parents
+    (the first parent's first), less any that is an ancestor of another (a branch that
+    added nothing of its own does not become a merge). The second value maps every
+    original commit id to the new index of the nearest kept commit along its first
+    parents (for branch heads; absent when there is none).
+    """
+    n = len(graph.ids)
+    order = sorted(keep)
+    new_of = {old: i for i, old in enumerate(order)}
+    nearest: list[tuple[int, ...]] = [()] * n  # new indexes of the nearest kept commits
+    new_parents: list[tuple[int, ...]] = []
+
+    def behind(c: int) -> list[int]:
+        out: list[int] = []
+        for p in graph.parents[c]:
+            if p >= 0:
+                out.extend(r for r in nearest[p] if r not in out)
+        return out
+
+    def is_ancestor(a: int, b: int) -> bool:
+        """Whether kept ``a`` is behind kept ``b`` (new indexes; ``a < b`` to be one)."""
+        todo, seen = [b], set()
+        while todo:
+            x = todo.pop()
+            if x == a:
+                return True
+            for p in new_parents[x]:
+                if p >= a and p not in seen:
+                    seen.add(p)
+                    todo.append(p)
+        return False
+
+    for c in range(n):  # parents before children
+        if c in new_of:
+            cands = behind(c)
+            ps = [
+                r
+                for k, r in enumerate(cands)
+                if k == 0 or not any(is_ancestor(r, o) for o in cands if o != r)
+            ]
+            new_parents.append(tuple(ps))
+            nearest[c] = (new_of[c],)
+        else:
+            nearest[c] = tuple(behind(c)[:_MAX_NEAREST])
+    heads = {graph.ids[c]: nearest[c][0] for c in range(n) if nearest[c]}
+    take = pa.array(order, pa.int64())
+    return (
+        Graph(
+            ids=[graph.ids[c] for c in order],
+            parents=new_parents,
+            subjects=[graph.subjects[c] for c in order],
+            index={graph.ids[c]: i for i, c in enumerate(order)},
+            _dates=graph._dates.take(take) if graph._dates is not None else None,
+            _authors=graph._authors.take(take) if graph._authors is not None else None,
+        ),
+        heads,
+    )
+
+
+_MAX_NEAREST = 16  # kept commits remembered behind one commit (octopus merges of merges)
 
 
 # --------------------------------------------------------------------------- lanes
@@ -274,7 +343,11 @@ class _Refs:
     tags_at: dict[int, list[str]]
 
 
-def _load_refs(con: duckdb.DuckDBPyConnection, graph: Graph) -> _Refs:
+def _load_refs(
+    con: duckdb.DuckDBPyConnection, graph: Graph, heads: dict[str, int] | None = None
+) -> _Refs:
+    """Branches, experiment refs and tags on the graph; ``heads`` places a branch head
+    that is not in the graph (a collapsed one) on the commit it stands on."""
     branches: dict[str, tuple[str, int]] = {}
     exps: list[tuple[str, str, int]] = []
     tags_at: dict[int, list[str]] = defaultdict(list)
@@ -286,6 +359,8 @@ def _load_refs(con: duckdb.DuckDBPyConnection, graph: Graph) -> _Refs:
     local = {s for _n, s, k, _c in rows if k == "branch"}
     for name, short, kind, commit in rows:
         idx = graph.index.get(commit or "", -1)
+        if idx < 0 and heads is not None and kind != "tag":
+            idx = heads.get(commit or "", -1)
         if idx < 0:
             continue
         if kind in ("branch", "remote"):
@@ -485,6 +560,7 @@ class FlowData:
     merge_metrics: dict[int, dict[str, dict]]  # merge commit -> model -> comparison
     metric_choices: list[tuple[str, str]]  # (model, metric key) the screen can show
     config: Config
+    model: str | None = None  # one model's version tree (the graph holds its versions only)
 
     def label_of(self, model: str, commit: int) -> str | None:
         for m, label, _changed in self.versions_at.get(commit, ()):
@@ -576,10 +652,23 @@ class FlowData:
         return first + rest
 
 
-def build_flow(con: duckdb.DuckDBPyConnection, config: Config) -> FlowData:
-    """Classify branches, assign lanes, find merges and their metrics."""
+def build_flow(
+    con: duckdb.DuckDBPyConnection, config: Config, model: str | None = None
+) -> FlowData:
+    """Classify branches, assign lanes, find merges and their metrics; with ``model``,
+    on the graph collapsed to that model's versions (its version tree)."""
     graph = load_graph(con)
-    refs = _load_refs(con, graph)
+    heads = None
+    if model is not None:
+        keep = {
+            graph.index[c]
+            for (c,) in con.execute(
+                "SELECT commit FROM versions WHERE model = $1", [model]
+            ).fetchall()
+            if c in graph.index
+        }
+        graph, heads = collapse(graph, keep)
+    refs = _load_refs(con, graph, heads)
     main_name = _pick_main(con, config, refs.branches)
     integration = _named_integration(config, refs.branches, main_name)
     owner, lanes = _claim(graph, _order(graph, refs, main_name, integration))
@@ -597,23 +686,25 @@ def build_flow(con: duckdb.DuckDBPyConnection, config: Config) -> FlowData:
 
     versions: dict[str, set[int]] = defaultdict(set)
     versions_at: dict[int, list[tuple[str, str, bool]]] = defaultdict(list)
-    for model, commit, label, changed in con.execute(
+    only = model
+    for name, commit, label, changed in con.execute(
         "SELECT model, commit, version, changed FROM versions ORDER BY model"
     ).fetchall():
         idx = graph.index.get(commit, -1)
-        if idx >= 0:
-            versions[model].add(idx)
-            versions_at[idx].append((model, label, bool(changed)))
+        if idx >= 0 and (only is None or name == only):
+            versions[name].add(idx)
+            versions_at[idx].append((name, label, bool(changed)))
     stages_at: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for model, stage, commit in con.execute(
+    for name, stage, commit in con.execute(
         "SELECT model, stage, commit FROM stages ORDER BY model, stage"
     ).fetchall():
         idx = graph.index.get(commit or "", -1)
-        if idx >= 0:
-            stages_at[idx].append((model, stage))
+        if idx >= 0 and (only is None or name == only):
+            stages_at[idx].append((name, stage))
     heads_at: dict[int, list[int]] = defaultdict(list)
     for li, lane in enumerate(lanes):
-        if lane.ref is not None:
+        # a version tree names only the branches that hold versions of their own
+        if lane.ref is not None and (model is None or lane.commits or li == main):
             heads_at[lane.head].append(li)
 
     data = FlowData(
@@ -625,7 +716,7 @@ def build_flow(con: duckdb.DuckDBPyConnection, config: Config) -> FlowData:
         merges=merges,
         merge_at={m.commit: m for m in merges},
         heads_at=dict(heads_at),
-        tags_at=refs.tags_at,
+        tags_at=refs.tags_at if model is None else _model_tags(con, graph, model),
         stages_at=dict(stages_at),
         versions_at=dict(versions_at),
         states=ModelStates(graph, versions),
@@ -634,11 +725,25 @@ def build_flow(con: duckdb.DuckDBPyConnection, config: Config) -> FlowData:
         merge_metrics={},
         metric_choices=[],
         config=config,
+        model=model,
     )
     _fill_branch_info(con, data)
     _fill_metrics(con, data)
     data.metric_choices = _metric_choices(con, data, sorted(versions))
     return data
+
+
+def _model_tags(con: duckdb.DuckDBPyConnection, graph: Graph, model: str) -> dict[int, list[str]]:
+    """commit -> the tags that label ``model``'s versions there (not other models' tags)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for commit, tag in con.execute(
+        "SELECT DISTINCT commit, tag FROM labels WHERE model = $1 AND tag IS NOT NULL ORDER BY tag",
+        [model],
+    ).fetchall():
+        idx = graph.index.get(commit, -1)
+        if idx >= 0:
+            out[idx].append(tag)
+    return dict(out)
 
 
 def flow(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, Any]:

@@ -5,7 +5,11 @@ tags and stage badges; ``m`` cycles the metric shown at each model version, ``n`
 jump between merges, ``b`` to the next unmerged branch that beats main on that metric
 (marked ``★ beats main``), ``a`` switches between box-drawing and ASCII lines (ASCII from
 the start when ``MODELTRAIL_ASCII=1`` or the terminal's encoding is not UTF-8), and
-``enter`` opens the version under the cursor: the app gets ``OpenVersion`` when it
+``t`` switches to one model's version tree (the model of the metric shown, else the one
+selected on the home screen) and back: the graph collapsed to that model's versions, a
+lane per branch that has versions of its own, forks and merges kept, labels and stages
+on the nodes (``store.flow.build_flow(..., model=)``); ``enter`` opens the version under
+the cursor: the app gets ``OpenVersion`` when it
 handles it, else the home screen below is told to ``jump`` there. The panel below the
 graph describes the selected commit: merge metrics with deltas, versions, branch status.
 
@@ -92,6 +96,7 @@ class FlowScreen(Screen):
         Binding("n", "merge(1)", "Merges", id="flow_next_merge"),
         Binding("N", "merge(-1)", "Previous merge", id="flow_prev_merge", show=False),
         Binding("b", "beats", "Beats main", id="flow_next_beats"),
+        Binding("t", "tree", "Tree", id="flow_tree"),
         Binding("a", "toggle_ascii", "ASCII", id="flow_ascii"),
     ]
 
@@ -106,8 +111,10 @@ class FlowScreen(Screen):
     }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, model: str | None = None) -> None:
         super().__init__()
+        self.home_model = model  # the model selected when the screen was opened
+        self.tree_model: str | None = None  # set: showing that model's version tree
         self.data: FlowData | None = None
         self.metric: MetricView | None = None
         self.metric_index = 0
@@ -134,14 +141,15 @@ class FlowScreen(Screen):
     # --- loading (workers post, handlers update) -------------------------------------------
 
     @work(thread=True, exclusive=True, group="flow-load")
-    def load(self, choice: tuple[str, str] | None = None) -> None:
+    def load(self, choice: tuple[str, str] | None = None, model: str | None = None) -> None:
+        """The flow (``model``: that model's version tree) with the metric ``choice``."""
         try:
             cursor = self.app.connection().cursor()
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
             self.post_message(FlowLoaded(None, None, f"{type(exc).__name__}: {exc}"))
             return
         try:
-            data = build_flow(cursor, self.config)
+            data = build_flow(cursor, self.config, model=model)
             choices = data.metric_choices
             if choice not in choices:
                 choice = choices[0] if choices else None
@@ -170,6 +178,8 @@ class FlowScreen(Screen):
             graph.empty_text = f"⚠ flow unavailable: {clean(message.error, single_line=True)}"
             graph.refresh()
             return
+        if message.data.model != self.tree_model:
+            return  # the mode changed meanwhile: the newer load follows
         keep = None
         if self.data is not None and graph.current_commit >= 0:
             keep = self.data.graph.ids[graph.current_commit]
@@ -179,7 +189,9 @@ class FlowScreen(Screen):
         if message.metric is not None:
             self.metric_index = choices.index((message.metric.model, message.metric.key))
         if not message.data.graph.ids:
-            graph.empty_text = "no commits in the catalog yet"
+            graph.empty_text = (
+                "no versions of this model" if self.tree_model else "no commits in the catalog yet"
+            )
         graph.set_metric(message.metric)
         graph.set_data(message.data, keep_commit=keep)
         self._update_header()
@@ -194,7 +206,7 @@ class FlowScreen(Screen):
     def on_catalog_updated(self, message: CatalogUpdated) -> None:
         if message.changed:
             choice = (self.metric.model, self.metric.key) if self.metric else None
-            self.load(choice)
+            self.load(choice, self.tree_model)
 
     # --- actions ------------------------------------------------------------------------
 
@@ -235,6 +247,23 @@ class FlowScreen(Screen):
                 self.notify(at_end, timeout=2)
             return
         self.graph.move_to_commit(ahead[0])
+
+    def action_tree(self) -> None:
+        """One model's version tree (the metric's model, else the home screen's), or back
+        to every commit."""
+        choice = (self.metric.model, self.metric.key) if self.metric else None
+        if self.tree_model is not None:
+            self.tree_model = None
+        else:
+            model = self.metric.model if self.metric is not None else self.home_model
+            if model is None:
+                self.notify("no model to draw the version tree of", timeout=3)
+                return
+            self.tree_model = model
+            if choice is not None and choice[0] != model:
+                choice = None
+        self._update_header()
+        self.load(choice, self.tree_model)
 
     def action_toggle_ascii(self) -> None:
         self.ascii = not self.ascii
@@ -290,6 +319,9 @@ class FlowScreen(Screen):
 
     def _update_header(self, pending: tuple[str, str] | None = None) -> None:
         text = Text("Flow", style="bold")
+        if self.tree_model is not None:
+            text = Text("Version tree ", style="bold")
+            text.append_text(literal(self.tree_model, style="bold", single_line=True))
         shown = pending or ((self.metric.model, self.metric.key) if self.metric else None)
         if shown is not None:
             model, key = shown
@@ -298,15 +330,19 @@ class FlowScreen(Screen):
             arrow = down if self.config.direction(key) == "lower" else up
             total = len(self.data.metric_choices) if self.data else 0
             text.append("  ")
-            text.append_text(literal(f"{model} {key}", style="bold", single_line=True))
+            shown_name = key if self.tree_model is not None else f"{model} {key}"
+            text.append_text(literal(shown_name, style="bold", single_line=True))
             text.append(f" {arrow} ({self.metric_index + 1}/{total})")
         elif self.data is not None:
             text.append("  no numeric metrics")
         glyphs = ASCII if self.ascii else UNICODE
-        text.append(
-            f"  {glyphs.point} version/merge {glyphs.commit} commit "
-            f"{glyphs.beats} unmerged, beats main"
-        )
+        if self.tree_model is not None:
+            text.append(f"  {glyphs.point} version · t: all commits")
+        else:
+            text.append(
+                f"  {glyphs.point} version/merge {glyphs.commit} commit "
+                f"{glyphs.beats} unmerged, beats main"
+            )
         self.query_one("#flow-header", Static).update(text)
 
     def _update_details(self) -> None:

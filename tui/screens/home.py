@@ -684,7 +684,7 @@ class HomeScreen(Screen):
     def action_flow(self) -> None:
         from modeltrail.tui.screens.flow import FlowScreen
 
-        self.app.push_screen(FlowScreen())
+        self.app.push_screen(FlowScreen(self.model))
 
     def action_history(self) -> None:
         from modeltrail.tui.screens.history import HistoryScreen
