@@ -80,3 +80,17 @@ async def test_no_remote_no_remote_line_and_no_F_in_the_footer(tmp_path: Path) -
         await settle(pilot)
         assert "F Fetch" in screen_text(pilot.app).splitlines()[-1]
         assert "main: no upstream · never fetched" in _status(pilot.app)
+
+
+@run_async
+async def test_the_palette_fetches_too(pair) -> None:
+    local, _origin, other = pair
+    rs._colleague_commits(other)
+    async with _app(local).run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"fetch from the remote")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "↑0 ↓1 origin/main" in _status(pilot.app)

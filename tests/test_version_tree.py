@@ -13,7 +13,7 @@ from modeltrail.store.query.flow import Graph, build_flow, collapse
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.screens.flow import FlowScreen
 from test_flow_screen import _app, graph_lines, ids, open_flow, press, sample, unicode_lines
-from tui_support import run_async, screen_text
+from tui_support import run_async, screen_text, settle
 
 __all__ = ["ids", "sample", "unicode_lines"]  # fixtures shared with the flow screen tests
 
@@ -99,3 +99,18 @@ def test_snapshot_version_tree_80x24(sample: Path, snap_compare) -> None:
         await press(pilot, "t")
 
     assert snap_compare(_app(sample), terminal_size=(80, 24), run_before=run)
+
+
+@run_async
+async def test_the_palette_opens_the_selected_models_tree(sample: Path) -> None:
+    app = _app(sample)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await pilot.press(*"version tree")
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = app.screen
+        assert isinstance(screen, FlowScreen) and screen.tree_model == "churn"
+        assert screen_text(app).splitlines()[0].strip().startswith("Version tree churn")
+        assert len(screen.data.graph.ids) == screen.graph.rows

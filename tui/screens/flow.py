@@ -111,10 +111,11 @@ class FlowScreen(Screen):
     }
     """
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, *, tree: bool = False) -> None:
         super().__init__()
         self.home_model = model  # the model selected when the screen was opened
-        self.tree_model: str | None = None  # set: showing that model's version tree
+        # set: showing that model's version tree (``tree``: from the start)
+        self.tree_model: str | None = model if tree else None
         self.data: FlowData | None = None
         self.metric: MetricView | None = None
         self.metric_index = 0
@@ -136,7 +137,7 @@ class FlowScreen(Screen):
 
     def on_mount(self) -> None:
         self._update_header()
-        self.load()
+        self.load(None, self.tree_model)
 
     # --- loading (workers post, handlers update) -------------------------------------------
 

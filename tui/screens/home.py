@@ -686,6 +686,14 @@ class HomeScreen(Screen):
 
         self.app.push_screen(FlowScreen(self.model))
 
+    def action_version_tree(self) -> None:
+        from modeltrail.tui.screens.flow import FlowScreen
+
+        if self.model is None:
+            self.notify("select a model first", timeout=4)
+            return
+        self.app.push_screen(FlowScreen(self.model, tree=True))
+
     def action_history(self) -> None:
         from modeltrail.tui.screens.history import HistoryScreen
 
@@ -740,6 +748,8 @@ class HomeScreen(Screen):
             ("Flow: branches and merges", "f", self.action_flow),
             ("History: stage events and rollbacks", "h", self.action_history),
             ("Audit: reproducibility, time to roll back, moved labels", "a", self.action_audit),
+            ("Version tree of the selected model", "f, then t", self.action_version_tree),
+            ("Fetch from the remote", "F — ahead/behind in the status bar", self.app.action_fetch),
         ]
         out += [PaletteCommand(title, help_, cb) for title, help_, cb in actions]
         return out
