@@ -168,3 +168,34 @@ def test_push_setting_in_the_configuration(tmp_path: Path) -> None:
     (tmp_path / ".modeltrail.toml").write_text('push = "sometimes"\n')
     cfg = load_config(tmp_path)
     assert cfg.push == "ask" and "push = 'sometimes' ignored" in cfg.warnings[0]
+
+
+def test_remote_warnings_for_a_branch_rollback(pair) -> None:
+    from modeltrail.store.remote import remote_warnings
+
+    local, _origin, other = pair
+    assert remote_warnings(local, "churn", "refs/heads/main") == []
+    _colleague_commits(other)
+    moved = remote_warnings(local, "churn", "refs/heads/main")  # not fetched: ls-remote
+    assert len(moved) == 1 and "origin's main moved since the last fetch" in moved[0]
+    assert fetch(local, "origin").ok
+    behind = remote_warnings(local, "churn", "refs/heads/main")
+    assert behind == [
+        "origin/main has 1 commit(s) that are not on this branch: pull them first, or the "
+        "push will be rejected"
+    ]
+
+
+def test_remote_warnings_for_a_stage_tag(pair) -> None:
+    from modeltrail.store.remote import remote_warnings
+
+    local, _origin, other = pair
+    assert remote_warnings(local, "churn", "refs/tags/churn#prod#2") == []
+    v100 = git(other, "rev-parse", "churn@v1.0.0^{commit}").strip()
+    tag(other, "churn#prod#2", "theirs", "2026-03-12T10:00:00Z", v100)
+    git(other, "push", "-q", "origin", "refs/tags/churn#prod#2")
+    (said,) = remote_warnings(local, "churn", "refs/tags/churn#prod#2")
+    assert said.startswith("origin: the remote has tags that are not here: churn#prod#2")
+    git(local, "remote", "set-url", "origin", str(local.parent / "gone.git"))
+    (said,) = remote_warnings(local, "churn", "refs/tags/churn#prod#2")
+    assert said.startswith("could not compare the stage tags with origin")
