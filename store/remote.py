@@ -212,7 +212,7 @@ def _read_progress(
     assert proc.stderr is not None
     buf = b""
     while True:
-        chunk = proc.stderr.read1(4096) if hasattr(proc.stderr, "read1") else b""
+        chunk = proc.stderr.read1(4096)  # what git wrote so far (progress ends in \r)
         if not chunk:
             break
         buf += chunk
