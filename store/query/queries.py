@@ -343,10 +343,25 @@ def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> d
         "ORDER BY stage, path",
         ("stage", "path", "hash", "size"),
     )
+    # what was found wrong here, and with the files this version still uses (a problem is
+    # recorded once, at the commit where its file's content first appeared)
     d["warnings"] = rows(
-        "SELECT path, message FROM warnings WHERE (model=$1 OR model IS NULL) AND commit=$2 "
-        "ORDER BY path",
-        ("path", "message"),
+        """
+        WITH mine AS (
+            SELECT path, blob, role FROM version_sources WHERE model = $1 AND commit = $2
+        ),
+        first AS (
+            SELECT s.path, any_value(m.role) AS role, arg_min(s.commit, v.topo) AS commit
+            FROM version_sources s JOIN versions v USING (model, commit)
+            JOIN mine m ON m.path = s.path AND m.blob = s.blob
+            WHERE s.model = $1 GROUP BY s.path, s.blob
+        )
+        SELECT DISTINCT w.path, w.message, f.role FROM warnings w
+        LEFT JOIN first f ON f.path = w.path AND f.commit = w.commit
+        WHERE (w.model = $1 OR w.model IS NULL) AND (w.commit = $2 OR f.commit IS NOT NULL)
+        ORDER BY w.path, w.message
+        """,
+        ("path", "message", "role"),
     )
     return d
 

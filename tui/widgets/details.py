@@ -106,6 +106,12 @@ def _metrics(
     d: dict, previous: dict[str, float | None], prev_label: str | None, better: Better
 ) -> list[RenderableType]:
     if not d.get("metrics"):
+        problems = [w for w in d.get("warnings") or [] if w.get("role") == "metrics"]
+        if problems:  # the metrics file is there but could not be read: say why
+            return [_heading("Metrics")] + [
+                Text("  ⚠ ", style="bold") + literal(w["message"], single_line=True)
+                for w in problems
+            ]
         return [_heading("Metrics"), Text("  none", style="dim")]
     title = "Metrics" + (
         f" (change vs {clean(prev_label, single_line=True)})" if prev_label else ""
