@@ -9,3 +9,11 @@ GLYPHS = {True: "✓", False: "✗", None: "?"}
 CHECK_LETTERS = {"params": "P", "data": "D", "environment": "E", "artifact": "A", "metrics": "M"}
 #: one style per check value (the glyph and a word say it without colour too)
 STYLES = {True: "green", False: "bold red", None: "yellow"}
+
+
+def overall(version: dict) -> bool | None:
+    """A version's reproducibility as one value: False when a check fails, None when
+    none fails but one cannot be known offline, else True (``audit.version_checks``)."""
+    if version["missing"]:
+        return False
+    return None if None in version["checks"].values() else True

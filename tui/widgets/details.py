@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
+from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES, overall
 from modeltrail.tui.bindings import DETAILS_BINDINGS
 from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural
 from modeltrail.tui.safe_text import clean, literal
@@ -86,7 +86,7 @@ def _reproducibility(d: dict) -> list[RenderableType]:
     if not r:
         return []
     checks = r["checks"]
-    state = False if r["missing"] else None if None in checks.values() else True
+    state = overall(r)
     word = {True: "reproducible", False: "not reproducible", None: "reproducible?"}[state]
     line = Text(f"{GLYPHS[state]} {word} ·", style=STYLES[state])
     for name, letter in CHECK_LETTERS.items():

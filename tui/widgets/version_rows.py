@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from modeltrail.tui.audit_text import GLYPHS
+from modeltrail.tui.audit_text import GLYPHS, overall
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
 from rich.cells import cell_len, set_cell_size
@@ -99,10 +99,7 @@ class VersionRows:
         """Give each version's reproducibility (``store.query.audit.version_checks``): a
         check that fails makes it not reproducible, one that cannot be known offline
         unknown."""
-        self._repro = {
-            commit: False if c["missing"] else None if None in c["checks"].values() else True
-            for commit, c in checks.items()
-        }
+        self._repro = {commit: overall(c) for commit, c in checks.items()}
 
     @property
     def has_previous(self) -> bool:
