@@ -81,6 +81,7 @@ class ReproducibleLoaded(Message):
     model: str
     rows: VersionRows
     checks: dict[str, dict]
+    remotes: dict[str, bool]  # can missing LFS/DVC objects be fetched (audit.remotes_of)
 
 
 class DetailsLoaded(Message):
@@ -123,6 +124,7 @@ class HomeScreen(Screen):
         self.shown_commit: str | None = None  # the version whose details are on screen
         self._details_for: tuple | None = None  # (model, commit, previous) being shown
         self._details_busy = False  # a details load is running
+        self._remotes: dict[str, bool] | None = None  # from the last ReproducibleLoaded
         self._details_timer: Timer | None = None  # a details load waiting for the cursor
         self._last_request = 0.0  # when details were last asked for (monotonic)
         self._details_queued = False  # a details load will start after the next refresh
@@ -350,12 +352,13 @@ class HomeScreen(Screen):
             self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
             return
         if not worker.is_cancelled:
-            self.post_message(ReproducibleLoaded(model, rows, checks))
+            self.post_message(ReproducibleLoaded(model, rows, checks, remotes))
 
     def on_reproducible_loaded(self, message: ReproducibleLoaded) -> None:
         if message.rows is not self.rows:
             return
         message.rows.set_reproducible(message.checks)
+        self._remotes = message.remotes  # the details need not look again
         self.version_list.redraw()
 
     def on_previous_loaded(self, message: PreviousLoaded) -> None:
@@ -445,7 +448,7 @@ class HomeScreen(Screen):
         self._details_queued = False
         if not self._details_busy and self._details_for is not None:
             self._details_busy = True  # else it starts when the running load ends
-            self.load_details(*self._details_for)
+            self.load_details(*self._details_for, self._remotes)
 
     @property
     def busy(self) -> bool:
@@ -458,12 +461,19 @@ class HomeScreen(Screen):
         )
 
     @work(thread=True, exclusive=True, group="details")
-    def load_details(self, model: str, commit: str, previous: tuple[str, str] | None) -> None:
+    def load_details(
+        self,
+        model: str,
+        commit: str,
+        previous: tuple[str, str] | None,
+        remotes: dict[str, bool] | None = None,
+    ) -> None:
         try:
             with self.app.connection().cursor() as cursor:
                 detail = queries.version_detail(cursor, model, commit)
-                with open_repo(self.app.paths.root) as repo:
-                    remotes = audit.remotes_of(repo)
+                if remotes is None:  # before the list's checks arrived
+                    with open_repo(self.app.paths.root) as repo:
+                        remotes = audit.remotes_of(repo)
                 detail["reproducibility"] = audit.version_checks(
                     cursor, model, remotes, commit
                 ).get(commit)
