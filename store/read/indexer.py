@@ -131,12 +131,16 @@ def declarations_in(commits: Iterable[gitio.CommitRecord], known: dict[str, str]
     return decl
 
 
+#: the declaring files that can name a GTO artifact (whose path may change over time)
+_GTO_DECLARING = ("artifacts", "dvc_yaml")
+
+
 def declaration_history(commits: Iterable[gitio.CommitRecord]) -> dict[str, list[str]]:
-    """Every blob each declaring file ever had, oldest first."""
+    """Every blob each file that can declare a GTO artifact ever had, oldest first."""
     history: dict[str, list[str]] = {}
     for c in commits:
         for ch in c.changes:
-            if ch.blob and discovery.manifest_kind(ch.path):
+            if ch.blob and discovery.manifest_kind(ch.path) in _GTO_DECLARING:
                 blobs = history.setdefault(ch.path, [])
                 if ch.blob not in blobs:
                     blobs.append(ch.blob)
