@@ -171,8 +171,9 @@ def _stats(samples: list[float]) -> dict:
 
 
 async def _measure(repo: str, keys: int, size: tuple[int, int]) -> dict:
-    from modeltrail.tui.app import ModeltrailApp
     from textual import events
+
+    from modeltrail.tui.app import ModeltrailApp
 
     imported = time.perf_counter()
     app = ModeltrailApp(repo)

@@ -26,11 +26,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from textual.worker import WorkerCancelled, WorkerFailed  # noqa: E402
+
 from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
 from modeltrail.store.catalog.files import update_catalog  # noqa: E402
 from modeltrail.store.repo import open_repo  # noqa: E402
 from modeltrail.tui.app import ModeltrailApp  # noqa: E402
-from textual.worker import WorkerCancelled, WorkerFailed  # noqa: E402
 
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import git
+
 from modeltrail.store.objectid import OBJECT_ID
 
 SAFE_CONFIG = (

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import git
+
 from modeltrail.store import gitcmd
 from modeltrail.store.read import gto
 from modeltrail.store.trailers import one_line

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import git
+
 from modeltrail.store import gitcmd
 from modeltrail.store.errors import NotARepository, Refused
 

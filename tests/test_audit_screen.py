@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import test_rollback_support as support
+from tui_support import frozen_now, run_async, screen_text, settle
+
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.audit import AuditScreen
-from tui_support import frozen_now, run_async, screen_text, settle
 
 fixed_env = support.fixed_env
 sample = support.sample

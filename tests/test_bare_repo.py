@@ -13,14 +13,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from tui_support import build_tiny_repo, commit, frozen_now, git, run_async, screen_text, settle
+from tui_support import write as write_file
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.repo import open_repo, repo_paths
 from modeltrail.store.write.rollback import plan_rollback
 from modeltrail.store.write.rollback_apply import apply_plan
 from modeltrail.tui.app import ModeltrailApp
-from tui_support import build_tiny_repo, commit, frozen_now, git, run_async, screen_text, settle
-from tui_support import write as write_file
 
 GTO = shutil.which("gto") or str(Path(sys.executable).parent / "gto")
 

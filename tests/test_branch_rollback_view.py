@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 
 from gitbuilder import GitRepo
+from tui_support import frozen_now, run_async, screen_text, settle
+
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.cli import main as cli
 from modeltrail.tui.screens.home import HomeScreen
-from tui_support import frozen_now, run_async, screen_text, settle
 
 DECL = "m:\n  type: model\n  path: models/m\n"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from gitbuilder import GitRepo
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query import queries
 from modeltrail.store.repo import open_repo, repo_paths

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
+
 from modeltrail.store.catalog.files import STATE_FILE, update_catalog
 from modeltrail.store.repo import open_repo, repo_paths
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 import test_rollback_support as support
 from gitbuilder import GitRepo
+from test_rollback_support import git, install_marker_hooks, snapshot, tree_entries
+
 from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.checkout import checkout
 from modeltrail.tui.cli import main
-from test_rollback_support import git, install_marker_hooks, snapshot, tree_entries
 
 # shared fixtures
 fixed_env = support.fixed_env

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from modeltrail.tui.cli import main
 
 OSC_TITLE = "\x1b]0;pwned\x07"

@@ -17,6 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable, Static
+from tui_support import settle
+
 from modeltrail.sample_repo.generator import build_sample_repo
 from modeltrail.store.catalog.files import update_catalog
 from modeltrail.store.query.diff import commit_resolver
@@ -25,8 +28,6 @@ from modeltrail.store.repo import open_repo
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.compare import CompareScreen
 from modeltrail.tui.widgets.trend_plot import TrendPlot
-from textual.widgets import DataTable, Static
-from tui_support import settle
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 CHURN_DIR = "models/churn"

@@ -19,10 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from modeltrail.store.catalog.files import IndexSummary
-from modeltrail.tui.app import ModeltrailApp
-from modeltrail.tui.cli import main as cli
-from modeltrail.tui.format import fmt_age, fmt_version, json_number, plural
 from tui_support import (
     build_tiny_repo,
     commit,
@@ -35,6 +31,11 @@ from tui_support import (
     tag,
     write,
 )
+
+from modeltrail.store.catalog.files import IndexSummary
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.cli import main as cli
+from modeltrail.tui.format import fmt_age, fmt_version, json_number, plural
 
 FULL_ID = re.compile(r"\b[0-9a-f]{12,40}\b")
 

@@ -4,11 +4,12 @@ that still uses that file, instead of "Metrics none"."""
 from __future__ import annotations
 
 from gitbuilder import GitRepo
+from tui_support import frozen_now, run_async, screen_text, settle, wait_for_text
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query.queries import version_detail
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.app import ModeltrailApp
-from tui_support import frozen_now, run_async, screen_text, settle, wait_for_text
 
 BROKEN = '{"auc": 0.8,\n "f1": \n'
 

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.config import Config
 from modeltrail.store.errors import UnknownModel, UnknownVersion

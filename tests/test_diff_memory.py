@@ -7,8 +7,9 @@ import tracemalloc
 
 import git
 import pytest
-from modeltrail.store.query import diff as diff_mod
 from test_cli_hostile import _git
+
+from modeltrail.store.query import diff as diff_mod
 
 LINES = 200_000  # about 5 MB of text, every line changed
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
+from realrepos import clone, needs_realrepos
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query.diff import diff_versions
 from modeltrail.store.query.queries import list_versions, version_detail
 from modeltrail.store.repo import open_repo
-from realrepos import clone, needs_realrepos
 
 DVC_YAML = """\
 metrics:

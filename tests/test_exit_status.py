@@ -7,8 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from modeltrail.tui.cli import main as cli
 from tui_support import build_tiny_repo, git, index
+
+from modeltrail.tui.cli import main as cli
 
 
 @pytest.fixture(scope="module")

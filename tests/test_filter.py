@@ -8,11 +8,12 @@ import pytest
 from gitbuilder import GitRepo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tui_support import build_tiny_repo, index
+
 from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.query.browse import metric_keys
 from modeltrail.store.query.filter import FilterError, matching_topos, parse
 from modeltrail.store.repo import open_repo
-from tui_support import build_tiny_repo, index
 
 
 @pytest.fixture(scope="module")

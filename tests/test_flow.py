@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
+
 from modeltrail.tui.cli import main as cli
 
 CHURN_YAML = "name: churn\ndescription: churn model\n"

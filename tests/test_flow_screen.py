@@ -13,12 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from modeltrail.sample_repo.generator import build_sample_repo
-from modeltrail.store.catalog.files import update_catalog
-from modeltrail.store.repo import open_repo
-from modeltrail.tui.app import ModeltrailApp
-from modeltrail.tui.screens.flow import FlowScreen
-from modeltrail.tui.widgets.flow_graph import FlowGraph
 from tui_support import (
     build_tiny_repo,
     commit,
@@ -30,6 +24,13 @@ from tui_support import (
     wait_for_index,
     write,
 )
+
+from modeltrail.sample_repo.generator import build_sample_repo
+from modeltrail.store.catalog.files import update_catalog
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.screens.flow import FlowScreen
+from modeltrail.tui.widgets.flow_graph import FlowGraph
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 BOX = set("│─┼┤├╮╭╯╰┴┬●○▶★▲▼")

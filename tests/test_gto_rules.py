@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
 from modeltrail.store.read.gto import GtoHead, TagRecord, evaluate, parse_tag
 
 GTO = Path(sys.executable).parent / "gto"

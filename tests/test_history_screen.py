@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import test_rollback_support as support
+from tui_support import frozen_now, run_async, screen_text, settle, wait_for_text
+
 from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.rollback import plan_rollback, plan_undo
@@ -13,7 +15,6 @@ from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.history import HistoryScreen
 from modeltrail.tui.screens.home import HomeScreen
 from modeltrail.tui.screens.rollback import UndoScreen
-from tui_support import frozen_now, run_async, screen_text, settle, wait_for_text
 
 # shared fixtures
 fixed_env = support.fixed_env

@@ -10,6 +10,7 @@ import pytest
 from gitbuilder import GitRepo
 from hypothesis import given
 from hypothesis import strategies as st
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.read.labels import (
     Clash,

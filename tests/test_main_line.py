@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from tui_support import build_tiny_repo, commit, git, index, tag, write
+
 from modeltrail.tui.cli import main as cli
 from modeltrail.tui.format import fmt_branch
-from tui_support import build_tiny_repo, commit, git, index, tag, write
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from gitbuilder import GitRepo
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query.diff import diff_versions
 from modeltrail.store.query.queries import list_versions, version_detail

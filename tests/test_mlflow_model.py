@@ -8,13 +8,14 @@ import subprocess
 import sys
 
 from gitbuilder import GitRepo
+from realrepos import clone, needs_realrepos
+from rich.console import Console
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.config import Config
 from modeltrail.store.query.queries import version_detail
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.widgets.details import render_details
-from realrepos import clone, needs_realrepos
-from rich.console import Console
 
 MLMODEL = """\
 artifact_path: model

@@ -7,10 +7,11 @@ import subprocess
 from pathlib import Path
 
 from gitbuilder import GitRepo
+from test_catalog import assert_same_as_full_rebuild
+
 from modeltrail.store.catalog.files import update_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.cli import main as cli
-from test_catalog import assert_same_as_full_rebuild
 
 MLMODEL = "flavors:\n  python_function: {loader_module: mlflow.sklearn}\n"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from modeltrail.tui.cli import main
 from test_cli_hostile import _git
+
+from modeltrail.tui.cli import main
 
 ARTIFACTS = """\
 good:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.query import queries

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from modeltrail.store.read.readers import (
     DvcOut,
     dvc_cache_path,

@@ -9,6 +9,7 @@ import math
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+
 from modeltrail.store.read.readers import structured
 from modeltrail.store.read.readers._yaml import NOT_FAST, load_yaml_careful, load_yaml_fast
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from modeltrail.store.read.readers import (
     flatten,
     inspect_lfs_pointer,

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from modeltrail.tui.format import json_number
 from realrepos import EXPECTED, REALREPOS, clone, needs_realrepos
+
+from modeltrail.tui.format import json_number
 
 #: Refs the expected files name by a short name (see the bundles' README).
 REFS = {"crumb-hobo": "refs/exps/af/df89b183b5cc9cbeee273b1f33faca10ffd5d0/crumb-hobo"}

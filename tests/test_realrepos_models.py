@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from modeltrail.tui.cli import main as cli
 from realrepos import clone, expected, needs_realrepos
+
+from modeltrail.tui.cli import main as cli
 
 GTO = shutil.which("gto") or str(Path(sys.executable).parent / "gto")
 GTO_REPOS = ["example-model-registry", "fixture-model-registry", "example-get-started-experiments"]

@@ -13,6 +13,7 @@ import pytest
 from gitbuilder import GitRepo
 from hypothesis import given
 from hypothesis import strategies as st
+
 from modeltrail.store.catalog import labels_log
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.catalog.tag_update import _candidates

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from tui_support import build_tiny_repo, commit, git, tag, write
+
 from modeltrail.store.config import load_config
 from modeltrail.store.remote import (
     branch_status,
@@ -19,7 +21,6 @@ from modeltrail.store.remote import (
     stage_tag_differences,
 )
 from modeltrail.store.write.gitwrite import GitFailed
-from tui_support import build_tiny_repo, commit, git, tag, write
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import test_remote as rs
-from modeltrail.tui.app import ModeltrailApp
 from tui_support import frozen_now, git, run_async, screen_text, settle
+
+from modeltrail.tui.app import ModeltrailApp
 
 pair = rs.pair
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from modeltrail.tui.cli import main
 from test_cli_hostile import _git
+
+from modeltrail.tui.cli import main
 
 
 def _repo(root: Path) -> tuple[str, str]:

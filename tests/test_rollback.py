@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import test_rollback_support as support
+from test_rollback_support import GTO, git, gto_show, install_marker_hooks, snapshot, tree_entries
+
 from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.errors import Refused, UnknownVersion
 from modeltrail.store.query.queries import history
@@ -14,7 +16,6 @@ from modeltrail.store.repo import open_repo
 from modeltrail.store.write.rollback import plan_rollback, plan_undo
 from modeltrail.store.write.rollback_apply import apply_plan
 from modeltrail.tui.cli import main
-from test_rollback_support import GTO, git, gto_show, install_marker_hooks, snapshot, tree_entries
 
 needs_gto = pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not installed")
 

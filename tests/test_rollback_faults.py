@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 import test_rollback_support as support
+from test_rollback_support import git, snapshot
+
 from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write import checkout as checkout_mod
 from modeltrail.store.write.rollback import plan_rollback, plan_undo
 from modeltrail.store.write.rollback_apply import BRANCH_STEPS, STAGE_STEPS, apply_plan, recover
-from test_rollback_support import git, snapshot
 
 # shared fixtures
 fixed_env = support.fixed_env

@@ -3,9 +3,10 @@ blind: keys typed before the plan is on screen fill the fields but do not submit
 
 from __future__ import annotations
 
-from modeltrail.tui.screens.rollback_form import DialogForm
 from textual.app import App, ComposeResult
 from tui_support import run_async
+
+from modeltrail.tui.screens.rollback_form import DialogForm
 
 
 class FormApp(App):

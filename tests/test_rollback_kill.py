@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 import test_rollback_support as support
 from gitbuilder import GitRepo
+from test_rollback_support import snapshot
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.rollback import plan_rollback
 from modeltrail.store.write.rollback_apply import recover
-from test_rollback_support import snapshot
 
 fixed_env = support.fixed_env
 

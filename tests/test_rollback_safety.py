@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 import test_rollback_support as support
 from gitbuilder import GitRepo
+from test_rollback_support import git, snapshot, tree_entries
+
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.errors import Refused
 from modeltrail.store.repo import open_repo
 from modeltrail.store.write.rollback import plan_rollback
 from modeltrail.store.write.rollback_apply import apply_plan
 from modeltrail.tui.cli import main
-from test_rollback_support import git, snapshot, tree_entries
 
 fixed_env = support.fixed_env
 
@@ -392,9 +393,10 @@ def test_the_tui_dialog_never_replaces_ignored_files_of_a_model_without_stages(
     """A model with no GTO stage rolls back its branch from the dialog: the ignored
     weights in the way are refused and named there, as on the command line without
     --force (the dialog's --force is only for a risky stage target)."""
+    from tui_support import frozen_now, run_async, screen_text, settle
+
     from modeltrail.tui.app import ModeltrailApp
     from modeltrail.tui.screens.rollback import RollbackScreen
-    from tui_support import frozen_now, run_async, screen_text, settle
 
     g = dvc_moved_repo(tmp_path)
     repo = indexed(g)

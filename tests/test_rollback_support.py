@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from modeltrail.sample_repo.generator import build_sample_repo
 
 GTO = Path(sys.executable).parent / "gto"

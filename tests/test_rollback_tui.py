@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 import test_rollback_support as support
+from test_rollback_support import GTO, git, gto_show, snapshot
+from tui_support import frozen_now, run_async, screen_text, settle
+
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.home import HomeScreen
 from modeltrail.tui.screens.rollback import RollbackScreen, UndoScreen
-from test_rollback_support import GTO, git, gto_show, snapshot
-from tui_support import frozen_now, run_async, screen_text, settle
 
 # shared fixtures
 fixed_env = support.fixed_env

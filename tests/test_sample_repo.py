@@ -14,6 +14,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from modeltrail.sample_repo import generator as g
 from modeltrail.sample_repo.__main__ import main as cli_main
 from modeltrail.sample_repo.render import to_yaml

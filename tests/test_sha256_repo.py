@@ -6,10 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_cli_hostile import _git
+
 from modeltrail.store.errors import UsageError
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.cli import main
-from test_cli_hostile import _git
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-from modeltrail.tui.cli import main
 from test_cli_hostile import _git
+
+from modeltrail.tui.cli import main
 
 
 def test_shallow_clone_is_said_and_the_boundary_marked(tmp_path, capsys):

@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+from test_cli_hostile import _git
+
 from modeltrail.store.read.readers.dvc import parse_dvc_yaml
 from modeltrail.store.read.readers.structured import read_flat
 from modeltrail.tui.cli import main
-from test_cli_hostile import _git
 
 
 def test_duplicate_json_key_warns_and_last_wins():

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from modeltrail.tui.cli import build_parser, main
 from test_cli_hostile import _git
+
+from modeltrail.tui.cli import build_parser, main
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from modeltrail.store.repo import open_repo, repo_paths
-from modeltrail.tui.app import ModeltrailApp
 from tui_support import (
     build_tiny_repo,
     frozen_now,
@@ -21,6 +19,9 @@ from tui_support import (
     settle,
     wait_for_index,
 )
+
+from modeltrail.store.repo import open_repo, repo_paths
+from modeltrail.tui.app import ModeltrailApp
 
 
 @pytest.fixture

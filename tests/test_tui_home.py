@@ -7,10 +7,6 @@ snapshots), real catalogs, the real app under Textual's Pilot.
 from __future__ import annotations
 
 import pytest
-from modeltrail.tui.app import ModeltrailApp
-from modeltrail.tui.messages import IndexProgress
-from modeltrail.tui.screens.help import HelpScreen
-from modeltrail.tui.screens.home import HomeScreen
 from tui_support import (
     build_tiny_repo,
     commit,
@@ -22,6 +18,11 @@ from tui_support import (
     wait_for_index,
     write,
 )
+
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.messages import IndexProgress
+from modeltrail.tui.screens.help import HelpScreen
+from modeltrail.tui.screens.home import HomeScreen
 
 
 @pytest.fixture(scope="module")

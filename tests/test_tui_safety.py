@@ -9,9 +9,6 @@ write none of the control characters, and not act on the click markup.
 from __future__ import annotations
 
 import pytest
-from modeltrail.tui.app import ModeltrailApp
-from modeltrail.tui.screens.help import HelpScreen
-from modeltrail.tui.screens.home import HomeScreen
 from tui_support import (
     BIDI,
     build_hostile_repo,
@@ -22,6 +19,10 @@ from tui_support import (
     screen_text,
     settle,
 )
+
+from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.screens.help import HelpScreen
+from modeltrail.tui.screens.home import HomeScreen
 
 CONTROL = ("\x1b", "\x07", "\x9b", "\x9d", BIDI)
 

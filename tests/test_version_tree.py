@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from test_flow_screen import _app, graph_lines, ids, open_flow, press, sample, unicode_lines
+from tui_support import run_async, screen_text, settle
+
 from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.config import Config
 from modeltrail.store.query.flow import Graph, build_flow, collapse
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.screens.flow import FlowScreen
-from test_flow_screen import _app, graph_lines, ids, open_flow, press, sample, unicode_lines
-from tui_support import run_async, screen_text, settle
 
 __all__ = ["ids", "sample", "unicode_lines"]  # fixtures shared with the flow screen tests
 

@@ -7,11 +7,12 @@ import shutil
 from pathlib import Path
 
 import test_rollback_support as support
+from tui_support import frozen_now, run_async, screen_text, settle
+
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.audit import AuditScreen
 from modeltrail.tui.screens.compare import CompareScreen
 from modeltrail.tui.screens.history import HistoryScreen
-from tui_support import frozen_now, run_async, screen_text, settle
 
 fixed_env = support.fixed_env
 sample = support.sample

@@ -22,6 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.query.queries import model_names
@@ -32,10 +37,6 @@ from modeltrail.tui.palette import ModeltrailCommands
 from modeltrail.tui.remote_view import RemoteView
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.workers import ReportsWorkerFailures
-from textual.app import App
-from textual.binding import Binding
-from textual.message import Message
-from textual.reactive import reactive
 
 
 class _CatalogReopened(Message):

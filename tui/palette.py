@@ -16,10 +16,11 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from modeltrail.tui.safe_text import clean
 from rich.style import Style
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from modeltrail.tui.safe_text import clean
 
 _MATCH_STYLE = Style(bold=True, underline=True)
 

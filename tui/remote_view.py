@@ -16,11 +16,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from textual.message import Message
+from textual.reactive import reactive
+
 from modeltrail.store.remote import FetchOutcome, RemoteStatus, branch_status, fetch
 from modeltrail.tui.format import fmt_age
 from modeltrail.tui.safe_text import clean
-from textual.message import Message
-from textual.reactive import reactive
 
 _PROGRESS_INTERVAL = 0.1
 

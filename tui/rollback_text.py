@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.format import fmt_compact, fmt_signed, fmt_version, short_id
 from modeltrail.tui.safe_text import clean
-from rich.text import Text
 
 
 def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:

@@ -10,9 +10,10 @@ repository text in it rendered literally, and never a traceback.
 
 from __future__ import annotations
 
+from textual.worker import Worker, WorkerState
+
 from modeltrail.store.errors import ModeltrailError
 from modeltrail.tui.safe_text import clean
-from textual.worker import Worker, WorkerState
 
 
 def error_text(exc: BaseException | None) -> str:

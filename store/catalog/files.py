@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import git
+
 from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
 from modeltrail.store.config import load_config
 from modeltrail.store.errors import Refused
@@ -144,6 +145,7 @@ def update_catalog(
         if summary is not None:
             return summary
     import duckdb
+
     from modeltrail.store.catalog.index_run import run_index
 
     try:

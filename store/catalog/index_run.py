@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import git
 import pyarrow as pa
+
 from modeltrail.store import gitcmd
 from modeltrail.store.catalog import branches, labels_log, tag_update
 from modeltrail.store.catalog import rows as table_rows

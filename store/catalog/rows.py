@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+
 from modeltrail.store.read import indexer
 
 #: ``warnings.path`` of the warnings about tags and labels (rewritten on each run that

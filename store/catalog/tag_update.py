@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
+
 from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.read import derive, gto, labels
 from modeltrail.store.read.gitio import RefRecord

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import git
+
 from modeltrail.store.catalog import labels_log
 from modeltrail.store.query.queries import iso, require_model
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
+
 from modeltrail.store.query.mainline import MainLine
 
 _SAMPLE = 1000  # versions looked at to choose the key metrics

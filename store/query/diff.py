@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 import git
+
 from modeltrail.store import gitcmd
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import UnknownVersion

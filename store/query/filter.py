@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+
 from modeltrail.store.errors import UsageError
 
 OPERATORS = (">=", "<=", "==", "!=", ">", "<", "=")

@@ -38,6 +38,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from modeltrail.store.catalog.branches import main_branch
 from modeltrail.store.config import Config
 from modeltrail.store.query.browse import key_metrics

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+
 from modeltrail.store.catalog import branches
 from modeltrail.store.read.gitio import effective_branches
 

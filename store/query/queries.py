@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+
 from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.store.errors import UnknownModel, UnknownVersion
 from modeltrail.store.query.mainline import MainLine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+
 from modeltrail.store.query.diff import json_value, number
 from modeltrail.store.query.queries import iso
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import git
+
 from modeltrail.store import gitcmd
 from modeltrail.store.objectid import OBJECT_ID
 

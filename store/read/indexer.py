@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import git
+
 from modeltrail.store.read import blobfacts, discovery, gitio
 from modeltrail.store.read.discovery import Claim, ModelDef
 from modeltrail.store.repo import RepoPaths

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import git
+
 from modeltrail.store.errors import Refused
 from modeltrail.store.query.queries import require_model, resolve_version
 from modeltrail.store.repo import require_work_tree

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import git
+
 from modeltrail.store import gitcmd
 from modeltrail.store.errors import Refused
 from modeltrail.store.objectid import OBJECT_ID

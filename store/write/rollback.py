@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 import git
+
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import Refused, UnknownVersion, UsageError
 from modeltrail.store.objectid import OBJECT_ID

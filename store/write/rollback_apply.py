@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
+
 from modeltrail.store.errors import ModeltrailError, Refused
 from modeltrail.store.read import derive, gitio, gto
 from modeltrail.store.trailers import one_line

@@ -8,11 +8,12 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from rich.cells import cell_len
+from rich.text import Text
+
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.format import json_number
 from modeltrail.tui.safe_text import SafeStream, literal, raw_stream
-from rich.cells import cell_len
-from rich.text import Text
 
 if TYPE_CHECKING:
     import duckdb

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rich.text import Text
+
 from modeltrail.store.write.checkout import checkout
 from modeltrail.tui.commands._common import add_json, catalog_of, console, print_json
 from modeltrail.tui.commands.rollback import start
 from modeltrail.tui.safe_text import clean
-from rich.text import Text
 
 NAME = "checkout"
 HELP = "put a version's model files in the work tree (staged, no commit)"

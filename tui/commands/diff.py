@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from modeltrail.store.query.diff import diff_versions
-from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
-from modeltrail.tui.format import MISSING, human_size, plural
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+
+from modeltrail.store.query.diff import diff_versions
+from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.format import MISSING, human_size, plural
 
 NAME = "diff"
 HELP = "metrics, params, artifacts, environment and files between two versions"

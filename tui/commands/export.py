@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import pyarrow.parquet as pq
+
 from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.store.query.queries import catalog_table
 from modeltrail.tui.commands._common import catalog

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from rich.text import Text
+
 from modeltrail.store.config import load_config
 from modeltrail.store.query.flow import flow
 from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
-from rich.text import Text
 
 NAME = "flow"
 HELP = "branches, the integration branch, merges into main, with metrics"

@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = repo_of(args)
     if sys.stderr.isatty() and not args.json:
-        from modeltrail.tui.commands._common import console
         from rich.progress import Progress
+
+        from modeltrail.tui.commands._common import console
 
         with Progress(transient=True, console=console(stderr=True)) as bar:
             tasks: dict[str, int] = {}

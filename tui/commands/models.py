@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from rich.text import Text
+
 from modeltrail.store.config import load_config
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_models
@@ -14,7 +16,6 @@ from modeltrail.store.repo import repo_paths
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 from modeltrail.tui.format import NO_MODELS
 from modeltrail.tui.widgets.badges import model_badges
-from rich.text import Text
 
 NAME = "models"
 HELP = "list models: latest version, stage -> version"

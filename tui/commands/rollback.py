@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rich.text import Text
+
 from modeltrail.store.errors import Refused
 from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
 from modeltrail.store.write.rollback_apply import (
@@ -18,7 +20,6 @@ from modeltrail.store.write.rollback_apply import (
 from modeltrail.tui.commands._common import add_json, catalog_of, console, print_json, repo_of
 from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
-from rich.text import Text
 
 NAME = "rollback"
 HELP = "roll a model back to an earlier version (a GTO stage tag or a new commit)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 import duckdb
+
 from modeltrail.store.errors import UsageError
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
 

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
-from modeltrail.tui.format import fmt_duration, fmt_pct, plural
-from modeltrail.tui.safe_text import clean, literal
-from modeltrail.tui.screens.table_screen import TableScreen
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
+
+from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
+from modeltrail.tui.format import fmt_duration, fmt_pct, plural
+from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.screens.table_screen import TableScreen
 
 AUDIT_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="audit_back"),

@@ -24,6 +24,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
 from modeltrail.store.config import improved
 from modeltrail.store.query.diff import changed_files, compare_versions, file_patch, number
 from modeltrail.store.query.queries import branch_counts
@@ -34,15 +44,6 @@ from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.trend_plot import TrendPlot, TrendSeries
 from modeltrail.tui.workers import ReportsWorkerFailures
-from rich.syntax import Syntax
-from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 BEST = "★"
 CHANGED = "≠"

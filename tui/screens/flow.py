@@ -24,12 +24,6 @@ import os
 import sys
 from dataclasses import dataclass
 
-from modeltrail.store.config import Config
-from modeltrail.store.query.flow import FlowData, build_flow, metric_series
-from modeltrail.tui.format import fmt_delta, fmt_number
-from modeltrail.tui.messages import CatalogUpdated
-from modeltrail.tui.safe_text import clean, literal
-from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -37,6 +31,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+from modeltrail.store.config import Config
+from modeltrail.store.query.flow import FlowData, build_flow, metric_series
+from modeltrail.tui.format import fmt_delta, fmt_number
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
 
 DETAIL_LINES = 5
 

@@ -7,13 +7,14 @@ remapped in the configuration. ``escape``, ``q`` or ``?`` close it.
 
 from __future__ import annotations
 
-from modeltrail.tui.bindings import HELP_BINDINGS
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+from modeltrail.tui.bindings import HELP_BINDINGS
 
 LEGEND = (
     ("▶", "cursor"),

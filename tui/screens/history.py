@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modeltrail.store.query import queries
-from modeltrail.tui.format import MISSING, fmt_version, plural, short_id
-from modeltrail.tui.safe_text import clean, literal
-from modeltrail.tui.screens.table_screen import TableScreen
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
+
+from modeltrail.store.query import queries
+from modeltrail.tui.format import MISSING, fmt_version, plural, short_id
+from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.screens.table_screen import TableScreen
 
 HISTORY_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="history_back"),

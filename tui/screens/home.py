@@ -17,6 +17,18 @@ import time
 from dataclasses import dataclass
 from functools import partial
 
+from rich.text import Text
+from textual import on, work
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Input, OptionList
+from textual.worker import get_current_worker
+
 from modeltrail.store.query import audit, browse, queries
 from modeltrail.store.query.filter import FilterError, matching_topos
 from modeltrail.store.query.mainline import main_line
@@ -32,17 +44,6 @@ from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
 from modeltrail.tui.widgets.version_rows import VersionRows, stage_glyph
-from rich.text import Text
-from textual import on, work
-from textual.actions import SkipAction
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widget import Widget
-from textual.widgets import Footer, Input, OptionList
-from textual.worker import get_current_worker
 
 KEY_METRICS = 3
 DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest

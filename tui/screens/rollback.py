@@ -36,12 +36,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modeltrail.store.write.rollback import RollbackPlan
-from modeltrail.store.write.rollback_apply import RollbackResult
-from modeltrail.tui.rollback_text import plan_text, result_text
-from modeltrail.tui.safe_text import clean
-from modeltrail.tui.screens.rollback_form import DialogForm
-from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -50,6 +44,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from modeltrail.store.write.rollback import RollbackPlan
+from modeltrail.store.write.rollback_apply import RollbackResult
+from modeltrail.tui.rollback_text import plan_text, result_text
+from modeltrail.tui.safe_text import clean
+from modeltrail.tui.screens.rollback_form import DialogForm
+from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 
 ROLLBACK_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modeltrail.tui.safe_text import clean
 from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from modeltrail.tui.safe_text import clean
 
 MAX_FIELD = 300
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from modeltrail.tui.messages import CatalogUpdated
-from modeltrail.tui.safe_text import literal
-from modeltrail.tui.workers import ReportsWorkerFailures
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+
+from modeltrail.tui.messages import CatalogUpdated
+from modeltrail.tui.safe_text import literal
+from modeltrail.tui.workers import ReportsWorkerFailures
 
 
 class TableScreen(ReportsWorkerFailures, Screen[None]):

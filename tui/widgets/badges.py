@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
+
 from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.format import fmt_age, fmt_version
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.widgets.version_rows import stage_glyph
-from rich.text import Text
 
 
 def parse_iso(value: str | None) -> datetime | None:

@@ -10,11 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES, overall
-from modeltrail.tui.bindings import DETAILS_BINDINGS
-from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural
-from modeltrail.tui.safe_text import clean, literal
-from modeltrail.tui.widgets.version_rows import LATEST, stage_glyph
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +17,12 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
+from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES, overall
+from modeltrail.tui.bindings import DETAILS_BINDINGS
+from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural
+from modeltrail.tui.safe_text import clean, literal
+from modeltrail.tui.widgets.version_rows import LATEST, stage_glyph
 
 Better = Callable[[str, float | None, float | None], bool | None]
 

@@ -20,12 +20,6 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from modeltrail.store.query.flow import FlowData
-from modeltrail.tui.bindings import LIST_BINDINGS
-from modeltrail.tui.format import fmt_delta, fmt_number
-from modeltrail.tui.safe_text import clean
-from modeltrail.tui.widgets.cursor_view import CursorView
-from modeltrail.tui.widgets.version_rows import stage_glyph
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -33,6 +27,13 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
+
+from modeltrail.store.query.flow import FlowData
+from modeltrail.tui.bindings import LIST_BINDINGS
+from modeltrail.tui.format import fmt_delta, fmt_number
+from modeltrail.tui.safe_text import clean
+from modeltrail.tui.widgets.cursor_view import CursorView
+from modeltrail.tui.widgets.version_rows import stage_glyph
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
 

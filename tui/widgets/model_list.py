@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from modeltrail.tui.bindings import LIST_BINDINGS
-from modeltrail.tui.safe_text import clean
-from modeltrail.tui.widgets.badges import model_badges
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from modeltrail.tui.bindings import LIST_BINDINGS
+from modeltrail.tui.safe_text import clean
+from modeltrail.tui.widgets.badges import model_badges
 
 _ONE_LINE_WIDTH = 60
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from modeltrail.tui.safe_text import clean
 from textual_plotext import PlotextPlot
+
+from modeltrail.tui.safe_text import clean
 
 ORDINARY, MARKED = "○", "●"
 #: Version labels under the x axis are cut to this many characters.

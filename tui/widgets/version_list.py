@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from modeltrail.tui.bindings import VERSION_LIST_BINDINGS
-from modeltrail.tui.widgets.cursor_view import CursorView
-from modeltrail.tui.widgets.version_rows import CURSOR, MARK, Column, VersionRows, fit
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
+
+from modeltrail.tui.bindings import VERSION_LIST_BINDINGS
+from modeltrail.tui.widgets.cursor_view import CursorView
+from modeltrail.tui.widgets.version_rows import CURSOR, MARK, Column, VersionRows, fit
 
 _CACHE_LINES = 512
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from rich.cells import cell_len, set_cell_size
+
 from modeltrail.tui.audit_text import GLYPHS, overall
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
-from rich.cells import cell_len, set_cell_size
 
 STAGE_GLYPHS = {"prod": "●", "production": "●", "staging": "◐", "stage": "◐", "dev": "○"}
 LATEST = "★"

@@ -23,8 +23,9 @@ from operator import sub
 from typing import Any
 
 import yaml
-from modeltrail.store.read.readers._common import duplicate_keys_warning, quote
 from yaml.constructor import SafeConstructor
+
+from modeltrail.store.read.readers._common import duplicate_keys_warning, quote
 
 try:  # a native YAML parser for the plain documents that make up most of a repository
     import yaml_rs as _yaml_rs
