@@ -36,7 +36,7 @@ from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from modeltrail.tui.palette import ModeltrailCommands
 from modeltrail.tui.remote_view import RemoteView
 from modeltrail.tui.safe_text import clean
-from modeltrail.tui.workers import ReportsWorkerFailures
+from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 
 
 class _CatalogReopened(Message):
@@ -214,13 +214,11 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
             # the indexer is imported (off the UI thread) only when something is new
             from modeltrail.store.catalog.files import update_catalog
 
-            repo = open_repo(self.paths.root)  # GitPython objects are not shared by threads
-            try:
+            # GitPython objects are not shared by threads: this one is the thread's own
+            with open_repo(self.paths.root) as repo:
                 summary = update_catalog(repo, rebuild=rebuild, progress=progress)
-            finally:
-                repo.close()
-        except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
-            self.post_message(IndexFinished("", False, f"{type(exc).__name__}: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - reported by worker_failed, as a worker's
+            self.post_message(IndexFinished("", False, error_text(exc)))
             return
         self.post_message(IndexFinished(summary.line(), summary.mode != "unchanged"))
 
@@ -236,8 +234,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
         self.indexing = False
         self.check_remote()  # a write or a fetch may have moved the branch or its upstream
         if message.error:
-            self.index_status = f"⚠ index failed: {clean(message.error, single_line=True)}"
-            self.notify(clean(message.error), title="Index failed", severity="error", markup=False)
+            self.worker_failed("index", message.error)
             return
         self.index_status = clean(message.summary, single_line=True)
         with self._con_lock:
@@ -258,6 +255,16 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
         else:
             fresh.close()
             self.broadcast(CatalogUpdated(message.summary, False))
+
+    def worker_failed(self, group: str, error: str) -> None:
+        """The app's share of the one failure handler (``tui.workers``): a failed index
+        run in the status line and a notification; the remote's in ``RemoteView``; any
+        other worker's as a notification."""
+        if group == "index":
+            self.index_status = f"⚠ index failed: {clean(error, single_line=True)}"
+            self.notify(clean(error), title="Index failed", severity="error", markup=False)
+            return
+        super().worker_failed(group, error)
 
     def _swap_connection(self, fresh: duckdb.DuckDBPyConnection) -> None:
         # Workers may still hold cursors of the old connection: close it one swap later.

@@ -5,8 +5,10 @@ and ``F`` (binding id ``fetch``) to fetch in a worker, with progress, a timeout,
 ``RemoteView`` is mixed into the app. ``check_remote()`` reads local refs only (no
 network) in a thread worker; it runs at start, after every index run and after a fetch.
 The fetch itself (``store.remote.fetch``) runs in a thread worker that posts progress
-and its outcome; the handlers own ``remote_status``. A successful fetch reindexes, so new
-remote-tracking branches and stage tags reach the catalog.
+and its outcome; the handlers own ``remote_status``. A worker that raises reaches
+``worker_failed`` (the app's ``tui.workers`` handler): a check that failed says so in
+``remote_status``, a fetch that failed is an unsuccessful outcome. A successful fetch
+reindexes, so new remote-tracking branches and stage tags reach the catalog.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ _PROGRESS_INTERVAL = 0.1
 
 @dataclass
 class RemoteChecked(Message):
-    status: RemoteStatus | None
-    error: str | None = None
+    status: RemoteStatus
 
 
 @dataclass
@@ -60,25 +61,32 @@ class RemoteView:
 
     def check_remote(self) -> None:
         """Read where the branch stands (local refs only) in a worker."""
-        self.run_worker(self._check_remote, thread=True, group="remote", exclusive=True)
+        self.run_worker(
+            self._check_remote, thread=True, group="remote", exclusive=True, exit_on_error=False
+        )
 
     def _check_remote(self) -> None:
-        try:
-            status = branch_status(self.paths.root)
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(RemoteChecked(None, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(RemoteChecked(status))
+        self.post_message(RemoteChecked(branch_status(self.paths.root)))
+
+    def worker_failed(self, group: str, error: str) -> None:
+        """A check that raised: no remote known, and why in ``remote_status``; a fetch
+        that raised: a failed fetch. Other groups: the app's own handler."""
+        if group == "remote":
+            self._set_remote(None)
+            self.remote_status = "⚠ remote: " + clean(error, single_line=True)[:60]
+        elif group == "fetch":
+            self.on_fetch_finished(FetchFinished(FetchOutcome(False, f"fetch failed: {error}")))
+        else:
+            super().worker_failed(group, error)  # type: ignore[misc]
 
     def on_remote_checked(self, message: RemoteChecked) -> None:
+        self._set_remote(message.status)
+        if not self.fetching:
+            self._show_remote()
+
+    def _set_remote(self, status: RemoteStatus | None) -> None:
         had = self.has_remote
-        if message.error is not None:
-            self.remote = None
-            self.remote_status = "⚠ remote: " + clean(message.error, single_line=True)[:60]
-        else:
-            self.remote = message.status
-            if not self.fetching:
-                self._show_remote()
+        self.remote = status
         if had != self.has_remote:
             self.screen.refresh_bindings()  # F shows in the footer only with a remote
 
@@ -122,6 +130,7 @@ class RemoteView:
             thread=True,
             group="fetch",
             exclusive=True,
+            exit_on_error=False,
         )
 
     def _fetch(self, remote: str, cancel: threading.Event) -> None:
@@ -134,11 +143,9 @@ class RemoteView:
                 last = now
                 self.post_message(FetchProgress(remote, text))
 
-        try:
-            outcome = fetch(self.paths.root, remote, cancel=cancel, progress=progress)
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            outcome = FetchOutcome(False, f"fetch failed: {type(exc).__name__}: {exc}")
-        self.post_message(FetchFinished(outcome))
+        self.post_message(
+            FetchFinished(fetch(self.paths.root, remote, cancel=cancel, progress=progress))
+        )
 
     def on_fetch_progress(self, message: FetchProgress) -> None:
         if self.fetching and not self._fetch_cancel.is_set():

@@ -14,7 +14,9 @@ handles it, else the home screen below is told to ``jump`` there. The panel belo
 graph describes the selected commit: merge metrics with deltas, versions, branch status.
 
 The catalog is read in a thread worker (``store.flow.build_flow``) that only posts
-messages; the handlers own the widgets. ``CatalogUpdated`` reloads, keeping the cursor.
+messages; the handlers own the widgets. A load that raises is reported by
+``worker_failed`` (``tui.workers``): in the graph's place, or for a metric, as one
+notification. ``CatalogUpdated`` reloads, keeping the cursor.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from modeltrail.tui.format import fmt_delta, fmt_number
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
+from modeltrail.tui.workers import ReportsWorkerFailures
 
 DETAIL_LINES = 5
 
@@ -62,9 +65,8 @@ class OpenVersion(Message):
 
 @dataclass
 class FlowLoaded(Message):
-    data: FlowData | None
+    data: FlowData
     metric: MetricView | None
-    error: str | None = None
 
 
 @dataclass
@@ -84,10 +86,11 @@ def metric_view(con, data: FlowData, model: str, key: str) -> MetricView:
     return MetricView(model, key, values, beats)
 
 
-class FlowScreen(Screen):
+class FlowScreen(ReportsWorkerFailures, Screen):
     """Branch lanes with merges, tags, stages and a chosen metric at each point."""
 
     HELP_TITLE = "flow"
+    FAILURE_TITLE = "Flow"
     AUTO_FOCUS = "#flow-graph"
 
     BINDINGS = [
@@ -142,44 +145,40 @@ class FlowScreen(Screen):
 
     # --- loading (workers post, handlers update) -------------------------------------------
 
-    @work(thread=True, exclusive=True, group="flow-load")
+    @work(thread=True, exclusive=True, group="flow-load", exit_on_error=False)
     def load(self, choice: tuple[str, str] | None = None, model: str | None = None) -> None:
         """The flow (``model``: that model's version tree) with the metric ``choice``."""
-        try:
-            cursor = self.app.connection().cursor()
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.post_message(FlowLoaded(None, None, f"{type(exc).__name__}: {exc}"))
-            return
-        try:
+        with self.app.connection().cursor() as cursor:
             data = build_flow(cursor, self.config, model=model)
             choices = data.metric_choices
             if choice not in choices:
                 choice = choices[0] if choices else None
             metric = metric_view(cursor, data, *choice) if choice else None
-        except Exception as exc:  # noqa: BLE001 - a damaged catalog is a warning
-            self.post_message(FlowLoaded(None, None, f"{type(exc).__name__}: {exc}"))
-            return
-        finally:
-            cursor.close()
         self.post_message(FlowLoaded(data, metric))
 
-    @work(thread=True, exclusive=True, group="flow-metric")
+    @work(thread=True, exclusive=True, group="flow-metric", exit_on_error=False)
     def load_metric(self, data: FlowData, model: str, key: str) -> None:
-        cursor = self.app.connection().cursor()
-        try:
+        with self.app.connection().cursor() as cursor:
             metric = metric_view(cursor, data, model, key)
-        except Exception:  # noqa: BLE001 - the catalog went away; the next load fixes it
-            return
-        finally:
-            cursor.close()
         self.post_message(MetricLoaded(metric))
+
+    def worker_failed(self, group: str, error: str) -> None:
+        """A flow that cannot be read says so in the graph's place; a metric that cannot
+        be read leaves the one shown and says why in a notification."""
+        if group == "flow-load":
+            graph = self.graph
+            graph.empty_text = f"⚠ flow unavailable: {clean(error, single_line=True)}"
+            graph.refresh()
+            return
+        if group == "flow-metric" and self.data is not None and self.metric is not None:
+            shown = (self.metric.model, self.metric.key)
+            if shown in self.data.metric_choices:
+                self.metric_index = self.data.metric_choices.index(shown)
+            self._update_header()
+        super().worker_failed(group, error)
 
     def on_flow_loaded(self, message: FlowLoaded) -> None:
         graph = self.graph
-        if message.data is None:
-            graph.empty_text = f"⚠ flow unavailable: {clean(message.error, single_line=True)}"
-            graph.refresh()
-            return
         if message.data.model != self.tree_model:
             return  # the mode changed meanwhile: the newer load follows
         keep = None

@@ -7,8 +7,10 @@ the versions (``store.filter``), ``space`` marks, ``c`` compares the marked vers
 ``z`` undoes, ``f``/``h`` open flow and history.
 
 All catalog reads run in thread workers that post the private messages below; the
-handlers own the widgets. A catalog update (``CatalogUpdated``) reloads everything and
-keeps the selection.
+handlers own the widgets. A worker that raises is reported by ``worker_failed`` (the
+one handler of ``tui.workers``): a note in the status line, or in the details pane for
+a version's details. A catalog update (``CatalogUpdated``) reloads everything and keeps
+the selection.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
 from modeltrail.tui.widgets.version_rows import VersionRows, stage_glyph
+from modeltrail.tui.workers import ReportsWorkerFailures
 
 KEY_METRICS = 3
 DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
@@ -53,8 +56,7 @@ _HEX = set("0123456789abcdef")
 
 @dataclass
 class ModelsLoaded(Message):
-    models: list[dict] | None
-    error: str | None = None
+    models: list[dict]
 
 
 @dataclass
@@ -62,17 +64,17 @@ class VersionsLoaded(Message):
     """Versions of ``model`` (``partial``: only the newest page, the rest follows)."""
 
     model: str
-    rows: VersionRows | None
+    rows: VersionRows
     partial: bool = False
-    error: str | None = None
 
 
+@dataclass
 class PreviousLoaded(Message):
-    def __init__(self, model: str, rows: VersionRows, prev_topo) -> None:
-        super().__init__()
-        self.model = model
-        self.rows = rows
-        self.prev_topo = prev_topo
+    """The version each row was built on (for the deltas)."""
+
+    model: str
+    rows: VersionRows
+    prev_topo: object  # browse.previous_column's column
 
 
 @dataclass
@@ -85,13 +87,12 @@ class ReproducibleLoaded(Message):
     remotes: dict[str, bool]  # can missing LFS/DVC objects be fetched (audit.remotes_of)
 
 
+@dataclass
 class DetailsLoaded(Message):
     """Details for ``key`` = (model, commit, previous version or None)."""
 
-    def __init__(self, key: tuple, renderable) -> None:
-        super().__init__()
-        self.key = key
-        self.renderable = renderable
+    key: tuple
+    renderable: object  # a Rich renderable
 
 
 @dataclass
@@ -106,7 +107,7 @@ class FilterApplied(Message):
     metric_keys: list[str] | None = None  # every metric of the model (the handler caches it)
 
 
-class HomeScreen(Screen):
+class HomeScreen(ReportsWorkerFailures, Screen):
     """Browse models, their versions, and one version's details."""
 
     HELP_TITLE = "home"
@@ -124,14 +125,14 @@ class HomeScreen(Screen):
         self.partial = False  # only the newest page of a long list is loaded so far
         self.shown_commit: str | None = None  # the version whose details are on screen
         self._details_for: tuple | None = None  # (model, commit, previous) being shown
-        self._details_busy = False  # a details load is running
+        self._details_loading: tuple | None = None  # the details a running load is for
         self._remotes: dict[str, bool] | None = None  # from the last ReproducibleLoaded
         self._details_timer: Timer | None = None  # a details load waiting for the cursor
         self._last_request = 0.0  # when details were last asked for (monotonic)
         self._details_queued = False  # a details load will start after the next refresh
         self.details_visible = False  # the details pane shows shown_commit (not a message)
         self._shown_titles: dict[str, str] = {}
-        self._filter_busy = False  # a filter query is running
+        self._filter_running: tuple | None = None  # (model, query, rows) being filtered
         self._pending_commit: str | None = None
         self._keep_commit: str | None = None
         self.all_branches = False  # b: every branch's versions (else the main line)
@@ -241,21 +242,28 @@ class HomeScreen(Screen):
 
     # --- loading (workers post, handlers update) ------------------------------------------
 
-    @work(thread=True, exclusive=True, group="models")
+    def worker_failed(self, group: str, error: str) -> None:
+        """A load that raised: the details' error in their pane, a filter's as the filter's
+        error, any other in the status line; one line, literally."""
+        if group == "details" and self._details_loading is not None:
+            renderable = Text(f"⚠ {clean(error)}", style="bold")
+            self.on_details_loaded(DetailsLoaded(self._details_loading, renderable))
+        elif group == "filter" and self._filter_running is not None:
+            model, query, source = self._filter_running
+            self.on_filter_applied(FilterApplied(model, query, source, None, error))
+        elif group in ("models", "versions"):
+            self.status.set_note(f"⚠ {clean(error, single_line=True)}", problem=True)
+        else:
+            super().worker_failed(group, error)
+
+    @work(thread=True, exclusive=True, group="models", exit_on_error=False)
     def load_models(self) -> None:
-        try:
-            with self.app.connection().cursor() as cursor:
-                models = queries.list_models(cursor, main_line(cursor, self.app.config.main))
-        except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(ModelsLoaded(None, f"{type(exc).__name__}: {exc}"))
-            return
+        with self.app.connection().cursor() as cursor:
+            models = queries.list_models(cursor, main_line(cursor, self.app.config.main))
         self.post_message(ModelsLoaded(models))
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:
-        if message.error is not None:
-            self.status.set_note(f"⚠ {clean(message.error, single_line=True)}", problem=True)
-            return
-        self.models = message.models or []
+        self.models = message.models
         keep = self.model
         self.model_list.set_models(self.models, keep=keep)
         if not self.models:
@@ -305,7 +313,7 @@ class HomeScreen(Screen):
         self.load_versions(self.model, self.all_branches)
         self._titles()
 
-    @work(thread=True, exclusive=True, group="versions")
+    @work(thread=True, exclusive=True, group="versions", exit_on_error=False)
     def load_versions(self, model: str, all_branches: bool = False) -> None:
         """The newest page of versions first (paints at once however many there are),
         then all of them, then the version each was built on (for the deltas)."""
@@ -317,41 +325,28 @@ class HomeScreen(Screen):
                 table, keys, config.better, config.direction, line.branch, all_branches, line.sizes
             )
 
-        try:
-            with self.app.connection().cursor() as cursor:
-                line = main_line(cursor, config.main)
-                scope = {"main": line, "all_branches": all_branches}
-                keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
-                table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE, **scope)
-                if len(table) == FIRST_PAGE and not worker.is_cancelled:
-                    self.post_message(VersionsLoaded(model, table_rows(table), partial=True))
-                    table = browse.versions_table(cursor, model, keys, **scope)
-            rows = table_rows(table)
-        except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
-            return
+        with self.app.connection().cursor() as cursor:
+            line = main_line(cursor, config.main)
+            scope = {"main": line, "all_branches": all_branches}
+            keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
+            table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE, **scope)
+            if len(table) == FIRST_PAGE and not worker.is_cancelled:
+                self.post_message(VersionsLoaded(model, table_rows(table), partial=True))
+                table = browse.versions_table(cursor, model, keys, **scope)
+        rows = table_rows(table)
         if worker.is_cancelled:
             return
         self.post_message(VersionsLoaded(model, rows))
-        self.app.call_from_thread(self.app.start_index_once)  # the list is up: now check git
         # then the version each was built on, for the metric deltas (the list shows first)
-        try:
-            with self.app.connection().cursor() as cursor:
-                prev_topo = browse.previous_column(cursor, model, rows.table.column("topo"))
-        except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
-            return
+        with self.app.connection().cursor() as cursor:
+            prev_topo = browse.previous_column(cursor, model, rows.table.column("topo"))
         if not worker.is_cancelled:
             self.post_message(PreviousLoaded(model, rows, prev_topo))
         # then how reproducible each version is (the audit's checks, the R column)
-        try:
-            with open_repo(self.app.paths.root) as repo:
-                remotes = audit.remotes_of(repo)
-            with self.app.connection().cursor() as cursor:
-                checks = audit.version_checks(cursor, model, remotes)
-        except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(VersionsLoaded(model, None, error=f"{type(exc).__name__}: {exc}"))
-            return
+        with open_repo(self.app.paths.root) as repo:
+            remotes = audit.remotes_of(repo)
+        with self.app.connection().cursor() as cursor:
+            checks = audit.version_checks(cursor, model, remotes)
         if not worker.is_cancelled:
             self.post_message(ReproducibleLoaded(model, rows, checks, remotes))
 
@@ -372,19 +367,17 @@ class HomeScreen(Screen):
             self._show_details(commit)
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
+        if not message.partial:
+            self.app.start_index_once()  # the list is up: now check git for news
         if message.model != self.model:
             return
-        if message.error is not None:
-            self.status.set_note(f"⚠ {clean(message.error, single_line=True)}", problem=True)
-            return
-        if message.rows is not None and message.rows.all_branches != self.all_branches:
+        if message.rows.all_branches != self.all_branches:
             return  # the list of before a b: the other one is loading
         pending = self._pending_commit
         if (
             pending is not None
             and not message.partial
             and not self.all_branches
-            and message.rows is not None
             and message.rows.row_of(pending) is None
         ):  # a jump to a version off the main line: list every branch
             self.all_branches = True
@@ -447,8 +440,8 @@ class HomeScreen(Screen):
     def _start_details(self) -> None:
         self._details_timer = None
         self._details_queued = False
-        if not self._details_busy and self._details_for is not None:
-            self._details_busy = True  # else it starts when the running load ends
+        if self._details_loading is None and self._details_for is not None:
+            self._details_loading = self._details_for  # else it starts when this one ends
             self.load_details(*self._details_for, self._remotes)
 
     @property
@@ -457,11 +450,11 @@ class HomeScreen(Screen):
         return (
             self._details_timer is not None
             or self._details_queued
-            or self._details_busy
-            or self._filter_busy
+            or self._details_loading is not None
+            or self._filter_running is not None
         )
 
-    @work(thread=True, exclusive=True, group="details")
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False)
     def load_details(
         self,
         model: str,
@@ -469,29 +462,26 @@ class HomeScreen(Screen):
         previous: tuple[str, str] | None,
         remotes: dict[str, bool] | None = None,
     ) -> None:
-        try:
-            with self.app.connection().cursor() as cursor:
-                detail = queries.version_detail(cursor, model, commit)
-                if remotes is None:  # before the list's checks arrived
-                    with open_repo(self.app.paths.root) as repo:
-                        remotes = audit.remotes_of(repo)
-                detail["reproducibility"] = audit.version_checks(
-                    cursor, model, remotes, commit
-                ).get(commit)
-                prev_metrics: dict[str, float | None] = {}
-                if previous is not None:
-                    prev_metrics = queries.metric_values(cursor, model, previous[0])
-            renderable = render_details(
-                detail, prev_metrics, previous[1] if previous else None, self.app.config.better
+        with self.app.connection().cursor() as cursor:
+            detail = queries.version_detail(cursor, model, commit)
+            if remotes is None:  # before the list's checks arrived
+                with open_repo(self.app.paths.root) as repo:
+                    remotes = audit.remotes_of(repo)
+            detail["reproducibility"] = audit.version_checks(cursor, model, remotes, commit).get(
+                commit
             )
-        except Exception as exc:  # noqa: BLE001 - shown in the pane
-            renderable = Text(f"⚠ {clean(f'{type(exc).__name__}: {exc}')}", style="bold")
+            prev_metrics: dict[str, float | None] = {}
+            if previous is not None:
+                prev_metrics = queries.metric_values(cursor, model, previous[0])
+        renderable = render_details(
+            detail, prev_metrics, previous[1] if previous else None, self.app.config.better
+        )
         self.post_message(DetailsLoaded((model, commit, previous), renderable))
 
     def on_details_loaded(self, message: DetailsLoaded) -> None:
         """Show loaded details if still wanted; else load what is wanted now (one load runs
         at a time: holding j never queues a query per row)."""
-        self._details_busy = False
+        self._details_loading = None
         model, commit, _previous = message.key
         if message.key == self._details_for and commit == self.version_list.current_commit:
             self.details.show(message.renderable)
@@ -549,34 +539,32 @@ class HomeScreen(Screen):
             self.version_list.set_view(None, keep_commit=self.version_list.current_commit)
             self._titles()
             return
-        if self.model is not None and self.rows is not None and not self._filter_busy:
-            self._filter_busy = True  # later keys wait for this query, then the newest runs
+        if self.model is not None and self.rows is not None and self._filter_running is None:
+            # later keys wait for this query, then the newest runs
+            self._filter_running = (self.model, self.filter_query, self.rows)
             keys = self._metric_keys.get(self.model)
             self.filter_versions(self.model, self.filter_query, self.rows, keys)
 
-    @work(thread=True, exclusive=True, group="filter")
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
     def filter_versions(
         self, model: str, query: str, rows: VersionRows, keys: list[str] | None
     ) -> None:
         """The rows matching ``query``; ``keys``: the model's metrics if known (else looked
-        up here and posted back, for the handler to keep: a worker writes no state)."""
-        try:
-            with self.app.connection().cursor() as cursor:
-                if keys is None:  # every metric the model has, to validate queries
-                    keys = browse.metric_keys(cursor, model)
+        up here and posted back, for the handler to keep: a worker writes no state). A
+        query that is not valid is an answer (its error), not a failure."""
+        with self.app.connection().cursor() as cursor:
+            if keys is None:  # every metric the model has, to validate queries
+                keys = browse.metric_keys(cursor, model)
+            try:
                 topos = matching_topos(cursor, model, query, keys)
-        except FilterError as exc:
-            self.post_message(FilterApplied(model, query, rows, None, str(exc), keys))
-            return
-        except Exception as exc:  # noqa: BLE001 - shown in the status line
-            error = f"{type(exc).__name__}: {exc}"
-            self.post_message(FilterApplied(model, query, rows, None, error))
-            return
+            except FilterError as exc:
+                self.post_message(FilterApplied(model, query, rows, None, str(exc), keys))
+                return
         matched = rows.rows_of_topos(topos)
         self.post_message(FilterApplied(model, query, rows, matched, metric_keys=keys))
 
     def on_filter_applied(self, message: FilterApplied) -> None:
-        self._filter_busy = False
+        self._filter_running = None
         if message.metric_keys is not None:
             self._metric_keys.setdefault(message.model, message.metric_keys)
         current = (self.model, self.filter_query, self.rows)

@@ -34,7 +34,7 @@ Keys typed before the plan is on screen fill the fields but never write blind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import work
@@ -50,7 +50,7 @@ from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.rollback_form import DialogForm
-from modeltrail.tui.workers import ReportsWorkerFailures, error_text
+from modeltrail.tui.workers import ReportsWorkerFailures
 
 ROLLBACK_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
@@ -204,11 +204,14 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         self.post_message(PlanReady(plan))
 
     def worker_failed(self, group: str, error: str) -> None:
-        """A plan or a write that failed is the dialog's refusal, never a traceback."""
+        """A plan or a write that failed is the dialog's refusal, never a traceback; a push
+        that failed is said on the result (the local change stays)."""
         if group == "rollback-plan":
             self._plan_failed(error)
         elif group == "rollback-apply":
             self._apply_failed(error)
+        elif group == "rollback-push" and self.result is not None:
+            self.on_pushed(Pushed(replace(self.result, push_error=error)))
         else:
             super().worker_failed(group, error)
 
@@ -358,15 +361,12 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         self._status(Text(f"pushing to {clean(self.remote or '', single_line=True)}…"))
         self.run_push(self.result)
 
-    @work(thread=True, exclusive=True, group="rollback-push")
+    @work(thread=True, exclusive=True, group="rollback-push", exit_on_error=False)
     def run_push(self, result: RollbackResult) -> None:
+        """Push a copy of ``result`` (the screen's own is replaced by the handler)."""
         from modeltrail.store.write.rollback_apply import push_result
 
-        try:
-            push_result(self.app.paths.root, result)
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            result.push_error = error_text(exc)
-        self.post_message(Pushed(result))
+        self.post_message(Pushed(push_result(self.app.paths.root, replace(result))))
 
     def on_pushed(self, message: Pushed) -> None:
         self.state = "done"
