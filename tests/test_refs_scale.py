@@ -139,6 +139,37 @@ def test_a_change_that_alters_the_names_rederives_everything(repo: GitRepo) -> N
     assert "ops" not in derived_tables(repo.path)["latest"]
 
 
+def test_refs_that_are_not_commits_and_branches_as_a_full_index_would(repo: GitRepo) -> None:
+    """The incremental run compares the refs with the catalog's instead of reading them
+    all: a tag on a tree (no commit) is read again every run, then moved to a commit; a
+    branch made at an old commit, another moved forward; a tag and a branch deleted."""
+    repo.git("tag", "tree-tag", "HEAD^{tree}")
+    repo.tag("fraud-v1.0.1", "HEAD~1")
+    assert incremental_equals_full(repo) == ["fraud-v1.0.1", "tree-tag"]
+    repo.commit("docs", {"README.md": "hi\n"})
+    assert incremental_equals_full(repo) == []  # tree-tag read again, unchanged
+    repo.git("tag", "-f", "tree-tag", "HEAD~1")  # now a commit: reads as no model's label
+    repo.git("tag", "-f", "fraud2-v2.0.1", "HEAD~1")
+    repo.branch("old-line", "HEAD~3")
+    assert incremental_equals_full(repo) == ["fraud2-v2.0.1", "tree-tag"]
+    repo.git("tag", "-d", "tree-tag")
+    repo.git("branch", "-f", "old-line", "HEAD~2")  # forward
+    assert incremental_equals_full(repo) == ["tree-tag"]
+
+
+def test_the_refs_listed_by_the_nothing_new_check_are_used_only_for_that_catalog(
+    repo: GitRepo,
+) -> None:
+    from modeltrail.store.catalog.files import RefsSeen
+    from modeltrail.store.catalog.index_run import run_index
+
+    repo.tag("fraud-v1.1.0")
+    stale = RefsSeen(ids=gitio.ref_ids(open_repo(repo.path))[:1], generation=["another"])
+    summary = run_index(open_repo(repo.path), seen=stale)  # another writer came in between
+    assert summary.mode == "incremental" and summary.tags_changed == ["fraud-v1.1.0"]
+    assert update_catalog(open_repo(repo.path)).mode == "unchanged"
+
+
 def test_nothing_but_branches_moved_reads_no_tag(repo: GitRepo) -> None:
     repo.commit("docs", {"README.md": "hi\n"})
     assert incremental_equals_full(repo) == []

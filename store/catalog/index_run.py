@@ -11,20 +11,22 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import duckdb
 import git
 import pyarrow as pa
 
 from modeltrail.store import gitcmd
-from modeltrail.store.catalog import branches, labels_log, tag_update
+from modeltrail.store.catalog import branches, labels_log, ref_delta, tag_update
 from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.catalog.files import (
     IndexSummary,
     Progress,
+    RefsSeen,
     _noop,
     connect_readonly,
+    current_generation,
     new_generation,
     read_meta,
     write_state,
@@ -38,15 +40,21 @@ from modeltrail.store.read.discovery import Content, ModelDef
 from modeltrail.store.repo import RepoPaths, repo_paths
 
 
-def run_index(repo: git.Repo, progress: Progress = _noop, rebuild: bool = False) -> IndexSummary:
+def run_index(
+    repo: git.Repo, progress: Progress = _noop, rebuild: bool = False, seen: RefsSeen | None = None
+) -> IndexSummary:
     """Bring the catalog up to date: nothing, an incremental run, or a full rebuild.
 
-    Callers use ``files.update_catalog``, which answers "nothing new" without this module.
+    Callers use ``files.update_catalog``, which answers "nothing new" without this module
+    (``seen``: the refs that check listed, used if no other writer came in between).
     """
     start = time.perf_counter()
     paths = repo_paths(repo)
     with writer_lock(paths):
-        ids = gitio.ref_ids(repo)
+        if seen is not None and seen.generation == current_generation(paths):
+            ids = seen.ids
+        else:
+            ids = gitio.ref_ids(repo)
         digest = gitio.refs_digest([*ids, *gitio.shallow_pairs(repo)])
         cfg = load_config(paths.root)
         summary = _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg)
@@ -208,12 +216,6 @@ def _heads(refs: list[gitio.RefRecord]) -> dict[str, str]:
     )
 
 
-def _old_heads(old_refs: dict) -> dict[str, str]:
-    return gitio.effective_branches(
-        (k, short, c) for c, k, _o, short in old_refs.values() if k in _BRANCH_KINDS
-    )
-
-
 def _full(
     repo, paths: RepoPaths, refs, digest, progress, start, reason, cfg: Config, into=None
 ) -> IndexSummary:
@@ -332,7 +334,7 @@ def _write_meta(
 
 
 def _finish_new_commits(
-    con, refs, digest, models, declarations, meta, new_ids, moved, cfg: Config
+    con, delta: ref_delta.RefDelta, digest, models, declarations, meta, new_ids, moved, cfg: Config
 ) -> None:
     """The derived tables after new commits when no tag changed.
 
@@ -340,7 +342,7 @@ def _finish_new_commits(
     versions (with manifest labels and rollback trailers) are added, the moved branches
     updated, and the latest label reconsidered against the new labels.
     """
-    _replace_changed_refs(con, refs)
+    _replace_changed_refs(con, delta)
     con.register("new_ids", pa.table({"commit": pa.array(new_ids, pa.string())}))
     manifest = con.execute(
         "SELECT model, commit, manifest_version FROM model_commits "
@@ -379,7 +381,7 @@ def _finish_new_commits(
         if best is not None:
             latest[model] = [best, "labels"]
     _materialize_versions(
-        con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs), only=new_ids
+        con, {m: v[0] for m, v in latest.items()}, _main_of(con, cfg, delta.heads), only=new_ids
     )
     _refresh_branches(con, moved)
     _write_meta(con, digest, declarations, models, latest, cfg, meta.get("gto_config") or "")
@@ -425,7 +427,7 @@ def _prune_unlabelled(
 
 
 def _finish_tags(
-    con, tag_plan: tag_update.TagPlan, gto_config: gto.GtoConfig, cfg: Config, refs
+    con, tag_plan: tag_update.TagPlan, gto_config: gto.GtoConfig, cfg: Config, heads
 ) -> list[tuple]:
     """The derived tables after tags changed: only the models the changed tags touch
     (their labels, stages, events, latest and versions). Returns the new tag warnings."""
@@ -434,7 +436,7 @@ def _finish_tags(
     _materialize_versions(
         con,
         {m: v[0] for m, v in latest.items()},
-        _main_branch(con, cfg, refs),
+        _main_of(con, cfg, heads),
         models=sorted(tag_plan.models),
     )
     con.execute(
@@ -496,6 +498,11 @@ def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts, report: bool = Tru
 
 def _main_branch(con, cfg: Config, refs: list[gitio.RefRecord]) -> str | None:
     return branches.main_branch(con, cfg.main, _heads(refs))
+
+
+def _main_of(con, cfg: Config, heads: list[gitio.RefRecord]) -> str | None:
+    """The main branch, from the branch and remote-branch refs only."""
+    return branches.main_branch(con, cfg.main, _heads(heads))
 
 
 def _json(value) -> str:
@@ -648,15 +655,12 @@ def _refresh_branches(con, commits: list[str]) -> None:
     )
 
 
-def _replace_changed_refs(con, refs: list[gitio.RefRecord]) -> None:
+def _replace_changed_refs(con, delta: ref_delta.RefDelta) -> None:
     """Write only the refs that were added, moved or deleted."""
-    stored = dict(con.execute("SELECT name, object FROM refs").fetchall())
-    current = {r.name: r for r in refs}
-    gone = [n for n, obj in stored.items() if n not in current or current[n].object != obj]
+    gone, fresh = delta.refs_rows_changed()
     if gone:
-        con.register("gone", pa.table({"name": pa.array(gone, pa.string())}))
+        table_rows.register_names(con, "gone", gone)
         con.execute("DELETE FROM refs WHERE name IN (SELECT name FROM gone)")
-    fresh = [r for r in refs if stored.get(r.name) != r.object]
     _insert_rows(con, "refs", REF_COLUMNS, _ref_rows(fresh))
 
 
@@ -664,15 +668,12 @@ def _incremental(
     repo, paths, old, meta, ids, digest, progress, start, cfg: Config
 ) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
-    stored = _stored_refs(old)
-    old_refs = {r.name: (r.commit, r.kind, r.object, r.short) for r in stored.values()}
-    refs = _current_refs(repo, stored, ids)
-    known_heads = sorted({c for c, _k, _o, _s in old_refs.values() if c})
+    delta = ref_delta.compute(repo, old, ids)
     try:
-        commits = list(gitio.walk_commits(repo, _ref_commits(refs), known_heads))
+        commits = list(gitio.walk_commits(repo, delta.commits, delta.old_commits))
     except git.GitCommandError:
         return None
-    if not _branches_only_moved_forward(repo, old_refs, refs, commits):
+    if not _branches_only_moved_forward(repo, delta.old_heads, delta.heads, commits):
         return None  # versions would become unreachable: rebuild
     declarations = json.loads(meta.get("declarations", "{}"))
     new_decl = indexer.declarations_in(commits, declarations)
@@ -685,23 +686,24 @@ def _incremental(
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
     else:
         models = _models_from_table(old)
-    old_tags = {s: o for _n, (_c, k, o, s) in old_refs.items() if k == "tag"}
-    new_tags = {r.short: r.object for r in refs if r.kind == "tag"}
+    changed = delta.changed_tags()
     # every label depends on the patterns, every stage shown on .gto: re-derive all
     rederive_all = meta.get("tag_patterns") != json.dumps(cfg.tag_patterns)
     gto_config = _gto_config(repo, paths, facts, report=False)
     if _json(gto_config.as_json()) != meta.get("gto_config"):
         rederive_all = True  # the stage holders shown depend on it
         _gto_config(repo, paths, facts)  # and what is wrong with it is said once
-    tags_changed = rederive_all or old_tags != new_tags
+    tags_changed = rederive_all or bool(changed)
     tag_plan = None
     if tags_changed and not rederive_all:  # only the models the changed tags touch
         names = {r[0] for r in old.execute("SELECT name FROM models").fetchall()}
-        changed = tag_update.changed_tags(old_tags, new_tags)
-        tag_plan = tag_update.plan(refs, changed, set(models), names, cfg.tag_patterns)
+        tags = ref_delta.DeltaTags(delta, old)
+        tag_plan = tag_update.plan(tags, changed, set(models), names, cfg.tag_patterns)
+    refs: list[gitio.RefRecord] = []  # every ref: only when every model is re-derived
     if tag_plan is not None:
         der = tag_plan.derived
     elif tags_changed:
+        refs = delta.all_refs(old)
         der = derive.from_refs(refs, set(models), cfg.tag_patterns)
     else:
         der = derive.Derived()
@@ -750,17 +752,17 @@ def _incremental(
         _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs)
         for table, cols in facts.tables().items():
             _insert(con, table, cols)
-        moved = _update_branches(repo, con, old_refs, refs)
+        moved = _update_branches(repo, con, delta.old_heads, delta.heads)
         if tags_changed and tag_plan is None:
             _prune_unlabelled(con, None, der.labelled)
             for w in _finish(con, refs, digest, models, der, new_decl, cfg):
                 facts.warnings.add(*w)
         else:
             _finish_new_commits(
-                con, refs, digest, models, new_decl, meta, sorted(new_ids), moved, cfg
+                con, delta, digest, models, new_decl, meta, sorted(new_ids), moved, cfg
             )
         if tag_plan is not None:
-            for w in _finish_tags(con, tag_plan, der.gto_config, cfg, refs):
+            for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):
                 facts.warnings.add(*w)
         summary = _summary(con, "incremental", len(commits), start, found=facts.warnings)
     if not tags_changed or tag_plan is not None:  # only these tags' labels can have moved
@@ -768,56 +770,15 @@ def _incremental(
     return summary
 
 
-def _stored_refs(con) -> dict[str, gitio.RefRecord]:
-    """The refs as the catalog holds them (as ``read_refs`` read them then)."""
-    out = {}
-    for name, short, kind, commit, obj, annotated, tname, temail, micros, message in con.execute(
-        "SELECT name, short, kind, commit, object, annotated, tagger_name, tagger_email, "
-        "epoch_us(tag_date), tag_message FROM refs"
-    ).fetchall():
-        out[name] = gitio.RefRecord(
-            name=name,
-            object=obj,
-            object_type="tag" if annotated else "commit",  # a ref to anything else: re-read
-            commit=commit,
-            annotated=bool(annotated),
-            tagger_name=tname or "",
-            tagger_email=temail or "",
-            tag_date=None if micros is None else _EPOCH + timedelta(microseconds=micros),
-            tag_message=message or "",
-            kind=kind,
-            short=short,
-        )
-    return out
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _current_refs(
-    repo, stored: dict[str, gitio.RefRecord], ids: list[tuple[str, str]]
-) -> list[gitio.RefRecord]:
-    """The refs now: those whose object did not change as stored, the others read from
-    git (only they: a new tag among 100,000 is one short ``for-each-ref``)."""
-    changed = [
-        name
-        for name, oid in ids
-        if name not in stored or stored[name].object != oid or stored[name].commit is None
-    ]
-    fresh = {r.name: r for r in gitio.read_refs(repo, changed)}
-    gone = set(changed) - fresh.keys()  # deleted between the two reads
-    return [fresh.get(name) or stored[name] for name, _oid in ids if name not in gone]
-
-
-def _branches_only_moved_forward(repo, old_refs, refs, commits) -> bool:
+def _branches_only_moved_forward(repo, old_heads, heads, commits) -> bool:
     """Whether every old branch still exists and its new head descends from the old one.
 
     Decided from the walked new commits when possible (one new commit on a branch finds
     the old head among its parents); otherwise one ``merge-base --is-ancestor``.
     """
     parents = {c.commit: c.parents for c in commits}
-    new_heads = _heads(refs)
-    for name, commit in _old_heads(old_refs).items():
+    new_heads = _heads(heads)
+    for name, commit in _heads(old_heads).items():
         if name not in new_heads:
             return False
         head = new_heads[name]
@@ -940,10 +901,10 @@ def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs
             target.cols[n].extend(cols.cols[n])
 
 
-def _update_branches(repo, con, old_refs, refs) -> list[str]:
+def _update_branches(repo, con, old_heads, heads) -> list[str]:
     """Add the commits that branches gained (created or fast-forwarded); returns them."""
-    old_b = _old_heads(old_refs)
-    new_b = _heads(refs)
+    old_b = _heads(old_heads)
+    new_b = _heads(heads)
     gained_c: list[str] = []
     gained_b: list[str] = []
     for name, commit in new_b.items():

@@ -33,10 +33,13 @@ def _entries(catalog_dir: Path, tags: Collection[str] | None = None) -> list[dic
         text = (catalog_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    lines = text.splitlines()
     if tags is not None:
         needles = [json.dumps(t, ensure_ascii=False) for t in tags]
-        lines = [line for line in lines if any(n in line for n in needles)]
+        if not any(n in text for n in needles):
+            return []  # new tags: one scan of the text, no split into lines
+        lines = [line for line in text.splitlines() if any(n in line for n in needles)]
+    else:
+        lines = text.splitlines()
     out = []
     for line in lines:
         try:

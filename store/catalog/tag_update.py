@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import duckdb
 
@@ -59,8 +60,42 @@ def _candidates(tags: Iterable[str], models: set[str], patterns: Sequence[str]) 
     return [t for t in tags if t.startswith(start_t) or (end_t and t.endswith(end_t))]
 
 
+class TagSource(Protocol):
+    """The tags an incremental run can look at: every name, and records on request."""
+
+    def tag_names(self) -> list[str]:
+        """Every tag's short name, in ref order (some may point at no commit)."""
+        ...
+
+    def tag_records(self, shorts: Iterable[str]) -> dict[str, RefRecord]:
+        """The tags ``shorts`` that point at a commit, by short name, in ref order."""
+        ...
+
+
+class RefsTags:
+    """A :class:`TagSource` over a list of ref records."""
+
+    def __init__(self, refs: Iterable[RefRecord]) -> None:
+        self._tags = [r for r in refs if r.kind == "tag"]
+        self._by_name = {r.short: r for r in self._tags if r.commit}
+
+    def tag_names(self) -> list[str]:
+        return [r.short for r in self._tags]
+
+    def tag_records(self, shorts: Iterable[str]) -> dict[str, RefRecord]:
+        return {s: self._by_name[s] for s in dict.fromkeys(shorts) if s in self._by_name}
+
+
+def _artifact_tags(names: list[str], artifacts: set[str]) -> list[str]:
+    """The tags that may be GTO tags of ``artifacts``: a GTO tag of artifact ``dir:nn``
+    starts with ``dir=nn#`` or ``dir=nn@`` (no GTO name holds ``:``, ``#`` or ``@``), so a
+    prefix test (one C call per tag) finds every one; ``gto.evaluate`` drops the rest."""
+    starts = tuple(f"{a.replace(':', '=')}{c}" for a in sorted(artifacts) for c in "#@")
+    return [t for t in names if t.startswith(starts)]
+
+
 def plan(
-    refs: list[RefRecord],
+    tags: TagSource,
     changed: set[str],
     model_names: set[str],
     names: set[str],
@@ -71,14 +106,14 @@ def plan(
 
     ``model_names``: the declared models; ``names``: every name in the catalog's models
     table (declared and tags-only GTO artifacts), which plain tags are matched against.
+    Only the tags whose names may concern those models are read (``tags.tag_records``).
     """
-    tags = [r for r in refs if r.kind == "tag" and r.commit]
-    by_name = {r.short: r for r in tags}
+    every = tags.tag_names()
     artifacts = {p.artifact for p in map(gto.parse_tag, changed) if p is not None}
     states = {}
     if artifacts:
-        mine = [r for r in tags if gto.artifact_part(r.short) in artifacts]
-        states = gto.evaluate(derive.tag_records(mine))
+        mine = tags.tag_records(_artifact_tags(every, artifacts)).values()
+        states = gto.evaluate(derive.tag_records(list(mine)))
     if any(a not in names for a in states):
         return None  # a new artifact: a new name that other tags may read as
     if any(a in names and a not in model_names and a not in states for a in artifacts):
@@ -93,8 +128,10 @@ def plan(
     der = out.derived
     derive.add_gto_states(der, states)
     if models:
-        pool = list(by_name) if single is not None else _candidates(by_name, models, patterns)
-        reading = labels.read_tags(pool, names, single, patterns)
+        by_name = tags.tag_records(
+            every if single is not None else _candidates(every, models, patterns)
+        )
+        reading = labels.read_tags(list(by_name), names, single, patterns)
         der.clashes = [c for c in reading.clashes if c.models[0] in models]
         for lab in reading.labels:
             if lab.model in models:
