@@ -166,3 +166,35 @@ def test_an_mlmodel_with_quoted_dates_and_json_takes_the_fast_path() -> None:
     assert fast == load_yaml_careful(text)[0]
     assert fast["utc_time_created"] == "2026-03-12 13:17:29.004433"
     assert load_yaml_fast("a: it's\nb: yes\nc: 'z'\n") is NOT_FAST  # 'yes' is plain there
+
+
+def _guard_on_whole_text(text: str) -> bool:
+    """The guard as one search over the whole text (what the per-line verdicts replace)."""
+    from modeltrail.store.read.readers import _yaml
+
+    if _yaml._NEEDS_CAREFUL_ANYWHERE.search(text):
+        return True
+    return _yaml._NEEDS_CAREFUL.search(_yaml._QUOTED_SCALAR.sub("''", text)) is not None
+
+
+yaml_lines = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["---", "  ...", "a: yes", "k: 'x: y'", "- 010", "t: 1:30", "", "  ", "\r", "x: ~"]
+        ),
+        st.text(alphabet=" \t\r-.:,[]{}#&*!|>'\"ynoe0123456789_abc", max_size=16),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=yaml_lines)
+@example(lines=["", "  ", "---"])  # a document marker after blank lines
+@example(lines=["a: 'q'", "b: 1"])
+def test_guard_line_by_line_equals_guard_on_whole_text(lines) -> None:
+    from modeltrail.store.read.readers import _yaml
+
+    text = "\n".join(lines)
+    assert _yaml._needs_careful(text) == _guard_on_whole_text(text)
+    assert _yaml._needs_careful(text) == _guard_on_whole_text(text)  # verdicts remembered

@@ -346,7 +346,12 @@ def _install(tmp: Path, final: Path) -> None:
 @contextlib.contextmanager
 def new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writable catalog in a temporary file (empty, or a copy of the current one),
-    inside one transaction; installed as the current catalog only if the block succeeds."""
+    installed as the current catalog only if the block succeeds.
+
+    No reader sees the file before it is installed, so the block needs no transaction of
+    its own: each statement commits, and DuckDB writes the tables out to the file as they
+    grow instead of holding a whole index's rows in memory until one commit at the end
+    (a 20,000-commit full index peaked about 80 MB higher that way)."""
     import duckdb
 
     tmp = _tmp_path(paths)
@@ -357,9 +362,7 @@ def new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.Duck
             shutil.copyfile(paths.catalog_file, tmp)
         con = duckdb.connect(str(tmp))
         try:
-            con.execute("BEGIN")
             yield con
-            con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
             con.close()

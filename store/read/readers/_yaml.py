@@ -329,11 +329,28 @@ _QUOTED_SCALAR = re.compile(
 )
 
 
+#: Verdicts of ``_NEEDS_CAREFUL`` per line. The checks never look across a line break,
+#: and the same lines recur in every version of a file (``flavors:``, ``lr: 0.01``), so
+#: a document costs a dictionary lookup per line it shares with one seen before.
+_LINE_VERDICTS: dict[str, bool] = {}
+_LINE_VERDICTS_MAX = 200_000
+
+
+def _line_needs_careful(line: str) -> bool:
+    verdict = _LINE_VERDICTS.get(line)
+    if verdict is None:
+        verdict = _NEEDS_CAREFUL.search(_QUOTED_SCALAR.sub("''", line)) is not None
+        if len(_LINE_VERDICTS) >= _LINE_VERDICTS_MAX:
+            _LINE_VERDICTS.clear()
+        _LINE_VERDICTS[line] = verdict
+    return verdict
+
+
 def _needs_careful(text: str) -> bool:
     """Whether a fast parser might read ``text`` differently from the careful one."""
     if _NEEDS_CAREFUL_ANYWHERE.search(text):
         return True
-    return _NEEDS_CAREFUL.search(_QUOTED_SCALAR.sub("''", text)) is not None
+    return any(_line_needs_careful(line) for line in text.split("\n"))
 
 
 _FAST_LIMIT = 64 * 1024
