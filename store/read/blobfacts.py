@@ -302,6 +302,19 @@ def dvc_facts(data: bytes, path: str) -> DvcFacts:
     return out
 
 
+def facts_for_role(data: bytes, path: str, role: str) -> Any:
+    """What the catalog keeps of a blob in ``role``: :class:`Values` (metrics, params,
+    manifest), :class:`MlmodelFacts`, ``(packages, warnings)`` (environment) or
+    :class:`DvcFacts` (dvc.lock, .dvc pointers)."""
+    if role == "mlmodel":
+        return mlmodel_facts(data)
+    if role == "environment":
+        return packages_of(data, path)
+    if role in ("dvc_lock", "dvc_pointer"):
+        return dvc_facts(data, path)
+    return values_of(data, path, role)
+
+
 def packages_of(data: bytes, path: str) -> tuple[list[tuple[str, str]], list[str]]:
     base = posixpath.basename(path)
     if base == "pyproject.toml":

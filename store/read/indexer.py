@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import git
 
-from modeltrail.store.read import blobfacts, discovery, gitio
+from modeltrail.store.read import blobfacts, discovery, gitio, parse_pool
 from modeltrail.store.read.discovery import Claim, ModelDef
 from modeltrail.store.repo import RepoPaths
 
@@ -360,6 +360,20 @@ def _sources(
     return out
 
 
+#: the roles whose blobs are parsed for the catalog (others are only sized)
+_PARSED_ROLES = frozenset(
+    ("metrics", "params", "manifest", "mlmodel", "environment", "dvc_lock", "dvc_pointer")
+)
+
+
+def _known_mlmodel(
+    manifest_facts: dict[str, blobfacts.ManifestFacts], blob: str
+) -> blobfacts.MlmodelFacts | None:
+    """The MLmodel facts of a blob already parsed as a manifest, if any."""
+    known = manifest_facts.get(blob)
+    return None if known is None else known.mlmodel
+
+
 def _counts_for_staleness(path: str) -> bool:
     """Whether changing ``path`` can leave metrics stale: not documentation, not hidden
     files or directories (``.vscode/``, ``.gitignore``, ``.dvc/``)."""
@@ -554,6 +568,7 @@ def build_facts(
 
     bv, bp, bd = facts.blob_values, facts.blob_packages, facts.blob_dvc
     dvc_present: dict[str, bool] = {}
+    jobs: list[parse_pool.Job] = []
     for (blob, role), (path, model, commit) in roles.items():
         if blob in known:
             continue
@@ -566,33 +581,34 @@ def build_facts(
                 model,
                 f"{path}: not read ({size} bytes is over the {MAX_DOCUMENT}-byte limit)",
             )
+        elif role == "manifest" and blob in manifest_facts:
+            pass  # parsed once already, for the files it points at
+        elif role == "mlmodel" and _known_mlmodel(manifest_facts, blob) is not None:
+            pass  # parsed once already as its manifest
+        elif role in _PARSED_ROLES:
+            jobs.append((blob, role, path, content))
+    parsed = dict(zip(((b, r) for b, r, _p, _c in jobs), parse_pool.parse(jobs), strict=True))
+    for (blob, role), (path, model, commit) in roles.items():
+        if blob in known or blob not in data:
             continue
-        warns: list[str] = []
+        if role == "manifest" and blob in manifest_facts:
+            rows, warns = parse_pool.as_rows(role, manifest_facts[blob].values)
+        elif role == "mlmodel" and _known_mlmodel(manifest_facts, blob) is not None:
+            rows, warns = parse_pool.as_rows(role, _known_mlmodel(manifest_facts, blob))
+        elif (blob, role) in parsed:
+            rows, warns = parsed[(blob, role)]
+        else:
+            continue
         if role in ("metrics", "params", "manifest"):
-            if role == "manifest" and blob in manifest_facts:
-                vals = manifest_facts[blob].values
-            else:
-                vals = blobfacts.values_of(content, path, role)
-            for section, key, value, text in vals.rows:
+            for section, key, value, text in rows:
                 bv.add(blob, role, section, key, value, text)
-            warns = vals.warnings
         elif role == "mlmodel":
-            known_facts = manifest_facts.get(blob)  # parsed once already as its manifest
-            ml = (
-                known_facts.mlmodel
-                if known_facts is not None and known_facts.mlmodel is not None
-                else blobfacts.mlmodel_facts(content)
-            )
-            warns = ml.warnings
-            facts.blob_mlmodel.add(blob, *(getattr(ml, f) for f in blobfacts.MLMODEL_FIELDS))
+            facts.blob_mlmodel.add(blob, *rows[0])
         elif role == "environment":
-            pkgs, warns = blobfacts.packages_of(content, path)
-            for package, spec in pkgs:
+            for package, spec in rows:
                 bp.add(blob, package, spec)
-        elif role in ("dvc_lock", "dvc_pointer"):
-            dv = blobfacts.dvc_facts(content, path)
-            warns = dv.warnings
-            for kind, stage, rel, md5, size, nfiles in dv.rows:
+        else:  # dvc_lock, dvc_pointer
+            for kind, stage, rel, md5, size, nfiles in rows:
                 present = None
                 if kind == "out" and md5:
                     present = dvc_present.get(md5)

@@ -327,6 +327,7 @@ def to_plain(value: Any) -> tuple[Any, list[str]]:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=True, sort_keys=True)
+_json_string = json.encoder.encode_basestring  # what _JSON.encode does with a str
 _FAST_STR = 4096  # longest string leaf the fast paths take
 _FAST_KEYS = 2000  # most keys the fast flatten produces
 
@@ -355,6 +356,13 @@ def to_json_text(value: Any) -> str:
     Values that cannot be represented (recursive, too large, too deep) give a JSON
     string describing why, e.g. ``"<value contains itself ...>"``.
     """
+    kind = type(value)  # the commonest leaves first: the text json would give them
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if kind is int and value.bit_length() < 63:
+        return int.__repr__(value)
+    if kind is str and len(value) <= _FAST_STR:
+        return _json_string(value)
     if _fast_leaf(value):  # the same text as below, without the bounded copy
         return _JSON.encode(value)
     try:
