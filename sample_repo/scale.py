@@ -79,6 +79,10 @@ class BulkChanges:
     def cache(self, name: str) -> YamlCache:
         return self._caches.setdefault(name, {})
 
+    def draw(self, *ranges: tuple[float, float, int]) -> list[float]:
+        """One value per ``(low, high, digits)``: uniform in the range, rounded."""
+        return [round(self.rng.uniform(low, high), digits) for low, high, digits in ranges]
+
     def change(self, i: int, when: int) -> Change:
         return getattr(self, f"_{MODELS[i % len(MODELS)]}")(i, when)
 
@@ -107,10 +111,7 @@ class BulkChanges:
         spw = rng.randrange(10, 60, 5)
         params = _with(base, train=_with(base["train"], num_leaves=leaves, scale_pos_weight=spw))
         metrics = fraud_metrics(
-            round(rng.uniform(0.72, 0.82), 4),
-            round(rng.uniform(0.76, 0.9), 4),
-            round(rng.uniform(0.35, 0.46), 4),
-            round(rng.uniform(0.07, 0.095), 4),
+            *self.draw((0.72, 0.82, 4), (0.76, 0.9, 4), (0.35, 0.46, 4), (0.07, 0.095, 4))
         )
         text = to_yaml(params, FRAUD_PARAMS_HEADER, self.cache("fraud"))
         return (
@@ -131,10 +132,7 @@ class BulkChanges:
             train=_with(base["train"], learning_rate=lr),
         )
         metrics = recsys_metrics(
-            round(rng.uniform(0.2, 0.25), 4),
-            round(rng.uniform(0.14, 0.17), 4),
-            round(rng.uniform(0.35, 0.5), 3),
-            round(rng.uniform(40, 48), 1),
+            *self.draw((0.2, 0.25, 4), (0.14, 0.17, 4), (0.35, 0.5, 3), (40, 48, 1))
         )
         return (
             f"recsys: nightly retrain (embedding_dim={dim}, learning_rate={lr})",
@@ -159,10 +157,7 @@ class BulkChanges:
             ),
         )
         metrics = sentiment_metrics(
-            round(rng.uniform(0.87, 0.9), 4),
-            round(rng.uniform(0.86, 0.89), 4),
-            round(rng.uniform(0.28, 0.34), 4),
-            round(rng.uniform(14, 18), 1),
+            *self.draw((0.87, 0.9, 4), (0.86, 0.89, 4), (0.28, 0.34, 4), (14, 18, 1))
         )
         return (
             f"sentiment: scheduled retrain (ngram_max={run.ngram_max})",
@@ -181,11 +176,8 @@ class BulkChanges:
             num_leaves=rng.choice((63, 127, 255)),
             bm25_weight=round(rng.uniform(0.3, 0.6), 2),
         )
-        metrics = {
-            "ndcg@10": round(rng.uniform(0.42, 0.46), 4),
-            "mrr": round(rng.uniform(0.39, 0.42), 4),
-            "latency_ms": round(rng.uniform(11, 14), 1),
-        }
+        ndcg, mrr, latency = self.draw((0.42, 0.46, 4), (0.39, 0.42, 4), (11, 14, 1))
+        metrics = {"ndcg@10": ndcg, "mrr": mrr, "latency_ms": latency}
         manifest = ranker_manifest(version, params, metrics, self.cache("ranker"))
         return f"ranker: release {version}", {f"{RANKER_DIR}/model.yaml": manifest}
 

@@ -1020,6 +1020,28 @@ class TestDvcLock:
         assert lock.stages["train"].outs[0].legacy
         assert list(warnings) == []  # a valid format, not a problem
 
+    def test_params_that_are_not_mappings_are_named_and_skipped(self) -> None:
+        data = b"""\
+schema: '2.0'
+stages:
+  train:
+    cmd: python train.py
+    params:
+      params.yaml: [lr, depth]
+      good.yaml:
+        lr: 0.1
+  other:
+    cmd: echo
+    params: [params.yaml]
+"""
+        lock, warnings = parse_dvc_lock(data)
+        assert lock.stages["train"].params == {"good.yaml": {"lr": 0.1}}
+        assert warned(
+            warnings, "stage 'train'", "params 'params.yaml'", "expected a mapping", "a list"
+        )
+        assert warned(warnings, "stage 'other'", "params should be a mapping", "a list")
+        assert lock.stages["other"].params == {}
+
     def test_unknown_schema(self) -> None:
         lock, warnings = parse_dvc_lock(b"schema: '3.0'\nstages: {}\n")
         assert lock.schema == "3.0"

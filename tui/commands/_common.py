@@ -19,18 +19,25 @@ if TYPE_CHECKING:
     import duckdb
     import git
 
+    from modeltrail.store.config import Config
+
 
 def repo_of(args: argparse.Namespace) -> git.Repo:
     """The repository; a broken configuration file is a warning on stderr (the TUI
     shows the same warning itself)."""
     repo = open_repo(args.repo_path)
     if getattr(args, "command", None):
-        from modeltrail.store.config import load_config
-        from modeltrail.store.repo import repo_paths
-
-        for warning in load_config(repo_paths(repo).root).warnings:
+        for warning in config_of(repo).warnings:
             print(f"modeltrail: warning: {warning}", file=sys.stderr)
     return repo
+
+
+def config_of(repo: git.Repo) -> Config:
+    """The repository's modeltrail configuration (defaults where it has none)."""
+    from modeltrail.store.config import load_config
+    from modeltrail.store.repo import repo_paths
+
+    return load_config(repo_paths(repo).root)
 
 
 def catalog(args: argparse.Namespace) -> tuple[git.Repo, duckdb.DuckDBPyConnection]:

@@ -6,10 +6,8 @@ import argparse
 
 from rich.text import Text
 
-from modeltrail.store.config import load_config
 from modeltrail.store.query.flow import flow
-from modeltrail.store.repo import repo_paths
-from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.commands._common import add_json, catalog, config_of, console, print_json, safe
 
 NAME = "flow"
 HELP = "branches, the integration branch, merges into main, with metrics"
@@ -22,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
     try:
-        data = flow(con, load_config(repo_paths(repo).root))
+        data = flow(con, config_of(repo))
     finally:
         con.close()
     if args.json:

@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
-from modeltrail.store.config import load_config
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_models
-from modeltrail.store.repo import repo_paths
-from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.commands._common import add_json, catalog, config_of, console, print_json, safe
 from modeltrail.tui.format import NO_MODELS
 from modeltrail.tui.widgets.badges import model_badges
 
@@ -27,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
-    models = list_models(con, main_line(con, load_config(repo_paths(repo).root).main))
+    models = list_models(con, main_line(con, config_of(repo).main))
     if args.json:
         print_json(
             [

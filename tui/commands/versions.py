@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import argparse
 
-from modeltrail.store.config import load_config
 from modeltrail.store.query.browse import key_metrics, main_line_topos, previous_metrics
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_versions, truncated_commits
-from modeltrail.store.repo import repo_paths
-from modeltrail.tui.commands._common import add_json, catalog, print_json, print_table
+from modeltrail.tui.commands._common import add_json, catalog, config_of, print_json, print_table
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_version, short_id
 
 NAME = "versions"
@@ -54,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
-    cfg = load_config(repo_paths(repo).root)
+    cfg = config_of(repo)
     line = main_line(con, cfg.main)
     versions = list_versions(
         con, args.model, limit=args.limit, main=line, all_branches=args.all_branches

@@ -380,13 +380,19 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             title.append_text(literal(", ".join(v["version"] for v in stale), single_line=True))
         self.query_one("#compare-title", Static).update(title)
 
-    def _fill_metrics(self) -> None:
-        table = self.query_one("#metrics-table", DataTable)
+    def _version_table(self, name: str, *columns: str) -> DataTable:
+        """The table ``#name-table`` emptied, with ``columns`` (the ``mark`` column has no
+        title) and then one column per version."""
+        table = self.query_one(f"#{name}-table", DataTable)
         table.clear(columns=True)
-        table.add_column(Text("metric"), key="metric")
-        table.add_column(Text("dir"), key="dir")
+        for column in columns:
+            table.add_column(Text("" if column == "mark" else column), key=column)
         for i in range(len(self._versions())):
             table.add_column(self._column_label(i), key=f"v{i}")
+        return table
+
+    def _fill_metrics(self) -> None:
+        table = self._version_table("metrics", "metric", "dir")
         for row in self.data["metrics"]:
             arrow = "↓" if row["direction"] == "lower" else "↑"
             cells = [
@@ -402,12 +408,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
         note = self.query_one("#params-note", Static)
         scope = "all params" if self.all_params else "changed params only"
         note.update(Text(f"{scope}: {changed} of {len(rows)} differ   a: toggle all"))
-        table = self.query_one("#params-table", DataTable)
-        table.clear(columns=True)
-        table.add_column(Text(""), key="mark")
-        table.add_column(Text("param"), key="param")
-        for i in range(len(self._versions())):
-            table.add_column(self._column_label(i), key=f"v{i}")
+        table = self._version_table("params", "mark", "param")
         key_width = min(max((len(r["key"]) for r in shown), default=5), 30)
         n = max(len(self._versions()), 1)
         limit = max(12, min(PARAM_CHARS, (self.size.width - key_width - 6) // n - 2))
@@ -423,37 +424,20 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             )
 
     def _fill_artifacts(self) -> None:
-        table = self.query_one("#artifacts-table", DataTable)
-        table.clear(columns=True)
-        table.add_column(Text(""), key="mark")
-        table.add_column(Text("path"), key="path")
-        table.add_column(Text("storage"), key="storage")
-        for i in range(len(self._versions())):
-            table.add_column(self._column_label(i), key=f"v{i}")
-        prefix = f"{self.data['path']}/" if self.data.get("path") else ""
+        table = self._version_table("artifacts", "mark", "path", "storage")
         for row in self.data["artifacts"]:
-            path = row["path"]
-            shown_path = path[len(prefix) :] if prefix and path.startswith(prefix) else path
             table.add_row(
                 Text(CHANGED if row["changed"] else ""),
-                literal(shown_path, single_line=True),
+                literal(self._in_model(row["path"]), single_line=True),
                 literal(_storage_text(row["values"]), single_line=True),
                 *(artifact_cell(v) for v in row["values"]),
             )
-        env = self.query_one("#env-table", DataTable)
-        env.clear(columns=True)
-        env.add_column(Text(""), key="mark")
-        env.add_column(Text("package"), key="package")
-        env.add_column(Text("file"), key="file")
-        for i in range(len(self._versions())):
-            env.add_column(self._column_label(i), key=f"v{i}")
+        env = self._version_table("env", "mark", "package", "file")
         for row in self.data["environment"]:
-            file = row["file"]
-            shown_file = file[len(prefix) :] if prefix and file.startswith(prefix) else file
             env.add_row(
                 Text(CHANGED if row["changed"] else ""),
                 literal(row["package"], single_line=True),
-                literal(shown_file, single_line=True),
+                literal(self._in_model(row["file"]), single_line=True),
                 *(
                     Text("–" if v is None else clean(v or "(any)", single_line=True))
                     for v in row["values"]
@@ -466,6 +450,11 @@ class CompareScreen(ReportsWorkerFailures, Screen):
                 Text(""),
                 *(Text("") for _ in self._versions()),
             )
+
+    def _in_model(self, path: str) -> str:
+        """``path`` relative to the model's directory when it is inside it."""
+        prefix = f"{self.data['path']}/" if self.data.get("path") else ""
+        return path[len(prefix) :] if prefix and path.startswith(prefix) else path
 
     def _fill_files(self) -> None:
         versions = self._versions()

@@ -1,21 +1,72 @@
-"""A virtual list with a row cursor: the movement both long lists share.
+"""A virtual list with a row cursor: what both long lists (versions, flow) share.
 
-Subclasses draw rows with the Line API (``render_line``) and say how many rows there are
-(``row_count``) and how many fixed lines sit above them (``HEADER_LINES``); this class
-moves the cursor (keys, paging), keeps it in view, repaints only the two rows it left
-and entered, and calls ``cursor_moved`` so the subclass can post its own message.
+Subclasses draw rows with the Line API (``render_line``, through :meth:`CursorView.line`
+and its cache of drawn lines) and say how many rows there are (``row_count``) and how
+many fixed lines sit above them (``HEADER_LINES``); this class moves the cursor (keys,
+paging), keeps it in view, repaints only the two rows it left and entered, redraws on
+focus changes, and calls ``cursor_moved`` so the subclass can post its ``Highlighted``
+(a :class:`RowMessage`, as its ``Selected`` is).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+CACHE_LINES = 512  # drawn lines kept (a few screens' worth)
+
+RowId = TypeVar("RowId")
+
+
+@dataclass
+class RowMessage(Message, Generic[RowId]):
+    """About the row ``commit`` of the list ``view`` (its ``control``). A list subclasses
+    it inside its own class, so handlers are named after the list
+    (``on_version_list_highlighted``)."""
+
+    view: CursorView
+    commit: RowId
+
+    @property
+    def control(self) -> CursorView:
+        return self.view
 
 
 class CursorView(ScrollView):
     HEADER_LINES = 0
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._cache: OrderedDict[Hashable, Strip] = OrderedDict()
+
+    def line(self, key: Hashable, draw: Callable[[], Strip]) -> Strip:
+        """The line drawn for ``key`` (everything it depends on), from the cache or
+        ``draw``; the least recently used lines leave the cache first."""
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        strip = self._cache[key] = draw()
+        if len(self._cache) > CACHE_LINES:
+            self._cache.popitem(last=False)
+        return strip
+
+    def on_focus(self) -> None:
+        self._cache.clear()  # the cursor row is drawn otherwise with focus
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self.refresh()
 
     @property
     def row_count(self) -> int:  # pragma: no cover - every subclass defines it

@@ -16,7 +16,6 @@ state before (``▲`` better, ``▼`` worse, by the metric's direction), then br
 from __future__ import annotations
 
 import bisect
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,14 +24,13 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
 from textual.strip import Strip
 
 from modeltrail.store.query.flow import FlowData
 from modeltrail.tui.bindings import LIST_BINDINGS
 from modeltrail.tui.format import fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
-from modeltrail.tui.widgets.cursor_view import CursorView
+from modeltrail.tui.widgets.cursor_view import CursorView, RowMessage
 from modeltrail.tui.widgets.version_rows import stage_glyph
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -250,7 +248,6 @@ class MetricView:
     beats: dict[int, tuple[float, float]]  # unmerged lane -> (its value, main's value)
 
 
-_CACHE_LINES = 512
 METRIC_WIDTH = 14
 SHORT = 7
 
@@ -301,27 +298,11 @@ class FlowGraph(CursorView, can_focus=True):
     FlowGraph > .flow-graph--empty { color: $text-muted; text-style: italic; }
     """
 
-    @dataclass
-    class Highlighted(Message):
+    class Highlighted(RowMessage[int]):
         """The cursor moved to the commit with index ``commit`` (-1: nothing shown)."""
 
-        graph: FlowGraph
-        commit: int
-
-        @property
-        def control(self) -> FlowGraph:
-            return self.graph
-
-    @dataclass
-    class Selected(Message):
+    class Selected(RowMessage[int]):
         """``enter`` on the commit with index ``commit``."""
-
-        graph: FlowGraph
-        commit: int
-
-        @property
-        def control(self) -> FlowGraph:
-            return self.graph
 
     def __init__(self, *, glyphs: Glyphs = UNICODE, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -330,7 +311,6 @@ class FlowGraph(CursorView, can_focus=True):
         self.metric: MetricView | None = None
         self.glyphs = glyphs
         self.empty_text = "loading…"
-        self._cache: OrderedDict[tuple, Strip] = OrderedDict()
 
     # data ---------------------------------------------------------------------------
 
@@ -398,14 +378,6 @@ class FlowGraph(CursorView, can_focus=True):
         self._cache.clear()
         self._scroll_cursor_into_view()
 
-    def on_focus(self) -> None:
-        self._cache.clear()
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self._cache.clear()
-        self.refresh()
-
     # drawing ------------------------------------------------------------------------
 
     def _style(self, kind: str) -> Style:
@@ -427,10 +399,9 @@ class FlowGraph(CursorView, can_focus=True):
         is_cursor = row == self.cursor
         scroll_x = round(self.scroll_x)
         key = (row, is_cursor, self.has_focus, width, scroll_x)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
+        return self.line(key, lambda: self._row(row, is_cursor, width, scroll_x, base))
+
+    def _row(self, row: int, is_cursor: bool, width: int, scroll_x: int, base: Style) -> Strip:
         line_style = base + self._style("cursor") if is_cursor else base
         gutter = Segment(self.glyphs.cursor if is_cursor else " ", line_style)
         over = self._style("cursor") if is_cursor else Style()
@@ -440,11 +411,7 @@ class FlowGraph(CursorView, can_focus=True):
             if seg.text
         ]
         strip = Strip(segments).crop_extend(scroll_x, scroll_x + width - 1, line_style)
-        strip = Strip([gutter, *strip]).simplify()
-        self._cache[key] = strip
-        if len(self._cache) > _CACHE_LINES:
-            self._cache.popitem(last=False)
-        return strip
+        return Strip([gutter, *strip]).simplify()
 
     def _lane_style(self, li: int) -> Style:
         if li < 0 or self.data is None:

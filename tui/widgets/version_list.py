@@ -8,7 +8,6 @@ set of commits without touching the data.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -18,10 +17,8 @@ from textual.message import Message
 from textual.strip import Strip
 
 from modeltrail.tui.bindings import VERSION_LIST_BINDINGS
-from modeltrail.tui.widgets.cursor_view import CursorView
+from modeltrail.tui.widgets.cursor_view import CursorView, RowMessage
 from modeltrail.tui.widgets.version_rows import CURSOR, MARK, Column, VersionRows, fit
-
-_CACHE_LINES = 512
 
 
 class VersionList(CursorView, can_focus=True, inherit_bindings=False):
@@ -63,27 +60,11 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
 
     HEADER_LINES = 1  # the column header above the rows
 
-    @dataclass
-    class Highlighted(Message):
+    class Highlighted(RowMessage[str | None]):
         """The cursor moved to ``commit`` (None when the list is empty)."""
 
-        version_list: VersionList
-        commit: str | None
-
-        @property
-        def control(self) -> VersionList:
-            return self.version_list
-
-    @dataclass
-    class Selected(Message):
+    class Selected(RowMessage[str]):
         """``enter`` on ``commit``."""
-
-        version_list: VersionList
-        commit: str
-
-        @property
-        def control(self) -> VersionList:
-            return self.version_list
 
     @dataclass
     class MarksChanged(Message):
@@ -104,7 +85,6 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         self.empty_text = "no versions"
         self._columns: list[Column] = []
         self._layout_width = -1
-        self._cache: OrderedDict[tuple, Strip] = OrderedDict()
 
     # --- data -----------------------------------------------------------------------------
 
@@ -234,15 +214,7 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         row = self.view[position]
         is_cursor = position == self.cursor
         key = (row, is_cursor, self.has_focus, width)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        strip = self._row(row, is_cursor, width, base)
-        self._cache[key] = strip
-        if len(self._cache) > _CACHE_LINES:
-            self._cache.popitem(last=False)
-        return strip
+        return self.line(key, lambda: self._row(row, is_cursor, width, base))
 
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self._style("header")
@@ -266,11 +238,3 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
             segments.append(Segment(fit(cell.text, col.width, col.align), style))
             segments.append(Segment(" ", line_style))
         return Strip(segments).adjust_cell_length(width, line_style)
-
-    def on_focus(self) -> None:
-        self._cache.clear()
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self._cache.clear()
-        self.refresh()

@@ -378,21 +378,30 @@ def undefined_vars(doc: dict[Any, Any]) -> list[str]:
 def _read_stages(
     stages: Any, read_stage: Callable[[str, dict, list[str]], T], warnings: list[str]
 ) -> dict[str, T]:
-    """Each ``name: {body}`` of a ``stages`` mapping through ``read_stage``, within the
-    reader's budget; anything that is not a mapping becomes a warning."""
-    result: dict[str, T] = {}
-    if isinstance(stages, dict):
-        for raw_name, body in stages.items():
+    """Each ``name: {body}`` of a ``stages`` mapping through ``read_stage``."""
+    return {
+        name: read_stage(name, body, warnings)
+        for name, body in _entries(stages, "'stages'", "stage", warnings)
+    }
+
+
+def _entries(
+    value: Any, section: str, entry: str, warnings: list[str]
+) -> Iterator[tuple[str, dict]]:
+    """The ``name: {mapping}`` entries of ``value``, within the reader's budget; an entry
+    that is not a mapping (``entry 'name': expected a mapping``) or a ``value`` that is
+    not one (``section should be a mapping``) becomes a warning."""
+    if isinstance(value, dict):
+        for raw_name, body in value.items():
             if budget_spent():
                 break
             name = key_text(raw_name)
             if isinstance(body, dict):
-                result[name] = read_stage(name, body, warnings)
+                yield name, body
             else:
-                warnings.append(f"stage {quote(name)}: expected a mapping, found {kind_of(body)}")
-    elif stages is not None:
-        warnings.append(f"'stages' should be a mapping, found {kind_of(stages)}")
-    return result
+                warnings.append(f"{entry} {quote(name)}: expected a mapping, found {kind_of(body)}")
+    elif value is not None:
+        warnings.append(f"{section} should be a mapping, found {kind_of(value)}")
 
 
 @never_raise(lambda msg: (DvcYaml(), [f"dvc.yaml {msg}"]))
@@ -480,18 +489,12 @@ def _lock_stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcLock
         deps=_outs(body.get("deps"), f"{what}: deps", warnings),
         outs=_outs(body.get("outs"), f"{what}: outs", warnings),
     )
-    params = body.get("params")
-    if isinstance(params, dict):
-        for raw_file, values in params.items():
-            file = key_text(raw_file)
-            if isinstance(values, dict):
-                flat, more = flatten(values)
-                stage.params[file] = flat
-                warnings.extend(f"{what}: params {quote(file)}: {w}" for w in more)
-            else:
-                warnings.append(f"{what}: params of {quote(file)} should be a mapping; ignored")
-    elif params is not None:
-        warnings.append(f"{what}: params should be a mapping, found {kind_of(params)}")
+    for file, values in _entries(
+        body.get("params"), f"{what}: params", f"{what}: params", warnings
+    ):
+        flat, more = flatten(values)
+        stage.params[file] = flat
+        warnings.extend(f"{what}: params {quote(file)}: {w}" for w in more)
     return stage
 
 
