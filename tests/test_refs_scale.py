@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from modeltrail.store.catalog import labels_log
@@ -266,3 +266,95 @@ def test_the_cheap_artifact_part_never_misses_a_gto_tag(name: str) -> None:
     parsed = parse_tag(name)
     if parsed is not None:
         assert artifact_part(name) == parsed.artifact
+
+
+ODD_TAGGERS = [
+    b"tagger A B <a@b> 1700000000 +0100",
+    b"tagger  <> 1700000002 +0000",  # empty name and email
+    b"tagger <e> 1700000002 +0000",  # no space before the email
+    b"tagger N <e> 99999999999999999999999 +0000",  # a date git cannot hold
+    b"tagger N <e> 000999999999999 +0130",
+    b"tagger N <e> 999999999999 +0130",
+    b"tagger N <<e>> 1700000000 +0000",
+    b"tagger N <e> x",
+    b"tagger N e 1700000000 +0000",
+    b"tagger N\xff\xfe <\xe9@x> 1700000000 +0000",  # not UTF-8
+    b"tagger N <e>  1700000000 +0000",
+    b"tagger N <e> 1700000000",
+]
+ODD_MESSAGES = [
+    b"\n\n\nafter blank lines\n\nbody\n",
+    b"",
+    b"no newline",
+    b"with a NUL \x00 inside\n",
+    b"-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n",
+    b"\r\ncarriage\r\n",
+    b"caf\xc3\xa9 \xff\n",
+]
+
+
+def test_tags_read_without_for_each_ref_contents_read_as_it_would(repo: GitRepo) -> None:
+    """Tag objects are parsed from ``cat-file`` where their shape is plain and read by
+    ``for-each-ref`` otherwise: every field must be what ``for-each-ref`` alone gives."""
+    commit = repo.head().encode()
+    tree = repo.git("rev-parse", "HEAD^{tree}").encode()
+    bodies = [b"object %s\ntype commit\ntag t\n%s\n\nm\n" % (commit, t) for t in ODD_TAGGERS]
+    plain = b"object %s\ntype commit\ntag t\ntagger N <e> 1700000000 +0000\n" % commit
+    bodies += [plain + b"\n" + m for m in ODD_MESSAGES]
+    bodies += [
+        plain,  # no message at all
+        plain.replace(b"tag t\n", b"tag t\nencoding latin1\n") + b"\nm\n",  # another header
+        b"object %s\ntype tree\ntag t\ntagger N <e> 1 +0000\n\ntree\n" % tree,
+    ]
+    made = []
+    for i, body in enumerate(bodies):
+        oid = repo.git("hash-object", "-t", "tag", "-w", "--stdin", "--literally", input=body)
+        repo.git("update-ref", f"refs/tags/odd{i:02d}", oid)
+        made.append(oid)
+    nested = b"object %s\ntype tag\ntag n\ntagger N <e> 1 +0000\n\nnested\n" % made[0].encode()
+    oid = repo.git("hash-object", "-t", "tag", "-w", "--stdin", input=nested)
+    repo.git("update-ref", "refs/tags/nested", oid)
+    repo.git("tag", "tree-tag", "HEAD^{tree}")
+    git_repo = open_repo(repo.path)
+    reference = gitio._read_refs(git_repo, gitio.REF_PATTERNS)
+    assert gitio.read_refs(git_repo) == reference
+    assert len([r for r in reference if r.name.startswith("refs/tags/odd")]) == len(bodies)
+    some = ["refs/tags/odd00", "refs/tags/odd05", "refs/tags/nested", "refs/heads/main"]
+    assert gitio.read_refs(git_repo, some) == [r for r in reference if r.name in some]
+
+
+_LOG_TEXT = st.one_of(
+    st.sampled_from(["v1.0.0", "4889393e"]),
+    st.text(alphabet=st.sampled_from('ab"\\ \n\r\x00\x1e\x85\u2028{}:,é'), max_size=6),
+)
+
+
+@example([("a\\b", "v1", "c1"), ("a\\b", "v1", "c2"), ('a"', "v1", "c3"), ("a\u2028b", "v", "c")])
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(_LOG_TEXT, _LOG_TEXT, st.one_of(st.none(), _LOG_TEXT, st.integers())),
+            st.text(alphabet=st.sampled_from('{}"tag:, \n\\a1'), max_size=30),
+        ),
+        max_size=12,
+    )
+)
+def test_the_last_recorded_commits_are_what_json_reads(tmp_path_factory, items) -> None:
+    """``record`` reads the log's own lines with a regex: the commit it finds last for
+    each tag is what ``json.loads`` of every line gives, whatever the log holds."""
+    lines = []
+    for item in items:
+        if isinstance(item, str):
+            lines.append(item)  # not a line this module wrote
+            continue
+        tag, label, commit = item
+        entry = {"seen_at": "2026-01-01T00:00:00Z", "tag": tag, "model": "m"}
+        entry |= {"label": label, "commit": commit}
+        lines.append(json.dumps(entry, ensure_ascii=False))
+    directory = tmp_path_factory.mktemp("log")
+    (directory / labels_log.LOG_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = {e["tag"]: e.get("commit") for e in labels_log._entries(directory)}
+    assert labels_log._last_commits(directory) == expected
+    few = {t for t, *_ in (i for i in items if isinstance(i, tuple))}
+    expected = {e["tag"]: e.get("commit") for e in labels_log._entries(directory, few)}
+    assert labels_log._last_commits(directory, few) == expected

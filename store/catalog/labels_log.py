@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,21 +28,24 @@ LOG_FILE = "labels.log"
 _FEW_TAGS = 64
 
 
-def _entries(catalog_dir: Path, tags: Collection[str] | None = None) -> list[dict[str, Any]]:
-    """The log's entries (with ``tags``: only theirs)."""
+def _lines(catalog_dir: Path, tags: Collection[str] | None = None) -> list[str]:
+    """The log's lines (with ``tags``: only those that mention one)."""
     try:
         text = (catalog_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    if tags is not None:
-        needles = [json.dumps(t, ensure_ascii=False) for t in tags]
-        if not any(n in text for n in needles):
-            return []  # new tags: one scan of the text, no split into lines
-        lines = [line for line in text.splitlines() if any(n in line for n in needles)]
-    else:
-        lines = text.splitlines()
+    if tags is None:
+        return text.splitlines()
+    needles = [json.dumps(t, ensure_ascii=False) for t in tags]
+    if not any(n in text for n in needles):
+        return []  # new tags: one scan of the text, no split into lines
+    return [line for line in text.splitlines() if any(n in line for n in needles)]
+
+
+def _entries(catalog_dir: Path, tags: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The log's entries (with ``tags``: only theirs)."""
     out = []
-    for line in lines:
+    for line in _lines(catalog_dir, tags):
         try:
             entry = json.loads(line)
         except ValueError:
@@ -50,6 +54,36 @@ def _entries(catalog_dir: Path, tags: Collection[str] | None = None) -> list[dic
         if ok and (tags is None or entry["tag"] in tags):
             out.append(entry)
     return out
+
+
+#: A line as :func:`record` writes it, with no escape in any string: ``json.loads``
+#: would read exactly these texts, so the tag and commit are taken from the match.
+_TEXT = r'"[^"\\\x00-\x1f]*"'
+_OWN_LINE = re.compile(
+    rf'\{{"seen_at": {_TEXT}, "tag": "([^"\\\x00-\x1f]*)", "model": {_TEXT}, '
+    rf'"label": {_TEXT}, "commit": "([^"\\\x00-\x1f]*)"\}}'
+)
+
+
+def _last_commits(catalog_dir: Path, tags: Collection[str] | None = None) -> dict[str, Any]:
+    """Tag -> the commit of its last entry (``{e["tag"]: e.get("commit")}`` over
+    :func:`_entries`), the log's own lines read by one regex instead of ``json.loads``."""
+    last: dict[str, Any] = {}
+    for line in _lines(catalog_dir, tags):
+        own = _OWN_LINE.fullmatch(line)
+        if own is not None:
+            tag, commit = own[1], own[2]
+        else:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if not (isinstance(entry, dict) and isinstance(entry.get("tag"), str)):
+                continue
+            tag, commit = entry["tag"], entry.get("commit")
+        if tags is None or tag in tags:
+            last[tag] = commit
+    return last
 
 
 def record(
@@ -64,7 +98,7 @@ def record(
     if tags is not None and not tags:
         return 0
     few = set(tags) if tags is not None and len(tags) <= _FEW_TAGS else None
-    last = {e["tag"]: e.get("commit") for e in _entries(catalog_dir, few)}
+    last = _last_commits(catalog_dir, few)
     with con.cursor() as cur:
         rows = cur.execute(
             "SELECT DISTINCT tag, model, label, commit FROM labels "

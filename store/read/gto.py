@@ -65,6 +65,7 @@ Where GTO raises instead (two registered versions on one commit and a stage tag 
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -250,7 +251,12 @@ class _Ev:
 
 def _desc(events: list[_Ev]) -> list[_Ev]:
     """GTO's ``sorted(..., key=created_at)[::-1]``: newest first, ties reversed."""
-    return sorted(events, key=lambda e: e.time)[::-1]
+    if len(events) < 2:
+        return list(events)
+    return sorted(events, key=_time)[::-1]
+
+
+_time = operator.attrgetter("time")
 
 
 class _VStage:
@@ -506,7 +512,9 @@ def evaluate(
     tag_events: dict[str, list[_Ev]] = {}
     for record, parsed in _records(tags):
         event = _Ev(parsed.kind, record.date, record, parsed)  # type: ignore[arg-type]
-        artifact = artifacts.setdefault(parsed.artifact, _Artifact(parsed.artifact))
+        artifact = artifacts.get(parsed.artifact)
+        if artifact is None:
+            artifact = artifacts[parsed.artifact] = _Artifact(parsed.artifact)
         _apply(artifact, event)
         tag_events.setdefault(parsed.artifact, []).append(event)
     _enrich(artifacts, commit_dates, head)
