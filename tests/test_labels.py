@@ -441,3 +441,41 @@ def test_a_new_manifest_version_of_another_scheme_warns_without_new_tags(tmp_pat
     finally:
         con.close()
     assert latest == [("2026.1.3",)]  # calendar before sequential
+
+
+_LABELS = st.sampled_from(
+    ["v1.0.0", "v1.0.0+b", "v1.0.0-rc.1", "v2.0.0", "1.2.0", "2026.01.07", "2026.1",
+     "26.1.3", "v7", "v10", "7", "latest", "abc1234", "V1.0.0"]
+)  # fmt: skip
+_DATES = st.sampled_from(
+    [None, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1), datetime(2027, 1, 1, tzinfo=UTC)]
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b"]),
+            st.sampled_from(["c1", "c2", "c3"]),
+            _LABELS,
+            st.sampled_from(["gto", "semver", "calendar", "sequential", "manifest", None]),
+        ),
+        max_size=12,
+    ),
+    st.fixed_dictionaries({c: _DATES for c in ("c1", "c2", "c3")}),
+)
+def test_the_latest_label_of_every_model_in_one_pass_is_pick_latests(rows, dates) -> None:
+    from modeltrail.store.read.derive import latest_label
+
+    rows = [(m, c, label, kind, None) for m, c, label, kind in rows]
+    expected = {}
+    for model in {r[0] for r in rows}:
+        versions = [
+            LabelledVersion(label=lab, date=dates.get(c), kind=kind)
+            for m, c, lab, kind, _t in rows
+            if m == model
+        ]
+        best = pick_latest(versions)
+        if best is not None:
+            expected[model] = best
+    assert latest_label(rows, dates) == expected

@@ -159,6 +159,10 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
         grouped.setdefault((row[0], row[1]), []).append((*row, labels.scheme_of(row[2], row[3])))
     out = []
     for group in grouped.values():
+        if len(group) == 1:  # most (model, commit) pairs: one label, rank 1
+            r = group[0]
+            out.append((*r[:5], 1, r[5]))
+            continue
         group.sort(
             key=lambda r: (
                 order.get(r[3], 9),
@@ -197,17 +201,29 @@ class _Newest:
 
 def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str]:
     """Model -> latest label (highest semver, else newest calendar, else highest
-    sequential); no entry when unlabelled."""
-    per_model: dict[str, list] = {}
+    sequential); no entry when unlabelled. ``labels.pick_latest`` over each model's
+    rows (ties to the newer commit, then the first row), in one pass over the rows."""
+    best: dict[str, dict] = {}  # model -> scheme (None: any label) -> (key, when, label)
     for model, commit, label, kind, _tag, *_ in rows:
-        per_model.setdefault(model, []).append(
-            labels.LabelledVersion(label=label, date=dates.get(commit), kind=kind)
-        )
+        when = labels.when_of(dates.get(commit))
+        mine = best.get(model)
+        if mine is None:
+            mine = best[model] = {}
+        fallback = mine.get(None)
+        if fallback is None or when > fallback[1]:
+            mine[None] = (None, when, label)
+        scheme = labels.scheme_of(label, kind)
+        key = labels.order_key(label, scheme)
+        if key is None:
+            continue
+        held = mine.get(scheme)
+        if held is None or (key, when) > (held[0], held[1]):
+            mine[scheme] = (key, when, label)
     out = {}
-    for model, items in per_model.items():
-        best = labels.pick_latest(items)
-        if best is not None:
-            out[model] = best
+    for model, mine in best.items():
+        found = next((mine[s] for s in labels.SCHEMES if s in mine), mine[None])
+        if found[2] is not None:
+            out[model] = found[2]
     return out
 
 

@@ -356,12 +356,17 @@ def plain_tag_labels(
 
 
 def _when(version: LabelledVersion) -> tuple[datetime, int]:
-    when = version.date
-    if not isinstance(when, datetime):
-        when = datetime.min.replace(tzinfo=UTC)
-    elif when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when, version.order
+    return when_of(version.date), version.order
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def when_of(date: object) -> datetime:
+    """A version's date as :func:`pick_latest` compares it (none: before any date)."""
+    if not isinstance(date, datetime):
+        return _NEVER
+    return date if date.tzinfo is not None else date.replace(tzinfo=UTC)
 
 
 def pick_latest(versions: Iterable[LabelledVersion]) -> str | None:
