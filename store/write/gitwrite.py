@@ -273,11 +273,6 @@ class Git:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(p)
 
-    def tree_with(self, base_commit: str, source_commit: str, path: str) -> str:
-        """A tree equal to ``base_commit``'s except that ``path`` ('' = all) equals
-        ``source_commit``'s (files only in the base are dropped). Writes objects only."""
-        return self.tree_for(base_commit, path, source_commit, path)
-
     def tree_for(
         self, base_commit: str, remove_path: str, source_commit: str, add_path: str
     ) -> str:
@@ -339,12 +334,6 @@ class Git:
         if not ref.startswith("refs/"):
             raise ValueError("delete_ref takes a full ref name")
         self.run("update-ref", "--no-deref", "-d", ref, old)
-
-    def move_worktree(self, old: str, new: str) -> None:
-        """Bring the index and work tree from commit ``old`` to ``new`` (two-tree merge:
-        paths equal in both keep whatever the index and work tree hold)."""
-        self.run("update-index", "-q", "--refresh", check=False)
-        self.run("read-tree", "-m", "-u", old, new)
 
     def index_entries(self, path: str) -> dict[str, str]:
         """Path → blob id of the index's stage-0 entries under ``path`` ('' = all)."""

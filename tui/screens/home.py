@@ -27,7 +27,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
 
@@ -768,6 +767,3 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             )
             for model, version, commit in rows
         ]
-
-    def focus_widget(self) -> Widget | None:
-        return self.focused

@@ -31,12 +31,6 @@ def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def _grid() -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=False)
-    return table
-
-
 def _value_text(row: dict) -> str:
     if row.get("value") is not None and row.get("text") in (None, "true", "false"):
         return row["text"] or fmt_number(row["value"])
