@@ -3,6 +3,7 @@ index gives (labels, stages, events, warnings, versions, latest), and gto agrees
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -358,3 +359,24 @@ def test_the_last_recorded_commits_are_what_json_reads(tmp_path_factory, items) 
     few = {t for t, *_ in (i for i in items if isinstance(i, tuple))}
     expected = {e["tag"]: e.get("commit") for e in labels_log._entries(directory, few)}
     assert labels_log._last_commits(directory, few) == expected
+
+
+def test_an_index_run_leaves_nothing_for_the_cyclic_collector(repo: GitRepo) -> None:
+    """An index run pauses the cyclic garbage collector (at 100,000 tags it would keep
+    traversing everything the run holds), so what the run frees must be freed by
+    reference counting alone: no object cycles (GTO's versions and their stages, a
+    closure that calls itself)."""
+    repo.commit("metrics", {"models/fraud/metrics.json": '{"auc": {"val": 0.9}}'})
+    repo.tag("churn#staging#2", "HEAD~2", "Assigning staging")
+    git_repo = open_repo(repo.path)
+    update_catalog(git_repo)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        update_catalog(git_repo, rebuild=True)
+        gc.collect()
+        garbage = sorted({type(o).__qualname__ for o in gc.garbage})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert garbage == []

@@ -262,11 +262,14 @@ _time = operator.attrgetter("time")
 class _VStage:
     """gto.base.VStage: one stage's assignments and unassignments for one version."""
 
-    __slots__ = ("stage", "version", "assignments", "unassignments")
+    __slots__ = ("stage", "version", "commit", "assignments", "unassignments")
 
     def __init__(self, stage: str, version: _Version) -> None:
         self.stage = stage
-        self.version = version
+        # the version's name and commit, not the version itself: a reference back would
+        # make a cycle per version that only the cyclic collector frees
+        self.version = version.name
+        self.commit = version.commit
         self.assignments: list[_Ev] = []
         self.unassignments: list[_Ev] = []
 
@@ -525,8 +528,8 @@ def evaluate(
         stages = {
             stage: GtoStage(
                 stage=stage,
-                version=pair.version.name,
-                commit=pair.version.commit,
+                version=pair.version,
+                commit=pair.commit,
                 since=pair.authoring().date,
                 tag=pair.authoring().record.name,  # type: ignore[union-attr]
             )

@@ -467,27 +467,29 @@ def _fast_flatten(doc: Any, prefix: str) -> dict[str, Any] | None:
     if not isinstance(doc, dict) or not isinstance(prefix, str):
         return None
     out: dict[str, Any] = {}
-
-    def walk(d: dict, pre: str | None, depth: int) -> None:
-        if depth >= 32:
-            raise _NotFast
-        for k, v in d.items():
-            if not isinstance(k, str) or len(k) > _FAST_STR:
-                raise _NotFast
-            key = k if pre is None else f"{pre}.{k}"
-            if isinstance(v, dict):
-                if v:
-                    walk(v, key, depth + 1)
-            elif key in out or not _fast_leaf(v) or len(out) >= _FAST_KEYS:
-                raise _NotFast
-            else:
-                out[key] = list(v) if isinstance(v, list) else v
-
     try:
-        walk(doc, prefix or None, 0)
+        _fast_walk(out, doc, prefix or None, 0)
     except (_NotFast, RecursionError):
         return None
     return out
+
+
+def _fast_walk(out: dict[str, Any], d: dict, pre: str | None, depth: int) -> None:
+    # a module function, not a closure that calls itself (a cycle per document that
+    # only the cyclic collector would free)
+    if depth >= 32:
+        raise _NotFast
+    for k, v in d.items():
+        if not isinstance(k, str) or len(k) > _FAST_STR:
+            raise _NotFast
+        key = k if pre is None else f"{pre}.{k}"
+        if isinstance(v, dict):
+            if v:
+                _fast_walk(out, v, key, depth + 1)
+        elif key in out or not _fast_leaf(v) or len(out) >= _FAST_KEYS:
+            raise _NotFast
+        else:
+            out[key] = list(v) if isinstance(v, list) else v
 
 
 def _flatten(doc: Any, prefix: str, budget: OutputBudget) -> tuple[dict[str, Any], list[str]]:
