@@ -479,3 +479,64 @@ def test_the_latest_label_of_every_model_in_one_pass_is_pick_latests(rows, dates
         if best is not None:
             expected[model] = best
     assert latest_label(rows, dates) == expected
+
+
+class _Newest:
+    """The sort key ``rank_labels`` used to wrap each order key in: highest first,
+    labels without a key last."""
+
+    def __init__(self, key) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Newest) -> bool:
+        if self.key is None or other.key is None:
+            return self.key is not None and other.key is None
+        return other.key < self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Newest) and self.key == other.key
+
+
+def _ranked_one_by_one(rows: list[tuple]) -> list[tuple]:
+    from modeltrail.store.read.labels import SCHEMES, order_key, scheme_of
+
+    order = {"gto": 0, "semver": 1, "calendar": 2, "sequential": 3, "manifest": 4}
+    schemes = {s: i for i, s in enumerate(SCHEMES)}
+    grouped: dict = {}
+    for row in rows:
+        grouped.setdefault((row[0], row[1]), []).append((*row, scheme_of(row[2], row[3])))
+    out = []
+    for group in grouped.values():
+        group.sort(
+            key=lambda r: (
+                order.get(r[3], 9),
+                schemes.get(r[5], 9),
+                _Newest(order_key(r[2], r[5])),
+                r[2],
+            )
+        )
+        seen, rank = set(), 0
+        for r in group:
+            if (r[2], r[3]) not in seen:
+                seen.add((r[2], r[3]))
+                rank += 1
+                out.append((*r[:5], rank, r[5]))
+    return out
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b"]),
+            st.sampled_from(["c1", "c2"]),
+            _LABELS,
+            st.sampled_from(["gto", "semver", "calendar", "sequential", "manifest", None]),
+            st.sampled_from(["t1", "t2", None]),
+        ),
+        max_size=14,
+    )
+)
+def test_labels_rank_as_each_group_sorted_one_key_at_a_time(rows) -> None:
+    from modeltrail.store.read.derive import rank_labels
+
+    assert rank_labels(rows) == _ranked_one_by_one(rows)

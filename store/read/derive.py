@@ -155,11 +155,23 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
     order = {"gto": 0, "semver": 1, "calendar": 2, "sequential": 3, "manifest": 4}
     schemes = {s: i for i, s in enumerate(labels.SCHEMES)}
     grouped: dict[tuple[str, str], list[tuple]] = {}
+    keys: dict[tuple[str, str | None], object] = {}  # (label, scheme) -> its order key
     for row in rows:
-        grouped.setdefault((row[0], row[1]), []).append((*row, labels.scheme_of(row[2], row[3])))
+        scheme = labels.scheme_of(row[2], row[3])
+        grouped.setdefault((row[0], row[1]), []).append((*row, scheme))
+        if (row[2], scheme) not in keys:
+            keys[(row[2], scheme)] = labels.order_key(row[2], scheme)
+    # newest first within a scheme: each distinct key's place among its scheme's keys,
+    # so that a group sorts on plain ints (a key of None goes after every key)
+    place: dict[tuple[str | None, object], int] = {}
+    for scheme in {s for _label, s in keys}:
+        distinct = {k for (_label, s), k in keys.items() if s == scheme and k is not None}
+        for i, k in enumerate(sorted(distinct, reverse=True)):
+            place[(scheme, k)] = i
+    last = len(place)
     out = []
     for group in grouped.values():
-        if len(group) == 1:  # most (model, commit) pairs: one label, rank 1
+        if len(group) == 1:  # one label on this (model, commit): rank 1
             r = group[0]
             out.append((*r[:5], 1, r[5]))
             continue
@@ -167,7 +179,7 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
             key=lambda r: (
                 order.get(r[3], 9),
                 schemes.get(r[5], 9),
-                _Newest(labels.order_key(r[2], r[5])),
+                place.get((r[5], keys[(r[2], r[5])]), last),
                 r[2],
             )
         )
@@ -180,23 +192,6 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
             rank += 1
             out.append((*r[:5], rank, r[5]))
     return out
-
-
-class _Newest:
-    """Sort key putting the highest semver first and non-semver labels last."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key) -> None:
-        self.key = key
-
-    def __lt__(self, other: _Newest) -> bool:
-        if self.key is None or other.key is None:
-            return self.key is not None and other.key is None
-        return other.key < self.key
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Newest) and self.key == other.key
 
 
 def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str]:
@@ -231,10 +226,15 @@ def label_warnings(rows: list[tuple], clashes: Sequence[labels.Clash]) -> list[t
     """Index warnings (model, message) about labels: a model whose labels mix schemes
     (once per model), and a tag that two models could claim."""
     per_model: dict[str, list[tuple[str, str | None]]] = {}
+    first: dict[str, object] = {}  # model -> the scheme of its first label with one
+    several: set[str] = set()  # models whose labels have more than one scheme
     for model, _commit, label, kind, *_ in rows:
         per_model.setdefault(model, []).append((label, kind))
+        scheme = labels.scheme_of(label, kind)
+        if scheme is not None and first.setdefault(model, scheme) != scheme:
+            several.add(model)
     out = []
-    for model in sorted(per_model):
+    for model in sorted(several):
         mixed = labels.mixed_schemes(per_model[model])
         if not mixed:
             continue

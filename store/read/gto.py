@@ -65,6 +65,7 @@ Where GTO raises instead (two registered versions on one commit and a stage tag 
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Iterable, Mapping
@@ -336,6 +337,7 @@ class _Version:
         (vstage.assignments if event.kind == "assignment" else vstage.unassignments).append(event)
 
 
+@functools.lru_cache(maxsize=65536)  # the same few version texts recur in every artifact
 def _semver_key(version: str) -> semver.Version | None:
     if not version.startswith("v"):
         return None

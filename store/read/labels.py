@@ -339,9 +339,10 @@ def read_tags(
             continue
         model, version, kind = found[0]
         out.labels.append(TagLabel(model, version, kind, tag))
-        models = tuple(dict.fromkeys(f[0] for f in found))
-        if len(models) > 1:
-            out.clashes.append(Clash(tag, models))
+        if len(found) > 1:
+            models = tuple(dict.fromkeys(f[0] for f in found))
+            if len(models) > 1:
+                out.clashes.append(Clash(tag, models))
     return out
 
 
