@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,12 +40,11 @@ from modeltrail.tui.safe_text import clean
 from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 
 
+@dataclass
 class _CatalogReopened(Message):
     """``connection()`` swapped in the current catalog (or found none): tell the screens."""
 
-    def __init__(self, usable: bool) -> None:
-        super().__init__()
-        self.usable = usable
+    usable: bool
 
 
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread

@@ -76,20 +76,22 @@ class CompareLoaded(Message):
     branch: str | None
 
 
+@dataclass
 class FilesLoaded(Message):
     """Files changed from commit ``a`` to commit ``b``."""
 
-    def __init__(self, a: str, b: str, files: list[dict]) -> None:
-        super().__init__()
-        self.a, self.b, self.files = a, b, files
+    a: str
+    b: str
+    files: list[dict]
 
 
+@dataclass
 class PatchLoaded(Message):
     """The unified diff of one file."""
 
-    def __init__(self, path: str, text: str, truncated: bool) -> None:
-        super().__init__()
-        self.path, self.text, self.truncated = path, text, truncated
+    path: str
+    text: str
+    truncated: bool
 
 
 @dataclass

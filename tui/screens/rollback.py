@@ -50,7 +50,7 @@ from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.rollback_form import DialogForm
-from modeltrail.tui.workers import ReportsWorkerFailures
+from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 
 ROLLBACK_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
@@ -111,7 +111,7 @@ def with_remote_warnings(root, plan: RollbackPlan) -> RollbackPlan:
     try:
         extra = remote_warnings(root, plan.model, plan.ref)
     except Exception as exc:  # noqa: BLE001 - the check is advice: say it failed
-        extra = [f"could not check the remote: {type(exc).__name__}: {exc}"]
+        extra = [f"could not check the remote: {error_text(exc)}"]
     if not extra:
         return plan
     return dataclasses.replace(plan, warnings=(*plan.warnings, *extra))
