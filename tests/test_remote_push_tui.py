@@ -138,3 +138,27 @@ async def test_push_never_offers_nothing(with_origin) -> None:
         await pilot.press("p")
         await settle(pilot)
     assert _remote_tags(origin) == before
+
+
+@needs_gto
+@run_async
+async def test_a_push_that_raises_says_not_pushed_and_keeps_the_dialog(with_origin) -> None:
+    repo, origin = with_origin
+    before = _remote_tags(origin)
+    async with _app(repo).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL_KEYS)
+        screen = pilot.app.screen
+        assert isinstance(screen, RollbackScreen) and screen.state == "done"
+        head = (repo / ".git" / "HEAD").read_bytes()
+        (repo / ".git" / "HEAD").unlink()  # git no longer sees a repository here
+        await pilot.press("p")
+        await settle(pilot)
+        (repo / ".git" / "HEAD").write_bytes(head)
+        text = _flat(pilot.app)
+        assert pilot.app.is_running and pilot.app.screen is screen
+        assert screen.state == "done" and screen.result is not None
+        assert "✗ NOT pushed" in text, text
+        assert "p pushes churn#prod#11 to origin again" in text
+        assert not pilot.app._notifications  # in the dialog, not a notification
+    assert _remote_tags(origin) == before
