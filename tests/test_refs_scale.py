@@ -380,3 +380,12 @@ def test_an_index_run_leaves_nothing_for_the_cyclic_collector(repo: GitRepo) -> 
         gc.set_debug(0)
         gc.garbage.clear()
     assert garbage == []
+
+
+@given(st.text(alphabet="ab/.", max_size=12))
+def test_the_model_paths_dirname_is_posixpaths(path: str) -> None:
+    import posixpath
+
+    from modeltrail.store.read.discovery import _dirname
+
+    assert _dirname(path) == posixpath.dirname(path)

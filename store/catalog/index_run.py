@@ -51,13 +51,17 @@ def run_index(
     start = time.perf_counter()
     paths = repo_paths(repo)
     with writer_lock(paths):
+        listed = None  # a rebuild reads every ref: list them with their types once
         if seen is not None and seen.generation == current_generation(paths):
             ids = seen.ids
+        elif rebuild:
+            listed = gitio.list_refs(repo)
+            ids = [(name, oid) for name, _type, oid in listed]
         else:
             ids = gitio.ref_ids(repo)
         digest = gitio.refs_digest([*ids, *gitio.shallow_pairs(repo)])
         cfg = load_config(paths.root)
-        summary = _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg)
+        summary = _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg, listed)
         if summary.mode != "unchanged" or not (paths.catalog_dir / labels_log.LOG_FILE).exists():
             con = connect_readonly(paths.catalog_file)
             if con is not None:
@@ -84,7 +88,9 @@ def index_in_memory(
     return con, summary
 
 
-def _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg) -> IndexSummary:
+def _run_locked(
+    repo, paths, ids, digest, progress, start, rebuild, cfg, listed=None
+) -> IndexSummary:
     old = None if rebuild else connect_readonly(paths.catalog_file)
     reason = "rebuild requested" if rebuild else "no usable catalog"
     if old is not None:
@@ -106,7 +112,7 @@ def _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg) -> Inde
         finally:
             with contextlib.suppress(Exception):
                 old.close()
-    refs = gitio.read_refs(repo)
+    refs = gitio.read_refs(repo, listed=listed)
     return _full(repo, paths, refs, digest, progress, start, reason, cfg)
 
 
@@ -173,22 +179,12 @@ REF_COLUMNS = (
 EVENT_COLUMNS = table_rows.EVENT_COLUMNS
 
 
-def _ref_rows(refs: list[gitio.RefRecord]) -> list[tuple]:
-    return [
-        (
-            r.name,
-            r.short,
-            r.kind,
-            r.commit,
-            r.object,
-            r.annotated,
-            r.tagger_name,
-            r.tagger_email,
-            r.tag_date,
-            r.tag_message,
-        )
-        for r in refs
-    ]
+def _insert_refs(con, refs: list[gitio.RefRecord]) -> None:
+    """Write ref records to ``refs``, one column at a time (no row tuples: 100,000 tags)."""
+    cols = indexer.Columns(*REF_COLUMNS)
+    for name in REF_COLUMNS:
+        cols.cols[name] = [getattr(r, name) for r in refs]
+    _insert(con, "refs", cols)
 
 
 def _ref_commits(refs: list[gitio.RefRecord]) -> list[str]:
@@ -268,7 +264,7 @@ def _finish(
     Returns the tag and label warnings that the catalog did not hold before."""
     for table in ("refs", "models", "labels", "stage_events", "stages", "meta"):
         con.execute(f"DELETE FROM {table}")
-    _insert_rows(con, "refs", REF_COLUMNS, _ref_rows(refs))
+    _insert_refs(con, refs)
     _insert_rows(
         con,
         "models",
@@ -661,7 +657,7 @@ def _replace_changed_refs(con, delta: ref_delta.RefDelta) -> None:
     if gone:
         table_rows.register_names(con, "gone", gone)
         con.execute("DELETE FROM refs WHERE name IN (SELECT name FROM gone)")
-    _insert_rows(con, "refs", REF_COLUMNS, _ref_rows(fresh))
+    _insert_refs(con, fresh)
 
 
 def _incremental(

@@ -252,6 +252,15 @@ def _is_doc(base: str) -> bool:
     return low.startswith(".") or low.endswith(".md") or low.split(".")[0] in _DOCS
 
 
+def _dirname(path: str) -> str:
+    """``posixpath.dirname`` for a ``str`` path, without its per-call overhead (called
+    for every directory above every changed path)."""
+    head = path[: path.rfind("/") + 1]
+    if head and head != "/" * len(head):
+        head = head.rstrip("/")
+    return head
+
+
 class ModelPaths:
     """Which models a changed path belongs to: the files a declaration names; else the
     files directly in a ``level`` directory and the files under the nearest ``trees``
@@ -282,8 +291,8 @@ class ModelPaths:
         found: list[str] = []
         if self.paths:
             found.extend(self.paths.get(path, ()))
-        d = posixpath.dirname(path)
-        if self.level and d in self.level and not _is_doc(posixpath.basename(path)):
+        d = _dirname(path)
+        if self.level and d in self.level and not _is_doc(path[path.rfind("/") + 1 :]):
             found.extend(self.level[d])
         # a file a declaration names is that model's, not also any directory owner's
         nearest_tree = not found
@@ -297,8 +306,8 @@ class ModelPaths:
                 found.extend(self.paths.get(d, ()))
             if d == "":
                 break
-            d = posixpath.dirname(d)
-        result = tuple(dict.fromkeys(found))
+            d = _dirname(d)
+        result = tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)
         if len(self._cache) < 200_000:
             self._cache[path] = result
         return result

@@ -180,9 +180,34 @@ def current_refs_digest(repo: git.Repo) -> str:
 MAX_NAMED_REFS = 256
 
 
-def read_refs(repo: git.Repo, names: Iterable[str] | None = None) -> list[RefRecord]:
+def list_refs(repo: git.Repo, patterns: Iterable[str] = REF_PATTERNS) -> list[tuple[str, str, str]]:
+    """(name, object type, object id) of the refs :func:`read_refs` reads, sorted by name,
+    from one ``for-each-ref`` that reads no object's contents."""
+    out = gitcmd.run(
+        repo,
+        "for-each-ref",
+        "--format=%(refname)%00%(objecttype)%00%(objectname)",
+        "--",
+        *patterns,
+    ).stdout
+    listed = []
+    for line in out.decode("utf-8", errors="replace").split("\n"):
+        fields = line.split("\x00")
+        if len(fields) == 3:
+            listed.append((fields[0], fields[1], fields[2]))
+    return listed
+
+
+def read_refs(
+    repo: git.Repo,
+    names: Iterable[str] | None = None,
+    listed: list[tuple[str, str, str]] | None = None,
+) -> list[RefRecord]:
     """All branches, tags, remote branches and experiment refs, sorted by name; with
-    ``names`` (full ref names as :func:`ref_ids` gives them) only those that exist."""
+    ``names`` (full ref names as :func:`ref_ids` gives them) only those that exist.
+    ``listed``: every ref as :func:`list_refs` just listed it (not listed again)."""
+    if names is None and listed is not None:
+        return _read_refs_fast(repo, REF_PATTERNS, listed)
     wanted = None if names is None else set(names)
     patterns: Iterable[str] = REF_PATTERNS
     if wanted is not None:
@@ -200,7 +225,9 @@ def read_refs(repo: git.Repo, names: Iterable[str] | None = None) -> list[RefRec
 _TAGGER = re.compile(rb"tagger ([^<>\n]*) <([^<>\n]*)> ([0-9]{1,12}) [+-][0-9]{4}")
 
 
-def _read_refs_fast(repo: git.Repo, patterns: Iterable[str]) -> list[RefRecord]:
+def _read_refs_fast(
+    repo: git.Repo, patterns: Iterable[str], listed: list[tuple[str, str, str]] | None = None
+) -> list[RefRecord]:
     """What :func:`_read_refs` returns, without asking ``for-each-ref`` for tagger and
     message: with those atoms git reads the object of *every* ref (75,000 lightweight
     tags' commits re-read for nothing). Names, types and ids come from a ``for-each-ref``
@@ -208,18 +235,8 @@ def _read_refs_fast(repo: git.Repo, patterns: Iterable[str]) -> list[RefRecord]:
     A tag object of any but the plain shape (a tag of a tag, of a tree, an odd tagger
     line or header, a NUL in the message) is left to ``for-each-ref`` itself."""
     patterns = list(patterns)
-    out = gitcmd.run(
-        repo,
-        "for-each-ref",
-        "--format=%(refname)%00%(objecttype)%00%(objectname)",
-        "--",
-        *patterns,
-    ).stdout
-    listed = []
-    for line in out.decode("utf-8", errors="replace").split("\n"):
-        fields = line.split("\x00")
-        if len(fields) == 3:
-            listed.append(fields)
+    if listed is None:
+        listed = list_refs(repo, patterns)
     tag_ids = [oid for _n, otype, oid in listed if otype == "tag" and OBJECT_ID.match(oid)]
     tags = _plain_tags(repo, tag_ids)
     odd = [name for name, otype, oid in listed if otype == "tag" and oid not in tags]
