@@ -69,6 +69,7 @@ def derived_tables(path: Path) -> dict:
     finally:
         con.close()
     out["latest"] = json.loads(meta["latest"])
+    out["models_fingerprint"] = meta["models_fingerprint"]  # an incremental run keeps it
     return out
 
 

@@ -312,15 +312,23 @@ def _finish(
 
 
 def _write_meta(
-    con, digest: str, declarations: dict, models, latest: dict, cfg: Config, gto_config
+    con,
+    digest: str,
+    declarations: dict,
+    models,
+    latest: dict,
+    cfg: Config,
+    gto_config,
+    fingerprint: str | None = None,
 ) -> None:
+    """``fingerprint``: the models' fingerprint when already known (not computed again)."""
     con.execute("DELETE FROM meta")
     meta = {
         "schema_version": str(SCHEMA_VERSION),
         "refs_digest": digest,
         "indexed_at": datetime.now(UTC).isoformat(),
         "declarations": json.dumps(declarations, sort_keys=True),
-        "models_fingerprint": _models_fingerprint(models),
+        "models_fingerprint": fingerprint or _models_fingerprint(models),
         "latest": json.dumps(latest, sort_keys=True),  # model -> [label, gto | labels]
         "tag_patterns": json.dumps(cfg.tag_patterns),  # labels depend on them
         # .gto as read (allowed stages, types); stage holders shown depend on it
@@ -380,7 +388,17 @@ def _finish_new_commits(
         con, {m: v[0] for m, v in latest.items()}, _main_of(con, cfg, delta.heads), only=new_ids
     )
     _refresh_branches(con, moved)
-    _write_meta(con, digest, declarations, models, latest, cfg, meta.get("gto_config") or "")
+    # the models are the catalog's, or found again with the same fingerprint
+    _write_meta(
+        con,
+        digest,
+        declarations,
+        models,
+        latest,
+        cfg,
+        meta.get("gto_config") or "",
+        fingerprint=meta.get("models_fingerprint"),
+    )
 
 
 def _prune_unlabelled(
