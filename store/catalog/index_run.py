@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import duckdb
@@ -264,51 +266,86 @@ def _finish(
     Returns the tag and label warnings that the catalog did not hold before."""
     for table in ("refs", "models", "labels", "stage_events", "stages", "meta"):
         con.execute(f"DELETE FROM {table}")
-    _insert_refs(con, refs)
-    _insert_rows(
-        con,
-        "models",
-        ("name", "path", "artifact_path", "type", "description", "labels", "sources", "content"),
-        _model_rows(models, der.gto_names),
-    )
-    manifest = con.execute(
-        "SELECT model, commit, manifest_version FROM model_commits "
-        "WHERE manifest_version IS NOT NULL"
-    ).fetchall()
-    label_rows = list(der.label_rows) + [(m, c, v, "manifest", None) for m, c, v in manifest]
-    ranked = derive.rank_labels(label_rows)
-    _insert_rows(con, "labels", LABEL_COLUMNS, ranked)
-    before = set(
-        con.execute(
-            f"SELECT commit, path, model, message FROM warnings "
-            f"WHERE commit IS NULL AND path = '{TAG_WARNINGS}'"
+    # 100,000 refs: DuckDB writes them in a thread while Python ranks the labels
+    with _alongside(con, _insert_refs, refs):
+        _insert_rows(
+            con,
+            "models",
+            (
+                "name",
+                "path",
+                "artifact_path",
+                "type",
+                "description",
+                "labels",
+                "sources",
+                "content",
+            ),
+            _model_rows(models, der.gto_names),
+        )
+        manifest = con.execute(
+            "SELECT model, commit, manifest_version FROM model_commits "
+            "WHERE manifest_version IS NOT NULL"
         ).fetchall()
-    )
-    con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
-    tag_warnings = [(None, TAG_WARNINGS, None, w) for w in cfg.tag_warnings] + [
-        (None, TAG_WARNINGS, m, w) for m, w in derive.label_warnings(ranked, der.clashes)
-    ]
-    _insert_rows(con, "warnings", ("commit", "path", "model", "message"), tag_warnings)
-    rb = con.execute(
-        "SELECT commit, author_name, author_email, committer_date, message FROM commits "
-        "WHERE message LIKE '%Rollback-Model:%'"
-    ).fetchall()
-    _insert_rows(con, "stage_events", EVENT_COLUMNS, der.events + derive.rollback_events(rb))
-    allowed = der.gto_config.stages
-    shown = [row for row in der.stages if allowed is None or row[1] in allowed]
-    _insert_rows(con, "stages", ("model", "stage", "version", "commit", "since", "ref"), shown)
-    dates = dict(
-        con.execute(
-            "SELECT DISTINCT l.commit, c.author_date FROM labels l JOIN commits c USING (commit)"
+        label_rows = list(der.label_rows) + [(m, c, v, "manifest", None) for m, c, v in manifest]
+        ranked = derive.rank_labels(label_rows)
+        _insert_rows(con, "labels", LABEL_COLUMNS, ranked)
+        before = set(
+            con.execute(
+                f"SELECT commit, path, model, message FROM warnings "
+                f"WHERE commit IS NULL AND path = '{TAG_WARNINGS}'"
+            ).fetchall()
+        )
+        con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
+        tag_warnings = [(None, TAG_WARNINGS, None, w) for w in cfg.tag_warnings] + [
+            (None, TAG_WARNINGS, m, w) for m, w in derive.label_warnings(ranked, der.clashes)
+        ]
+        _insert_rows(con, "warnings", ("commit", "path", "model", "message"), tag_warnings)
+        rb = con.execute(
+            "SELECT commit, author_name, author_email, committer_date, message FROM commits "
+            "WHERE message LIKE '%Rollback-Model:%'"
         ).fetchall()
-    )
-    latest = {m: [lab, "labels"] for m, lab in derive.latest_label(ranked, dates).items()}
-    for name, lab in der.gto_latest.items():
-        if lab:
-            latest[name] = [lab, "gto"]
+        _insert_rows(con, "stage_events", EVENT_COLUMNS, der.events + derive.rollback_events(rb))
+        allowed = der.gto_config.stages
+        shown = [row for row in der.stages if allowed is None or row[1] in allowed]
+        _insert_rows(con, "stages", ("model", "stage", "version", "commit", "since", "ref"), shown)
+        dates = dict(
+            con.execute(
+                "SELECT DISTINCT l.commit, c.author_date FROM labels l JOIN commits c USING (commit)"
+            ).fetchall()
+        )
+        latest = {m: [lab, "labels"] for m, lab in derive.latest_label(ranked, dates).items()}
+        for name, lab in der.gto_latest.items():
+            if lab:
+                latest[name] = [lab, "gto"]
     _materialize_versions(con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs))
     _write_meta(con, digest, declarations, models, latest, cfg, der.gto_config.as_json())
     return [w for w in tag_warnings if w not in before]
+
+
+@contextlib.contextmanager
+def _alongside(con, write, *args) -> Iterator[None]:
+    """Run ``write(cursor, *args)`` in a thread on its own cursor while the block runs;
+    its error, if any, is raised after the block. DuckDB does the writing without the
+    GIL, so it overlaps the block's Python work."""
+    failed: list[BaseException] = []
+    cursor = con.cursor()
+
+    def run() -> None:
+        try:
+            write(cursor, *args)
+        except BaseException as exc:  # raised in the caller's thread below
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="catalog-writer", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+        cursor.close()
+    if failed:
+        raise failed[0]
 
 
 def _write_meta(

@@ -145,6 +145,9 @@ def rollback_events(rows: list[tuple]) -> list[tuple]:
     return out
 
 
+_UNSEEN = object()
+
+
 def rank_labels(rows: list[tuple]) -> list[tuple]:
     """Add a rank and a scheme to (model, commit, label, kind, tag) rows: rank 1 = the
     label to show; scheme = semver | calendar | sequential | None (``labels.scheme_of``).
@@ -156,8 +159,11 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
     schemes = {s: i for i, s in enumerate(labels.SCHEMES)}
     grouped: dict[tuple[str, str], list[tuple]] = {}
     keys: dict[tuple[str, str | None], object] = {}  # (label, scheme) -> its order key
+    schemes_of: dict[tuple, str | None] = {}  # (label, kind) -> scheme
     for row in rows:
-        scheme = labels.scheme_of(row[2], row[3])
+        scheme = schemes_of.get((row[2], row[3]), _UNSEEN)
+        if scheme is _UNSEEN:
+            scheme = schemes_of[(row[2], row[3])] = labels.scheme_of(row[2], row[3])
         grouped.setdefault((row[0], row[1]), []).append((*row, scheme))
         if (row[2], scheme) not in keys:
             keys[(row[2], scheme)] = labels.order_key(row[2], scheme)
@@ -199,16 +205,23 @@ def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str
     sequential); no entry when unlabelled. ``labels.pick_latest`` over each model's
     rows (ties to the newer commit, then the first row), in one pass over the rows."""
     best: dict[str, dict] = {}  # model -> scheme (None: any label) -> (key, when, label)
+    whens: dict[str, object] = {}  # commit -> its date as compared
+    keyed: dict[tuple, tuple] = {}  # (label, kind) -> (scheme, order key)
     for model, commit, label, kind, _tag, *_ in rows:
-        when = labels.when_of(dates.get(commit))
+        when = whens.get(commit)
+        if when is None:
+            when = whens[commit] = labels.when_of(dates.get(commit))
         mine = best.get(model)
         if mine is None:
             mine = best[model] = {}
         fallback = mine.get(None)
         if fallback is None or when > fallback[1]:
             mine[None] = (None, when, label)
-        scheme = labels.scheme_of(label, kind)
-        key = labels.order_key(label, scheme)
+        found = keyed.get((label, kind))
+        if found is None:
+            scheme = labels.scheme_of(label, kind)
+            found = keyed[(label, kind)] = (scheme, labels.order_key(label, scheme))
+        scheme, key = found
         if key is None:
             continue
         held = mine.get(scheme)
