@@ -390,3 +390,23 @@ def test_the_model_paths_dirname_is_posixpaths(path: str) -> None:
     from modeltrail.store.read.discovery import _dirname
 
     assert _dirname(path) == posixpath.dirname(path)
+
+
+def test_a_write_alongside_that_fails_is_raised_after_the_block() -> None:
+    import duckdb
+
+    from modeltrail.store.catalog.index_run import _alongside
+
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE t (x INTEGER)")
+    ran = []
+    with (
+        pytest.raises(duckdb.CatalogException),
+        _alongside(con, lambda cur: cur.execute("INSERT INTO missing VALUES (1)")),
+    ):
+        con.execute("INSERT INTO t VALUES (1)")
+        ran.append(True)
+    assert ran == [True] and con.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    with _alongside(con, lambda cur: cur.execute("INSERT INTO t VALUES (2)")):
+        con.execute("INSERT INTO t VALUES (3)")
+    assert con.execute("SELECT sum(x) FROM t").fetchone() == (6,)
