@@ -392,21 +392,36 @@ def test_the_model_paths_dirname_is_posixpaths(path: str) -> None:
     assert _dirname(path) == posixpath.dirname(path)
 
 
-def test_a_write_alongside_that_fails_is_raised_after_the_block() -> None:
+def test_writes_in_the_writer_thread_happen_in_order_and_a_failure_is_raised() -> None:
     import duckdb
 
-    from modeltrail.store.catalog.index_run import _alongside
+    from modeltrail.store.catalog.index_run import _Writer
 
     con = duckdb.connect(":memory:")
     con.execute("CREATE TABLE t (x INTEGER)")
+    con.execute("CREATE TABLE u (x INTEGER)")
+    with _Writer(con) as writer:
+        for i in range(5):
+            writer.submit(lambda cur, i: cur.execute("INSERT INTO t VALUES ($1)", [i]), i)
+        con.execute("INSERT INTO u VALUES (9)")
+    assert con.execute("SELECT list(x ORDER BY rowid) FROM t").fetchone() == ([0, 1, 2, 3, 4],)
     ran = []
-    with (
-        pytest.raises(duckdb.CatalogException),
-        _alongside(con, lambda cur: cur.execute("INSERT INTO missing VALUES (1)")),
-    ):
-        con.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(duckdb.CatalogException), _Writer(con) as writer:
+        writer.submit(lambda cur: cur.execute("INSERT INTO missing VALUES (1)"))
+        writer.submit(lambda cur: cur.execute("INSERT INTO t VALUES (7)"))  # not after a failure
         ran.append(True)
-    assert ran == [True] and con.execute("SELECT count(*) FROM t").fetchone() == (1,)
-    with _alongside(con, lambda cur: cur.execute("INSERT INTO t VALUES (2)")):
-        con.execute("INSERT INTO t VALUES (3)")
-    assert con.execute("SELECT sum(x) FROM t").fetchone() == (6,)
+    assert ran == [True]
+    assert con.execute("SELECT count(*) FROM t WHERE x = 7").fetchone() == (0,)
+
+
+def test_ref_records_built_at_once_are_ref_records() -> None:
+    import dataclasses
+
+    from modeltrail.store.read.gitio import RefRecord, _record
+
+    values = ("refs/tags/t", "o1", "tag", "c1", True, "N", "e", None, "m", "tag", "t")
+    made, built = RefRecord(*values), _record(*values)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert list(vars(built)) == [f.name for f in dataclasses.fields(RefRecord)]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.name = "x"  # type: ignore[misc]

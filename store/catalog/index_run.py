@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import duckdb
@@ -266,8 +266,9 @@ def _finish(
     Returns the tag and label warnings that the catalog did not hold before."""
     for table in ("refs", "models", "labels", "stage_events", "stages", "meta"):
         con.execute(f"DELETE FROM {table}")
-    # 100,000 refs: DuckDB writes them in a thread while Python ranks the labels
-    with _alongside(con, _insert_refs, refs):
+    # 100,000 refs and labels: DuckDB writes them in a thread while Python ranks
+    with _Writer(con) as writer:
+        writer.submit(_insert_refs, refs)
         _insert_rows(
             con,
             "models",
@@ -289,7 +290,7 @@ def _finish(
         ).fetchall()
         label_rows = list(der.label_rows) + [(m, c, v, "manifest", None) for m, c, v in manifest]
         ranked = derive.rank_labels(label_rows)
-        _insert_rows(con, "labels", LABEL_COLUMNS, ranked)
+        writer.submit(_insert_rows, "labels", LABEL_COLUMNS, ranked)
         before = set(
             con.execute(
                 f"SELECT commit, path, model, message FROM warnings "
@@ -305,13 +306,18 @@ def _finish(
             "SELECT commit, author_name, author_email, committer_date, message FROM commits "
             "WHERE message LIKE '%Rollback-Model:%'"
         ).fetchall()
-        _insert_rows(con, "stage_events", EVENT_COLUMNS, der.events + derive.rollback_events(rb))
+        events = der.events + derive.rollback_events(rb)
+        writer.submit(_insert_rows, "stage_events", EVENT_COLUMNS, events)
         allowed = der.gto_config.stages
         shown = [row for row in der.stages if allowed is None or row[1] in allowed]
-        _insert_rows(con, "stages", ("model", "stage", "version", "commit", "since", "ref"), shown)
+        writer.submit(
+            _insert_rows, "stages", ("model", "stage", "version", "commit", "since", "ref"), shown
+        )
+        # the labelled commits' dates (from the rows: the labels table is being written)
         dates = dict(
             con.execute(
-                "SELECT DISTINCT l.commit, c.author_date FROM labels l JOIN commits c USING (commit)"
+                "SELECT commit, author_date FROM commits WHERE commit IN (SELECT unnest($1))",
+                [sorted({r[1] for r in ranked})],
             ).fetchall()
         )
         latest = {m: [lab, "labels"] for m, lab in derive.latest_label(ranked, dates).items()}
@@ -323,29 +329,39 @@ def _finish(
     return [w for w in tag_warnings if w not in before]
 
 
-@contextlib.contextmanager
-def _alongside(con, write, *args) -> Iterator[None]:
-    """Run ``write(cursor, *args)`` in a thread on its own cursor while the block runs;
-    its error, if any, is raised after the block. DuckDB does the writing without the
-    GIL, so it overlaps the block's Python work."""
-    failed: list[BaseException] = []
-    cursor = con.cursor()
+class _Writer:
+    """Writes that DuckDB does in a thread, on its own cursor, in the order submitted,
+    while the caller's thread goes on with its Python work (DuckDB writes without the
+    GIL). Leaving the block waits for them; the first error is raised then."""
 
-    def run() -> None:
-        try:
-            write(cursor, *args)
-        except BaseException as exc:  # raised in the caller's thread below
-            failed.append(exc)
+    def __init__(self, con) -> None:
+        self._cursor = con.cursor()
+        self._jobs: queue.Queue = queue.Queue()
+        self._failed: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="catalog-writer", daemon=True)
 
-    worker = threading.Thread(target=run, name="catalog-writer", daemon=True)
-    worker.start()
-    try:
-        yield
-    finally:
-        worker.join()
-        cursor.close()
-    if failed:
-        raise failed[0]
+    def submit(self, write, *args) -> None:
+        """Call ``write(cursor, *args)`` in the writer's thread."""
+        self._jobs.put((write, args))
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if not self._failed:
+                try:
+                    job[0](self._cursor, *job[1])
+                except BaseException as exc:  # raised in the caller's thread on exit
+                    self._failed.append(exc)
+
+    def __enter__(self) -> _Writer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+        self._cursor.close()
+        if self._failed and exc_info[0] is None:
+            raise self._failed[0]
 
 
 def _write_meta(

@@ -256,16 +256,51 @@ def _read_refs_fast(
         else:
             kind, short = ref_kind_and_short(name)
         tag = tags.get(oid) if otype == "tag" else None
-        # positional arguments: a third faster than keywords, 100,000 times
         if tag is None:
             commit = oid if otype == "commit" else None
-            refs.append(RefRecord(name, oid, otype, commit, False, "", "", None, "", kind, short))
+            refs.append(_record(name, oid, otype, commit, False, "", "", None, "", kind, short))
         else:
             commit, tname, temail, date, message = tag
             refs.append(
-                RefRecord(name, oid, "tag", commit, True, tname, temail, date, message, kind, short)
+                _record(name, oid, "tag", commit, True, tname, temail, date, message, kind, short)
             )
     return refs
+
+
+_new = object.__new__
+
+
+def _record(
+    name: str,
+    oid: str,
+    otype: str,
+    commit: str | None,
+    annotated: bool,
+    tname: str,
+    temail: str,
+    date: datetime | None,
+    message: str,
+    kind: str,
+    short: str,
+) -> RefRecord:
+    """``RefRecord(...)``, its fields set at once instead of through the frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field: at 100,000 refs the
+    largest part of reading them); the same record, equal and hashable alike."""
+    ref = _new(RefRecord)
+    ref.__dict__.update(
+        name=name,
+        object=oid,
+        object_type=otype,
+        commit=commit,
+        annotated=annotated,
+        tagger_name=tname,
+        tagger_email=temail,
+        tag_date=date,
+        tag_message=message,
+        kind=kind,
+        short=short,
+    )
+    return ref
 
 
 def _plain_tags(repo: git.Repo, oids: list[str]) -> dict[str, tuple]:
