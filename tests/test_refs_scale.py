@@ -253,6 +253,19 @@ def test_the_labels_log_records_only_the_changed_tags(repo: GitRepo) -> None:
     assert move["tag"] == "fraud-v1.0.0" and move["new_commit"] == repo.head()
 
 
+def test_a_rebuild_records_what_moved_since_the_log_was_read(repo: GitRepo) -> None:
+    """A rebuild reads the whole labels.log in a thread while it reads git, then appends
+    the tags whose commit is not the one last recorded (and nothing on a second one)."""
+    log = repo.path / ".git" / "modeltrail" / labels_log.LOG_FILE
+    before = log.read_text().splitlines()
+    repo.git("tag", "-f", "fraud-v1.0.0", "HEAD")
+    update_catalog(open_repo(repo.path), rebuild=True)
+    after = log.read_text().splitlines()
+    assert [json.loads(x)["tag"] for x in after[len(before) :]] == ["fraud-v1.0.0"]
+    update_catalog(open_repo(repo.path), rebuild=True)
+    assert log.read_text().splitlines() == after
+
+
 @pytest.mark.parametrize(
     "name",
     ["churn@v1.2.0", "churn#prod#3", "team/fraud-v2#staging!#1", "models/x=churn@v1.0.0",

@@ -53,6 +53,8 @@ def run_index(
     start = time.perf_counter()
     paths = repo_paths(repo)
     with writer_lock(paths):
+        # a rebuild looks at every tag's last recorded commit: read them meanwhile
+        recorded = labels_log.LastRecorded(paths.catalog_dir) if rebuild else None
         listed = None  # a rebuild reads every ref: list them with their types once
         if seen is not None and seen.generation == current_generation(paths):
             ids = seen.ids
@@ -68,7 +70,9 @@ def run_index(
             con = connect_readonly(paths.catalog_file)
             if con is not None:
                 try:
-                    labels_log.record(paths.catalog_dir, con, tags=summary.tags_changed)
+                    labels_log.record(
+                        paths.catalog_dir, con, tags=summary.tags_changed, recorded=recorded
+                    )
                 finally:
                     con.close()
         write_state(paths, digest, summary, tag_patterns=cfg.tag_patterns)

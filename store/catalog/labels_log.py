@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,19 +87,44 @@ def _last_commits(catalog_dir: Path, tags: Collection[str] | None = None) -> dic
     return last
 
 
+class LastRecorded:
+    """Every tag's last recorded commit, read in a thread while an index run reads git
+    (at 100,000 tags the log holds 100,000 lines). Only a writer holding the catalog lock
+    appends to the log, and the caller holds it, so what is read stays current."""
+
+    def __init__(self, catalog_dir: Path) -> None:
+        self._last: dict[str, Any] = {}
+        self._thread = threading.Thread(
+            target=self._read, args=(catalog_dir,), name="labels-log", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, catalog_dir: Path) -> None:
+        self._last = _last_commits(catalog_dir)
+
+    def result(self) -> dict[str, Any]:
+        self._thread.join()
+        return self._last
+
+
 def record(
     catalog_dir: Path,
     con: duckdb.DuckDBPyConnection,
     now: datetime | None = None,
     tags: Collection[str] | None = None,
+    recorded: LastRecorded | None = None,
 ) -> int:
     """Append the tags that are new or point at another commit than last recorded
-    (``tags``: only these were added, moved or deleted, so only they are looked at).
-    Returns how many lines were appended (0 when the file cannot be written)."""
+    (``tags``: only these were added, moved or deleted, so only they are looked at;
+    ``recorded``: the log as already read). Returns how many lines were appended (0 when
+    the file cannot be written)."""
     if tags is not None and not tags:
         return 0
     few = set(tags) if tags is not None and len(tags) <= _FEW_TAGS else None
-    last = _last_commits(catalog_dir, few)
+    if recorded is not None and few is None:
+        last = recorded.result()
+    else:
+        last = _last_commits(catalog_dir, few)
     with con.cursor() as cur:
         rows = cur.execute(
             "SELECT DISTINCT tag, model, label, commit FROM labels "
