@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from sys import intern
 
 import git
 
@@ -90,7 +91,7 @@ class RefRecord:
     short: str = ""  # main, churn@v1.0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """A file a commit changed against its first parent (``blob`` None when deleted)."""
 
@@ -99,7 +100,7 @@ class Change:
     mode: str
 
 
-@dataclass
+@dataclass(slots=True)
 class CommitRecord:
     commit: str
     parents: list[str]
@@ -493,7 +494,8 @@ def _make_commit(fields: list[str]) -> CommitRecord:
             if len(meta) >= 5:
                 new_mode, new_blob, status = meta[1], meta[3], meta[4]
                 blob = None if status.startswith("D") or set(new_blob) == {"0"} else new_blob
-                changes.append(Change(path=tokens[i + 1], blob=blob, mode=new_mode))
+                # the same paths and modes recur in every commit: keep one copy of each
+                changes.append(Change(path=intern(tokens[i + 1]), blob=blob, mode=intern(new_mode)))
             i += 2
         else:
             i += 1
@@ -501,8 +503,8 @@ def _make_commit(fields: list[str]) -> CommitRecord:
         commit=commit,
         parents=parents.split(),
         tree=tree,
-        author_name=an,
-        author_email=ae,
+        author_name=intern(an),
+        author_email=intern(ae),
         author_date=_utc(at),
         committer_date=_utc(ct),
         message=message.rstrip("\n"),

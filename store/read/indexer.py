@@ -14,6 +14,7 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from sys import intern
 
 import git
 
@@ -588,6 +589,7 @@ def build_facts(
         elif role in _PARSED_ROLES:
             jobs.append((blob, role, path, content))
     parsed = dict(zip(((b, r) for b, r, _p, _c in jobs), parse_pool.parse(jobs), strict=True))
+    del jobs  # the documents' bytes: what follows needs only the parsed rows
     for (blob, role), (path, model, commit) in roles.items():
         if blob in known or blob not in data:
             continue
@@ -596,12 +598,12 @@ def build_facts(
         elif role == "mlmodel" and _known_mlmodel(manifest_facts, blob) is not None:
             rows, warns = parse_pool.as_rows(role, _known_mlmodel(manifest_facts, blob))
         elif (blob, role) in parsed:
-            rows, warns = parsed[(blob, role)]
+            rows, warns = parsed.pop((blob, role))  # each parse's rows live once: in columns
         else:
             continue
         if role in ("metrics", "params", "manifest"):
             for section, key, value, text in rows:
-                bv.add(blob, role, section, key, value, text)
+                bv.add(blob, role, intern(section), intern(key), value, text)
         elif role == "mlmodel":
             facts.blob_mlmodel.add(blob, *rows[0])
         elif role == "environment":
