@@ -12,9 +12,10 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # ESC-introduced sequences (CSI, OSC, DCS ...) are dropped whole, the rest shown as escapes
 _ESC_SEQ = re.compile(
@@ -67,6 +68,8 @@ def _placeholder_char(ch: str) -> str:
 
 def literal(value: Any, style: str = "", *, single_line: bool = False) -> Text:
     """Repository text as a Rich ``Text`` that is never parsed as markup."""
+    from rich.text import Text  # here: the CLI's plain commands start without Rich
+
     return Text(clean(value, single_line=single_line), style=style)
 
 
