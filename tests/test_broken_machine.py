@@ -129,3 +129,24 @@ def test_full_disk_cleans_up_and_still_answers(repo):
     assert done.returncode == 0, done.stderr
     assert "m" in done.stdout.split()
     assert _leftovers(repo) == []
+
+
+def test_spill_directory_left_by_a_killed_reader(repo):
+    """DuckDB spills a big query of a reader to ``<generation>.tmp/``; a reader killed
+    meanwhile leaves it behind. The next index used to install its catalog and then fail
+    on it ("cannot write the catalog ... Is a directory"), exit 1, though it had written."""
+    assert modeltrail(repo, "index").returncode == 0
+    catalog_dir = repo / ".git" / "modeltrail"
+    current = (catalog_dir / "catalog.duckdb").resolve()
+    orphan = catalog_dir / "catalog-18ec0d845c17e026-31490.duckdb.tmp"  # its generation gone
+    orphan.mkdir()
+    (orphan / "duckdb_temp_storage-0.tmp").write_bytes(b"\0" * 64)
+    in_use = catalog_dir / f"{current.name}.tmp"  # the current generation's own: kept
+    in_use.mkdir()
+    _second_commit(repo)
+    done = modeltrail(repo, "index")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not orphan.exists()
+    done = modeltrail(repo, "versions", "m")
+    assert done.returncode == 0 and "0.9" in done.stdout, done.stdout

@@ -337,10 +337,23 @@ def _install(tmp: Path, final: Path) -> None:
             with contextlib.suppress(OSError):
                 leftover.unlink()
         raise
-    for old in final.parent.glob("catalog-*.duckdb*"):
-        if old.name != gen.name:
-            with contextlib.suppress(FileNotFoundError):
-                old.unlink()
+    _remove_old_generations(final.parent, keep=gen.name)
+
+
+def _remove_old_generations(directory: Path, keep: str) -> None:
+    """Unlink the generations before ``keep`` (best effort: the new one is installed)
+    and the spill directories DuckDB made beside them (``<generation>.tmp/``, left behind
+    when a reader that ran out of memory was killed); a spill directory whose generation
+    is still there may be in use and stays."""
+    for old in directory.glob("catalog-*.duckdb*"):
+        if old.name == keep:
+            continue
+        if old.is_dir() and not old.is_symlink():
+            if old.suffix == ".tmp" and not old.with_suffix("").exists():
+                shutil.rmtree(old, ignore_errors=True)
+            continue
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 @contextlib.contextmanager
