@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -213,15 +213,24 @@ TABLES: dict[str, str] = {
 
 _JOIN_PATH = "CASE WHEN s.dir = '' THEN d.path ELSE s.dir || '/' || d.path END"
 
+# ``files``: how many files feed the model's values of this section, over all its
+# versions (counted per distinct file content, and joined by model, so that a query for
+# one version reads only its model's sources, not every version's values)
 _VALUES = """
-        SELECT model, commit,
-               CASE WHEN files > 1 THEN source || ':' || file_key ELSE file_key END AS key,
-               value, text, source, file_key, origin
-        FROM (SELECT s.model, s.commit, v.key AS file_key, v.value, v.text, s.path AS source,
-                     s.origin,
-                     count(DISTINCT s.path) OVER (PARTITION BY s.model) AS files
-              FROM version_sources s JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
-              WHERE v.section = '{section}')
+        WITH files AS (
+            SELECT s.model, count(DISTINCT s.path) AS files
+            FROM (SELECT DISTINCT model, path, blob, role FROM version_sources) s
+            SEMI JOIN blob_values v
+                ON v.blob = s.blob AND v.role = s.role AND v.section = '{section}'
+            GROUP BY s.model
+        )
+        SELECT s.model, s.commit,
+               CASE WHEN f.files > 1 THEN s.path || ':' || v.key ELSE v.key END AS key,
+               v.value, v.text, s.path AS source, v.key AS file_key, s.origin
+        FROM version_sources s
+        JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
+        JOIN files f ON f.model = s.model
+        WHERE v.section = '{section}'
 """
 
 VIEWS: dict[str, str] = {
