@@ -16,6 +16,7 @@ import contextlib
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +102,46 @@ def version_checks(
     return {v["commit"]: v for v in _version_checks(con, model, remotes, commit)}
 
 
+def version_checks_by_part(
+    con: duckdb.DuckDBPyConnection, model: str, remotes: dict[str, bool], part: int = 10000
+) -> Iterator[dict[str, dict]]:
+    """:func:`version_checks` of all ``model``'s versions, ``part`` versions at a time
+    (newest first), so that a model with 100,000 versions never holds every version's
+    facts at once."""
+    with con.cursor() as cur:
+        ranks = [
+            r
+            for (r,) in cur.execute(
+                "SELECT topo FROM versions WHERE model = $1 ORDER BY topo DESC", [model]
+            ).fetchall()
+        ]
+    for start in range(0, len(ranks), part):
+        newest, oldest = ranks[start], ranks[min(start + part, len(ranks)) - 1]
+        yield {
+            v["commit"]: v
+            for v in _version_checks(con, model, remotes, topo_range=(oldest, newest))
+        }
+
+
 def _version_checks(
-    con, model: str | None, remotes: dict[str, bool], commit: str | None = None
+    con,
+    model: str | None,
+    remotes: dict[str, bool],
+    commit: str | None = None,
+    topo_range: tuple[int, int] | None = None,
 ) -> list[dict]:
     where, params = ("WHERE v.model = $1", [model]) if model else ("", [])
+    scope = "WHERE model = $1" if model else ""
     if model and commit:
         where, params = "WHERE v.model = $1 AND v.commit = $2", [model, commit]
+        scope = "WHERE model = $1 AND commit = $2"
+    elif model and topo_range:
+        where = "WHERE v.model = $1 AND v.topo BETWEEN $2 AND $3"
+        params = [model, *topo_range]
+        scope = (
+            "WHERE model = $1 AND commit IN (SELECT commit FROM versions "
+            "WHERE model = $1 AND topo BETWEEN $2 AND $3)"
+        )
     versions = _rows(
         con,
         f"""
@@ -117,16 +152,13 @@ def _version_checks(
         params,
     )
     facts: dict[str, dict] = {}
-    scope = "WHERE model = $1" if model else ""
-    if model and commit:
-        scope = "WHERE model = $1 AND commit = $2"
     for name, view, select in (
         ("params", "params", "count(*)"),
         ("metrics", "metrics", "count(*)"),
         ("lineage", "lineage", "count(hash)"),
         ("pointers", "artifacts WHERE storage = 'dvc'", "count(hash)"),
     ):
-        sql_where = scope if "WHERE" not in view else scope.replace("WHERE", "AND")
+        sql_where = scope if "WHERE" not in view else scope.replace("WHERE", "AND", 1)
         for m, c, n in _rows(
             con, f"SELECT model, commit, {select} FROM {view} {sql_where} GROUP BY ALL", params
         ):

@@ -35,6 +35,7 @@ from modeltrail.store.query.filter import FilterError, matching_topos
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.stages import stage_order
 from modeltrail.store.repo import open_repo
+from modeltrail.tui.audit_text import overall
 from modeltrail.tui.bindings import HOME_BINDINGS
 from modeltrail.tui.format import NO_MODELS, short_id
 from modeltrail.tui.messages import CatalogUpdated
@@ -78,11 +79,11 @@ class PreviousLoaded(Message):
 
 @dataclass
 class ReproducibleLoaded(Message):
-    """Each version's reproducibility checks, by commit (the audit's)."""
+    """Each version's reproducibility as one value, by commit (``audit_text.overall``)."""
 
     model: str
     rows: VersionRows
-    checks: dict[str, dict]
+    marks: dict[str, bool | None]
     remotes: dict[str, bool]  # can missing LFS/DVC objects be fetched (audit.remotes_of)
 
 
@@ -344,15 +345,18 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         # then how reproducible each version is (the audit's checks, the R column)
         with open_repo(self.app.paths.root) as repo:
             remotes = audit.remotes_of(repo)
+        marks: dict[str, bool | None] = {}
         with self.app.connection().cursor() as cursor:
-            checks = audit.version_checks(cursor, model, remotes)
-        if not worker.is_cancelled:
-            self.post_message(ReproducibleLoaded(model, rows, checks, remotes))
+            for part in audit.version_checks_by_part(cursor, model, remotes):
+                if worker.is_cancelled:
+                    return
+                marks.update((commit, overall(c)) for commit, c in part.items())
+        self.post_message(ReproducibleLoaded(model, rows, marks, remotes))
 
     def on_reproducible_loaded(self, message: ReproducibleLoaded) -> None:
         if message.rows is not self.rows:
             return
-        message.rows.set_reproducible(message.checks)
+        message.rows.set_reproducible(message.marks)
         self._remotes = message.remotes  # the details need not look again
         self.version_list.redraw()
 

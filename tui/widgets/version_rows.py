@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rich.cells import cell_len, set_cell_size
 
-from modeltrail.tui.audit_text import GLYPHS, overall
+from modeltrail.tui.audit_text import GLYPHS
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
 
@@ -96,11 +96,11 @@ class VersionRows:
         deltas are shown from then on."""
         self._prev = pc.index_in(prev_topo, value_set=self._cols["topo"])
 
-    def set_reproducible(self, checks: dict[str, dict]) -> None:
-        """Give each version's reproducibility (``store.query.audit.version_checks``): a
-        check that fails makes it not reproducible, one that cannot be known offline
-        unknown."""
-        self._repro = {commit: overall(c) for commit, c in checks.items()}
+    def set_reproducible(self, marks: dict[str, bool | None]) -> None:
+        """Give each version's reproducibility, by commit (``audit_text.overall`` of its
+        ``audit.version_checks``): False when a check fails, None when one cannot be
+        known offline, else True."""
+        self._repro = marks
 
     @property
     def has_previous(self) -> bool:
