@@ -198,3 +198,32 @@ async def test_an_index_run_that_fails_says_so_once(sample):
         assert app.index_status.startswith("⚠ index failed: "), app.index_status
         notes = [n for n in app._notifications if n.title == "Index failed"]
         assert len(notes) == 1
+
+
+@run_async
+async def test_a_long_list_whose_rest_fails_to_load_does_not_say_loading_forever(
+    sample, monkeypatch
+):
+    """The newest page shows first; when the rest then fails, the title said
+    "(loading…)" for ever. It says the list stops at that page, and the status line why."""
+    from modeltrail.store.query import browse
+    from modeltrail.tui.screens import home as home_module
+
+    monkeypatch.setattr(home_module, "FIRST_PAGE", 2)
+    whole = browse.versions_table
+
+    def first_page_only(cursor, model, keys, limit=None, **scope):
+        if limit is None:
+            raise RuntimeError(f"catalog gone {HOSTILE}")
+        return whole(cursor, model, keys, limit=limit, **scope)
+
+    monkeypatch.setattr(browse, "versions_table", first_page_only)
+    async with _app(sample).run_test(size=(160, 36)) as pilot:
+        await settle(pilot)
+        home = _home(pilot.app)
+        text = screen_text(pilot.app)
+        assert len(home.rows) == 2 and home.partial
+        assert "loading…" not in text
+        assert "only the newest 2: the rest failed to load" in text
+        assert _status_line(pilot.app).lstrip().startswith("⚠ RuntimeError: catalog gone")
+        assert "\x1b" not in text

@@ -123,6 +123,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self.filter_query = ""
         self.filter_count: int | None = None
         self.partial = False  # only the newest page of a long list is loaded so far
+        self.rest_failed = False  # ... and loading the rest failed (said in the title)
         self.shown_commit: str | None = None  # the version whose details are on screen
         self._details_for: tuple | None = None  # (model, commit, previous) being shown
         self._details_loading: tuple | None = None  # the details a running load is for
@@ -206,7 +207,14 @@ class HomeScreen(ReportsWorkerFailures, Screen):
                 title.append(clean(self.filter_query, single_line=True))
                 title.append(f" → {self.filter_count} of {total}")
             else:
-                title.append(f" · {total:,}" + (" (loading…)" if self.partial else ""))
+                title.append(f" · {total:,}")
+                if self.partial:
+                    shown = len(self.rows) if self.rows is not None else 0
+                    title.append(
+                        f" (only the newest {shown:,}: the rest failed to load)"
+                        if self.rest_failed
+                        else " (loading…)"
+                    )
             title.append(" · " + self._scope_text())
         marked = len(self.version_list.marked)
         if marked:
@@ -253,6 +261,9 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self.on_filter_applied(FilterApplied(model, query, source, None, error))
         elif group in ("models", "versions"):
             self.status.set_note(f"⚠ {clean(error, single_line=True)}", problem=True)
+            if group == "versions" and self.partial:  # the first page stays, not "loading…"
+                self.rest_failed = True
+                self._titles()
         else:
             super().worker_failed(group, error)
 
@@ -386,6 +397,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self.all_branches = True
             self.load_versions(message.model, True)
             return
+        self.rest_failed = False
         replacing_page = self.partial and not message.partial and self.rows is not None
         self.rows = message.rows
         self.partial = message.partial
