@@ -146,3 +146,29 @@ def test_a_qualified_metric_is_judged_by_its_key_not_its_files_path():
     assert Config().direction("loss_curves/metrics.json:accuracy") == "higher"
     assert Config().direction("results/metrics.json:eval.loss") == "lower"
     assert cfg.direction("results/train/metrics.json:dice_multi") == "lower"
+
+
+def test_a_second_metrics_file_added_later_qualifies_old_keys_too(tmp_path):
+    """The FILE:KEY rule counts a model's files over all its versions: a second file in a
+    new commit, indexed incrementally, qualifies the keys of the versions before it, as a
+    rebuild does."""
+    r = GitRepo(tmp_path / "repo")
+    r.commit("a model", {"models/m/model.yaml": "name: m\n", "models/m/metrics.json": "{}"})
+    r.commit("a value", {"models/m/metrics.json": json.dumps({"acc": 0.7})})
+    repo = open_repo(r.path)
+    update_catalog(repo)
+    con = open_catalog(repo, refresh=False)
+    assert list_versions(con, "m")[0]["metrics"] == {"acc": 0.7}
+    con.close()
+    r.commit("a second metrics file", {"models/m/metrics.yaml": "f1: 1\n"})
+    assert update_catalog(repo).mode == "incremental"
+    con = open_catalog(repo, refresh=False)
+    incremental = [v["metrics"] for v in list_versions(con, "m")]
+    con.close()
+    update_catalog(repo, rebuild=True)
+    con = open_catalog(repo, refresh=False)
+    rebuilt = [v["metrics"] for v in list_versions(con, "m")]
+    con.close()
+    assert incremental == rebuilt
+    assert incremental[0] == {"models/m/metrics.json:acc": 0.7, "models/m/metrics.yaml:f1": 1}
+    assert incremental[1] == {"models/m/metrics.json:acc": 0.7}

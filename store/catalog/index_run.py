@@ -34,7 +34,7 @@ from modeltrail.store.catalog.files import (
     write_state,
     writer_lock,
 )
-from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
+from modeltrail.store.catalog.schema import SCHEMA_VERSION, VALUE_FILES, ddl
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.read import derive, gitio, gto, indexer
 from modeltrail.store.read import labels as labels_mod
@@ -137,6 +137,13 @@ def _shallow_marked(con) -> list[str]:
         "SELECT DISTINCT commit FROM warnings WHERE path = $1 ORDER BY commit", [gitio.SHALLOW]
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def _refresh_value_files(con: duckdb.DuckDBPyConnection) -> None:
+    """``value_files`` anew from the versions' sources (any run may add or prune some):
+    the metrics and params views join it instead of counting every version's files."""
+    con.execute("DELETE FROM value_files")
+    con.execute(f"INSERT INTO value_files {VALUE_FILES}")
 
 
 def _summary(
@@ -258,6 +265,7 @@ def _full(
         _insert(con, "commit_branches", cols)
         for w in _finish(con, refs, digest, models, der, facts.declarations, cfg):
             facts.warnings.add(*w)
+        _refresh_value_files(con)
         summary = _summary(con, "full", len(commits), start, reason, facts.warnings)
     return summary
 
@@ -835,6 +843,7 @@ def _incremental(
         if tag_plan is not None:
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):
                 facts.warnings.add(*w)
+        _refresh_value_files(con)
         summary = _summary(con, "incremental", len(commits), start, found=facts.warnings)
     if not tags_changed or tag_plan is not None:  # only these tags' labels can have moved
         summary.tags_changed = sorted(tag_plan.changed) if tag_plan else []

@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -113,6 +113,13 @@ TABLES: dict[str, str] = {
         key VARCHAR,
         value DOUBLE,               -- numbers, booleans as 0/1; NULL when not numeric
         text VARCHAR                -- JSON text of the value (lists compare as values)
+    """,
+    # how many files feed a model's metrics (or params) over all its versions: derived
+    # at the end of every index run; a metric's key is FILE:KEY when there are several
+    "value_files": """
+        model VARCHAR,
+        section VARCHAR,            -- metrics | params
+        files BIGINT
     """,
     # per distinct requirements/conda/pyproject blob: packages
     "blob_packages": """
@@ -213,24 +220,24 @@ TABLES: dict[str, str] = {
 
 _JOIN_PATH = "CASE WHEN s.dir = '' THEN d.path ELSE s.dir || '/' || d.path END"
 
-# ``files``: how many files feed the model's values of this section, over all its
-# versions (counted per distinct file content, and joined by model, so that a query for
-# one version reads only its model's sources, not every version's values)
 _VALUES = """
-        WITH files AS (
-            SELECT s.model, count(DISTINCT s.path) AS files
-            FROM (SELECT DISTINCT model, path, blob, role FROM version_sources) s
-            SEMI JOIN blob_values v
-                ON v.blob = s.blob AND v.role = s.role AND v.section = '{section}'
-            GROUP BY s.model
-        )
         SELECT s.model, s.commit,
                CASE WHEN f.files > 1 THEN s.path || ':' || v.key ELSE v.key END AS key,
                v.value, v.text, s.path AS source, v.key AS file_key, s.origin
         FROM version_sources s
         JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
-        JOIN files f ON f.model = s.model
+        JOIN value_files f ON f.model = s.model AND f.section = v.section
         WHERE v.section = '{section}'
+"""
+
+#: ``value_files`` from the tables it summarises (distinct contents first: the same file
+#: content recurs in many versions)
+VALUE_FILES = """
+        SELECT s.model, v.section, count(DISTINCT s.path) AS files
+        FROM (SELECT DISTINCT model, path, blob, role FROM version_sources) s
+        JOIN (SELECT DISTINCT blob, role, section FROM blob_values) v
+            ON v.blob = s.blob AND v.role = s.role
+        GROUP BY ALL
 """
 
 VIEWS: dict[str, str] = {
