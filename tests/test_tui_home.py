@@ -197,6 +197,9 @@ async def test_filter_narrows_versions_and_reports_bad_queries(tiny):
         text = screen_text(pilot.app)
         assert "✗ bad filter: auc needs a number, not '>1'" in text
         assert len([r for r in _version_rows(pilot.app) if r.strip()]) == 5
+        # the title gives no count of another query for this one ("→ 5" was the count of
+        # the "auc" typed on the way)
+        assert "filter auc>>1 → ✗ of 5" in text and home.filter_count is None
         await pilot.press("escape", "slash", *"foo:bar")
         await settle(pilot)
         assert "✗ unknown field 'foo' in filter" in screen_text(pilot.app)

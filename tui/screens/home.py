@@ -121,7 +121,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self.rows: VersionRows | None = None
         self._metric_keys: dict[str, list[str]] = {}  # model -> its metric keys (cached)
         self.filter_query = ""
-        self.filter_count: int | None = None
+        self.filter_count: int | None = None  # matches of filter_query (None: not known yet)
+        self.filter_invalid = False  # filter_query is not a valid query
         self.partial = False  # only the newest page of a long list is loaded so far
         self.rest_failed = False  # ... and loading the rest failed (said in the title)
         self.shown_commit: str | None = None  # the version whose details are on screen
@@ -202,10 +203,17 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             total = len(self.rows) if self.rows is not None else 0
             if self.partial:
                 total = next((m["versions"] for m in self.models if m["name"] == self.model), total)
-            if self.filter_query and self.filter_count is not None:
+            if self.filter_query:
+                count = (
+                    "✗"
+                    if self.filter_invalid
+                    else "…"
+                    if self.filter_count is None
+                    else str(self.filter_count)
+                )
                 title.append(" · filter ")
                 title.append(clean(self.filter_query, single_line=True))
-                title.append(f" → {self.filter_count} of {total}")
+                title.append(f" → {count} of {total}")
             else:
                 title.append(f" · {total:,}")
                 if self.partial:
@@ -546,7 +554,13 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self._run_filter(query)
 
     def _run_filter(self, query: str) -> None:
+        changed = query.strip() != self.filter_query
+        if changed:
+            self.filter_count = None  # an earlier query's count is not this one's
+            self.filter_invalid = False
         self.filter_query = query.strip()
+        if changed and self.filter_query:
+            self._titles()  # "filter QUERY → … of N" until its matches are counted
         if not self.filter_query:
             self.filter_count = None
             self.status.set_note("")
@@ -588,6 +602,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
                 self._run_filter(self.filter_query)
             return
         if message.error is not None:
+            self.filter_invalid = True
+            self._titles()
             self.filter_input.add_class("-invalid")
             self.status.set_note(f"✗ {clean(message.error, single_line=True)}", problem=True)
             return
