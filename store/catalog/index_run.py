@@ -139,11 +139,21 @@ def _shallow_marked(con) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _refresh_value_files(con: duckdb.DuckDBPyConnection) -> None:
-    """``value_files`` anew from the versions' sources (any run may add or prune some):
-    the metrics and params views join it instead of counting every version's files."""
-    con.execute("DELETE FROM value_files")
-    con.execute(f"INSERT INTO value_files {VALUE_FILES}")
+def _refresh_value_files(con: duckdb.DuckDBPyConnection, models: set[str] | None = None) -> None:
+    """``value_files`` anew from the versions' sources (of ``models`` only when given: the
+    models whose sources a run added): the metrics and params views join it instead of
+    counting every version's files."""
+    if models is None:
+        con.execute("DELETE FROM value_files")
+        con.execute(f"INSERT INTO value_files {VALUE_FILES.format(where='')}")
+        return
+    if not models:
+        return
+    table_rows.register_names(con, "touched_models", models)
+    con.execute("DELETE FROM value_files WHERE model IN (SELECT name FROM touched_models)")
+    where = "WHERE model IN (SELECT name FROM touched_models)"
+    con.execute(f"INSERT INTO value_files {VALUE_FILES.format(where=where)}")
+    con.unregister("touched_models")
 
 
 def _summary(
@@ -843,7 +853,10 @@ def _incremental(
         if tag_plan is not None:
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):
                 facts.warnings.add(*w)
-        _refresh_value_files(con)
+        # a tag change may prune versions (and their sources) of any model it re-derives
+        _refresh_value_files(
+            con, None if tags_changed else set(facts.version_sources.cols["model"])
+        )
         summary = _summary(con, "incremental", len(commits), start, found=facts.warnings)
     if not tags_changed or tag_plan is not None:  # only these tags' labels can have moved
         summary.tags_changed = sorted(tag_plan.changed) if tag_plan else []

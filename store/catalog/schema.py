@@ -231,10 +231,10 @@ _VALUES = """
 """
 
 #: ``value_files`` from the tables it summarises (distinct contents first: the same file
-#: content recurs in many versions)
+#: content recurs in many versions); ``{where}``: which models, or nothing for all
 VALUE_FILES = """
         SELECT s.model, v.section, count(DISTINCT s.path) AS files
-        FROM (SELECT DISTINCT model, path, blob, role FROM version_sources) s
+        FROM (SELECT DISTINCT model, path, blob, role FROM version_sources {where}) s
         JOIN (SELECT DISTINCT blob, role, section FROM blob_values) v
             ON v.blob = s.blob AND v.role = s.role
         GROUP BY ALL
