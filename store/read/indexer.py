@@ -569,6 +569,9 @@ def build_facts(
 
     bv, bp, bd = facts.blob_values, facts.blob_packages, facts.blob_dvc
     dvc_present: dict[str, bool] = {}
+    # (blob, role) -> its rows and warnings: manifests parsed already for the files they
+    # point at as they are; every other document parsed now, many of them in a helper
+    parsed: dict[tuple[str, str], parse_pool.Parsed] = {}
     jobs: list[parse_pool.Job] = []
     for (blob, role), (path, model, commit) in roles.items():
         if blob in known:
@@ -583,24 +586,17 @@ def build_facts(
                 f"{path}: not read ({size} bytes is over the {MAX_DOCUMENT}-byte limit)",
             )
         elif role == "manifest" and blob in manifest_facts:
-            pass  # parsed once already, for the files it points at
-        elif role == "mlmodel" and _known_mlmodel(manifest_facts, blob) is not None:
-            pass  # parsed once already as its manifest
+            parsed[(blob, role)] = parse_pool.as_rows(role, manifest_facts[blob].values)
+        elif role == "mlmodel" and (mlmodel := _known_mlmodel(manifest_facts, blob)) is not None:
+            parsed[(blob, role)] = parse_pool.as_rows(role, mlmodel)
         elif role in _PARSED_ROLES:
             jobs.append((blob, role, path, content))
-    parsed = dict(zip(((b, r) for b, r, _p, _c in jobs), parse_pool.parse(jobs), strict=True))
+    parsed.update(zip(((b, r) for b, r, _p, _c in jobs), parse_pool.parse(jobs), strict=True))
     del jobs  # the documents' bytes: what follows needs only the parsed rows
     for (blob, role), (path, model, commit) in roles.items():
-        if blob in known or blob not in data:
+        if (blob, role) not in parsed:
             continue
-        if role == "manifest" and blob in manifest_facts:
-            rows, warns = parse_pool.as_rows(role, manifest_facts[blob].values)
-        elif role == "mlmodel" and _known_mlmodel(manifest_facts, blob) is not None:
-            rows, warns = parse_pool.as_rows(role, _known_mlmodel(manifest_facts, blob))
-        elif (blob, role) in parsed:
-            rows, warns = parsed.pop((blob, role))  # each parse's rows live once: in columns
-        else:
-            continue
+        rows, warns = parsed.pop((blob, role))  # each parse's rows live once: in columns
         if role in ("metrics", "params", "manifest"):
             for section, key, value, text in rows:
                 bv.add(blob, role, intern(section), intern(key), value, text)

@@ -204,13 +204,11 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             if self.partial:
                 total = next((m["versions"] for m in self.models if m["name"] == self.model), total)
             if self.filter_query:
-                count = (
-                    "✗"
-                    if self.filter_invalid
-                    else "…"
-                    if self.filter_count is None
-                    else str(self.filter_count)
-                )
+                count = str(self.filter_count)
+                if self.filter_invalid:
+                    count = "✗"
+                elif self.filter_count is None:
+                    count = "…"  # its matches are still being counted
                 title.append(" · filter ")
                 title.append(clean(self.filter_query, single_line=True))
                 title.append(f" → {count} of {total}")
