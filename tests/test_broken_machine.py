@@ -141,12 +141,13 @@ def test_spill_directory_left_by_a_killed_reader(repo):
     orphan = catalog_dir / "catalog-18ec0d845c17e026-31490.duckdb.tmp"  # its generation gone
     orphan.mkdir()
     (orphan / "duckdb_temp_storage-0.tmp").write_bytes(b"\0" * 64)
-    in_use = catalog_dir / f"{current.name}.tmp"  # the current generation's own: kept
-    in_use.mkdir()
+    replaced = catalog_dir / f"{current.name}.tmp"  # the current generation's own
+    replaced.mkdir()
     _second_commit(repo)
     done = modeltrail(repo, "index")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert not orphan.exists()
+    assert not replaced.exists()  # its generation was replaced by this run: gone with it
     done = modeltrail(repo, "versions", "m")
     assert done.returncode == 0 and "0.9" in done.stdout, done.stdout

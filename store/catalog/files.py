@@ -343,17 +343,18 @@ def _install(tmp: Path, final: Path) -> None:
 def _remove_old_generations(directory: Path, keep: str) -> None:
     """Unlink the generations before ``keep`` (best effort: the new one is installed)
     and the spill directories DuckDB made beside them (``<generation>.tmp/``, left behind
-    when a reader that ran out of memory was killed); a spill directory whose generation
-    is still there may be in use and stays."""
-    for old in directory.glob("catalog-*.duckdb*"):
-        if old.name == keep:
-            continue
-        if old.is_dir() and not old.is_symlink():
-            if old.suffix == ".tmp" and not old.with_suffix("").exists():
-                shutil.rmtree(old, ignore_errors=True)
-            continue
-        with contextlib.suppress(OSError):
-            old.unlink()
+    when a reader that ran out of memory was killed); the new generation's own stays.
+    Files first, so that the spill directory of a generation removed here goes too,
+    whatever order the directory lists them in."""
+    olds = [p for p in directory.glob("catalog-*.duckdb*") if p.name != keep]
+    spills = [p for p in olds if p.is_dir() and not p.is_symlink()]
+    for old in olds:
+        if old not in spills:
+            with contextlib.suppress(OSError):
+                old.unlink()
+    for spill in spills:
+        if spill.suffix == ".tmp" and not spill.with_suffix("").exists():
+            shutil.rmtree(spill, ignore_errors=True)
 
 
 @contextlib.contextmanager
