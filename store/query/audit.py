@@ -180,34 +180,71 @@ def _version_checks(
         facts.setdefault(key, {})["artifacts"] = _model_files(
             rows, declared.get(key.split("\0")[0])
         )
-    out = []
-    for m, version, commit, labelled, stale in versions:
-        f = facts.get(f"{m}\0{commit}", {})
-        checks, reasons = {}, {}
-        for check, (value, reason) in (
-            ("params", _params(f)),
-            ("data", _data(f)),
-            ("environment", _environment(f)),
-            ("artifact", _artifact(f, remotes)),
-            ("metrics", _metrics(f, stale)),
-        ):
-            checks[check] = value
-            if reason:
-                reasons[check] = reason
-        missing = [c for c in CHECKS if checks[c] is False]
-        out.append(
-            {
-                "model": m,
-                "version": version,
-                "commit": commit,
-                "labelled": bool(labelled),
-                "reproducible": not missing,
-                "checks": checks,
-                "missing": missing,
-                "reasons": reasons,
-            }
+    return [
+        _verdict(
+            m, version, commit, bool(labelled), stale, facts.get(f"{m}\0{commit}", {}), remotes
         )
-    return out
+        for m, version, commit, labelled, stale in versions
+    ]
+
+
+def _verdict(
+    model: str,
+    version: str,
+    commit: str,
+    labelled: bool,
+    stale: bool,
+    f: dict,
+    remotes: dict[str, bool],
+) -> dict:
+    """One version's checks from its facts ``f`` (counts of params, metrics, lineage and
+    data pointers; ``env`` (package, spec) pairs; ``locks``; its model's ``artifacts``)."""
+    checks, reasons = {}, {}
+    for check, (value, reason) in (
+        ("params", _params(f)),
+        ("data", _data(f)),
+        ("environment", _environment(f)),
+        ("artifact", _artifact(f, remotes)),
+        ("metrics", _metrics(f, stale)),
+    ):
+        checks[check] = value
+        if reason:
+            reasons[check] = reason
+    missing = [c for c in CHECKS if checks[c] is False]
+    return {
+        "model": model,
+        "version": version,
+        "commit": commit,
+        "labelled": labelled,
+        "reproducible": not missing,
+        "checks": checks,
+        "missing": missing,
+        "reasons": reasons,
+    }
+
+
+def detail_checks(
+    con: duckdb.DuckDBPyConnection, model: str, detail: dict, remotes: dict[str, bool]
+) -> dict:
+    """:func:`version_checks` of one version from its ``queries.version_detail`` (which
+    read every fact the checks need: the details pane asks no second time)."""
+    declared = _rows(con, "SELECT artifact_path FROM models WHERE name = $1", [model])
+    arts = [(a["path"], a["storage"], bool(a["present"])) for a in detail["artifacts"]]
+    f: dict[str, Any] = {
+        "params": len(detail["params"]),
+        "metrics": len(detail["metrics"]),
+        "lineage": sum(r["hash"] is not None for r in detail["lineage"]),
+        "pointers": sum(
+            a["hash"] is not None for a in detail["artifacts"] if a["storage"] == "dvc"
+        ),
+        "env": [(r["package"], r["spec"] or "") for r in detail["environment"]],
+        "locks": [p for p in detail["files"] if _LOCK_FILES.search(p)],
+    }
+    if arts:
+        f["artifacts"] = _model_files(arts, declared[0][0] if declared else None)
+    labelled = bool(detail["labels"]) or bool(detail["stages"])
+    stale = bool(detail.get("stale_metrics"))
+    return _verdict(model, detail["version"], detail["commit"], labelled, stale, f, remotes)
 
 
 Check = tuple[bool | None, str]
@@ -256,7 +293,7 @@ def _artifact(f: dict, remotes: dict[str, bool]) -> Check:
     arts = f.get("artifacts")
     if not arts:
         return False, "no model file"
-    absent = [(p, s) for p, s, present in arts if not present]
+    absent = sorted((p, s) for p, s, present in arts if not present)  # named in path order
     if not absent:
         return True, ""
     stores = {s for _, s in absent}

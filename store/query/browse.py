@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from modeltrail.store.query.mainline import MainLine
+from modeltrail.store.query.mainline import MainLine, line_relation
 
 _SAMPLE = 1000  # versions looked at to choose the key metrics
 
@@ -60,6 +60,21 @@ def versions_table(
     Metrics are pivoted before the join, so the cost is one scan. The versions each was
     built on come separately (:func:`previous_topos`), so the list can show first.
     """
+    if main is None:
+        return _versions_table(con, model, metric_keys, limit, None, all_branches)
+    with line_relation(con, main) as line:
+        return _versions_table(con, model, metric_keys, limit, line, all_branches)
+
+
+def _versions_table(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    metric_keys: list[str],
+    limit: int | None,
+    line: str | None,
+    all_branches: bool,
+) -> pa.Table:
+    """:func:`versions_table`; ``line``: the main line's relation (``line_relation``)."""
     pivots = "".join(
         f', max(value) FILTER (WHERE key = ${i + 2}) AS "metric_{i}"'
         for i in range(len(metric_keys))
@@ -70,9 +85,8 @@ def versions_table(
     only_page = "AND commit IN (SELECT commit FROM v)" if limit is not None else ""
     on_main = "NULL::BOOLEAN"
     scope = ""
-    line_param = f"${len(metric_keys) + 2 + bool(metric_keys)}"  # after the keys
-    if main is not None:
-        on_main = f"commit IN (SELECT unnest({line_param}))"
+    if line is not None:
+        on_main = f"commit IN (SELECT commit FROM {line})"
         if not all_branches:
             scope = f"AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
     sql = f"""
@@ -98,8 +112,6 @@ def versions_table(
     params: list = [model, *metric_keys]
     if metric_keys:
         params.append(metric_keys)
-    if main is not None:
-        params.append(main.commits.to_pylist())
     return con.sql(sql, params=params).to_arrow_table()
 
 
@@ -153,11 +165,12 @@ def previous_column(
 def main_line_topos(con: duckdb.DuckDBPyConnection, model: str, main: MainLine) -> set[int]:
     """The ``topo`` of every version the default list shows: on the main line, labelled
     or staged."""
-    rows = con.execute(
-        "SELECT topo FROM versions WHERE model = $1 AND (len(labels) > 0 OR len(stages) > 0 "
-        "OR commit IN (SELECT unnest($2)))",
-        [model, main.commits.to_pylist()],
-    ).fetchall()
+    with line_relation(con, main) as line:
+        rows = con.execute(
+            "SELECT topo FROM versions WHERE model = $1 AND (len(labels) > 0 OR len(stages) > 0 "
+            f"OR commit IN (SELECT commit FROM {line}))",
+            [model],
+        ).fetchall()
     return {r[0] for r in rows}
 
 

@@ -7,10 +7,14 @@ one pass over the ``commits`` table (a fraction of a second for 200,000 commits)
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from modeltrail.store.catalog import branches
 from modeltrail.store.read.gitio import effective_branches
@@ -45,12 +49,34 @@ def main_line(con: duckdb.DuckDBPyConnection, configured: str | None = None) -> 
     if head is None:
         return MainLine(branch, pa.array([], pa.string()), sizes)
     t = con.sql("SELECT commit, parents[1] AS parent FROM commits").to_arrow_table()
-    parent_of = dict(zip(t.column(0).to_pylist(), t.column(1).to_pylist(), strict=True))
-    line: list[str] = []
-    seen: set[str] = set()
-    commit: str | None = head
-    while commit is not None and commit not in seen and commit in parent_of:
-        seen.add(commit)
-        line.append(commit)
-        commit = parent_of[commit]
-    return MainLine(branch, pa.array(line, pa.string()), sizes)
+    commits = t.column(0).combine_chunks()
+    # each commit's first parent as a row number (-1: none, or not in the catalog): the
+    # walk follows integers, not 100,000 Python strings
+    parent_row = pc.fill_null(pc.index_in(t.column(1), value_set=commits), -1).to_pylist()
+    start = pc.index(commits, head).as_py()
+    line: list[int] = []
+    seen = bytearray(len(commits))
+    row = start
+    while row >= 0 and not seen[row]:
+        seen[row] = 1
+        line.append(row)
+        row = parent_row[row]
+    return MainLine(branch, commits.take(pa.array(line, pa.int64())), sizes)
+
+
+_NAMES = itertools.count()
+
+
+@contextmanager
+def line_relation(con: duckdb.DuckDBPyConnection, main: MainLine) -> Iterator[str]:
+    """The main line's commits as a relation (one ``commit`` column) named by the yielded
+    name, for ``commit IN (SELECT commit FROM <name>)``.
+
+    DuckDB scans the Arrow column in place; passing the commits as a list parameter
+    instead made a value per commit, which cost 60 MB and 80 ms at 100,000 commits."""
+    name = f"main_line_{next(_NAMES)}"
+    con.register(name, pa.table({"commit": main.commits}))
+    try:
+        yield name
+    finally:
+        con.unregister(name)

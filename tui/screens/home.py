@@ -483,19 +483,21 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         previous: tuple[str, str] | None,
         remotes: dict[str, bool] | None = None,
     ) -> None:
+        if remotes is None:  # before the list's checks arrived
+            with open_repo(self.app.paths.root) as repo:
+                remotes = audit.remotes_of(repo)
         with self.app.connection().cursor() as cursor:
-            detail = queries.version_detail(cursor, model, commit)
-            if remotes is None:  # before the list's checks arrived
-                with open_repo(self.app.paths.root) as repo:
-                    remotes = audit.remotes_of(repo)
-            detail["reproducibility"] = audit.version_checks(cursor, model, remotes, commit).get(
-                commit
+            # one read of the version's facts serves the pane, the previous version's
+            # metrics (for the changes) and the reproducibility line
+            detail = queries.version_detail(
+                cursor, model, commit, previous[0] if previous else None
             )
-            prev_metrics: dict[str, float | None] = {}
-            if previous is not None:
-                prev_metrics = queries.metric_values(cursor, model, previous[0])
+            detail["reproducibility"] = audit.detail_checks(cursor, model, detail, remotes)
         renderable = render_details(
-            detail, prev_metrics, previous[1] if previous else None, self.app.config.better
+            detail,
+            detail.get("previous_metrics", {}),
+            previous[1] if previous else None,
+            self.app.config.better,
         )
         self.post_message(DetailsLoaded((model, commit, previous), renderable))
 
