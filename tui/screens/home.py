@@ -32,7 +32,6 @@ from textual.worker import get_current_worker
 
 from modeltrail.store.query import audit, browse, queries
 from modeltrail.store.query.filter import FilterError, matching_topos
-from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.stages import stage_order
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.audit_text import overall
@@ -45,12 +44,13 @@ from modeltrail.tui.widgets.details import DetailsView, render_details
 from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
-from modeltrail.tui.widgets.version_rows import VersionRows, stage_glyph
+from modeltrail.tui.widgets.version_rows import ReproMarks, VersionRows, stage_glyph
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 KEY_METRICS = 3
 DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
 FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
+REPRO_PART = 5000  # versions whose checks are read at a time (the R column)
 _HEX = set("0123456789abcdef")
 
 
@@ -83,7 +83,7 @@ class ReproducibleLoaded(Message):
 
     model: str
     rows: VersionRows
-    marks: dict[str, bool | None]
+    marks: ReproMarks
     remotes: dict[str, bool]  # can missing LFS/DVC objects be fetched (audit.remotes_of)
 
 
@@ -276,7 +276,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     @work(thread=True, exclusive=True, group="models", exit_on_error=False)
     def load_models(self) -> None:
         with self.app.connection().cursor() as cursor:
-            models = queries.list_models(cursor, main_line(cursor, self.app.config.main))
+            models = queries.list_models(cursor, self.app.main_line())
         self.post_message(ModelsLoaded(models))
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:
@@ -343,7 +343,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             )
 
         with self.app.connection().cursor() as cursor:
-            line = main_line(cursor, config.main)
+            line = self.app.main_line()
             scope = {"main": line, "all_branches": all_branches}
             keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
             table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE, **scope)
@@ -362,12 +362,13 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         # then how reproducible each version is (the audit's checks, the R column)
         with open_repo(self.app.paths.root) as repo:
             remotes = audit.remotes_of(repo)
-        marks: dict[str, bool | None] = {}
+        marks = rows.reproducible_marks()
         with self.app.connection().cursor() as cursor:
-            for part in audit.version_checks_by_part(cursor, model, remotes):
+            for part in audit.version_checks_by_part(cursor, model, remotes, part=REPRO_PART):
                 if worker.is_cancelled:
                     return
-                marks.update((commit, overall(c)) for commit, c in part.items())
+                marks.update({commit: overall(c) for commit, c in part.items()})
+                del part  # not kept while the next part is read
         self.post_message(ReproducibleLoaded(model, rows, marks, remotes))
 
     def on_reproducible_loaded(self, message: ReproducibleLoaded) -> None:
