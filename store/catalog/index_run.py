@@ -9,6 +9,7 @@ unreadable or of another schema version is rebuilt without being asked.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import queue
 import threading
@@ -235,11 +236,42 @@ def _heads(refs: list[gitio.RefRecord]) -> dict[str, str]:
     )
 
 
+#: DuckDB's cache while a full index streams its rows into the new catalog
+WALK_MEMORY = "64MB"
+
+
 def _full(
     repo, paths: RepoPaths, refs, digest, progress, start, reason, cfg: Config, into=None
 ) -> IndexSummary:
+    target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
+    with target as con:
+        for stmt in ddl():
+            con.execute(stmt)
+        if into is None:
+            # the walk only appends rows, which DuckDB writes out to the file as they
+            # come: a small cache is enough (the default, 80% of RAM, kept ~150 MB)
+            con.execute(f"SET memory_limit = '{WALK_MEMORY}'")
+        facts = indexer.Facts(sink=functools.partial(_insert, con))
+        models, der, commit_count = _walk_into(repo, paths, refs, cfg, facts, progress, con)
+        facts.spill(0)  # what is left of the walk's rows
+        _insert(con, "warnings", facts.warnings)  # kept too: the summary reports them
+        if into is None:
+            # deriving versions aggregates lists, which DuckDB cannot spill to disk
+            con.execute("RESET memory_limit")
+        for w in _finish(con, refs, digest, models, der, facts.declarations, cfg):
+            facts.warnings.add(*w)
+        _refresh_value_files(con)
+        summary = _summary(con, "full", commit_count, start, reason, facts.warnings)
+    return summary
+
+
+def _walk_into(
+    repo, paths: RepoPaths, refs, cfg: Config, facts: indexer.Facts, progress, con
+) -> tuple[dict[str, ModelDef], derive.Derived, int]:
+    """Walk the whole history into ``facts`` (which writes its rows to ``con`` as they
+    come): the models, what the refs say of them, and how many commits there were. The
+    commit records live only as long as this call."""
     commits = list(gitio.walk_commits(repo, _ref_commits(refs)))
-    facts = indexer.Facts()
     for boundary in gitio.shallow_commits(repo):
         facts.warnings.add(boundary, gitio.SHALLOW, None, SHALLOW_WARNING)
     facts.declarations = indexer.declarations_in(commits, {})
@@ -252,32 +284,16 @@ def _full(
     )
     der = derive.from_refs(refs, set(models), cfg.tag_patterns)
     der.gto_config = _gto_config(repo, paths, facts)
+    bc, bb = indexer.branch_membership([(c.commit, c.parents) for c in commits], _heads(refs))
+    cols = indexer.Columns("commit", "branch")
+    cols.cols["commit"], cols.cols["branch"] = bc, bb
+    _insert(con, "commit_branches", cols)
+    del bc, bb, cols
+    count = len(commits)
     indexer.build_facts(
-        repo,
-        paths,
-        commits,
-        models,
-        der.labelled,
-        {},
-        facts,
-        progress=progress,
+        repo, paths, commits, models, der.labelled, {}, facts, progress=progress, consume=True
     )
-    target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
-    with target as con:
-        for stmt in ddl():
-            con.execute(stmt)
-        for table, cols in facts.tables().items():
-            _insert(con, table, cols)
-        heads = _heads(refs)
-        bc, bb = indexer.branch_membership([(c.commit, c.parents) for c in commits], heads)
-        cols = indexer.Columns("commit", "branch")
-        cols.cols["commit"], cols.cols["branch"] = bc, bb
-        _insert(con, "commit_branches", cols)
-        for w in _finish(con, refs, digest, models, der, facts.declarations, cfg):
-            facts.warnings.add(*w)
-        _refresh_value_files(con)
-        summary = _summary(con, "full", len(commits), start, reason, facts.warnings)
-    return summary
+    return models, der, count
 
 
 def _finish(
@@ -671,13 +687,18 @@ def _materialize_versions(
             LEFT JOIN lab USING (model, commit)
             LEFT JOIN br USING (commit)
             LEFT JOIN st USING (model, commit)
+        ),
+        -- numbered apart from the wide rows: a window holds all of its input at once
+        numbered AS (
+            SELECT vc.model, vc.commit,
+                   row_number() OVER (PARTITION BY vc.model ORDER BY c.topo) AS n
+            FROM vc JOIN commits c USING (commit)
         )
-        SELECT b.model, b.commit, b.version,
-               ({seq_base} + row_number() OVER (PARTITION BY b.model ORDER BY b.topo))::INTEGER,
+        SELECT b.model, b.commit, b.version, ({seq_base} + numbered.n)::INTEGER,
                b.labels, b.label_kind, b.registered, b.changed, false,
                b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
                b.message, b.stale_metrics, b.topo, b.content, NULL
-        FROM base b
+        FROM base b JOIN numbered USING (model, commit)
         """,
         params,
     )

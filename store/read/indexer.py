@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import posixpath
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from sys import intern
@@ -26,6 +26,10 @@ Progress = Callable[[str, int, int], None]
 FileState = dict[str, tuple[str, str]]  # path -> (blob, mode)
 
 MAX_DOCUMENT = 5 * 1024 * 1024  # bytes of a metrics/params/manifest file we parse
+#: rows a table holds before :meth:`Facts.spill` hands them to the catalog being written
+SPILL_ROWS = 20_000
+#: items (versions, documents) between two :meth:`Facts.spill` calls of a loop
+SPILL_EVERY = 4096
 SUBMODULE = "160000"
 
 
@@ -46,6 +50,10 @@ class Columns:
 
     def __len__(self) -> int:
         return len(self.cols[self.names[0]])
+
+    def clear(self) -> None:
+        """Start afresh (the rows went to the catalog)."""
+        self.cols = {n: [] for n in self.names}
 
 
 @dataclass
@@ -98,6 +106,20 @@ class Facts:
     )
     warnings: Columns = field(default_factory=lambda: Columns("commit", "path", "model", "message"))
     declarations: dict[str, str] = field(default_factory=dict)  # declaring file -> newest blob
+    #: where rows go as tables fill (a full index: the new catalog, written as the walk
+    #: goes); None keeps every row here until the caller writes them
+    sink: Callable[[str, Columns], None] | None = None
+
+    def spill(self, at_least: int | None = None) -> None:
+        """Hand every table of at least ``at_least`` rows (default :data:`SPILL_ROWS`)
+        to the sink, and empty it. Warnings stay: the run's summary reports them."""
+        if self.sink is None:
+            return
+        at_least = max(SPILL_ROWS if at_least is None else at_least, 1)
+        for name, cols in self.tables().items():
+            if name != "warnings" and len(cols) >= at_least:
+                self.sink(name, cols)
+                cols.clear()
 
     def tables(self) -> dict[str, Columns]:
         return {
@@ -114,7 +136,7 @@ class Facts:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Emitted:
     model: str
     commit: str
@@ -253,9 +275,18 @@ def propagate(
     """Model files at every commit, from first-parent diffs; the versions found."""
     empty: dict[str, FileState] = {}
     state: dict[str, dict[str, FileState]] = dict(seeds)
+    # a commit's state is kept until its last first-parent child has used it
+    children = Counter(c.parents[0] for c in commits if c.parents)
     out: list[Emitted] = []
     for c in commits:
-        base = state.get(c.parents[0], empty) if c.parents else empty
+        base = empty
+        if c.parents:
+            first = c.parents[0]
+            base = state.get(first, empty)
+            children[first] -= 1
+            if children[first] == 0:
+                del children[first]
+                state.pop(first, None)
         touched: dict[str, list[gitio.Change]] = {}
         for ch in c.changes:
             if ch.mode == SUBMODULE:
@@ -274,7 +305,8 @@ def propagate(
                 new[m] = files
         else:
             new = base
-        state[c.commit] = new
+        if children[c.commit]:
+            state[c.commit] = new
         for m in set(touched) | labelled.get(c.commit, set()):
             files = new.get(m, {})
             changed = m in touched
@@ -401,8 +433,12 @@ def build_facts(
     known_blobs: set[str] | None = None,
     topo_start: int = 0,
     progress: Progress = _noop,
+    consume: bool = False,
 ) -> Facts:
-    """Fill ``facts`` with the rows for ``commits`` (parents first)."""
+    """Fill ``facts`` with the rows for ``commits`` (parents first).
+
+    With ``consume``, ``commits`` is emptied once its files are followed (in a full
+    index of 100,000 commits the records are the largest thing held)."""
     common_dir, root = paths.common_dir, paths.root
     total = len(commits)
     progress("commits", 0, total)
@@ -420,8 +456,11 @@ def build_facts(
             c.message,
             topo_start + i,
         )
+    facts.spill()
     paths = ModelPaths(models)
     emitted = propagate(commits, paths, labelled, seeds)
+    if consume:
+        commits.clear()
     progress("commits", total, total)
 
     # declaring files of the versions themselves: dvc.yaml and manifests
@@ -496,7 +535,9 @@ def build_facts(
         return md5s[(blob, legacy)]
 
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
-    for e in emitted:
+    for i, e in enumerate(emitted):
+        if i % SPILL_EVERY == 0:
+            facts.spill()
         srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, manifest_files)
         from_cache, lock_stale = blobfacts.dvc_pipeline(e.files, dvc_decl, locks, cache, blob_md5)
         for _role, _path, md5 in from_cache:
@@ -534,6 +575,7 @@ def build_facts(
         mc.add(
             e.model, e.commit, e.changed, mversion, stale, len(changed_set), content_digest(e.files)
         )
+    del emitted, e  # every version's files are rows now
 
     # read every blob we have a use for, once
     to_read = set()
@@ -569,9 +611,11 @@ def build_facts(
 
     bv, bp, bd = facts.blob_values, facts.blob_packages, facts.blob_dvc
     dvc_present: dict[str, bool] = {}
-    # (blob, role) -> its rows and warnings: manifests parsed already for the files they
-    # point at as they are; every other document parsed now, many of them in a helper
-    parsed: dict[tuple[str, str], parse_pool.Parsed] = {}
+    # each (blob, role)'s rows and warnings, in the order of ``roles``: manifests parsed
+    # already for the files they point at as they are, every other document parsed now
+    # (many of them in a helper), a round at a time; plan: (blob, role, path, model,
+    # commit, rows and warnings or None for the next job's)
+    plan: list[tuple[str, str, str, str, str, parse_pool.Parsed | None]] = []
     jobs: list[parse_pool.Job] = []
     for (blob, role), (path, model, commit) in roles.items():
         if blob in known:
@@ -586,17 +630,19 @@ def build_facts(
                 f"{path}: not read ({size} bytes is over the {MAX_DOCUMENT}-byte limit)",
             )
         elif role == "manifest" and blob in manifest_facts:
-            parsed[(blob, role)] = parse_pool.as_rows(role, manifest_facts[blob].values)
+            parsed = parse_pool.as_rows(role, manifest_facts[blob].values)
+            plan.append((blob, role, path, model, commit, parsed))
         elif role == "mlmodel" and (mlmodel := _known_mlmodel(manifest_facts, blob)) is not None:
-            parsed[(blob, role)] = parse_pool.as_rows(role, mlmodel)
+            plan.append((blob, role, path, model, commit, parse_pool.as_rows(role, mlmodel)))
         elif role in _PARSED_ROLES:
             jobs.append((blob, role, path, content))
-    parsed.update(zip(((b, r) for b, r, _p, _c in jobs), parse_pool.parse(jobs), strict=True))
-    del jobs  # the documents' bytes: what follows needs only the parsed rows
-    for (blob, role), (path, model, commit) in roles.items():
-        if (blob, role) not in parsed:
-            continue
-        rows, warns = parsed.pop((blob, role))  # each parse's rows live once: in columns
+            plan.append((blob, role, path, model, commit, None))
+    del data  # the jobs hold the documents still to parse; the rest is not needed
+    results = parse_pool.parse_iter(jobs)
+    for i, (blob, role, path, model, commit, parsed) in enumerate(plan):
+        if i % SPILL_EVERY == 0:
+            facts.spill()
+        rows, warns = parsed if parsed is not None else next(results)
         if role in ("metrics", "params", "manifest"):
             for section, key, value, text in rows:
                 bv.add(blob, role, intern(section), intern(key), value, text)

@@ -1,13 +1,15 @@
-"""Parsing many blobs on two cores: half in this process, half in a helper process.
+"""Parsing many blobs on two cores: part in this process, part in a helper process.
 
 A full index parses tens of thousands of small documents (metrics, params, ``MLmodel``,
 environment and DVC files), each on its own: work that splits cleanly. Where there are
-many and the machine has a second core, the second half goes to a helper interpreter
-(``python -m modeltrail.store.read.parse_pool``) started with the documents on its
-standard input; it parses them with the same functions while this process parses the
-first half, and sends the results back. The helper runs no git and opens no catalog.
+many and the machine has a second core, the documents go in rounds: of each round the
+helper interpreter (``python -m modeltrail.store.read.parse_pool``) parses one share while
+this process parses the other and turns results into rows, and the helper's results come
+back at the end of the round. Results are yielded in order, a round at a time, so neither
+process holds more than one round of documents and rows (parsing 100,000 commits' worth
+at once kept ~200 MB of rows in each). The helper runs no git and opens no catalog.
 Anything wrong with it (it cannot start, dies, answers garbage) costs time, not results:
-its half is then parsed here.
+its share is then parsed here, and so is everything after.
 
 A helper process rather than ``multiprocessing``: the TUI indexes in a thread, where
 forking is unsafe, and a spawned ``multiprocessing`` worker would import the calling
@@ -16,11 +18,12 @@ program's main module (the whole TUI).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from modeltrail.store.read import blobfacts
@@ -42,15 +45,38 @@ MIN_JOBS = 4000
 Parsed = tuple[list[tuple], list[str]]
 
 
+#: documents per round: this process's share, then the helper's
+ROUND = 4000
+#: the helper's part of a round (this process also turns every result into rows)
+HELPER_SHARE = 0.5
+
+
 def parse(jobs: Sequence[Job]) -> list[Parsed]:
     """The rows and warnings of every job, in order."""
+    return list(parse_iter(jobs))
+
+
+def parse_iter(jobs: Sequence[Job]) -> Iterator[Parsed]:
+    """The rows and warnings of every job, in order, a round at a time."""
     if len(jobs) < MIN_JOBS or (os.cpu_count() or 1) < 2:
-        return [_parse_one(j) for j in jobs]
-    half = len(jobs) // 2
-    mine, theirs = jobs[:half], jobs[half:]
-    helper = _start(theirs)
-    out = [_parse_one(j) for j in mine]
-    return out + (_collect(helper, len(theirs)) or [_parse_one(j) for j in theirs])
+        yield from map(_parse_one, jobs)
+        return
+    helper = _start()
+    try:
+        for first in range(0, len(jobs), ROUND):
+            batch = jobs[first : first + ROUND]
+            split = len(batch) - int(len(batch) * HELPER_SHARE)
+            mine, theirs = batch[:split], batch[split:]
+            sent = helper is not None and _send(helper, theirs)
+            yield from map(_parse_one, mine)
+            got = _receive(helper, len(theirs)) if sent else None
+            if got is None and helper is not None:
+                _stop(helper)
+                helper = None
+            yield from got if got is not None else map(_parse_one, theirs)
+    finally:
+        if helper is not None:
+            _stop(helper, polite=True)
 
 
 def _parse_one(job: Job) -> Parsed:
@@ -68,9 +94,9 @@ def as_rows(role: str, facts: Any) -> Parsed:
     return facts.rows, facts.warnings
 
 
-def _start(jobs: Sequence[Job]) -> subprocess.Popen | None:
+def _start() -> subprocess.Popen | None:
     try:
-        helper = subprocess.Popen(
+        return subprocess.Popen(
             HELPER,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -78,41 +104,61 @@ def _start(jobs: Sequence[Job]) -> subprocess.Popen | None:
         )
     except OSError:
         return None
+
+
+def _send(helper: subprocess.Popen, jobs: Sequence[Job]) -> bool:
+    """Hand the helper a round's share; False if it cannot take it."""
     try:
         assert helper.stdin is not None
         pickle.dump(list(jobs), helper.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        helper.stdin.close()
-    except (OSError, pickle.PicklingError):
-        helper.kill()
-        helper.wait()
-        return None
-    return helper
+        helper.stdin.flush()
+    except (OSError, ValueError, pickle.PicklingError):
+        return False
+    return True
 
 
-def _collect(helper: subprocess.Popen | None, expected: int) -> list[Parsed] | None:
-    """The helper's results, or None when it failed in any way."""
+def _receive(helper: subprocess.Popen | None, expected: int) -> list[Parsed] | None:
+    """The helper's results for its share, or None when it failed in any way."""
     if helper is None:
         return None
     try:
         assert helper.stdout is not None
         results = pickle.load(helper.stdout)
-        helper.wait(timeout=10)
-    except Exception:  # noqa: BLE001 - any failure: parse its half here instead
-        results = None
-    finally:
-        if helper.poll() is None:
-            helper.kill()
-            helper.wait()
+    except Exception:  # noqa: BLE001 - any failure: parse its share here instead
+        return None
     if not isinstance(results, list) or len(results) != expected:
         return None
     return results
 
 
+def _stop(helper: subprocess.Popen, polite: bool = False) -> None:
+    """End the helper: asked to (no more rounds) or killed (it failed)."""
+    if polite:
+        try:
+            assert helper.stdin is not None
+            helper.stdin.close()
+            helper.wait(timeout=10)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+    if helper.poll() is None:
+        helper.kill()
+        helper.wait()
+    for pipe in (helper.stdin, helper.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
 def _serve() -> None:
-    jobs = pickle.load(sys.stdin.buffer)
-    results = [_parse_one(j) for j in jobs]
-    pickle.dump(results, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.buffer.flush()
+    """The helper: a round's share in, its results out, until this process closes the pipe."""
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            jobs = pickle.load(source)
+        except EOFError:
+            return
+        pickle.dump([_parse_one(j) for j in jobs], sink, protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
 
 
 if __name__ == "__main__":
