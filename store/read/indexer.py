@@ -575,7 +575,7 @@ def build_facts(
         mc.add(
             e.model, e.commit, e.changed, mversion, stale, len(changed_set), content_digest(e.files)
         )
-    del emitted, e  # every version's files are rows now
+    del emitted  # every version's files are rows now
 
     # read every blob we have a use for, once
     to_read = set()
