@@ -66,3 +66,53 @@ def test_rows_handed_over_in_small_batches_make_the_same_catalog(sample, monkeyp
     names = [n for n, _k in handed]
     for table in ("version_files", "version_sources", "model_commits", "blob_values"):
         assert names.count(table) > 1, table
+
+
+def test_a_repository_too_big_for_the_memory_cap_still_indexes_the_same(
+    sample, monkeypatch
+) -> None:
+    """The caps on DuckDB's cache while a full index writes are sized for 100,000
+    commits; a repository that needs more gets it instead of an out-of-memory error."""
+    whole = _rebuild(sample)
+    from modeltrail.store.catalog import index_run
+
+    lifted: list[str] = []
+    original = index_run._uncapped_if_needed
+
+    def watching(con, write, *args):
+        before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        original(con, write, *args)
+        after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        if after != before:
+            lifted.append(after)
+
+    monkeypatch.setattr(index_run, "_uncapped_if_needed", watching)
+    monkeypatch.setattr(index_run, "WALK_MEMORY", "300KB")
+    monkeypatch.setattr(index_run, "FINISH_MEMORY", "300KB")
+    assert _rebuild(sample) == whole
+    assert lifted  # the cap was hit, and lifted
+
+
+def test_deriving_again_after_running_out_of_memory_repeats_nothing(sample, monkeypatch) -> None:
+    """When deriving the versions runs out of DuckDB's capped memory partway, it runs
+    again uncapped: every table it fills comes out once, not twice (labels, tag
+    warnings, stage events)."""
+    import duckdb
+
+    from modeltrail.store.catalog import index_run
+
+    whole = _rebuild(sample)
+    assert any("tags" in r for r in whole["warnings"]) or whole["labels"]
+    calls: list[str] = []
+    original = index_run._finish
+
+    def runs_out_once(con, *args):
+        out = original(con, *args)
+        calls.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        if len(calls) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: (simulated, after the work)")
+        return out
+
+    monkeypatch.setattr(index_run, "_finish", runs_out_once)
+    assert _rebuild(sample) == whole
+    assert len(calls) == 2 and calls[0] != calls[1]  # the second run without the cap

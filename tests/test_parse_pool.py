@@ -26,9 +26,10 @@ def _jobs(repo: Path) -> list[parse_pool.Job]:
     captured: list[parse_pool.Job] = []
     original = parse_pool.parse_iter
 
-    def capture(jobs):
+    def capture(jobs, count):
+        jobs = list(jobs)
         captured.extend(jobs)
-        return original(jobs)
+        return original(jobs, count)
 
     parse_pool.parse_iter = capture
     try:

@@ -236,8 +236,11 @@ def _heads(refs: list[gitio.RefRecord]) -> dict[str, str]:
     )
 
 
-#: DuckDB's cache while a full index streams its rows into the new catalog
+#: DuckDB's cache while a full index writes its new catalog: the walk only appends rows,
+#: which DuckDB writes out to the file as they come, and deriving the versions needs
+#: little more at 100,000 commits (DuckDB's default, 80% of RAM, held ~150 MB more)
 WALK_MEMORY = "64MB"
+FINISH_MEMORY = "128MB"
 
 
 def _full(
@@ -247,22 +250,51 @@ def _full(
     with target as con:
         for stmt in ddl():
             con.execute(stmt)
-        if into is None:
-            # the walk only appends rows, which DuckDB writes out to the file as they
-            # come: a small cache is enough (the default, 80% of RAM, kept ~150 MB)
-            con.execute(f"SET memory_limit = '{WALK_MEMORY}'")
-        facts = indexer.Facts(sink=functools.partial(_insert, con))
+        capped = into is None  # an in-memory catalog has nowhere to spill to
+        if capped:
+            _cap(con, WALK_MEMORY)
+        facts = indexer.Facts(sink=functools.partial(_uncapped_if_needed, con, _insert))
         models, der, commit_count = _walk_into(repo, paths, refs, cfg, facts, progress, con)
         facts.spill(0)  # what is left of the walk's rows
-        _insert(con, "warnings", facts.warnings)  # kept too: the summary reports them
-        if into is None:
-            # deriving versions aggregates lists, which DuckDB cannot spill to disk
+        facts.sink("warnings", facts.warnings)  # kept too: the summary reports them
+        if capped:
+            _cap(con, FINISH_MEMORY)
+
+        def finish() -> list[tuple]:
+            new = _finish(con, refs, digest, models, der, facts.declarations, cfg)
+            _refresh_value_files(con)
+            return new
+
+        try:
+            new_warnings = finish()
+        except duckdb.OutOfMemoryException:
+            if not capped:
+                raise
+            # a repository too big for the cap: lift it and derive again (what failed
+            # changed nothing; _finish rebuilds every table it fills, warnings included)
             con.execute("RESET memory_limit")
-        for w in _finish(con, refs, digest, models, der, facts.declarations, cfg):
+            con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
+            new_warnings = finish()
+        for w in new_warnings:
             facts.warnings.add(*w)
-        _refresh_value_files(con)
         summary = _summary(con, "full", commit_count, start, reason, facts.warnings)
     return summary
+
+
+def _cap(con, limit: str) -> None:
+    """Cap DuckDB's memory, unless it already holds more than that."""
+    with contextlib.suppress(duckdb.OutOfMemoryException):
+        con.execute(f"SET memory_limit = '{limit}'")
+
+
+def _uncapped_if_needed(con, write, *args) -> None:
+    """``write(con, *args)``; if DuckDB's memory cap is too small for it, again without
+    the cap (a statement that failed changed nothing)."""
+    try:
+        write(con, *args)
+    except duckdb.OutOfMemoryException:
+        con.execute("RESET memory_limit")
+        write(con, *args)
 
 
 def _walk_into(
@@ -287,7 +319,8 @@ def _walk_into(
     bc, bb = indexer.branch_membership([(c.commit, c.parents) for c in commits], _heads(refs))
     cols = indexer.Columns("commit", "branch")
     cols.cols["commit"], cols.cols["branch"] = bc, bb
-    _insert(con, "commit_branches", cols)
+    assert facts.sink is not None
+    facts.sink("commit_branches", cols)
     del bc, bb, cols
     count = len(commits)
     indexer.build_facts(

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from sys import intern
 
@@ -399,12 +399,42 @@ _PARSED_ROLES = frozenset(
 )
 
 
-def _known_mlmodel(
-    manifest_facts: dict[str, blobfacts.ManifestFacts], blob: str
-) -> blobfacts.MlmodelFacts | None:
-    """The MLmodel facts of a blob already parsed as a manifest, if any."""
-    known = manifest_facts.get(blob)
-    return None if known is None else known.mlmodel
+def _documents(
+    repo: git.Repo, wanted: list[tuple[str, str, str]], have: dict[str, bytes]
+) -> Iterator[parse_pool.Job]:
+    """The documents to parse, read from git a round of the parse at a time (content
+    None: the object went missing since it was sized)."""
+    for first in range(0, len(wanted), parse_pool.ROUND):
+        part = wanted[first : first + parse_pool.ROUND]
+        got = gitio.read_blobs(repo, [b for b, _r, _p in part if b not in have], MAX_DOCUMENT)
+        for blob, role, path in part:
+            content = have.get(blob)
+            yield blob, role, path, got.get(blob) if content is None else content
+
+
+def _add_rows(
+    facts: Facts, root, blob: str, role: str, rows: list[tuple], dvc_present: dict[str, bool]
+) -> None:
+    """A parsed blob's rows into the table of its role."""
+    if role in ("metrics", "params", "manifest"):
+        add = facts.blob_values.add
+        for section, key, value, text in rows:
+            add(blob, role, intern(section), intern(key), value, text)
+    elif role == "mlmodel":
+        for row in rows:
+            facts.blob_mlmodel.add(blob, *row)
+    elif role == "environment":
+        for package, spec in rows:
+            facts.blob_packages.add(blob, package, spec)
+    else:  # dvc_lock, dvc_pointer
+        for kind, stage, rel, md5, size, nfiles in rows:
+            present = None
+            if kind == "out" and md5:
+                present = dvc_present.get(md5)
+                if present is None:
+                    present = any(p.exists() for p in blobfacts.dvc_cache_paths(root, md5))
+                    dvc_present[md5] = present
+            facts.blob_dvc.add(blob, kind, stage, rel, md5, size, nfiles, present)
 
 
 def _counts_for_staleness(path: str) -> bool:
@@ -481,7 +511,12 @@ def build_facts(
     )
     dvc_decl: dict[str, tuple[list[str], list[str]]] = {}
     manifest_files: dict[str, tuple[str | None, str | None]] = {}
-    manifest_facts: dict[str, blobfacts.ManifestFacts] = {}
+    manifest_version: dict[str, str | None] = {}
+    # a manifest's values become rows as it is parsed (20,000 parsed manifests held until
+    # the end took ~60 MB); its warnings wait for the version that names its path
+    manifest_warnings: dict[str, list[str]] = {}
+    manifest_mlmodel: dict[str, blobfacts.MlmodelFacts] = {}
+    known = known_blobs or set()
     locks: dict[str, object] = {}
     for blob, path in decl_blobs.items():
         data = decl_data.get(blob)
@@ -498,8 +533,14 @@ def build_facts(
                 blobfacts.dvc_params_files(doc, base),
             )
         else:
-            mf = manifest_facts[blob] = blobfacts.read_manifest(data, path)
+            mf = blobfacts.read_manifest(data, path)
             manifest_files[blob] = (mf.metrics_file, mf.params_file)
+            manifest_version[blob] = mf.version
+            if mf.mlmodel is not None:
+                manifest_mlmodel[blob] = mf.mlmodel
+            if blob not in known:
+                rows, manifest_warnings[blob] = parse_pool.as_rows("manifest", mf.values)
+                _add_rows(facts, root, blob, "manifest", rows, {})
 
     # where each model's conventional metrics and params files are
     source_dirs: dict[str, tuple[str, ...]] = {}
@@ -516,7 +557,6 @@ def build_facts(
     mc = facts.model_commits
     vf = facts.version_files
     vs = facts.version_sources
-    known = known_blobs or set()
     cache = blobfacts.DvcCache(root, MAX_DOCUMENT)
     # git files that dvc.lock stages depend on (code, inputs): their DVC md5s
     dep_blobs: set[str] = set()
@@ -560,8 +600,8 @@ def build_facts(
         ]:
             vs.add(e.model, e.commit, role, path, blob, origin)
             roles.setdefault((blob, role), (path, e.model, e.commit))
-            if role == "manifest" and mversion is None and blob in manifest_facts:
-                mversion = manifest_facts[blob].version
+            if role == "manifest" and mversion is None:
+                mversion = manifest_version.get(blob)
             if role == "metrics":
                 metric_paths.add(path)
         changed_set = set(e.changed_paths)
@@ -577,18 +617,23 @@ def build_facts(
         )
     del emitted  # every version's files are rows now
 
-    # read every blob we have a use for, once
-    to_read = set()
-    for blob, _role in roles:
-        if blob not in known and sizes.get(blob, 0) <= MAX_DOCUMENT:
-            to_read.add(blob)
-    for blob, size in sizes.items():
-        if blob not in known and size < blobfacts.LFS_MAX_POINTER:
-            to_read.add(blob)
-    to_read -= set(decl_data) | set(cached)
-    data = gitio.read_blobs(repo, to_read, MAX_DOCUMENT)
-    data.update(decl_data)
-    data.update(cached)
+    # what is read now: the declaring files (read above), metrics from the DVC cache, and
+    # every blob small enough to be a Git LFS pointer; the documents to parse are read a
+    # round at a time as they are parsed
+    small = gitio.read_blobs(
+        repo,
+        [
+            b
+            for b, size in sizes.items()
+            if size < blobfacts.LFS_MAX_POINTER
+            and b not in known
+            and b not in decl_data
+            and b not in cached
+        ],
+        MAX_DOCUMENT,
+    )
+    have = {**small, **decl_data, **cached}
+    del small
     progress("blobs", len(all_blobs) // 2, len(all_blobs))
 
     bs = facts.blob_storage
@@ -598,8 +643,8 @@ def build_facts(
             continue
         size = sizes.get(blob)
         ptr = None
-        if size is not None and size < blobfacts.LFS_MAX_POINTER and blob in data:
-            ptr = blobfacts.lfs_pointer(data[blob])
+        if size is not None and size < blobfacts.LFS_MAX_POINTER and blob in have:
+            ptr = blobfacts.lfs_pointer(have[blob])
         if ptr is not None:
             present = lfs_present.get(ptr.oid)
             if present is None:
@@ -609,57 +654,38 @@ def build_facts(
         else:
             bs.add(blob, size, "git", size, blob, True)
 
-    bv, bp, bd = facts.blob_values, facts.blob_packages, facts.blob_dvc
-    dvc_present: dict[str, bool] = {}
-    # each (blob, role)'s rows and warnings, in the order of ``roles``: manifests parsed
-    # already for the files they point at as they are, every other document parsed now
-    # (many of them in a helper), a round at a time; plan: (blob, role, path, model,
-    # commit, rows and warnings or None for the next job's)
+    # each (blob, role)'s rows and warnings, in the order of ``roles``: manifests' rows
+    # are written already (only their warnings are left), every other document is read
+    # and parsed now (many of them in a helper), a round at a time; plan: (blob, role,
+    # path, model, commit, rows and warnings or None for the next parsed document's)
     plan: list[tuple[str, str, str, str, str, parse_pool.Parsed | None]] = []
-    jobs: list[parse_pool.Job] = []
+    wanted: list[tuple[str, str, str]] = []
     for (blob, role), (path, model, commit) in roles.items():
         if blob in known:
             continue
-        content = data.get(blob)
-        if content is None:
-            size = sizes.get(blob)
-            facts.warnings.add(
-                commit,
-                path,
-                model,
-                f"{path}: not read ({size} bytes is over the {MAX_DOCUMENT}-byte limit)",
+        size = sizes.get(blob)
+        if blob not in have and (size is None or size > MAX_DOCUMENT):
+            why = (
+                "the object is not in this clone"
+                if size is None
+                else f"{size} bytes is over the {MAX_DOCUMENT}-byte limit"
             )
-        elif role == "manifest" and blob in manifest_facts:
-            parsed = parse_pool.as_rows(role, manifest_facts[blob].values)
+            facts.warnings.add(commit, path, model, f"{path}: not read ({why})")
+        elif role == "manifest" and blob in manifest_warnings:
+            plan.append((blob, role, path, model, commit, ([], manifest_warnings[blob])))
+        elif role == "mlmodel" and blob in manifest_mlmodel:
+            parsed = parse_pool.as_rows(role, manifest_mlmodel[blob])
             plan.append((blob, role, path, model, commit, parsed))
-        elif role == "mlmodel" and (mlmodel := _known_mlmodel(manifest_facts, blob)) is not None:
-            plan.append((blob, role, path, model, commit, parse_pool.as_rows(role, mlmodel)))
         elif role in _PARSED_ROLES:
-            jobs.append((blob, role, path, content))
+            wanted.append((blob, role, path))
             plan.append((blob, role, path, model, commit, None))
-    del data  # the jobs hold the documents still to parse; the rest is not needed
-    results = parse_pool.parse_iter(jobs)
+    results = parse_pool.parse_iter(_documents(repo, wanted, have), len(wanted))
+    dvc_present: dict[str, bool] = {}
     for i, (blob, role, path, model, commit, parsed) in enumerate(plan):
         if i % SPILL_EVERY == 0:
             facts.spill()
         rows, warns = parsed if parsed is not None else next(results)
-        if role in ("metrics", "params", "manifest"):
-            for section, key, value, text in rows:
-                bv.add(blob, role, intern(section), intern(key), value, text)
-        elif role == "mlmodel":
-            facts.blob_mlmodel.add(blob, *rows[0])
-        elif role == "environment":
-            for package, spec in rows:
-                bp.add(blob, package, spec)
-        else:  # dvc_lock, dvc_pointer
-            for kind, stage, rel, md5, size, nfiles in rows:
-                present = None
-                if kind == "out" and md5:
-                    present = dvc_present.get(md5)
-                    if present is None:
-                        present = any(p.exists() for p in blobfacts.dvc_cache_paths(root, md5))
-                        dvc_present[md5] = present
-                bd.add(blob, kind, stage, rel, md5, size, nfiles, present)
+        _add_rows(facts, root, blob, role, rows, dvc_present)
         for w in warns:
             facts.warnings.add(commit, path, model, w if path in w else f"{path}: {w}")
     progress("blobs", len(all_blobs), len(all_blobs))

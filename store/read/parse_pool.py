@@ -19,17 +19,19 @@ program's main module (the whole TUI).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from modeltrail.store.read import blobfacts
 
-#: (blob, role, path, content) of one document to parse
-Job = tuple[str, str, str, bytes]
+#: (blob, role, path, content) of one document to parse (content None: git could not
+#: give it)
+Job = tuple[str, str, str, bytes | None]
 
 #: the helper: this interpreter running this module; -P keeps the working directory (a
 #: repository, so untrusted) off its import path
@@ -53,18 +55,19 @@ HELPER_SHARE = 0.5
 
 def parse(jobs: Sequence[Job]) -> list[Parsed]:
     """The rows and warnings of every job, in order."""
-    return list(parse_iter(jobs))
+    return list(parse_iter(jobs, len(jobs)))
 
 
-def parse_iter(jobs: Sequence[Job]) -> Iterator[Parsed]:
-    """The rows and warnings of every job, in order, a round at a time."""
-    if len(jobs) < MIN_JOBS or (os.cpu_count() or 1) < 2:
+def parse_iter(jobs: Iterable[Job], count: int) -> Iterator[Parsed]:
+    """The rows and warnings of ``count`` jobs, in order, taken and parsed a round at a
+    time (so ``jobs`` may read the documents as it goes)."""
+    jobs = iter(jobs)
+    if count < MIN_JOBS or (os.cpu_count() or 1) < 2:
         yield from map(_parse_one, jobs)
         return
     helper = _start()
     try:
-        for first in range(0, len(jobs), ROUND):
-            batch = jobs[first : first + ROUND]
+        while batch := list(itertools.islice(jobs, ROUND)):
             split = len(batch) - int(len(batch) * HELPER_SHARE)
             mine, theirs = batch[:split], batch[split:]
             sent = helper is not None and _send(helper, theirs)
@@ -81,6 +84,8 @@ def parse_iter(jobs: Sequence[Job]) -> Iterator[Parsed]:
 
 def _parse_one(job: Job) -> Parsed:
     _blob, role, path, content = job
+    if content is None:
+        return [], [f"{path}: not read (the object went missing from the repository)"]
     return as_rows(role, blobfacts.facts_for_role(content, path, role))
 
 
