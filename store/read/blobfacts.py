@@ -473,31 +473,46 @@ def lock_stale(
     if not metric_stages:
         return None
     verdict: dict[str, bool] = {}
+    return any(
+        _stage_stale(name, lock, base, produced, verdict, file_md5) for name in metric_stages
+    )
 
-    def stale(name: str) -> bool:
-        if name in verdict:
-            return verdict[name]
-        verdict[name] = False  # a cycle is not evidence
-        result = False
-        for dep in lock.stages[name].deps:
-            where = dvc.join_dvc_path(base, "", dep.path)
-            producer = produced.get(where) if where is not None else None
-            if producer is None:
-                if file_md5 is not None and where is not None and dep.md5 and not dep.is_dir:
-                    now = file_md5(where, dep.legacy)
-                    if now is not None and now != dep.md5:
-                        result = True
-                        break
-                continue
-            if producer[0] == name:
-                continue
-            if (dep.md5 and producer[1] and dep.md5 != producer[1]) or stale(producer[0]):
-                result = True
-                break
-        verdict[name] = result
-        return result
 
-    return any(stale(name) for name in metric_stages)
+def _stage_stale(
+    name: str,
+    lock,
+    base: str,
+    produced: dict[str, tuple[str, str | None]],
+    verdict: dict[str, bool],
+    file_md5: FileMd5 | None,
+) -> bool:
+    """Whether stage ``name`` of ``lock`` is stale (see :func:`lock_stale`); ``verdict``
+    remembers the stages decided. A module function, not a recursive closure: that
+    would be a reference cycle per call, kept while an index runs with the cyclic
+    collector paused."""
+    if name in verdict:
+        return verdict[name]
+    verdict[name] = False  # a cycle is not evidence
+    result = False
+    for dep in lock.stages[name].deps:
+        where = dvc.join_dvc_path(base, "", dep.path)
+        producer = produced.get(where) if where is not None else None
+        if producer is None:
+            if file_md5 is not None and where is not None and dep.md5 and not dep.is_dir:
+                now = file_md5(where, dep.legacy)
+                if now is not None and now != dep.md5:
+                    result = True
+                    break
+            continue
+        if producer[0] == name:
+            continue
+        if (dep.md5 and producer[1] and dep.md5 != producer[1]) or _stage_stale(
+            producer[0], lock, base, produced, verdict, file_md5
+        ):
+            result = True
+            break
+    verdict[name] = result
+    return result
 
 
 def lock_dep_blobs(

@@ -679,6 +679,8 @@ def build_facts(
         elif role in _PARSED_ROLES:
             wanted.append((blob, role, path))
             plan.append((blob, role, path, model, commit, None))
+    blob_count = len(all_blobs)
+    del roles, sizes, all_blobs  # the plan says all that is left to do
     results = parse_pool.parse_iter(_documents(repo, wanted, have), len(wanted))
     dvc_present: dict[str, bool] = {}
     for i, (blob, role, path, model, commit, parsed) in enumerate(plan):
@@ -688,7 +690,7 @@ def build_facts(
         _add_rows(facts, root, blob, role, rows, dvc_present)
         for w in warns:
             facts.warnings.add(commit, path, model, w if path in w else f"{path}: {w}")
-    progress("blobs", len(all_blobs), len(all_blobs))
+    progress("blobs", blob_count, blob_count)
     return facts
 
 
