@@ -44,6 +44,10 @@ def test_metric_comparisons(con):
     assert labels(con, "auc>=0.88 auc<0.9") == ["v1.2.0"]
     assert labels(con, "loss==0.4") == ["v1.0.0"]
     assert len(labels(con, "auc!=0.8")) == 5
+    # negated: every other version, those without the metric too
+    every = labels(con, "")
+    above = labels(con, "auc>0.84")
+    assert labels(con, "-auc>0.84") == [v for v in every if v not in above]
 
 
 def test_fields(con):

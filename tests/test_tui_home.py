@@ -185,6 +185,14 @@ async def test_filter_narrows_versions_and_reports_bad_queries(tiny):
         assert "filter auc>0.84 → 2 of 5" in screen_text(pilot.app)
         await pilot.press("enter")
         assert pilot.app.focused is home.version_list
+        # the filtered rows move like the whole list: G is the last match, g the first
+        await pilot.press("G")
+        await settle(pilot)
+        assert "▶" in _version_rows(pilot.app)[1] and "v1.1.0" in _version_rows(pilot.app)[1]
+        assert "Details · v1.1.0" in screen_text(pilot.app)
+        await pilot.press("g")
+        await settle(pilot)
+        assert "Details · v1.2.0" in screen_text(pilot.app)
         # esc in the list clears the filter
         await pilot.press("escape")
         await settle(pilot)

@@ -147,13 +147,34 @@ def _glob(value: str) -> str:
     return escaped.replace("*", "%")
 
 
-def _sql(term: Term) -> tuple[str, list]:
-    """One term as a condition on ``versions v``, with its parameters."""
+def _file_keys(key: str) -> list[str]:
+    """What a metric ``key`` can be in its file: itself, or (``FILE:KEY`` when a model
+    has several metrics files) what follows one of its colons. Said as well as the key,
+    it is a condition DuckDB applies while it reads the values, so a metric term joins a
+    third of a model's values, not all of them (100,000 versions: -60 MB)."""
+    return [key, *(key[i + 1 :] for i, ch in enumerate(key) if ch == ":")]
+
+
+def _sql(term: Term, model: str | None = None) -> tuple[str, list]:
+    """One term as a condition on ``versions v`` (of ``model`` only, when given), with its
+    parameters."""
     if term.kind == "metric":
+        in_file = _file_keys(term.key)
+        condition = (
+            f"m.key = ? AND m.file_key IN ({', '.join('?' * len(in_file))}) "
+            f"AND m.value IS NOT NULL AND m.value {term.op} ?"
+        )
+        values = [term.key, *in_file, term.value]
+        if model is None:
+            return (
+                "EXISTS (SELECT 1 FROM metrics m WHERE m.model = v.model "
+                f"AND m.commit = v.commit AND {condition})",
+                values,
+            )
+        # one model's: a plain semi-join (EXISTS made DuckDB pair every version first)
         return (
-            "EXISTS (SELECT 1 FROM metrics m WHERE m.model = v.model AND m.commit = v.commit "
-            f"AND m.key = ? AND m.value IS NOT NULL AND m.value {term.op} ?)",
-            [term.key, term.value],
+            f"v.commit IN (SELECT m.commit FROM metrics m WHERE m.model = ? AND {condition})",
+            [model, *values],
         )
     if term.kind == "date":
         day = datetime.strptime(str(term.value), "%Y-%m-%d").replace(tzinfo=UTC)
@@ -206,12 +227,13 @@ def _sql(term: Term) -> tuple[str, list]:
     }[value.lower()]
 
 
-def to_sql(terms: list[Term]) -> tuple[str, list]:
-    """The terms as one condition on ``versions v`` (``TRUE`` when there are none)."""
+def to_sql(terms: list[Term], model: str | None = None) -> tuple[str, list]:
+    """The terms as one condition on ``versions v`` (``TRUE`` when there are none);
+    ``model``: the condition is only ever asked of that model's versions."""
     parts: list[str] = []
     params: list = []
     for term in terms:
-        sql, term_params = _sql(term)
+        sql, term_params = _sql(term, model)
         parts.append(f"(NOT coalesce({sql}, false))" if term.negate else f"coalesce({sql}, false)")
         params.extend(term_params)
     return (" AND ".join(parts) or "TRUE"), params
@@ -222,7 +244,7 @@ def matching_topos(
 ) -> pa.Array:
     """The ``topo`` of every version of ``model`` matching ``query``, as Arrow (no Python
     object per version: a query may match 100,000 of them)."""
-    where, params = to_sql(parse(query, metric_keys))
+    where, params = to_sql(parse(query, metric_keys), model)
     table = con.sql(
         f"SELECT v.topo FROM versions v WHERE v.model = ? AND {where}", params=[model, *params]
     ).to_arrow_table()

@@ -16,6 +16,7 @@ the selection.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -102,7 +103,7 @@ class FilterApplied(Message):
     model: str
     query: str
     source: VersionRows
-    rows: list[int] | None
+    rows: Sequence[int] | None  # ascending
     error: str | None = None
     metric_keys: list[str] | None = None  # every metric of the model (the handler caches it)
 

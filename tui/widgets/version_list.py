@@ -8,6 +8,8 @@ set of commits without touching the data.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -80,7 +82,7 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.rows: VersionRows | None = None
-        self.view: range | list[int] = range(0)
+        self.view: range | array = range(0)
         self.marked: dict[str, None] = {}
         self.empty_text = "no versions"
         self._columns: list[Column] = []
@@ -100,10 +102,13 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         self._relayout(force=True)
         self._move_to_commit(keep_commit, scroll if keep_scroll else 0)
 
-    def set_view(self, rows: list[int] | None, keep_commit: str | None = None) -> None:
+    def set_view(self, rows: Sequence[int] | None, keep_commit: str | None = None) -> None:
         """Show only the given row indices (None: all), newest first."""
         total = len(self.rows) if self.rows is not None else 0
-        self.view = range(total) if rows is None else sorted(rows)
+        if rows is None:
+            self.view = range(total)
+        else:  # kept compact (an array of 100,000 rows is 0.8 MB, a list 6 MB)
+            self.view = rows if isinstance(rows, array) else array("q", sorted(rows))
         self._cache.clear()
         self._update_virtual_size()
         self._move_to_commit(keep_commit)

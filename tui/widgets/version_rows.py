@@ -7,6 +7,7 @@ Every repository string goes through ``tui.safe_text.clean``. No Textual here.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -148,10 +149,16 @@ class VersionRows:
         row = pc.index(self._cols["commit"], commit).as_py()
         return None if row < 0 else row
 
-    def rows_of_topos(self, topos: pa.Array) -> list[int]:
-        """The rows (ascending) whose ``topo`` is in ``topos``."""
+    def rows_of_topos(self, topos: pa.Array) -> array:
+        """The rows (ascending) whose ``topo`` is in ``topos``, as a compact integer array
+        (a filter may keep 100,000 rows: 0.8 MB, where a list of ints took 6 MB)."""
         mask = pc.is_in(self._cols["topo"], value_set=topos)
-        return pc.indices_nonzero(mask).to_pylist()
+        rows = pc.indices_nonzero(mask).cast(pa.int64())
+        out = array("q")
+        if len(rows):
+            data = memoryview(rows.buffers()[1]).cast("B")
+            out.frombytes(data[8 * rows.offset : 8 * (rows.offset + len(rows))])
+        return out
 
     def value(self, name: str, row: int):
         """One raw value (Python object) of the table."""
