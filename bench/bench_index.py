@@ -8,8 +8,8 @@ bench/out/; about one tag per ten commits), then reports, side by side, each as 
 ``modeltrail`` command in a fresh process (start-up and imports included):
 
 - full:    ``modeltrail index --rebuild`` (walk, blob reads, parsing, DuckDB writes),
-           with the process's own peak resident memory (VmHWM) and the largest of
-           its child processes' (git, or the helper that parses half the documents)
+           with the process's own peak resident memory (VmHWM) and the peak of its
+           whole process tree (it, git and the parsing helper at the same moment)
 - incr:    ``modeltrail index`` after one new commit on main
 - none:    ``modeltrail index`` with nothing new
 - floor:   the raw git reads the index needs, with output discarded: the same
@@ -29,6 +29,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -132,39 +133,62 @@ def gto_show(repo: Path, timeout: float) -> str:
 #: Runs the CLI in this interpreter and reports its own peak memory (VmHWM) on stderr:
 #: ``getrusage`` would carry over the parent's peak across fork and exec.
 _LAUNCH = """
-import atexit, resource, sys
+import atexit, sys
 def peak():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             sys.stderr.write("\\nVmHWM_KB=" + line.split()[1] + "\\n")
-    # the largest of its own child processes (git, the parsing helper)
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    sys.stderr.write("\\nChildHWM_KB=" + str(child) + "\\n")
 atexit.register(peak)
 from modeltrail.tui.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
 
+def _tree_rss_kb(root: int) -> int:
+    """Resident KB of ``root`` and every process below it (git, the parsing helper)."""
+    total, todo = 0, [root]
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * page_kb
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def command(repo: Path, *args: str) -> tuple[float, float, float]:
-    """Seconds, peak MB and its largest child's peak MB (git or the parsing helper) of
-    one ``modeltrail -C repo ARGS`` in a fresh process."""
+    """Seconds, peak MB, and the peak MB of its whole process tree (it with git and the
+    parsing helper at the same moment, sampled every 50 ms) of one ``modeltrail -C repo
+    ARGS`` in a fresh process."""
     t = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", _LAUNCH, "-C", str(repo), *args],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
+    tree = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            tree[0] = max(tree[0], _tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _out, err = proc.communicate()
     seconds = time.perf_counter() - t
+    sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"modeltrail {' '.join(args)} failed:\n{proc.stderr}")
-
-    def mb(key: str) -> float:
-        kb = [ln for ln in proc.stderr.splitlines() if ln.startswith(key)]
-        return int(kb[-1].split("=")[1]) / 1024 if kb else float("nan")
-
-    return seconds, mb("VmHWM_KB="), mb("ChildHWM_KB=")
+        raise SystemExit(f"modeltrail {' '.join(args)} failed:\n{err}")
+    kb = [ln for ln in err.splitlines() if ln.startswith("VmHWM_KB=")]
+    own = int(kb[-1].split("=")[1]) / 1024 if kb else float("nan")
+    return seconds, own, max(own, tree[0] / 1024)
 
 
 def one_more_commit(work: Path) -> None:
@@ -198,7 +222,7 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     print(
-        f"{'commits':>8} {'tags':>6} {'full s':>7} {'peak MB':>7} {'child MB':>8} {'floor s':>7} "
+        f"{'commits':>8} {'tags':>6} {'full s':>7} {'peak MB':>7} {'tree MB':>8} {'floor s':>7} "
         f"{'full/floor':>10} {'gto s':>7} {'gto/full':>8} {'incr s':>6} {'none s':>6} "
         f"{'models s':>8}"
     )
@@ -209,7 +233,7 @@ def main() -> None:
         shutil.copytree(src, work, symlinks=True)
         runs = [command(work, "index", "--rebuild") for _ in range(2)]
         full, peak = min(r[0] for r in runs), max(r[1] for r in runs)
-        child = max(r[2] for r in runs)
+        tree = max(r[2] for r in runs)
         fl = floor(work)
         g = gto_show(work, args.gto_timeout)
         models = min(command(work, "models")[0] for _ in range(3))
@@ -222,7 +246,7 @@ def main() -> None:
             f"{float(g) / full:.0f}x" if not g.startswith(">") else f">{float(g[1:]) / full:.0f}x"
         )
         print(
-            f"{commits:>8} {tags:>6} {full:>7.2f} {peak:>7.0f} {child:>8.0f} {fl:>7.2f} {full / fl:>9.1f}x "
+            f"{commits:>8} {tags:>6} {full:>7.2f} {peak:>7.0f} {tree:>8.0f} {fl:>7.2f} {full / fl:>9.1f}x "
             f"{g:>7} {ratio:>8} {inc:>6.2f} {none:>6.2f} {models:>8.2f}",
             flush=True,
         )

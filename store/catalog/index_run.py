@@ -239,7 +239,7 @@ def _heads(refs: list[gitio.RefRecord]) -> dict[str, str]:
 #: DuckDB's cache while a full index writes its new catalog: the walk only appends rows,
 #: which DuckDB writes out to the file as they come, and deriving the versions needs
 #: little more at 100,000 commits (DuckDB's default, 80% of RAM, held ~150 MB more)
-WALK_MEMORY = "64MB"
+WALK_MEMORY = "32MB"
 FINISH_MEMORY = "128MB"
 
 

@@ -576,6 +576,7 @@ def build_facts(
 
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
     for i, e in enumerate(emitted):
+        emitted[i] = None  # type: ignore[call-overload]  # its files go once its rows are made
         if i % SPILL_EVERY == 0:
             facts.spill()
         srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, manifest_files)

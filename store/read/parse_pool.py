@@ -48,7 +48,7 @@ Parsed = tuple[list[tuple], list[str]]
 
 
 #: documents per round: this process's share, then the helper's
-ROUND = 4000
+ROUND = 1000
 #: the helper's part of a round (this process also turns every result into rows)
 HELPER_SHARE = 0.5
 
