@@ -7,6 +7,7 @@ Arrow tables for the very long lists the TUI pages through.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from datetime import UTC, datetime
@@ -45,11 +46,12 @@ def model_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def require_model(con: duckdb.DuckDBPyConnection, name: str) -> dict:
-    row = con.execute(
+    rows = con.execute(  # fetched whole: a pending result would block a later register
         "SELECT name, path, artifact_path, type, description, labels, sources FROM models "
         "WHERE name = $1",
         [name],
-    ).fetchone()
+    ).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         known = ", ".join(model_names(con)) or "none"
         raise UnknownModel(f"unknown model {name!r} (models: {known})")
@@ -249,22 +251,23 @@ def list_versions(
     is on it (``main_line``), and unless ``all_branches`` only those and the labelled or
     staged versions are listed."""
     require_model(con, model)
-    on_main = "NULL::BOOLEAN"
-    scope = ""
-    params: list = [model]
-    if main is not None:
-        on_main = "commit IN (SELECT unnest($2))"
-        params.append(main.commits.to_pylist())
-        if not all_branches:
-            scope = f" AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
-    sql = (
-        f"SELECT {', '.join(_VERSION_COLS)}, {on_main} FROM versions WHERE model = $1{scope} "
-        "ORDER BY topo DESC"
-    )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+    with contextlib.ExitStack() as stack:
+        on_main = "NULL::BOOLEAN"
+        scope = ""
+        if main is not None:
+            line = stack.enter_context(line_relation(con, main))
+            on_main = f"commit IN (SELECT commit FROM {line})"
+            if not all_branches:
+                scope = f" AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
+        sql = (
+            f"SELECT {', '.join(_VERSION_COLS)}, {on_main} FROM versions "
+            f"WHERE model = $1{scope} ORDER BY topo DESC"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = con.execute(sql, [model]).fetchall()
     versions = []
-    for r in con.execute(sql, params).fetchall():
+    for r in rows:
         v = _version_dict(r[:-1])
         v["main_line"] = r[-1]
         versions.append(v)
