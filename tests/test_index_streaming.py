@@ -81,10 +81,11 @@ def test_a_repository_too_big_for_the_memory_cap_still_indexes_the_same(
 
     def watching(con, write, *args):
         before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        original(con, write, *args)
+        out = original(con, write, *args)
         after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         if after != before:
             lifted.append(after)
+        return out
 
     monkeypatch.setattr(index_run, "_uncapped_if_needed", watching)
     monkeypatch.setattr(index_run, "WALK_MEMORY", "300KB")

@@ -266,22 +266,15 @@ def _full(
         if capped:
             _cap(con, FINISH_MEMORY)
 
-        def finish() -> list[tuple]:
+        def finish(con) -> list[tuple]:
+            # _finish rebuilds every table it fills; the tag warnings of a try that ran
+            # out of memory go first (a new catalog has none of its own to keep)
+            con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
             new = _finish(con, refs, digest, models, der, facts.declarations, cfg)
             _refresh_value_files(con)
             return new
 
-        try:
-            new_warnings = finish()
-        except duckdb.OutOfMemoryException:
-            if not capped:
-                raise
-            # a repository too big for the cap: lift it and derive again (what failed
-            # changed nothing; _finish rebuilds every table it fills, warnings included)
-            con.execute("RESET memory_limit")
-            con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
-            new_warnings = finish()
-        for w in new_warnings:
+        for w in _uncapped_if_needed(con, finish):
             facts.warnings.add(*w)
         summary = _summary(con, "full", commit_count, start, reason, facts.warnings)
     return summary
@@ -293,14 +286,14 @@ def _cap(con, limit: str) -> None:
         con.execute(f"SET memory_limit = '{limit}'")
 
 
-def _uncapped_if_needed(con, write, *args) -> None:
+def _uncapped_if_needed(con, write, *args):
     """``write(con, *args)``; if DuckDB's memory cap is too small for it, again without
     the cap (a statement that failed changed nothing)."""
     try:
-        write(con, *args)
+        return write(con, *args)
     except duckdb.OutOfMemoryException:
         con.execute("RESET memory_limit")
-        write(con, *args)
+        return write(con, *args)
 
 
 def _walk_into(
