@@ -139,22 +139,20 @@ def _feed(pipe, payload: bytes) -> None:
 def piped(repo: git.Repo, args: list[str], payload: bytes) -> bytes:
     """The output of ``git ARGS`` fed ``payload`` on stdin (from a thread, so a large
     payload and output never block each other)."""
-    return b"".join(piped_chunks(repo, args, payload, chunk=-1))
+    return b"".join(piped_chunks(repo, args, payload))
 
 
 def piped_chunks(
     repo: git.Repo, args: list[str], payload: bytes, chunk: int = 1 << 20
 ) -> Iterator[bytes]:
-    """:func:`piped`'s output as it comes, ``chunk`` bytes at a time (-1: all at once),
-    so a caller can parse a large output without holding all of it."""
+    """:func:`piped`'s output as it comes, ``chunk`` bytes at a time, so a caller can
+    parse a large output without holding all of it."""
     proc = stream(repo, args, stdin=True)
     feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, payload), daemon=True)
     feeder.start()
     try:
         while data := proc.proc.stdout.read(chunk):
             yield data
-            if chunk < 0:
-                break
     finally:
         if proc.proc.poll() is None:
             proc.proc.kill()  # the caller stopped early (at the end: git is exiting anyway)

@@ -72,7 +72,7 @@ def parse_iter(jobs: Iterable[Job], count: int) -> Iterator[Parsed]:
             mine, theirs = batch[:split], batch[split:]
             sent = helper is not None and _send(helper, theirs)
             yield from map(_parse_one, mine)
-            got = _receive(helper, len(theirs)) if sent else None
+            got = _receive(helper, len(theirs)) if helper is not None and sent else None
             if got is None and helper is not None:
                 _stop(helper)
                 helper = None
@@ -122,10 +122,8 @@ def _send(helper: subprocess.Popen, jobs: Sequence[Job]) -> bool:
     return True
 
 
-def _receive(helper: subprocess.Popen | None, expected: int) -> list[Parsed] | None:
+def _receive(helper: subprocess.Popen, expected: int) -> list[Parsed] | None:
     """The helper's results for its share, or None when it failed in any way."""
-    if helper is None:
-        return None
     try:
         assert helper.stdout is not None
         results = pickle.load(helper.stdout)
