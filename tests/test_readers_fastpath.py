@@ -198,3 +198,86 @@ def test_guard_line_by_line_equals_guard_on_whole_text(lines) -> None:
     text = "\n".join(lines)
     assert _yaml._needs_careful(text) == _guard_on_whole_text(text)
     assert _yaml._needs_careful(text) == _guard_on_whole_text(text)  # verdicts remembered
+
+
+def test_hex_digests_beginning_with_digits_take_the_fast_path() -> None:
+    """MLflow's run ids and DVC's md5s are hex: ``660efb…`` or ``02b2df…`` is a string
+    to both parsers, so it must not send every MLmodel and dvc.lock to the slow loader."""
+    mlmodel = (
+        "artifact_path: model\nmodel_uuid: 016447f9a8846d88e9ea7924df42c712\n"
+        "run_id: 660efb9766a25fcebe903f6f4ee8be97\npython_version: 3.11.7\n"
+    )
+    lock = (
+        "schema: '2.0'\nstages:\n  train:\n    outs:\n    - path: model.pkl\n"
+        "      md5: 02b2df054ea5323fba89b93c71a9a16f\n      size: 1024\n"
+        "    - path: x\n      md5: 8e6e9c90079af61e83b09989e8dcff2d\n"
+    )
+    for text in (mlmodel, lock):
+        fast = load_yaml_fast(text)
+        assert fast is not NOT_FAST, text
+        assert fast == load_yaml_careful(text)[0]
+    assert load_yaml_fast(mlmodel)["run_id"] == "660efb9766a25fcebe903f6f4ee8be97"
+    # the numbers the two YAML versions read differently still take the careful path
+    for number in (
+        "660e5",
+        "1e3",
+        "1.0e3",
+        "+1e3",
+        ".5e3",
+        "6e-1",
+        "0o17",
+        "017",
+        "09",
+        "1:30",
+        "0x1F",
+        "0b101",
+        "00e1",
+        "1e3 # note",
+    ):
+        for text in (
+            f"k: {number}\n",
+            f"{number}: v\n",
+            f"k: [{number}, 2]\n",
+            f"k: {{a: {number}}}\n",
+            f"k: {number}\r\n",
+        ):
+            assert load_yaml_fast(text) is NOT_FAST, text
+
+
+number_like = st.one_of(
+    st.from_regex(r"[-+]?[0-9][0-9a-fA-FxobOB_.:eE+\-]{0,10}", fullmatch=True),
+    st.from_regex(r"[-+]?\.[0-9eE+\-_]{1,6}", fullmatch=True),
+    st.sampled_from(["660e5", "1e3", "0o17", "017", "09", "1:30", "0x1F", "660efb", "3.11.7"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    token=number_like,
+    context=st.sampled_from(
+        [
+            "k: {}\n",
+            "{}: v\n",
+            "k: [{}, 2]\n",
+            "k: {{a: {}}}\n",
+            "k: {} # c\n",
+            "k: {}\r\n",
+            "k: {} x\n",
+            "- {}\n",
+            "k: {},x\n",
+            "k:\n  - {}:\n      v\n",
+        ]
+    ),
+)
+@example(token="660e5", context="k: {}\n")
+@example(token="1e3", context="{}: v\n")
+def test_number_like_plain_scalars_agree_whenever_the_fast_path_is_taken(token, context):
+    text = context.format(token)
+    try:
+        careful, warnings, ok = load_yaml_careful(text)
+    except Exception:  # noqa: BLE001 - not YAML at all: nothing to compare
+        return
+    fast = load_yaml_fast(text)
+    if fast is NOT_FAST or not ok:
+        return
+    assert fast == careful and repr(fast) == repr(careful), text

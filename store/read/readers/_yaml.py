@@ -312,7 +312,11 @@ _NEEDS_CAREFUL = re.compile(
     r"(?:^|[\s\[{,:])[&*!|>%@`]"  # anchors, aliases, tags, block scalars, reserved
     r"|~|<<|^\s*(?:---|\.\.\.)"  # null, merge keys, documents
     r"|\b(?:yes|no|on|off|y|n)\b"  # YAML 1.1 booleans
-    r"|(?<![\w.])[-+]?(?:0[0-9_xob]|[0-9][0-9_]*_|[0-9][0-9_]*:[0-9]|[0-9.]+[eE])"
+    # a number only when it is the whole scalar: a hex digest (run_id 660efb…, md5
+    # 02b2df…) is a string to both, and must not send MLmodel or dvc.lock the slow way
+    r"|(?<![\w.])[-+]?(?:0x[0-9a-f_]*|(?:0[0-9_ob]|[0-9][0-9_]*_|[0-9][0-9_]*:[0-9]"
+    r"|[0-9._]+e)[0-9_.:e+\-]*)(?=[ \t\r]*(?:$|[#,\[\]{}]|:(?:[ \t\r]|$)))"
+    r"|(?<![\w.])[-+]?[._]+[0-9]"  # -.5 and _1: numbers to yaml_rs only
     r"|\.(?:inf|nan)\b|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",  # special floats, timestamps
     re.IGNORECASE | re.MULTILINE,
 )
