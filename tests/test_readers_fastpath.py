@@ -281,3 +281,23 @@ def test_number_like_plain_scalars_agree_whenever_the_fast_path_is_taken(token, 
     if fast is NOT_FAST or not ok:
         return
     assert fast == careful and repr(fast) == repr(careful), text
+
+
+def test_every_short_number_like_token_reads_the_same_on_either_path() -> None:
+    """Exhaustively: each plain token of up to four characters from the characters
+    numbers are made of, as a value, a key and a flow item. (Before the guard covered
+    them, yaml_rs read ``_1``, ``-.5`` and ``0._e1`` as numbers, PyYAML as strings.)"""
+    import itertools
+
+    differ = []
+    for size in range(1, 5):
+        for chars in itertools.product("09.e+-_:xo", repeat=size):
+            token = "".join(chars)
+            for text in (f"k: {token}\n", f"{token}: v\n", f"k: [{token}]\n"):
+                fast = load_yaml_fast(text)
+                if fast is NOT_FAST:
+                    continue
+                careful, _, ok = load_yaml_careful(text)
+                if ok and repr(fast) != repr(careful):
+                    differ.append(text)
+    assert differ == []
