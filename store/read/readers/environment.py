@@ -30,15 +30,13 @@ from modeltrail.store.read.readers._common import (
 )
 from modeltrail.store.read.readers.structured import key_text, kind_of, load_mapping
 
-try:  # packaging ships with pip/pytest/setuptools; the fallback covers plain names
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-except ImportError:  # pragma: no cover - exercised only without packaging
-    Requirement = None  # type: ignore[assignment, misc]
-    InvalidRequirement = ValueError  # type: ignore[assignment, misc]
 
-    def canonicalize_name(name: str) -> str:  # type: ignore[misc]
-        return re.sub(r"[-_.]+", "-", name).lower()
+def canonicalize_name(name: str) -> str:
+    """A package name as PEP 503 normalises it (``packaging``, imported when first used:
+    its grammar costs ~30 ms to import, and most index runs read no environment file)."""
+    from packaging.utils import canonicalize_name as canonical
+
+    return canonical(name)
 
 
 #: Bytes read at most from a requirements file.
@@ -55,7 +53,6 @@ MAX_LINES = 50_000
 Package = tuple[str, str]
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
-_FALLBACK = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)", re.DOTALL)
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _ARCHIVE_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*?)-[0-9]")  # anchored: linear time
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
@@ -111,23 +108,19 @@ def parse_requirement(text: str) -> tuple[str, str] | str:
 
 @functools.lru_cache(maxsize=4096)  # files change a line at a time between versions
 def _parse_requirement(text: str) -> tuple[str, str] | str:
-    if Requirement is not None:
-        try:
-            req = Requirement(text)
-        except InvalidRequirement as e:
-            reason = (str(e).splitlines() or [""])[0].strip()
-            return f"not a valid requirement ({reason[:120]})"
-        spec = ("[" + ",".join(sorted(req.extras)) + "]" if req.extras else "") + str(req.specifier)
-        if req.url:
-            spec = f"{spec} @ {req.url}".strip()
-        if req.marker is not None:
-            spec = f"{spec}; {req.marker}" if spec else f"; {req.marker}"
-        return canonicalize_name(req.name), spec
-    match = _FALLBACK.fullmatch(text)
-    if match is None:
-        return "not a valid requirement"
-    name, extras, rest = match.groups()
-    return canonicalize_name(name), (extras or "").replace(" ", "") + rest.strip()
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as e:
+        reason = (str(e).splitlines() or [""])[0].strip()
+        return f"not a valid requirement ({reason[:120]})"
+    spec = ("[" + ",".join(sorted(req.extras)) + "]" if req.extras else "") + str(req.specifier)
+    if req.url:
+        spec = f"{spec} @ {req.url}".strip()
+    if req.marker is not None:
+        spec = f"{spec}; {req.marker}" if spec else f"; {req.marker}"
+    return canonicalize_name(req.name), spec
 
 
 def _url_package(target: str) -> tuple[str, str] | None:
