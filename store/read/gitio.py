@@ -313,24 +313,12 @@ def _plain_tags(repo: git.Repo, oids: list[str]) -> dict[str, tuple]:
     wanted = list(dict.fromkeys(oids))
     if not wanted:
         return {}
-    data = _batch(repo, "--batch", wanted)
     found: dict[str, tuple] = {}
-    pos, n = 0, len(data)
-    while pos < n:
-        nl = data.find(b"\n", pos)
-        if nl < 0:
-            break
-        header = data[pos:nl].split(b" ")
-        pos = nl + 1
-        if len(header) != 3 or not header[2].isdigit():  # "<oid> missing"
-            continue
-        size = int(header[2])
-        body = data[pos : pos + size]
-        pos += size + 1
-        if header[1] == b"tag":
+    for oid, kind, body in cat_objects(repo, wanted):
+        if kind == b"tag":
             parsed = _plain_tag(body)
             if parsed is not None:
-                found[header[0].decode("ascii", errors="replace")] = parsed
+                found[oid] = parsed
     peeled = {p[0] for p in found.values()}
     commits = {o for o, t in _object_types(repo, peeled).items() if t == "commit"}
     return {oid: p for oid, p in found.items() if p[0] in commits}
@@ -558,23 +546,32 @@ def read_blobs(repo: git.Repo, oids: Iterable[str], max_size: int) -> dict[str, 
     Callers pass only blobs whose size they already know to be reasonable; a larger one
     is still read by git but truncated here.
     """
+    return {oid: body[:max_size] for oid, _type, body in cat_objects(repo, oids)}
+
+
+def cat_objects(repo: git.Repo, oids: Iterable[str]) -> Iterator[tuple[str, bytes, bytes]]:
+    """``(id, type, content)`` of each object found, from one ``cat-file --batch``
+    stream taken apart as it arrives (held whole, 138,000 small blobs (44 MB) stood
+    three times in memory at once: the pieces, the joined output and the contents)."""
     wanted = [o for o in dict.fromkeys(oids) if OBJECT_ID.match(o)]
     if not wanted:
-        return {}
-    data = _batch(repo, "--batch", wanted)
-    out: dict[str, bytes] = {}
-    pos = 0
-    n = len(data)
-    while pos < n:
-        nl = data.index(b"\n", pos)
-        header = data[pos:nl].split(b" ")
-        pos = nl + 1
-        if len(header) != 3:  # "<oid> missing"
-            continue
-        oid, size = header[0].decode(), int(header[2])
-        out[oid] = data[pos : pos + min(size, max_size)]
-        pos += size + 1
-    return out
+        return
+    payload = "".join(f"{o}\n" for o in wanted).encode()
+    buf = bytearray()
+    for chunk in gitcmd.piped_chunks(repo, ["cat-file", "--batch", "--buffer"], payload):
+        buf += chunk
+        pos, n = 0, len(buf)
+        while (nl := buf.find(b"\n", pos)) >= 0:
+            header = bytes(buf[pos:nl]).split(b" ")
+            if len(header) != 3 or not header[2].isdigit():  # "<oid> missing"
+                pos = nl + 1
+                continue
+            end = nl + 1 + int(header[2])
+            if end + 1 > n:
+                break  # the rest of this object comes in the next piece
+            yield header[0].decode("ascii", errors="replace"), header[1], bytes(buf[nl + 1 : end])
+            pos = end + 1
+        del buf[:pos]
 
 
 def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
