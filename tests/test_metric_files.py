@@ -172,3 +172,30 @@ def test_a_second_metrics_file_added_later_qualifies_old_keys_too(tmp_path):
     assert incremental == rebuilt
     assert incremental[0] == {"models/m/metrics.json:acc": 0.7, "models/m/metrics.yaml:f1": 1}
     assert incremental[1] == {"models/m/metrics.json:acc": 0.7}
+
+
+def _view_keys(con, model: str) -> list[str]:
+    rows = con.execute(
+        "SELECT DISTINCT key FROM metrics WHERE model = ? AND value IS NOT NULL ORDER BY key",
+        [model],
+    ).fetchall()
+    return [k for (k,) in rows]
+
+
+def test_the_filters_metric_keys_are_the_views_keys(repo):
+    """What the TUI's filter accepts (``metric_keys``, from each model's distinct files)
+    is exactly what the metrics view names, file-qualified where a model has several."""
+    from modeltrail.store.query.browse import metric_keys
+
+    for (model,) in repo.con.execute("SELECT name FROM models").fetchall():
+        assert metric_keys(repo.con, model) == _view_keys(repo.con, model)
+    assert metric_keys(repo.con, "seg") == [
+        f"{SEG}/results/evaluate/metrics.json:dice_multi",
+        f"{SEG}/results/train/metrics.json:dice_multi",
+        f"{SEG}/results/train/metrics.json:train.loss",
+    ]
+    # a renamed metrics file is two files over the model's versions
+    assert metric_keys(repo.con, "ren") == [
+        "models/ren/eval/metrics.json:acc",
+        "models/ren/metrics.json:acc",
+    ]

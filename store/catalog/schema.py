@@ -220,14 +220,19 @@ TABLES: dict[str, str] = {
 
 _JOIN_PATH = "CASE WHEN s.dir = '' THEN d.path ELSE s.dir || '/' || d.path END"
 
-_VALUES = """
+#: a value's key as the views name it: ``FILE:KEY`` when the model has several files of
+#: that section (``value_files f``), else its key in the file (``version_sources s``,
+#: ``blob_values v``)
+VALUE_KEY = "CASE WHEN f.files > 1 THEN s.path || ':' || v.key ELSE v.key END"
+
+_VALUES = f"""
         SELECT s.model, s.commit,
-               CASE WHEN f.files > 1 THEN s.path || ':' || v.key ELSE v.key END AS key,
+               {VALUE_KEY} AS key,
                v.value, v.text, s.path AS source, v.key AS file_key, s.origin
         FROM version_sources s
         JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
         JOIN value_files f ON f.model = s.model AND f.section = v.section
-        WHERE v.section = '{section}'
+        WHERE v.section = '{{section}}'
 """
 
 #: ``value_files`` from the tables it summarises (distinct contents first: the same file

@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from modeltrail.store.catalog.schema import VALUE_KEY
 from modeltrail.store.query.mainline import MainLine, line_relation
 
 _SAMPLE = 1000  # versions looked at to choose the key metrics
@@ -36,9 +37,18 @@ def key_metrics(con: duckdb.DuckDBPyConnection, model: str, limit: int = 3) -> l
 
 def metric_keys(con: duckdb.DuckDBPyConnection, model: str) -> list[str]:
     """Every numeric metric key any version of the model reports, sorted."""
+    # the model's distinct (file, blob) pairs first: joined per version, as the metrics
+    # view would, 100,000 versions' values took 60 MB for a moment (the TUI's peak)
     rows = con.execute(
-        "SELECT DISTINCT key FROM metrics WHERE model = ? AND value IS NOT NULL ORDER BY key",
-        [model],
+        f"""
+        SELECT DISTINCT {VALUE_KEY} AS key
+        FROM (SELECT DISTINCT path, blob, role FROM version_sources WHERE model = $model) s
+        JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
+        JOIN value_files f ON f.model = $model AND f.section = v.section
+        WHERE v.section = 'metrics' AND v.value IS NOT NULL
+        ORDER BY key
+        """,
+        {"model": model},
     ).fetchall()
     return [r[0] for r in rows]
 
