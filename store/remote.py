@@ -17,6 +17,7 @@ so ssh cannot ask for a passphrase on the terminal the TUI is drawing on.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import signal
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 
@@ -34,6 +36,9 @@ from modeltrail.store import gitcmd
 from modeltrail.store.read import gto
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
+
+if TYPE_CHECKING:
+    from modeltrail.store.write.rollback import RollbackPlan
 
 Where = git.Repo | Git | str | os.PathLike  # a repository, or the path of its work tree
 FETCH_TIMEOUT = 120.0  # seconds before a fetch is stopped
@@ -335,12 +340,23 @@ def _push_reason(stdout: bytes, stderr: bytes) -> str:
 # --- before a rollback is written ---------------------------------------------------------
 
 
-def remote_warnings(root: Where, model: str, ref: str) -> list[str]:
+def with_remote_warnings(root: Where, plan: RollbackPlan, fetch_hint: str) -> RollbackPlan:
+    """``plan`` with what the remote says against it (:func:`remote_warnings`) among its
+    warnings; a check that fails says so there (it is advice, not a refusal)."""
+    try:
+        extra = remote_warnings(root, plan.model, plan.ref, fetch_hint)
+    except Exception as exc:  # noqa: BLE001 - the check is advice: say it failed
+        extra = [f"could not check the remote: {one_line(str(exc) or type(exc).__name__, 160)}"]
+    return dataclasses.replace(plan, warnings=(*plan.warnings, *extra)) if extra else plan
+
+
+def remote_warnings(root: Where, model: str, ref: str, fetch_hint: str = "git fetch") -> list[str]:
     """What the remote says against writing ``ref`` for ``model``, one line each (empty:
     nothing to say, or no remote): for a GTO tag, the model's stage tags on the remote
     that differ from the local ones (``ls-remote``: someone may have acted already); for
     a branch, commits of its upstream that are not here (remote-tracking refs) and a
-    remote branch that moved since the last fetch (``ls-remote``)."""
+    remote branch that moved since the last fetch (``ls-remote``). ``fetch_hint`` says
+    how to fetch where the lines are read (``git fetch``; the TUI's key)."""
     g = _git(root)
     if ref.startswith("refs/tags/"):
         remote = g.remote_for(g.symbolic_head())
@@ -357,7 +373,7 @@ def remote_warnings(root: Where, model: str, ref: str) -> list[str]:
             if (p := gto.parse_tag(n)) is not None and p.artifact == model
         }
         return [
-            f"{name}: {d} — someone may have acted already; fetch (F) and look again"
+            f"{name}: {d} — someone may have acted already; {fetch_hint} and look again"
             for d in stage_tag_differences(local, theirs)
         ]
     if not ref.startswith("refs/heads/"):
@@ -394,6 +410,6 @@ def remote_warnings(root: Where, model: str, ref: str) -> list[str]:
         if there is not None and there != g.ref_value(up):
             out.append(
                 f"{one_line(remote, 60)}'s {one_line(ref.removeprefix('refs/heads/'), 60)} "
-                "moved since the last fetch — someone may have acted already; fetch (F)"
+                f"moved since the last fetch — someone may have acted already; {fetch_hint}"
             )
     return out

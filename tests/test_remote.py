@@ -200,3 +200,41 @@ def test_remote_warnings_for_a_stage_tag(pair) -> None:
     git(local, "remote", "set-url", "origin", str(local.parent / "gone.git"))
     (said,) = remote_warnings(local, "churn", "refs/tags/churn#prod#2")
     assert said.startswith("could not compare the stage tags with origin")
+
+
+def test_cli_rollback_says_when_someone_acted_on_the_remote_already(pair, capsys) -> None:
+    """The command line compares with the remote before it writes, as the TUI's dialog
+    does: a colleague's stage tag already pushed is in the preview, in --json and in the
+    warnings of a --yes run (which writes nonetheless: it is advice); --offline skips it."""
+    import json
+
+    from modeltrail.tui.cli import main
+
+    local, _origin, other = pair
+    v100 = git(other, "rev-parse", "churn@v1.0.0^{commit}").strip()
+    tag(other, "churn#prod#2", "theirs", "2026-03-12T10:00:00Z", v100)
+    git(other, "push", "-q", "origin", "refs/tags/churn#prod#2")
+    args = ["-C", str(local), "rollback", "churn", "--to", "v1.0.0", "--reason", "bad"]
+
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "the remote has tags that are not here: churn#prod#2" in out
+    assert "someone may have acted already; git fetch and look again" in out
+    assert main([*args, "--dry-run", "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("churn#prod#2" in w for w in warnings)
+    assert main([*args, "--dry-run", "--offline"]) == 0
+    assert "the remote has tags" not in capsys.readouterr().out  # (it plans churn#prod#2 too)
+
+    assert main([*args, "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: origin: the remote has tags that are not here: churn#prod#2" in err
+
+
+def test_cli_rollback_with_an_unreachable_remote_still_plans(pair, capsys) -> None:
+    from modeltrail.tui.cli import main
+
+    local, _origin, _other = pair
+    git(local, "remote", "set-url", "origin", str(local.parent / "gone.git"))
+    assert main(["-C", str(local), "rollback", "churn", "--to", "v1.0.0", "--dry-run"]) == 0
+    assert "could not compare the stage tags with origin" in capsys.readouterr().out

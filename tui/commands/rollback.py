@@ -11,6 +11,7 @@ import sys
 from rich.text import Text
 
 from modeltrail.store.errors import Refused
+from modeltrail.store.remote import with_remote_warnings
 from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
 from modeltrail.store.write.rollback_apply import (
     NOT_PUSHED,
@@ -54,6 +55,11 @@ def add_write_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--push", action="store_true", help="push the new tag or commit")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not ask the remote whether someone acted already (git ls-remote, up to 8 s)",
+    )
     add_force(parser)
     add_json(parser)
 
@@ -101,6 +107,8 @@ def start(args: argparse.Namespace):
 def confirm_and_apply(repo, plan: RollbackPlan, args: argparse.Namespace) -> int:
     """Shared by rollback and undo: dry run, confirmation, write, report."""
     out = console()
+    if not args.offline:  # someone may have moved the stage or the branch already
+        plan = with_remote_warnings(repo, plan, "git fetch")
     if args.dry_run:
         if args.json:
             print_json({"dry_run": True, **plan.to_json()})

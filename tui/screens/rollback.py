@@ -45,12 +45,13 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from modeltrail.store.remote import with_remote_warnings
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.rollback_form import DialogForm
-from modeltrail.tui.workers import ReportsWorkerFailures, error_text
+from modeltrail.tui.workers import ReportsWorkerFailures
 
 ROLLBACK_BINDINGS: list[Binding] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
@@ -100,21 +101,6 @@ class Pushed(Message):
 
 
 # --- helpers run in worker threads ----------------------------------------------------------
-
-
-def with_remote_warnings(root, plan: RollbackPlan) -> RollbackPlan:
-    """``plan`` with what the remote says against it among its warnings (worker thread)."""
-    import dataclasses
-
-    from modeltrail.store.remote import remote_warnings
-
-    try:
-        extra = remote_warnings(root, plan.model, plan.ref)
-    except Exception as exc:  # noqa: BLE001 - the check is advice: say it failed
-        extra = [f"could not check the remote: {error_text(exc)}"]
-    if not extra:
-        return plan
-    return dataclasses.replace(plan, warnings=(*plan.warnings, *extra))
 
 
 def fresh_catalog(app):
@@ -200,7 +186,7 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         repo, con = fresh_catalog(self.app)
         with con:
             plan = self.build_plan(repo, con)
-        plan = with_remote_warnings(self.app.paths.root, plan)
+        plan = with_remote_warnings(self.app.paths.root, plan, "fetch (F)")
         self.post_message(PlanReady(plan))
 
     def worker_failed(self, group: str, error: str) -> None:
