@@ -30,6 +30,9 @@ _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]"
 )
 
+# anything :func:`clean` changes (the controls above, and tab and newline it rewrites)
+_ANY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+
 
 def _placeholder(match: re.Match) -> str:
     ch = match.group(0)
@@ -49,6 +52,8 @@ def clean(value: Any, *, single_line: bool = False, keep_style: bool = False) ->
     is still made visible.
     """
     text = "" if value is None else str(value)
+    if not _ANY_CONTROL.search(text):  # nearly all text: nothing to make visible
+        return text
     if keep_style:
         parts = _STYLE.split(text)
         return "".join(

@@ -142,16 +142,17 @@ def fit_columns(
     drop_first: list[int],
     flex: int | None = None,
     flex_min: int = 12,
+    natural: list[int] | None = None,
 ) -> list[int]:
     """The indexes of the columns to print in ``width`` cells (None: all of them): columns
     are dropped in the order ``drop_first`` gives until the rest fit at their natural
-    widths (column ``flex`` counts as ``flex_min``: it takes what is left, cut with …)."""
+    widths (column ``flex`` counts as ``flex_min``: it takes what is left, cut with …).
+    ``natural``: each column's widest cell if already measured."""
     keep = list(range(len(titles)))
     if width is None:
         return keep
-    natural = [
-        max([cell_len(titles[i])] + [cell_len(r[i]) for r in rows]) for i in range(len(titles))
-    ]
+    if natural is None:
+        natural = _natural_widths(titles, rows)
 
     def need() -> int:
         widths = [min(natural[i], flex_min) if i == flex else natural[i] for i in keep]
@@ -165,6 +166,11 @@ def fit_columns(
     return keep
 
 
+def _natural_widths(titles: list[str], rows: list[list[str]]) -> list[int]:
+    """Each column's widest cell (title included) in terminal cells, as given."""
+    return [max([cell_len(titles[i])] + [cell_len(r[i]) for r in rows]) for i in range(len(titles))]
+
+
 def print_table(
     titles: list[str],
     rows: list[list[str]],
@@ -172,21 +178,46 @@ def print_table(
     flex: int | None = None,
 ) -> None:
     """Print a plain table of repository text (each cell shown literally on one line),
-    fitting the terminal (:func:`fit_columns`; piped: every column, no padding)."""
-    from rich.table import Table
+    fitting the terminal (:func:`fit_columns`; piped: every column, no padding).
+
+    What Rich's ``Table(box=None, pad_edge=False, collapse_padding=True)`` printed, line
+    for line (``plain_table``), written as it goes rather than laid out whole."""
+    from rich.segment import Segment, Segments
+
+    from modeltrail.tui.plain_table import Cells, cell_text, column_widths, measure
 
     width = output_width()
-    keep = fit_columns(width, titles, rows, drop_first, flex)
-    natural = {i: max([cell_len(titles[i])] + [cell_len(r[i]) for r in rows]) for i in keep}
-    table = Table(box=None, pad_edge=False, collapse_padding=True)
-    for i in keep:
-        limit = None
-        if i == flex and width is not None:  # what the other columns leave
-            limit = max(1, width - sum(w for j, w in natural.items() if j != i) - len(keep) + 1)
-        table.add_column(safe(titles[i]), no_wrap=True, overflow="ellipsis", max_width=limit)
+    natural = _natural_widths(titles, rows) if width is not None else None
+    keep = fit_columns(width, titles, rows, drop_first, flex, natural=natural)
+    limits: list[int | None] = [None] * len(keep)
+    if natural is not None and flex in keep:  # the flex column gets what the others leave
+        others = sum(natural[j] for j in keep if j != flex)
+        limits[keep.index(flex)] = max(1, width - others - len(keep) + 1)
+    out = console()
+    if not keep:  # Rich prints a table without columns as an empty line
+        out.print(Segments([Segment.line()]))
+        return
+    heads = [cell_text(titles[i]) for i in keep]
+    widest = [measure(t) for t in heads]
     for row in rows:
-        table.add_row(*(safe(row[i]) for i in keep))
-    console().print(table)
+        for n, i in enumerate(keep):
+            m = measure(cell_text(row[i]))
+            if m > widest[n]:
+                widest[n] = m
+    cells = Cells(out, column_widths(widest, limits, out.options.max_width))
+    out.print(Segments(cells.header(heads)))
+    stream = raw_stream(out.file)
+    trim = isinstance(stream, _TrimmedLines)
+    raw = stream.raw if trim else stream
+    batch: list[str] = []
+    for row in rows:
+        line = cells.line([cell_text(row[i]) for i in keep])
+        batch.append((line.rstrip(" ") if trim else line) + "\n")
+        if len(batch) >= 1024:
+            raw.write("".join(batch))
+            batch.clear()
+    raw.write("".join(batch))
+    raw.flush()
 
 
 def safe(text: Any, single_line: bool = True) -> Text:
