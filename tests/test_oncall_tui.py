@@ -144,3 +144,21 @@ async def test_an_empty_repository_says_what_it_reads_not_indexing_forever(tmp_p
         text = screen_text(pilot.app)
         assert "no models found — modeltrail reads artifacts.yaml" in text
         assert "indexing" not in text
+
+
+@run_async
+async def test_at_80_columns_every_screen_says_how_to_get_help_and_back(sample):
+    """A tired engineer on an 80x24 SSH terminal: the footer of each screen shows ``?
+    Help``, and every screen but home its way back (the flow screen's footer once filled
+    80 columns with its own keys and lost both)."""
+    async with _app(sample).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = screen_text(pilot.app).splitlines()[-1]
+        assert "? Help" in footer, footer
+        for key in ("f", "h"):
+            await _keys(pilot, key)
+            assert not isinstance(pilot.app.screen, HomeScreen), key
+            footer = screen_text(pilot.app).splitlines()[-1]
+            assert "? Help" in footer and "esc Back" in footer, (key, footer)
+            await _keys(pilot, "escape")
+            assert isinstance(pilot.app.screen, HomeScreen), key

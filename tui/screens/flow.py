@@ -94,14 +94,16 @@ class FlowScreen(ReportsWorkerFailures, Screen):
     AUTO_FOCUS = "#flow-graph"
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back", show=False),
+        # the footer at 80 columns: the way out and ? Help must show; the tree and
+        # ASCII toggles are in the help (?) and the palette
+        Binding("escape", "back", "Back", id="back"),
         Binding("m", "metric(1)", "Metric", id="flow_metric"),
         Binding("M", "metric(-1)", "Previous metric", id="flow_metric_prev", show=False),
         Binding("n", "merge(1)", "Merges", id="flow_next_merge"),
         Binding("N", "merge(-1)", "Previous merge", id="flow_prev_merge", show=False),
         Binding("b", "beats", "Beats main", id="flow_next_beats"),
-        Binding("t", "tree", "Tree", id="flow_tree"),
-        Binding("a", "toggle_ascii", "ASCII", id="flow_ascii"),
+        Binding("t", "tree", "Tree", id="flow_tree", show=False),
+        Binding("a", "toggle_ascii", "ASCII", id="flow_ascii", show=False),
     ]
 
     DEFAULT_CSS = """
