@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -228,13 +229,8 @@ def _mlflow_by_commit(con, model: str, commits: list[str] | None) -> dict[str, d
     out: dict[str, dict] = {}
     columns = ", ".join(_MLFLOW_COLS)
     for row in _model_rows(con, columns, "mlflow", model, commits, "commit, path"):
-        d = dict(zip(_MLFLOW_COLS, row, strict=True))
-        d["flavors"] = list(d["flavors"] or [])
-        d["signature"] = {
-            "inputs": _value(None, d.pop("signature_inputs")),
-            "outputs": _value(None, d.pop("signature_outputs")),
-        }
-        out.setdefault(d.pop("commit"), d)
+        commit, *rest = row
+        out.setdefault(commit, _mlflow_dict(dict(zip(_MLFLOW_COLS[1:], rest, strict=True))))
     return out
 
 
@@ -245,11 +241,69 @@ def list_versions(
     main: MainLine | None = None,
     all_branches: bool = True,
 ) -> list[dict]:
-    """The model's versions, newest first, with metrics and params (``versions --json``).
+    """The model's versions, newest first, with metrics and params (``versions --json``):
+    :func:`iter_versions` as a list."""
+    return list(iter_versions(con, model, limit, main, all_branches))
+
+
+#: every listed version with its metrics, params, labels, MLflow model and rollback in
+#: one row, so that the rows can be read in batches (a pending result blocks every
+#: other query on the connection); {cols} {on_main} {scope} {limit}: filled in
+_LIST_SQL = """
+    WITH sel AS MATERIALIZED (
+        SELECT {cols}, {on_main} AS main_line, topo FROM versions
+        WHERE model = $1{scope} ORDER BY topo DESC{limit}
+    ),
+    met AS (
+        SELECT commit, list({{'key': key, 'value': value, 'text': text}} ORDER BY key) AS items
+        FROM metrics WHERE model = $1 AND commit IN (SELECT commit FROM sel) GROUP BY commit
+    ),
+    par AS (
+        SELECT commit, list({{'key': key, 'value': value, 'text': text}} ORDER BY key) AS items
+        FROM params WHERE model = $1 AND commit IN (SELECT commit FROM sel) GROUP BY commit
+    ),
+    lab AS (
+        SELECT commit, list({{'label': label, 'scheme': scheme, 'kind': kind, 'tag': tag}}
+                            ORDER BY rank) AS items
+        FROM labels WHERE model = $1 AND commit IN (SELECT commit FROM sel) GROUP BY commit
+    ),
+    mlf AS (
+        SELECT commit, list({{{mlflow}}} ORDER BY path)[1] AS item
+        FROM mlflow WHERE model = $1 AND commit IN (SELECT commit FROM sel) GROUP BY commit
+    ),
+    rbk AS (
+        SELECT commit, last(rollback_from) AS rollback_from FROM stage_events
+        WHERE model = $1 AND event IN ('rollback', 'undo') AND ref = commit
+          AND rollback_from IS NOT NULL AND commit IN (SELECT commit FROM sel)
+        GROUP BY commit
+    )
+    SELECT {sel_cols}, sel.main_line, rbk.rollback_from, met.items, par.items, lab.items,
+           mlf.item
+    FROM sel
+    LEFT JOIN met ON met.commit = sel.commit
+    LEFT JOIN par ON par.commit = sel.commit
+    LEFT JOIN lab ON lab.commit = sel.commit
+    LEFT JOIN mlf ON mlf.commit = sel.commit
+    LEFT JOIN rbk ON rbk.commit = sel.commit
+    ORDER BY sel.topo DESC
+"""
+
+
+def iter_versions(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    limit: int | None = None,
+    main: MainLine | None = None,
+    all_branches: bool = True,
+    batch: int = 1024,
+) -> Iterator[dict]:
+    """The model's versions, newest first, with metrics and params, read ``batch`` rows
+    at a time (a listing of 100,000 versions is never held whole).
 
     ``main``: the main line (``mainline.main_line``); each version then says whether it
     is on it (``main_line``), and unless ``all_branches`` only those and the labelled or
-    staged versions are listed."""
+    staged versions are listed. The connection must not be used for anything else until
+    the iteration ends (closing the iterator early ends the query)."""
     require_model(con, model)
     with contextlib.ExitStack() as stack:
         on_main = "NULL::BOOLEAN"
@@ -259,31 +313,56 @@ def list_versions(
             on_main = f"commit IN (SELECT commit FROM {line})"
             if not all_branches:
                 scope = f" AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
-        sql = (
-            f"SELECT {', '.join(_VERSION_COLS)}, {on_main} FROM versions "
-            f"WHERE model = $1{scope} ORDER BY topo DESC"
+        sql = _LIST_SQL.format(
+            cols=", ".join(_VERSION_COLS),
+            sel_cols=", ".join(f"sel.{c}" for c in _VERSION_COLS),
+            on_main=on_main,
+            scope=scope,
+            limit="" if limit is None else f" LIMIT {int(limit)}",
+            mlflow=", ".join(f"'{c}': {c}" for c in _MLFLOW_COLS[1:]),
         )
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        rows = con.execute(sql, [model]).fetchall()
-    versions = []
-    for r in rows:
-        v = _version_dict(r[:-1])
-        v["main_line"] = r[-1]
-        versions.append(v)
-    commits = [v["commit"] for v in versions] if limit is not None or scope else None
-    metrics = _values_by_commit(con, "metrics", model, commits)
-    params = _values_by_commit(con, "params", model, commits)
-    details = label_details(con, model, commits)
-    mlflow = _mlflow_by_commit(con, model, commits)
-    rollbacks = rolled_back_from(con, model, commits)
-    for v in versions:
-        v["rolled_back_from"] = rollbacks.get(v["commit"])
-        v["metrics"] = metrics.get(v["commit"], {})
-        v["params"] = params.get(v["commit"], {})
-        v["labels_detail"] = details.get(v["commit"], [])
-        v["mlflow"] = mlflow.get(v["commit"])
-    return versions
+        result = con.execute(sql, [model])
+        done = False
+        try:
+            while rows := result.fetchmany(batch):
+                for row in rows:
+                    yield _listed_version(row)
+            done = True
+        finally:
+            if not done:  # the caller stopped early: end the pending result
+                con.abort()
+
+
+def _listed_version(row: tuple) -> dict:
+    """One row of :data:`_LIST_SQL` as :func:`list_versions` gives it."""
+    n = len(_VERSION_COLS)
+    main_line, rollback, metrics, params, labels, mlflow = row[n:]
+    v = _version_dict(row[:n])
+    v["main_line"] = main_line
+    v["rolled_back_from"] = rollback
+    v["metrics"] = {i["key"]: _value(i["value"], i["text"]) for i in metrics or ()}
+    v["params"] = {i["key"]: _value(i["value"], i["text"]) for i in params or ()}
+    v["labels_detail"] = [
+        {
+            "label": i["label"],
+            "kind": i["scheme"],
+            "source": i["kind"] if i["kind"] in ("gto", "manifest") else "tag",
+            "tag": i["tag"],
+        }
+        for i in labels or ()
+    ]
+    v["mlflow"] = _mlflow_dict(mlflow) if mlflow is not None else None
+    return v
+
+
+def _mlflow_dict(d: dict) -> dict:
+    """An ``mlflow`` row (a dict of ``_MLFLOW_COLS`` but the commit), made the JSON shape."""
+    d["flavors"] = list(d["flavors"] or [])
+    d["signature"] = {
+        "inputs": _value(None, d.pop("signature_inputs")),
+        "outputs": _value(None, d.pop("signature_outputs")),
+    }
+    return d
 
 
 def label_details(

@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.cells import cell_len
@@ -82,6 +83,17 @@ def print_json(data: Any) -> None:
     Numbers: ``format.json_number``."""
     text = json.dumps(_json_numbers(data), indent=2, default=str, ensure_ascii=False)
     sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
+
+
+def print_json_list(items: Iterable[Any]) -> None:
+    """:func:`print_json` of ``list(items)``, the same text, written as the items come
+    (a listing of 100,000 versions is never one list, nor one string)."""
+    from modeltrail.tui.json_text import list_chunks
+
+    out = sys.stdout
+    for chunk in list_chunks(items, json_number, _json_numbers):
+        out.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", chunk))
+    out.write("\n")
 
 
 class _TrimmedLines:

@@ -9,8 +9,14 @@ import argparse
 
 from modeltrail.store.query.browse import key_metrics, main_line_topos, previous_metrics
 from modeltrail.store.query.mainline import main_line
-from modeltrail.store.query.queries import list_versions, truncated_commits
-from modeltrail.tui.commands._common import add_json, catalog, config_of, print_json, print_table
+from modeltrail.store.query.queries import iter_versions, require_model, truncated_commits
+from modeltrail.tui.commands._common import (
+    add_json,
+    catalog,
+    config_of,
+    print_json_list,
+    print_table,
+)
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_version, short_id
 
 NAME = "versions"
@@ -54,28 +60,23 @@ def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
     cfg = config_of(repo)
     line = main_line(con, cfg.main)
-    versions = list_versions(
+    truncated = truncated_commits(con)
+    require_model(con, args.model)
+    # read in batches, and nothing else asks the catalog until the listing is read
+    versions = iter_versions(
         con, args.model, limit=args.limit, main=line, all_branches=args.all_branches
     )
-    truncated = truncated_commits(con)
     if args.json:
-        print_json(
-            [
-                {**{k: v[k] for k in JSON_KEYS}, "history_truncated": v["commit"] in truncated}
-                for v in versions
-            ]
+        print_json_list(
+            {**{k: v[k] for k in JSON_KEYS}, "history_truncated": v["commit"] in truncated}
+            for v in versions
         )
         return 0
     keys = key_metrics(con, args.model)
     # compare each version with the one it was built on (as the TUI does)
     among = None if args.all_branches else main_line_topos(con, args.model, line)
-    commits = [v["commit"] for v in versions]
-    previous = previous_metrics(con, args.model, commits, keys, among)
-    titles = ["VERSION", "COMMIT", "DATE", "STAGES", "BRANCH", *keys, "MESSAGE"]
-    rows = []
+    rows, commits, values = [], [], []
     for v in versions:
-        prev = previous.get(v["commit"], {})
-        cells = [_metric_cell(cfg, k, prev.get(k), v["metrics"].get(k)) for k in keys]
         note = " [stale metrics]" if v["stale_metrics"] else ""
         if v["commit"] in truncated:
             note += " [history truncated here: shallow clone]"
@@ -86,10 +87,16 @@ def run(args: argparse.Namespace) -> int:
                 (v["date"] or "")[:10],
                 ",".join(fmt_version(s) for s in v["stages"]) or "-",
                 fmt_branch(v["branches"], v["main_line"], line.branch, line.sizes),
-                *cells,
                 f"{v['subject']}{note}",
             ]
         )
+        commits.append(v["commit"])
+        values.append([v["metrics"].get(k) for k in keys])
+    previous = previous_metrics(con, args.model, commits, keys, among)
+    for row, commit, new in zip(rows, commits, values, strict=True):
+        prev = previous.get(commit, {})
+        row[5:5] = [_metric_cell(cfg, k, prev.get(k), n) for k, n in zip(keys, new, strict=True)]
+    titles = ["VERSION", "COMMIT", "DATE", "STAGES", "BRANCH", *keys, "MESSAGE"]
     print_table(titles, rows, _drop_order(len(keys)), flex=len(titles) - 1)
     return 0
 
