@@ -403,12 +403,15 @@ def _documents(
     repo: git.Repo, wanted: list[tuple[str, str, str]], have: dict[str, bytes]
 ) -> Iterator[parse_pool.Job]:
     """The documents to parse, read from git a round of the parse at a time (content
-    None: the object went missing since it was sized)."""
+    None: the object went missing since it was sized). A blob read beforehand leaves
+    ``have`` with its last use (the small ones: 44 MB at 100,000 commits)."""
+    uses = Counter(blob for blob, _r, _p in wanted)
     for first in range(0, len(wanted), parse_pool.ROUND):
         part = wanted[first : first + parse_pool.ROUND]
         got = gitio.read_blobs(repo, [b for b, _r, _p in part if b not in have], MAX_DOCUMENT)
         for blob, role, path in part:
-            content = have.get(blob)
+            uses[blob] -= 1
+            content = have.pop(blob, None) if uses[blob] == 0 else have.get(blob)
             yield blob, role, path, got.get(blob) if content is None else content
 
 
