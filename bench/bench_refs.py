@@ -125,13 +125,23 @@ def main() -> None:
     print(
         f"repository: {args.tags} tags x {args.models} models ({time.perf_counter() - t0:.1f}s to build)"
     )
+    # the cached repository stays as built: the tags a run adds go again at its end (and
+    # what an interrupted run left, before it starts)
+    leftovers = git(repo, "tag", "-l", "m0@v9.*", "m1-v9.*").split()
+    if leftovers:
+        git(repo, "tag", "-d", *leftovers)
     full = command(repo, "index", "--rebuild")
     none = command(repo, "index")
     run = f"{os.getpid() % 1000}.{int(time.time()) % 100000}"
-    git(repo, "tag", "-a", "-m", "one more", f"m0@v9.{run}", "main")
-    incr = command(repo, "index")
-    git(repo, "tag", f"m1-v9.{run}", "main")
-    plain = command(repo, "index")
+    try:
+        git(repo, "tag", "-a", "-m", "one more", f"m0@v9.{run}", "main")
+        incr = command(repo, "index")
+        git(repo, "tag", f"m1-v9.{run}", "main")
+        plain = command(repo, "index")
+    finally:
+        added = git(repo, "tag", "-l", f"m0@v9.{run}", f"m1-v9.{run}").split()
+        if added:
+            git(repo, "tag", "-d", *added)
     print(
         f"full {full:6.2f}s   one new GTO tag {incr:6.2f}s   one new plain tag {plain:6.2f}s"
         f"   nothing new {none:6.2f}s"
