@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from realrepos import BUNDLES, clone, needs_realrepos
 
 from modeltrail.store.catalog.files import fresh_catalog
@@ -142,3 +144,29 @@ def test_labels_rollbacks_and_metric_files_list_as_before(tmp_path, capsys):
     assert listed[0]["rolled_back_from"] == "v1.2.0"
     assert max(len(v["labels_detail"]) for v in listed) >= 2
     assert any(":" in k for v in listed for k in v["metrics"])
+
+
+def _old_value(value, text):
+    if text is not None:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return value
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?", fullmatch=True),
+        st.from_regex(r"\s*-?[0-9١]+\.?[0-9]*[eE]?[+-]?[0-9]*\s*", fullmatch=True),
+        st.sampled_from(["1e400", "-0", "-0.0", "NaN", "Infinity", "1_0", "0x1", "01", "٣"]),
+        st.text(max_size=8),
+    ),
+    st.none() | st.floats(),
+)
+def test_metric_values_read_as_json_reads_them(text, value):
+    new, old = queries._value(value, text), _old_value(value, text)
+    assert type(new) is type(old)
+    assert new == old or (new != new and old != old)
+    assert repr(new) == repr(old)

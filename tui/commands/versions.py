@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     line = main_line(con, cfg.main)
     truncated = truncated_commits(con)
     require_model(con, args.model)
-    # read in batches, and nothing else asks the catalog until the listing is read
+    # read in batches: never all the versions at once
     versions = iter_versions(
         con, args.model, limit=args.limit, main=line, all_branches=args.all_branches
     )
