@@ -199,3 +199,24 @@ def test_the_filters_metric_keys_are_the_views_keys(repo):
         "models/ren/eval/metrics.json:acc",
         "models/ren/metrics.json:acc",
     ]
+
+
+def test_the_filter_finds_a_version_by_a_file_qualified_metric(repo):
+    """``FILE:KEY>N`` and a nested key (``train.loss``) select the right version: the
+    filter also says which key a value has in its file, to read only those values."""
+    from modeltrail.store.query.browse import metric_keys
+    from modeltrail.store.query.filter import matching_topos
+
+    keys = metric_keys(repo.con, "seg")
+    topo = dict(
+        repo.con.execute("SELECT commit, topo FROM versions WHERE model = 'seg'").fetchall()
+    )
+
+    def found(query: str) -> set[int]:
+        return set(matching_topos(repo.con, "seg", query, keys).to_pylist())
+
+    assert found(f"{EVAL}:dice_multi>0.85") == {topo[repo.c1]}
+    assert found(f"{TRAIN}:dice_multi<0.9") == {topo[repo.c2]}
+    assert found(f"{TRAIN}:train.loss>=0.04") == {topo[repo.c2]}
+    assert found(f"-{TRAIN}:train.loss>=0.04") == {topo[repo.c1]}
+    assert found(f"{EVAL}:dice_multi>0.8 {TRAIN}:dice_multi>0.9") == {topo[repo.c1]}

@@ -39,7 +39,9 @@ FIELDS = ("branch", "stage", "label", "version", "tag", "author", "message", "ms
 SCHEMES = ("semver", "calendar", "sequential")
 IS_VALUES = ("latest", "stale", "labelled", "staged", *SCHEMES)
 
-_COMPARISON = re.compile(r"^(?P<key>[^<>=!:]+?)(?P<op>>=|<=|==|!=|>|<|=)(?P<value>.*)$")
+# a metric's key may be file-qualified (``FILE:KEY`` when a model has several metrics
+# files), so it may hold colons; a field (``branch:x``) is told apart first
+_COMPARISON = re.compile(r"^(?P<key>[^<>=!]+?)(?P<op>>=|<=|==|!=|>|<|=)(?P<value>.*)$")
 _FIELD = re.compile(r"^(?P<field>[A-Za-z]+):(?P<value>.*)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -89,6 +91,11 @@ def _unknown_metric(key: str, metric_keys: Collection[str]) -> FilterError:
     return FilterError(f"unknown metric {key!r} in filter (metrics: {known}{more})")
 
 
+def _unknown_field(name: str) -> FilterError:
+    fields = ", ".join(f for f in FIELDS if f not in ("version", "tag", "msg"))
+    return FilterError(f"unknown field {name!r} in filter (fields: {fields})")
+
+
 def _term(token: str, metric_keys: Collection[str]) -> Term:
     negate = False
     if token.startswith("-") and len(token) > 1:
@@ -117,13 +124,12 @@ def _term(token: str, metric_keys: Collection[str]) -> Term:
                 raise FilterError(f"bad filter: {value!r} is not a date") from None
             return Term("date", "date", op, value, negate)
         if key not in metric_keys:
+            if field and ":" not in field.group("value").partition(op)[0]:
+                raise _unknown_field(field.group("field"))  # word:... is not a file path
             raise _unknown_metric(key, metric_keys)
         return Term("metric", key, op, _number(value, key), negate)
     if field:
-        raise FilterError(
-            f"unknown field {field.group('field')!r} in filter "
-            f"(fields: {', '.join(f for f in FIELDS if f not in ('version', 'tag', 'msg'))})"
-        )
+        raise _unknown_field(field.group("field"))
     if any(token.startswith(op) for op in OPERATORS):
         raise FilterError(f"bad filter: {token!r} needs a metric name before the operator")
     return Term("text", "", "~", token, negate)
