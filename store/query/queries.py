@@ -191,15 +191,18 @@ def _model_rows(
     return con.execute(f"{sql} ORDER BY {order}", params).fetchall()
 
 
+#: the model's (``$1``) branch rollback and undo commits, among ``stage_events``
+_BRANCH_ROLLBACKS = (
+    "model = $1 AND event IN ('rollback', 'undo') AND ref = commit AND rollback_from IS NOT NULL"
+)
+
+
 def rolled_back_from(
     con: duckdb.DuckDBPyConnection, model: str, commits: list[str] | None = None
 ) -> dict[str, str]:
     """``{commit: version it rolled back from}`` for the model's branch rollback (and undo)
     commits, as their ``Rollback-From`` trailers say."""
-    sql = (
-        "SELECT commit, rollback_from FROM stage_events WHERE model = $1 "
-        "AND event IN ('rollback', 'undo') AND ref = commit AND rollback_from IS NOT NULL"
-    )
+    sql = f"SELECT commit, rollback_from FROM stage_events WHERE {_BRANCH_ROLLBACKS}"
     params: list = [model]
     if commits is not None:
         sql += " AND commit IN (SELECT unnest($2))"
@@ -293,8 +296,7 @@ _LIST_SQL = """
     ),
     rbk AS (
         SELECT commit, last(rollback_from) AS rollback_from FROM stage_events
-        WHERE model = $1 AND event IN ('rollback', 'undo') AND ref = commit
-          AND rollback_from IS NOT NULL AND commit IN (SELECT commit FROM sel)
+        WHERE {rollbacks} AND commit IN (SELECT commit FROM sel)
         GROUP BY commit
     )
     SELECT {sel_cols}, sel.main_line, rbk.rollback_from, met.items, par.items, lab.items,
@@ -347,6 +349,7 @@ def iter_versions(
             metrics=VIEWS["metrics"],
             params=VIEWS["params"],
             mlflow_view=VIEWS["mlflow"],
+            rollbacks=_BRANCH_ROLLBACKS,
         )
         for start in range(0, len(topos), batch):
             newest, oldest = topos[start], topos[min(start + batch, len(topos)) - 1]
@@ -365,13 +368,7 @@ def _listed_version(row: tuple) -> dict:
     v["metrics"] = {i["key"]: _value(i["value"], i["text"]) for i in metrics or ()}
     v["params"] = {i["key"]: _value(i["value"], i["text"]) for i in params or ()}
     v["labels_detail"] = [
-        {
-            "label": i["label"],
-            "kind": i["scheme"],
-            "source": i["kind"] if i["kind"] in ("gto", "manifest") else "tag",
-            "tag": i["tag"],
-        }
-        for i in labels or ()
+        _label_detail(i["label"], i["scheme"], i["kind"], i["tag"]) for i in labels or ()
     ]
     v["mlflow"] = _mlflow_dict(mlflow) if mlflow is not None else None
     return v
@@ -400,11 +397,15 @@ def label_details(
         params.append(commits)
     out: dict[str, list[dict]] = {}
     for commit, label, scheme, kind, tag in con.execute(sql + " ORDER BY rank", params).fetchall():
-        source = kind if kind in ("gto", "manifest") else "tag"
-        out.setdefault(commit, []).append(
-            {"label": label, "kind": scheme, "source": source, "tag": tag}
-        )
+        out.setdefault(commit, []).append(_label_detail(label, scheme, kind, tag))
     return out
+
+
+def _label_detail(label: str, scheme: str | None, kind: str, tag: str | None) -> dict:
+    """A ``labels`` row as the listings show it: kind = its scheme, source = gto | tag |
+    manifest (the ``labels.kind`` of a tag-read label is its tag convention)."""
+    source = kind if kind in ("gto", "manifest") else "tag"
+    return {"label": label, "kind": scheme, "source": source, "tag": tag}
 
 
 #: One version's facts in one query: the catalog's own views, read over only this

@@ -82,7 +82,12 @@ def print_json(data: Any) -> None:
     """JSON on stdout; repository text can't drive the terminal (escaped as \\uXXXX).
     Numbers: ``format.json_number``."""
     text = json.dumps(_json_numbers(data), indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
+    sys.stdout.write(_escape_unsafe(text) + "\n")
+
+
+def _escape_unsafe(text: str) -> str:
+    """JSON text with the characters that could drive or reorder the terminal as \\uXXXX."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def print_json_list(items: Iterable[Any]) -> None:
@@ -92,7 +97,7 @@ def print_json_list(items: Iterable[Any]) -> None:
 
     out = sys.stdout
     for chunk in list_chunks(items, json_number, _json_numbers):
-        out.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", chunk))
+        out.write(_escape_unsafe(chunk))
     out.write("\n")
 
 
