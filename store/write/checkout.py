@@ -139,6 +139,8 @@ def checkout(
         raise
     published = False
     try:
+        for p in {path, new_path}:  # again under git's lock: an edit since the check stays
+            check_clean(g, p, allow_untracked=force)
         if lost:
             clear_paths(g, lost)  # --force: the user agreed
             result.replaced = lost

@@ -157,8 +157,10 @@ def remove_own_lock(lock: Path, token: str) -> bool:
 
 def restore(g: Git, old: str, new: str, paths: Iterable[str]) -> tuple[int, int, list[str]]:
     """Make the files under ``paths`` what the real index holds again (the index was never
-    published, so it still holds ``old``'s files). Returns (files rewritten, files removed,
-    files left because their bytes are not what the move wrote)."""
+    published, so it still holds ``old``'s files). Only what the move wrote is undone: a
+    file whose bytes are neither the index's nor the new tree's was edited by someone
+    meanwhile and stays as it is. Returns (files rewritten, files removed, files left
+    because their bytes are not what the move wrote)."""
     roots = sorted({p for p in paths if p is not None})
     index = {}
     for r in roots:
@@ -166,12 +168,21 @@ def restore(g: Git, old: str, new: str, paths: Iterable[str]) -> tuple[int, int,
     new_files = {}
     for r in roots:
         new_files.update({e.path: e for e in g.ls_tree(new, r) if e.type == "blob"})
-    rewrite = []
+    rewrite, left = [], []
     for rel, oid in index.items():
         p = g.root / rel
-        if not _lexists(p) or p.is_dir() or _hash(g, rel) != oid:
+        if not _lexists(p) or (p.is_dir() and not p.is_symlink()):
             rewrite.append(rel)
-    removed, left = 0, []
+            continue
+        now = _hash(g, rel)
+        if now == oid:
+            continue
+        wrote = new_files.get(rel)
+        if wrote is not None and now == wrote.oid:
+            rewrite.append(rel)  # the move wrote these bytes: put the old ones back
+        else:
+            left.append(rel)  # bytes neither side holds: someone's edit, never overwritten
+    removed = 0
     for rel, entry in sorted(new_files.items()):
         if rel in index:
             continue
