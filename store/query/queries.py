@@ -603,16 +603,30 @@ def resolve_version(con: duckdb.DuckDBPyConnection, model: str, spec: str, commi
             ).fetchone()
             if row is not None:
                 return _version_dict(row)
-            # a commit that is not itself a version: the version in force there
-            row = con.execute(
-                f"""SELECT {cols} FROM versions v WHERE v.model=$1 AND v.changed AND
-                    v.topo <= (SELECT topo FROM commits WHERE commit=$2)
-                    ORDER BY v.topo DESC LIMIT 1""",
-                [model, commit],
-            ).fetchone()
+            row = _version_in_force(con, model, commit, cols)
             if row is not None:
-                return _version_dict(row)
+                return {**_version_dict(row), "stands_for": commit}
     raise UnknownVersion(f"unknown version {spec!r} of {model}")
+
+
+def _version_in_force(con: duckdb.DuckDBPyConnection, model: str, commit: str, cols: str):
+    """The version in force at ``commit``, a commit that is not itself a version: the
+    nearest version on its own first-parent line. Between the two the model's content
+    did not change (a commit that changes it, a merge included, is a version), so it
+    holds exactly the content ``commit`` has; a version of another branch that merely
+    comes earlier in topological order never does."""
+    return con.execute(
+        f"""WITH RECURSIVE line(commit, depth) AS (
+                SELECT $2::VARCHAR, 0
+                UNION ALL
+                SELECT c.parents[1], line.depth + 1 FROM line JOIN commits c USING (commit)
+                WHERE len(c.parents) > 0 AND NOT EXISTS (
+                    SELECT 1 FROM versions w WHERE w.model = $1 AND w.commit = line.commit)
+            )
+            SELECT {cols} FROM line JOIN versions v USING (commit)
+            WHERE v.model = $1 ORDER BY line.depth LIMIT 1""",
+        [model, commit],
+    ).fetchone()
 
 
 def warnings(con: duckdb.DuckDBPyConnection) -> list[dict]:

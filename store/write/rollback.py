@@ -412,13 +412,26 @@ def next_stage_tag(model: str, stage: str, existing: list[str]) -> str:
     return name
 
 
-def _resolve_target(con, g: Git, model: str, spec: str) -> VersionRef:
+def _resolve_target(con, g: Git, model: str, spec: str) -> tuple[VersionRef, tuple[str, ...]]:
+    """The target version, named by a label or a short id (never ``= abc1234``), and a
+    note when ``spec`` was a commit that is not itself a version: the plan says which
+    commit, with the same model files, is written on instead."""
     try:
         v = resolve_version(con, model, spec, commit_of=g.resolve_commit)
     except UnknownVersion as exc:
         # exit 2 as in every command (an unknown version is bad usage, not a refusal)
         raise UnknownVersion(f"unknown target: {exc}") from None
-    return VersionRef(v["version"], v["commit"])
+    label = v["version"]
+    if label.startswith("="):
+        label = _labelled_twin(con, model, v["commit"]) or v["commit"][:7]
+    target = VersionRef(label, v["commit"])
+    stands_for = v.get("stands_for")
+    if not stands_for or stands_for == v["commit"]:
+        return target, ()
+    return target, (
+        f"{stands_for[:7]} is not a version of {one_line(model)}: it has the model files of "
+        f"{one_line(label, 100)}, so the write goes on {v['commit'][:7]}",
+    )
 
 
 def _stage_holders(con, model: str) -> dict[str, tuple[str, str]]:
@@ -467,16 +480,18 @@ def plan_rollback(
                 f"{one_line(model)} {one_line(stage)} has no previous holder; "
                 "name the version with --to"
             )
-        target = VersionRef(*previous)
+        target, note = VersionRef(*previous), ()
     else:
-        target = _resolve_target(con, g, model, to)
+        target, note = _resolve_target(con, g, model, to)
     if stage is not None:
-        return _plan_stage(
+        plan = _plan_stage(
             repo, con, g, info, stage, target, reason, undoes=None, force=force, check=True
         )
-    return _plan_branch(
-        repo, con, g, info, branch, target, target.commit, reason, undoes=None, force=force
-    )
+    else:
+        plan = _plan_branch(
+            repo, con, g, info, branch, target, target.commit, reason, undoes=None, force=force
+        )
+    return dataclasses.replace(plan, warnings=(*note, *plan.warnings)) if note else plan
 
 
 def _target_risks(con, g: Git, model: str, stage: str, target: VersionRef) -> tuple[bool, list]:
