@@ -175,10 +175,20 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
         declared.setdefault(c.name, []).extend(c.declared)
         if c.declared and "dvc" not in m.sources and c.source == "dvc-artifact":
             m.sources.append("dvc")  # its pipeline's metrics and params are its own
+    # a pipeline whose outputs include a GTO artifact's path gives that artifact its
+    # metrics, params and lock outputs, wherever the artifact is declared
+    fed = _pipelines_feeding(claims, models)
+    fed_ids = {id(c) for c, _ in fed}
+    for c, owners in fed:
+        for name in owners:
+            m = models[name]
+            declared[name].extend(c.declared)
+            if "dvc" not in m.sources:
+                m.sources.append("dvc")
     # other conventions: one model per location (several conventions there: one model)
     by_location: dict[str, list[Claim]] = {}
     for c in claims:
-        if c.source in GTO_SOURCES or c.path is None:
+        if c.source in GTO_SOURCES or c.path is None or id(c) in fed_ids:
             continue
         by_location.setdefault(c.path, []).append(c)
     located: list[tuple[str, Claim]] = []
@@ -242,6 +252,25 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
                 level = ("",)
         m.content = Content(trees, tuple(sorted(set(paths))), level)
     return Resolved(models, warnings)
+
+
+def _pipelines_feeding(
+    claims: list[Claim], models: dict[str, ModelDef]
+) -> list[tuple[Claim, list[str]]]:
+    """DVC pipeline claims (``dvc.yaml`` without ``artifacts:``) whose declared outputs
+    are, or contain, the path of a GTO artifact, each with the artifacts it feeds."""
+    artifacts = [
+        (m.name, p) for m in models.values() if (p := in_repository(m.artifact_path)) is not None
+    ]
+    fed: list[tuple[Claim, list[str]]] = []
+    for c in claims if artifacts else ():
+        if c.source != "dvc":
+            continue
+        outs = set(c.declared)
+        owners = [n for n, p in artifacts if p in outs or any(p.startswith(f"{o}/") for o in outs)]
+        if owners:
+            fed.append((c, owners))
+    return fed
 
 
 _DOCS = ("readme", "license", "licence", "changelog", "contributing", "notice", "authors")
