@@ -689,6 +689,10 @@ def _materialize_versions(
             SELECT model, commit, bool_or(changed) AS changed,
                    bool_or(stale_metrics) AS stale_metrics, min(content) AS content
             FROM model_commits {scope} GROUP BY model, commit
+            -- a commit that deletes the model is no version of it (unless a tag says so)
+            HAVING min(content) IS NOT NULL OR EXISTS (
+                SELECT 1 FROM labels l
+                WHERE l.model = model_commits.model AND l.commit = model_commits.commit)
         ),
         lab AS (
             SELECT model, commit, list(label ORDER BY rank) AS labels,

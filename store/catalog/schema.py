@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -75,7 +75,8 @@ TABLES: dict[str, str] = {
         stale_metrics BOOLEAN,      -- params/code/artifact changed but no metrics file did;
                                     -- for a DVC pipeline: as its dvc.lock records it
         changed_files INTEGER,
-        content VARCHAR             -- digest of the model's files there (equal = same content)
+        content VARCHAR             -- digest of the model's files there (equal = same content;
+                                    -- NULL: no files, the model was deleted there)
     """,
     # the model's files at each version: path -> blob
     "version_files": """

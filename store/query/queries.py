@@ -100,6 +100,27 @@ def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, di
     return out
 
 
+def deleted_models(con: duckdb.DuckDBPyConnection, main: MainLine | None) -> dict[str, dict]:
+    """Models whose files are gone where the main line (else the newest commit that
+    touched them) stands now: ``{name: {"commit", "date"}}``, the commit that deleted
+    them. The deletion is no version; the model stays listed with its history."""
+    with contextlib.ExitStack() as stack:
+        where = ""
+        if main is not None and main.branch is not None and len(main.commits):
+            line = stack.enter_context(line_relation(con, main))
+            where = f"WHERE mc.commit IN (SELECT commit FROM {line})"
+        rows = con.execute(
+            f"""
+            SELECT model, commit, date FROM (
+                SELECT mc.model, mc.commit, mc.content, c.committer_date AS date
+                FROM model_commits mc JOIN commits c USING (commit) {where}
+                QUALIFY row_number() OVER (PARTITION BY mc.model ORDER BY c.topo DESC) = 1
+            ) WHERE content IS NULL
+            """
+        ).fetchall()
+    return {model: {"commit": commit, "date": iso(date)} for model, commit, date in rows}
+
+
 def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) -> list[dict]:
     """Every model with its latest version, version count and stage holders; given the
     main line, what its branch holds (``main``: :func:`main_holders`, else None)."""
@@ -125,6 +146,7 @@ def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) ->
         }
     previous = previous_holders(con)
     on_main = main_holders(con, main) if main is not None else {}
+    deleted = deleted_models(con, main)
     out = []
     for name, path, sources, desc, latest, n, typ in rows:
         st = stages.get(name, {})
@@ -143,6 +165,7 @@ def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) ->
                 "previous_details": prev,
                 "main": on_main.get(name),
                 "description": desc,
+                "deleted": deleted.get(name),
             }
         )
     return out

@@ -324,8 +324,11 @@ def propagate(
     return out
 
 
-def content_digest(files: FileState) -> str:
-    """One id for a model's files (paths and blobs): equal content, equal digest."""
+def content_digest(files: FileState) -> str | None:
+    """One id for a model's files (paths and blobs): equal content, equal digest; None
+    where the model has no files (deleted there, or not yet there)."""
+    if not files:
+        return None
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(files):
         h.update(f"{path}\0{files[path][0]}\0".encode("utf-8", "surrogateescape"))

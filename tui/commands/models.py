@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
                         "stages",
                         "previous",
                         "main",
+                        "deleted",
                     )
                 }
                 for m in models

@@ -60,12 +60,20 @@ def main_badge(model: dict, two_lines: bool = False) -> Text | None:
     return text
 
 
+def deleted_badge(deleted: dict) -> Text:
+    """The model's files are gone from the main line: since when."""
+    day = (deleted.get("date") or "")[:10]
+    return Text(f"deleted {day} ({str(deleted.get('commit') or '')[:7]})".strip(), style="italic")
+
+
 def model_badges(model: dict, now: datetime, two_lines: bool = False) -> list[Text]:
     """One badge per stage of a ``list_models`` dict, prod first; then what the main
-    branch holds if that is not the latest version (:func:`main_badge`)."""
+    branch holds if that is not the latest version (:func:`main_badge`), or that the
+    model was deleted there."""
     details = model.get("stage_details") or {}
     previous = model.get("previous") or {}
-    held = main_badge(model, two_lines)
+    deleted = model.get("deleted")
+    held = deleted_badge(deleted) if deleted else main_badge(model, two_lines)
     return [
         stage_badge(
             stage,
