@@ -110,8 +110,10 @@ def run(
 ) -> Done:
     """Run ``git ARGS`` in ``repo`` (stdin ``input``); raise :class:`GitError` on failure
     unless ``check`` is false. ``env`` adds variables for this one command. After
-    ``timeout`` seconds git is killed and ``subprocess.TimeoutExpired`` raised."""
-    data = input.encode("utf-8") if isinstance(input, str) else input
+    ``timeout`` seconds git is killed and ``subprocess.TimeoutExpired`` raised. Text
+    ``input`` is written as UTF-8, bytes that came in undecoded (surrogate-escaped: an
+    argument in a C locale, a file name) as they were."""
+    data = input.encode("utf-8", "surrogateescape") if isinstance(input, str) else input
     proc = repo.git.execute(
         argv(*args),
         as_process=True,

@@ -8,6 +8,9 @@ is never interpreted because the result is a ``Text`` built without parsing.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import io
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -105,12 +108,91 @@ def raw_stream(stream: TextIO) -> TextIO:
     return stream
 
 
+# --- an output encoding that lacks some characters (latin-1, a C locale's ASCII) ---------
+
+#: what stands in for each glyph modeltrail prints where the output encoding lacks it (one
+#: character where the glyph sits in a table column, so columns stay aligned)
+ASCII_STAND_INS = {
+    "✓": "+",
+    "✗": "x",
+    "▲": "^",
+    "▼": "v",
+    "↑": "^",
+    "↓": "v",
+    "→": "->",
+    "←": "<-",
+    "↶": "<",
+    "↷": ">",
+    "▶": ">",
+    "●": "*",
+    "◐": "~",
+    "○": "o",
+    "◆": "*",
+    "★": "*",
+    "⚠": "!",
+    "⏎": "\\n",
+    "…": "...",
+    "—": "-",
+    "–": "-",
+    "−": "-",
+    "·": ".",
+    "±": "+/-",
+    "≥": ">=",
+    "≠": "!=",
+    "Δ": "d",
+    "─": "-",
+    "│": "|",
+    "▏": "|",
+    **dict.fromkeys("╭╮╰╯├┤┬┴┼", "+"),
+}
+STAND_IN_ERRORS = "modeltrail.stand-in"
+
+
+def _escape(ch: str) -> str:
+    o = ord(ch)
+    if 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): that byte
+        return f"\\x{o - 0xDC00:02x}"
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def _stand_in(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: an ASCII stand-in for a glyph, a backslash escape otherwise."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    part = exc.object[exc.start : exc.end]
+    return "".join(ASCII_STAND_INS.get(ch) or _escape(ch) for ch in part), exc.end
+
+
+codecs.register_error(STAND_IN_ERRORS, _stand_in)
+
+
 @contextmanager
-def safe_streams() -> Iterator[None]:
-    """Route ``sys.stdout`` and ``sys.stderr`` through :func:`clean` for the duration."""
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(raw_stream(sys.stdout)), SafeStream(raw_stream(sys.stderr))
+def _degrading(stream: TextIO) -> Iterator[None]:
+    """Characters ``stream``'s encoding lacks become stand-ins rather than an exception
+    (a command that wrote must never then fail on a ``✓``). Only the handler for a failed
+    encode changes: output the encoding can carry is written as it is."""
+    if not isinstance(stream, io.TextIOWrapper) or stream.errors == STAND_IN_ERRORS:
+        yield
+        return
+    saved = stream.errors
+    stream.reconfigure(errors=STAND_IN_ERRORS)
     try:
         yield
     finally:
-        sys.stdout, sys.stderr = saved
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.reconfigure(errors=saved)
+
+
+@contextmanager
+def safe_streams() -> Iterator[None]:
+    """Route ``sys.stdout`` and ``sys.stderr`` through :func:`clean` for the duration, and
+    let both degrade to what their encoding can show (:data:`ASCII_STAND_INS`, else
+    backslash escapes) instead of failing."""
+    saved = sys.stdout, sys.stderr
+    out, err = raw_stream(sys.stdout), raw_stream(sys.stderr)
+    with _degrading(out), _degrading(err):
+        sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = saved

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import re
 import sys
@@ -62,8 +63,9 @@ def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (stable shape)")
 
 
-# characters JSON leaves raw that a terminal would act on: C1 controls, DEL, bidi controls
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+# characters JSON leaves raw that a terminal would act on: C1 controls, DEL, bidi controls;
+# and lone surrogates (bytes that were not UTF-8), which no encoding can write
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff]")
 
 
 def _json_numbers(data: Any) -> Any:
@@ -82,12 +84,51 @@ def print_json(data: Any) -> None:
     """JSON on stdout; repository text can't drive the terminal (escaped as \\uXXXX).
     Numbers: ``format.json_number``."""
     text = json.dumps(_json_numbers(data), indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write(_escape_unsafe(text) + "\n")
+    sys.stdout.write(_escape_unsafe(text, _narrow_encoding()) + "\n")
 
 
-def _escape_unsafe(text: str) -> str:
-    """JSON text with the characters that could drive or reorder the terminal as \\uXXXX."""
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+def _escape_unsafe(text: str, narrow: str | None = None) -> str:
+    """JSON text with the characters that could drive or reorder the terminal as \\uXXXX,
+    and, for an output encoding ``narrow`` that lacks some characters (latin-1, ASCII),
+    those too: the JSON reads back exactly (not the stand-ins other output gets)."""
+    text = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    if narrow is not None:
+        text = text.encode(narrow, _JSON_ESCAPES).decode(narrow)
+    return text
+
+
+_JSON_ESCAPES = "modeltrail.json-escape"
+
+
+def _json_escape(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: characters the encoding lacks as JSON's ``\\uXXXX`` (a pair
+    of them beyond U+FFFF). They only occur inside JSON strings."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for ch in exc.object[exc.start : exc.end]:
+        o = ord(ch)
+        if o > 0xFFFF:
+            o -= 0x10000
+            out.append(f"\\u{0xD800 + (o >> 10):04x}\\u{0xDC00 + (o & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{o:04x}")
+    return "".join(out), exc.end
+
+
+codecs.register_error(_JSON_ESCAPES, _json_escape)
+
+
+def _narrow_encoding() -> str | None:
+    """stdout's encoding when it cannot carry every character (not a UTF), else None."""
+    encoding = getattr(raw_stream(sys.stdout), "encoding", None)
+    if not encoding:
+        return None
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return None
+    return None if name.startswith("utf") else name
 
 
 def print_json_list(items: Iterable[Any]) -> None:
@@ -96,8 +137,9 @@ def print_json_list(items: Iterable[Any]) -> None:
     from modeltrail.tui.json_text import list_chunks
 
     out = sys.stdout
+    narrow = _narrow_encoding()
     for chunk in list_chunks(items, json_number, _json_numbers):
-        out.write(_escape_unsafe(chunk))
+        out.write(_escape_unsafe(chunk, narrow))
     out.write("\n")
 
 
