@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping
@@ -70,8 +71,11 @@ def prepare(repo: git.Repo) -> git.Repo:
 def argv(*args: str) -> list[str]:
     """The full command line of ``git ARGS`` with the safety options (the literal
     pathspec and no-replace rules also as options, so they hold even for a repository
-    that did not pass through :func:`prepare`)."""
-    cmd = ["git", "--no-replace-objects", "--literal-pathspecs"]
+    that did not pass through :func:`prepare`). ``--no-optional-locks``: a read never
+    takes ``index.lock`` (``git status`` otherwise writes a refreshed index, and a git
+    killed meanwhile leaves the lock behind, blocking every later write); writes take
+    the locks they need all the same."""
+    cmd = ["git", "--no-replace-objects", "--literal-pathspecs", "--no-optional-locks"]
     for item in SAFE_CONFIG:
         cmd += ["-c", item]
     return cmd + list(args)
@@ -93,7 +97,12 @@ class Done:
         """The line of stderr that says what went wrong."""
         err = self.stderr.decode("utf-8", "replace").strip().splitlines()
         first = next((line for line in err if line.startswith(("fatal", "error"))), None)
-        return first or (err[0] if err else str(self.returncode))
+        if first or err:
+            return first or err[0]
+        if self.returncode < 0:  # killed: say by what (SIGXFSZ: a file size limit)
+            with contextlib.suppress(ValueError):
+                return f"killed by {signal.Signals(-self.returncode).name}"
+        return str(self.returncode)
 
 
 class GitError(Exception):

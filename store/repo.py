@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shlex
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,3 +76,94 @@ def require_work_tree(repo: git.Repo, action: str) -> None:
             f"{action} needs a work tree, and this is a bare repository (a server's copy); "
             "nothing was written (a stage rollback, --stage, works here)"
         )
+
+
+# --- what stops a write: a read-only .git, an index.lock someone left ---------------------
+
+#: the journal a branch rollback or checkout keeps while it holds ``index.lock``
+#: (``store.write.rollback_apply`` writes it; recovery finishes what it records)
+JOURNAL = "modeltrail-rollback.json"
+
+
+def index_lock_note(git_dir: Path) -> str | None:
+    """One line about ``index.lock`` in ``git_dir`` when one is there that modeltrail did
+    not take (the one a rollback being written, or an interrupted one, holds is its own
+    business): how old it is and the command that removes it. None when there is none.
+
+    Git takes that lock to write the index and removes it when done; a git killed
+    meanwhile (``kill -9``, a file size limit, a full disk) leaves it behind, and every
+    command that writes the index then fails until someone removes it."""
+    lock = git_dir / "index.lock"
+    try:
+        made = os.lstat(lock).st_mtime
+    except OSError:
+        return None
+    if _modeltrail_holds(lock, git_dir):
+        return None
+    age = _age(time.time() - made)
+    shown = os.path.relpath(lock)  # .git/index.lock, run from the top of the work tree
+    if shown.startswith(".."):
+        shown = str(lock)
+    return (
+        f"{shown} exists (made {age}): another git command is running in this repository, "
+        "or one was stopped and left it behind, and git cannot write the index until it "
+        f"is gone; if no git command is running, remove it: rm {shlex.quote(shown)}"
+    )
+
+
+def _modeltrail_holds(lock: Path, git_dir: Path) -> bool:
+    try:
+        mark = lock.read_text(errors="replace")
+    except OSError:
+        return False
+    return mark.startswith("modeltrail ") and os.path.lexists(git_dir / JOURNAL)
+
+
+def _age(seconds: float) -> str:
+    if seconds < 60:
+        return "just now" if seconds < 1 else f"{int(seconds)} s ago"
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if unit == 'day' and n != 1 else ''} ago"
+    return "just now"  # pragma: no cover
+
+
+def read_only_message(exc: OSError, where: str | os.PathLike) -> str:
+    """The one line for a write that failed because the repository cannot be written."""
+    reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+    return f"the repository is read-only: cannot write in {where} ({reason}); nothing was changed"
+
+
+def check_writable(repo: git.Repo, *, index: bool) -> list[str]:
+    """Before a write: Refused (nothing changed) when ``.git`` cannot be written (a
+    read-only mount, no permission: tried, not guessed from the mode bits, which root
+    ignores) or, for a write that needs git's index lock (``index``), when someone left
+    ``index.lock``. Returns what a write that does not need the index should say about
+    such a lock (a warning)."""
+    paths = repo_paths(repo)
+    for where in (paths.git_dir, paths.common_dir / "objects"):
+        _try_writing(where)
+    note = index_lock_note(paths.git_dir)
+    if note and index:
+        raise Refused(f"nothing was changed: {note}")
+    return [note] if note else []
+
+
+def _try_writing(where: Path) -> None:
+    # named as a throw-away index (in .git) or as git's own temporary object (in
+    # objects/): if the process dies in between, recovery or git's prune removes it
+    name = f"modeltrail-index-{os.getpid()}-probe"
+    if where.name == "objects":
+        name = f"tmp_obj_modeltrail_{os.getpid()}"
+    probe = where / name
+    try:
+        if os.path.lexists(probe):  # left by a killed process that had our pid
+            os.unlink(probe)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise Refused(read_only_message(exc, where)) from None
+        raise Refused(f"cannot write in {where} ({exc.strerror}); nothing was changed") from None
+    os.close(fd)
+    os.unlink(probe)

@@ -32,7 +32,7 @@ from modeltrail.store.catalog.files import empty_catalog, open_snapshot
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
-from modeltrail.store.repo import open_repo, repo_paths
+from modeltrail.store.repo import index_lock_note, open_repo, repo_paths
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from modeltrail.tui.palette import ModeltrailCommands
@@ -91,6 +91,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
         self._index_thread: threading.Thread | None = None
         self._index_started = False
         self._frozen = False
+        self._lock_note: str | None = None  # the index.lock warning last shown
         self.indexing = False
         self.sub_title = clean(self.paths.root.name, single_line=True)
         self._clash_reported: set[str] = set()
@@ -237,7 +238,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
         except Exception as exc:  # noqa: BLE001 - reported by worker_failed, as a worker's
             self.post_message(IndexFinished("", False, error_text(exc)))
             return
-        self.post_message(IndexFinished(summary.line(), summary.mode != "unchanged"))
+        note = index_lock_note(self.paths.git_dir)
+        self.post_message(IndexFinished(summary.line(), summary.mode != "unchanged", None, note))
 
     def on_index_progress(self, message: IndexProgress) -> None:
         phase = clean(message.phase, single_line=True)
@@ -254,6 +256,10 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
             self.worker_failed("index", message.error)
             return
         self.index_status = clean(message.summary, single_line=True)
+        if message.lock_note and not self._lock_note:
+            # every write (a rollback, git commit) fails until it is gone: once per lock
+            self.notify(clean(message.lock_note), severity="warning", markup=False, timeout=20)
+        self._lock_note = message.lock_note
         with self._con_lock:
             ident = self._catalog_ident()
             fresh = open_snapshot(self.paths.catalog_file)

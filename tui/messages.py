@@ -30,8 +30,10 @@ class IndexProgress(Message):
 
 @dataclass
 class IndexFinished(Message):
-    """The background index run ended: ``summary`` line, or ``error`` (then no change)."""
+    """The background index run ended: ``summary`` line, or ``error`` (then no change);
+    ``lock_note``: an ``index.lock`` someone left (``repo.index_lock_note``)."""
 
     summary: str
     changed: bool
     error: str | None = None
+    lock_note: str | None = None

@@ -18,7 +18,7 @@ import git
 
 from modeltrail.store.errors import Refused
 from modeltrail.store.query.queries import require_model, resolve_version
-from modeltrail.store.repo import require_work_tree
+from modeltrail.store.repo import check_writable, require_work_tree
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git
 from modeltrail.store.write.rollback import (
@@ -127,6 +127,7 @@ def checkout(
     checkpoint("checked")
     if not files:
         return result
+    check_writable(repo, index=True)  # a read-only .git, an index.lock someone left
     tree = g.tree_for(head, path, v["commit"], new_path)
     checkpoint("tree")
     mover = LockedMove(g)

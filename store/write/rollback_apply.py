@@ -37,6 +37,7 @@ import git
 
 from modeltrail.store.errors import ModeltrailError, Refused
 from modeltrail.store.read import derive, gitio, gto
+from modeltrail.store.repo import JOURNAL, check_writable
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
 from modeltrail.store.write.rollback import RollbackPlan, check_clean
@@ -63,7 +64,6 @@ BRANCH_STEPS = (
     "catalog",
     "pushed",
 )
-JOURNAL = "modeltrail-rollback.json"
 NOT_PUSHED = 3  # exit status: written locally, not pushed
 
 
@@ -139,6 +139,8 @@ def apply_plan(
     """Write ``plan``; Refused (nothing changed) if the repository moved since it was made."""
     g = Git(repo)
     recover(repo)
+    # a read-only .git, or an index.lock someone left, stops the write before it starts
+    lock_warnings = check_writable(repo, index=plan.kind == "branch" and plan.worktree)
     if plan.kind == "stage":
         result = _apply_stage(g, plan, checkpoint)
     elif plan.kind == "branch":
@@ -148,7 +150,7 @@ def apply_plan(
     if update_catalog:
         _refresh(repo, result)
     checkpoint("catalog")
-    result.warnings[:0] = list(plan.warnings)
+    result.warnings[:0] = [*plan.warnings, *lock_warnings]
     if push:
         try:
             result.pushed_to = _push(g, plan, result)

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from modeltrail.store.errors import Refused
+from modeltrail.store.repo import index_lock_note
 from modeltrail.store.write.gitwrite import Git
 
 
@@ -112,10 +113,8 @@ class LockedMove:
         try:
             fd = os.open(self.lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            raise Refused(
-                "another git process is using this repository (.git/index.lock exists); "
-                "if none is running, remove that file and try again"
-            ) from None
+            note = index_lock_note(self.git_dir) or "another git process holds .git/index.lock"
+            raise Refused(f"nothing was changed: {note}") from None
         with os.fdopen(fd, "w") as fh:
             fh.write(f"modeltrail {self.token}\n")
         self.held = True

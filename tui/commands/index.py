@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from modeltrail.store.catalog.files import update_catalog
+from modeltrail.store.repo import index_lock_note, repo_paths
 from modeltrail.tui.commands._common import repo_of
 
 NAME = "index"
@@ -41,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
         print_json(summary.__dict__)
     else:
         print(summary.line())
+    note = index_lock_note(repo_paths(repo).git_dir)
+    if note:  # every write will fail until it is gone: say so now, not at the next write
+        print(f"modeltrail: warning: {note}", file=sys.stderr)
     if summary.new_warnings and not args.json:
         from modeltrail.tui.safe_text import clean
 

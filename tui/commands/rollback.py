@@ -34,7 +34,8 @@ EXIT_STATUSES = """exit status:
 refused (exit 1, nothing changed): uncommitted changes in the model's directories,
 untracked or ignored files the write would overwrite or remove (unless --force),
 a submodule in the model's directory, the branch or tags moved since the plan,
-a busy repository (.git/index.lock), no --yes when not interactive."""
+a busy repository (.git/index.lock, named with its age), a read-only .git,
+no --yes when not interactive."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
