@@ -17,8 +17,6 @@ from modeltrail.store.read import discovery
 from modeltrail.store.read.discovery import Claim
 from modeltrail.store.read.readers import dvc, environment, lfs, manifests, structured
 
-METRIC_FILES = ("metrics.json", "metrics.yaml", "metrics.yml", "metrics.toml")
-PARAM_FILES = ("params.yaml", "params.json", "params.toml")
 LFS_MAX_POINTER = 1024
 
 
@@ -239,10 +237,21 @@ def claims_of(
             description=getattr(manifest, "description", None),
             labels=list(getattr(manifest, "labels", None) or []),
             named_by_directory=by_directory,
-            declared=[path],
+            declared=[path, *_named_by(manifest, directory)],
             declaring_file=path,
         )
     ], warns
+
+
+def _named_by(manifest, directory: str) -> list[str]:
+    """Repository paths of the files a manifest names as the model's (an MLmodel's
+    artifacts, python model, data and environment files), inside the repository only."""
+    out = []
+    for rel in getattr(manifest, "named_paths", None) or ():
+        joined = dvc.join_dvc_path(directory, "", rel)
+        if joined:
+            out.append(joined)
+    return out
 
 
 def pipeline_files(doc, base: str, dvc_yaml: str) -> list[str]:
@@ -322,15 +331,6 @@ def packages_of(data: bytes, path: str) -> tuple[list[tuple[str, str]], list[str
     if base in ("conda.yaml", "conda.yml"):
         return environment.parse_conda_yaml(data)
     return environment.parse_requirements(data)
-
-
-def is_environment_file(path: str) -> bool:
-    base = posixpath.basename(path)
-    return (base.startswith("requirements") and base.endswith(".txt")) or base in (
-        "conda.yaml",
-        "conda.yml",
-        "pyproject.toml",
-    )
 
 
 def lfs_pointer(data: bytes):

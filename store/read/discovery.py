@@ -24,6 +24,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
+from modeltrail.store.read.filenames import describes_model
+
 # the order in which conventions get to name a directory
 PRIORITY = {"gto": 0, "dvc-artifact": 0, "manifest": 1, "modelbit": 2, "mlflow": 3, "dvc": 4}
 GTO_SOURCES = ("gto", "dvc-artifact")
@@ -53,7 +55,7 @@ class Content:
 
     ``trees``: every file under these directories; ``paths``: these files, or every file
     under them when they are directories; ``level``: the files directly in these
-    directories, except documentation and dotfiles.
+    directories that describe a model (``filenames.describes_model``).
     """
 
     trees: tuple[str, ...] = ()
@@ -273,14 +275,6 @@ def _pipelines_feeding(
     return fed
 
 
-_DOCS = ("readme", "license", "licence", "changelog", "contributing", "notice", "authors")
-
-
-def _is_doc(base: str) -> bool:
-    low = base.lower()
-    return low.startswith(".") or low.endswith(".md") or low.split(".")[0] in _DOCS
-
-
 def _dirname(path: str) -> str:
     """``posixpath.dirname`` for a ``str`` path, without its per-call overhead (called
     for every directory above every changed path)."""
@@ -292,7 +286,9 @@ def _dirname(path: str) -> str:
 
 class ModelPaths:
     """Which models a changed path belongs to: the files a declaration names; else the
-    files directly in a ``level`` directory and the files under the nearest ``trees``
+    files directly in a ``level`` directory that describe a model (metadata, metrics,
+    params, environment: a README or a Dockerfile at the root is no part of a root
+    model) and the files under the nearest ``trees``
     directory above the path (a model directory nested in another's is its own)."""
 
     def __init__(self, models: dict[str, ModelDef]) -> None:
@@ -321,7 +317,7 @@ class ModelPaths:
         if self.paths:
             found.extend(self.paths.get(path, ()))
         d = _dirname(path)
-        if self.level and d in self.level and not _is_doc(path[path.rfind("/") + 1 :]):
+        if self.level and d in self.level and describes_model(path):
             found.extend(self.level[d])
         # a file a declaration names is that model's, not also any directory owner's
         nearest_tree = not found

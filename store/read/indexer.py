@@ -18,7 +18,7 @@ from sys import intern
 
 import git
 
-from modeltrail.store.read import blobfacts, discovery, gitio, parse_pool
+from modeltrail.store.read import blobfacts, discovery, filenames, gitio, parse_pool
 from modeltrail.store.read.discovery import Claim, ModelDef
 from modeltrail.store.repo import RepoPaths
 
@@ -349,7 +349,7 @@ def _path_role(path: str) -> str | None:
         return "dvc_lock"
     if base.endswith(".dvc"):
         return "dvc_pointer"
-    if blobfacts.is_environment_file(path):
+    if filenames.is_environment_file(path):
         return "environment"
     return None
 
@@ -454,7 +454,7 @@ def _counts_for_staleness(path: str) -> bool:
 @functools.lru_cache(maxsize=65536)  # one entry per model directory: 10,000 models fit
 def _fixed_sources(directory: str) -> tuple[str, ...]:
     """The conventional metrics and params files of a model directory."""
-    names = blobfacts.METRIC_FILES + blobfacts.PARAM_FILES
+    names = filenames.METRIC_FILES + filenames.PARAM_FILES
     return tuple(posixpath.join(directory, n) if directory else n for n in names)
 
 

@@ -80,6 +80,7 @@ class ModelManifest:
     model_uuid: str | None = None
     mlflow_version: str | None = None
     created: str | None = None
+    named_paths: list[str] = field(default_factory=list)  # files the MLmodel names (relative)
     signature_inputs: list[Any] | None = None
     signature_outputs: list[Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -302,6 +303,38 @@ def _specs(value: Any, what: str, warnings: list[str]) -> list[Any] | None:
     return plain
 
 
+_FLAVOR_FILES = ("python_model", "data", "model_data", "pickled_model", "code")
+
+
+def _flavor_paths(flavors: dict) -> list[str]:
+    """Relative paths the flavors name as the model's files: each ``artifacts`` entry's
+    ``path``, ``python_model``, ``data``, ``model_data``, ``pickled_model``, ``code`` and
+    the ``env`` files (a path, or ``conda``/``virtualenv`` paths)."""
+    found: list[str] = []
+
+    def take(value: Any) -> None:
+        if isinstance(value, str) and value and charge(value):
+            found.append(value)
+
+    for flavor in flavors.values():
+        if not isinstance(flavor, dict):
+            continue
+        for key in _FLAVOR_FILES:
+            take(flavor.get(key))
+        artifacts = flavor.get("artifacts")
+        if isinstance(artifacts, dict):
+            for entry in artifacts.values():
+                if isinstance(entry, dict):
+                    take(entry.get("path"))
+        env = flavor.get("env")
+        if isinstance(env, dict):
+            for value in env.values():
+                take(value)
+        else:
+            take(env)
+    return list(dict.fromkeys(found))
+
+
 @never_raise(_empty("mlflow"))
 def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
     """MLflow's ``MLmodel``: ``flavors`` (names), ``run_id``, ``model_uuid``,
@@ -314,6 +347,7 @@ def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
     flavors = doc.get("flavors")
     if isinstance(flavors, dict):
         manifest.flavors = [key_text(k) for k in flavors if charge(key_text(k))]
+        manifest.named_paths = _flavor_paths(flavors)
     elif flavors is not None:
         warnings.append(f"flavors should be a mapping, found {kind_of(flavors)}")
     else:
