@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import hashlib
 import itertools
 import json
 import os
@@ -90,6 +91,16 @@ def _generation(paths: RepoPaths) -> list:
     return [os.path.basename(real), st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def gto_stamp(paths: RepoPaths) -> str | None:
+    """A digest of the work tree's ``.gto`` (None without one): GTO reads it from the work
+    tree, so an edit takes effect on the next command, with no new commit or ref."""
+    try:
+        with open(paths.root / ".gto", "rb") as f:
+            return hashlib.blake2b(f.read(1024 * 1024 + 1), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
 def write_state(
     paths: RepoPaths, digest: str, summary: IndexSummary, tag_patterns: list[str] | None = None
 ) -> None:
@@ -107,6 +118,7 @@ def write_state(
         "versions": summary.versions,
         "warnings": summary.warnings,
         "tag_patterns": list(tag_patterns or []),  # labels depend on the config's patterns
+        "gto": gto_stamp(paths),  # the stages shown depend on .gto
     }
     tmp = paths.catalog_dir / f".{STATE_FILE}.{os.getpid()}"
     try:
@@ -145,6 +157,7 @@ def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, R
         if (
             state["refs_digest"] != gitio.refs_digest([*seen.ids, *gitio.shallow_pairs(repo)])
             or state["tag_patterns"] != load_config(paths.root).tag_patterns
+            or state.get("gto") != gto_stamp(paths)
         ):
             return None, seen
         counts = [int(state[k]) for k in ("total_commits", "models", "versions", "warnings")]

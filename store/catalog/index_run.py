@@ -106,7 +106,8 @@ def _run_locked(
         try:
             meta = read_meta(old)
             same_patterns = meta.get("tag_patterns") == json.dumps(cfg.tag_patterns)
-            if meta.get("refs_digest") == digest and same_patterns:
+            same_gto = meta.get("gto_config") == _json(_gto_config(repo, paths).as_json())
+            if meta.get("refs_digest") == digest and same_patterns and same_gto:
                 return _summary(old, "unchanged", 0, start)
             if _shallow_marked(old) != gitio.shallow_commits(repo):
                 raise _ShallowChanged
@@ -614,7 +615,7 @@ GTO_CONFIG = ".gto"
 MAX_CONFIG = 1024 * 1024
 
 
-def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts, report: bool = True) -> gto.GtoConfig:
+def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts | None = None) -> gto.GtoConfig:
     """``.gto`` as GTO reads it: the work tree's file (HEAD's in a bare repository)."""
     data: bytes | None = None
     if repo.working_tree_dir:
@@ -627,7 +628,7 @@ def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts, report: bool = Tru
         done = gitcmd.run(repo, "cat-file", "blob", f"HEAD:{GTO_CONFIG}", check=False)
         data = done.stdout[:MAX_CONFIG] if done.returncode == 0 else None
     config, warnings = gto.parse_config(data)
-    if report:
+    if facts is not None:  # what is wrong with it, said once per run that reads it anew
         for w in warnings:
             facts.warnings.add(None, GTO_CONFIG, None, f"{GTO_CONFIG}: {w}")
     return config
@@ -835,7 +836,7 @@ def _incremental(
     changed = delta.changed_tags()
     # every label depends on the patterns, every stage shown on .gto: re-derive all
     rederive_all = meta.get("tag_patterns") != json.dumps(cfg.tag_patterns)
-    gto_config = _gto_config(repo, paths, facts, report=False)
+    gto_config = _gto_config(repo, paths)
     if _json(gto_config.as_json()) != meta.get("gto_config"):
         rederive_all = True  # the stage holders shown depend on it
         _gto_config(repo, paths, facts)  # and what is wrong with it is said once

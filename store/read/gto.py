@@ -566,11 +566,13 @@ class GtoConfig:
 
     stages: tuple[str, ...] | None = None
     types: tuple[str, ...] | None = None
+    problems: tuple[str, ...] = ()  # what is wrong with the file (a new problem re-reads it)
 
     def as_json(self) -> dict:
         return {
             "stages": list(self.stages) if self.stages is not None else None,
             "types": list(self.types) if self.types is not None else None,
+            **({"problems": list(self.problems)} if self.problems else {}),
         }
 
 
@@ -582,7 +584,7 @@ def parse_config(data: bytes | None) -> tuple[GtoConfig, list[str]]:
         return GtoConfig(), []
     doc, warnings = load_mapping(data, "yaml")
     if doc is None:
-        return GtoConfig(), warnings
+        return GtoConfig(problems=tuple(warnings)), warnings
     found: dict[str, tuple[str, ...] | None] = {"stages": None, "types": None}
     for key in found:
         value = doc.get(key)
@@ -592,4 +594,5 @@ def parse_config(data: bytes | None) -> tuple[GtoConfig, list[str]]:
             warnings.append(f"{key}: expected a list of names; ignored (gto refuses this file)")
             continue
         found[key] = tuple(value)
-    return GtoConfig(stages=found["stages"], types=found["types"]), warnings
+    config = GtoConfig(stages=found["stages"], types=found["types"], problems=tuple(warnings))
+    return config, warnings
