@@ -1,14 +1,22 @@
-"""Optional project configuration: ``.modeltrail.toml`` or ``[tool.modeltrail]``.
+"""Optional configuration: the repository's and the user's own.
 
-Read from the work tree. Keys: ``main`` (branch name), ``integration`` (list of branch
-names or globs), ``[metrics] <key> = "lower"|"higher"``, ``[keys] <binding id> = "key"``,
-``[tags] patterns = ["release/{model}/{version}", ...]`` (the team's own tag forms),
-``push = "ask"|"always"|"never"`` (whether the TUI's rollback dialog pushes what it wrote).
+The repository's, ``.modeltrail.toml`` or ``[tool.modeltrail]``, is read from the work
+tree. Keys: ``main`` (branch name), ``integration`` (list of branch names or globs),
+``[metrics] <key> = "lower"|"higher"``, ``[keys] <binding id> = "key"``, ``[tags]
+patterns = ["release/{model}/{version}", ...]`` (the team's own tag forms), ``push =
+"ask"|"always"|"never"`` (whether the TUI's rollback dialog pushes what it wrote).
+
+The user's own, ``$XDG_CONFIG_HOME/modeltrail/config.toml`` (``~/.config/...``), is read
+for ``push`` only: a repository comes from someone else, so its ``push = "always"`` is
+shown but pushes nothing unasked; only the user's own file can make the dialog push
+without asking (:func:`push_policy`). A repository may ask for less (``"never"``).
+
 A broken file is reported once as a warning and otherwise ignored.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -32,6 +40,7 @@ class Config:
     tag_warnings: list[str] = field(default_factory=list)  # patterns that can never match
     push: str = "ask"  # the rollback dialog: ask, always or never push the new tag/commit
     warnings: list[str] = field(default_factory=list)
+    push_from: str | None = None  # the file that set ``push`` (None: the default)
 
     def direction(self, metric: str) -> str:
         """``lower`` or ``higher``: which way a metric improves. A file-qualified name
@@ -93,17 +102,73 @@ def load_config(root: Path) -> Config:
     keys = table.get("keys")
     if isinstance(keys, dict):
         cfg.keys = {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
-    push = table.get("push")
-    if push in PUSH_CHOICES:
-        cfg.push = push
-    elif push is not None:
-        cfg.warnings.append(
-            f'{source}: push = {str(push)[:40]!r} ignored: use "ask", "always" or "never"'
-        )
+    _read_push(cfg, table, source)
     tags = table.get("tags")
     if isinstance(tags, dict) and "patterns" in tags:
         cfg.tag_patterns, cfg.tag_warnings = read_tag_patterns(tags["patterns"])
     return cfg
+
+
+def _read_push(cfg: Config, table: dict, source: str) -> None:
+    push = table.get("push")
+    if push in PUSH_CHOICES:
+        cfg.push = push
+        cfg.push_from = source
+    elif push is not None:
+        cfg.warnings.append(
+            f'{source}: push = {str(push)[:40]!r} ignored: use "ask", "always" or "never"'
+        )
+
+
+def user_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/modeltrail/config.toml`` (``~/.config/modeltrail/config.toml``)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".config"
+    return root / "modeltrail" / "config.toml"
+
+
+def load_user_config(path: Path | None = None) -> Config:
+    """The user's own configuration (:func:`user_config_path`); only ``push`` is read.
+    A missing file is the defaults; a broken one a warning."""
+    path = user_config_path() if path is None else path
+    cfg = Config()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except FileNotFoundError:
+        return cfg
+    except (tomllib.TOMLDecodeError, OSError, RecursionError) as exc:
+        cfg.warnings.append(f"{path}: configuration ignored: {exc}")
+        return cfg
+    if isinstance(table, dict):
+        _read_push(cfg, table, str(path))
+    return cfg
+
+
+@dataclass(frozen=True)
+class PushPolicy:
+    """What the rollback dialog does with what it wrote, and why."""
+
+    mode: str  # ask | always | never
+    why: str  # push = "always" in <the user's file>, ...
+    note: str | None = None  # the repository asked for a push it does not get
+
+
+def push_policy(repo: Config, user: Config) -> PushPolicy:
+    """The dialog's push policy: the user's own ``push`` when set; else the repository's
+    only when it asks for less (``"never"``); a repository's ``"always"`` is noted, and
+    ``p`` still has to be pressed."""
+    asked = repo.push if repo.push_from is not None else None
+    note = None
+    if asked == "always" and user.push != "always":
+        note = (
+            f'{repo.push_from} says push = "always"; a repository cannot push for you: '
+            f'that takes push = "always" in your own {user_config_path()}'
+        )
+    if user.push_from is not None:
+        return PushPolicy(user.push, f'push = "{user.push}" in {user.push_from}', note)
+    if asked == "never":
+        return PushPolicy("never", f'push = "never" in {repo.push_from}')
+    return PushPolicy("ask", 'push = "ask", the default', note)
 
 
 # What git refuses in a ref name (git check-ref-format): no tag can contain these.

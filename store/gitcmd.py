@@ -15,6 +15,12 @@ of rules holds everywhere:
   this repository's own values, so git cannot be pointed elsewhere;
 - callers never pass a name from the repository where git could read an option: refs
   are full ``refs/...`` names or object ids, revisions follow ``--end-of-options``.
+
+A command that may wait on the network (``ls-remote``, ``fetch``, ``push``) is given a
+``timeout`` (or a ``cancel`` event): it then runs in its own session, so it has no
+terminal to prompt on, and when it is stopped (the time is up, ``cancel`` is set, or this
+process is interrupted) its whole process group goes: git *and* the helpers it started
+(``git-remote-http``, ``ssh``), which would otherwise outlive it and hold its pipes open.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -109,6 +116,10 @@ class GitError(Exception):
     """A git command failed; the message is its first error line."""
 
 
+class Cancelled(Exception):
+    """A command was stopped because its ``cancel`` event was set."""
+
+
 def run(
     repo: git.Repo,
     *args: str,
@@ -116,29 +127,103 @@ def run(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     timeout: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> Done:
     """Run ``git ARGS`` in ``repo`` (stdin ``input``); raise :class:`GitError` on failure
-    unless ``check`` is false. ``env`` adds variables for this one command. After
-    ``timeout`` seconds git is killed and ``subprocess.TimeoutExpired`` raised. Text
+    unless ``check`` is false. ``env`` adds variables for this one command. Text
     ``input`` is written as UTF-8, bytes that came in undecoded (surrogate-escaped: an
-    argument in a C locale, a file name) as they were."""
+    argument in a C locale, a file name) as they were.
+
+    With ``timeout`` or ``cancel``, git runs in its own session and process group (see
+    the module's notes): after ``timeout`` seconds the group is stopped and
+    ``subprocess.TimeoutExpired`` raised; once ``cancel`` is set, :class:`Cancelled`; an
+    exception in this thread while it waits (Ctrl-C) stops the group and propagates."""
     data = input.encode("utf-8", "surrogateescape") if isinstance(input, str) else input
+    grouped = timeout is not None or cancel is not None
     proc = repo.git.execute(
         argv(*args),
         as_process=True,
         istream=subprocess.PIPE,
         env=dict(env) if env else None,
+        **({"start_new_session": True} if grouped else {}),
     )
-    try:
-        out, err = proc.proc.communicate(data, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.proc.kill()
-        proc.proc.communicate()
-        raise
+    if grouped:
+        out, err = _wait_grouped(proc.proc, data, args, timeout, cancel)
+    else:
+        out, err = proc.proc.communicate(data)
     done = Done(proc.proc.returncode, out or b"", err or b"")
     if check and done.returncode != 0:
         raise GitError(f"git {args[0]} failed: {done.first_error()}")
     return done
+
+
+_POLL = 0.05  # seconds between looks at a cancel event
+
+
+def _wait_grouped(
+    proc: subprocess.Popen,
+    data: bytes | None,
+    args: tuple[str, ...],
+    timeout: float | None,
+    cancel: threading.Event | None,
+) -> tuple[bytes, bytes]:
+    """``proc.communicate(data)``, stopping ``proc``'s process group on a timeout, a
+    cancel or an exception."""
+    deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+    first = True
+    stopped: Exception | None = None
+    try:
+        while stopped is None:
+            step = _POLL if cancel is not None else None
+            if deadline is not None:
+                left = max(deadline - time.monotonic(), 0.0)
+                step = left if step is None else min(step, left)
+            try:
+                # retried without input: communicate keeps what it has read and written
+                return proc.communicate(data if first else None, timeout=step)
+            except subprocess.TimeoutExpired:
+                first = False
+                if deadline is not None and time.monotonic() >= deadline:
+                    stopped = subprocess.TimeoutExpired(["git", *args], timeout or 0.0)
+                elif cancel is not None and cancel.is_set():
+                    stopped = Cancelled(f"git {args[0]} cancelled")
+    except BaseException:
+        stop_group(proc)  # Ctrl-C, or anything else: nothing of it may outlive the wait
+        raise
+    stop_group(proc)
+    raise stopped
+
+
+def start(repo: git.Repo, args: list[str], *, stdout: bool = False):
+    """A running ``git ARGS`` in its own session and process group (stdin empty, stderr a
+    pipe; stdout a pipe when ``stdout``), for a caller that reads its output as it comes
+    (``.proc``; keep the returned object while it runs) and stops it with
+    :func:`stop_group`."""
+    return repo.git.execute(
+        argv(*args), as_process=True, with_stdout=stdout, start_new_session=True
+    )
+
+
+def stop_group(proc: subprocess.Popen, grace: float = 2.0, *, close: bool = True) -> None:
+    """Stop the process group ``proc`` leads (started by :func:`start` or a grouped
+    :func:`run`): SIGTERM (git removes its lock files), SIGKILL after ``grace`` seconds,
+    then reap ``proc`` and (``close``) close its pipes, never waiting on a helper that got
+    away. A caller with a thread still reading a pipe passes ``close=False``."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=grace)
+    # the helpers may outlive git itself (git-remote-http waits on a silent server)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if not close:
+        return
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError, ValueError):
+                pipe.close()
 
 
 def _feed(pipe, payload: bytes) -> None:

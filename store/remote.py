@@ -9,18 +9,19 @@
   dialog can say "someone already acted" before anything is written.
 - :func:`push_ref` pushes exactly one ref, ``--atomic``, never forced.
 
-Every git call goes through :class:`store.write.gitwrite.Git` (hooks off, names after
-``--end-of-options``, no terminal prompts); fetch and push also run in their own session,
-so ssh cannot ask for a passphrase on the terminal the TUI is drawing on.
+Every git call goes through :mod:`store.gitcmd` (hooks off, names after
+``--end-of-options``, no terminal prompts). Every call that talks to the remote has a
+bounded time (:func:`remote_timeout`) and runs in its own session and process group, so
+ssh cannot ask for a passphrase on the terminal the TUI is drawing on, and stopping it
+(time up, cancelled, Ctrl-C) stops the remote helpers git started too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import re
-import signal
+import shlex
 import subprocess
 import threading
 import time
@@ -44,6 +45,18 @@ Where = git.Repo | Git | str | os.PathLike  # a repository, or the path of its w
 FETCH_TIMEOUT = 120.0  # seconds before a fetch is stopped
 LS_REMOTE_TIMEOUT = 8.0  # seconds the rollback dialog waits to compare stage tags
 PUSH_TIMEOUT = 60.0
+#: seconds for every remote operation instead of the defaults above (a slow link; tests)
+TIMEOUT_ENV = "MODELTRAIL_REMOTE_TIMEOUT"
+
+
+def remote_timeout(default: float) -> float:
+    """``default`` seconds, or the value of ``$MODELTRAIL_REMOTE_TIMEOUT`` when it is a
+    positive number."""
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
 
 
 def _git(where: Where) -> Git:
@@ -152,8 +165,6 @@ class FetchOutcome:
     timed_out: bool = False
 
 
-# what a calling hook may have set: fetch runs in the work tree, git finds the repository
-_HOOK_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_NAMESPACE")
 _PROGRESS = re.compile(r"^(?:remote: )?([A-Za-z ]+):\s+(\d+)%")
 
 
@@ -161,45 +172,47 @@ def fetch(
     root: Where,
     remote: str,
     *,
-    timeout: float = FETCH_TIMEOUT,
+    timeout: float | None = None,
     cancel: threading.Event | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> FetchOutcome:
     """``git fetch --tags REMOTE``: its progress lines go to ``progress``; stopped (with
-    its whole process group) when ``cancel`` is set or after ``timeout`` seconds."""
+    its whole process group) when ``cancel`` is set or after ``timeout`` seconds
+    (default :data:`FETCH_TIMEOUT`, or ``$MODELTRAIL_REMOTE_TIMEOUT``). A fetch refused
+    because a local tag differs from the remote's says which and how to free it."""
     g = _git(root)
-    cmd = gitcmd.argv("fetch", "--progress", "--tags", "--no-recurse-submodules")
-    cmd += ["--end-of-options", remote]
-    env = {k: v for k, v in os.environ.items() if k not in _HOOK_ENV}
-    env.update(gitcmd.GIT_ENV)
-    proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=g.root,
-        env=env,
-        start_new_session=True,  # no terminal to prompt on; killable as a group
+    if timeout is None:
+        timeout = remote_timeout(FETCH_TIMEOUT)
+    running = gitcmd.start(
+        g.repo,
+        ["fetch", "--progress", "--tags", "--no-recurse-submodules", "--end-of-options", remote],
     )
+    proc = running.proc
     lines: list[str] = []
     reader = threading.Thread(target=_read_progress, args=(proc, lines, progress), daemon=True)
     reader.start()
     deadline = time.monotonic() + timeout
     stopped = None
-    while True:
-        if cancel is not None and cancel.is_set():
-            stopped = "cancelled"
-        elif time.monotonic() >= deadline:
-            stopped = "timeout"
-        if stopped:
-            _kill_group(proc)
-            break
-        try:
-            proc.wait(timeout=0.05)
-            break
-        except subprocess.TimeoutExpired:
-            pass
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                stopped = "cancelled"
+            elif time.monotonic() >= deadline:
+                stopped = "timeout"
+            if stopped:
+                gitcmd.stop_group(proc, close=False)  # the reader sees the end of stderr
+                break
+            try:
+                proc.wait(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+    except BaseException:
+        gitcmd.stop_group(proc, close=False)
+        raise
     reader.join(timeout=2)
+    if not reader.is_alive() and proc.stderr is not None:
+        proc.stderr.close()
     name = one_line(remote, 80)
     if stopped == "cancelled":
         return FetchOutcome(False, f"fetch from {name} cancelled", cancelled=True)
@@ -209,6 +222,9 @@ def fetch(
         )
     if proc.returncode == 0:
         return FetchOutcome(True, f"fetched from {name}")
+    stuck = clobbered_tags(g) if any("would clobber" in x for x in lines) else []
+    if stuck:
+        return FetchOutcome(False, f"fetch from {name} failed: {stuck_message(stuck)}")
     return FetchOutcome(False, f"fetch from {name} failed: {_why(lines)}")
 
 
@@ -236,17 +252,6 @@ def _read_progress(
         lines.append(buf.decode("utf-8", "replace").strip())
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def _why(lines: list[str]) -> str:
     """The most telling line of git's output: a rejected ref, else fatal/error."""
     for line in lines:
@@ -262,17 +267,33 @@ def _why(lines: list[str]) -> str:
 
 
 def remote_stage_tags(
-    root: Where, remote: str, model: str, *, timeout: float = LS_REMOTE_TIMEOUT
+    root: Where,
+    remote: str,
+    model: str,
+    *,
+    timeout: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, str]:
     """The model's GTO tags on ``remote`` (name → the tag ref's own object id), read with
-    ``git ls-remote --tags --refs``. GitFailed when the remote cannot be read in time."""
+    ``git ls-remote --tags --refs``. GitFailed when the remote cannot be read in time
+    (default :data:`LS_REMOTE_TIMEOUT`) or ``cancel`` is set."""
     g = _git(root)
+    if timeout is None:
+        timeout = remote_timeout(LS_REMOTE_TIMEOUT)
     try:
         out = g.run(
-            "ls-remote", "--tags", "--refs", "--end-of-options", remote, timeout=timeout
+            "ls-remote",
+            "--tags",
+            "--refs",
+            "--end-of-options",
+            remote,
+            timeout=timeout,
+            cancel=cancel,
         ).stdout
     except subprocess.TimeoutExpired:
-        raise GitFailed(f"no answer from {one_line(remote, 80)} within {timeout:.0f} s") from None
+        raise GitFailed(f"no answer from {one_line(remote, 80)} within {_secs(timeout)}") from None
+    except gitcmd.Cancelled:
+        raise GitFailed(f"asking {one_line(remote, 80)} was cancelled") from None
     tags: dict[str, str] = {}
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         oid, _, ref = line.partition("\t")
@@ -281,6 +302,10 @@ def remote_stage_tags(
         if parsed is not None and parsed.artifact == model:
             tags[name] = oid.strip()
     return tags
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
 
 
 def stage_tag_differences(local: dict[str, str], remote: dict[str, str]) -> list[str]:
@@ -299,15 +324,85 @@ def stage_tag_differences(local: dict[str, str], remote: dict[str, str]) -> list
     return out
 
 
+# --- a repository a fetch cannot update ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClobberedTag:
+    """A local tag whose name the remote holds for another object: ``git fetch --tags``
+    refuses to replace it ("would clobber existing tag") and fails every time."""
+
+    name: str
+    local: str  # the local tag ref's object id
+    remote: str  # what the remote holds under that name (as of the last fetch)
+    source: str  # where that fetch came from (as FETCH_HEAD names it)
+
+
+def clobbered_tags(root: Where) -> list[ClobberedTag]:
+    """The local tags the last fetch found held by the remote for another object, read
+    from ``FETCH_HEAD`` (git lists every tag it fetched there, the refused ones too). No
+    network: ``index`` and a failed fetch both use it."""
+    g = _git(root)
+    path = Path(g.out("rev-parse", "--git-path", "FETCH_HEAD"))
+    if not path.is_absolute():
+        path = g.root / path
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return []
+    fetched: dict[str, tuple[str, str]] = {}
+    for line in raw.decode("utf-8", "surrogateescape").splitlines():
+        oid, _, rest = line.partition("\t")
+        _, _, what = rest.partition("\t")
+        if not what.startswith("tag '") or "' of " not in what:
+            continue
+        cut = what.rindex("' of ")
+        fetched[what[len("tag '") : cut]] = (oid.strip(), what[cut + len("' of ") :])
+    if not fetched:
+        return []
+    local = g.tags()
+    return [
+        ClobberedTag(name, local[name], oid, source)
+        for name, (oid, source) in sorted(fetched.items())
+        if name in local and local[name] != oid
+    ]
+
+
+def stuck_message(stuck: list[ClobberedTag]) -> str:
+    """One line: which local tags block every fetch, and the one command that frees the
+    repository without losing anything that was ever shared."""
+    names = " ".join(shlex.quote(one_line(t.name, 80)) for t in stuck)
+    ids = ", ".join(f"{one_line(t.name, 80)} was {t.local[:12]}" for t in stuck[:3])
+    return (
+        f"{one_line(stuck[0].source, 80)} holds another tag named {one_line(stuck[0].name, 80)}"
+        + (f" (and {len(stuck) - 1} more)" if len(stuck) > 1 else "")
+        + ", so git will not fetch its tags; the local one was never pushed there (a push "
+        "would have been refused). Free the repository with: "
+        f"git tag -d {names} — then fetch again and roll back anew if still needed "
+        f"(the tag object stays in the repository: {ids})"
+    )
+
+
 # --- push ---------------------------------------------------------------------------------
 
 
-def push_ref(root: Where, remote: str, ref: str, *, timeout: float = PUSH_TIMEOUT):
+def push_ref(
+    root: Where,
+    remote: str,
+    ref: str,
+    *,
+    timeout: float | None = None,
+    cancel: threading.Event | None = None,
+):
     """Push exactly ``ref`` to the same name on ``remote``: ``--atomic``, never forced
-    (no ``+``, no ``--force``). GitFailed (with git's reason) when it is rejected."""
+    (no ``+``, no ``--force``). GitFailed (with git's reason) when it is rejected, when
+    the remote gives no answer within ``timeout`` (default :data:`PUSH_TIMEOUT`) or when
+    ``cancel`` is set; an interrupt (Ctrl-C) stops git and its helpers and propagates."""
     if not ref.startswith(("refs/heads/", "refs/tags/")) or ref.startswith("+"):
         raise ValueError(f"push_ref takes one full branch or tag ref, not {ref!r}")
     g = _git(root)
+    if timeout is None:
+        timeout = remote_timeout(PUSH_TIMEOUT)
     try:
         done = g.run(
             "push",
@@ -318,10 +413,13 @@ def push_ref(root: Where, remote: str, ref: str, *, timeout: float = PUSH_TIMEOU
             remote,
             f"{ref}:{ref}",
             timeout=timeout,
+            cancel=cancel,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise GitFailed(f"no answer from {one_line(remote, 80)} within {timeout:.0f} s") from None
+        raise GitFailed(f"no answer from {one_line(remote, 80)} within {_secs(timeout)}") from None
+    except gitcmd.Cancelled:
+        raise GitFailed(f"the push to {one_line(remote, 80)} was cancelled") from None
     if done.returncode != 0:
         raise GitFailed(_push_reason(done.stdout, done.stderr))
 
@@ -337,20 +435,121 @@ def _push_reason(stdout: bytes, stderr: bytes) -> str:
     return one_line(first or "git push failed", 200)
 
 
+def remote_url(root: Where, remote: str) -> str | None:
+    """Where a push to ``remote`` goes (its push URL), without any user or password."""
+    g = _git(root)
+    done = g.run("remote", "get-url", "--push", "--end-of-options", remote, check=False)
+    url = done.stdout.decode("utf-8", "surrogateescape").strip()
+    if done.returncode != 0 or not url:
+        return None
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1", url)
+
+
+def with_push_plan(
+    root: Where, plan: RollbackPlan, when: str, why: str, note: str | None = None
+) -> RollbackPlan:
+    """``plan`` saying whether and where its ref will be pushed: ``when`` is ``after``
+    (pushed once written), ``ask`` (offered once written) or ``no``; ``why`` says what
+    decided it, ``note`` anything the user should know about that decision."""
+    from modeltrail.store.write.rollback import PushPlan
+    from modeltrail.store.write.rollback_apply import push_remote
+
+    g = _git(root)
+    remote = push_remote(g, plan)
+    url = remote_url(g, remote) if remote is not None else None
+    push = PushPlan(when, remote, url, why, note)
+    return dataclasses.replace(plan, push=push)
+
+
 # --- before a rollback is written ---------------------------------------------------------
 
 
-def with_remote_warnings(root: Where, plan: RollbackPlan, fetch_hint: str) -> RollbackPlan:
-    """``plan`` with what the remote says against it (:func:`remote_warnings`) among its
-    warnings; a check that fails says so there (it is advice, not a refusal)."""
+def with_remote_warnings(
+    root: Where, plan: RollbackPlan, fetch_hint: str, cancel: threading.Event | None = None
+) -> RollbackPlan:
+    """``plan`` checked against the remote: what the remote says against it among its
+    warnings (:func:`remote_warnings`), and for a stage rollback a tag name the remote
+    does not hold, numbered above every counter of the model here and there. A check
+    that fails says so in the warnings (it is advice, not a refusal). ``cancel`` stops
+    the remote's answer being waited for."""
+    g = _git(root)
     try:
-        extra = remote_warnings(root, plan.model, plan.ref, fetch_hint)
+        if plan.kind == "stage" and plan.tag is not None:
+            plan, extra = _stage_against_remote(g, plan, fetch_hint, cancel)
+        else:
+            extra = remote_warnings(g, plan.model, plan.ref, fetch_hint, cancel=cancel)
     except Exception as exc:  # noqa: BLE001 - the check is advice: say it failed
         extra = [f"could not check the remote: {one_line(str(exc) or type(exc).__name__, 160)}"]
     return dataclasses.replace(plan, warnings=(*plan.warnings, *extra)) if extra else plan
 
 
-def remote_warnings(root: Where, model: str, ref: str, fetch_hint: str = "git fetch") -> list[str]:
+def offline_warnings(root: Where, plan: RollbackPlan) -> list[str]:
+    """What not asking the remote leaves open (``--offline``): for a stage rollback, that
+    the remote may already hold the new tag's name."""
+    if plan.kind != "stage" or plan.tag is None:
+        return []
+    g = _git(root)
+    remote = g.remote_for(g.symbolic_head())
+    if remote is None:
+        return []
+    return [
+        f"{one_line(remote, 60)} was not checked (--offline): if it already holds "
+        f"{one_line(plan.tag, 80)}, the push will be refused; without --offline the tag is "
+        "numbered above the remote's"
+    ]
+
+
+def _model_tags(g: Git, model: str) -> dict[str, str]:
+    return {
+        n: o
+        for n, o in g.tags().items()
+        if (p := gto.parse_tag(n)) is not None and p.artifact == model
+    }
+
+
+def _stage_against_remote(
+    g: Git, plan: RollbackPlan, fetch_hint: str, cancel: threading.Event | None
+) -> tuple[RollbackPlan, list[str]]:
+    from modeltrail.store.write.rollback import next_stage_tag
+
+    assert plan.tag is not None and plan.stage is not None
+    remote = g.remote_for(g.symbolic_head())
+    if remote is None:
+        return plan, []
+    name = one_line(remote, 60)
+    try:
+        theirs = remote_stage_tags(g, remote, plan.model, cancel=cancel)
+    except GitFailed as exc:
+        return plan, [
+            f"could not compare the stage tags with {name}: {exc}; the new tag's number "
+            f"was not checked against {name}'s tags"
+        ]
+    local = _model_tags(g, plan.model)
+    out = [
+        f"{name}: {d} — someone may have acted already; {fetch_hint} and look again"
+        for d in stage_tag_differences(local, theirs)
+    ]
+    tag = next_stage_tag(plan.model, plan.stage, [*local, *theirs])
+    if tag != plan.tag:
+        held = f"holds {one_line(plan.tag, 80)}" if plan.tag in theirs else "has higher counters"
+        out.append(
+            f"{name} already {held}: the new tag is {one_line(tag, 80)}, numbered above "
+            "every counter here and there"
+        )
+        plan = dataclasses.replace(plan, ref=f"refs/tags/{tag}")
+    if plan.tag in theirs:  # cannot happen (numbered above theirs); never write it anyway
+        raise GitFailed(f"{name} already holds {one_line(plan.tag, 80)}")
+    return plan, out
+
+
+def remote_warnings(
+    root: Where,
+    model: str,
+    ref: str,
+    fetch_hint: str = "git fetch",
+    *,
+    cancel: threading.Event | None = None,
+) -> list[str]:
     """What the remote says against writing ``ref`` for ``model``, one line each (empty:
     nothing to say, or no remote): for a GTO tag, the model's stage tags on the remote
     that differ from the local ones (``ls-remote``: someone may have acted already); for
@@ -364,17 +563,12 @@ def remote_warnings(root: Where, model: str, ref: str, fetch_hint: str = "git fe
             return []
         name = one_line(remote, 60)
         try:
-            theirs = remote_stage_tags(root, remote, model)
+            theirs = remote_stage_tags(g, remote, model, cancel=cancel)
         except GitFailed as exc:
             return [f"could not compare the stage tags with {name}: {exc}"]
-        local = {
-            n: o
-            for n, o in g.tags().items()
-            if (p := gto.parse_tag(n)) is not None and p.artifact == model
-        }
         return [
             f"{name}: {d} — someone may have acted already; {fetch_hint} and look again"
-            for d in stage_tag_differences(local, theirs)
+            for d in stage_tag_differences(_model_tags(g, model), theirs)
         ]
     if not ref.startswith("refs/heads/"):
         return []
@@ -396,11 +590,21 @@ def remote_warnings(root: Where, model: str, ref: str, fetch_hint: str = "git fe
                 f"{short} has {behind} commit(s) that are not on this branch: pull them "
                 "first, or the push will be rejected"
             )
+        timeout = remote_timeout(LS_REMOTE_TIMEOUT)
         try:
             done = g.run(
-                "ls-remote", "--heads", "--end-of-options", remote, ref, timeout=LS_REMOTE_TIMEOUT
+                "ls-remote",
+                "--heads",
+                "--end-of-options",
+                remote,
+                ref,
+                timeout=timeout,
+                cancel=cancel,
             )
-        except (subprocess.TimeoutExpired, GitFailed) as exc:
+        except subprocess.TimeoutExpired:
+            out.append(f"could not read {one_line(remote, 60)}: no answer within {_secs(timeout)}")
+            continue
+        except (gitcmd.Cancelled, GitFailed) as exc:
             out.append(f"could not read {one_line(remote, 60)}: {one_line(str(exc), 120)}")
             continue
         heads = dict(

@@ -5,6 +5,7 @@ The remote is a local bare repository (a file path: no network)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -169,6 +170,33 @@ def test_push_setting_in_the_configuration(tmp_path: Path) -> None:
     (tmp_path / ".modeltrail.toml").write_text('push = "sometimes"\n')
     cfg = load_config(tmp_path)
     assert cfg.push == "ask" and "push = 'sometimes' ignored" in cfg.warnings[0]
+
+
+def test_push_policy_only_the_users_own_config_pushes_unasked(tmp_path: Path) -> None:
+    """A repository's push = "always" is noted but only offers p; the user's own file
+    ($XDG_CONFIG_HOME/modeltrail/config.toml) decides; a repository may ask for less."""
+    from modeltrail.store.config import load_user_config, push_policy, user_config_path
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    own = user_config_path()
+    assert own.parent.parent == Path(os.environ["XDG_CONFIG_HOME"])
+    assert load_user_config().push_from is None  # no file: the defaults
+    assert push_policy(load_config(repo), load_user_config()).mode == "ask"
+    (repo / ".modeltrail.toml").write_text('push = "always"\n')
+    policy = push_policy(load_config(repo), load_user_config())
+    assert policy.mode == "ask" and "a repository cannot push for you" in (policy.note or "")
+    own.parent.mkdir(parents=True)
+    own.write_text('push = "always"\n')
+    policy = push_policy(load_config(repo), load_user_config())
+    assert (policy.mode, policy.note) == ("always", None) and str(own) in policy.why
+    (repo / ".modeltrail.toml").write_text('push = "never"\n')
+    assert push_policy(load_config(repo), load_user_config()).mode == "always"  # yours
+    own.write_text("")
+    policy = push_policy(load_config(repo), load_user_config())
+    assert policy.mode == "never" and ".modeltrail.toml" in policy.why  # less: honoured
+    own.write_text("push = [")
+    assert "configuration ignored" in load_user_config().warnings[0]
 
 
 def test_remote_warnings_for_a_branch_rollback(pair) -> None:

@@ -82,7 +82,9 @@ async def test_ask_offers_p_which_pushes_exactly_the_new_tag(with_origin) -> Non
 
 @needs_gto
 @run_async
-async def test_a_colleagues_stage_tag_is_shown_first_and_the_push_is_rejected(with_origin) -> None:
+async def test_a_colleagues_stage_tag_is_shown_first_and_numbered_above(with_origin) -> None:
+    """A colleague already pushed churn#prod#11: the plan says so and writes churn#prod#12
+    (never a name the remote holds), whose push goes through; fetching still works."""
     repo, origin = with_origin
     v100 = git(repo, "rev-parse", "churn@v1.0.0^{commit}")
     git(origin, *IDENT, "tag", "-a", "-m", "theirs", "churn#prod#11", v100)
@@ -95,25 +97,67 @@ async def test_a_colleagues_stage_tag_is_shown_first_and_the_push_is_rejected(wi
         text = _flat(pilot.app)
         assert "WARNING: origin: the remote has tags that are not here: churn#prod#11" in text
         assert "someone may have acted already" in text
+        assert "writes new annotated GTO tag churn#prod#12" in text, text
+        assert "origin already holds churn#prod#11: the new tag is churn#prod#12" in text
         await _keys(pilot, *ON_CALL_KEYS[4:])
         assert screen.state == "done"
         await pilot.press("p")
         await settle(pilot)
+        assert "✓ pushed churn#prod#12 to origin" in _flat(pilot.app)
+    assert git(origin, "rev-parse", "refs/tags/churn#prod#11") == theirs  # never forced
+    assert git(origin, "rev-parse", "churn#prod#12") == git(repo, "rev-parse", "churn#prod#12")
+    assert gto_show(repo)["churn"]["stage"]["prod"] == "v1.2.0"
+    assert git(repo, "fetch", "-q", "--tags", "origin") == ""  # not stuck
+
+
+@needs_gto
+@run_async
+async def test_a_tag_pushed_meanwhile_is_rejected_and_the_result_says_how_to_unstick(
+    with_origin,
+) -> None:
+    """Someone pushes the very name after the plan was made: the push is rejected, the
+    local change stays, and the dialog names the command that keeps fetch working."""
+    repo, origin = with_origin
+    v100 = git(repo, "rev-parse", "churn@v1.0.0^{commit}")
+    async with _app(repo).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL_KEYS[:4])
+        assert "churn#prod#11" in _flat(pilot.app)
+        git(origin, *IDENT, "tag", "-a", "-m", "theirs", "churn#prod#11", v100)
+        theirs = git(origin, "rev-parse", "refs/tags/churn#prod#11")
+        await _keys(pilot, *ON_CALL_KEYS[4:])
+        await pilot.press("p")
+        await settle(pilot)
         text = _flat(pilot.app)
         assert "✗ NOT pushed" in text and "rejected" in text, text
+        assert "git tag -d 'churn#prod#11'" in text
         assert "p pushes churn#prod#11 to origin again" in text
     assert git(origin, "rev-parse", "refs/tags/churn#prod#11") == theirs  # never forced
     assert gto_show(repo)["churn"]["stage"]["prod"] == "v1.2.0"  # the local change stays
+
+
+def _own_config(text: str) -> Path:
+    """The user's own configuration file (the test's $XDG_CONFIG_HOME)."""
+    import os
+
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "modeltrail" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
 
 
 @needs_gto
 @run_async
 async def test_push_always_pushes_and_undo_is_pushed_too(with_origin) -> None:
     repo, origin = with_origin
-    _config(repo, 'push = "always"\n')
-    async with _app(repo).run_test(size=(80, 24)) as pilot:
+    own = _own_config('push = "always"\n')
+    async with _app(repo).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS)
+        await _keys(pilot, *ON_CALL_KEYS[:4])
+        text = _flat(pilot.app)
+        assert "push pushes churn#prod#11 to origin" in text, text
+        assert f'push = "always" in {own}' in text
+        await _keys(pilot, *ON_CALL_KEYS[4:])
         assert "✓ pushed churn#prod#11 to origin" in screen_text(pilot.app)
         await _keys(pilot, "z")
         undo = pilot.app.screen
@@ -122,6 +166,31 @@ async def test_push_always_pushes_and_undo_is_pushed_too(with_origin) -> None:
         assert undo.state == "done"
         assert "✓ pushed churn#prod#12 to origin" in screen_text(pilot.app)
     assert {"churn#prod#11", "churn#prod#12"} <= _remote_tags(origin)
+
+
+@needs_gto
+@run_async
+async def test_a_repositorys_push_always_is_shown_and_pushes_nothing_unasked(
+    with_origin,
+) -> None:
+    """A cloned repository's .modeltrail.toml says push = "always": the plan says so and
+    that it does not apply; nothing is pushed until p (or the user's own config)."""
+    repo, origin = with_origin
+    _config(repo, 'push = "always"\n')
+    before = _remote_tags(origin)
+    async with _app(repo).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, *ON_CALL_KEYS[:4])
+        text = _flat(pilot.app)
+        assert "push not unless you press p once written: churn#prod#11 to origin" in text, text
+        assert '.modeltrail.toml says push = "always"; a repository cannot push for you' in text
+        await _keys(pilot, *ON_CALL_KEYS[4:])
+        assert pilot.app.screen.state == "done"
+        assert _remote_tags(origin) == before  # not pushed for the repository's config
+        assert "p pushes churn#prod#11 to origin" in screen_text(pilot.app)
+        await pilot.press("p")
+        await settle(pilot)
+    assert _remote_tags(origin) == before | {"churn#prod#11"}
 
 
 @needs_gto

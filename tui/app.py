@@ -29,7 +29,13 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
-from modeltrail.store.config import Config, load_config
+from modeltrail.store.config import (
+    Config,
+    PushPolicy,
+    load_config,
+    load_user_config,
+    push_policy,
+)
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import index_lock_note, open_repo, repo_paths
@@ -79,6 +85,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
         self.repo = open_repo(repo_path)
         self.paths = repo_paths(self.repo)
         self.config: Config = load_config(self.paths.root)
+        self.user_config: Config = load_user_config()
+        # the rollback dialog's push: the user's own config decides, never the repository alone
+        self.push_policy: PushPolicy = push_policy(self.config, self.user_config)
         self._now = now or (lambda: datetime.now(UTC))
         self._index_on_mount = index
         self._con_lock = threading.Lock()
@@ -199,7 +208,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
     # --- lifecycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        for warning in self.config.warnings:
+        for warning in (*self.config.warnings, *self.user_config.warnings):
             self.notify(clean(warning), severity="warning", markup=False)
         if self.config.keys:
             self.set_keymap(self.config.keys)
@@ -304,6 +313,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
             screen.post_message(CatalogUpdated(message_factory.summary, message_factory.changed))
 
     def on_unmount(self) -> None:
+        if self._fetch_cancel is not None:  # quitting never waits on a silent remote
+            self._fetch_cancel.set()
         if self._frozen:  # let the interpreter's last collection see those objects again
             gc.unfreeze()
         for con in [*self._retired, self._con]:

@@ -34,6 +34,8 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
         t.append(" if it has not moved\n")
         if plan.worktree:
             t.append(f"  work tree: {clean(plan.path, single_line=True) or '.'}/ updated too\n")
+    if plan.push is not None:
+        t.append_text(push_text(plan))
     if plan.moved:
         t.append(f"  files    now at {clean(plan.path, single_line=True) or '.'}/ → ")
         t.append(f"{clean(plan.new_path, single_line=True) or '.'}/", style="bold")
@@ -74,6 +76,33 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
                 t.append(f"  [{f.storage}]")
             t.append(f"  ({f.change})\n")
     t.rstrip()
+    return t
+
+
+def push_text(plan: RollbackPlan) -> Text:
+    """The plan's push lines: whether, where and why (and a note, loud, when the
+    repository asked for more than it gets)."""
+    push = plan.push
+    assert push is not None
+    t = Text()
+    ref = clean(plan.ref.removeprefix("refs/tags/").removeprefix("refs/heads/"), single_line=True)
+    where = clean(push.remote or "", single_line=True)
+    if push.url and push.url != push.remote:
+        where += f" ({clean(push.url, single_line=True)})"
+    why = clean(push.why, single_line=True)
+    t.append("  push     ")
+    if push.remote is None:
+        t.append("nothing: no remote\n")
+    elif push.when == "after":
+        t.append("pushes ")
+        t.append(ref, style="bold")
+        t.append(f" to {where} once written ({why})\n")
+    elif push.when == "ask":
+        t.append(f"not unless you press p once written: {ref} to {where} ({why})\n")
+    else:
+        t.append(f"nothing, not to {where} ({why})\n")
+    if push.note:
+        t.append(f"  !! {clean(push.note, single_line=True)}\n", style="bold")
     return t
 
 

@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,11 @@ class Git:
         env: Mapping[str, str] | None = None,
         check: bool = True,
         timeout: float | None = None,
+        cancel: threading.Event | None = None,
     ) -> gitcmd.Done:
-        done = gitcmd.run(self.repo, *args, input=input, env=env, check=False, timeout=timeout)
+        done = gitcmd.run(
+            self.repo, *args, input=input, env=env, check=False, timeout=timeout, cancel=cancel
+        )
         if check and done.returncode != 0:
             raise GitFailed(f"git {args[0]} failed: {done.first_error()}")
         return done

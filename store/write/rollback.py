@@ -93,6 +93,20 @@ class Availability:
 
 
 @dataclass(frozen=True)
+class PushPlan:
+    """Whether and where the written ref goes once the local write is done."""
+
+    when: str  # after (pushed once written) | ask (offered once written) | no
+    remote: str | None  # the remote it would go to (None: there is none)
+    url: str | None  # that remote's push URL, without user or password
+    why: str  # what decided ``when`` (--push, the configuration, no remote)
+    note: str | None = None  # what the user should know about that decision
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class RollbackPlan:
     """One rollback (or undo), fully decided, not yet written."""
 
@@ -130,6 +144,7 @@ class RollbackPlan:
 
     forced: bool = False  # an unsafe stage target, allowed by --force: type the version
     redo: bool = False  # an undo of an undo: it redoes the rollback
+    push: PushPlan | None = None  # whether and where it is pushed (None: not decided here)
 
     @property
     def tag(self) -> str | None:
@@ -242,6 +257,7 @@ class RollbackPlan:
             "artifacts": [dataclasses.asdict(a) for a in self.artifacts],
             "missing": [a.path for a in self.missing],
             "warnings": list(self.warnings),
+            "push": self.push.to_json() if self.push is not None else None,
         }
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import socket
 import time
 from collections.abc import Callable
@@ -156,6 +157,8 @@ def apply_plan(
             result.pushed_to = _push(g, plan, result)
         except Refused as exc:
             result.push_error = str(exc)
+        except KeyboardInterrupt:  # git and its helpers are stopped; the write is done
+            result.push_error = _not_pushed(g, plan, result, "the push was interrupted")
     checkpoint("pushed")
     return result
 
@@ -549,8 +552,23 @@ def _push(g: Git, plan: RollbackPlan, result: RollbackResult) -> str:
     try:
         push_ref(g, remote, plan.ref)
     except GitFailed as exc:
-        raise Refused(
-            f"{result.summary()} locally, but pushing {one_line(plan.ref, 200)} to "
-            f"{one_line(remote, 80)} failed ({exc}); the local change stays, push it yourself"
-        ) from None
+        why = f"pushing {one_line(plan.ref, 200)} to {one_line(remote, 80)} failed ({exc})"
+        if "already exists" in str(exc) and plan.tag is not None:
+            why += (
+                f"; {one_line(remote, 80)} holds another tag of that name, so fetching its "
+                f"tags will fail until the local one is renamed or deleted (git tag -d "
+                f"{shlex.quote(one_line(plan.tag, 80))} frees it; the tag object "
+                f"{result.object[:12]} stays)"
+            )
+        raise Refused(_not_pushed(g, plan, result, why)) from None
     return remote
+
+
+def _not_pushed(g: Git, plan: RollbackPlan, result: RollbackResult, why: str) -> str:
+    """One line: what was written locally, why it is not on the remote, how to push it."""
+    remote = push_remote(g, plan) or "origin"
+    return (
+        f"{result.summary()} locally, but {why}; the local change stays: push it yourself "
+        f"with git push --atomic {shlex.quote(one_line(remote, 80))} "
+        f"{shlex.quote(one_line(plan.ref, 200))}"
+    )

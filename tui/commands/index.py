@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from modeltrail.store.catalog.files import update_catalog
+from modeltrail.store.remote import clobbered_tags, stuck_message
 from modeltrail.store.repo import index_lock_note, repo_paths
 from modeltrail.tui.commands._common import repo_of
 
@@ -36,15 +37,22 @@ def run(args: argparse.Namespace) -> int:
             summary = update_catalog(repo, progress=progress, rebuild=args.rebuild)
     else:
         summary = update_catalog(repo, rebuild=args.rebuild)
+    stuck = clobbered_tags(repo)  # local tags that make every fetch fail
     if args.json:
         from modeltrail.tui.commands._common import print_json
 
-        print_json(summary.__dict__)
+        print_json({**summary.__dict__, "stuck_tags": [t.__dict__ for t in stuck]})
     else:
         print(summary.line())
     note = index_lock_note(repo_paths(repo).git_dir)
     if note:  # every write will fail until it is gone: say so now, not at the next write
         print(f"modeltrail: warning: {note}", file=sys.stderr)
+    if stuck:
+        from modeltrail.tui.safe_text import clean
+
+        print(
+            f"modeltrail: WARNING: {clean(stuck_message(stuck), single_line=True)}", file=sys.stderr
+        )
     if summary.new_warnings and not args.json:
         from modeltrail.tui.safe_text import clean
 

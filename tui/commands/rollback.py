@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from rich.text import Text
 
 from modeltrail.store.errors import Refused
-from modeltrail.store.remote import with_remote_warnings
+from modeltrail.store.remote import offline_warnings, with_push_plan, with_remote_warnings
 from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
 from modeltrail.store.write.rollback_apply import (
     NOT_PUSHED,
@@ -59,7 +60,10 @@ def add_write_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offline",
         action="store_true",
-        help="do not ask the remote whether someone acted already (git ls-remote, up to 8 s)",
+        help=(
+            "do not ask the remote whether someone acted already or which tag numbers it "
+            "holds (git ls-remote, up to 8 s)"
+        ),
     )
     add_force(parser)
     add_json(parser)
@@ -110,6 +114,12 @@ def confirm_and_apply(repo, plan: RollbackPlan, args: argparse.Namespace) -> int
     out = console()
     if not args.offline:  # someone may have moved the stage or the branch already
         plan = with_remote_warnings(repo, plan, "git fetch")
+    else:
+        plan = replace(plan, warnings=(*plan.warnings, *offline_warnings(repo, plan)))
+    if args.push:
+        plan = with_push_plan(repo, plan, "after", "--push")
+    else:
+        plan = with_push_plan(repo, plan, "no", "without --push")
     if args.dry_run:
         if args.json:
             print_json({"dry_run": True, **plan.to_json()})

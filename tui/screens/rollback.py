@@ -17,9 +17,13 @@ of the model on the remote that differ from the local ones, or a branch whose up
 moved, are shown as warnings in the plan ("someone may have acted already").
 
 After the write, the dialog pushes exactly the new tag or commit (``--atomic``, never
-forced) as the configuration's ``push`` says: ``always`` pushes at once, ``ask`` (the
-default) offers ``p``, ``never`` does not. A rejected push leaves the local change and
-says so.
+forced) as the push policy says (``store.config.push_policy``: the user's own ``push``;
+a repository's ``push = "always"`` alone only offers ``p``): ``always`` pushes at once,
+``ask`` (the default) offers ``p``, ``never`` does not. The plan says which, where to
+and why before anything is written. A rejected push leaves the local change and says so.
+
+Closing the dialog (or quitting) while the plan waits on the remote stops that wait and
+the git processes behind it.
 
 ``UndoScreen()`` — pushed by ``z``: the same dialog for the inverse of the last rollback
 (``store.rollback.plan_undo``); when the last change was itself an undo, it is a redo and
@@ -34,6 +38,7 @@ Keys typed before the plan is on screen fill the fields but never write blind.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 
 from rich.text import Text
@@ -45,7 +50,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from modeltrail.store.remote import with_remote_warnings
+from modeltrail.store.remote import with_push_plan, with_remote_warnings
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.rollback_text import plan_text, result_text
@@ -73,7 +78,6 @@ STEP_WORDS = {
     "catalog": "catalog updated",
     "pushed": "finished",
 }
-PUSH_WORDS = {"always": "push = always", "never": 'push = "never" in the configuration'}
 
 
 # --- messages from the workers --------------------------------------------------------------
@@ -143,6 +147,7 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         self.result: RollbackResult | None = None
         self.state = "planning"  # planning | ready | applying | done | pushing | failed
         self.remote: str | None = None  # where the written ref can be pushed
+        self._stop_remote = threading.Event()  # set: stop waiting on the remote
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -186,8 +191,11 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         repo, con = fresh_catalog(self.app)
         with con:
             plan = self.build_plan(repo, con)
-        plan = with_remote_warnings(self.app.paths.root, plan, "fetch (F)")
-        self.post_message(PlanReady(plan))
+        root = self.app.paths.root
+        plan = with_remote_warnings(root, plan, "fetch (F)", cancel=self._stop_remote)
+        policy = self.app.push_policy
+        when = {"always": "after", "ask": "ask"}.get(policy.mode, "no")
+        self.post_message(PlanReady(with_push_plan(root, plan, when, policy.why, policy.note)))
 
     def worker_failed(self, group: str, error: str) -> None:
         """A plan or a write that failed is the dialog's refusal, never a traceback; a push
@@ -275,7 +283,7 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         from modeltrail.store.write.rollback_apply import apply_plan, push_remote
         from modeltrail.tui.messages import IndexFinished
 
-        push = self.app.config.push == "always"
+        push = plan.push is not None and plan.push.when == "after"  # as the plan said
         repo = open_repo(self.app.paths.root)
         remote = push_remote(Git(repo), plan)
         result = apply_plan(
@@ -314,7 +322,8 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
             and r is not None
             and r.pushed_to is None
             and self.remote is not None
-            and self.app.config.push != "never"
+            and r.plan.push is not None
+            and r.plan.push.when in ("ask", "after")
         )
 
     def _done_hint(self) -> Text:
@@ -331,8 +340,8 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
             )
         elif self.remote is None:
             t.append("not pushed: no remote\n")
-        elif self.app.config.push == "never":
-            t.append(f"not pushed ({PUSH_WORDS['never']})\n")
+        elif r.plan.push is not None and r.plan.push.when == "no":
+            t.append(f"not pushed ({clean(r.plan.push.why, single_line=True)})\n")
         if self.can_push:
             again = "again " if r.push_error else ""
             t.append(f"p pushes {ref} to {remote} {again}· ", style="bold")
@@ -377,7 +386,11 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         if self.state in ("applying", "pushing"):
             self.notify("the write is in progress; it finishes in a moment", timeout=3)
             return
+        self._stop_remote.set()
         self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        self._stop_remote.set()  # the app quits: a plan still asking the remote stops
 
     def action_undo(self) -> None:
         if self.state != "done":
