@@ -2,7 +2,8 @@
 
 PyYAML's dumper is too slow for the 100,000-commit benchmark repositories, so ``to_yaml``
 renders the plain nested mappings/lists/scalars the sample files need (block style, keys in
-insertion order). Its output always loads back with ``yaml.safe_load`` to the same data.
+insertion order). Its output always loads back to the same data with ``yaml.safe_load``
+(YAML 1.1) and as DVC, GTO and modeltrail read it (YAML 1.2).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./@+\-]*")
 _HEX_ID = re.compile(r"[0-9a-f]{32,64}")  # ids and hashes: never a YAML number unless all digits
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d")  # YAML would read these as dates
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
+#: What YAML 1.2 reads as a number where YAML 1.1 may read text (``1e3``, ``0o17``)
+_NUMBER_12 = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+    r"|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+|\.(?:inf|Inf|INF|nan|NaN|NAN))"
+)
 
 
 def _float(value: float) -> str:
@@ -48,7 +54,9 @@ def yaml_scalar(value: Any) -> str:
 def _string(text: str) -> str:
     if _PLAIN.fullmatch(text) and text.lower() not in _RESERVED:
         return text
-    if _HEX_ID.fullmatch(text) and not text.isdigit():
+    if _NUMBER_12.fullmatch(text):
+        return f"'{text}'"
+    if _HEX_ID.fullmatch(text):
         return text
     if not text.isprintable():  # control characters, line breaks: escaped double quotes
         return _double_quoted(text)

@@ -95,9 +95,10 @@ def test_plain_metrics_and_params_take_the_fast_path() -> None:
     }
     for risky in (
         "a: &x 1\nb: *x\n",
-        "a: yes\n",
-        "a: 010\n",
-        "a: 1e3\n",
+        "a: _1\n",  # 1 to yaml_rs, text to YAML 1.2 as ruamel reads it
+        "a: 0X1F\n",
+        "a: .5e3\n",
+        "a: .iNf\n",
         "a: !!str 1\n",
         "<<: {a: 1}\n",
         "a: 2026-01-07\n",
@@ -171,7 +172,7 @@ def test_an_mlmodel_with_quoted_dates_and_json_takes_the_fast_path() -> None:
     assert fast is not NOT_FAST
     assert fast == load_yaml_careful(text)[0]
     assert fast["utc_time_created"] == "2026-03-12 13:17:29.004433"
-    assert load_yaml_fast("a: it's\nb: yes\nc: 'z'\n") is NOT_FAST  # 'yes' is plain there
+    assert load_yaml_fast("a: it's\nb: _1\nc: 'z'\n") is NOT_FAST  # '_1' is plain there
 
 
 def _guard_on_whole_text(text: str) -> bool:
@@ -223,31 +224,31 @@ def test_hex_digests_beginning_with_digits_take_the_fast_path() -> None:
         assert fast is not NOT_FAST, text
         assert fast == load_yaml_careful(text)[0]
     assert load_yaml_fast(mlmodel)["run_id"] == "660efb9766a25fcebe903f6f4ee8be97"
-    # the numbers the two YAML versions read differently still take the careful path
-    for number in (
-        "660e5",
-        "1e3",
-        "1.0e3",
-        "+1e3",
-        ".5e3",
-        "6e-1",
-        "0o17",
-        "017",
-        "09",
-        "1:30",
-        "0x1F",
-        "0b101",
-        "00e1",
-        "1e3 # note",
+    # numbers YAML 1.1 and 1.2 read differently take the fast path now (both paths read
+    # YAML 1.2); the few that yaml_rs reads otherwise than ruamel do not
+    for number, fast in (
+        ("660e5", True),
+        ("1e3", True),
+        ("+1e3", True),
+        ("6e-1", True),
+        ("017", True),
+        ("1:30", True),
+        ("0x1F", True),
+        ("0b101", True),
+        (".5e3", False),
+        ("0X1F", False),
+        ("_17", False),
+        ("1e1_0", False),
     ):
         for text in (
             f"k: {number}\n",
-            f"{number}: v\n",
             f"k: [{number}, 2]\n",
             f"k: {{a: {number}}}\n",
             f"k: {number}\r\n",
         ):
-            assert load_yaml_fast(text) is NOT_FAST, text
+            assert (load_yaml_fast(text) is not NOT_FAST) == fast, text
+            assert not _fast_disagrees(text), text
+    assert load_yaml_fast("k: 1e3 # note\n") == {"k": 1000.0}
 
 
 number_like = st.one_of(

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from modeltrail.sample_repo import generator as g
 from modeltrail.sample_repo.__main__ import main as cli_main
 from modeltrail.sample_repo.render import to_yaml
+from modeltrail.store.read.readers._yaml import load_yaml
 
 LFS_POINTER = re.compile(
     r"version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n"
@@ -500,5 +501,8 @@ _values = st.recursive(
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(_keys, _values, min_size=1, max_size=5))
+@example({"lr": "1e3", "mode": "0o17", "id": "123e4567", "t": ".inf"})  # numbers to YAML 1.2
 def test_yaml_renderer_reads_back_identically(data: dict) -> None:
-    assert yaml.safe_load(to_yaml(data, header="a comment\nand another")) == data
+    text = to_yaml(data, header="a comment\nand another")
+    assert yaml.safe_load(text) == data  # YAML 1.1
+    assert load_yaml(text)[0] == data  # YAML 1.2, as DVC, GTO and modeltrail read it

@@ -1,4 +1,10 @@
-"""Safe YAML loading for hostile text.
+"""Safe YAML loading for hostile text, read as DVC and GTO read it.
+
+Plain scalars resolve by the YAML 1.2 core schema, as ruamel's safe loader (what DVC and
+GTO use) resolves them: ``1e-3`` is 0.001, ``010`` is 10, ``0o10`` is 8, ``on``/``yes``
+are text, ``3:4`` is text, ``.inf``/``.nan`` are floats, ``~``/``null`` are None, dates
+are dates. PyYAML alone would read YAML 1.1 (``1e-3`` text, ``010`` 8, ``on`` True,
+``3:4`` 184), so the loader here brings its own resolvers and number constructors.
 
 PyYAML's safe loader never runs code, but it is not robust by itself:
 
@@ -16,6 +22,7 @@ flattening that must bound its work (see ``structured.flatten``).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Hashable
 from itertools import accumulate, repeat
@@ -42,8 +49,7 @@ MAX_PARSE_DEPTH = 500
 _MAX_PROBLEMS = 20
 #: Nodes rendered at most for a list or mapping used as a mapping key.
 _KEY_NODES = 1000
-#: Longer numbers are kept as text: PyYAML turns base-60 integers (``1:30:00``) into
-#: ints digit by digit, which takes quadratic time on a long one.
+#: Longer numbers are kept as text (converting a long one costs quadratic time).
 _MAX_NUMBER_TEXT = 1000
 #: Entries that merge keys (``<<: *base``) may copy per document. PyYAML copies every
 #: merged entry, duplicates included, so chained merges grow exponentially.
@@ -53,7 +59,10 @@ _CHUNK = 65536
 
 
 class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
-    """The C safe loader, with lenient constructors that record ``problems``."""
+    """The C safe loader with YAML 1.2 core schema resolvers (see below), and lenient
+    constructors that record ``problems``."""
+
+    yaml_implicit_resolvers: dict = {}  # its own table, not PyYAML's YAML 1.1 one
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -216,15 +225,83 @@ def _lenient(original: Any, kind: str) -> Any:
     return construct
 
 
+# The YAML 1.2 core schema as ruamel's safe loader (DVC, GTO) resolves plain scalars:
+# its regular expressions, in its order (ruamel also reads underscores in numbers, 0b
+# binary, and timestamps, which the strict core schema does not). ``=`` is left as text
+# (ruamel gives it a tag it then cannot construct, refusing the whole document).
+_CORE_RESOLVERS = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (
+        "float",
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        "-+0123456789.",
+    ),
+    (
+        "int",
+        r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""",
+        "-+0123456789",
+    ),
+    ("merge", r"^(?:<<)$", "<"),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (
+        "timestamp",
+        r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+        "0123456789",
+    ),
+)
+for _name, _pattern, _first in _CORE_RESOLVERS:
+    HostileSafeLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_name}", re.compile(_pattern, re.X), list(_first)
+    )
+
+
+def _signed(text: str) -> tuple[int, str]:
+    """A number's sign and the rest, underscores dropped (as ruamel reads numbers)."""
+    text = text.replace("_", "")
+    sign = -1 if text[:1] == "-" else 1
+    return sign, text[1:] if text[:1] in ("-", "+") else text
+
+
+def _construct_int(loader: HostileSafeLoader, node: yaml.Node) -> int:
+    """A YAML 1.2 integer: decimal (``010`` is 10), ``0o`` octal, ``0x`` hex, ``0b``
+    binary; underscores ignored. Raises ValueError for one with no digits (``0x_``)."""
+    sign, digits = _signed(loader.construct_scalar(node))
+    for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    return sign * int(digits)
+
+
+def _construct_float(loader: HostileSafeLoader, node: yaml.Node) -> float:
+    """A YAML 1.2 float: ``1e-3``, ``.5``, ``1.``, ``.inf``, ``.nan``; underscores ignored."""
+    sign, digits = _signed(loader.construct_scalar(node).lower())
+    if digits == ".inf":
+        return sign * math.inf
+    if digits == ".nan":
+        return math.nan
+    return sign * float(digits)
+
+
 HostileSafeLoader.add_constructor(None, _construct_unknown)
-for _tag, _kind in (
-    ("tag:yaml.org,2002:int", "integer"),
-    ("tag:yaml.org,2002:float", "number"),
-    ("tag:yaml.org,2002:timestamp", "timestamp"),
-    ("tag:yaml.org,2002:binary", "binary value"),
+for _tag, _kind, _construct in (
+    ("tag:yaml.org,2002:int", "integer", _construct_int),
+    ("tag:yaml.org,2002:float", "number", _construct_float),
+    ("tag:yaml.org,2002:timestamp", "timestamp", None),
+    ("tag:yaml.org,2002:binary", "binary value", None),
 ):
     HostileSafeLoader.add_constructor(
-        _tag, _lenient(SafeConstructor.yaml_constructors[_tag], _kind)
+        _tag, _lenient(_construct or SafeConstructor.yaml_constructors[_tag], _kind)
     )
 
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
@@ -304,19 +381,25 @@ def _error_line(e: yaml.YAMLError) -> str:
     return f"invalid YAML{where}: {' '.join(str(problem).split())}"
 
 
-# Anything a fast parser might read differently from the careful one: anchors, aliases,
-# tags, merge keys, several documents, directives, block scalars, and the scalars YAML 1.1
-# (PyYAML) and YAML 1.2 read differently (yes/no/on/off, octal and base-60 numbers,
-# underscores, exponents without a dot, timestamps, .inf/.nan, ~).
+# Anything yaml_rs might read differently from the careful loader: anchors, aliases,
+# tags, merge keys, several documents, directives, block scalars, and the few plain
+# scalars where yaml_rs and the YAML 1.2 resolvers above part (as a whole scalar only: a
+# hex digest such as run_id 660efb… is text to both and must not send MLmodel or
+# dvc.lock the slow way): a leading underscore (_1, -_.5), 0X/0O/0B in capitals, a
+# prefix or exponent without digits (0x_, 1e_), an exponent after a leading dot (.5e3)
+# or holding an underscore (1e1_0); and .inf/.nan in any case, and timestamps (dates to
+# the careful loader, text to yaml_rs).
+_END = r"(?=[ \t\r]*(?:$|[#,\[\]{}]|:(?:[ \t\r]|$)))"
 _NEEDS_CAREFUL = re.compile(
     r"(?:^|[\s\[{,:])[&*!|>%@`]"  # anchors, aliases, tags, block scalars, reserved
-    r"|~|<<|^\s*(?:---|\.\.\.)"  # null, merge keys, documents
-    r"|\b(?:yes|no|on|off|y|n)\b"  # YAML 1.1 booleans
-    # a number only when it is the whole scalar: a hex digest (run_id 660efb…, md5
-    # 02b2df…) is a string to both, and must not send MLmodel or dvc.lock the slow way
-    r"|(?<![\w.])[-+]?(?:0x[0-9a-f_]*|(?:0[0-9_ob]|[0-9][0-9_]*_|[0-9][0-9_]*:[0-9]"
-    r"|[0-9._]+e)[0-9_.:e+\-]*)(?=[ \t\r]*(?:$|[#,\[\]{}]|:(?:[ \t\r]|$)))"
-    r"|(?<![\w.])[-+]?[._]+[0-9]"  # -.5 and _1: numbers to yaml_rs only
+    r"|<<|^\s*(?:---|\.\.\.)"  # merge keys, documents
+    r"|(?<![\w.])[-+]?(?:"
+    r"\.?_[0-9a-fxob_.+\-]*"  # _1, -_.5, ._
+    r"|(?-i:0[XOB])[0-9a-f_]*"  # 0X1F
+    r"|0[xob]_*"  # 0x_
+    r"|\.[0-9_]+e[-+0-9_]*"  # .5e3
+    r"|[0-9][0-9_]*\.?[0-9_]*e[-+]?[0-9]*_[0-9_]*"  # 1e1_0, 1e_
+    rf"){_END}"
     r"|\.(?:inf|nan)\b|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",  # special floats, timestamps
     re.IGNORECASE | re.MULTILINE,
 )
