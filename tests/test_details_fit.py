@@ -33,6 +33,7 @@ from tui_support import (
 )
 
 from modeltrail.store.catalog.files import IndexSummary
+from modeltrail.store.query.diff import difference
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.cli import main as cli
 from modeltrail.tui.format import fmt_age, fmt_version, json_number, plural
@@ -68,7 +69,8 @@ def test_formats():
     assert plural(1, "warning") == "1 warning" and plural(2, "warning") == "2 warnings"
     assert fmt_version("e18d68f5f39df3669754b45a68483597e0ae61ff") == "e18d68f"
     assert fmt_version("v1.2.0") == "v1.2.0"
-    assert json_number(0.855 - 0.8) == 0.055
+    assert json_number(0.855 - 0.8) == 0.855 - 0.8  # exact: JSON floats round-trip
+    assert difference(0.8, 0.855) == 0.055  # differences carry no binary float noise
     assert json_number(-0.074) == -0.074
 
 

@@ -39,9 +39,9 @@ def test_metric_diff_reports_changed_numbers_with_direction():
         {"test.auc": 0.85, "test.loss": 0.6, "same": 1},
         CFG.better,
     )
-    assert out == {  # diff = new - old, exactly as dvc computes it
-        "test.auc": {"old": 0.8, "new": 0.85, "diff": 0.85 - 0.8, "better": True},
-        "test.loss": {"old": 0.5, "new": 0.6, "diff": 0.6 - 0.5, "better": False},
+    assert out == {  # diff = new - old as dvc defines it, of the decimal numbers written
+        "test.auc": {"old": 0.8, "new": 0.85, "diff": 0.05, "better": True},
+        "test.loss": {"old": 0.5, "new": 0.6, "diff": 0.1, "better": False},
     }
 
 
@@ -285,7 +285,7 @@ def test_diff_metrics_nested_added_removed_and_booleans(gen):
         "test.auc": {
             "old": 0.8,
             "new": 0.85,
-            "diff": 0.85 - 0.8,
+            "diff": 0.05,  # not 0.85 - 0.8 (0.04999999999999993)
             "better": True,
             **f,
             "key": "test.auc",
@@ -293,7 +293,7 @@ def test_diff_metrics_nested_added_removed_and_booleans(gen):
         "test.loss": {
             "old": 0.5,
             "new": 0.4,
-            "diff": 0.4 - 0.5,
+            "diff": -0.1,
             "better": True,
             **f,
             "key": "test.loss",
@@ -319,7 +319,7 @@ def test_diff_params_lists_booleans_added_removed(gen):
     assert full["params"]["model.depth"]["new"] == 4
     assert full["metrics"]["notes"]["old"] == "ok" and "diff" not in full["metrics"]["notes"]
     newer = diff_versions(gen.con, gen.repo, "m", "v2.0.0", "v2.1.0")
-    assert newer["params"]["lr"]["diff"] == 0.2 - 0.1  # numeric params get a diff, as dvc
+    assert newer["params"]["lr"]["diff"] == 0.1  # numeric params get a diff, as dvc
 
 
 def test_diff_artifacts_lfs_and_dvc_pointers(gen):

@@ -1,6 +1,6 @@
 """``print_json_list`` writes a list's JSON an item at a time (``tui/json_text.py``): the
 text must be exactly what ``print_json`` of the whole list writes (``json.dumps`` with
-indent 2, floats by ``json_number``, unsafe characters escaped), for any JSON-shaped
+indent 2, floats by ``json_number``: exact, NaN and ±Infinity as null; unsafe characters escaped), for any JSON-shaped
 values and for the odd ones ``json.dumps`` takes (a date, a tuple, a float subclass)."""
 
 from __future__ import annotations
@@ -80,6 +80,11 @@ _VALUES = st.recursive(
 def test_any_list_streams_as_the_whole_list_prints(items):
     old, new = _both(items)
     assert new == old
+    json.loads(new, parse_constant=_refuse)  # strict JSON: NaN and ±Infinity are null
+
+
+def _refuse(name: str):
+    raise ValueError(f"not standard JSON: {name}")
 
 
 def test_a_versions_like_listing_in_many_chunks():

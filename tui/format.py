@@ -12,6 +12,8 @@ NO_MODELS = (
     "MLmodel (MLflow) and deployments/*/metadata.yaml (Modelbit); see docs/CONVENTIONS.md"
 )
 
+_INF = float("inf")
+
 #: A value that is not there (no metric, no version, unknown).
 MISSING = "–"
 #: A change that is better, worse, or none at all.
@@ -22,8 +24,8 @@ def fmt_number(value: float | None) -> str:
     """A metric value, short: 0.871, 12.500, 1234, 1.2e-05."""
     if value is None:
         return MISSING
-    if value != value:  # NaN
-        return "nan"
+    if value != value or value in (_INF, -_INF):
+        return nonfinite_text(value)
     if value == int(value) and abs(value) < 1e9:
         return str(int(value))
     magnitude = abs(value)
@@ -121,12 +123,22 @@ def fmt_version(name: str | None) -> str:
     return name or ""
 
 
-def json_number(value: float) -> float:
-    """A float as every ``--json`` output writes it: 12 significant digits, so float
-    noise (``0.05499999999999994``) reads ``0.055``."""
-    if value != value or value in (float("inf"), float("-inf")):
-        return value
-    return float(f"{value:.12g}")
+def json_number(value: float) -> float | None:
+    """A float as every ``--json`` output writes it: exactly (its shortest text reads back
+    as the same float); NaN and ±Infinity, which standard JSON has no numbers for, as
+    null. (Differences are computed without binary float noise where they are made:
+    ``store.query.diff.difference``.)"""
+    if value != value or value in (_INF, -_INF):
+        return None
+    return value
+
+
+def nonfinite_text(value: float) -> str:
+    """How NaN and ±Infinity read, on screen and beside a JSON null: ``NaN``,
+    ``Infinity``, ``-Infinity``."""
+    if value != value:
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
 
 
 def fmt_size(size: int | None) -> str:

@@ -18,8 +18,10 @@ class _Unusual(Exception):
     """A value this module leaves to ``json.dumps`` (a subclass, a non-str key, a date)."""
 
 
-def _float(value: float, number: Callable[[float], float]) -> str:
+def _float(value: float, number: Callable[[float], float | None]) -> str:
     value = number(value)
+    if value is None:
+        return "null"
     if value != value:
         return "NaN"
     if value == _INF:
@@ -29,7 +31,7 @@ def _float(value: float, number: Callable[[float], float]) -> str:
     return float.__repr__(value)
 
 
-def _encode(o: Any, indent: str, out: list[str], number: Callable[[float], float]) -> None:
+def _encode(o: Any, indent: str, out: list[str], number: Callable[[float], float | None]) -> None:
     """``o`` as ``json.dumps(indent=2)`` writes it ``indent`` deep, onto ``out``."""
     t = type(o)
     if t is str:
@@ -74,7 +76,7 @@ def _encode(o: Any, indent: str, out: list[str], number: Callable[[float], float
 
 def list_chunks(
     items: Iterable[Any],
-    number: Callable[[float], float],
+    number: Callable[[float], float | None],
     prepare: Callable[[Any], Any],
     per_chunk: int = 256,
 ) -> Iterator[str]:

@@ -6,7 +6,7 @@ names them ``FILE:KEY``, else plain ``KEY``, and each entry also carries its ``f
 ``key`` (DVC's two levels), so only the same file and key are ever compared (a renamed
 file is removed + added). A key only one side has shows ``None`` on the other side and no
 ``diff``; ``diff = new - old`` when both values are numbers (booleans count as 0/1),
-unrounded as DVC gives it; lists and other values compare as whole values; only changed
+as the decimal numbers they are written as (:func:`difference`); lists and other values compare as whole values; only changed
 keys are listed unless ``all_keys``. Metrics also say whether the new value is ``better``, by the
 metric's direction (``True``/``False``, ``None`` when equal or not comparable).
 
@@ -23,6 +23,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -65,49 +66,66 @@ def number(value: Any) -> float | None:
     return None
 
 
-def _subtract(old: Any, new: Any) -> int | float:
-    """``new - old`` with booleans as 0/1, exactly as ``dvc metrics diff`` computes it
-    (screens round for display; JSON keeps the value DVC gives)."""
+def difference(old: Any, new: Any) -> int | float:
+    """``new - old`` as ``dvc metrics diff`` defines it (booleans as 0/1), computed on the
+    decimal numbers the values are written as: 0.855 - 0.8 is 0.055, where binary floats
+    give 0.05499999999999994 (DVC prints that). Integers stay integers; the result
+    round-trips exactly through JSON like every other number."""
     o = int(old) if isinstance(old, bool) else old
     n = int(new) if isinstance(new, bool) else new
-    d = n - o
-    if isinstance(d, float) and d == 0:
-        d = 0.0
-    return d
+    if isinstance(o, int) and isinstance(n, int):
+        return n - o
+    try:
+        d = float(Decimal(repr(float(n))) - Decimal(repr(float(o))))
+    except (ArithmeticError, ValueError):  # not finite, or beyond a float
+        d = n - o
+    return 0.0 if d == 0 else d
 
 
 def _same(old: Any, new: Any) -> bool:
     """Whether two values are equal as values: numbers by number (``true`` == 1), lists
-    and mappings compared whole."""
+    and mappings compared whole, NaN the same as NaN (a value that did not change)."""
     no, nn = number(old), number(new)
     if no is not None and nn is not None:
         return no == nn
-    return old == new
+    if old == new:
+        return True
+    if type(old) is not type(new) or not isinstance(old, float | list | dict):
+        return False
+    return _text(old) == _text(new)  # NaN != NaN, but they are written the same
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def json_value(value: float | None, text: str | None) -> Any:
-    """A catalog metric/param as JSON data: its original value when the text parses.
-
-    Non-finite numbers (``NaN``, ``Infinity``) come back as their text, so the result
-    always serialises to standard JSON.
-    """
+    """A catalog metric/param as data: its original value when the text parses (NaN and
+    ±Infinity included: JSON output writes them as null, see :func:`nonfinite_text`)."""
     if text is not None:
         try:
-            parsed = json.loads(text)
+            return json.loads(text)
         except ValueError:
             return text
-        return _finite(parsed)
     return value
 
 
-def _finite(value: Any) -> Any:
+def nonfinite_text(value: Any) -> str | None:
+    """``"NaN"``, ``"Infinity"`` or ``"-Infinity"`` for such a float (standard JSON has no
+    such numbers: output writes null, and keeps this text beside it), else None."""
     if isinstance(value, float) and not math.isfinite(value):
-        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    return value
+        return "NaN" if value != value else "Infinity" if value > 0 else "-Infinity"
+    return None
+
+
+def _with_texts(entry: dict[str, Any]) -> dict[str, Any]:
+    """An ``{"old", "new", ...}`` entry with ``old_text``/``new_text`` for a side that is
+    NaN or ±Infinity (which JSON output writes as null, as it writes a missing side)."""
+    for side in ("old", "new"):
+        text = nonfinite_text(entry[side])
+        if text is not None:
+            entry[f"{side}_text"] = text
+    return entry
 
 
 # --- pure diffs --------------------------------------------------------------------------
@@ -134,11 +152,11 @@ def metric_diff(
         no, nn = number(o), number(n)
         verdict = None
         if in_old and in_new and no is not None and nn is not None:
-            entry["diff"] = _subtract(o, n)
+            entry["diff"] = difference(o, n)
             if better is not None and no != nn:
                 verdict = better(key, no, nn)
         entry["better"] = verdict
-        out[key] = entry
+        out[key] = _with_texts(entry)
     return out
 
 
@@ -154,8 +172,8 @@ def param_diff(
             continue
         entry: dict[str, Any] = {"old": o, "new": n}
         if key in old and key in new and number(o) is not None and number(n) is not None:
-            entry["diff"] = _subtract(o, n)
-        out[key] = entry
+            entry["diff"] = difference(o, n)
+        out[key] = _with_texts(entry)
     return out
 
 

@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 from modeltrail.store.catalog.branches import main_branch
 from modeltrail.store.config import Config
 from modeltrail.store.query.browse import key_metrics
+from modeltrail.store.query.diff import difference
 from modeltrail.store.query.queries import iso
 from modeltrail.store.read import gitio
 
@@ -531,7 +532,7 @@ def compare_metrics(
         o, n = old.get(key), new.get(key)
         entry: dict[str, Any] = {"old": o, "new": n}
         if o is not None and n is not None:
-            entry["diff"] = n - o
+            entry["diff"] = difference(o, n)
             entry["better"] = config.better(key, o, n)
         out[key] = entry
     return out

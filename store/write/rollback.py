@@ -34,6 +34,7 @@ import git
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import Refused, UnknownVersion, UsageError
 from modeltrail.store.objectid import OBJECT_ID
+from modeltrail.store.query.diff import difference
 from modeltrail.store.query.queries import require_model, resolve_version
 from modeltrail.store.query.stages import held_stage, previous_holder
 from modeltrail.store.read import gto
@@ -347,7 +348,7 @@ def _metric_deltas(
     out = []
     for key in sorted(set(values[current]) | set(values[target])):
         old, new = values[current].get(key), values[target].get(key)
-        diff = new - old if old is not None and new is not None else None
+        diff = difference(old, new) if old is not None and new is not None else None
         out.append(
             MetricDelta(key, old, new, diff, config.better(key, old, new), config.direction(key))
         )

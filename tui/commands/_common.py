@@ -69,8 +69,8 @@ _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u
 
 
 def _json_numbers(data: Any) -> Any:
-    """``data`` with every float written by ``format.json_number`` (one rule for every
-    command: no float noise such as ``0.05499999999999994``)."""
+    """``data`` with every float as ``format.json_number`` writes it (one rule for every
+    command: exact, and NaN/±Infinity as null, so the output is standard JSON)."""
     if isinstance(data, float):
         return json_number(data)
     if isinstance(data, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from rich.console import Group
@@ -11,7 +12,7 @@ from rich.text import Text
 
 from modeltrail.store.query.diff import diff_versions
 from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
-from modeltrail.tui.format import MISSING, human_size, plural
+from modeltrail.tui.format import MISSING, human_size, nonfinite_text, plural
 
 NAME = "diff"
 HELP = "metrics, params, artifacts, environment and files between two versions"
@@ -120,7 +121,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.6g}" if math.isfinite(value) else nonfinite_text(value)
     if isinstance(value, list | dict):
         import json
 
