@@ -63,8 +63,9 @@ def clean(value: Any, *, single_line: bool = False, keep_style: bool = False) ->
             p if i % 2 else clean(p, single_line=single_line) for i, p in enumerate(parts)
         )
     text = _ESC_SEQ.sub(lambda m: "".join(_placeholder_char(c) for c in m.group(0)), text)
+    text = text.replace("\r\n", "\n")  # Windows line ends are line ends; a lone CR is shown
     if single_line:
-        text = text.replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
+        text = text.replace("\n", " ⏎ ").replace("\t", " ")
     else:
         text = text.replace("\t", "    ")
     return _CONTROL.sub(_placeholder, text)

@@ -116,7 +116,9 @@ class CommitRecord:
 
     @property
     def subject(self) -> str:
-        return self.message.split("\n", 1)[0]
+        """The first line (without the CR of a message written with CRLF line ends)."""
+        line = self.message.split("\n", 1)[0]
+        return line[:-1] if line.endswith("\r") else line
 
 
 def _utc(epoch: str) -> datetime:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             e["stage"] or "-",
             fmt_version(e["version"]) or "-",
             e["author"] or "-",
-            e["reason"] or (e["message"] or "").split("\n", 1)[0],
+            e["reason"] or (e["message"] or "").split("\n", 1)[0].rstrip("\r"),
         ]
         for e in events
     ]

@@ -83,7 +83,7 @@ WHY_CHARS = 30
 
 def why_cell(e: dict) -> Text:
     """The rollback's reason, else the tag's own message (gto's defaults left out)."""
-    why = e.get("reason") or (e.get("message") or "").strip().split("\n", 1)[0]
+    why = e.get("reason") or (e.get("message") or "").strip().split("\n", 1)[0].rstrip("\r")
     if not e.get("reason") and why.startswith(GTO_DEFAULTS):
         why = ""
     text = clean(why, single_line=True)
