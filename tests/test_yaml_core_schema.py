@@ -32,15 +32,15 @@ from modeltrail.store.read.readers._yaml import (
 _RUAMEL = YAML(typ="safe", pure=True)  # as GTO builds it; DVC's typ="safe" reads the same
 
 
+_REFUSED = object()
+
+
 def _ruamel(text: str):
     """ruamel's document, or ``_REFUSED`` when it refuses the text."""
     try:
         return _RUAMEL.load(text)
     except Exception:  # noqa: BLE001 - any refusal
         return _REFUSED
-
-
-_REFUSED = object()
 
 
 def _same(a, b) -> bool:
@@ -57,8 +57,8 @@ def _same(a, b) -> bool:
 
 
 def _check(scalar: str) -> None:
-    """One scalar in block, flow and top-level position: modeltrail reads what ruamel
-    reads, on each path; where ruamel refuses, modeltrail reads the scalar as its text."""
+    """One scalar as a value, a flow item and a whole document: modeltrail reads what
+    ruamel reads, types included, on each path (what ruamel refuses is tested apart)."""
     texts = [f"a: {scalar}\n", f"{scalar}\n"]
     if ":" not in scalar:  # in a flow, libyaml and ruamel read a ':' differently (syntax)
         texts.append(f"a: [{scalar}, x]\n")
