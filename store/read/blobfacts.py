@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -342,10 +342,6 @@ def lfs_present(common_dir, pointer) -> bool:
     return lfs.lfs_object_present(common_dir, pointer)
 
 
-def dvc_cache_paths(repo_root, md5: str):
-    return dvc.dvc_cache_path(repo_root, md5)
-
-
 # --- DVC pipelines: metrics from the local cache, staleness from dvc.lock ----------------
 
 
@@ -356,27 +352,46 @@ def parse_dvc_lock(data: bytes):
 
 class DvcCache:
     """The local DVC cache of a work tree, for metrics that a ``dvc.yaml`` declares as
-    cached outputs (not in git). Lookups are memoised; nothing is written."""
+    cached outputs (not in git). Lookups are memoised; nothing is written. Nothing is
+    read through a symlink that leads outside the work tree or the user's own cache
+    directory (``readers.dvc.dvc_cache_roots``; ``tracked()`` gives git's index entries
+    under ``.dvc``, asked once, when a first object is looked up): such an object is
+    *refused* (:meth:`refused`), not read and not present."""
 
-    def __init__(self, root: Path | None, limit: int) -> None:
+    def __init__(
+        self,
+        root: Path | None,
+        limit: int,
+        tracked: Callable[[], Iterable[tuple[str, str]]] | None = None,
+    ) -> None:
         self.root = root
         self.limit = limit
+        self._tracked = tracked
+        self._roots: tuple[str, ...] | None = None
         self._files: dict[str, Path | None] = {}
+        self._refused: set[str] = set()
         self._dirs: dict[str, dict[str, str]] = {}
 
-    def _object(self, md5: str, legacy: bool) -> Path | None:
+    def _object(self, md5: str, legacy: bool | None) -> Path | None:
         if md5 not in self._files:
             found = None
             if self.root is not None:
-                for p in dvc.dvc_cache_path(self.root, md5, legacy):
-                    try:
-                        if p.is_file():
-                            found = p
-                            break
-                    except OSError:
-                        pass
+                if self._roots is None:
+                    tracked = self._tracked() if self._tracked is not None else ()
+                    self._roots = dvc.dvc_cache_roots(self.root, tracked)
+                found, refused = dvc.dvc_cache_object(self.root, md5, legacy, self._roots)
+                if refused:
+                    self._refused.add(md5)
             self._files[md5] = found
         return self._files[md5]
+
+    def present(self, md5: str, legacy: bool | None = None) -> bool:
+        """Is the object in the cache (and readable by the rules above)?"""
+        return self._object(md5, legacy) is not None
+
+    def refused(self, md5: str) -> bool:
+        """Was the object's cache file refused (a symlink leading elsewhere)?"""
+        return md5 in self._refused
 
     def _dir(self, out: dvc.DvcOut) -> dict[str, str]:
         md5 = out.md5 or ""
@@ -392,26 +407,32 @@ class DvcCache:
             self._dirs[md5] = entries
         return self._dirs[md5]
 
-    def find(self, lock, base: str, path: str) -> str | None:
-        """The md5 of the cached object holding repository ``path``: an output of a stage
-        of ``lock`` (in directory ``base``), or a file inside a directory output. None
-        when the lock records no such output or its object is not in the local cache."""
+    def locate(self, lock, base: str, path: str) -> tuple[str, bool] | None:
+        """The md5 (and layout) of the cached object holding repository ``path``: an
+        output of a stage of ``lock`` (in directory ``base``), or a file inside a
+        directory output (a refused directory manifest stands for the file). None when
+        the lock records no such output or the directory's manifest is not cached."""
         for stage in lock.stages.values():
             for out in stage.outs:
                 where = dvc.join_dvc_path(base, "", out.path)
                 if where is None or not out.md5:
                     continue
                 if where == path and not out.is_dir:
-                    md5, legacy = out.md5, out.legacy
-                elif out.is_dir and path.startswith(where + "/" if where else ""):
+                    return out.md5, out.legacy
+                if out.is_dir and path.startswith(where + "/" if where else ""):
                     md5 = self._dir(out).get(path[len(where) + 1 :] if where else path)
-                    legacy = out.legacy
-                    if md5 is None:
-                        continue
-                else:
-                    continue
-                return md5 if self._object(md5, legacy) is not None else None
+                    if md5 is not None:
+                        return md5, out.legacy
+                    if self.refused(out.md5):
+                        return out.md5, out.legacy
         return None
+
+    def find(self, lock, base: str, path: str) -> str | None:
+        """:meth:`locate`'s md5 when its object is in the local cache, else None."""
+        found = self.locate(lock, base, path)
+        if found is None:
+            return None
+        return found[0] if self._object(*found) is not None else None
 
     def read(self, md5: str) -> bytes | None:
         path = self._files.get(md5)
@@ -540,13 +561,14 @@ def dvc_pipeline(
     locks: dict[str, Any],
     cache: DvcCache,
     blob_md5: Callable[[str, bool], str | None] | None = None,
-) -> tuple[list[tuple[str, str, str]], bool | None]:
+) -> tuple[list[tuple[str, str, str]], bool | None, list[str]]:
     """What a version's DVC pipelines say beyond its git files.
 
     ``files``: the version's path -> (blob, mode); ``declared``: dvc.yaml blob ->
     (metrics files, params files); ``locks``: dvc.lock blob -> parsed lock. Returns the
     declared metrics files not in git but in the local DVC cache, as ``("metrics", path,
-    md5)``, and the staleness ``dvc.lock`` records (None where no lock speaks of them);
+    md5)``, the staleness ``dvc.lock`` records (None where no lock speaks of them), and
+    the declared metrics files whose cache object was refused (a symlink leading out);
     ``blob_md5(blob, legacy)`` gives the DVC md5 of a git blob (None when not read).
     """
 
@@ -555,6 +577,7 @@ def dvc_pipeline(
         return blob_md5(entry[0], legacy) if entry is not None and blob_md5 else None
 
     cached: list[tuple[str, str, str]] = []
+    refused: list[str] = []
     verdicts: list[bool] = []
     for path, (blob, _mode) in files.items():
         if posixpath.basename(path) != "dvc.yaml" or blob not in declared:
@@ -567,10 +590,14 @@ def dvc_pipeline(
             continue
         for m in metrics:
             if m not in files:
-                md5 = cache.find(lock, base, m)
-                if md5 is not None:
-                    cached.append(("metrics", m, md5))
+                found = cache.locate(lock, base, m)
+                if found is None:
+                    continue
+                if cache.present(*found):
+                    cached.append(("metrics", m, found[0]))
+                elif cache.refused(found[0]):
+                    refused.append(m)
         verdict = lock_stale(lock, base, metrics, file_md5 if blob_md5 else None)
         if verdict is not None:
             verdicts.append(verdict)
-    return cached, (any(verdicts) if verdicts else None)
+    return cached, (any(verdicts) if verdicts else None), refused

@@ -602,6 +602,20 @@ def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tupl
     return files
 
 
+def index_entries(repo: git.Repo, path: str) -> list[tuple[str, str]]:
+    """``(mode, path)`` of the index entries at or under ``path`` (what the work tree
+    has from git there); empty in a bare repository."""
+    if not repo.working_tree_dir:
+        return []
+    done = gitcmd.run(repo, "ls-files", "-s", "-z", "--", path, check=False)
+    entries = []
+    for entry in done.stdout.decode("utf-8", "surrogateescape").split("\x00"):
+        meta, tab, name = entry.partition("\t")
+        if tab:
+            entries.append((meta.split(" ", 1)[0], name))
+    return entries
+
+
 _MAX_PATHSPECS = 32
 
 

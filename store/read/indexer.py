@@ -30,6 +30,12 @@ MAX_DOCUMENT = 5 * 1024 * 1024  # bytes of a metrics/params/manifest file we par
 SPILL_ROWS = 20_000
 #: items (versions, documents) between two :meth:`Facts.spill` calls of a loop
 SPILL_EVERY = 4096
+#: why a declared metrics file is unknown when its DVC cache object is a symlink leading
+#: outside the repository (and the user's cache directory): never read
+REFUSED_CACHE_OBJECT = (
+    "not read (its DVC cache object is a symlink to a file outside the repository and "
+    "its DVC cache; metrics unknown)"
+)
 SUBMODULE = "160000"
 
 
@@ -419,7 +425,7 @@ def _documents(
 
 
 def _add_rows(
-    facts: Facts, root, blob: str, role: str, rows: list[tuple], dvc_present: dict[str, bool]
+    facts: Facts, cache: blobfacts.DvcCache, blob: str, role: str, rows: list[tuple]
 ) -> None:
     """A parsed blob's rows into the table of its role."""
     if role in ("metrics", "params", "manifest"):
@@ -434,12 +440,7 @@ def _add_rows(
             facts.blob_packages.add(blob, package, spec)
     else:  # dvc_lock, dvc_pointer
         for kind, stage, rel, md5, size, nfiles in rows:
-            present = None
-            if kind == "out" and md5:
-                present = dvc_present.get(md5)
-                if present is None:
-                    present = any(p.exists() for p in blobfacts.dvc_cache_paths(root, md5))
-                    dvc_present[md5] = present
+            present = cache.present(md5) if kind == "out" and md5 else None
             facts.blob_dvc.add(blob, kind, stage, rel, md5, size, nfiles, present)
 
 
@@ -476,6 +477,7 @@ def build_facts(
     With ``consume``, ``commits`` is emptied once its files are followed (in a full
     index of 100,000 commits the records are the largest thing held)."""
     common_dir, root = paths.common_dir, paths.root
+    cache = blobfacts.DvcCache(root, MAX_DOCUMENT, lambda: gitio.index_entries(repo, ".dvc"))
     total = len(commits)
     progress("commits", 0, total)
     col = facts.commits
@@ -546,7 +548,7 @@ def build_facts(
                 manifest_mlmodel[blob] = mf.mlmodel
             if blob not in known:
                 rows, manifest_warnings[blob] = parse_pool.as_rows("manifest", mf.values)
-                _add_rows(facts, root, blob, "manifest", rows, {})
+                _add_rows(facts, cache, blob, "manifest", rows)
 
     # where each model's conventional metrics and params files are
     source_dirs: dict[str, tuple[str, ...]] = {}
@@ -563,7 +565,6 @@ def build_facts(
     mc = facts.model_commits
     vf = facts.version_files
     vs = facts.version_sources
-    cache = blobfacts.DvcCache(root, MAX_DOCUMENT)
     # git files that dvc.lock stages depend on (code, inputs): their DVC md5s
     dep_blobs: set[str] = set()
     if locks:
@@ -586,7 +587,11 @@ def build_facts(
         if i % SPILL_EVERY == 0:
             facts.spill()
         srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, manifest_files)
-        from_cache, lock_stale = blobfacts.dvc_pipeline(e.files, dvc_decl, locks, cache, blob_md5)
+        from_cache, lock_stale, refused = blobfacts.dvc_pipeline(
+            e.files, dvc_decl, locks, cache, blob_md5
+        )
+        for path in refused:
+            facts.warnings.add(e.commit, path, e.model, f"{path}: {REFUSED_CACHE_OBJECT}")
         for _role, _path, md5 in from_cache:
             if md5 not in cached and md5 not in known:
                 content = cache.read(md5)
@@ -689,12 +694,11 @@ def build_facts(
     blob_count = len(all_blobs)
     del roles, sizes, all_blobs  # the plan says all that is left to do
     results = parse_pool.parse_iter(_documents(repo, wanted, have), len(wanted))
-    dvc_present: dict[str, bool] = {}
     for i, (blob, role, path, model, commit, parsed) in enumerate(plan):
         if i % SPILL_EVERY == 0:
             facts.spill()
         rows, warns = parsed if parsed is not None else next(results)
-        _add_rows(facts, root, blob, role, rows, dvc_present)
+        _add_rows(facts, cache, blob, role, rows)
         for w in warns:
             facts.warnings.add(commit, path, model, w if path in w else f"{path}: {w}")
     progress("blobs", blob_count, blob_count)

@@ -37,8 +37,8 @@ from modeltrail.store.objectid import OBJECT_ID
 from modeltrail.store.query.diff import difference
 from modeltrail.store.query.queries import require_model, resolve_version
 from modeltrail.store.query.stages import held_stage, previous_holder
-from modeltrail.store.read import gto
-from modeltrail.store.read.readers.dvc import dvc_cache_path
+from modeltrail.store.read import gitio, gto
+from modeltrail.store.read.blobfacts import DvcCache
 from modeltrail.store.read.readers.lfs import lfs_object_path
 from modeltrail.store.repo import repo_paths, require_work_tree
 from modeltrail.store.trailers import one_line, read_trailers, trailer_lines
@@ -360,6 +360,7 @@ def _availability(
 ) -> tuple[Availability, ...]:
     """The target's LFS and DVC objects, each re-checked on disk (the catalog may be old)."""
     paths = repo_paths(repo)
+    dvc_cache = DvcCache(Path(paths.root), 0, lambda: gitio.index_entries(repo, ".dvc"))
     out = []
     for path, kind, hsh, size in con.execute(
         "SELECT path, storage, hash, size FROM artifacts WHERE model = $1 AND commit = $2 "
@@ -370,7 +371,7 @@ def _availability(
             where = lfs_object_path(paths.common_dir, hsh or "")
             present = bool(where and where.is_file())
         else:
-            present = any(p.is_file() for p in dvc_cache_path(Path(paths.root), hsh or ""))
+            present = dvc_cache.present(hsh or "")  # never through a symlink leading out
         out.append(Availability(path, kind, hsh, size, present))
     return tuple(out)
 

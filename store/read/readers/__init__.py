@@ -27,6 +27,8 @@ DVC (:mod:`store.readers.dvc`)
     ``parse_dvc_lock(data) -> (DvcLock, warnings)``;
     ``parse_dvc_pointer(data) -> ([DvcOut], warnings)``;
     ``dvc_cache_path(repo_root, md5, legacy=None) -> [Path]``; ``dvc_out_present(...)``;
+    ``dvc_cache_roots(repo_root, tracked)`` and ``dvc_cache_object(...)`` (nothing is
+    read through a symlink leading outside the work tree or the user's cache directory);
     ``parse_dvc_dir_manifest(data)``; ``join_dvc_path(base, wdir, path) -> str | None``
 Manifests (:mod:`store.readers.manifests`)
     ``parse_artifacts_yaml(data) -> ({name: GtoArtifactDecl}, warnings)``;
@@ -55,7 +57,9 @@ from modeltrail.store.read.readers.dvc import (
     DvcOut,
     DvcStage,
     DvcYaml,
+    dvc_cache_object,
     dvc_cache_path,
+    dvc_cache_roots,
     dvc_out_present,
     join_dvc_path,
     parse_dvc_dir_manifest,
@@ -106,7 +110,9 @@ __all__ = [
     "GtoArtifactDecl",
     "LfsPointer",
     "ModelManifest",
+    "dvc_cache_object",
     "dvc_cache_path",
+    "dvc_cache_roots",
     "dvc_out_present",
     "flatten",
     "format_for",

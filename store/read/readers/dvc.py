@@ -9,9 +9,10 @@ not expanded: their paths stay as written and a warning says so.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -178,18 +179,60 @@ def dvc_cache_path(repo_root: Path, md5: str, legacy: bool | None = None) -> lis
     return [old, new] if legacy else [new, old]
 
 
-def dvc_out_present(repo_root: Path, out: DvcOut) -> bool | None:
-    """Is the out's object in the local cache? None when it has no md5. For a directory
-    this checks its ``.dir`` manifest only (see :func:`parse_dvc_dir_manifest`)."""
+def dvc_cache_roots(repo_root: Path, tracked: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """Where a cache object may really be (``realpath``): the work tree, and the cache
+    directory ``.dvc/cache`` wherever it leads (a shared cache), unless the repository
+    itself puts something there: ``tracked`` is git's ``(mode, path)`` index entries under
+    ``.dvc``, and a committed ``.dvc`` symlink or anything committed under ``.dvc/cache``
+    makes the cache directory the repository's say, not the user's."""
+    roots = [os.path.realpath(repo_root)]
+    if not any(
+        (path == ".dvc" and mode == "120000")
+        or path == ".dvc/cache"
+        or path.startswith(".dvc/cache/")
+        for mode, path in tracked
+    ):
+        roots.append(os.path.realpath(Path(repo_root) / ".dvc" / "cache"))
+    return tuple(roots)
+
+
+def inside(path: Path, roots: Iterable[str]) -> bool:
+    """Is ``path``, every symlink resolved, one of ``roots`` or under one?"""
+    try:
+        real = os.path.realpath(path, strict=True)
+    except (OSError, ValueError):
+        return False
+    return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def dvc_cache_object(
+    repo_root: Path, md5: str, legacy: bool | None, roots: Iterable[str]
+) -> tuple[Path | None, bool]:
+    """The cache file of an object and whether one was refused: ``(path, False)`` when it
+    is there, ``(None, True)`` when a candidate exists but leads (through a symlink)
+    outside ``roots`` (:func:`dvc_cache_roots`) and is never read, ``(None, False)`` when
+    it is not in the cache."""
+    refused = False
+    for path in dvc_cache_path(repo_root, md5, legacy):
+        try:
+            if not path.is_file():
+                continue
+        except (OSError, ValueError):
+            continue
+        if inside(path, roots):
+            return path, False
+        refused = True
+    return None, refused
+
+
+def dvc_out_present(repo_root: Path, out: DvcOut, roots: Iterable[str] = ()) -> bool | None:
+    """Is the out's object in the local cache (within ``roots``, :func:`dvc_cache_roots`;
+    by default the work tree only)? None when it has no md5. For a directory this checks
+    its ``.dir`` manifest only (see :func:`parse_dvc_dir_manifest`)."""
     if not out.md5:
         return None
-    for path in dvc_cache_path(repo_root, out.md5, out.legacy):
-        try:
-            if path.is_file():
-                return True
-        except OSError:
-            pass
-    return False
+    roots = tuple(roots) or (os.path.realpath(repo_root),)
+    return dvc_cache_object(repo_root, out.md5, out.legacy, roots)[0] is not None
 
 
 @never_raise(lambda msg: ([], [f"DVC directory manifest {msg}"]))
