@@ -74,30 +74,38 @@ def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, di
     it restored; else the version itself)."""
     if main.branch is None or not len(main.commits):
         return {}
+    # one query for all models (one per model took 8 s at 10,000 models)
     with line_relation(con, main) as line:
         rows = con.execute(
             f"""
-            SELECT model, version, commit, same_as FROM versions
-            WHERE commit IN (SELECT commit FROM {line})
-            QUALIFY row_number() OVER (PARTITION BY model ORDER BY topo DESC) = 1
+            WITH held AS (
+                SELECT model, version, commit, same_as FROM versions
+                WHERE commit IN (SELECT commit FROM {line})
+                QUALIFY row_number() OVER (PARTITION BY model ORDER BY topo DESC) = 1
+            ),
+            rbk AS (
+                SELECT model, commit, last(rollback_from) AS rollback_from FROM stage_events
+                WHERE {_BRANCH_ROLLBACK_EVENTS}
+                  AND (model, commit) IN (SELECT (model, commit) FROM held)
+                GROUP BY model, commit
+            )
+            SELECT h.model, h.version, h.commit, coalesce(s.version, h.version),
+                   rbk.rollback_from
+            FROM held h
+            LEFT JOIN versions s ON s.model = h.model AND s.commit = h.same_as
+            LEFT JOIN rbk ON rbk.model = h.model AND rbk.commit = h.commit
             """
         ).fetchall()
-    out = {}
-    for model, version, commit, same_as in rows:
-        content_of = version
-        if same_as is not None:
-            found = con.execute(
-                "SELECT version FROM versions WHERE model = $1 AND commit = $2", [model, same_as]
-            ).fetchall()
-            content_of = found[0][0] if found else version
-        out[model] = {
+    return {
+        model: {
             "branch": main.branch,
             "version": version,
             "commit": commit,
             "content_of": content_of,
-            "rolled_back_from": rolled_back_from(con, model, [commit]).get(commit),
+            "rolled_back_from": rolled_back,
         }
-    return out
+        for model, version, commit, content_of, rolled_back in rows
+    }
 
 
 def deleted_models(con: duckdb.DuckDBPyConnection, main: MainLine | None) -> dict[str, dict]:
@@ -126,11 +134,13 @@ def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) ->
     main line, what its branch holds (``main``: :func:`main_holders`, else None)."""
     rows = con.execute(
         """
-        SELECT m.name, m.path, m.sources, m.description,
-               (SELECT version FROM versions v WHERE v.model = m.name AND v.is_latest
-                ORDER BY topo DESC LIMIT 1) AS latest,
-               (SELECT count(*) FROM versions v WHERE v.model = m.name) AS n, m.type
-        FROM models m
+        WITH v AS (
+            SELECT model, arg_max(version, topo) FILTER (WHERE is_latest) AS latest,
+                   count(*) AS n
+            FROM versions GROUP BY model
+        )
+        SELECT m.name, m.path, m.sources, m.description, v.latest, coalesce(v.n, 0), m.type
+        FROM models m LEFT JOIN v ON v.model = m.name
         -- models first, datasets and other artifacts after (GTO's type)
         ORDER BY coalesce(lower(m.type), 'model') NOT IN ('model', ''), m.name
         """
@@ -215,9 +225,10 @@ def _model_rows(
 
 
 #: the model's (``$1``) branch rollback and undo commits, among ``stage_events``
-_BRANCH_ROLLBACKS = (
-    "model = $1 AND event IN ('rollback', 'undo') AND ref = commit AND rollback_from IS NOT NULL"
+_BRANCH_ROLLBACK_EVENTS = (
+    "event IN ('rollback', 'undo') AND ref = commit AND rollback_from IS NOT NULL"
 )
+_BRANCH_ROLLBACKS = "model = $1 AND " + _BRANCH_ROLLBACK_EVENTS
 
 
 def rolled_back_from(

@@ -235,6 +235,7 @@ def print_table(
     rows: list[list[str]],
     drop_first: list[int],
     flex: int | None = None,
+    flex_min: int = 12,
 ) -> None:
     """Print a plain table of repository text (each cell shown literally on one line),
     fitting the terminal (:func:`fit_columns`; piped: every column, no padding).
@@ -247,7 +248,7 @@ def print_table(
 
     width = output_width()
     natural = _natural_widths(titles, rows) if width is not None else None
-    keep = fit_columns(width, titles, rows, drop_first, flex, natural=natural)
+    keep = fit_columns(width, titles, rows, drop_first, flex, flex_min, natural=natural)
     limits: list[int | None] = [None] * len(keep)
     if natural is not None and flex in keep:  # the flex column gets what the others leave
         others = sum(natural[j] for j in keep if j != flex)

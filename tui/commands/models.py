@@ -7,13 +7,19 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from rich.text import Text
+from rich.cells import cell_len
 
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_models
-from modeltrail.tui.commands._common import add_json, catalog, config_of, console, print_json, safe
+from modeltrail.tui.commands._common import (
+    add_json,
+    catalog,
+    config_of,
+    print_json_list,
+    print_table,
+)
 from modeltrail.tui.format import NO_MODELS
-from modeltrail.tui.widgets.badges import model_badges
+from modeltrail.tui.widgets.badges import model_badge_parts
 
 NAME = "models"
 HELP = "list models: latest version, stage -> version"
@@ -27,45 +33,28 @@ def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
     models = list_models(con, main_line(con, config_of(repo).main))
     if args.json:
-        print_json(
-            [
-                {
-                    k: m[k]
-                    for k in (
-                        "name",
-                        "path",
-                        "type",
-                        "sources",
-                        "latest",
-                        "versions",
-                        "stages",
-                        "previous",
-                        "main",
-                        "deleted",
-                    )
-                }
-                for m in models
-            ]
-        )
+        keys = ("name", "path", "type", "sources", "latest", "versions", "stages", "previous")
+        print_json_list({k: m[k] for k in (*keys, "main", "deleted")} for m in models)
         return 0
     if not models:
         print(NO_MODELS)
         return 0
-    from rich.table import Table
-
     now = datetime.now(UTC)
-    table = Table(box=None, pad_edge=False)
-    for col in ("MODEL", "TYPE", "LATEST", "VERSIONS", "STAGES", "SOURCES"):
-        table.add_column(col)
-    for m in models:
-        stages = Text(", ").join(model_badges(m, now))
-        table.add_row(
-            safe(m["name"]),
-            safe(m["type"] or "-"),
-            safe(m["latest"] or "-"),
+    titles = ["MODEL", "TYPE", "LATEST", "VERSIONS", "STAGES", "SOURCES"]
+    rows = [
+        [
+            m["name"],
+            m["type"] or "-",
+            m["latest"] or "-",
             str(m["versions"]),
-            stages if stages else Text("-"),
-            safe(",".join(m["sources"])),
-        )
-    console().print(table)
+            ", ".join("".join(p[0] for p in b) for b in model_badge_parts(m, now)) or "-",
+            ",".join(m["sources"]),
+        ]
+        for m in models
+    ]
+    # written a line at a time (a Rich Table of 10,000 models took most of a minute);
+    # in a narrow terminal the sources go first, then the type, then the count, and
+    # only then are the stages cut
+    widest = max(cell_len(r[4]) for r in rows)
+    print_table(titles, rows, [5, 1, 3], flex=4, flex_min=widest)
     return 0

@@ -23,19 +23,50 @@ def parse_iso(value: str | None) -> datetime | None:
         return None
 
 
+#: text as (string, style) pieces (``Text.assemble(*parts)``): the model list measures
+#: thousands of entries by their plain text and builds a ``Text`` only for those drawn
+Parts = list[tuple[str, str]]
+
+
+def stage_badge_parts(
+    stage: str, version: str | None, previous: str | None, since: str | None, now: datetime
+) -> Parts:
+    """:func:`stage_badge` as pieces."""
+    parts = [
+        (f"{stage_glyph(stage)} {clean(stage, single_line=True)}", "bold yellow"),
+        (f" {clean(fmt_version(version) or '–', single_line=True)}", ""),
+    ]
+    if previous:
+        parts.append((f" ← {clean(fmt_version(previous), single_line=True)}", "dim"))
+    age = fmt_age(parse_iso(since), now)
+    if age:
+        parts.append((f" {age}", "dim"))
+    return parts
+
+
 def stage_badge(
     stage: str, version: str | None, previous: str | None, since: str | None, now: datetime
 ) -> Text:
     """``● prod v2.0.0 ← v1.1.0 3d``, built without markup from repository text."""
-    text = Text()
-    text.append(f"{stage_glyph(stage)} {clean(stage, single_line=True)}", style="bold yellow")
-    text.append(f" {clean(fmt_version(version) or '–', single_line=True)}")
-    if previous:
-        text.append(f" ← {clean(fmt_version(previous), single_line=True)}", style="dim")
-    age = fmt_age(parse_iso(since), now)
-    if age:
-        text.append(f" {age}", style="dim")
-    return text
+    return Text.assemble(*stage_badge_parts(stage, version, previous, since, now))
+
+
+def main_badge_parts(model: dict, two_lines: bool = False) -> Parts | None:
+    """:func:`main_badge` as pieces."""
+    held = model.get("main")
+    if not held or held.get("content_of") == model.get("latest"):
+        return None
+    if held.get("version") == held.get("content_of") and not held.get("rolled_back_from"):
+        return None  # main's newest version is itself: the list says so
+    parts = [(clean(held["branch"], single_line=True), "bold")]
+    if held.get("version") != held.get("content_of"):  # a commit equal to an earlier version
+        parts.append((f" = {clean(held['content_of'], single_line=True)}", ""))
+    else:
+        parts.append((f" {clean(held['version'], single_line=True)}", ""))
+    if held.get("rolled_back_from"):
+        parts.append((",\n    " if two_lines else ", ", ""))
+        parts.append((f"rolled back from {clean(held['rolled_back_from'], single_line=True)}", ""))
+    return parts
 
 
 def main_badge(model: dict, two_lines: bool = False) -> Text | None:
@@ -43,39 +74,25 @@ def main_badge(model: dict, two_lines: bool = False) -> Text | None:
     content other than the latest (a branch rollback: ``main = v1.1.0, rolled back from
     v1.2.0``); else None. ``two_lines``: "rolled back from" on a line of its own (for a
     narrow side column)."""
-    held = model.get("main")
-    if not held or held.get("content_of") == model.get("latest"):
-        return None
-    if held.get("version") == held.get("content_of") and not held.get("rolled_back_from"):
-        return None  # main's newest version is itself: the list says so
-    text = Text()
-    text.append(clean(held["branch"], single_line=True), style="bold")
-    if held.get("version") != held.get("content_of"):  # a commit equal to an earlier version
-        text.append(f" = {clean(held['content_of'], single_line=True)}")
-    else:
-        text.append(f" {clean(held['version'], single_line=True)}")
-    if held.get("rolled_back_from"):
-        text.append(",\n    " if two_lines else ", ")
-        text.append(f"rolled back from {clean(held['rolled_back_from'], single_line=True)}")
-    return text
+    parts = main_badge_parts(model, two_lines)
+    return None if parts is None else Text.assemble(*parts)
 
 
-def deleted_badge(deleted: dict) -> Text:
-    """The model's files are gone from the main line: since when."""
+def deleted_badge_parts(deleted: dict) -> Parts:
+    """The model's files are gone from the main line: since when, and by which commit."""
     day = (deleted.get("date") or "")[:10]
-    return Text(f"deleted {day} ({str(deleted.get('commit') or '')[:7]})".strip(), style="italic")
+    commit = str(deleted.get("commit") or "")[:7]
+    return [(f"deleted {day} ({commit})", "italic")]
 
 
-def model_badges(model: dict, now: datetime, two_lines: bool = False) -> list[Text]:
-    """One badge per stage of a ``list_models`` dict, prod first; then what the main
-    branch holds if that is not the latest version (:func:`main_badge`), or that the
-    model was deleted there."""
+def model_badge_parts(model: dict, now: datetime, two_lines: bool = False) -> list[Parts]:
+    """:func:`model_badges` as pieces, a list per badge."""
     details = model.get("stage_details") or {}
     previous = model.get("previous") or {}
     deleted = model.get("deleted")
-    held = deleted_badge(deleted) if deleted else main_badge(model, two_lines)
+    held = deleted_badge_parts(deleted) if deleted else main_badge_parts(model, two_lines)
     return [
-        stage_badge(
+        stage_badge_parts(
             stage,
             details[stage].get("version"),
             previous.get(stage),
@@ -84,3 +101,10 @@ def model_badges(model: dict, now: datetime, two_lines: bool = False) -> list[Te
         )
         for stage in sorted(details, key=stage_order)
     ] + ([held] if held is not None else [])
+
+
+def model_badges(model: dict, now: datetime, two_lines: bool = False) -> list[Text]:
+    """One badge per stage of a ``list_models`` dict, prod first; then what the main
+    branch holds if that is not the latest version (:func:`main_badge`), or that the
+    model was deleted there."""
+    return [Text.assemble(*parts) for parts in model_badge_parts(model, now, two_lines)]

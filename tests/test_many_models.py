@@ -1,0 +1,104 @@
+"""Many models: the model listing asks DuckDB a fixed number of questions, however many
+models there are (at 10,000 models one ``rolled_back_from`` query each took 8 s), and
+still says what main holds after a branch rollback; the TUI's model list measures its
+entries without building them (``bench/bench_models.py`` measures the speed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gitbuilder import GitRepo
+from rich.text import Text
+from textual.content import Content
+
+from modeltrail.store.catalog.files import open_catalog, update_catalog
+from modeltrail.store.query.mainline import main_line
+from modeltrail.store.query.queries import list_models
+from modeltrail.store.repo import open_repo
+from modeltrail.tui.cli import main as cli
+
+
+class CountingConnection:
+    """A real DuckDB connection that counts the statements run through it."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+        self.statements = 0
+
+    def execute(self, *args, **kwargs):
+        self.statements += 1
+        return self.con.execute(*args, **kwargs)
+
+    def sql(self, *args, **kwargs):
+        self.statements += 1
+        return self.con.sql(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+
+def _repo(root: Path, models: int) -> GitRepo:
+    """``models`` manifests, each retrained once on main; m0 is rolled back on main."""
+    r = GitRepo(root)
+    r.commit("add", {f"models/m{i}/model.yaml": f"name: m{i}\n" for i in range(models)})
+    r.commit("train", {f"models/m{i}/metrics.json": '{"auc": 0.8}' for i in range(models)})
+    for i in range(models):
+        r.tag(f"m{i}@v1.0.0", message="v1.0.0")
+    r.commit("retrain", {f"models/m{i}/metrics.json": '{"auc": 0.9}' for i in range(models)})
+    for i in range(models):
+        r.tag(f"m{i}@v1.1.0", message="v1.1.0")
+    return r
+
+
+def _statements(root: Path) -> tuple[int, list[dict]]:
+    repo = open_repo(root)
+    update_catalog(repo)
+    con = CountingConnection(open_catalog(repo, refresh=False))
+    main = main_line(con.con)
+    models = list_models(con, main)  # type: ignore[arg-type]
+    return con.statements, models
+
+
+def test_listing_models_asks_the_same_number_of_questions_for_3_or_30(tmp_path, capsys):
+    few, models = _statements(_repo(tmp_path / "few", 3).path)
+    r = _repo(tmp_path / "many", 30)
+    assert cli(["-C", str(r.path), "rollback", "m0", "--to", "v1.0.0", "--yes"]) == 0
+    many, models = _statements(r.path)
+    assert len(models) == 30
+    assert many == few
+    by_name = {m["name"]: m for m in models}
+    assert by_name["m0"]["main"]["content_of"] == "v1.0.0"
+    assert by_name["m0"]["main"]["rolled_back_from"] == "v1.1.0"
+    assert by_name["m1"]["main"]["content_of"] == "v1.1.0"
+    assert by_name["m1"]["main"]["rolled_back_from"] is None
+    capsys.readouterr()
+    assert cli(["-C", str(r.path), "models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in listed][:3] == ["m0", "m1", "m10"]
+    assert listed[0]["latest"] == "v1.1.0" and listed[0]["versions"] == 4  # and the rollback commit
+    assert cli(["-C", str(r.path), "models"]) == 0
+    table = capsys.readouterr().out
+    assert "main = v1.0.0, rolled back from v1.1.0" in table
+    assert len(table.splitlines()) == 31
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [("churn", "bold"), ("  v1.3.0", ""), (" (22)", "dim")],
+        [("a" * 70, "bold"), ("  v1", "")],
+        [("模型" * 20, "bold"), ("  v1", "")],
+        [("m", "bold"), (" · 2 versions", "dim"), ("\n  ", ""), ("● prod v1 ← v0 3d", "bold")],
+        [("m", ""), ("\n  ", ""), ("x " * 50, "dim")],
+    ],
+)
+def test_a_model_entry_is_as_high_as_its_content_at_every_width(parts):
+    from modeltrail.tui.widgets.model_list import _Prompt
+
+    content = Content.from_rich_text(Text.assemble(*parts))
+    for width in (1, 5, 20, 39, 40, 41, 60, 80, 200):
+        for rules in ({}, {"line_pad": 1}):
+            assert _Prompt(parts).get_height(rules, width) == content.get_height(rules, width)
