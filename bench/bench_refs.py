@@ -3,6 +3,7 @@
 
     python bench/bench_refs.py                       # 100,000 tags x 10,000 models
     python bench/bench_refs.py --tags 20000 --models 2000
+    python bench/bench_refs.py --tags 20000 --models 2000 --patterns 2003
 
 Builds (cached under bench/out/) a repository with MODELS model directories
 (``models/mN/model.yaml``) over a few commits and TAGS tags: a quarter annotated GTO
@@ -14,6 +15,10 @@ fresh process:
 - incr:  ``modeltrail index`` after one new GTO tag (a registration of ``m0``), and after
   one new plain tag (``m1-vX.Y.Z``)
 - none:  ``modeltrail index`` with nothing new
+
+With ``--patterns N``, the runs are made with N team tag patterns in ``.modeltrail.toml``
+(``team0/{model}/{version}``, ``team1/…``: forms no tag has, each one more to try),
+written into the work tree for the run and removed after it.
 """
 
 from __future__ import annotations
@@ -104,20 +109,27 @@ def build(tags: int, models: int, out: Path) -> Path:
     return repo
 
 
-def command(repo: Path, *args: str) -> float:
+def command(repo: Path, *args: str) -> str:
+    """The whole command in a fresh process: wall seconds, and the CPU seconds of it and
+    the git processes it waited for (on a busy machine the wall time is mostly waiting)."""
+    before = os.times()
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "modeltrail.tui", "-C", str(repo), *args],
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = sum(getattr(after, k) - getattr(before, k) for k in ("children_user", "children_system"))
+    return f"{wall:6.2f}s (CPU {cpu:.2f}s)"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tags", type=int, default=100_000)
     parser.add_argument("--models", type=int, default=10_000)
+    parser.add_argument("--patterns", type=int, default=0, help="team tag patterns in config")
     args = parser.parse_args()
     out = ROOT / "out"
     t0 = time.perf_counter()
@@ -130,6 +142,19 @@ def main() -> None:
     leftovers = git(repo, "tag", "-l", "m0@v9.*", "m1-v9.*").split()
     if leftovers:
         git(repo, "tag", "-d", *leftovers)
+    config = repo / ".modeltrail.toml"
+    config.unlink(missing_ok=True)
+    if args.patterns:
+        forms = ", ".join(f'"team{i}/{{model}}/{{version}}"' for i in range(args.patterns))
+        config.write_text(f"[tags]\npatterns = [{forms}]\n")
+        print(f"with {args.patterns:,} tag patterns")
+    try:
+        measure(repo)
+    finally:
+        config.unlink(missing_ok=True)
+
+
+def measure(repo: Path) -> None:
     full = command(repo, "index", "--rebuild")
     none = command(repo, "index")
     run = f"{os.getpid() % 1000}.{int(time.time()) % 100000}"
@@ -142,10 +167,7 @@ def main() -> None:
         added = git(repo, "tag", "-l", f"m0@v9.{run}", f"m1-v9.{run}").split()
         if added:
             git(repo, "tag", "-d", *added)
-    print(
-        f"full {full:6.2f}s   one new GTO tag {incr:6.2f}s   one new plain tag {plain:6.2f}s"
-        f"   nothing new {none:6.2f}s"
-    )
+    print(f"full {full}   one new GTO tag {incr}   one new plain tag {plain}   nothing new {none}")
 
 
 if __name__ == "__main__":

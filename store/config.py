@@ -27,6 +27,10 @@ LOWER_IS_BETTER = re.compile(r"loss|error|rmse|mae|mse|latency|perplexity", re.I
 
 PUSH_CHOICES = ("ask", "always", "never")
 
+#: ``[tags] patterns``: a team has a handful; past this many, a warning (all are used:
+#: tags are matched against them in one pass, however many there are)
+MANY_TAG_PATTERNS = 200
+
 _FILE = re.compile(r"\.(json|ya?ml|toml|py)$")
 
 
@@ -212,6 +216,12 @@ def read_tag_patterns(value: object) -> tuple[list[str], list[str]]:
         why = _never_matches(item)
         if why is None:
             usable.append(item)
-        else:
-            warnings.append(f"tag pattern {item!r} can never match: {why}")
+        elif len(warnings) < MANY_TAG_PATTERNS:  # one per pattern, but not 20,000 of them
+            warnings.append(f"tag pattern {item[:100]!r} can never match: {why}")
+    usable = list(dict.fromkeys(usable))  # a pattern listed twice reads tags once
+    if len(usable) > MANY_TAG_PATTERNS:
+        warnings.append(
+            f"[tags] patterns lists {len(usable):,} tag forms: more than {MANY_TAG_PATTERNS}"
+            " is unusual (a generated list?); all are used, but check it is what you meant"
+        )
     return usable, warnings

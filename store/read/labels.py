@@ -306,6 +306,77 @@ def _readings(tag: str, pat: _Pattern, names: set[str]) -> list[tuple[str, str, 
     return out
 
 
+class _Rules:
+    """Tag forms (the team's patterns in order, then the built-in ones), indexed so that
+    a tag meets only the forms whose literal prefix, suffix and middle it holds: a few
+    dictionary lookups per tag, however many patterns there are (tried one by one,
+    2,000 patterns made an index of 100,000 tags take 40 s).
+
+    Forms are grouped by prefix, then suffix, then middle; a tag looks up each prefix
+    and suffix length that some form has, and, in a group of many middles, each piece of
+    its body as long as one of them (a group of a few: one ``in`` test each)."""
+
+    _FEW = 8  # middles tested one by one in a group of at most this many
+
+    def __init__(self, rules: Sequence[_Pattern]) -> None:
+        self.rules = list(rules)
+        # prefix -> suffix -> middle -> indexes of the forms with them
+        self._index: dict[str, dict[str, dict[str, list[int]]]] = {}
+        for i, r in enumerate(self.rules):
+            by_suffix = self._index.setdefault(r.prefix, {})
+            by_suffix.setdefault(r.suffix, {}).setdefault(r.middle, []).append(i)
+        self._prefixes = sorted({len(p) for p in self._index})
+        self._suffixes = {
+            p: sorted({len(x) for x in by_suffix}) for p, by_suffix in self._index.items()
+        }
+        self._middles = {
+            (p, x): sorted({len(m) for m in by_middle})
+            for p, by_suffix in self._index.items()
+            for x, by_middle in by_suffix.items()
+        }
+
+    def matching(self, tag: str) -> list[_Pattern]:
+        """The forms whose prefix, suffix and middle ``tag`` holds, in their order."""
+        found: list[int] = []
+        n = len(tag)
+        for pl in self._prefixes:
+            if pl > n:
+                break
+            prefix = tag[:pl]
+            by_suffix = self._index.get(prefix)
+            if by_suffix is None:
+                continue
+            for sl in self._suffixes[prefix]:
+                if pl + sl > n:
+                    break
+                suffix = tag[n - sl :] if sl else ""
+                by_middle = by_suffix.get(suffix)
+                if by_middle is None:
+                    continue
+                body = tag[pl : n - sl]
+                if len(by_middle) <= self._FEW:
+                    for middle, idx in by_middle.items():
+                        if middle in body:
+                            found += idx
+                    continue
+                for ml in self._middles[(prefix, suffix)]:
+                    if ml == 0:
+                        found += by_middle.get("", ())
+                        continue
+                    pieces = {body[k : k + ml] for k in range(len(body) - ml + 1)}
+                    for piece in pieces:
+                        found += by_middle.get(piece, ())
+        if len(found) > 1:
+            found.sort()
+        return [self.rules[i] for i in found]
+
+
+@functools.lru_cache(maxsize=8)
+def _rules(patterns: tuple[str, ...]) -> _Rules:
+    compiled = [p for p in map(_compile, patterns) if p]
+    return _Rules([*compiled, *BUILTIN_PATTERNS])
+
+
 def read_tags(
     tag_names: Iterable[str],
     model_names: set[str],
@@ -320,16 +391,13 @@ def read_tags(
     With ``single_model`` set, a bare ``vX.Y.Z`` or ``vN`` tag labels that model.
     """
     names = {n for n in model_names if isinstance(n, str) and n}
-    compiled = [p for p in (_compile(x) for x in patterns if isinstance(x, str)) if p]
-    rules = [*compiled, *BUILTIN_PATTERNS]
+    rules = _rules(tuple(x for x in patterns if isinstance(x, str)))
     out = TagReading()
     for tag in tag_names:
         if not isinstance(tag, str) or not tag:
             continue
         found: list[tuple[str, str, LabelKind]] = []
-        for rule in rules:
-            if rule.middle and rule.middle not in tag:
-                continue  # most tags: one C call instead of a split
+        for rule in rules.matching(tag):
             found += _readings(tag, rule, names)
         if not found and single_model:
             kind = classify(tag, bare_semver=False)
