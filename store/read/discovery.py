@@ -285,11 +285,13 @@ def _dirname(path: str) -> str:
 
 
 class ModelPaths:
-    """Which models a changed path belongs to: the files a declaration names; else the
-    files directly in a ``level`` directory that describe a model (metadata, metrics,
-    params, environment: a README or a Dockerfile at the root is no part of a root
-    model) and the files under the nearest ``trees``
-    directory above the path (a model directory nested in another's is its own)."""
+    """Which models a path belongs to: the files a declaration names; else the files
+    directly in a ``level`` directory that describe a model (metadata, metrics, params,
+    environment: a README or a Dockerfile at the root is no part of a root model); else
+    the nearest directory above the path that is a model's (a ``trees`` directory, or a
+    directory a declaration names): a model nested in another's directory is its own.
+    Reads (the index) and writes (checkout, rollback, undo: ``store.write.scope``) both
+    ask this one question."""
 
     def __init__(self, models: dict[str, ModelDef]) -> None:
         self.trees: dict[str, list[str]] = {}
@@ -319,17 +321,17 @@ class ModelPaths:
         d = _dirname(path)
         if self.level and d in self.level and describes_model(path):
             found.extend(self.level[d])
-        # a file a declaration names is that model's, not also any directory owner's
-        nearest_tree = not found
-        while True:
-            if nearest_tree and d in self.trees:
-                # the nearest model directory only: a model nested in another's directory
-                # keeps its files to itself (what a declaration names still counts)
+        # a file a declaration names is that model's, not also any directory owner's; else
+        # the nearest directory that is a model's (its own directory, or a directory its
+        # declaration names) owns it: a model nested in another's directory, or in a
+        # directory another declares as its artifact, keeps its files to itself
+        nearest = not found
+        while nearest:
+            if d in self.trees:
                 found.extend(self.trees[d])
-                nearest_tree = False
             if self.paths and d:
                 found.extend(self.paths.get(d, ()))
-            if d == "":
+            if found or d == "":
                 break
             d = _dirname(d)
         result = tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)

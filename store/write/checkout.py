@@ -30,11 +30,13 @@ from modeltrail.store.write.rollback import (
     refuse_submodules,
 )
 from modeltrail.store.write.rollback_apply import _journal_path, _remove, _write_journal
+from modeltrail.store.write.scope import model_scope, new_tree
 from modeltrail.store.write.worktree import (
     LockedMove,
     clear_paths,
     endangered,
     refuse_endangered,
+    refuse_links,
     restore,
 )
 
@@ -115,20 +117,24 @@ def checkout(
         raise Refused("this repository has no commit checked out")
     path = model_path_at(g, info, head) or path
     new_path = model_path_at(g, info, v["commit"]) or path
-    refuse_submodules(g, model, (head, path), (v["commit"], new_path))
-    for p in {path, new_path}:
-        check_clean(g, p, allow_untracked=force)
-    files = _file_changes(con, g, head, v["commit"], path, new_path)
+    scope = model_scope(con, model)
+    now, then = scope.files(g, head), scope.files(g, v["commit"])
+    what = f"checking out {one_line(model)} {one_line(v['version'])}"
+    refuse_links(g, [*now, *then], what)
+    refuse_submodules(model, now, then)
+    check_clean(g, path, allow_untracked=force, scope=scope)
+    files = _file_changes(con, now, then)
     missing = [a.path for a in _availability(con, repo, model, v["commit"]) if not a.present]
     result = CheckoutResult(model, new_path, v["version"], v["commit"], files, missing)
-    lost = endangered(g, new_path, [e.path for e in g.ls_tree(v["commit"], new_path)])
+    drop, add = tuple(sorted(now)), tuple(then[p] for p in sorted(then))
+    lost = endangered(g, drop, [e.path for e in add])
     if lost and not force:
-        refuse_endangered(lost, f"checking out {one_line(model)} {one_line(v['version'])}")
+        refuse_endangered(lost, what)
     checkpoint("checked")
     if not files:
         return result
     check_writable(repo, index=True)  # a read-only .git, an index.lock someone left
-    tree = g.tree_for(head, path, v["commit"], new_path)
+    tree = new_tree(g, head, drop, add, model)
     checkpoint("tree")
     mover = LockedMove(g)
     journal = _journal_path(g)
@@ -140,8 +146,8 @@ def checkout(
         raise
     published = False
     try:
-        for p in {path, new_path}:  # again under git's lock: an edit since the check stays
-            check_clean(g, p, allow_untracked=force)
+        # again under git's lock: an edit made since the check stays
+        check_clean(g, path, allow_untracked=force, scope=scope)
         if lost:
             clear_paths(g, lost)  # --force: the user agreed
             result.replaced = lost

@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,11 +117,11 @@ class Git:
         oid = done.stdout.decode().strip()
         return oid if done.returncode == 0 and OBJECT_ID.match(oid) else None
 
-    def ls_tree(self, commit: str, path: str) -> list[TreeEntry]:
-        """Every file under ``path`` ('' = everything) in ``commit``, recursively."""
+    def ls_tree(self, commit: str, *paths: str) -> list[TreeEntry]:
+        """Every file under ``paths`` ('' = everything) in ``commit``, recursively."""
         args = ["ls-tree", "-r", "-z", "--full-tree", commit]
-        if path:
-            args += ["--", path]
+        if paths and "" not in paths:
+            args += ["--", *paths]
         raw = self.run(*args).stdout
         entries = []
         for item in raw.split(b"\0"):
@@ -151,8 +151,8 @@ class Git:
                 out[text[len("branch ") :]] = path
         return out
 
-    def status_under(self, path: str) -> list[str]:
-        """Uncommitted changes (staged, unstaged, untracked) under ``path``; '' = all."""
+    def status_under(self, *paths: str) -> list[str]:
+        """Uncommitted changes (staged, unstaged, untracked) under ``paths``; '' = all."""
         args = [
             "status",
             "--porcelain=v1",
@@ -160,8 +160,8 @@ class Git:
             "--untracked-files=all",
             "--ignore-submodules=none",
         ]
-        if path:
-            args += ["--", path]
+        if paths and "" not in paths:
+            args += ["--", *paths]
         raw = self.run(*args).stdout
         found = []
         parts = raw.split(b"\0")
@@ -255,12 +255,38 @@ class Git:
         done = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
         return done.returncode == 0
 
-    def last_commit_touching(self, head: str, path: str) -> str | None:
-        args = ["log", "-1", "--no-show-signature", "--format=%H", head]
-        if path:
-            args += ["--", path]
-        out = self.out(*args)
-        return out if OBJECT_ID.match(out) else None
+    def last_commit_changing(
+        self, head: str, roots: tuple[str, ...], keep: Callable[[str], bool]
+    ) -> str | None:
+        """The newest commit of ``head``'s history (first-parent diffs for merges, as the
+        index reads them) that changed a path under ``roots`` for which ``keep`` holds."""
+        skip, batch = 0, 64
+        while True:
+            args = [
+                "log",
+                "--no-show-signature",
+                "--format=%x01%H",
+                "--name-only",
+                "-z",
+                "--no-renames",
+                "--diff-merges=first-parent",
+                f"--skip={skip}",
+                f"--max-count={batch}",
+                head,
+            ]
+            if roots and "" not in roots:
+                args += ["--", *roots]
+            raw = self.run(*args).stdout
+            records = [r for r in raw.split(b"\x01") if r]
+            for record in records:
+                commit, _, names = record.partition(b"\0")
+                for name in names.lstrip(b"\n").split(b"\0"):
+                    if name and keep(name.decode("utf-8", "surrogateescape")):
+                        return commit.decode()
+            if len(records) < batch:
+                return None
+            skip += batch
+            batch = min(batch * 4, 4096)
 
     # --- writes (each one atomic) -----------------------------------------------------
 
@@ -277,23 +303,15 @@ class Git:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(p)
 
-    def tree_for(
-        self, base_commit: str, remove_path: str, source_commit: str, add_path: str
-    ) -> str:
-        """``base_commit``'s tree without its files under ``remove_path``, plus
-        ``source_commit``'s files under ``add_path`` ('' = everything). Built purely from
-        trees in a throw-away index (``read-tree``, ``update-index``, ``write-tree``): the
-        work tree, the real index and any branch's state play no part. Writes objects only."""
+    def tree_for(self, base_commit: str, drop: Iterable[str], add: Iterable[TreeEntry]) -> str:
+        """``base_commit``'s tree without the files ``drop``, plus the entries ``add``.
+        Built purely from trees in a throw-away index (``read-tree``, ``update-index``,
+        ``write-tree``): the work tree, the real index and any branch's state play no
+        part. Writes objects only."""
         with self.temp_index() as env:
-            if remove_path == "" and add_path == "":
-                self.run("read-tree", source_commit, env=env)
-                return self.out("write-tree", env=env)
             self.run("read-tree", base_commit, env=env)
-            drop = [e.path for e in self.ls_tree(base_commit, remove_path)]
             info = "".join(f"0 {ZERO}\t{p}\0" for p in drop)
-            info += "".join(
-                f"{e.mode} {e.oid}\t{e.path}\0" for e in self.ls_tree(source_commit, add_path)
-            )
+            info += "".join(f"{e.mode} {e.oid}\t{e.path}\0" for e in add)
             if info:
                 self.run(
                     "update-index",
@@ -304,6 +322,13 @@ class Git:
                     env=env,
                 )
             return self.out("write-tree", env=env)
+
+    def changed_paths(self, old: str, new: str) -> list[str]:
+        """Every path whose entry differs between two commits or trees (no renames)."""
+        raw = self.run(
+            "diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-commit-id", old, new
+        ).stdout
+        return [n.decode("utf-8", "surrogateescape") for n in raw.split(b"\0") if n]
 
     def commit_tree(
         self, tree: str, parent: str, message: str, author: Ident, committer: Ident, seconds: int
@@ -339,11 +364,11 @@ class Git:
             raise ValueError("delete_ref takes a full ref name")
         self.run("update-ref", "--no-deref", "-d", ref, old)
 
-    def index_entries(self, path: str) -> dict[str, str]:
-        """Path → blob id of the index's stage-0 entries under ``path`` ('' = all)."""
+    def index_entries(self, *paths: str) -> dict[str, str]:
+        """Path → blob id of the index's stage-0 entries under ``paths`` ('' = all)."""
         args = ["ls-files", "-s", "-z"]
-        if path:
-            args += ["--", path]
+        if paths and "" not in paths:
+            args += ["--", *paths]
         out: dict[str, str] = {}
         for item in self.run(*args).stdout.split(b"\0"):
             if not item:

@@ -42,8 +42,9 @@ from modeltrail.store.read.blobfacts import DvcCache
 from modeltrail.store.read.readers.lfs import lfs_object_path
 from modeltrail.store.repo import repo_paths, require_work_tree
 from modeltrail.store.trailers import one_line, read_trailers, trailer_lines
-from modeltrail.store.write.gitwrite import Git
-from modeltrail.store.write.worktree import endangered, refuse_endangered
+from modeltrail.store.write.gitwrite import Git, TreeEntry
+from modeltrail.store.write.scope import Scope, model_scope, same_files
+from modeltrail.store.write.worktree import endangered, refuse_endangered, refuse_links
 
 PRODUCTION_STAGES = ("prod", "production")
 _STAGE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?$")
@@ -132,6 +133,9 @@ class RollbackPlan:
     warnings: tuple[str, ...] = ()
     target_path: str | None = None  # the target version's own directory (None: = path)
     force: bool = False  # replace untracked/ignored paths in the way (--force)
+    drop: tuple[str, ...] = ()  # the model's own files at ref_old: they leave the tree
+    add: tuple[TreeEntry, ...] = ()  # the model's own files at source: they come in
+    scope: Scope | None = field(default=None, compare=False, repr=False)  # whose files
 
     @property
     def new_path(self) -> str | None:
@@ -199,10 +203,10 @@ class RollbackPlan:
         reason = one_line(self.reason) or "no reason given"
         body = [self.subject(), "", f"Reason: {reason}"]
         if self.kind == "branch":
-            scope = f"{self.path}/" if self.path else "the whole tree"
             body.append(
-                f"Files under {one_line(scope, 300)} set to those of "
-                f"{one_line(self.target.version, 100)} ({self.target.commit[:12]})."
+                f"Files of {one_line(self.model, 200)} set to those of "
+                f"{one_line(self.target.version, 100)} ({self.target.commit[:12]}); "
+                "other models' files unchanged."
             )
         lines = [("Rollback-Model", self.model)]
         if self.kind == "stage":
@@ -298,22 +302,10 @@ def _labelled_twin(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> s
     return row[0] if row else None
 
 
-def _files_fingerprint_equal(g: Git, a: str, b: str, path: str) -> bool:
-    return g.subtree(a, path) == g.subtree(b, path)
-
-
 def _file_changes(
-    con: duckdb.DuckDBPyConnection,
-    g: Git,
-    current: str,
-    target: str,
-    path: str | None,
-    target_path: str | None = None,
+    con: duckdb.DuckDBPyConnection, before: dict[str, TreeEntry], after: dict[str, TreeEntry]
 ) -> tuple[FileChange, ...]:
-    if path is None:
-        return ()
-    before = {e.path: e for e in g.ls_tree(current, path)}
-    after = {e.path: e for e in g.ls_tree(target, path if target_path is None else target_path)}
+    """The model's files that differ between two of its file sets (:meth:`Scope.files`)."""
     blobs = sorted({e.oid for e in (*before.values(), *after.values())})
     storage: dict[str, tuple[str, int | None]] = {}
     if blobs:
@@ -333,6 +325,24 @@ def _file_changes(
         kind, size = storage.get(entry.oid, ("git", None))
         out.append(FileChange(p, change, kind, size))
     return tuple(out)
+
+
+def _shared_warning(scope: Scope, g: Git, now: str, then: str, model: str) -> tuple[str, ...]:
+    """A warning naming the files the model shares with other models that differ at the
+    target: a write leaves them as they are."""
+    a, b = scope.shared(g, now), scope.shared(g, then)
+    differ = sorted(
+        p
+        for p in set(a) | set(b)
+        if p not in a or p not in b or (a[p].oid, a[p].mode) != (b[p].oid, b[p].mode)
+    )
+    if not differ:
+        return ()
+    more = f" and {len(differ) - 1} more" if len(differ) > 1 else ""
+    return (
+        f"{one_line(differ[0], 200)}{more} also belong{'' if more else 's'} to other models: "
+        f"left as {'they are' if more else 'it is'}, not set to {one_line(model)}'s version",
+    )
 
 
 def _metric_deltas(
@@ -587,14 +597,7 @@ def _plan_stage(
         ref_old=None,
         reason=one_line(reason),
         undoes=undoes,
-        files=_file_changes(
-            con,
-            g,
-            current.commit,
-            target.commit,
-            model_path_at(g, info, current.commit),
-            model_path_at(g, info, target.commit),
-        ),
+        files=_stage_files(con, g, info, current.commit, target.commit),
         metrics=_metric_deltas(con, load_config(g.root), model, current.commit, target.commit),
         artifacts=_availability(con, repo, model, target.commit),
         guard=tuple(sorted(tags.items())),
@@ -602,6 +605,13 @@ def _plan_stage(
         warnings=(*risks, *_warnings(con, repo, model, target.commit)),
         forced=forced,
     )
+
+
+def _stage_files(con, g: Git, info: dict, current: str, target: str) -> tuple[FileChange, ...]:
+    if info["path"] is None:
+        return ()
+    scope = model_scope(con, info["name"])
+    return _file_changes(con, scope.files(g, current), scope.files(g, target))
 
 
 def _branch_ref(g: Git, branch: str | None) -> tuple[str, str]:
@@ -657,17 +667,20 @@ def _plan_branch(
             f"branch {one_line(short)} is checked out in another work tree "
             f"({checked_out[ref]}); run the rollback there"
         )
-    refuse_submodules(g, model, (head, path), (source, new_path))
+    scope = model_scope(con, model)
+    now, then = scope.files(g, head), scope.files(g, source)
+    what = f"rolling back {one_line(model)}"
     if worktree:
-        check_clean(g, path, allow_untracked=force)
-        if new_path != path:
-            check_clean(g, new_path, allow_untracked=force)
-    if new_path == path and _files_fingerprint_equal(g, head, source, path):
+        refuse_links(g, [*now, *then], what)
+    refuse_submodules(model, now, then)
+    if worktree:
+        check_clean(g, path, allow_untracked=force, scope=scope)
+    if same_files(now, then):
         raise Refused(
             f"{one_line(model)} on {one_line(short)} already has the files of "
             f"{one_line(target.version)}; nothing to roll back"
         )
-    last = g.last_commit_touching(head, path)
+    last = g.last_commit_changing(head, scope.roots, scope.owns)
     current = _version_at(con, model, last) if last else VersionRef("none", head)
     plan = RollbackPlan(
         kind="branch",
@@ -682,20 +695,24 @@ def _plan_branch(
         ref_old=head,
         reason=one_line(reason),
         undoes=undoes,
-        files=_file_changes(con, g, head, source, path, new_path),
+        files=_file_changes(con, now, then),
         metrics=_metric_deltas(con, load_config(g.root), model, current.commit, target.commit),
         artifacts=_availability(con, repo, model, target.commit),
         worktree=worktree,
         floor_seconds=max(_newest_rollback_seconds(con), g.committer_seconds(head)) + 1,
         warnings=_moved_warning(model, path, new_path, target)
+        + _shared_warning(scope, g, head, source, model)
         + _warnings(con, repo, model, target.commit),
         target_path=new_path,
         force=force,
+        drop=tuple(sorted(now)),
+        add=tuple(then[p] for p in sorted(then)),
+        scope=scope,
     )
     if worktree:
-        lost = endangered(g, new_path, [e.path for e in g.ls_tree(source, new_path)])
+        lost = endangered(g, plan.drop, [e.path for e in plan.add])
         if lost and not force:
-            refuse_endangered(lost, f"rolling back {one_line(model)}")
+            refuse_endangered(lost, what)
     return plan
 
 
@@ -710,11 +727,11 @@ def _moved_warning(model: str, path: str, new_path: str, target: VersionRef) -> 
     )
 
 
-def refuse_submodules(g: Git, model: str, *where: tuple[str, str]) -> None:
-    """Refused when the model's files (at any of ``where``: commit, path) hold a submodule:
-    its checkout would not follow the gitlink, and undo would then be refused."""
-    for commit, path in where:
-        subs = [e.path for e in g.ls_tree(commit, path) if e.type == "commit"]
+def refuse_submodules(model: str, *files: dict[str, TreeEntry]) -> None:
+    """Refused when the model's files (any of ``files``) hold a submodule: its checkout
+    would not follow the gitlink, and undo would then be refused."""
+    for entries in files:
+        subs = sorted(p for p, e in entries.items() if e.type == "commit")
         if subs:
             raise Refused(
                 f"{one_line(model)} has a submodule at {one_line(subs[0], 200)}: a rollback "
@@ -723,13 +740,22 @@ def refuse_submodules(g: Git, model: str, *where: tuple[str, str]) -> None:
             )
 
 
-def check_clean(g: Git, path: str, *, allow_untracked: bool = False) -> None:
-    """Refuse when the work tree has uncommitted changes under ``path`` (or git is busy);
-    untracked files count too unless ``allow_untracked`` (--force)."""
+def check_clean(
+    g: Git, path: str, *, allow_untracked: bool = False, scope: Scope | None = None
+) -> None:
+    """Refuse when the work tree has uncommitted changes to the model's files (or git is
+    busy): under ``path``, or, given the model's ``scope``, in the files it owns (other
+    models' files beside or inside it are not its business); untracked files count too
+    unless ``allow_untracked`` (--force)."""
     busy = g.in_progress()
     if busy:
         raise Refused(f"{busy} is in progress in this work tree; finish or abort it first")
-    dirty = g.status_under(path)
+    if scope is None:
+        dirty = g.status_under(path)
+    else:
+        dirty = (
+            [d for d in g.status_under(*scope.roots) if scope.owns(d[3:])] if scope.roots else []
+        )
     if allow_untracked:
         dirty = [d for d in dirty if not d.startswith("??")]
     if dirty:
@@ -836,7 +862,8 @@ def plan_undo(
     to_commit = t.get("Rollback-To-Commit", "")
     where = to_commit if OBJECT_ID.match(to_commit) and g.resolve_commit(to_commit) else head
     path = model_path_at(g, info, where) if info["path"] is not None else None
-    if path is None or not _files_fingerprint_equal(g, head, last.commit, path):
+    scope = model_scope(con, last.model)
+    if path is None or not same_files(scope.files(g, head), scope.files(g, last.commit)):
         raise Refused(
             f"{one_line(last.model)} changed on {one_line(branch)} since the rollback "
             f"{last.commit[:12]}; not undoing over newer work"

@@ -42,11 +42,13 @@ from modeltrail.store.repo import JOURNAL, check_writable
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
 from modeltrail.store.write.rollback import RollbackPlan, check_clean
+from modeltrail.store.write.scope import new_tree
 from modeltrail.store.write.worktree import (
     LockedMove,
     clear_paths,
     endangered,
     refuse_endangered,
+    refuse_links,
     remove_own_lock,
     restore,
 )
@@ -243,7 +245,7 @@ def _apply_branch(g: Git, plan: RollbackPlan, checkpoint: Checkpoint) -> Rollbac
     author = g.author()
     committer, seconds = _stamp(g, plan)
     checkpoint("checked")
-    tree = g.tree_for(plan.ref_old, plan.path, plan.source, new_path)
+    tree = new_tree(g, plan.ref_old, plan.drop, plan.add, plan.model)
     if tree == g.tree_of(plan.ref_old):
         raise Refused(f"{one_line(plan.model)} already has those files; nothing to roll back")
     checkpoint("tree")
@@ -297,10 +299,12 @@ def _check_worktree(g: Git, plan: RollbackPlan) -> list[str]:
         raise Refused(
             f"branch {one_line(plan.branch)} is no longer checked out here; nothing written"
         )
-    check_clean(g, plan.path, allow_untracked=plan.force)
-    if plan.new_path != plan.path:
+    what = f"rolling back {one_line(plan.model)}"
+    refuse_links(g, [*plan.drop, *(e.path for e in plan.add)], what)
+    check_clean(g, plan.path, allow_untracked=plan.force, scope=plan.scope)
+    if plan.scope is None and plan.new_path != plan.path:
         check_clean(g, plan.new_path, allow_untracked=plan.force)
-    lost = endangered(g, plan.new_path, [e.path for e in g.ls_tree(plan.source, plan.new_path)])
+    lost = endangered(g, plan.drop, [e.path for e in plan.add])
     if lost and not plan.force:
         refuse_endangered(lost, f"rolling back {one_line(plan.model)}")
     return lost
@@ -361,14 +365,27 @@ def _verify(g: Git, plan: RollbackPlan, commit: str) -> None:
         problems.append(f"{one_line(plan.branch)} is at {(head or 'nothing')[:12]}")
     if g.symbolic_head() != plan.ref:
         problems.append("HEAD no longer points at the branch")
-    for path in _paths(plan.path, plan.new_path):
-        if g.index_entries(path) != {e.path: e.oid for e in g.ls_tree(commit, path)}:
-            problems.append(f"the index under {one_line(path, 200) or '.'}/ differs")
+    differs = _index_differs(g, plan.ref_old, commit)
+    if differs:
+        problems.append(f"the index differs at {one_line(differs[0], 200)}")
     if problems:
         raise WriteIncomplete(
             f"commit {commit[:12]} was written, but then {'; '.join(problems)}: another "
             "process changed the repository meanwhile; check with git status and git log"
         )
+
+
+def _index_differs(g: Git, old: str, new: str) -> list[str]:
+    """The paths the move from ``old`` to ``new`` changes whose index entry is not
+    ``new``'s (none: the index followed)."""
+    changed = g.changed_paths(old, new)
+    if not changed:
+        return []
+    tops = sorted({p.split("/", 1)[0] for p in changed})
+    index = g.index_entries(*tops)
+    wanted = set(changed)
+    target = {e.path: e.oid for e in g.ls_tree(new, *tops) if e.path in wanted}
+    return [p for p in changed if index.get(p) != target.get(p)]
 
 
 # --- journal and recovery -----------------------------------------------------------------
@@ -462,9 +479,7 @@ def recover(repo: git.Repo | str | os.PathLike) -> str | None:
         )
     head = g.ref_value(ref) if str(ref).startswith("refs/heads/") else None
     paths = _paths(model_path, new_path)
-    published = (head == new or not ref) and all(
-        g.index_entries(p) == {e.path: e.oid for e in g.ls_tree(new, p)} for p in paths
-    )
+    published = (head == new or not ref) and not _index_differs(g, old, new)
     if published:
         removed_lock = own_lock and remove_own_lock(lock, token)
         _remove(path)

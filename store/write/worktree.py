@@ -24,6 +24,7 @@ from pathlib import Path
 
 from modeltrail.store.errors import Refused
 from modeltrail.store.repo import index_lock_note
+from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git
 
 
@@ -31,28 +32,80 @@ def _lexists(p: Path) -> bool:
     return os.path.lexists(p)
 
 
-def endangered(g: Git, add_path: str, new_files: Iterable[str]) -> list[str]:
-    """Untracked or ignored paths in the work tree that writing ``new_files`` (the new
-    tree's files under ``add_path``) would overwrite or remove. Tracked paths are the
-    index's; their uncommitted changes are :func:`rollback.check_clean`'s business."""
-    root = g.root
-    tracked = set(g.index_entries(add_path))
-    lost: set[str] = set()
-    parts = add_path.split("/") if add_path else []
-    for i in range(1, len(parts) + 1):
-        anc = "/".join(parts[:i])
+def linked_ancestor(root: Path, rel: str) -> str | None:
+    """The first directory above ``rel`` (inside the work tree) that is a symbolic link
+    on disk, or None: what lies below it is not the work tree's."""
+    bits = rel.split("/")
+    for i in range(1, len(bits)):
+        anc = "/".join(bits[:i])
         p = root / anc
-        if _lexists(p) and (p.is_symlink() or not p.is_dir()) and not g.index_entries(anc):
-            return [anc]  # a file or link stands where the model's directory must be
+        if p.is_symlink():
+            return anc
+        if not p.is_dir():
+            return None  # nothing below a file or a missing directory exists
+    return None
+
+
+def refuse_links(g: Git, paths: Iterable[str], what: str) -> None:
+    """Refused, whatever --force says, when any of ``paths`` lies below a symbolic link
+    in the work tree that leaves the work tree or that git tracks: nothing is ever read,
+    replaced or removed through such a link. (An untracked link that stays inside is
+    merely in the way: :func:`endangered` names it, and --force replaces the link.)"""
+    root = g.root
+    real_root = os.path.realpath(root)
+    checked: set[str] = set()
+    for rel in paths:
+        anc = linked_ancestor(root, rel)
+        if anc is None or anc in checked:
+            continue
+        checked.add(anc)
+        target = os.path.realpath(root / anc)
+        try:
+            leaves = os.path.commonpath([target, real_root]) != real_root
+        except ValueError:
+            leaves = True
+        tracked = bool(g.index_entries(anc))  # the link itself, or files git has below it
+        if not leaves and not tracked:
+            continue
+        where = " out of the work tree" if leaves else ""
+        fix = f"git rm {one_line(anc, 200)}" if tracked else "move the link away"
+        raise Refused(
+            f"{what}: {one_line(anc, 200)} is a symbolic link{where} and the files go below "
+            "it; nothing is read, written or removed through a link, --force included: "
+            f"put a real directory there ({fix}) and try again"
+        )
+
+
+def endangered(g: Git, drop: Iterable[str], new_files: Iterable[str]) -> list[str]:
+    """Untracked or ignored paths in the work tree that a move removing ``drop`` (the
+    model's tracked files now) and writing ``new_files`` would overwrite or remove (git's
+    ``read-tree -u`` silently replaces ignored files and deletes ignored directories that
+    stand where the new tree has a file). Tracked paths are the index's; their
+    uncommitted changes are :func:`rollback.check_clean`'s business. Call
+    :func:`refuse_links` first: nothing here looks below a link."""
+    root = g.root
+    new_files = list(new_files)
+    gone = set(drop)
+    tops = sorted({p.split("/", 1)[0] for p in new_files})
+    tracked = set(g.index_entries(*tops)) if tops else set()
+    lost: set[str] = set()
     for rel in new_files:
         bits = rel.split("/")
         blocked = False
-        for i in range(len(parts) + 1, len(bits)):
+        for i in range(1, len(bits)):
             anc = "/".join(bits[:i])
             p = root / anc
-            if _lexists(p) and (p.is_symlink() or not p.is_dir()):
+            if not _lexists(p):
+                blocked = True  # nothing below exists
+                break
+            if p.is_symlink() or not p.is_dir():
                 if anc not in tracked:
-                    lost.add(anc)
+                    lost.add(anc)  # an untracked file or link where a directory goes
+                elif anc not in gone:
+                    raise Refused(
+                        f"{one_line(anc, 200)} is a tracked file that is not the model's, "
+                        "where a directory of its files must go; nothing was changed"
+                    )
                 blocked = True
                 break
         if blocked:
@@ -62,8 +115,9 @@ def endangered(g: Git, add_path: str, new_files: Iterable[str]) -> list[str]:
             if rel not in tracked:
                 lost.add(rel)
         elif p.is_dir():
-            for dirpath, _dirs, files in os.walk(p):
-                for name in files:
+            for dirpath, dirs, files in os.walk(p):  # never follows links
+                links = [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]
+                for name in (*files, *links):
                     f = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
                     if f not in tracked:
                         lost.add(f)
@@ -74,8 +128,6 @@ def refuse_endangered(paths: list[str], what: str) -> None:
     """Refused naming the paths (exit 1), when there are any."""
     if not paths:
         return
-    from modeltrail.store.write.rollback import one_line
-
     shown = ", ".join(one_line(p, 200) for p in paths[:5])
     more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
     raise Refused(
@@ -86,8 +138,11 @@ def refuse_endangered(paths: list[str], what: str) -> None:
 
 
 def clear_paths(g: Git, paths: list[str]) -> None:
-    """Remove the listed untracked paths (the user said --force)."""
+    """Remove the listed untracked paths (the user said --force); a link is removed
+    itself, and nothing below a link is ever removed."""
     for rel in paths:
+        if linked_ancestor(g.root, rel) is not None:
+            raise Refused(f"{one_line(rel, 200)} lies below a symbolic link; nothing removed")
         p = g.root / rel
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p)
@@ -154,19 +209,22 @@ def remove_own_lock(lock: Path, token: str) -> bool:
     return True
 
 
-def restore(g: Git, old: str, new: str, paths: Iterable[str]) -> tuple[int, int, list[str]]:
-    """Make the files under ``paths`` what the real index holds again (the index was never
-    published, so it still holds ``old``'s files). Only what the move wrote is undone: a
-    file whose bytes are neither the index's nor the new tree's was edited by someone
-    meanwhile and stays as it is. Returns (files rewritten, files removed, files left
-    because their bytes are not what the move wrote)."""
-    roots = sorted({p for p in paths if p is not None})
-    index = {}
-    for r in roots:
-        index.update(g.index_entries(r))
-    new_files = {}
-    for r in roots:
-        new_files.update({e.path: e for e in g.ls_tree(new, r) if e.type == "blob"})
+def restore(g: Git, old: str, new: str, roots: Iterable[str]) -> tuple[int, int, list[str]]:
+    """Make the files the move from ``old`` to ``new`` changes what the real index holds
+    again (the index was never published, so it still holds ``old``'s files). Only what
+    the move wrote is undone: a file whose bytes are neither the index's nor the new
+    tree's was edited by someone meanwhile and stays as it is. Returns (files rewritten,
+    files removed, files left because their bytes are not what the move wrote). Empty
+    directories are pruned up to the model's own (``roots``); nothing below a symbolic
+    link is read or removed."""
+    prune = sorted({p for p in roots if p is not None})
+    changed = [p for p in g.changed_paths(old, new) if linked_ancestor(g.root, p) is None]
+    tops = sorted({p.split("/", 1)[0] for p in changed})
+    index = g.index_entries(*tops) if tops else {}
+    index = {p: index[p] for p in changed if p in index}
+    wanted = set(changed)
+    listed = g.ls_tree(new, *tops) if tops else []
+    new_files = {e.path: e for e in listed if e.type == "blob" and e.path in wanted}
     rewrite, left = [], []
     for rel, oid in index.items():
         p = g.root / rel
@@ -191,7 +249,7 @@ def restore(g: Git, old: str, new: str, paths: Iterable[str]) -> tuple[int, int,
         if not p.is_dir() and _hash(g, rel) == entry.oid:
             p.unlink()
             removed += 1
-            _prune_empty(g.root, p.parent, roots)
+            _prune_empty(g.root, p.parent, prune)
         else:
             left.append(rel)
     for rel in rewrite:

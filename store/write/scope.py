@@ -1,0 +1,101 @@
+"""Which files a write of one model may touch: the model's own content at a commit.
+
+Checkout, rollback and undo all ask :meth:`Scope.files` "which paths does model M own at
+commit C", and the answer is the one the index gives for reads
+(:class:`store.read.discovery.ModelPaths`, over every model of the catalog): the model's
+declared path, the files its declarations name, and the directory it alone claims, less
+any model nested in it. A file that belongs to several models (a ``params.yaml`` two
+artifacts' ``dvc.yaml`` names, say) belongs to none of them alone and is left as it is
+(:meth:`Scope.shared`). A version keeps the paths it had: an artifact whose directory
+was renamed owns its earlier places too, unless another model holds them now.
+
+A write replaces exactly these files: the new tree is the old one without the model's
+files at the old commit, plus its files at the source commit (:func:`new_tree`), and it
+is checked to differ from the old tree in nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import duckdb
+
+from modeltrail.store.errors import Refused
+from modeltrail.store.read.discovery import Content, ModelDef, ModelPaths
+from modeltrail.store.trailers import one_line
+from modeltrail.store.write.gitwrite import Git, TreeEntry
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One model's share of every tree, as the index decides it."""
+
+    model: str
+    paths: ModelPaths
+    roots: tuple[str, ...]  # pathspecs that cover every place the model can have files
+
+    def owns(self, path: str) -> bool:
+        """Whether ``path`` is this model's and no other model's."""
+        return self.paths.models_for(path) == (self.model,)
+
+    def files(self, g: Git, commit: str) -> dict[str, TreeEntry]:
+        """The model's own files in ``commit``: path → entry."""
+        return {e.path: e for e in self._listed(g, commit) if self.owns(e.path)}
+
+    def shared(self, g: Git, commit: str) -> dict[str, TreeEntry]:
+        """Files of ``commit`` that belong to this model and to others too."""
+        out = {}
+        for e in self._listed(g, commit):
+            owners = self.paths.models_for(e.path)
+            if self.model in owners and len(owners) > 1:
+                out[e.path] = e
+        return out
+
+    def _listed(self, g: Git, commit: str) -> list[TreeEntry]:
+        if not self.roots:
+            return []
+        return g.ls_tree(commit, *self.roots)
+
+
+def model_scope(con: duckdb.DuckDBPyConnection, model: str) -> Scope:
+    """The scope of ``model`` among every model the catalog knows."""
+    models: dict[str, ModelDef] = {}
+    for name, path, content in con.execute(
+        "SELECT name, path, content FROM models WHERE content IS NOT NULL"
+    ).fetchall():
+        trees, paths, level = json.loads(content)
+        models[name] = ModelDef(
+            name, path, content=Content(tuple(trees), tuple(paths), tuple(level))
+        )
+    mine = models.get(model)
+    if mine is None:
+        return Scope(model, ModelPaths(models), ())
+    c = mine.content
+    places = {*c.trees, *c.paths, *c.level}
+    # '' (a model at the root): everything, filtered by owns(); else the places, less
+    # those inside another of them (git lists each file once either way)
+    roots = ("",) if "" in places else tuple(sorted(places))
+    return Scope(model, ModelPaths(models), roots)
+
+
+def same_files(a: dict[str, TreeEntry], b: dict[str, TreeEntry]) -> bool:
+    """Equal content: the same paths with the same blobs and modes."""
+    return {p: (e.mode, e.oid) for p, e in a.items()} == {p: (e.mode, e.oid) for p, e in b.items()}
+
+
+def new_tree(
+    g: Git, base: str, drop: tuple[str, ...], add: tuple[TreeEntry, ...], model: str
+) -> str:
+    """``base``'s tree without ``drop`` and with ``add``; Refused if it would differ from
+    ``base`` anywhere else (a file of the model where another's directory is, or the
+    other way round): nothing but the model's files ever changes."""
+    tree = g.tree_for(base, drop, add)
+    allowed = set(drop) | {e.path for e in add}
+    other = [p for p in g.changed_paths(base, tree) if p not in allowed]
+    if other:
+        raise Refused(
+            f"writing the files of {one_line(model)} would also change "
+            f"{one_line(other[0], 200)}, which is not its own; nothing was changed"
+        )
+    return tree
