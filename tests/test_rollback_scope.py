@@ -295,3 +295,90 @@ def test_nothing_is_touched_through_a_link_out_of_the_work_tree(
     assert git(repo, "ls-files", "-s") == index
     assert work_files(repo) == work
     assert os.path.islink(repo / "models" / "m")
+
+
+def test_a_link_git_tracks_inside_the_work_tree_is_not_written_through(tmp_path, fixed_env, capsys):
+    """models/m committed as a link to another directory of the repository: still no."""
+    g = GitRepo(tmp_path / "r")
+    g.commit(
+        "m v1",
+        {
+            "artifacts.yaml": "m:\n  type: model\n  path: models/m/model.pkl\n",
+            "models/m/model.pkl": "m1\n",
+        },
+    )
+    g.tag("m@v1.0.0", message=REG.format("m", "v1.0.0"))
+    g.git("rm", "-q", "-r", "models/m")
+    g.write({"elsewhere/model.pkl": "not m's\n"})
+    (g.path / "models").mkdir(exist_ok=True)
+    os.symlink("../elsewhere", g.path / "models" / "m")
+    head = g.commit("m points elsewhere")
+    argv = ["rollback", "m", "--branch", "main", "--to", "v1.0.0", "--reason", "x", "--yes"]
+    assert cli(g.path, *argv, "--force") == 1
+    assert "symbolic link" in capsys.readouterr().err
+    assert (g.path / "elsewhere" / "model.pkl").read_text() == "not m's\n"
+    assert g.head() == head
+
+
+def test_an_untracked_link_inside_the_work_tree_is_only_in_the_way(tmp_path, fixed_env, capsys):
+    """A link the user made where the version's directory goes: refused as untracked
+    files are; with --force the link itself is replaced, what it points at is kept."""
+    g = GitRepo(tmp_path / "r")
+    g.commit(
+        "m v1",
+        {
+            "artifacts.yaml": "m:\n  type: model\n  path: models/m/model.pkl\n",
+            "models/m/model.pkl": "m1\n",
+        },
+    )
+    g.tag("m@v1.0.0", message=REG.format("m", "v1.0.0"))
+    g.git("rm", "-q", "-r", "models/m")
+    g.commit("m removed", {"keep.txt": "k\n"})
+    (g.path / "mine").mkdir()
+    (g.path / "mine" / "model.pkl").write_text("my own file\n")
+    (g.path / "models").mkdir(exist_ok=True)
+    os.symlink("../mine", g.path / "models" / "m")
+    argv = ["rollback", "m", "--branch", "main", "--to", "v1.0.0", "--reason", "x", "--yes"]
+    assert cli(g.path, *argv) == 1
+    assert "untracked" in capsys.readouterr().err
+    assert cli(g.path, *argv, "--force") == 0
+    assert "replaced 1 untracked" in capsys.readouterr().out
+    assert not os.path.islink(g.path / "models" / "m")
+    assert (g.path / "models" / "m" / "model.pkl").read_text() == "m1\n"
+    assert (g.path / "mine" / "model.pkl").read_text() == "my own file\n"
+
+
+# --- files several models share ------------------------------------------------------------
+
+
+def test_files_two_artifacts_share_are_left_as_they_are_and_the_plan_says_so(
+    tmp_path, fixed_env, capsys
+):
+    g = GitRepo(tmp_path / "r")
+    dvc = (
+        "artifacts:\n  a:\n    path: models/a.pkl\n    type: model\n"
+        "  b:\n    path: models/b.pkl\n    type: model\n"
+        "stages:\n  train:\n    cmd: python train.py\n    params: [lr]\n"
+        "    metrics: [metrics.json]\n"
+    )
+    v1 = g.commit(
+        "v1",
+        {
+            "dvc.yaml": dvc,
+            "params.yaml": "lr: 0.1\n",
+            "metrics.json": '{"auc": 0.7}\n',
+            "models/a.pkl": "a1\n",
+            "models/b.pkl": "b1\n",
+        },
+    )
+    g.tag("a@v1.0.0", message=REG.format("a", "v1.0.0"))
+    now = g.commit(
+        "a2", {"models/a.pkl": "a2\n", "metrics.json": '{"auc": 0.8}\n', "params.yaml": "lr: 0.2\n"}
+    )
+    argv = ["rollback", "a", "--branch", "main", "--to", "v1.0.0", "--reason", "x", "--yes"]
+    assert cli(g.path, *argv) == 0
+    said = capsys.readouterr()
+    assert "metrics.json, params.yaml also belong to b: left as they are" in said.err
+    assert git(g.path, "diff", "--name-only", "HEAD~1", "HEAD") == "models/a.pkl"
+    assert tree_entries(g.path, "HEAD", "models/a.pkl") == tree_entries(g.path, v1, "models/a.pkl")
+    assert tree_entries(g.path, "HEAD", "metrics.json") == tree_entries(g.path, now, "metrics.json")

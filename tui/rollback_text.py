@@ -33,7 +33,7 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
         t.append(f"; moves {clean(plan.ref, single_line=True)} from {short_id(plan.ref_old)}")
         t.append(" if it has not moved\n")
         if plan.worktree:
-            t.append(f"  work tree: {clean(plan.path, single_line=True) or '.'}/ updated too\n")
+            t.append("  work tree: checked out here, the same files change there\n")
     if plan.push is not None:
         t.append_text(push_text(plan))
     if plan.moved:

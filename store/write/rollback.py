@@ -327,7 +327,7 @@ def _file_changes(
     return tuple(out)
 
 
-def _shared_warning(scope: Scope, g: Git, now: str, then: str, model: str) -> tuple[str, ...]:
+def _shared_warning(scope: Scope, g: Git, now: str, then: str, target: str) -> tuple[str, ...]:
     """A warning naming the files the model shares with other models that differ at the
     target: a write leaves them as they are."""
     a, b = scope.shared(g, now), scope.shared(g, then)
@@ -338,10 +338,13 @@ def _shared_warning(scope: Scope, g: Git, now: str, then: str, model: str) -> tu
     )
     if not differ:
         return ()
-    more = f" and {len(differ) - 1} more" if len(differ) > 1 else ""
+    others = sorted({m for p in differ for m in scope.paths.models_for(p)} - {scope.model})
+    shown = ", ".join(one_line(p, 120) for p in differ[:3])
+    more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
     return (
-        f"{one_line(differ[0], 200)}{more} also belong{'' if more else 's'} to other models: "
-        f"left as {'they are' if more else 'it is'}, not set to {one_line(model)}'s version",
+        f"{shown}{more} also belong{'s' if len(differ) == 1 else ''} to "
+        f"{', '.join(one_line(m, 100) for m in others[:3])}: left as "
+        f"{'it is' if len(differ) == 1 else 'they are'}, not set to {one_line(target, 100)}'s",
     )
 
 
@@ -701,7 +704,7 @@ def _plan_branch(
         worktree=worktree,
         floor_seconds=max(_newest_rollback_seconds(con), g.committer_seconds(head)) + 1,
         warnings=_moved_warning(model, path, new_path, target)
-        + _shared_warning(scope, g, head, source, model)
+        + _shared_warning(scope, g, head, source, target.version)
         + _warnings(con, repo, model, target.commit),
         target_path=new_path,
         force=force,
