@@ -382,3 +382,10 @@ def test_files_two_artifacts_share_are_left_as_they_are_and_the_plan_says_so(
     assert git(g.path, "diff", "--name-only", "HEAD~1", "HEAD") == "models/a.pkl"
     assert tree_entries(g.path, "HEAD", "models/a.pkl") == tree_entries(g.path, v1, "models/a.pkl")
     assert tree_entries(g.path, "HEAD", "metrics.json") == tree_entries(g.path, now, "metrics.json")
+
+
+def test_checkouts_drop_hint_names_only_the_models_files(tmp_path, fixed_env, capsys):
+    g, c = siblings(tmp_path, "file")
+    assert cli(g.path, "checkout", "a", "v1.0.0") == 0
+    out = capsys.readouterr().out
+    assert "drop: git restore --source=HEAD --staged --worktree -- models/a.pkl\n" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from rich.text import Text
@@ -52,7 +53,13 @@ def run(args: argparse.Namespace) -> int:
             style="bold",
         )
     if result.files:
-        where = clean(result.path, single_line=True) or "."
+        # the changed files themselves when few: the directory may hold other models
+        paths = [f.path for f in result.files]
+        where = (
+            " ".join(shlex.quote(clean(p, single_line=True)) for p in paths)
+            if len(paths) <= 5
+            else shlex.quote(clean(result.path, single_line=True) or ".")
+        )
         t.append(
             "  review: git diff --cached; keep: git commit; drop: "
             f"git restore --source=HEAD --staged --worktree -- {where}\n"
