@@ -285,13 +285,13 @@ def _dirname(path: str) -> str:
 
 
 class ModelPaths:
-    """Which models a path belongs to: the files a declaration names; else the files
-    directly in a ``level`` directory that describe a model (metadata, metrics, params,
-    environment: a README or a Dockerfile at the root is no part of a root model); else
-    the nearest directory above the path that is a model's (a ``trees`` directory, or a
-    directory a declaration names): a model nested in another's directory is its own.
-    Reads (the index) and writes (checkout, rollback, undo: ``store.write.scope``) both
-    ask this one question."""
+    """Which models a path belongs to: the models whose declarations name it (the file,
+    or a directory above it up to the nearest model directory); else the files directly
+    in a ``level`` directory that describe a model (metadata, metrics, params,
+    environment: a README or a Dockerfile at the root is no part of a root model) and
+    the files under the nearest ``trees`` directory above the path. A model nested in
+    another's directory is its own. Reads (the index) and writes (checkout, rollback,
+    undo: ``store.write.scope``) ask this one question."""
 
     def __init__(self, models: dict[str, ModelDef]) -> None:
         self.trees: dict[str, list[str]] = {}
@@ -305,6 +305,9 @@ class ModelPaths:
             for d in m.content.level:
                 self.level.setdefault(d, []).append(m.name)
         self.dirs = {m.name: m.path for m in models.values() if m.path is not None}
+        # every model's own directory (and earlier ones): what is below one is that
+        # model's, never an outer declared directory's
+        self.model_dirs = set(self.dirs.values()) | set(self.trees)
         self.roots = sorted(
             {d for m in models.values() for d in (*m.content.trees, *m.content.level)}
             | {p for m in models.values() for p in m.content.paths}
@@ -322,17 +325,20 @@ class ModelPaths:
         if self.level and d in self.level and describes_model(path):
             found.extend(self.level[d])
         # a file a declaration names is that model's, not also any directory owner's; else
-        # the nearest directory that is a model's (its own directory, or a directory its
-        # declaration names) owns it: a model nested in another's directory, or in a
-        # directory another declares as its artifact, keeps its files to itself
-        nearest = not found
-        while nearest:
-            if d in self.trees:
+        # the nearest model directory's (``trees``). A directory a declaration names
+        # (a GTO artifact's path) covers the files below it up to the first model
+        # directory: a model nested deeper keeps its files (and labels) to itself
+        nearest_tree = not found
+        inner = False  # passed a model's own directory: outer declarations stop there
+        while True:
+            if nearest_tree and d in self.trees:
                 found.extend(self.trees[d])
-            if self.paths and d:
+                nearest_tree = False
+            if self.paths and d and not inner:
                 found.extend(self.paths.get(d, ()))
-            if found or d == "":
+            if d == "":
                 break
+            inner = inner or d in self.model_dirs
             d = _dirname(d)
         result = tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)
         if len(self._cache) < 200_000:

@@ -4,9 +4,9 @@ Checkout, rollback and undo all ask :meth:`Scope.files` "which paths does model 
 commit C", and the answer is the one the index gives for reads
 (:class:`store.read.discovery.ModelPaths`, over every model of the catalog): the model's
 declared path, the files its declarations name, and the directory it alone claims, less
-any model nested in it. A file that belongs to several models (a ``params.yaml`` two
-artifacts' ``dvc.yaml`` names, say) belongs to none of them alone and is left as it is
-(:meth:`Scope.shared`). A version keeps the paths it had: an artifact whose directory
+any model nested in it. Any other file that belongs to several models (a ``params.yaml``
+two artifacts' ``dvc.yaml`` names, say) belongs to none of them alone and is left as it
+is (:meth:`Scope.shared`). A version keeps the paths it had: an artifact whose directory
 was renamed owns its earlier places too, unless another model holds them now.
 
 A write replaces exactly these files: the new tree is the old one without the model's
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import duckdb
 
 from modeltrail.store.errors import Refused
-from modeltrail.store.read.discovery import Content, ModelDef, ModelPaths
+from modeltrail.store.read.discovery import Content, ModelDef, ModelPaths, in_repository
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, TreeEntry
 
@@ -34,10 +34,19 @@ class Scope:
     model: str
     paths: ModelPaths
     roots: tuple[str, ...]  # pathspecs that cover every place the model can have files
+    declared: tuple[str, ...] = ()  # its declared artifact path (a file or a directory)
 
     def owns(self, path: str) -> bool:
-        """Whether ``path`` is this model's and no other model's."""
-        return self.paths.models_for(path) == (self.model,)
+        """Whether a write of this model may change ``path``: a file of this model and no
+        other, or a file of its declared path (which it holds even where another model
+        reads the same directory; a model nested deeper keeps its own)."""
+        owners = self.paths.models_for(path)
+        if owners == (self.model,):
+            return True
+        return self.model in owners and self._declared(path)
+
+    def _declared(self, path: str) -> bool:
+        return any(path == d or path.startswith(f"{d}/") for d in self.declared)
 
     def files(self, g: Git, commit: str) -> dict[str, TreeEntry]:
         """The model's own files in ``commit``: path → entry."""
@@ -48,7 +57,7 @@ class Scope:
         out = {}
         for e in self._listed(g, commit):
             owners = self.paths.models_for(e.path)
-            if self.model in owners and len(owners) > 1:
+            if self.model in owners and len(owners) > 1 and not self._declared(e.path):
                 out[e.path] = e
         return out
 
@@ -61,12 +70,12 @@ class Scope:
 def model_scope(con: duckdb.DuckDBPyConnection, model: str) -> Scope:
     """The scope of ``model`` among every model the catalog knows."""
     models: dict[str, ModelDef] = {}
-    for name, path, content in con.execute(
-        "SELECT name, path, content FROM models WHERE content IS NOT NULL"
+    for name, path, artifact_path, content in con.execute(
+        "SELECT name, path, artifact_path, content FROM models WHERE content IS NOT NULL"
     ).fetchall():
         trees, paths, level = json.loads(content)
         models[name] = ModelDef(
-            name, path, content=Content(tuple(trees), tuple(paths), tuple(level))
+            name, path, artifact_path, content=Content(tuple(trees), tuple(paths), tuple(level))
         )
     mine = models.get(model)
     if mine is None:
@@ -76,7 +85,8 @@ def model_scope(con: duckdb.DuckDBPyConnection, model: str) -> Scope:
     # '' (a model at the root): everything, filtered by owns(); else the places, less
     # those inside another of them (git lists each file once either way)
     roots = ("",) if "" in places else tuple(sorted(places))
-    return Scope(model, ModelPaths(models), roots)
+    declared = in_repository(mine.artifact_path)
+    return Scope(model, ModelPaths(models), roots, (declared,) if declared else ())
 
 
 def same_files(a: dict[str, TreeEntry], b: dict[str, TreeEntry]) -> bool:
