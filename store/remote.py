@@ -468,19 +468,22 @@ def with_remote_warnings(
     root: Where, plan: RollbackPlan, fetch_hint: str, cancel: threading.Event | None = None
 ) -> RollbackPlan:
     """``plan`` checked against the remote: what the remote says against it among its
-    warnings (:func:`remote_warnings`), and for a stage rollback a tag name the remote
-    does not hold, numbered above every counter of the model here and there. A check
-    that fails says so in the warnings (it is advice, not a refusal). ``cancel`` stops
-    the remote's answer being waited for."""
+    warnings (:func:`remote_warnings`), for a stage rollback a tag name the remote does
+    not hold, numbered above every counter of the model here and there, and where the
+    tag the target came from is. A check that fails says so in the warnings (it is
+    advice, not a refusal). ``cancel`` stops the remote's answer being waited for."""
     g = _git(root)
+    seen: dict = {}
     try:
         if plan.kind == "stage" and plan.tag is not None:
-            plan, extra = _stage_against_remote(g, plan, fetch_hint, cancel)
+            plan, extra = _stage_against_remote(g, plan, fetch_hint, cancel, seen)
         else:
-            extra = remote_warnings(g, plan.model, plan.ref, fetch_hint, cancel=cancel)
+            extra = remote_warnings(g, plan.model, plan.ref, fetch_hint, cancel=cancel, seen=seen)
     except Exception as exc:  # noqa: BLE001 - the check is advice: say it failed
         extra = [f"could not check the remote: {one_line(str(exc) or type(exc).__name__, 160)}"]
-    return dataclasses.replace(plan, warnings=(*plan.warnings, *extra)) if extra else plan
+    if extra:
+        plan = dataclasses.replace(plan, warnings=(*plan.warnings, *extra))
+    return _with_target_where(root, plan, seen)
 
 
 def offline_warnings(root: Where, plan: RollbackPlan) -> list[str]:
@@ -508,7 +511,7 @@ def _model_tags(g: Git, model: str) -> dict[str, str]:
 
 
 def _stage_against_remote(
-    g: Git, plan: RollbackPlan, fetch_hint: str, cancel: threading.Event | None
+    g: Git, plan: RollbackPlan, fetch_hint: str, cancel: threading.Event | None, seen: dict
 ) -> tuple[RollbackPlan, list[str]]:
     from modeltrail.store.write.rollback import next_stage_tag
 
@@ -524,6 +527,7 @@ def _stage_against_remote(
             f"could not compare the stage tags with {name}: {exc}; the new tag's number "
             f"was not checked against {name}'s tags"
         ]
+    seen.update(remote=remote, tags=theirs)
     local = _model_tags(g, plan.model)
     out = [
         f"{name}: {d} — someone may have acted already; {fetch_hint} and look again"
@@ -542,6 +546,25 @@ def _stage_against_remote(
     return plan, out
 
 
+def _with_target_where(root: Where, plan: RollbackPlan, seen: dict) -> RollbackPlan:
+    """Where the tag the target came from is, when the remote check could tell and the
+    last fetch did not: on the remote, or only here."""
+    h = plan.target_from
+    if h is None or plan.target_where is not None:
+        return plan
+    g = _git(root)
+    local = g.tags().get(h.ref)
+    if "remote" not in seen:
+        where = "here (no remote)" if g.remote_for(g.symbolic_head()) is None else None
+    elif seen["tags"].get(h.ref) == local:
+        where = f"on {one_line(seen['remote'], 60)} too"
+    elif h.ref in seen["tags"]:
+        where = f"{one_line(seen['remote'], 60)}'s tag of that name differs"
+    else:
+        where = f"only here: not on {one_line(seen['remote'], 60)}"
+    return dataclasses.replace(plan, target_where=where) if where else plan
+
+
 def remote_warnings(
     root: Where,
     model: str,
@@ -549,13 +572,15 @@ def remote_warnings(
     fetch_hint: str = "git fetch",
     *,
     cancel: threading.Event | None = None,
+    seen: dict | None = None,
 ) -> list[str]:
     """What the remote says against writing ``ref`` for ``model``, one line each (empty:
     nothing to say, or no remote): for a GTO tag, the model's stage tags on the remote
     that differ from the local ones (``ls-remote``: someone may have acted already); for
     a branch, commits of its upstream that are not here (remote-tracking refs) and a
     remote branch that moved since the last fetch (``ls-remote``). ``fetch_hint`` says
-    how to fetch where the lines are read (``git fetch``; the TUI's key)."""
+    how to fetch where the lines are read (``git fetch``; the TUI's key). ``seen``, when
+    given, receives the remote's name and its stage tags of the model, once read."""
     g = _git(root)
     if ref.startswith("refs/tags/"):
         remote = g.remote_for(g.symbolic_head())
@@ -566,6 +591,8 @@ def remote_warnings(
             theirs = remote_stage_tags(g, remote, model, cancel=cancel)
         except GitFailed as exc:
             return [f"could not compare the stage tags with {name}: {exc}"]
+        if seen is not None:
+            seen.update(remote=remote, tags=theirs)
         return [
             f"{name}: {d} — someone may have acted already; {fetch_hint} and look again"
             for d in stage_tag_differences(_model_tags(g, model), theirs)

@@ -131,7 +131,10 @@ def test_a_stage_rollback_keeps_its_compare_and_swap(bare: Path) -> None:
     [
         (("rollback", "ranker", "--to", "1.0.0", "--yes", "--reason", "r"), "a branch rollback"),
         (("rollback", "ranker", "--to", "1.0.0", "--dry-run"), "a branch rollback"),
-        (("rollback", "churn", "--branch", "main", "--to", "v1.0.0", "--yes"), "a branch rollback"),
+        (
+            ("rollback", "churn", "--branch", "main", "--to", "v1.0.0", "--yes", "--reason", "x"),
+            "a branch rollback",
+        ),
         (("checkout", "ranker", "1.0.0"), "checkout"),
     ],
 )

@@ -55,7 +55,8 @@ async def test_r_on_the_model_rolls_prod_back_to_its_previous_holder(sample):
         assert screen.state == "done", screen_text(pilot.app)
         await _keys(pilot, "escape")
         assert isinstance(pilot.app.screen, HomeScreen)
-        assert "● prod v1.2.0 ← v1.3.0" in screen_text(pilot.app)
+        # v1.3.0 was rolled away from: the previous holder is the one before it
+        assert "● prod v1.2.0 ← v1.0.0" in screen_text(pilot.app)
     assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.2.0"
     body = git(sample, "cat-file", "-p", "refs/tags/churn#prod#11")
     assert "Rollback-Reason: AUC regression in v1.3.0" in body
@@ -102,12 +103,39 @@ async def test_a_risky_target_shows_the_risk_and_asks_for_the_version(sample):
         await _keys(pilot, "ctrl+p", experiment, "enter", "r")
         screen = pilot.app.screen
         text = screen_text(pilot.app)
-        assert "FORCED" in text and "not on the main line" in text
-        assert f"Risky target: type {experiment} to confirm" in text
+        assert "risky target: " in text and "not on the main line" in text
+        assert "forced" not in text.lower()
+        assert f"Risky target: confirm by typing {experiment}" in text
         await _keys(pilot, "why not", "enter", "prod", "enter")
         assert screen.state == "ready" and not screen.form.ready()
         await _keys(pilot, "escape")
     assert snapshot(sample) == before
+
+
+@needs_gto
+@run_async
+async def test_an_undone_risky_rollback_is_never_proposed_again(sample):
+    """Prod forced to an experiment (typed out), then undone: the pair cancels out, the
+    models pane and ``r`` go back to the holder before, and prod's name suffices again."""
+    experiment = git(sample, "rev-parse", "--short=7", "exp/churn-focal-loss")
+    async with _app(sample).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, "ctrl+p", experiment, "enter", "r", "try it", "enter")
+        await _keys(pilot, experiment, "enter")
+        assert pilot.app.screen.state == "done", screen_text(pilot.app)
+        await _keys(pilot, "z", "prod", "enter")
+        assert pilot.app.screen.state == "done", screen_text(pilot.app)
+        await _keys(pilot, "escape")
+        assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.3.0"
+        assert "● prod v1.3.0 ← v1.2.0" in screen_text(pilot.app)
+    async with _app(sample).run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _keys(pilot, "r")
+        screen = pilot.app.screen
+        assert isinstance(screen, RollbackScreen) and screen.state == "ready"
+        text = screen_text(pilot.app)
+        assert "ROLL BACK churn prod: v1.3.0 → v1.2.0" in text
+        assert "Production: confirm by typing prod" in text and "Risky" not in text
 
 
 @needs_gto

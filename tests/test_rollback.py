@@ -128,7 +128,7 @@ def test_no_identity_is_refused_with_nothing_written(sample):
     git(sample, "config", "--unset", "user.email")
     before = snapshot(sample)
     with pytest.raises(Refused, match="no git identity"):
-        rollback(sample, "churn", "v1.2.0")
+        rollback(sample, "churn", "v1.2.0", reason="x")
     assert snapshot(sample) == before
 
 
@@ -348,7 +348,7 @@ def test_cli_dry_run_shows_the_plan_and_writes_nothing(sample, capsys):
     assert "churn#prod#11" in out
     assert "v1.3.0 → v1.2.0" in out
     assert "test.auc" in out and "better" in out
-    assert "models/churn/model.pkl" in out
+    assert "work tree: untouched (only a tag is written)" in out  # a stage rollback
     assert "dry run: nothing was written" in out
     after = snapshot(sample)
     assert after == before
@@ -383,7 +383,7 @@ def test_cli_without_yes_and_no_terminal_is_refused(sample, capsys):
 def test_cli_unknown_target_exits_2_with_one_line(sample, capsys):
     """An unknown version exits 2 in every command, rollback included (README)."""
     before = snapshot(sample)
-    assert run_cli(sample, "rollback", "churn", "--to", "v9.9.9", "--yes") == 2
+    assert run_cli(sample, "rollback", "churn", "--to", "v9.9.9", "--yes", "--reason", "x") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown target" in err[0]
     assert snapshot(sample) == before

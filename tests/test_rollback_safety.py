@@ -91,7 +91,7 @@ def test_rollback_across_a_renamed_directory_restores_the_targets_own_paths(
     assert "models/b/" in preview and "models/a/" in preview  # both paths shown
     assert "models/a/model.pkl" in preview and "models/b/model.pkl" in preview
 
-    assert main(["-C", str(repo), "rollback", "m", "--to", "v1.0.0", "--yes"]) == 0
+    assert main(["-C", str(repo), "rollback", "m", "--to", "v1.0.0", "--yes", "--reason", "x"]) == 0
     head = tree_entries(repo, "HEAD")
     v1 = tree_entries(repo, "m@v1.0.0")
     assert head["models/a/model.pkl"] == v1["models/a/model.pkl"]
@@ -165,7 +165,7 @@ def test_ignored_files_in_the_way_are_refused_and_named(tmp_path, fixed_env, cap
     repo = indexed(g)
     before = snapshot(repo)
     argv = (
-        ["rollback", "m", "--to", "1.0.0", "--yes"]
+        ["rollback", "m", "--to", "1.0.0", "--yes", "--reason", "x"]
         if command == "rollback"
         else ["checkout", "m", "1.0.0"]
     )
@@ -196,7 +196,7 @@ def test_an_untracked_file_in_the_targets_own_directory_is_refused(tmp_path, fix
     (repo / "models" / "a").mkdir(parents=True)
     (repo / "models" / "a" / "model.pkl").write_text("my experiment\n")
     before = snapshot(repo)
-    assert main(["-C", str(repo), "rollback", "m", "--to", "v1.0.0", "--yes"]) == 1
+    assert main(["-C", str(repo), "rollback", "m", "--to", "v1.0.0", "--yes", "--reason", "x"]) == 1
     assert "models/a/model.pkl" in capsys.readouterr().err
     assert snapshot(repo) == before
     fsck(repo)
@@ -217,7 +217,10 @@ def test_a_submodule_in_the_model_directory_is_refused_up_front(tmp_path, fixed_
     (g.path / "m" / "vendor").mkdir()  # as a clone without --recurse-submodules has it
     repo = indexed(g)
     before = snapshot(repo)
-    for argv in (["rollback", "m", "--to", "1.0.0", "--yes"], ["checkout", "m", "1.0.0"]):
+    for argv in (
+        ["rollback", "m", "--to", "1.0.0", "--yes", "--reason", "x"],
+        ["checkout", "m", "1.0.0"],
+    ):
         assert main(["-C", str(repo), *argv]) == 1
         err = capsys.readouterr().err
         assert "submodule" in err and "m/vendor" in err
@@ -244,7 +247,19 @@ def test_branch_rollback_on_a_branch_that_is_not_checked_out(tmp_path, fixed_env
     repo = indexed(g)
     exp_before = git(repo, "rev-parse", "refs/heads/exp")
     before = snapshot(repo)
-    argv = ["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--branch", "exp", "--yes"]
+    argv = [
+        "-C",
+        str(repo),
+        "rollback",
+        "m",
+        "--to",
+        "1.0.0",
+        "--branch",
+        "exp",
+        "--yes",
+        "--reason",
+        "x",
+    ]
     assert main(argv) == 0, capsys.readouterr().err
     assert git(repo, "rev-parse", "exp~1") == exp_before
     new, old = tree_entries(repo, "exp"), tree_entries(repo, exp_before)
@@ -265,11 +280,11 @@ def test_detached_and_unborn_heads_get_a_clear_refusal(tmp_path, fixed_env, caps
     g = branches_repo(tmp_path)
     repo = indexed(g)
     g.git("checkout", "-q", "--detach", "HEAD")
-    assert main(["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes"]) == 1
+    assert main(["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--reason", "x"]) == 1
     assert "detached" in capsys.readouterr().err
     g.git("checkout", "-q", "--orphan", "fresh")
     before = snapshot(repo)
-    assert main(["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes"]) == 1
+    assert main(["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--reason", "x"]) == 1
     err = capsys.readouterr().err
     assert "fresh" in err and "no commit" in err and "Traceback" not in err
     assert snapshot(repo) == before
@@ -328,14 +343,19 @@ def test_missing_artifacts_are_warned_about_with_yes_and_json(tmp_path, fixed_en
     )
     g.commit("v2", {"m/model.yaml": "name: m\nversion: 2.0.0\n", "m/model.pkl": "plain\n"})
     repo = indexed(g)
-    assert main(["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--json"]) == 0
+    assert (
+        main(
+            ["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--reason", "x", "--json"]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     data = json.loads(captured.out)
     assert any("NOT available" in w and "m/model.pkl" in w for w in data["warnings"])
     assert "WARNING" in captured.err and "m/model.pkl" in captured.err
     assert main(["-C", str(repo), "undo", "--yes"]) == 0
     capsys.readouterr()
-    assert main(["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes"]) == 0
+    assert main(["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--reason", "x"]) == 0
     assert "NOT available" in capsys.readouterr().err
 
 
@@ -346,7 +366,19 @@ def test_push_without_a_remote_exits_3_after_writing_locally(tmp_path, fixed_env
     g = branches_repo(tmp_path)
     repo = indexed(g)
     head = git(repo, "rev-parse", "HEAD")
-    argv = ["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--push", "--json"]
+    argv = [
+        "-C",
+        str(repo),
+        "rollback",
+        "m",
+        "--to",
+        "1.0.0",
+        "--yes",
+        "--reason",
+        "x",
+        "--push",
+        "--json",
+    ]
     assert main(argv) == 3
     captured = capsys.readouterr()
     data = json.loads(captured.out)
@@ -363,7 +395,7 @@ def test_a_rejected_push_exits_3(tmp_path, fixed_env, capsys):
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "origin", "exp:refs/heads/main")  # the remote's main diverged
-    argv = ["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--push"]
+    argv = ["-C", str(repo), "rollback", "m", "--to", "1.0.0", "--yes", "--reason", "x", "--push"]
     assert main(argv) == 3
     captured = capsys.readouterr()
     assert "NOT pushed" in captured.out and "failed" in captured.err
@@ -434,7 +466,7 @@ def test_a_hooks_git_environment_cannot_point_a_rollback_elsewhere(
     monkeypatch.setenv("GIT_DIR", str(other.path / ".git"))
     monkeypatch.setenv("GIT_WORK_TREE", str(other.path))
     monkeypatch.setenv("GIT_INDEX_FILE", str(other.path / ".git" / "index"))
-    argv = ["-C", str(repo), "rollback", "m", "--to", "v1.0.0", "--yes"]
+    argv = ["-C", str(repo), "rollback", "m", "--to", "v1.0.0", "--yes", "--reason", "x"]
     assert main(argv) == 0, capsys.readouterr().err
     for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(var)

@@ -62,7 +62,7 @@ async def test_on_call_production_rollback_in_under_ten_key_presses(sample):
         text = screen_text(pilot.app)
         assert "churn#prod#11" in text and "v1.3.0 → v1.2.0" in text
         assert "better" in text  # metric deltas with words
-        assert "type prod to confirm" in text
+        assert "confirm by typing prod" in text
         await _keys(pilot, *ON_CALL_KEYS[4:])
         assert screen.state == "done", screen_text(pilot.app)
         text = screen_text(pilot.app)

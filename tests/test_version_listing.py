@@ -136,7 +136,9 @@ def test_labels_rollbacks_and_metric_files_list_as_before(tmp_path, capsys):
     r.tag("m@v1.1.0", message="v1.1.0")
     r.commit("v3", {"models/m/metrics.json": '{"auc": 0.7}'})
     r.tag("m@v1.2.0", message="v1.2.0")
-    assert cli(["-C", str(r.path), "rollback", "m", "--to", "v1.1.0", "--yes"]) == 0
+    assert (
+        cli(["-C", str(r.path), "rollback", "m", "--to", "v1.1.0", "--yes", "--reason", "x"]) == 0
+    )
     capsys.readouterr()
     assert _assert_same_listings(r.path) >= 4
     con, _line = _catalog(r.path)

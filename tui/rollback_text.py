@@ -27,6 +27,10 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
         t.append("  writes   new annotated GTO tag ")
         t.append(clean(plan.tag, single_line=True), style="bold")
         t.append(f" on {short_id(plan.target.commit)}\n")
+        t.append("  work tree: untouched (only a tag is written)\n")
+        origin = plan.origin()
+        if origin:
+            t.append(f"  target   {clean(origin, single_line=True)}\n")
     else:
         t.append("  writes   new commit on ")
         t.append(clean(plan.branch, single_line=True), style="bold")
@@ -67,7 +71,7 @@ def plan_text(plan: RollbackPlan, *, message: bool = True) -> Text:
                 t.append(f" {arrow}{fmt_signed(m.diff):<8} ", style=style)
                 t.append(word, style=style)
             t.append("\n")
-    if plan.files:
+    if plan.files and plan.kind != "stage":
         t.append(f"Files that change ({len(plan.files)})\n", style="bold")
         marks = {"added": "A", "removed": "D", "modified": "M"}
         for f in plan.files:
@@ -117,12 +121,20 @@ def result_text(result: RollbackResult, *, cli: bool = True) -> Text:
         t.append("  NOT pushed: the push failed (see below); push it yourself\n", style="bold")
     else:
         t.append("  not pushed (use --push, or git push yourself)\n")
+    if result.plan.forced:
+        t.append(
+            f"  forced: {clean(result.plan.target.version, single_line=True)} was neither "
+            f"registered/labelled nor a previous holder of "
+            f"{clean(result.plan.stage, single_line=True)}\n"
+        )
     if result.removed:
         t.append(f"  replaced {len(result.removed)} untracked/ignored path(s) (--force)\n")
     for w in result.warnings:
         if w not in result.plan.warnings:
             t.append(f"  warning: {clean(w, single_line=True)}\n")
     if cli:
-        t.append("  undo with: modeltrail undo\n")
+        # after an undo, undoing again puts the rollback back: a redo
+        again = "redo" if result.plan.is_undo and not result.plan.redo else "undo"
+        t.append(f"  {again} with: modeltrail undo\n")
     t.rstrip()
     return t

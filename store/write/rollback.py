@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -36,12 +37,12 @@ from modeltrail.store.errors import Refused, UnknownVersion, UsageError
 from modeltrail.store.objectid import OBJECT_ID
 from modeltrail.store.query.diff import difference
 from modeltrail.store.query.queries import require_model, resolve_version
-from modeltrail.store.query.stages import held_stage, previous_holder
+from modeltrail.store.query.stages import Holding, StageStory, stage_stories
 from modeltrail.store.read import gitio, gto
 from modeltrail.store.read.blobfacts import DvcCache
 from modeltrail.store.read.readers.lfs import lfs_object_path
 from modeltrail.store.repo import repo_paths, require_work_tree
-from modeltrail.store.trailers import one_line, read_trailers, trailer_lines
+from modeltrail.store.trailers import MAX_VALUE, one_line, read_trailers, trailer_lines
 from modeltrail.store.write.gitwrite import Git, TreeEntry
 from modeltrail.store.write.scope import Scope, model_scope, same_files
 from modeltrail.store.write.worktree import endangered, refuse_endangered, refuse_links
@@ -150,6 +151,10 @@ class RollbackPlan:
     forced: bool = False  # an unsafe stage target, allowed by --force: type the version
     redo: bool = False  # an undo of an undo: it redoes the rollback
     push: PushPlan | None = None  # whether and where it is pushed (None: not decided here)
+    # the tag that gave the target the stage (else registered it), and where that tag is
+    # known: "fetched from URL", "on REMOTE", "only here, not on REMOTE" (None: not known)
+    target_from: Holding | None = None
+    target_where: str | None = None
 
     @property
     def tag(self) -> str | None:
@@ -180,6 +185,19 @@ class RollbackPlan:
         """``prod`` or ``branch main``: what is rolled back."""
         return f"{self.stage}" if self.kind == "stage" else f"branch {self.branch}"
 
+    def origin(self) -> str | None:
+        """Where the target came from, in words (stage rollbacks): the tag that gave it
+        the stage or registered it, when, by whom, and whether it is here only."""
+        h = self.target_from
+        if h is None:
+            return None
+        did = "registered" if h.event == "registration" else f"given {self.stage}"
+        where = f"; {self.target_where}" if self.target_where else ""
+        return (
+            f"{one_line(self.target.version, 100)} was {did} by {one_line(h.ref, 100)}"
+            f"{_when_by(h)}{where}"
+        )
+
     def with_reason(self, reason: str) -> RollbackPlan:
         return dataclasses.replace(self, reason=one_line(reason))
 
@@ -198,9 +216,20 @@ class RollbackPlan:
             return f"Roll back {model} {where} to {to} (from {frm})"
         return f"Roll back {model} to {to} on {where} (from {frm})"
 
+    @property
+    def needs_reason(self) -> bool:
+        """A rollback is written only with a reason; an undo's is optional."""
+        return not self.is_undo
+
+    def default_reason(self) -> str:
+        """What the message says when no reason was given (an undo: what it undoes)."""
+        if self.undoes is None:
+            return "no reason given"
+        return f"undo {self.undoes[:12] if OBJECT_ID.match(self.undoes) else self.undoes}"
+
     def message(self) -> str:
         """The exact tag or commit message that will be written."""
-        reason = one_line(self.reason) or "no reason given"
+        reason = one_line(self.reason) or self.default_reason()
         body = [self.subject(), "", f"Reason: {reason}"]
         if self.kind == "branch":
             body.append(
@@ -216,7 +245,7 @@ class RollbackPlan:
         lines += [
             ("Rollback-From", self.current.version),
             ("Rollback-To", self.target.version),
-            ("Rollback-Reason", reason),
+            ("Rollback-Reason", reason[:MAX_VALUE]),
         ]
         if self.undoes:
             lines.append(("Rollback-Undoes", self.undoes))
@@ -263,6 +292,11 @@ class RollbackPlan:
             "missing": [a.path for a in self.missing],
             "warnings": list(self.warnings),
             "push": self.push.to_json() if self.push is not None else None,
+            "target_from": (
+                {**self.target_from.to_json(), "where": self.target_where}
+                if self.target_from is not None
+                else None
+            ),
         }
 
 
@@ -505,13 +539,10 @@ def plan_rollback(
             raise UsageError(
                 f"{one_line(model)} has no production stage: name the version with --to"
             )
-        previous = previous_holder(con, model, stage)
-        if previous is None:
-            raise Refused(
-                f"{one_line(model)} {one_line(stage)} has no previous holder; "
-                "name the version with --to"
-            )
-        target, note = VersionRef(*previous), ()
+        story = stage_stories(con, model, stage).get((model, stage))
+        if story is None or story.previous is None:
+            raise Refused(_no_previous(model, stage, story))
+        target, note = VersionRef(story.previous.version, story.previous.commit), ()
     else:
         target, note = _resolve_target(con, g, model, to)
     if stage is not None:
@@ -525,16 +556,53 @@ def plan_rollback(
     return dataclasses.replace(plan, warnings=(*note, *plan.warnings)) if note else plan
 
 
+def _no_previous(model: str, stage: str, story: StageStory | None) -> str:
+    """Why there is no default target, and what to do instead."""
+    where = f"{one_line(model)} {one_line(stage)}"
+    away = (
+        next(
+            (
+                h
+                for h in reversed(story.standing)
+                if h.rolled_from and story.away.get(h.rolled_from) is h
+            ),
+            None,
+        )
+        if story is not None
+        else None
+    )
+    if story is not None and away is not None:
+        rolled = next(
+            (h.version for h in reversed(story.standing) if h.commit == away.rolled_from), None
+        )
+        return (
+            f"{where} has no previous holder to go back to: "
+            f"{one_line(rolled or (away.rolled_from or '')[:7], 100)} was rolled back from "
+            f"({one_line(away.ref, 100)}); modeltrail undo puts it back, or name a version "
+            "with --to"
+        )
+    return f"{where} has no previous holder; name the version with --to"
+
+
 def _target_risks(con, g: Git, model: str, stage: str, target: VersionRef) -> tuple[bool, list]:
     """(safe, warnings) of a stage target: safe when it is a registered or labelled version
-    or once held the stage; a warning when it is not on the main branch."""
+    or held the stage safely (``store.query.stages``); a warning when the stage was rolled
+    back from it, or it is not on the main branch."""
     row = con.execute(
         "SELECT label_kind, registered FROM versions WHERE model = $1 AND commit = $2",
         [model, target.commit],
     ).fetchone()
     labelled = row is not None and (bool(row[1]) or row[0] != "commit")
-    safe = labelled or held_stage(con, model, stage, target.commit)
+    story = stage_stories(con, model, stage).get((model, stage)) or StageStory()
+    safe = labelled or target.commit in story.safe
     warnings = []
+    away = story.away.get(target.commit)
+    if away is not None and target.commit != story.holder:
+        why = f" (reason: {one_line(away.reason, 200)})" if away.reason else ""
+        warnings.append(
+            f"{stage} was rolled back from {one_line(target.version, 100)} by "
+            f"{one_line(away.ref, 100)}{_when_by(away)}{why}; this puts it back"
+        )
     main = _main_branch(g)
     if main is not None and not g.is_ancestor(target.commit, main[1]):
         warnings.append(
@@ -542,6 +610,18 @@ def _target_risks(con, g: Git, model: str, stage: str, target: VersionRef) -> tu
             f"{target.commit[:7]} was never merged into {one_line(main[0], 100)}"
         )
     return safe, warnings
+
+
+def _when_by(h: Holding) -> str:
+    """`` on 2026-01-05 10:00 UTC by Ana Silva <ana@example.com>`` (what is known)."""
+    out = ""
+    if h.at is not None:
+        out += f" on {h.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if h.by_name or h.by_email:
+        who = one_line(h.by_name or "", 80)
+        mail = f" <{one_line(h.by_email, 80)}>" if h.by_email else ""
+        out += f" by {who}{mail}".replace("by  <", "by <")
+    return out
 
 
 def _main_branch(g: Git) -> tuple[str, str] | None:
@@ -581,10 +661,11 @@ def _plan_stage(
             forced = True
             risks.insert(
                 0,
-                f"FORCED: {one_line(target.version, 100)} is neither registered/labelled nor "
-                f"a previous holder of {stage}",
+                f"risky target: {one_line(target.version, 100)} is neither registered/labelled "
+                f"nor a previous holder of {stage}",
             )
     tags = _artifact_tags(g, model)
+    origin = _target_origin(con, model, stage, target.commit)
     name = next_stage_tag(model, stage, list(g.tags()))
     floor = max([_newest_rollback_seconds(con), *g.tag_seconds(list(tags.values())).values()])
     return RollbackPlan(
@@ -607,6 +688,8 @@ def _plan_stage(
         floor_seconds=floor + 1,
         warnings=(*risks, *_warnings(con, repo, model, target.commit)),
         forced=forced,
+        target_from=origin,
+        target_where=_fetched_from(g, origin.ref, tags.get(origin.ref)) if origin else None,
     )
 
 
@@ -615,6 +698,45 @@ def _stage_files(con, g: Git, info: dict, current: str, target: str) -> tuple[Fi
         return ()
     scope = model_scope(con, info["name"])
     return _file_changes(con, scope.files(g, current), scope.files(g, target))
+
+
+def _target_origin(con, model: str, stage: str, commit: str) -> Holding | None:
+    """The standing event that gave ``commit`` the stage, else its GTO registration."""
+    story = stage_stories(con, model, stage).get((model, stage))
+    found = story.holding(commit) if story is not None else None
+    if found is not None:
+        return found
+    row = con.execute(
+        "SELECT version, timestamp, ref, author_name, author_email FROM stage_events "
+        "WHERE model = $1 AND commit = $2 AND event = 'registration' "
+        "ORDER BY timestamp DESC LIMIT 1",
+        [model, commit],
+    ).fetchone()
+    if row is None:
+        return None
+    return Holding("registration", row[0], commit, row[1], row[2], row[3], row[4])
+
+
+def _fetched_from(g: Git, tag: str, oid: str | None) -> str | None:
+    """ "fetched from URL" when the last fetch (``FETCH_HEAD``) brought ``tag`` as it is
+    here; None when it does not say (the remote check may: ``store.remote``)."""
+    if oid is None:
+        return None
+    done = g.run("rev-parse", "--git-path", "FETCH_HEAD", check=False)
+    path = Path(done.stdout.decode("utf-8", "surrogateescape").strip() or "FETCH_HEAD")
+    if not path.is_absolute():
+        path = Path(g.root) / path
+    try:
+        lines = path.read_bytes()[: 1 << 24].decode("utf-8", "surrogateescape").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fetched, _, rest = line.partition("\t")
+        _, _, what = rest.partition("\t")
+        head, sep, url = what.partition("' of ")
+        if sep and head == f"tag '{tag}" and fetched == oid:
+            return f"fetched from {one_line(url, 200)}"
+    return None
 
 
 def _branch_ref(g: Git, branch: str | None) -> tuple[str, str]:
@@ -840,7 +962,6 @@ def plan_undo(
     target = _version_at(con, last.model, before)
     if t.get("Rollback-From"):
         target = VersionRef(one_line(t["Rollback-From"], 100), before)
-    reason = reason or f"undo {last.ref[:12] if OBJECT_ID.match(last.ref) else last.ref}"
     if "Rollback-Branch" not in t and last.stage:
         holders = _stage_holders(con, last.model)
         now = holders.get(last.stage)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import git
 
-from modeltrail.store.errors import ModeltrailError, Refused
+from modeltrail.store.errors import ModeltrailError, Refused, UsageError
 from modeltrail.store.read import derive, gitio, gto
 from modeltrail.store.repo import JOURNAL, check_writable
 from modeltrail.store.trailers import one_line
@@ -139,7 +139,10 @@ def apply_plan(
     checkpoint: Checkpoint = _noop,
     update_catalog: bool = True,
 ) -> RollbackResult:
-    """Write ``plan``; Refused (nothing changed) if the repository moved since it was made."""
+    """Write ``plan``; Refused (nothing changed) if the repository moved since it was made,
+    UsageError if it is a rollback without a reason (an undo's reason is optional)."""
+    if plan.needs_reason and not plan.reason.strip():
+        raise UsageError("a rollback needs a reason (it is recorded in git); nothing was written")
     g = Git(repo)
     recover(repo)
     # a read-only .git, or an index.lock someone left, stops the write before it starts

@@ -11,8 +11,9 @@ from dataclasses import replace
 
 from rich.text import Text
 
-from modeltrail.store.errors import Refused
+from modeltrail.store.errors import Refused, UsageError
 from modeltrail.store.remote import offline_warnings, with_push_plan, with_remote_warnings
+from modeltrail.store.trailers import one_line
 from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
 from modeltrail.store.write.rollback_apply import (
     NOT_PUSHED,
@@ -24,6 +25,8 @@ from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
 
 NAME = "rollback"
+NO_REASON = "a rollback needs a reason"
+REASON_ATTEMPTS = 3  # empty answers before the prompt gives up
 HELP = "roll a model back to an earlier version (a GTO stage tag or a new commit)"
 EXIT_STATUSES = """exit status:
   0  done (or, with --dry-run, planned)
@@ -36,7 +39,8 @@ refused (exit 1, nothing changed): uncommitted changes in the model's directorie
 untracked or ignored files the write would overwrite or remove (unless --force),
 a submodule in the model's directory, the branch or tags moved since the plan,
 a busy repository (.git/index.lock, named with its age), a read-only .git,
-no --yes when not interactive."""
+no --yes when not interactive.
+A rollback needs a reason (--reason, or asked for); an undo's is optional."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +88,8 @@ def add_force(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.yes and not args.dry_run and not one_line(args.reason):
+        raise UsageError(NO_REASON + ": add --reason R (it is recorded in git)")
     repo = start(args)
     con = catalog_of(repo)
     plan = plan_rollback(
@@ -151,16 +157,36 @@ def warn(warnings) -> None:
 
 
 def _ask(plan: RollbackPlan) -> RollbackPlan:
-    if not plan.reason:
-        plan = plan.with_reason(input("Reason (recorded in git): "))
-    if plan.confirm_word:
-        typed = input(f"Type {plan.confirm_word!r} to roll back production: ")
-        ok = typed.strip() == plan.confirm_word
-    else:
-        ok = input("Proceed? [y/N] ").strip().lower() in ("y", "yes")
+    """A reason (asked again while empty, for a rollback; optional for an undo), then
+    the confirmation. End of input cancels."""
+    try:
+        plan = _ask_reason(plan)
+        if plan.confirm_word:
+            why = "risky target" if plan.forced else "production"
+            typed = input(f"{why}: confirm by typing {plan.confirm_word!r}: ")
+            ok = typed.strip() == plan.confirm_word
+        else:
+            ok = input("Proceed? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        print()
+        ok = False
     if not ok:
         raise Refused("cancelled; nothing was written")
     return plan
+
+
+def _ask_reason(plan: RollbackPlan) -> RollbackPlan:
+    if plan.reason:
+        return plan
+    if not plan.needs_reason:
+        return plan.with_reason(input("Reason (optional, recorded in git): "))
+    for attempt in range(REASON_ATTEMPTS):
+        if attempt:
+            print(f"{NO_REASON}: it is recorded in git with the rollback")
+        reason = one_line(input("Reason (recorded in git): "))
+        if reason:
+            return plan.with_reason(reason)
+    raise Refused(f"{NO_REASON}; nothing was written")
 
 
 # --- rendering ---------------------------------------------------------------------------

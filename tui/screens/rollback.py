@@ -345,7 +345,8 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         if self.can_push:
             again = "again " if r.push_error else ""
             t.append(f"p pushes {ref} to {remote} {again}· ", style="bold")
-        t.append("z undoes it · esc closes", style="bold")
+        again = "redoes" if r.plan.is_undo and not r.plan.redo else "undoes"
+        t.append(f"z {again} it · esc closes", style="bold")
         return t
 
     def action_push(self) -> None:

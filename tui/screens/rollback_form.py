@@ -276,7 +276,7 @@ class DialogForm(Widget, can_focus=True):
             if self.word:
                 word = clean(self.word, single_line=True)
                 why = self.word_label or "Production"
-                self._field(t, "confirm", f"{why}: type {word} to confirm:", "")
+                self._field(t, "confirm", f"{why}: confirm by typing {word}:", "")
         t.append("  ")
         self._button(t, "cancel", "Close" if self.done else "Cancel")
         if not self.done:
