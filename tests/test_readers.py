@@ -1286,10 +1286,31 @@ owner: ml-platform
         assert m.mlflow_version == "2.8.0"
         assert m.created == "2023-11-01 10:00:00.123456"
         assert m.extra["flavors.sklearn.sklearn_version"] == "1.3.0"
-        assert m.extra["model_size_bytes"] == 1234
+        assert m.model_size_bytes == 1234 and "model_size_bytes" not in m.extra
+        assert m.artifact_path == "model" and m.model_id is None
         assert m.signature_inputs == [{"type": "double", "name": "tenure"}]
         assert m.signature_outputs == [{"type": "long"}]
+        assert m.signature_params is None
         assert not any(k.startswith("signature") for k in m.extra)
+
+    def test_mlmodel_odd_size_and_python_env(self) -> None:
+        from modeltrail.store.read.readers import parse_python_env
+
+        m, warnings = parse_mlmodel(b"flavors: {sklearn: {}}\nmodel_size_bytes: lots\n")
+        assert m.model_size_bytes is None and warned(warnings, "model_size_bytes")
+        packages, warnings = parse_python_env(
+            b"python: 3.10.12\nbuild_dependencies: [pip, 'setuptools==69.0']\n"
+            b"dependencies: ['-r requirements.txt', 'numpy>=1.26', '-r ../other.txt', 7]\n"
+        )
+        assert packages == [
+            ("python", "==3.10.12"),
+            ("pip", ""),
+            ("setuptools", "==69.0"),
+            ("numpy", ">=1.26"),
+        ]
+        assert len(warnings) == 2  # ../other.txt is not followed; 7 is not a requirement
+        assert parse_python_env(b"python: [3]\ndependencies: 5\n")[0] == []
+        assert parse_python_env(b"\x00\xff: [")[0] == []
 
     def test_mlmodel_signature_broken_or_as_yaml_list(self) -> None:
         m, warnings = parse_mlmodel(

@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -137,7 +137,11 @@ TABLES: dict[str, str] = {
         utc_time_created VARCHAR,   -- as written (MLflow: '2024-07-11 09:22:39.336999', UTC)
         mlflow_version VARCHAR,
         signature_inputs VARCHAR,   -- JSON list of MLflow column/tensor specs, NULL = none
-        signature_outputs VARCHAR
+        signature_outputs VARCHAR,
+        signature_params VARCHAR,   -- JSON list of MLflow param specs (name, type, default)
+        artifact_path VARCHAR,      -- where MLflow logged it, as written
+        model_size_bytes BIGINT,    -- as MLflow recorded it
+        model_id VARCHAR            -- MLflow 3's logged-model id
     """,
     # per distinct .dvc / dvc.lock blob: outputs (kind='out') and dependencies (kind='dep')
     "blob_dvc": """
@@ -253,7 +257,8 @@ VIEWS: dict[str, str] = {
     "params": _VALUES.format(section="params"),
     "mlflow": """
         SELECT s.model, s.commit, s.path, m.flavors, m.run_id, m.model_uuid,
-               m.utc_time_created, m.mlflow_version, m.signature_inputs, m.signature_outputs
+               m.utc_time_created, m.mlflow_version, m.signature_inputs, m.signature_outputs,
+               m.signature_params, m.artifact_path, m.model_size_bytes, m.model_id
         FROM version_sources s JOIN blob_mlmodel m ON m.blob = s.blob
         WHERE s.role = 'mlmodel'
     """,

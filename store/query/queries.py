@@ -263,13 +263,17 @@ _MLFLOW_COLS = (
     "mlflow_version",
     "signature_inputs",
     "signature_outputs",
+    "signature_params",
+    "artifact_path",
+    "model_size_bytes",
+    "model_id",
 )
 
 
 def _mlflow_by_commit(con, model: str, commits: list[str] | None) -> dict[str, dict]:
     """What each version's MLflow ``MLmodel`` records: ``{"path", "flavors", "run_id",
-    "model_uuid", "utc_time_created", "mlflow_version", "signature": {"inputs",
-    "outputs"}}`` (signature specs as MLflow writes them; None when absent)."""
+    "model_uuid", "utc_time_created", "mlflow_version", "artifact_path",
+    "model_size_bytes", "model_id", "signature": {"inputs", "outputs", "params"}}`` (signature specs as MLflow writes them; None when absent)."""
     out: dict[str, dict] = {}
     columns = ", ".join(_MLFLOW_COLS)
     for row in _model_rows(con, columns, "mlflow", model, commits, "commit, path"):
@@ -414,6 +418,7 @@ def _mlflow_dict(d: dict) -> dict:
     d["signature"] = {
         "inputs": _value(None, d.pop("signature_inputs")),
         "outputs": _value(None, d.pop("signature_outputs")),
+        "params": _value(None, d.pop("signature_params")),
     }
     return d
 

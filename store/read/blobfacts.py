@@ -105,6 +105,10 @@ class MlmodelFacts:
     mlflow_version: str | None = None
     signature_inputs: str | None = None
     signature_outputs: str | None = None
+    signature_params: str | None = None
+    artifact_path: str | None = None
+    model_size_bytes: int | None = None
+    model_id: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -130,6 +134,12 @@ def _mlmodel_facts_of(m, warns: list[str]) -> MlmodelFacts:
         signature_outputs=None
         if m.signature_outputs is None
         else structured.to_json_text(m.signature_outputs),
+        signature_params=None
+        if m.signature_params is None
+        else structured.to_json_text(m.signature_params),
+        artifact_path=m.artifact_path,
+        model_size_bytes=m.model_size_bytes,
+        model_id=m.model_id,
         warnings=list(warns),
     )
 
@@ -330,6 +340,8 @@ def packages_of(data: bytes, path: str) -> tuple[list[tuple[str, str]], list[str
         return environment.parse_pyproject(data)
     if base in ("conda.yaml", "conda.yml"):
         return environment.parse_conda_yaml(data)
+    if base == "python_env.yaml":
+        return environment.parse_python_env(data)
     return environment.parse_requirements(data)
 
 

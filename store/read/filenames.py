@@ -10,7 +10,7 @@ import posixpath
 
 METRIC_FILES = ("metrics.json", "metrics.yaml", "metrics.yml", "metrics.toml")
 PARAM_FILES = ("params.yaml", "params.json", "params.toml")
-METADATA_FILES = ("MLmodel", "model.yaml", "dvc.yaml", "dvc.lock", "python_env.yaml")
+METADATA_FILES = ("MLmodel", "model.yaml", "dvc.yaml", "dvc.lock")
 
 
 def is_environment_file(path: str) -> bool:
@@ -19,6 +19,7 @@ def is_environment_file(path: str) -> bool:
         "conda.yaml",
         "conda.yml",
         "pyproject.toml",
+        "python_env.yaml",
     )
 
 

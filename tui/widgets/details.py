@@ -205,7 +205,10 @@ def spec_text(spec: object) -> str:
     if spec.get("required") is False:
         kind = f"{kind} (optional)"
     name = spec.get("name")
-    return f"{name}: {kind}" if name is not None else str(kind)
+    text = f"{name}: {kind}" if name is not None else str(kind)
+    if "default" in spec:  # a signature param
+        text += f" = {spec['default']}"
+    return text
 
 
 def _mlflow(d: dict) -> list[RenderableType]:
@@ -221,12 +224,18 @@ def _mlflow(d: dict) -> list[RenderableType]:
         ("model_uuid", ml.get("model_uuid")),
         ("created (UTC)", ml.get("utc_time_created")),
         ("mlflow", ml.get("mlflow_version")),
+        ("model_id", ml.get("model_id")),
+        ("artifact_path", ml.get("artifact_path")),
+        (
+            "size (bytes)",
+            None if ml.get("model_size_bytes") is None else str(ml["model_size_bytes"]),
+        ),
     )
     for label, value in fields:
         if value:
             table.add_row(Text(label), literal(value, single_line=True))
     signature = ml.get("signature") or {}
-    for part in ("inputs", "outputs"):
+    for part in ("inputs", "outputs", "params"):
         specs = signature.get(part)
         if isinstance(specs, list):
             text = ", ".join(spec_text(s) for s in specs) or "none"

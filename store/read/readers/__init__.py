@@ -35,7 +35,8 @@ Manifests (:mod:`store.readers.manifests`)
     ``parse_model_yaml`` / ``parse_modelbit_metadata`` / ``parse_mlmodel``
     ``(data) -> (ModelManifest, warnings)``
 Environment (:mod:`store.readers.environment`)
-    ``parse_requirements`` / ``parse_conda_yaml`` / ``parse_pyproject``
+    ``parse_requirements`` / ``parse_conda_yaml`` / ``parse_pyproject`` /
+    ``parse_python_env`` (MLflow's ``python_env.yaml``)
     ``(data) -> ([(package, spec)], warnings)``
 
 Limits (each announced by a warning when it bites): documents 5 MiB (JSON) / 2 MiB
@@ -70,6 +71,7 @@ from modeltrail.store.read.readers.dvc import (
 from modeltrail.store.read.readers.environment import (
     parse_conda_yaml,
     parse_pyproject,
+    parse_python_env,
     parse_requirements,
 )
 from modeltrail.store.read.readers.lfs import (
@@ -134,6 +136,7 @@ __all__ = [
     "parse_dvc_yaml",
     "parse_lfs_pointer",
     "parse_mlmodel",
+    "parse_python_env",
     "parse_model_yaml",
     "parse_modelbit_metadata",
     "parse_pyproject",

@@ -290,6 +290,56 @@ def parse_conda_yaml(data: bytes) -> tuple[list[Package], list[str]]:
     return packages.result()
 
 
+# --- MLflow python_env.yaml --------------------------------------------------------------
+
+
+def _beside_requirements(line: str) -> bool:
+    """``-r requirements.txt`` (what MLflow writes): a requirements file beside this one,
+    read on its own as an environment file, so not a package left unlisted."""
+    option, arg = _option(line)
+    name = arg.rsplit("/", 1)[-1]
+    return (
+        option in _INCLUDES
+        and "/" not in arg.removeprefix("./")
+        and name.startswith("requirements")
+        and name.endswith(".txt")
+    )
+
+
+@never_raise(lambda msg: ([], [f"python_env.yaml {msg}"]))
+def parse_python_env(data: bytes) -> tuple[list[Package], list[str]]:
+    """MLflow's ``python_env.yaml``: ``python`` (as package ``python``, ``==VERSION``),
+    ``build_dependencies`` and ``dependencies`` (requirement lines; the usual
+    ``-r requirements.txt`` names the file beside it, which is read on its own)."""
+    doc, warnings = load_mapping(data, "yaml")
+    packages = _Packages(warnings)
+    if doc is None:
+        return packages.result()
+    python = doc.get("python")
+    if isinstance(python, str | int | float) and not isinstance(python, bool):
+        version = key_text(python).strip()
+        if version and charge(version):
+            packages.add("python", version if version[0] in "<>=!~" else f"=={version}", "python")
+    elif python is not None:
+        warnings.append(f"python should be a version, found {kind_of(python)}; ignored")
+    for section in ("build_dependencies", "dependencies"):
+        deps = doc.get(section)
+        if deps is None:
+            continue
+        if not isinstance(deps, list):
+            warnings.append(f"{section} should be a list, found {kind_of(deps)}; ignored")
+            continue
+        for index, item in enumerate(deps, 1):
+            where = f"{section} {index}"
+            if packages.full or not charge(item if isinstance(item, str) else None):
+                break
+            if not isinstance(item, str) or not item.strip():
+                warnings.append(f"{where}: {kind_of(item)} is not a requirement; skipped")
+            elif not _beside_requirements(item.strip()):
+                _requirement_line(item.strip(), where, packages, warnings)
+    return packages.result()
+
+
 # --- pyproject.toml ----------------------------------------------------------------------
 
 

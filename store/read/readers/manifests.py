@@ -61,8 +61,10 @@ class ModelManifest:
     ``metrics``/``params`` hold inline values, flattened (``{"test.auc": 0.9}``);
     ``metrics_files``/``params_files`` list files the manifest points to, relative to
     its directory. MLflow fields (``flavors`` ... ``created``, the signature's
-    ``signature_inputs``/``signature_outputs``: MLflow's column or tensor specs, e.g.
-    ``[{"name": "tenure", "type": "double"}]``) are None/empty elsewhere.
+    ``signature_inputs``/``signature_outputs``/``signature_params``: MLflow's column,
+    tensor or param specs, e.g. ``[{"name": "tenure", "type": "double"}]``;
+    ``artifact_path``, ``model_size_bytes``, MLflow 3's ``model_id``) are None/empty
+    elsewhere.
     ``extra`` holds every other field, flattened, for display.
     """
 
@@ -83,6 +85,10 @@ class ModelManifest:
     named_paths: list[str] = field(default_factory=list)  # files the MLmodel names (relative)
     signature_inputs: list[Any] | None = None
     signature_outputs: list[Any] | None = None
+    signature_params: list[Any] | None = None
+    artifact_path: str | None = None
+    model_size_bytes: int | None = None
+    model_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -338,7 +344,8 @@ def _flavor_paths(flavors: dict) -> list[str]:
 @never_raise(_empty("mlflow"))
 def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
     """MLflow's ``MLmodel``: ``flavors`` (names), ``run_id``, ``model_uuid``,
-    ``mlflow_version``, ``utc_time_created`` (as ``created``); everything else, including
+    ``mlflow_version``, ``utc_time_created`` (as ``created``), ``artifact_path``,
+    ``model_size_bytes``, ``model_id`` and the signature; everything else, including
     each flavor's settings (``flavors.sklearn.sklearn_version``), lands in ``extra``."""
     doc, warnings = load_mapping(data, "yaml")
     manifest = ModelManifest(source="mlflow")
@@ -356,12 +363,29 @@ def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
     manifest.model_uuid = _text(doc.get("model_uuid"), "model_uuid", warnings)
     manifest.mlflow_version = _text(doc.get("mlflow_version"), "mlflow_version", warnings)
     manifest.created = _text(doc.get("utc_time_created"), "utc_time_created", warnings)
+    manifest.artifact_path = _text(doc.get("artifact_path"), "artifact_path", warnings)
+    manifest.model_id = _text(doc.get("model_id"), "model_id", warnings)
+    size = doc.get("model_size_bytes")
+    if isinstance(size, int) and not isinstance(size, bool) and 0 <= size < 2**63:
+        manifest.model_size_bytes = size
+    elif size is not None:
+        warnings.append(f"model_size_bytes {quote(key_text(size))} is not a size; ignored")
     signature = doc.get("signature")
     if isinstance(signature, dict):
         manifest.signature_inputs = _specs(signature.get("inputs"), "inputs", warnings)
         manifest.signature_outputs = _specs(signature.get("outputs"), "outputs", warnings)
+        manifest.signature_params = _specs(signature.get("params"), "params", warnings)
     elif signature is not None:
         warnings.append(f"signature should be a mapping, found {kind_of(signature)}; ignored")
-    skip = {"run_id", "model_uuid", "mlflow_version", "utc_time_created", "signature"}
+    skip = {
+        "run_id",
+        "model_uuid",
+        "mlflow_version",
+        "utc_time_created",
+        "signature",
+        "artifact_path",
+        "model_id",
+        "model_size_bytes",
+    }
     manifest.extra = _extra(doc, skip, warnings)
     return manifest, cap_warnings(warnings)
