@@ -267,3 +267,30 @@ def test_our_md5_of_git_files_is_the_one_dvc_recorded(tmp_path):
                 assert dvc_file_md5(blob.stdout, dep.legacy) == dep.md5, dep.path
                 checked += 1
     assert checked >= 3
+
+
+def test_metrics_in_a_dvc_output_not_in_the_cache_are_unknown(tmp_path):
+    """A declared metrics file inside a cached output whose object is not in the local
+    cache is unknown (the audit's ``?``), not absent (``✗``), with one warning naming
+    ``dvc pull`` for the model, not one per version."""
+    from modeltrail.store.query import audit
+
+    r = GitRepo(tmp_path / "repo")
+    base = {".dvc/.gitignore": "/cache\n", "seg/dvc.yaml": DVC_YAML, "seg/params.yaml": "lr: 1\n"}
+    c1 = r.commit("run", {**base, "seg/dvc.lock": _lock("a" * 32, "a" * 32, "c" * 32)})
+    c2 = r.commit("run again", {"seg/dvc.lock": _lock("b" * 32, "b" * 32, "d" * 32)})
+    repo = open_repo(r.path)
+    update_catalog(repo)
+    con = open_catalog(repo, refresh=False)
+    assert list_versions(con, "seg")[0]["metrics"] == {}  # nothing made up
+    checks = audit.version_checks(con, "seg", {})
+    for commit in (c1, c2):
+        assert checks[commit]["checks"]["metrics"] is None
+        reason = checks[commit]["reasons"]["metrics"]
+        assert "seg/results/evaluate/metrics.json" in reason and "dvc pull" in reason
+        assert "metrics" not in checks[commit]["missing"]
+    detail = version_detail(con, "seg", c2)
+    assert audit.detail_checks(con, "seg", detail, {})["checks"]["metrics"] is None
+    pulls = con.execute("SELECT model, message FROM warnings WHERE message LIKE '%dvc pull%'")
+    (row,) = pulls.fetchall()
+    assert row[0] == "seg" and "2 versions" in row[1]

@@ -167,6 +167,14 @@ def _version_checks(
             con, f"SELECT model, commit, {select} FROM {view} {sql_where} GROUP BY ALL", params
         ):
             facts.setdefault(f"{m}\0{c}", {})[name] = n
+    unknown_where = f"{scope} AND" if scope else "WHERE"
+    for m, c, paths in _rows(
+        con,
+        f"SELECT model, commit, list(DISTINCT path ORDER BY path) FROM version_sources"
+        f" {unknown_where} origin = 'dvc-missing' GROUP BY ALL",
+        params,
+    ):
+        facts.setdefault(f"{m}\0{c}", {})["unknown_metrics"] = paths
     for m, c, package, spec in _rows(
         con, f"SELECT model, commit, package, spec FROM environment {scope}", params
     ):
@@ -208,7 +216,8 @@ def _verdict(
     remotes: dict[str, bool],
 ) -> dict:
     """One version's checks from its facts ``f`` (counts of params, metrics, lineage and
-    data pointers; ``env`` (package, spec) pairs; ``locks``; its model's ``artifacts``)."""
+    data pointers; ``env`` (package, spec) pairs; ``locks``; its model's ``artifacts``;
+    ``unknown_metrics``: metrics files in DVC outputs not in the local cache)."""
     checks, reasons = {}, {}
     for check, (value, reason) in (
         ("params", _params(f)),
@@ -249,6 +258,7 @@ def detail_checks(
         ),
         "env": [(r["package"], r["spec"] or "") for r in detail["environment"]],
         "locks": [p for p in detail["files"] if _LOCK_FILES.search(p)],
+        "unknown_metrics": detail.get("metrics_unknown") or [],
     }
     if arts:
         f["artifacts"] = _model_files(arts, declared[0][0] if declared else None)
@@ -314,10 +324,14 @@ def _artifact(f: dict, remotes: dict[str, bool]) -> Check:
 
 
 def _metrics(f: dict, stale: bool) -> Check:
-    if not f.get("metrics"):
+    unknown = f.get("unknown_metrics")
+    if not f.get("metrics") and not unknown:
         return False, "no metrics recorded"
     if stale:
         return False, "metrics are stale: params, code or model changed after them"
+    if unknown:  # unknown, not absent
+        names = ", ".join(unknown[:3]) + (", …" if len(unknown) > 3 else "")
+        return None, f"in DVC outputs not in the local cache (dvc pull brings them): {names}"
     return True, ""
 
 

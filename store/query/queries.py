@@ -499,7 +499,9 @@ _DETAIL_SQL = f"""
                      ORDER BY stage, path)
          FROM lineage WHERE commit = $2),
         (SELECT list(path ORDER BY path) FROM version_files),
-        (SELECT list({{'key': key, 'value': value}}) FROM metrics WHERE commit = $3)
+        (SELECT list({{'key': key, 'value': value}}) FROM metrics WHERE commit = $3),
+        (SELECT list(DISTINCT path ORDER BY path) FROM version_sources
+         WHERE commit = $2 AND origin = 'dvc-missing')
 """
 
 
@@ -507,7 +509,8 @@ def version_detail(
     con: duckdb.DuckDBPyConnection, model: str, commit: str, previous: str | None = None
 ) -> dict:
     """Everything known about one version: metrics, params, artifacts, env, lineage, the
-    paths of its files (``files``); given ``previous`` (another version's commit), that
+    paths of its files (``files``), the metrics files whose DVC objects are not in the
+    local cache (``metrics_unknown``); given ``previous`` (another version's commit), that
     version's numeric metrics too (``previous_metrics``, as :func:`metric_values`)."""
     row = con.execute(
         f"SELECT {', '.join(_VERSION_COLS)} FROM versions WHERE model = $1 AND commit = $2",
@@ -520,13 +523,15 @@ def version_detail(
     d["mlflow"] = _mlflow_by_commit(con, model, [commit]).get(commit)
     facts = con.execute(_DETAIL_SQL, [model, commit, previous]).fetchone()
     assert facts is not None
-    metrics, params, artifacts, environment, lineage, files, prev = facts
+    metrics, params, artifacts, environment, lineage, files, prev, unknown = facts
     d["metrics"] = metrics or []
     d["params"] = params or []
     d["artifacts"] = artifacts or []
     d["environment"] = environment or []
     d["lineage"] = lineage or []
     d["files"] = files or []
+    # declared metrics files inside DVC outputs not in the local cache: unknown, not absent
+    d["metrics_unknown"] = unknown or []
     if previous is not None:
         d["previous_metrics"] = {r["key"]: r["value"] for r in prev or []}
 

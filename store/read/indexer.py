@@ -582,12 +582,13 @@ def build_facts(
         return md5s[(blob, legacy)]
 
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
+    unpulled: dict[str, list] = {}  # model -> [versions, a path] of metrics not in the cache
     for i, e in enumerate(emitted):
         emitted[i] = None  # type: ignore[call-overload]  # its files go once its rows are made
         if i % SPILL_EVERY == 0:
             facts.spill()
         srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, manifest_files)
-        from_cache, lock_stale, refused = blobfacts.dvc_pipeline(
+        from_cache, lock_stale, refused, not_cached = blobfacts.dvc_pipeline(
             e.files, dvc_decl, locks, cache, blob_md5
         )
         for path in refused:
@@ -616,6 +617,9 @@ def build_facts(
                 mversion = manifest_version.get(blob)
             if role == "metrics":
                 metric_paths.add(path)
+        for path, md5 in not_cached:  # unknown until `dvc pull`: not absent, not parsed
+            vs.add(e.model, e.commit, "metrics", path, md5, "dvc-missing")
+            unpulled.setdefault(e.model, [0, path])[0] += 1
         changed_set = set(e.changed_paths)
         touched = any(_counts_for_staleness(p) for p in changed_set)
         if lock_stale is not None:  # a DVC pipeline: as dvc.lock records it
@@ -628,6 +632,15 @@ def build_facts(
             e.model, e.commit, e.changed, mversion, stale, len(changed_set), content_digest(e.files)
         )
     del emitted  # every version's files are rows now
+    for model, (count, path) in unpulled.items():  # one warning per model, not per version
+        facts.warnings.add(
+            None,
+            path,
+            model,
+            f"metrics of {count} version{'s' if count != 1 else ''} are in DVC outputs not in"
+            f" the local DVC cache (such as {path}): unknown until `dvc pull` brings them"
+            " (then `modeltrail index --rebuild`)",
+        )
 
     # what is read now: the declaring files (read above), metrics from the DVC cache, and
     # every blob small enough to be a Git LFS pointer; the documents to parse are read a
