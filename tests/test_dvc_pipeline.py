@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from gitbuilder import GitRepo
@@ -294,3 +295,74 @@ def test_metrics_in_a_dvc_output_not_in_the_cache_are_unknown(tmp_path):
     pulls = con.execute("SELECT model, message FROM warnings WHERE message LIKE '%dvc pull%'")
     (row,) = pulls.fetchall()
     assert row[0] == "seg" and "2 versions" in row[1]
+
+
+TEMPLATED_DVC_YAML = """\
+vars:
+  - report: report
+stages:
+  evaluate:
+    foreach: ${splits}
+    do:
+      cmd: python evaluate.py ${item}
+      params:
+        - lr
+      metrics:
+        - ${eval.dir}/${item}.json:
+            cache: false
+  sweep:
+    matrix:
+      model: [small, large]
+      seed: ${seeds}
+    cmd: python sweep.py ${item.model} ${item.seed}
+    metrics:
+      - sweep/${item.model}-${item.seed}.json
+  report:
+    cmd: python report.py ${eval.dir}
+    metrics:
+      - ${report}/summary.json
+"""
+
+
+def test_templated_dvc_yaml_is_expanded_with_the_params_of_each_version(tmp_path):
+    """``vars``, ``${...}`` from params.yaml (of the same commit), ``foreach`` and
+    ``matrix``: the metrics under templated paths are read, and nothing is warned about."""
+    r = GitRepo(tmp_path / "repo")
+    c1 = r.commit(
+        "templated pipeline",
+        {
+            "seg/dvc.yaml": TEMPLATED_DVC_YAML,
+            "seg/params.yaml": "lr: 0.1\neval:\n  dir: results\nsplits: [train, test]\n"
+            "seeds: [1]\n",
+            "seg/results/train.json": '{"auc": 0.8}',
+            "seg/results/test.json": '{"auc": 0.7}',
+            "seg/report/summary.json": '{"n": 3}',
+            "seg/sweep/large-1.json": '{"acc": 0.5}',
+        },
+    )
+    c2 = r.commit(
+        "evaluate into out/",
+        {
+            "seg/params.yaml": "lr: 0.2\neval:\n  dir: out\nsplits: [train, test]\nseeds: [1]\n",
+            "seg/out/train.json": '{"auc": 0.9}',
+            "seg/out/test.json": '{"auc": 0.75}',
+        },
+    )
+    repo = open_repo(r.path)
+    update_catalog(repo)
+    con = open_catalog(repo, refresh=False)
+    versions = _by_commit(SimpleNamespace(con=con))
+    assert versions[c1]["metrics"] == {
+        "seg/report/summary.json:n": 3,
+        "seg/results/test.json:auc": 0.7,
+        "seg/results/train.json:auc": 0.8,
+        "seg/sweep/large-1.json:acc": 0.5,
+    }
+    assert versions[c2]["metrics"] == {
+        "seg/out/test.json:auc": 0.75,
+        "seg/out/train.json:auc": 0.9,
+        "seg/report/summary.json:n": 3,
+        "seg/sweep/large-1.json:acc": 0.5,
+    }
+    assert versions[c2]["params"]["lr"] == 0.2
+    assert con.execute("SELECT path, message FROM warnings").fetchall() == []

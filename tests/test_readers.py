@@ -196,6 +196,57 @@ signature:
 utc_time_created: '2023-11-01 10:00:00.123456'
 """
 
+TEMPLATED_DVC_YAML = b"""\
+vars:
+  - extra.yaml
+  - report: report
+    folds:
+      - n: a
+      - n: b
+stages:
+  train:
+    foreach: ${models}
+    do:
+      cmd: python train.py ${item} --lr ${train.lr}
+      deps:
+        - ${data.root}/train.csv
+      params:
+        - train.lr
+      outs:
+        - models/${item}.pkl
+  evaluate:
+    foreach:
+      us:
+        region: us-east
+      eu:
+        region: eu-west
+    do:
+      cmd: python eval.py ${key} ${item.region} ${models[1]}
+      metrics:
+        - ${eval.dir}/${key}/metrics.json:
+            cache: false
+  sweep:
+    matrix:
+      model: ${models}
+      seed: ${seeds}
+      fold: ${folds}
+    cmd: python sweep.py ${item.model} ${item.seed} ${item.fold.n}
+    outs:
+      - sweep/${item.model}-${item.seed}-${item.fold.n}.json
+  report:
+    cmd: python report.py
+    metrics:
+      - ${report}/summary.json
+metrics:
+  - ${report}/top.json
+"""
+
+TEMPLATED_VARS = {
+    "params.yaml": b"train:\n  lr: 0.1\n  epochs: 3\neval:\n  dir: results\n"
+    b"models: [small, large]\nseeds: [1, 2]\n",
+    "extra.yaml": b"data:\n  root: data\n",
+}
+
 MODELBIT = b"""\
 owner: ada@example.com
 runtimeInfo:
@@ -895,7 +946,7 @@ class TestLfs:
 class TestDvcYaml:
     def test_stages(self) -> None:
         dvc, warnings = parse_dvc_yaml(DVC_YAML)
-        assert list(dvc.stages) == ["prepare", "train", "evaluate"]
+        assert list(dvc.stages) == ["prepare", "train", "evaluate@train", "evaluate@test"]
         prepare = dvc.stages["prepare"]
         assert prepare.cmd == "python src/prepare.py data/data.xml"
         assert prepare.deps == ["data/data.xml", "src/prepare.py"]
@@ -913,10 +964,63 @@ class TestDvcYaml:
         assert train.outs == ["model.pkl"]
         assert train.metrics == ["eval/metrics.json", "scores.yaml"]
         assert train.plots == ["eval/prc.json"]
-        assert dvc.stages["evaluate"].templated
-        assert dvc.stages["evaluate"].metrics == ["eval/${item}.json"]
-        assert warned(warnings, "'evaluate'", "templated", "not expanded")
-        assert len(warnings) == 1
+        # foreach over an inline list expands without any file (stage name@item)
+        assert not dvc.stages["evaluate@train"].templated
+        assert dvc.stages["evaluate@train"].metrics == ["eval/train.json"]
+        assert dvc.stages["evaluate@test"].cmd == "python src/evaluate.py test"
+        assert warnings == []
+
+    def test_templating_expanded_as_dvc_expands_it(self) -> None:
+        """Stage names, paths and commands as ``dvc`` 3.67 lists them for this file
+        (``Repo.index.stages``), with params.yaml and a vars file given."""
+        dvc, warnings = parse_dvc_yaml(TEMPLATED_DVC_YAML, TEMPLATED_VARS)
+        assert warnings == []
+        assert list(dvc.stages) == [
+            "train@small",
+            "train@large",
+            "evaluate@us",
+            "evaluate@eu",
+            *(f"sweep@{m}-{s}-fold{f}" for m in ("small", "large") for s in (1, 2) for f in (0, 1)),
+            "report",
+        ]
+        assert dvc.stages["train@large"].outs == ["models/large.pkl"]
+        assert dvc.stages["train@large"].deps == ["data/train.csv"]
+        assert dvc.stages["train@large"].cmd == "python train.py large --lr 0.1"
+        assert dvc.stages["evaluate@eu"].metrics == ["results/eu/metrics.json"]
+        assert dvc.stages["evaluate@eu"].cmd == "python eval.py eu eu-west large"
+        assert dvc.stages["sweep@large-2-fold1"].outs == ["sweep/large-2-b.json"]
+        assert dvc.metrics_files("m") == [
+            "m/report/top.json",
+            "m/results/us/metrics.json",
+            "m/results/eu/metrics.json",
+            "m/report/summary.json",
+        ]
+        assert dvc.var_files == ["params.yaml", "extra.yaml"]
+
+    def test_templating_without_its_files_warns_of_nothing(self) -> None:
+        # params.yaml not given: what it would define stays as written, no warning
+        dvc, warnings = parse_dvc_yaml(TEMPLATED_DVC_YAML)
+        assert warnings == []
+        assert dvc.stages["train"].templated  # foreach over ${models}: not expandable
+        assert "m/${eval.dir}/us/metrics.json" in dvc.metrics_files("m")
+        # every file given and still undefined: DVC could not run it either
+        files = {**TEMPLATED_VARS, "params.yaml": None}
+        _dvc, warnings = parse_dvc_yaml(TEMPLATED_DVC_YAML, files)
+        assert warned(warnings, "${eval.dir}", "${models}", "not defined")
+        files = {**TEMPLATED_VARS, "extra.yaml": None}
+        _dvc, warnings = parse_dvc_yaml(TEMPLATED_DVC_YAML, files)
+        assert warned(warnings, "'extra.yaml'", "does not exist")
+        assert warned(warnings, "${data.root}", "not defined")
+
+    def test_templating_hostile(self) -> None:
+        # a matrix of 100^3 combinations is cut at MAX_EXPANDED; escapes stay literal
+        dims = "\n".join(f"      {d}: [{', '.join(map(str, range(100)))}]" for d in "abc")
+        text = f"stages:\n  s:\n    matrix:\n{dims}\n    cmd: echo \\${{x}} ${{item.a}}\n"
+        dvc, _w = parse_dvc_yaml(text.encode(), {})
+        assert len(dvc.stages) == 1000
+        assert dvc.stages["s@0-0-0"].cmd == "echo ${x} 0"
+        dvc, _w = parse_dvc_yaml(b"vars: [{a: '${a}'}]\nstages: {s: {cmd: '${a}'}}\n", {})
+        assert dvc.stages["s"].cmd == "${a}"
 
     def test_top_level_sections_and_artifacts(self) -> None:
         dvc, _ = parse_dvc_yaml(DVC_YAML)
@@ -939,7 +1043,8 @@ class TestDvcYaml:
             "models/churn/eval/summary.json",
             "models/eval/metrics.json",  # train's wdir is ..
             "models/scores.yaml",
-            "models/churn/eval/${item}.json",
+            "models/churn/eval/train.json",
+            "models/churn/eval/test.json",
         ]
         assert dvc.params_files("models/churn") == {
             "models/churn/params.yaml": None,

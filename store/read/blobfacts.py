@@ -291,8 +291,10 @@ def dvc_params_files(doc, base: str = "") -> list[str]:
     return list(doc.params_files(base)) if doc is not None else []
 
 
-def parse_dvc_yaml(data: bytes):
-    return dvc.parse_dvc_yaml(data)
+def parse_dvc_yaml(data: bytes, var_files=None):
+    """A ``dvc.yaml``; ``var_files`` (path relative to it -> bytes, None: no such file)
+    give the values its templating is expanded with."""
+    return dvc.parse_dvc_yaml(data, var_files)
 
 
 @dataclass

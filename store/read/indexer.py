@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import posixpath
-from collections import Counter, defaultdict
+from collections import ChainMap, Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from sys import intern
@@ -459,6 +459,89 @@ def _fixed_sources(directory: str) -> tuple[str, ...]:
     return tuple(posixpath.join(directory, n) if directory else n for n in names)
 
 
+#: a templated dvc.yaml with the values it was expanded with: (its blob, ((vars file,
+#: its blob, or None where it does not exist, or "?" where unknown), ...))
+Expansion = tuple[str, tuple[tuple[str, str | None], ...]]
+
+
+def _expansion_key(
+    e: Emitted, blob: str, path: str, var_files: list[str], models: dict[str, ModelDef]
+) -> Expansion:
+    """Which values a version's templated dvc.yaml at ``path`` is expanded with: each vars
+    file's blob in the version, None where it does not exist (a path inside the model's
+    directory that the version does not have), "?" where it cannot be told (outside)."""
+    base = posixpath.dirname(path)
+    model = models.get(e.model)
+    home = model.path if model is not None else None
+    values = []
+    for rel in var_files:
+        where = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
+        entry = e.files.get(where)
+        if entry is not None:
+            values.append((rel, entry[0]))
+        elif home is not None and (not home or where.startswith(home + "/")):
+            values.append((rel, None))
+        else:
+            values.append((rel, "?"))
+    return blob, tuple(values)
+
+
+def _expansions(
+    e: Emitted,
+    templated: dict[str, tuple[str, bytes, list[str]]],
+    models: dict[str, ModelDef],
+    expanded: dict[Expansion, tuple[list[str], list[str]]],
+) -> dict[str, tuple[list[str], list[str]]]:
+    """A version's templated dvc.yaml blobs -> what their expansion declares."""
+    own = {}
+    for blob, (path, _data, var_files) in templated.items():
+        entry = e.files.get(path)
+        if entry is not None and entry[0] == blob:
+            key = _expansion_key(e, blob, path, var_files, models)
+            if key in expanded:
+                own[blob] = expanded[key]
+    return own
+
+
+def _expand_templated(
+    repo: git.Repo,
+    facts: Facts,
+    emitted: list[Emitted],
+    templated: dict[str, tuple[str, bytes, list[str]]],
+    models: dict[str, ModelDef],
+    dvc_decl: dict[str, tuple[list[str], list[str]]],
+) -> dict[Expansion, tuple[list[str], list[str]]]:
+    """Each distinct expansion of the templated dvc.yaml files: (metrics files, params
+    files), as DVC would expand them with that version's params.yaml and vars files.
+    A ``${...}`` that nothing defines is warned about at the first version that has it."""
+    if not templated:
+        return {}
+    first: dict[Expansion, Emitted] = {}
+    for e in emitted:
+        for blob, (path, _data, var_files) in templated.items():
+            entry = e.files.get(path)
+            if entry is not None and entry[0] == blob:
+                first.setdefault(_expansion_key(e, blob, path, var_files, models), e)
+    wanted = {b for _blob, values in first for _rel, b in values if b not in (None, "?")}
+    data = gitio.read_blobs(repo, wanted, MAX_DOCUMENT)
+    out: dict[Expansion, tuple[list[str], list[str]]] = {}
+    for key, e in first.items():
+        blob, values = key
+        path, text, _vars = templated[blob]
+        files = {  # a blob that could not be read is unknown, not absent
+            rel: None if b is None else data[b]
+            for rel, b in values
+            if b is None or (b != "?" and b in data)
+        }
+        doc, warns = blobfacts.parse_dvc_yaml(text, files)
+        base = posixpath.dirname(path)
+        out[key] = (blobfacts.dvc_metrics_files(doc, base), blobfacts.dvc_params_files(doc, base))
+        for w in warns:  # the file's own problems were reported when models were found
+            if "not defined by" in w or w.startswith("vars file"):
+                facts.warnings.add(e.commit, path, e.model, w)
+    return out
+
+
 def build_facts(
     repo: git.Repo,
     paths: RepoPaths,
@@ -526,6 +609,7 @@ def build_facts(
     manifest_mlmodel: dict[str, blobfacts.MlmodelFacts] = {}
     known = known_blobs or set()
     locks: dict[str, object] = {}
+    templated: dict[str, tuple[str, bytes, list[str]]] = {}  # dvc.yaml blob -> path, data, vars
     for blob, path in decl_blobs.items():
         data = decl_data.get(blob)
         if data is None:
@@ -540,6 +624,8 @@ def build_facts(
                 blobfacts.dvc_metrics_files(doc, base),
                 blobfacts.dvc_params_files(doc, base),
             )
+            if doc.var_files:  # templated: expanded below with the values of each version
+                templated[blob] = (path, data, doc.var_files)
         else:
             mf = blobfacts.read_manifest(data, path)
             manifest_files[blob] = (mf.metrics_file, mf.params_file)
@@ -549,6 +635,10 @@ def build_facts(
             if blob not in known:
                 rows, manifest_warnings[blob] = parse_pool.as_rows("manifest", mf.values)
                 _add_rows(facts, cache, blob, "manifest", rows)
+
+    # a templated dvc.yaml declares what its expansion with the params (and vars files)
+    # of the same version says: one expansion per distinct (dvc.yaml, their blobs)
+    expanded = _expand_templated(repo, facts, emitted, templated, models, dvc_decl)
 
     # where each model's conventional metrics and params files are
     source_dirs: dict[str, tuple[str, ...]] = {}
@@ -569,7 +659,9 @@ def build_facts(
     dep_blobs: set[str] = set()
     if locks:
         for e in emitted:
-            dep_blobs |= blobfacts.lock_dep_blobs(e.files, dvc_decl, locks)
+            own = _expansions(e, templated, models, expanded) if expanded else None
+            decl = ChainMap(own, dvc_decl) if own else dvc_decl
+            dep_blobs |= blobfacts.lock_dep_blobs(e.files, decl, locks)
     dep_data = gitio.read_blobs(
         repo, [b for b in dep_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
     )
@@ -587,9 +679,13 @@ def build_facts(
         emitted[i] = None  # type: ignore[call-overload]  # its files go once its rows are made
         if i % SPILL_EVERY == 0:
             facts.spill()
-        srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, manifest_files)
+        decl = dvc_decl
+        if expanded:
+            own = _expansions(e, templated, models, expanded)
+            decl = ChainMap(own, dvc_decl) if own else dvc_decl  # type: ignore[assignment]
+        srcs = _sources(e, source_dirs.get(e.model, ()), decl, manifest_files)
         from_cache, lock_stale, refused, not_cached = blobfacts.dvc_pipeline(
-            e.files, dvc_decl, locks, cache, blob_md5
+            e.files, decl, locks, cache, blob_md5
         )
         for path in refused:
             facts.warnings.add(e.commit, path, e.model, f"{path}: {REFUSED_CACHE_OBJECT}")

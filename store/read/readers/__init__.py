@@ -22,7 +22,8 @@ Git LFS (:mod:`store.readers.lfs`)
     ``inspect_lfs_pointer(data) -> (LfsPointer | None, warnings)``;
     ``lfs_object_path(git_common_dir, oid) -> Path | None``; ``lfs_object_present(...)``
 DVC (:mod:`store.readers.dvc`)
-    ``parse_dvc_yaml(data) -> (DvcYaml, warnings)`` (stages, top-level files, artifacts;
+    ``parse_dvc_yaml(data, var_files=None) -> (DvcYaml, warnings)`` (stages, top-level
+    files, artifacts; templating expanded with ``var_files``, see ``dvc_templates``;
     ``DvcYaml.metrics_files(base)`` / ``.params_files(base)`` give repository paths);
     ``parse_dvc_lock(data) -> (DvcLock, warnings)``;
     ``parse_dvc_pointer(data) -> ([DvcOut], warnings)``;

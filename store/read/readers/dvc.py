@@ -3,8 +3,10 @@ pointers, and where DVC keeps objects in its local cache.
 
 Paths inside these files are relative to the file's directory (and, for a stage, to its
 ``wdir``); :func:`join_dvc_path` turns them into repository paths, refusing ones that
-leave the repository. Templated stages (``foreach``/``matrix``/``${...}``) are read but
-not expanded: their paths stay as written and a warning says so.
+leave the repository. Templated ``dvc.yaml`` files (``vars``, ``${...}``, ``foreach``,
+``matrix``) are expanded as DVC expands them (:mod:`.dvc_templates`), with the values of
+the files the caller gives (``params.yaml`` and ``vars`` files); what cannot be resolved
+stays as written.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from modeltrail.store.read.readers import dvc_templates
 from modeltrail.store.read.readers._common import (
     budget_spent,
     cap_warnings,
@@ -74,7 +77,8 @@ class DvcOut:
 class DvcStage:
     """A ``dvc.yaml`` stage. ``params`` maps a params file to the keys used from it
     (None: all of them; bare keys belong to ``params.yaml``). ``templated`` marks
-    ``foreach``/``matrix`` stages, whose ``do`` body is read unexpanded."""
+    ``foreach``/``matrix`` stages that could not be expanded, whose ``do`` body is read
+    as written."""
 
     name: str
     cmd: str | None = None
@@ -90,13 +94,15 @@ class DvcStage:
 @dataclass
 class DvcYaml:
     """A ``dvc.yaml``: its stages, the top-level ``metrics``/``params``/``plots`` files
-    (DVC 3) and the ``artifacts:`` section."""
+    (DVC 3) and the ``artifacts:`` section. ``var_files``: when it is templated, the
+    files (relative to its directory) whose values its expansion may use."""
 
     stages: dict[str, DvcStage] = field(default_factory=dict)
     metrics: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     artifacts: dict[str, GtoArtifactDecl] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
 
     def metrics_files(self, base: str = "") -> list[str]:
         """Repository paths of every metrics file declared (top level and stages), given
@@ -356,66 +362,7 @@ def _stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcStage:
         plots=_paths(body.get("plots"), f"{what}: plots", warnings),
         templated=templated,
     )
-    paths = [stage.wdir, *stage.deps, *stage.outs, *stage.metrics, *stage.params]
-    if templated or any("${" in p for p in paths):
-        warnings.append(
-            f"{what} is templated (foreach/matrix/${{...}}); its paths are read as written,"
-            " not expanded"
-        )
     return stage
-
-
-_VAR = re.compile(r"\$\{\s*([A-Za-z_][\w-]*)")
-
-
-def _strings(value: Any, depth: int = 0) -> Iterator[str]:
-    if depth > 20:
-        return
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(k, depth + 1)
-            yield from _strings(v, depth + 1)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v, depth + 1)
-
-
-def undefined_vars(doc: dict[Any, Any]) -> list[str]:
-    """Warnings for ``${name}`` in a ``foreach`` stage that neither the ``foreach``
-    (``item``, ``key``) nor the inline ``vars`` define (DVC would refuse to run it,
-    unless ``params.yaml``, which DVC also reads, defines it)."""
-    defined = {"item", "key"}
-    for entry in doc.get("vars") or [] if isinstance(doc.get("vars"), list) else []:
-        if isinstance(entry, dict):
-            defined.update(str(k) for k in entry)
-    stages = doc.get("stages")
-    if not isinstance(stages, dict):
-        return []
-    warnings = []
-    for name, body in list(stages.items())[:1000]:
-        if not isinstance(body, dict) or "foreach" not in body:
-            continue
-        stage_vars = body.get("vars")
-        own = (
-            {str(k) for e in stage_vars if isinstance(e, dict) for k in e}
-            if isinstance(stage_vars, list)
-            else set()
-        )
-        used = {
-            m.group(1)
-            for text in _strings([body.get("foreach"), body.get("do")])
-            for m in _VAR.finditer(text)
-        }
-        missing = sorted(used - defined - own)
-        if missing:
-            names = ", ".join("${" + n + "}" for n in missing[:5])
-            warnings.append(
-                f"stage {quote(name)}: {names} not defined by foreach (item, key) or vars;"
-                " DVC cannot run it unless params.yaml defines it"
-            )
-    return warnings
 
 
 def _read_stages(
@@ -448,15 +395,29 @@ def _entries(
 
 
 @never_raise(lambda msg: (DvcYaml(), [f"dvc.yaml {msg}"]))
-def parse_dvc_yaml(data: bytes) -> tuple[DvcYaml, list[str]]:
+def parse_dvc_yaml(
+    data: bytes, var_files: dvc_templates.VarFiles | None = None
+) -> tuple[DvcYaml, list[str]]:
     """A ``dvc.yaml``: stages (deps, outs, params, metrics, plots), top-level
-    ``metrics``/``params``/``plots`` and ``artifacts``. Returns ``(DvcYaml, warnings)``."""
+    ``metrics``/``params``/``plots`` and ``artifacts``, its templating expanded with the
+    ``var_files`` given (path relative to its directory -> bytes, or None for a file
+    known not to exist: see :mod:`.dvc_templates`). Returns ``(DvcYaml, warnings)``;
+    a ``${...}`` nothing defines is a warning only when every file that could define it
+    was given (else it may be defined where we did not look)."""
     doc, warnings = load_mapping(data, "yaml")
     result = DvcYaml()
     if doc is None:
         return result, warnings
+    if dvc_templates.is_templated(doc):
+        result.var_files = dvc_templates.var_files(doc)
+        doc, unresolved, complete = dvc_templates.expand(doc, var_files, warnings)
+        if unresolved and complete:
+            names = ", ".join("${" + n + "}" for n in sorted(unresolved)[:5])
+            warnings.append(
+                f"{names} not defined by params.yaml, vars, foreach or matrix;"
+                " DVC cannot run this pipeline"
+            )
     result.stages = _read_stages(doc.get("stages"), _stage, warnings)
-    warnings.extend(undefined_vars(doc))
     result.metrics = _paths(doc.get("metrics"), "metrics", warnings)
     result.params = _paths(doc.get("params"), "params", warnings)
     result.plots = _paths(doc.get("plots"), "plots", warnings)
