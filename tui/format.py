@@ -187,17 +187,24 @@ def fmt_branch(
     on_main: bool | None,
     main: str | None,
     sizes: dict[str, int] | None = None,
+    branch: str | None = None,
+    merged: list[str] | None = None,
 ) -> str:
-    """Where a version lies: the main branch's name on the main line, ``merged: exp/a``
-    for a side branch merged into it, ``unmerged: exp/b`` otherwise (the state first, so a
-    narrow column keeps it). Of several branches holding it, the one holding the fewest
-    commits (given ``sizes``) is named: the branch it was made on, as a rule. Without a
-    known main line: every branch holding it. Names are returned as given (the caller
+    """Where a version lies: the main branch's name on the main line, ``merged:
+    integration`` for a commit made on a branch merged into main, ``unmerged: exp/b``
+    otherwise (the state first, so a narrow column keeps it); a merge adds what it merged
+    (``main ← integration``). ``branch`` is the branch it was made on (``versions.branch``);
+    without it (a commit on no named line), of the branches holding it the one holding the
+    fewest commits (given ``sizes``) is named. Without a known main line: the branch it
+    was made on, else every branch holding it. Names are returned as given (the caller
     cleans them for display)."""
+    source = f" ← {', '.join(merged)}" if merged else ""
     if on_main is None or main is None:
-        return ", ".join(branches)
+        return f"{branch}{source}" if branch else ", ".join(branches)
     if on_main:
-        return main
-    others = sorted((b for b in branches if b != main), key=lambda b: ((sizes or {}).get(b, 0), b))
+        return f"{main}{source}"
     state = "merged" if main in branches else "unmerged"
-    return f"{state}: {others[0]}" if others else state
+    if branch and branch != main:
+        return f"{state}: {branch}{source}"
+    others = sorted((b for b in branches if b != main), key=lambda b: ((sizes or {}).get(b, 0), b))
+    return f"{state}: {others[0]}{source}" if others else state + source

@@ -22,7 +22,7 @@ import git
 import pyarrow as pa
 
 from modeltrail.store import gitcmd
-from modeltrail.store.catalog import branches, labels_log, ref_delta, tag_update
+from modeltrail.store.catalog import branches, labels_log, lines, ref_delta, tag_update
 from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.catalog.files import (
     IndexSummary,
@@ -395,6 +395,7 @@ def _finish(
         for name, lab in der.gto_latest.items():
             if lab:
                 latest[name] = [lab, "gto"]
+    _write_lines(con, cfg)
     _materialize_versions(con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs))
     _write_meta(con, digest, declarations, models, latest, cfg, der.gto_config.as_json())
     return [w for w in tag_warnings if w not in before]
@@ -471,6 +472,7 @@ def _finish_new_commits(
     updated, and the latest label reconsidered against the new labels.
     """
     _replace_changed_refs(con, delta)
+    relined = _write_lines(con, cfg)
     con.register("new_ids", pa.table({"commit": pa.array(new_ids, pa.string())}))
     manifest = con.execute(
         "SELECT model, commit, manifest_version FROM model_commits "
@@ -511,7 +513,7 @@ def _finish_new_commits(
     _materialize_versions(
         con, {m: v[0] for m, v in latest.items()}, _main_of(con, cfg, delta.heads), only=new_ids
     )
-    _refresh_branches(con, moved)
+    _refresh_branches(con, [*moved, *relined])
     # the models are the catalog's, or found again with the same fingerprint
     _write_meta(
         con,
@@ -702,7 +704,7 @@ def _materialize_versions(
             FROM labels {scope} GROUP BY model, commit
         ),
         br AS (
-            SELECT commit, list(branch ORDER BY branch) AS branches
+            SELECT commit, {_BRANCHES} AS branches
             FROM commit_branches {commit_scope} GROUP BY commit
         ),
         st AS (
@@ -717,12 +719,13 @@ def _materialize_versions(
                    coalesce(lab.registered, false) AS registered,
                    vc.changed,
                    coalesce(st.stages, []::VARCHAR[]) AS stages,
-                   coalesce(br.branches, []::VARCHAR[]) AS branches,
+                   {_WITH_EXPERIMENT.format(branches="br.branches", line="cl")} AS branches,
                    c.author_name, c.author_email, c.author_date AS date, c.subject, c.message,
-                   vc.stale_metrics, c.topo, vc.content
+                   vc.stale_metrics, c.topo, vc.content, cl.branch, cl.merged
             FROM vc JOIN commits c USING (commit)
             LEFT JOIN lab USING (model, commit)
             LEFT JOIN br USING (commit)
+            LEFT JOIN commit_lines cl USING (commit)
             LEFT JOIN st USING (model, commit)
         ),
         -- numbered apart from the wide rows: a window holds all of its input at once
@@ -734,7 +737,8 @@ def _materialize_versions(
         SELECT b.model, b.commit, b.version, ({seq_base} + numbered.n)::INTEGER,
                b.labels, b.label_kind, b.registered, b.changed, false,
                b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
-               b.message, b.stale_metrics, b.topo, b.content, NULL
+               b.message, b.stale_metrics, b.topo, b.content, NULL, b.branch,
+               coalesce(b.merged, []::VARCHAR[])
         FROM base b JOIN numbered USING (model, commit)
         """,
         params,
@@ -788,18 +792,78 @@ def _materialize_versions(
 
 
 def _refresh_branches(con, commits: list[str]) -> None:
-    """Recompute ``versions.branches`` for commits whose branch membership changed."""
+    """Recompute ``versions.branches``, ``branch`` and ``merged`` for commits whose
+    branch membership or line changed."""
     if not commits:
         return
     con.register("moved", pa.table({"commit": pa.array(sorted(set(commits)), pa.string())}))
+    branches = _WITH_EXPERIMENT.format(
+        branches=f"(SELECT {_BRANCHES} FROM commit_branches b WHERE b.commit = versions.commit)",
+        line="cl",
+    )
     con.execute(
-        """
-        UPDATE versions SET branches = coalesce(
-            (SELECT list(branch ORDER BY branch) FROM commit_branches b
-             WHERE b.commit = versions.commit), []::VARCHAR[])
-        WHERE commit IN (SELECT commit FROM moved)
+        f"""
+        UPDATE versions SET branches = {branches}, branch = cl.branch,
+            merged = coalesce(cl.merged, []::VARCHAR[])
+        FROM commit_lines cl
+        WHERE cl.commit = versions.commit AND versions.commit IN (SELECT commit FROM moved)
         """
     )
+
+
+#: the branches holding a commit (in ``commit_branches``), as a sorted list
+_BRANCHES = "list(branch ORDER BY branch)"
+#: a version's ``branches``: those holding it, and the DVC experiment that made it (its
+#: own commits are on no branch); ``{branches}``: the list, ``{line}``: its commit_lines row
+_WITH_EXPERIMENT = """list_sort(list_distinct(coalesce({branches}, []::VARCHAR[]) ||
+    CASE WHEN {line}.ref LIKE 'refs/exps/%' THEN [{line}.branch] ELSE []::VARCHAR[] END))"""
+
+
+def _write_lines(con, cfg: Config) -> list[str]:
+    """Fill ``commit_lines`` from the catalog's commits and refs (``lines.assign``: one
+    pass over the history, no git process); only the rows that changed are written.
+    Returns the commits already catalogued whose line changed (a branch moved, created)."""
+    rel = con.sql("SELECT commit, parents, subject FROM commits ORDER BY topo")
+    t = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    graph = lines.graph_from_arrow(t)
+    rows = con.execute(
+        "SELECT name, short, kind, commit FROM refs "
+        "WHERE kind IN ('branch', 'remote', 'exp') ORDER BY name"
+    ).fetchall()
+    refs = lines.refs_on(graph, rows)
+    main = branches.main_branch(con, cfg.main, {s: ids[1] for s, ids in refs.branches.items()})
+    assigned = lines.assign(graph, refs, main, cfg)
+    branch, merged = lines.made_on(assigned)
+    ref = [assigned.lanes[li].ref if li >= 0 else None for li in assigned.owner]
+    new = pa.table(
+        {
+            "commit": t.column("commit"),
+            "branch": pa.array(branch, pa.string()),
+            "ref": pa.array(ref, pa.string()),
+            "merged": pa.array(merged, pa.list_(pa.string())),
+        }
+    )
+    con.register("new_lines", new)
+    changed = [
+        r[0]
+        for r in con.execute(
+            """
+            SELECT n.commit FROM new_lines n LEFT JOIN commit_lines o USING (commit)
+            WHERE o.commit IS NULL OR o.branch IS DISTINCT FROM n.branch
+               OR o.ref IS DISTINCT FROM n.ref OR o.merged IS DISTINCT FROM n.merged
+            """
+        ).fetchall()
+    ]
+    if changed:
+        con.register("relined", pa.table({"commit": pa.array(changed, pa.string())}))
+        con.execute("DELETE FROM commit_lines WHERE commit IN (SELECT commit FROM relined)")
+        con.execute(
+            "INSERT INTO commit_lines SELECT commit, branch, ref, merged FROM new_lines "
+            "WHERE commit IN (SELECT commit FROM relined)"
+        )
+        con.unregister("relined")
+    con.unregister("new_lines")
+    return changed
 
 
 def _replace_changed_refs(con, delta: ref_delta.RefDelta) -> None:

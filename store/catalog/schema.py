@@ -54,6 +54,17 @@ TABLES: dict[str, str] = {
         commit VARCHAR,
         branch VARCHAR
     """,
+    # the branch each commit was made on: the first-parent line that claims it (walked
+    # from main, then integration branches, then the other branches, then DVC
+    # experiments); commits reachable only through merges take the name the merge
+    # message gives (a deleted branch); a merge also names what it merged
+    "commit_lines": """
+        commit VARCHAR PRIMARY KEY,
+        branch VARCHAR,             -- NULL: on no named line (a merged, unnamed branch)
+        ref VARCHAR,                -- the line's ref: refs/heads/x, refs/exps/../NAME;
+                                    -- NULL for a deleted branch or an earlier stretch
+        merged VARCHAR[]            -- a merge: the branch of each merged parent; else []
+    """,
     # one row per model; sources lists the conventions that describe it
     "models": """
         name VARCHAR PRIMARY KEY,
@@ -211,9 +222,11 @@ TABLES: dict[str, str] = {
         stale_metrics BOOLEAN,
         topo BIGINT,
         content VARCHAR,            -- digest of the model's files (model_commits.content)
-        same_as VARCHAR             -- unlabelled version whose content equals an earlier
+        same_as VARCHAR,            -- unlabelled version whose content equals an earlier
                                     -- one's: that version's commit (version is '= v1.1.0';
                                     -- the earliest labelled one with it, else the earliest)
+        branch VARCHAR,             -- the branch it was made on (commit_lines.branch)
+        merged VARCHAR[]            -- a merge: what it merged (commit_lines.merged)
     """,
     "warnings": """
         commit VARCHAR,

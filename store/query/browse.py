@@ -62,7 +62,7 @@ def versions_table(
     all_branches: bool = True,
 ) -> pa.Table:
     """The model's versions, newest first, as Arrow: the columns the list shows (version,
-    commit, date, author_name, branches, stages, is_latest, stale_metrics, topo,
+    commit, date, author_name, branches, branch, merged, stages, is_latest, stale_metrics, topo,
     main_line, same_as, rolled_back_from) and ``metric_0``… for the given keys.
 
     ``main``: the main line (``mainline.main_line``); ``main_line`` says whether each
@@ -103,8 +103,8 @@ def _versions_table(
             scope = f"AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
     sql = f"""
         WITH v AS (
-            SELECT version, commit, date, author_name, branches, stages, is_latest,
-                   stale_metrics, topo, {on_main} AS main_line, same_as
+            SELECT version, commit, date, author_name, branches, branch, merged, stages,
+                   is_latest, stale_metrics, topo, {on_main} AS main_line, same_as
             FROM versions WHERE model = $1 {scope} {page}
         ),
         m AS (

@@ -3,19 +3,11 @@
 Everything comes from the catalog (``commits`` with parents, ``refs``, ``commit_branches``,
 ``versions``, ``metrics``, ``stages``); no git process runs.
 
-- **Classification.** ``main`` is the configured main branch, else ``main``, else
-  ``master``, else the branch holding the most commits. Integration branches are the
-  configured names/globs; without configuration, the names ``integration``, ``develop``,
-  ``release/*`` and any branch that receives merges from two or more branches and is
-  itself merged into main. DVC experiment refs (``refs/exps/...``) and branches named
-  ``exp…``/``experiment…`` are experiments; other branches are features.
-- **Lanes.** Every commit belongs to exactly one lane: walking first parents from each
-  head in priority order (main, integration, the rest), a lane claims the commits no
-  earlier lane claimed. Commits reachable only through merges (deleted branches) form
-  lanes of their own, named after the merge message when it names them.
-- **Merges.** A merge goes *into* the lane owning it and comes *from* the branch whose
-  head is its second parent, else the lane owning that parent, else the name in the
-  merge message (repository text: used as data only, never given to git).
+- **Classification, lanes, merges**: ``store/catalog/lines.py``, the rule the index
+  also uses for the branch each commit was made on. ``main`` is the configured main
+  branch, else ``main``, else ``master``, else the branch holding the most commits; DVC
+  experiment refs and branches named ``exp…``/``experiment…`` are experiments; other
+  branches are features. Every commit belongs to exactly one lane.
 - **One model's version tree** (``build_flow(..., model=M)``): the same lanes, merges and
   labels on the graph collapsed to M's versions (:func:`collapse`): each version's
   parents are the nearest versions behind each of its commit's parents, so forks and
@@ -28,88 +20,30 @@ Everything comes from the catalog (``commits`` with parents, ``refs``, ``commit_
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from modeltrail.store.catalog.branches import main_branch
+from modeltrail.store.catalog.lines import (
+    Graph,
+    Lane,
+    Merge,
+    _Refs,
+    assign,
+    canonical,
+    graph_from_arrow,
+    refs_on,
+)
 from modeltrail.store.config import Config
 from modeltrail.store.query.browse import key_metrics
 from modeltrail.store.query.diff import difference
 from modeltrail.store.query.queries import iso
-from modeltrail.store.read import gitio
-
-INTEGRATION_NAMES = ("integration", "develop", "release/*")
-
-_EXPERIMENT = re.compile(r"^(?:exp|exps|experiment|experiments)(?:[/_.-]|$)", re.IGNORECASE)
-_MERGE_BRANCH = re.compile(
-    r"^Merge (?:remote-tracking )?branch '([^'\x00-\x1f\x7f]{1,200})'"
-    r"(?: of \S{1,500})?(?: into (\S{1,200}))?"
-)
-_MERGE_PR = re.compile(r"^Merge pull request #\d{1,12} from [^/\s]{1,200}/(\S{1,200})")
-
-
-def merge_message_names(subject: str | None) -> tuple[str | None, str | None]:
-    """(source, target) branch names a merge's subject line gives, as git or GitHub word it.
-
-    Either may be None. The names are repository text: data to compare, never commands.
-    """
-    text = (subject or "")[:1000]
-    m = _MERGE_BRANCH.match(text)
-    if m:
-        return m.group(1), m.group(2)
-    m = _MERGE_PR.match(text)
-    if m:
-        return m.group(1), None
-    return None, None
-
 
 # --------------------------------------------------------------------------- graph
-
-
-@dataclass
-class Graph:
-    """Every catalogued commit, parents before children; commits are named by index.
-
-    ``parents[i]`` holds indexes (-1 for a parent outside the catalog, e.g. shallow).
-    Dates and authors stay in Arrow until asked for (``date(i)``, ``author(i)``).
-    """
-
-    ids: list[str]
-    parents: list[tuple[int, ...]]
-    subjects: list[str | None]
-    index: dict[str, int]
-    _dates: pa.ChunkedArray | None = None
-    _authors: pa.ChunkedArray | None = None
-
-    def date(self, c: int) -> datetime | None:
-        return self._dates[c].as_py() if self._dates is not None else None
-
-    def author(self, c: int) -> str | None:
-        return self._authors[c].as_py() if self._authors is not None else None
-
-    def first_parent(self, c: int) -> int:
-        ps = self.parents[c]
-        return ps[0] if ps else -1
-
-    def ancestors(self, head: int, stop: set[int] | frozenset[int] = frozenset()) -> set[int]:
-        """``head`` and everything reachable from it, not walking into ``stop``."""
-        seen: set[int] = set()
-        todo = [head] if head >= 0 and head not in stop else []
-        while todo:
-            c = todo.pop()
-            if c in seen:
-                continue
-            seen.add(c)
-            todo.extend(p for p in self.parents[c] if p >= 0 and p not in seen and p not in stop)
-        return seen
 
 
 def load_graph(con: duckdb.DuckDBPyConnection) -> Graph:
@@ -123,20 +57,9 @@ def load_graph(con: duckdb.DuckDBPyConnection) -> Graph:
         t = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
     finally:
         cur.close()
-    ids: list[str] = t.column("commit").to_pylist()
-    # parent ids -> indexes in one vectorised lookup, then cut back into per-commit tuples
-    lists = t.column("parents").combine_chunks() if len(t) else pa.array([], pa.list_(pa.string()))
-    flat = pc.index_in(lists.flatten(), value_set=t.column("commit")).fill_null(-1).to_pylist()
-    offsets = lists.offsets.to_pylist()
-    parents = [tuple(flat[offsets[i] : offsets[i + 1]]) for i in range(len(ids))]
-    return Graph(
-        ids=ids,
-        parents=parents,
-        subjects=t.column("subject").to_pylist(),
-        index={c: i for i, c in enumerate(ids)},
-        _dates=t.column("author_date"),
-        _authors=t.column("author_name"),
-    )
+    graph = graph_from_arrow(t)
+    graph._dates, graph._authors = t.column("author_date"), t.column("author_name")
+    return graph
 
 
 def collapse(graph: Graph, keep: set[int]) -> tuple[Graph, dict[str, int]]:
@@ -207,259 +130,22 @@ _MAX_NEAREST = 16  # kept commits remembered behind one commit (octopus merges o
 # --------------------------------------------------------------------------- lanes
 
 
-@dataclass
-class Lane:
-    """A line of development: a branch, a DVC experiment ref, or a deleted branch's commits.
-
-    ``commits`` are the commits it owns, newest first (empty when its ref points at a
-    commit another lane owns); ``fork`` is the commit, in another lane, that its oldest
-    commit's first parent is (None at a root).
-    """
-
-    name: str
-    kind: str
-    ref: str | None  # full ref name; None for a branch known only through a merge
-    head: int
-    commits: list[int] = field(default_factory=list)
-    fork: int | None = None
-    segment_of: int | None = None  # an earlier stretch of this lane's branch (same name)
-    note: str = ""  # "earlier" | "deleted" | "no branch" for lanes without their own ref
-
-    @property
-    def title(self) -> str:
-        """The name to show, with what kind of stretch it is when it has no ref."""
-        return f"{self.name} ({self.note})" if self.note else self.name
-
-
-@dataclass
-class Merge:
-    """A merge commit: the lane it went into and, per merged parent, where it came from."""
-
-    commit: int
-    into: int
-    sources: list[int]  # lane per merged parent (parents[1:]); -1 when unknown
-    source_names: list[str]
-
-
-@dataclass(frozen=True)
-class _Head:
-    name: str
-    kind: str
-    ref: str | None
-    head: int
-
-
-def _kind_by_name(name: str) -> str:
-    return "experiment" if _EXPERIMENT.match(name) else "feature"
-
-
-def _claim(graph: Graph, order: list[_Head]) -> tuple[list[int], list[Lane]]:
-    """Give every commit to one lane: heads in priority order, then orphaned commits."""
-    owner = [-1] * len(graph.ids)
-    lanes: list[Lane] = []
-    by_name = {h.name: i for i, h in enumerate(order)}
-
-    def walk(lane: Lane) -> None:
-        li = len(lanes)
-        c = lane.head
-        while c >= 0 and owner[c] < 0:
-            owner[c] = li
-            lane.commits.append(c)
-            c = graph.first_parent(c)
-        if lane.commits and c >= 0:
-            lane.fork = c
-        lanes.append(lane)
-
-    for h in order:
-        walk(Lane(h.name, h.kind, h.ref, h.head))
-    merged_at: dict[int, int] = {}
-    for c, ps in enumerate(graph.parents):
-        for p in ps[1:]:
-            if p >= 0:
-                merged_at.setdefault(p, c)
-    for c in range(len(graph.ids) - 1, -1, -1):
-        if owner[c] >= 0:
-            continue
-        name = None
-        if c in merged_at:
-            name, _ = merge_message_names(graph.subjects[merged_at[c]])
-        if name and name in by_name:  # a branch merged, then reset or fast-forwarded
-            same = by_name[name]
-            walk(Lane(name, lanes[same].kind, None, c, segment_of=same, note="earlier"))
-            continue
-        note = "deleted" if name else "no branch"
-        name = name or graph.ids[c][:7]
-        by_name[name] = len(lanes)
-        walk(Lane(name, _kind_by_name(name), None, c, note=note))
-    return owner, lanes
-
-
-def _merges(graph: Graph, owner: list[int], lanes: list[Lane]) -> list[Merge]:
-    """Every merge commit, oldest first, with the lanes it joined."""
-    heads_at: dict[int, list[int]] = defaultdict(list)
-    by_name: dict[str, int] = {}
-    for li, lane in enumerate(lanes):
-        by_name.setdefault(lane.name, li)
-        if lane.ref is not None:
-            heads_at[lane.head].append(li)
-    out: list[Merge] = []
-    for c, ps in enumerate(graph.parents):
-        if len(ps) < 2:
-            continue
-        into = owner[c]
-        sources, names = [], []
-        for p in ps[1:]:
-            src = _source_lane(graph, owner, heads_at, by_name, c, p, into)
-            sources.append(src)
-            if src >= 0:
-                names.append(lanes[src].name)
-            else:
-                said, _ = merge_message_names(graph.subjects[c])
-                names.append(said or (graph.ids[p][:7] if p >= 0 else "?"))
-        out.append(Merge(c, into, sources, names))
-    return out
-
-
-def _source_lane(graph, owner, heads_at, by_name, c: int, p: int, into: int) -> int:
-    if p < 0:
-        return -1
-    candidates = [li for li in heads_at.get(p, ()) if li != into]
-    if owner[p] in candidates:
-        return owner[p]
-    if candidates:
-        return candidates[0]
-    if owner[p] != into:
-        return owner[p]
-    said, _ = merge_message_names(graph.subjects[c])
-    named = by_name.get(said) if said else None
-    return named if named is not None and named != into else -1
-
-
 # --------------------------------------------------------------------------- classification
-
-
-@dataclass
-class _Refs:
-    branches: dict[str, tuple[str, int]]  # short -> (full ref, head index)
-    exps: list[tuple[str, str, int]]  # (short, full ref, head index)
-    tags_at: dict[int, list[str]]
 
 
 def _load_refs(
     con: duckdb.DuckDBPyConnection, graph: Graph, heads: dict[str, int] | None = None
 ) -> _Refs:
-    """Branches, experiment refs and tags on the graph; ``heads`` places a branch head
-    that is not in the graph (a collapsed one) on the commit it stands on."""
-    branches: dict[str, tuple[str, int]] = {}
-    exps: list[tuple[str, str, int]] = []
-    tags_at: dict[int, list[str]] = defaultdict(list)
+    """Branches, experiment refs and tags on the graph (``lines.refs_on``)."""
     rows = con.execute(
         "SELECT name, short, kind, commit FROM refs "
         "WHERE kind IN ('branch', 'remote', 'exp', 'tag') ORDER BY name"
     ).fetchall()
-    effective = gitio.effective_branches((k, s, c) for _n, s, k, c in rows)
-    local = {s for _n, s, k, _c in rows if k == "branch"}
-    for name, short, kind, commit in rows:
-        idx = graph.index.get(commit or "", -1)
-        if idx < 0 and heads is not None and kind != "tag":
-            idx = heads.get(commit or "", -1)
-        if idx < 0:
-            continue
-        if kind in ("branch", "remote"):
-            # local branches, and remote-tracking ones where no local branch has the name
-            if short in effective and (kind == "branch" or short not in local):
-                branches[short] = (name, idx)
-        elif kind == "exp":
-            exps.append((short, name, idx))
-        else:
-            tags_at[idx].append(short)
-    return _Refs(branches, exps, dict(tags_at))
+    return refs_on(graph, rows, heads)
 
 
 def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, heads: dict) -> str | None:
     return main_branch(con, config.main, heads)
-
-
-def _local_name(name: str, ref: str) -> str:
-    """``integration`` for the remote-tracking ``origin/integration``."""
-    return name.split("/", 1)[1] if ref.startswith("refs/remotes/") and "/" in name else name
-
-
-def _named_integration(config: Config, branches: dict, main: str | None) -> list[str]:
-    patterns = config.integration or list(INTEGRATION_NAMES)
-    out = []
-    for pattern in patterns:
-        for name in sorted(branches):
-            bare = _local_name(name, branches[name][0])
-            if name != main and name not in out and fnmatch.fnmatchcase(bare, pattern):
-                out.append(name)
-    return out
-
-
-def _order(graph: Graph, refs: _Refs, main: str | None, integration: list[str]) -> list[_Head]:
-    """Heads in claiming priority: main, integration, branches, experiment refs.
-
-    Among the other branches, the one whose history since main holds more merges goes
-    first (then the older head), so a branch forked from an integration branch does not
-    claim its merges.
-    """
-    order: list[_Head] = []
-    main_fp: set[int] = set()
-    if main is not None:
-        ref, head = refs.branches[main]
-        order.append(_Head(main, "main", ref, head))
-        c = head
-        while c >= 0 and c not in main_fp:
-            main_fp.add(c)
-            c = graph.first_parent(c)
-    for name in integration:
-        ref, head = refs.branches[name]
-        order.append(_Head(name, "integration", ref, head))
-    merges_since_main = [0] * len(graph.ids)
-    for c, ps in enumerate(graph.parents):
-        if c in main_fp:
-            continue
-        below = merges_since_main[ps[0]] if ps and ps[0] >= 0 else 0
-        merges_since_main[c] = below + (len(ps) > 1)
-    rest = [n for n in refs.branches if n != main and n not in integration]
-    # on a tie the older head first: a branch forked from another's head leaves it its merges
-    rest.sort(key=lambda n: (-merges_since_main[refs.branches[n][1]], refs.branches[n][1], n))
-    for name in rest:
-        ref, head = refs.branches[name]
-        order.append(_Head(name, _kind_by_name(name), ref, head))
-    for short, ref, head in refs.exps:
-        order.append(_Head(short, "experiment", ref, head))
-    return order
-
-
-def canonical(lanes: list[Lane], li: int) -> int:
-    """The lane of the branch itself for an earlier stretch of it (else ``li``)."""
-    if li < 0:
-        return li
-    seg = lanes[li].segment_of
-    return seg if seg is not None else li
-
-
-def _detect_integration(lanes: list[Lane], merges: list[Merge], main: int) -> list[str]:
-    """Branches that collect merges from ≥2 others and are merged into main."""
-    sources: dict[int, set[int]] = defaultdict(set)
-    into_main: set[int] = set()
-    for m in merges:
-        into = canonical(lanes, m.into)
-        for s in m.sources:
-            s = canonical(lanes, s)
-            if s < 0:
-                continue
-            if into == main:
-                into_main.add(s)
-            elif s not in (main, into):
-                sources[into].add(s)
-    found = []
-    for li, srcs in sources.items():
-        lane = lanes[li]
-        if len(srcs) >= 2 and li in into_main and (lane.ref or "").startswith("refs/heads/"):
-            found.append(lane.name)
-    return sorted(found)
 
 
 # --------------------------------------------------------------------------- models
@@ -672,16 +358,9 @@ def build_flow(
         graph, heads = collapse(graph, keep)
     refs = _load_refs(con, graph, heads)
     main_name = _pick_main(con, config, refs.branches)
-    integration = _named_integration(config, refs.branches, main_name)
-    owner, lanes = _claim(graph, _order(graph, refs, main_name, integration))
-    merges = _merges(graph, owner, lanes)
-    main = 0 if main_name is not None else None
-    if not config.integration and main is not None:
-        detected = [n for n in _detect_integration(lanes, merges, main) if n not in integration]
-        if detected:
-            integration += detected
-            owner, lanes = _claim(graph, _order(graph, refs, main_name, integration))
-            merges = _merges(graph, owner, lanes)
+    lines = assign(graph, refs, main_name, config)
+    owner, lanes, merges, main = lines.owner, lines.lanes, lines.merges, lines.main
+    integration = lines.integration
     n_integ = len(integration)
     first = 1 if main is not None else 0
     integ_lanes = list(range(first, first + n_integ))

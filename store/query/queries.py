@@ -21,6 +21,7 @@ from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.store.errors import UnknownModel, UnknownVersion
 from modeltrail.store.query.mainline import MainLine, line_relation
 from modeltrail.store.query.stages import previous_holders
+from modeltrail.store.read.gitio import experiment_name
 
 _HEX = re.compile(r"^[0-9a-fA-F]{4,40}$")
 
@@ -192,6 +193,8 @@ _VERSION_COLS = (
     "is_latest",
     "stages",
     "branches",
+    "branch",
+    "merged",
     "author_name",
     "author_email",
     "date",
@@ -207,6 +210,7 @@ def _version_dict(row: tuple) -> dict:
     d["labels"] = list(d["labels"] or [])
     d["stages"] = list(d["stages"] or [])
     d["branches"] = list(d["branches"] or [])
+    d["merged"] = list(d["merged"] or [])
     d["author"] = d["author_name"]
     d["date"] = iso(d["date"])
     return d
@@ -638,18 +642,27 @@ def resolve_version(con: duckdb.DuckDBPyConnection, model: str, spec: str, commi
             return _version_dict(rows[0])
         if len(rows) > 1:
             raise UnknownVersion(f"{spec!r} is ambiguous for {model}")
-    if commit_of is not None:
-        commit = commit_of(spec)
-        if commit:
-            row = con.execute(
-                f"SELECT {cols} FROM versions v WHERE v.model=$1 AND v.commit=$2",
-                [model, commit],
-            ).fetchone()
-            if row is not None:
-                return _version_dict(row)
-            row = _version_in_force(con, model, commit, cols)
-            if row is not None:
-                return {**_version_dict(row), "stands_for": commit}
+    # a DVC experiment by its name, as `dvc exp diff` takes it (git knows only the ref)
+    exps = {
+        c
+        for n, c in con.execute(
+            "SELECT name, commit FROM refs WHERE kind = 'exp' AND short = $1", [spec]
+        ).fetchall()
+        if c and experiment_name(n) is not None
+    }
+    if len(exps) > 1:
+        raise UnknownVersion(f"{spec!r} is ambiguous for {model}: {len(exps)} DVC experiments")
+    commit = exps.pop() if exps else commit_of(spec) if commit_of is not None else None
+    if commit:
+        row = con.execute(
+            f"SELECT {cols} FROM versions v WHERE v.model=$1 AND v.commit=$2",
+            [model, commit],
+        ).fetchone()
+        if row is not None:
+            return _version_dict(row)
+        row = _version_in_force(con, model, commit, cols)
+        if row is not None:
+            return {**_version_dict(row), "stands_for": commit}
     raise UnknownVersion(f"unknown version {spec!r} of {model}")
 
 

@@ -53,6 +53,17 @@ def ref_kind_and_short(name: str) -> tuple[str, str]:
     return "other", name.removeprefix("refs/")
 
 
+_EXPERIMENT_REF = re.compile(r"^refs/exps/[0-9a-f]{2}/[0-9a-f]{1,62}/([^/]+)$")
+
+
+def experiment_name(ref: str) -> str | None:
+    """``crumb-hobo`` for a DVC experiment ref ``refs/exps/af/df89…/crumb-hobo`` (the
+    baseline commit's id split after two digits, then the name); None for DVC's other
+    refs under ``refs/exps`` (its stashes, queues and runs)."""
+    m = _EXPERIMENT_REF.match(ref)
+    return m.group(1) if m else None
+
+
 def effective_branches(refs: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
     """Branch name -> head commit from (kind, short, commit) ref triples: local branches,
     and remote-tracking branches (``origin/x``) where no local branch ``x`` exists, as a

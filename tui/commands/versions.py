@@ -28,6 +28,8 @@ JSON_KEYS = (
     "labels",
     "labels_detail",
     "stages",
+    "branch",
+    "merged",
     "branches",
     "author",
     "date",
@@ -86,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
                 short_id(v["commit"]),
                 (v["date"] or "")[:10],
                 ",".join(fmt_version(s) for s in v["stages"]) or "-",
-                fmt_branch(v["branches"], v["main_line"], line.branch, line.sizes),
+                fmt_branch(
+                    v["branches"], v["main_line"], line.branch, line.sizes, v["branch"], v["merged"]
+                ),
                 f"{v['subject']}{note}",
             ]
         )

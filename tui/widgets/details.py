@@ -60,6 +60,9 @@ def _header(d: dict) -> list[RenderableType]:
     if d.get("author_email"):
         meta.append(f" <{clean(d['author_email'], single_line=True)}>", style="dim")
     lines.append(meta)
+    if d.get("branch"):
+        made = d["branch"] + (f" ← {', '.join(d['merged'])}" if d.get("merged") else "")
+        lines.append(Text("made on: ", style="dim") + literal(made, single_line=True))
     if d.get("branches"):
         lines.append(
             Text("branches: ", style="dim") + literal(", ".join(d["branches"]), single_line=True)

@@ -265,5 +265,10 @@ class VersionRows:
         """The version's branch (``format.fmt_branch``)."""
         branches = [str(b) for b in self.value("branches", row) or []]
         on_main = self.value("main_line", row) if "main_line" in self._cols else None
-        text = clean(fmt_branch(branches, on_main, self.main, self.branch_sizes), single_line=True)
+        branch = self.value("branch", row) if "branch" in self._cols else None
+        merged = self.value("merged", row) if "merged" in self._cols else None
+        text = fmt_branch(
+            branches, on_main, self.main, self.branch_sizes, branch, [str(m) for m in merged or []]
+        )
+        text = clean(text, single_line=True)
         return Cell(text, "unmerged" if text.startswith("unmerged") else "dim")
