@@ -102,7 +102,11 @@ def gto_stamp(paths: RepoPaths) -> str | None:
 
 
 def write_state(
-    paths: RepoPaths, digest: str, summary: IndexSummary, tag_patterns: list[str] | None = None
+    paths: RepoPaths,
+    digest: str,
+    summary: IndexSummary,
+    tag_patterns: list[str] | None = None,
+    root_name: str | None = None,
 ) -> None:
     """Record the current generation's refs digest and counts (under the writer lock)."""
     try:
@@ -119,6 +123,7 @@ def write_state(
         "warnings": summary.warnings,
         "tag_patterns": list(tag_patterns or []),  # labels depend on the config's patterns
         "gto": gto_stamp(paths),  # the stages shown depend on .gto
+        "root_name": root_name,  # a root model's name: the origin URL's last part
     }
     tmp = paths.catalog_dir / f".{STATE_FILE}.{os.getpid()}"
     try:
@@ -158,6 +163,7 @@ def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, R
             state["refs_digest"] != gitio.refs_digest([*seen.ids, *gitio.shallow_pairs(repo)])
             or state["tag_patterns"] != load_config(paths.root).tag_patterns
             or state.get("gto") != gto_stamp(paths)
+            or state.get("root_name") != gitio.repository_name(repo)
         ):
             return None, seen
         counts = [int(state[k]) for k in ("total_commits", "models", "versions", "warnings")]

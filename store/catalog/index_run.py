@@ -78,7 +78,13 @@ def run_index(
                     )
                 finally:
                     con.close()
-        write_state(paths, digest, summary, tag_patterns=cfg.tag_patterns)
+        write_state(
+            paths,
+            digest,
+            summary,
+            tag_patterns=cfg.tag_patterns,
+            root_name=gitio.repository_name(repo),
+        )
         return summary
 
 
@@ -107,7 +113,8 @@ def _run_locked(
             meta = read_meta(old)
             same_patterns = meta.get("tag_patterns") == json.dumps(cfg.tag_patterns)
             same_gto = meta.get("gto_config") == _json(_gto_config(repo, paths).as_json())
-            if meta.get("refs_digest") == digest and same_patterns and same_gto:
+            same_name = meta.get("root_name") == gitio.repository_name(repo)
+            if meta.get("refs_digest") == digest and same_patterns and same_gto and same_name:
                 return _summary(old, "unchanged", 0, start)
             if _shallow_marked(old) != gitio.shallow_commits(repo):
                 raise _ShallowChanged
@@ -254,6 +261,7 @@ def _full(
     repo, paths: RepoPaths, refs, digest, progress, start, reason, cfg: Config, into=None
 ) -> IndexSummary:
     target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
+    root_name = gitio.repository_name(repo)
     with target as con:
         for stmt in ddl():
             con.execute(stmt)
@@ -261,7 +269,9 @@ def _full(
         if capped:
             _cap(con, WALK_MEMORY)
         facts = indexer.Facts(sink=functools.partial(_uncapped_if_needed, con, _insert))
-        models, der, commit_count = _walk_into(repo, paths, refs, cfg, facts, progress, con)
+        models, der, commit_count = _walk_into(
+            repo, paths, refs, cfg, facts, progress, con, root_name
+        )
         facts.spill(0)  # what is left of the walk's rows
         facts.sink("warnings", facts.warnings)  # kept too: the summary reports them
         if capped:
@@ -271,7 +281,7 @@ def _full(
             # _finish rebuilds every table it fills; the tag warnings of a try that ran
             # out of memory go first (a new catalog has none of its own to keep)
             con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
-            new = _finish(con, refs, digest, models, der, facts.declarations, cfg)
+            new = _finish(con, refs, digest, models, der, facts.declarations, cfg, root_name)
             _refresh_value_files(con)
             return new
 
@@ -298,7 +308,7 @@ def _uncapped_if_needed(con, write, *args):
 
 
 def _walk_into(
-    repo, paths: RepoPaths, refs, cfg: Config, facts: indexer.Facts, progress, con
+    repo, paths: RepoPaths, refs, cfg: Config, facts: indexer.Facts, progress, con, root_name
 ) -> tuple[dict[str, ModelDef], derive.Derived, int]:
     """Walk the whole history into ``facts`` (which writes its rows to ``con`` as they
     come): the models, what the refs say of them, and how many commits there were. The
@@ -311,7 +321,7 @@ def _walk_into(
         repo,
         facts.declarations,
         facts,
-        gitio.repository_name(repo),
+        root_name,
         history=indexer.declaration_history(commits),
     )
     der = derive.from_refs(refs, set(models), cfg.tag_patterns)
@@ -330,7 +340,7 @@ def _walk_into(
 
 
 def _finish(
-    con, refs, digest, models, der: derive.Derived, declarations, cfg: Config
+    con, refs, digest, models, der: derive.Derived, declarations, cfg: Config, root_name: str
 ) -> list[tuple]:
     """Rebuild the derived tables (refs, models, labels, stages, versions) and meta.
 
@@ -397,7 +407,7 @@ def _finish(
                 latest[name] = [lab, "gto"]
     _write_lines(con, cfg)
     _materialize_versions(con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs))
-    _write_meta(con, digest, declarations, models, latest, cfg, der.gto_config.as_json())
+    _write_meta(con, digest, declarations, models, latest, cfg, der.gto_config.as_json(), root_name)
     return [w for w in tag_warnings if w not in before]
 
 
@@ -444,6 +454,7 @@ def _write_meta(
     latest: dict,
     cfg: Config,
     gto_config,
+    root_name: str,
     fingerprint: str | None = None,
 ) -> None:
     """``fingerprint``: the models' fingerprint when already known (not computed again)."""
@@ -458,6 +469,8 @@ def _write_meta(
         "tag_patterns": json.dumps(cfg.tag_patterns),  # labels depend on them
         # .gto as read (allowed stages, types); stage holders shown depend on it
         "gto_config": gto_config if isinstance(gto_config, str) else _json(gto_config),
+        # a root model is named after the repository (origin URL): a new name re-discovers
+        "root_name": root_name,
     }
     _insert_rows(con, "meta", ("key", "value"), sorted(meta.items()))
 
@@ -523,6 +536,7 @@ def _finish_new_commits(
         latest,
         cfg,
         meta.get("gto_config") or "",
+        meta.get("root_name") or "",
         fingerprint=meta.get("models_fingerprint"),
     )
 
@@ -879,6 +893,9 @@ def _incremental(
     repo, paths, old, meta, ids, digest, progress, start, cfg: Config
 ) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
+    root_name = gitio.repository_name(repo)
+    if root_name != meta.get("root_name"):
+        return None  # a root model is named after the repository: found again
     delta = ref_delta.compute(repo, old, ids)
     try:
         commits = list(gitio.walk_commits(repo, delta.commits, delta.old_commits))
@@ -891,7 +908,7 @@ def _incremental(
     facts = indexer.Facts()
     facts.declarations = new_decl
     if new_decl != declarations:
-        models = indexer.discover(repo, new_decl, facts, gitio.repository_name(repo))
+        models = indexer.discover(repo, new_decl, facts, root_name)
         if _models_fingerprint(models) != meta.get("models_fingerprint"):
             return None
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
@@ -966,7 +983,7 @@ def _incremental(
         moved = _update_branches(repo, con, delta.old_heads, delta.heads)
         if tags_changed and tag_plan is None:
             _prune_unlabelled(con, None, der.labelled)
-            for w in _finish(con, refs, digest, models, der, new_decl, cfg):
+            for w in _finish(con, refs, digest, models, der, new_decl, cfg, root_name):
                 facts.warnings.add(*w)
         else:
             _finish_new_commits(
