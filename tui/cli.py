@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from modeltrail.store.errors import ModeltrailError
+from modeltrail.store.pathtext import to_catalog
 from modeltrail.tui.commands import COMMANDS, command_module
 from modeltrail.tui.safe_text import safe_streams
 
@@ -57,9 +58,19 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
 
 
+#: arguments that are looked up in the catalog: models and versions
+_CATALOG_ARGS = ("model", "version", "a", "b")
+
+
 def _main(argv: list[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    for name in _CATALOG_ARGS:
+        # a model named after a directory whose name is not UTF-8: Python decodes argv
+        # with surrogateescape, the catalog holds such a name in catalog form (and DuckDB
+        # takes no surrogates at all)
+        if isinstance(value := getattr(args, name, None), str):
+            setattr(args, name, to_catalog(value))
     run = getattr(args, "_run", None)
     try:
         if run is None:

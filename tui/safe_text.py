@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
+from modeltrail.store.pathtext import byte_of
+
 if TYPE_CHECKING:
     from rich.text import Text
 
@@ -29,16 +31,25 @@ _ESC_SEQ = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC
 )
+# ... and a byte of a name that is not UTF-8, shown as \xNN: surrogate-escaped, or the
+# catalog's stand-in for it (store/pathtext.py)
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff"
+    "\udc80-\udcff\U0010ef80-\U0010efff]"
 )
 
 # anything :func:`clean` changes (the controls above, and tab and newline it rewrites)
-_ANY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+_ANY_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff"
+    "\udc80-\udcff\U0010ef80-\U0010efff]"
+)
 
 
 def _placeholder(match: re.Match) -> str:
     ch = match.group(0)
+    byte = byte_of(ch)
+    if byte is not None:
+        return f"\\x{byte:02x}"
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
@@ -197,3 +208,29 @@ def safe_streams() -> Iterator[None]:
             yield
         finally:
             sys.stdout, sys.stderr = saved
+
+
+# --- a path in a command the user may paste ------------------------------------------
+
+
+def shell_word(text: str) -> str:
+    """``text`` (a path) as one shell word that names the same bytes, safe to show: quoted
+    as ``shlex.quote`` does, or, when it holds bytes that are not UTF-8 (either form) or
+    control characters, in ANSI-C quotes (``$'m\\xe9dels/a'``, read so by bash, zsh and
+    ksh)."""
+    import shlex
+
+    if not _ANY_CONTROL.search(text):
+        return shlex.quote(text)
+    out = []
+    for ch in text:
+        byte = byte_of(ch)
+        if byte is not None:
+            out.append(f"\\x{byte:02x}")
+        elif ch in "\\'":
+            out.append("\\" + ch)
+        elif _ANY_CONTROL.match(ch):
+            out.append("".join(f"\\x{b:02x}" for b in ch.encode("utf-8")))
+        else:
+            out.append(ch)
+    return "$'" + "".join(out) + "'"

@@ -27,7 +27,7 @@ from sys import intern
 
 import git
 
-from modeltrail.store import gitcmd
+from modeltrail.store import gitcmd, pathtext
 from modeltrail.store.objectid import OBJECT_ID
 
 _REF_FIELDS = 10
@@ -452,8 +452,9 @@ def walk_commits(
     if with_changes:
         cmd += ["--raw", "-z", "--no-renames", "--diff-merges=first-parent", "--no-abbrev"]
     # parsed as git writes it: 100,000 commits' log held whole (bytes, text and pieces)
-    # took ~150 MB on top of the records
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    # took ~150 MB on top of the records. Decoded losslessly: a path's bytes that are not
+    # UTF-8 become its catalog form, a name's or message's a replacement character
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
 
     def texts() -> Iterator[str]:
         for chunk in gitcmd.piped_chunks(repo, cmd, stdin.encode()):
@@ -518,7 +519,10 @@ def _make_commit(fields: list[str]) -> CommitRecord:
                 new_mode, new_blob, status = meta[1], meta[3], meta[4]
                 blob = None if status.startswith("D") or set(new_blob) == {"0"} else new_blob
                 # the same paths and modes recur in every commit: keep one copy of each
-                changes.append(Change(path=intern(tokens[i + 1]), blob=blob, mode=intern(new_mode)))
+                path = tokens[i + 1]
+                if not path.isascii():
+                    path = pathtext.to_catalog(path)
+                changes.append(Change(path=intern(path), blob=blob, mode=intern(new_mode)))
             i += 2
         else:
             i += 1
@@ -526,13 +530,24 @@ def _make_commit(fields: list[str]) -> CommitRecord:
         commit=commit,
         parents=parents.split(),
         tree=tree,
-        author_name=intern(an),
-        author_email=intern(ae),
+        author_name=intern(_text(an)),
+        author_email=intern(_text(ae)),
         author_date=_utc(at),
         committer_date=_utc(ct),
-        message=message.rstrip("\n"),
+        message=_text(message).rstrip("\n"),
         changes=changes,
     )
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _text(value: str) -> str:
+    """Text of the walk that is not a path (a name, a message): a byte that is not UTF-8
+    becomes a replacement character, as it would have decoded."""
+    if value.isascii() or not _SURROGATE.search(value):
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _batch(repo: git.Repo, mode: str, oids: list[str]) -> bytes:
@@ -588,7 +603,8 @@ def cat_objects(repo: git.Repo, oids: Iterable[str]) -> Iterator[tuple[str, byte
 
 
 def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """``path -> (mode, blob)`` for files under ``paths`` at ``commit`` (an object id)."""
+    """``path -> (mode, blob)`` for files under ``paths`` at ``commit`` (an object id);
+    paths in and out in catalog form (:mod:`store.pathtext`)."""
     if not OBJECT_ID.match(commit):
         raise ValueError(f"not an object id: {commit!r}")
     paths = [p for p in paths if p is not None]
@@ -600,14 +616,22 @@ def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tupl
     # reading the whole tree and keeping what lies under them is much faster
     wanted = set(paths) if len(paths) > _MAX_PATHSPECS else None
     out = gitcmd.run(
-        repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *([] if wanted else paths)
+        repo,
+        "ls-tree",
+        "-r",
+        "-z",
+        "--full-tree",
+        commit,
+        "--",
+        *([] if wanted else map(pathtext.to_os, paths)),
     ).stdout
     files: dict[str, tuple[str, str]] = {}
-    for entry in out.decode("utf-8", errors="replace").split("\x00"):
-        if not entry:
+    for item in out.split(b"\x00"):
+        if not item:
             continue
-        meta, _, path = entry.partition("\t")
-        mode, otype, oid = meta.split(" ")
+        meta_b, _, raw = item.partition(b"\t")
+        mode, otype, oid = meta_b.decode("ascii").split(" ")
+        path = pathtext.from_bytes(raw)
         if otype == "blob" and (wanted is None or _under(path, wanted)):
             files[path] = (mode, oid)
     return files

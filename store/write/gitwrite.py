@@ -6,6 +6,10 @@ ignored, a calling hook's ``GIT_DIR``/``GIT_INDEX_FILE`` pinned to this reposito
 never passes a name from the repository or the user where git could read an option:
 refs are full ``refs/...`` names or object ids, revisions follow ``--end-of-options``.
 
+Paths go in and come out in catalog form (:mod:`store.pathtext`), as the catalog holds
+them; they reach git and the file system as their exact bytes (:meth:`Git.file` is a
+path's place in the work tree).
+
 Writes are plumbing only (``commit-tree``, ``mktag``, ``update-ref`` with the expected old
 value, ``read-tree -m -u``), each an atomic step; :mod:`store.rollback_apply` orders them.
 """
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import git
 
-from modeltrail.store import gitcmd
+from modeltrail.store import gitcmd, pathtext
 from modeltrail.store.errors import Refused
 from modeltrail.store.objectid import OBJECT_ID
 
@@ -90,6 +94,10 @@ class Git:
     def out(self, *args: str, **kw) -> str:
         return self.run(*args, **kw).text()
 
+    def file(self, rel: str) -> Path:
+        """Where the catalog-form path ``rel`` is in the work tree (its exact bytes)."""
+        return self.root / pathtext.to_os(rel)
+
     # --- reads ------------------------------------------------------------------------
 
     def resolve_commit(self, name: str) -> str | None:
@@ -112,7 +120,12 @@ class Git:
         if path == "":
             return self.tree_of(commit)
         done = self.run(
-            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}:{path}", check=False
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{commit}:{pathtext.to_os(path)}",
+            check=False,
         )
         oid = done.stdout.decode().strip()
         return oid if done.returncode == 0 and OBJECT_ID.match(oid) else None
@@ -121,7 +134,7 @@ class Git:
         """Every file under ``paths`` ('' = everything) in ``commit``, recursively."""
         args = ["ls-tree", "-r", "-z", "--full-tree", commit]
         if paths and "" not in paths:
-            args += ["--", *paths]
+            args += ["--", *map(pathtext.to_os, paths)]
         raw = self.run(*args).stdout
         entries = []
         for item in raw.split(b"\0"):
@@ -129,7 +142,7 @@ class Git:
                 continue
             meta, _, name = item.partition(b"\t")
             mode, typ, oid = meta.decode().split()
-            entries.append(TreeEntry(mode, typ, oid, name.decode("utf-8", "surrogateescape")))
+            entries.append(TreeEntry(mode, typ, oid, pathtext.from_bytes(name)))
         return entries
 
     def symbolic_head(self) -> str | None:
@@ -161,7 +174,7 @@ class Git:
             "--ignore-submodules=none",
         ]
         if paths and "" not in paths:
-            args += ["--", *paths]
+            args += ["--", *map(pathtext.to_os, paths)]
         raw = self.run(*args).stdout
         found = []
         parts = raw.split(b"\0")
@@ -171,7 +184,7 @@ class Git:
             i += 1
             if not item:
                 continue
-            code, name = item[:2].decode(), item[3:].decode("utf-8", "surrogateescape")
+            code, name = item[:2].decode(), pathtext.from_bytes(item[3:])
             if code[0] in "RC":  # a rename's source follows
                 i += 1
             found.append(f"{code} {name}")
@@ -275,13 +288,13 @@ class Git:
                 head,
             ]
             if roots and "" not in roots:
-                args += ["--", *roots]
+                args += ["--", *map(pathtext.to_os, roots)]
             raw = self.run(*args).stdout
             records = [r for r in raw.split(b"\x01") if r]
             for record in records:
                 commit, _, names = record.partition(b"\0")
                 for name in names.lstrip(b"\n").split(b"\0"):
-                    if name and keep(name.decode("utf-8", "surrogateescape")):
+                    if name and keep(pathtext.from_bytes(name)):
                         return commit.decode()
             if len(records) < batch:
                 return None
@@ -310,8 +323,9 @@ class Git:
         part. Writes objects only."""
         with self.temp_index() as env:
             self.run("read-tree", base_commit, env=env)
-            info = "".join(f"0 {ZERO}\t{p}\0" for p in drop)
-            info += "".join(f"{e.mode} {e.oid}\t{e.path}\0" for e in add)
+            to_os = pathtext.to_os
+            info = "".join(f"0 {ZERO}\t{to_os(p)}\0" for p in drop)
+            info += "".join(f"{e.mode} {e.oid}\t{to_os(e.path)}\0" for e in add)
             if info:
                 self.run(
                     "update-index",
@@ -328,7 +342,7 @@ class Git:
         raw = self.run(
             "diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-commit-id", old, new
         ).stdout
-        return [n.decode("utf-8", "surrogateescape") for n in raw.split(b"\0") if n]
+        return [pathtext.from_bytes(n) for n in raw.split(b"\0") if n]
 
     def commit_tree(
         self, tree: str, parent: str, message: str, author: Ident, committer: Ident, seconds: int
@@ -368,14 +382,14 @@ class Git:
         """Path → blob id of the index's stage-0 entries under ``paths`` ('' = all)."""
         args = ["ls-files", "-s", "-z"]
         if paths and "" not in paths:
-            args += ["--", *paths]
+            args += ["--", *map(pathtext.to_os, paths)]
         out: dict[str, str] = {}
         for item in self.run(*args).stdout.split(b"\0"):
             if not item:
                 continue
             meta, _, name = item.partition(b"\t")
             _mode, oid, _stage = meta.decode().split()
-            out[name.decode("utf-8", "surrogateescape")] = oid
+            out[pathtext.from_bytes(name)] = oid
         return out
 
     def remote_for(self, branch_ref: str | None) -> str | None:

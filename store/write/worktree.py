@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from modeltrail.store import pathtext
 from modeltrail.store.errors import Refused
 from modeltrail.store.repo import index_lock_note
 from modeltrail.store.trailers import one_line
@@ -38,7 +39,7 @@ def linked_ancestor(root: Path, rel: str) -> str | None:
     bits = rel.split("/")
     for i in range(1, len(bits)):
         anc = "/".join(bits[:i])
-        p = root / anc
+        p = root / pathtext.to_os(anc)
         if p.is_symlink():
             return anc
         if not p.is_dir():
@@ -59,7 +60,7 @@ def refuse_links(g: Git, paths: Iterable[str], what: str) -> None:
         if anc is None or anc in checked:
             continue
         checked.add(anc)
-        target = os.path.realpath(root / anc)
+        target = os.path.realpath(g.file(anc))
         try:
             leaves = os.path.commonpath([target, real_root]) != real_root
         except ValueError:
@@ -94,7 +95,7 @@ def endangered(g: Git, drop: Iterable[str], new_files: Iterable[str]) -> list[st
         blocked = False
         for i in range(1, len(bits)):
             anc = "/".join(bits[:i])
-            p = root / anc
+            p = g.file(anc)
             if not _lexists(p):
                 blocked = True  # nothing below exists
                 break
@@ -110,7 +111,7 @@ def endangered(g: Git, drop: Iterable[str], new_files: Iterable[str]) -> list[st
                 break
         if blocked:
             continue
-        p = root / rel
+        p = g.file(rel)
         if p.is_symlink() or (p.exists() and not p.is_dir()):
             if rel not in tracked:
                 lost.add(rel)
@@ -119,6 +120,7 @@ def endangered(g: Git, drop: Iterable[str], new_files: Iterable[str]) -> list[st
                 links = [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]
                 for name in (*files, *links):
                     f = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
+                    f = pathtext.to_catalog(f)
                     if f not in tracked:
                         lost.add(f)
     return sorted(lost)
@@ -143,7 +145,7 @@ def clear_paths(g: Git, paths: list[str]) -> None:
     for rel in paths:
         if linked_ancestor(g.root, rel) is not None:
             raise Refused(f"{one_line(rel, 200)} lies below a symbolic link; nothing removed")
-        p = g.root / rel
+        p = g.file(rel)
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p)
         else:
@@ -227,7 +229,7 @@ def restore(g: Git, old: str, new: str, roots: Iterable[str]) -> tuple[int, int,
     new_files = {e.path: e for e in listed if e.type == "blob" and e.path in wanted}
     rewrite, left = [], []
     for rel, oid in index.items():
-        p = g.root / rel
+        p = g.file(rel)
         if not _lexists(p) or (p.is_dir() and not p.is_symlink()):
             rewrite.append(rel)
             continue
@@ -243,7 +245,7 @@ def restore(g: Git, old: str, new: str, roots: Iterable[str]) -> tuple[int, int,
     for rel, entry in sorted(new_files.items()):
         if rel in index:
             continue
-        p = g.root / rel
+        p = g.file(rel)
         if not _lexists(p):
             continue
         if not p.is_dir() and _hash(g, rel) == entry.oid:
@@ -253,27 +255,30 @@ def restore(g: Git, old: str, new: str, roots: Iterable[str]) -> tuple[int, int,
         else:
             left.append(rel)
     for rel in rewrite:
-        p = g.root / rel
+        p = g.file(rel)
         if p.is_dir() and not p.is_symlink():
             with contextlib.suppress(OSError):
                 p.rmdir()
     if rewrite:
-        g.run("checkout-index", "-f", "-q", "-z", "--stdin", input="\0".join(rewrite) + "\0")
+        names = "".join(f"{pathtext.to_os(rel)}\0" for rel in rewrite)
+        g.run("checkout-index", "-f", "-q", "-z", "--stdin", input=names)
     return len(rewrite), removed, left
 
 
 def _hash(g: Git, rel: str) -> str | None:
-    p = g.root / rel
+    p = g.file(rel)
     if p.is_symlink():
         data = os.readlink(p).encode("utf-8", "surrogateescape")
         return g.out("hash-object", "--stdin", input=data)
-    done = g.run("hash-object", "--no-filters", "--end-of-options", rel, check=False)
+    done = g.run(
+        "hash-object", "--no-filters", "--end-of-options", pathtext.to_os(rel), check=False
+    )
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
 def _prune_empty(root: Path, d: Path, roots: list[str]) -> None:
     """Remove directories left empty, up to and including the model's own directory."""
-    tops = [root / r for r in roots if r]
+    tops = [root / pathtext.to_os(r) for r in roots if r]
     while any(d == t or t in d.parents for t in tops):
         try:
             d.rmdir()

@@ -64,8 +64,12 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 # characters JSON leaves raw that a terminal would act on: C1 controls, DEL, bidi controls;
-# and lone surrogates (bytes that were not UTF-8), which no encoding can write
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff]")
+# and lone surrogates (bytes that were not UTF-8), which no encoding can write; and a
+# path's stand-ins for such bytes (store/pathtext.py), which would otherwise be shown as
+# \xNN inside a JSON string (as a \uXXXX pair they read back as the catalog holds them)
+_UNSAFE_IN_JSON = re.compile(
+    "[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff\U0010ef80-\U0010efff]"
+)
 
 
 def _json_numbers(data: Any) -> Any:
@@ -91,13 +95,22 @@ def _escape_unsafe(text: str, narrow: str | None = None) -> str:
     """JSON text with the characters that could drive or reorder the terminal as \\uXXXX,
     and, for an output encoding ``narrow`` that lacks some characters (latin-1, ASCII),
     those too: the JSON reads back exactly (not the stand-ins other output gets)."""
-    text = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    text = _UNSAFE_IN_JSON.sub(_json_unicode_escape, text)
     if narrow is not None:
         text = text.encode(narrow, _JSON_ESCAPES).decode(narrow)
     return text
 
 
 _JSON_ESCAPES = "modeltrail.json-escape"
+
+
+def _json_unicode_escape(m: re.Match) -> str:
+    """One character as JSON's ``\\uXXXX`` (a pair of them beyond U+FFFF)."""
+    o = ord(m.group(0))
+    if o > 0xFFFF:
+        o -= 0x10000
+        return f"\\u{0xD800 + (o >> 10):04x}\\u{0xDC00 + (o & 0x3FF):04x}"
+    return f"\\u{o:04x}"
 
 
 def _json_escape(exc: UnicodeError) -> tuple[str, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 
 from rich.text import Text
@@ -11,7 +10,7 @@ from rich.text import Text
 from modeltrail.store.write.checkout import checkout
 from modeltrail.tui.commands._common import add_json, catalog_of, console, print_json
 from modeltrail.tui.commands.rollback import start
-from modeltrail.tui.safe_text import clean
+from modeltrail.tui.safe_text import clean, shell_word
 
 NAME = "checkout"
 HELP = "put a version's model files in the work tree (staged, no commit)"
@@ -56,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
         # the changed files themselves when few: the directory may hold other models
         paths = [f.path for f in result.files]
         where = (
-            " ".join(shlex.quote(clean(p, single_line=True)) for p in paths)
+            " ".join(shell_word(p) for p in paths)
             if len(paths) <= 5
-            else shlex.quote(clean(result.path, single_line=True) or ".")
+            else shell_word(result.path or ".")
         )
         t.append(
             "  review: git diff --cached; keep: git commit; drop: "
