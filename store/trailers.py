@@ -23,6 +23,8 @@ import json
 import re
 from collections.abc import Iterable
 
+from modeltrail.store import pathtext
+
 TRAILER = re.compile(r"^(Rollback-[A-Za-z-]+):[ \t]*(.*)$", re.MULTILINE)
 # what never goes into a message: C0/C1 controls, DEL, line/paragraph separators and the
 # bidirectional controls (marks, embeddings, overrides, isolates)
@@ -60,7 +62,9 @@ def _escape_char(match: re.Match) -> str:
 
 def decode_value(raw: str) -> str:
     """The value a trailer line carries (:func:`encode_value`); a value written before
-    values were quoted reads as it is."""
+    values were quoted reads as it is. Bytes that were not UTF-8 (a reason typed in a C
+    locale) come back in the catalog's form (``store.pathtext``), which the catalog can
+    hold and the screen shows as ``\\xNN``; any other lone surrogate as U+FFFD."""
     raw = raw.strip()
     if len(raw) >= 2 and raw[0] == raw[-1] == '"':
         try:
@@ -68,8 +72,17 @@ def decode_value(raw: str) -> str:
         except ValueError:
             return raw
         if isinstance(found, str):
-            return found
+            return _valid_text(found)
     return raw
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: str) -> str:
+    if value.isascii():
+        return value
+    return _LONE_SURROGATE.sub("\ufffd", pathtext.to_catalog(value))
 
 
 def trailer_lines(pairs: Iterable[tuple[str, object]]) -> list[str]:

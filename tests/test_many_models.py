@@ -65,7 +65,9 @@ def _statements(root: Path) -> tuple[int, list[dict]]:
 def test_listing_models_asks_the_same_number_of_questions_for_3_or_30(tmp_path, capsys):
     few, models = _statements(_repo(tmp_path / "few", 3).path)
     r = _repo(tmp_path / "many", 30)
-    assert cli(["-C", str(r.path), "rollback", "m0", "--to", "v1.0.0", "--yes"]) == 0
+    assert (
+        cli(["-C", str(r.path), "rollback", "m0", "--to", "v1.0.0", "--yes", "--reason", "t"]) == 0
+    )
     many, models = _statements(r.path)
     assert len(models) == 30
     assert many == few

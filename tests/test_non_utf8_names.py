@@ -81,7 +81,9 @@ def test_a_latin1_directory_is_listed_and_rolled_back(latin1, capsys):
     assert code == 0
     (model,) = json.loads(out)
     assert model["name"] == "a" and model["versions"] == 2
-    code, out, err = _run(capsys, latin1.path, "rollback", "a", "--to", "1.0.0", "--yes")
+    code, out, err = _run(
+        capsys, latin1.path, "rollback", "a", "--to", "1.0.0", "--yes", "--reason", "t"
+    )
     assert code == 0, err
     assert "already has the files" not in out + err
     assert latin1.head() != latin1.c2  # a commit restoring 1.0.0's files
@@ -108,7 +110,9 @@ def test_a_latin1_author_and_tagger_are_shown_never_a_traceback(tmp_path, capsys
         code, out, err = _run(capsys, r.path, *args)
         assert code == 0, (args, err)
         assert "Traceback" not in err
-    code, out, err = _run(capsys, r.path, "rollback", "m", "--stage", "prod", "--yes")
+    code, out, err = _run(
+        capsys, r.path, "rollback", "m", "--stage", "prod", "--yes", "--reason", "t"
+    )
     assert code == 0, err
     assert "Traceback" not in err
     code, out, err = _run(capsys, r.path, "history", "--json")
@@ -161,7 +165,9 @@ def test_a_file_name_that_is_not_utf8_inside_a_model(tmp_path, capsys):
     assert undone.returncode == 0, undone.stderr
     assert _read(r.path, name) == b"new"
     r.git("reset", "-q", "--hard")
-    code, out, err = _run(capsys, r.path, "rollback", "b", "--to", "1.0.0", "--yes")
+    code, out, err = _run(
+        capsys, r.path, "rollback", "b", "--to", "1.0.0", "--yes", "--reason", "t"
+    )
     assert code == 0, err
     shown = subprocess.run(
         ["git", "show", "HEAD:" + os.fsdecode(name)], cwd=r.path, capture_output=True, check=True

@@ -51,7 +51,7 @@ def test_fetch_then_on_call_rollback_pushed_with_p(sample, tmp_path):
         term.keys("p")
         term.wait_for("✓ pushed churn#prod#11 to origin")
         term.keys("Escape")
-        term.wait_for("● prod v1.2.0 ← v1.3.0")
+        term.wait_for("● prod v1.2.0 ← v1.0.0")  # v1.3.0 was rolled away from
         term.keys("q")
         term.wait_exit()
     finally:

@@ -103,7 +103,7 @@ def test_on_call_production_rollback_in_a_real_terminal(sample, tmp_path):
         shown = term.wait_for("churn prod is now v1.2.0")
         assert "z undoes it" in shown
         term.keys("Escape")
-        term.wait_for("● prod v1.2.0 ← v1.3.0")
+        term.wait_for("● prod v1.2.0 ← v1.0.0")  # v1.3.0 was rolled away from
         term.keys("q")
         term.wait_exit()
     finally:
