@@ -281,7 +281,9 @@ def _full(
             # _finish rebuilds every table it fills; the tag warnings of a try that ran
             # out of memory go first (a new catalog has none of its own to keep)
             con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
-            new = _finish(con, refs, digest, models, der, facts.declarations, cfg, root_name)
+            new = _finish(
+                con, refs, digest, models, der, facts.declarations, cfg, root_name, facts.renames
+            )
             _refresh_value_files(con)
             return new
 
@@ -317,12 +319,14 @@ def _walk_into(
     for boundary in gitio.shallow_commits(repo):
         facts.warnings.add(boundary, gitio.SHALLOW, None, SHALLOW_WARNING)
     facts.declarations = indexer.declarations_in(commits, {})
+    facts.renames = indexer.declaration_renames(commits, repo=repo)
     models = indexer.discover(
         repo,
         facts.declarations,
         facts,
         root_name,
         history=indexer.declaration_history(commits),
+        renames=facts.renames,
     )
     der = derive.from_refs(refs, set(models), cfg.tag_patterns)
     der.gto_config = _gto_config(repo, paths, facts)
@@ -340,7 +344,15 @@ def _walk_into(
 
 
 def _finish(
-    con, refs, digest, models, der: derive.Derived, declarations, cfg: Config, root_name: str
+    con,
+    refs,
+    digest,
+    models,
+    der: derive.Derived,
+    declarations,
+    cfg: Config,
+    root_name: str,
+    renames: dict[str, str] | None = None,
 ) -> list[tuple]:
     """Rebuild the derived tables (refs, models, labels, stages, versions) and meta.
 
@@ -407,7 +419,17 @@ def _finish(
                 latest[name] = [lab, "gto"]
     _write_lines(con, cfg)
     _materialize_versions(con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs))
-    _write_meta(con, digest, declarations, models, latest, cfg, der.gto_config.as_json(), root_name)
+    _write_meta(
+        con,
+        digest,
+        declarations,
+        models,
+        latest,
+        cfg,
+        der.gto_config.as_json(),
+        root_name,
+        renames=renames,
+    )
     return [w for w in tag_warnings if w not in before]
 
 
@@ -456,14 +478,17 @@ def _write_meta(
     gto_config,
     root_name: str,
     fingerprint: str | None = None,
+    renames: dict[str, str] | None = None,
 ) -> None:
-    """``fingerprint``: the models' fingerprint when already known (not computed again)."""
+    """``fingerprint``: the models' fingerprint when already known (not computed again);
+    ``renames``: the declaring files moved (``indexer.declaration_renames``)."""
     con.execute("DELETE FROM meta")
     meta = {
         "schema_version": str(SCHEMA_VERSION),
         "refs_digest": digest,
         "indexed_at": datetime.now(UTC).isoformat(),
         "declarations": json.dumps(declarations, sort_keys=True),
+        "renames": json.dumps(renames or {}, sort_keys=True),
         "models_fingerprint": fingerprint or _models_fingerprint(models),
         "latest": json.dumps(latest, sort_keys=True),  # model -> [label, gto | labels]
         "tag_patterns": json.dumps(cfg.tag_patterns),  # labels depend on them
@@ -476,7 +501,16 @@ def _write_meta(
 
 
 def _finish_new_commits(
-    con, delta: ref_delta.RefDelta, digest, models, declarations, meta, new_ids, moved, cfg: Config
+    con,
+    delta: ref_delta.RefDelta,
+    digest,
+    models,
+    declarations,
+    meta,
+    new_ids,
+    moved,
+    cfg: Config,
+    renames: dict[str, str] | None = None,
 ) -> None:
     """The derived tables after new commits when no tag changed.
 
@@ -538,6 +572,7 @@ def _finish_new_commits(
         meta.get("gto_config") or "",
         meta.get("root_name") or "",
         fingerprint=meta.get("models_fingerprint"),
+        renames=renames,
     )
 
 
@@ -905,10 +940,13 @@ def _incremental(
         return None  # versions would become unreachable: rebuild
     declarations = json.loads(meta.get("declarations", "{}"))
     new_decl = indexer.declarations_in(commits, declarations)
+    renames = json.loads(meta.get("renames", "{}"))
+    new_renames = indexer.declaration_renames(commits, declarations, renames, repo)
     facts = indexer.Facts()
     facts.declarations = new_decl
-    if new_decl != declarations:
-        models = indexer.discover(repo, new_decl, facts, root_name)
+    facts.renames = new_renames
+    if new_decl != declarations or new_renames != renames:
+        models = indexer.discover(repo, new_decl, facts, root_name, renames=new_renames)
         if _models_fingerprint(models) != meta.get("models_fingerprint"):
             return None
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
@@ -983,11 +1021,21 @@ def _incremental(
         moved = _update_branches(repo, con, delta.old_heads, delta.heads)
         if tags_changed and tag_plan is None:
             _prune_unlabelled(con, None, der.labelled)
-            for w in _finish(con, refs, digest, models, der, new_decl, cfg, root_name):
+            found = _finish(con, refs, digest, models, der, new_decl, cfg, root_name, new_renames)
+            for w in found:
                 facts.warnings.add(*w)
         else:
             _finish_new_commits(
-                con, delta, digest, models, new_decl, meta, sorted(new_ids), moved, cfg
+                con,
+                delta,
+                digest,
+                models,
+                new_decl,
+                meta,
+                sorted(new_ids),
+                moved,
+                cfg,
+                new_renames,
             )
         if tag_plan is not None:
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):

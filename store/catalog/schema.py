@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...

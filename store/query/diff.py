@@ -517,24 +517,22 @@ def diff_versions(
     between = stale_between(con, model, a, b, files)
     m_from: dict[str, tuple[str, str]] = {}
     p_from: dict[str, tuple[str, str]] = {}
-    metrics = metric_diff(
-        version_metrics(con, model, a, m_from),
-        version_metrics(con, model, b, m_from),
-        cfg.better,
-        all_keys,
-    )
-    params = param_diff(
-        version_params(con, model, a, p_from), version_params(con, model, b, p_from), all_keys
-    )
+    arts_a, arts_b = version_artifacts(con, model, a), version_artifacts(con, model, b)
+    moved = _moved_between(con, model, arts_a, arts_b)
+    ma, mb = version_metrics(con, model, a, m_from), version_metrics(con, model, b, m_from)
+    pa, pb = version_params(con, model, a, p_from), version_params(con, model, b, p_from)
+    if moved:
+        ma, pa = _at_new_place(ma, mb, *moved), _at_new_place(pa, pb, *moved)
+        arts_a = _artifacts_at_new_place(arts_a, arts_b, *moved)
+    metrics = metric_diff(ma, mb, cfg.better, all_keys)
+    params = param_diff(pa, pb, all_keys)
     return {
         "model": model,
         "a": {k: va[k] for k in ("version", "commit", "date", "stale_metrics")},
         "b": {k: vb[k] for k in ("version", "commit", "date", "stale_metrics")},
         "metrics": with_files(metrics, m_from),
         "params": with_files(params, p_from),
-        "artifacts": artifact_diff(
-            version_artifacts(con, model, a), version_artifacts(con, model, b), all_keys
-        ),
+        "artifacts": artifact_diff(arts_a, arts_b, all_keys),
         "environment": environment_diff(
             version_environment(con, model, a), version_environment(con, model, b), all_keys
         ),
@@ -545,6 +543,50 @@ def diff_versions(
             "between": between,
         },
     }
+
+
+def _moved_between(
+    con: duckdb.DuckDBPyConnection, model: str, old: list[dict], new: list[dict]
+) -> tuple[str, str] | None:
+    """``(old directory, new directory)`` when the model was moved between two versions
+    (a model that owns several directories: its own and the ones it was moved from),
+    each version's directory being the one that holds its files; else None."""
+    row = con.execute("SELECT content FROM models WHERE name = $1", [model]).fetchone()
+    trees = json.loads(row[0])[0] if row and row[0] else []
+    if len(trees) < 2:
+        return None
+
+    def place(rows: list[dict]) -> str | None:
+        return next((t for t in trees for r in rows if r["path"].startswith(f"{t}/")), None)
+
+    a, b = place(old), place(new)
+    return (a, b) if a is not None and b is not None and a != b else None
+
+
+def _moved_name(name: str, old_dir: str, new_dir: str) -> str:
+    return f"{new_dir}/{name[len(old_dir) + 1 :]}" if name.startswith(f"{old_dir}/") else name
+
+
+def _at_new_place(old: dict, new: dict, old_dir: str, new_dir: str) -> dict:
+    """The older version's values keyed as at the newer version's place, where the newer
+    version has that key (a file moved with its model compares with itself)."""
+    out = {}
+    for key, value in old.items():
+        moved = _moved_name(key, old_dir, new_dir)
+        out[moved if moved in new else key] = value
+    return out
+
+
+def _artifacts_at_new_place(
+    old: list[dict], new: list[dict], old_dir: str, new_dir: str
+) -> list[dict]:
+    """:func:`_at_new_place` for artifact rows (by path)."""
+    paths = {r["path"] for r in new}
+    out = []
+    for r in old:
+        moved = _moved_name(r["path"], old_dir, new_dir)
+        out.append({**r, "path": moved} if moved in paths else r)
+    return out
 
 
 def compare_versions(

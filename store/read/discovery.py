@@ -32,6 +32,10 @@ GTO_SOURCES = ("gto", "dvc-artifact")
 ROOT_NAME = "root"  # a root model's name when the repository has none
 
 
+#: how the path of every file :func:`manifest_kind` knows ends (a cheap first test)
+DECLARING_ENDS = ("artifacts.yaml", "dvc.yaml", "model.yaml", "MLmodel", "metadata.yaml")
+
+
 def manifest_kind(path: str) -> str | None:
     """What kind of declaration a file path could hold, from its name alone."""
     base = posixpath.basename(path)

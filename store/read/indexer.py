@@ -8,6 +8,7 @@ model files there (``seeds``).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import posixpath
@@ -112,6 +113,7 @@ class Facts:
     )
     warnings: Columns = field(default_factory=lambda: Columns("commit", "path", "model", "message"))
     declarations: dict[str, str] = field(default_factory=dict)  # declaring file -> newest blob
+    renames: dict[str, str] = field(default_factory=dict)  # moved declaring file -> new path
     #: where rows go as tables fill (a full index: the new catalog, written as the walk
     #: goes); None keeps every row here until the caller writes them
     sink: Callable[[str, Columns], None] | None = None
@@ -177,16 +179,132 @@ def declaration_history(commits: Iterable[gitio.CommitRecord]) -> dict[str, list
     return history
 
 
+#: the declaring files whose model is its directory (named after it, or by the manifest)
+_DIRECTORY_DECLARING = ("mlmodel", "model_yaml", "dvc_yaml", "modelbit")
+
+
+#: a declaring file edited as it moved still moved when at least this share of it is
+#: unchanged (``git log -M``'s default similarity); larger files must be the same blob
+RENAME_SIMILARITY = 0.5
+MAX_RENAME_COMPARE = 256 * 1024
+
+
+def declaration_renames(
+    commits: Iterable[gitio.CommitRecord],
+    known: dict[str, str] | None = None,
+    renames: dict[str, str] | None = None,
+    repo: git.Repo | None = None,
+) -> dict[str, str]:
+    """Declaring files moved with a rename git sees: ``old path -> new path``.
+
+    A commit that deletes a declaring file and adds one of the same kind elsewhere moved
+    that declaration when the two are the same blob (an exact rename: ``git mv`` of a
+    model's directory) or, given ``repo``, at least half alike, as ``git log -M`` pairs
+    them (the few blobs compared are read in one ``cat-file --batch``, never one git call
+    per commit). A place declared again later is no longer moved (a new model lives
+    there). ``known``: the newest blob of every declaring file before ``commits`` (an
+    incremental run's), ``renames``: the moves found before them."""
+    last = dict(known or {})
+    alive = set(last) - set(renames or {})
+    # in walk order: ("moved", commit number, olds, new, new blob) or ("declared", path)
+    events: list[tuple] = []
+    for n, c in enumerate(commits):
+        declaring = [
+            (ch, kind)
+            for ch in c.changes
+            if ch.path.endswith(discovery.DECLARING_ENDS)
+            and (kind := discovery.manifest_kind(ch.path))
+        ]
+        if not declaring:
+            continue
+        gone: dict[str, list[tuple[str, str]]] = {}
+        added: list[tuple[str, str, str]] = []
+        for ch, kind in declaring:
+            if kind not in _DIRECTORY_DECLARING:
+                continue
+            if ch.blob is None:
+                if ch.path in last:
+                    gone.setdefault(kind, []).append((ch.path, last[ch.path]))
+            elif ch.path not in alive:
+                added.append((kind, ch.path, ch.blob))
+        inexact = []
+        for kind, path, blob in added:  # the same blob first, as git pairs them
+            olds = gone.get(kind, [])
+            exact = next((o for o in olds if o[1] == blob), None)
+            if exact is not None:
+                olds.remove(exact)
+                events.append(("moved", n, (exact,), path, blob))
+            else:
+                inexact.append((kind, path, blob))
+        for kind, path, blob in inexact if repo is not None else ():
+            if gone.get(kind):
+                events.append(("moved", n, tuple(gone[kind]), path, blob))
+        for ch, _kind in declaring:
+            if ch.blob is None:
+                alive.discard(ch.path)
+            else:
+                last[ch.path] = ch.blob
+                alive.add(ch.path)
+                events.append(("declared", ch.path))
+    compare = {
+        b
+        for e in events
+        if e[0] == "moved" and (len(e[2]) > 1 or e[2][0][1] != e[4])
+        for b in (e[4], *(ob for _, ob in e[2]))
+    }
+    data = gitio.read_blobs(repo, compare, MAX_RENAME_COMPARE + 1) if compare and repo else {}
+    out = dict(renames or {})
+    paired: set[tuple[int, str]] = set()  # an old file moves once per commit
+    for e in events:
+        if e[0] == "declared":
+            out.pop(e[1], None)  # declared here again: a model of its own
+            continue
+        _, n, olds, new, blob = e
+        for old, old_blob in olds:
+            if (n, old) in paired:
+                continue
+            if old_blob == blob or _similar(data.get(old_blob), data.get(blob)):
+                paired.add((n, old))
+                out[old] = new
+                break
+    return out
+
+
+def _similar(a: bytes | None, b: bytes | None) -> bool:
+    """Whether at least :data:`RENAME_SIMILARITY` of the larger text is lines the two
+    share (git's rename score, on lines)."""
+    if a is None or b is None or max(len(a), len(b)) > MAX_RENAME_COMPARE:
+        return False
+    if not a or not b:
+        return False
+    x, y = a.splitlines(True), b.splitlines(True)
+    matcher = difflib.SequenceMatcher(None, x, y, autojunk=False)
+    same = sum(len(line) for i, _j, n in matcher.get_matching_blocks() for line in x[i : i + n])
+    return same / max(len(a), len(b)) >= RENAME_SIMILARITY
+
+
+def _moved_to(renames: dict[str, str], path: str) -> str:
+    """Where a moved declaring file is now (following moves of moves)."""
+    seen = {path}
+    while path in renames and renames[path] not in seen:
+        path = renames[path]
+        seen.add(path)
+    return path
+
+
 def discover(
     repo: git.Repo,
     declarations: dict[str, str],
     facts: Facts,
     root_name: str = "root",
     history: dict[str, list[str]] | None = None,
+    renames: dict[str, str] | None = None,
 ) -> dict[str, ModelDef]:
     """Models declared by the newest version of every declaring file. With ``history``
     (every blob of each declaring file), a GTO artifact whose path was changed also owns
-    the files at its earlier paths, so its versions there keep their files and metrics."""
+    the files at its earlier paths, so its versions there keep their files and metrics.
+    With ``renames`` (:func:`declaration_renames`), a model whose directory was moved
+    is the model at its new place, which also owns its earlier places."""
     blobs = gitio.read_blobs(repo, declarations.values(), MAX_DOCUMENT)
     claims: dict[str, list[Claim]] = {}
     for path, blob in sorted(declarations.items()):
@@ -204,12 +322,64 @@ def discover(
                 )
         for w in warns:
             facts.warnings.add(None, path, None, w)
+    moved = _moved_claims(claims, renames or {})
     resolved = discovery.resolve(claims)
     for path, message in resolved.warnings:
         facts.warnings.add(None, path, None, message)
+    if moved:
+        _add_moved_places(resolved.models, moved)
     if history:
         _add_earlier_paths(repo, resolved.models, declarations, history, root_name)
     return resolved.models
+
+
+def _moved_claims(
+    claims: dict[str, list[Claim]], renames: dict[str, str]
+) -> list[tuple[list[Claim], str]]:
+    """Take the claims of moved declaring files out of ``claims`` (they name no model of
+    their own): each with the directory of the declaring file it became. A GTO
+    artifact is its name wherever it lives: never taken out."""
+    out = []
+    for old in sorted(renames):
+        new = _moved_to(renames, old)
+        before, after = claims.get(old), claims.get(new)
+        if not before or not after or new in renames:
+            continue
+        if any(c.source in discovery.GTO_SOURCES for c in (*before, *after)):
+            continue
+        out.append((claims.pop(old), after[0].path or ""))
+    return out
+
+
+def _add_moved_places(models: dict[str, ModelDef], moved: list[tuple[list[Claim], str]]) -> None:
+    """Give the model at each new place the content of its earlier places, unless
+    another model owns that place now."""
+    taken = {
+        place: m.name
+        for m in models.values()
+        for place in (*m.content.trees, *m.content.paths, *m.content.level)
+    }
+    at = {
+        m.path: m
+        for m in models.values()
+        if m.path is not None and not set(m.sources) & set(discovery.GTO_SOURCES)
+    }
+    for before, new_dir in moved:
+        m = at.get(new_dir)
+        if m is None:
+            continue
+        then = discovery.resolve({"": before}).models
+        for old in then.values():
+
+            def free(places: tuple[str, ...], name: str = m.name) -> tuple[str, ...]:
+                return tuple(p for p in places if taken.get(p, name) == name)
+
+            c = m.content
+            m.content = discovery.Content(
+                tuple(dict.fromkeys((*c.trees, *free(old.content.trees)))),
+                tuple(sorted(set(c.paths) | set(free(old.content.paths)))),
+                tuple(dict.fromkeys((*c.level, *free(old.content.level)))),
+            )
 
 
 def _add_earlier_paths(

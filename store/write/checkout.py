@@ -115,9 +115,9 @@ def checkout(
     head = g.resolve_commit("HEAD")
     if head is None:
         raise Refused("this repository has no commit checked out")
-    path = model_path_at(g, info, head) or path
-    new_path = model_path_at(g, info, v["commit"]) or path
     scope = model_scope(con, model)
+    path = model_path_at(g, info, head, scope.places) or path
+    new_path = model_path_at(g, info, v["commit"], scope.places) or path
     now, then = scope.files(g, head), scope.files(g, v["commit"])
     what = f"checking out {one_line(model)} {one_line(v['version'])}"
     refuse_links(g, [*now, *then], what)

@@ -423,11 +423,18 @@ def _availability(
     return tuple(out)
 
 
-def model_path_at(g: Git, info: dict, commit: str) -> str | None:
+def model_path_at(g: Git, info: dict, commit: str, places: tuple[str, ...] = ()) -> str | None:
     """The model's directory as ``commit`` declares it: a version keeps the path it had.
-    Read from that commit's ``artifacts.yaml`` (GTO); otherwise the catalog's path."""
+    Read from that commit's ``artifacts.yaml`` (GTO); for a model moved with its
+    directory (several ``places``: ``Scope.places``), the one of them ``commit`` has;
+    otherwise the catalog's path."""
     path = info["path"]
     if "gto" not in (info.get("sources") or []):
+        if path is not None and len(places) > 1:
+            for place in places:
+                done = g.run("cat-file", "-t", f"{commit}:{place}", check=False)
+                if done.returncode == 0 and done.stdout.strip() == b"tree":
+                    return place
         return path
     done = g.run("cat-file", "blob", f"{commit}:artifacts.yaml", check=False)
     if done.returncode != 0:
@@ -780,8 +787,9 @@ def _plan_branch(
         raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
     ref, short = _branch_ref(g, branch)
     head = _branch_head(g, ref, short)
-    path = current_path if current_path is not None else model_path_at(g, info, head)
-    new_path = model_path_at(g, info, source)
+    places = model_scope(con, model).places
+    path = current_path if current_path is not None else model_path_at(g, info, head, places)
+    new_path = model_path_at(g, info, source, places)
     if path is None or new_path is None:
         raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
     here = Path(repo_paths(repo).root).resolve()
@@ -985,8 +993,8 @@ def plan_undo(
     # the files are where the undone rollback put them: its target's own directory
     to_commit = t.get("Rollback-To-Commit", "")
     where = to_commit if OBJECT_ID.match(to_commit) and g.resolve_commit(to_commit) else head
-    path = model_path_at(g, info, where) if info["path"] is not None else None
     scope = model_scope(con, last.model)
+    path = model_path_at(g, info, where, scope.places) if info["path"] is not None else None
     if path is None or not same_files(scope.files(g, head), scope.files(g, last.commit)):
         raise Refused(
             f"{one_line(last.model)} changed on {one_line(branch)} since the rollback "

@@ -36,6 +36,12 @@ class Scope:
     roots: tuple[str, ...]  # pathspecs that cover every place the model can have files
     declared: tuple[str, ...] = ()  # its declared artifact path (a file or a directory)
 
+    @property
+    def places(self) -> tuple[str, ...]:
+        """The directories the model alone claims: its own first, then the ones it was
+        moved from (a version keeps the directory it had)."""
+        return tuple(d for d, names in self.paths.trees.items() if self.model in names)
+
     def owns(self, path: str) -> bool:
         """Whether a write of this model may change ``path``: a file of this model and no
         other, or a file of its declared path (which it holds even where another model

@@ -1,0 +1,179 @@
+"""A model directory moved with git-visible renames (``git mv models/old models/new``)
+stays one model: its history continues across the move, its name follows the new
+place, the old place is no deleted model of its own, and an old version is read and
+checked out at its own paths."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gitbuilder import GitRepo
+
+from modeltrail.store.read import discovery
+from modeltrail.tui.cli import main
+
+MLMODEL = "flavors:\n  sklearn: {}\nrun_id: abc\n"
+
+
+@pytest.fixture
+def moved(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    g = GitRepo(tmp_path / "repo")
+    v1 = g.commit(
+        "add", {"samples/churn/MLmodel": MLMODEL, "samples/churn/metrics.json": '{"auc": 0.7}\n'}
+    )
+    v2 = g.commit("better", {"samples/churn/metrics.json": '{"auc": 0.8}\n'})
+    (g.path / "models").mkdir()
+    g.git("mv", "samples/churn", "models/churn")
+    move = g.commit("reorganise samples")
+    v4 = g.commit("better still", {"models/churn/metrics.json": '{"auc": 0.9}\n'})
+    return g, {"v1": v1, "v2": v2, "move": move, "v4": v4}
+
+
+def _run(capsys, argv):
+    capsys.readouterr()
+    status = main(argv)
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return out
+
+
+def test_a_moved_directory_stays_one_model_with_its_history(moved, capsys):
+    g, c = moved
+    repo = ["-C", str(g.path)]
+    models = json.loads(_run(capsys, [*repo, "models", "--json"]))
+    assert [m["name"] for m in models] == ["churn"]
+    (churn,) = models
+    assert churn["path"] == "models/churn"
+    assert churn["deleted"] is None
+    assert churn["latest"] == c["v4"][:7]
+    versions = json.loads(_run(capsys, [*repo, "versions", "churn", "--json"]))
+    commits = [v["commit"] for v in versions]
+    assert c["v1"] in commits and c["v2"] in commits and c["v4"] in commits
+    diff = json.loads(_run(capsys, [*repo, "diff", "churn", c["v2"], c["v4"], "--json"]))
+    (auc,) = diff["metrics"].values()  # the moved file compares with itself
+    assert (auc["old"], auc["new"], auc["file"], auc["key"]) == (
+        0.8,
+        0.9,
+        "models/churn/metrics.json",
+        "auc",
+    )
+    assert [a["path"] for a in diff["artifacts"]] == ["models/churn/metrics.json"]
+    assert diff["artifacts"][0]["change"] == "modified"
+
+
+def test_an_old_version_is_checked_out_at_its_own_paths(moved, capsys):
+    g, c = moved
+    done = json.loads(_run(capsys, ["-C", str(g.path), "checkout", "churn", c["v2"], "--json"]))
+    assert done["path"] == "samples/churn"
+    assert (g.path / "samples/churn/metrics.json").read_text() == '{"auc": 0.8}\n'
+    assert (g.path / "samples/churn/MLmodel").read_text() == MLMODEL
+    assert not (g.path / "models/churn").exists()
+
+
+def test_a_place_declared_again_after_the_move_is_a_model_of_its_own(moved, capsys):
+    g, _ = moved
+    g.commit("new sample", {"samples/churn/MLmodel": MLMODEL.replace("abc", "def")})
+    models = json.loads(_run(capsys, ["-C", str(g.path), "models", "--json"]))
+    assert sorted(m["path"] for m in models) == ["models/churn", "samples/churn"]
+
+
+def test_a_move_found_by_an_incremental_index(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    g = GitRepo(tmp_path / "repo")
+    v1 = g.commit("add", {"a/m/MLmodel": MLMODEL, "a/m/metrics.json": '{"auc": 0.7}\n'})
+    g.commit("other", {"b/m/MLmodel": MLMODEL.replace("abc", "xyz")})
+    repo = ["-C", str(g.path)]
+    names = [m["name"] for m in json.loads(_run(capsys, [*repo, "models", "--json"]))]
+    assert names == ["a/m", "b/m"]  # two directories named m
+    (g.path / "c").mkdir()
+    g.git("mv", "a/m", "c/churn")
+    g.commit("reorganise samples")
+    models = json.loads(_run(capsys, [*repo, "models", "--json"]))
+    assert [(m["name"], m["path"], m["deleted"]) for m in models] == [
+        ("churn", "c/churn", None),
+        ("m", "b/m", None),  # no clash left: named after its directory
+    ]
+    versions = json.loads(_run(capsys, [*repo, "versions", "churn", "--json"]))
+    assert v1 in [v["commit"] for v in versions]
+    # a later change to the moved declaration keeps the model whole, and the catalog too
+    g.commit("retrain", {"c/churn/MLmodel": MLMODEL.replace("abc", "def")})
+    assert json.loads(_run(capsys, [*repo, "index", "--json"]))["mode"] == "incremental"
+    models = json.loads(_run(capsys, [*repo, "models", "--json"]))
+    assert [m["name"] for m in models] == ["churn", "m"]
+    versions = json.loads(_run(capsys, [*repo, "versions", "churn", "--json"]))
+    assert len(versions) == 3
+
+
+def test_a_directory_deleted_and_another_added_is_no_move(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    g = GitRepo(tmp_path / "repo")
+    g.commit("add", {"a/m/MLmodel": MLMODEL})
+    other = "artifact_path: n\nflavors:\n  python_function: {loader_module: x}\nrun_id: z9\n"
+    g.commit("swap", {"a/m/MLmodel": None, "b/n/MLmodel": other})
+    status = g.git("log", "-1", "-M", "--name-status", "--format=")
+    assert not any(line.startswith("R") for line in status.splitlines())  # git: no rename
+    models = json.loads(_run(capsys, ["-C", str(g.path), "models", "--json"]))
+    assert [(m["name"], m["deleted"] is not None) for m in models] == [("m", True), ("n", False)]
+
+
+def test_a_rollback_to_a_version_before_the_move_writes_at_its_own_paths(moved, capsys):
+    g, c = moved
+    argv = ["-C", str(g.path), "rollback", "churn", "--branch", "main", "--to", c["v2"]]
+    _run(capsys, [*argv, "--reason", "x", "--yes"])
+    assert (g.path / "samples/churn/metrics.json").read_text() == '{"auc": 0.8}\n'
+    assert not (g.path / "models/churn").exists()
+    assert g.git("status", "--porcelain") == ""
+    _run(capsys, ["-C", str(g.path), "undo", "--yes"])
+    assert (g.path / "models/churn/metrics.json").read_text() == '{"auc": 0.9}\n'
+    assert not (g.path / "samples/churn").exists()
+
+
+def test_a_declaration_edited_as_it_moved_moved_when_git_sees_a_rename(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    g = GitRepo(tmp_path / "repo")
+    manifest = "name: churn\nversion: 1.0.0\ndescription: churn model\nlabels: [tabular]\n"
+    v1 = g.commit("add", {"a/model.yaml": manifest, "a/w.bin": "w1\n"})
+    g.commit(
+        "move and bump",
+        {
+            "a/model.yaml": None,
+            "a/w.bin": None,
+            "b/model.yaml": manifest.replace("1.0.0", "1.1.0"),
+            "b/w.bin": "w1\n",
+        },
+    )
+    assert "R0" in g.git("log", "-1", "-M", "--name-status", "--format=")  # git: a rename
+    g.commit("unrelated", {"c/model.yaml": "name: other\n"})
+    g.commit("gone", {"c/model.yaml": None, "d/model.yaml": "something: else\nentirely: 1\n"})
+    models = json.loads(_run(capsys, ["-C", str(g.path), "models", "--json"]))
+    assert [(m["name"], m["path"], m["deleted"] is not None) for m in models] == [
+        ("churn", "b", False),
+        ("d", "d", False),
+        ("other", "c", True),  # not similar enough: not a move
+    ]
+    versions = json.loads(_run(capsys, ["-C", str(g.path), "versions", "churn", "--json"]))
+    assert v1 in [v["commit"] for v in versions]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "artifacts.yaml",
+        "dvc.yaml",
+        "a/dvc.yaml",
+        "a/model.yaml",
+        "MLmodel",
+        "a/b/MLmodel",
+        "deployments/x/metadata.yaml",
+    ],
+)
+def test_every_declaring_file_passes_the_cheap_first_test(path):
+    assert discovery.manifest_kind(path) and path.endswith(discovery.DECLARING_ENDS)
