@@ -240,7 +240,12 @@ HOSTILE_FILES = {
 def test_hostile_content_becomes_warnings_not_crashes(tmp_path: Path, case: str) -> None:
     r = GitRepo(tmp_path / "repo")
     r.commit(
-        "churn: ok", {"artifacts.yaml": ARTIFACTS, "models/churn/metrics.json": metrics(0.8, 0.5)}
+        "churn: ok",
+        {
+            "artifacts.yaml": ARTIFACTS,
+            "models/churn/model.pkl": "weights\n",  # the artifact exists from here on
+            "models/churn/metrics.json": metrics(0.8, 0.5),
+        },
     )
     path, content = HOSTILE_FILES[case]
     r.commit(f"churn: hostile {case}", {path: content})

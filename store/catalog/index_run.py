@@ -1208,7 +1208,6 @@ def _models_from_table(con) -> dict[str, ModelDef]:
     ).fetchall():
         if content is None:
             continue  # tags-only models are re-derived from refs
-        trees, paths, level = json.loads(content)
         models[name] = ModelDef(
             name,
             path,
@@ -1217,7 +1216,7 @@ def _models_from_table(con) -> dict[str, ModelDef]:
             desc,
             list(labels or []),
             list(sources),
-            Content(tuple(trees), tuple(paths), tuple(level)),
+            Content.from_json(json.loads(content)),
         )
     return models
 

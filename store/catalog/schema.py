@@ -74,7 +74,8 @@ TABLES: dict[str, str] = {
         description VARCHAR,
         labels VARCHAR[],
         sources VARCHAR[],          -- gto | dvc-artifact | manifest | modelbit | mlflow | dvc | tag
-        content VARCHAR             -- JSON [trees, paths, level]: which files are the model's
+        content VARCHAR             -- JSON [trees, paths, level, marks]: which files are the
+                                    -- model's, and which say it exists at a commit
                                     -- (NULL: known from tags only)
     """,
     # walk facts: (model, commit) pairs that are versions, and what the walk saw there

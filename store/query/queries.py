@@ -137,10 +137,12 @@ def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) ->
         """
         WITH v AS (
             SELECT model, arg_max(version, topo) FILTER (WHERE is_latest) AS latest,
+                   arg_max(branch, topo) FILTER (WHERE is_latest) AS latest_branch,
                    count(*) AS n
             FROM versions GROUP BY model
         )
-        SELECT m.name, m.path, m.sources, m.description, v.latest, coalesce(v.n, 0), m.type
+        SELECT m.name, m.path, m.sources, m.description, v.latest, coalesce(v.n, 0), m.type,
+               v.latest_branch
         FROM models m LEFT JOIN v ON v.model = m.name
         -- models first, datasets and other artifacts after (GTO's type)
         ORDER BY coalesce(lower(m.type), 'model') NOT IN ('model', ''), m.name
@@ -159,7 +161,8 @@ def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) ->
     on_main = main_holders(con, main) if main is not None else {}
     deleted = deleted_models(con, main)
     out = []
-    for name, path, sources, desc, latest, n, typ in rows:
+    main_branch = main.branch if main is not None else None
+    for name, path, sources, desc, latest, n, typ, latest_branch in rows:
         st = stages.get(name, {})
         prev = previous.get(name, {})
         out.append(
@@ -169,6 +172,13 @@ def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) ->
                 "type": typ,
                 "sources": list(sources or []),
                 "latest": latest,
+                # the branch the latest version was made on; off the main line, shown
+                "latest_branch": latest_branch,
+                "latest_elsewhere": (
+                    latest_branch
+                    if latest_branch is not None and main_branch and latest_branch != main_branch
+                    else None
+                ),
                 "versions": n,
                 "stages": {k: v["version"] for k, v in st.items()},
                 "stage_details": st,

@@ -59,15 +59,26 @@ class Content:
 
     ``trees``: every file under these directories; ``paths``: these files, or every file
     under them when they are directories; ``level``: the files directly in these
-    directories that describe a model (``filenames.describes_model``).
+    directories that describe a model (``filenames.describes_model``). ``marks``: the
+    paths whose presence says the model exists at a commit (its declaring files; a GTO
+    artifact's own path, its ``.dvc`` pointer or anything under it): a commit where none
+    is there changes nothing of the model (empty: wherever it has files).
     """
 
     trees: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     level: tuple[str, ...] = ()
+    marks: tuple[str, ...] = ()
 
     def as_json(self) -> list:
-        return [list(self.trees), list(self.paths), list(self.level)]
+        return [list(self.trees), list(self.paths), list(self.level), list(self.marks)]
+
+    @classmethod
+    def from_json(cls, data: list) -> Content:
+        """From :meth:`as_json`'s list (or the three lists written before ``marks``)."""
+        trees, paths, level, *rest = data
+        marks = rest[0] if rest else ()
+        return cls(tuple(trees), tuple(paths), tuple(level), tuple(marks))
 
 
 @dataclass
@@ -158,6 +169,7 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
     claims.sort(key=lambda c: (PRIORITY.get(c.source, 9), c.name, c.path or "", c.source))
     models: dict[str, ModelDef] = {}
     declared: dict[str, list[str]] = {}
+    marks: dict[str, list[str]] = {}  # a model's declaring files that say it exists
     owner_of_dir: dict[str, str] = {}
     # GTO artifacts: one model per name
     for c in claims:
@@ -179,6 +191,8 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
         elif c.source not in m.sources:
             m.sources.append(c.source)
         declared.setdefault(c.name, []).extend(c.declared)
+        if c.source == "dvc-artifact" and c.declaring_file:  # its path: often a DVC output
+            marks.setdefault(c.name, []).append(c.declaring_file)
         if c.declared and "dvc" not in m.sources and c.source == "dvc-artifact":
             m.sources.append("dvc")  # its pipeline's metrics and params are its own
     # a pipeline whose outputs include a GTO artifact's path gives that artifact its
@@ -189,6 +203,8 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
         for name in owners:
             m = models[name]
             declared[name].extend(c.declared)
+            if c.declaring_file:  # the artifact is that pipeline's output
+                marks.setdefault(name, []).append(c.declaring_file)
             if "dvc" not in m.sources:
                 m.sources.append("dvc")
     # other conventions: one model per location (several conventions there: one model)
@@ -239,6 +255,7 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
             sources=list(dict.fromkeys(c.source for c in group)),
         )
         declared[name] = [p for c in group for p in c.declared]
+        marks[name] = [c.declaring_file for c in group if c.declaring_file]
     # content
     owners: dict[str, int] = {}
     for m in models.values():
@@ -247,8 +264,12 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
     for m in models.values():
         paths = list(declared.get(m.name, []))
         apath = in_repository(m.artifact_path)
+        own = list(marks.get(m.name, []))
         if apath:
             paths += [apath, f"{apath}.dvc"]
+            own.append(apath)
+        elif m.artifact_path is not None:
+            own = []  # kept elsewhere (a URL): no file of the repository says it exists
         trees: tuple[str, ...] = ()
         level: tuple[str, ...] = ()
         if m.path is not None and owners.get(m.path) == 1:
@@ -256,7 +277,7 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
                 trees = (m.path,)
             else:
                 level = ("",)
-        m.content = Content(trees, tuple(sorted(set(paths))), level)
+        m.content = Content(trees, tuple(sorted(set(paths))), level, tuple(sorted(set(own))))
     return Resolved(models, warnings)
 
 
@@ -317,6 +338,28 @@ class ModelPaths:
             | {p for m in models.values() for p in m.content.paths}
         )
         self._cache: dict[str, tuple[str, ...]] = {}
+        # the marks that are the model's own files (a mark it does not own says nothing)
+        self.marks: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+        for m in models.values():
+            own = [
+                p
+                for p in m.content.marks
+                if any(m.name in self.models_for(q) for q in (p, f"{p}.dvc", f"{p}/_"))
+            ]
+            if own:
+                exact = frozenset(x for p in own for x in (p, f"{p}.dvc"))
+                self.marks[m.name] = (exact, tuple(f"{p}/" for p in own))
+
+    def exists(self, model: str, files: dict[str, object]) -> bool:
+        """Whether ``model`` exists where its files are ``files`` (a declaring file, its
+        artifact's path, its pointer or a file under it is there)."""
+        marks = self.marks.get(model)
+        if marks is None:
+            return bool(files)
+        exact, under = marks
+        if any(p in files for p in exact):
+            return True
+        return any(path.startswith(under) for path in files)
 
     def models_for(self, path: str) -> tuple[str, ...]:
         hit = self._cache.get(path)

@@ -427,6 +427,7 @@ def _add_earlier_paths(
                     tuple(dict.fromkeys((*c.trees, *free(old.content.trees)))),
                     tuple(sorted(set(c.paths) | set(free(old.content.paths)))),
                     tuple(dict.fromkeys((*c.level, *free(old.content.level)))),
+                    tuple(sorted(set(c.marks) | set(free(old.content.marks)))),
                 )
 
 
@@ -485,8 +486,10 @@ def propagate(
             state[c.commit] = new
         for m in set(touched) | labelled.get(c.commit, set()):
             files = new.get(m, {})
-            changed = m in touched
-            if changed and not files and not base.get(m):
+            # a change counts where the model exists before or after it (its declaring
+            # file, a GTO artifact's own path): never before its file was first added
+            changed = m in touched and (paths.exists(m, files) or paths.exists(m, base.get(m, {})))
+            if not changed and m not in labelled.get(c.commit, ()):
                 continue
             out.append(
                 Emitted(

@@ -79,9 +79,8 @@ def model_scope(con: duckdb.DuckDBPyConnection, model: str) -> Scope:
     for name, path, artifact_path, content in con.execute(
         "SELECT name, path, artifact_path, content FROM models WHERE content IS NOT NULL"
     ).fetchall():
-        trees, paths, level = json.loads(content)
         models[name] = ModelDef(
-            name, path, artifact_path, content=Content(tuple(trees), tuple(paths), tuple(level))
+            name, path, artifact_path, content=Content.from_json(json.loads(content))
         )
     mine = models.get(model)
     if mine is None:

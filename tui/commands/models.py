@@ -19,7 +19,7 @@ from modeltrail.tui.commands._common import (
     print_table,
 )
 from modeltrail.tui.format import NO_MODELS
-from modeltrail.tui.widgets.badges import model_badge_parts
+from modeltrail.tui.widgets.badges import latest_text, model_badge_parts
 
 NAME = "models"
 HELP = "list models: latest version, stage -> version"
@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
     models = list_models(con, main_line(con, config_of(repo).main))
     if args.json:
-        keys = ("name", "path", "type", "sources", "latest", "versions", "stages", "previous")
+        keys = ("name", "path", "type", "sources", "latest", "latest_branch", "versions")
+        keys += ("stages", "previous")
         print_json_list({k: m[k] for k in (*keys, "main", "deleted")} for m in models)
         return 0
     if not models:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         [
             m["name"],
             m["type"] or "-",
-            m["latest"] or "-",
+            latest_text(m) or "-",
             str(m["versions"]),
             ", ".join("".join(p[0] for p in b) for b in model_badge_parts(m, now)) or "-",
             ",".join(m["sources"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from modeltrail.store.query.stages import stage_order
@@ -26,6 +27,26 @@ def parse_iso(value: str | None) -> datetime | None:
 #: text as (string, style) pieces (``Text.assemble(*parts)``): the model list measures
 #: thousands of entries by their plain text and builds a ``Text`` only for those drawn
 Parts = list[tuple[str, str]]
+
+
+#: cells of a branch name beside the latest version (``v3 (on dev)``) before it is cut
+LATEST_BRANCH_CELLS = 20
+
+
+def latest_text(model: dict) -> str:
+    """The latest version, and the branch it was made on when that is not the main line
+    (``v3 (on dev)``); ``""`` when the model has no version. Literal, on one line."""
+    latest = model.get("latest")
+    if not latest:
+        return ""
+    text = clean(latest, single_line=True)
+    branch = model.get("latest_elsewhere")
+    if branch:
+        name = clean(branch, single_line=True)
+        if cell_len(name) > LATEST_BRANCH_CELLS:
+            name = set_cell_size(name, LATEST_BRANCH_CELLS - 1) + "…"
+        text += f" (on {name})"
+    return text
 
 
 def stage_badge_parts(

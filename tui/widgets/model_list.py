@@ -19,18 +19,18 @@ from textual.widgets.option_list import Option
 
 from modeltrail.tui.bindings import LIST_BINDINGS
 from modeltrail.tui.safe_text import clean
-from modeltrail.tui.widgets.badges import Parts, model_badge_parts
+from modeltrail.tui.widgets.badges import Parts, latest_text, model_badge_parts
 
 _ONE_LINE_WIDTH = 60
 
 
 def model_prompt_parts(model: dict, now: datetime, one_line: bool) -> Parts:
     """:func:`model_prompt` as (string, style) pieces."""
-    latest = model.get("latest")
+    latest = latest_text(model)
     count = model.get("versions", 0)
     parts = [
         (clean(model["name"], single_line=True), "bold"),
-        (f"  {clean(latest, single_line=True) if latest else '–'}", ""),
+        (f"  {latest or '–'}", ""),
         (f" ({count})" if one_line else f" · {count} version{'s' if count != 1 else ''}", "dim"),
     ]
     badges = model_badge_parts(model, now, two_lines=not one_line)
