@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
 
 from modeltrail.tui.cli import main
+from modeltrail.tui.widgets.model_list import model_prompt_parts
 
 GTO = Path(sys.executable).parent / "gto"
 ARTIFACTS = "m:\n  type: model\n  path: models/m.pkl\n"
@@ -116,3 +118,15 @@ def test_latest_on_the_main_line_names_no_branch(tmp_path, capsys):
     (model,) = json.loads(_run(capsys, ["-C", str(g.path), "models", "--json"]))
     assert (model["latest"], model["latest_branch"]) == (last[:7], "main")
     assert "(on " not in _run(capsys, ["-C", str(g.path), "models"])
+
+
+def test_the_model_list_names_the_branch_and_cuts_a_long_one():
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    model = {"name": "up", "latest": "633bb38", "latest_elsewhere": "origin/dev", "versions": 2}
+    text = "".join(p for p, _ in model_prompt_parts(model, now, one_line=True))
+    assert text.startswith("up  633bb38 (on origin/dev) (2)")
+    model["latest_elsewhere"] = "origin/feature/" + "x" * 40
+    text = "".join(p for p, _ in model_prompt_parts(model, now, one_line=True))
+    assert "(on origin/feature/xxxx…)" in text
+    model["latest_elsewhere"] = None
+    assert "(on" not in "".join(p for p, _ in model_prompt_parts(model, now, one_line=True))
