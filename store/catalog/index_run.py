@@ -68,7 +68,10 @@ def run_index(
         pairs = ids if listed is None else ((name, oid) for name, _type, oid in listed)
         digest = gitio.refs_digest(itertools.chain(pairs, gitio.shallow_pairs(repo)))
         cfg = load_config(paths.root)
-        summary = _run_locked(repo, paths, ids, digest, progress, start, rebuild, cfg, listed)
+        root_name = gitio.repository_name(repo)  # a root model's name: asked once a run
+        summary = _run_locked(
+            repo, paths, ids, digest, progress, start, rebuild, cfg, root_name, listed
+        )
         if summary.mode != "unchanged" or not (paths.catalog_dir / labels_log.LOG_FILE).exists():
             con = connect_readonly(paths.catalog_file)
             if con is not None:
@@ -83,7 +86,7 @@ def run_index(
             digest,
             summary,
             tag_patterns=cfg.tag_patterns,
-            root_name=gitio.repository_name(repo),
+            root_name=root_name,
         )
         return summary
 
@@ -99,12 +102,13 @@ def index_in_memory(
     paths = repo_paths(repo)
     cfg = load_config(paths.root)
     con = duckdb.connect(":memory:")
-    summary = _full(repo, paths, refs, digest, progress, start, "in memory", cfg, into=con)
+    name = gitio.repository_name(repo)
+    summary = _full(repo, paths, refs, digest, progress, start, "in memory", cfg, name, into=con)
     return con, summary
 
 
 def _run_locked(
-    repo, paths, ids, digest, progress, start, rebuild, cfg, listed=None
+    repo, paths, ids, digest, progress, start, rebuild, cfg, root_name: str, listed=None
 ) -> IndexSummary:
     old = None if rebuild else connect_readonly(paths.catalog_file)
     reason = "rebuild requested" if rebuild else "no usable catalog"
@@ -113,15 +117,24 @@ def _run_locked(
             meta = read_meta(old)
             same_patterns = meta.get("tag_patterns") == json.dumps(cfg.tag_patterns)
             same_gto = meta.get("gto_config") == _json(_gto_config(repo, paths).as_json())
-            same_name = meta.get("root_name") == gitio.repository_name(repo)
+            same_name = meta.get("root_name") == root_name
             if meta.get("refs_digest") == digest and same_patterns and same_gto and same_name:
                 return _summary(old, "unchanged", 0, start)
             if _shallow_marked(old) != gitio.shallow_commits(repo):
                 raise _ShallowChanged
-            summary = _incremental(repo, paths, old, meta, ids, digest, progress, start, cfg)
+            # a root model is named after the repository: a new name finds the models again
+            summary = (
+                _incremental(repo, paths, old, meta, ids, digest, progress, start, cfg, root_name)
+                if same_name
+                else None
+            )
             if summary is not None:
                 return summary
-            reason = "history changed in a way that needs a full index"
+            reason = (
+                "history changed in a way that needs a full index"
+                if same_name
+                else "the repository's name (origin URL) changed"
+            )
         except _ShallowChanged:
             reason = "the shallow clone's boundary changed"
         except (duckdb.Error, OSError, git.GitCommandError) as exc:
@@ -130,7 +143,7 @@ def _run_locked(
             with contextlib.suppress(Exception):
                 old.close()
     refs = gitio.read_refs(repo, listed=listed)
-    return _full(repo, paths, refs, digest, progress, start, reason, cfg)
+    return _full(repo, paths, refs, digest, progress, start, reason, cfg, root_name)
 
 
 class _ShallowChanged(Exception):
@@ -258,10 +271,18 @@ FINISH_MEMORY = "128MB"
 
 
 def _full(
-    repo, paths: RepoPaths, refs, digest, progress, start, reason, cfg: Config, into=None
+    repo,
+    paths: RepoPaths,
+    refs,
+    digest,
+    progress,
+    start,
+    reason,
+    cfg: Config,
+    root_name: str,
+    into=None,
 ) -> IndexSummary:
     target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
-    root_name = gitio.repository_name(repo)
     with target as con:
         for stmt in ddl():
             con.execute(stmt)
@@ -925,12 +946,9 @@ def _replace_changed_refs(con, delta: ref_delta.RefDelta) -> None:
 
 
 def _incremental(
-    repo, paths, old, meta, ids, digest, progress, start, cfg: Config
+    repo, paths, old, meta, ids, digest, progress, start, cfg: Config, root_name: str
 ) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
-    root_name = gitio.repository_name(repo)
-    if root_name != meta.get("root_name"):
-        return None  # a root model is named after the repository: found again
     delta = ref_delta.compute(repo, old, ids)
     try:
         commits = list(gitio.walk_commits(repo, delta.commits, delta.old_commits))
