@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 from gitbuilder import GitRepo
-from rich.text import Text
-from textual.content import Content
 
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query.mainline import main_line
@@ -95,12 +93,31 @@ def test_listing_models_asks_the_same_number_of_questions_for_3_or_30(tmp_path, 
         [("模型" * 20, "bold"), ("  v1", "")],
         [("m", "bold"), (" · 2 versions", "dim"), ("\n  ", ""), ("● prod v1 ← v0 3d", "bold")],
         [("m", ""), ("\n  ", ""), ("x " * 50, "dim")],
+        [("churn", "bold"), ("  v1.3.0 (22)", ""), ("  ● prod v1.3.0 ← v1.2.0 9d", "")]
+        + [("  ◐ staging v1.2.0 ← v1.1.0 31d", ""), ("  ○ dev v1.3.0 ← v1.2.0 10d", "")],
     ],
 )
-def test_a_model_entry_is_as_high_as_its_content_at_every_width(parts):
-    from modeltrail.tui.widgets.model_list import _Prompt
+def test_a_model_entry_is_never_cut_and_goes_on_indented(parts):
+    """Every line fits the pane; all of the entry's text is there; a line that goes on
+    is indented under its model, so it cannot pass for another model's row."""
+    from rich.cells import cell_len
+    from rich.console import Console
 
-    content = Content.from_rich_text(Text.assemble(*parts))
-    for width in (1, 5, 20, 39, 40, 41, 60, 80, 200):
-        for rules in ({}, {"line_pad": 1}):
-            assert _Prompt(parts).get_height(rules, width) == content.get_height(rules, width)
+    from modeltrail.tui.widgets.model_list import entry_lines
+
+    console = Console(width=200)
+    text = "".join(p[0] for p in parts)
+    logical = text.split("\n")
+    for width in (8, 20, 39, 40, 41, 60, 80, 200):
+        lines = entry_lines(parts, width, console)
+        assert all(cell_len(line.plain) <= width for line in lines)
+        assert "".join(line.plain for line in lines).replace(" ", "") == text.replace(
+            "\n", ""
+        ).replace(" ", "")
+        assert len(lines) >= len(logical)
+        for line in lines:
+            if line.plain and not line.plain.startswith(" "):
+                # only a model's own first line starts at column 0
+                assert logical[0].startswith(line.plain.split(" ")[0])
+        if width >= max(cell_len(x) for x in logical):
+            assert [line.plain for line in lines] == [x.rstrip() for x in logical]

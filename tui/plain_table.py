@@ -47,6 +47,12 @@ def measure(text: str) -> int:
     return cell_len(text)
 
 
+def width_of(text: str) -> int:
+    """:func:`measure` with a shortcut for ASCII text (nearly every cell): its length.
+    Printable ASCII holds no line breaks and takes one cell a character."""
+    return len(text) if text.isascii() and text.isprintable() else measure(text)
+
+
 def paddings(columns: int) -> list[int]:
     """The space after each column: one, none after the last."""
     return [1] * (columns - 1) + [0] if columns else []
@@ -97,6 +103,9 @@ class Cells:
         out = []
         for text, (room, pad) in zip(cells, self._slots, strict=True):
             if room >= 1 and len(text) <= room:
+                if text.isascii() and text.isprintable():  # one cell a character
+                    out.append(text.ljust(room + pad))
+                    continue
                 used = cell_len(text)
                 if used <= room:
                     out.append(text + " " * (room - used + pad))

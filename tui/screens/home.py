@@ -28,7 +28,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from modeltrail.store.query import audit, browse, queries
@@ -300,8 +300,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self.load_versions(keep, self.all_branches)
         self._titles()
 
-    @on(OptionList.OptionHighlighted, "#models")
-    def _model_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(ModelList.Highlighted, "#models")
+    def _model_highlighted(self, event: ModelList.Highlighted) -> None:
         current = self.model_list.current
         if current is None or current["name"] == self.model:
             return
@@ -626,8 +626,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         target = {"models": "#models", "versions": "#versions", "details": "#details"}[pane]
         self.set_focus(self.query_one(target))
 
-    @on(OptionList.OptionSelected, "#models")
-    def _model_selected(self, event: OptionList.OptionSelected) -> None:
+    @on(ModelList.Selected, "#models")
+    def _model_selected(self, event: ModelList.Selected) -> None:
         self.set_focus(self.version_list)
 
     @on(VersionList.Selected, "#versions")

@@ -1,27 +1,43 @@
 """The list of models, each with its latest version and stage badges.
 
 A badge is glyph + stage + version + previous holder + age
-(``● prod v1.3.0 ← v1.2.0 3d``), so it reads without colour. Wide (a side column): one line for the model, one per stage. Narrow (the pane
-spans the screen): everything on one line.
+(``● prod v1.3.0 ← v1.2.0 3d``), so it reads without colour. Wide (a side column): one
+line for the model, one per stage. Narrow (the pane spans the screen): everything on one
+line. Nothing is cut: a line too long for the pane goes on below, indented under its
+model, so it never looks like another model's row.
+
+The list is virtual (the Line API): an entry is built and wrapped only when it is drawn.
+Until then its height is estimated from its data (one line, or one per stage) and put
+right when it is first drawn. Building every entry up front, as an ``OptionList``
+needs, took 0.6 s of CPU at 10,000 models before the first screen showed.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from rich.cells import cell_len
+from rich.console import Console
+from rich.segment import Segment
 from rich.text import Text
-from textual.content import Content
-from textual.visual import Visual
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from modeltrail.tui.bindings import LIST_BINDINGS
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.widgets.badges import Parts, latest_text, model_badge_parts
 
 _ONE_LINE_WIDTH = 60
+_INDENT = "    "  # where a line too long for the pane goes on
+_CACHE_ENTRIES = 256  # entries kept laid out (a few screens' worth)
 
 
 def model_prompt_parts(model: dict, now: datetime, one_line: bool) -> Parts:
@@ -47,69 +63,85 @@ def model_prompt(model: dict, now: datetime, one_line: bool) -> Text:
     return Text.assemble(*model_prompt_parts(model, now, one_line))
 
 
-class _Prompt(Visual):
-    """A model's entry that knows its height from its plain text and becomes Textual
-    ``Content`` only when drawn. The OptionList asks every option's height as the
-    options are added; built as Rich Text and wrapped as Content each, 10,000 models
-    took seconds before the list showed. A line that fits the width is one line high,
-    as Content wraps it; an entry with a longer line asks the Content."""
+def entry_lines(parts: Parts, width: int, console: Console) -> list[Text]:
+    """A model's entry as the lines it takes in ``width`` cells: each line of its text
+    (the model, then in a side column one per stage) wrapped at spaces, the rest of a
+    line that does not fit going on below, indented; nothing is cut."""
+    out: list[Text] = []
+    room = max(1, width - len(_INDENT))
+    for line in Text.assemble(*parts).split("\n", allow_blank=True):
+        rows = line.wrap(console, max(1, width), overflow="fold")
+        out.append(rows[0])
+        if len(rows) == 1:
+            continue
+        rest = line[len(rows[0].plain) :]  # what did not fit, after the space it broke at
+        rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
+        out.extend(Text(_INDENT) + row for row in rest.wrap(console, room, overflow="fold"))
+    for row in out:
+        row.rstrip()
+    return out
 
-    __slots__ = ("_content", "_lines", "_parts")
 
-    def __init__(self, parts: Parts) -> None:
-        self._parts = parts
-        self._lines = [cell_len(line) for line in "".join(p[0] for p in parts).split("\n")]
-        self._content: Content | None = None
+def _estimate(model: dict, one_line: bool) -> int:
+    """An entry's height before it is laid out: one line, or one per stage/badge."""
+    if one_line:
+        return 1
+    badges = len(model.get("stage_details") or {}) + (1 if model.get("deleted") else 0)
+    return 1 + max(1, badges)
+
+
+@dataclass
+class ModelMessage(Message):
+    """About the model at ``index`` in the list's ``models``."""
+
+    model_list: ModelList
+    index: int
 
     @property
-    def content(self) -> Content:
-        if self._content is None:
-            self._content = Content.from_rich_text(Text.assemble(*self._parts))
-        return self._content
-
-    def render_strips(self, width, height, style, options):  # type: ignore[no-untyped-def]
-        return self.content.render_strips(width, height, style, options)
-
-    def get_optimal_width(self, rules, container_width):  # type: ignore[no-untyped-def]
-        return self.content.get_optimal_width(rules, container_width)
-
-    def get_minimal_width(self, rules):  # type: ignore[no-untyped-def]
-        return self.content.get_minimal_width(rules)
-
-    def get_height(self, rules, width):  # type: ignore[no-untyped-def]
-        room = width - rules.get("line_pad", 0) * 2
-        if room > 0 and max(self._lines) <= room:
-            return len(self._lines)
-        return self.content.get_height(rules, width)
+    def control(self) -> ModelList:
+        return self.model_list
 
 
-class ModelList(OptionList, inherit_bindings=False):
-    """Models with their stage badges; the option id is the model's index in ``models``."""
+class ModelList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Models with their stage badges; ``highlighted`` is the index in ``models``."""
 
     BINDINGS = LIST_BINDINGS
+    COMPONENT_CLASSES = {"model-list--cursor"}
+
+    highlighted: reactive[int | None] = reactive(None, always_update=True, init=False)
+
+    class Highlighted(ModelMessage):
+        """The cursor moved to another model."""
+
+    class Selected(ModelMessage):
+        """Enter (or a click) on a model."""
 
     def __init__(self, now: Callable[[], datetime], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.models: list[dict] = []
         self._now = now
         self._one_line: bool | None = None
+        self._heights: list[int] = []
+        self._starts: list[int] = [0]  # the first line of each entry, and the total last
+        self._laid_out: OrderedDict[int, tuple[int, list[Text]]] = OrderedDict()
+        self._when = now()
+
+    # --- what is shown ---------------------------------------------------------------
+
+    @property
+    def option_count(self) -> int:
+        """How many models the list holds."""
+        return len(self.models)
 
     def set_models(self, models: list[dict], keep: str | None = None) -> None:
         """Show ``models`` (``list_models`` dicts); keep the highlight on ``keep``."""
         self.models = models
-        self._rebuild(keep)
-
-    def _rebuild(self, keep: str | None) -> None:
-        self._one_line = self.size.width >= _ONE_LINE_WIDTH
-        now = self._now()
-        self.clear_options()
-        self.add_options(
-            Option(_Prompt(model_prompt_parts(m, now, self._one_line)), id=str(i))
-            for i, m in enumerate(self.models)
-        )
-        names = [m["name"] for m in self.models]
-        if self.models:
-            self.highlighted = names.index(keep) if keep in names else 0
+        self._rebuild()
+        if not models:
+            self.highlighted = None
+            return
+        names = [m["name"] for m in models]
+        self.highlighted = names.index(keep) if keep in names else 0
 
     @property
     def current(self) -> dict | None:
@@ -118,17 +150,151 @@ class ModelList(OptionList, inherit_bindings=False):
             return None
         return self.models[self.highlighted]
 
+    def _rebuild(self) -> None:
+        self._one_line = self._width() >= _ONE_LINE_WIDTH
+        self._when = self._now()
+        self._laid_out.clear()
+        self._heights = [_estimate(m, self._one_line) for m in self.models]
+        self._update_starts()
+
+    def _width(self) -> int:
+        return self.scrollable_content_region.width or self.size.width
+
+    def _update_starts(self) -> None:
+        self._starts = [0, *itertools.accumulate(self._heights)]
+        size = Size(self._width(), self._starts[-1])
+        if size != self.virtual_size:
+            self.virtual_size = size
+        self.refresh()
+
+    def _lines_of(self, index: int, width: int) -> list[Text]:
+        """Entry ``index`` laid out at ``width`` (cached); corrects its height."""
+        cached = self._laid_out.get(index)
+        if cached is not None and cached[0] == width:
+            self._laid_out.move_to_end(index)
+            return cached[1]
+        parts = model_prompt_parts(self.models[index], self._when, bool(self._one_line))
+        lines = entry_lines(parts, width, self.app.console)
+        self._laid_out[index] = (width, lines)
+        if len(self._laid_out) > _CACHE_ENTRIES:
+            self._laid_out.popitem(last=False)
+        return lines
+
+    def _measure_view(self) -> None:
+        """Lay out the entries in view; if any height was only estimated wrongly, put it
+        right (the lines below move, and the cursor's entry stays in view)."""
+        if not self.models:
+            return
+        width = self._width()
+        top = round(self.scroll_y)
+        bottom = top + max(1, self.scrollable_content_region.height)
+        changed = False
+        index = self._entry_at(top)
+        while index < len(self.models) and self._starts[index] < bottom:
+            height = len(self._lines_of(index, width))
+            if height != self._heights[index]:
+                self._heights[index] = height
+                changed = True
+                self._starts = [0, *itertools.accumulate(self._heights)]
+            index += 1
+        if changed:
+            self._update_starts()
+
+    def _entry_at(self, line: int) -> int:
+        return max(0, bisect.bisect_right(self._starts, line) - 1)
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        self._measure_view()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        line = round(self.scroll_y) + y
+        if not self.models or line >= self._starts[-1]:
+            return Strip.blank(width, base)
+        index = self._entry_at(line)
+        lines = self._lines_of(index, width)
+        row = line - self._starts[index]
+        cursor = index == self.highlighted
+        style = base + self.get_component_rich_style("model-list--cursor") if cursor else base
+        if row >= len(lines):  # estimated taller than it is, until the next frame
+            return Strip.blank(width, style)
+        segments = list(lines[row].render(self.app.console))
+        return Strip(Segment.apply_style(segments, style), None).adjust_cell_length(width, style)
+
     def on_resize(self) -> None:
-        if self.models and (self.size.width >= _ONE_LINE_WIDTH) != self._one_line:
-            current = self.current
-            self._rebuild(current["name"] if current else None)
+        if self.models and (self._width() >= _ONE_LINE_WIDTH) != self._one_line:
+            self._rebuild()
+        else:
+            self._update_starts()
+        self._scroll_to_highlighted()
+
+    # --- the cursor ------------------------------------------------------------------
+
+    def validate_highlighted(self, value: int | None) -> int | None:
+        if value is None or not self.models:
+            return None
+        return max(0, min(value, len(self.models) - 1))
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        self.refresh()
+        if new is None:
+            return
+        self._scroll_to_highlighted()
+        self.post_message(self.Highlighted(self, new))
+
+    def _scroll_to_highlighted(self) -> None:
+        if self.highlighted is None or not self.models:
+            return
+        top = self._starts[self.highlighted]
+        bottom = self._starts[self.highlighted + 1]
+        visible = max(1, self.scrollable_content_region.height)
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif bottom > self.scroll_y + visible:
+            self.scroll_to(y=max(top, bottom - visible), animate=False, immediate=True)
+
+    def _move(self, step: int) -> None:
+        if self.models:
+            self.highlighted = (self.highlighted or 0) + step
+
+    def _page(self) -> int:
+        """How many entries a page moves: the entries now in view, less one."""
+        visible = max(1, self.scrollable_content_region.height)
+        first = self._entry_at(round(self.scroll_y))
+        last = self._entry_at(round(self.scroll_y) + visible - 1)
+        return max(1, last - first)
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
 
     def action_cursor_top(self) -> None:
-        self.action_first()
+        if self.models:
+            self.highlighted = 0
 
     def action_cursor_bottom(self) -> None:
-        self.action_last()
+        if self.models:
+            self.highlighted = len(self.models) - 1
+
+    def action_page_down(self) -> None:
+        self._move(self._page())
+
+    def action_page_up(self) -> None:
+        self._move(-self._page())
 
     def action_select(self) -> None:
-        # OptionList's own select posts OptionSelected, which the screen uses to drill in
-        super().action_select()
+        if self.highlighted is not None and self.models:
+            self.post_message(self.Selected(self, self.highlighted))
+
+    def on_click(self, event: events.Click) -> None:
+        line = round(self.scroll_y) + event.y
+        if not self.models or line >= self._starts[-1] or line < 0:
+            return
+        self.highlighted = self._entry_at(line)
+        self.action_select()
