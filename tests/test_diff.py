@@ -365,6 +365,7 @@ def test_diff_files_with_line_counts_only_under_model_dir(gen):
     assert "README.md" not in files
     assert files[f"{MODEL}/train.py"] == {
         "path": f"{MODEL}/train.py",
+        "old_path": None,
         "change": "modified",
         "additions": 2,
         "deletions": 1,
@@ -465,7 +466,7 @@ def test_cli_diff_json_shape(gen, capsys):
         "key": "new_metric",
     }
     assert {"path", "change", "old", "new", "storage"} <= set(out["artifacts"][0])
-    assert {"path", "change", "additions", "deletions"} == set(out["files"][0])
+    assert {"path", "old_path", "change", "additions", "deletions"} == set(out["files"][0])
 
 
 def test_cli_diff_table_on_terminal(gen, capsys):

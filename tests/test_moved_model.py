@@ -177,3 +177,130 @@ def test_a_declaration_edited_as_it_moved_moved_when_git_sees_a_rename(
 )
 def test_every_declaring_file_passes_the_cheap_first_test(path):
     assert discovery.manifest_kind(path) and path.endswith(discovery.DECLARING_ENDS)
+
+
+# --- one metric across the move (versions, diff, compare) --------------------------------
+
+
+def test_a_metric_keeps_one_key_across_the_move(moved, capsys):
+    g, c = moved
+    repo = ["-C", str(g.path)]
+    versions = json.loads(_run(capsys, [*repo, "versions", "churn", "--json"]))
+    assert {k for v in versions for k in v["metrics"]} == {"auc"}
+    table = _run(capsys, [*repo, "versions", "churn"])
+    header = table.splitlines()[0]
+    assert header.split().count("auc") == 1 and "metrics.json" not in header
+    diff = json.loads(_run(capsys, [*repo, "diff", "churn", c["v1"], c["v4"], "--json"]))
+    assert list(diff["metrics"]) == ["auc"]
+    auc = diff["metrics"]["auc"]
+    assert (auc["old"], auc["new"], auc["file"]) == (0.7, 0.9, "models/churn/metrics.json")
+
+
+def test_several_metrics_files_keep_their_keys_across_the_move(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    g = GitRepo(tmp_path / "repo")
+    g.commit(
+        "add",
+        {
+            "samples/churn/MLmodel": MLMODEL,
+            "samples/churn/metrics.json": '{"auc": 0.7}\n',
+            "samples/churn/metrics.yaml": "loss: 0.5\n",
+        },
+    )
+    (g.path / "models").mkdir()
+    g.git("mv", "samples/churn", "models/churn")
+    g.commit("reorganise samples")
+    g.commit("retrain", {"models/churn/metrics.json": '{"auc": 0.9}\n'})
+    repo = ["-C", str(g.path)]
+    versions = json.loads(_run(capsys, [*repo, "versions", "churn", "--json"]))
+    keys = {"models/churn/metrics.yaml:loss", "models/churn/metrics.json:auc"}
+    assert [set(v["metrics"]) for v in versions] == [keys, keys, keys]
+    diff = json.loads(_run(capsys, [*repo, "diff", "churn", "HEAD~2", "HEAD", "--json"]))
+    assert list(diff["metrics"]) == ["models/churn/metrics.json:auc"]
+
+
+def test_the_files_of_a_diff_across_the_move_are_renamed(moved, capsys):
+    g, c = moved
+    repo = ["-C", str(g.path)]
+    diff = json.loads(_run(capsys, [*repo, "diff", "churn", c["v2"], c["v4"], "--json"]))
+    assert diff["files"] == [
+        {  # git sees this rename (the same blob)
+            "path": "models/churn/MLmodel",
+            "old_path": "samples/churn/MLmodel",
+            "change": "renamed",
+            "additions": 0,
+            "deletions": 0,
+        },
+        {  # git sees no rename (one line, rewritten); the model's move pairs them
+            "path": "models/churn/metrics.json",
+            "old_path": "samples/churn/metrics.json",
+            "change": "renamed",
+            "additions": 1,
+            "deletions": 1,
+        },
+    ]
+    text = _run(capsys, [*repo, "diff", "churn", c["v2"], c["v4"]])
+    assert "samples/churn/metrics.json → models/churn/metrics.json" in text
+    # two versions before the move: their files, at their own place
+    diff = json.loads(_run(capsys, [*repo, "diff", "churn", c["v1"], c["v2"], "--json"]))
+    assert [(f["path"], f["change"], f["old_path"]) for f in diff["files"]] == [
+        ("samples/churn/metrics.json", "modified", None)
+    ]
+
+
+def test_the_patch_of_a_renamed_file_compares_its_two_places(moved):
+    from modeltrail.store.query.diff import file_patch
+    from modeltrail.store.repo import open_repo
+
+    g, c = moved
+    with open_repo(g.path) as repo:
+        text, truncated = file_patch(
+            repo, c["v2"], c["v4"], "models/churn/metrics.json", "samples/churn/metrics.json"
+        )
+    assert not truncated
+    assert '-{"auc": 0.8}' in text and '+{"auc": 0.9}' in text
+
+
+def test_the_compare_screen_shows_files_renamed_across_the_move(moved):
+    import asyncio
+    from datetime import UTC, datetime
+
+    from textual.widgets import DataTable, Static
+    from tui_support import settle
+
+    from modeltrail.store.catalog.files import update_catalog
+    from modeltrail.store.repo import open_repo
+    from modeltrail.tui.app import ModeltrailApp
+    from modeltrail.tui.screens.compare import CompareScreen
+
+    g, c = moved
+    with open_repo(g.path) as repo:
+        update_catalog(repo)
+    now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+    async def run():
+        app = ModeltrailApp(str(g.path), index=False, now=lambda: now)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await app.push_screen(CompareScreen("churn", [c["v2"], c["v4"]]))
+            await settle(pilot)
+            screen = app.screen
+            metrics = screen.query_one("#metrics-table", DataTable)
+            keys = [str(metrics.get_row_at(i)[0]) for i in range(metrics.row_count)]
+            assert keys == ["auc"]  # one row across the move
+            await pilot.press("4")
+            await settle(pilot)
+            table = screen.query_one("#files-table", DataTable)
+            rows = [[str(x) for x in table.get_row_at(i)] for i in range(table.row_count)]
+            assert rows == [
+                ["renamed", "+0", "-0", "samples/churn/MLmodel → models/churn/MLmodel"],
+                ["renamed", "+1", "-1", "samples/churn/metrics.json → models/churn/metrics.json"],
+            ]
+            table.move_cursor(row=1)
+            await pilot.press("enter")
+            await settle(pilot)
+            code = screen.query_one("#diff-text", Static).content.code
+            assert '-{"auc": 0.8}' in code and '+{"auc": 0.9}' in code
+
+    asyncio.run(run())

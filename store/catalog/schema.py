@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -106,8 +106,10 @@ TABLES: dict[str, str] = {
                                     -- | dvc_lock | dvc_pointer
         path VARCHAR,
         blob VARCHAR,               -- the git blob, or the md5 of a DVC cache object
-        origin VARCHAR              -- git | dvc-cache (a declared metrics file read from the
+        origin VARCHAR,             -- git | dvc-cache (a declared metrics file read from the
                                     -- local DVC cache: a cached output, not in git)
+        key_path VARCHAR            -- the path the values' keys name: a file of a model moved
+                                    -- since, as at the model's place now (NULL: path)
     """,
     # per distinct blob: how it is stored (a git blob, or a pointer to LFS)
     "blob_storage": """
@@ -241,8 +243,9 @@ _JOIN_PATH = "CASE WHEN s.dir = '' THEN d.path ELSE s.dir || '/' || d.path END"
 
 #: a value's key as the views name it: ``FILE:KEY`` when the model has several files of
 #: that section (``value_files f``), else its key in the file (``version_sources s``,
-#: ``blob_values v``)
-VALUE_KEY = "CASE WHEN f.files > 1 THEN s.path || ':' || v.key ELSE v.key END"
+#: ``blob_values v``); FILE is where the file is at the model's place now (a model moved
+#: since keeps one key across the move)
+VALUE_KEY = "CASE WHEN f.files > 1 THEN coalesce(s.key_path, s.path) || ':' || v.key ELSE v.key END"
 
 _VALUES = f"""
         SELECT s.model, s.commit,
@@ -258,7 +261,8 @@ _VALUES = f"""
 #: content recurs in many versions); ``{where}``: which models, or nothing for all
 VALUE_FILES = """
         SELECT s.model, v.section, count(DISTINCT s.path) AS files
-        FROM (SELECT DISTINCT model, path, blob, role FROM version_sources {where}) s
+        FROM (SELECT DISTINCT model, coalesce(key_path, path) AS path, blob, role
+              FROM version_sources {where}) s
         JOIN (SELECT DISTINCT blob, role, section FROM blob_values) v
             ON v.blob = s.blob AND v.role = s.role
         GROUP BY ALL

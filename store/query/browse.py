@@ -42,7 +42,8 @@ def metric_keys(con: duckdb.DuckDBPyConnection, model: str) -> list[str]:
     rows = con.execute(
         f"""
         SELECT DISTINCT {VALUE_KEY} AS key
-        FROM (SELECT DISTINCT path, blob, role FROM version_sources WHERE model = $model) s
+        FROM (SELECT DISTINCT path, key_path, blob, role FROM version_sources
+              WHERE model = $model) s
         JOIN blob_values v ON v.blob = s.blob AND v.role = s.role
         JOIN value_files f ON f.model = $model AND f.section = v.section
         WHERE v.section = 'metrics' AND v.value IS NOT NULL

@@ -4,7 +4,8 @@ Metric and param diffs follow ``dvc metrics diff`` / ``dvc params diff``: a valu
 (file, key), the key flattened with ``.``; a model with several metrics (params) files
 names them ``FILE:KEY``, else plain ``KEY``, and each entry also carries its ``file`` and
 ``key`` (DVC's two levels), so only the same file and key are ever compared (a renamed
-file is removed + added). A key only one side has shows ``None`` on the other side and no
+file is removed + added; a file that moved with its model's directory is the same file,
+FILE being where it is at the model's place now, and ``file`` the newer side's). A key only one side has shows ``None`` on the other side and no
 ``diff``; ``diff = new - old`` when both values are numbers (booleans count as 0/1),
 as the decimal numbers they are written as (:func:`difference`); lists and other values compare as whole values; only changed
 keys are listed unless ``all_keys``. Metrics also say whether the new value is ``better``, by the
@@ -47,6 +48,9 @@ _STATUS = {"A": "added", "D": "removed", "M": "modified", "T": "modified"}
 #: git options that keep repository configuration and attributes from running programs
 #: or recolouring output while we diff.
 _SAFE_DIFF = ("--no-ext-diff", "--no-textconv", "--no-color", "--no-renames", "--no-abbrev")
+#: the same, with git's rename detection (``-M``, its default similarity), whatever the
+#: repository's ``diff.renames`` says
+_SAFE_RENAMES = (*(o for o in _SAFE_DIFF if o != "--no-renames"), "--find-renames")
 
 
 # --- values ------------------------------------------------------------------------------
@@ -285,28 +289,39 @@ def commit_resolver(repo: git.Repo) -> Callable[[str], str | None]:
     return commit_of
 
 
-def _pathspecs(directory: str | None) -> list[str] | None:
-    """Pathspec arguments for a model directory ('' = whole repository, None = no files)."""
+def _pathspecs(directory: str | Sequence[str] | None) -> list[str] | None:
+    """Pathspec arguments for a model directory, or its places (its directory and the
+    ones it was moved from): '' = whole repository, None or no places = no files."""
     if directory is None:
         return None
-    return [] if directory in ("", ".") else [directory]
+    places = [directory] if isinstance(directory, str) else list(directory)
+    if not places:
+        return None
+    return [] if any(d in ("", ".") for d in places) else places
 
 
 def _git_bytes(repo: git.Repo, args: list[str]) -> bytes:
     return gitcmd.run(repo, *args).stdout
 
 
-def changed_files(repo: git.Repo, a: str, b: str, directory: str | None) -> list[dict]:
-    """Files that differ between commits ``a`` and ``b`` under ``directory``, with line
-    counts: ``{"path", "change", "additions", "deletions", "old_blob", "new_blob"}``.
+def changed_files(
+    repo: git.Repo, a: str, b: str, directory: str | Sequence[str] | None
+) -> list[dict]:
+    """Files that differ between commits ``a`` and ``b`` under ``directory`` (a model's
+    directory, or its places: :func:`model_places`), with line counts: ``{"path",
+    "old_path", "change", "additions", "deletions", "old_blob", "new_blob"}``.
 
-    One ``git diff --raw --numstat`` of object ids; binary files have None counts.
+    One ``git diff --raw --numstat`` of object ids, with git's rename detection: a file
+    git sees renamed is ``renamed`` from ``old_path``. A file of a moved model that git
+    does not pair (rewritten as it moved) is renamed too when it sits at the same place
+    in the model's old and new directories (its counts: all lines out, all lines in).
+    Binary files have None counts.
     """
     specs = _pathspecs(directory)
     if specs is None or not (OBJECT_ID.match(a) and OBJECT_ID.match(b)):
         return []
-    data = _git_bytes(repo, ["diff", "--raw", "--numstat", "-z", *_SAFE_DIFF, a, b, "--", *specs])
-    tokens = data.decode("utf-8", errors="replace").split("\x00")
+    args = ["diff", "--raw", "--numstat", "-z", *_SAFE_RENAMES, a, b, "--", *specs]
+    tokens = _git_bytes(repo, args).decode("utf-8", errors="replace").split("\x00")
     files: dict[str, dict] = {}
     counts: dict[str, tuple[int | None, int | None]] = {}
     i = 0
@@ -314,14 +329,16 @@ def changed_files(repo: git.Repo, a: str, b: str, directory: str | None) -> list
         tok = tokens[i]
         if tok.startswith(":") and i + 1 < len(tokens):
             meta = tok[1:].split(" ")
-            path = tokens[i + 1]
-            i += 2
+            renamed = len(meta) >= 5 and meta[4][:1] == "R" and i + 2 < len(tokens)
+            old_path, path = (tokens[i + 1], tokens[i + 2]) if renamed else (None, tokens[i + 1])
+            i += 3 if renamed else 2
             if len(meta) < 5:
                 continue
             old_blob, new_blob, status = meta[2], meta[3], meta[4][:1]
             files[path] = {
                 "path": path,
-                "change": _STATUS.get(status, "modified"),
+                "old_path": old_path,
+                "change": "renamed" if renamed else _STATUS.get(status, "modified"),
                 "additions": None,
                 "deletions": None,
                 "old_blob": None if set(old_blob) == {"0"} else old_blob,
@@ -331,6 +348,9 @@ def changed_files(repo: git.Repo, a: str, b: str, directory: str | None) -> list
         m = _NUMSTAT.match(tok)
         if m:
             add, dele, path = m.groups()
+            if not path and i + 2 < len(tokens):  # a rename: old and new paths follow
+                path = tokens[i + 2]
+                i += 2
             counts[path] = (
                 None if add == "-" else int(add),
                 None if dele == "-" else int(dele),
@@ -339,21 +359,61 @@ def changed_files(repo: git.Repo, a: str, b: str, directory: str | None) -> list
     for path, (add, dele) in counts.items():
         if path in files:
             files[path]["additions"], files[path]["deletions"] = add, dele
+    if not isinstance(directory, str) and len(specs) > 1:
+        _pair_moved(files, specs)
     return [files[p] for p in sorted(files)]
 
 
-def file_patch(repo: git.Repo, a: str, b: str, path: str) -> tuple[str, bool]:
-    """The unified diff of one file between commits ``a`` and ``b``, as text.
+def _pair_moved(files: dict[str, dict], places: list[str]) -> None:
+    """Join a removed file and an added one at the same place in two of the model's
+    directories (the model moved between the versions) into one renamed file."""
+
+    def split(path: str) -> tuple[str, str] | None:
+        place = max((p for p in places if path.startswith(f"{p}/")), key=len, default=None)
+        return None if place is None else (place, path[len(place) + 1 :])
+
+    removed: dict[str, list[tuple[str, dict]]] = {}
+    for f in files.values():
+        if f["change"] == "removed" and (at := split(f["path"])):
+            removed.setdefault(at[1], []).append((at[0], f))
+    for f in list(files.values()):
+        at = split(f["path"]) if f["change"] == "added" else None
+        olds = removed.get(at[1], []) if at else []
+        old = next(((p, o) for p, o in olds if p != at[0]), None) if at else None
+        if old is None:
+            continue
+        olds.remove(old)
+        gone = files.pop(old[1]["path"])
+        binary = f["additions"] is None or gone["deletions"] is None
+        f.update(
+            old_path=gone["path"],
+            change="renamed",
+            old_blob=gone["old_blob"],
+            additions=None if binary else f["additions"],
+            deletions=None if binary else gone["deletions"],
+        )
+
+
+def file_patch(
+    repo: git.Repo, a: str, b: str, path: str, old_path: str | None = None
+) -> tuple[str, bool]:
+    """The unified diff of one file between commits ``a`` and ``b``, as text; a file
+    renamed from ``old_path`` (:func:`changed_files`) is compared with itself there.
 
     Returns ``(text, truncated)``. Repository text: show it literally.
     """
     if not (OBJECT_ID.match(a) and OBJECT_ID.match(b)) or not path:
         return "", False
-    sizes = [_blob_size(repo, commit, path) for commit in (a, b)]
+    before = old_path or path
+    sizes = [_blob_size(repo, a, before), _blob_size(repo, b, path)]
     if max(s or 0 for s in sizes) > MAX_DIFF_BLOB:
         old, new = (f"{s / 1e6:.1f} MB" if s is not None else "absent" for s in sizes)
         return f"{path}: too large to diff ({old} → {new}); not shown\n", True
-    proc = gitcmd.stream(repo, ["diff", *_SAFE_DIFF, a, b, "--", path])
+    if before != path and None not in sizes:  # the two blobs, named by commit and path
+        args = ["diff", *_SAFE_DIFF, "--end-of-options", f"{a}:{before}", f"{b}:{path}"]
+    else:
+        args = ["diff", *_SAFE_DIFF, a, b, "--", path]
+    proc = gitcmd.stream(repo, args)
     try:  # stream: never more than the cap (plus one read) in memory
         chunks, kept = [], 0
         while kept <= MAX_PATCH_BYTES:
@@ -507,22 +567,23 @@ def diff_versions(
 
     Raises ``UnknownModel`` / ``UnknownVersion`` for names that do not resolve.
     """
-    info = require_model(con, model)
+    require_model(con, model)
     cfg = config if config is not None else load_config(repo_paths(repo).root)
     commit_of = commit_resolver(repo)
     a = resolve_version(con, model, a_spec, commit_of=commit_of)["commit"]
     b = resolve_version(con, model, b_spec, commit_of=commit_of)["commit"]
     va, vb = _version_info(con, model, a), _version_info(con, model, b)
-    files = changed_files(repo, a, b, info["path"])
+    files = changed_files(repo, a, b, model_places(con, model))
     between = stale_between(con, model, a, b, files)
+    # a value's file is the newer version's (a model moved since keeps its keys: the
+    # catalog keys values as at its place now, whichever side has the file where)
     m_from: dict[str, tuple[str, str]] = {}
     p_from: dict[str, tuple[str, str]] = {}
+    mb, ma = version_metrics(con, model, b, m_from), version_metrics(con, model, a, m_from)
+    pb, pa = version_params(con, model, b, p_from), version_params(con, model, a, p_from)
     arts_a, arts_b = version_artifacts(con, model, a), version_artifacts(con, model, b)
     moved = _moved_between(con, model, arts_a, arts_b)
-    ma, mb = version_metrics(con, model, a, m_from), version_metrics(con, model, b, m_from)
-    pa, pb = version_params(con, model, a, p_from), version_params(con, model, b, p_from)
     if moved:
-        ma, pa = _at_new_place(ma, mb, *moved), _at_new_place(pa, pb, *moved)
         arts_a = _artifacts_at_new_place(arts_a, arts_b, *moved)
     metrics = metric_diff(ma, mb, cfg.better, all_keys)
     params = param_diff(pa, pb, all_keys)
@@ -536,13 +597,26 @@ def diff_versions(
         "environment": environment_diff(
             version_environment(con, model, a), version_environment(con, model, b), all_keys
         ),
-        "files": [{k: f[k] for k in ("path", "change", "additions", "deletions")} for f in files],
+        "files": [
+            {k: f[k] for k in ("path", "old_path", "change", "additions", "deletions")}
+            for f in files
+        ],
         "stale": {
             "a": va["stale_metrics"],
             "b": vb["stale_metrics"],
             "between": between,
         },
     }
+
+
+def model_places(con: duckdb.DuckDBPyConnection, model: str) -> list[str] | None:
+    """The directories a model's files are in: its own, then the ones it was moved from
+    (:func:`changed_files` looks in all of them); None: a model without a directory."""
+    row = con.execute("SELECT path, content FROM models WHERE name = $1", [model]).fetchone()
+    if row is None or row[0] is None:
+        return None
+    trees = json.loads(row[1])[0] if row[1] else []
+    return [row[0], *(t for t in trees if t != row[0])]
 
 
 def _moved_between(
@@ -567,20 +641,12 @@ def _moved_name(name: str, old_dir: str, new_dir: str) -> str:
     return f"{new_dir}/{name[len(old_dir) + 1 :]}" if name.startswith(f"{old_dir}/") else name
 
 
-def _at_new_place(old: dict, new: dict, old_dir: str, new_dir: str) -> dict:
-    """The older version's values keyed as at the newer version's place, where the newer
-    version has that key (a file moved with its model compares with itself)."""
-    out = {}
-    for key, value in old.items():
-        moved = _moved_name(key, old_dir, new_dir)
-        out[moved if moved in new else key] = value
-    return out
-
-
 def _artifacts_at_new_place(
     old: list[dict], new: list[dict], old_dir: str, new_dir: str
 ) -> list[dict]:
-    """:func:`_at_new_place` for artifact rows (by path)."""
+    """The older version's artifact rows with paths as at the newer version's place,
+    where the newer version has that path (a file moved with its model compares with
+    itself)."""
     paths = {r["path"] for r in new}
     out = []
     for r in old:
@@ -595,7 +661,7 @@ def compare_versions(
     """Side-by-side data for the compare screen: the versions oldest first, and one row
     per metric / param / artifact / package with a value per version.
 
-    ``{"model", "path", "versions": [...], "metrics": [{"key", "direction", "values",
+    ``{"model", "path", "places", "versions": [...], "metrics": [{"key", "direction", "values",
     "best"}], "params": [{"key", "values", "changed"}], "artifacts": [{"path", "values",
     "changed"}], "environment": [{"file", "package", "values", "changed"}]}``.
     """
@@ -641,6 +707,7 @@ def compare_versions(
     return {
         "model": model,
         "path": info["path"],
+        "places": model_places(con, model),
         "versions": versions,
         "metrics": metric_rows,
         "params": [{"key": k, "values": v, "changed": c} for k, v, c in rows_of(params)],

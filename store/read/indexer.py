@@ -94,7 +94,9 @@ class Facts:
         default_factory=lambda: Columns("model", "commit", "path", "blob", "mode")
     )
     version_sources: Columns = field(
-        default_factory=lambda: Columns("model", "commit", "role", "path", "blob", "origin")
+        default_factory=lambda: Columns(
+            "model", "commit", "role", "path", "blob", "origin", "key_path"
+        )
     )
     blob_storage: Columns = field(
         default_factory=lambda: Columns("blob", "size", "storage", "object_size", "hash", "present")
@@ -331,6 +333,31 @@ def discover(
     if history:
         _add_earlier_paths(repo, resolved.models, declarations, history, root_name)
     return resolved.models
+
+
+def moved_places(m: ModelDef) -> tuple[str, tuple[str, ...]] | None:
+    """``(place now, earlier places)`` of a model whose directory was moved (the
+    earlier places deepest first), or None. A GTO artifact is its name wherever it
+    lives: its earlier paths are never mapped."""
+    if not m.path or set(m.sources) & set(discovery.GTO_SOURCES):
+        return None
+    olds = [t for t in m.content.trees if t and t != m.path]
+    if not olds:
+        return None
+    return m.path, tuple(sorted(olds, key=len, reverse=True))
+
+
+def at_place_now(path: str, places: tuple[str, tuple[str, ...]]) -> str | None:
+    """Where ``path`` (a file at one of a moved model's earlier places) is at the
+    model's place now (the same path under the new directory); None when it is not
+    under an earlier place (already at the place now, or outside the model)."""
+    now, olds = places
+    if path.startswith(f"{now}/"):
+        return None
+    for old in olds:
+        if path.startswith(f"{old}/"):
+            return f"{now}/{path[len(old) + 1 :]}"
+    return None
 
 
 def _moved_claims(
@@ -822,6 +849,8 @@ def build_facts(
             dirs.append(apath)
         dirs += [d for d in m.content.trees if d not in dirs]  # earlier paths too
         source_dirs[m.name] = tuple(dirs)
+    # a moved model's earlier places: its files there are keyed as at its place now
+    places = {m.name: p for m in models.values() if (p := moved_places(m))}
 
     # which blobs feed what
     roles: dict[tuple[str, str], tuple[str, str, str]] = {}  # (blob, role) -> (path, model, commit)
@@ -880,14 +909,16 @@ def build_facts(
         for (role, path, blob), origin in [(x, "git") for x in srcs] + [
             (x, "dvc-cache") for x in from_cache
         ]:
-            vs.add(e.model, e.commit, role, path, blob, origin)
+            key_path = at_place_now(path, places[e.model]) if e.model in places else None
+            vs.add(e.model, e.commit, role, path, blob, origin, key_path)
             roles.setdefault((blob, role), (path, e.model, e.commit))
             if role == "manifest" and mversion is None:
                 mversion = manifest_version.get(blob)
             if role == "metrics":
                 metric_paths.add(path)
         for path, md5 in not_cached:  # unknown until `dvc pull`: not absent, not parsed
-            vs.add(e.model, e.commit, "metrics", path, md5, "dvc-missing")
+            key_path = at_place_now(path, places[e.model]) if e.model in places else None
+            vs.add(e.model, e.commit, "metrics", path, md5, "dvc-missing", key_path)
             unpulled.setdefault(e.model, [0, path])[0] += 1
         changed_set = set(e.changed_paths)
         touched = any(_counts_for_staleness(p) for p in changed_set)

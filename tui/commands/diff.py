@@ -227,7 +227,7 @@ def _files_table(files: list[dict]) -> Table:
         binary = f["additions"] is None
         table.add_row(
             f["change"],
-            safe(f["path"]),
+            safe(f"{f['old_path']} → {f['path']}" if f.get("old_path") else f["path"]),
             "bin" if binary else f"+{f['additions']}",
             "" if binary else f"-{f['deletions']}",
         )

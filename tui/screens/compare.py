@@ -269,15 +269,15 @@ class CompareScreen(ReportsWorkerFailures, Screen):
         return max(branches, key=lambda b: (counts.get(b, 0), -branches.index(b)))
 
     @work(thread=True, exclusive=True, group="compare-files", exit_on_error=False)
-    def load_files(self, a: str, b: str, directory: str | None) -> None:
+    def load_files(self, a: str, b: str, places: list[str] | None) -> None:
         with open_repo(self.app.paths.root) as repo:
-            files = changed_files(repo, a, b, directory)
+            files = changed_files(repo, a, b, places)
         self.post_message(FilesLoaded(a, b, files))
 
     @work(thread=True, exclusive=True, group="compare-patch", exit_on_error=False)
-    def load_patch(self, a: str, b: str, path: str) -> None:
+    def load_patch(self, a: str, b: str, path: str, old_path: str | None = None) -> None:
         with open_repo(self.app.paths.root) as repo:
-            text, truncated = file_patch(repo, a, b, path)
+            text, truncated = file_patch(repo, a, b, path, old_path)
         self.post_message(PatchLoaded(path, text, truncated))
 
     @work(thread=True, exclusive=True, group="compare-trend", exit_on_error=False)
@@ -483,7 +483,10 @@ class CompareScreen(ReportsWorkerFailures, Screen):
                 Text(f["change"]),
                 Text("bin" if binary else f"+{f['additions']}"),
                 Text("" if binary else f"-{f['deletions']}"),
-                literal(f["path"], single_line=True),
+                literal(
+                    f"{f['old_path']} → {f['path']}" if f.get("old_path") else f["path"],
+                    single_line=True,
+                ),
                 key=str(i),
             )
 
@@ -500,7 +503,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             self._fill_files()
             return
         self._close_diff()
-        self.load_files(a, b, self.data.get("path"))
+        self.load_files(a, b, self.data.get("places"))
 
     def request_trend(self) -> None:
         if not self.metric_keys:
@@ -578,4 +581,4 @@ class CompareScreen(ReportsWorkerFailures, Screen):
         if self.files_pair is None or event.row_key.value is None:
             return
         f = self.files[int(event.row_key.value)]
-        self.load_patch(*self.files_pair, f["path"])
+        self.load_patch(*self.files_pair, f["path"], f.get("old_path"))
