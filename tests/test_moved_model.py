@@ -262,6 +262,67 @@ def test_the_patch_of_a_renamed_file_compares_its_two_places(moved):
     assert '-{"auc": 0.8}' in text and '+{"auc": 0.9}' in text
 
 
+# --- several models moved in one commit --------------------------------------------------
+
+SKLEARN = (
+    "flavors:\n  python_function:\n    env: conda.yaml\n    loader_module: mlflow.sklearn\n"
+    "    model_path: model.pkl\n    python_version: 3.11.4\n  sklearn:\n"
+    "    pickled_model: model.pkl\n    serialization_format: cloudpickle\n"
+    "    sklearn_version: 1.3.0\nmlflow_version: 2.8.0\n"
+)
+
+
+#: how each case tells the two moves apart (the other clues lead nowhere): new places
+#: for v1/churn and v1/ads, sorted so that pairing in order would cross them
+CASES = {
+    "other-files": ("models/a_retention", "models/b_revenue"),  # metrics.json moved along
+    "closer-MLmodel": ("models/a_retention", "models/b_revenue"),  # edited as they moved
+    "directory-name": ("models/retention/churn", "models/revenue/ads"),  # named as before
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_two_models_moved_in_one_commit_each_follow_their_own_move(
+    tmp_path, monkeypatch, capsys, case
+):
+    """``v1/churn`` and ``v1/ads`` moved in one commit, their MLmodel files alike (the
+    same blob, or edited alike as they moved): git itself pairs ``v1/ads/MLmodel`` with
+    churn's new place; each model still follows its own directory (the files that moved
+    along with it, then the more alike MLmodel, then the directory's name)."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    g = GitRepo(tmp_path / "repo")
+    edited = case == "closer-MLmodel"
+    files = {}
+    for name, auc in (("churn", 0.71), ("ads", 0.62)):
+        files[f"v1/{name}/MLmodel"] = SKLEARN + (f"run_id: {name}-run-1\n" if edited else "")
+        if case == "other-files":
+            files[f"v1/{name}/metrics.json"] = f'{{"auc": {auc}}}\n'
+    first = g.commit("add", files)
+    moves = dict(zip(("churn", "ads"), CASES[case], strict=True))
+    after = {}
+    for name, new in moves.items():
+        for rel in ("MLmodel", "metrics.json"):
+            old = files.get(f"v1/{name}/{rel}")
+            if old is not None:
+                after[f"v1/{name}/{rel}"] = None
+                after[f"{new}/{rel}"] = old + ("utc_time_created: '2026'\n" if edited else "")
+    g.commit("reorganise samples", after)
+    assert "R" in g.git("log", "-1", "-M", "--name-status", "--format=")  # git: renames
+    repo = ["-C", str(g.path)]
+    models = json.loads(_run(capsys, [*repo, "models", "--json"]))
+    assert sorted(m["path"] for m in models) == sorted(moves.values())
+    name_at = {m["path"]: m["name"] for m in models}
+    for name, new in moves.items():
+        model = name_at[new]
+        done = json.loads(_run(capsys, [*repo, "checkout", model, first, "--json"]))
+        assert done["path"] == f"v1/{name}"
+        g.git("reset", "-q", "--hard")
+        g.git("clean", "-qfd")
+        versions = json.loads(_run(capsys, [*repo, "versions", model, "--json"]))
+        assert first in [v["commit"] for v in versions]
+
+
 def test_the_compare_screen_shows_files_renamed_across_the_move(moved):
     import asyncio
     from datetime import UTC, datetime

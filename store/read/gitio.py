@@ -602,6 +602,39 @@ def cat_objects(repo: git.Repo, oids: Iterable[str]) -> Iterator[tuple[str, byte
         del buf[:pos]
 
 
+def removed_and_added(
+    repo: git.Repo, pairs: Iterable[tuple[str, str]]
+) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """For each ``(commit, first parent)``: the files the commit removed and added
+    against that parent, ``path -> blob`` each (the old blob of a removed file, the new
+    of an added one), from one ``diff-tree --stdin`` (paths in catalog form)."""
+    wanted = [(c, p) for c, p in pairs if OBJECT_ID.match(c) and OBJECT_ID.match(p)]
+    if not wanted:
+        return {}
+    payload = "".join(f"{c} {p}\n" for c, p in dict.fromkeys(wanted)).encode()
+    args = ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-renames", "--no-abbrev"]
+    tokens = gitcmd.piped(repo, args, payload).decode("utf-8", "surrogateescape").split("\x00")
+    out: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+    current: tuple[dict[str, str], dict[str, str]] | None = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].strip("\n")
+        if OBJECT_ID.match(tok):  # the commit whose changes follow
+            current = out.setdefault(tok, ({}, {}))
+            i += 1
+            continue
+        meta = tok[1:].split(" ") if tok.startswith(":") else []
+        if len(meta) >= 5 and current is not None and i + 1 < len(tokens):
+            if meta[4].startswith("D"):
+                current[0][tokens[i + 1]] = meta[2]
+            elif meta[4].startswith("A"):
+                current[1][tokens[i + 1]] = meta[3]
+            i += 2
+            continue
+        i += 1
+    return out
+
+
 def ls_tree(repo: git.Repo, commit: str, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
     """``path -> (mode, blob)`` for files under ``paths`` at ``commit`` (an object id);
     paths in and out in catalog form (:mod:`store.pathtext`)."""

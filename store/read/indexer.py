@@ -203,14 +203,17 @@ def declaration_renames(
     that declaration when the two are the same blob (an exact rename: ``git mv`` of a
     model's directory) or, given ``repo``, at least half alike, as ``git log -M`` pairs
     them (the few blobs compared are read in one ``cat-file --batch``, never one git call
-    per commit). A place declared again later is no longer moved (a new model lives
-    there). ``known``: the newest blob of every declaring file before ``commits`` (an
-    incremental run's), ``renames``: the moves found before them."""
+    per commit). When one commit moves several alike (``a/ -> x/a/``, ``b/ -> x/b/``),
+    each new place takes the old one it is most alike (:func:`_pair_moves`). A place
+    declared again later is no longer moved (a new model lives there). ``known``: the
+    newest blob of every declaring file before ``commits`` (an incremental run's),
+    ``renames``: the moves found before them."""
     last = dict(known or {})
     alive = set(last) - set(renames or {})
-    # in walk order: ("moved", commit number, olds, new, new blob) or ("declared", path)
+    # in walk order: ("moved", commit, first parent, [(old, old blob, new, new blob)])
+    # (every candidate pair of one commit) or ("declared", path)
     events: list[tuple] = []
-    for n, c in enumerate(commits):
+    for c in commits:
         declaring = [
             (ch, kind)
             for ch in c.changes
@@ -229,18 +232,15 @@ def declaration_renames(
                     gone.setdefault(kind, []).append((ch.path, last[ch.path]))
             elif ch.path not in alive:
                 added.append((kind, ch.path, ch.blob))
-        inexact = []
-        for kind, path, blob in added:  # the same blob first, as git pairs them
-            olds = gone.get(kind, [])
-            exact = next((o for o in olds if o[1] == blob), None)
-            if exact is not None:
-                olds.remove(exact)
-                events.append(("moved", n, (exact,), path, blob))
-            else:
-                inexact.append((kind, path, blob))
-        for kind, path, blob in inexact if repo is not None else ():
-            if gone.get(kind):
-                events.append(("moved", n, tuple(gone[kind]), path, blob))
+        candidates = [
+            (old, old_blob, path, blob)
+            for kind, path, blob in added
+            for old, old_blob in gone.get(kind, ())
+            if old_blob == blob or repo is not None  # alike: only with the blobs to compare
+        ]
+        if candidates:
+            parent = c.parents[0] if c.parents else ""
+            events.append(("moved", c.commit, parent, candidates))
         for ch, _kind in declaring:
             if ch.blob is None:
                 alive.discard(ch.path)
@@ -248,41 +248,81 @@ def declaration_renames(
                 last[ch.path] = ch.blob
                 alive.add(ch.path)
                 events.append(("declared", ch.path))
-    compare = {
-        b
-        for e in events
-        if e[0] == "moved" and (len(e[2]) > 1 or e[2][0][1] != e[4])
-        for b in (e[4], *(ob for _, ob in e[2]))
-    }
+    moves = [e for e in events if e[0] == "moved"]
+    compare = {b for e in moves for o, ob, _, nb in e[3] if ob != nb for b in (ob, nb)}
     data = gitio.read_blobs(repo, compare, MAX_RENAME_COMPARE + 1) if compare and repo else {}
+    # a commit with a choice to make: its other files say which directory went where
+    ambiguous = [(e[1], e[2]) for e in moves if _has_choice(e[3])]
+    files = gitio.removed_and_added(repo, ambiguous) if ambiguous and repo else {}
     out = dict(renames or {})
-    paired: set[tuple[int, str]] = set()  # an old file moves once per commit
     for e in events:
         if e[0] == "declared":
             out.pop(e[1], None)  # declared here again: a model of its own
             continue
-        _, n, olds, new, blob = e
-        for old, old_blob in olds:
-            if (n, old) in paired:
-                continue
-            if old_blob == blob or _similar(data.get(old_blob), data.get(blob)):
-                paired.add((n, old))
-                out[old] = new
-                break
+        for old, new in _pair_moves(e[3], data, files.get(e[1])):
+            out[old] = new
     return out
 
 
-def _similar(a: bytes | None, b: bytes | None) -> bool:
-    """Whether at least :data:`RENAME_SIMILARITY` of the larger text is lines the two
-    share (git's rename score, on lines)."""
+def _has_choice(candidates: list[tuple[str, str, str, str]]) -> bool:
+    """Whether an old or a new declaring file has more than one possible partner."""
+    olds = [c[0] for c in candidates]
+    news = [c[2] for c in candidates]
+    return len(set(olds)) < len(olds) or len(set(news)) < len(news)
+
+
+def _pair_moves(
+    candidates: list[tuple[str, str, str, str]],
+    data: dict[str, bytes],
+    files: tuple[dict[str, str], dict[str, str]] | None,
+) -> list[tuple[str, str]]:
+    """``(old, new)`` declaring files one commit moved, from its candidate pairs ``(old,
+    old blob, new, new blob)``: the pairs that are alike (the same blob, or
+    :data:`RENAME_SIMILARITY`), best first, each file in one pair only. Best: the most
+    other files that moved from the old directory to the same place in the new one with
+    their content (``files``: the commit's removed and added files, ``path -> blob``),
+    then the most alike declaring files, then a new directory named as the old one."""
+    scored = []
+    for n, (old, old_blob, new, blob) in enumerate(candidates):
+        alike = 1.0 if old_blob == blob else _similarity(data.get(old_blob), data.get(blob))
+        if alike < RENAME_SIMILARITY:
+            continue
+        old_dir, new_dir = posixpath.dirname(old), posixpath.dirname(new)
+        along = _moved_along(old_dir, new_dir, files) if files else 0
+        same_name = posixpath.basename(old_dir) == posixpath.basename(new_dir)
+        scored.append(((-along, -alike, not same_name, n), old, new))
+    pairs, taken = [], set()
+    for _score, old, new in sorted(scored):
+        if old not in taken and new not in taken:
+            taken |= {old, new}
+            pairs.append((old, new))
+    return pairs
+
+
+def _moved_along(old_dir: str, new_dir: str, files: tuple[dict[str, str], dict[str, str]]) -> int:
+    """How many files the commit removed under ``old_dir`` and added with the same
+    content at the same place under ``new_dir``."""
+    removed, added = files
+    start = f"{old_dir}/" if old_dir else ""
+    into = f"{new_dir}/" if new_dir else ""
+    return sum(
+        1
+        for path, blob in removed.items()
+        if path.startswith(start) and added.get(into + path[len(start) :]) == blob
+    )
+
+
+def _similarity(a: bytes | None, b: bytes | None) -> float:
+    """The share of the larger text that is lines the two share (git's rename score, on
+    lines); 0 when either is missing or too large to compare."""
     if a is None or b is None or max(len(a), len(b)) > MAX_RENAME_COMPARE:
-        return False
+        return 0.0
     if not a or not b:
-        return False
+        return 0.0
     x, y = a.splitlines(True), b.splitlines(True)
     matcher = difflib.SequenceMatcher(None, x, y, autojunk=False)
     same = sum(len(line) for i, _j, n in matcher.get_matching_blocks() for line in x[i : i + n])
-    return same / max(len(a), len(b)) >= RENAME_SIMILARITY
+    return same / max(len(a), len(b))
 
 
 def _moved_to(renames: dict[str, str], path: str) -> str:
