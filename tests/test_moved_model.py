@@ -196,6 +196,18 @@ def test_a_metric_keeps_one_key_across_the_move(moved, capsys):
     assert (auc["old"], auc["new"], auc["file"]) == (0.7, 0.9, "models/churn/metrics.json")
 
 
+def test_a_branch_from_before_the_move_keeps_the_key_in_an_incremental_index(moved, capsys):
+    g, c = moved
+    repo = ["-C", str(g.path)]
+    _run(capsys, [*repo, "index"])
+    g.git("checkout", "-q", "-b", "old-exp", c["v2"])
+    exp = g.commit("tune", {"samples/churn/metrics.json": '{"auc": 0.85}\n'})
+    assert json.loads(_run(capsys, [*repo, "index", "--json"]))["mode"] == "incremental"
+    versions = json.loads(_run(capsys, [*repo, "versions", "churn", "--all", "--json"]))
+    assert {k for v in versions for k in v["metrics"]} == {"auc"}
+    assert [v["metrics"] for v in versions if v["commit"] == exp] == [{"auc": 0.85}]
+
+
 def test_several_metrics_files_keep_their_keys_across_the_move(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
