@@ -310,6 +310,7 @@ def _full(
 
         for w in _uncapped_if_needed(con, finish):
             facts.warnings.add(*w)
+        _set_meta(con, TEMPLATE_VALUES, facts.template_values)
         summary = _summary(con, "full", commit_count, start, reason, facts.warnings)
     return summary
 
@@ -348,6 +349,7 @@ def _walk_into(
         root_name,
         history=indexer.declaration_history(commits),
         renames=facts.renames,
+        values=lambda paths: indexer.newest_blobs(commits, paths, {})[0],
     )
     der = derive.from_refs(refs, set(models), cfg.tag_patterns)
     der.gto_config = _gto_config(repo, paths, facts)
@@ -519,6 +521,17 @@ def _write_meta(
         "root_name": root_name,
     }
     _insert_rows(con, "meta", ("key", "value"), sorted(meta.items()))
+
+
+#: meta key: the newest blob of each file templated dvc.yaml declarations take values
+#: from (``indexer.Facts.template_values``), JSON
+TEMPLATE_VALUES = "template_values"
+
+
+def _set_meta(con, key: str, value) -> None:
+    """One meta entry (JSON), beside the ones :func:`_write_meta` wrote."""
+    con.execute("DELETE FROM meta WHERE key = $1", [key])
+    con.execute("INSERT INTO meta VALUES ($1, $2)", [key, json.dumps(value, sort_keys=True)])
 
 
 def _finish_new_commits(
@@ -963,8 +976,22 @@ def _incremental(
     facts = indexer.Facts()
     facts.declarations = new_decl
     facts.renames = new_renames
-    if new_decl != declarations or new_renames != renames:
-        models = indexer.discover(repo, new_decl, facts, root_name, renames=new_renames)
+    # the newest params.yaml / vars files of templated dvc.yaml declarations
+    values = json.loads(meta.get(TEMPLATE_VALUES, "{}"))
+    facts.template_values = indexer.newest_blobs(commits, values, values)[0]
+    if new_decl != declarations or new_renames != renames or facts.template_values != values:
+        unknown: list[str] = []
+
+        def newest(paths: set[str]) -> dict[str, str | None]:
+            found, seen = indexer.newest_blobs(commits, paths, values)
+            unknown.extend(p for p in paths if p not in values and p not in seen)
+            return found
+
+        models = indexer.discover(
+            repo, new_decl, facts, root_name, renames=new_renames, values=newest
+        )
+        if unknown:  # a values file named only now: its state before is not recorded
+            return None
         if _models_fingerprint(models) != meta.get("models_fingerprint"):
             return None
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
@@ -1058,6 +1085,7 @@ def _incremental(
         if tag_plan is not None:
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):
                 facts.warnings.add(*w)
+        _set_meta(con, TEMPLATE_VALUES, facts.template_values)
         # a tag change may prune versions (and their sources) of any model it re-derives
         _refresh_value_files(
             con, None if tags_changed else set(facts.version_sources.cols["model"])

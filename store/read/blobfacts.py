@@ -166,11 +166,17 @@ def _parse_manifest(kind: str, data: bytes):
 
 
 def claims_of(
-    kind: str, path: str, data: bytes, root_name: str = discovery.ROOT_NAME
+    kind: str,
+    path: str,
+    data: bytes,
+    root_name: str = discovery.ROOT_NAME,
+    var_files: dvc.dvc_templates.VarFiles | None = None,
 ) -> tuple[list[Claim], list[str]]:
     """Models a declaring file claims (see ``store.discovery.manifest_kind``).
 
-    ``root_name`` names a model declared at the repository root by its directory.
+    ``root_name`` names a model declared at the repository root by its directory;
+    ``var_files`` give a templated ``dvc.yaml`` the values it is expanded with (see
+    :func:`parse_dvc_yaml`), so the outputs and artifacts it names are what DVC names.
     """
     directory = posixpath.dirname(path)
     dir_name = posixpath.basename(directory) or root_name
@@ -194,7 +200,7 @@ def claims_of(
             )
         return claims, warns
     if kind == "dvc_yaml":
-        doc, warns = dvc.parse_dvc_yaml(data)
+        doc, warns = dvc.parse_dvc_yaml(data, var_files)
         claims = []
         pipeline = pipeline_files(doc, directory, path) if dvc_metrics_files(doc) else []
         for name, d in (getattr(doc, "artifacts", None) or {}).items():
@@ -266,12 +272,14 @@ def _named_by(manifest, directory: str) -> list[str]:
 
 def pipeline_files(doc, base: str, dvc_yaml: str) -> list[str]:
     """The files a ``dvc.yaml`` names as its own: itself, its ``dvc.lock``, its metrics,
-    params and plots files and its stages' outs (repository paths)."""
+    params and plots files, the files its templating takes values from (``params.yaml``
+    and ``vars`` files, inside the repository) and its stages' outs (repository paths)."""
     if doc is None:
         return []
     found = [dvc_yaml, posixpath.join(base, "dvc.lock") if base else "dvc.lock"]
     found += dvc_metrics_files(doc, base)
     found += dvc_params_files(doc, base)
+    found += [p for p in (var_file_path(base, rel) for rel in doc.var_files) if p]
     found += [p for p in (dvc.join_dvc_path(base, "", x) for x in doc.plots) if p]
     for stage in doc.stages.values():
         for rel in (*stage.outs, *stage.plots):
@@ -289,6 +297,23 @@ def dvc_metrics_files(doc, base: str = "") -> list[str]:
 def dvc_params_files(doc, base: str = "") -> list[str]:
     """Repository paths of the params files a parsed dvc.yaml in ``base`` uses."""
     return list(doc.params_files(base)) if doc is not None else []
+
+
+#: a templating values file that leaves the repository (never read)
+OUTSIDE = dvc.dvc_templates.OUTSIDE
+
+
+def dvc_var_files(data: bytes) -> list[str]:
+    """The files a templated ``dvc.yaml`` takes values from (relative to it); [] when it
+    is not templated."""
+    doc, _w = dvc.parse_dvc_yaml(data)
+    return list(doc.var_files)
+
+
+def var_file_path(base: str, rel: str) -> str | None:
+    """The repository path of a templating values file named ``rel`` by the ``dvc.yaml``
+    in ``base``; None when it leaves the repository."""
+    return dvc.join_dvc_path(base, "", rel)
 
 
 def parse_dvc_yaml(data: bytes, var_files=None):

@@ -116,6 +116,9 @@ class Facts:
     warnings: Columns = field(default_factory=lambda: Columns("commit", "path", "model", "message"))
     declarations: dict[str, str] = field(default_factory=dict)  # declaring file -> newest blob
     renames: dict[str, str] = field(default_factory=dict)  # moved declaring file -> new path
+    #: the files a templated dvc.yaml declaration takes values from -> newest blob (None:
+    #: it does not exist), as discovery expanded it (:func:`discover`)
+    template_values: dict[str, str | None] = field(default_factory=dict)
     #: where rows go as tables fill (a full index: the new catalog, written as the walk
     #: goes); None keeps every row here until the caller writes them
     sink: Callable[[str, Columns], None] | None = None
@@ -163,6 +166,27 @@ def declarations_in(commits: Iterable[gitio.CommitRecord], known: dict[str, str]
             if ch.blob and discovery.manifest_kind(ch.path):
                 decl[ch.path] = ch.blob
     return decl
+
+
+def newest_blobs(
+    commits: Iterable[gitio.CommitRecord], paths: Iterable[str], known: dict[str, str | None]
+) -> tuple[dict[str, str | None], set[str]]:
+    """The newest blob of each of ``paths`` in walk order (None: deleted, or never seen),
+    starting from ``known``; and which of them ``commits`` changed."""
+    wanted = set(paths)
+    out = {p: known.get(p) for p in wanted}
+    seen: set[str] = set()
+    if wanted:
+        for c in commits:
+            for ch in c.changes:
+                if ch.path in wanted:
+                    out[ch.path] = ch.blob
+                    seen.add(ch.path)
+    return out, seen
+
+
+#: newest blobs of the files templated declarations take values from (:func:`discover`)
+TemplateValues = Callable[[set[str]], dict[str, str | None]]
 
 
 #: the declaring files that can name a GTO artifact (whose path may change over time)
@@ -341,20 +365,27 @@ def discover(
     root_name: str = "root",
     history: dict[str, list[str]] | None = None,
     renames: dict[str, str] | None = None,
+    values: TemplateValues | None = None,
 ) -> dict[str, ModelDef]:
     """Models declared by the newest version of every declaring file. With ``history``
     (every blob of each declaring file), a GTO artifact whose path was changed also owns
     the files at its earlier paths, so its versions there keep their files and metrics.
     With ``renames`` (:func:`declaration_renames`), a model whose directory was moved
-    is the model at its new place, which also owns its earlier places."""
+    is the model at its new place, which also owns its earlier places. With ``values``
+    (the newest blob of each path asked), a templated ``dvc.yaml`` is expanded with its
+    newest ``params.yaml`` and ``vars`` files (``facts.template_values`` records them),
+    so the outputs and artifacts it names are the ones DVC names."""
     blobs = gitio.read_blobs(repo, declarations.values(), MAX_DOCUMENT)
+    var_files = _template_files(repo, declarations, blobs, values, facts)
     claims: dict[str, list[Claim]] = {}
     for path, blob in sorted(declarations.items()):
         data = blobs.get(blob)
         if data is None:
             continue
         kind = discovery.manifest_kind(path)
-        found, warns = blobfacts.claims_of(kind, path, data, root_name)
+        found, warns = blobfacts.claims_of(kind, path, data, root_name, var_files.get(path))
+        if path in var_files:  # its templating's problems are reported version by version
+            warns = [w for w in warns if not _template_warning(w)]
         claims[path] = [c for c in found if not _outside(c)]
         for c in found:
             if _outside(c):
@@ -398,6 +429,51 @@ def at_place_now(path: str, places: tuple[str, tuple[str, ...]]) -> str | None:
         if path.startswith(f"{old}/"):
             return f"{now}/{path[len(old) + 1 :]}"
     return None
+
+
+def _template_warning(message: str) -> bool:
+    """A warning about a templated dvc.yaml's values (reported at the versions that
+    have them, not where the models are found)."""
+    return "not defined by" in message or message.startswith(("vars file", "vars:"))
+
+
+def _template_files(
+    repo: git.Repo,
+    declarations: dict[str, str],
+    blobs: dict[str, bytes],
+    values: TemplateValues | None,
+    facts: Facts,
+) -> dict[str, dict[str, bytes | str | None]]:
+    """Each templated dvc.yaml declaration's values files (relative to it -> bytes, None
+    where the file does not exist, ``OUTSIDE`` where it leaves the repository), their
+    newest blobs recorded in ``facts.template_values``."""
+    if values is None:
+        return {}
+    wanted: dict[str, list[tuple[str, str | None]]] = {}
+    for path, blob in declarations.items():
+        if discovery.manifest_kind(path) != "dvc_yaml" or blob not in blobs:
+            continue
+        rels = blobfacts.dvc_var_files(blobs[blob])
+        if rels:
+            base = posixpath.dirname(path)
+            wanted[path] = [(rel, blobfacts.var_file_path(base, rel)) for rel in rels]
+    if not wanted:
+        return {}
+    newest = values({where for pairs in wanted.values() for _rel, where in pairs if where})
+    facts.template_values = dict(sorted(newest.items()))
+    data = gitio.read_blobs(repo, {b for b in newest.values() if b}, MAX_DOCUMENT)
+    out: dict[str, dict[str, bytes | str | None]] = {}
+    for path, pairs in wanted.items():
+        files: dict[str, bytes | str | None] = {}
+        for rel, where in pairs:
+            if where is None:
+                files[rel] = blobfacts.OUTSIDE
+            elif newest.get(where) is None:
+                files[rel] = None
+            elif newest[where] in data:
+                files[rel] = data[newest[where]]  # (unreadable: unknown, left out)
+        out[path] = files
+    return out
 
 
 def _moved_claims(
@@ -700,26 +776,28 @@ def _fixed_sources(directory: str) -> tuple[str, ...]:
 
 
 #: a templated dvc.yaml with the values it was expanded with: (its blob, ((vars file,
-#: its blob, or None where it does not exist, or "?" where unknown), ...))
+#: its blob, or None where it does not exist, "?" where unknown, or OUTSIDE), ...))
 Expansion = tuple[str, tuple[tuple[str, str | None], ...]]
 
 
 def _expansion_key(
-    e: Emitted, blob: str, path: str, var_files: list[str], models: dict[str, ModelDef]
+    e: Emitted, blob: str, path: str, var_files: list[str], owners: ModelPaths
 ) -> Expansion:
     """Which values a version's templated dvc.yaml at ``path`` is expanded with: each vars
-    file's blob in the version, None where it does not exist (a path inside the model's
-    directory that the version does not have), "?" where it cannot be told (outside)."""
+    file's blob in the version; None where it does not exist (a file of the model that
+    the version does not have: the model's files include the values files its newest
+    dvc.yaml names), "?" where it cannot be told (a file an older dvc.yaml named that is
+    not the model's), ``OUTSIDE`` where the path leaves the repository."""
     base = posixpath.dirname(path)
-    model = models.get(e.model)
-    home = model.path if model is not None else None
     values = []
     for rel in var_files:
-        where = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
-        entry = e.files.get(where)
-        if entry is not None:
+        where = blobfacts.var_file_path(base, rel)
+        entry = e.files.get(where) if where is not None else None
+        if where is None:
+            values.append((rel, blobfacts.OUTSIDE))
+        elif entry is not None:
             values.append((rel, entry[0]))
-        elif home is not None and (not home or where.startswith(home + "/")):
+        elif e.model in owners.models_for(where):
             values.append((rel, None))
         else:
             values.append((rel, "?"))
@@ -729,7 +807,7 @@ def _expansion_key(
 def _expansions(
     e: Emitted,
     templated: dict[str, tuple[str, bytes, list[str]]],
-    models: dict[str, ModelDef],
+    owners: ModelPaths,
     expanded: dict[Expansion, tuple[list[str], list[str]]],
 ) -> dict[str, tuple[list[str], list[str]]]:
     """A version's templated dvc.yaml blobs -> what their expansion declares."""
@@ -737,7 +815,7 @@ def _expansions(
     for blob, (path, _data, var_files) in templated.items():
         entry = e.files.get(path)
         if entry is not None and entry[0] == blob:
-            key = _expansion_key(e, blob, path, var_files, models)
+            key = _expansion_key(e, blob, path, var_files, owners)
             if key in expanded:
                 own[blob] = expanded[key]
     return own
@@ -748,12 +826,13 @@ def _expand_templated(
     facts: Facts,
     emitted: list[Emitted],
     templated: dict[str, tuple[str, bytes, list[str]]],
-    models: dict[str, ModelDef],
-    dvc_decl: dict[str, tuple[list[str], list[str]]],
+    owners: ModelPaths,
 ) -> dict[Expansion, tuple[list[str], list[str]]]:
     """Each distinct expansion of the templated dvc.yaml files: (metrics files, params
     files), as DVC would expand them with that version's params.yaml and vars files.
-    A ``${...}`` that nothing defines is warned about at the first version that has it."""
+    A problem with the values (a ``${...}`` nothing defines, a key defined twice, a
+    values file missing or outside the repository) is warned about once per dvc.yaml
+    and model, at the first version that has it."""
     if not templated:
         return {}
     first: dict[Expansion, Emitted] = {}
@@ -761,23 +840,30 @@ def _expand_templated(
         for blob, (path, _data, var_files) in templated.items():
             entry = e.files.get(path)
             if entry is not None and entry[0] == blob:
-                first.setdefault(_expansion_key(e, blob, path, var_files, models), e)
-    wanted = {b for _blob, values in first for _rel, b in values if b not in (None, "?")}
+                first.setdefault(_expansion_key(e, blob, path, var_files, owners), e)
+    wanted = {
+        b
+        for _blob, values in first
+        for _rel, b in values
+        if b not in (None, "?", blobfacts.OUTSIDE)
+    }
     data = gitio.read_blobs(repo, wanted, MAX_DOCUMENT)
     out: dict[Expansion, tuple[list[str], list[str]]] = {}
+    said: set[tuple[str, str, str]] = set()
     for key, e in first.items():
         blob, values = key
         path, text, _vars = templated[blob]
         files = {  # a blob that could not be read is unknown, not absent
-            rel: None if b is None else data[b]
+            rel: b if b in (None, blobfacts.OUTSIDE) else data[b]
             for rel, b in values
-            if b is None or (b != "?" and b in data)
+            if b in (None, blobfacts.OUTSIDE) or (b != "?" and b in data)
         }
         doc, warns = blobfacts.parse_dvc_yaml(text, files)
         base = posixpath.dirname(path)
         out[key] = (blobfacts.dvc_metrics_files(doc, base), blobfacts.dvc_params_files(doc, base))
         for w in warns:  # the file's own problems were reported when models were found
-            if "not defined by" in w or w.startswith("vars file"):
+            if _template_warning(w) and (path, e.model, w) not in said:
+                said.add((path, e.model, w))
                 facts.warnings.add(e.commit, path, e.model, w)
     return out
 
@@ -878,7 +964,7 @@ def build_facts(
 
     # a templated dvc.yaml declares what its expansion with the params (and vars files)
     # of the same version says: one expansion per distinct (dvc.yaml, their blobs)
-    expanded = _expand_templated(repo, facts, emitted, templated, models, dvc_decl)
+    expanded = _expand_templated(repo, facts, emitted, templated, paths)
 
     # where each model's conventional metrics and params files are
     source_dirs: dict[str, tuple[str, ...]] = {}
@@ -901,7 +987,7 @@ def build_facts(
     dep_blobs: set[str] = set()
     if locks:
         for e in emitted:
-            own = _expansions(e, templated, models, expanded) if expanded else None
+            own = _expansions(e, templated, paths, expanded) if expanded else None
             decl = ChainMap(own, dvc_decl) if own else dvc_decl
             dep_blobs |= blobfacts.lock_dep_blobs(e.files, decl, locks)
     dep_data = gitio.read_blobs(
@@ -923,7 +1009,7 @@ def build_facts(
             facts.spill()
         decl = dvc_decl
         if expanded:
-            own = _expansions(e, templated, models, expanded)
+            own = _expansions(e, templated, paths, expanded)
             decl = ChainMap(own, dvc_decl) if own else dvc_decl  # type: ignore[assignment]
         srcs = _sources(e, source_dirs.get(e.model, ()), decl, manifest_files)
         from_cache, lock_stale, refused, not_cached = blobfacts.dvc_pipeline(

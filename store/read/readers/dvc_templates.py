@@ -7,8 +7,14 @@ and ``matrix`` (``name@a-b``, a dimension of mappings or lists naming its values
 ``dimN``; ``${item.dim}``).
 
 Files are given by the caller, keyed by their path relative to the ``dvc.yaml``'s
-directory: ``bytes``, or None for a file known not to exist; a path not among them is
-unknown (what it would define stays unresolved, and no warning blames it).
+directory: ``bytes``, None for a file known not to exist, or :data:`OUTSIDE` for a path
+that leaves the repository (never read: said once); a path not among them is unknown
+(what it would define stays unresolved, and no warning blames it).
+
+Two sources defining the same key (``params.yaml`` and a ``vars`` file, two ``vars``
+files, a stage's ``vars`` and the global ones) make DVC refuse the whole ``dvc.yaml``
+("cannot redefine"): that is one warning naming the key and both sources, and the key
+takes neither value (what uses it stays as written, not warned about again).
 """
 
 from __future__ import annotations
@@ -34,7 +40,34 @@ MAX_NODES = 200_000
 _INTERP = re.compile(r"(?<!\\)\$\{\s*([^{}]*?)\s*\}")
 _PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
-VarFiles = Mapping[str, bytes | None]
+#: a vars file whose path leaves the repository: never read
+OUTSIDE = "outside the repository"
+
+VarFiles = Mapping[str, bytes | str | None]
+
+
+class _Refused:
+    """The value of a key two sources define (DVC refuses the file): no value at all."""
+
+    __slots__ = ()
+
+
+REFUSED = _Refused()
+
+
+class _Context(dict):
+    """Interpolation values, with where each came from: ``origins`` maps a key's dotted
+    path to its source (``params.yaml``, ``vars[0]``, ``stage.vars[1]``), ``imports`` the
+    files loaded (path -> None when whole, else the keys taken)."""
+
+    __slots__ = ("origins", "imports")
+
+    def __init__(self, base: Mapping | None = None) -> None:
+        super().__init__(base or {})
+        origins = getattr(base, "origins", None)
+        imports = getattr(base, "imports", None)
+        self.origins: dict[str, str] = dict(origins) if origins else {}
+        self.imports: dict[str, list[str] | None] = dict(imports) if imports else {}
 
 
 def is_templated(doc: Mapping[Any, Any]) -> bool:
@@ -99,11 +132,12 @@ class _Expander:
         self.warnings = warnings
         self.complete = files is not None  # every file the values come from was given
         self.unresolved: set[str] = set()
+        self.conflicts: set[tuple[str, str, str]] = set()  # (key, source, earlier source)
         self.nodes = MAX_NODES
 
     # --- values --------------------------------------------------------------------------
 
-    def load(self, ctx: dict, path: str, keys: list[str] | None, default: bool) -> None:
+    def load(self, ctx: _Context, path: str, keys: list[str] | None, default: bool) -> None:
         if self.files is None or path not in self.files:
             self.complete = False
             return
@@ -112,6 +146,12 @@ class _Expander:
             if not default:
                 self.warnings.append(f"vars file {quote(path)} does not exist")
             return
+        if isinstance(data, str):  # OUTSIDE: not read, and what it defines is unknown
+            self.complete = False
+            self.warnings.append(f"vars file {quote(path)} is {OUTSIDE}; not read")
+            return
+        if path in ctx.imports and not self._load_again(ctx, path, keys):
+            return
         fmt = format_for(path)
         doc, more = load_document(data, fmt) if fmt else (None, [f"unknown format of {path}"])
         self.warnings.extend(f"vars file {quote(path)}: {w}" for w in more)
@@ -119,10 +159,42 @@ class _Expander:
             return
         if keys is not None:
             doc = {k: doc[k] for k in keys if k in doc}
-        _merge(ctx, doc)
+        self.merge(ctx, doc, path)
+        before = ctx.imports.get(path)
+        ctx.imports[path] = None if keys is None else [*(before or []), *keys]
 
-    def context(self, base: dict, entries: Any, wdir: str, default: bool) -> dict:
-        ctx = dict(base)
+    def _load_again(self, ctx: _Context, path: str, keys: list[str] | None) -> bool:
+        """A file loaded before, named again: whole twice is allowed (nothing to do);
+        DVC refuses a partial load of a file loaded whole, a whole load of one loaded
+        in part, and the same key twice."""
+        before = ctx.imports[path]
+        if keys is None and before is None:
+            return False
+        if keys is None or before is None or set(keys) & set(before):
+            self.warnings.append(
+                f"vars: {quote(path)} is loaded twice (in part and whole, or the same key);"
+                " DVC refuses this dvc.yaml; loaded once"
+            )
+            return False
+        return True
+
+    def merge(self, ctx: _Context, new: dict, source: str) -> None:
+        """``new`` into ``ctx`` as DVC merges vars: mappings merge key by key, and a key
+        both define is refused (:data:`REFUSED`, one warning)."""
+        for key, where, before in _merge(ctx, new, source, ctx.origins):
+            if (key, where, before) in self.conflicts:
+                continue
+            self.conflicts.add((key, where, before))
+            self.warnings.append(
+                f"vars: cannot redefine {quote(key)} from {quote(where)} as it already"
+                f" exists in {quote(before)}; DVC refuses this dvc.yaml, so nothing using"
+                f" {quote(key)} is read"
+            )
+
+    def context(
+        self, base: Mapping, entries: Any, wdir: str, default: bool, stage: str = ""
+    ) -> _Context:
+        ctx = _Context(base)
         if default:
             self.load(ctx, DEFAULT_PARAMS_FILE, None, True)
         if entries is None:
@@ -131,9 +203,10 @@ class _Expander:
             self.warnings.append("vars should be a list; ignored")
             return ctx
         files = iter(_file_entries(entries, wdir))
-        for entry in entries:
+        for index, entry in enumerate(entries):
             if isinstance(entry, dict):
-                _merge(ctx, self.resolve(entry, ctx))
+                where = f"{stage}.vars[{index}]" if stage else f"vars[{index}]"
+                self.merge(ctx, self.resolve(entry, ctx), where)
             elif isinstance(entry, str) and entry:
                 path, keys = next(files)
                 self.load(ctx, path, keys, False)
@@ -162,15 +235,17 @@ class _Expander:
         whole = _INTERP.fullmatch(text)
         if whole is not None:
             found, value = _lookup(ctx, whole.group(1))
-            if found:
+            if found is True:
                 return value
-            self.unresolved.add(whole.group(1))
+            if found is False:
+                self.unresolved.add(whole.group(1))
             return text
 
         def one(match: re.Match) -> str:
             found, value = _lookup(ctx, match.group(1))
-            if not found:
-                self.unresolved.add(match.group(1))
+            if found is not True:
+                if found is False:
+                    self.unresolved.add(match.group(1))
                 return match.group(0)
             return _to_str(value)
 
@@ -188,7 +263,9 @@ class _Expander:
                 continue
             wdir = body.get("wdir")
             wdir = wdir if isinstance(wdir, str) and "${" not in wdir else ""
-            local = self.context(ctx, body.get("vars"), wdir, False) if "vars" in body else ctx
+            local = (
+                self.context(ctx, body.get("vars"), wdir, False, name) if "vars" in body else ctx
+            )
             plain = {k: v for k, v in body.items() if k not in ("vars", "foreach", "do", "matrix")}
             if "foreach" in body:
                 items = self.resolve(body["foreach"], local)
@@ -215,22 +292,46 @@ class _Expander:
         return out
 
 
-def _merge(into: dict, new: dict) -> None:
+def _merge(
+    into: dict, new: dict, source: str, origins: dict[str, str], prefix: str = ""
+) -> list[tuple[str, str, str]]:
+    """``new`` merged into ``into`` as DVC merges contexts (never overwriting): the keys
+    both define, as ``(dotted key, source, the earlier source)``; such a key becomes
+    :data:`REFUSED`. ``origins`` (dotted key -> source) learns the new keys' sources."""
+    conflicts = []
     for k, v in new.items():
-        if isinstance(v, dict) and isinstance(into.get(k), dict):
-            merged = dict(into[k])
-            _merge(merged, v)
+        path = f"{prefix}.{_to_str(k)}" if prefix else _to_str(k)
+        old = into.get(k)
+        if isinstance(v, dict) and isinstance(old, dict):
+            merged = dict(old)
+            conflicts += _merge(merged, v, source, origins, path)
             into[k] = merged
+        elif k in into:
+            if old is not REFUSED:
+                conflicts.append((path, source, _origin(origins, path)))
+            into[k] = REFUSED
         else:
             into[k] = v
+            origins[path] = source
+    return conflicts
 
 
-def _lookup(ctx: Any, expr: str) -> tuple[bool, Any]:
-    """``a.b[0].c`` in ``ctx``: (found, value)."""
+def _origin(origins: dict[str, str], path: str) -> str:
+    """The source of ``path`` or of the nearest mapping holding it."""
+    while path not in origins and "." in path:
+        path = path.rsplit(".", 1)[0]
+    return origins.get(path, "?")
+
+
+def _lookup(ctx: Any, expr: str) -> tuple[bool | None, Any]:
+    """``a.b[0].c`` in ``ctx``: (found, value); found is None when the path goes
+    through a key DVC refuses (:data:`REFUSED`): neither found nor undefined."""
     if not expr:
         return False, None
     value = ctx
     for index, key in _PART.findall(expr):
+        if value is REFUSED:
+            return None, None
         if index:
             if not isinstance(value, list) or int(index) >= len(value):
                 return False, None
@@ -241,6 +342,8 @@ def _lookup(ctx: Any, expr: str) -> tuple[bool, Any]:
             value = value[int(key)]
         else:
             return False, None
+    if value is REFUSED:
+        return None, None
     return True, value
 
 
