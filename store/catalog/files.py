@@ -31,6 +31,7 @@ from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
 from modeltrail.store.config import load_config
 from modeltrail.store.errors import Refused
 from modeltrail.store.read import gitio
+from modeltrail.store.read.dvc_objects import any_arrived
 from modeltrail.store.repo import RepoPaths, repo_paths
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class IndexSummary:
     new_warnings: list[dict] = field(default_factory=list)
     # the tags this run found added, moved or deleted (None: any tag may have changed)
     tags_changed: list[str] | None = None
+    # the DVC objects the catalog's unknown metrics wait for (``catalog.pulled``)
+    dvc_awaited: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         """One line, under 80 columns for realistic counts (the TUI's status line), plurals
@@ -124,6 +127,8 @@ def write_state(
         "tag_patterns": list(tag_patterns or []),  # labels depend on the config's patterns
         "gto": gto_stamp(paths),  # the stages shown depend on .gto
         "root_name": root_name,  # a root model's name: the origin URL's last part
+        # objects `dvc pull` may bring: one that arrived makes the next run read it
+        "dvc_awaited": summary.dvc_awaited,
     }
     tmp = paths.catalog_dir / f".{STATE_FILE}.{os.getpid()}"
     try:
@@ -164,6 +169,7 @@ def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, R
             or state["tag_patterns"] != load_config(paths.root).tag_patterns
             or state.get("gto") != gto_stamp(paths)
             or state.get("root_name") != gitio.repository_name(repo)
+            or any_arrived(paths.root, state.get("dvc_awaited", ()))
         ):
             return None, seen
         counts = [int(state[k]) for k in ("total_commits", "models", "versions", "warnings")]

@@ -22,7 +22,7 @@ import git
 import pyarrow as pa
 
 from modeltrail.store import gitcmd
-from modeltrail.store.catalog import branches, labels_log, lines, ref_delta, tag_update
+from modeltrail.store.catalog import branches, labels_log, lines, pulled, ref_delta, tag_update
 from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.catalog.files import (
     IndexSummary,
@@ -119,7 +119,10 @@ def _run_locked(
             same_gto = meta.get("gto_config") == _json(_gto_config(repo, paths).as_json())
             same_name = meta.get("root_name") == root_name
             if meta.get("refs_digest") == digest and same_patterns and same_gto and same_name:
-                return _summary(old, "unchanged", 0, start)
+                if not pulled.arrived(paths.root, pulled.awaited(old)):
+                    return _summary(old, "unchanged", 0, start)
+                old.close()
+                return _read_pulled(repo, paths, start)
             if _shallow_marked(old) != gitio.shallow_commits(repo):
                 raise _ShallowChanged
             # a root model is named after the repository: a new name finds the models again
@@ -144,6 +147,15 @@ def _run_locked(
                 old.close()
     refs = gitio.read_refs(repo, listed=listed)
     return _full(repo, paths, refs, digest, progress, start, reason, cfg, root_name)
+
+
+def _read_pulled(repo, paths: RepoPaths, start: float) -> IndexSummary:
+    """Nothing new in git, but DVC objects the catalog waited for are in the local cache
+    now (``dvc pull``): read them into a new generation."""
+    with new_generation(paths, copy_current=True) as con:
+        touched = pulled.read_arrived(repo, paths.root, con)
+        _refresh_value_files(con, touched)
+        return _summary(con, "incremental", 0, start, "DVC objects arrived in the local cache")
 
 
 class _ShallowChanged(Exception):
@@ -204,6 +216,7 @@ def _summary(
         time.perf_counter() - start,
         reason,
         new_warnings=new,
+        dvc_awaited=pulled.awaited(con),
     )
 
 
@@ -1086,9 +1099,12 @@ def _incremental(
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):
                 facts.warnings.add(*w)
         _set_meta(con, TEMPLATE_VALUES, facts.template_values)
+        # DVC objects that `dvc pull` brought since (the warnings count the new versions)
+        unknown = "dvc-missing" in facts.version_sources.cols["origin"]
+        touched = pulled.read_arrived(repo, paths.root, con, rewarn=unknown)
         # a tag change may prune versions (and their sources) of any model it re-derives
         _refresh_value_files(
-            con, None if tags_changed else set(facts.version_sources.cols["model"])
+            con, None if tags_changed else set(facts.version_sources.cols["model"]) | touched
         )
         summary = _summary(con, "incremental", len(commits), start, found=facts.warnings)
     if not tags_changed or tag_plan is not None:  # only these tags' labels can have moved

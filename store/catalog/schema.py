@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -108,6 +108,9 @@ TABLES: dict[str, str] = {
         blob VARCHAR,               -- the git blob, or the md5 of a DVC cache object
         origin VARCHAR,             -- git | dvc-cache (a declared metrics file read from the
                                     -- local DVC cache: a cached output, not in git)
+                                    -- | dvc-missing (in a cached output whose object is not
+                                    -- in the local cache: unknown; blob is the md5 of the
+                                    -- object awaited, the file's or its directory's)
         key_path VARCHAR            -- the path the values' keys name: a file of a model moved
                                     -- since, as at the model's place now (NULL: path)
     """,

@@ -446,13 +446,13 @@ class DvcCache:
             self._dirs[md5] = entries
         return self._dirs[md5]
 
-    def locate(self, lock, base: str, path: str) -> tuple[str | None, bool | None] | None:
+    def locate(self, lock, base: str, path: str) -> tuple[str, bool] | None:
         """Where ``lock`` keeps repository ``path``: ``(md5, layout)`` of the cached object
         holding it (an output of a stage of ``lock`` in directory ``base``, or a file
-        inside a directory output; a refused directory manifest stands for the file);
-        the md5 None when the directory output holding it is not in the cache (its
-        manifest, which names the file's md5, is missing). None when no cached output of
-        ``lock`` holds ``path`` (then DVC has nothing to pull for it either)."""
+        inside a directory output); the directory's own md5 when its manifest (which
+        names the file's md5) is not in the cache or was refused: the object ``dvc
+        pull`` must bring first. None when no cached output of ``lock`` holds ``path``
+        (then DVC has nothing to pull for it either)."""
         for stage in lock.stages.values():
             for out in stage.outs:
                 where = dvc.join_dvc_path(base, "", out.path)
@@ -462,18 +462,11 @@ class DvcCache:
                     return out.md5, out.legacy
                 if out.is_dir and path.startswith(where + "/" if where else ""):
                     if not self.present(out.md5, out.legacy):
-                        return (out.md5 if self.refused(out.md5) else None), out.legacy
+                        return out.md5, out.legacy
                     md5 = self._dir(out).get(path[len(where) + 1 :] if where else path)
                     if md5 is not None:
                         return md5, out.legacy
         return None
-
-    def find(self, lock, base: str, path: str) -> str | None:
-        """:meth:`locate`'s md5 when its object is in the local cache, else None."""
-        found = self.locate(lock, base, path)
-        if found is None or found[0] is None:
-            return None
-        return found[0] if self._object(*found) is not None else None
 
     def read(self, md5: str) -> bytes | None:
         path = self._files.get(md5)
@@ -602,7 +595,7 @@ def dvc_pipeline(
     locks: dict[str, Any],
     cache: DvcCache,
     blob_md5: Callable[[str, bool], str | None] | None = None,
-) -> tuple[list[tuple[str, str, str]], bool | None, list[str], list[tuple[str, str | None]]]:
+) -> tuple[list[tuple[str, str, str]], bool | None, list[str], list[tuple[str, str]]]:
     """What a version's DVC pipelines say beyond its git files.
 
     ``files``: the version's path -> (blob, mode); ``declared``: dvc.yaml blob ->
@@ -611,7 +604,9 @@ def dvc_pipeline(
     md5)``, the staleness ``dvc.lock`` records (None where no lock speaks of them), and
     the declared metrics files whose cache object was refused (a symlink leading out),
     and the declared metrics files inside cached outputs whose objects are not in the
-    local cache, as ``(path, md5 or None)``: unknown until ``dvc pull``, not absent.
+    local cache, as ``(path, md5)``: unknown until ``dvc pull``, not absent (the md5
+    of the object to wait for: the file's, or its directory's when that directory's
+    manifest is missing).
     ``blob_md5(blob, legacy)`` gives the DVC md5 of a git blob (None when not read).
     """
 
@@ -621,7 +616,7 @@ def dvc_pipeline(
 
     cached: list[tuple[str, str, str]] = []
     refused: list[str] = []
-    missing: list[tuple[str, str | None]] = []
+    missing: list[tuple[str, str]] = []
     verdicts: list[bool] = []
     for path, (blob, _mode) in files.items():
         if posixpath.basename(path) != "dvc.yaml" or blob not in declared:
@@ -638,9 +633,9 @@ def dvc_pipeline(
                 if found is None:
                     continue
                 md5, legacy = found
-                if md5 is not None and cache.present(md5, legacy):
+                if cache.present(md5, legacy):
                     cached.append(("metrics", m, md5))
-                elif md5 is not None and cache.refused(md5):
+                elif cache.refused(md5):
                     refused.append(m)
                 else:
                     missing.append((m, md5))

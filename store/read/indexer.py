@@ -760,6 +760,18 @@ def _add_rows(
             facts.blob_dvc.add(blob, kind, stage, rel, md5, size, nfiles, present)
 
 
+#: how the warning about metrics not in the local DVC cache begins (it is rewritten
+#: when ``dvc pull`` brings some of them: ``store.catalog.pulled``)
+UNPULLED_WARNING = "metrics of {count} version{s} are in DVC outputs not in the local DVC cache"
+
+
+def unpulled_warning(count: int, path: str) -> str:
+    """The one warning of a model whose metrics in ``count`` versions are unknown until
+    ``dvc pull`` (``path``: one such metrics file)."""
+    begins = UNPULLED_WARNING.format(count=count, s="s" if count != 1 else "")
+    return f"{begins} (such as {path}): unknown until `dvc pull` brings them"
+
+
 def _counts_for_staleness(path: str) -> bool:
     """Whether changing ``path`` can leave metrics stale: not documentation, not hidden
     files or directories (``.vscode/``, ``.gitignore``, ``.dvc/``)."""
@@ -1002,7 +1014,7 @@ def build_facts(
         return md5s[(blob, legacy)]
 
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
-    unpulled: dict[str, list] = {}  # model -> [versions, a path] of metrics not in the cache
+    unpulled: dict[str, list] = {}  # model -> [versions, paths] of metrics not in the cache
     for i, e in enumerate(emitted):
         emitted[i] = None  # type: ignore[call-overload]  # its files go once its rows are made
         if i % SPILL_EVERY == 0:
@@ -1045,7 +1057,10 @@ def build_facts(
         for path, md5 in not_cached:  # unknown until `dvc pull`: not absent, not parsed
             key_path = at_place_now(path, places[e.model]) if e.model in places else None
             vs.add(e.model, e.commit, "metrics", path, md5, "dvc-missing", key_path)
-            unpulled.setdefault(e.model, [0, path])[0] += 1
+        if not_cached:
+            counts = unpulled.setdefault(e.model, [0, set()])
+            counts[0] += 1
+            counts[1].update(p for p, _md5 in not_cached)
         changed_set = set(e.changed_paths)
         touched = any(_counts_for_staleness(p) for p in changed_set)
         if lock_stale is not None:  # a DVC pipeline: as dvc.lock records it
@@ -1058,15 +1073,9 @@ def build_facts(
             e.model, e.commit, e.changed, mversion, stale, len(changed_set), content_digest(e.files)
         )
     del emitted  # every version's files are rows now
-    for model, (count, path) in unpulled.items():  # one warning per model, not per version
-        facts.warnings.add(
-            None,
-            path,
-            model,
-            f"metrics of {count} version{'s' if count != 1 else ''} are in DVC outputs not in"
-            f" the local DVC cache (such as {path}): unknown until `dvc pull` brings them"
-            " (then `modeltrail index --rebuild`)",
-        )
+    for model, (count, unknown) in unpulled.items():  # one warning per model, not per version
+        path = min(unknown)
+        facts.warnings.add(None, path, model, unpulled_warning(count, path))
 
     # what is read now: the declaring files (read above), metrics from the DVC cache, and
     # every blob small enough to be a Git LFS pointer; the documents to parse are read a

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from modeltrail.store.read import dvc_objects
 from modeltrail.store.read.readers import dvc_templates
 from modeltrail.store.read.readers._common import (
     budget_spent,
@@ -173,16 +174,9 @@ def _merge_keys(result: dict[str, list[str] | None], file: str, keys: list[str] 
 
 
 def dvc_cache_path(repo_root: Path, md5: str, legacy: bool | None = None) -> list[Path]:
-    """Candidate cache paths for an object: DVC 3's ``.dvc/cache/files/md5/ab/cdef…`` and
-    DVC 2's ``.dvc/cache/ab/cdef…`` (``legacy`` puts that one first). A directory's md5
-    ends in ``.dir`` and so does its file. Empty for a malformed md5; custom
-    ``cache.dir`` settings are not consulted."""
-    if not isinstance(md5, str) or not _MD5.fullmatch(md5):
-        return []
-    cache = Path(repo_root) / ".dvc" / "cache"
-    new = cache / "files" / "md5" / md5[:2] / md5[2:]
-    old = cache / md5[:2] / md5[2:]
-    return [old, new] if legacy else [new, old]
+    """Candidate cache paths for an object (:func:`..dvc_objects.cache_paths`): DVC 3's
+    ``.dvc/cache/files/md5/ab/cdef…`` and DVC 2's ``.dvc/cache/ab/cdef…``."""
+    return dvc_objects.cache_paths(repo_root, md5, legacy)
 
 
 def dvc_cache_roots(repo_root: Path, tracked: Iterable[tuple[str, str]]) -> tuple[str, ...]:
