@@ -259,3 +259,31 @@ def test_redefinitions_as_dvc_refuses_them():
     dvc, warnings = parse_dvc_yaml(text.encode(), files)
     assert dvc.stages["s"].cmd == "run ${a.c}"
     assert len(warnings) == 1 and "'s.vars[0]'" in warnings[0] and "'config.yaml'" in warnings[0]
+
+
+def test_a_new_value_for_a_templated_output_is_noticed_without_a_rebuild(tmp_path, capsys):
+    """params.yaml renames the pipeline's output from ``models/m.pkl`` to ``models/n.pkl``
+    in a new commit: the next plain index feeds ``n`` from the pipeline, as a rebuild
+    would."""
+    g = GitRepo(tmp_path / "repo")
+    g.commit(
+        "pipeline for m",
+        {
+            "artifacts.yaml": "m:\n  path: models/m.pkl\nn:\n  path: models/n.pkl\n",
+            "dvc.yaml": TEMPLATED_PIPELINE,
+            "train.py": "train()\n",
+            "metrics.json": '{"auc": 0.8}\n',
+            "params.yaml": "model:\n  name: m\ntrain:\n  lr: 0.1\n",
+        },
+    )
+    cli = ["-C", str(g.path)]
+    _json(capsys, [*cli, "index", "--json"])
+    g.commit(
+        "train n instead",
+        {"params.yaml": "model:\n  name: n\ntrain:\n  lr: 0.1\n", "metrics.json": '{"auc": 0.9}\n'},
+    )
+    _json(capsys, [*cli, "index", "--json"])
+    after = _json(capsys, [*cli, "versions", "n", "--json"])
+    _json(capsys, [*cli, "index", "--rebuild", "--json"])
+    assert _json(capsys, [*cli, "versions", "n", "--json"]) == after
+    assert any(v["metrics"] for v in after), after
