@@ -28,9 +28,22 @@ def cache_paths(repo_root: Path | str, md5: str, legacy: bool | None = None) -> 
 
 def any_arrived(repo_root: Path | str, md5s: Iterable[str]) -> bool:
     """Is any of these objects in the local cache now (a file at one of its places)?
-    Whether it may be read (symlinks leading elsewhere) is the index run's question."""
+    A stat per object and layout, none when there is no cache at all (each two-letter
+    directory is looked at once). Whether an object may be read (symlinks leading
+    elsewhere) is the index run's question."""
+    cache = os.path.join(repo_root, ".dvc", "cache")
+    bases = [b for b in (os.path.join(cache, "files", "md5"), cache) if os.path.isdir(b)]
+    if not bases:
+        return False
+    dirs: dict[str, bool] = {}
     for md5 in md5s:
-        for path in cache_paths(repo_root, md5):
-            if os.path.isfile(path):
+        if not isinstance(md5, str) or not _MD5.fullmatch(md5):
+            continue
+        for base in bases:
+            d = os.path.join(base, md5[:2])
+            there = dirs.get(d)
+            if there is None:
+                there = dirs[d] = os.path.isdir(d)
+            if there and os.path.isfile(os.path.join(d, md5[2:])):
                 return True
     return False
