@@ -287,3 +287,22 @@ def test_a_new_value_for_a_templated_output_is_noticed_without_a_rebuild(tmp_pat
     _json(capsys, [*cli, "index", "--rebuild", "--json"])
     assert _json(capsys, [*cli, "versions", "n", "--json"]) == after
     assert any(v["metrics"] for v in after), after
+
+
+def test_a_redefinition_stays_one_warning_across_index_runs(tmp_path):
+    r = GitRepo(tmp_path / "repo")
+    r.commit(
+        "pipeline",
+        {
+            "seg/dvc.yaml": "vars: [config.yaml]\nstages:\n  evaluate:\n"
+            "    cmd: python evaluate.py ${lr}\n    metrics:\n    - ${eval.dir}/metrics.json\n",
+            "seg/params.yaml": "lr: 0.1\neval:\n  dir: results\n",
+            "seg/config.yaml": "eval:\n  dir: out\n",
+        },
+    )
+    repo = open_repo(r.path)
+    update_catalog(repo)
+    r.commit("another lr", {"seg/params.yaml": "lr: 0.2\neval:\n  dir: results\n"})
+    assert update_catalog(repo).mode == "incremental"
+    con = open_catalog(repo, refresh=False)
+    assert len([m for _p, m in _warnings(con) if "redefine" in m]) == 1, _warnings(con)

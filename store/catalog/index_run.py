@@ -1074,6 +1074,7 @@ def _incremental(
             progress=progress,
         )
         _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs)
+        _drop_repeated_template_warnings(con, facts.warnings)
         for table, cols in facts.tables().items():
             _insert(con, table, cols)
         moved = _update_branches(repo, con, delta.old_heads, delta.heads)
@@ -1110,6 +1111,28 @@ def _incremental(
     if not tags_changed or tag_plan is not None:  # only these tags' labels can have moved
         summary.tags_changed = sorted(tag_plan.changed) if tag_plan else []
     return summary
+
+
+def _drop_repeated_template_warnings(con, warnings: indexer.Columns) -> None:
+    """A templated dvc.yaml's problem is said once, at the first version that has it:
+    not again for the new versions of an incremental run."""
+    c = warnings.cols
+    mine = [i for i, m in enumerate(c["message"]) if indexer.template_warning(m)]
+    if not mine:
+        return
+    said = set(
+        con.execute(
+            "SELECT path, model, message FROM warnings WHERE commit IS NOT NULL"
+            " AND message IN (SELECT unnest($1))",
+            [sorted({c["message"][i] for i in mine})],
+        ).fetchall()
+    )
+    keep = [
+        i
+        for i in range(len(warnings))
+        if (c["path"][i], c["model"][i], c["message"][i]) not in said
+    ]
+    warnings.cols = {name: [col[i] for i in keep] for name, col in c.items()}
 
 
 def _branches_only_moved_forward(repo, old_heads, heads, commits) -> bool:

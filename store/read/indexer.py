@@ -385,7 +385,7 @@ def discover(
         kind = discovery.manifest_kind(path)
         found, warns = blobfacts.claims_of(kind, path, data, root_name, var_files.get(path))
         if path in var_files:  # its templating's problems are reported version by version
-            warns = [w for w in warns if not _template_warning(w)]
+            warns = [w for w in warns if not template_warning(w)]
         claims[path] = [c for c in found if not _outside(c)]
         for c in found:
             if _outside(c):
@@ -431,7 +431,7 @@ def at_place_now(path: str, places: tuple[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-def _template_warning(message: str) -> bool:
+def template_warning(message: str) -> bool:
     """A warning about a templated dvc.yaml's values (reported at the versions that
     have them, not where the models are found)."""
     return "not defined by" in message or message.startswith(("vars file", "vars:"))
@@ -874,7 +874,7 @@ def _expand_templated(
         base = posixpath.dirname(path)
         out[key] = (blobfacts.dvc_metrics_files(doc, base), blobfacts.dvc_params_files(doc, base))
         for w in warns:  # the file's own problems were reported when models were found
-            if _template_warning(w) and (path, e.model, w) not in said:
+            if template_warning(w) and (path, e.model, w) not in said:
                 said.add((path, e.model, w))
                 facts.warnings.add(e.commit, path, e.model, w)
     return out
