@@ -165,13 +165,17 @@ def _mark_found(con, done: list[tuple[str, str, str, str | None]]) -> None:
             }
         ),
     )
+    # the read rows replace the awaiting ones, keeping their key (a moved model's file)
+    con.execute(
+        "INSERT INTO version_sources (model, commit, role, path, blob, origin, key_path)"
+        " SELECT p.model, p.commit, 'metrics', p.path, p.md5, 'dvc-cache', s.key_path"
+        f" FROM pulled_rows p JOIN version_sources s ON s.origin = '{MISSING}'"
+        " AND s.model = p.model AND s.commit = p.commit AND s.path = p.path"
+        " WHERE p.md5 IS NOT NULL"
+    )
     con.execute(
         f"DELETE FROM version_sources s USING pulled_rows p WHERE s.origin = '{MISSING}'"
         " AND s.model = p.model AND s.commit = p.commit AND s.path = p.path"
-    )
-    con.execute(
-        "INSERT INTO version_sources SELECT model, commit, 'metrics', path, md5, 'dvc-cache'"
-        " FROM pulled_rows WHERE md5 IS NOT NULL"
     )
     con.unregister("pulled_rows")
 
