@@ -208,3 +208,11 @@ def fmt_branch(
         return f"{state}: {branch}{source}"
     others = sorted((b for b in branches if b != main), key=lambda b: ((sizes or {}).get(b, 0), b))
     return f"{state}: {others[0]}{source}" if others else state + source
+
+
+STAGE_GLYPHS = {"prod": "●", "production": "●", "staging": "◐", "stage": "◐", "dev": "○"}
+
+
+def stage_glyph(stage: str) -> str:
+    """The glyph shown before a stage's name (the name is always shown too)."""
+    return STAGE_GLYPHS.get(stage.lower(), "◆")

@@ -37,7 +37,7 @@ from modeltrail.store.query.stages import stage_order
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.audit_text import overall
 from modeltrail.tui.bindings import HOME_BINDINGS
-from modeltrail.tui.format import NO_MODELS, short_id
+from modeltrail.tui.format import NO_MODELS, short_id, stage_glyph
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
@@ -45,7 +45,7 @@ from modeltrail.tui.widgets.details import DetailsView, render_details
 from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
-from modeltrail.tui.widgets.version_rows import ReproMarks, VersionRows, stage_glyph
+from modeltrail.tui.widgets.version_rows import ReproMarks, VersionRows
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 KEY_METRICS = 3

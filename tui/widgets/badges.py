@@ -10,9 +10,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from modeltrail.store.query.stages import stage_order
-from modeltrail.tui.format import fmt_age, fmt_version
+from modeltrail.tui.format import fmt_age, fmt_version, stage_glyph
 from modeltrail.tui.safe_text import clean
-from modeltrail.tui.widgets.version_rows import stage_glyph
 
 
 def parse_iso(value: str | None) -> datetime | None:

@@ -20,9 +20,9 @@ from textual.widget import Widget
 
 from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES, overall
 from modeltrail.tui.bindings import DETAILS_BINDINGS
-from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural
+from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural, stage_glyph
 from modeltrail.tui.safe_text import clean, literal
-from modeltrail.tui.widgets.version_rows import LATEST, stage_glyph
+from modeltrail.tui.widgets.version_rows import LATEST
 
 Better = Callable[[str, float | None, float | None], bool | None]
 

@@ -28,10 +28,9 @@ from textual.strip import Strip
 
 from modeltrail.store.query.flow import FlowData
 from modeltrail.tui.bindings import LIST_BINDINGS
-from modeltrail.tui.format import fmt_delta, fmt_number
+from modeltrail.tui.format import fmt_delta, fmt_number, stage_glyph
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.widgets.cursor_view import CursorView, RowMessage
-from modeltrail.tui.widgets.version_rows import stage_glyph
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
 

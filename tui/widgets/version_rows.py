@@ -16,10 +16,9 @@ import pyarrow.compute as pc
 from rich.cells import cell_len, set_cell_size
 
 from modeltrail.tui.audit_text import GLYPHS
-from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number
+from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number, stage_glyph
 from modeltrail.tui.safe_text import clean
 
-STAGE_GLYPHS = {"prod": "●", "production": "●", "staging": "◐", "stage": "◐", "dev": "○"}
 LATEST = "★"
 ROLLBACK = "↶"
 MARK = "✓"
@@ -47,11 +46,6 @@ class ReproMarks:
         for row, state in zip(rows.to_pylist(), marks.values(), strict=True):
             if row is not None:
                 self.codes[row] = _CODES[state]
-
-
-def stage_glyph(stage: str) -> str:
-    """The glyph shown before a stage's name (the name is always shown too)."""
-    return STAGE_GLYPHS.get(stage.lower(), "◆")
 
 
 def fit(text: str, width: int, align: str = "left") -> str:
