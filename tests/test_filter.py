@@ -167,3 +167,50 @@ def test_label_matches_whole_parts(schemes):
     assert fraud(schemes, "label:2026") == ["2026.01"]
     assert fraud(schemes, "label:v") == []
     assert fraud(schemes, "label:2026.0") == []
+
+
+# --- a metric named by its last part(s) ---------------------------------------------------
+
+DEMO_KEYS = ["latency_ms", "test.auc", "test.f1", "test.loss", "train.auc", "train.loss"]
+
+
+def _key(query: str, keys: list[str]) -> str:
+    (term,) = parse(query, keys)
+    return term.key
+
+
+def test_a_metric_is_named_by_its_last_part_when_only_one_ends_so():
+    assert _key("f1>0.6", DEMO_KEYS) == "test.f1"
+    assert _key("test.f1>0.6", DEMO_KEYS) == "test.f1"
+    assert _key("F1>0.6", DEMO_KEYS) == "test.f1"  # case only when nothing else matches
+    # a file-qualified metric, by its key or by the file's last parts
+    keys = ["eval/metrics.json:auc", "train/metrics.json:loss"]
+    assert _key("auc>0.8", keys) == "eval/metrics.json:auc"
+    assert _key("metrics.json:auc>0.8", keys) == "eval/metrics.json:auc"
+    # an exact name wins over one it ends
+    assert _key("auc>0.8", ["auc", "test.auc"]) == "auc"
+    assert _key("a.auc>0.8", ["a.auc", "b.a.auc"]) == "a.auc"
+
+
+def test_an_ambiguous_metric_offers_the_choices():
+    with pytest.raises(FilterError) as err:
+        parse("auc>0.8", DEMO_KEYS)
+    assert str(err.value) == "ambiguous metric 'auc' in filter: test.auc or train.auc? (name one)"
+    with pytest.raises(FilterError) as err:
+        parse("loss<1", ["a.loss", "b.loss", "c.loss"])
+    assert "a.loss, b.loss or c.loss?" in str(err.value)
+    many = [f"m{i:02}.loss" for i in range(12)]
+    with pytest.raises(FilterError) as err:
+        parse("loss<1", many)
+    assert "(and 4 more)" in str(err.value)
+
+
+def test_a_part_of_a_word_names_no_metric():
+    with pytest.raises(FilterError, match="unknown metric 'uc'"):
+        parse("uc>0.8", DEMO_KEYS)
+    with pytest.raises(FilterError, match="unknown metric 'ms'"):
+        parse("ms<10", DEMO_KEYS)
+
+
+def test_a_suffix_filter_matches_what_the_whole_name_does(con):
+    assert labels(con, "auc>0.84") == labels(con, "AUC>0.84")

@@ -5,7 +5,9 @@ A query is whitespace-separated terms, all of which must hold (AND)::
     auc>0.8 branch:main author:ana stage:prod -is:stale "fix leak"
 
 - ``METRIC OP NUMBER`` with OP one of ``> >= < <= = == !=``: a numeric metric of the
-  version (``test.auc>=0.9``). The metric must be one the model reports.
+  version (``test.auc>=0.9``). The metric must be one the model reports, named whole or
+  by its last dotted part(s) when only one metric ends so (``f1`` is ``test.f1``; ``auc``
+  with ``test.auc`` and ``train.auc`` is an error that names both).
 - ``FIELD:VALUE``: ``branch`` (a branch containing the version, ``*`` globs),
   ``stage`` (a stage it holds now), ``label`` / ``version`` / ``tag`` (a label, whole
   or up to a ``.``, ``-`` or ``+``: ``label:v1.2`` finds ``v1.2.0``, ``label:v7`` not
@@ -85,6 +87,47 @@ def _number(text: str, key: str) -> float:
     return value
 
 
+#: what separates the parts of a metric's name: ``test.auc``, ``eval/metrics.json:auc``
+_PART_SEPARATORS = (".", ":", "/")
+
+
+def metric_candidates(key: str, metric_keys: Collection[str]) -> list[str]:
+    """The metrics ``key`` may name: itself when the model reports it, else those whose
+    last part(s) it is (``f1``: ``test.f1``; ``metrics.json:auc``:
+    ``eval/metrics.json:auc``), matching case first, then ignoring it."""
+    if key in metric_keys:
+        return [key]
+    for fold in (False, True):
+        want = key.lower() if fold else key
+        ends = tuple(sep + want for sep in _PART_SEPARATORS)
+        found = sorted(
+            k
+            for k in metric_keys
+            if (name := k.lower() if fold else k) == want or name.endswith(ends)
+        )
+        if found:
+            return found
+    return []
+
+
+def resolve_metric(key: str, metric_keys: Collection[str]) -> str:
+    """The one metric ``key`` names (:func:`metric_candidates`); :class:`FilterError`
+    when it names none, or several (the message offers them)."""
+    found = metric_candidates(key, metric_keys)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise _ambiguous_metric(key, found)
+    raise _unknown_metric(key, metric_keys)
+
+
+def _ambiguous_metric(key: str, found: list[str]) -> FilterError:
+    shown = found[:8]
+    choices = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
+    more = f" (and {len(found) - 8:,} more)" if len(found) > 8 else ""
+    return FilterError(f"ambiguous metric {key!r} in filter: {choices}{more}? (name one)")
+
+
 def _unknown_metric(key: str, metric_keys: Collection[str]) -> FilterError:
     known = ", ".join(sorted(metric_keys)[:8]) or "none"
     more = " …" if len(metric_keys) > 8 else ""
@@ -123,10 +166,10 @@ def _term(token: str, metric_keys: Collection[str]) -> Term:
             except ValueError:
                 raise FilterError(f"bad filter: {value!r} is not a date") from None
             return Term("date", "date", op, value, negate)
-        if key not in metric_keys:
-            if field and ":" not in field.group("value").partition(op)[0]:
-                raise _unknown_field(field.group("field"))  # word:... is not a file path
-            raise _unknown_metric(key, metric_keys)
+        word_colon = field and ":" not in field.group("value").partition(op)[0]
+        if word_colon and not metric_candidates(key, metric_keys):
+            raise _unknown_field(field.group("field"))  # word:... is not a file path
+        key = resolve_metric(key, metric_keys)
         return Term("metric", key, op, _number(value, key), negate)
     if field:
         raise _unknown_field(field.group("field"))

@@ -1,13 +1,20 @@
 """``modeltrail versions MODEL``: the model's versions, newest first.
 
 By default the main line (first-parent history of the main branch) plus every labelled
-or staged version, as the TUI lists them; ``--all`` lists every branch's versions."""
+or staged version, as the TUI lists them; ``--all`` lists every branch's versions.
+``--filter QUERY`` keeps those matching the TUI's filter language (``store.query.filter``)."""
 
 from __future__ import annotations
 
 import argparse
 
-from modeltrail.store.query.browse import key_metrics, main_line_topos, previous_metrics
+from modeltrail.store.query.browse import (
+    key_metrics,
+    main_line_topos,
+    metric_keys,
+    previous_metrics,
+)
+from modeltrail.store.query.filter import parse, to_sql
 from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import iter_versions, require_model, truncated_commits
 from modeltrail.tui.commands._common import (
@@ -55,6 +62,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="all_branches",
         help="every branch's versions (default: the main line plus labelled or staged ones)",
     )
+    parser.add_argument(
+        "--filter",
+        metavar="QUERY",
+        default="",
+        help=(
+            "only the versions matching QUERY, in the TUI's filter language: "
+            "'test.auc>0.8 branch:main author:ana -is:stale' (see docs/CLI.md)"
+        ),
+    )
     add_json(parser)
 
 
@@ -64,9 +80,12 @@ def run(args: argparse.Namespace) -> int:
     line = main_line(con, cfg.main)
     truncated = truncated_commits(con)
     require_model(con, args.model)
+    where = None
+    if args.filter.strip():  # a query that is not valid: exit 2, with what is wrong
+        where = to_sql(parse(args.filter, metric_keys(con, args.model)), args.model)
     # read in batches: never all the versions at once
     versions = iter_versions(
-        con, args.model, limit=args.limit, main=line, all_branches=args.all_branches
+        con, args.model, limit=args.limit, main=line, all_branches=args.all_branches, where=where
     )
     if args.json:
         print_json_list(
@@ -101,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         prev = previous.get(commit, {})
         row[5:5] = [_metric_cell(cfg, k, prev.get(k), n) for k, n in zip(keys, new, strict=True)]
     titles = ["VERSION", "COMMIT", "DATE", "STAGES", "BRANCH", *keys, "MESSAGE"]
-    print_table(titles, rows, _drop_order(len(keys)), flex=len(titles) - 1)
+    # the date is never cut; the branch gives way to 20 cells before a metric goes
+    print_table(titles, rows, _drop_order(len(keys)), flex=len(titles) - 1, cut={4: 20}, whole=(2,))
     return 0
 
 

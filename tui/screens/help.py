@@ -35,12 +35,34 @@ LEGEND = (
     ),
 )
 
-FILTER_HELP = (
-    "auc>0.8  test.f1>=0.6  branch:main  branch:exp/*  author:ana  stage:prod  label:v1.2  "
-    "commit:3fa4  message:leak  is:latest|stale|labelled|staged  is:semver|calendar|sequential  "
-    "date>=2026-01-31  "
-    '-stage:prod (not)  "two words"  bare words search label, subject, author, commit'
+#: the filter's examples, each working on the demo repository's churn model
+#: (``tests/test_filter_demo.py`` runs them there)
+FILTER_EXAMPLES = (
+    "test.auc>0.8",
+    "f1>=0.6",
+    "branch:main",
+    "branch:exp/*",
+    "author:ana",
+    "stage:prod",
+    "label:v1.2",
+    "commit:37a5",
+    "message:holdout",
+    "is:latest|stale|labelled|staged",
+    "is:semver|calendar|sequential",
+    "date>=2026-01-31",
+    "-stage:prod (not)",
+    '"focal loss"',
 )
+
+FILTER_HELP = (
+    "  ".join(FILTER_EXAMPLES)
+    + "  bare words search label, subject, author, commit. A metric is named whole or by"
+    " its last part when only one metric ends so (f1 is test.f1; auc with test.auc and"
+    " train.auc: say which)."
+)
+
+#: the filter box's placeholder: one query that matches on the demo's churn
+FILTER_PLACEHOLDER = "filter: test.auc>0.8 branch:main stage:prod author:eli"
 
 
 def bindings_table(screen: Screen) -> Table:

@@ -41,6 +41,7 @@ from modeltrail.tui.format import NO_MODELS, short_id, stage_glyph
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
+from modeltrail.tui.screens.help import FILTER_PLACEHOLDER
 from modeltrail.tui.widgets.details import DetailsView, render_details
 from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
@@ -149,7 +150,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             with Vertical(id="right"):
                 with Vertical(id="versions-pane", classes="pane"):
                     yield Input(
-                        placeholder="filter: auc>0.8 branch:main author:ana stage:prod",
+                        placeholder=FILTER_PLACEHOLDER,
                         id="filter",
                     )
                     yield VersionList(id="versions")
@@ -768,7 +769,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
                 )
             )
         actions = [
-            ("Filter versions", "/ — e.g. auc>0.8 branch:main", self.action_filter),
+            ("Filter versions", "/ — e.g. test.auc>0.8 branch:main", self.action_filter),
             ("Clear filter", "esc", partial(self.set_filter, "")),
             ("Compare marked versions", "c — mark with space first", self.action_compare),
             (

@@ -15,11 +15,12 @@ from textual.widgets import Static
 
 class StatusBar(Static):
     """Shows ``app.index_status`` (after a screen-specific ``note``) and, right-aligned,
-    ``app.remote_status``; the left part is cut first when the line is too narrow."""
+    ``app.remote_status``; the left part is cut first when the line is too narrow. A
+    problem (a filter's error) is never cut: it wraps onto up to four lines."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; width: 1fr; background: $panel; color: $text-muted; padding: 0 1; }
-    StatusBar.-problem { color: $error; text-style: bold; }
+    StatusBar.-problem { color: $error; text-style: bold; height: auto; max-height: 4; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -46,6 +47,9 @@ class StatusBar(Static):
         remote = getattr(self.app, "remote_status", "")
         parts = [p for p in (self._note, status) if p]
         self.set_class(self._problem, "-problem")
+        if self._problem:  # said whole, wrapped: the remote's state follows it
+            self.update(Text("  ·  ".join([*parts, remote] if remote else parts), overflow="fold"))
+            return
         left = Text("  ·  ".join(parts), no_wrap=True, overflow="ellipsis")
         width = self.content_region.width or self.size.width
         if not remote or width <= 0:
