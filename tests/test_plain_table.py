@@ -1,42 +1,53 @@
-"""``print_table`` writes its lines itself (``tui/plain_table.py``): it must print exactly
-what the Rich Table it replaced printed, piped and on terminals of several widths, for
-realistic and hostile cells. The Rich-based implementation lives here as the reference."""
+"""The command line's plain tables (``tui/plain_table.py``): piped, every value whole,
+one row per line; on a terminal, columns sized by importance and dates never cut.
+
+Through ``modeltrail.tui.cli.main`` on the demo repository (plus a version with long
+values), stdout captured (not a terminal) or a terminal of a forced width."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
+from tui_support import commit, git, index, write
 
-from modeltrail.tui.commands import _common
-from modeltrail.tui.commands._common import console, fit_columns, output_width, safe
+from modeltrail.sample_repo.generator import build_sample_repo
+from modeltrail.tui.cli import main as cli
+from modeltrail.tui.plain_table import cell_text, layout, line
+
+LONG_BRANCH = "exp/churn-" + "a-really-long-experiment-name-" * 3 + "end"
+LONG_SUBJECT = "churn: " + "a long commit subject that says a great deal " * 6 + "END"
+DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
-def rich_print_table(
-    titles: list[str], rows: list[list[str]], drop_first: list[int], flex: int | None = None
-) -> None:
-    """``print_table`` as it was: a Rich Table laid out whole (the reference)."""
-    from rich.table import Table
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """The demo repository, and on a long-named branch a version with a long subject."""
+    root = build_sample_repo(tmp_path_factory.mktemp("tables") / "models")
+    git(root, "checkout", "-q", "-b", LONG_BRANCH)
+    metrics = json.loads((root / "models/churn/metrics.json").read_text())
+    metrics["latency_ms"] = 99.5
+    write(root, "models/churn/metrics.json", metrics)
+    commit(root, LONG_SUBJECT, "2026-03-18T10:00:00Z")
+    git(root, "checkout", "-q", "main")
+    index(root)
+    return root
 
-    width = output_width()
-    keep = fit_columns(width, titles, rows, drop_first, flex)
-    natural = {i: max([cell_len(titles[i])] + [cell_len(r[i]) for r in rows]) for i in keep}
-    table = Table(box=None, pad_edge=False, collapse_padding=True)
-    for i in keep:
-        limit = None
-        if i == flex and width is not None:  # what the other columns leave
-            limit = max(1, width - sum(w for j, w in natural.items() if j != i) - len(keep) + 1)
-        table.add_column(safe(titles[i]), no_wrap=True, overflow="ellipsis", max_width=limit)
-    for row in rows:
-        table.add_row(*(safe(row[i]) for i in keep))
-    console().print(table)
+
+def _piped(capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert cli(list(args)) == 0
+    out = capsys.readouterr().out
+    assert not sys.stdout.isatty()
+    return out
 
 
 class _Terminal(io.StringIO):
@@ -44,154 +55,149 @@ class _Terminal(io.StringIO):
         return True
 
 
-_ENV = ("COLUMNS", "LINES", "NO_COLOR", "TERM", "FORCE_COLOR", "TTY_COMPATIBLE", "COLORTERM")
+def _on_terminal(monkeypatch, columns: int, *args: str) -> list[str]:
+    """What the command prints on a terminal ``columns`` wide (escapes removed)."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("LINES", "24")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm")
+    buf = _Terminal()
+    monkeypatch.setattr(sys, "stdout", buf)
+    assert cli(list(args)) == 0
+    monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue())
+    return text.rstrip("\n").split("\n")
 
 
-@contextmanager
-def _output(columns: int | None, colour: bool) -> Iterator[io.StringIO]:
-    """stdout piped (``columns`` None) or a terminal ``columns`` wide (the settings the
-    CLI tests use: TERM=xterm, NO_COLOR=1; ``colour``: without NO_COLOR, bold headers)."""
-    saved_env = {k: os.environ.get(k) for k in _ENV}
-    saved_out = sys.stdout
-    for k in _ENV:
-        os.environ.pop(k, None)
-    os.environ["TERM"] = "xterm"
-    if not colour:
-        os.environ["NO_COLOR"] = "1"
-    if columns is not None:
-        os.environ["COLUMNS"] = str(columns)
-        os.environ["LINES"] = "24"
-    buf = _Terminal() if columns is not None else io.StringIO()
-    sys.stdout = buf
+# --- piped: never cut ---------------------------------------------------------------------
+
+
+def test_piped_versions_are_whole_one_row_per_line(demo, capsys):
+    out = _piped(capsys, "-C", str(demo), "versions", "churn", "--all")
+    rows = json.loads(_piped(capsys, "-C", str(demo), "versions", "churn", "--all", "--json"))
+    lines = out.rstrip("\n").split("\n")
+    assert len(lines) == len(rows) + 1  # the header, then one line per version
+    assert "…" not in out
+    for row, text in zip(rows, lines[1:], strict=True):
+        assert row["commit"][:7] in text
+        assert row["date"][:10] in text  # never 2026-0…
+        assert row["message"].split("\n")[0] in text  # the whole subject
+        assert ",".join(row["stages"]) in text  # dev,prod, never dev,p…
+    assert LONG_SUBJECT in out and LONG_BRANCH in out
+    assert "v1.3.0 (latest)" in out
+    assert all(line == line.rstrip() for line in lines)  # no padding at the ends
+
+
+def test_piped_filtered_versions_and_models_and_history_are_whole(demo, capsys):
+    out = _piped(capsys, "-C", str(demo), "versions", "churn", "--filter", "branch:main")
+    assert "…" not in out and "v1.3.0 (latest)" in out and "dev,prod" in out
+    out = _piped(capsys, "-C", str(demo), "history", "churn")
+    assert "…" not in out
+    assert "Assigning stage staging to artifact churn version v1.2.0" in out
+    assert all(DATE.search(line) for line in out.splitlines()[1:])
+    out = _piped(capsys, "-C", str(demo), "models")
+    assert "…" not in out
+    assert "● prod v1.3.0 ← v1.2.0" in out and "dvc-artifact,dvc" in out
+
+
+def test_an_exported_columns_does_not_cut_piped_output(demo, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    out = _piped(capsys, "-C", str(demo), "versions", "churn", "--all")
+    assert LONG_SUBJECT in out and "MESSAGE" in out
+
+
+# --- on a terminal: by importance, dates whole ---------------------------------------------
+
+
+@pytest.mark.parametrize("columns", [120, 80, 40])
+def test_terminal_versions_fit_and_keep_dates_whole(demo, monkeypatch, columns):
+    lines = _on_terminal(monkeypatch, columns, "-C", str(demo), "versions", "churn", "--all")
+    assert all(cell_len(line) <= columns for line in lines), columns
+    heads = lines[0].split()
+    assert heads[:1] == ["VERSION"] and "DATE" in heads and "STAGES" in heads
+    assert all(DATE.search(line) for line in lines[1:])  # the date of every row, whole
+    assert any("v1.3.0 (latest)" in line and "dev,prod" in line for line in lines)
+
+
+def test_terminal_columns_give_way_by_importance(demo, monkeypatch):
+    wide = _on_terminal(monkeypatch, 200, "-C", str(demo), "versions", "churn", "--all")
+    assert wide[0].split() == [
+        "VERSION", "COMMIT", "DATE", "STAGES", "BRANCH",
+        "latency_ms", "test.auc", "test.f1", "MESSAGE",
+    ]  # fmt: skip
+    # 140: the branch is cut to make room before a metric goes
+    mid = _on_terminal(monkeypatch, 140, "-C", str(demo), "versions", "churn", "--all")
+    assert "test.f1" in mid[0] and "BRANCH" in mid[0]
+    assert any(re.search(r" unmerged: exp/churn-\S*… ", line) for line in mid)
+    assert all(cell_len(line) <= 140 for line in mid)
+    # 60: metrics, then the commit, then the branch went; the message is cut
+    narrow = _on_terminal(monkeypatch, 60, "-C", str(demo), "versions", "churn", "--all")
+    assert narrow[0].split() == ["VERSION", "DATE", "STAGES", "MESSAGE"]
+    assert any(line.endswith("…") for line in narrow[1:])
+
+
+def test_terminal_history_keeps_when_whole(demo, monkeypatch):
+    for columns in (80, 50, 30):
+        lines = _on_terminal(monkeypatch, columns, "-C", str(demo), "history", "churn")
+        assert all(re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", line) for line in lines[1:])
+
+
+# --- the layout itself ---------------------------------------------------------------------
+
+
+def test_piped_layout_is_every_column_at_its_natural_width():
+    assert layout([5, 300, 10], None, [1], flex=1) == ([0, 1, 2], [5, 300, 10])
+
+
+def test_a_whole_column_is_never_cut_even_past_the_terminal():
+    keep, widths = layout([15, 10, 8, 40], 12, [3], flex=3, whole=(1,))
+    assert keep == [0, 1, 2] and widths[1] == 10
+    row = ["v1.3.0 (latest)", "2026-03-09", "dev,prod"]
+    assert "2026-03-09" in line(row, keep, widths)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(1, 60), min_size=1, max_size=7),
+    st.integers(20, 200),
+    st.data(),
+)
+def test_a_terminal_layout_fits_when_its_whole_columns_do(natural, width, data):
+    n = len(natural)
+    drop = data.draw(st.permutations(range(n)))[: data.draw(st.integers(0, n))]
+    flex = data.draw(st.none() | st.integers(0, n - 1))
+    whole = data.draw(st.sets(st.integers(0, n - 1), max_size=2))
+    keep, widths = layout(natural, width, drop, flex, 12, {}, whole)
+    assert keep and all(w >= 1 for w in widths)
+    for i, w in zip(keep, widths, strict=True):
+        assert w <= natural[i]
+        if i in whole:
+            assert w == natural[i]
+    if sum(natural[i] for i in keep if i in whole) + len(keep) * 2 <= width:
+        assert sum(widths) + len(keep) - 1 <= width
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=5), st.sampled_from([None, 30, 80]))
+def test_hostile_cells_print_literally_on_one_line(cells, columns):
+    """Piped or on a terminal, a row is one line, with nothing a terminal would act on."""
+    from modeltrail.tui.commands._common import print_table
+
+    saved, columns_env = sys.stdout, os.environ.get("COLUMNS")
+    sys.stdout = _Terminal() if columns else io.StringIO()
+    os.environ["COLUMNS"] = str(columns or 80)
     try:
-        yield buf
+        print_table([f"T{i}" for i in range(len(cells))], [cells], [], flex=0)
+        out = sys.stdout.getvalue()
     finally:
-        sys.stdout = saved_out
-        for k, v in saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def _both(table: tuple, columns: int | None, colour: bool = False) -> tuple[str, str]:
-    titles, rows, drop_first, flex = table
-    with _output(columns, colour) as old:
-        rich_print_table(titles, rows, drop_first, flex)
-    with _output(columns, colour) as new:
-        _common.print_table(titles, rows, drop_first, flex)
-    return old.getvalue(), new.getvalue()
-
-
-_REALISTIC = st.sampled_from(
-    [
-        "v1.3.0 (latest)",
-        "v1.1.0, rolled back from v1.2.0",
-        "6d10021",
-        "2026-11-26",
-        "-",
-        "prod,staging",
-        "main",
-        "0.9863 ▲+0.0014 better",
-        "10.49 ▼+1.9 worse",
-        "—",
-        "big: retrain #100000",
-        "fix: a long commit subject that goes on and on about what the change did and why",
-        "",
-        "  leading and trailing  ",
-        "訓練モデル v2 — 精度向上",
-        "🚀 ship it 🎉",
-        "e\u0301te\u0301",
-        "tab\there",
-        "line\nbreak",
-        "\x1b[31mred\x1b[0m",
-        "\x1b]8;;https://evil\x07link\x1b]8;;\x07",
-        "bidi \u202eevil\u202c",
-        "[bold]markup[/bold]",
-        "nul\x00del\x7f c1\x9b",
-        "sep\u2028arator\u2029",
-        "wide\u3000space\u3000",
-        "zero\u200bwidth\ufeff",
-    ]
-)
-_HOSTILE = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs",))
-    | st.sampled_from("\x1b\x07\n\r\t \u2028\u3000…▲▼é漢🎉\u0301\u200d"),
-    max_size=30,
-)
-_CELL = st.one_of(_REALISTIC, _REALISTIC, _HOSTILE, st.text(max_size=60))
-
-
-@st.composite
-def _tables(draw: st.DrawFn) -> tuple:
-    n = draw(st.integers(1, 6))
-    titles = draw(
-        st.lists(
-            _REALISTIC | st.sampled_from(["VERSION", "auc", "MESSAGE"]), min_size=n, max_size=n
-        )
-    )
-    rows = draw(st.lists(st.lists(_CELL, min_size=n, max_size=n), max_size=8))
-    drop_first = draw(st.permutations(range(n)))[: draw(st.integers(0, n))]
-    flex = draw(st.none() | st.integers(0, n - 1))
-    return titles, rows, drop_first, flex
-
-
-@settings(max_examples=150, deadline=None)
-@given(_tables())
-def test_piped_tables_print_what_rich_printed(table):
-    old, new = _both(table, None)
-    assert new == old
-
-
-@settings(max_examples=300, deadline=None)
-@given(_tables(), st.sampled_from([80, 120, 40, 12, 3]))
-def test_terminal_tables_print_what_rich_printed(table, columns):
-    old, new = _both(table, columns)
-    assert new == old
-
-
-@settings(max_examples=40, deadline=None)
-@given(_tables(), st.sampled_from([80, 40]))
-def test_terminal_tables_keep_the_bold_header(table, columns):
-    old, new = _both(table, columns, colour=True)
-    assert new == old
-
-
-@pytest.mark.parametrize("columns", [None, 80, 40])
-def test_wide_rows_are_cut_as_rich_cut_them(columns):
-    """Past the console's width (200 when piped) Rich narrowed every column evenly."""
-    titles = ["VERSION", "COMMIT", "MESSAGE"]
-    rows = [["v1.0.0", "6d10021", "x" * 300], ["v2 漢字" * 20, "-", "🎉" * 150], ["", "", ""]]
-    old, new = _both((titles, rows, [1, 2], 2), columns)
-    assert new == old
-    assert "…" in new
-
-
-def test_an_empty_cell_and_hostile_title_print_as_before():
-    titles = ["\x1b[2J", "", "A"]
-    rows = [["", "", ""], ["a\tb", "\u202e", "x"]]
-    for columns in (None, 80):
-        old, new = _both((titles, rows, [], None), columns)
-        assert new == old
-        assert "\x1b[2J" not in new and "\\x1b[2J" in new
-
-
-_SUBJECT = "fix: a long commit subject that goes on and on about what the change did and why"
-
-
-def test_a_cell_cut_in_a_later_column_is_cut_at_that_column():
-    titles = ["v1.3.0 (latest)"] * 6
-    rows = [[titles[0]] * 3 + [_SUBJECT] + [titles[0]] * 2]
-    old, new = _both((titles, rows, [], None), 80)
-    assert new == old
-    assert "fix: a long commit subject that goes on and on about what the cha…" in new
-
-
-def test_columns_left_wider_than_the_terminal_are_cropped_as_rich_cropped_them():
-    """Narrowed evenly, a flex column at its limit gives nothing back: the table is wider
-    than the terminal, and the console crops each line."""
-    titles = ["v1.3.0 (latest)"] * 4 + ["v1.1.0, rolled back from v1.2.0", "v1.3.0 (latest)"]
-    rows = [["v1.3.0 (latest)"] * 6]
-    old, new = _both((titles, rows, [], 5), 80)
-    assert new == old
-    assert all(len(line) == 80 for line in new.splitlines()[1:])
+        sys.stdout = saved
+        if columns_env is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns_env
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out)  # the bold header on a terminal
+    assert text.count("\n") == 2  # the header and the row
+    assert "\x1b" not in text and "\r" not in text and "\x07" not in text
+    if columns is None:  # piped: every value whole
+        row = text.split("\n")[1]
+        assert all(cell_text(c).strip(" ") in row for c in cells)

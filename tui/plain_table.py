@@ -1,38 +1,26 @@
-"""Plain tables written a line at a time, exactly as Rich prints
-``Table(box=None, pad_edge=False, collapse_padding=True)`` with ``no_wrap`` columns cut
-with an ellipsis (``max_width`` on some), but without building a Rich renderable per
-cell: 100,000 rows in a couple of seconds instead of most of a minute.
+"""Plain tables of repository text, written a line at a time (100,000 rows in a couple
+of seconds; a Rich Table per cell took most of a minute).
 
-Rich's rules, as this module follows them (``tests/test_plain_table.py`` holds Rich's
-own Table as the reference and compares on generated hostile tables):
+* **Piped** (not a terminal): every column, every value whole, one row per line; columns
+  are as wide as their widest cell, one space apart, with no trailing spaces. Scripts
+  and ``grep`` see full values (``--json`` stays the stable interface).
+* **On a terminal** ``width`` cells wide, columns are sized by importance
+  (:func:`layout`): a column the command allows to be cut gives way to its minimum
+  first, then whole columns are dropped, least important first; what room is left goes
+  to the most important columns first, and the ``flex`` column (the message) takes the
+  rest. A cut cell ends in ``…``. A ``whole`` column (a date) is never cut.
 
-* every column but the last is followed by one space of padding;
-* a column is as wide as its widest cell (Rich's measure: the widest of the text's
-  ``splitlines()``) plus its padding, at most the console's width, and at most its
-  ``max_width`` plus padding; a width of 0 counts as 1;
-* if the columns are wider than the console, all are narrowed evenly (Rich's
-  ``ratio_reduce``) and measured again;
-* a cell that fits is its text padded with spaces; one that does not is rendered by
-  Rich itself (``Text`` in ``Padding``, the very calls the Table makes), so truncation,
-  wide characters and trailing whitespace behave as Rich's do.
+Every cell is shown literally on one line (:func:`cell_text`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 
 from modeltrail.tui.safe_text import clean
-
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.segment import Segment
-
-# what str.splitlines() splits on: Rich measures a text by its longest such line
-_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 def cell_text(value: Any) -> str:
@@ -40,126 +28,97 @@ def cell_text(value: Any) -> str:
     return clean(value, single_line=True)
 
 
-def measure(text: str) -> int:
-    """The width Rich measures a text at: its widest line, in terminal cells."""
-    if _LINE_BREAKS.search(text):
-        return max((cell_len(line) for line in text.splitlines()), default=0)
-    return cell_len(text)
-
-
 def width_of(text: str) -> int:
-    """:func:`measure` with a shortcut for ASCII text (nearly every cell): its length.
-    Printable ASCII holds no line breaks and takes one cell a character."""
-    return len(text) if text.isascii() and text.isprintable() else measure(text)
+    """A cell's width in terminal cells (``text``: :func:`cell_text`), with a shortcut for
+    printable ASCII (nearly every cell): one cell a character."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
-def paddings(columns: int) -> list[int]:
-    """The space after each column: one, none after the last."""
-    return [1] * (columns - 1) + [0] if columns else []
-
-
-def column_widths(measures: Sequence[int], limits: Sequence[int | None], total: int) -> list[int]:
-    """Each column's width with its padding (Rich's ``Table._calculate_column_widths``
-    for no-wrap columns): ``measures`` the widest cell of each column (header included),
-    ``limits`` each column's ``max_width``, ``total`` the console's width."""
-    from rich._ratio import ratio_reduce
-
-    pads = paddings(len(measures))
-
-    def measured(widest: int, pad: int, limit: int | None, width: int) -> int:
-        if width < 1:
-            return 0
-        got = width if width - pad < 1 else min(widest + pad, width)
-        return got if limit is None else min(got, limit + pad)
-
-    widths = [
-        measured(m, p, lim, total) or 1 for m, p, lim in zip(measures, pads, limits, strict=True)
-    ]
-    if sum(widths) > total:
-        widths = ratio_reduce(sum(widths) - total, [1] * len(widths), widths, widths)
-        widths = [
-            measured(m, p, lim, w)
-            for m, p, lim, w in zip(measures, pads, limits, widths, strict=True)
-        ]
+def natural_widths(titles: Sequence[str], rows: Iterable[Sequence[str]]) -> list[int]:
+    """Each column's widest cell (title included) in terminal cells; every cell already
+    :func:`cell_text` (cleaned and measured once: 10,000 models in 0.2 s, not 0.47 s)."""
+    widths = [width_of(t) for t in titles]
+    for row in rows:
+        for i, text in enumerate(row):
+            w = width_of(text)
+            if w > widths[i]:
+                widths[i] = w
     return widths
 
 
-class Cells:
-    """Turns rows of cell texts into table lines of the given column widths."""
+def layout(
+    natural: Sequence[int],
+    width: int | None,
+    drop_first: Sequence[int] = (),
+    flex: int | None = None,
+    flex_min: int = 12,
+    cut: Mapping[int, int] | None = None,
+    whole: Collection[int] = (),
+) -> tuple[list[int], list[int]]:
+    """The columns to print and their widths, for a terminal ``width`` cells wide (None:
+    piped, every column at its natural width).
 
-    def __init__(self, console: Console, widths: Sequence[int]) -> None:
-        self.console = console
-        self.widths = list(widths)
-        # narrowing evenly can leave the columns wider than the console (a column at
-        # its max_width gives nothing): the console crops each line
-        total = console.options.max_width
-        self._crop = total if sum(self.widths) > total else None
-        self.pads = paddings(len(widths))
-        # (width available to the text, padding after it) per column
-        self._slots = [(w - p, p) for w, p in zip(self.widths, self.pads, strict=True)]
+    ``natural``: each column's widest cell. ``cut``: the columns that may be cut before
+    any column is dropped, and how narrow (``flex`` may be cut to ``flex_min``).
+    ``drop_first``: the columns that may be dropped, least important first; the others
+    are the most important, in their order. ``whole``: never cut (dates), even when the
+    line is then wider than the terminal."""
+    keep = list(range(len(natural)))
+    if width is None:
+        return keep, list(natural)
+    least = {i: natural[i] for i in keep}
+    for i, low in (cut or {}).items():
+        if i not in whole:
+            least[i] = min(natural[i], max(1, low))
+    if flex is not None and flex not in whole:
+        least[flex] = min(natural[flex], max(1, flex_min))
 
-    def line(self, cells: Sequence[str]) -> str:
-        """One row's line, padded to the table's width (``cells``: :func:`cell_text`)."""
-        out = []
-        for text, (room, pad) in zip(cells, self._slots, strict=True):
-            if room >= 1 and len(text) <= room:
-                if text.isascii() and text.isprintable():  # one cell a character
-                    out.append(text.ljust(room + pad))
-                    continue
-                used = cell_len(text)
-                if used <= room:
-                    out.append(text + " " * (room - used + pad))
-                    continue
-            out.append("".join(s.text for s in self.segments(text, len(out))))
-        if self._crop is None:
-            return "".join(out)
-        from rich.segment import Segment
+    def need(columns: list[int]) -> int:
+        return sum(least[i] for i in columns) + len(columns) - 1  # a space between
 
-        cropped = Segment.adjust_line_length([Segment("".join(out))], self._crop, pad=False)
-        return "".join(s.text for s in cropped)
+    for i in drop_first:
+        if need(keep) <= width:
+            break
+        if i in keep and len(keep) > 1:
+            keep.remove(i)
+    widths = {i: least[i] for i in keep}
+    # the most important first: the columns never dropped, then the last to be dropped;
+    # the flex column takes what is left
+    order = [i for i in keep if i not in drop_first and i != flex]
+    order += [i for i in reversed(drop_first) if i in keep and i != flex and i not in order]
+    order += [flex] if flex in keep else []
+    spare = width - need(keep)
+    for i in order:
+        if spare <= 0:
+            break
+        more = min(natural[i] - widths[i], spare)
+        widths[i] += more
+        spare -= more
+    for i in reversed(order):  # still too wide (a very narrow terminal): cut the least
+        if spare >= 0:  # important first, down to one cell, but never a whole column
+            break
+        if i in whole:
+            continue
+        less = min(widths[i] - 1, -spare)
+        widths[i] -= less
+        spare += less
+    return keep, [widths[i] for i in keep]
 
-    def segments(self, text: str, column: int, style: str = "") -> list[Segment]:
-        """One cell as Rich's Table renders it (a ``Text`` in ``Padding``, cut with …)."""
-        return self._row([self._lines(text, column, style)], [self.widths[column]])[0]
 
-    def _lines(self, text: str, column: int, style: str) -> tuple[list[list[Segment]], Any]:
-        from rich.padding import Padding
-        from rich.style import Style
-        from rich.text import Text
+def fit(text: str, width: int) -> str:
+    """``text`` (one line) in exactly ``width`` cells: padded, or cut ending in ``…``."""
+    if len(text) <= width and text.isascii() and text.isprintable():
+        return text.ljust(width)
+    used = cell_len(text)
+    if used <= width:
+        return text + " " * (width - used)
+    if width <= 1:
+        return "…"[:width]
+    return set_cell_size(text, width - 1) + "…"
 
-        options = self.console.options.update(
-            width=self.widths[column],
-            justify="left",  # a Column's default
-            no_wrap=True,
-            overflow="ellipsis",
-            height=None,
-            highlight=False,
-        )
-        cell_style = self.console.get_style(style) if style else Style.null()
-        padded = Padding(Text(text), (0, self.pads[column], 0, 0))
-        return self.console.render_lines(padded, options, style=cell_style), cell_style
 
-    def _row(
-        self, cells: list[tuple[list[list[Segment]], Any]], widths: list[int]
-    ) -> list[list[Segment]]:
-        """Cells' rendered lines shaped into one line each, as the Table shapes a row: a
-        cell too narrow to render anything is blank in its style, unless all are."""
-        from rich.segment import Segment
-
-        height = max(len(lines) for lines, _ in cells)
-        out = []
-        for width, (lines, style) in zip(widths, cells, strict=True):
-            if len(lines) < height:
-                lines = Segment.align_bottom(lines, width, height, style)
-            (line,) = Segment.set_shape(lines[:1] or [[]], width, 1)
-            out.append(line)
-        return out
-
-    def header(self, titles: Sequence[str]) -> list[Segment]:
-        """The header line's segments (bold where the console has styles), newline included."""
-        from rich.segment import Segment
-
-        rendered = [self._lines(t, n, "table.header") for n, t in enumerate(titles)]
-        out = [s for line in self._row(rendered, self.widths) for s in line]
-        out.append(Segment.line())
-        return out
+def line(row: Sequence[str], keep: Sequence[int], widths: Sequence[int]) -> str:
+    """One row (or the header) of :func:`cell_text` cells as printed, without trailing
+    spaces or newline."""
+    cells = (fit(row[i], w) for i, w in zip(keep, widths, strict=True))
+    return " ".join(cells).rstrip(" ")

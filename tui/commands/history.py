@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         for e in events
     ]
-    # on a narrow terminal who, then the model go; when, event, stage and version stay
-    print_table(titles, rows, [5, 1, 6], flex=6)
+    # on a narrow terminal who, then the model go; when, event, stage and version stay,
+    # and when is never cut
+    print_table(titles, rows, [5, 1, 6], flex=6, whole=(0,))
     return 0
