@@ -30,7 +30,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     needs); ``--help`` and a bad command name import every command for their help."""
     parser = argparse.ArgumentParser(
         prog="modeltrail",
-        description="Browse, compare and roll back ML model versions kept in git.",
+        # the command is optional: without one, modeltrail opens the TUI
+        usage="modeltrail [-h] [-C PATH] [COMMAND [OPTIONS]]",
+        description=(
+            "Browse, compare and roll back ML model versions kept in git. "
+            "Without a command, `modeltrail` opens the TUI on the repository."
+        ),
+        epilog="modeltrail COMMAND --help shows a command's options.",
     )
     parser.add_argument(
         "-C",
@@ -39,7 +45,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         default=None,
         help="run as if started in PATH (as git -C)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        prog="modeltrail",  # each command's usage: modeltrail versions ...
+        title="commands (optional: without one, the TUI opens)",
+    )
     chosen = _chosen(sys.argv[1:] if argv is None else argv)
     for name in COMMANDS:
         if chosen is not None and name != chosen:
