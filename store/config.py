@@ -1,15 +1,19 @@
 """Optional configuration: the repository's and the user's own.
 
 The repository's, ``.modeltrail.toml`` or ``[tool.modeltrail]``, is read from the work
-tree. Keys: ``main`` (branch name), ``integration`` (list of branch names or globs),
-``[metrics] <key> = "lower"|"higher"``, ``[keys] <binding id> = "key"``, ``[tags]
+tree and holds the team's facts only. Keys: ``main`` (branch name), ``integration``
+(list of branch names or globs), ``[metrics] <key> = "lower"|"higher"``, ``[tags]
 patterns = ["release/{model}/{version}", ...]`` (the team's own tag forms), ``push =
 "ask"|"always"|"never"`` (whether the TUI's rollback dialog pushes what it wrote).
+Personal settings found there (``[keys]``, ``theme``: a clone must not rebind its
+user's keys) are ignored, with a warning saying where they belong.
 
-The user's own, ``$XDG_CONFIG_HOME/modeltrail/config.toml`` (``~/.config/...``), is read
-for ``push`` only: a repository comes from someone else, so its ``push = "always"`` is
-shown but pushes nothing unasked; only the user's own file can make the dialog push
-without asking (:func:`push_policy`). A repository may ask for less (``"never"``).
+The user's own, ``$XDG_CONFIG_HOME/modeltrail/config.toml`` (``~/.config/...``), holds
+the personal settings: ``[keys] <binding id> = "key"`` (the TUI's key map), ``theme =
+"<Textual theme>"``, and ``push``: a repository comes from someone else, so its ``push
+= "always"`` is shown but pushes nothing unasked; only the user's own file can make the
+dialog push without asking (:func:`push_policy`). A repository may ask for less
+(``"never"``).
 
 A broken file is reported once as a warning and otherwise ignored.
 """
@@ -33,13 +37,17 @@ MANY_TAG_PATTERNS = 200
 
 _FILE = re.compile(r"\.(json|ya?ml|toml|py)$")
 
+#: what belongs to a person, not a repository: read from the user's own file only
+PERSONAL = ("keys", "bindings", "keymap", "theme", "colors", "colours")
+
 
 @dataclass
 class Config:
     main: str | None = None
     integration: list[str] = field(default_factory=list)
     metric_directions: dict[str, str] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # the user's own only
+    theme: str | None = None  # the user's own only: a Textual theme's name
     tag_patterns: list[str] = field(default_factory=list)  # the usable ones
     tag_warnings: list[str] = field(default_factory=list)  # patterns that can never match
     push: str = "ask"  # the rollback dialog: ask, always or never push the new tag/commit
@@ -103,9 +111,13 @@ def load_config(root: Path) -> Config:
         cfg.metric_directions = {
             str(k): str(v) for k, v in metrics.items() if v in ("lower", "higher")
         }
-    keys = table.get("keys")
-    if isinstance(keys, dict):
-        cfg.keys = {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
+    for name in PERSONAL:
+        if name in table:
+            label = f"[{name}]" if isinstance(table[name], dict) else name
+            cfg.warnings.append(
+                f"{source}: {label} ignored: personal settings (key bindings, theme) "
+                f"belong in your own {user_config_path()}, not in the repository"
+            )
     _read_push(cfg, table, source)
     tags = table.get("tags")
     if isinstance(tags, dict) and "patterns" in tags:
@@ -132,8 +144,9 @@ def user_config_path() -> Path:
 
 
 def load_user_config(path: Path | None = None) -> Config:
-    """The user's own configuration (:func:`user_config_path`); only ``push`` is read.
-    A missing file is the defaults; a broken one a warning."""
+    """The user's own configuration (:func:`user_config_path`): ``[keys]``, ``theme`` and
+    ``push``. A missing file is the defaults; a broken one, or a value that is not a
+    text, a warning."""
     path = user_config_path() if path is None else path
     cfg = Config()
     try:
@@ -145,7 +158,32 @@ def load_user_config(path: Path | None = None) -> Config:
         return cfg
     if isinstance(table, dict):
         _read_push(cfg, table, str(path))
+        _read_personal(cfg, table, str(path))
     return cfg
+
+
+def _read_personal(cfg: Config, table: dict, source: str) -> None:
+    """``[keys]`` and ``theme`` of the user's own file."""
+    keys = table.get("keys")
+    if isinstance(keys, dict):
+        for ident, key in keys.items():
+            if isinstance(key, str) and key.strip():
+                cfg.keys[str(ident)] = key
+            else:
+                cfg.warnings.append(
+                    f"{source}: [keys] {str(ident)[:40]} = {str(key)[:40]!r} ignored: "
+                    'a key is a text such as "C" or "ctrl+f"'
+                )
+    elif keys is not None:
+        cfg.warnings.append(f'{source}: keys ignored: use a [keys] table (compare = "C")')
+    for name in ("bindings", "keymap"):
+        if name in table:
+            cfg.warnings.append(f"{source}: [{name}] ignored: key bindings go under [keys]")
+    theme = table.get("theme")
+    if isinstance(theme, str) and theme.strip():
+        cfg.theme = theme.strip()
+    elif theme is not None:
+        cfg.warnings.append(f"{source}: theme = {str(theme)[:40]!r} ignored: a theme's name")
 
 
 @dataclass(frozen=True)

@@ -279,9 +279,13 @@ async def test_help_lists_the_current_screens_bindings_with_ids(tiny):
 
 
 @run_async
-async def test_keys_are_remapped_from_the_config(tmp_path):
+async def test_keys_are_remapped_from_the_users_own_config(tmp_path):
+    from modeltrail.store.config import user_config_path
+
     root = build_tiny_repo(tmp_path / "repo")
-    write(root, ".modeltrail.toml", '[keys]\nmark = "m"\nfilter = "ctrl+f"\n')
+    own = user_config_path()  # in $XDG_CONFIG_HOME: a temporary directory (conftest)
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text('[keys]\nmark = "m"\nfilter = "ctrl+f"\n')
     index(root)
     async with _app(str(root)).run_test(size=(120, 36)) as pilot:
         await settle(pilot)

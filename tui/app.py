@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -35,6 +36,7 @@ from modeltrail.store.config import (
     load_config,
     load_user_config,
     push_policy,
+    user_config_path,
 )
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
@@ -52,6 +54,13 @@ class _CatalogReopened(Message):
     """``connection()`` swapped in the current catalog (or found none): tell the screens."""
 
     usable: bool
+
+
+@dataclass
+class _UnknownKeyIds(Message):
+    """Ids in the user's ``[keys]`` that no binding has (found by a worker)."""
+
+    ids: list[str]
 
 
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
@@ -210,8 +219,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
     def on_mount(self) -> None:
         for warning in (*self.config.warnings, *self.user_config.warnings):
             self.notify(clean(warning), severity="warning", markup=False)
-        if self.config.keys:
-            self.set_keymap(self.config.keys)
+        self._apply_personal(self.user_config)
         from modeltrail.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
@@ -323,6 +331,42 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
                     con.close()
 
     # --- keys and help --------------------------------------------------------------------
+
+    def _apply_personal(self, own: Config) -> None:
+        """The user's own key map and theme (never the repository's); an id no binding
+        has, or a theme Textual does not know, is a warning."""
+        if own.theme is not None:
+            if own.theme in self.available_themes:
+                self.theme = own.theme
+            else:
+                themes = ", ".join(sorted(self.available_themes))
+                self.notify(
+                    clean(f"theme {own.theme!r} ignored: not a theme (themes: {themes})"),
+                    severity="warning",
+                    markup=False,
+                )
+        if own.keys:
+            self.set_keymap(own.keys)
+            self._check_key_ids(sorted(own.keys))
+
+    @work(thread=True, exit_on_error=False, group="key-ids")
+    def _check_key_ids(self, ids: list[str]) -> None:
+        """Find the ids no binding has (importing every screen: off the UI thread)."""
+        from modeltrail.tui.bindings import known_binding_ids
+
+        unknown = [i for i in ids if i not in known_binding_ids()]
+        if unknown:
+            self.post_message(_UnknownKeyIds(unknown))
+
+    def on__unknown_key_ids(self, message: _UnknownKeyIds) -> None:
+        self.notify(
+            clean(
+                f"[keys] in {user_config_path()}: no binding has the id "
+                f"{', '.join(message.ids)} (? lists the ids)"
+            ),
+            severity="warning",
+            markup=False,
+        )
 
     def action_help(self) -> None:
         """Show the bindings of the current screen."""

@@ -16,6 +16,20 @@ from textual.widgets import Static
 
 from modeltrail.tui.bindings import HELP_BINDINGS
 
+
+def own_config_text() -> str:
+    """The user's own configuration file, with the home directory as ``~``."""
+    from pathlib import Path
+
+    from modeltrail.store.config import user_config_path
+
+    path = user_config_path()
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 LEGEND = (
     ("▶", "cursor"),
     ("✓", "marked (space marks the row under the cursor, in place) — compare with c"),
@@ -121,7 +135,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(FILTER_HELP))
             yield Static(
                 Text(
-                    '\nRemap any key by id in .modeltrail.toml:  [keys]  compare = "C"',
+                    f"\nRemap any key by id in your own {own_config_text()}:"
+                    '  [keys]  compare = "C"',
                     style="dim",
                 )
             )
