@@ -201,3 +201,12 @@ def test_hostile_cells_print_literally_on_one_line(cells, columns):
     if columns is None:  # piped: every value whole
         row = text.split("\n")[1]
         assert all(cell_text(c).strip(" ") in row for c in cells)
+
+
+def test_piped_sql_and_audit_are_whole(demo, capsys):
+    query = "SELECT repeat('x', 250) AS a, NULL AS b, 'end' AS c"
+    out = _piped(capsys, "-C", str(demo), "sql", query)
+    assert out.splitlines()[1] == "x" * 250 + " NULL end"
+    out = _piped(capsys, "-C", str(demo), "audit", "churn", "--all")
+    assert "…" not in out
+    assert "artifact: not present locally and no remote configured: models/churn/model.pkl" in out

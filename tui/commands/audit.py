@@ -6,7 +6,14 @@ from __future__ import annotations
 import argparse
 
 from modeltrail.tui.audit_text import GLYPHS
-from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.commands._common import (
+    add_json,
+    catalog,
+    console,
+    print_json,
+    print_table,
+    safe,
+)
 from modeltrail.tui.format import fmt_duration, fmt_pct
 
 NAME = "audit"
@@ -35,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(result: dict, show_all: bool) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     out = console()
@@ -47,46 +53,48 @@ def _print(result: dict, show_all: bool) -> None:
             f"missing most: {missing}"
         )
     )
-    table = Table(box=None, pad_edge=False, title_justify="left")
-    for col in ("MODEL", "VERSIONS", "REPRODUCIBLE", "MISSING", "HELD BEFORE MOVE (median/max)"):
-        table.add_column(col)
+    # tables piped whole, one row per line; on a terminal the reasons give way first
+    titles = ["MODEL", "VERSIONS", "REPRODUCIBLE", "MISSING", "HELD BEFORE MOVE (median/max)"]
+    models = []
     for m in result["models"]:
         ttr = m["time_to_rollback_s"]
-        table.add_row(
-            safe(m["name"]),
-            str(m["versions"]),
-            f"{m['reproducible']} ({fmt_pct(m['percent_reproducible'])})",
-            safe(", ".join(f"{k} {n}" for k, n in m["missing"].items()) or "-"),
-            f"{fmt_duration(ttr['median'])} / {fmt_duration(ttr['max'])}" if ttr["count"] else "-",
+        models.append(
+            [
+                m["name"],
+                str(m["versions"]),
+                f"{m['reproducible']} ({fmt_pct(m['percent_reproducible'])})",
+                ", ".join(f"{k} {n}" for k, n in m["missing"].items()) or "-",
+                f"{fmt_duration(ttr['median'])} / {fmt_duration(ttr['max'])}"
+                if ttr["count"]
+                else "-",
+            ]
         )
-    out.print(table)
+    print_table(titles, models, [3], flex=3)
     rows = [v for v in result["versions"] if show_all or not v["reproducible"]]
     if rows:
         out.print()
-        versions = Table(box=None, pad_edge=False)
-        for col in ("MODEL", "VERSION", "P D E A M", "WHY"):
-            versions.add_column(col)
+        versions = []
         for v in rows:
             checks = " ".join(GLYPHS[v["checks"][c]] for c in v["checks"])
             why = "; ".join(f"{k}: {r}" for k, r in v["reasons"].items())
-            versions.add_row(safe(v["model"]), safe(v["version"]), checks, safe(why))
-        out.print(versions)
+            versions.append([v["model"], v["version"], checks, why])
+        print_table(["MODEL", "VERSION", "P D E A M", "WHY"], versions, [], flex=3)
         out.print(Text("P params  D data  E environment  A artifact  M metrics  (✓ ✗ ? unknown)"))
     if result["rollbacks"]:
         out.print()
-        moves = Table(box=None, pad_edge=False)
-        for col in ("MODEL", "STAGE", "FROM", "TO", "HELD", "MOVED AT"):
-            moves.add_column(col)
-        for r in result["rollbacks"]:
-            moves.add_row(
-                safe(r["model"]),
-                safe(r["stage"] or "(branch)"),
-                safe(r["from"] or "-"),
-                safe(r["to"] or "-"),
+        moves = [
+            [
+                r["model"],
+                r["stage"] or "(branch)",
+                r["from"] or "-",
+                r["to"] or "-",
                 fmt_duration(r["time_to_rollback_s"]),
                 (r["rolled_back_at"] or "")[:16].replace("T", " "),
-            )
-        out.print(moves)
+            ]
+            for r in result["rollbacks"]
+        ]
+        titles = ["MODEL", "STAGE", "FROM", "TO", "HELD", "MOVED AT"]
+        print_table(titles, moves, [], whole=(5,))
     for c in result["labels_changed"]:
         out.print(
             Text("⚠ label moved: ")

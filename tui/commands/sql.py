@@ -7,7 +7,7 @@ import argparse
 import duckdb
 
 from modeltrail.store.errors import UsageError
-from modeltrail.tui.commands._common import add_json, catalog, console, print_json, safe
+from modeltrail.tui.commands._common import add_json, catalog, print_json, print_table
 
 NAME = "sql"
 HELP = (
@@ -60,12 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json([dict(zip(names, r, strict=True)) for r in rows])
         return 0
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    for n in names:
-        table.add_column(safe(n))
-    for r in rows:
-        table.add_row(*(safe("NULL" if v is None else v) for v in r))
-    console().print(table)
+    # piped: every value whole, one row per line; on a terminal the last columns give
+    # way first
+    print_table(names, [["NULL" if v is None else str(v) for v in r] for r in rows], [])
     return 0
