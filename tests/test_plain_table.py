@@ -210,3 +210,13 @@ def test_piped_sql_and_audit_are_whole(demo, capsys):
     out = _piped(capsys, "-C", str(demo), "audit", "churn", "--all")
     assert "…" not in out
     assert "artifact: not present locally and no remote configured: models/churn/model.pkl" in out
+
+
+def test_piped_diff_and_flow_are_whole_one_row_per_line(demo, capsys):
+    out = _piped(capsys, "-C", str(demo), "diff", "churn", "v1.0.0", "v1.3.0", "--all")
+    (features,) = [line for line in out.splitlines() if line.startswith("features ")]
+    assert features.endswith('"payment_method", "tenure_bucket"]')  # both sides, one line
+    assert '"contract_type", "payment_method"]  ' in features
+    out = _piped(capsys, "-C", str(demo), "flow")
+    assert "…" not in out
+    assert any(line.startswith(LONG_BRANCH + " ") for line in out.splitlines())

@@ -192,7 +192,7 @@ def console(*, stderr: bool = False):
         file=SafeStream(out, keep_style=True),
         highlight=False,
         soft_wrap=False,
-        width=None if tty else 200,  # piped: don't cut at 80 columns
+        width=None if tty else 1_000_000,  # piped: never cut nor wrap (one row per line)
     )
 
 

@@ -7,7 +7,15 @@ import argparse
 from rich.text import Text
 
 from modeltrail.store.query.flow import flow
-from modeltrail.tui.commands._common import add_json, catalog, config_of, console, print_json, safe
+from modeltrail.tui.commands._common import (
+    add_json,
+    catalog,
+    config_of,
+    console,
+    output_width,
+    print_json,
+    safe,
+)
 
 NAME = "flow"
 HELP = "branches, the integration branch, merges into main, with metrics"
@@ -27,20 +35,23 @@ def run(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     out = console()
-    for line in render_text(data):
+    # piped: branch names whole (scripts, grep); on a terminal cut at 40 characters
+    for line in render_text(data, widest=40 if output_width() is not None else None):
         out.print(line, no_wrap=True, crop=False, overflow="ignore")
     return 0
 
 
-def render_text(data: dict) -> list[Text]:
-    """The human-readable report: branches, then merges newest first with their metrics."""
+def render_text(data: dict, widest: int | None = 40) -> list[Text]:
+    """The human-readable report: branches, then merges newest first with their metrics;
+    branch names longer than ``widest`` are cut (None: never)."""
     lines: list[Text] = []
     integ = ", ".join(data["integration"]) or "none found"
     lines.append(
         Text.assemble("main: ", safe(data["main"] or "none found"), "   integration: ", safe(integ))
     )
     lines.append(Text(""))
-    width = min(40, max([len(b["name"]) for b in data["branches"]] + [6]))
+    width = max([len(b["name"]) for b in data["branches"]] + [6])
+    width = width if widest is None else min(widest, width)
     lines.append(
         Text(f"{'BRANCH':<{width}}  {'KIND':<11}  HEAD     AHEAD BEHIND  MERGED INTO", style="bold")
     )
