@@ -1,13 +1,16 @@
-"""``print_json_list`` writes a list's JSON an item at a time (``tui/json_text.py``): the
-text must be exactly what ``print_json`` of the whole list writes (``json.dumps`` with
-indent 2, floats by ``json_number``: exact, NaN and ±Infinity as null; unsafe characters escaped), for any JSON-shaped
-values and for the odd ones ``json.dumps`` takes (a date, a tuple, a float subclass)."""
+"""``print_json_list`` writes a list's JSON an item at a time (``tui/json_text.py``, by
+orjson): the text must be exactly what ``print_json`` of the whole list writes (indent 2,
+floats exact, NaN and ±Infinity as null; unsafe characters escaped) and read back as the
+values, for any JSON-shaped values and for the odd ones (a date, a tuple, a float
+subclass, an integer beyond 64 bits, a lone surrogate, which orjson leaves to
+``json.dumps``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import json
+import math
 import sys
 from contextlib import contextmanager
 from decimal import Decimal
@@ -16,7 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from modeltrail.tui.commands._common import print_json, print_json_list
-from modeltrail.tui.json_text import list_chunks
+from modeltrail.tui.json_text import dumps, list_chunks
 from modeltrail.tui.safe_text import SafeStream
 
 
@@ -87,6 +90,52 @@ def _refuse(name: str):
     raise ValueError(f"not standard JSON: {name}")
 
 
+def _as_read(value):
+    """``value`` as its JSON text must read back: NaN and ±Infinity null, tuples lists,
+    keys and odd values their text."""
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _as_read(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_read(v) for v in value]
+    return str(value)
+
+
+def _same(a, b) -> bool:
+    """Equal, floats bit for bit (0.0 is not -0.0)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a.hex() == b.hex()
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_VALUES, max_size=6))
+@example([{"n": math.nan, "i": math.inf, "-i": -math.inf, "f": _Float("nan"), "x": -0.0}])
+@example([{"huge": 10**30, "n": math.nan, "f": 1e-7}, ["\udcff", math.inf]])
+def test_any_list_reads_back_exactly(items):
+    for text in (dumps(items), "".join(list_chunks(iter(items), per_chunk=2))):
+        assert _same(json.loads(text, parse_constant=_refuse), _as_read(items))
+
+
+def test_nan_and_infinity_are_null_also_where_orjson_gives_way():
+    """NaN and ±Infinity are null in orjson's text and in ``json.dumps``'s, which writes
+    an item orjson refuses (here for its integer beyond 64 bits, or a lone surrogate)."""
+    for odd in ({}, {"huge": 10**20}, {"path": "a\udcffb"}):
+        item = {**odd, "nan": math.nan, "inf": math.inf, "ninf": -math.inf, "sub": _Float("inf")}
+        for text in (dumps(item), dumps([item]), "".join(list_chunks([item, item]))):
+            assert "NaN" not in text and "Infinity" not in text
+            read = json.loads(text, parse_constant=_refuse)
+            for got in read if isinstance(read, list) else [read]:
+                assert [got[k] for k in ("nan", "inf", "ninf", "sub")] == [None] * 4
+
+
 def test_a_versions_like_listing_in_many_chunks():
     items = [
         {
@@ -102,7 +151,7 @@ def test_a_versions_like_listing_in_many_chunks():
     old, new = _both(items)
     assert new == old
     assert json.loads(new)[999]["version"] == "v1.999.0"
-    assert len(list(list_chunks(iter(items), float, lambda x: x, per_chunk=256))) == 4
+    assert len(list(list_chunks(iter(items), per_chunk=256))) == 4
 
 
 def test_empty_and_one_item_lists():

@@ -1,100 +1,75 @@
-"""JSON text of a list written an item at a time: the same characters as
-``json.dumps(_json_numbers(items), indent=2, default=str, ensure_ascii=False)``, but
-without holding the list, and about three times faster (``json.dumps`` with an indent
-runs the pure-Python encoder; this writes the plain shapes directly and leaves anything
-else to ``json.dumps``)."""
+"""The JSON text of every ``--json`` output, by orjson: indented by two, keys in their
+order, non-ASCII characters as they are, and floats exactly (the shortest text that reads
+back as the same float); NaN and ±Infinity, which standard JSON has no numbers for, as
+``null`` (orjson's own rule, and ``format.json_number``'s).
+
+A list is written an item at a time (:func:`list_chunks`), so a listing of 100,000
+versions is never one list nor one string. What orjson does not take is written by
+``json.dumps`` with the same rules, an item at a time: integers beyond 64 bits and text
+holding lone surrogates (a path's bytes that were not UTF-8). Values JSON has no type
+for (a date, a ``Decimal``, bytes) are written as their ``str()``.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from json.encoder import encode_basestring  # the C one when there is one, as json.dumps uses
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-_INF = float("inf")
+import orjson
+
+from modeltrail.tui.format import json_number
+
+_OPTIONS = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_NON_STR_KEYS  # {1: ...} as {"1": ...}, as json.dumps writes it
+    | orjson.OPT_PASSTHROUGH_DATETIME  # a date as str() writes it, not RFC 3339
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
-class _Unusual(Exception):
-    """A value this module leaves to ``json.dumps`` (a subclass, a non-str key, a date)."""
+def _default(value: Any) -> Any:
+    """What orjson writes for a value it has no rule for."""
+    if isinstance(value, float):  # a float subclass: its number
+        return float(value)
+    return str(value)
 
 
-def _float(value: float, number: Callable[[float], float | None]) -> str:
-    value = number(value)
-    if value is None:
-        return "null"
-    if value != value:
-        return "NaN"
-    if value == _INF:
-        return "Infinity"
-    if value == -_INF:
-        return "-Infinity"
-    return float.__repr__(value)
+def _numbers(data: Any) -> Any:
+    """``data`` with every float as ``format.json_number`` writes it (for ``json.dumps``)."""
+    if isinstance(data, float):
+        return json_number(data)
+    if isinstance(data, dict):
+        return {k: _numbers(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_numbers(v) for v in data]
+    return data
 
 
-def _encode(o: Any, indent: str, out: list[str], number: Callable[[float], float | None]) -> None:
-    """``o`` as ``json.dumps(indent=2)`` writes it ``indent`` deep, onto ``out``."""
-    t = type(o)
-    if t is str:
-        out.append(encode_basestring(o))
-    elif o is None:
-        out.append("null")
-    elif o is True:
-        out.append("true")
-    elif o is False:
-        out.append("false")
-    elif t is int:
-        out.append(int.__repr__(o))
-    elif t is float:
-        out.append(_float(o, number))
-    elif t is dict:
-        if not o:
-            out.append("{}")
-            return
-        inner = indent + "  "
-        sep = "{\n" + inner
-        for key, value in o.items():
-            if type(key) is not str:
-                raise _Unusual
-            out.append(sep + encode_basestring(key) + ": ")
-            _encode(value, inner, out, number)
-            sep = ",\n" + inner
-        out.append("\n" + indent + "}")
-    elif t is list or t is tuple:
-        if not o:
-            out.append("[]")
-            return
-        inner = indent + "  "
-        sep = "[\n" + inner
-        for value in o:
-            out.append(sep)
-            _encode(value, inner, out, number)
-            sep = ",\n" + inner
-        out.append("\n" + indent + "]")
-    else:
-        raise _Unusual
+def dumps(value: Any) -> str:
+    """``value`` as JSON text, indented by two (no newline at the end)."""
+    return _text(value, b"\n", "\n")
 
 
-def list_chunks(
-    items: Iterable[Any],
-    number: Callable[[float], float | None],
-    prepare: Callable[[Any], Any],
-    per_chunk: int = 256,
-) -> Iterator[str]:
-    """The JSON text of ``list(items)`` as ``json.dumps(prepare(list), indent=2,
-    default=str, ensure_ascii=False)`` writes it, in pieces of ``per_chunk`` items.
-    ``number``: what every float is written as (``prepare`` does the same for the
-    ``json.dumps`` this falls back to for an unusual item)."""
+def _text(value: Any, newline: bytes, newline_text: str) -> str:
+    """:func:`dumps` of ``value`` with every line break as ``newline`` (JSON strings hold
+    no raw line break, so this indents the text)."""
+    try:
+        raw = orjson.dumps(value, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:  # a huge integer, a lone surrogate, a deep nest
+        text = json.dumps(_numbers(value), indent=2, default=str, ensure_ascii=False)
+        return text.replace("\n", newline_text)
+    return raw.replace(b"\n", newline).decode()
+
+
+def list_chunks(items: Iterable[Any], per_chunk: int = 256) -> Iterator[str]:
+    """The JSON text of ``list(items)``, the same as :func:`dumps` of the list when it
+    takes every item, in pieces of ``per_chunk`` items."""
     out: list[str] = []
     count = 0
     for item in items:
         out.append("[\n  " if count == 0 else ",\n  ")
-        mark = len(out)
-        try:
-            _encode(item, "  ", out, number)
-        except _Unusual:
-            del out[mark:]
-            text = json.dumps(prepare(item), indent=2, default=str, ensure_ascii=False)
-            out.append(text.replace("\n", "\n  "))  # JSON strings hold no raw newline
+        out.append(_text(item, b"\n  ", "\n  "))
         count += 1
         if count % per_chunk == 0:
             yield "".join(out)

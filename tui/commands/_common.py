@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import json
 import re
 import sys
 from collections.abc import Iterable
@@ -13,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from rich.text import Text
 
 from modeltrail.store.repo import open_repo
-from modeltrail.tui.format import json_number
 from modeltrail.tui.safe_text import SafeStream, literal, raw_stream
 
 if TYPE_CHECKING:
@@ -71,23 +69,15 @@ _UNSAFE_IN_JSON = re.compile(
 )
 
 
-def _json_numbers(data: Any) -> Any:
-    """``data`` with every float as ``format.json_number`` writes it (one rule for every
-    command: exact, and NaN/±Infinity as null, so the output is standard JSON)."""
-    if isinstance(data, float):
-        return json_number(data)
-    if isinstance(data, dict):
-        return {k: _json_numbers(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_json_numbers(v) for v in data]
-    return data
-
-
 def print_json(data: Any) -> None:
-    """JSON on stdout; repository text can't drive the terminal (escaped as \\uXXXX).
-    Numbers: ``format.json_number``."""
-    text = json.dumps(_json_numbers(data), indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write(_escape_unsafe(text, _narrow_encoding()) + "\n")
+    """JSON on stdout (``tui/json_text.py``: standard JSON, floats exact, NaN and
+    ±Infinity as null); repository text can't drive the terminal (escaped as \\uXXXX)."""
+    if isinstance(data, list):
+        print_json_list(data)
+        return
+    from modeltrail.tui.json_text import dumps
+
+    sys.stdout.write(_escape_unsafe(dumps(data), _narrow_encoding()) + "\n")
 
 
 def _escape_unsafe(text: str, narrow: str | None = None) -> str:
@@ -150,7 +140,7 @@ def print_json_list(items: Iterable[Any]) -> None:
 
     out = sys.stdout
     narrow = _narrow_encoding()
-    for chunk in list_chunks(items, json_number, _json_numbers):
+    for chunk in list_chunks(items):
         out.write(_escape_unsafe(chunk, narrow))
     out.write("\n")
 
