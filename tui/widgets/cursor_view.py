@@ -10,11 +10,11 @@ focus changes, and calls ``cursor_moved`` so the subclass can post its ``Highlig
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from textual.cache import LRUCache
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -46,18 +46,15 @@ class CursorView(ScrollView):
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
-        self._cache: OrderedDict[Hashable, Strip] = OrderedDict()
+        self._cache: LRUCache[Hashable, Strip] = LRUCache(CACHE_LINES)
 
     def line(self, key: Hashable, draw: Callable[[], Strip]) -> Strip:
         """The line drawn for ``key`` (everything it depends on), from the cache or
         ``draw``; the least recently used lines leave the cache first."""
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        strip = self._cache[key] = draw()
-        if len(self._cache) > CACHE_LINES:
-            self._cache.popitem(last=False)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = draw()
+            self._cache.set(key, strip)
         return strip
 
     def on_focus(self) -> None:
