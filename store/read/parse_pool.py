@@ -1,30 +1,33 @@
-"""Parsing many blobs on two cores: part in this process, part in a helper process.
+"""Parsing many blobs on every core: part in this process, part in worker processes.
 
 A full index parses tens of thousands of small documents (metrics, params, ``MLmodel``,
 environment and DVC files), each on its own: work that splits cleanly. Where there are
-many and the machine has a second core, the documents go in rounds: of each round the
-helper interpreter (``python -m modeltrail.store.read.parse_pool``) parses one share while
-this process parses the other and turns results into rows, and the helper's results come
-back at the end of the round. Results are yielded in order, a round at a time, so neither
-process holds more than one round of documents and rows (parsing 100,000 commits' worth
-at once kept ~200 MB of rows in each). The helper runs no git and opens no catalog.
-Anything wrong with it (it cannot start, dies, answers garbage) costs time, not results:
-its share is then parsed here, and so is everything after.
+many (:data:`MIN_JOBS`) and the machine has a second core, the documents go in rounds of
+:data:`SHARE` per process: this process parses one share (and turns results into
+catalog rows as they come) while each worker of a ``ProcessPoolExecutor`` parses
+another; the next round goes to the workers before this one's results are collected,
+so they keep working while this process writes rows. Results are yielded in order, so
+no process holds more than two rounds of documents and rows (parsing 100,000 commits'
+worth at once kept ~200 MB of rows in each). Workers run no git and open no catalog.
+Anything wrong with them (they cannot start, one dies or is killed) costs time, not
+results: the shares they had are parsed here, and so is everything after.
 
-A helper process rather than ``multiprocessing``: the TUI indexes in a thread, where
-forking is unsafe, and a spawned ``multiprocessing`` worker would import the calling
-program's main module (the whole TUI).
+Workers are spawned, not forked: the TUI indexes in a thread, where forking is unsafe.
+A spawned interpreter starts in the working directory, often the repository, whose
+files it would import first (a ``multiprocessing.py`` there would run); so workers
+start with ``PYTHONSAFEPATH`` set (the ``-P`` flag), which modeltrail leaves set for
+the Python processes it starts later, and there are none when the interpreter ignores
+the environment (``-E`` without ``-P``/``-I``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import multiprocessing
 import os
-import pickle
-import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from modeltrail.store.read import blobfacts
@@ -33,24 +36,19 @@ from modeltrail.store.read import blobfacts
 #: give it)
 Job = tuple[str, str, str, bytes | None]
 
-#: the helper: this interpreter running this module; -P keeps the working directory (a
-#: repository, so untrusted) off its import path
-HELPER = [sys.executable, "-P", "-m", __name__]
-
-#: below this many documents the helper's start-up (~0.15 s) is not worth it
-MIN_JOBS = 4000
-
-
 #: what the catalog keeps of one parsed blob: its rows (for ``blob_values``,
 #: ``blob_mlmodel``, ``blob_packages`` or ``blob_dvc`` by role, without the blob id) and
 #: its warnings; plain tuples, which cross between processes cheaply
 Parsed = tuple[list[tuple], list[str]]
 
+#: below this many documents a worker's start-up (~0.3 s) is not worth it
+MIN_JOBS = 4000
 
-#: documents per round: this process's share, then the helper's
+#: documents a reader of the repository takes at a time (``indexer._documents``)
 ROUND = 1000
-#: the helper's part of a round (this process also turns every result into rows)
-HELPER_SHARE = 0.5
+
+#: documents per process per round: this process's share, then each worker's
+SHARE = 500
 
 
 def parse(jobs: Sequence[Job]) -> list[Parsed]:
@@ -62,24 +60,47 @@ def parse_iter(jobs: Iterable[Job], count: int) -> Iterator[Parsed]:
     """The rows and warnings of ``count`` jobs, in order, taken and parsed a round at a
     time (so ``jobs`` may read the documents as it goes)."""
     jobs = iter(jobs)
-    if count < MIN_JOBS or (os.cpu_count() or 1) < 2:
+    wanted = workers_for(count)
+    if not wanted:
         yield from map(_parse_one, jobs)
         return
-    helper = _start()
-    try:
-        while batch := list(itertools.islice(jobs, ROUND)):
-            split = len(batch) - int(len(batch) * HELPER_SHARE)
-            mine, theirs = batch[:split], batch[split:]
-            sent = helper is not None and _send(helper, theirs)
+    with Workers(wanted) as workers:
+        current = _take(workers, jobs)
+        while current[0] or current[1]:
+            mine, theirs = current
             yield from map(_parse_one, mine)
-            got = _receive(helper, len(theirs)) if helper is not None and sent else None
-            if got is None and helper is not None:
-                _stop(helper)
-                helper = None
-            yield from got if got is not None else map(_parse_one, theirs)
-    finally:
-        if helper is not None:
-            _stop(helper, polite=True)
+            current = _take(workers, jobs)  # the next round to the workers first
+            for share, future in theirs:
+                got = workers.result(future, len(share))
+                yield from got if got is not None else map(_parse_one, share)
+
+
+def workers_for(count: int) -> int:
+    """How many workers parse ``count`` documents: none for fewer than
+    :data:`MIN_JOBS`, on one core, or where they could not start safely; else one per
+    core this process may use, but its own."""
+    if count < MIN_JOBS or not _safe_to_spawn():
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(0, min(cores - 1, count // SHARE))
+
+
+def _take(
+    workers: Workers, jobs: Iterator[Job]
+) -> tuple[list[Job], list[tuple[list[Job], Future | None]]]:
+    """The next round: this process's share, and each worker's share with its future
+    (None: parse it here)."""
+    mine = list(itertools.islice(jobs, SHARE))
+    theirs = []
+    for _ in range(workers.count):
+        share = list(itertools.islice(jobs, SHARE))
+        if not share:
+            break
+        theirs.append((share, workers.submit(share)))
+    return mine, theirs
 
 
 def _parse_one(job: Job) -> Parsed:
@@ -87,6 +108,11 @@ def _parse_one(job: Job) -> Parsed:
     if content is None:
         return [], [f"{path}: not read (the object went missing from the repository)"]
     return as_rows(role, blobfacts.facts_for_role(content, path, role))
+
+
+def _parse_share(jobs: list[Job]) -> list[Parsed]:
+    """A worker's task: one share."""
+    return [_parse_one(j) for j in jobs]
 
 
 def as_rows(role: str, facts: Any) -> Parsed:
@@ -99,70 +125,62 @@ def as_rows(role: str, facts: Any) -> Parsed:
     return facts.rows, facts.warnings
 
 
-def _start() -> subprocess.Popen | None:
-    try:
-        return subprocess.Popen(
-            HELPER,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        return None
+def _safe_to_spawn() -> bool:
+    """Whether a spawned interpreter will honour ``PYTHONSAFEPATH`` (or has ``-P``)."""
+    flags = sys.flags
+    return bool(flags.safe_path or flags.isolated or not flags.ignore_environment)
 
 
-def _send(helper: subprocess.Popen, jobs: Sequence[Job]) -> bool:
-    """Hand the helper a round's share; False if it cannot take it."""
-    try:
-        assert helper.stdin is not None
-        pickle.dump(list(jobs), helper.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        helper.stdin.flush()
-    except (OSError, ValueError, pickle.PicklingError):
-        return False
-    return True
+class Workers:
+    """The worker processes of one parse; once one fails, none is used again."""
 
-
-def _receive(helper: subprocess.Popen, expected: int) -> list[Parsed] | None:
-    """The helper's results for its share, or None when it failed in any way."""
-    try:
-        assert helper.stdout is not None
-        results = pickle.load(helper.stdout)
-    except Exception:  # noqa: BLE001 - any failure: parse its share here instead
-        return None
-    if not isinstance(results, list) or len(results) != expected:
-        return None
-    return results
-
-
-def _stop(helper: subprocess.Popen, polite: bool = False) -> None:
-    """End the helper: asked to (no more rounds) or killed (it failed)."""
-    if polite:
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+        if not os.environ.get("PYTHONSAFEPATH"):
+            os.environ["PYTHONSAFEPATH"] = "1"  # see the module's docstring
         try:
-            assert helper.stdin is not None
-            helper.stdin.close()
-            helper.wait(timeout=10)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-    if helper.poll() is None:
-        helper.kill()
-        helper.wait()
-    for pipe in (helper.stdin, helper.stdout):
-        if pipe is not None:
-            with contextlib.suppress(OSError):
-                pipe.close()
+            self._pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+        except (OSError, ValueError):
+            self.count = 0
 
+    def __enter__(self) -> Workers:
+        return self
 
-def _serve() -> None:
-    """The helper: a round's share in, its results out, until this process closes the pipe."""
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while True:
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close(wait=kind is None)
+
+    @property
+    def failed(self) -> bool:
+        return self._pool is None
+
+    def submit(self, share: list[Job]) -> Future | None:
+        """``share`` to a worker; None if there is none to take it."""
+        if self._pool is None:
+            return None
         try:
-            jobs = pickle.load(source)
-        except EOFError:
-            return
-        pickle.dump([_parse_one(j) for j in jobs], sink, protocol=pickle.HIGHEST_PROTOCOL)
-        sink.flush()
+            return self._pool.submit(_parse_share, share)
+        except Exception:  # noqa: BLE001 - a broken pool, no process to start: parse here
+            self.close()
+            return None
 
+    def result(self, future: Future | None, expected: int) -> list[Parsed] | None:
+        """A share's results, or None when its worker failed in any way (the workers are
+        then given up)."""
+        if future is None:
+            return None
+        try:
+            got = future.result()
+        except Exception:  # noqa: BLE001 - a worker died or failed: parse its share here
+            got = None
+        if not isinstance(got, list) or len(got) != expected:
+            self.close()
+            return None
+        return got
 
-if __name__ == "__main__":
-    _serve()
+    def close(self, wait: bool = False) -> None:
+        """End the workers: waiting for them to exit (``wait``, when every share is in),
+        or leaving those still parsing a share to end by themselves."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=True)
