@@ -9,7 +9,7 @@ bench/out/; about one tag per ten commits), then reports, side by side, each as 
 
 - full:    ``modeltrail index --rebuild`` (walk, blob reads, parsing, DuckDB writes),
            with the process's own peak resident memory (VmHWM) and the peak of its
-           whole process tree (it, git and the parsing helper at the same moment)
+           whole process tree (it, git and the parsing workers at the same moment)
 - incr:    ``modeltrail index`` after one new commit on main
 - none:    ``modeltrail index`` with nothing new
 - floor:   the raw git reads the index needs, with output discarded: the same
@@ -145,7 +145,7 @@ sys.exit(main(sys.argv[1:]))
 
 
 def _tree_rss_kb(root: int) -> int:
-    """Resident KB of ``root`` and every process below it (git, the parsing helper)."""
+    """Resident KB of ``root`` and every process below it (git, the parsing workers)."""
     total, todo = 0, [root]
     page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
     while todo:
@@ -163,7 +163,7 @@ def _tree_rss_kb(root: int) -> int:
 
 def command(repo: Path, *args: str) -> tuple[float, float, float]:
     """Seconds, peak MB, and the peak MB of its whole process tree (it with git and the
-    parsing helper at the same moment, sampled every 50 ms) of one ``modeltrail -C repo
+    parsing workers at the same moment, sampled every 50 ms) of one ``modeltrail -C repo
     ARGS`` in a fresh process."""
     t = time.perf_counter()
     proc = subprocess.Popen(

@@ -17,7 +17,10 @@ A spawned interpreter starts in the working directory, often the repository, who
 files it would import first (a ``multiprocessing.py`` there would run); so workers
 start with ``PYTHONSAFEPATH`` set (the ``-P`` flag), which modeltrail leaves set for
 the Python processes it starts later, and there are none when the interpreter ignores
-the environment (``-E`` without ``-P``/``-I``).
+the environment (``-E`` without ``-P``/``-I``). As everywhere with spawned
+``multiprocessing`` workers, each first imports the program's main module unless it was
+run as ``python -m package`` (``modeltrail`` imports only ``tui.cli``): a program that
+indexes through ``store/`` keeps its own work under ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
