@@ -7,7 +7,8 @@
 - :func:`remote_stage_tags` lists a model's GTO tags on the remote (``ls-remote``) and
   :func:`stage_tag_differences` says how they differ from the local ones, so a rollback
   dialog can say "someone already acted" before anything is written.
-- :func:`push_ref` pushes exactly one ref, ``--atomic``, never forced.
+- pushing one ref, ``--atomic`` and never forced, is :func:`store.write.push.push_ref`
+  (in the write layer, so that a rollback can push what it wrote).
 
 Every git call goes through :mod:`store.gitcmd` (hooks off, names after
 ``--end-of-options``, no terminal prompts). Every call that talks to the remote has a
@@ -19,7 +20,6 @@ ssh cannot ask for a passphrase on the terminal the TUI is drawing on, and stopp
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import shlex
 import subprocess
@@ -31,40 +31,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import git
-
 from modeltrail.store import gitcmd
 from modeltrail.store.read import gto
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
+from modeltrail.store.write.push import Where, remote_timeout
+from modeltrail.store.write.push import as_git as _git
+from modeltrail.store.write.push import seconds_text as _secs
 
 if TYPE_CHECKING:
     from modeltrail.store.write.rollback import RollbackPlan
 
-Where = git.Repo | Git | str | os.PathLike  # a repository, or the path of its work tree
 FETCH_TIMEOUT = 120.0  # seconds before a fetch is stopped
 LS_REMOTE_TIMEOUT = 8.0  # seconds the rollback dialog waits to compare stage tags
-PUSH_TIMEOUT = 60.0
-#: seconds for every remote operation instead of the defaults above (a slow link; tests)
-TIMEOUT_ENV = "MODELTRAIL_REMOTE_TIMEOUT"
-
-
-def remote_timeout(default: float) -> float:
-    """``default`` seconds, or the value of ``$MODELTRAIL_REMOTE_TIMEOUT`` when it is a
-    positive number."""
-    try:
-        value = float(os.environ.get(TIMEOUT_ENV, ""))
-    except ValueError:
-        return default
-    return value if 0 < value < float("inf") else default
-
-
-def _git(where: Where) -> Git:
-    if isinstance(where, Git):
-        return where
-    if isinstance(where, git.Repo):
-        return Git(gitcmd.prepare(where))
-    return Git.at(where)
 
 
 @dataclass(frozen=True)
@@ -304,10 +283,6 @@ def remote_stage_tags(
     return tags
 
 
-def _secs(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
-
-
 def stage_tag_differences(local: dict[str, str], remote: dict[str, str]) -> list[str]:
     """How the remote's GTO tags of a model differ from the local ones, one line each
     (empty when they agree): tags only on the remote (someone acted), tags that differ."""
@@ -381,58 +356,6 @@ def stuck_message(stuck: list[ClobberedTag]) -> str:
         f"git tag -d {names} — then fetch again and roll back anew if still needed "
         f"(the tag object stays in the repository: {ids})"
     )
-
-
-# --- push ---------------------------------------------------------------------------------
-
-
-def push_ref(
-    root: Where,
-    remote: str,
-    ref: str,
-    *,
-    timeout: float | None = None,
-    cancel: threading.Event | None = None,
-):
-    """Push exactly ``ref`` to the same name on ``remote``: ``--atomic``, never forced
-    (no ``+``, no ``--force``). GitFailed (with git's reason) when it is rejected, when
-    the remote gives no answer within ``timeout`` (default :data:`PUSH_TIMEOUT`) or when
-    ``cancel`` is set; an interrupt (Ctrl-C) stops git and its helpers and propagates."""
-    if not ref.startswith(("refs/heads/", "refs/tags/")) or ref.startswith("+"):
-        raise ValueError(f"push_ref takes one full branch or tag ref, not {ref!r}")
-    g = _git(root)
-    if timeout is None:
-        timeout = remote_timeout(PUSH_TIMEOUT)
-    try:
-        done = g.run(
-            "push",
-            "--atomic",
-            "--no-verify",
-            "--porcelain",
-            "--end-of-options",
-            remote,
-            f"{ref}:{ref}",
-            timeout=timeout,
-            cancel=cancel,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise GitFailed(f"no answer from {one_line(remote, 80)} within {_secs(timeout)}") from None
-    except gitcmd.Cancelled:
-        raise GitFailed(f"the push to {one_line(remote, 80)} was cancelled") from None
-    if done.returncode != 0:
-        raise GitFailed(_push_reason(done.stdout, done.stderr))
-
-
-def _push_reason(stdout: bytes, stderr: bytes) -> str:
-    """Why a push failed: the porcelain line of the rejected ref, else git's error."""
-    for line in stdout.decode("utf-8", "replace").splitlines():
-        if line.startswith("!"):
-            parts = line.split("\t")
-            return "rejected " + one_line(parts[-1].strip(), 200)
-    err = stderr.decode("utf-8", "replace").strip().splitlines()
-    first = next((x for x in err if x.startswith(("fatal", "error"))), err[0] if err else "")
-    return one_line(first or "git push failed", 200)
 
 
 def remote_url(root: Where, remote: str) -> str | None:

@@ -17,11 +17,11 @@ from modeltrail.store.config import load_config
 from modeltrail.store.remote import (
     branch_status,
     fetch,
-    push_ref,
     remote_stage_tags,
     stage_tag_differences,
 )
 from modeltrail.store.write.gitwrite import GitFailed
+from modeltrail.store.write.push import push_ref
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 from tui_support import build_tiny_repo, frozen_now, git, run_async, screen_text, settle
 
-from modeltrail.store.remote import fetch, push_ref, remote_stage_tags
+from modeltrail.store.remote import fetch, remote_stage_tags
 from modeltrail.store.write.gitwrite import GitFailed
+from modeltrail.store.write.push import push_ref
 
 
 class SilentServer:

@@ -41,6 +41,7 @@ from modeltrail.store.read import derive, gitio, gto
 from modeltrail.store.repo import JOURNAL, check_writable
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
+from modeltrail.store.write.push import push_ref
 from modeltrail.store.write.rollback import RollbackPlan, check_clean
 from modeltrail.store.write.scope import new_tree
 from modeltrail.store.write.worktree import (
@@ -560,8 +561,6 @@ def push_remote(g: Git, plan: RollbackPlan) -> str | None:
 
 
 def _push(g: Git, plan: RollbackPlan, result: RollbackResult) -> str:
-    from modeltrail.store.remote import push_ref
-
     remote = push_remote(g, plan)
     if remote is None:
         raise Refused(

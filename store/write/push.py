@@ -1,0 +1,99 @@
+"""Pushing one ref to a remote, the one write that leaves this machine, and the time
+limit every remote operation keeps.
+
+It lives in the write layer, below :mod:`store.remote` (fetch, ``ls-remote``, the remote's state) so that a
+rollback (:mod:`store.write.rollback_apply`) can push what it wrote without the write
+layer importing the layer above it. Every git call goes through :mod:`store.gitcmd`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+
+import git
+
+from modeltrail.store import gitcmd
+from modeltrail.store.trailers import one_line
+from modeltrail.store.write.gitwrite import Git, GitFailed
+
+Where = git.Repo | Git | str | os.PathLike  # a repository, or the path of its work tree
+PUSH_TIMEOUT = 60.0
+#: seconds for every remote operation instead of its default (a slow link; tests)
+TIMEOUT_ENV = "MODELTRAIL_REMOTE_TIMEOUT"
+
+
+def remote_timeout(default: float) -> float:
+    """``default`` seconds, or the value of ``$MODELTRAIL_REMOTE_TIMEOUT`` when it is a
+    positive number."""
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
+
+
+def as_git(where: Where) -> Git:
+    """The :class:`Git` runner of a repository given as any :data:`Where`."""
+    if isinstance(where, Git):
+        return where
+    if isinstance(where, git.Repo):
+        return Git(gitcmd.prepare(where))
+    return Git.at(where)
+
+
+def seconds_text(seconds: float) -> str:
+    """A time limit in words: ``8 s``, ``0.5 s``."""
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
+
+
+def push_ref(
+    root: Where,
+    remote: str,
+    ref: str,
+    *,
+    timeout: float | None = None,
+    cancel: threading.Event | None = None,
+) -> None:
+    """Push exactly ``ref`` to the same name on ``remote``: ``--atomic``, never forced
+    (no ``+``, no ``--force``). GitFailed (with git's reason) when it is rejected, when
+    the remote gives no answer within ``timeout`` (default :data:`PUSH_TIMEOUT`) or when
+    ``cancel`` is set; an interrupt (Ctrl-C) stops git and its helpers and propagates."""
+    if not ref.startswith(("refs/heads/", "refs/tags/")) or ref.startswith("+"):
+        raise ValueError(f"push_ref takes one full branch or tag ref, not {ref!r}")
+    g = as_git(root)
+    if timeout is None:
+        timeout = remote_timeout(PUSH_TIMEOUT)
+    try:
+        done = g.run(
+            "push",
+            "--atomic",
+            "--no-verify",
+            "--porcelain",
+            "--end-of-options",
+            remote,
+            f"{ref}:{ref}",
+            timeout=timeout,
+            cancel=cancel,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise GitFailed(
+            f"no answer from {one_line(remote, 80)} within {seconds_text(timeout)}"
+        ) from None
+    except gitcmd.Cancelled:
+        raise GitFailed(f"the push to {one_line(remote, 80)} was cancelled") from None
+    if done.returncode != 0:
+        raise GitFailed(_push_reason(done.stdout, done.stderr))
+
+
+def _push_reason(stdout: bytes, stderr: bytes) -> str:
+    """Why a push failed: the porcelain line of the rejected ref, else git's error."""
+    for line in stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("!"):
+            parts = line.split("\t")
+            return "rejected " + one_line(parts[-1].strip(), 200)
+    err = stderr.decode("utf-8", "replace").strip().splitlines()
+    first = next((x for x in err if x.startswith(("fatal", "error"))), err[0] if err else "")
+    return one_line(first or "git push failed", 200)
