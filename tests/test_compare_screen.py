@@ -22,8 +22,8 @@ from tui_support import settle
 
 from modeltrail.sample_repo.generator import build_sample_repo
 from modeltrail.store.catalog.files import update_catalog
-from modeltrail.store.query.diff import commit_resolver
 from modeltrail.store.query.queries import resolve_version
+from modeltrail.store.read.gitdiff import commit_resolver
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.compare import CompareScreen

@@ -16,15 +16,14 @@ from modeltrail.store.errors import UnknownModel, UnknownVersion
 from modeltrail.store.query.diff import (
     artifact_diff,
     best_indices,
-    changed_files,
     compare_versions,
     diff_versions,
     environment_diff,
-    file_patch,
     metric_diff,
     param_diff,
 )
 from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
+from modeltrail.store.read.gitdiff import changed_files, file_patch
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.cli import main as cli_main
 

@@ -9,7 +9,7 @@ import git
 import pytest
 from test_cli_hostile import _git
 
-from modeltrail.store.query import diff as diff_mod
+from modeltrail.store.read import gitdiff as diff_mod
 
 LINES = 200_000  # about 5 MB of text, every line changed
 

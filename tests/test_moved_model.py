@@ -262,7 +262,7 @@ def test_the_files_of_a_diff_across_the_move_are_renamed(moved, capsys):
 
 
 def test_the_patch_of_a_renamed_file_compares_its_two_places(moved):
-    from modeltrail.store.query.diff import file_patch
+    from modeltrail.store.read.gitdiff import file_patch
     from modeltrail.store.repo import open_repo
 
     g, c = moved

@@ -23,9 +23,9 @@ from typing import Any
 import duckdb
 import git
 
-from modeltrail.store import gitcmd
 from modeltrail.store.catalog import labels_log
 from modeltrail.store.query.queries import iso, require_model
+from modeltrail.store.read.gitio import remote_names
 
 CHECKS = ("params", "data", "environment", "artifact", "metrics")
 
@@ -83,9 +83,7 @@ def remotes_of(repo: git.Repo) -> dict[str, bool]:
     if root is not None:
         with contextlib.suppress(OSError):
             dvc_config = (root / ".dvc" / "config").read_text(errors="replace")
-    # git lists the remotes: GitPython's own config parser fails on a config that is not
-    # UTF-8 (a Latin-1 user.name)
-    remotes = gitcmd.run(repo, "remote", check=False).stdout.strip()
+    remotes = remote_names(repo)
     lfs = bool(remotes) or (root is not None and (root / ".lfsconfig").is_file())
     return {"lfs": lfs, "dvc": '["remote' in dvc_config or "['remote" in dvc_config}
 

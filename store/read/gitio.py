@@ -727,3 +727,9 @@ def repository_name(repo: git.Repo) -> str:
             elif name.endswith(".git") and len(name) > 4:
                 name = name[:-4]
     return name or "root"
+
+
+def remote_names(repo: git.Repo) -> list[str]:
+    """The names of the repository's remotes (``git remote``: GitPython's own config
+    parser fails on a config that is not UTF-8, such as a Latin-1 ``user.name``)."""
+    return gitcmd.run(repo, "remote", check=False).text().split()

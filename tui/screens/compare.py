@@ -35,9 +35,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from modeltrail.store.config import improved
-from modeltrail.store.query.diff import changed_files, compare_versions, file_patch, number
+from modeltrail.store.query.diff import compare_versions, number
 from modeltrail.store.query.queries import branch_counts
 from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
+from modeltrail.store.read.gitdiff import changed_files, file_patch
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.format import BETTER, MISSING, WORSE, fmt_delta, fmt_number, fmt_size, plural
 from modeltrail.tui.messages import CatalogUpdated
