@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from gitbuilder import GitRepo
 
-from modeltrail.store.catalog.files import STATE_FILE, update_catalog
+from modeltrail.store.catalog.files import update_catalog
+from modeltrail.store.catalog.generations import STATE_FILE
 from modeltrail.store.repo import open_repo, repo_paths
 
 

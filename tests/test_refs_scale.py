@@ -162,7 +162,7 @@ def test_refs_that_are_not_commits_and_branches_as_a_full_index_would(repo: GitR
 def test_the_refs_listed_by_the_nothing_new_check_are_used_only_for_that_catalog(
     repo: GitRepo,
 ) -> None:
-    from modeltrail.store.catalog.files import RefsSeen
+    from modeltrail.store.catalog.generations import RefsSeen
     from modeltrail.store.catalog.index_run import run_index
 
     repo.tag("fraud-v1.1.0")

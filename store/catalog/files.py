@@ -1,9 +1,10 @@
-"""The catalog file: where it lives, who may write it, and how readers open it.
+"""The catalog file: bringing it up to date, and how readers open it.
 
-Writers never modify the file readers have open: an index run builds the new catalog in
-a temporary file beside it (a copy, for an incremental run) and renames it into place as
-a new generation behind the ``catalog.duckdb`` link, so a reader keeps a consistent
-snapshot. Writers take ``catalog.lock`` (``flock``) so two of them do not race.
+:func:`update_catalog` answers "nothing new" from the state file when it can and runs
+the indexer (:mod:`store.catalog.index_run`) only when needed; :func:`fresh_catalog` and
+:func:`open_catalog` are the one way to an up-to-date catalog; :func:`open_snapshot`
+gives the TUI a memory-capped snapshot. Generations, the state file and the writer lock
+are :mod:`store.catalog.generations`.
 
 This module imports neither the indexer nor pyarrow: the TUI opens its first snapshot
 with it, and a CLI command whose catalog is current never loads them.
@@ -12,178 +13,33 @@ with it, and a CLI command whose catalog is current never loads them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
-import hashlib
 import itertools
-import json
 import os
-import shutil
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import git
 
-from modeltrail.store.catalog.schema import SCHEMA_VERSION, ddl
-from modeltrail.store.config import load_config
+from modeltrail.store.catalog.generations import (
+    IndexSummary,
+    Progress,
+    _noop,
+    _unchanged,
+    connect_readonly,
+)
+from modeltrail.store.catalog.schema import ddl
 from modeltrail.store.errors import Refused
-from modeltrail.store.read import gitio
-from modeltrail.store.read.dvc_objects import any_arrived
 from modeltrail.store.repo import RepoPaths, repo_paths
 
 if TYPE_CHECKING:
     import duckdb
 
-Progress = Callable[[str, int, int], None]
 
 #: DuckDB's memory cap for read-only snapshots (it would otherwise cache every block read).
 DUCKDB_MEMORY = os.environ.get("MODELTRAIL_DUCKDB_MEMORY", "128MB")
 _LINKS = itertools.count()
-#: Beside the catalog: the refs digest and counts of the current generation, so that
-#: "nothing new" is answered without opening DuckDB or importing the indexer.
-STATE_FILE = "catalog.state.json"
-
-
-@dataclass
-class IndexSummary:
-    mode: str  # full | incremental | unchanged
-    commits: int  # commits read in this run
-    total_commits: int
-    models: int
-    versions: int
-    warnings: int
-    seconds: float
-    reason: str = ""
-    warning: str = ""  # the catalog could not be written: what was answered instead
-    # what this run found wrong: {"commit", "path", "model", "message"} (not older runs')
-    new_warnings: list[dict] = field(default_factory=list)
-    # the tags this run found added, moved or deleted (None: any tag may have changed)
-    tags_changed: list[str] | None = None
-    # the DVC objects the catalog's unknown metrics wait for (``catalog.pulled``)
-    dvc_awaited: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        """One line, under 80 columns for realistic counts (the TUI's status line), plurals
-        right: ``indexed 3 commits (incremental) in 0.1s: 5 models, 62 versions, 1 warning``."""
-        counts = f"{_plural(self.models, 'model')}, {_plural(self.versions, 'version')}"
-        if self.mode == "unchanged":
-            return f"catalog up to date: {counts}, {_plural(self.total_commits, 'commit')}"
-        warn = f", {_plural(self.warnings, 'warning')}" if self.warnings else ""
-        return (
-            f"indexed {_plural(self.commits, 'commit')} ({self.mode}) in {self.seconds:.1f}s: "
-            f"{counts}{warn}"
-        )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
-def _noop(phase: str, done: int, total: int) -> None:
-    pass
-
-
-def _generation(paths: RepoPaths) -> list:
-    """The current generation file: its name, inode, size and modification time (a file
-    damaged or rewritten in place no longer matches what the state file recorded)."""
-    real = os.path.realpath(paths.catalog_file)
-    st = os.stat(real)
-    return [os.path.basename(real), st.st_ino, st.st_size, st.st_mtime_ns]
-
-
-def gto_stamp(paths: RepoPaths) -> str | None:
-    """A digest of the work tree's ``.gto`` (None without one): GTO reads it from the work
-    tree, so an edit takes effect on the next command, with no new commit or ref."""
-    try:
-        with open(paths.root / ".gto", "rb") as f:
-            return hashlib.blake2b(f.read(1024 * 1024 + 1), digest_size=16).hexdigest()
-    except OSError:
-        return None
-
-
-def write_state(
-    paths: RepoPaths,
-    digest: str,
-    summary: IndexSummary,
-    tag_patterns: list[str] | None = None,
-    root_name: str | None = None,
-) -> None:
-    """Record the current generation's refs digest and counts (under the writer lock)."""
-    try:
-        generation = _generation(paths)
-    except OSError:
-        return
-    state = {
-        "schema_version": SCHEMA_VERSION,
-        "refs_digest": digest,
-        "generation": generation,
-        "total_commits": summary.total_commits,
-        "models": summary.models,
-        "versions": summary.versions,
-        "warnings": summary.warnings,
-        "tag_patterns": list(tag_patterns or []),  # labels depend on the config's patterns
-        "gto": gto_stamp(paths),  # the stages shown depend on .gto
-        "root_name": root_name,  # a root model's name: the origin URL's last part
-        # objects `dvc pull` may bring: one that arrived makes the next run read it
-        "dvc_awaited": summary.dvc_awaited,
-    }
-    tmp = paths.catalog_dir / f".{STATE_FILE}.{os.getpid()}"
-    try:
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, paths.catalog_dir / STATE_FILE)
-    except OSError:  # only a shortcut: without it the next run opens the catalog
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-@dataclass
-class RefsSeen:
-    """The refs (name, object id) as a "nothing new?" check read them, and the catalog
-    generation it read them against: the index run that follows uses them while that
-    generation is still the current one, instead of listing 100,000 refs again."""
-
-    ids: list[tuple[str, str]]
-    generation: list | None
-
-
-def unchanged_summary(repo: git.Repo, paths: RepoPaths) -> IndexSummary | None:
-    """The summary of a run that would find nothing new, or None if something may be new
-    (or the state file does not describe the current catalog)."""
-    return _unchanged(repo, paths)[0]
-
-
-def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, RefsSeen | None]:
-    start = time.perf_counter()
-    seen = None
-    try:
-        state = json.loads((paths.catalog_dir / STATE_FILE).read_text())
-        generation = _generation(paths)
-        if state["schema_version"] != SCHEMA_VERSION or state["generation"] != generation:
-            return None, None
-        seen = RefsSeen(gitio.ref_ids(repo), generation)
-        if (
-            state["refs_digest"] != gitio.refs_digest([*seen.ids, *gitio.shallow_pairs(repo)])
-            or state["tag_patterns"] != load_config(paths.root).tag_patterns
-            or state.get("gto") != gto_stamp(paths)
-            or state.get("root_name") != gitio.repository_name(repo)
-            or any_arrived(paths.root, state.get("dvc_awaited", ()))
-        ):
-            return None, seen
-        counts = [int(state[k]) for k in ("total_commits", "models", "versions", "warnings")]
-    except (OSError, ValueError, KeyError, TypeError, git.GitCommandError):
-        return None, seen
-    return IndexSummary("unchanged", 0, *counts, time.perf_counter() - start), seen
-
-
-def current_generation(paths: RepoPaths) -> list | None:
-    """The current generation (as the state file records it), None without a catalog."""
-    try:
-        return _generation(paths)
-    except OSError:
-        return None
 
 
 def update_catalog(
@@ -289,127 +145,6 @@ def open_catalog(
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the repository's catalog, brought up to date first."""
     return fresh_catalog(repo, progress, refresh)[0]
-
-
-@contextlib.contextmanager
-def writer_lock(paths: RepoPaths) -> Iterator[None]:
-    paths.catalog_dir.mkdir(parents=True, exist_ok=True)
-    with open(paths.catalog_dir / "catalog.lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection to a usable catalog of this schema, or None.
-
-    ``path`` is the ``catalog.duckdb`` link; the connection is to the generation file it
-    points at now. DuckDB shares one database instance per path within a process, so
-    opening the generation's own name is what makes a reopen see a new catalog.
-    """
-    import duckdb
-
-    con = None
-    for _ in range(3):  # a writer may swap generations between resolve and open
-        real = Path(os.path.realpath(path))
-        if not real.is_file():
-            return None
-        try:
-            con = duckdb.connect(str(real), read_only=True)
-            break
-        except (duckdb.Error, OSError):
-            if real == Path(os.path.realpath(path)):
-                return None
-    if con is None:
-        return None
-    try:
-        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        if not rows or rows[0][0] != str(SCHEMA_VERSION):
-            con.close()
-            return None
-    except duckdb.Error:
-        con.close()
-        return None
-    return con
-
-
-def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, value FROM meta").fetchall())
-
-
-def _tmp_path(paths: RepoPaths) -> Path:
-    return paths.catalog_dir / f"catalog.{os.getpid()}.tmp.duckdb"
-
-
-def _install(tmp: Path, final: Path) -> None:
-    """Make ``tmp`` the current catalog: a new generation file, then swap the link.
-
-    Both steps are renames, so a reader sees the old catalog or the new one, never half.
-    Older generations are unlinked; readers that have one open keep reading it.
-    """
-    gen = final.with_name(f"catalog-{time.time_ns():x}-{os.getpid()}.duckdb")
-    os.replace(tmp, gen)
-    link = final.with_name(f".catalog-link-{os.getpid()}")
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            link.unlink()
-        os.symlink(gen.name, link)
-        os.replace(link, final)
-    except OSError:
-        for leftover in (link, gen):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-        raise
-    _remove_old_generations(final.parent, keep=gen.name)
-
-
-def _remove_old_generations(directory: Path, keep: str) -> None:
-    """Unlink the generations before ``keep`` (best effort: the new one is installed)
-    and the spill directories DuckDB made beside them (``<generation>.tmp/``, left behind
-    when a reader that ran out of memory was killed); the new generation's own stays.
-    Files first, so that the spill directory of a generation removed here goes too,
-    whatever order the directory lists them in."""
-    olds = [p for p in directory.glob("catalog-*.duckdb*") if p.name != keep]
-    spills = [p for p in olds if p.is_dir() and not p.is_symlink()]
-    for old in olds:
-        if old not in spills:
-            with contextlib.suppress(OSError):
-                old.unlink()
-    for spill in spills:
-        if spill.suffix == ".tmp" and not spill.with_suffix("").exists():
-            shutil.rmtree(spill, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writable catalog in a temporary file (empty, or a copy of the current one),
-    installed as the current catalog only if the block succeeds.
-
-    No reader sees the file before it is installed, so the block needs no transaction of
-    its own: each statement commits, and DuckDB writes the tables out to the file as they
-    grow instead of holding a whole index's rows in memory until one commit at the end
-    (a 20,000-commit full index peaked about 80 MB higher that way)."""
-    import duckdb
-
-    tmp = _tmp_path(paths)
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    try:
-        if copy_current:
-            shutil.copyfile(paths.catalog_file, tmp)
-        con = duckdb.connect(str(tmp))
-        try:
-            yield con
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        _install(tmp, paths.catalog_file)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
 
 
 def _unwritable(

@@ -2,7 +2,7 @@
 
 A full run walks every commit; an incremental run reads only new commits and changed
 refs into a copy of the current catalog. Either writes a new generation through
-``files.new_generation``, so readers never see half a run. A catalog that is missing,
+``generations.new_generation``, so readers never see half a run. A catalog that is missing,
 unreadable or of another schema version is rebuilt without being asked.
 """
 
@@ -24,7 +24,7 @@ import pyarrow as pa
 from modeltrail.store import gitcmd
 from modeltrail.store.catalog import branches, labels_log, lines, pulled, ref_delta, tag_update
 from modeltrail.store.catalog import rows as table_rows
-from modeltrail.store.catalog.files import (
+from modeltrail.store.catalog.generations import (
     IndexSummary,
     Progress,
     RefsSeen,
