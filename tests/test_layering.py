@@ -84,3 +84,28 @@ def test_no_module_is_loaded_by_a_string() -> None:
         if "importlib" in p.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_the_import_contracts_of_pyproject_hold() -> None:
+    """The layers of docs/ARCHITECTURE.md, no cycles, no Textual in store/ (import-linter,
+    as .ci/run runs it)."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run(
+        [str(lint), "--no-cache"], capture_output=True, text=True, cwd=Path(__file__).parents[1]
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+
+
+def test_the_import_contracts_see_imports_inside_functions() -> None:
+    """The catalog imports its indexer inside a function (so a current catalog never loads
+    it), and the contracts must see such imports as well as top-level ones."""
+    import grimp
+
+    graph = grimp.build_graph("modeltrail.store", "modeltrail.tui")
+    files, index_run = "modeltrail.store.catalog.files", "modeltrail.store.catalog.index_run"
+    assert graph.direct_import_exists(importer=files, imported=index_run)
+    assert not graph.direct_import_exists(importer=index_run, imported=files)
+    assert graph.find_modules_that_directly_import("modeltrail.store.write.push") >= {
+        "modeltrail.store.remote",
+        "modeltrail.store.write.rollback_apply",
+    }
