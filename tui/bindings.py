@@ -4,6 +4,8 @@ Users remap any of them by id in their own configuration (``[keys]`` in
 ``$XDG_CONFIG_HOME/modeltrail/config.toml``, e.g. ``compare = "C"``; never in the
 repository's file); the app applies that map with ``App.set_keymap``, and warns of an
 id no binding has (:func:`known_binding_ids`). Keys follow lazygit/tig habits.
+The help screen (``?``, :mod:`tui.screens.help`) lists the bindings active where it
+was opened, with their ids; the README lists the keys.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""What one blob says, by the role its path gives it. The only caller of ``store.readers``.
+"""What one blob says, by the role its path gives it. The only caller of ``store.read.readers``.
 
 Each distinct (blob, role) is parsed once per index run; the results become rows of
-the catalog's ``blob_*`` tables and the model declarations of ``store.discovery``.
+the catalog's ``blob_*`` tables and the model declarations of ``store.read.discovery``.
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def claims_of(
     root_name: str = discovery.ROOT_NAME,
     var_files: dvc.dvc_templates.VarFiles | None = None,
 ) -> tuple[list[Claim], list[str]]:
-    """Models a declaring file claims (see ``store.discovery.manifest_kind``).
+    """Models a declaring file claims (see ``store.read.discovery.manifest_kind``).
 
     ``root_name`` names a model declared at the repository root by its directory;
     ``var_files`` give a templated ``dvc.yaml`` the values it is expanded with (see

@@ -1,8 +1,8 @@
 """Labels, stage events and stage holders, derived from refs on every index run.
 
 Tags are few next to commits, so these are recomputed whole each time from the refs
-that ``for-each-ref`` returned; GTO's rules come from ``store.gto``, other tag
-conventions from ``store.labels``; rollbacks and undos from commit and tag trailers.
+that ``for-each-ref`` returned; GTO's rules come from ``store.read.gto``, other tag
+conventions from ``store.read.labels``; rollbacks and undos from commit and tag trailers.
 """
 
 from __future__ import annotations

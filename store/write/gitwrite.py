@@ -11,7 +11,7 @@ them; they reach git and the file system as their exact bytes (:meth:`Git.file` 
 path's place in the work tree).
 
 Writes are plumbing only (``commit-tree``, ``mktag``, ``update-ref`` with the expected old
-value, ``read-tree -m -u``), each an atomic step; :mod:`store.rollback_apply` orders them.
+value, ``read-tree -m -u``), each an atomic step; :mod:`store.write.rollback_apply` orders them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Planning a rollback or an undo (docs/ROLLBACK.md): what would change, before anything does.
 
 A :class:`RollbackPlan` holds everything the preview shows and everything
-:func:`store.rollback_apply.apply_plan` needs to write it, including what the repository
+:func:`store.write.rollback_apply.apply_plan` needs to write it, including what the repository
 looked like when the plan was made (the branch head, the model's GTO tags), so that a
 concurrent commit or tag between plan and apply is refused rather than overwritten.
 
@@ -14,7 +14,7 @@ Two kinds:
 - ``branch``: a new commit on a branch (default: the checked-out one) whose tree is the
   branch head's with the model's directory replaced by the target's.
 
-The trailers (read back by ``store.derive`` into ``stage_events``) are ``Rollback-Model``,
+The trailers (read back by ``store.read.derive`` into ``stage_events``) are ``Rollback-Model``,
 ``Rollback-Stage`` (stage rollbacks), ``Rollback-Branch`` (branch rollbacks),
 ``Rollback-From``, ``Rollback-To``, ``Rollback-Reason``, ``Rollback-Undoes`` (undos only:
 the tag or commit undone), and ``Rollback-From-Commit``/``Rollback-To-Commit`` (full ids,

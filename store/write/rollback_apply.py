@@ -152,7 +152,7 @@ def apply_plan(
         result = _apply_stage(g, plan, checkpoint)
     elif plan.kind == "branch":
         result = _apply_branch(g, plan, checkpoint)
-    else:  # pragma: no cover - plans come from store.rollback
+    else:  # pragma: no cover - plans come from store.write.rollback
         raise ValueError(plan.kind)
     if update_catalog:
         _refresh(repo, result)

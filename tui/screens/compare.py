@@ -69,7 +69,7 @@ COMPARE_BINDINGS: list[Binding] = [
 
 @dataclass
 class CompareLoaded(Message):
-    """The side-by-side data (``store.diff.compare_versions``) and the trend choices."""
+    """The side-by-side data (``store.query.diff.compare_versions``) and the trend choices."""
 
     data: dict
     metrics: list[str]

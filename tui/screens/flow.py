@@ -8,12 +8,12 @@ the start when ``MODELTRAIL_ASCII=1`` or the terminal's encoding is not UTF-8), 
 ``t`` switches to one model's version tree (the model of the metric shown, else the one
 selected on the home screen) and back: the graph collapsed to that model's versions, a
 lane per branch that has versions of its own, forks and merges kept, labels and stages
-on the nodes (``store.flow.build_flow(..., model=)``); ``enter`` opens the version under
+on the nodes (``store.query.flow.build_flow(..., model=)``); ``enter`` opens the version under
 the cursor: the app gets ``OpenVersion`` when it
 handles it, else the home screen below is told to ``jump`` there. The panel below the
 graph describes the selected commit: merge metrics with deltas, versions, branch status.
 
-The catalog is read in a thread worker (``store.flow.build_flow``) that only posts
+The catalog is read in a thread worker (``store.query.flow.build_flow``) that only posts
 messages; the handlers own the widgets. A load that raises is reported by
 ``worker_failed`` (``tui.workers``): in the graph's place, or for a metric, as one
 notification. ``CatalogUpdated`` reloads, keeping the cursor.

@@ -9,7 +9,7 @@ event's full message, ref and commit are shown below the table.
 Keys: ``j``/``k`` move, ``a`` switches between this model and all models, ``z`` undoes
 the last rollback (the undo dialog, which asks first), ``esc`` goes back.
 
-Everything comes from the catalog (``store.queries.history``), which reads it from GTO
+Everything comes from the catalog (``store.query.queries.history``), which reads it from GTO
 tags and commit trailers, so it survives a catalog rebuild.
 """
 

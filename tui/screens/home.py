@@ -2,7 +2,7 @@
 
 Models (with stage badges) on the left, or on top below 100 columns; the selected
 model's versions as a virtual list; the selected version's details below. ``/`` filters
-the versions (``store.filter``), ``space`` marks, ``c`` compares the marked versions,
+the versions (``store.query.filter``), ``space`` marks, ``c`` compares the marked versions,
 ``r`` rolls back (on a model: its stage to the previous holder; on a version: to it),
 ``z`` undoes, ``f``/``h`` open flow and history.
 

@@ -4,7 +4,7 @@
 stage chosen in the dialog) back to the stage's previous holder, as ``helm rollback``.
 ``RollbackScreen(model, commit)`` — ``r`` on a version: to that version (the first
 stage it does not hold already, or the one chosen). A worker plans the rollback against a
-fresh catalog (``store.rollback.plan_rollback``); the dialog shows the plan (the exact
+fresh catalog (``store.write.rollback.plan_rollback``); the dialog shows the plan (the exact
 tag or ref, metric deltas with ▲ better / ▼ worse, files, a loud warning when the
 target's LFS/DVC objects are not here or the target is risky), asks for a reason and,
 for a production stage, for the stage's name typed out (for a risky target: the version).
@@ -26,7 +26,7 @@ Closing the dialog (or quitting) while the plan waits on the remote stops that w
 the git processes behind it.
 
 ``UndoScreen()`` — pushed by ``z``: the same dialog for the inverse of the last rollback
-(``store.rollback.plan_undo``); when the last change was itself an undo, it is a redo and
+(``store.write.rollback.plan_undo``); when the last change was itself an undo, it is a redo and
 says so.
 
 Keys (handled by one widget, ``tui.screens.rollback_form.DialogForm``, so keys typed

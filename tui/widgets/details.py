@@ -1,7 +1,7 @@
 """Everything about one version: message, metrics with deltas, params, MLflow's record,
 artifacts, lineage.
 
-``render_details`` turns a ``store.queries.version_detail`` dict into Rich renderables
+``render_details`` turns a ``store.query.queries.version_detail`` dict into Rich renderables
 built only from literal ``Text`` (repository text is never parsed as markup);
 ``DetailsView`` is the scrollable pane that shows them.
 """

@@ -79,7 +79,7 @@ class Cell:
 class VersionRows:
     """The versions of one model, newest first, with lazily formatted cells.
 
-    ``table`` comes from ``store.browse.versions_table`` (columns ``metric_0``… for
+    ``table`` comes from ``store.query.browse.versions_table`` (columns ``metric_0``… for
     ``metric_keys``); ``better(key, old, new)`` says whether a change is
     an improvement and ``direction(key)`` which way a metric improves. Nothing here holds
     a Python object per version: cells are read from the Arrow columns when drawn.

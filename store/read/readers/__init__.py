@@ -8,7 +8,7 @@ records it (the catalog's ``warnings`` table has a ``path`` column). Text from t
 repository (keys, values, names) is returned as data, control characters included;
 escaping it for display is the renderer's job.
 
-Documents (:mod:`store.readers.structured`)
+Documents (:mod:`store.read.readers.structured`)
     ``format_for(path) -> "json" | "yaml" | "toml" | None``
     ``load_document(data, fmt) -> (doc | None, warnings)``
     ``load_mapping(data, fmt) -> (dict | None, warnings)`` -- top level must be a mapping
@@ -17,11 +17,11 @@ Documents (:mod:`store.readers.structured`)
     ``metric_value(v) -> float | None``; ``metric_problem(key, v) -> str | None``;
     ``metrics_of(flat) -> ({key: float | None}, warnings)``
     ``to_json_text(v) -> str`` (sorted keys; NaN written ``NaN``); ``to_plain(v)``; ``key_text(k)``
-Git LFS (:mod:`store.readers.lfs`)
+Git LFS (:mod:`store.read.readers.lfs`)
     ``parse_lfs_pointer(data) -> LfsPointer(oid, size) | None``;
     ``inspect_lfs_pointer(data) -> (LfsPointer | None, warnings)``;
     ``lfs_object_path(git_common_dir, oid) -> Path | None``; ``lfs_object_present(...)``
-DVC (:mod:`store.readers.dvc`)
+DVC (:mod:`store.read.readers.dvc`)
     ``parse_dvc_yaml(data, var_files=None) -> (DvcYaml, warnings)`` (stages, top-level
     files, artifacts; templating expanded with ``var_files``, see ``dvc_templates``;
     ``DvcYaml.metrics_files(base)`` / ``.params_files(base)`` give repository paths);
@@ -31,11 +31,11 @@ DVC (:mod:`store.readers.dvc`)
     ``dvc_cache_roots(repo_root, tracked)`` and ``dvc_cache_object(...)`` (nothing is
     read through a symlink leading outside the work tree or the user's cache directory);
     ``parse_dvc_dir_manifest(data)``; ``join_dvc_path(base, wdir, path) -> str | None``
-Manifests (:mod:`store.readers.manifests`)
+Manifests (:mod:`store.read.readers.manifests`)
     ``parse_artifacts_yaml(data) -> ({name: GtoArtifactDecl}, warnings)``;
     ``parse_model_yaml`` / ``parse_modelbit_metadata`` / ``parse_mlmodel``
     ``(data) -> (ModelManifest, warnings)``
-Environment (:mod:`store.readers.environment`)
+Environment (:mod:`store.read.readers.environment`)
     ``parse_requirements`` / ``parse_conda_yaml`` / ``parse_pyproject`` /
     ``parse_python_env`` (MLflow's ``python_env.yaml``)
     ``(data) -> ([(package, spec)], warnings)``
