@@ -1,18 +1,26 @@
-"""The version filter language (``store.filter``) against a real catalog."""
+"""The version filter language (``store.query.filter``) against a real catalog."""
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
+import re
 
 import pytest
 from gitbuilder import GitRepo
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tui_support import build_tiny_repo, index
 
 from modeltrail.store.catalog.files import open_catalog
 from modeltrail.store.query.browse import metric_keys
-from modeltrail.store.query.filter import FilterError, matching_topos, parse
+from modeltrail.store.query.filter import (
+    FIELDS,
+    FilterError,
+    Term,
+    matching_topos,
+    parse,
+    to_sql,
+)
 from modeltrail.store.repo import open_repo
 
 
@@ -111,18 +119,54 @@ def test_empty_query_matches_everything(con):
     assert len(labels(con, "")) == 6
 
 
+#: pieces a query is made of: fields, metrics, operators, quotes, SQL and LIKE syntax
+_PIECES = [
+    *(f"{f}:" for f in FIELDS),
+    "auc", "loss", "date", ">", ">=", "<", "==", "!=", "=", "-", " ", '"', "'", "%", "_", "*",
+    "\\", ";", "(", ")", "--", "?", "$1", "nan", "0.8", "2026-03-01", "latest", "semver",
+]  # fmt: skip
+_QUERIES = st.lists(
+    st.one_of(st.sampled_from(_PIECES), st.text(alphabet="auclos:<>=!-'% 09.,[]/", max_size=4)),
+    max_size=10,
+).map("".join)
+
+
+def _blanked(term: Term) -> Term:
+    """``term`` with the user's words replaced: the SQL must not change (they are all
+    parameters). Kept: the operator, a metric key's colons (which say how many file keys
+    it is compared with), a date, and the word of ``is:`` (which picks the condition)."""
+    key = re.sub(r"[^:]", "k", term.key) if term.kind == "metric" else term.key
+    if term.kind == "date" or term.key == "is" or not isinstance(term.value, str):
+        return dataclasses.replace(term, key=key)
+    return dataclasses.replace(term, key=key, value="x")
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(
-    st.text(
-        alphabet=st.sampled_from(list("auclos:<>=!-\"' '%_\\*;()0123456789.,[]/$?")), max_size=30
-    )
-)
+@given(_QUERIES)
+@example("message:deeper")
+@example('message:"\'; DROP TABLE versions; --"')
+@example('author:"\' OR 1=1 --" stage:"prod\' OR \'1"')
+@example('branch:%_*\\\\ label:"v1.2\')"')
+@example('auc>0.8) -commit:"?" is:latest')
+@example('"100%\' OR 1=1"')
 def test_any_text_is_a_result_or_a_filter_error(con, query):
-    """No query reaches DuckDB as SQL text: every input is either valid or a FilterError."""
-    with contextlib.suppress(FilterError):
-        matching_topos(con, "churn", query, ["auc", "loss"])
+    """No query reaches DuckDB as SQL text: every input is either a FilterError or a
+    condition whose SQL is the same whatever the words (they are all parameters), which
+    matches only versions of the model."""
+    keys = ["auc", "loss"]
+    try:
+        terms = parse(query, keys)
+        topos = matching_topos(con, "churn", query, keys).to_pylist()
+    except FilterError:
+        return
+    where, params = to_sql(terms, "churn")
+    assert where.count("?") == len(params)
+    assert to_sql([_blanked(t) for t in terms], "churn")[0] == where
+    assert all(t.op in ("~", ":", ">", ">=", "<", "<=", "=", "!=") for t in terms)
+    every = con.execute("SELECT list(topo) FROM versions WHERE model = 'churn'").fetchall()[0][0]
+    assert set(topos) <= set(every)
 
 
 @pytest.fixture(scope="module")
