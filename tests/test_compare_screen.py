@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Static
-from tui_support import settle
+from tui_support import press, settle
 
 from modeltrail.sample_repo.generator import build_sample_repo
 from modeltrail.store.catalog.files import update_catalog
@@ -53,12 +53,6 @@ def sync(test):
 
 def _app(root: Path) -> ModeltrailApp:
     return ModeltrailApp(str(root), index=False, now=lambda: NOW)
-
-
-async def press(pilot, *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 # churn's main line, newest first: v1.3.0, v1.2.0, v1.1.0 ...; space marks in place.

@@ -18,6 +18,7 @@ from tui_support import (
     commit,
     git,
     index,
+    press,
     run_async,
     screen_text,
     settle,
@@ -82,12 +83,6 @@ def unicode_lines(monkeypatch):
 
 def _app(root: Path) -> ModeltrailApp:
     return ModeltrailApp(str(root), index=False, now=lambda: NOW)
-
-
-async def press(pilot, *keys: str) -> None:
-    for key in keys:
-        await pilot.press(key)
-        await settle(pilot)
 
 
 async def open_flow(pilot) -> FlowScreen:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import test_rollback_support as support
 from test_rollback_support import GTO, git, gto_show, snapshot
-from tui_support import frozen_now, run_async, screen_text, settle
+from tui_support import frozen_now, press, run_async, screen_text, settle
 
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.home import HomeScreen
@@ -23,20 +23,10 @@ needs_gto = pytest.mark.skipif(not GTO.exists(), reason="the gto tool is not ins
 
 #: From opening the app (churn selected): its prod back to the previous holder.
 ON_CALL = ["r", "AUC regression in v1.3.0", "enter", "prod", "enter"]
-KEY_NAMES = {"ctrl+p", "enter", "escape", "tab", "r", "z", "up", "down", "left", "right"}
 
 
 def _app(repo: Path) -> ModeltrailApp:
     return ModeltrailApp(str(repo), index=False, now=frozen_now)
-
-
-async def _keys(pilot, *keys: str) -> None:
-    for key in keys:
-        if key in KEY_NAMES:
-            await pilot.press(key)
-        else:
-            await pilot.press(*key)
-        await settle(pilot)
 
 
 @needs_gto
@@ -45,15 +35,15 @@ async def test_r_on_the_model_rolls_prod_back_to_its_previous_holder(sample):
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "● prod v1.3.0 ← v1.2.0" in screen_text(pilot.app)
-        await _keys(pilot, "r")
+        await press(pilot, "r")
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "ready"
         text = screen_text(pilot.app)
         assert "Roll back churn prod to v1.2.0" in text
         assert "ROLL BACK churn prod: v1.3.0 → v1.2.0" in text
-        await _keys(pilot, *ON_CALL[1:])
+        await press(pilot, *ON_CALL[1:])
         assert screen.state == "done", screen_text(pilot.app)
-        await _keys(pilot, "escape")
+        await press(pilot, "escape")
         assert isinstance(pilot.app.screen, HomeScreen)
         # v1.3.0 was rolled away from: the previous holder is the one before it
         assert "● prod v1.2.0 ← v1.0.0" in screen_text(pilot.app)
@@ -67,15 +57,15 @@ async def test_r_on_the_model_rolls_prod_back_to_its_previous_holder(sample):
 async def test_the_stage_is_picked_in_the_dialog(sample):
     async with _app(sample).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, "r")
+        await press(pilot, "r")
         screen = pilot.app.screen
         assert "Stage: [prod]  staging   dev" in screen_text(pilot.app)
-        await _keys(pilot, "up", "right")
+        await press(pilot, "up", "right")
         assert screen.state == "ready"
         text = screen_text(pilot.app)
         assert "ROLL BACK churn staging: v1.2.0 → v1.1.0" in text
         assert "type prod" not in text  # staging needs no typed confirmation
-        await _keys(pilot, "down", "promote failed", "enter", "enter")
+        await press(pilot, "down", "promote failed", "enter", "enter")
         assert screen.state == "done", screen_text(pilot.app)
     assert gto_show(sample)["churn"]["stage"]["staging"] == "v1.1.0"
     assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.3.0"
@@ -85,9 +75,9 @@ async def test_the_stage_is_picked_in_the_dialog(sample):
 async def test_r_on_a_version_row_targets_that_version_and_a_stage_it_does_not_hold(sample):
     async with _app(sample).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, "ctrl+p", "churn v1.1.0", "enter", "r")
+        await press(pilot, "ctrl+p", "churn v1.1.0", "enter", "r")
         assert "ROLL BACK churn prod: v1.3.0 → v1.1.0" in screen_text(pilot.app)
-        await _keys(pilot, "escape", "ctrl+p", "churn v1.3.0", "enter", "r")
+        await press(pilot, "escape", "ctrl+p", "churn v1.3.0", "enter", "r")
         screen = pilot.app.screen
         assert screen.state == "ready", screen_text(pilot.app)
         # v1.3.0 holds prod and dev already: staging is the stage to move
@@ -100,15 +90,15 @@ async def test_a_risky_target_shows_the_risk_and_asks_for_the_version(sample):
     before = snapshot(sample)
     async with _app(sample).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, "ctrl+p", experiment, "enter", "r")
+        await press(pilot, "ctrl+p", experiment, "enter", "r")
         screen = pilot.app.screen
         text = screen_text(pilot.app)
         assert "risky target: " in text and "not on the main line" in text
         assert "forced" not in text.lower()
         assert f"Risky target: confirm by typing {experiment}" in text
-        await _keys(pilot, "why not", "enter", "prod", "enter")
+        await press(pilot, "why not", "enter", "prod", "enter")
         assert screen.state == "ready" and not screen.form.ready()
-        await _keys(pilot, "escape")
+        await press(pilot, "escape")
     assert snapshot(sample) == before
 
 
@@ -120,17 +110,17 @@ async def test_an_undone_risky_rollback_is_never_proposed_again(sample):
     experiment = git(sample, "rev-parse", "--short=7", "exp/churn-focal-loss")
     async with _app(sample).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, "ctrl+p", experiment, "enter", "r", "try it", "enter")
-        await _keys(pilot, experiment, "enter")
+        await press(pilot, "ctrl+p", experiment, "enter", "r", "try it", "enter")
+        await press(pilot, experiment, "enter")
         assert pilot.app.screen.state == "done", screen_text(pilot.app)
-        await _keys(pilot, "z", "prod", "enter")
+        await press(pilot, "z", "prod", "enter")
         assert pilot.app.screen.state == "done", screen_text(pilot.app)
-        await _keys(pilot, "escape")
+        await press(pilot, "escape")
         assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.3.0"
         assert "● prod v1.3.0 ← v1.2.0" in screen_text(pilot.app)
     async with _app(sample).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, "r")
+        await press(pilot, "r")
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "ready"
         text = screen_text(pilot.app)
@@ -143,16 +133,16 @@ async def test_an_undone_risky_rollback_is_never_proposed_again(sample):
 async def test_z_twice_is_called_a_redo(sample):
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL, "z", "prod", "enter")
+        await press(pilot, *ON_CALL, "z", "prod", "enter")
         assert pilot.app.screen.state == "done"
-        await _keys(pilot, "z")
+        await press(pilot, "z")
         redo = pilot.app.screen
         assert isinstance(redo, UndoScreen) and redo.state == "ready"
         text = screen_text(pilot.app)
         assert "REDO ROLL BACK churn prod: v1.3.0 → v1.2.0" in text
         assert "UNDO ROLL BACK" not in text
         assert "Redo the rollback" in text
-        await _keys(pilot, "prod", "enter")
+        await press(pilot, "prod", "enter")
         assert redo.state == "done"
         assert "Redid the rollback" in screen_text(pilot.app)
     assert gto_show(sample)["churn"]["stage"]["prod"] == "v1.2.0"
@@ -184,9 +174,9 @@ async def test_at_80_columns_every_screen_says_how_to_get_help_and_back(sample):
         footer = screen_text(pilot.app).splitlines()[-1]
         assert "? Help" in footer, footer
         for key in ("f", "h"):
-            await _keys(pilot, key)
+            await press(pilot, key)
             assert not isinstance(pilot.app.screen, HomeScreen), key
             footer = screen_text(pilot.app).splitlines()[-1]
             assert "? Help" in footer and "esc Back" in footer, (key, footer)
-            await _keys(pilot, "escape")
+            await press(pilot, "escape")
             assert isinstance(pilot.app.screen, HomeScreen), key

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import test_rollback_support as support
 from test_rollback_support import GTO, git, gto_show, snapshot
-from tui_support import frozen_now, run_async, screen_text, settle
+from tui_support import frozen_now, press, run_async, screen_text, settle
 
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.home import HomeScreen
@@ -37,33 +37,20 @@ def _app(repo: Path) -> ModeltrailApp:
     return ModeltrailApp(str(repo), index=False, now=frozen_now)
 
 
-KEY_NAMES = {"ctrl+p", "enter", "escape", "tab", "r", "z", "a", "h"}
-
-
-async def _keys(pilot, *keys: str) -> None:
-    """Press keys; anything that is not a key name is typed, character by character."""
-    for key in keys:
-        if key in KEY_NAMES:
-            await pilot.press(key)
-        else:
-            await pilot.press(*key)
-        await settle(pilot)
-
-
 @needs_gto
 @run_async
 async def test_on_call_production_rollback_in_under_ten_key_presses(sample):
     assert len(ON_CALL_KEYS) < 10
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, *ON_CALL_KEYS[:4])
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen)
         text = screen_text(pilot.app)
         assert "churn#prod#11" in text and "v1.3.0 → v1.2.0" in text
         assert "better" in text  # metric deltas with words
         assert "confirm by typing prod" in text
-        await _keys(pilot, *ON_CALL_KEYS[4:])
+        await press(pilot, *ON_CALL_KEYS[4:])
         assert screen.state == "done", screen_text(pilot.app)
         text = screen_text(pilot.app)
         assert "churn prod is now v1.2.0" in text
@@ -78,13 +65,13 @@ async def test_enter_on_an_empty_reason_says_one_is_needed_and_writes_nothing(sa
     before = snapshot(sample)
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, *ON_CALL_KEYS[:4])
         screen = pilot.app.screen
         assert screen.form.selected == "reason"
-        await _keys(pilot, "enter", "enter")
+        await press(pilot, "enter", "enter")
         assert pilot.app.screen is screen and screen.state == "ready"
         assert "a reason is needed" in screen_text(pilot.app)
-        await _keys(pilot, "escape")
+        await press(pilot, "escape")
         assert isinstance(pilot.app.screen, HomeScreen)
     assert snapshot(sample) == before
 
@@ -94,12 +81,12 @@ async def test_a_wrong_confirmation_writes_nothing(sample):
     before = snapshot(sample)
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4], "flaky", "enter", "production", "enter")
+        await press(pilot, *ON_CALL_KEYS[:4], "flaky", "enter", "production", "enter")
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "ready"
         assert not screen.form.ready()
         assert "type prod exactly" in screen_text(pilot.app)
-        await _keys(pilot, "escape")
+        await press(pilot, "escape")
     assert snapshot(sample) == before
 
 
@@ -107,7 +94,7 @@ async def test_a_wrong_confirmation_writes_nothing(sample):
 async def test_missing_lfs_object_is_a_loud_warning(sample):
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, "ctrl+p", "churn v1.0.0", "enter", "r")
+        await press(pilot, "ctrl+p", "churn v1.0.0", "enter", "r")
         assert "WARNING" in screen_text(pilot.app)
         assert "NOT available locally" in screen_text(pilot.app)
 
@@ -118,13 +105,13 @@ async def test_a_refusal_is_shown_and_nothing_changes(sample):
     before = snapshot(sample)
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, "ctrl+p", "ranker 2.0.0", "enter", "r")
+        await press(pilot, "ctrl+p", "ranker 2.0.0", "enter", "r")
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "failed"
         text = screen_text(pilot.app)
         assert "Refused" in text and "uncommitted changes under models/ranker/" in text
         assert "Nothing was changed" in text
-        await _keys(pilot, "escape")
+        await press(pilot, "escape")
         assert isinstance(pilot.app.screen, HomeScreen)
     assert snapshot(sample) == before
 
@@ -134,17 +121,17 @@ async def test_a_refusal_is_shown_and_nothing_changes(sample):
 async def test_z_after_the_rollback_undoes_it_after_confirming(sample):
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS)
-        await _keys(pilot, "z")
+        await press(pilot, *ON_CALL_KEYS)
+        await press(pilot, "z")
         undo = pilot.app.screen
         assert isinstance(undo, UndoScreen) and undo.state == "ready"
         text = screen_text(pilot.app)
         assert "UNDO ROLL BACK churn prod: v1.2.0 → v1.3.0" in text
         assert "churn#prod#11" in text  # what it undoes
         assert undo.form.selected == "confirm"  # the reason is optional for an undo
-        await _keys(pilot, "prod", "enter")
+        await press(pilot, "prod", "enter")
         assert undo.state == "done", screen_text(pilot.app)
-        await _keys(pilot, "escape")
+        await press(pilot, "escape")
         home = pilot.app.screen
         assert isinstance(home, HomeScreen)
         assert "● prod v1.3.0" in screen_text(pilot.app)
@@ -158,7 +145,7 @@ async def test_z_after_the_rollback_undoes_it_after_confirming(sample):
 async def test_home_screen_shows_the_new_stage_holder_after_the_rollback(sample):
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS, "escape")
+        await press(pilot, *ON_CALL_KEYS, "escape")
         assert isinstance(pilot.app.screen, HomeScreen)
         assert "● prod v1.2.0" in screen_text(pilot.app)
 
@@ -167,8 +154,8 @@ async def test_home_screen_shows_the_new_stage_holder_after_the_rollback(sample)
 async def test_reason_with_markup_is_recorded_and_shown_literally(sample):
     async with _app(sample).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
-        await _keys(pilot, "[bold]x[/] [link=file:///etc]y", "enter", "prod", "enter")
+        await press(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, "[bold]x[/] [link=file:///etc]y", "enter", "prod", "enter")
         assert pilot.app.screen.state == "done"
     body = git(sample, "cat-file", "-p", "refs/tags/churn#prod#11")
     assert "Rollback-Reason: [bold]x[/] [link=file:///etc]y" in body
@@ -177,7 +164,7 @@ async def test_reason_with_markup_is_recorded_and_shown_literally(sample):
 def test_snapshot_rollback_dialog_80x24(sample, snap_compare):
     async def run(pilot):
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, *ON_CALL_KEYS[:4])
 
     assert snap_compare(_app(sample), terminal_size=(80, 24), run_before=run)
 
@@ -187,7 +174,7 @@ def test_snapshot_rollback_dialog_no_color(sample, snap_compare, monkeypatch):
 
     async def run(pilot):
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4], "AUC regression", "enter")
+        await press(pilot, *ON_CALL_KEYS[:4], "AUC regression", "enter")
 
     assert snap_compare(_app(sample), terminal_size=(80, 24), run_before=run)
 
@@ -195,6 +182,6 @@ def test_snapshot_rollback_dialog_no_color(sample, snap_compare, monkeypatch):
 def test_snapshot_rollback_done_80x24(sample, snap_compare):
     async def run(pilot):
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS)
+        await press(pilot, *ON_CALL_KEYS)
 
     assert snap_compare(_app(sample), terminal_size=(80, 24), run_before=run)

@@ -7,12 +7,16 @@ under test gets a frozen clock so ages such as ``3d`` are deterministic.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
+import re
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rich.cells import cell_len
+from textual.keys import Keys
 from textual.worker import WorkerCancelled, WorkerFailed
 
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -166,6 +170,22 @@ async def settle(pilot, limit_s: float = 60.0) -> None:
                 return
 
 
+#: the names Textual gives keys ("enter", "escape", "ctrl+p", "space", "up", ...)
+KEY_NAMES = frozenset(k.value for k in Keys)
+
+
+async def press(pilot, *keys: str) -> None:
+    """Press each of ``keys`` and let the app settle after each. A key is one character
+    or a Textual key name (``enter``, ``ctrl+p``, ``space``); anything else is text,
+    typed a character at a time (``"churn v1.1.0"``, a reason)."""
+    for key in keys:
+        if len(key) == 1 or key in KEY_NAMES:
+            await pilot.press(key)
+        else:
+            await pilot.press(*key)
+        await settle(pilot)
+
+
 async def wait_for_index(pilot, limit: int = 600) -> None:
     """Wait for a running background index to post its result."""
     for _ in range(limit):
@@ -188,16 +208,41 @@ async def wait_for_text(pilot, text: str, limit_s: float = 30.0) -> str:
     return shown
 
 
+#: a text element of the SVG screenshot Textual exports (through Rich's ``export_svg``):
+#: where the text starts (x, in Rich's cells of 20 * 0.61 units), on which line, and what
+_SVG_TEXT = re.compile(
+    r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+    r'clip-path="url\(#[\w-]+-line-(\d+)\)">(.*?)</text>'
+)
+_SVG_CELL = 20 * 0.61
+
+
+def _screen_texts(app) -> list[list[tuple[int, str]]]:
+    """Each line of the screen as (cell, text) pieces, from the app's public screenshot
+    (no private compositor): the text the terminal would be sent, literally."""
+    width, height = app.size
+    lines: list[list[tuple[int, str]]] = [[] for _ in range(height)]
+    for x, line, text in _SVG_TEXT.findall(app.export_screenshot()):
+        text = html.unescape(text.replace("&#160;", " "))
+        lines[int(line)].append((round(float(x) / _SVG_CELL), text))
+    return lines
+
+
 def screen_text(app) -> str:
     """What the terminal shows now, as plain text lines."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join(strip.text for strip in strips)
+    width = app.size.width
+    shown = []
+    for pieces in _screen_texts(app):
+        line = ""
+        for cell, text in pieces:
+            line += " " * (cell - cell_len(line)) + text
+        shown.append(line + " " * (width - cell_len(line)))
+    return "\n".join(shown)
 
 
 def screen_segments(app) -> list[str]:
     """Every text segment the screen would write (to look for control characters)."""
-    strips = app.screen._compositor.render_strips()
-    return [seg.text for strip in strips for seg in strip]
+    return [text for pieces in _screen_texts(app) for _cell, text in pieces]
 
 
 def run_async(test):
