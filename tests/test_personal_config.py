@@ -148,7 +148,7 @@ def test_every_binding_id_in_the_source_is_known():
     binding the source declares (a new screen's too)."""
     import re
 
-    from modeltrail.tui.bindings import known_binding_ids
+    from modeltrail.tui.binding_ids import known_binding_ids
 
     tui = Path(__file__).resolve().parents[1] / "tui"
     declared = {

@@ -352,7 +352,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
     @work(thread=True, exit_on_error=False, group="key-ids")
     def _check_key_ids(self, ids: list[str]) -> None:
         """Find the ids no binding has (importing every screen: off the UI thread)."""
-        from modeltrail.tui.bindings import known_binding_ids
+        from modeltrail.tui.binding_ids import known_binding_ids
 
         unknown = [i for i in ids if i not in known_binding_ids()]
         if unknown:

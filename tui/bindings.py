@@ -3,7 +3,7 @@
 Users remap any of them by id in their own configuration (``[keys]`` in
 ``$XDG_CONFIG_HOME/modeltrail/config.toml``, e.g. ``compare = "C"``; never in the
 repository's file); the app applies that map with ``App.set_keymap``, and warns of an
-id no binding has (:func:`known_binding_ids`). Keys follow lazygit/tig habits.
+id no binding has (:func:`tui.binding_ids.known_binding_ids`). Keys follow lazygit/tig habits.
 The help screen (``?``, :mod:`tui.screens.help`) lists the bindings active where it
 was opened, with their ids; the README lists the keys.
 """
@@ -11,45 +11,6 @@ was opened, with their ids; the README lists the keys.
 from __future__ import annotations
 
 from textual.binding import Binding
-
-
-def known_binding_ids() -> set[str]:
-    """Every binding id of the app, its screens and widgets (importing them all: asked
-    only when the user has a key map to check, off the UI thread). A new screen or
-    widget module is added here (``tests/test_personal_config.py`` finds any missed)."""
-    from modeltrail.tui.screens import (
-        audit,
-        compare,
-        flow,
-        help,
-        history,
-        home,
-        rollback,
-        rollback_form,
-        table_screen,
-    )
-    from modeltrail.tui.widgets import (
-        cursor_view,
-        details,
-        flow_graph,
-        model_list,
-        status,
-        trend_plot,
-        version_list,
-    )
-
-    modules = (audit, compare, flow, help, history, home, rollback, rollback_form)
-    modules += (table_screen, cursor_view, details, flow_graph, model_list, status)
-    modules += (trend_plot, version_list)
-    ids = {b.id for b in APP_BINDINGS if b.id}
-    for module in modules:
-        for value in vars(module).values():
-            bindings = getattr(value, "BINDINGS", None) if isinstance(value, type) else None
-            for b in bindings or ():
-                if isinstance(b, Binding) and b.id:
-                    ids.add(b.id)
-    return ids
-
 
 APP_BINDINGS: list[Binding] = [
     Binding("q", "quit", "Quit", id="quit"),
