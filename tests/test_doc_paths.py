@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import tokenize
 from functools import cache
 from pathlib import Path
@@ -37,7 +38,7 @@ NAME_IN_FILE = re.compile(r"`+(\w+)(?:\(\))?`+ (?:in|from) `+((?:[\w-]+/)*[\w-]+
 #: of git, the shell or SQL
 CONSTANT = re.compile(r"`+([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{4,})`+")
 NOT_OURS = re.compile(
-    r"GIT_\w+|FETCH_HEAD|HEAD|NO_COLOR|COLUMNS|PATH|POSIX|MODELTRAIL_\w+|TRUE|ERROR|"
+    r"GIT_\w+|PYTHON\w+|FETCH_HEAD|HEAD|NO_COLOR|COLUMNS|PATH|POSIX|MODELTRAIL_\w+|TRUE|ERROR|"
     r"ATTACH|TIMESTAMPTZ|NAME|HELP|KEY|DIR"
 )
 
@@ -91,8 +92,8 @@ def _bare_names() -> frozenset[str]:
 
 
 def file_exists(name: str, beside: Path) -> bool:
-    if "/" not in name:
-        return name in _bare_names()
+    if "/" not in name:  # a module of ours, of gto, or of the standard library
+        return name in _bare_names() or name.removesuffix(".py") in sys.stdlib_module_names
     return any((base / name).is_file() for base in (beside, *BASES))
 
 
