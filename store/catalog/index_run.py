@@ -22,7 +22,15 @@ import git
 import pyarrow as pa
 
 from modeltrail.store import gitcmd
-from modeltrail.store.catalog import branches, labels_log, lines, pulled, ref_delta, tag_update
+from modeltrail.store.catalog import (
+    branches,
+    labels_log,
+    lines,
+    lines_advance,
+    pulled,
+    ref_delta,
+    tag_update,
+)
 from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.catalog.generations import (
     IndexSummary,
@@ -453,7 +461,7 @@ def _finish(
         for name, lab in der.gto_latest.items():
             if lab:
                 latest[name] = [lab, "gto"]
-    _write_lines(con, cfg)
+    _relined, lines_state = _write_lines(con, cfg)
     _materialize_versions(con, {m: v[0] for m, v in latest.items()}, _main_branch(con, cfg, refs))
     _write_meta(
         con,
@@ -465,6 +473,7 @@ def _finish(
         der.gto_config.as_json(),
         root_name,
         renames=renames,
+        lines_state=lines_state,
     )
     return [w for w in tag_warnings if w not in before]
 
@@ -515,9 +524,11 @@ def _write_meta(
     root_name: str,
     fingerprint: str | None = None,
     renames: dict[str, str] | None = None,
+    lines_state: str = "",
 ) -> None:
     """``fingerprint``: the models' fingerprint when already known (not computed again);
-    ``renames``: the declaring files moved (``indexer.declaration_renames``)."""
+    ``renames``: the declaring files moved (``indexer.declaration_renames``);
+    ``lines_state``: what the next run needs to give new commits their lines alone."""
     con.execute("DELETE FROM meta")
     meta = {
         "schema_version": str(SCHEMA_VERSION),
@@ -532,6 +543,7 @@ def _write_meta(
         "gto_config": gto_config if isinstance(gto_config, str) else _json(gto_config),
         # a root model is named after the repository (origin URL): a new name re-discovers
         "root_name": root_name,
+        lines_advance.META_KEY: lines_state,
     }
     _insert_rows(con, "meta", ("key", "value"), sorted(meta.items()))
 
@@ -566,7 +578,7 @@ def _finish_new_commits(
     updated, and the latest label reconsidered against the new labels.
     """
     _replace_changed_refs(con, delta)
-    relined = _write_lines(con, cfg)
+    relined, lines_state = _write_lines(con, cfg, new_ids, meta.get(lines_advance.META_KEY))
     con.register("new_ids", pa.table({"commit": pa.array(new_ids, pa.string())}))
     manifest = con.execute(
         "SELECT model, commit, manifest_version FROM model_commits "
@@ -620,6 +632,7 @@ def _finish_new_commits(
         meta.get("root_name") or "",
         fingerprint=meta.get("models_fingerprint"),
         renames=renames,
+        lines_state=lines_state,
     )
 
 
@@ -915,10 +928,42 @@ _WITH_EXPERIMENT = """list_sort(list_distinct(coalesce({branches}, []::VARCHAR[]
     CASE WHEN {line}.ref LIKE 'refs/exps/%' THEN [{line}.branch] ELSE []::VARCHAR[] END))"""
 
 
-def _write_lines(con, cfg: Config) -> list[str]:
-    """Fill ``commit_lines`` from the catalog's commits and refs (``lines.assign``: one
-    pass over the history, no git process); only the rows that changed are written.
-    Returns the commits already catalogued whose line changed (a branch moved, created)."""
+def _write_lines(
+    con, cfg: Config, new_ids: list[str] | None = None, state: str | None = None
+) -> tuple[list[str], str]:
+    """Fill ``commit_lines`` from the catalog's commits and refs; only the rows that
+    changed are written. Returns the commits whose line is new or changed (a branch
+    moved, created), and the state for the next run (``lines_advance``).
+
+    After new commits (``new_ids``, with the previous run's ``state``) only they are
+    given lines when ``lines_advance`` can (branches only advanced); else every commit's
+    line is computed again (``lines.assign``: one pass over the history, no git process).
+    """
+    if new_ids is not None:
+        advanced = lines_advance.advance(con, cfg, state, new_ids)
+        if advanced is not None:
+            if advanced.rows:
+                con.register(
+                    "new_lines",
+                    pa.table(
+                        {
+                            "commit": pa.array([r[0] for r in advanced.rows], pa.string()),
+                            "branch": pa.array([r[1] for r in advanced.rows], pa.string()),
+                            "ref": pa.array([r[2] for r in advanced.rows], pa.string()),
+                            "merged": pa.array(
+                                [r[3] for r in advanced.rows], pa.list_(pa.string())
+                            ),
+                        }
+                    ),
+                )
+                con.execute(
+                    "DELETE FROM commit_lines WHERE commit IN (SELECT commit FROM new_lines)"
+                )
+                con.execute(
+                    "INSERT INTO commit_lines SELECT commit, branch, ref, merged FROM new_lines"
+                )
+                con.unregister("new_lines")
+            return [r[0] for r in advanced.rows], advanced.state
     rel = con.sql("SELECT commit, parents, subject FROM commits ORDER BY topo")
     t = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
     graph = lines.graph_from_arrow(t)
@@ -929,6 +974,7 @@ def _write_lines(con, cfg: Config) -> list[str]:
     refs = lines.refs_on(graph, rows)
     main = branches.main_branch(con, cfg.main, {s: ids[1] for s, ids in refs.branches.items()})
     assigned = lines.assign(graph, refs, main, cfg)
+    state = lines_advance.state_of(graph, assigned, main, cfg)
     branch, merged = lines.made_on(assigned)
     ref = [assigned.lanes[li].ref if li >= 0 else None for li in assigned.owner]
     new = pa.table(
@@ -959,7 +1005,7 @@ def _write_lines(con, cfg: Config) -> list[str]:
         )
         con.unregister("relined")
     con.unregister("new_lines")
-    return changed
+    return changed, state
 
 
 def _replace_changed_refs(con, delta: ref_delta.RefDelta) -> None:

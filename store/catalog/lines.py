@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from modeltrail.store.config import Config
 from modeltrail.store.read import gitio
@@ -244,8 +243,11 @@ def _named_integration(config: Config, branches: dict, main: str | None) -> list
     return out
 
 
-def _order(graph: Graph, refs: _Refs, main: str | None, integration: list[str]) -> list[_Head]:
-    """Heads in claiming priority: main, integration, branches, experiment refs.
+def _order(
+    graph: Graph, refs: _Refs, main: str | None, integration: list[str]
+) -> tuple[list[_Head], list[int]]:
+    """Heads in claiming priority: main, integration, branches, experiment refs, with
+    each head's count of merges since main (first parents down to main's line).
 
     Among the other branches, the one whose history since main holds more merges goes
     first (then the older head), so a branch forked from an integration branch does not
@@ -271,13 +273,21 @@ def _order(graph: Graph, refs: _Refs, main: str | None, integration: list[str]) 
         merges_since_main[c] = below + (len(ps) > 1)
     rest = [n for n in refs.branches if n != main and n not in integration]
     # on a tie the older head first: a branch forked from another's head leaves it its merges
-    rest.sort(key=lambda n: (-merges_since_main[refs.branches[n][1]], refs.branches[n][1], n))
+    rest.sort(
+        key=lambda n: rest_key(merges_since_main[refs.branches[n][1]], refs.branches[n][1], n)
+    )
     for name in rest:
         ref, head = refs.branches[name]
         order.append(_Head(name, _kind_by_name(name), ref, head))
     for short, ref, head in refs.exps:
         order.append(_Head(short, "experiment", ref, head))
-    return order
+    return order, [merges_since_main[h.head] for h in order]
+
+
+def rest_key(since_main: int, head: int, name: str) -> tuple[int, int, str]:
+    """The order of the branches after main and the integration branches (``_order``):
+    more merges since main first, then the older head (its position in the history)."""
+    return (-since_main, head, name)
 
 
 def canonical(lanes: list[Lane], li: int) -> int:
@@ -318,6 +328,15 @@ def refs_on(
     """Branches, DVC experiments and tags on the graph, from (name, short, kind, commit)
     ref rows sorted by name; ``heads`` places a branch head that is not in the graph (a
     collapsed one) on the commit it stands on."""
+    return refs_at(graph.index, rows, heads)
+
+
+def refs_at(
+    index: dict[str, int],
+    rows: Iterable[tuple[str, str, str, str | None]],
+    heads: dict[str, int] | None = None,
+) -> _Refs:
+    """``refs_on`` with commits placed by ``index`` (commit -> position in the history)."""
     rows = list(rows)
     branches: dict[str, tuple[str, int]] = {}
     exps: list[tuple[str, str, int]] = []
@@ -325,7 +344,7 @@ def refs_on(
     effective = gitio.effective_branches((k, s, c) for _n, s, k, c in rows)
     local = {s for _n, s, k, _c in rows if k == "branch"}
     for name, short, kind, commit in rows:
-        idx = graph.index.get(commit or "", -1)
+        idx = index.get(commit or "", -1)
         if idx < 0 and heads is not None and kind != "tag":
             idx = heads.get(commit or "", -1)
         if idx < 0:
@@ -352,6 +371,9 @@ class Lines:
     merges: list[Merge]
     main: int | None  # the main branch's lane (always 0), None without a main branch
     integration: list[str]
+    order: list[_Head] = field(default_factory=list)  # the heads, in claiming priority
+    since_main: list[int] = field(default_factory=list)  # per head: merges since main
+    detected: list[str] = field(default_factory=list)  # integration branches found, not named
 
 
 def assign(graph: Graph, refs: _Refs, main_name: str | None, config: Config) -> Lines:
@@ -359,16 +381,19 @@ def assign(graph: Graph, refs: _Refs, main_name: str | None, config: Config) -> 
     integration branches, those detected from the merges are added and the commits
     claimed again with them."""
     integration = _named_integration(config, refs.branches, main_name)
-    owner, lanes = _claim(graph, _order(graph, refs, main_name, integration))
+    order, since_main = _order(graph, refs, main_name, integration)
+    owner, lanes = _claim(graph, order)
     merges = _merges(graph, owner, lanes)
     main = 0 if main_name is not None else None
+    detected: list[str] = []
     if not config.integration and main is not None:
         detected = [n for n in _detect_integration(lanes, merges, main) if n not in integration]
         if detected:
             integration = integration + detected
-            owner, lanes = _claim(graph, _order(graph, refs, main_name, integration))
+            order, since_main = _order(graph, refs, main_name, integration)
+            owner, lanes = _claim(graph, order)
             merges = _merges(graph, owner, lanes)
-    return Lines(owner, lanes, merges, main, integration)
+    return Lines(owner, lanes, merges, main, integration, order, since_main, detected)
 
 
 def made_on(lines: Lines) -> tuple[list[str | None], list[list[str]]]:
@@ -389,6 +414,8 @@ def graph_from_arrow(t: pa.Table) -> Graph:
     first (as the catalog's ``commits`` in ``topo`` order); parents become indexes in
     one vectorised lookup, then are cut back into per-commit tuples."""
     ids: list[str] = t.column("commit").to_pylist()
+    import pyarrow.compute as pc  # ~0.15 s to import: only a full computation needs it
+
     lists = t.column("parents").combine_chunks() if len(t) else pa.array([], pa.list_(pa.string()))
     flat = pc.index_in(lists.flatten(), value_set=t.column("commit")).fill_null(-1).to_pylist()
     offsets = lists.offsets.to_pylist()
