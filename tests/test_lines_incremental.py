@@ -273,3 +273,23 @@ def test_new_commits_that_touch_old_lines_compute_every_line(repo, tmp_path, mon
     g.git("merge", "-q", "--no-ff", "-m", "Take the old fix", old, env=g.env())
     g.checkout("main")
     assert not _index_and_compare(g, tmp_path, counting, "merged again")
+
+
+def test_remote_branches_and_experiments_advance_too(repo, tmp_path, monkeypatch):
+    g = repo
+    counting = _Counting(monkeypatch)
+    exp_ref = "refs/exps/9f/3c1e0b7d2a4f6e8c0b1d3f5a7c9e1b3d5f7a9c0e/crumb-hobo"
+    g.git("checkout", "-q", "--detach", "main")
+    g.git("update-ref", exp_ref, g.commit("dvc: crumb-hobo", _files(0.7)))
+    g.git("checkout", "-q", "--detach", "integration")
+    g.git("update-ref", "refs/remotes/origin/dev", g.commit("dev: fetched", _files(0.71)))
+    g.checkout("main")
+    assert not _index_and_compare(g, tmp_path, counting, "new refs")
+
+    g.git("checkout", "-q", "--detach", exp_ref)
+    g.git("update-ref", exp_ref, g.commit("dvc: crumb-hobo again", _files(0.72)))
+    g.git("checkout", "-q", "--detach", "origin/dev")
+    g.commit("dev: more", _files(0.73))
+    g.git("update-ref", "refs/remotes/origin/dev", g.commit("dev: and more", _files(0.74)))
+    g.checkout("main")
+    assert _index_and_compare(g, tmp_path, counting, "both advance")
