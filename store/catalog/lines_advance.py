@@ -181,10 +181,10 @@ def _advance(con, cfg: Config, state: dict, new_ids: list[str]) -> Advanced | No
             return owner[commit]
         if commit not in old:
             return None
-        ref = old[commit]
-        if ref is None:
+        li = lane_of_ref.get(old[commit])
+        if li is None:
             raise _Unsure  # a deleted branch's commit: its lane is not known here
-        return lane_of_ref[ref]
+        return li
 
     detecting = _detecting(cfg, main)
     out = Advanced()
@@ -371,12 +371,11 @@ def _check_old_merges(con, heads, now, lane_of_ref, lanes, new: _New) -> None:
         ).fetchall()
     )
     for _c, ps, _subject, into_ref in rows:
-        into = lane_of_ref[into_ref] if into_ref is not None else "deleted"
+        into = lane_of_ref.get(into_ref, "deleted")  # a deleted branch's lane: no head's
         for p in ps[1:]:
             if p not in moved:
                 continue
-            owner_ref = owners.get(p)
-            owner_p = lane_of_ref[owner_ref] if owner_ref is not None else None
+            owner_p = lane_of_ref.get(owners.get(p))
             before = _old_source(owner_p, into, old_heads_at.get(p, []))
             after = _old_source(owner_p, into, new_heads_at.get(p, []))
             if before is None or before != after:
