@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from modeltrail.store.catalog import branches, lines
 from modeltrail.store.config import Config
+
+if TYPE_CHECKING:
+    import duckdb
 
 #: the meta key that holds ``state_of``'s JSON
 META_KEY = "lines_state"
@@ -105,21 +109,20 @@ class _New:
     subjects: dict[str, str | None]
 
 
-def advance(con, cfg: Config, state_json: str | None, new_ids: list[str]) -> Advanced | None:
+def advance(
+    con: duckdb.DuckDBPyConnection, cfg: Config, state_json: str | None, new_ids: list[str]
+) -> Advanced | None:
     """The lines of ``new_ids`` (commits just added to the catalog) when the old commits
     keep theirs, as ``lines.assign`` on the whole history would give them; None when
-    the full computation is needed."""
+    the full computation is needed (or the state is missing or not understood)."""
     try:
         state = json.loads(state_json) if state_json else None
-    except ValueError:
-        return None
-    if not isinstance(state, dict) or state.get("version") != _VERSION or state["detected"]:
-        return None
-    if state["configured"] != list(cfg.integration or []):
-        return None
-    try:
+        if not isinstance(state, dict) or state.get("version") != _VERSION:
+            return None
+        if state["detected"] or state["configured"] != list(cfg.integration or []):
+            return None
         return _advance(con, cfg, state, new_ids)
-    except _Unsure:
+    except (_Unsure, ValueError, KeyError, TypeError, IndexError):
         return None
 
 
