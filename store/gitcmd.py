@@ -157,6 +157,21 @@ def run(
     return done
 
 
+class _Dir:
+    """A directory with no repository of its own (yet): where ``git clone`` runs."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.git = git.Git(os.fspath(path))
+        # a calling hook's GIT_DIR & co. would point git elsewhere: dropped
+        self.git.update_environment(**GIT_ENV, **dict.fromkeys(_HOOK_ENV))
+
+
+def run_at(path: str | os.PathLike, *args: str, **kwargs) -> Done:
+    """:func:`run` in a directory that is not (yet) a repository (``git clone``), with
+    the same options and environment."""
+    return run(_Dir(path), *args, **kwargs)  # type: ignore[arg-type]
+
+
 _POLL = 0.05  # seconds between looks at a cancel event
 
 

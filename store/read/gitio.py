@@ -27,7 +27,7 @@ from sys import intern
 
 import git
 
-from modeltrail.store import gitcmd, pathtext
+from modeltrail.store import gitcmd, pathtext, remote_repo
 from modeltrail.store.objectid import OBJECT_ID
 
 _REF_FIELDS = 10
@@ -560,6 +560,7 @@ def blob_sizes(repo: git.Repo, oids: Iterable[str]) -> dict[str, int]:
     wanted = [o for o in dict.fromkeys(oids) if OBJECT_ID.match(o)]
     if not wanted:
         return {}
+    remote_repo.prefetch_blobs(repo, wanted)  # a partial clone: many per fetch, not one
     sizes: dict[str, int] = {}
     for line in _batch(repo, "--batch-check", wanted).decode().splitlines():
         parts = line.split(" ")
@@ -584,6 +585,7 @@ def cat_objects(repo: git.Repo, oids: Iterable[str]) -> Iterator[tuple[str, byte
     wanted = [o for o in dict.fromkeys(oids) if OBJECT_ID.match(o)]
     if not wanted:
         return
+    remote_repo.prefetch_blobs(repo, wanted)  # a partial clone: many per fetch, not one
     payload = "".join(f"{o}\n" for o in wanted).encode()
     buf = bytearray()
     for chunk in gitcmd.piped_chunks(repo, ["cat-file", "--batch", "--buffer"], payload):
