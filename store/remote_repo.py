@@ -63,10 +63,13 @@ _SCHEME_ALIASES = {"git+ssh": "ssh", "ssh+git": "ssh"}
 def is_url(location: str) -> bool:
     """Whether ``-C`` names a remote repository rather than a local directory: a
     ``scheme://`` URL, a ``transport::address`` (refused later), or git's scp-like
-    ``host:path`` when no such local path exists."""
+    ``host:path`` (or anything starting with ``-``, refused later) when no such local
+    path exists."""
     if _SCHEME.match(location) or _TRANSPORT.match(location):
         return True
-    return bool(_SCP.match(location)) and not os.path.exists(location)
+    if os.path.exists(location):
+        return False
+    return bool(_SCP.match(location)) or location.startswith("-")  # -...: refused
 
 
 def check_url(url: str) -> str:
@@ -263,9 +266,7 @@ def stamp(git_dir: Path) -> None:
 
 def fetched_at(repo: git.Repo) -> datetime | None:
     try:
-        return datetime.fromtimestamp(
-            (Path(repo.git_dir) / FETCHED_STAMP).stat().st_mtime, UTC
-        )
+        return datetime.fromtimestamp((Path(repo.git_dir) / FETCHED_STAMP).stat().st_mtime, UTC)
     except OSError:
         return None
 

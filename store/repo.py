@@ -70,7 +70,11 @@ def repo_paths(repo: git.Repo) -> RepoPaths:
 
 
 def require_work_tree(repo: git.Repo, action: str) -> None:
-    """Refuse ``action`` (which writes files into the work tree) in a bare repository."""
+    """Refuse ``action`` (which writes files into the work tree) in a bare repository
+    (a URL's cached copy says to clone it)."""
+    from modeltrail.store.remote_repo import require_local
+
+    require_local(repo, action)
     if not repo.working_tree_dir:
         raise Refused(
             f"{action} needs a work tree, and this is a bare repository (a server's copy); "

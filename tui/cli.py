@@ -17,6 +17,8 @@ def _chosen(argv: list[str]) -> str | None:
     for arg in args:
         if arg == "-C":
             next(args, None)
+        elif arg == "--offline":
+            continue
         elif arg.startswith("-"):
             if arg in ("-h", "--help"):
                 return None
@@ -31,7 +33,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modeltrail",
         # the command is optional: without one, modeltrail opens the TUI
-        usage="modeltrail [-h] [-C PATH] [COMMAND [OPTIONS]]",
+        usage="modeltrail [-h] [-C PATH|URL] [--offline] [COMMAND [OPTIONS]]",
         description=(
             "Browse, compare and roll back ML model versions kept in git. "
             "Without a command, `modeltrail` opens the TUI on the repository."
@@ -41,9 +43,19 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "-C",
         dest="repo_path",
-        metavar="PATH",
+        metavar="PATH|URL",
         default=None,
-        help="run as if started in PATH (as git -C)",
+        help=(
+            "run as if started in PATH (as git -C); or read the repository at URL "
+            "(https://, ssh://, git://, file://, host:path) from a cached partial clone, "
+            "fetched first"
+        ),
+    )
+    parser.add_argument(
+        "--offline",
+        dest="cache_only",
+        action="store_true",
+        help="with -C URL: answer from the cached clone without fetching",
     )
     sub = parser.add_subparsers(
         dest="command",

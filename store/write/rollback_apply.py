@@ -165,8 +165,27 @@ def apply_plan(
             result.push_error = str(exc)
         except KeyboardInterrupt:  # git and its helpers are stopped; the write is done
             result.push_error = _not_pushed(g, plan, result, "the push was interrupted")
+        _forget_if_cached(repo, result, update_catalog)
     checkpoint("pushed")
     return result
+
+
+def _forget_if_cached(repo: git.Repo, result: RollbackResult, update_catalog: bool) -> None:
+    """In a URL's cached copy the tag exists to be pushed: when its push failed, delete
+    it again (the cache holds only what the remote holds) and say that nothing changed."""
+    from modeltrail.store import remote_repo
+
+    if result.push_error is None or not remote_repo.is_cached(repo):
+        return
+    if not remote_repo.forget_unpushed_tag(repo, result.ref, result.object):
+        return
+    why = result.push_error.partition(" locally, but ")[2].partition("; the local change")[0]
+    result.push_error = (
+        f"{why or result.push_error}; the tag {one_line(result.plan.tag or result.ref, 80)} was "
+        f"deleted from the cached copy again: nothing changed"
+    )
+    if update_catalog:
+        _refresh(repo, result)
 
 
 def _stamp(g: Git, plan: RollbackPlan):
@@ -551,6 +570,7 @@ def push_result(repo: git.Repo | str | os.PathLike, result: RollbackResult) -> R
         result.push_error = None
     except Refused as exc:
         result.push_error = str(exc)
+    _forget_if_cached(g.repo, result, True)
     return result
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.text import Text
 
-from modeltrail.store.repo import open_repo
+from modeltrail.store.remote_repo import open_location
 from modeltrail.tui.safe_text import SafeStream, literal, raw_stream
 
 if TYPE_CHECKING:
@@ -22,9 +22,14 @@ if TYPE_CHECKING:
 
 
 def repo_of(args: argparse.Namespace) -> git.Repo:
-    """The repository; a broken configuration file is a warning on stderr (the TUI
-    shows the same warning itself)."""
-    repo = open_repo(args.repo_path)
+    """The repository (``-C PATH`` or ``-C URL``: a URL's cached clone, fetched unless
+    ``--offline``; a copy not fetched this run says how old it is on stderr); a broken
+    configuration file is a warning on stderr (the TUI shows the same warning itself)."""
+    location = open_location(args.repo_path, offline=getattr(args, "cache_only", False))
+    repo = location.repo
+    if location.note:
+        print(f"modeltrail: warning: {location.note}", file=sys.stderr)
+    args.location_note = location.note
     if getattr(args, "command", None):
         for warning in config_of(repo).warnings:
             print(f"modeltrail: warning: {warning}", file=sys.stderr)

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from rich.text import Text
 
+from modeltrail.store import remote_repo
 from modeltrail.store.errors import Refused, UsageError
 from modeltrail.store.remote import offline_warnings, with_push_plan, with_remote_warnings
 from modeltrail.store.trailers import one_line
@@ -118,11 +119,20 @@ def start(args: argparse.Namespace):
 def confirm_and_apply(repo, plan: RollbackPlan, args: argparse.Namespace) -> int:
     """Shared by rollback and undo: dry run, confirmation, write, report."""
     out = console()
+    by_url = remote_repo.is_cached(repo)
+    if by_url and getattr(args, "cache_only", False):
+        raise Refused(
+            "a rollback in a repository opened by URL is pushed there: run it without "
+            "--offline (nothing was written)"
+        )
     if not args.offline:  # someone may have moved the stage or the branch already
         plan = with_remote_warnings(repo, plan, "git fetch")
     else:
         plan = replace(plan, warnings=(*plan.warnings, *offline_warnings(repo, plan)))
-    if args.push:
+    if by_url:  # the cached copy holds only what its URL holds: the tag goes there
+        args.push = True
+        plan = with_push_plan(repo, plan, "after", "the repository was opened by URL")
+    elif args.push:
         plan = with_push_plan(repo, plan, "after", "--push")
     else:
         plan = with_push_plan(repo, plan, "no", "without --push")
@@ -147,7 +157,7 @@ def confirm_and_apply(repo, plan: RollbackPlan, args: argparse.Namespace) -> int
         out.print(result_text(result))
     if result.push_error:
         print(f"modeltrail: {result.push_error}", file=sys.stderr)
-        return NOT_PUSHED
+        return 1 if by_url else NOT_PUSHED  # by URL: the tag was deleted again
     return 0
 
 
