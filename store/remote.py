@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modeltrail.store import gitcmd
+from modeltrail.store import gitcmd, remote_repo
 from modeltrail.store.read import gto
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
@@ -57,12 +57,15 @@ class RemoteStatus:
     behind: int = 0
     gone: bool = False  # the upstream is configured but its remote-tracking ref is gone
     fetched_at: datetime | None = None  # FETCH_HEAD's time (None: never fetched)
+    copy_of: str | None = None  # a URL's cached copy (-C URL): the URL, as shown
 
     def line(self, age: Callable[[datetime], str] | None = None) -> str:
         """``↑2 ↓1 origin/main · fetched 3h ago`` (``age`` formats the fetch time)."""
         if self.remote is None:
             return "no remote"
-        if self.upstream is None:
+        if self.copy_of is not None:
+            head = f"copy of {self.copy_of}"
+        elif self.upstream is None:
             where = "detached HEAD" if self.branch is None else f"{one_line(self.branch, 40)}"
             head = f"{where}: no upstream"
         elif self.gone:
@@ -83,6 +86,10 @@ def branch_status(root: Where) -> RemoteStatus:
     """The checked-out branch against its upstream (``git for-each-ref`` track info) and
     when the repository was last fetched (``FETCH_HEAD``'s mtime). No network."""
     g = _git(root)
+    if remote_repo.is_cached(g.repo):  # mirrors its URL: no upstream, its own fetch time
+        url = remote_repo.display_url(remote_repo.url_of(g.repo) or "")
+        when = remote_repo.fetched_at(g.repo)
+        return RemoteStatus(None, "origin", None, fetched_at=when, copy_of=url)
     remotes = [r for r in g.out("remote").splitlines() if r]
     head = g.symbolic_head()
     branch = head.removeprefix("refs/heads/") if head and head.startswith("refs/heads/") else None
@@ -160,6 +167,12 @@ def fetch(
     (default :data:`FETCH_TIMEOUT`, or ``$MODELTRAIL_REMOTE_TIMEOUT``). A fetch refused
     because a local tag differs from the remote's says which and how to free it."""
     g = _git(root)
+    if remote_repo.is_cached(g.repo):  # a URL's cached copy: mirror its heads and tags
+        why = remote_repo.fetch(g.repo)
+        shown = remote_repo.display_url(remote_repo.url_of(g.repo) or "")
+        if why is None:
+            return FetchOutcome(True, f"fetched from {shown}")
+        return FetchOutcome(False, f"fetch from {shown} failed: {why}")
     if timeout is None:
         timeout = remote_timeout(FETCH_TIMEOUT)
     running = gitcmd.start(

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tui_support import build_tiny_repo, commit, git
+from tui_support import build_tiny_repo, commit, git, run_async, screen_text, settle
 from tui_support import write as write_file
 
 from modeltrail.store import remote_repo
@@ -19,6 +19,7 @@ from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.remote_repo import cache_path, open_location
 from modeltrail.store.write.rollback import plan_rollback
 from modeltrail.store.write.rollback_apply import apply_plan
+from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.cli import main
 
 
@@ -226,3 +227,21 @@ def test_the_cache_name_carries_no_password_and_differs_per_url() -> None:
     assert a != b and a.startswith("example.com_team_models.git-")
     assert remote_repo.is_url("git@example.com:team/models.git")
     assert not remote_repo.is_url("/some/local/path")
+
+
+@run_async
+async def test_the_tui_status_bar_says_how_old_an_offline_copy_is_and_F_fetches(
+    server: Path, cache: Path
+) -> None:
+    url = url_of(server)
+    open_location(url, offline=False)
+    opened = open_location(url, offline=True)
+    app = ModeltrailApp(str(opened.repo.git_dir), index=False, location_note=opened.note)
+    async with app.run_test(size=(240, 24)) as pilot:
+        await settle(pilot)
+        status = screen_text(app).splitlines()[-2]
+        assert f"⚠ offline: copy of {url} · fetched just now" in status, status
+        await pilot.press("F")
+        await settle(pilot)
+        status = screen_text(app).splitlines()[-2]
+        assert "⚠" not in status and f"copy of {url} · fetched just now" in status, status

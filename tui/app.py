@@ -29,6 +29,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
+from modeltrail.store import remote_repo
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
 from modeltrail.store.config import (
     Config,
@@ -89,6 +90,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
         *,
         index: bool = True,
         now: Callable[[], datetime] | None = None,
+        location_note: str | None = None,
     ) -> None:
         super().__init__()
         self.repo = open_repo(repo_path)
@@ -97,6 +99,12 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
         self.user_config: Config = load_user_config()
         # the rollback dialog's push: the user's own config decides, never the repository alone
         self.push_policy: PushPolicy = push_policy(self.config, self.user_config)
+        # a URL's cached copy (-C URL): a stage rollback's tag exists to be pushed there
+        self.by_url = remote_repo.is_cached(self.repo)
+        if self.by_url:
+            self.push_policy = PushPolicy("always", "the repository was opened by URL")
+        # the copy was not fetched this run (--offline, a failed fetch): how old it is
+        self.location_note = location_note
         self._now = now or (lambda: datetime.now(UTC))
         self._index_on_mount = index
         self._con_lock = threading.Lock()
@@ -219,6 +227,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
     def on_mount(self) -> None:
         for warning in (*self.config.warnings, *self.user_config.warnings):
             self.notify(clean(warning), severity="warning", markup=False)
+        if self.location_note:  # -C URL not fetched this run: how old its copy is
+            self.notify(clean(self.location_note), severity="warning", markup=False)
         self._apply_personal(self.user_config)
         from modeltrail.tui.screens.home import HomeScreen
 

@@ -105,7 +105,13 @@ class RemoteView:
         if status is None or status.remote is None:
             self.remote_status = ""  # no remote: nothing to say on every screen
             return
-        self.remote_status = clean(status.line(self._age), single_line=True)
+        line = status.line(self._age)
+        note = getattr(self, "location_note", None)
+        if note and status.copy_of is not None:  # not fetched this run: say so first
+            line = (
+                "⚠ " + ("offline" if note.startswith("offline") else "fetch failed") + ": " + line
+            )
+        self.remote_status = clean(line, single_line=True)
 
     def _age(self, then: datetime) -> str:
         now = self.now()
@@ -158,6 +164,7 @@ class RemoteView:
         outcome = message.outcome
         text = clean(outcome.message, single_line=True)
         if outcome.ok:
+            self.location_note = None  # the copy is fresh now
             self.notify(text, timeout=3, markup=False)
             self.reindex()  # new remote-tracking branches and tags into the catalog
         else:

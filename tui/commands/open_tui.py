@@ -16,6 +16,9 @@ def run_tui(args: argparse.Namespace) -> int:
     if note:
         print(f"modeltrail: {note}")
 
-    app = ModeltrailApp(repo_path=repo.working_tree_dir or repo.git_dir)
+    app = ModeltrailApp(
+        repo_path=repo.working_tree_dir or repo.git_dir,
+        location_note=getattr(args, "location_note", None),
+    )
     app.run()
     return app.return_code or 0
