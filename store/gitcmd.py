@@ -172,6 +172,21 @@ def run_at(path: str | os.PathLike, *args: str, **kwargs) -> Done:
     return run(_Dir(path), *args, **kwargs)  # type: ignore[arg-type]
 
 
+#: seconds for every remote operation instead of its default (a slow link; tests)
+TIMEOUT_ENV = "MODELTRAIL_REMOTE_TIMEOUT"
+
+
+def remote_timeout(default: float) -> float:
+    """``default`` seconds, or the value of ``$MODELTRAIL_REMOTE_TIMEOUT`` when it is a
+    positive number (every command that talks to a remote: fetch, push, ``ls-remote``,
+    clone)."""
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
+
+
 _POLL = 0.05  # seconds between looks at a cancel event
 
 

@@ -227,9 +227,7 @@ REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 
 
 def _timeout(default: float) -> float:
-    from modeltrail.store.remote import remote_timeout
-
-    return remote_timeout(default)
+    return gitcmd.remote_timeout(default)
 
 
 def fetch(repo: git.Repo) -> str | None:

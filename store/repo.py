@@ -71,10 +71,7 @@ def repo_paths(repo: git.Repo) -> RepoPaths:
 
 def require_work_tree(repo: git.Repo, action: str) -> None:
     """Refuse ``action`` (which writes files into the work tree) in a bare repository
-    (a URL's cached copy says to clone it)."""
-    from modeltrail.store.remote_repo import require_local
-
-    require_local(repo, action)
+    (a URL's cached copy: ``remote_repo.require_local`` first says to clone it)."""
     if not repo.working_tree_dir:
         raise Refused(
             f"{action} needs a work tree, and this is a bare repository (a server's copy); "

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 import git
 
+from modeltrail.store import remote_repo
 from modeltrail.store.errors import Refused
 from modeltrail.store.query.queries import require_model, resolve_version
 from modeltrail.store.repo import check_writable, require_work_tree
@@ -105,6 +106,7 @@ def checkout(
     unless ``force``. ``checkpoint(step)`` is called after each step (``STEPS``); tests
     inject faults there.
     """
+    remote_repo.require_local(repo, "checkout")  # -C URL: clone it first
     require_work_tree(repo, "checkout")
     info = require_model(con, model)
     path = info["path"]

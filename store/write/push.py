@@ -15,23 +15,12 @@ import threading
 import git
 
 from modeltrail.store import gitcmd
+from modeltrail.store.gitcmd import TIMEOUT_ENV, remote_timeout  # noqa: F401 (theirs too)
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
 
 Where = git.Repo | Git | str | os.PathLike  # a repository, or the path of its work tree
 PUSH_TIMEOUT = 60.0
-#: seconds for every remote operation instead of its default (a slow link; tests)
-TIMEOUT_ENV = "MODELTRAIL_REMOTE_TIMEOUT"
-
-
-def remote_timeout(default: float) -> float:
-    """``default`` seconds, or the value of ``$MODELTRAIL_REMOTE_TIMEOUT`` when it is a
-    positive number."""
-    try:
-        value = float(os.environ.get(TIMEOUT_ENV, ""))
-    except ValueError:
-        return default
-    return value if 0 < value < float("inf") else default
 
 
 def as_git(where: Where) -> Git:

@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 import git
 
+from modeltrail.store import remote_repo
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import Refused, UnknownVersion, UsageError
 from modeltrail.store.objectid import OBJECT_ID
@@ -782,6 +783,7 @@ def _plan_branch(
     current_path: str | None = None,
 ):
     model = info["name"]
+    remote_repo.require_local(repo, "a branch rollback")  # -C URL: clone it first
     require_work_tree(repo, "a branch rollback")
     if info["path"] is None:
         raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
