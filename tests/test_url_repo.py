@@ -245,3 +245,28 @@ async def test_the_tui_status_bar_says_how_old_an_offline_copy_is_and_F_fetches(
         await settle(pilot)
         status = screen_text(app).splitlines()[-2]
         assert "⚠" not in status and f"copy of {url} · fetched just now" in status, status
+
+
+def test_an_offline_rollback_by_url_is_refused_before_writing(
+    server: Path, cache: Path, capsys: pytest.CaptureFixture
+) -> None:
+    url = url_of(server)
+    json_of(capsys, "-C", url, "models", "--json")
+    before = git(cache_path(url), "for-each-ref").strip()
+    code, _, err = cli(
+        capsys,
+        "-C",
+        url,
+        "--offline",
+        "rollback",
+        "churn",
+        "--stage",
+        "prod",
+        "--to",
+        "v1.0.0",
+        "--yes",
+        "--reason",
+        "r",
+    )
+    assert code == 1 and "run it without --offline (nothing was written)" in err, err
+    assert git(cache_path(url), "for-each-ref").strip() == before
