@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from modeltrail.store.read import gto, labels
 from modeltrail.store.read.gitio import RefRecord
@@ -18,9 +19,13 @@ from modeltrail.store.trailers import rollback_trailers
 
 @dataclass
 class Derived:
-    label_rows: list[tuple] = field(default_factory=list)  # model, commit, label, kind, tag
-    events: list[tuple] = field(default_factory=list)  # stage_events columns
-    stages: list[tuple] = field(default_factory=list)  # model, stage, version, commit, since, ref
+    label_rows: list[tuple[Any, ...]] = field(
+        default_factory=list
+    )  # model, commit, label, kind, tag
+    events: list[tuple[Any, ...]] = field(default_factory=list)  # stage_events columns
+    stages: list[tuple[Any, ...]] = field(
+        default_factory=list
+    )  # model, stage, version, commit, since, ref
     labelled: dict[str, set[str]] = field(default_factory=dict)  # commit -> models
     gto_names: set[str] = field(default_factory=set)  # artifacts that have GTO tags
     gto_latest: dict[str, str | None] = field(default_factory=dict)
@@ -60,7 +65,7 @@ def from_refs(
     out.clashes = reading.clashes
     for lab in reading.labels:
         ref = tag_by_name.get(lab.tag)
-        if ref is None:
+        if ref is None or ref.commit is None:  # (tags without a commit are left out)
             continue
         out.label_rows.append((lab.model, ref.commit, lab.label, lab.kind, lab.tag))
         out.labelled.setdefault(ref.commit, set()).add(lab.model)
@@ -86,7 +91,7 @@ def add_gto_states(out: Derived, artifacts: dict[str, gto.GtoArtifact]) -> None:
         for ev in art.events:
             message = ev.message or ""
             trailers = rollback_trailers(message) if "Rollback-Model" in message else None
-            kind = ev.kind
+            kind: str = ev.kind  # a GTO event kind, or rollback / undo
             reason = None
             rolled_from = None
             if trailers and kind == "assignment":
@@ -114,7 +119,7 @@ def add_gto_states(out: Derived, artifacts: dict[str, gto.GtoArtifact]) -> None:
                 out.labelled.setdefault(ev.commit, set()).add(name)
 
 
-def rollback_events(rows: list[tuple]) -> list[tuple]:
+def rollback_events(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Stage-event rows for branch rollbacks/undos recorded as commit trailers.
 
     ``rows``: (commit, author_name, author_email, committer_date, message).
@@ -145,10 +150,10 @@ def rollback_events(rows: list[tuple]) -> list[tuple]:
     return out
 
 
-_UNSEEN = object()
+_UNSEEN: Any = object()  # a sentinel: never stored, never returned
 
 
-def rank_labels(rows: list[tuple]) -> list[tuple]:
+def rank_labels(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Add a rank and a scheme to (model, commit, label, kind, tag) rows: rank 1 = the
     label to show; scheme = semver | calendar | sequential | None (``labels.scheme_of``).
 
@@ -157,9 +162,9 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
     """
     order = {"gto": 0, "semver": 1, "calendar": 2, "sequential": 3, "manifest": 4}
     schemes = {s: i for i, s in enumerate(labels.SCHEMES)}
-    grouped: dict[tuple[str, str], list[tuple]] = {}
-    keys: dict[tuple[str, str | None], object] = {}  # (label, scheme) -> its order key
-    schemes_of: dict[tuple, str | None] = {}  # (label, kind) -> scheme
+    grouped: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    keys: dict[tuple[str, str | None], Any] = {}  # (label, scheme) -> its order key
+    schemes_of: dict[tuple[str, str | None], str | None] = {}  # (label, kind) -> scheme
     for row in rows:
         scheme = schemes_of.get((row[2], row[3]), _UNSEEN)
         if scheme is _UNSEEN:
@@ -169,7 +174,7 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
             keys[(row[2], scheme)] = labels.order_key(row[2], scheme)
     # newest first within a scheme: each distinct key's place among its scheme's keys,
     # so that a group sorts on plain ints (a key of None goes after every key)
-    place: dict[tuple[str | None, object], int] = {}
+    place: dict[tuple[str | None, Any], int] = {}
     for scheme in {s for _label, s in keys}:
         distinct = {k for (_label, s), k in keys.items() if s == scheme and k is not None}
         for i, k in enumerate(sorted(distinct, reverse=True)):
@@ -200,13 +205,14 @@ def rank_labels(rows: list[tuple]) -> list[tuple]:
     return out
 
 
-def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str]:
+def latest_label(rows: list[tuple[Any, ...]], dates: dict[str, datetime]) -> dict[str, str]:
     """Model -> latest label (highest semver, else newest calendar, else highest
     sequential); no entry when unlabelled. ``labels.pick_latest`` over each model's
     rows (ties to the newer commit, then the first row), in one pass over the rows."""
-    best: dict[str, dict] = {}  # model -> scheme (None: any label) -> (key, when, label)
-    whens: dict[str, object] = {}  # commit -> its date as compared
-    keyed: dict[tuple, tuple] = {}  # (label, kind) -> (scheme, order key)
+    # model -> scheme (None: any label) -> (key, when, label)
+    best: dict[str, dict[str | None, tuple[Any, datetime, str]]] = {}
+    whens: dict[str, datetime] = {}  # commit -> its date as compared
+    keyed: dict[tuple[str, str | None], tuple[str | None, Any]] = {}  # -> (scheme, key)
     for model, commit, label, kind, _tag, *_ in rows:
         when = whens.get(commit)
         if when is None:
@@ -219,8 +225,8 @@ def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str
             mine[None] = (None, when, label)
         found = keyed.get((label, kind))
         if found is None:
-            scheme = labels.scheme_of(label, kind)
-            found = keyed[(label, kind)] = (scheme, labels.order_key(label, scheme))
+            of = labels.scheme_of(label, kind)
+            found = keyed[(label, kind)] = (of, labels.order_key(label, of))
         scheme, key = found
         if key is None:
             continue
@@ -229,13 +235,15 @@ def latest_label(rows: list[tuple], dates: dict[str, datetime]) -> dict[str, str
             mine[scheme] = (key, when, label)
     out = {}
     for model, mine in best.items():
-        found = next((mine[s] for s in labels.SCHEMES if s in mine), mine[None])
-        if found[2] is not None:
-            out[model] = found[2]
+        pick = next((mine[s] for s in labels.SCHEMES if s in mine), mine[None])
+        if pick[2] is not None:
+            out[model] = pick[2]
     return out
 
 
-def label_warnings(rows: list[tuple], clashes: Sequence[labels.Clash]) -> list[tuple]:
+def label_warnings(
+    rows: list[tuple[Any, ...]], clashes: Sequence[labels.Clash]
+) -> list[tuple[Any, ...]]:
     """Index warnings (model, message) about labels: a model whose labels mix schemes
     (once per model), and a tag that two models could claim."""
     per_model: dict[str, list[tuple[str, str | None]]] = {}
@@ -254,11 +262,11 @@ def label_warnings(rows: list[tuple], clashes: Sequence[labels.Clash]) -> list[t
         parts = ", ".join(
             f"{len(found)} {scheme} (e.g. {found[-1]})" for scheme, found in mixed.items()
         )
-        first = next(iter(mixed))
+        leading = next(iter(mixed))
         out.append(
             (
                 model,
-                f"labels mix schemes: {parts}; the latest is read from the {first} labels "
+                f"labels mix schemes: {parts}; the latest is read from the {leading} labels "
                 "(semver, else calendar, else sequential)",
             )
         )

@@ -22,6 +22,7 @@ several models share belong only to the models whose declarations name them.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from modeltrail.store.read.filenames import describes_model
@@ -70,11 +71,11 @@ class Content:
     level: tuple[str, ...] = ()
     marks: tuple[str, ...] = ()
 
-    def as_json(self) -> list:
+    def as_json(self) -> list[list[str]]:
         return [list(self.trees), list(self.paths), list(self.level), list(self.marks)]
 
     @classmethod
-    def from_json(cls, data: list) -> Content:
+    def from_json(cls, data: list[list[str]]) -> Content:
         """From :meth:`as_json`'s list (or the three lists written before ``marks``)."""
         trees, paths, level, *rest = data
         marks = rest[0] if rest else ()
@@ -231,14 +232,14 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
         base_names.setdefault(c.name, []).append((loc, c))
     warnings: list[tuple[str | None, str]] = []
     names: dict[str, str] = {}
-    for base, group in sorted(base_names.items()):
-        if len(group) == 1 and base not in models:
-            names[group[0][0]] = base
+    for base, same in sorted(base_names.items()):
+        if len(same) == 1 and base not in models:
+            names[same[0][0]] = base
             continue
-        unique = _unique_names(group, set(models))
+        unique = _unique_names(same, set(models))
         names.update(unique)
-        shown = ", ".join(unique[loc] for loc, _ in group)
-        where = "directories" if len(group) > 1 else "a directory and a GTO artifact"
+        shown = ", ".join(unique[loc] for loc, _ in same)
+        where = "directories" if len(same) > 1 else "a directory and a GTO artifact"
         warnings.append(
             (None, f"{where} with the same name {base!r}: shown as {shown}"),
         )
@@ -257,10 +258,10 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
         declared[name] = [p for c in group for p in c.declared]
         marks[name] = [c.declaring_file for c in group if c.declaring_file]
     # content
-    owners: dict[str, int] = {}
+    models_at: dict[str, int] = {}
     for m in models.values():
         if m.path is not None:
-            owners[m.path] = owners.get(m.path, 0) + 1
+            models_at[m.path] = models_at.get(m.path, 0) + 1
     for m in models.values():
         paths = list(declared.get(m.name, []))
         apath = in_repository(m.artifact_path)
@@ -272,7 +273,7 @@ def resolve(claims_by_file: dict[str, list[Claim]]) -> Resolved:
             own = []  # kept elsewhere (a URL): no file of the repository says it exists
         trees: tuple[str, ...] = ()
         level: tuple[str, ...] = ()
-        if m.path is not None and owners.get(m.path) == 1:
+        if m.path is not None and models_at.get(m.path) == 1:
             if m.path:
                 trees = (m.path,)
             else:
@@ -350,7 +351,7 @@ class ModelPaths:
                 exact = frozenset(x for p in own for x in (p, f"{p}.dvc"))
                 self.marks[m.name] = (exact, tuple(f"{p}/" for p in own))
 
-    def exists(self, model: str, files: dict[str, object]) -> bool:
+    def exists(self, model: str, files: Mapping[str, object]) -> bool:
         """Whether ``model`` exists where its files are ``files`` (a declaring file, its
         artifact's path, its pointer or a file under it is there)."""
         marks = self.marks.get(model)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from sys import intern
+from typing import Any
 
 import git
 
@@ -319,14 +320,14 @@ def _record(
     return ref
 
 
-def _plain_tags(repo: git.Repo, oids: list[str]) -> dict[str, tuple]:
+def _plain_tags(repo: git.Repo, oids: list[str]) -> dict[str, tuple[Any, ...]]:
     """Annotated tag objects of the plain shape (``object``, ``type commit``, ``tag``,
     ``tagger`` and a message), by id: (commit, tagger name, email, date, message) as
     ``for-each-ref`` would give them; the tagged object must really be a commit."""
     wanted = list(dict.fromkeys(oids))
     if not wanted:
         return {}
-    found: dict[str, tuple] = {}
+    found: dict[str, tuple[Any, ...]] = {}
     for oid, kind, body in cat_objects(repo, wanted):
         if kind == b"tag":
             parsed = _plain_tag(body)
@@ -337,7 +338,7 @@ def _plain_tags(repo: git.Repo, oids: list[str]) -> dict[str, tuple]:
     return {oid: p for oid, p in found.items() if p[0] in commits}
 
 
-def _plain_tag(body: bytes) -> tuple | None:
+def _plain_tag(body: bytes) -> tuple[Any, ...] | None:
     head, sep, message = body.partition(b"\n\n")
     lines = head.split(b"\n")
     if not sep or len(lines) != 4 or b"\x00" in body:

@@ -71,7 +71,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import semver
 
@@ -568,7 +568,7 @@ class GtoConfig:
     types: tuple[str, ...] | None = None
     problems: tuple[str, ...] = ()  # what is wrong with the file (a new problem re-reads it)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "stages": list(self.stages) if self.stages is not None else None,
             "types": list(self.types) if self.types is not None else None,

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import semver
 
@@ -123,7 +123,7 @@ def _prerelease_part(identifier: str) -> tuple[int, int, str]:
 
 
 @functools.lru_cache(maxsize=_CACHE)
-def semver_order(label: str) -> tuple | None:
+def semver_order(label: str) -> tuple[Any, ...] | None:
     """A plain tuple that orders semver labels exactly as ``semver.Version`` does
     (precedence: build metadata ignored, a release above its prereleases), compared
     without ``semver``'s slow rich comparisons; None when not a semver."""
@@ -218,7 +218,7 @@ def scheme_of(label: str, kind: str | None) -> LabelKind | None:
     """The scheme of a stored label: GTO registrations are semver; a tag's kind is its
     scheme; a manifest version (or an unknown kind) is read from the text."""
     if kind in SCHEMES:
-        return kind  # type: ignore[return-value]
+        return kind
     if kind == "gto":
         return "semver"
     if kind == "commit":
@@ -226,9 +226,10 @@ def scheme_of(label: str, kind: str | None) -> LabelKind | None:
     return classify(label)
 
 
-def order_key(label: str, scheme: str | None):
+def order_key(label: str, scheme: str | None) -> Any:
     """A key ordering labels of one scheme (higher = newer); None when it has none.
-    Keys of one scheme compare with each other (semver: :func:`semver_order`)."""
+    Keys of one scheme compare with each other (semver: :func:`semver_order`), not
+    across schemes: hence ``Any``, which lets callers sort one scheme's keys."""
     if not isinstance(label, str):
         return None
     if scheme == "semver":

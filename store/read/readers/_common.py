@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 MiB = 1024 * 1024
 
@@ -27,7 +27,9 @@ MAX_WARNINGS = 50
 MAX_VALUES = 100_000
 MAX_TEXT = 16 * MiB
 
-T = TypeVar("T")
+P = ParamSpec("P")
+#: what a reader returns: (its result, warnings)
+Result = TypeVar("Result", bound=tuple[Any, list[str]])
 
 
 class OutputBudget:
@@ -206,7 +208,9 @@ def decode_text(data: bytes, limit: int, what: str = "file") -> tuple[str | None
     return text, warnings
 
 
-def never_raise(fallback: Callable[[str], T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def never_raise(
+    fallback: Callable[[str], Any],
+) -> Callable[[Callable[P, Result]], Callable[P, Result]]:
     """Decorate a reader returning ``(result, warnings)``: an unexpected exception
     becomes a warning, and the call gets an :class:`OutputBudget` (shared with the
     readers it calls) whose exhaustion is reported once.
@@ -216,25 +220,24 @@ def never_raise(fallback: Callable[[str], T]) -> Callable[[Callable[..., T]], Ca
     failures they know about themselves, with better messages.
     """
 
-    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+    def decorate(func: Callable[P, Result]) -> Callable[P, Result]:
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> T:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Result:
             try:
                 outermost = _BUDGET.get() is None
                 with output_budget() as budget:
                     result = func(*args, **kwargs)
                 if outermost and budget.spent and not budget.reported:
                     budget.reported = True
-                    result[1].append(  # type: ignore[index]
-                        f"{budget.problem()} (an alias bomb?); the rest was skipped"
-                    )
+                    result[1].append(f"{budget.problem()} (an alias bomb?); the rest was skipped")
                 return result
             except RecursionError:
-                return fallback("nested too deeply to read")
+                return cast(Result, fallback("nested too deeply to read"))
             except MemoryError:
-                return fallback("too large to read (out of memory)")
+                return cast(Result, fallback("too large to read (out of memory)"))
             except Exception as e:  # noqa: BLE001 - the contract is: never raise
-                return fallback(f"could not be read ({type(e).__name__}: {quote(e, 120)})")
+                why = f"could not be read ({type(e).__name__}: {quote(e, 120)})"
+                return cast(Result, fallback(why))
 
         return wrapper
 

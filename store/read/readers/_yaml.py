@@ -37,7 +37,7 @@ from modeltrail.store.read.readers._common import duplicate_keys_warning, quote
 try:  # a native YAML parser for the plain documents that make up most of a repository
     import yaml_rs as _yaml_rs
 except ImportError:  # pragma: no cover - the careful loader does everything alone
-    _yaml_rs = None
+    _yaml_rs = None  # type: ignore[assignment]  # a module, or None when missing
 
 NOT_FAST = object()
 
@@ -58,11 +58,11 @@ _MERGE = "tag:yaml.org,2002:merge"
 _CHUNK = 65536
 
 
-class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
+class HostileSafeLoader(_Base):  # type: ignore[misc]  # a base chosen at run time
     """The C safe loader with YAML 1.2 core schema resolvers (see below), and lenient
     constructors that record ``problems``."""
 
-    yaml_implicit_resolvers: dict = {}  # its own table, not PyYAML's YAML 1.1 one
+    yaml_implicit_resolvers: dict[str, Any] = {}  # its own table, not PyYAML's YAML 1.1 one
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -129,7 +129,8 @@ class HostileSafeLoader(_Base):  # type: ignore[misc, valid-type]
         (the safe loader rejects the whole document: "found unhashable key"), and boolean
         keys become ``"true"``/``"false"`` (as keys, ``True`` and ``1`` are the same)."""
         if not isinstance(node, yaml.MappingNode):
-            return super().construct_mapping(node, deep=deep)
+            plain: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            return plain
         self.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:

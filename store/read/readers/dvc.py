@@ -360,7 +360,7 @@ def _stage(name: str, body: dict[Any, Any], warnings: list[str]) -> DvcStage:
 
 
 def _read_stages(
-    stages: Any, read_stage: Callable[[str, dict, list[str]], T], warnings: list[str]
+    stages: Any, read_stage: Callable[[str, dict[str, Any], list[str]], T], warnings: list[str]
 ) -> dict[str, T]:
     """Each ``name: {body}`` of a ``stages`` mapping through ``read_stage``."""
     return {
@@ -371,7 +371,7 @@ def _read_stages(
 
 def _entries(
     value: Any, section: str, entry: str, warnings: list[str]
-) -> Iterator[tuple[str, dict]]:
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """The ``name: {mapping}`` entries of ``value``, within the reader's budget; an entry
     that is not a mapping (``entry 'name': expected a mapping``) or a ``value`` that is
     not one (``section should be a mapping``) becomes a warning."""

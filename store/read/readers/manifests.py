@@ -304,6 +304,7 @@ def _specs(value: Any, what: str, warnings: list[str]) -> list[Any] | None:
     if not isinstance(value, list):
         warnings.append(f"signature {what} should be a list, found {kind_of(value)}; ignored")
         return None
+    plain: list[Any]
     plain, more = to_plain(value)
     warnings.extend(f"signature {what}: {w}" for w in more)
     return plain
@@ -312,7 +313,7 @@ def _specs(value: Any, what: str, warnings: list[str]) -> list[Any] | None:
 _FLAVOR_FILES = ("python_model", "data", "model_data", "pickled_model", "code")
 
 
-def _flavor_paths(flavors: dict) -> list[str]:
+def _flavor_paths(flavors: dict[str, Any]) -> list[str]:
     """Relative paths the flavors name as the model's files: each ``artifacts`` entry's
     ``path``, ``python_model``, ``data``, ``model_data``, ``pickled_model``, ``code`` and
     the ``env`` files (a path, or ``conda``/``virtualenv`` paths)."""

@@ -101,7 +101,11 @@ def _load_json(text: str) -> tuple[Any, list[str], bool]:
         d = dict(pairs)
         if len(d) != len(pairs):  # a key given twice: the last value wins, as in json
             seen: set[str] = set()
-            duplicates.extend(k for k, _ in pairs if k in seen or seen.add(k))
+            for k, _ in pairs:
+                if k in seen:
+                    duplicates.append(k)
+                else:
+                    seen.add(k)
         return d
 
     def constant(name: str) -> float:
@@ -474,7 +478,7 @@ def _fast_flatten(doc: Any, prefix: str) -> dict[str, Any] | None:
     return out
 
 
-def _fast_walk(out: dict[str, Any], d: dict, pre: str | None, depth: int) -> None:
+def _fast_walk(out: dict[str, Any], d: dict[str, Any], pre: str | None, depth: int) -> None:
     # a module function, not a closure that calls itself (a cycle per document that
     # only the cyclic collector would free)
     if depth >= 32:
