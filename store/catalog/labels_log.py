@@ -157,7 +157,7 @@ def record(
 def moves(catalog_dir: Path) -> list[dict[str, Any]]:
     """Every recorded move of a label: ``{"model", "tag", "label", "old_commit",
     "new_commit", "seen_at"}``, oldest first."""
-    last: dict[str, dict] = {}
+    last: dict[str, dict[str, Any]] = {}
     out = []
     for entry in _entries(catalog_dir):
         before = last.get(entry["tag"])

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -205,7 +206,15 @@ def _merges(graph: Graph, owner: list[int], lanes: list[Lane]) -> list[Merge]:
     return out
 
 
-def _source_lane(graph, owner, heads_at, by_name, c: int, p: int, into: int) -> int:
+def _source_lane(
+    graph: Graph,
+    owner: list[int],
+    heads_at: dict[int, list[int]],
+    by_name: dict[str, int],
+    c: int,
+    p: int,
+    into: int,
+) -> int:
     if p < 0:
         return -1
     candidates = [li for li in heads_at.get(p, ()) if li != into]
@@ -232,7 +241,7 @@ def _local_name(name: str, ref: str) -> str:
     return name.split("/", 1)[1] if ref.startswith("refs/remotes/") and "/" in name else name
 
 
-def _named_integration(config: Config, branches: dict, main: str | None) -> list[str]:
+def _named_integration(config: Config, branches: dict[str, Any], main: str | None) -> list[str]:
     patterns = config.integration or list(INTEGRATION_NAMES)
     out = []
     for pattern in patterns:

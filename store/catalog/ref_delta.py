@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 import git
@@ -32,7 +33,7 @@ _COLUMNS = (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def stored_record(row: tuple) -> RefRecord:
+def stored_record(row: tuple[Any, ...]) -> RefRecord:
     """A ``refs`` row (``_COLUMNS``) as ``read_refs`` read it then."""
     name, short, kind, commit, obj, annotated, tname, temail, micros, message = row
     return RefRecord(
@@ -50,7 +51,9 @@ def stored_record(row: tuple) -> RefRecord:
     )
 
 
-def stored_refs(con: duckdb.DuckDBPyConnection, names: Iterable[str] | None = None) -> dict:
+def stored_refs(
+    con: duckdb.DuckDBPyConnection, names: Iterable[str] | None = None
+) -> dict[str, Any]:
     """The catalog's ref records by name (``names``: only those)."""
     if names is None:
         rows = con.execute(f"SELECT {_COLUMNS} FROM refs").fetchall()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import duckdb
 import pyarrow as pa
 
@@ -44,7 +47,7 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, cols: indexer.Columns) ->
 
 
 def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, names: tuple[str, ...], rows: list[tuple]
+    con: duckdb.DuckDBPyConnection, table: str, names: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
     """Append row tuples (in ``names`` order) to a table."""
     if not rows:
@@ -55,6 +58,6 @@ def insert_rows(
     insert(con, table, cols)
 
 
-def register_names(con: duckdb.DuckDBPyConnection, view: str, names) -> None:
+def register_names(con: duckdb.DuckDBPyConnection, view: str, names: Iterable[str]) -> None:
     """A one-column (``name``) relation ``view`` holding ``names``, for ``IN`` filters."""
     con.register(view, pa.table({"name": pa.array(sorted(set(names)), pa.string())}))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 
@@ -154,6 +154,8 @@ def plan(
         for lab in reading.labels:
             if lab.model in models:
                 commit = by_name[lab.tag].commit
+                if commit is None:  # (never: tag_records keeps tags with a commit)
+                    continue
                 der.label_rows.append((lab.model, commit, lab.label, lab.kind, lab.tag))
                 der.labelled.setdefault(commit, set()).add(lab.model)
     return out
@@ -161,7 +163,7 @@ def plan(
 
 def apply(
     con: duckdb.DuckDBPyConnection, tag_plan: TagPlan, allowed_stages: Sequence[str] | None
-) -> tuple[list[tuple], dict[str, list]]:
+) -> tuple[list[tuple[Any, ...]], dict[str, list[Any]]]:
     """Rewrite the plan's models' labels, tag warnings, GTO stage events and stage
     holders; return the tag warnings new in this run and the new ``latest`` map
     (model -> [label, gto | labels], as ``meta`` keeps it)."""
@@ -203,9 +205,11 @@ def apply(
     return [w for w in found if w not in before], _latest(con, tag_plan, ranked)
 
 
-def _latest(con, tag_plan: TagPlan, ranked: list[tuple]) -> dict[str, list]:
+def _latest(
+    con: duckdb.DuckDBPyConnection, tag_plan: TagPlan, ranked: list[tuple[Any, ...]]
+) -> dict[str, list[Any]]:
     row = con.execute("SELECT value FROM meta WHERE key = 'latest'").fetchone()
-    latest: dict[str, list] = json.loads(row[0]) if row and row[0] else {}
+    latest: dict[str, list[Any]] = json.loads(row[0]) if row and row[0] else {}
     dates = dict(
         con.execute(
             "SELECT commit, author_date FROM commits WHERE commit IN (SELECT unnest($1))",
