@@ -17,6 +17,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,14 @@ def audit(
     }
 
 
-def _percent(versions: list[dict]) -> float | None:
+def _percent(versions: list[dict[str, Any]]) -> float | None:
     if not versions:
         return None
-    return round(100 * sum(v["reproducible"] for v in versions) / len(versions), 1)
+    share: float = round(100 * sum(v["reproducible"] for v in versions) / len(versions), 1)
+    return share
 
 
-def _missing_most(versions: list[dict]) -> list[str]:
+def _missing_most(versions: list[dict[str, Any]]) -> list[str]:
     counts = Counter(c for v in versions for c in v["missing"])
     return [c for c, _ in counts.most_common()]
 
@@ -88,7 +90,7 @@ def remotes_of(repo: git.Repo) -> dict[str, bool]:
     return {"lfs": lfs, "dvc": '["remote' in dvc_config or "['remote" in dvc_config}
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[tuple]:
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with con.cursor() as cur:
         return cur.execute(sql, params).fetchall()
 
@@ -98,7 +100,7 @@ def version_checks(
     model: str,
     remotes: dict[str, bool],
     commit: str | None = None,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """The reproducibility checks of ``model``'s versions (only ``commit``'s when given),
     by commit: ``{"reproducible", "checks", "missing", "reasons"}`` as in ``audit``."""
     return {v["commit"]: v for v in _version_checks(con, model, remotes, commit)}
@@ -106,7 +108,7 @@ def version_checks(
 
 def version_checks_by_part(
     con: duckdb.DuckDBPyConnection, model: str, remotes: dict[str, bool], part: int = 10000
-) -> Iterator[dict[str, dict]]:
+) -> Iterator[dict[str, dict[str, Any]]]:
     """:func:`version_checks` of all ``model``'s versions, ``part`` versions at a time
     (newest first), so that a model with 100,000 versions never holds every version's
     facts at once."""
@@ -126,12 +128,13 @@ def version_checks_by_part(
 
 
 def _version_checks(
-    con,
+    con: duckdb.DuckDBPyConnection,
     model: str | None,
     remotes: dict[str, bool],
     commit: str | None = None,
     topo_range: tuple[int, int] | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
+    params: list[Any]
     where, params = ("WHERE v.model = $1", [model]) if model else ("", [])
     scope = "WHERE model = $1" if model else ""
     if model and commit:
@@ -153,7 +156,7 @@ def _version_checks(
         """,
         params,
     )
-    facts: dict[str, dict] = {}
+    facts: dict[str, dict[str, Any]] = {}
     for name, view, select in (
         ("params", "params", "count(*)"),
         ("metrics", "metrics", "count(*)"),
@@ -210,9 +213,9 @@ def _verdict(
     commit: str,
     labelled: bool,
     stale: bool,
-    f: dict,
+    f: dict[str, Any],
     remotes: dict[str, bool],
-) -> dict:
+) -> dict[str, Any]:
     """One version's checks from its facts ``f`` (counts of params, metrics, lineage and
     data pointers; ``env`` (package, spec) pairs; ``locks``; its model's ``artifacts``;
     ``unknown_metrics``: metrics files in DVC outputs not in the local cache)."""
@@ -241,8 +244,8 @@ def _verdict(
 
 
 def detail_checks(
-    con: duckdb.DuckDBPyConnection, model: str, detail: dict, remotes: dict[str, bool]
-) -> dict:
+    con: duckdb.DuckDBPyConnection, model: str, detail: dict[str, Any], remotes: dict[str, bool]
+) -> dict[str, Any]:
     """:func:`version_checks` of one version from its ``queries.version_detail`` (which
     read every fact the checks need: the details pane asks no second time)."""
     declared = _rows(con, "SELECT artifact_path FROM models WHERE name = $1", [model])
@@ -282,19 +285,19 @@ def _model_files(
     return [r for r in rows if not r[0].endswith(".dvc") and r[0] not in pointers]
 
 
-def _params(f: dict) -> Check:
+def _params(f: dict[str, Any]) -> Check:
     if f.get("params"):
         return True, ""
     return False, "no parameters recorded (params file, DVC params or manifest params)"
 
 
-def _data(f: dict) -> Check:
+def _data(f: dict[str, Any]) -> Check:
     if f.get("lineage") or f.get("pointers"):
         return True, ""
     return False, "no dvc.lock or .dvc data pointer"
 
 
-def _environment(f: dict) -> Check:
+def _environment(f: dict[str, Any]) -> Check:
     if f.get("locks"):
         return True, ""
     env = f.get("env")
@@ -307,7 +310,7 @@ def _environment(f: dict) -> Check:
     return False, f"not pinned: {shown} ({len(loose)} of {len(env)})"
 
 
-def _artifact(f: dict, remotes: dict[str, bool]) -> Check:
+def _artifact(f: dict[str, Any], remotes: dict[str, bool]) -> Check:
     arts = f.get("artifacts")
     if not arts:
         return False, "no model file"
@@ -321,7 +324,7 @@ def _artifact(f: dict, remotes: dict[str, bool]) -> Check:
     return False, f"not present locally and no remote configured: {names}"
 
 
-def _metrics(f: dict, stale: bool) -> Check:
+def _metrics(f: dict[str, Any], stale: bool) -> Check:
     unknown = f.get("unknown_metrics")
     if not f.get("metrics") and not unknown:
         return False, "no metrics recorded"
@@ -333,7 +336,7 @@ def _metrics(f: dict, stale: bool) -> Check:
     return True, ""
 
 
-def _stage_moves(con, model: str | None) -> list[dict]:
+def _stage_moves(con: duckdb.DuckDBPyConnection, model: str | None) -> list[dict[str, Any]]:
     """Every move of a stage away from a version (a new assignment, a rollback, an undo,
     an unassignment), with how long the version held it; branch rollbacks too (held
     from the rolled-back version's commit)."""
@@ -347,7 +350,7 @@ def _stage_moves(con, model: str | None) -> list[dict]:
         """,
         params,
     )
-    moves: list[dict] = []
+    moves: list[dict[str, Any]] = []
     holder: dict[tuple[str, str], tuple[str, Any]] = {}
     for m, stage, event, version, ts, rollback_from in events:
         if stage is None:  # a branch rollback or undo: from the version it replaced
@@ -381,7 +384,15 @@ def _stage_moves(con, model: str | None) -> list[dict]:
     return moves
 
 
-def _move(model, stage, old, new, since, ts, event) -> dict:
+def _move(
+    model: str,
+    stage: str | None,
+    old: str | None,
+    new: str | None,
+    since: datetime | None,
+    ts: datetime | None,
+    event: str,
+) -> dict[str, Any]:
     seconds = (ts - since).total_seconds() if since is not None and ts is not None else None
     return {
         "model": model,
@@ -395,7 +406,12 @@ def _move(model, stage, old, new, since, ts, event) -> dict:
     }
 
 
-def _per_model(con, model: str | None, versions: list[dict], moves: list[dict]) -> list[dict]:
+def _per_model(
+    con: duckdb.DuckDBPyConnection,
+    model: str | None,
+    versions: list[dict[str, Any]],
+    moves: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     names = [model] if model else [r[0] for r in _rows(con, "SELECT name FROM models", [])]
     out = []
     for name in sorted(names):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -122,7 +123,7 @@ def _versions_table(
         FROM v LEFT JOIN m USING (commit) LEFT JOIN rb USING (commit)
         ORDER BY v.topo DESC
     """
-    params: list = [model, *metric_keys]
+    params: list[Any] = [model, *metric_keys]
     if metric_keys:
         params.append(metric_keys)
     return con.sql(sql, params=params).to_arrow_table()
@@ -158,7 +159,7 @@ def previous_column(
     return prev_topo.take(pc.index_in(topo, value_set=topos)).cast(pa.int64())
 
 
-def _nullable(rows: array) -> pa.Array:
+def _nullable(rows: array[Any]) -> pa.Array:
     """Row numbers with -1 for none, as an Arrow array with nulls for ``take``."""
     values = pa.py_buffer(rows)
     ints = pa.Array.from_buffers(pa.int64(), len(rows), [None, values])
@@ -167,7 +168,7 @@ def _nullable(rows: array) -> pa.Array:
 
 def _previous_rows(
     con: duckdb.DuckDBPyConnection, model: str, among: pa.Array | None
-) -> tuple[pa.Array, array]:
+) -> tuple[pa.Array, array[Any]]:
     """The commits from the model's first version on, by ``topo`` (returned), and per
     commit the row of the version it was built on (-1: none); only versions in ``among``
     (topos) count when given.
@@ -207,7 +208,7 @@ def _previous_rows(
     return topos, previous
 
 
-def _ints(values: pa.Array | pa.ChunkedArray) -> array:
+def _ints(values: pa.Array | pa.ChunkedArray) -> array[Any]:
     """An integer Arrow array (no nulls) as a compact ``array('q')``."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()

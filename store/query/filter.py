@@ -30,6 +30,7 @@ import shlex
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -204,7 +205,7 @@ def _file_keys(key: str) -> list[str]:
     return [key, *(key[i + 1 :] for i, ch in enumerate(key) if ch == ":")]
 
 
-def _sql(term: Term, model: str | None = None) -> tuple[str, list]:
+def _sql(term: Term, model: str | None = None) -> tuple[str, list[Any]]:
     """One term as a condition on ``versions v`` (of ``model`` only, when given), with its
     parameters."""
     if term.kind == "metric":
@@ -276,11 +277,11 @@ def _sql(term: Term, model: str | None = None) -> tuple[str, list]:
     }[value.lower()]
 
 
-def to_sql(terms: list[Term], model: str | None = None) -> tuple[str, list]:
+def to_sql(terms: list[Term], model: str | None = None) -> tuple[str, list[Any]]:
     """The terms as one condition on ``versions v`` (``TRUE`` when there are none);
     ``model``: the condition is only ever asked of that model's versions."""
     parts: list[str] = []
-    params: list = []
+    params: list[Any] = []
     for term in terms:
         sql, term_params = _sql(term, model)
         parts.append(f"(NOT coalesce({sql}, false))" if term.negate else f"coalesce({sql}, false)")

@@ -144,7 +144,7 @@ def _load_refs(
     return refs_on(graph, rows, heads)
 
 
-def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, heads: dict) -> str | None:
+def _pick_main(con: duckdb.DuckDBPyConnection, config: Config, heads: dict[str, Any]) -> str | None:
     return main_branch(con, config.main, heads)
 
 
@@ -245,7 +245,7 @@ class FlowData:
     states: ModelStates
     main_set: set[int]  # commits in main's history
     branch_info: dict[int, dict[str, Any]]  # lane -> merged_into, merged, ahead, behind, ...
-    merge_metrics: dict[int, dict[str, dict]]  # merge commit -> model -> comparison
+    merge_metrics: dict[int, dict[str, dict[str, Any]]]  # merge commit -> model -> comparison
     metric_choices: list[tuple[str, str]]  # (model, metric key) the screen can show
     config: Config
     model: str | None = None  # one model's version tree (the graph holds its versions only)
@@ -258,7 +258,9 @@ class FlowData:
 
     def is_unmerged(self, lane: int) -> bool:
         info = self.branch_info.get(lane)
-        return bool(info) and not info["merged"] and lane != self.main
+        if not info:
+            return False
+        return not info["merged"] and lane != self.main
 
     def beats_main(
         self, lane: int, model: str, key: str, values: dict[str, float]
@@ -336,7 +338,12 @@ class FlowData:
         rest = [
             li for li, lane in enumerate(self.lanes) if lane.ref is not None and li not in first
         ]
-        rest.sort(key=lambda li: (self.lanes[li].ref.startswith("refs/exps/"), self.lanes[li].name))
+        rest.sort(
+            key=lambda li: (
+                (self.lanes[li].ref or "").startswith("refs/exps/"),
+                self.lanes[li].name,
+            )
+        )
         return first + rest
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -55,7 +56,7 @@ class Holding:
     reason: str | None = None
     rolled_from: str | None = None  # rollback: the commit it moved the stage away from
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "event": self.event,
             "version": self.version,
@@ -92,13 +93,13 @@ def stage_stories(
         where, params = "AND e.model = $1", [model]
         if stage is not None:
             where, params = "AND e.model = $1 AND e.stage = $2", [model, stage]
-    rows: dict[tuple[str, str], list[tuple]] = {}
+    rows: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for row in con.execute(_EVENTS.format(where=where), params).fetchall():
         rows.setdefault((row[0], row[1]), []).append(row)
     return {key: _story(found) for key, found in rows.items()}
 
 
-def _story(rows: list[tuple]) -> StageStory:
+def _story(rows: list[tuple[Any, ...]]) -> StageStory:
     story = StageStory(holder=rows[0][12], since=rows[0][13])
     by_ref: dict[str, Holding] = {}  # standing events by their tag
     labelled = set()
@@ -144,10 +145,10 @@ def _story(rows: list[tuple]) -> StageStory:
 
 def previous_holders(
     con: duckdb.DuckDBPyConnection, model: str | None = None
-) -> dict[str, dict[str, dict]]:
+) -> dict[str, dict[str, dict[str, Any]]]:
     """model → stage → {"version", "commit", "at", "tag", "by", "email", "event"} of the
     stage's previous holder (``at``: when it was given the stage)."""
-    out: dict[str, dict[str, dict]] = {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
     for (name, stage), story in sorted(stage_stories(con, model).items()):
         if story.previous is not None:
             found = story.previous.to_json()

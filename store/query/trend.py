@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from modeltrail.store.query.diff import json_value, number
@@ -37,7 +39,7 @@ def trend_branches(
     mains = [main] if main else []
     mains += [m for m in MAIN_NAMES if m not in mains]
 
-    def rank(row: tuple[str, int]) -> tuple:
+    def rank(row: tuple[str, int]) -> tuple[Any, ...]:
         name, n = row
         first = mains.index(name) if name in mains else len(mains)
         return (first, -n, name)
@@ -47,7 +49,7 @@ def trend_branches(
 
 def metric_trend(
     con: duckdb.DuckDBPyConnection, model: str, metric: str, branch: str | None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The versions of ``model`` that ``branch`` contains (all versions when None),
     oldest first: ``{"version", "commit", "seq", "date", "value"}``; ``value`` is the
     metric as a number (booleans 0/1) or None where the version does not report it."""
@@ -58,7 +60,7 @@ def metric_trend(
                    WHERE model = $1 AND key = $2 GROUP BY commit) m ON m.commit = v.commit
         WHERE v.model = $1
     """
-    params: list = [model, metric]
+    params: list[Any] = [model, metric]
     if branch is not None:
         sql += " AND v.commit IN (SELECT commit FROM commit_branches WHERE branch = $3)"
         params.append(branch)
