@@ -25,6 +25,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 LOWER_IS_BETTER = re.compile(r"loss|error|rmse|mae|mse|latency|perplexity", re.IGNORECASE)
 
@@ -84,7 +85,7 @@ def improved(direction: str, old: float | None, new: float | None) -> bool | Non
 
 def load_config(root: Path) -> Config:
     cfg = Config()
-    table: dict = {}
+    table: dict[str, Any] = {}
     own = root / ".modeltrail.toml"
     pyproject = root / "pyproject.toml"
     source = own.name if own.is_file() else pyproject.name
@@ -125,7 +126,7 @@ def load_config(root: Path) -> Config:
     return cfg
 
 
-def _read_push(cfg: Config, table: dict, source: str) -> None:
+def _read_push(cfg: Config, table: dict[str, Any], source: str) -> None:
     push = table.get("push")
     if push in PUSH_CHOICES:
         cfg.push = push

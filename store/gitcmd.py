@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import IO, Protocol, cast
 
 import git
 
@@ -147,11 +148,13 @@ def run(
         env=dict(env) if env else None,
         **({"start_new_session": True} if grouped else {}),
     )
+    popen = proc.proc
+    assert popen is not None  # (as_process: always a process)
     if grouped:
-        out, err = _wait_grouped(proc.proc, data, args, timeout, cancel)
+        out, err = _wait_grouped(popen, data, args, timeout, cancel)
     else:
-        out, err = proc.proc.communicate(data)
-    done = Done(proc.proc.returncode, out or b"", err or b"")
+        out, err = popen.communicate(data)
+    done = Done(popen.returncode, out or b"", err or b"")
     if check and done.returncode != 0:
         raise GitError(f"git {args[0]} failed: {done.first_error()}")
     return done
@@ -191,7 +194,7 @@ _POLL = 0.05  # seconds between looks at a cancel event
 
 
 def _wait_grouped(
-    proc: subprocess.Popen,
+    proc: subprocess.Popen[bytes],
     data: bytes | None,
     args: tuple[str, ...],
     timeout: float | None,
@@ -224,17 +227,26 @@ def _wait_grouped(
     raise stopped
 
 
-def start(repo: git.Repo, args: list[str], *, stdout: bool = False):
+class Running(Protocol):
+    """A started git (GitPython's ``AutoInterrupt``, which stops it when dropped): keep
+    it while git runs; ``proc`` is the process, with the pipes that were asked for."""
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes]: ...
+
+
+def start(repo: git.Repo, args: list[str], *, stdout: bool = False) -> Running:
     """A running ``git ARGS`` in its own session and process group (stdin empty, stderr a
     pipe; stdout a pipe when ``stdout``), for a caller that reads its output as it comes
     (``.proc``; keep the returned object while it runs) and stops it with
     :func:`stop_group`."""
-    return repo.git.execute(
-        argv(*args), as_process=True, with_stdout=stdout, start_new_session=True
+    return cast(  # as_process: always a process (its ``proc`` is never None)
+        Running,
+        repo.git.execute(argv(*args), as_process=True, with_stdout=stdout, start_new_session=True),
     )
 
 
-def stop_group(proc: subprocess.Popen, grace: float = 2.0, *, close: bool = True) -> None:
+def stop_group(proc: subprocess.Popen[bytes], grace: float = 2.0, *, close: bool = True) -> None:
     """Stop the process group ``proc`` leads (started by :func:`start` or a grouped
     :func:`run`): SIGTERM (git removes its lock files), SIGKILL after ``grace`` seconds,
     then reap ``proc`` and (``close``) close its pipes, never waiting on a helper that got
@@ -256,7 +268,7 @@ def stop_group(proc: subprocess.Popen, grace: float = 2.0, *, close: bool = True
                 pipe.close()
 
 
-def _feed(pipe, payload: bytes) -> None:
+def _feed(pipe: IO[bytes], payload: bytes) -> None:
     try:
         pipe.write(payload)
     except (BrokenPipeError, ValueError, OSError):
@@ -278,10 +290,12 @@ def piped_chunks(
     """:func:`piped`'s output as it comes, ``chunk`` bytes at a time, so a caller can
     parse a large output without holding all of it."""
     proc = stream(repo, args, stdin=True)
+    out = proc.proc.stdout
+    assert out is not None  # (a pipe, as stream makes it)
     feeder = threading.Thread(target=_feed, args=(proc.proc.stdin, payload), daemon=True)
     feeder.start()
     try:
-        while data := proc.proc.stdout.read(chunk):
+        while data := out.read(chunk):
             yield data
     finally:
         if proc.proc.poll() is None:
@@ -290,10 +304,11 @@ def piped_chunks(
         proc.proc.wait()
 
 
-def stream(repo: git.Repo, args: list[str], *, stdin: bool = False):
+def stream(repo: git.Repo, args: list[str], *, stdin: bool = False) -> Running:
     """A running ``git ARGS`` whose stdout the caller reads (``.proc.stdout``)."""
-    return repo.git.execute(
-        argv(*args), as_process=True, istream=subprocess.PIPE if stdin else None
+    return cast(  # as_process: always a process (its ``proc`` is never None)
+        Running,
+        repo.git.execute(argv(*args), as_process=True, istream=subprocess.PIPE if stdin else None),
     )
 
 

@@ -32,7 +32,7 @@ _CATALOG_SPECIAL = re.compile("[\U0010ef80-\U0010efff]")
 _ESCAPE_BYTES = re.compile(rb"\xf4\x8e[\xbe\xbf][\x80-\xbf]")
 
 
-def _escape_os(m: re.Match) -> str:
+def _escape_os(m: re.Match[str]) -> str:
     o = ord(m.group(0))
     if o < 0xE000:  # a byte that was not UTF-8: its stand-in
         return chr(BASE + o - 0xDC00)

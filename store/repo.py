@@ -33,7 +33,7 @@ class RepoPaths:
         return self.catalog_dir / "catalog.duckdb"
 
 
-def open_repo(path: str | os.PathLike | None = None) -> git.Repo:
+def open_repo(path: str | os.PathLike[str] | None = None) -> git.Repo:
     """The git repository containing ``path`` (default: the current directory)."""
     start = Path(path) if path is not None else Path.cwd()
     if not start.exists():
@@ -130,7 +130,7 @@ def _age(seconds: float) -> str:
     return "just now"  # pragma: no cover
 
 
-def read_only_message(exc: OSError, where: str | os.PathLike) -> str:
+def read_only_message(exc: OSError, where: str | os.PathLike[str]) -> str:
     """The one line for a write that failed because the repository cannot be written."""
     reason = exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
     return f"the repository is read-only: cannot write in {where} ({reason}); nothing was changed"

@@ -55,7 +55,7 @@ def encode_value(value: object) -> str:
     return '"' + _ESCAPED.sub(_escape_char, s) + '"'
 
 
-def _escape_char(match: re.Match) -> str:
+def _escape_char(match: re.Match[str]) -> str:
     ch = match.group(0)
     return "\\" + ch if ch in '"\\' else f"\\u{ord(ch):04x}"
 

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import git
 
@@ -71,7 +72,7 @@ class Git:
         self.root = Path(repo.working_tree_dir or repo.git_dir)
 
     @classmethod
-    def at(cls, root: str | os.PathLike) -> Git:
+    def at(cls, root: str | os.PathLike[str]) -> Git:
         """The repository whose work tree is ``root``."""
         return cls(gitcmd.prepare(git.Repo(root)))
 
@@ -91,7 +92,7 @@ class Git:
             raise GitFailed(f"git {args[0]} failed: {done.first_error()}")
         return done
 
-    def out(self, *args: str, **kw) -> str:
+    def out(self, *args: str, **kw: Any) -> str:
         return self.run(*args, **kw).text()
 
     def file(self, rel: str) -> Path:

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import git
@@ -59,7 +60,7 @@ class VersionRef:
     version: str
     commit: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"version": self.version, "commit": self.commit}
 
 
@@ -106,7 +107,7 @@ class PushPlan:
     why: str  # what decided ``when`` (--push, the configuration, no remote)
     note: str | None = None  # what the user should know about that decision
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
@@ -238,7 +239,7 @@ class RollbackPlan:
                 f"{one_line(self.target.version, 100)} ({self.target.commit[:12]}); "
                 "other models' files unchanged."
             )
-        lines = [("Rollback-Model", self.model)]
+        lines: list[tuple[str, str | None]] = [("Rollback-Model", self.model)]
         if self.kind == "stage":
             lines.append(("Rollback-Stage", self.stage))
         else:
@@ -257,7 +258,7 @@ class RollbackPlan:
         body += ["", *trailer_lines(lines)]
         return "\n".join(body) + "\n"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "model": self.model,
@@ -424,12 +425,14 @@ def _availability(
     return tuple(out)
 
 
-def model_path_at(g: Git, info: dict, commit: str, places: tuple[str, ...] = ()) -> str | None:
+def model_path_at(
+    g: Git, info: dict[str, Any], commit: str, places: tuple[str, ...] = ()
+) -> str | None:
     """The model's directory as ``commit`` declares it: a version keeps the path it had.
     Read from that commit's ``artifacts.yaml`` (GTO); for a model moved with its
     directory (several ``places``: ``Scope.places``), the one of them ``commit`` has;
     otherwise the catalog's path."""
-    path = info["path"]
+    path: str | None = info["path"]
     if "gto" not in (info.get("sources") or []):
         if path is not None and len(places) > 1:
             for place in places:
@@ -485,7 +488,9 @@ def next_stage_tag(model: str, stage: str, existing: list[str]) -> str:
     return name
 
 
-def _resolve_target(con, g: Git, model: str, spec: str) -> tuple[VersionRef, tuple[str, ...]]:
+def _resolve_target(
+    con: duckdb.DuckDBPyConnection, g: Git, model: str, spec: str
+) -> tuple[VersionRef, tuple[str, ...]]:
     """The target version, named by a label or a short id (never ``= abc1234``), and a
     note when ``spec`` was a commit that is not itself a version: the plan says which
     commit, with the same model files, is written on instead."""
@@ -507,7 +512,7 @@ def _resolve_target(con, g: Git, model: str, spec: str) -> tuple[VersionRef, tup
     )
 
 
-def _stage_holders(con, model: str) -> dict[str, tuple[str, str]]:
+def _stage_holders(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, tuple[str, str]]:
     return {
         s: (v, c)
         for s, v, c in con.execute(
@@ -542,6 +547,7 @@ def plan_rollback(
     if stage is None and branch is None:
         holders = _stage_holders(con, model)
         stage = next((s for s in PRODUCTION_STAGES if s in holders), None)
+    note: tuple[str, ...]
     if to is None:
         if stage is None:
             raise UsageError(
@@ -592,7 +598,9 @@ def _no_previous(model: str, stage: str, story: StageStory | None) -> str:
     return f"{where} has no previous holder; name the version with --to"
 
 
-def _target_risks(con, g: Git, model: str, stage: str, target: VersionRef) -> tuple[bool, list]:
+def _target_risks(
+    con: duckdb.DuckDBPyConnection, g: Git, model: str, stage: str, target: VersionRef
+) -> tuple[bool, list[Any]]:
     """(safe, warnings) of a stage target: safe when it is a registered or labelled version
     or held the stage safely (``store.query.stages``); a warning when the stage was rolled
     back from it, or it is not on the main branch."""
@@ -635,15 +643,26 @@ def _when_by(h: Holding) -> str:
 def _main_branch(g: Git) -> tuple[str, str] | None:
     """(name, head) of the main branch (configured, else main, else master)."""
     for name in (load_config(g.root).main, "main", "master"):
-        head = g.ref_value(f"refs/heads/{name}") if name else None
+        if not name:
+            continue
+        head = g.ref_value(f"refs/heads/{name}")
         if head is not None:
             return name, head
     return None
 
 
 def _plan_stage(
-    repo, con, g: Git, info: dict, stage: str, target, reason, undoes, force=False, check=False
-):
+    repo: git.Repo,
+    con: duckdb.DuckDBPyConnection,
+    g: Git,
+    info: dict[str, Any],
+    stage: str,
+    target: VersionRef,
+    reason: str | None,
+    undoes: str | None,
+    force: bool = False,
+    check: bool = False,
+) -> RollbackPlan:
     model = info["name"]
     if not _STAGE_NAME.match(stage or ""):
         raise Refused(f"{one_line(stage)!r} is not a GTO stage name")
@@ -701,14 +720,18 @@ def _plan_stage(
     )
 
 
-def _stage_files(con, g: Git, info: dict, current: str, target: str) -> tuple[FileChange, ...]:
+def _stage_files(
+    con: duckdb.DuckDBPyConnection, g: Git, info: dict[str, Any], current: str, target: str
+) -> tuple[FileChange, ...]:
     if info["path"] is None:
         return ()
     scope = model_scope(con, info["name"])
     return _file_changes(con, scope.files(g, current), scope.files(g, target))
 
 
-def _target_origin(con, model: str, stage: str, commit: str) -> Holding | None:
+def _target_origin(
+    con: duckdb.DuckDBPyConnection, model: str, stage: str, commit: str
+) -> Holding | None:
     """The standing event that gave ``commit`` the stage, else its GTO registration."""
     story = stage_stories(con, model, stage).get((model, stage))
     found = story.holding(commit) if story is not None else None
@@ -770,18 +793,18 @@ def _branch_head(g: Git, ref: str, short: str) -> str:
 
 
 def _plan_branch(
-    repo,
-    con,
+    repo: git.Repo,
+    con: duckdb.DuckDBPyConnection,
     g: Git,
-    info,
-    branch,
-    target,
-    source,
-    reason,
-    undoes,
+    info: dict[str, Any],
+    branch: str | None,
+    target: VersionRef,
+    source: str,
+    reason: str | None,
+    undoes: str | None,
     force: bool = False,
     current_path: str | None = None,
-):
+) -> RollbackPlan:
     model = info["name"]
     remote_repo.require_local(repo, "a branch rollback")  # -C URL: clone it first
     require_work_tree(repo, "a branch rollback")
@@ -903,7 +926,9 @@ def check_clean(
         )
 
 
-def _warnings(con, repo, model: str, commit: str) -> tuple[str, ...]:
+def _warnings(
+    con: duckdb.DuckDBPyConnection, repo: git.Repo, model: str, commit: str
+) -> tuple[str, ...]:
     missing = [a for a in _availability(con, repo, model, commit) if not a.present]
     if not missing:
         return ()
@@ -943,7 +968,10 @@ def last_rollback(con: duckdb.DuckDBPyConnection) -> LastRollback | None:
     ).fetchone()
     if row is None:
         return None
-    return LastRollback(*row[:7], row[7] or "", read_trailers(row[7]))
+    model, event, stage, version, commit, ref, reason, message = row
+    return LastRollback(
+        model, event, stage, version, commit, ref, reason, message or "", read_trailers(message)
+    )
 
 
 def plan_undo(
