@@ -182,7 +182,7 @@ def _import(root: Path, scale: int) -> RepoBuilder:
         )
         assert proc.stdin is not None
         try:
-            with io.BufferedWriter(proc.stdin, buffer_size=1 << 20) as pipe:  # type: ignore[arg-type]
+            with io.BufferedWriter(proc.stdin, buffer_size=1 << 20) as pipe:
                 builder = RepoBuilder(
                     FastImportStream(pipe), Clock(START, "modeltrail-sample"), MAIN
                 )

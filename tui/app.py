@@ -86,7 +86,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
 
     def __init__(
         self,
-        repo_path: str | Path | None = None,
+        repo_path: str | os.PathLike[str] | None = None,
         *,
         index: bool = True,
         now: Callable[[], datetime] | None = None,

@@ -17,13 +17,24 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 
 from modeltrail.store.remote import FetchOutcome, RemoteStatus, branch_status, fetch
 from modeltrail.tui.format import fmt_age
 from modeltrail.tui.safe_text import clean
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from modeltrail.store.repo import RepoPaths
+
+    _AppBase = App[Any]  # what RemoteView is mixed into
+else:
+    _AppBase = object
 
 _PROGRESS_INTERVAL = 0.1
 
@@ -44,9 +55,16 @@ class FetchFinished(Message):
     outcome: FetchOutcome
 
 
-class RemoteView:
+class RemoteView(_AppBase):
     """App mixin: ``remote_status`` (one line for the status bar), ``check_remote``,
     ``action_fetch``."""
+
+    if TYPE_CHECKING:  # what the app provides
+        paths: RepoPaths
+
+        def now(self) -> datetime: ...
+
+        def reindex(self, rebuild: bool = False) -> None: ...
 
     remote_status: reactive[str] = reactive("")
     """Where the checked-out branch stands against its upstream, or a fetch's progress."""
@@ -154,7 +172,8 @@ class RemoteView:
         )
 
     def on_fetch_progress(self, message: FetchProgress) -> None:
-        if self.fetching and not self._fetch_cancel.is_set():
+        cancel = self._fetch_cancel  # (set while fetching)
+        if cancel is not None and not cancel.is_set():
             name = clean(message.remote, single_line=True)[:30]
             text = clean(message.text, single_line=True)[:40]
             self.remote_status = f"fetching {name}: {text} (F cancels)"
@@ -168,7 +187,7 @@ class RemoteView:
             self.notify(text, timeout=3, markup=False)
             self.reindex()  # new remote-tracking branches and tags into the catalog
         else:
-            severity = "warning" if outcome.cancelled else "error"
+            severity: SeverityLevel = "warning" if outcome.cancelled else "error"
             self.notify(text, title="Fetch", severity=severity, timeout=8, markup=False)
         self._show_remote()
         self.check_remote()

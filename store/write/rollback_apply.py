@@ -54,7 +54,7 @@ from modeltrail.store.write.worktree import (
     restore,
 )
 
-Checkpoint = Callable[[str], None]
+Checkpoint = Callable[[str], object]  # what it returns is ignored
 
 STAGE_STEPS = ("checked", "tag-object", "tag-ref", "verified", "catalog", "pushed")
 BRANCH_STEPS = (

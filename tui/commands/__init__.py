@@ -34,31 +34,56 @@ def command_module(name: str) -> ModuleType:
     """The module of the command ``name`` (one of ``COMMANDS``), imported now."""
     match name:
         case "demo":
-            from modeltrail.tui.commands import demo as module
+            from modeltrail.tui.commands import demo
+
+            return demo
         case "index":
-            from modeltrail.tui.commands import index as module
+            from modeltrail.tui.commands import index
+
+            return index
         case "models":
-            from modeltrail.tui.commands import models as module
+            from modeltrail.tui.commands import models
+
+            return models
         case "versions":
-            from modeltrail.tui.commands import versions as module
+            from modeltrail.tui.commands import versions
+
+            return versions
         case "diff":
-            from modeltrail.tui.commands import diff as module
+            from modeltrail.tui.commands import diff
+
+            return diff
         case "flow":
-            from modeltrail.tui.commands import flow as module
+            from modeltrail.tui.commands import flow
+
+            return flow
         case "history":
-            from modeltrail.tui.commands import history as module
+            from modeltrail.tui.commands import history
+
+            return history
         case "checkout":
-            from modeltrail.tui.commands import checkout as module
+            from modeltrail.tui.commands import checkout
+
+            return checkout
         case "rollback":
-            from modeltrail.tui.commands import rollback as module
+            from modeltrail.tui.commands import rollback
+
+            return rollback
         case "undo":
-            from modeltrail.tui.commands import undo as module
+            from modeltrail.tui.commands import undo
+
+            return undo
         case "audit":
-            from modeltrail.tui.commands import audit as module
+            from modeltrail.tui.commands import audit
+
+            return audit
         case "sql":
-            from modeltrail.tui.commands import sql as module
+            from modeltrail.tui.commands import sql
+
+            return sql
         case "export":
-            from modeltrail.tui.commands import export as module
+            from modeltrail.tui.commands import export
+
+            return export
         case _:
             raise KeyError(name)
-    return module

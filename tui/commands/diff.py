@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Group
@@ -45,7 +46,7 @@ def render(result: dict[str, Any]) -> Group:
     if stale:
         parts.append(stale)
     artifacts, text_files = _shown_artifacts(result)
-    sections = (
+    sections: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
         ("Metrics", _metrics_table, result["metrics"]),
         ("Params", _params_table, result["params"]),
         ("Artifacts", _artifacts_table, artifacts),
@@ -173,7 +174,7 @@ def _params_table(params: dict[str, dict]) -> Table:
     return table
 
 
-_HASH_NAME = {"lfs": "sha256:", "dvc": "md5:", "git": "blob "}
+_HASH_NAME: dict[str | None, str] = {"lfs": "sha256:", "dvc": "md5:", "git": "blob "}
 
 
 def _artifact_side(side: dict | None) -> str:

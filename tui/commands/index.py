@@ -22,12 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo = repo_of(args)
     if sys.stderr.isatty() and not args.json:
-        from rich.progress import Progress
+        from rich.progress import Progress, TaskID
 
         from modeltrail.tui.commands._common import console
 
         with Progress(transient=True, console=console(stderr=True)) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(phase: str, done: int, total: int) -> None:
                 if phase not in tasks:

@@ -33,7 +33,15 @@ def run(args: argparse.Namespace) -> int:
     repo, con = catalog(args)
     models = list_models(con, main_line(con, config_of(repo).main))
     if args.json:
-        keys = ("name", "path", "type", "sources", "latest", "latest_branch", "versions")
+        keys: tuple[str, ...] = (
+            "name",
+            "path",
+            "type",
+            "sources",
+            "latest",
+            "latest_branch",
+            "versions",
+        )
         keys += ("stages", "previous")
         print_json_list({k: m[k] for k in (*keys, "main", "deleted")} for m in models)
         return 0

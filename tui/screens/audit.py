@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
@@ -26,7 +26,7 @@ from modeltrail.tui.format import fmt_duration, fmt_pct, plural
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.screens.table_screen import TableScreen
 
-AUDIT_BINDINGS: list[Binding] = [
+AUDIT_BINDINGS: list[BindingType] = [
     Binding("escape", "back", "Back", id="audit_back"),
     Binding("a", "toggle_all", "This model / all", id="audit_all"),
     Binding("j", "cursor_down", "Down", id="audit_down", show=False),

@@ -25,6 +25,7 @@ import locale
 import os
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -41,6 +42,9 @@ from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
 from modeltrail.tui.workers import ReportsWorkerFailures
+
+if TYPE_CHECKING:
+    from modeltrail.tui.app import ModeltrailApp
 
 DETAIL_LINES = 5
 
@@ -88,6 +92,9 @@ def metric_view(con, data: FlowData, model: str, key: str) -> MetricView:
 
 class FlowScreen(ReportsWorkerFailures, Screen):
     """Branch lanes with merges, tags, stages and a chosen metric at each point."""
+
+    if TYPE_CHECKING:
+        app: ModeltrailApp  # the app it runs in (Textual types it as any App)
 
     HELP_TITLE = "flow"
     FAILURE_TITLE = "Flow"
@@ -304,7 +311,7 @@ class FlowScreen(ReportsWorkerFailures, Screen):
         home = below[-1]
         for _ in range(len(stack) - 1 - stack.index(home)):
             self.app.pop_screen()
-        home.jump(model, full)
+        home.jump(model, full)  # type: ignore[attr-defined]  # a screen with jump (above)
         self.app.notify(clean(f"opened {model} {label}", single_line=True), timeout=3, markup=False)
 
     def _model_at(self, commit: int) -> str | None:
@@ -396,10 +403,10 @@ def detail_lines(
             lines.append(_version_line(data, model, label, c, metric))
     for li in data.heads_at.get(c, []):
         lines.append(_branch_line(data, li, metric, ascii_only))
-    model = _first_model(data, c, metric)
-    if model is not None:
-        label = data.label_of(model, c) or g.ids[c][:7]
-        lines.append(literal(f"enter: open {model} {label}", style="dim", single_line=True))
+    first = _first_model(data, c, metric)
+    if first is not None:
+        label = data.label_of(first, c) or g.ids[c][:7]
+        lines.append(literal(f"enter: open {first} {label}", style="dim", single_line=True))
     return lines
 
 

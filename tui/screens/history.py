@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
@@ -28,7 +28,7 @@ from modeltrail.tui.format import MISSING, fmt_version, plural, short_id
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.screens.table_screen import TableScreen
 
-HISTORY_BINDINGS: list[Binding] = [
+HISTORY_BINDINGS: list[BindingType] = [
     Binding("escape", "back", "Back", id="history_back"),
     Binding("z", "undo", "Undo last rollback", id="history_undo"),
     Binding("a", "toggle_all", "This model / all", id="history_all"),

@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -58,7 +59,10 @@ from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.rollback_form import DialogForm
 from modeltrail.tui.workers import ReportsWorkerFailures
 
-ROLLBACK_BINDINGS: list[Binding] = [
+if TYPE_CHECKING:
+    from modeltrail.tui.app import ModeltrailApp
+
+ROLLBACK_BINDINGS: list[BindingType] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
     Binding("z", "undo", "Undo it", id="rollback_undo"),
     Binding("p", "push", "Push it", id="rollback_push"),
@@ -118,6 +122,7 @@ def fresh_catalog(app):
     repo = open_repo(app.paths.root)
     note = recover(repo)
     con, summary = store_fresh_catalog(repo)
+    assert summary is not None  # (refreshed: an index run's summary)
     if summary.mode != "unchanged" or note:
         app.post_message(IndexFinished(summary.line(), True))
     return repo, con
@@ -125,6 +130,11 @@ def fresh_catalog(app):
 
 class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
     """What the rollback and undo dialogs share: plan → reason → confirm → write → result."""
+
+    stage: str | None  # the stage to move (set by each dialog)
+
+    if TYPE_CHECKING:
+        app: ModeltrailApp  # the app it runs in (Textual types it as any App)
 
     BINDINGS = ROLLBACK_BINDINGS
     DEFAULT_CSS = """

@@ -9,7 +9,7 @@ The table keeps its cursor row across reloads (a catalog update reloads it).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -21,9 +21,15 @@ from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import literal
 from modeltrail.tui.workers import ReportsWorkerFailures
 
+if TYPE_CHECKING:
+    from modeltrail.tui.app import ModeltrailApp
+
 
 class TableScreen(ReportsWorkerFailures, Screen[None]):
     """One table of one model's rows (or every model's), a title and a detail pane."""
+
+    if TYPE_CHECKING:
+        app: ModeltrailApp  # the app it runs in (Textual types it as any App)
 
     #: the prefix of the widget ids
     NAME: ClassVar[str] = "table"
@@ -53,7 +59,7 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
         """The model whose rows are shown; None: every model's."""
         return None if self.show_all else self.model
 
-    def load(self) -> None:  # pragma: no cover - every subclass loads its own rows
+    def load(self) -> object:  # pragma: no cover - every subclass loads its own rows
         raise NotImplementedError
 
     def show_detail(self, row: int | None) -> None:  # pragma: no cover - overridden

@@ -51,7 +51,7 @@ def _header(d: dict) -> list[RenderableType]:
         title.append(f"{stage_glyph(stage)} {clean(stage, single_line=True)}", style="bold yellow")
     if d.get("stale_metrics"):
         title.append("  ~ stale metrics", style="italic")
-    lines = [title]
+    lines: list[RenderableType] = [title]
     when = (d.get("date") or "").replace("T", " ").replace("Z", " UTC")
     meta = Text()
     meta.append(f"commit {d['commit']}\n", style="dim")
@@ -97,7 +97,8 @@ def _reproducibility(d: dict) -> list[RenderableType]:
         line.append_text(literal(r["reasons"][first], style="dim", single_line=True))
     line.no_wrap = True
     line.overflow = "ellipsis"
-    return [line]
+    out: list[RenderableType] = [line]
+    return out
 
 
 def _metrics(
@@ -106,9 +107,12 @@ def _metrics(
     if not d.get("metrics"):
         problems = [w for w in d.get("warnings") or [] if w.get("role") == "metrics"]
         if problems:  # the metrics file is there but could not be read: say why
-            return [_heading("Metrics")] + [
-                Text("  ⚠ ", style="bold") + literal(w["message"], single_line=True)
-                for w in problems
+            return [
+                _heading("Metrics"),
+                *(
+                    Text("  ⚠ ", style="bold") + literal(w["message"], single_line=True)
+                    for w in problems
+                ),
             ]
         return [_heading("Metrics"), Text("  none", style="dim")]
     title = "Metrics" + (

@@ -255,7 +255,7 @@ class FlowGraph(CursorView, can_focus=True):
     """The lanes, one commit per row; ``enter`` posts ``Selected`` for the cursor's commit."""
 
     BINDINGS = [
-        *(b for b in LIST_BINDINGS if b.key != "enter"),
+        *(b for b in LIST_BINDINGS if not (isinstance(b, Binding) and b.key == "enter")),
         Binding("enter", "select", "Open", id="select"),
         Binding("left", "pan(-8)", "Scroll left", id="flow_left", show=False),
         Binding("right", "pan(8)", "Scroll right", id="flow_right", show=False),

@@ -112,7 +112,8 @@ class TrendPlot(PlotextPlot):
             )
         ticks = tick_positions(series)
         by_x = {x: p for x, _, p in plotted}
-        plt.xticks(ticks, [_label(by_x[x]) for x in ticks])
+        # plotext's stubs ask for list[float]; int positions are what it draws with
+        plt.xticks(ticks, [_label(by_x[x]) for x in ticks])  # type: ignore[arg-type]
         if len(xs) == 1:
             plt.xlim(0, 2)
         self.refresh()
