@@ -42,6 +42,7 @@ from modeltrail.store.config import (
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import index_lock_note, open_repo, repo_paths
+from modeltrail.tui.app_base import AppBase
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from modeltrail.tui.palette import ModeltrailCommands
@@ -68,7 +69,7 @@ _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thr
 _INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
 
 
-class ModeltrailApp(RemoteView, ReportsWorkerFailures, App):
+class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
     """Browse, compare and roll back the model versions of one git repository.
 
     ``index=False`` skips the background index run (tests and benchmarks that built the

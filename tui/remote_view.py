@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -28,11 +28,7 @@ from modeltrail.tui.format import fmt_age
 from modeltrail.tui.safe_text import clean
 
 if TYPE_CHECKING:
-    from textual.app import App
-
-    from modeltrail.store.repo import RepoPaths
-
-    _AppBase = App[Any]  # what RemoteView is mixed into
+    from modeltrail.tui.app_base import AppBase as _AppBase  # what it is mixed into
 else:
     _AppBase = object
 
@@ -58,13 +54,6 @@ class FetchFinished(Message):
 class RemoteView(_AppBase):
     """App mixin: ``remote_status`` (one line for the status bar), ``check_remote``,
     ``action_fetch``."""
-
-    if TYPE_CHECKING:  # what the app provides
-        paths: RepoPaths
-
-        def now(self) -> datetime: ...
-
-        def reindex(self, rebuild: bool = False) -> None: ...
 
     remote_status: reactive[str] = reactive("")
     """Where the checked-out branch stands against its upstream, or a fetch's progress."""

@@ -44,7 +44,7 @@ from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricV
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
-    from modeltrail.tui.app import ModeltrailApp
+    from modeltrail.tui.app_base import AppBase
 
 DETAIL_LINES = 5
 
@@ -94,7 +94,7 @@ class FlowScreen(ReportsWorkerFailures, Screen):
     """Branch lanes with merges, tags, stages and a chosen metric at each point."""
 
     if TYPE_CHECKING:
-        app: ModeltrailApp  # the app it runs in (Textual types it as any App)
+        app: AppBase  # the app it runs in (Textual types it as any App)
 
     HELP_TITLE = "flow"
     FAILURE_TITLE = "Flow"

@@ -60,7 +60,7 @@ from modeltrail.tui.screens.rollback_form import DialogForm
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
-    from modeltrail.tui.app import ModeltrailApp
+    from modeltrail.tui.app_base import AppBase
 
 ROLLBACK_BINDINGS: list[BindingType] = [
     Binding("escape", "close", "Cancel / close", id="rollback_close"),
@@ -134,7 +134,7 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
     stage: str | None  # the stage to move (set by each dialog)
 
     if TYPE_CHECKING:
-        app: ModeltrailApp  # the app it runs in (Textual types it as any App)
+        app: AppBase  # the app it runs in (Textual types it as any App)
 
     BINDINGS = ROLLBACK_BINDINGS
     DEFAULT_CSS = """

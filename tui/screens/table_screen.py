@@ -22,14 +22,14 @@ from modeltrail.tui.safe_text import literal
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
-    from modeltrail.tui.app import ModeltrailApp
+    from modeltrail.tui.app_base import AppBase
 
 
 class TableScreen(ReportsWorkerFailures, Screen[None]):
     """One table of one model's rows (or every model's), a title and a detail pane."""
 
     if TYPE_CHECKING:
-        app: ModeltrailApp  # the app it runs in (Textual types it as any App)
+        app: AppBase  # the app it runs in (Textual types it as any App)
 
     #: the prefix of the widget ids
     NAME: ClassVar[str] = "table"

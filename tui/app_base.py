@@ -1,0 +1,47 @@
+"""The app as its screens and widgets use it, for the type checker.
+
+``ModeltrailApp`` (``tui/app.py``) derives from :class:`AppBase`; a screen declares
+``app: AppBase`` under ``TYPE_CHECKING`` to reach the app's own members (``connection()``,
+``paths``, ``config``...) typed, without importing ``tui/app.py``, which imports the
+screens. At run time the class adds nothing to Textual's ``App``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    import duckdb
+
+    from modeltrail.store.config import Config, PushPolicy
+    from modeltrail.store.query.mainline import MainLine
+    from modeltrail.store.repo import RepoPaths
+
+
+class AppBase(App[Any]):
+    """What screens and widgets use of the app (``ModeltrailApp`` defines each)."""
+
+    if TYPE_CHECKING:
+        paths: RepoPaths
+        config: Config
+        push_policy: PushPolicy
+        indexing: bool
+
+        def connection(self) -> duckdb.DuckDBPyConnection: ...
+
+        def main_line(self) -> MainLine: ...
+
+        @property
+        def has_catalog(self) -> bool: ...
+
+        def now(self) -> datetime: ...
+
+        def start_index_once(self) -> None: ...
+
+        def reindex(self, rebuild: bool = False) -> None: ...
+
+        def action_fetch(self) -> None: ...
