@@ -163,7 +163,7 @@ def load_user_config(path: Path | None = None) -> Config:
     return cfg
 
 
-def _read_personal(cfg: Config, table: dict, source: str) -> None:
+def _read_personal(cfg: Config, table: dict[str, Any], source: str) -> None:
     """``[keys]`` and ``theme`` of the user's own file."""
     keys = table.get("keys")
     if isinstance(keys, dict):

@@ -157,7 +157,7 @@ def _run_locked(
     return _full(repo, paths, refs, digest, progress, start, reason, cfg, root_name)
 
 
-def _read_pulled(repo, paths: RepoPaths, start: float) -> IndexSummary:
+def _read_pulled(repo: git.Repo, paths: RepoPaths, start: float) -> IndexSummary:
     """Nothing new in git, but DVC objects the catalog waited for are in the local cache
     now (``dvc pull``): read them into a new generation."""
     with new_generation(paths, copy_current=True) as con:
@@ -553,7 +553,7 @@ def _write_meta(
 TEMPLATE_VALUES = "template_values"
 
 
-def _set_meta(con, key: str, value) -> None:
+def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
     """One meta entry (JSON), beside the ones :func:`_write_meta` wrote."""
     con.execute("DELETE FROM meta WHERE key = $1", [key])
     con.execute("INSERT INTO meta VALUES ($1, $2)", [key, json.dumps(value, sort_keys=True)])
@@ -1147,8 +1147,8 @@ def _incremental(
                 facts.warnings.add(*w)
         _set_meta(con, TEMPLATE_VALUES, facts.template_values)
         # DVC objects that `dvc pull` brought since (the warnings count the new versions)
-        unknown = "dvc-missing" in facts.version_sources.cols["origin"]
-        touched = pulled.read_arrived(repo, paths.root, con, rewarn=unknown)
+        awaited = "dvc-missing" in facts.version_sources.cols["origin"]
+        touched = pulled.read_arrived(repo, paths.root, con, rewarn=awaited)
         # a tag change may prune versions (and their sources) of any model it re-derives
         _refresh_value_files(
             con, None if tags_changed else set(facts.version_sources.cols["model"]) | touched
@@ -1159,7 +1159,9 @@ def _incremental(
     return summary
 
 
-def _drop_repeated_template_warnings(con, warnings: indexer.Columns) -> None:
+def _drop_repeated_template_warnings(
+    con: duckdb.DuckDBPyConnection, warnings: indexer.Columns
+) -> None:
     """A templated dvc.yaml's problem is said once, at the first version that has it:
     not again for the new versions of an incremental run."""
     c = warnings.cols

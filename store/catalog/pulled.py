@@ -13,13 +13,20 @@ present. No commit is walked again.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import git
 import pyarrow as pa
 
 from modeltrail.store.read.dvc_objects import any_arrived
+
+if TYPE_CHECKING:
+    from modeltrail.store.read.blobfacts import DvcCache
+    from modeltrail.store.read.readers.dvc import DvcLock
 
 MISSING = "dvc-missing"
 
@@ -95,7 +102,9 @@ def read_arrived(
     return {model for model, _c, _p, md5 in done if md5 is not None}
 
 
-def _locks(repo, con, affected: list[tuple]) -> dict[tuple[str, str], list[tuple[str, object]]]:
+def _locks(
+    repo: git.Repo, con: duckdb.DuckDBPyConnection, affected: list[tuple[Any, ...]]
+) -> dict[tuple[str, str], list[tuple[str, DvcLock]]]:
     """Each affected version's ``dvc.lock`` files, parsed: (model, commit) -> [(path, lock)]."""
     from modeltrail.store.read import blobfacts, gitio, indexer
 
@@ -112,14 +121,14 @@ def _locks(repo, con, affected: list[tuple]) -> dict[tuple[str, str], list[tuple
     con.unregister("pulled_versions")
     data = gitio.read_blobs(repo, {b for *_, b in files}, indexer.MAX_DOCUMENT)
     parsed = {b: blobfacts.parse_dvc_lock(d) for b, d in data.items()}
-    out: dict[tuple[str, str], list[tuple[str, object]]] = {}
+    out: dict[tuple[str, str], list[tuple[str, DvcLock]]] = {}
     for model, commit, path, blob in files:
         if blob in parsed:
             out.setdefault((model, commit), []).append((path, parsed[blob]))
     return out
 
 
-def _parsed_metrics(con, md5s: set[str]) -> set[str]:
+def _parsed_metrics(con: duckdb.DuckDBPyConnection, md5s: set[str]) -> set[str]:
     """Which objects the catalog has read as metrics already (another version's)."""
     rows = con.execute(
         "SELECT DISTINCT blob FROM version_sources WHERE origin = 'dvc-cache'"
@@ -129,7 +138,13 @@ def _parsed_metrics(con, md5s: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _insert_values(con, parse_pool, documents, done, warnings) -> None:
+def _insert_values(
+    con: duckdb.DuckDBPyConnection,
+    parse_pool: ModuleType,
+    documents: dict[str, tuple[str, bytes]],
+    done: list[tuple[str, str, str, str | None]],
+    warnings: list[tuple[str, str, str, str]],
+) -> None:
     """Parse the objects that arrived and write their values (``blob_values``)."""
     if not documents:
         return
@@ -149,7 +164,9 @@ def _insert_values(con, parse_pool, documents, done, warnings) -> None:
         con.executemany("INSERT INTO blob_values VALUES (?, ?, ?, ?, ?, ?)", values)
 
 
-def _mark_found(con, done: list[tuple[str, str, str, str | None]]) -> None:
+def _mark_found(
+    con: duckdb.DuckDBPyConnection, done: list[tuple[str, str, str, str | None]]
+) -> None:
     """The rows of metrics now read (origin ``dvc-cache``, their md5) or that have no
     object to wait for any more (gone)."""
     if not done:
@@ -180,7 +197,9 @@ def _mark_found(con, done: list[tuple[str, str, str, str | None]]) -> None:
     con.unregister("pulled_rows")
 
 
-def _set_awaited(con, model: str, commit: str, path: str, md5: str) -> None:
+def _set_awaited(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str, path: str, md5: str
+) -> None:
     con.execute(
         f"UPDATE version_sources SET blob = $4 WHERE origin = '{MISSING}'"
         " AND model = $1 AND commit = $2 AND path = $3",
@@ -188,7 +207,7 @@ def _set_awaited(con, model: str, commit: str, path: str, md5: str) -> None:
     )
 
 
-def _mark_outs_present(con, cache) -> None:
+def _mark_outs_present(con: duckdb.DuckDBPyConnection, cache: DvcCache) -> None:
     """DVC outputs recorded as not in the cache that are there now (``dvc pull`` brings
     a model's outputs with its metrics): present."""
     hashes = [
@@ -206,7 +225,7 @@ def _mark_outs_present(con, cache) -> None:
         )
 
 
-def _rewarn(con, warning) -> None:
+def _rewarn(con: duckdb.DuckDBPyConnection, warning: Callable[[int, str], str]) -> None:
     """One warning per model whose metrics are still unknown, counting its versions."""
     from modeltrail.store.read.indexer import UNPULLED_WARNING
 

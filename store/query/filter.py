@@ -168,7 +168,7 @@ def _term(token: str, metric_keys: Collection[str]) -> Term:
                 raise FilterError(f"bad filter: {value!r} is not a date") from None
             return Term("date", "date", op, value, negate)
         word_colon = field and ":" not in field.group("value").partition(op)[0]
-        if word_colon and not metric_candidates(key, metric_keys):
+        if field and word_colon and not metric_candidates(key, metric_keys):
             raise _unknown_field(field.group("field"))  # word:... is not a file path
         key = resolve_metric(key, metric_keys)
         return Term("metric", key, op, _number(value, key), negate)

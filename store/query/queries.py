@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,7 +54,7 @@ def model_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT name FROM models ORDER BY name").fetchall()]
 
 
-def require_model(con: duckdb.DuckDBPyConnection, name: str) -> dict:
+def require_model(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
     rows = con.execute(  # fetched whole: a pending result would block a later register
         "SELECT name, path, artifact_path, type, description, labels, sources FROM models "
         "WHERE name = $1",
@@ -68,7 +68,7 @@ def require_model(con: duckdb.DuckDBPyConnection, name: str) -> dict:
     return dict(zip(keys, row, strict=True))
 
 
-def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, dict]:
+def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, dict[str, Any]]:
     """Per model, the version the main branch holds now (its newest version on the main
     line): ``{"branch", "version", "commit", "content_of", "rolled_back_from"}``;
     ``content_of`` names the version whose content it has (a branch rollback: the version
@@ -109,7 +109,9 @@ def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, di
     }
 
 
-def deleted_models(con: duckdb.DuckDBPyConnection, main: MainLine | None) -> dict[str, dict]:
+def deleted_models(
+    con: duckdb.DuckDBPyConnection, main: MainLine | None
+) -> dict[str, dict[str, Any]]:
     """Models whose files are gone where the main line (else the newest commit that
     touched them) stands now: ``{name: {"commit", "date"}}``, the commit that deleted
     them. The deletion is no version; the model stays listed with its history."""
@@ -130,7 +132,9 @@ def deleted_models(con: duckdb.DuckDBPyConnection, main: MainLine | None) -> dic
     return {model: {"commit": commit, "date": iso(date)} for model, commit, date in rows}
 
 
-def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) -> list[dict]:
+def list_models(
+    con: duckdb.DuckDBPyConnection, main: MainLine | None = None
+) -> list[dict[str, Any]]:
     """Every model with its latest version, version count and stage holders; given the
     main line, what its branch holds (``main``: :func:`main_holders`, else None)."""
     rows = con.execute(
@@ -148,7 +152,7 @@ def list_models(con: duckdb.DuckDBPyConnection, main: MainLine | None = None) ->
         ORDER BY coalesce(lower(m.type), 'model') NOT IN ('model', ''), m.name
         """
     ).fetchall()
-    stages: dict[str, dict] = {}
+    stages: dict[str, dict[str, Any]] = {}
     for model, stage, version, commit, since in con.execute(
         "SELECT model, stage, version, commit, since FROM stages ORDER BY model, stage"
     ).fetchall():
@@ -215,7 +219,7 @@ _VERSION_COLS = (
 )
 
 
-def _version_dict(row: tuple) -> dict:
+def _version_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     d = dict(zip(_VERSION_COLS, row, strict=True))
     d["labels"] = list(d["labels"] or [])
     d["stages"] = list(d["stages"] or [])
@@ -227,11 +231,16 @@ def _version_dict(row: tuple) -> dict:
 
 
 def _model_rows(
-    con, columns: str, table: str, model: str, commits: list[str] | None, order: str
-) -> list[tuple]:
+    con: duckdb.DuckDBPyConnection,
+    columns: str,
+    table: str,
+    model: str,
+    commits: list[str] | None,
+    order: str,
+) -> list[tuple[Any, ...]]:
     """``columns`` of ``table``'s rows for ``model`` (only ``commits``, when given)."""
     sql = f"SELECT {columns} FROM {table} WHERE model = $1"
-    params: list = [model]
+    params: list[Any] = [model]
     if commits is not None:
         sql += " AND commit IN (SELECT unnest($2))"
         params.append(commits)
@@ -251,15 +260,17 @@ def rolled_back_from(
     """``{commit: version it rolled back from}`` for the model's branch rollback (and undo)
     commits, as their ``Rollback-From`` trailers say."""
     sql = f"SELECT commit, rollback_from FROM stage_events WHERE {_BRANCH_ROLLBACKS}"
-    params: list = [model]
+    params: list[Any] = [model]
     if commits is not None:
         sql += " AND commit IN (SELECT unnest($2))"
         params.append(commits)
     return dict(con.execute(sql, params).fetchall())
 
 
-def _values_by_commit(con, table: str, model: str, commits: list[str] | None) -> dict:
-    out: dict[str, dict] = {}
+def _values_by_commit(
+    con: duckdb.DuckDBPyConnection, table: str, model: str, commits: list[str] | None
+) -> dict[str, Any]:
+    out: dict[str, dict[str, Any]] = {}
     for commit, key, value, text in _model_rows(
         con, "commit, key, value, text", table, model, commits, "key"
     ):
@@ -284,11 +295,13 @@ _MLFLOW_COLS = (
 )
 
 
-def _mlflow_by_commit(con, model: str, commits: list[str] | None) -> dict[str, dict]:
+def _mlflow_by_commit(
+    con: duckdb.DuckDBPyConnection, model: str, commits: list[str] | None
+) -> dict[str, dict[str, Any]]:
     """What each version's MLflow ``MLmodel`` records: ``{"path", "flavors", "run_id",
     "model_uuid", "utc_time_created", "mlflow_version", "artifact_path",
     "model_size_bytes", "model_id", "signature": {"inputs", "outputs", "params"}}`` (signature specs as MLflow writes them; None when absent)."""
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     columns = ", ".join(_MLFLOW_COLS)
     for row in _model_rows(con, columns, "mlflow", model, commits, "commit, path"):
         commit, *rest = row
@@ -302,7 +315,7 @@ def list_versions(
     limit: int | None = None,
     main: MainLine | None = None,
     all_branches: bool = True,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The model's versions, newest first, with metrics and params (``versions --json``):
     :func:`iter_versions` as a list."""
     return list(iter_versions(con, model, limit, main, all_branches))
@@ -370,8 +383,8 @@ def iter_versions(
     main: MainLine | None = None,
     all_branches: bool = True,
     batch: int = 4096,
-    where: tuple[str, list] | None = None,
-) -> Iterator[dict]:
+    where: tuple[str, list[Any]] | None = None,
+) -> Iterator[dict[str, Any]]:
     """The model's versions, newest first, with metrics and params, read ``batch``
     versions at a time: a listing of 100,000 versions is never held whole, in Python or
     in DuckDB (100,000 versions in one query: +290 MB in DuckDB; by batches of 4,096: +105 MB).
@@ -419,7 +432,7 @@ def iter_versions(
                 yield _listed_version(row)
 
 
-def _listed_version(row: tuple) -> dict:
+def _listed_version(row: tuple[Any, ...]) -> dict[str, Any]:
     """One row of :data:`_LIST_SQL` as :func:`list_versions` gives it."""
     n = len(_VERSION_COLS)
     main_line, rollback, metrics, params, labels, mlflow = row[n:]
@@ -435,7 +448,7 @@ def _listed_version(row: tuple) -> dict:
     return v
 
 
-def _mlflow_dict(d: dict) -> dict:
+def _mlflow_dict(d: dict[str, Any]) -> dict[str, Any]:
     """An ``mlflow`` row (a dict of ``_MLFLOW_COLS`` but the commit), made the JSON shape."""
     d["flavors"] = list(d["flavors"] or [])
     d["signature"] = {
@@ -448,22 +461,22 @@ def _mlflow_dict(d: dict) -> dict:
 
 def label_details(
     con: duckdb.DuckDBPyConnection, model: str, commits: list[str] | None = None
-) -> dict[str, list[dict]]:
+) -> dict[str, list[dict[str, Any]]]:
     """Commit -> its labels in the order of ``versions.labels``, each ``{"label", "kind", "source", "tag"}``:
     kind = semver | calendar | sequential (None: none of them), source = gto | tag |
     manifest, tag = the tag carrying it (None for a manifest version)."""
     sql = "SELECT commit, label, scheme, kind, tag FROM labels WHERE model = $1"
-    params: list = [model]
+    params: list[Any] = [model]
     if commits is not None:
         sql += " AND commit IN (SELECT unnest($2))"
         params.append(commits)
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     for commit, label, scheme, kind, tag in con.execute(sql + " ORDER BY rank", params).fetchall():
         out.setdefault(commit, []).append(_label_detail(label, scheme, kind, tag))
     return out
 
 
-def _label_detail(label: str, scheme: str | None, kind: str, tag: str | None) -> dict:
+def _label_detail(label: str, scheme: str | None, kind: str, tag: str | None) -> dict[str, Any]:
     """A ``labels`` row as the listings show it: kind = its scheme, source = gto | tag |
     manifest (the ``labels.kind`` of a tag-read label is its tag convention)."""
     source = kind if kind in ("gto", "manifest") else "tag"
@@ -530,7 +543,7 @@ _DETAIL_SQL = f"""
 
 def version_detail(
     con: duckdb.DuckDBPyConnection, model: str, commit: str, previous: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Everything known about one version: metrics, params, artifacts, env, lineage, the
     paths of its files (``files``), the metrics files whose DVC objects are not in the
     local cache (``metrics_unknown``); given ``previous`` (another version's commit), that
@@ -558,7 +571,7 @@ def version_detail(
     if previous is not None:
         d["previous_metrics"] = {r["key"]: r["value"] for r in prev or []}
 
-    def rows(sql: str, keys: tuple[str, ...]) -> list[dict]:
+    def rows(sql: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
         return [
             dict(zip(keys, r, strict=True)) for r in con.execute(sql, [model, commit]).fetchall()
         ]
@@ -586,7 +599,7 @@ def version_detail(
     return d
 
 
-def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[dict]:
+def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[dict[str, Any]]:
     """Stage events, rollbacks and undos, newest first (``history --json``)."""
     if model is not None:
         require_model(con, model)
@@ -595,7 +608,7 @@ def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[di
                message, ref, counter, rollback_from, reason
         FROM stage_events
     """
-    params: list = []
+    params: list[Any] = []
     if model is not None:
         sql += " WHERE model = $1"
         params.append(model)
@@ -623,7 +636,12 @@ def history(con: duckdb.DuckDBPyConnection, model: str | None = None) -> list[di
     return out
 
 
-def resolve_version(con: duckdb.DuckDBPyConnection, model: str, spec: str, commit_of=None) -> dict:
+def resolve_version(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    spec: str,
+    commit_of: Callable[[str], str | None] | None = None,
+) -> dict[str, Any]:
     """A version of ``model`` named by a label, a tag, a stage, or a commit-ish.
 
     ``commit_of(spec) -> str | None`` resolves other commit-ish names through git.
@@ -685,7 +703,9 @@ def resolve_version(con: duckdb.DuckDBPyConnection, model: str, spec: str, commi
     raise UnknownVersion(f"unknown version {spec!r} of {model}")
 
 
-def _version_in_force(con: duckdb.DuckDBPyConnection, model: str, commit: str, cols: str):
+def _version_in_force(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str, cols: str
+) -> tuple[Any, ...] | None:
     """The version in force at ``commit``, a commit that is not itself a version: the
     nearest version on its own first-parent line. Between the two the model's content
     did not change (a commit that changes it, a merge included, is a version), so it
@@ -705,7 +725,7 @@ def _version_in_force(con: duckdb.DuckDBPyConnection, model: str, commit: str, c
     ).fetchone()
 
 
-def warnings(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def warnings(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [
         {"commit": c, "path": p, "model": m, "message": msg}
         for c, p, m, msg in con.execute(

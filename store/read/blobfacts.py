@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from modeltrail.store.read import discovery
 from modeltrail.store.read.discovery import Claim
-from modeltrail.store.read.readers import dvc, environment, lfs, manifests, structured
+from modeltrail.store.read.readers import (
+    dvc,
+    dvc_templates,
+    environment,
+    lfs,
+    manifests,
+    structured,
+)
 
 LFS_MAX_POINTER = 1024
 
@@ -121,7 +128,7 @@ def mlmodel_facts(data: bytes) -> MlmodelFacts:
     return _mlmodel_facts_of(*manifests.parse_mlmodel(data))
 
 
-def _mlmodel_facts_of(m, warns: list[str]) -> MlmodelFacts:
+def _mlmodel_facts_of(m: manifests.ModelManifest, warns: list[str]) -> MlmodelFacts:
     return MlmodelFacts(
         flavors=list(m.flavors),
         run_id=m.run_id,
@@ -144,7 +151,7 @@ def _mlmodel_facts_of(m, warns: list[str]) -> MlmodelFacts:
     )
 
 
-def _first(items) -> str | None:
+def _first(items: object) -> str | None:
     return items[0] if isinstance(items, list | tuple) and items else None
 
 
@@ -157,7 +164,7 @@ def _manifest_kind(path: str) -> str:
     return "model_yaml"
 
 
-def _parse_manifest(kind: str, data: bytes):
+def _parse_manifest(kind: str, data: bytes) -> tuple[manifests.ModelManifest, list[str]]:
     if kind == "mlmodel":
         return manifests.parse_mlmodel(data)
     if kind == "modelbit":
@@ -170,7 +177,7 @@ def claims_of(
     path: str,
     data: bytes,
     root_name: str = discovery.ROOT_NAME,
-    var_files: dvc.dvc_templates.VarFiles | None = None,
+    var_files: dvc_templates.VarFiles | None = None,
 ) -> tuple[list[Claim], list[str]]:
     """Models a declaring file claims (see ``store.read.discovery.manifest_kind``).
 
@@ -239,7 +246,7 @@ def claims_of(
     if manifest is None:
         return [], warns
     source = {"model_yaml": "manifest", "mlmodel": "mlflow", "modelbit": "modelbit"}[kind]
-    name = getattr(manifest, "name", None)
+    name = manifest.name or ""
     by_directory = False
     if kind == "mlmodel" or not name:
         name, by_directory = dir_name, True
@@ -259,7 +266,7 @@ def claims_of(
     ], warns
 
 
-def _named_by(manifest, directory: str) -> list[str]:
+def _named_by(manifest: manifests.ModelManifest, directory: str) -> list[str]:
     """Repository paths of the files a manifest names as the model's (an MLmodel's
     artifacts, python model, data and environment files), inside the repository only."""
     out = []
@@ -270,7 +277,7 @@ def _named_by(manifest, directory: str) -> list[str]:
     return out
 
 
-def pipeline_files(doc, base: str, dvc_yaml: str) -> list[str]:
+def pipeline_files(doc: dvc.DvcYaml | None, base: str, dvc_yaml: str) -> list[str]:
     """The files a ``dvc.yaml`` names as its own: itself, its ``dvc.lock``, its metrics,
     params and plots files, the files its templating takes values from (``params.yaml``
     and ``vars`` files, inside the repository) and its stages' outs (repository paths)."""
@@ -289,18 +296,18 @@ def pipeline_files(doc, base: str, dvc_yaml: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def dvc_metrics_files(doc, base: str = "") -> list[str]:
+def dvc_metrics_files(doc: dvc.DvcYaml | None, base: str = "") -> list[str]:
     """Repository paths of the metrics files a parsed dvc.yaml in ``base`` declares."""
     return doc.metrics_files(base) if doc is not None else []
 
 
-def dvc_params_files(doc, base: str = "") -> list[str]:
+def dvc_params_files(doc: dvc.DvcYaml | None, base: str = "") -> list[str]:
     """Repository paths of the params files a parsed dvc.yaml in ``base`` uses."""
     return list(doc.params_files(base)) if doc is not None else []
 
 
 #: a templating values file that leaves the repository (never read)
-OUTSIDE = dvc.dvc_templates.OUTSIDE
+OUTSIDE = dvc_templates.OUTSIDE
 
 
 def dvc_var_files(data: bytes) -> list[str]:
@@ -316,7 +323,9 @@ def var_file_path(base: str, rel: str) -> str | None:
     return dvc.join_dvc_path(base, "", rel)
 
 
-def parse_dvc_yaml(data: bytes, var_files=None):
+def parse_dvc_yaml(
+    data: bytes, var_files: dvc_templates.VarFiles | None = None
+) -> tuple[dvc.DvcYaml, list[str]]:
     """A ``dvc.yaml``; ``var_files`` (path relative to it -> bytes, None: no such file)
     give the values its templating is expanded with."""
     return dvc.parse_dvc_yaml(data, var_files)
@@ -372,11 +381,11 @@ def packages_of(data: bytes, path: str) -> tuple[list[tuple[str, str]], list[str
     return environment.parse_requirements(data)
 
 
-def lfs_pointer(data: bytes):
+def lfs_pointer(data: bytes) -> lfs.LfsPointer | None:
     return lfs.parse_lfs_pointer(data)
 
 
-def lfs_present(common_dir, pointer) -> bool:
+def lfs_present(common_dir: Path, pointer: lfs.LfsPointer) -> bool:
     """Is the pointer's object in the local LFS store, whole?"""
     return lfs.lfs_object_present(common_dir, pointer)
 
@@ -384,7 +393,7 @@ def lfs_present(common_dir, pointer) -> bool:
 # --- DVC pipelines: metrics from the local cache, staleness from dvc.lock ----------------
 
 
-def parse_dvc_lock(data: bytes):
+def parse_dvc_lock(data: bytes) -> dvc.DvcLock:
     """A ``dvc.lock``'s stages (``readers.dvc.DvcLock``); warnings are reported elsewhere."""
     return dvc.parse_dvc_lock(data)[0]
 
@@ -446,7 +455,7 @@ class DvcCache:
             self._dirs[md5] = entries
         return self._dirs[md5]
 
-    def locate(self, lock, base: str, path: str) -> tuple[str, bool] | None:
+    def locate(self, lock: dvc.DvcLock, base: str, path: str) -> tuple[str, bool | None] | None:
         """Where ``lock`` keeps repository ``path``: ``(md5, layout)`` of the cached object
         holding it (an output of a stage of ``lock`` in directory ``base``, or a file
         inside a directory output); the directory's own md5 when its manifest (which
@@ -500,7 +509,7 @@ FileMd5 = Callable[[str, bool], str | None]
 
 
 def lock_stale(
-    lock, base: str, metrics_paths: list[str], file_md5: FileMd5 | None = None
+    lock: dvc.DvcLock, base: str, metrics_paths: list[str], file_md5: FileMd5 | None = None
 ) -> bool | None:
     """Are the metrics stale by what ``dvc.lock`` records, as ``dvc status`` would say?
 
@@ -535,7 +544,7 @@ def lock_stale(
 
 def _stage_stale(
     name: str,
-    lock,
+    lock: dvc.DvcLock,
     base: str,
     produced: dict[str, tuple[str, str | None]],
     verdict: dict[str, bool],
@@ -571,7 +580,7 @@ def _stage_stale(
 
 
 def lock_dep_blobs(
-    files: dict[str, tuple[str, str]], declared: dict[str, Any], locks: dict[str, Any]
+    files: dict[str, tuple[str, str]], declared: Mapping[str, Any], locks: dict[str, Any]
 ) -> set[str]:
     """Blobs of a version's git files that its dvc.lock stages depend on."""
     out: set[str] = set()
@@ -591,7 +600,7 @@ def lock_dep_blobs(
 
 def dvc_pipeline(
     files: dict[str, tuple[str, str]],
-    declared: dict[str, tuple[list[str], list[str]]],
+    declared: Mapping[str, tuple[list[str], list[str]]],
     locks: dict[str, Any],
     cache: DvcCache,
     blob_md5: Callable[[str, bool], str | None] | None = None,

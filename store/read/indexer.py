@@ -13,9 +13,10 @@ import functools
 import hashlib
 import posixpath
 from collections import ChainMap, Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from sys import intern
+from typing import Any
 
 import git
 
@@ -49,9 +50,9 @@ class Columns:
 
     def __init__(self, *names: str) -> None:
         self.names = names
-        self.cols: dict[str, list] = {n: [] for n in names}
+        self.cols: dict[str, list[Any]] = {n: [] for n in names}
 
-    def add(self, *values) -> None:
+    def add(self, *values: Any) -> None:
         for n, v in zip(self.names, values, strict=True):
             self.cols[n].append(v)
 
@@ -236,7 +237,7 @@ def declaration_renames(
     alive = set(last) - set(renames or {})
     # in walk order: ("moved", commit, first parent, [(old, old blob, new, new blob)])
     # (every candidate pair of one commit) or ("declared", path)
-    events: list[tuple] = []
+    events: list[tuple[Any, ...]] = []
     for c in commits:
         declaring = [
             (ch, kind)
@@ -383,6 +384,8 @@ def discover(
         if data is None:
             continue
         kind = discovery.manifest_kind(path)
+        if kind is None:  # (never: declarations are the files manifest_kind names)
+            continue
         found, warns = blobfacts.claims_of(kind, path, data, root_name, var_files.get(path))
         if path in var_files:  # its templating's problems are reported version by version
             warns = [w for w in warns if not template_warning(w)]
@@ -397,8 +400,8 @@ def discover(
             facts.warnings.add(None, path, None, w)
     moved = _moved_claims(claims, renames or {})
     resolved = discovery.resolve(claims)
-    for path, message in resolved.warnings:
-        facts.warnings.add(None, path, None, message)
+    for where, message in resolved.warnings:
+        facts.warnings.add(None, where, None, message)
     if moved:
         _add_moved_places(resolved.models, moved)
     if history:
@@ -468,10 +471,10 @@ def _template_files(
         for rel, where in pairs:
             if where is None:
                 files[rel] = blobfacts.OUTSIDE
-            elif newest.get(where) is None:
+            elif (held := newest.get(where)) is None:
                 files[rel] = None
-            elif newest[where] in data:
-                files[rel] = data[newest[where]]  # (unreadable: unknown, left out)
+            elif held in data:
+                files[rel] = data[held]  # (unreadable: unknown, left out)
         out[path] = files
     return out
 
@@ -548,6 +551,8 @@ def _add_earlier_paths(
     }
     for path, blobs in sorted(older.items()):
         kind = discovery.manifest_kind(path)
+        if kind is None:  # (never: declarations are the files manifest_kind names)
+            continue
         for blob in blobs:
             if blob not in data:
                 continue
@@ -679,7 +684,7 @@ def _path_role(path: str) -> str | None:
 def _sources(
     e: Emitted,
     directories: tuple[str, ...],
-    dvc_decl: dict[str, tuple[list[str], list[str]]],
+    dvc_decl: Mapping[str, tuple[list[str], list[str]]],
     manifest_files: dict[str, tuple[str | None, str | None]],
 ) -> list[tuple[str, str, str]]:
     """(role, path, blob) of the files that feed a version's metrics, params, ..."""
@@ -741,7 +746,7 @@ def _documents(
 
 
 def _add_rows(
-    facts: Facts, cache: blobfacts.DvcCache, blob: str, role: str, rows: list[tuple]
+    facts: Facts, cache: blobfacts.DvcCache, blob: str, role: str, rows: list[tuple[Any, ...]]
 ) -> None:
     """A parsed blob's rows into the table of its role."""
     if role in ("metrics", "params", "manifest"):
@@ -801,7 +806,7 @@ def _expansion_key(
     dvc.yaml names), "?" where it cannot be told (a file an older dvc.yaml named that is
     not the model's), ``OUTSIDE`` where the path leaves the repository."""
     base = posixpath.dirname(path)
-    values = []
+    values: list[tuple[str, str | None]] = []
     for rel in var_files:
         where = blobfacts.var_file_path(base, rel)
         entry = e.files.get(where) if where is not None else None
@@ -916,8 +921,8 @@ def build_facts(
             topo_start + i,
         )
     facts.spill()
-    paths = ModelPaths(models)
-    emitted = propagate(commits, paths, labelled, seeds)
+    model_paths = ModelPaths(models)
+    emitted = propagate(commits, model_paths, labelled, seeds)
     if consume:
         commits.clear()
     progress("commits", total, total)
@@ -976,7 +981,7 @@ def build_facts(
 
     # a templated dvc.yaml declares what its expansion with the params (and vars files)
     # of the same version says: one expansion per distinct (dvc.yaml, their blobs)
-    expanded = _expand_templated(repo, facts, emitted, templated, paths)
+    expanded = _expand_templated(repo, facts, emitted, templated, model_paths)
 
     # where each model's conventional metrics and params files are
     source_dirs: dict[str, tuple[str, ...]] = {}
@@ -999,8 +1004,10 @@ def build_facts(
     dep_blobs: set[str] = set()
     if locks:
         for e in emitted:
-            own = _expansions(e, templated, paths, expanded) if expanded else None
-            decl = ChainMap(own, dvc_decl) if own else dvc_decl
+            own = _expansions(e, templated, model_paths, expanded) if expanded else None
+            decl: Mapping[str, tuple[list[str], list[str]]] = (
+                ChainMap(own, dvc_decl) if own else dvc_decl
+            )
             dep_blobs |= blobfacts.lock_dep_blobs(e.files, decl, locks)
     dep_data = gitio.read_blobs(
         repo, [b for b in dep_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
@@ -1014,15 +1021,15 @@ def build_facts(
         return md5s[(blob, legacy)]
 
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
-    unpulled: dict[str, list] = {}  # model -> [versions, paths] of metrics not in the cache
+    unpulled: dict[str, list[Any]] = {}  # model -> [versions, paths] of metrics not in the cache
     for i, e in enumerate(emitted):
         emitted[i] = None  # type: ignore[call-overload]  # its files go once its rows are made
         if i % SPILL_EVERY == 0:
             facts.spill()
         decl = dvc_decl
         if expanded:
-            own = _expansions(e, templated, paths, expanded)
-            decl = ChainMap(own, dvc_decl) if own else dvc_decl  # type: ignore[assignment]
+            own = _expansions(e, templated, model_paths, expanded)
+            decl = ChainMap(own, dvc_decl) if own else dvc_decl
         srcs = _sources(e, source_dirs.get(e.model, ()), decl, manifest_files)
         from_cache, lock_stale, refused, not_cached = blobfacts.dvc_pipeline(
             e.files, decl, locks, cache, blob_md5
@@ -1134,8 +1141,9 @@ def build_facts(
         elif role == "manifest" and blob in manifest_warnings:
             plan.append((blob, role, path, model, commit, ([], manifest_warnings[blob])))
         elif role == "mlmodel" and blob in manifest_mlmodel:
-            parsed = parse_pool.as_rows(role, manifest_mlmodel[blob])
-            plan.append((blob, role, path, model, commit, parsed))
+            plan.append(
+                (blob, role, path, model, commit, parse_pool.as_rows(role, manifest_mlmodel[blob]))
+            )
         elif role in _PARSED_ROLES:
             wanted.append((blob, role, path))
             plan.append((blob, role, path, model, commit, None))

@@ -55,14 +55,14 @@ class _Refused:
 REFUSED = _Refused()
 
 
-class _Context(dict):
+class _Context(dict[str, Any]):
     """Interpolation values, with where each came from: ``origins`` maps a key's dotted
     path to its source (``params.yaml``, ``vars[0]``, ``stage.vars[1]``), ``imports`` the
     files loaded (path -> None when whole, else the keys taken)."""
 
     __slots__ = ("origins", "imports")
 
-    def __init__(self, base: Mapping | None = None) -> None:
+    def __init__(self, base: Mapping[str, Any] | None = None) -> None:
         super().__init__(base or {})
         origins = getattr(base, "origins", None)
         imports = getattr(base, "imports", None)
@@ -178,7 +178,7 @@ class _Expander:
             return False
         return True
 
-    def merge(self, ctx: _Context, new: dict, source: str) -> None:
+    def merge(self, ctx: _Context, new: dict[str, Any], source: str) -> None:
         """``new`` into ``ctx`` as DVC merges vars: mappings merge key by key, and a key
         both define is refused (:data:`REFUSED`, one warning)."""
         for key, where, before in _merge(ctx, new, source, ctx.origins):
@@ -192,7 +192,7 @@ class _Expander:
             )
 
     def context(
-        self, base: Mapping, entries: Any, wdir: str, default: bool, stage: str = ""
+        self, base: Mapping[str, Any], entries: Any, wdir: str, default: bool, stage: str = ""
     ) -> _Context:
         ctx = _Context(base)
         if default:
@@ -214,7 +214,7 @@ class _Expander:
 
     # --- interpolation -------------------------------------------------------------------
 
-    def resolve(self, value: Any, ctx: dict, depth: int = 0) -> Any:
+    def resolve(self, value: Any, ctx: dict[str, Any], depth: int = 0) -> Any:
         self.nodes -= 1
         if depth > _MAX_DEPTH or self.nodes < 0:
             return value
@@ -229,7 +229,7 @@ class _Expander:
             return [self.resolve(v, ctx, depth + 1) for v in value]
         return value
 
-    def text(self, text: str, ctx: dict) -> Any:
+    def text(self, text: str, ctx: dict[str, Any]) -> Any:
         if "${" not in text:
             return text
         whole = _INTERP.fullmatch(text)
@@ -241,7 +241,7 @@ class _Expander:
                 self.unresolved.add(whole.group(1))
             return text
 
-        def one(match: re.Match) -> str:
+        def one(match: re.Match[str]) -> str:
             found, value = _lookup(ctx, match.group(1))
             if found is not True:
                 if found is False:
@@ -255,8 +255,8 @@ class _Expander:
 
     # --- stages --------------------------------------------------------------------------
 
-    def stages(self, stages: dict, ctx: dict) -> dict:
-        out: dict = {}
+    def stages(self, stages: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for name, body in stages.items():
             if not isinstance(body, dict) or not isinstance(name, str):
                 out[name] = body
@@ -293,7 +293,11 @@ class _Expander:
 
 
 def _merge(
-    into: dict, new: dict, source: str, origins: dict[str, str], prefix: str = ""
+    into: dict[str, Any],
+    new: dict[str, Any],
+    source: str,
+    origins: dict[str, str],
+    prefix: str = "",
 ) -> list[tuple[str, str, str]]:
     """``new`` merged into ``into`` as DVC merges contexts (never overwriting): the keys
     both define, as ``(dotted key, source, the earlier source)``; such a key becomes
@@ -356,7 +360,7 @@ def _to_str(value: Any) -> str:
     return value if isinstance(value, str) else key_text(value)
 
 
-def _foreach(items: list | dict) -> list[tuple[str, Any]]:
+def _foreach(items: list[Any] | dict[str, Any]) -> list[tuple[str, Any]]:
     if isinstance(items, dict):
         return [(_to_str(k), v) for k, v in items.items()]
     if any(isinstance(v, dict | list) for v in items):
@@ -364,7 +368,7 @@ def _foreach(items: list | dict) -> list[tuple[str, Any]]:
     return [(_to_str(v), v) for v in items]
 
 
-def _matrix(matrix: dict) -> list[tuple[str, dict]]:
+def _matrix(matrix: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     names = []
     for dim, values in matrix.items():
         if any(isinstance(v, dict | list) for v in values):
@@ -378,7 +382,9 @@ def _matrix(matrix: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def expand(doc: dict, files: VarFiles | None, warnings: list[str]) -> tuple[dict, set[str], bool]:
+def expand(
+    doc: dict[str, Any], files: VarFiles | None, warnings: list[str]
+) -> tuple[dict[str, Any], set[str], bool]:
     """``doc`` with its templating expanded: ``(document, unresolved ${...} expressions,
     complete)``; ``complete`` says every file values may come from was given, so an
     unresolved expression is one DVC could not resolve either."""
