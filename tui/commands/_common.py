@@ -184,7 +184,8 @@ def console(*, stderr: bool = False):
     tty = stream.isatty()
     out = stream if tty else _TrimmedLines(stream)
     return Console(
-        file=SafeStream(out, keep_style=True),
+        # SafeStream and _TrimmedLines are text streams by duck typing (write, flush)
+        file=SafeStream(out, keep_style=True),  # type: ignore[arg-type]
         highlight=False,
         soft_wrap=False,
         width=None if tty else 1_000_000,  # piped: never cut nor wrap (one row per line)

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -46,11 +46,14 @@ from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.trend_plot import TrendPlot, TrendSeries
 from modeltrail.tui.workers import ReportsWorkerFailures
 
+if TYPE_CHECKING:
+    from modeltrail.tui.app_base import AppBase
+
 BEST = "★"
 CHANGED = "≠"
 TABS = ("metrics", "params", "artifacts", "files", "trend")
 
-COMPARE_BINDINGS: list[Binding] = [
+COMPARE_BINDINGS: list[BindingType] = [
     Binding("escape", "back", "Back", id="compare_back"),
     Binding("b", "next_baseline", "Baseline", id="compare_baseline"),
     Binding("a", "toggle_all_params", "All params", id="compare_all_params"),
@@ -150,7 +153,7 @@ def metric_cell(row: dict, i: int, base: int, colour: bool = True) -> Text:
     if i != base:
         old, new = number(row["values"][base]), number(value)
         better = improved(row["direction"], old, new)
-        if better is not None:
+        if better is not None and old is not None and new is not None:  # (both: improved)
             style = ("green" if better else "red") if colour else ""
             text.append(f" {fmt_delta(round(new - old, 12), better)}", style=style)
     return text
@@ -176,6 +179,9 @@ def _storage_text(values: list[dict | None]) -> str:
 
 class CompareScreen(ReportsWorkerFailures, Screen):
     """Side-by-side comparison of ``commits`` (two or more versions) of ``model``."""
+
+    if TYPE_CHECKING:
+        app: AppBase  # the app it runs in (Textual types it as any App)
 
     FAILURE_TITLE = "Compare"
 
@@ -362,6 +368,12 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             text.append(" ~stale")
         return text
 
+    @property
+    def loaded(self) -> dict[str, Any]:
+        """The comparison's data, once it has come (the tables wait for it)."""
+        assert self.data is not None
+        return self.data
+
     def refresh_tables(self) -> None:
         if self.data is None:
             return
@@ -396,7 +408,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
 
     def _fill_metrics(self) -> None:
         table = self._version_table("metrics", "metric", "dir")
-        for row in self.data["metrics"]:
+        for row in self.loaded["metrics"]:
             arrow = "↓" if row["direction"] == "lower" else "↑"
             cells = [
                 metric_cell(row, i, self.baseline, not self.app.no_color)
@@ -405,7 +417,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             table.add_row(literal(row["key"], single_line=True), Text(arrow), *cells)
 
     def _fill_params(self) -> None:
-        rows = self.data["params"]
+        rows = self.loaded["params"]
         shown = rows if self.all_params else [r for r in rows if r["changed"]]
         changed = sum(1 for r in rows if r["changed"])
         note = self.query_one("#params-note", Static)
@@ -428,7 +440,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
 
     def _fill_artifacts(self) -> None:
         table = self._version_table("artifacts", "mark", "path", "storage")
-        for row in self.data["artifacts"]:
+        for row in self.loaded["artifacts"]:
             table.add_row(
                 Text(CHANGED if row["changed"] else ""),
                 literal(self._in_model(row["path"]), single_line=True),
@@ -436,7 +448,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
                 *(artifact_cell(v) for v in row["values"]),
             )
         env = self._version_table("env", "mark", "package", "file")
-        for row in self.data["environment"]:
+        for row in self.loaded["environment"]:
             env.add_row(
                 Text(CHANGED if row["changed"] else ""),
                 literal(row["package"], single_line=True),
@@ -446,7 +458,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
                     for v in row["values"]
                 ),
             )
-        if not self.data["environment"]:
+        if not self.loaded["environment"]:
             env.add_row(
                 Text(""),
                 Text("(no environment files)"),
@@ -456,7 +468,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
 
     def _in_model(self, path: str) -> str:
         """``path`` relative to the model's directory when it is inside it."""
-        prefix = f"{self.data['path']}/" if self.data.get("path") else ""
+        prefix = f"{self.loaded['path']}/" if self.loaded.get("path") else ""
         return path[len(prefix) :] if prefix and path.startswith(prefix) else path
 
     def _fill_files(self) -> None:
@@ -504,7 +516,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             self._fill_files()
             return
         self._close_diff()
-        self.load_files(a, b, self.data.get("places"))
+        self.load_files(a, b, self.loaded.get("places"))
 
     def request_trend(self) -> None:
         if not self.metric_keys:

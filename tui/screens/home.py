@@ -16,10 +16,12 @@ the selection.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
@@ -48,6 +50,9 @@ from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
 from modeltrail.tui.widgets.version_rows import ReproMarks, VersionRows
 from modeltrail.tui.workers import ReportsWorkerFailures
+
+if TYPE_CHECKING:
+    from modeltrail.tui.app_base import AppBase
 
 KEY_METRICS = 3
 DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
@@ -94,7 +99,7 @@ class DetailsLoaded(Message):
     """Details for ``key`` = (model, commit, previous version or None)."""
 
     key: tuple
-    renderable: object  # a Rich renderable
+    renderable: RenderableType
 
 
 @dataclass
@@ -111,6 +116,9 @@ class FilterApplied(Message):
 
 class HomeScreen(ReportsWorkerFailures, Screen):
     """Browse models, their versions, and one version's details."""
+
+    if TYPE_CHECKING:
+        app: AppBase  # the app it runs in (Textual types it as any App)
 
     HELP_TITLE = "home"
     BINDINGS = HOME_BINDINGS
@@ -251,7 +259,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         title = Text("Details")
         commit = self.shown_commit if self.details_visible else None
         row = self.rows.row_of(commit) if self.rows is not None and commit is not None else None
-        if row is not None:
+        if row is not None and self.rows is not None:
             title.append(" · ")
             title.append(clean(self.rows.value("version", row), single_line=True))
         self._set_title("#details-pane", title)
@@ -346,7 +354,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
 
         with self.app.connection().cursor() as cursor:
             line = self.app.main_line()
-            scope = {"main": line, "all_branches": all_branches}
+            scope: dict[str, Any] = {"main": line, "all_branches": all_branches}
             keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
             table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE, **scope)
             if len(table) == FIRST_PAGE and not worker.is_cancelled:
@@ -685,7 +693,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self.notify("mark two or more versions with space, then press c", timeout=4)
             return
         # oldest first, so the comparison reads left to right in time
-        ordered = sorted(marked, key=lambda c: -(self.rows.row_of(c) or 0))
+        rows = self.rows
+        ordered = sorted(marked, key=lambda c: -(rows.row_of(c) or 0))
         from modeltrail.tui.screens.compare import CompareScreen
 
         self.app.push_screen(CompareScreen(self.model, ordered))
@@ -768,7 +777,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
                     discover=False,
                 )
             )
-        actions = [
+        actions: list[tuple[str, str, Callable[[], object]]] = [
             ("Filter versions", "/ — e.g. test.auc>0.8 branch:main", self.action_filter),
             ("Clear filter", "esc", partial(self.set_filter, "")),
             ("Compare marked versions", "c — mark with space first", self.action_compare),

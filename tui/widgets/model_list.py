@@ -205,7 +205,7 @@ class ModelList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # --- drawing ---------------------------------------------------------------------
 
-    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+    def render_lines(self, crop):
         self._measure_view()
         return super().render_lines(crop)
 
