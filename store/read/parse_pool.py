@@ -42,7 +42,7 @@ Job = tuple[str, str, str, bytes | None]
 #: what the catalog keeps of one parsed blob: its rows (for ``blob_values``,
 #: ``blob_mlmodel``, ``blob_packages`` or ``blob_dvc`` by role, without the blob id) and
 #: its warnings; plain tuples, which cross between processes cheaply
-Parsed = tuple[list[tuple], list[str]]
+Parsed = tuple[list[tuple[Any, ...]], list[str]]
 
 #: below this many documents a worker's start-up (~0.3 s) is not worth it
 MIN_JOBS = 4000
@@ -93,7 +93,7 @@ def workers_for(count: int) -> int:
 
 def _take(
     workers: Workers, jobs: Iterator[Job]
-) -> tuple[list[Job], list[tuple[list[Job], Future | None]]]:
+) -> tuple[list[Job], list[tuple[list[Job], Future[list[Parsed]] | None]]]:
     """The next round: this process's share, and each worker's share with its future
     (None: parse it here)."""
     mine = list(itertools.islice(jobs, SHARE))
@@ -157,7 +157,7 @@ class Workers:
     def failed(self) -> bool:
         return self._pool is None
 
-    def submit(self, share: list[Job]) -> Future | None:
+    def submit(self, share: list[Job]) -> Future[list[Parsed]] | None:
         """``share`` to a worker; None if there is none to take it."""
         if self._pool is None:
             return None
@@ -167,7 +167,7 @@ class Workers:
             self.close()
             return None
 
-    def result(self, future: Future | None, expected: int) -> list[Parsed] | None:
+    def result(self, future: Future[list[Parsed]] | None, expected: int) -> list[Parsed] | None:
         """A share's results, or None when its worker failed in any way (the workers are
         then given up)."""
         if future is None:
