@@ -7,6 +7,8 @@ to check.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from textual.binding import Binding
 
 from modeltrail.tui.bindings import APP_BINDINGS
@@ -37,10 +39,11 @@ def known_binding_ids() -> set[str]:
         version_list,
     )
 
-    modules = (audit, compare, flow, help, history, home, rollback, rollback_form)
+    modules: tuple[ModuleType, ...] = (audit, compare, flow, help, history, home, rollback)
+    modules += (rollback_form,)
     modules += (table_screen, cursor_view, details, flow_graph, model_list, status)
     modules += (trend_plot, version_list)
-    ids = {b.id for b in APP_BINDINGS if b.id}
+    ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
     for module in modules:
         for value in vars(module).values():
             bindings = getattr(value, "BINDINGS", None) if isinstance(value, type) else None

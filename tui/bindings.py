@@ -10,9 +10,9 @@ was opened, with their ids; the README lists the keys.
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
-APP_BINDINGS: list[Binding] = [
+APP_BINDINGS: list[BindingType] = [
     Binding("q", "quit", "Quit", id="quit"),
     Binding("question_mark", "help", "Help", id="help", key_display="?"),
     Binding(
@@ -23,7 +23,7 @@ APP_BINDINGS: list[Binding] = [
 # Pane switching and "/" are priority bindings: the focus moves as soon as the key is
 # read, so keys typed right after it (a fast typist, a paste) reach the new pane. While
 # the filter box has focus the home screen skips them and they are typed as text.
-HOME_BINDINGS: list[Binding] = [
+HOME_BINDINGS: list[BindingType] = [
     Binding("1", "focus_pane('models')", "Models", id="focus_models", show=False, priority=True),
     Binding(
         "2", "focus_pane('versions')", "Versions", id="focus_versions", show=False, priority=True
@@ -40,7 +40,7 @@ HOME_BINDINGS: list[Binding] = [
     Binding("F", "app.fetch", "Fetch", id="fetch"),
 ]
 
-LIST_BINDINGS: list[Binding] = [
+LIST_BINDINGS: list[BindingType] = [
     Binding("down,j", "cursor_down", "Down", id="cursor_down", show=False),
     Binding("up,k", "cursor_up", "Up", id="cursor_up", show=False),
     Binding("home,g", "cursor_top", "Top", id="cursor_top", show=False),
@@ -50,12 +50,12 @@ LIST_BINDINGS: list[Binding] = [
     Binding("enter", "select", "Open", id="select", show=False),
 ]
 
-VERSION_LIST_BINDINGS: list[Binding] = [
+VERSION_LIST_BINDINGS: list[BindingType] = [
     *LIST_BINDINGS,
     Binding("space", "toggle_mark", "Mark (in place)", id="mark", key_display="space"),
 ]
 
-DETAILS_BINDINGS: list[Binding] = [
+DETAILS_BINDINGS: list[BindingType] = [
     Binding("down,j", "scroll_down", "Down", id="scroll_down", show=False),
     Binding("up,k", "scroll_up", "Up", id="scroll_up", show=False),
     Binding("home,g", "scroll_home", "Top", id="scroll_top", show=False),
@@ -64,6 +64,6 @@ DETAILS_BINDINGS: list[Binding] = [
     Binding("pageup,ctrl+u", "page_up", "Page up", id="scroll_page_up", show=False),
 ]
 
-HELP_BINDINGS: list[Binding] = [
+HELP_BINDINGS: list[BindingType] = [
     Binding("escape,q,question_mark", "dismiss", "Close", id="close_help"),
 ]
