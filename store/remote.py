@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store import gitcmd, remote_repo
 from modeltrail.store.read import gto
@@ -221,12 +221,13 @@ def fetch(
 
 
 def _read_progress(
-    proc: subprocess.Popen, lines: list[str], progress: Callable[[str], None] | None
+    proc: subprocess.Popen[bytes], lines: list[str], progress: Callable[[str], None] | None
 ) -> None:
     assert proc.stderr is not None
     buf = b""
     while True:
-        chunk = proc.stderr.read1(4096)  # what git wrote so far (progress ends in \r)
+        # what git wrote so far (progress ends in \r); a pipe is a BufferedReader
+        chunk = proc.stderr.read1(4096)  # type: ignore[attr-defined]
         if not chunk:
             break
         buf += chunk
@@ -409,7 +410,7 @@ def with_remote_warnings(
     tag the target came from is. A check that fails says so in the warnings (it is
     advice, not a refusal). ``cancel`` stops the remote's answer being waited for."""
     g = _git(root)
-    seen: dict = {}
+    seen: dict[str, Any] = {}
     try:
         if plan.kind == "stage" and plan.tag is not None:
             plan, extra = _stage_against_remote(g, plan, fetch_hint, cancel, seen)
@@ -447,7 +448,11 @@ def _model_tags(g: Git, model: str) -> dict[str, str]:
 
 
 def _stage_against_remote(
-    g: Git, plan: RollbackPlan, fetch_hint: str, cancel: threading.Event | None, seen: dict
+    g: Git,
+    plan: RollbackPlan,
+    fetch_hint: str,
+    cancel: threading.Event | None,
+    seen: dict[str, Any],
 ) -> tuple[RollbackPlan, list[str]]:
     from modeltrail.store.write.rollback import next_stage_tag
 
@@ -482,7 +487,7 @@ def _stage_against_remote(
     return plan, out
 
 
-def _with_target_where(root: Where, plan: RollbackPlan, seen: dict) -> RollbackPlan:
+def _with_target_where(root: Where, plan: RollbackPlan, seen: dict[str, Any]) -> RollbackPlan:
     """Where the tag the target came from is, when the remote check could tell and the
     last fetch did not: on the remote, or only here."""
     h = plan.target_from
@@ -508,7 +513,7 @@ def remote_warnings(
     fetch_hint: str = "git fetch",
     *,
     cancel: threading.Event | None = None,
-    seen: dict | None = None,
+    seen: dict[str, Any] | None = None,
 ) -> list[str]:
     """What the remote says against writing ``ref`` for ``model``, one line each (empty:
     nothing to say, or no remote): for a GTO tag, the model's stage tags on the remote

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import git
 
@@ -56,7 +56,7 @@ class IndexSummary:
     reason: str = ""
     warning: str = ""  # the catalog could not be written: what was answered instead
     # what this run found wrong: {"commit", "path", "model", "message"} (not older runs')
-    new_warnings: list[dict] = field(default_factory=list)
+    new_warnings: list[dict[str, Any]] = field(default_factory=list)
     # the tags this run found added, moved or deleted (None: any tag may have changed)
     tags_changed: list[str] | None = None
     # the DVC objects the catalog's unknown metrics wait for (``catalog.pulled``)
@@ -83,7 +83,7 @@ def _noop(phase: str, done: int, total: int) -> None:
     pass
 
 
-def _generation(paths: RepoPaths) -> list:
+def _generation(paths: RepoPaths) -> list[Any]:
     """The current generation file: its name, inode, size and modification time (a file
     damaged or rewritten in place no longer matches what the state file recorded)."""
     real = os.path.realpath(paths.catalog_file)
@@ -143,7 +143,7 @@ class RefsSeen:
     generation is still the current one, instead of listing 100,000 refs again."""
 
     ids: list[tuple[str, str]]
-    generation: list | None
+    generation: list[Any] | None
 
 
 def unchanged_summary(repo: git.Repo, paths: RepoPaths) -> IndexSummary | None:
@@ -169,13 +169,18 @@ def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, R
             or any_arrived(paths.root, state.get("dvc_awaited", ()))
         ):
             return None, seen
-        counts = [int(state[k]) for k in ("total_commits", "models", "versions", "warnings")]
+        total, models, versions, warnings = (
+            int(state[k]) for k in ("total_commits", "models", "versions", "warnings")
+        )
     except (OSError, ValueError, KeyError, TypeError, git.GitCommandError):
         return None, seen
-    return IndexSummary("unchanged", 0, *counts, time.perf_counter() - start), seen
+    summary = IndexSummary(
+        "unchanged", 0, total, models, versions, warnings, time.perf_counter() - start
+    )
+    return summary, seen
 
 
-def current_generation(paths: RepoPaths) -> list | None:
+def current_generation(paths: RepoPaths) -> list[Any] | None:
     """The current generation (as the state file records it), None without a catalog."""
     try:
         return _generation(paths)

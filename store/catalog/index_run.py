@@ -15,7 +15,9 @@ import json
 import queue
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import duckdb
 import git
@@ -50,6 +52,8 @@ from modeltrail.store.read import derive, gitio, gto, indexer
 from modeltrail.store.read import labels as labels_mod
 from modeltrail.store.read.discovery import Content, ModelDef
 from modeltrail.store.repo import RepoPaths, repo_paths
+
+Written = TypeVar("Written")  # what a write returns
 
 
 def run_index(
@@ -116,7 +120,16 @@ def index_in_memory(
 
 
 def _run_locked(
-    repo, paths, ids, digest, progress, start, rebuild, cfg, root_name: str, listed=None
+    repo: git.Repo,
+    paths: RepoPaths,
+    ids: list[tuple[str, str]],
+    digest: str,
+    progress: Progress,
+    start: float,
+    rebuild: bool,
+    cfg: Config,
+    root_name: str,
+    listed: list[tuple[str, str, str]] | None = None,
 ) -> IndexSummary:
     old = None if rebuild else connect_readonly(paths.catalog_file)
     reason = "rebuild requested" if rebuild else "no usable catalog"
@@ -176,7 +189,7 @@ SHALLOW_WARNING = (
 )
 
 
-def _shallow_marked(con) -> list[str]:
+def _shallow_marked(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "SELECT DISTINCT commit FROM warnings WHERE path = $1 ORDER BY commit", [gitio.SHALLOW]
     ).fetchall()
@@ -201,7 +214,12 @@ def _refresh_value_files(con: duckdb.DuckDBPyConnection, models: set[str] | None
 
 
 def _summary(
-    con, mode: str, commits: int, start: float, reason: str = "", found=None
+    con: duckdb.DuckDBPyConnection,
+    mode: str,
+    commits: int,
+    start: float,
+    reason: str = "",
+    found: indexer.Columns | None = None,
 ) -> IndexSummary:
     total, models, versions, warnings = con.execute(
         "SELECT (SELECT count(*) FROM commits), (SELECT count(*) FROM models), "
@@ -247,7 +265,7 @@ REF_COLUMNS = (
 EVENT_COLUMNS = table_rows.EVENT_COLUMNS
 
 
-def _insert_refs(con, refs: list[gitio.RefRecord]) -> None:
+def _insert_refs(con: duckdb.DuckDBPyConnection, refs: list[gitio.RefRecord]) -> None:
     """Write ref records to ``refs``, one column at a time (no row tuples: 100,000 tags),
     :data:`indexer.SPILL_ROWS` refs at a time (all at once, the lists and their Arrow
     copies took ~65 MB at 100,000 tags)."""
@@ -263,8 +281,8 @@ def _ref_commits(refs: list[gitio.RefRecord]) -> list[str]:
     return sorted({r.commit for r in refs if r.commit})
 
 
-def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple]:
-    rows = []
+def _model_rows(models: dict[str, ModelDef], gto_names: set[str]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
     for m in models.values():
         content = json.dumps(m.content.as_json())
         rows.append(
@@ -292,16 +310,16 @@ FINISH_MEMORY = "128MB"
 
 
 def _full(
-    repo,
+    repo: git.Repo,
     paths: RepoPaths,
-    refs,
-    digest,
-    progress,
-    start,
-    reason,
+    refs: list[gitio.RefRecord],
+    digest: str,
+    progress: Progress,
+    start: float,
+    reason: str,
     cfg: Config,
     root_name: str,
-    into=None,
+    into: duckdb.DuckDBPyConnection | None = None,
 ) -> IndexSummary:
     target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
     with target as con:
@@ -315,11 +333,12 @@ def _full(
             repo, paths, refs, cfg, facts, progress, con, root_name
         )
         facts.spill(0)  # what is left of the walk's rows
+        assert facts.sink is not None  # (made with one just above)
         facts.sink("warnings", facts.warnings)  # kept too: the summary reports them
         if capped:
             _cap(con, FINISH_MEMORY)
 
-        def finish(con) -> list[tuple]:
+        def finish(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
             # _finish rebuilds every table it fills; the tag warnings of a try that ran
             # out of memory go first (a new catalog has none of its own to keep)
             con.execute(f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}'")
@@ -336,13 +355,15 @@ def _full(
     return summary
 
 
-def _cap(con, limit: str) -> None:
+def _cap(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     """Cap DuckDB's memory, unless it already holds more than that."""
     with contextlib.suppress(duckdb.OutOfMemoryException):
         con.execute(f"SET memory_limit = '{limit}'")
 
 
-def _uncapped_if_needed(con, write, *args):
+def _uncapped_if_needed(
+    con: duckdb.DuckDBPyConnection, write: Callable[..., Written], *args: Any
+) -> Written:
     """``write(con, *args)``; if DuckDB's memory cap is too small for it, again without
     the cap (a statement that failed changed nothing)."""
     try:
@@ -353,7 +374,14 @@ def _uncapped_if_needed(con, write, *args):
 
 
 def _walk_into(
-    repo, paths: RepoPaths, refs, cfg: Config, facts: indexer.Facts, progress, con, root_name
+    repo: git.Repo,
+    paths: RepoPaths,
+    refs: list[gitio.RefRecord],
+    cfg: Config,
+    facts: indexer.Facts,
+    progress: Progress,
+    con: duckdb.DuckDBPyConnection,
+    root_name: str,
 ) -> tuple[dict[str, ModelDef], derive.Derived, int]:
     """Walk the whole history into ``facts`` (which writes its rows to ``con`` as they
     come): the models, what the refs say of them, and how many commits there were. The
@@ -388,16 +416,16 @@ def _walk_into(
 
 
 def _finish(
-    con,
-    refs,
-    digest,
-    models,
+    con: duckdb.DuckDBPyConnection,
+    refs: list[gitio.RefRecord],
+    digest: str,
+    models: dict[str, ModelDef],
     der: derive.Derived,
-    declarations,
+    declarations: dict[str, str],
     cfg: Config,
     root_name: str,
     renames: dict[str, str] | None = None,
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Rebuild the derived tables (refs, models, labels, stages, versions) and meta.
 
     Returns the tag and label warnings that the catalog did not hold before."""
@@ -483,13 +511,14 @@ class _Writer:
     while the caller's thread goes on with its Python work (DuckDB writes without the
     GIL). Leaving the block waits for them; the first error is raised then."""
 
-    def __init__(self, con) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._cursor = con.cursor()
-        self._jobs: queue.Queue = queue.Queue()
+        self._jobs: queue.Queue[tuple[Callable[..., object], tuple[Any, ...]] | None]
+        self._jobs = queue.Queue()
         self._failed: list[BaseException] = []
         self._thread = threading.Thread(target=self._run, name="catalog-writer", daemon=True)
 
-    def submit(self, write, *args) -> None:
+    def submit(self, write: Callable[..., object], *args: Any) -> None:
         """Call ``write(cursor, *args)`` in the writer's thread."""
         self._jobs.put((write, args))
 
@@ -505,7 +534,7 @@ class _Writer:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._jobs.put(None)
         self._thread.join()
         self._cursor.close()
@@ -514,13 +543,13 @@ class _Writer:
 
 
 def _write_meta(
-    con,
+    con: duckdb.DuckDBPyConnection,
     digest: str,
-    declarations: dict,
-    models,
-    latest: dict,
+    declarations: dict[str, Any],
+    models: dict[str, ModelDef],
+    latest: dict[str, Any],
     cfg: Config,
-    gto_config,
+    gto_config: str | dict[str, Any],  # as .gto reads, or its JSON text
     root_name: str,
     fingerprint: str | None = None,
     renames: dict[str, str] | None = None,
@@ -560,14 +589,14 @@ def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
 
 
 def _finish_new_commits(
-    con,
+    con: duckdb.DuckDBPyConnection,
     delta: ref_delta.RefDelta,
-    digest,
-    models,
-    declarations,
-    meta,
-    new_ids,
-    moved,
+    digest: str,
+    models: dict[str, ModelDef],
+    declarations: dict[str, str],
+    meta: dict[str, str],
+    new_ids: list[str],
+    moved: list[str],
     cfg: Config,
     renames: dict[str, str] | None = None,
 ) -> None:
@@ -594,7 +623,7 @@ def _finish_new_commits(
     ).fetchall()
     _insert_rows(con, "stage_events", EVENT_COLUMNS, derive.rollback_events(rb))
     latest = json.loads(meta.get("latest", "{}"))
-    by_model: dict[str, list] = {}
+    by_model: dict[str, list[Any]] = {}
     for model, _commit, label, *_ in ranked:
         by_model.setdefault(model, []).append(label)
     for model, new_labels in by_model.items():
@@ -637,7 +666,9 @@ def _finish_new_commits(
 
 
 def _prune_unlabelled(
-    con, models: list[str] | None, labelled: dict[str, set[str]] | None = None
+    con: duckdb.DuckDBPyConnection,
+    models: list[str] | None,
+    labelled: dict[str, set[str]] | None = None,
 ) -> None:
     """Forget versions that only a tag made (commits that did not change the model) once
     no tag names them any more, as a full index would not list them. ``labelled``: the
@@ -676,8 +707,12 @@ def _prune_unlabelled(
 
 
 def _finish_tags(
-    con, tag_plan: tag_update.TagPlan, gto_config: gto.GtoConfig, cfg: Config, heads
-) -> list[tuple]:
+    con: duckdb.DuckDBPyConnection,
+    tag_plan: tag_update.TagPlan,
+    gto_config: gto.GtoConfig,
+    cfg: Config,
+    heads: list[gitio.RefRecord],
+) -> list[tuple[Any, ...]]:
     """The derived tables after tags changed: only the models the changed tags touch
     (their labels, stages, events, latest and versions). Returns the new tag warnings."""
     found, latest = tag_update.apply(con, tag_plan, gto_config.stages)
@@ -698,7 +733,7 @@ TAG_WARNINGS = table_rows.TAG_WARNINGS
 LABEL_COLUMNS = table_rows.LABEL_COLUMNS
 
 
-def _mixed_scheme_warnings(con) -> None:
+def _mixed_scheme_warnings(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite the "labels mix schemes" warnings from the labels table."""
     con.execute(
         f"DELETE FROM warnings WHERE commit IS NULL AND path = '{TAG_WARNINGS}' "
@@ -726,7 +761,9 @@ GTO_CONFIG = ".gto"
 MAX_CONFIG = 1024 * 1024
 
 
-def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts | None = None) -> gto.GtoConfig:
+def _gto_config(
+    repo: git.Repo, paths: RepoPaths, facts: indexer.Facts | None = None
+) -> gto.GtoConfig:
     """``.gto`` as GTO reads it: the work tree's file (HEAD's in a bare repository)."""
     data: bytes | None = None
     if repo.working_tree_dir:
@@ -745,21 +782,25 @@ def _gto_config(repo, paths: RepoPaths, facts: indexer.Facts | None = None) -> g
     return config
 
 
-def _main_branch(con, cfg: Config, refs: list[gitio.RefRecord]) -> str | None:
+def _main_branch(
+    con: duckdb.DuckDBPyConnection, cfg: Config, refs: list[gitio.RefRecord]
+) -> str | None:
     return branches.main_branch(con, cfg.main, _heads(refs))
 
 
-def _main_of(con, cfg: Config, heads: list[gitio.RefRecord]) -> str | None:
+def _main_of(
+    con: duckdb.DuckDBPyConnection, cfg: Config, heads: list[gitio.RefRecord]
+) -> str | None:
     """The main branch, from the branch and remote-branch refs only."""
     return branches.main_branch(con, cfg.main, _heads(heads))
 
 
-def _json(value) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True)
 
 
 def _materialize_versions(
-    con,
+    con: duckdb.DuckDBPyConnection,
     latest: dict[str, str],
     main: str | None,
     only: list[str] | None = None,
@@ -780,7 +821,7 @@ def _materialize_versions(
             latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
         ),
     )
-    params: list = []
+    params: list[Any] = []
     if models is not None:
         table_rows.register_names(con, "rebuilt_models", models)
         scope = "WHERE model IN (SELECT name FROM rebuilt_models)"
@@ -900,7 +941,7 @@ def _materialize_versions(
     )
 
 
-def _refresh_branches(con, commits: list[str]) -> None:
+def _refresh_branches(con: duckdb.DuckDBPyConnection, commits: list[str]) -> None:
     """Recompute ``versions.branches``, ``branch`` and ``merged`` for commits whose
     branch membership or line changed."""
     if not commits:
@@ -929,7 +970,10 @@ _WITH_EXPERIMENT = """list_sort(list_distinct(coalesce({branches}, []::VARCHAR[]
 
 
 def _write_lines(
-    con, cfg: Config, new_ids: list[str] | None = None, state: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    new_ids: list[str] | None = None,
+    state: str | None = None,
 ) -> tuple[list[str], str]:
     """Fill ``commit_lines`` from the catalog's commits and refs; only the rows that
     changed are written. Returns the commits whose line is new or changed (a branch
@@ -1008,7 +1052,7 @@ def _write_lines(
     return changed, state
 
 
-def _replace_changed_refs(con, delta: ref_delta.RefDelta) -> None:
+def _replace_changed_refs(con: duckdb.DuckDBPyConnection, delta: ref_delta.RefDelta) -> None:
     """Write only the refs that were added, moved or deleted."""
     gone, fresh = delta.refs_rows_changed()
     if gone:
@@ -1018,7 +1062,16 @@ def _replace_changed_refs(con, delta: ref_delta.RefDelta) -> None:
 
 
 def _incremental(
-    repo, paths, old, meta, ids, digest, progress, start, cfg: Config, root_name: str
+    repo: git.Repo,
+    paths: RepoPaths,
+    old: duckdb.DuckDBPyConnection,
+    meta: dict[str, str],
+    ids: list[tuple[str, str]],
+    digest: str,
+    progress: Progress,
+    start: float,
+    cfg: Config,
+    root_name: str,
 ) -> IndexSummary | None:
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
     delta = ref_delta.compute(repo, old, ids)
@@ -1183,7 +1236,12 @@ def _drop_repeated_template_warnings(
     warnings.cols = {name: [col[i] for i in keep] for name, col in c.items()}
 
 
-def _branches_only_moved_forward(repo, old_heads, heads, commits) -> bool:
+def _branches_only_moved_forward(
+    repo: git.Repo,
+    old_heads: list[gitio.RefRecord],
+    heads: list[gitio.RefRecord],
+    commits: list[gitio.CommitRecord],
+) -> bool:
     """Whether every old branch still exists and its new head descends from the old one.
 
     Decided from the walked new commits when possible (one new commit on a branch finds
@@ -1218,7 +1276,7 @@ def _reaches(parents: dict[str, list[str]], start: str, target: str) -> bool:
 
 
 def _seed_states(
-    repo,
+    repo: git.Repo,
     paths_map: indexer.ModelPaths | None,
     commits: set[str],
     only: set[str] | None = None,
@@ -1244,7 +1302,9 @@ def _seed_states(
     return seeds
 
 
-def _candidate_blobs(seeds, commits) -> set[str]:
+def _candidate_blobs(
+    seeds: dict[str, dict[str, indexer.FileState]], commits: list[gitio.CommitRecord]
+) -> set[str]:
     blobs = {ch.blob for c in commits for ch in c.changes if ch.blob}
     for per_model in seeds.values():
         for files in per_model.values():
@@ -1252,7 +1312,7 @@ def _candidate_blobs(seeds, commits) -> set[str]:
     return blobs
 
 
-def _known_blobs(con, candidates: set[str]) -> set[str]:
+def _known_blobs(con: duckdb.DuckDBPyConnection, candidates: set[str]) -> set[str]:
     """Which of these blobs the catalog has already read (so they are not read again)."""
     if not candidates:
         return set()
@@ -1265,11 +1325,20 @@ def _known_blobs(con, candidates: set[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _existing(con, table: str, expr: str) -> set[str]:
+def _existing(con: duckdb.DuckDBPyConnection, table: str, expr: str) -> set[str]:
     return {r[0] for r in con.execute(f"SELECT DISTINCT {expr} FROM {table}").fetchall()}
 
 
-def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs) -> None:
+def _add_late_versions(
+    repo: git.Repo,
+    paths: RepoPaths,
+    con: duckdb.DuckDBPyConnection,
+    late: set[tuple[str, str]],
+    seeds: dict[str, dict[str, indexer.FileState]],
+    models: dict[str, ModelDef],
+    facts: indexer.Facts,
+    known_blobs: set[str],
+) -> None:
     """Old commits that a new tag made versions: index them from their trees."""
     if not late:
         return
@@ -1314,7 +1383,12 @@ def _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs
             target.cols[n].extend(cols.cols[n])
 
 
-def _update_branches(repo, con, old_heads, heads) -> list[str]:
+def _update_branches(
+    repo: git.Repo,
+    con: duckdb.DuckDBPyConnection,
+    old_heads: list[gitio.RefRecord],
+    heads: list[gitio.RefRecord],
+) -> list[str]:
     """Add the commits that branches gained (created or fast-forwarded); returns them."""
     old_b = _heads(old_heads)
     new_b = _heads(heads)
@@ -1334,7 +1408,7 @@ def _update_branches(repo, con, old_heads, heads) -> list[str]:
     return gained_c
 
 
-def _models_from_table(con) -> dict[str, ModelDef]:
+def _models_from_table(con: duckdb.DuckDBPyConnection) -> dict[str, ModelDef]:
     models = {}
     for name, path, apath, typ, desc, labels, sources, content in con.execute(
         "SELECT name, path, artifact_path, type, description, labels, sources, content FROM models"

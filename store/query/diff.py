@@ -176,24 +176,24 @@ def with_files(
 
 
 _ARTIFACT_FIELDS = ("storage", "size", "hash", "nfiles", "present")
-_STORAGE_ORDER = {"dvc": 0, "git": 1, "lfs": 1}
+_STORAGE_ORDER: dict[str | None, int] = {"dvc": 0, "git": 1, "lfs": 1}
 
 
-def _by_path(rows: Sequence[dict]) -> dict[str, dict]:
+def _by_path(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Artifact rows by path. A path that is both a file in git and a DVC output (a
     ``cache: false`` output such as a metrics file) is the file in git."""
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for r in sorted(rows, key=lambda r: _STORAGE_ORDER.get(r.get("storage"), 9)):
         out[r["path"]] = {f: r.get(f) for f in _ARTIFACT_FIELDS}
     return out
 
 
-def _artifact_identity(a: dict) -> tuple:
+def _artifact_identity(a: dict[str, Any]) -> tuple[Any, ...]:
     return (a.get("storage"), a.get("hash"), a.get("size"), a.get("nfiles"))
 
 
 def artifact_diff(
-    old_rows: Sequence[dict], new_rows: Sequence[dict], all_keys: bool = False
+    old_rows: Sequence[dict[str, Any]], new_rows: Sequence[dict[str, Any]], all_keys: bool = False
 ) -> list[dict[str, Any]]:
     """Artifacts added, removed or modified between two versions, sorted by path.
 
@@ -216,13 +216,15 @@ def artifact_diff(
             change = "unchanged"
             if not all_keys:
                 continue
-        storage = (n or o)["storage"]
+        either = n or o
+        assert either is not None  # (a path of one of them)
+        storage = either["storage"]
         out.append({"path": path, "change": change, "storage": storage, "old": o, "new": n})
     return out
 
 
 def environment_diff(
-    old_rows: Sequence[dict], new_rows: Sequence[dict], all_keys: bool = False
+    old_rows: Sequence[dict[str, Any]], new_rows: Sequence[dict[str, Any]], all_keys: bool = False
 ) -> list[dict[str, Any]]:
     """Package changes between two versions: ``{"file", "package", "change", "old",
     "new"}`` with the version specs (``""`` = unpinned, None = absent)."""
@@ -251,8 +253,7 @@ def best_indices(values: Sequence[Any], direction: str) -> list[int]:
     Empty when fewer than two values are numbers or all numbers are equal: a "best"
     that is not better than anything would only be noise.
     """
-    nums = [(i, number(v)) for i, v in enumerate(values)]
-    nums = [(i, x) for i, x in nums if x is not None]
+    nums = [(i, x) for i, x in ((i, number(v)) for i, v in enumerate(values)) if x is not None]
     if len(nums) < 2 or len({x for _, x in nums}) == 1:
         return []
     target = min(x for _, x in nums) if direction == "lower" else max(x for _, x in nums)
@@ -268,7 +269,7 @@ def _flat_values(
     model: str,
     commit: str,
     origins: dict[str, tuple[str, str]] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     rows = con.execute(
         f"SELECT key, value, text, source, file_key FROM {view} WHERE model = $1 "
@@ -303,7 +304,9 @@ def version_params(
     return _flat_values(con, "params", model, commit, origins)
 
 
-def version_artifacts(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> list[dict]:
+def version_artifacts(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str
+) -> list[dict[str, Any]]:
     """The ``artifacts`` rows of one version (every file under the model's directory and
     every DVC output), as dicts."""
     keys = ("path", "storage", "size", "hash", "nfiles", "present")
@@ -315,7 +318,9 @@ def version_artifacts(con: duckdb.DuckDBPyConnection, model: str, commit: str) -
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def version_environment(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> list[dict]:
+def version_environment(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str
+) -> list[dict[str, Any]]:
     """The packages one version's environment files pin: ``{"file", "package", "spec"}``."""
     rows = con.execute(
         "SELECT file, package, spec FROM environment WHERE model = $1 AND commit = $2 "
@@ -325,7 +330,9 @@ def version_environment(con: duckdb.DuckDBPyConnection, model: str, commit: str)
     return [{"file": f, "package": p, "spec": s} for f, p, s in rows]
 
 
-def _metric_sources(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> set[tuple]:
+def _metric_sources(
+    con: duckdb.DuckDBPyConnection, model: str, commit: str
+) -> set[tuple[Any, ...]]:
     return set(
         con.execute(
             "SELECT path, blob FROM version_sources WHERE model = $1 AND commit = $2 "
@@ -335,7 +342,7 @@ def _metric_sources(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> 
     )
 
 
-def _version_info(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict:
+def _version_info(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> dict[str, Any]:
     row = con.execute(
         "SELECT version, commit, date, stale_metrics, subject, topo FROM versions "
         "WHERE model = $1 AND commit = $2",
@@ -355,7 +362,7 @@ def _version_info(con: duckdb.DuckDBPyConnection, model: str, commit: str) -> di
 
 
 def stale_between(
-    con: duckdb.DuckDBPyConnection, model: str, a: str, b: str, files: Sequence[dict]
+    con: duckdb.DuckDBPyConnection, model: str, a: str, b: str, files: Sequence[dict[str, Any]]
 ) -> bool:
     """Whether params, code or the model changed from ``a`` to ``b`` while the metrics
     files stayed byte-for-byte the same (metrics that describe an older model)."""
@@ -438,7 +445,7 @@ def model_places(con: duckdb.DuckDBPyConnection, model: str) -> list[str] | None
 
 
 def _moved_between(
-    con: duckdb.DuckDBPyConnection, model: str, old: list[dict], new: list[dict]
+    con: duckdb.DuckDBPyConnection, model: str, old: list[dict[str, Any]], new: list[dict[str, Any]]
 ) -> tuple[str, str] | None:
     """``(old directory, new directory)`` when the model was moved between two versions
     (a model that owns several directories: its own and the ones it was moved from),
@@ -448,7 +455,7 @@ def _moved_between(
     if len(trees) < 2:
         return None
 
-    def place(rows: list[dict]) -> str | None:
+    def place(rows: list[dict[str, Any]]) -> str | None:
         return next((t for t in trees for r in rows if r["path"].startswith(f"{t}/")), None)
 
     a, b = place(old), place(new)
@@ -460,8 +467,8 @@ def _moved_name(name: str, old_dir: str, new_dir: str) -> str:
 
 
 def _artifacts_at_new_place(
-    old: list[dict], new: list[dict], old_dir: str, new_dir: str
-) -> list[dict]:
+    old: list[dict[str, Any]], new: list[dict[str, Any]], old_dir: str, new_dir: str
+) -> list[dict[str, Any]]:
     """The older version's artifact rows with paths as at the newer version's place,
     where the newer version has that path (a file moved with its model compares with
     itself)."""
@@ -496,7 +503,7 @@ def compare_versions(
         for c in ids
     ]
 
-    def rows_of(maps: list[dict]) -> list[tuple[Any, list, bool]]:
+    def rows_of(maps: list[dict[Any, Any]]) -> list[tuple[Any, list[Any], bool]]:
         keys = sorted(set().union(*maps)) if maps else []
         out = []
         for k in keys:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import git
 
@@ -58,7 +59,7 @@ def _git_bytes(repo: git.Repo, args: list[str]) -> bytes:
 
 def changed_files(
     repo: git.Repo, a: str, b: str, directory: str | Sequence[str] | None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Files that differ between commits ``a`` and ``b`` under ``directory`` (a model's
     directory, or its places: :func:`store.query.diff.model_places`), with line counts: ``{"path",
     "old_path", "change", "additions", "deletions", "old_blob", "new_blob"}``.
@@ -74,7 +75,7 @@ def changed_files(
         return []
     args = ["diff", "--raw", "--numstat", "-z", *_SAFE_RENAMES, a, b, "--", *specs]
     tokens = _git_bytes(repo, args).decode("utf-8", errors="replace").split("\x00")
-    files: dict[str, dict] = {}
+    files: dict[str, dict[str, Any]] = {}
     counts: dict[str, tuple[int | None, int | None]] = {}
     i = 0
     while i < len(tokens):
@@ -116,7 +117,7 @@ def changed_files(
     return [files[p] for p in sorted(files)]
 
 
-def _pair_moved(files: dict[str, dict], places: list[str]) -> None:
+def _pair_moved(files: dict[str, dict[str, Any]], places: list[str]) -> None:
     """Join a removed file and an added one at the same place in two of the model's
     directories (the model moved between the versions) into one renamed file."""
 
@@ -124,7 +125,7 @@ def _pair_moved(files: dict[str, dict], places: list[str]) -> None:
         place = max((p for p in places if path.startswith(f"{p}/")), key=len, default=None)
         return None if place is None else (place, path[len(place) + 1 :])
 
-    removed: dict[str, list[tuple[str, dict]]] = {}
+    removed: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for f in files.values():
         if f["change"] == "removed" and (at := split(f["path"])):
             removed.setdefault(at[1], []).append((at[0], f))
@@ -166,10 +167,12 @@ def file_patch(
     else:
         args = ["diff", *_SAFE_DIFF, a, b, "--", path]
     proc = gitcmd.stream(repo, args)
+    out = proc.proc.stdout
+    assert out is not None  # (a pipe, as stream makes it)
     try:  # stream: never more than the cap (plus one read) in memory
         chunks, kept = [], 0
         while kept <= MAX_PATCH_BYTES:
-            chunk = proc.stdout.read(min(65536, MAX_PATCH_BYTES + 1 - kept))
+            chunk = out.read(min(65536, MAX_PATCH_BYTES + 1 - kept))
             if not chunk:
                 break
             chunks.append(chunk)
@@ -179,8 +182,9 @@ def file_patch(
             proc.proc.kill()
         proc.proc.wait()
         with contextlib.suppress(OSError):
-            proc.proc.stdout.close()
-            proc.proc.stderr.close()
+            out.close()
+            if proc.proc.stderr is not None:
+                proc.proc.stderr.close()
     data = b"".join(chunks)
     truncated = len(data) > MAX_PATCH_BYTES
     return data[:MAX_PATCH_BYTES].decode("utf-8", errors="replace"), truncated

@@ -19,7 +19,7 @@ from modeltrail.store.gitcmd import TIMEOUT_ENV, remote_timeout  # noqa: F401 (t
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
 
-Where = git.Repo | Git | str | os.PathLike  # a repository, or the path of its work tree
+Where = git.Repo | Git | str | os.PathLike[str]  # a repository, or the path of its work tree
 PUSH_TIMEOUT = 60.0
 
 
