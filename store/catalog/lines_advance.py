@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import duckdb
 
 from modeltrail.store.catalog import branches, lines
 from modeltrail.store.config import Config
@@ -46,7 +48,7 @@ def state_of(graph: lines.Graph, assigned: lines.Lines, main: str | None, cfg: C
         [h.name, h.kind, h.ref, graph.ids[h.head], n]
         for h, n in zip(assigned.order, assigned.since_main, strict=True)
     ]
-    state: dict = {
+    state: dict[str, Any] = {
         "version": _VERSION,
         "main": main,
         "configured": list(cfg.integration or []),
@@ -71,7 +73,11 @@ def state_of(graph: lines.Graph, assigned: lines.Lines, main: str | None, cfg: C
 
 
 def _count(
-    into: str, sources: list[str], main: str, received: dict[str, set[str]], into_main: set[str]
+    into: str,
+    sources: list[str],
+    main: str | None,
+    received: dict[str, set[str]],
+    into_main: set[str],
 ) -> None:
     """One merge's part in finding integration branches (``lines._detect_integration``),
     kept only for local branches, the only ones that can be found."""
@@ -126,7 +132,9 @@ def advance(
         return None
 
 
-def _advance(con, cfg: Config, state: dict, new_ids: list[str]) -> Advanced | None:
+def _advance(
+    con: duckdb.DuckDBPyConnection, cfg: Config, state: dict[str, Any], new_ids: list[str]
+) -> Advanced | None:
     rows = con.execute(
         "SELECT name, short, kind, commit FROM refs "
         "WHERE kind IN ('branch', 'remote', 'exp') ORDER BY name"
@@ -175,8 +183,8 @@ def _advance(con, cfg: Config, state: dict, new_ids: list[str]) -> Advanced | No
     old = _old_lines(con, new)
     _claim_merged(new, owner, lanes, old)
     heads_at: dict[str, list[int]] = {}
-    for li, lane in enumerate(lanes[: len(heads)]):
-        heads_at.setdefault(now[lane.ref], []).append(li)
+    for li, head in enumerate(heads):  # (lanes[li].ref is head[2])
+        heads_at.setdefault(now[head[2]], []).append(li)
 
     def lane_of(commit: str) -> int | None:
         """The lane of a commit: None for a commit outside the catalog."""
@@ -230,7 +238,7 @@ def _advance(con, cfg: Config, state: dict, new_ids: list[str]) -> Advanced | No
     return out
 
 
-def _read_new(con, new_ids: list[str]) -> _New:
+def _read_new(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> _New:
     rows = con.execute(
         "SELECT commit, parents, subject FROM commits WHERE commit IN (SELECT unnest($1)) "
         "ORDER BY topo",
@@ -241,7 +249,7 @@ def _read_new(con, new_ids: list[str]) -> _New:
     )
 
 
-def _old_lines(con, new: _New) -> dict[str, str | None]:
+def _old_lines(con: duckdb.DuckDBPyConnection, new: _New) -> dict[str, str | None]:
     """The line's ref (None: a deleted branch's) of every catalogued commit that a new
     commit names as a parent."""
     parents = sorted({p for ps in new.parents.values() for p in ps if p not in new.parents})
@@ -252,7 +260,15 @@ def _old_lines(con, new: _New) -> dict[str, str | None]:
     )
 
 
-def _same_order(heads, since_main, now, topo, main, integration, refs) -> bool:
+def _same_order(
+    heads: list[list[Any]],
+    since_main: list[int],
+    now: dict[str, str],
+    topo: dict[str, int],
+    main: str | None,
+    integration: list[str],
+    refs: lines._Refs,
+) -> bool:
     """Whether the heads' priority (``lines._order``) is the one the state was made with."""
     named = [main] if main is not None else []
     exps = [short for short, _ref, _t in refs.exps]
@@ -267,7 +283,9 @@ def _same_order(heads, since_main, now, topo, main, integration, refs) -> bool:
     return expected == [h[0] for h in heads]
 
 
-def _claim_merged(new: _New, owner: dict[str, int], lanes: list[_Lane], old: dict) -> None:
+def _claim_merged(
+    new: _New, owner: dict[str, int], lanes: list[_Lane], old: dict[str, Any]
+) -> None:
     """Lines for the new commits no branch holds along first parents (merged from a
     branch since deleted, or only tagged), as ``lines._claim`` gives them: newest first,
     named after the first merge that took them."""
@@ -291,17 +309,26 @@ def _claim_merged(new: _New, owner: dict[str, int], lanes: list[_Lane], old: dic
             name = name or c[:7]
             by_name[name] = li
             lanes.append(_Lane(name, None, note, None, c))
-        while c is not None and c in new.parents and c not in owner:
-            owner[c] = li
-            ps = new.parents[c]
-            c = ps[0] if ps else None
-        if c is not None and c not in new.parents and c in old and old[c] is None:
+        walk: str | None = c
+        while walk is not None and walk in new.parents and walk not in owner:
+            owner[walk] = li
+            ps = new.parents[walk]
+            walk = ps[0] if ps else None
+        if walk is not None and walk not in new.parents and walk in old and old[walk] is None:
             # the full computation would go on into a deleted branch's commits, which
             # it gives a line only after the new ones
             raise _Unsure
 
 
-def _source(subject, owner_p, into, cand, lanes, con, detecting) -> int | None:
+def _source(
+    subject: str | None,
+    owner_p: int | None,
+    into: int,
+    cand: list[int],
+    lanes: list[_Lane],
+    con: duckdb.DuckDBPyConnection,
+    detecting: bool,
+) -> int | None:
     """``lines._source_lane`` for a new merge; -1 when unknown (``owner_p`` None: a
     parent outside the catalog)."""
     if owner_p is None:
@@ -320,7 +347,7 @@ def _source(subject, owner_p, into, cand, lanes, con, detecting) -> int | None:
     return named if named is not None and named != into else -1
 
 
-def _old_lane_named(con, name: str) -> bool:
+def _old_lane_named(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
         con.execute(
             "SELECT 1 FROM commit_lines WHERE ref IS NULL AND branch = $1 LIMIT 1", [name]
@@ -339,13 +366,20 @@ def _source_name(
 
 def _key(lanes: list[_Lane], li: int) -> str:
     """The lane a merge counts for when finding integration branches (``state_of``)."""
-    while lanes[li].segment_of is not None:
-        li = lanes[li].segment_of
+    while (up := lanes[li].segment_of) is not None:
+        li = up
     lane = lanes[li]
     return lane.ref if lane.ref is not None else "orphan:" + lane.head
 
 
-def _check_old_merges(con, heads, now, lane_of_ref, lanes, new: _New) -> None:
+def _check_old_merges(
+    con: duckdb.DuckDBPyConnection,
+    heads: list[list[Any]],
+    now: dict[str, str],
+    lane_of_ref: dict[str | None, int],
+    lanes: list[_Lane],
+    new: _New,
+) -> None:
     """A merge already catalogued that merged a branch's old head names that branch
     while its head is there; once the head moves on, the full computation names the
     merge's source from the lines instead. Unsure unless that gives the same lane."""
@@ -385,7 +419,7 @@ def _check_old_merges(con, heads, now, lane_of_ref, lanes, new: _New) -> None:
                 raise _Unsure
 
 
-def _old_source(owner_p, into, cand: list[int]):
+def _old_source(owner_p: int | None, into: int | str, cand: list[int]) -> int | str | None:
     """``lines._source_lane`` for a merge already catalogued, as far as the branch heads
     decide it; None when the lines alone cannot tell."""
     cand = [li for li in cand if li != into]
