@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Protocol, cast
+from typing import IO, Any, Protocol, cast
 
 import git
 
@@ -163,13 +163,13 @@ def run(
 class _Dir:
     """A directory with no repository of its own (yet): where ``git clone`` runs."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.git = git.Git(os.fspath(path))
         # a calling hook's GIT_DIR & co. would point git elsewhere: dropped
         self.git.update_environment(**GIT_ENV, **dict.fromkeys(_HOOK_ENV))
 
 
-def run_at(path: str | os.PathLike, *args: str, **kwargs) -> Done:
+def run_at(path: str | os.PathLike[str], *args: str, **kwargs: Any) -> Done:
     """:func:`run` in a directory that is not (yet) a repository (``git clone``), with
     the same options and environment."""
     return run(_Dir(path), *args, **kwargs)  # type: ignore[arg-type]

@@ -145,7 +145,7 @@ class Location:
         return self.url is not None
 
 
-def open_location(location: str | os.PathLike | None, *, offline: bool = False) -> Location:
+def open_location(location: str | os.PathLike[str] | None, *, offline: bool = False) -> Location:
     """The repository at ``location``: a local path (as ``git -C``), or a URL whose
     cached partial clone is made or fetched first (not fetched when ``offline``)."""
     from modeltrail.store.repo import open_repo

@@ -30,6 +30,7 @@ class AppBase(App[Any]):
         config: Config
         push_policy: PushPolicy
         indexing: bool
+        location_note: str | None  # a URL's cached copy not fetched this run: its age
 
         def connection(self) -> duckdb.DuckDBPyConnection: ...
 

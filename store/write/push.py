@@ -15,7 +15,8 @@ import threading
 import git
 
 from modeltrail.store import gitcmd
-from modeltrail.store.gitcmd import TIMEOUT_ENV, remote_timeout  # noqa: F401 (theirs too)
+from modeltrail.store.gitcmd import TIMEOUT_ENV as TIMEOUT_ENV  # (theirs too)
+from modeltrail.store.gitcmd import remote_timeout as remote_timeout
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
 

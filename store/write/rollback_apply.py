@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import git
 
@@ -40,7 +41,7 @@ from modeltrail.store.errors import ModeltrailError, Refused, UsageError
 from modeltrail.store.read import derive, gitio, gto
 from modeltrail.store.repo import JOURNAL, check_writable
 from modeltrail.store.trailers import one_line
-from modeltrail.store.write.gitwrite import Git, GitFailed
+from modeltrail.store.write.gitwrite import Git, GitFailed, Ident
 from modeltrail.store.write.push import push_ref
 from modeltrail.store.write.rollback import RollbackPlan, check_clean
 from modeltrail.store.write.scope import new_tree
@@ -106,7 +107,7 @@ class RollbackResult:
             f"(was {one_line(p.current.version)}); {how}"
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "done": True,
             "kind": self.plan.kind,
@@ -188,7 +189,7 @@ def _forget_if_cached(repo: git.Repo, result: RollbackResult, update_catalog: bo
         _refresh(repo, result)
 
 
-def _stamp(g: Git, plan: RollbackPlan):
+def _stamp(g: Git, plan: RollbackPlan) -> tuple[Ident, int]:
     """Identity and time for the new tag or commit: now, but after every earlier event."""
     committer = g.committer()
     return committer, max(committer.seconds, plan.floor_seconds)
@@ -333,7 +334,7 @@ def _check_worktree(g: Git, plan: RollbackPlan) -> list[str]:
     return lost
 
 
-def _publish_ref(g: Git, plan: RollbackPlan, commit: str, _unused) -> None:
+def _publish_ref(g: Git, plan: RollbackPlan, commit: str, _unused: object) -> None:
     assert plan.ref_old is not None
     try:
         g.update_ref(plan.ref, commit, plan.ref_old, f"modeltrail: {plan.subject()}")
@@ -388,6 +389,7 @@ def _verify(g: Git, plan: RollbackPlan, commit: str) -> None:
         problems.append(f"{one_line(plan.branch)} is at {(head or 'nothing')[:12]}")
     if g.symbolic_head() != plan.ref:
         problems.append("HEAD no longer points at the branch")
+    assert plan.ref_old is not None  # (a branch write: _publish_ref moved it from there)
     differs = _index_differs(g, plan.ref_old, commit)
     if differs:
         problems.append(f"the index differs at {one_line(differs[0], 200)}")
@@ -461,7 +463,7 @@ def _alive(pid: int, host: str) -> bool:
     return True
 
 
-def recover(repo: git.Repo | str | os.PathLike) -> str | None:
+def recover(repo: git.Repo | str | os.PathLike[str]) -> str | None:
     """Finish the cleanup of a branch rollback that was killed half-way, if there is one.
 
     Returns a one-line account of exactly what it did, or None when there was nothing
@@ -560,7 +562,7 @@ def _refresh(repo: git.Repo, result: RollbackResult) -> None:
         result.warnings.append(f"catalog not updated ({type(exc).__name__}); run modeltrail index")
 
 
-def push_result(repo: git.Repo | str | os.PathLike, result: RollbackResult) -> RollbackResult:
+def push_result(repo: git.Repo | str | os.PathLike[str], result: RollbackResult) -> RollbackResult:
     """Push exactly the ref ``result`` wrote (atomically, never forced) and record the
     outcome in ``result``: ``pushed_to`` on success, ``push_error`` otherwise. The local
     change stays either way."""
