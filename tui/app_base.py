@@ -1,9 +1,10 @@
 """The app as its screens and widgets use it, for the type checker.
 
 ``ModeltrailApp`` (``tui/app.py``) derives from :class:`AppBase`; a screen declares
-``app: AppBase`` under ``TYPE_CHECKING`` to reach the app's own members (``connection()``,
-``paths``, ``config``...) typed, without importing ``tui/app.py``, which imports the
-screens. At run time the class adds nothing to Textual's ``App``.
+``app: AppBase`` for the type checker only (typing.TYPE_CHECKING) to reach the app's
+own members (``connection()``, ``paths``, ``config``...) typed, without importing
+``tui/app.py``, which imports the screens. At run time the class adds nothing to
+Textual's ``App``.
 """
 
 from __future__ import annotations
