@@ -15,7 +15,7 @@ def _chosen(argv: list[str]) -> str | None:
     """The command named on the command line (skipping ``-C PATH``), if any."""
     args = iter(argv)
     for arg in args:
-        if arg == "-C":
+        if arg in ("-C", "--workspace"):
             next(args, None)
         elif arg == "--offline":
             continue
@@ -33,7 +33,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modeltrail",
         # the command is optional: without one, modeltrail opens the TUI
-        usage="modeltrail [-h] [-C PATH|URL] [--offline] [COMMAND [OPTIONS]]",
+        usage="modeltrail [-h] [-C PATH|URL | --workspace FILE] [--offline] [COMMAND [OPTIONS]]",
         description=(
             "Browse, compare and roll back ML model versions kept in git. "
             "Without a command, `modeltrail` opens the TUI on the repository."
@@ -56,6 +56,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         dest="cache_only",
         action="store_true",
         help="with -C URL: answer from the cached clone without fetching",
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="FILE",
+        default=None,
+        help="work across the repositories FILE lists (TOML: [[repo]] path = ...); "
+        "default: $XDG_CONFIG_HOME/modeltrail/workspace.toml outside a repository",
     )
     sub = parser.add_subparsers(
         dest="command",
@@ -96,6 +103,7 @@ def _main(argv: list[str] | None) -> int:
             setattr(args, name, to_catalog(value))
     run = getattr(args, "_run", None)
     try:
+        _workspace(args)
         if run is None:
             from modeltrail.tui.commands.open_tui import run_tui
 
@@ -109,6 +117,17 @@ def _main(argv: list[str] | None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+
+
+def _workspace(args: argparse.Namespace) -> None:
+    """With a workspace, commands that read every repository get its entries
+    (``args.workspace_entries``); the others are pointed at their model's repository."""
+    from modeltrail.tui.commands import _workspace as ws
+
+    args.workspace_entries = entries = ws.workspace_entries(args)
+    if entries is not None and getattr(args, "command", None) not in ws.ACROSS:
+        ws.resolve(args, entries)
+        args.workspace_entries = None
 
 
 if __name__ == "__main__":

@@ -340,48 +340,79 @@ def _stage_moves(con: duckdb.DuckDBPyConnection, model: str | None) -> list[dict
     """Every move of a stage away from a version (a new assignment, a rollback, an undo,
     an unassignment), with how long the version held it; branch rollbacks too (held
     from the rolled-back version's commit)."""
+    moves: list[dict] = []
+    for t in stage_transitions(con, model):
+        if t["stage"] is None:  # a branch rollback or undo: from the version it replaced
+            if t["from"]:
+                moves.append(
+                    _move(
+                        t["model"], None, t["from"], t["version"], t["held_since"],
+                        t["timestamp"], t["event"],
+                    )
+                )  # fmt: skip
+            continue
+        if t["from"] is not None and (t["event"] == "unassignment" or t["from"] != t["version"]):
+            moves.append(
+                _move(
+                    t["model"],
+                    t["stage"],
+                    t["from"],
+                    None if t["event"] == "unassignment" else t["version"],
+                    t["held_since"],
+                    t["timestamp"],
+                    t["event"],
+                )
+            )
+    moves.sort(key=lambda r: (r["model"], r["rolled_back_at"] or ""))
+    return moves
+
+
+def stage_transitions(con: duckdb.DuckDBPyConnection, model: str | None = None) -> Iterator[dict]:
+    """Every assignment, unassignment, rollback and undo, oldest first per model and
+    stage, with what held the stage just before it: ``from`` (version), ``from_commit``
+    and ``held_since`` (None for a stage's first holder). A branch rollback or undo
+    (``stage`` None) is from the version it replaced, held since that version's date.
+    Each also carries ``commit``, ``ref``, ``author``, ``author_email``, ``message`` and
+    ``reason`` (rollback trailers or the tag's message), as ``history`` shows them."""
     where, params = ("AND model = $1", [model]) if model else ("", [])
     events = _rows(
         con,
         f"""
-        SELECT model, stage, event, version, timestamp, rollback_from FROM stage_events
+        SELECT model, stage, event, version, timestamp, rollback_from, commit, ref,
+               author_name, author_email, message, reason
+        FROM stage_events
         WHERE event IN ('assignment', 'unassignment', 'rollback', 'undo') {where}
         ORDER BY model, stage NULLS FIRST, timestamp, counter NULLS LAST
         """,
         params,
     )
-    moves: list[dict[str, Any]] = []
-    holder: dict[tuple[str, str], tuple[str, Any]] = {}
-    for m, stage, event, version, ts, rollback_from in events:
-        if stage is None:  # a branch rollback or undo: from the version it replaced
+    keys = ("commit", "ref", "author", "author_email", "message", "reason")
+    holder: dict[tuple[str, str], tuple[str, Any, str]] = {}
+    for m, stage, event, version, ts, rollback_from, *rest in events:
+        t = {"model": m, "stage": stage, "event": event, "version": version, "timestamp": ts}
+        t.update(zip(keys, rest, strict=True))
+        if stage is None:
+            since, commit = None, None
             if event in ("rollback", "undo") and rollback_from:
-                since = _rows(
+                since, commit = _rows(
                     con,
-                    "SELECT min(date) FROM versions WHERE model = $1 AND version = $2",
+                    "SELECT min(date), min(commit) FROM versions WHERE model = $1 AND version = $2",
                     [m, rollback_from],
-                )[0][0]
-                moves.append(_move(m, None, rollback_from, version, since, ts, event))
+                )[0]
+            yield {**t, "from": rollback_from, "from_commit": commit, "held_since": since}
             continue
         key = (m, stage)
         held = holder.get(key)
-        if held is not None and (event == "unassignment" or held[0] != version):
-            moves.append(
-                _move(
-                    m,
-                    stage,
-                    held[0],
-                    None if event == "unassignment" else version,
-                    held[1],
-                    ts,
-                    event,
-                )
-            )
+        yield {
+            **t,
+            "from": held[0] if held else None,
+            "from_commit": held[2] if held else None,
+            "held_since": held[1] if held else None,
+        }
         if event == "unassignment":
             holder.pop(key, None)
         elif held is None or held[0] != version:
-            holder[key] = (version, ts)
-    moves.sort(key=lambda r: (r["model"], r["rolled_back_at"] or ""))
-    return moves
+            holder[key] = (version, ts, t["commit"])
 
 
 def _move(

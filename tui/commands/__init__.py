@@ -25,6 +25,7 @@ COMMANDS = [
     "rollback",
     "undo",
     "audit",
+    "changes",
     "sql",
     "export",
 ]
@@ -77,6 +78,10 @@ def command_module(name: str) -> ModuleType:
             from modeltrail.tui.commands import audit
 
             return audit
+        case "changes":
+            from modeltrail.tui.commands import changes
+
+            return changes
         case "sql":
             from modeltrail.tui.commands import sql
 

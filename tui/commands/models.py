@@ -29,25 +29,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json(parser)
 
 
+KEYS = ("name", "path", "type", "sources", "latest", "latest_branch", "versions")
+KEYS += ("stages", "previous", "main", "deleted")
+
+
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "workspace_entries", None) is not None:
+        return _across(args)
     repo, con = catalog(args)
     models = list_models(con, main_line(con, config_of(repo).main))
     if args.json:
-        keys: tuple[str, ...] = (
-            "name",
-            "path",
-            "type",
-            "sources",
-            "latest",
-            "latest_branch",
-            "versions",
-        )
-        keys += ("stages", "previous")
-        print_json_list({k: m[k] for k in (*keys, "main", "deleted")} for m in models)
+        print_json_list({k: m[k] for k in KEYS} for m in models)
         return 0
     if not models:
         print(NO_MODELS)
         return 0
+    _print(models)
+    return 0
+
+
+def _across(args: argparse.Namespace) -> int:
+    """Every repository's models, each with its ``repo``; a repository that could not be
+    read is a row saying why (and a warning on stderr), never the end of the others."""
+    from modeltrail.tui.commands._workspace import open_members
+
+    members, opened = open_members(args.workspace_entries)
+    found: dict[str, list[dict]] = {}
+    for m, con in opened:
+        try:
+            rows = list_models(con, main_line(con, config_of(m.repo).main))
+        finally:
+            con.close()
+        found[m.name] = [{"repo": m.name, **model} for model in rows]
+    models = [model for m in members for model in found.get(m.name, [])]
+    if args.json:
+        print_json_list({k: m[k] for k in ("repo", *KEYS)} for m in models)
+        return 0
+    failed = {m.name: m.error for m in members if m.error is not None}
+    if not models and not failed:
+        print(NO_MODELS)
+        return 0
+    _print(models, [m.name for m in members], failed)
+    return 0
+
+
+def _print(
+    models: list[dict], repos: list[str] | None = None, failed: dict[str, str] | None = None
+) -> None:
     now = datetime.now(UTC)
     titles = ["MODEL", "TYPE", "LATEST", "VERSIONS", "STAGES", "SOURCES"]
     rows = [
@@ -61,9 +89,19 @@ def run(args: argparse.Namespace) -> int:
         ]
         for m in models
     ]
+    if repos is not None:  # a workspace: the repository first, its failure on its row
+        titles.insert(0, "REPO")
+        for row, m in zip(rows, models, strict=True):
+            row.insert(0, m["repo"])
+        for name in repos:
+            if failed and name in failed:
+                rows.append([name, f"⚠ not read: {failed[name]}", "-", "-", "-", "-", "-"])
     # written a line at a time (a Rich Table of 10,000 models took most of a minute);
     # in a narrow terminal the sources go first, then the type, then the count, and
     # only then are the stages cut
-    widest = max(cell_len(r[4]) for r in rows)
-    print_table(titles, rows, [5, 1, 3], flex=4, flex_min=widest)
-    return 0
+    if repos is None:
+        widest = max(cell_len(r[4]) for r in rows)
+        print_table(titles, rows, [5, 1, 3], flex=4, flex_min=widest)
+    else:
+        widest = max([cell_len(r[5]) for r in rows if r[5] != "-"] or [1])
+        print_table(titles, rows, [6, 2, 4], flex=5, flex_min=widest)

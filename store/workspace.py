@@ -1,0 +1,248 @@
+"""A workspace: several model repositories seen as one (``modeltrail --workspace FILE``).
+
+The file is TOML, one ``[[repo]]`` table per repository::
+
+    [[repo]]
+    path = "~/src/churn-models"     # relative paths: from the workspace file's folder
+    name = "churn"                  # optional: the folder's name by default
+
+    [[repo]]
+    url = "https://git.example.com/team/ranking-models.git"
+
+Each repository keeps its own catalog (its own DuckDB file); :func:`index_all` brings
+them up to date in parallel, one process per repository needing it, at most one per
+core. A repository that cannot be read (missing, not a repository, corrupt) is a
+:class:`Member` with an ``error``: one line, never the end of the others.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from modeltrail.store.errors import UsageError
+
+if TYPE_CHECKING:
+    import git
+
+#: a repository's name in REPO/MODEL and in export partitions: no separators
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``[[repo]]`` of the workspace file."""
+
+    name: str
+    path: Path | None = None
+    url: str | None = None
+
+
+@dataclass
+class Member:
+    """One repository of an opened workspace: its ``repo`` or why there is none."""
+
+    entry: Entry
+    repo: git.Repo | None = None
+    error: str | None = None
+    warning: str | None = None  # readable, but something to say (catalog not writable)
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+
+def default_file() -> Path:
+    """``$XDG_CONFIG_HOME/modeltrail/workspace.toml`` (``~/.config/modeltrail/...``)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".config"
+    return root / "modeltrail" / "workspace.toml"
+
+
+def load_workspace(file: str | os.PathLike) -> list[Entry]:
+    """The repositories a workspace file lists, in its order. UsageError (one line) when
+    the file is missing, not TOML, or lists a repository without ``path`` or ``url``."""
+    file = Path(file)
+    try:
+        doc = tomllib.loads(file.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise UsageError(f"cannot read the workspace {file}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise UsageError(f"the workspace {file} is not valid TOML: {exc}") from None
+    tables = doc.get("repo", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise UsageError(f"the workspace {file} must list repositories as [[repo]] tables")
+    if not tables:
+        raise UsageError(f"the workspace {file} lists no repository ([[repo]] with a path)")
+    entries: list[Entry] = []
+    for number, table in enumerate(tables, 1):
+        entries.append(_entry(file, number, table))
+    seen: dict[str, int] = {}
+    for number, e in enumerate(entries, 1):
+        if e.name in seen:
+            raise UsageError(
+                f"the workspace {file} has two repositories named {e.name!r} "
+                f'([[repo]] {seen[e.name]} and {number}); give one a name = "..."'
+            )
+        seen[e.name] = number
+    return entries
+
+
+def _entry(file: Path, number: int, table: dict) -> Entry:
+    path, url, name = table.get("path"), table.get("url"), table.get("name")
+    where = f"the workspace {file}, [[repo]] {number}"
+    for key, value in (("path", path), ("url", url), ("name", name)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise UsageError(f"{where}: {key} must be a non-empty text")
+    if path is None and url is None:
+        raise UsageError(f'{where}: give a path = "..." or a url = "..."')
+    if path is not None:
+        resolved = Path(path).expanduser()
+        if not resolved.is_absolute():
+            resolved = file.parent / resolved
+        default = resolved.name
+        if default in ("", ".", ".."):
+            default = Path(os.path.abspath(resolved)).name
+    else:
+        resolved = None
+        default = re.sub(r"\.git$", "", re.split(r"[/:]", url.rstrip("/"))[-1])
+    name = name if name is not None else default
+    if not _NAME.fullmatch(name or ""):
+        raise UsageError(
+            f"{where}: the name {name!r} must be letters, digits, '.', '_' or '-' "
+            '(it names the repository in REPO/MODEL); give one with name = "..."'
+        )
+    return Entry(name=name, path=resolved, url=url if path is None else None)
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def _quiet(done: int, total: int, name: str) -> None:
+    pass
+
+
+def index_all(
+    entries: list[Entry], progress: Progress = _quiet, workers: int | None = None
+) -> list[Member]:
+    """Every repository opened and its catalog brought up to date, in the file's order.
+
+    Repositories with nothing new are answered from their state files here; the others
+    are indexed in parallel, one process each, at most ``workers`` (default: the cores)
+    at a time. ``progress(done, total, name)`` is called as each one finishes."""
+    from modeltrail.store.catalog.files import unchanged_summary
+    from modeltrail.store.repo import repo_paths
+
+    members = [_open(e) for e in entries]
+    stale = []
+    for m in members:
+        if m.repo is None:
+            continue
+        try:
+            if unchanged_summary(m.repo, repo_paths(m.repo)) is None:
+                stale.append(m)
+        except Exception as exc:  # a corrupt repository: one line for its row
+            _fail(m, exc)
+    total = len(stale)
+    cores = workers or os.cpu_count() or 1
+    if total == 1 or cores == 1:
+        for done, m in enumerate(stale, 1):
+            m.error = m.error or _index_one(str(m.repo.git_dir))
+            progress(done, total, m.name)
+    elif total > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        with ProcessPoolExecutor(min(total, cores), mp_context=context) as pool:
+            running = {pool.submit(_index_one, str(m.repo.git_dir)): m for m in stale}
+            for done, future in enumerate(as_completed(running), 1):
+                m = running[future]
+                try:
+                    m.error = future.result()
+                except Exception as exc:  # the worker itself died
+                    m.error = _one_line(exc)
+                progress(done, total, m.name)
+    for m in members:
+        if m.error is not None and m.repo is not None:
+            m.repo.close()
+            m.repo = None
+    return members
+
+
+def _open(entry: Entry) -> Member:
+    from modeltrail.store.repo import open_repo
+
+    member = Member(entry)
+    if entry.path is None:
+        member.error = f"{entry.url}: repositories by URL are not supported by this version"
+        return member
+    try:
+        member.repo = open_repo(entry.path)
+    except Exception as exc:
+        _fail(member, exc)
+    return member
+
+
+def _fail(member: Member, exc: BaseException) -> None:
+    member.error = _one_line(exc)
+    if member.repo is not None:
+        member.repo.close()
+        member.repo = None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())[:300]
+
+
+def _index_one(git_dir: str) -> str | None:
+    """Index one repository (in a worker process): None, or why it failed, in one line."""
+    from modeltrail.store.catalog.files import update_catalog
+    from modeltrail.store.repo import open_repo
+
+    try:
+        repo = open_repo(git_dir)
+        try:
+            update_catalog(repo)
+        finally:
+            repo.close()
+    except Exception as exc:
+        return _one_line(exc)
+    return None
+
+
+def open_catalogs(members: list[Member]) -> list[tuple[Member, object]]:
+    """(member, read-only catalog connection) for every readable member; a catalog that
+    cannot be opened turns its member's ``error`` on instead."""
+    from modeltrail.store.catalog.files import fresh_catalog
+
+    out = []
+    for m in members:
+        if m.repo is None:
+            continue
+        try:
+            con, summary = fresh_catalog(m.repo)
+        except Exception as exc:
+            _fail(m, exc)
+            continue
+        if summary is not None and summary.warning:
+            m.warning = summary.warning
+        out.append((m, con))
+    return out
+
+
+def split_model(names: dict[str, list[str]], spec: str) -> list[tuple[str, str]]:
+    """The (repository, model) pairs ``spec`` may mean: ``REPO/MODEL`` when REPO is a
+    member holding MODEL, and ``spec`` as a whole model name in any member (a model's
+    own name may hold a '/'). ``names``: repository → its model names."""
+    found = [(r, spec) for r, models in names.items() if spec in models]
+    head, sep, rest = spec.partition("/")
+    if sep and head in names and rest in names[head] and (head, rest) not in found:
+        found.insert(0, (head, rest))
+    return found
