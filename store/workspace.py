@@ -51,6 +51,7 @@ class Member:
     repo: git.Repo | None = None
     error: str | None = None
     warning: str | None = None  # readable, but something to say (catalog not writable)
+    summary: object | None = None  # the catalog's IndexSummary, once opened
 
     @property
     def name(self) -> str:
@@ -128,7 +129,10 @@ def _quiet(done: int, total: int, name: str) -> None:
 
 
 def index_all(
-    entries: list[Entry], progress: Progress = _quiet, workers: int | None = None
+    entries: list[Entry],
+    progress: Progress = _quiet,
+    workers: int | None = None,
+    rebuild: bool = False,
 ) -> list[Member]:
     """Every repository opened and its catalog brought up to date, in the file's order.
 
@@ -144,7 +148,7 @@ def index_all(
         if m.repo is None:
             continue
         try:
-            if unchanged_summary(m.repo, repo_paths(m.repo)) is None:
+            if rebuild or unchanged_summary(m.repo, repo_paths(m.repo)) is None:
                 stale.append(m)
         except Exception as exc:  # a corrupt repository: one line for its row
             _fail(m, exc)
@@ -152,7 +156,7 @@ def index_all(
     cores = workers or os.cpu_count() or 1
     if total == 1 or cores == 1:
         for done, m in enumerate(stale, 1):
-            m.error = m.error or _index_one(str(m.repo.git_dir))
+            m.error = m.error or _index_one(str(m.repo.git_dir), rebuild)
             progress(done, total, m.name)
     elif total > 1:
         import multiprocessing
@@ -160,7 +164,7 @@ def index_all(
 
         context = multiprocessing.get_context("spawn")  # no fork of a threaded process
         with ProcessPoolExecutor(min(total, cores), mp_context=context) as pool:
-            running = {pool.submit(_index_one, str(m.repo.git_dir)): m for m in stale}
+            running = {pool.submit(_index_one, str(m.repo.git_dir), rebuild): m for m in stale}
             for done, future in enumerate(as_completed(running), 1):
                 m = running[future]
                 try:
@@ -201,7 +205,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
-def _index_one(git_dir: str) -> str | None:
+def _index_one(git_dir: str, rebuild: bool = False) -> str | None:
     """Index one repository (in a worker process): None, or why it failed, in one line."""
     from modeltrail.store.catalog.files import update_catalog
     from modeltrail.store.repo import open_repo
@@ -209,7 +213,7 @@ def _index_one(git_dir: str) -> str | None:
     try:
         repo = open_repo(git_dir)
         try:
-            update_catalog(repo)
+            update_catalog(repo, rebuild=rebuild)
         finally:
             repo.close()
     except Exception as exc:
@@ -231,6 +235,7 @@ def open_catalogs(members: list[Member]) -> list[tuple[Member, object]]:
         except Exception as exc:
             _fail(m, exc)
             continue
+        m.summary = summary
         if summary is not None and summary.warning:
             m.warning = summary.warning
         out.append((m, con))

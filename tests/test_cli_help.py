@@ -24,7 +24,9 @@ def _help(capsys, argv: list[str]) -> str:
 def test_help_says_a_bare_modeltrail_opens_the_tui(capsys):
     out = _help(capsys, ["--help"])
     usage = out.splitlines()[0]
-    assert usage == "usage: modeltrail [-h] [-C PATH|URL] [--offline] [COMMAND [OPTIONS]]"
+    assert usage == (
+        "usage: modeltrail [-h] [-C PATH|URL | --workspace FILE] [--offline] [COMMAND [OPTIONS]]"
+    )
     assert "Without a command, `modeltrail` opens the TUI" in " ".join(out.split())
 
 

@@ -50,7 +50,7 @@ def workspace_entries(args: argparse.Namespace) -> list[Entry] | None:
 
 
 def open_members(
-    entries: list[Entry],
+    entries: list[Entry], rebuild: bool = False
 ) -> tuple[list[Member], list[tuple[Member, duckdb.DuckDBPyConnection]]]:
     """Every repository indexed (in parallel, one progress line on a terminal's stderr)
     and the catalogs of the readable ones; each unreadable one is a warning line."""
@@ -64,7 +64,7 @@ def open_members(
             err.write(f"\r\x1b[Kindexing repositories: {done}/{total}")
             err.flush()
 
-    members = index_all(entries, progress)
+    members = index_all(entries, progress, rebuild=rebuild)
     if tty:
         err.write("\r\x1b[K")
         err.flush()

@@ -20,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "workspace_entries", None) is not None:
+        return _across(args)
     repo = repo_of(args)
     if sys.stderr.isatty() and not args.json:
         from rich.progress import Progress, TaskID
@@ -65,3 +67,29 @@ def run(args: argparse.Namespace) -> int:
         if len(rows) > 20:
             print(f"... and {len(rows) - 20} more (modeltrail sql 'select * from warnings')")
     return 0
+
+
+def _across(args: argparse.Namespace) -> int:
+    """Every repository of the workspace indexed in parallel: one line each (a
+    repository that could not be read says why); exit 1 if none could be."""
+    from modeltrail.tui.commands._workspace import open_members
+
+    members, opened = open_members(args.workspace_entries, rebuild=args.rebuild)
+    for _m, con in opened:
+        con.close()
+    rows = [
+        {
+            "repo": m.name,
+            "error": m.error,
+            "summary": None if m.summary is None else m.summary.__dict__,
+        }
+        for m in members
+    ]
+    if args.json:
+        from modeltrail.tui.commands._common import print_json
+
+        print_json(rows)
+    else:
+        for m in members:
+            print(f"{m.name}: {m.summary.line() if m.summary else 'not read: ' + str(m.error)}")
+    return 0 if opened or not members else 1
