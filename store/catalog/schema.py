@@ -338,7 +338,34 @@ def markdown() -> str:
     lines += ["## Views", ""]
     for name, sql in VIEWS.items():
         lines += [f"### `{name}`", "", "```sql", sql.strip("\n").rstrip(), "```", ""]
+    lines += _EXPORT.splitlines()
     return "\n".join(lines)
+
+
+_EXPORT = """## Exported as Parquet
+
+`modeltrail export DIR` writes each table and view above to `DIR/<name>.parquet`, with
+the columns and types listed here. Over a workspace (`--workspace FILE`) the export is
+one hive-partitioned dataset, `DIR/table=<name>/repo=<repo>/data.parquet`: the same
+columns in every partition, whatever a repository holds (an empty table is a file with
+its columns and no rows), and the repository's name as the `repo` partition key (not
+a column of the files). A reader adds `repo` (and `table`) from the path:
+
+```sql
+-- DuckDB
+SELECT repo, model, version, date FROM
+  read_parquet('DIR/table=versions/*/*.parquet', hive_partitioning=true);
+```
+
+```python
+# PySpark
+spark.read.parquet("DIR/table=versions").groupBy("repo", "model").count().show()
+```
+
+The columns change only with the schema version above; a new version may add columns,
+and re-exporting every repository (not one with `--repo`) gives every partition the
+same columns again.
+"""
 
 
 if __name__ == "__main__":
