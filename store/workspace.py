@@ -52,6 +52,7 @@ class Member:
     error: str | None = None
     warning: str | None = None  # readable, but something to say (catalog not writable)
     summary: object | None = None  # the catalog's IndexSummary, once opened
+    careful: bool = False  # its catalog could not be written: opened by fresh_catalog
 
     @property
     def name(self) -> str:
@@ -148,7 +149,8 @@ def index_all(
         if m.repo is None:
             continue
         try:
-            if rebuild or unchanged_summary(m.repo, repo_paths(m.repo)) is None:
+            m.summary = None if rebuild else unchanged_summary(m.repo, repo_paths(m.repo))
+            if m.summary is None:
                 stale.append(m)
         except Exception as exc:  # a corrupt repository: one line for its row
             _fail(m, exc)
@@ -156,7 +158,7 @@ def index_all(
     cores = workers or os.cpu_count() or 1
     if total == 1 or cores == 1:
         for done, m in enumerate(stale, 1):
-            m.error = m.error or _index_one(str(m.repo.git_dir), rebuild)
+            m.error, m.summary = _index_one(str(m.repo.git_dir), rebuild)
             progress(done, total, m.name)
     elif total > 1:
         import multiprocessing
@@ -168,11 +170,12 @@ def index_all(
             for done, future in enumerate(as_completed(running), 1):
                 m = running[future]
                 try:
-                    m.error = future.result()
+                    m.error, m.summary = future.result()
                 except Exception as exc:  # the worker itself died
                     m.error = _one_line(exc)
                 progress(done, total, m.name)
     for m in members:
+        m.careful = m.error is None and m.summary is None
         if m.error is not None and m.repo is not None:
             m.repo.close()
             m.repo = None
@@ -205,38 +208,46 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
-def _index_one(git_dir: str, rebuild: bool = False) -> str | None:
-    """Index one repository (in a worker process): None, or why it failed, in one line."""
-    from modeltrail.store.catalog.files import update_catalog
+def _index_one(git_dir: str, rebuild: bool = False) -> tuple[str | None, object | None]:
+    """Index one repository (in a worker process): (None, the run's IndexSummary), or
+    (why it failed, in one line, None)."""
+    from modeltrail.store.catalog.files import CatalogUnwritable, update_catalog
     from modeltrail.store.repo import open_repo
 
     try:
         repo = open_repo(git_dir)
         try:
-            update_catalog(repo, rebuild=rebuild)
+            summary = update_catalog(repo, rebuild=rebuild)
         finally:
             repo.close()
+    except CatalogUnwritable:
+        return None, None  # answered as every command does: see open_catalogs
     except Exception as exc:
-        return _one_line(exc)
-    return None
+        return _one_line(exc), None
+    return None, summary
 
 
 def open_catalogs(members: list[Member]) -> list[tuple[Member, object]]:
-    """(member, read-only catalog connection) for every readable member; a catalog that
-    cannot be opened turns its member's ``error`` on instead."""
-    from modeltrail.store.catalog.files import fresh_catalog
+    """(member, read-only catalog connection) for every readable member (just brought up
+    to date by :func:`index_all`: opened as it is, else brought up to date again); a
+    catalog that cannot be opened turns its member's ``error`` on instead."""
+    from modeltrail.store.catalog.files import connect_readonly, fresh_catalog
+    from modeltrail.store.repo import repo_paths
 
     out = []
     for m in members:
         if m.repo is None:
             continue
         try:
-            con, summary = fresh_catalog(m.repo)
+            con = None if m.careful else connect_readonly(repo_paths(m.repo).catalog_file)
+            if con is None:  # not writable, or replaced meanwhile: the careful way
+                con, summary = fresh_catalog(m.repo)
+                m.summary = summary or m.summary
         except Exception as exc:
             _fail(m, exc)
             continue
-        m.summary = summary
-        if summary is not None and summary.warning:
+        summary = m.summary
+        if summary is not None and getattr(summary, "warning", ""):
             m.warning = summary.warning
         out.append((m, con))
     return out

@@ -18,7 +18,7 @@ import duckdb
 
 from modeltrail.store.errors import UsageError
 from modeltrail.store.query.audit import stage_transitions
-from modeltrail.store.query.queries import iso, metric_values
+from modeltrail.store.query.queries import iso
 
 _RELATIVE = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -70,7 +70,8 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
                 **{k: t.get(k) for k in KEYS},
                 "timestamp": t["timestamp"],
                 "reason": t["reason"] or _first_line(t["message"]),
-                "metrics": _deltas(con, t["model"], t["from_commit"], to_commit),
+                "metrics": {},
+                "_pair": (t["from_commit"], to_commit),
             }
         )
     rows = con.execute(
@@ -98,10 +99,12 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
                 "author_email": email,
                 "reason": subject,
                 "ref": None,
-                "metrics": _deltas(con, model, prev_commit, commit),
+                "metrics": {},
+                "_pair": (prev_commit, commit),
             }
         )
     found.sort(key=lambda c: (c["timestamp"], c["event"] != "version"), reverse=True)
+    _attach_deltas(con, found)
     for c in found:
         c["timestamp"] = iso(c["timestamp"])
     return found
@@ -113,17 +116,27 @@ def _first_line(message: str | None) -> str | None:
     return message.strip().split("\n", 1)[0].rstrip("\r") or None
 
 
-def _deltas(
-    con: duckdb.DuckDBPyConnection, model: str, old: str | None, new: str | None
-) -> dict[str, dict]:
-    """metric → {"from", "to", "delta"} for the metrics both commits report as numbers."""
-    if old is None or new is None:
-        return {}
-    before, after = metric_values(con, model, old), metric_values(con, model, new)
-    out = {}
-    for key in sorted(before.keys() & after.keys()):
-        a, b = before[key], after[key]
-        if a is None or b is None:
-            continue
-        out[key] = {"from": a, "to": b, "delta": round(b - a, 12)}
-    return out
+def _attach_deltas(con: duckdb.DuckDBPyConnection, found: list[dict]) -> None:
+    """Each change's ``metrics``: metric → {"from", "to", "delta"} for the metrics both
+    sides of its ``_pair`` of commits report as numbers (one query for all of them)."""
+    pairs = [(i, c["model"], *c.pop("_pair")) for i, c in enumerate(found)]
+    pairs = [p for p in pairs if p[2] is not None and p[3] is not None]
+    if not pairs:
+        return
+    index, models, olds, news = (list(col) for col in zip(*pairs, strict=True))
+    rows = con.execute(
+        """
+        WITH p AS (SELECT unnest($1) AS i, unnest($2) AS model, unnest($3) AS a,
+                          unnest($4) AS b),
+             m AS (SELECT model, commit, key, value FROM metrics
+                   WHERE value IS NOT NULL AND commit IN (SELECT a FROM p UNION SELECT b FROM p))
+        SELECT p.i, x.key, x.value, y.value
+        FROM p
+        JOIN m x ON x.model = p.model AND x.commit = p.a
+        JOIN m y ON y.model = p.model AND y.commit = p.b AND y.key = x.key
+        ORDER BY p.i, x.key
+        """,
+        [index, models, olds, news],
+    ).fetchall()
+    for i, key, a, b in rows:
+        found[i]["metrics"][key] = {"from": a, "to": b, "delta": round(b - a, 12)}
