@@ -140,7 +140,7 @@ def index_all(
     Repositories with nothing new are answered from their state files here; the others
     are indexed in parallel, one process each, at most ``workers`` (default: the cores)
     at a time. ``progress(done, total, name)`` is called as each one finishes."""
-    from modeltrail.store.catalog.files import unchanged_summary
+    from modeltrail.store.catalog.generations import unchanged_summary
     from modeltrail.store.repo import repo_paths
 
     members = [_open(e) for e in entries]
@@ -231,7 +231,8 @@ def open_catalogs(members: list[Member]) -> list[tuple[Member, object]]:
     """(member, read-only catalog connection) for every readable member (just brought up
     to date by :func:`index_all`: opened as it is, else brought up to date again); a
     catalog that cannot be opened turns its member's ``error`` on instead."""
-    from modeltrail.store.catalog.files import connect_readonly, fresh_catalog
+    from modeltrail.store.catalog.files import fresh_catalog
+    from modeltrail.store.catalog.generations import connect_readonly
     from modeltrail.store.repo import repo_paths
 
     out = []
