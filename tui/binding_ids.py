@@ -20,6 +20,7 @@ def known_binding_ids() -> set[str]:
     widget module is added here (``tests/test_personal_config.py`` finds any missed)."""
     from modeltrail.tui.screens import (
         audit,
+        changes,
         compare,
         flow,
         help,
@@ -39,8 +40,8 @@ def known_binding_ids() -> set[str]:
         version_list,
     )
 
-    modules: tuple[ModuleType, ...] = (audit, compare, flow, help, history, home, rollback)
-    modules += (rollback_form,)
+    modules: tuple[ModuleType, ...] = (audit, changes, compare, flow, help, history, home)
+    modules += (rollback, rollback_form)
     modules += (table_screen, cursor_view, details, flow_graph, model_list, status)
     modules += (trend_plot, version_list)
     ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}

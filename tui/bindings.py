@@ -37,6 +37,7 @@ HOME_BINDINGS: list[BindingType] = [
     Binding("f,3", "flow", "Flow", id="flow"),
     Binding("h,4", "history", "History", id="history"),
     Binding("a,5", "audit", "Audit", id="audit", show=False),
+    Binding("w,6", "changes", "Changes", id="changes", show=False),
     Binding("F", "app.fetch", "Fetch", id="fetch"),
 ]
 

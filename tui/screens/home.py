@@ -741,6 +741,11 @@ class HomeScreen(ReportsWorkerFailures, Screen):
 
         self.app.push_screen(HistoryScreen(self.model))
 
+    def action_changes(self) -> None:
+        from modeltrail.tui.screens.changes import ChangesScreen
+
+        self.app.push_screen(ChangesScreen())
+
     def action_audit(self) -> None:
         from modeltrail.tui.screens.audit import AuditScreen
 
