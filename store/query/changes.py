@@ -103,7 +103,10 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
                 "_pair": (prev_commit, commit),
             }
         )
-    found.sort(key=lambda c: (c["timestamp"], c["event"] != "version"), reverse=True)
+    # newest first; at the same second, stage events after versions, and in their own
+    # order (a rollback, its undo and a rollback again, all in one second)
+    order = {id(c): n for n, c in enumerate(found)}
+    found.sort(key=lambda c: (c["timestamp"], c["event"] != "version", order[id(c)]), reverse=True)
     _attach_deltas(con, found)
     for c in found:
         c["timestamp"] = iso(c["timestamp"])
