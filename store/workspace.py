@@ -134,16 +134,19 @@ def index_all(
     progress: Progress = _quiet,
     workers: int | None = None,
     rebuild: bool = False,
+    offline: bool = False,
 ) -> list[Member]:
     """Every repository opened and its catalog brought up to date, in the file's order.
 
     Repositories with nothing new are answered from their state files here; the others
     are indexed in parallel, one process each, at most ``workers`` (default: the cores)
-    at a time. ``progress(done, total, name)`` is called as each one finishes."""
+    at a time. ``progress(done, total, name)`` is called as each one finishes. A
+    repository by URL is its cached partial clone, fetched first (not when ``offline``;
+    one after the other, before any index runs)."""
     from modeltrail.store.catalog.generations import unchanged_summary
     from modeltrail.store.repo import repo_paths
 
-    members = [_open(e) for e in entries]
+    members = [_open(e, offline) for e in entries]
     stale = []
     for m in members:
         if m.repo is None:
@@ -182,15 +185,17 @@ def index_all(
     return members
 
 
-def _open(entry: Entry) -> Member:
+def _open(entry: Entry, offline: bool = False) -> Member:
+    from modeltrail.store.remote_repo import open_url
     from modeltrail.store.repo import open_repo
 
     member = Member(entry)
-    if entry.path is None:
-        member.error = f"{entry.url}: repositories by URL are not supported by this version"
-        return member
     try:
-        member.repo = open_repo(entry.path)
+        if entry.path is None:
+            location = open_url(entry.url, offline=offline)
+            member.repo, member.warning = location.repo, location.note
+        else:
+            member.repo = open_repo(entry.path)
     except Exception as exc:
         _fail(member, exc)
     return member

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_rollback_support import fixed_env  # noqa: F401  (a fixture)
 from tui_support import build_tiny_repo, git, index
-from workspace_support import build_workspace, copy_workspace
+from workspace_support import build_workspace, copy_workspace, own_cache_home  # noqa: F401
 
 from modeltrail.store.errors import UsageError
 from modeltrail.store.query.changes import parse_since

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from gitbuilder import GitRepo
-from workspace_support import build_workspace, copy_workspace
+from workspace_support import build_workspace, copy_workspace, own_cache_home  # noqa: F401
 
 from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.tui.cli import main

@@ -6,10 +6,11 @@ the others. Real repositories, the real command line."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
-from workspace_support import build_workspace, copy_workspace
+from workspace_support import build_workspace, copy_workspace, own_cache_home  # noqa: F401
 
 from modeltrail.store.errors import UsageError
 from modeltrail.store.workspace import index_all, load_workspace
@@ -45,7 +46,7 @@ def test_models_json_carries_the_repository_of_every_model(ws, capsys):
     assert len(warned) == 3  # one line per repository that could not be read
     assert any("repository broken:" in w for w in warned)
     assert any("repository gone:" in w and "does not exist" in w for w in warned)
-    assert any("repository remote:" in w and "URL" in w for w in warned)
+    assert any("repository remote:" in w and "cannot clone" in w for w in warned)
 
 
 def test_models_table_has_a_repo_column_and_a_row_per_failure(ws, capsys):
@@ -142,3 +143,26 @@ def test_index_over_a_workspace_is_one_line_per_repository(tmp_path, capsys):
         ("remote", False),
     ]
     assert rows[0]["summary"]["versions"] == 6 and rows[2]["summary"]["models"] == 1
+
+
+def test_a_repository_by_url_is_read_from_its_cached_clone(ws, tmp_path, capsys):
+    bare = tmp_path / "served" / "fraud.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(ws.parent / "gamma"), str(bare)], check=True
+    )
+    subprocess.run(["git", "-C", str(bare), "config", "uploadpack.allowFilter", "true"], check=True)
+    file = tmp_path / "ws.toml"
+    file.write_text(
+        f'[[repo]]\nurl = "file://{bare}"\n\n[[repo]]\npath = "{ws.parent / "alpha"}"\n'
+    )
+    models = json.loads(_out(capsys, ["--workspace", str(file), "models", "--json"]))
+    assert [(m["repo"], m["name"]) for m in models] == [("fraud", "fraud"), ("alpha", "churn")]
+    assert main(["--workspace", str(file), "--offline", "versions", "fraud", "--json"]) == 0
+    assert [v["version"] for v in json.loads(capsys.readouterr().out)] == ["2.0.0", "1.0.0"]
+
+
+def _out(capsys, argv: list[str]) -> str:
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "warning" not in err, err
+    return out

@@ -1,17 +1,25 @@
 """A workspace of three generated repositories and two that cannot be read: ``alpha``
 and ``beta`` (each with a model ``churn``: an ambiguous name), ``gamma`` (model
 ``fraud``), ``broken`` (a repository whose objects were destroyed on purpose), ``gone``
-(a path that does not exist) and ``remote`` (by URL)."""
+(a path that does not exist) and ``remote`` (a ``file://`` URL that leads nowhere).
+Modules using it keep the URL cache in a temporary folder (:func:`own_cache_home`)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pytest
 from gitbuilder import GitRepo
 from tui_support import build_tiny_repo, index
 
 NAMES = ("alpha", "beta", "gamma")
+
+
+@pytest.fixture(autouse=True)
+def own_cache_home(tmp_path_factory, monkeypatch):
+    """Cached clones of URL repositories go to a temporary folder, never ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
 
 
 def build_gamma(root: Path) -> Path:
@@ -44,7 +52,7 @@ def build_workspace(base: Path, indexed: bool = True) -> Path:
         '[[repo]]\npath = "alpha"\n\n[[repo]]\npath = "beta"\n\n'
         '[[repo]]\npath = "gamma"\n\n[[repo]]\npath = "broken"\n\n'
         '[[repo]]\npath = "gone"\n\n'
-        '[[repo]]\nurl = "https://git.example.com/team/remote.git"\n'
+        f'[[repo]]\nurl = "file://{base}/nowhere/remote.git"\n'
     )
     return file
 

@@ -50,7 +50,7 @@ def workspace_entries(args: argparse.Namespace) -> list[Entry] | None:
 
 
 def open_members(
-    entries: list[Entry], rebuild: bool = False
+    entries: list[Entry], rebuild: bool = False, offline: bool = False
 ) -> tuple[list[Member], list[tuple[Member, duckdb.DuckDBPyConnection]]]:
     """Every repository indexed (in parallel, one progress line on a terminal's stderr)
     and the catalogs of the readable ones; each unreadable one is a warning line."""
@@ -64,7 +64,7 @@ def open_members(
             err.write(f"\r\x1b[Kindexing repositories: {done}/{total}")
             err.flush()
 
-    members = index_all(entries, progress, rebuild=rebuild)
+    members = index_all(entries, progress, rebuild=rebuild, offline=offline)
     if tty:
         err.write("\r\x1b[K")
         err.flush()
@@ -89,7 +89,7 @@ def resolve(args: argparse.Namespace, entries: list[Entry]) -> None:
             f"with a workspace, {args.command or 'the TUI'} works on one repository: "
             "name a model (REPO/MODEL) or give -C PATH"
         )
-    members, opened = open_members(entries)
+    members, opened = open_members(entries, offline=getattr(args, "cache_only", False))
     names: dict[str, list[str]] = {}
     for m, con in opened:
         try:
@@ -108,7 +108,8 @@ def resolve(args: argparse.Namespace, entries: list[Entry]) -> None:
         )
     repo_name, args.model = found[0]
     member = next(m for m in members if m.name == repo_name)
-    args.repo_path = os.fspath(member.entry.path)
+    entry = member.entry
+    args.repo_path = entry.url if entry.path is None else os.fspath(entry.path)
     args.workspace_repo = repo_name
 
 

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
     else:
         from modeltrail.tui.commands._workspace import only, open_members
 
-        _members, opened = open_members(only(entries, args.repo))
+        _members, opened = open_members(only(entries, args.repo), offline=args.cache_only)
         for member, con in opened:
             try:
                 found += [{"repo": member.name, **c} for c in changes(con, since)]

@@ -75,7 +75,7 @@ def _export_workspace(
     from modeltrail.tui.commands._workspace import only, open_members
 
     chosen = only(args.workspace_entries, args.repo)
-    members, opened = open_members(chosen)
+    members, opened = open_members(chosen, offline=args.cache_only)
     batches = []
     for member, con in opened:
         files = [f"table={name}/repo={member.name}/data.parquet" for name in names]

@@ -74,7 +74,9 @@ def _across(args: argparse.Namespace) -> int:
     repository that could not be read says why); exit 1 if none could be."""
     from modeltrail.tui.commands._workspace import open_members
 
-    members, opened = open_members(args.workspace_entries, rebuild=args.rebuild)
+    members, opened = open_members(
+        args.workspace_entries, args.rebuild, getattr(args, "cache_only", False)
+    )
     for _m, con in opened:
         con.close()
     rows = [

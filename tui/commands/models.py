@@ -53,7 +53,7 @@ def _across(args: argparse.Namespace) -> int:
     read is a row saying why (and a warning on stderr), never the end of the others."""
     from modeltrail.tui.commands._workspace import open_members
 
-    members, opened = open_members(args.workspace_entries)
+    members, opened = open_members(args.workspace_entries, offline=args.cache_only)
     found: dict[str, list[dict]] = {}
     for m, con in opened:
         try:
