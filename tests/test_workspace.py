@@ -166,3 +166,16 @@ def _out(capsys, argv: list[str]) -> str:
     out, err = capsys.readouterr()
     assert "Traceback" not in err and "warning" not in err, err
     return out
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["flow"], "flow works on one repository: give -C PATH"),
+        (["history"], "history works on one repository: name a model (REPO/MODEL) or give -C"),
+        ([], "the TUI works on one repository: give -C PATH"),
+    ],
+)
+def test_a_one_repository_command_without_a_model_says_how_to_choose(ws, capsys, argv, says):
+    assert main(["--workspace", str(ws), *argv]) == 2
+    assert says in capsys.readouterr().err

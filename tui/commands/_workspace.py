@@ -85,9 +85,10 @@ def resolve(args: argparse.Namespace, entries: list[Entry]) -> None:
 
     spec = getattr(args, "model", None)
     if not spec:
+        what = args.command or "the TUI"
+        name_one = "name a model (REPO/MODEL) or " if hasattr(args, "model") else ""
         raise UsageError(
-            f"with a workspace, {args.command or 'the TUI'} works on one repository: "
-            "name a model (REPO/MODEL) or give -C PATH"
+            f"with a workspace, {what} works on one repository: {name_one}give -C PATH"
         )
     members, opened = open_members(entries, offline=getattr(args, "cache_only", False))
     names: dict[str, list[str]] = {}
