@@ -23,12 +23,15 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.errors import UsageError
 
 if TYPE_CHECKING:
+    import duckdb
     import git
+
+    from modeltrail.store.catalog.generations import IndexSummary
 
 #: a repository's name in REPO/MODEL and in export partitions: no separators
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -51,7 +54,7 @@ class Member:
     repo: git.Repo | None = None
     error: str | None = None
     warning: str | None = None  # readable, but something to say (catalog not writable)
-    summary: object | None = None  # the catalog's IndexSummary, once opened
+    summary: IndexSummary | None = None  # the catalog's, once opened
     careful: bool = False  # its catalog could not be written: opened by fresh_catalog
 
     @property
@@ -66,7 +69,7 @@ def default_file() -> Path:
     return root / "modeltrail" / "workspace.toml"
 
 
-def load_workspace(file: str | os.PathLike) -> list[Entry]:
+def load_workspace(file: str | os.PathLike[str]) -> list[Entry]:
     """The repositories a workspace file lists, in its order. UsageError (one line) when
     the file is missing, not TOML, or lists a repository without ``path`` or ``url``."""
     file = Path(file)
@@ -95,7 +98,7 @@ def load_workspace(file: str | os.PathLike) -> list[Entry]:
     return entries
 
 
-def _entry(file: Path, number: int, table: dict) -> Entry:
+def _entry(file: Path, number: int, table: dict[str, Any]) -> Entry:
     path, url, name = table.get("path"), table.get("url"), table.get("name")
     where = f"the workspace {file}, [[repo]] {number}"
     for key, value in (("path", path), ("url", url), ("name", name)):
@@ -111,6 +114,7 @@ def _entry(file: Path, number: int, table: dict) -> Entry:
         if default in ("", ".", ".."):
             default = Path(os.path.abspath(resolved)).name
     else:
+        assert url is not None  # checked above: a path or a url
         resolved = None
         default = re.sub(r"\.git$", "", re.split(r"[/:]", url.rstrip("/"))[-1])
     name = name if name is not None else default
@@ -161,6 +165,7 @@ def index_all(
     cores = workers or os.cpu_count() or 1
     if total == 1 or cores == 1:
         for done, m in enumerate(stale, 1):
+            assert m.repo is not None  # members without a repository are not stale
             m.error, m.summary = _index_one(str(m.repo.git_dir), rebuild)
             progress(done, total, m.name)
     elif total > 1:
@@ -169,7 +174,11 @@ def index_all(
 
         context = multiprocessing.get_context("spawn")  # no fork of a threaded process
         with ProcessPoolExecutor(min(total, cores), mp_context=context) as pool:
-            running = {pool.submit(_index_one, str(m.repo.git_dir), rebuild): m for m in stale}
+            running = {
+                pool.submit(_index_one, str(m.repo.git_dir), rebuild): m
+                for m in stale
+                if m.repo is not None
+            }
             for done, future in enumerate(as_completed(running), 1):
                 m = running[future]
                 try:
@@ -192,6 +201,7 @@ def _open(entry: Entry, offline: bool = False) -> Member:
     member = Member(entry)
     try:
         if entry.path is None:
+            assert entry.url is not None  # an entry has a path or a url
             location = open_url(entry.url, offline=offline)
             member.repo, member.warning = location.repo, location.note
         else:
@@ -213,7 +223,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
-def _index_one(git_dir: str, rebuild: bool = False) -> tuple[str | None, object | None]:
+def _index_one(git_dir: str, rebuild: bool = False) -> tuple[str | None, IndexSummary | None]:
     """Index one repository (in a worker process): (None, the run's IndexSummary), or
     (why it failed, in one line, None)."""
     from modeltrail.store.catalog.files import CatalogUnwritable, update_catalog
@@ -232,7 +242,9 @@ def _index_one(git_dir: str, rebuild: bool = False) -> tuple[str | None, object 
     return None, summary
 
 
-def open_catalogs(members: list[Member]) -> list[tuple[Member, object]]:
+def open_catalogs(
+    members: list[Member],
+) -> list[tuple[Member, duckdb.DuckDBPyConnection]]:
     """(member, read-only catalog connection) for every readable member (just brought up
     to date by :func:`index_all`: opened as it is, else brought up to date again); a
     catalog that cannot be opened turns its member's ``error`` on instead."""
@@ -240,7 +252,7 @@ def open_catalogs(members: list[Member]) -> list[tuple[Member, object]]:
     from modeltrail.store.catalog.generations import connect_readonly
     from modeltrail.store.repo import repo_paths
 
-    out = []
+    out: list[tuple[Member, duckdb.DuckDBPyConnection]] = []
     for m in members:
         if m.repo is None:
             continue
@@ -253,7 +265,7 @@ def open_catalogs(members: list[Member]) -> list[tuple[Member, object]]:
             _fail(m, exc)
             continue
         summary = m.summary
-        if summary is not None and getattr(summary, "warning", ""):
+        if summary is not None and summary.warning:
             m.warning = summary.warning
         out.append((m, con))
     return out

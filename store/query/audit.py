@@ -340,7 +340,7 @@ def _stage_moves(con: duckdb.DuckDBPyConnection, model: str | None) -> list[dict
     """Every move of a stage away from a version (a new assignment, a rollback, an undo,
     an unassignment), with how long the version held it; branch rollbacks too (held
     from the rolled-back version's commit)."""
-    moves: list[dict] = []
+    moves: list[dict[str, Any]] = []
     for t in stage_transitions(con, model):
         if t["stage"] is None:  # a branch rollback or undo: from the version it replaced
             if t["from"]:
@@ -367,7 +367,9 @@ def _stage_moves(con: duckdb.DuckDBPyConnection, model: str | None) -> list[dict
     return moves
 
 
-def stage_transitions(con: duckdb.DuckDBPyConnection, model: str | None = None) -> Iterator[dict]:
+def stage_transitions(
+    con: duckdb.DuckDBPyConnection, model: str | None = None
+) -> Iterator[dict[str, Any]]:
     """Every assignment, unassignment, rollback and undo, oldest first per model and
     stage, with what held the stage just before it: ``from`` (version), ``from_commit``
     and ``held_since`` (None for a stage's first holder). A branch rollback or undo

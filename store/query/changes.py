@@ -60,7 +60,7 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
     """Every change at or after ``since``, newest first (the ``changes --json`` shape:
     :data:`KEYS`; ``metrics`` maps each metric both sides report as numbers to
     ``{"from", "to", "delta"}``)."""
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     for t in stage_transitions(con):
         if t["timestamp"] is None or t["timestamp"] < since:
             continue
@@ -119,7 +119,7 @@ def _first_line(message: str | None) -> str | None:
     return message.strip().split("\n", 1)[0].rstrip("\r") or None
 
 
-def _attach_deltas(con: duckdb.DuckDBPyConnection, found: list[dict]) -> None:
+def _attach_deltas(con: duckdb.DuckDBPyConnection, found: list[dict[str, Any]]) -> None:
     """Each change's ``metrics``: metric → {"from", "to", "delta"} for the metrics both
     sides of its ``_pair`` of commits report as numbers (one query for all of them)."""
     pairs = [(i, c["model"], *c.pop("_pair")) for i, c in enumerate(found)]

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json(parser)
 
 
-KEYS = ("name", "path", "type", "sources", "latest", "latest_branch", "versions")
+KEYS: tuple[str, ...] = ("name", "path", "type", "sources", "latest", "latest_branch", "versions")
 KEYS += ("stages", "previous", "main", "deleted")
 
 
@@ -56,6 +56,7 @@ def _across(args: argparse.Namespace) -> int:
     members, opened = open_members(args.workspace_entries, offline=args.cache_only)
     found: dict[str, list[dict]] = {}
     for m, con in opened:
+        assert m.repo is not None  # open_catalogs opens only members with a repository
         try:
             rows = list_models(con, main_line(con, config_of(m.repo).main))
         finally:

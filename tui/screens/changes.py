@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual import work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
@@ -26,7 +26,7 @@ from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.screens.history import EVENTS, event_cell, when_cell, who_cell, why_cell
 from modeltrail.tui.screens.table_screen import TableScreen
 
-CHANGES_BINDINGS: list[Binding] = [
+CHANGES_BINDINGS: list[BindingType] = [
     Binding("escape", "back", "Back", id="changes_back"),
     Binding("d", "widen", "Window", id="changes_window"),
     Binding("j", "cursor_down", "Down", id="changes_down", show=False),
