@@ -236,17 +236,42 @@ async def test_trend_plot_metric_and_branch_keys(sample):
         await press(pilot, "5")
         plot = screen.query_one("#trend-plot", TrendPlot)
         first = plot.series
-        assert first.branch == "main"
+        assert first.branch is None and first.scope == "the main line"
         assert first.marked == set(screen.commits)
         labels = [p["version"] for p in first.points]
-        assert "v1.2.0" in labels and "v1.3.0" in labels and len(labels) > 10
+        assert labels[-2:] == ["v1.2.0", "v1.3.0"]
         await press(pilot, "m")
         assert plot.series.metric != first.metric
         assert plot.series.metric == screen.metric_keys[1]
-        await press(pilot, "n")
-        assert plot.series.branch == screen.branches[1] != "main"
+        await press(pilot, "n")  # then the versions each branch holds
+        assert plot.series.branch == screen.branches[1] == "main"
+        assert len(plot.series.points) > 10  # main holds the merged branches' versions too
         note = static_text(screen, "#trend-note")
-        assert "m: metric 2/" in note and "n: branch 2/" in note
+        assert "m: metric 2/" in note and "n: versions 2/" in note
+
+
+@sync
+async def test_trend_plots_the_versions_the_list_shows(sample):
+    """#28.6: the trend covers the version list's versions (the main line, or every
+    branch after b), not every version main's history holds, and its title says which."""
+    async with _app(sample).run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        home = pilot.app.screen
+        screen = await open_from_home(pilot)
+        await press(pilot, "5")
+        plot = screen.query_one("#trend-plot", TrendPlot)
+        listed = [home.rows.commit_at(r) for r in range(len(home.rows))]
+        assert [p["commit"] for p in plot.series.points] == listed[::-1]
+        assert len(listed) == 5
+        assert "on the main line, as listed" in plot.render().plain
+        await press(pilot, "escape", "escape", "b")  # back, clear the marks, every branch
+        screen = await open_from_home(pilot, ("space", "j", "space"))
+        await press(pilot, "5")
+        plot = screen.query_one("#trend-plot", TrendPlot)
+        listed = [home.rows.commit_at(r) for r in range(len(home.rows))]
+        assert [p["commit"] for p in plot.series.points] == listed[::-1]
+        assert len(listed) > 5
+        assert "on all branches, as listed" in plot.render().plain
 
 
 @sync
@@ -258,7 +283,7 @@ async def test_trend_plot_marks_versions_by_shape(sample):
             await press(pilot, "m")
         plot = screen.query_one("#trend-plot", TrendPlot)
         drawn = plot.render().plain
-        assert "test.auc along main (higher is better)" in drawn
+        assert "test.auc on the main line, as listed (higher is better)" in drawn
         assert drawn.count("●") >= 2 + 2  # two marked points and the legend's two
         assert "○" in drawn and "v1.2.0" in drawn and "v1.3.0" in drawn
 

@@ -23,6 +23,7 @@ from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.messages import IndexProgress
 from modeltrail.tui.screens.help import HelpScreen
 from modeltrail.tui.screens.home import HomeScreen
+from modeltrail.tui.widgets.version_rows import MARK
 
 
 @pytest.fixture(scope="module")
@@ -247,9 +248,9 @@ async def test_space_marks_with_a_glyph_and_compare_needs_two(tiny):
         await pilot.press("2", "space")
         await settle(pilot)
         rows = _version_rows(pilot.app)
-        assert rows[0][1] == "✓"  # marked in place: the cursor stays on the marked row
+        assert rows[0][1] == MARK  # marked in place: the cursor stays on the marked row
         assert rows[0][0] == "▶"
-        assert "1 marked ✓" in screen_text(pilot.app)
+        assert f"1 marked {MARK}" in screen_text(pilot.app)
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(pilot.app.screen, HomeScreen)

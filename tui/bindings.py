@@ -54,6 +54,8 @@ LIST_BINDINGS: list[BindingType] = [
 VERSION_LIST_BINDINGS: list[BindingType] = [
     *LIST_BINDINGS,
     Binding("space", "toggle_mark", "Mark (in place)", id="mark", key_display="space"),
+    Binding("right", "scroll_columns(1)", "More columns", id="columns_right", show=False),
+    Binding("left", "scroll_columns(-1)", "Columns back", id="columns_left", show=False),
 ]
 
 DETAILS_BINDINGS: list[BindingType] = [

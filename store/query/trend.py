@@ -1,4 +1,6 @@
-"""A metric across a model's versions along one branch, for the compare screen's plot."""
+"""A metric across a model's versions, for the compare screen's plot: the versions the
+version list shows (:func:`list_trend`: the main line, or every branch), or those one
+branch holds (:func:`metric_trend`)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ from typing import Any
 
 import duckdb
 
+from modeltrail.store.query.browse import versions_table
 from modeltrail.store.query.diff import json_value, number
+from modeltrail.store.query.mainline import MainLine
 from modeltrail.store.query.queries import iso
 
 MAIN_NAMES = ("main", "master", "trunk")
@@ -77,3 +81,19 @@ def metric_trend(
             }
         )
     return out
+
+
+def list_trend(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    metric: str,
+    main: MainLine | None,
+    all_branches: bool,
+) -> list[dict]:
+    """The versions the version list shows (``browse.versions_table`` with the same
+    ``main`` and ``all_branches``: the main line and the labelled or staged versions, or
+    every branch's), oldest first, with ``metric``: ``{"version", "commit", "seq", "date",
+    "value"}`` as :func:`metric_trend` gives them (``value`` None where not reported)."""
+    table = versions_table(con, model, [metric], main=main, all_branches=all_branches)
+    wanted = set(table.column("commit").to_pylist())
+    return [p for p in metric_trend(con, model, metric, None) if p["commit"] in wanted]

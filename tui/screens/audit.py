@@ -55,6 +55,19 @@ class AuditScreen(TableScreen):
     """Reproducibility per version, time held before a stage moved, moved labels."""
 
     NAME = "audit"
+    HELP_TITLE = "audit"
+
+    def help_legend(self) -> list[tuple[str, str]]:
+        letters = " ".join(CHECK_LETTERS.values())
+        return [
+            (
+                f"{GLYPHS[True]} {GLYPHS[False]} {GLYPHS[None]}",
+                "a check: recorded, missing, cannot be known offline",
+            ),
+            (letters, "the checks: " + ", ".join(CHECK_LETTERS)),
+            ("⚠ label moved", "a tag now points at another commit than it did"),
+        ]
+
     LOADING = "Audit: reading the catalog…"
     TITLE = "Audit"
     BINDINGS = AUDIT_BINDINGS

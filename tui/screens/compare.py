@@ -1,7 +1,7 @@
 """Compare two or more versions of a model side by side.
 
-``CompareScreen(model, commits)`` is pushed by the home screen's ``c`` with the marked
-versions. Five tabs (number keys ``1``–``5``):
+``CompareScreen(model, commits, all_branches)`` is pushed by the home screen's ``c`` with
+the marked versions and the version list's scope. Five tabs (number keys ``1``–``5``):
 
 1. Metrics — one column per version (oldest first), deltas against the baseline
    (``b`` picks the next version as baseline), ``★`` on the best value of each metric by
@@ -11,8 +11,9 @@ versions. Five tabs (number keys ``1``–``5``):
    then the environment's packages.
 4. Files — files changed from the baseline to the target version (``t`` picks the next
    target); ``enter`` shows the file's diff with syntax highlighting, ``esc`` returns.
-5. Trend — a metric across the model's versions along a branch, marked versions
-   highlighted; ``m`` next metric, ``n`` next branch.
+5. Trend — a metric across the versions the version list shows (the main line, or every
+   branch after ``b`` there; the title says which), marked versions highlighted; ``m``
+   next metric, ``n`` the versions of each branch in turn, then the list's again.
 
 All catalog and git work runs in thread workers that only post messages; the handlers
 fill the widgets. Repository text is shown literally (``tui.safe_text``).
@@ -32,18 +33,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from modeltrail.store.config import improved
 from modeltrail.store.query.diff import compare_versions, number
-from modeltrail.store.query.queries import branch_counts
-from modeltrail.store.query.trend import metric_trend, trend_branches, trend_metrics
+from modeltrail.store.query.trend import list_trend, metric_trend, trend_branches, trend_metrics
 from modeltrail.store.read.gitdiff import changed_files, file_patch
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.format import BETTER, MISSING, WORSE, fmt_delta, fmt_number, fmt_size, plural
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
-from modeltrail.tui.widgets.trend_plot import TrendPlot, TrendSeries
+from modeltrail.tui.widgets.key_footer import KeyFooter
+from modeltrail.tui.widgets.trend_plot import MARKED as MARKED_POINT
+from modeltrail.tui.widgets.trend_plot import ORDINARY, TrendPlot, TrendSeries
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ COMPARE_BINDINGS: list[BindingType] = [
     Binding("a", "toggle_all_params", "All params", id="compare_all_params"),
     Binding("t", "next_target", "Target", id="compare_target"),
     Binding("m", "next_metric", "Metric", id="trend_metric"),
-    Binding("n", "next_branch", "Branch", id="trend_branch"),
+    Binding("n", "next_branch", "Versions: as listed / a branch", id="trend_branch"),
     *(
         Binding(str(i + 1), f"show_tab('{tab}')", tab.title(), id=f"compare_tab_{tab}", show=False)
         for i, tab in enumerate(TABS)
@@ -77,7 +79,6 @@ class CompareLoaded(Message):
     data: dict
     metrics: list[str]
     branches: list[str]
-    branch: str | None
 
 
 @dataclass
@@ -200,17 +201,33 @@ class CompareScreen(ReportsWorkerFailures, Screen):
     CompareScreen TabPane { padding: 0; height: 1fr; }
     """
 
-    def __init__(self, model: str, commits: list[str]) -> None:
+    HELP_TITLE = "compare"
+
+    def help_legend(self) -> list[tuple[str, str]]:
+        return [
+            (BEST, "metrics: the best value among the compared versions"),
+            (f"{BETTER} {WORSE}", "metrics: better, worse than the baseline (b: next baseline)"),
+            ("↑ ↓", "in a metric's name: higher is better, lower is better"),
+            (CHANGED, "params, artifacts, environment: differs between the versions"),
+            (MISSING, "the version has no such value"),
+            ("~stale", "metrics not recomputed: params or code changed, metrics did not"),
+            (f"{ORDINARY} {MARKED_POINT}", "trend: a version, a compared (marked) version"),
+        ]
+
+    def __init__(self, model: str, commits: list[str], all_branches: bool = False) -> None:
         super().__init__()
         self.model = model
         self.commits = list(dict.fromkeys(commits))
+        # the version list's scope: the trend plots the versions it lists first
+        self.all_branches = all_branches
         self.data: dict | None = None
         self.baseline = 0
         self.target: int | None = None
         self.all_params = False
         self.metric_keys: list[str] = []
         self.metric_index = 0
-        self.branches: list[str] = []
+        # the trend's choices (n): the list's versions (None), then each branch's
+        self.branches: list[str | None] = [None]
         self.branch_index = 0
         self.files: list[dict] = []
         self.files_pair: tuple[str, str] | None = None
@@ -248,7 +265,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             with TabPane("5 Trend", id="trend"):
                 yield Static("", id="trend-note", classes="note")
                 yield TrendPlot(id="trend-plot")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -265,15 +282,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             data = compare_versions(con, self.model, self.commits, self.app.config)
             metrics = trend_metrics(con, self.model)
             branches = trend_branches(con, self.model, self.app.config.main)
-            branch = self._best_branch(con, branches)
-        self.post_message(CompareLoaded(data, metrics, branches, branch))
-
-    def _best_branch(self, con, branches: list[str]) -> str | None:
-        """The branch holding most of the compared versions (the main branch on ties)."""
-        if not branches:
-            return None
-        counts = branch_counts(con, self.commits)
-        return max(branches, key=lambda b: (counts.get(b, 0), -branches.index(b)))
+        self.post_message(CompareLoaded(data, metrics, branches))
 
     @work(thread=True, exclusive=True, group="compare-files", exit_on_error=False)
     def load_files(self, a: str, b: str, places: list[str] | None) -> None:
@@ -289,9 +298,19 @@ class CompareScreen(ReportsWorkerFailures, Screen):
 
     @work(thread=True, exclusive=True, group="compare-trend", exit_on_error=False)
     def load_trend(self, metric: str, branch: str | None, direction: str) -> None:
+        """``metric`` across the versions the list shows (``branch`` None: the main line,
+        or every branch after ``b``, as the list), or those ``branch`` holds."""
         with self.app.connection().cursor() as con:
-            points = metric_trend(con, self.model, metric, branch)
-        series = TrendSeries(metric, branch, direction, points, set(self.commits))
+            if branch is None:
+                main = self.app.main_line()
+                points = list_trend(con, self.model, metric, main, self.all_branches)
+                scope = (
+                    "all branches" if self.all_branches or main.branch is None else "the main line"
+                )
+            else:
+                points = metric_trend(con, self.model, metric, branch)
+                scope = None
+        series = TrendSeries(metric, branch, direction, points, set(self.commits), scope)
         self.post_message(TrendLoaded(series))
 
     # --- message handlers -----------------------------------------------------------------
@@ -303,9 +322,8 @@ class CompareScreen(ReportsWorkerFailures, Screen):
         if self.target is None or self.target >= n or self.target == self.baseline:
             self.target = self._default_target()
         self.metric_keys = message.metrics
-        self.branches = message.branches
-        if message.branch in self.branches:
-            self.branch_index = self.branches.index(message.branch)
+        self.branches = [None, *message.branches]
+        self.branch_index = min(self.branch_index, len(self.branches) - 1)
         self.metric_index = min(self.metric_index, max(len(self.metric_keys) - 1, 0))
         self.refresh_tables()
         self.request_files()
@@ -345,7 +363,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
         plot.show(message.series)
         note = Text()
         note.append(f"m: metric {self.metric_index + 1}/{len(self.metric_keys)}  ")
-        note.append(f"n: branch {self.branch_index + 1}/{max(len(self.branches), 1)}  ")
+        note.append(f"n: versions {self.branch_index + 1}/{len(self.branches)}  ")
         note.append(plot.summary())
         self.query_one("#trend-note", Static).update(note)
 
@@ -524,7 +542,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             self.query_one("#trend-note", Static).update(Text("no numeric metrics to plot"))
             return
         metric = self.metric_keys[self.metric_index]
-        branch = self.branches[self.branch_index] if self.branches else None
+        branch = self.branches[self.branch_index]
         self.load_trend(metric, branch, self.app.config.direction(metric))
 
     # --- actions ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from modeltrail.store.config import Config
 from modeltrail.store.query.flow import FlowData, build_flow, metric_series
@@ -41,6 +41,7 @@ from modeltrail.tui.format import fmt_delta, fmt_number
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.flow_graph import ASCII, UNICODE, FlowGraph, MetricView
+from modeltrail.tui.widgets.key_footer import KeyFooter
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -134,11 +135,15 @@ class FlowScreen(ReportsWorkerFailures, Screen):
         self.metric_index = 0
         self.ascii = ascii_wanted()
 
+    def help_legend(self) -> list[tuple[str, str]]:
+        """The graph's glyphs as drawn now (box-drawing or ASCII)."""
+        return (ASCII if self.ascii else UNICODE).legend(tree=self.tree_model is not None)
+
     def compose(self) -> ComposeResult:
         yield Static(id="flow-header")
         yield FlowGraph(id="flow-graph", glyphs=ASCII if self.ascii else UNICODE)
         yield Static(id="flow-details")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def graph(self) -> FlowGraph:

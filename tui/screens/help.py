@@ -1,8 +1,10 @@
-"""``?``: the key bindings of the screen it was opened on, with their ids.
+"""``?``: the key bindings of the screen it was opened on, with their ids, and its glyphs.
 
 Lists what ``screen.active_bindings`` holds at that moment (the focused widget's, the
 screen's and the app's), so it always matches the keys in force, including any the user
-remapped in the configuration. ``escape``, ``q`` or ``?`` close it.
+remapped in the configuration. Below them, the glyphs that screen draws and what each
+means there (the screen's ``help_legend()``), and the filter language where the screen
+has ``/`` (``HELP_FILTER``). ``escape``, ``q`` or ``?`` close it.
 """
 
 from __future__ import annotations
@@ -30,18 +32,23 @@ def own_config_text() -> str:
         return str(path)
 
 
-LEGEND = (
+#: what the home screen's glyphs mean (models, versions, details); a glyph means one
+#: thing on a screen, and each screen's help lists its own (``help_legend``)
+HOME_LEGEND = (
     ("▶", "cursor"),
-    ("✓", "marked (space marks the row under the cursor, in place) — compare with c"),
+    ("■", "marked (space marks the row under the cursor, in place) — compare with c"),
     ("★", "latest version"),
     (
         "= v1.1.0 ↶",
         "a branch rollback commit: it restores v1.1.0's content (the details say from what)",
     ),
     ("● ◐ ○ ◆", "stage: prod, staging, dev, other (the name is always shown)"),
+    ("● prod v2 ← v1 3d", "models: v2 holds prod, v1 held it before, for 3 days"),
     ("▲ ▼ =", "metric better, worse, same as the previous version (by the metric's direction)"),
     ("↑ ↓", "in a metric's header: higher is better, lower is better"),
     ("~", "stale metrics: params or code changed, metrics did not"),
+    ("✓ ✗ ?", "R column: reproducible, not reproducible, cannot be known offline (the audit)"),
+    ("‹ ›", "in the header: columns scrolled off to the left, hidden to the right (← →)"),
     (
         "main / merged: / unmerged:",
         "branch column: on main's first-parent line, merged into main, not merged "
@@ -77,6 +84,12 @@ FILTER_HELP = (
 
 #: the filter box's placeholder: one query that matches on the demo's churn
 FILTER_PLACEHOLDER = "filter: test.auc>0.8 branch:main stage:prod author:eli"
+
+
+def screen_legend(screen: Screen) -> list[tuple[str, str]]:
+    """The glyphs ``screen`` draws and what each means there (its ``help_legend()``)."""
+    legend = getattr(screen, "help_legend", None)
+    return list(legend()) if callable(legend) else []
 
 
 def bindings_table(screen: Screen) -> Table:
@@ -124,15 +137,18 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = Text(f"Keys — {name}")
             box.border_subtitle = Text("esc / q / ? close")
             yield Static(bindings_table(self._target))
-            legend = Table(box=None, padding=(0, 2), show_header=False)
-            legend.add_column(style="bold", no_wrap=True)
-            legend.add_column()
-            for glyph, meaning in LEGEND:
-                legend.add_row(Text(glyph), Text(meaning))
-            yield Static(Text("\nGlyphs", style="bold underline"))
-            yield Static(legend)
-            yield Static(Text("\nFilter (/)", style="bold underline"))
-            yield Static(Text(FILTER_HELP))
+            glyphs = screen_legend(self._target)
+            if glyphs:
+                legend = Table(box=None, padding=(0, 2), show_header=False)
+                legend.add_column(style="bold", no_wrap=True)
+                legend.add_column()
+                for glyph, meaning in glyphs:
+                    legend.add_row(Text(glyph), Text(meaning))
+                yield Static(Text("\nGlyphs", style="bold underline"))
+                yield Static(legend)
+            if getattr(self._target, "HELP_FILTER", False):
+                yield Static(Text("\nFilter (/)", style="bold underline"))
+                yield Static(Text(FILTER_HELP))
             yield Static(
                 Text(
                     f"\nRemap any key by id in your own {own_config_text()}:"

@@ -78,7 +78,6 @@ GTO_DEFAULTS = (
     "Deregistering artifact ",
     "Deprecating artifact ",
 )
-WHY_CHARS = 30
 
 
 def why_cell(e: dict) -> Text:
@@ -86,10 +85,7 @@ def why_cell(e: dict) -> Text:
     why = e.get("reason") or (e.get("message") or "").strip().split("\n", 1)[0].rstrip("\r")
     if not e.get("reason") and why.startswith(GTO_DEFAULTS):
         why = ""
-    text = clean(why, single_line=True)
-    if len(text) > WHY_CHARS:
-        text = text[: WHY_CHARS - 1] + "…"
-    return Text(text)
+    return Text(clean(why, single_line=True))  # whole: the column wraps it
 
 
 WHO_CHARS = 14
@@ -108,6 +104,11 @@ class HistoryScreen(TableScreen):
     """Stage events, rollbacks and undos of one model (or all), newest first."""
 
     NAME = "history"
+    HELP_TITLE = "history"
+
+    def help_legend(self) -> list[tuple[str, str]]:
+        return [(f"{glyph} {word}", f"event: {word}") for glyph, word in EVENTS.values()]
+
     LOADING = "History"
     TITLE = "History"
     BINDINGS = HISTORY_BINDINGS
@@ -148,7 +149,9 @@ class HistoryScreen(TableScreen):
             f"{plural(rollbacks, 'rollback or undo', 'rollbacks and undos')}"
         )
         columns = ["when (UTC)", "event", "stage", "version", "who", "why"]
-        self.fill(message.model, events, columns, cells, title)
+        # the reason wraps in the room the others leave; "who" gives way to it on a narrow
+        # screen (the detail below names the author)
+        self.fill(message.model, events, columns, cells, title, wrap_last=True, optional="who")
 
     def show_detail(self, row: int | None) -> None:
         detail = self.query_one("#history-detail", Static)

@@ -30,7 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from modeltrail.store.query import audit, browse, queries
@@ -43,12 +43,13 @@ from modeltrail.tui.format import NO_MODELS, short_id, stage_glyph
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
-from modeltrail.tui.screens.help import FILTER_PLACEHOLDER
+from modeltrail.tui.screens.help import FILTER_PLACEHOLDER, HOME_LEGEND
 from modeltrail.tui.widgets.details import DetailsView, render_details
+from modeltrail.tui.widgets.key_footer import KeyFooter
 from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
-from modeltrail.tui.widgets.version_rows import ReproMarks, VersionRows
+from modeltrail.tui.widgets.version_rows import MARK, ReproMarks, VersionRows
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         app: AppBase  # the app it runs in (Textual types it as any App)
 
     HELP_TITLE = "home"
+    HELP_FILTER = True  # the help explains the filter language
     BINDINGS = HOME_BINDINGS
     AUTO_FOCUS = "#models"
 
@@ -149,6 +151,9 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self._keep_commit: str | None = None
         self.all_branches = False  # b: every branch's versions (else the main line)
 
+    def help_legend(self) -> tuple[tuple[str, str], ...]:
+        return HOME_LEGEND
+
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -165,7 +170,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
                 with Vertical(id="details-pane", classes="pane"):
                     yield DetailsView(id="details")
         yield StatusBar(id="status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     @property
     def model_list(self) -> ModelList:
@@ -234,7 +239,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             title.append(" · " + self._scope_text())
         marked = len(self.version_list.marked)
         if marked:
-            title.append(f" · {marked} marked ✓")
+            title.append(f" · {marked} marked {MARK}")
         self._set_title("#versions-pane", title)
         self._details_title()
 
@@ -697,7 +702,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         ordered = sorted(marked, key=lambda c: -(rows.row_of(c) or 0))
         from modeltrail.tui.screens.compare import CompareScreen
 
-        self.app.push_screen(CompareScreen(self.model, ordered))
+        self.app.push_screen(CompareScreen(self.model, ordered, self.all_branches))
 
     def action_rollback(self) -> None:
         """``r``: on a model, its production stage back to the previous holder; on a

@@ -54,6 +54,7 @@ from textual.widgets import Static
 from modeltrail.store.remote import with_push_plan, with_remote_warnings
 from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
+from modeltrail.tui.hanging import Hanging
 from modeltrail.tui.rollback_text import plan_text, result_text
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.rollback_form import DialogForm
@@ -226,7 +227,7 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
     def on_plan_ready(self, message: PlanReady) -> None:
         self.plan = message.plan
         self.state = "ready"
-        self.query_one("#plan", Static).update(plan_text(message.plan))
+        self.query_one("#plan", Static).update(Hanging(plan_text(message.plan)))
         self.query_one("#dialog-title", Static).update(self.title_text())
         self._status(self.ready_hint())
         plan = message.plan
@@ -321,7 +322,7 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         reason = clean(self.result.plan.reason, single_line=True)
         shown.append(f"\n  reason: {reason}\n\n")
         shown.append_text(plan_text(self.result.plan, message=False))
-        self.query_one("#plan", Static).update(shown)
+        self.query_one("#plan", Static).update(Hanging(shown))
 
     @property
     def can_push(self) -> bool:

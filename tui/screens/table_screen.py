@@ -15,14 +15,20 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import literal
+from modeltrail.tui.widgets.key_footer import KeyFooter
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from modeltrail.tui.app_base import AppBase
+
+#: a wrapped last column narrower than this makes the optional column give way
+MIN_WRAP = 20
+#: the narrowest a wrapped last column gets (then the table scrolls sideways)
+MIN_ROOM = 16
 
 
 class TableScreen(ReportsWorkerFailures, Screen[None]):
@@ -48,7 +54,7 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
         yield Static(Text(self.LOADING), id=f"{self.NAME}-title")
         yield DataTable(id=f"{self.NAME}-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text(""), id=f"{self.NAME}-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -80,25 +86,60 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
         columns: list[str],
         cells: list[list[Text]],
         title: Text,
+        wrap_last: bool = False,
+        optional: str | None = None,
     ) -> None:
         """Show ``rows`` (one list of cells each); with ``model`` None a first ``model``
-        column names each row's model. The cursor stays on the row number it was on."""
+        column names each row's model. The cursor stays on the row number it was on.
+        ``wrap_last``: the last column gets the width the others leave and its cells wrap
+        onto more lines of their row (shown whole, never cut at the screen's edge); the
+        ``optional`` column gives way when that would leave it fewer than ``MIN_WRAP``."""
         self.rows = rows
+        self._filled = (model, rows, columns, cells, title, wrap_last, optional)
         table = self.query_one(DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
         if model is None:
             columns = ["model", *columns]
+            cells = [
+                [literal(row["model"], single_line=True), *cell]
+                for row, cell in zip(rows, cells, strict=True)
+            ]
+        room = self._last_room(columns, cells) if wrap_last else None
+        if room is not None and room < MIN_WRAP and optional in columns:
+            drop = columns.index(optional)
+            columns = columns[:drop] + columns[drop + 1 :]
+            cells = [cell[:drop] + cell[drop + 1 :] for cell in cells]
+            room = self._last_room(columns, cells)
+        if room is not None:
+            room = max(room, MIN_ROOM)
         for col in columns:
             table.add_column(col)
-        for row, cell in zip(rows, cells, strict=True):
-            if model is None:
-                cell = [literal(row["model"], single_line=True), *cell]
-            table.add_row(*cell)
+        for cell in cells:
+            if room is None or not cell:
+                table.add_row(*cell)
+                continue
+            lines = cell[-1].wrap(self.app.console, room)
+            table.add_row(*cell[:-1], Text("\n").join(lines), height=max(len(lines), 1))
         self.query_one(f"#{self.NAME}-title", Static).update(title)
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.show_detail(table.cursor_row if rows else None)
+
+    def _last_room(self, columns: list[str], cells: list[list[Text]]) -> int:
+        """The cells the last column has once the others have their widest text."""
+        widths = [len(c) for c in columns[:-1]]
+        for cell in cells:
+            for i, text in enumerate(cell[:-1]):
+                widths[i] = max(widths[i], text.cell_len)
+        padding = 2 * self.query_one(DataTable).cell_padding
+        used = sum(w + padding for w in widths) + padding + 1  # + the scrollbar
+        return self.size.width - used
+
+    def on_resize(self) -> None:
+        filled = getattr(self, "_filled", None)
+        if filled is not None and filled[-2]:
+            self.fill(*filled)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

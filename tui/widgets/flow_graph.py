@@ -28,7 +28,7 @@ from textual.strip import Strip
 
 from modeltrail.store.query.flow import FlowData
 from modeltrail.tui.bindings import LIST_BINDINGS
-from modeltrail.tui.format import fmt_delta, fmt_number, stage_glyph
+from modeltrail.tui.format import fmt_delta, fmt_number
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.widgets.cursor_view import CursorView, RowMessage
 
@@ -76,8 +76,36 @@ class Glyphs:
     def cell(self, dirs: int) -> str:
         return _ascii_cell(dirs) if self.ascii else _BOX.get(dirs, " ")
 
-    def stage(self, stage: str) -> str:
-        return "@" if self.ascii else stage_glyph(stage)
+    @property
+    def stage(self) -> str:
+        """Before a stage badge (``⚑ churn:prod``): not the home screen's stage glyphs, as
+        ``●`` here is a version or merge commit."""
+        return "@" if self.ascii else "⚑"
+
+    def legend(self, tree: bool = False) -> list[tuple[str, str]]:
+        """What each glyph of the graph means (the flow screen's help)."""
+        lines = "| - +" if self.ascii else "│ ─ ╮ ╯ ┼"
+        return [
+            (self.cursor, "cursor"),
+            (
+                self.point,
+                "a version of a model" if tree else "a commit that is a model version, or a merge",
+            ),
+            (self.commit, "another commit"),
+            (lines, "a branch's line; lines joining are forks and merges"),
+            ("[name]", "the head of a branch (the first row of its line)"),
+            ("(tag)", "a tag on that commit"),
+            (f"{self.stage} model:stage", "a stage held by that commit"),
+            (
+                f"{self.better} {self.worse} =",
+                "the metric better, worse, same as before that commit (by its direction)",
+            ),
+            ("↑ ↓" if not self.ascii else "^ v", "in the header: higher, lower is better"),
+            (
+                f"{self.beats} beats main",
+                "an unmerged branch whose own version beats main on the metric (b: next)",
+            ),
+        ]
 
 
 UNICODE = Glyphs(False, "●", "○", "─", "▶", "★", "▲", "▼")
@@ -497,7 +525,6 @@ class FlowGraph(CursorView, can_focus=True):
                 yield Text(f"({clean(tag, single_line=True)})", self._style("tag"))
         for model, stage in data.stages_at.get(c, ()):
             yield Text(
-                f"{glyphs.stage(stage)} {clean(model, single_line=True)}:"
-                f"{clean(stage, single_line=True)}",
+                f"{glyphs.stage} {clean(model, single_line=True)}:{clean(stage, single_line=True)}",
                 self._style("stage"),
             )

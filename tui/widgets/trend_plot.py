@@ -25,7 +25,8 @@ MAX_TICKS = 6
 
 @dataclass
 class TrendSeries:
-    """What to plot: the metric, the branch, its direction, and the points in order.
+    """What to plot: the metric, the branch (or the list's scope), its direction, and the
+    points in order.
 
     ``points`` are ``{"version", "commit", "value"}`` dicts (``value`` None when the
     version does not report the metric); ``marked`` the commits to highlight.
@@ -36,6 +37,9 @@ class TrendSeries:
     direction: str = "higher"
     points: list[dict] = field(default_factory=list)
     marked: set[str] = field(default_factory=set)
+    #: the versions plotted, when they are the version list's (``"the main line"``,
+    #: ``"all branches"``); else ``branch`` says
+    scope: str | None = None
 
     @property
     def plotted(self) -> list[tuple[int, float, dict]]:
@@ -47,7 +51,10 @@ class TrendSeries:
         ]
 
     def title(self) -> str:
-        where = f"along {self.branch}" if self.branch else "across all versions"
+        if self.scope is not None:
+            where = f"on {self.scope}, as listed"
+        else:
+            where = f"along {self.branch}" if self.branch else "across all versions"
         better = "lower" if self.direction == "lower" else "higher"
         return clean(f"{self.metric} {where} ({better} is better)", single_line=True)
 

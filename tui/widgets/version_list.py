@@ -22,6 +22,8 @@ from modeltrail.tui.bindings import VERSION_LIST_BINDINGS
 from modeltrail.tui.widgets.cursor_view import CursorView, RowMessage
 from modeltrail.tui.widgets.version_rows import CURSOR, MARK, Column, VersionRows, fit
 
+MORE_LEFT, MORE_RIGHT = "‹", "›"
+
 
 class VersionList(CursorView, can_focus=True, inherit_bindings=False):
     """The versions table. ``rows`` holds the data; ``view`` the visible row indices."""
@@ -87,6 +89,7 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         self.empty_text = "no versions"
         self._columns: list[Column] = []
         self._layout_width = -1
+        self.first_column = 0  # columns scrolled off to the left (the version column stays)
 
     # --- data -----------------------------------------------------------------------------
 
@@ -156,7 +159,11 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         width = self.scrollable_content_region.width
         if force or width != self._layout_width:
             self._layout_width = width
-            self._columns = self.rows.layout(width) if self.rows is not None else []
+            if self.rows is None:
+                self._columns = []
+            else:
+                self.first_column = min(self.first_column, max(self.rows.column_count() - 1, 0))
+                self._columns = self.rows.layout(width, self.first_column)
             self._cache.clear()
         self._update_virtual_size()
         self.refresh()
@@ -164,6 +171,24 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
     def on_resize(self) -> None:
         self._relayout()
         self._scroll_cursor_into_view()
+
+    @property
+    def hidden_right(self) -> bool:
+        """Whether columns are hidden to the right (→ scrolls to them)."""
+        if self.rows is None:
+            return False
+        return self.first_column + len(self._columns) - 1 < self.rows.column_count()
+
+    def action_scroll_columns(self, step: int) -> None:
+        """``→``/``←``: scroll the columns after the version column by one."""
+        if self.rows is None:
+            return
+        if step > 0 and not self.hidden_right:
+            return
+        first = max(0, self.first_column + step)
+        if first != self.first_column:
+            self.first_column = first
+            self._relayout(force=True)
 
     # --- cursor ---------------------------------------------------------------------------
 
@@ -223,10 +248,14 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
 
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self._style("header")
-        segments = [Segment("  ", style)]
+        # ‹ and ›: columns scrolled off to the left, columns hidden to the right (← →)
+        segments = [Segment(f"{MORE_LEFT if self.first_column else ' '} ", style)]
         for col in self._columns:
             segments.append(Segment(fit(col.title, col.width, col.align) + " ", style))
-        return Strip(segments).adjust_cell_length(width, style)
+        strip = Strip(segments).adjust_cell_length(width, style)
+        if self.hidden_right and width > 1:
+            strip = Strip.join([strip.crop(0, width - 1), Strip([Segment(MORE_RIGHT, style)])])
+        return strip
 
     def _row(self, row: int, is_cursor: bool, width: int, base: Style) -> Strip:
         assert self.rows is not None

@@ -21,8 +21,10 @@ from modeltrail.tui.safe_text import clean
 
 LATEST = "★"
 ROLLBACK = "↶"
-MARK = "✓"
+MARK = "■"  # not ✓: the R column's ✓ says "reproducible"
 CURSOR = "▶"
+#: the narrowest the branch column gets before it gives way (its name cut with …)
+BRANCH_MIN = 12
 
 
 #: a reproducibility mark as one byte per row: True, False, None (not knowable offline,
@@ -180,39 +182,67 @@ class VersionRows:
 
     # --- layout ---------------------------------------------------------------------------
 
-    def layout(self, width: int) -> list[Column]:
-        """The columns that fit in ``width`` cells, most useful first, in display order."""
+    def stages_width(self) -> int:
+        """The widest stages cell (stage names are never cut), at least its title's."""
+        col = self._cols.get("stages")
+        if col is None or len(col) == 0:
+            return len("stages")
+        held = col.filter(pc.greater(pc.list_value_length(col), 0))  # the few stage holders
+        texts = [self._stages_text(stages) for stages in held.to_pylist()]
+        return max([len("stages"), *(cell_len(t) for t in texts)])
+
+    def columns(self) -> list[Column]:
+        """Every column at its natural width, in display order: the most useful first, so
+        the ones to the right give way first when the list is narrow (the branch, date,
+        commit and author before any metric). The version column comes first and stays."""
         label_w = max(7, self.max_width("version", 16)) + 2  # + latest glyph
-        candidates: list[tuple[int, Column]] = [
-            (0, Column("label", "version", label_w)),
-            (5, Column("commit", "commit", 7)),
-            (4, Column("date", "date", 10)),
-            (6, Column("author", "author", 12)),
-            (2, Column("branches", "branch", 14)),
-            (1, Column("stages", "stages", 12)),
-            (1, Column("repro", "R", 1)),  # reproducible: ✓ ✗ ? (the audit's checks)
+        columns = [
+            Column("label", "version", label_w),
+            Column("stages", "stages", self.stages_width()),
+            Column("repro", "R", 1),  # reproducible: ✓ ✗ ? (the audit's checks)
         ]
         for i, key in enumerate(self.metric_keys):
             arrow = "↓" if self._direction(key) == "lower" else "↑"
             title = f"{clean(key, single_line=True)} {arrow}"
-            candidates.append((2 + min(i, 1), Column(f"metric_{i}", title, 16)))
-        chosen: set[str] = set()
-        used = 2  # cursor and mark glyphs
-        for _priority, col in sorted(candidates, key=lambda pc_: pc_[0]):
-            need = col.width + 1
-            if used + need <= width or col.key == "label":
-                chosen.add(col.key)
-                used += need
-        columns = [col for _p, col in candidates if col.key in chosen]
-        spare = width - used
-        if spare > 0 and "branches" in chosen:  # give the rest to the branches column
-            columns = [
-                Column(c.key, c.title, c.width + min(spare, 30), c.align)
-                if c.key == "branches"
-                else c
-                for c in columns
-            ]
+            columns.append(Column(f"metric_{i}", title, 16))
+        columns += [
+            Column("branches", "branch", BRANCH_MIN + 2),
+            Column("date", "date", 10),
+            Column("commit", "commit", 7),
+            Column("author", "author", 12),
+        ]
         return columns
+
+    def layout(self, width: int, first: int = 0) -> list[Column]:
+        """The columns shown in ``width`` cells: the version column, then, from the
+        ``first`` of the others on (scrolled horizontally), as many as fit in order.
+        A column that does not fit ends the row (the ones after it are less useful); the
+        branch column narrows to fit (its name then cut with …) and takes the room left."""
+        label, *rest = self.columns()
+        used = 2 + label.width + 1  # cursor and mark glyphs, the version column
+        shown = [label]
+        for col in rest[first:]:
+            need = col.width + 1
+            if used + need > width:
+                room = width - used - 1
+                if col.key == "branches" and room >= BRANCH_MIN:
+                    shown.append(Column(col.key, col.title, room, col.align))
+                    used = width
+                break
+            shown.append(col)
+            used += need
+        spare = width - used
+        return [
+            Column(c.key, c.title, c.width + min(spare, 30), c.align)
+            if c.key == "branches" and spare > 0
+            else c
+            for c in shown
+        ]
+
+    def column_count(self) -> int:
+        """How many columns there are besides the version column (the horizontal scroll's
+        extent)."""
+        return len(self.columns()) - 1
 
     # --- cells ----------------------------------------------------------------------------
 
@@ -240,8 +270,7 @@ class VersionRows:
             return self._branch_cell(row)
         if key == "stages":
             stages = self.value("stages", row) or []
-            text = " ".join(f"{stage_glyph(s)} {clean(s, single_line=True)}" for s in stages)
-            return Cell(text, "stage" if stages else "")
+            return Cell(self._stages_text(stages), "stage" if stages else "")
         if key.startswith("metric_"):
             i = int(key.removeprefix("metric_"))
             value = self.metric(i, row)
@@ -254,6 +283,10 @@ class VersionRows:
             kind = "better" if better else "worse" if better is False else ""
             return Cell(text, kind)
         return Cell("")
+
+    @staticmethod
+    def _stages_text(stages: Sequence[str]) -> str:
+        return " ".join(f"{stage_glyph(s)} {clean(s, single_line=True)}" for s in stages)
 
     def _branch_cell(self, row: int) -> Cell:
         """The version's branch (``format.fmt_branch``)."""
