@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rich.cells import cell_len, set_cell_size
 
+from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.audit_text import GLYPHS
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number, stage_glyph
 from modeltrail.tui.safe_text import clean
@@ -286,7 +287,9 @@ class VersionRows:
 
     @staticmethod
     def _stages_text(stages: Sequence[str]) -> str:
-        return " ".join(f"{stage_glyph(s)} {clean(s, single_line=True)}" for s in stages)
+        """``● prod ◐ staging``: prod first, as the models pane orders them."""
+        ordered = sorted(stages, key=stage_order)
+        return " ".join(f"{stage_glyph(s)} {clean(s, single_line=True)}" for s in ordered)
 
     def _branch_cell(self, row: int) -> Cell:
         """The version's branch (``format.fmt_branch``)."""
