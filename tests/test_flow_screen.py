@@ -124,7 +124,7 @@ async def test_rows_show_lanes_metric_labels_and_winners(sample, ids):
         assert "0.889" in top and "[exp/churn-focal-loss]" in top
         assert "★ beats main 0.889 vs 0.851" in top
         release = line_with(app, ids["v1.3.0"])
-        assert "(churn@v1.3.0)" in release and "● churn:prod" in release
+        assert "(churn@v1.3.0)" in release and "⚑ churn:prod" in release
         assert "0.851 ▼-0.023" in release  # v1.2.0 (0.874) → v1.3.0: worse
         merge = line_with(app, ids["dedupe_merge"])
         assert "╮" in merge and "Merge branch 'exp/recsys-dedupe-items' into integration" in merge

@@ -85,7 +85,7 @@ async def test_t_shows_the_version_tree_at_80x24_and_back(sample: Path, ids) -> 
         assert ids["focal"] in rows[0] and "[exp/churn-focal-loss]" in rows[0]
         assert not any("recsys" in row or "fraud" in row for row in rows)
         release = [row for row in rows if ids["v1.3.0"] in row]
-        assert release and "● churn:prod" in release[0] and "(churn@v1.3.0)" in release[0]
+        assert release and "⚑ churn:prod" in release[0] and "(churn@v1.3.0)" in release[0]
         await press(pilot, "G")
         rows = graph_lines(app)
         assert any("(churn@v1.0.0)" in row for row in rows)
