@@ -130,6 +130,8 @@ async def test_stage_names_are_whole_and_a_third_badge_stays_under_its_model(sta
         text = screen_text(pilot.app)
         assert "● prod ◐ staging ○ dev" in text  # the version list's stages cell, whole
         assert "st…" not in text
+        details = next(line for line in text.splitlines() if "★ latest" in line)
+        assert details.index("● prod") < details.index("◐ staging") < details.index("○ dev")
         models = text.splitlines()[1:4]  # the models pane, under its border
         # what does not fit goes on an indented line under the model, not at the edge
         assert models[0].startswith("┃churn  v1.2.0")

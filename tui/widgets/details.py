@@ -18,6 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES, overall
 from modeltrail.tui.bindings import DETAILS_BINDINGS
 from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural, stage_glyph
@@ -46,7 +47,7 @@ def _header(d: dict) -> list[RenderableType]:
         title.append(f", rolled back from {clean(d['rolled_back_from'], single_line=True)}")
     if d.get("is_latest"):
         title.append(f" {LATEST} latest", style="bold")
-    for stage in d.get("stages", []):
+    for stage in sorted(d.get("stages", []), key=stage_order):  # prod first, as the list
         title.append("  ")
         title.append(f"{stage_glyph(stage)} {clean(stage, single_line=True)}", style="bold yellow")
     if d.get("stale_metrics"):
