@@ -54,7 +54,8 @@ def wrap_hanging(console: Console, line: Text, width: int) -> Text:
     rest = line[len(first.plain) :]
     rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
     out = Text(end="")
-    out.append_text(first.rstrip() or first)
+    first.rstrip()
+    out.append_text(first)
     for part in rest.wrap(console, max(width - indent, 1)):
         part.rstrip()
         out.append("\n" + " " * indent)

@@ -89,7 +89,7 @@ def list_trend(
     metric: str,
     main: MainLine | None,
     all_branches: bool,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The versions the version list shows (``browse.versions_table`` with the same
     ``main`` and ``all_branches``: the main line and the labelled or staged versions, or
     every branch's), oldest first, with ``metric``: ``{"version", "commit", "seq", "date",
