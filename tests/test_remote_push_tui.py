@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import test_rollback_support as support
 from test_rollback_support import GTO, git, gto_show
-from test_rollback_tui import ON_CALL_KEYS, _keys
-from tui_support import frozen_now, run_async, screen_text, settle
+from test_rollback_tui import ON_CALL_KEYS
+from tui_support import frozen_now, press, run_async, screen_text, settle
 
 from modeltrail.tui.app import ModeltrailApp
 from modeltrail.tui.screens.rollback import RollbackScreen, UndoScreen
@@ -64,7 +64,7 @@ async def test_ask_offers_p_which_pushes_exactly_the_new_tag(with_origin) -> Non
     heads = git(origin, "for-each-ref", "refs/heads")
     async with _app(repo).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS)
+        await press(pilot, *ON_CALL_KEYS)
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "done"
         text = screen_text(pilot.app)
@@ -91,7 +91,7 @@ async def test_a_colleagues_stage_tag_is_shown_first_and_numbered_above(with_ori
     theirs = git(origin, "rev-parse", "refs/tags/churn#prod#11")
     async with _app(repo).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, *ON_CALL_KEYS[:4])
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "ready"
         text = _flat(pilot.app)
@@ -99,7 +99,7 @@ async def test_a_colleagues_stage_tag_is_shown_first_and_numbered_above(with_ori
         assert "someone may have acted already" in text
         assert "writes new annotated GTO tag churn#prod#12" in text, text
         assert "origin already holds churn#prod#11: the new tag is churn#prod#12" in text
-        await _keys(pilot, *ON_CALL_KEYS[4:])
+        await press(pilot, *ON_CALL_KEYS[4:])
         assert screen.state == "done"
         await pilot.press("p")
         await settle(pilot)
@@ -121,11 +121,11 @@ async def test_a_tag_pushed_meanwhile_is_rejected_and_the_result_says_how_to_uns
     v100 = git(repo, "rev-parse", "churn@v1.0.0^{commit}")
     async with _app(repo).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, *ON_CALL_KEYS[:4])
         assert "churn#prod#11" in _flat(pilot.app)
         git(origin, *IDENT, "tag", "-a", "-m", "theirs", "churn#prod#11", v100)
         theirs = git(origin, "rev-parse", "refs/tags/churn#prod#11")
-        await _keys(pilot, *ON_CALL_KEYS[4:])
+        await press(pilot, *ON_CALL_KEYS[4:])
         await pilot.press("p")
         await settle(pilot)
         text = _flat(pilot.app)
@@ -153,16 +153,16 @@ async def test_push_always_pushes_and_undo_is_pushed_too(with_origin) -> None:
     own = _own_config('push = "always"\n')
     async with _app(repo).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, *ON_CALL_KEYS[:4])
         text = _flat(pilot.app)
         assert "push pushes churn#prod#11 to origin" in text, text
         assert f'push = "always" in {own}' in text
-        await _keys(pilot, *ON_CALL_KEYS[4:])
+        await press(pilot, *ON_CALL_KEYS[4:])
         assert "✓ pushed churn#prod#11 to origin" in screen_text(pilot.app)
-        await _keys(pilot, "z")
+        await press(pilot, "z")
         undo = pilot.app.screen
         assert isinstance(undo, UndoScreen)
-        await _keys(pilot, "prod", "enter")
+        await press(pilot, "prod", "enter")
         assert undo.state == "done"
         assert "✓ pushed churn#prod#12 to origin" in screen_text(pilot.app)
     assert {"churn#prod#11", "churn#prod#12"} <= _remote_tags(origin)
@@ -180,11 +180,11 @@ async def test_a_repositorys_push_always_is_shown_and_pushes_nothing_unasked(
     before = _remote_tags(origin)
     async with _app(repo).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS[:4])
+        await press(pilot, *ON_CALL_KEYS[:4])
         text = _flat(pilot.app)
         assert "push not unless you press p once written: churn#prod#11 to origin" in text, text
         assert '.modeltrail.toml says push = "always"; a repository cannot push for you' in text
-        await _keys(pilot, *ON_CALL_KEYS[4:])
+        await press(pilot, *ON_CALL_KEYS[4:])
         assert pilot.app.screen.state == "done"
         assert _remote_tags(origin) == before  # not pushed for the repository's config
         assert "p pushes churn#prod#11 to origin" in screen_text(pilot.app)
@@ -201,7 +201,7 @@ async def test_push_never_offers_nothing(with_origin) -> None:
     before = _remote_tags(origin)
     async with _app(repo).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS)
+        await press(pilot, *ON_CALL_KEYS)
         text = screen_text(pilot.app)
         assert 'not pushed (push = "never"' in text and "p pushes" not in text
         await pilot.press("p")
@@ -216,7 +216,7 @@ async def test_a_push_that_raises_says_not_pushed_and_keeps_the_dialog(with_orig
     before = _remote_tags(origin)
     async with _app(repo).run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await _keys(pilot, *ON_CALL_KEYS)
+        await press(pilot, *ON_CALL_KEYS)
         screen = pilot.app.screen
         assert isinstance(screen, RollbackScreen) and screen.state == "done"
         head = (repo / ".git" / "HEAD").read_bytes()
