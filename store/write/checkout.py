@@ -27,19 +27,17 @@ from modeltrail.store.write.rollback import (
     FileChange,
     _availability,
     _file_changes,
-    check_clean,
     model_path_at,
-    refuse_submodules,
 )
 from modeltrail.store.write.rollback_apply import _journal_path, _remove, _write_journal
 from modeltrail.store.write.scope import model_scope, new_tree
-from modeltrail.store.write.worktree import (
-    LockedMove,
-    clear_paths,
+from modeltrail.store.write.worktree import LockedMove, clear_paths, restore
+from modeltrail.store.write.worktree_checks import (
+    check_clean,
     endangered,
     refuse_endangered,
     refuse_links,
-    restore,
+    refuse_submodules,
 )
 
 

@@ -47,7 +47,13 @@ from modeltrail.store.repo import repo_paths, require_work_tree
 from modeltrail.store.trailers import MAX_VALUE, one_line, read_trailers, trailer_lines
 from modeltrail.store.write.gitwrite import Git, TreeEntry
 from modeltrail.store.write.scope import Scope, model_scope, same_files
-from modeltrail.store.write.worktree import endangered, refuse_endangered, refuse_links
+from modeltrail.store.write.worktree_checks import (
+    check_clean,
+    endangered,
+    refuse_endangered,
+    refuse_links,
+    refuse_submodules,
+)
 
 PRODUCTION_STAGES = ("prod", "production")
 _STAGE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?$")
@@ -883,47 +889,6 @@ def _moved_warning(model: str, path: str, new_path: str, target: VersionRef) -> 
         f"{one_line(target.version)}'s restored at {one_line(new_path, 200) or '.'}/ "
         "(declaration files such as artifacts.yaml are not changed)",
     )
-
-
-def refuse_submodules(model: str, *files: dict[str, TreeEntry]) -> None:
-    """Refused when the model's files (any of ``files``) hold a submodule: its checkout
-    would not follow the gitlink, and undo would then be refused."""
-    for entries in files:
-        subs = sorted(p for p, e in entries.items() if e.type == "commit")
-        if subs:
-            raise Refused(
-                f"{one_line(model)} has a submodule at {one_line(subs[0], 200)}: a rollback "
-                "cannot move a submodule's checkout with it; roll it back with git "
-                "(git checkout --recurse-submodules) instead"
-            )
-
-
-def check_clean(
-    g: Git, path: str, *, allow_untracked: bool = False, scope: Scope | None = None
-) -> None:
-    """Refuse when the work tree has uncommitted changes to the model's files (or git is
-    busy): under ``path``, or, given the model's ``scope``, in the files it owns (other
-    models' files beside or inside it are not its business); untracked files count too
-    unless ``allow_untracked`` (--force)."""
-    busy = g.in_progress()
-    if busy:
-        raise Refused(f"{busy} is in progress in this work tree; finish or abort it first")
-    if scope is None:
-        dirty = g.status_under(path)
-    else:
-        dirty = (
-            [d for d in g.status_under(*scope.roots) if scope.owns(d[3:])] if scope.roots else []
-        )
-    if allow_untracked:
-        dirty = [d for d in dirty if not d.startswith("??")]
-    if dirty:
-        where = f"{path}/" if path else "the work tree"
-        first = one_line(dirty[0], 120)
-        more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
-        raise Refused(
-            f"uncommitted changes under {one_line(where, 200)} ({first}{more}); "
-            "commit or stash them first"
-        )
 
 
 def _warnings(

@@ -43,16 +43,14 @@ from modeltrail.store.repo import JOURNAL, check_writable
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed, Ident
 from modeltrail.store.write.push import push_ref
-from modeltrail.store.write.rollback import RollbackPlan, check_clean
+from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.scope import new_tree
-from modeltrail.store.write.worktree import (
-    LockedMove,
-    clear_paths,
+from modeltrail.store.write.worktree import LockedMove, clear_paths, remove_own_lock, restore
+from modeltrail.store.write.worktree_checks import (
+    check_clean,
     endangered,
     refuse_endangered,
     refuse_links,
-    remove_own_lock,
-    restore,
 )
 
 Checkpoint = Callable[[str], object]  # what it returns is ignored
