@@ -40,7 +40,7 @@ from modeltrail.store.write.push import as_git as _git
 from modeltrail.store.write.push import seconds_text as _secs
 
 if TYPE_CHECKING:
-    from modeltrail.store.write.rollback import RollbackPlan
+    from modeltrail.store.write.plans import RollbackPlan
 
 FETCH_TIMEOUT = 120.0  # seconds before a fetch is stopped
 LS_REMOTE_TIMEOUT = 8.0  # seconds the rollback dialog waits to compare stage tags
@@ -388,7 +388,7 @@ def with_push_plan(
     """``plan`` saying whether and where its ref will be pushed: ``when`` is ``after``
     (pushed once written), ``ask`` (offered once written) or ``no``; ``why`` says what
     decided it, ``note`` anything the user should know about that decision."""
-    from modeltrail.store.write.rollback import PushPlan
+    from modeltrail.store.write.plans import PushPlan
     from modeltrail.store.write.rollback_apply import push_remote
 
     g = _git(root)

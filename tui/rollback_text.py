@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from modeltrail.store.write.rollback import RollbackPlan
+from modeltrail.store.write.plans import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.format import fmt_compact, fmt_signed, fmt_version, short_id
 from modeltrail.tui.safe_text import clean

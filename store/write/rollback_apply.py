@@ -42,8 +42,8 @@ from modeltrail.store.read import derive, gitio, gto
 from modeltrail.store.repo import JOURNAL, check_writable
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed, Ident
+from modeltrail.store.write.plans import RollbackPlan
 from modeltrail.store.write.push import push_ref
-from modeltrail.store.write.rollback import RollbackPlan
 from modeltrail.store.write.scope import new_tree
 from modeltrail.store.write.worktree import LockedMove, clear_paths, remove_own_lock, restore
 from modeltrail.store.write.worktree_checks import (

@@ -15,7 +15,8 @@ from modeltrail.store import remote_repo
 from modeltrail.store.errors import Refused, UsageError
 from modeltrail.store.remote import offline_warnings, with_push_plan, with_remote_warnings
 from modeltrail.store.trailers import one_line
-from modeltrail.store.write.rollback import RollbackPlan, plan_rollback
+from modeltrail.store.write.plans import RollbackPlan
+from modeltrail.store.write.rollback import plan_rollback
 from modeltrail.store.write.rollback_apply import (
     NOT_PUSHED,
     apply_plan,

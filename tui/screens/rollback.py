@@ -52,7 +52,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from modeltrail.store.remote import with_push_plan, with_remote_warnings
-from modeltrail.store.write.rollback import RollbackPlan
+from modeltrail.store.write.plans import RollbackPlan
 from modeltrail.store.write.rollback_apply import RollbackResult
 from modeltrail.tui.hanging import Hanging
 from modeltrail.tui.rollback_text import plan_text, result_text
