@@ -454,7 +454,7 @@ def _stage_against_remote(
     cancel: threading.Event | None,
     seen: dict[str, Any],
 ) -> tuple[RollbackPlan, list[str]]:
-    from modeltrail.store.write.rollback import next_stage_tag
+    from modeltrail.store.write.plan_facts import next_stage_tag
 
     assert plan.tag is not None and plan.stage is not None
     remote = g.remote_for(g.symbolic_head())

@@ -23,8 +23,8 @@ from modeltrail.store.query.queries import require_model, resolve_version
 from modeltrail.store.repo import check_writable, require_work_tree
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git
+from modeltrail.store.write.plan_facts import _availability, _file_changes, model_path_at
 from modeltrail.store.write.plans import FileChange
-from modeltrail.store.write.rollback import _availability, _file_changes, model_path_at
 from modeltrail.store.write.rollback_apply import _journal_path, _remove, _write_journal
 from modeltrail.store.write.scope import model_scope, new_tree
 from modeltrail.store.write.worktree import LockedMove, clear_paths, restore
