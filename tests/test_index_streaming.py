@@ -11,7 +11,7 @@ import pytest
 from tui_support import index
 
 from modeltrail.sample_repo.generator import build_sample_repo
-from modeltrail.store.read import indexer
+from modeltrail.store.read import facts, indexer
 
 #: meta keys that record when and how fast, not what
 _RUN_KEYS = ("indexed_at", "duration")
@@ -51,16 +51,16 @@ def test_rows_handed_over_in_small_batches_make_the_same_catalog(sample, monkeyp
     assert whole["versions"] and whole["blob_values"] and whole["version_files"]
     assert whole["blob_dvc"] and whole["blob_mlmodel"] and whole["commit_branches"]
     handed: list[tuple[str, int]] = []
-    original = indexer.Facts.spill
+    original = facts.Facts.spill
 
     def counting(self, at_least=None):
         before = {n: len(c) for n, c in self.tables().items()}
         original(self, at_least)
         handed.extend((n, k) for n, k in before.items() if k and not len(self.tables()[n]))
 
-    monkeypatch.setattr(indexer, "SPILL_ROWS", 3)
+    monkeypatch.setattr(facts, "SPILL_ROWS", 3)
     monkeypatch.setattr(indexer, "SPILL_EVERY", 2)
-    monkeypatch.setattr(indexer.Facts, "spill", counting)
+    monkeypatch.setattr(facts.Facts, "spill", counting)
     assert _rebuild(sample) == whole
     # many hand-overs of each big table, not one at the end
     names = [n for n, _k in handed]

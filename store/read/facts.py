@@ -1,0 +1,122 @@
+"""The rows an index run makes, in columns: :class:`Columns` (one table under
+construction) and :class:`Facts` (every table of a run), handed to the catalog as they
+fill (:meth:`Facts.spill`) or at the end. ``store.catalog`` writes them; ``indexer.py``
+fills them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from modeltrail.store.read import blobfacts
+
+MAX_DOCUMENT = 5 * 1024 * 1024  # bytes of a metrics/params/manifest file we parse
+#: rows a table holds before :meth:`Facts.spill` hands them to the catalog being written
+SPILL_ROWS = 20_000
+
+
+class Columns:
+    """A table under construction: named columns of Python values."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        self.cols: dict[str, list[Any]] = {n: [] for n in names}
+
+    def add(self, *values: Any) -> None:
+        for n, v in zip(self.names, values, strict=True):
+            self.cols[n].append(v)
+
+    def __len__(self) -> int:
+        return len(self.cols[self.names[0]])
+
+    def clear(self) -> None:
+        """Start afresh (the rows went to the catalog)."""
+        self.cols = {n: [] for n in self.names}
+
+
+@dataclass
+class Facts:
+    commits: Columns = field(
+        default_factory=lambda: Columns(
+            "commit",
+            "parents",
+            "tree",
+            "author_name",
+            "author_email",
+            "author_date",
+            "committer_date",
+            "subject",
+            "message",
+            "topo",
+        )
+    )
+    model_commits: Columns = field(
+        default_factory=lambda: Columns(
+            "model",
+            "commit",
+            "changed",
+            "manifest_version",
+            "stale_metrics",
+            "changed_files",
+            "content",
+        )
+    )
+    version_files: Columns = field(
+        default_factory=lambda: Columns("model", "commit", "path", "blob", "mode")
+    )
+    version_sources: Columns = field(
+        default_factory=lambda: Columns(
+            "model", "commit", "role", "path", "blob", "origin", "key_path"
+        )
+    )
+    blob_storage: Columns = field(
+        default_factory=lambda: Columns("blob", "size", "storage", "object_size", "hash", "present")
+    )
+    blob_values: Columns = field(
+        default_factory=lambda: Columns("blob", "role", "section", "key", "value", "text")
+    )
+    blob_packages: Columns = field(default_factory=lambda: Columns("blob", "package", "spec"))
+    blob_mlmodel: Columns = field(
+        default_factory=lambda: Columns("blob", *blobfacts.MLMODEL_FIELDS)
+    )
+    blob_dvc: Columns = field(
+        default_factory=lambda: Columns(
+            "blob", "kind", "stage", "path", "hash", "size", "nfiles", "present"
+        )
+    )
+    warnings: Columns = field(default_factory=lambda: Columns("commit", "path", "model", "message"))
+    declarations: dict[str, str] = field(default_factory=dict)  # declaring file -> newest blob
+    renames: dict[str, str] = field(default_factory=dict)  # moved declaring file -> new path
+    #: the files a templated dvc.yaml declaration takes values from -> newest blob (None:
+    #: it does not exist), as discovery expanded it (:func:`discover`)
+    template_values: dict[str, str | None] = field(default_factory=dict)
+    #: where rows go as tables fill (a full index: the new catalog, written as the walk
+    #: goes); None keeps every row here until the caller writes them
+    sink: Callable[[str, Columns], None] | None = None
+
+    def spill(self, at_least: int | None = None) -> None:
+        """Hand every table of at least ``at_least`` rows (default :data:`SPILL_ROWS`)
+        to the sink, and empty it. Warnings stay: the run's summary reports them."""
+        if self.sink is None:
+            return
+        at_least = max(SPILL_ROWS if at_least is None else at_least, 1)
+        for name, cols in self.tables().items():
+            if name != "warnings" and len(cols) >= at_least:
+                self.sink(name, cols)
+                cols.clear()
+
+    def tables(self) -> dict[str, Columns]:
+        return {
+            "commits": self.commits,
+            "model_commits": self.model_commits,
+            "version_files": self.version_files,
+            "version_sources": self.version_sources,
+            "blob_storage": self.blob_storage,
+            "blob_values": self.blob_values,
+            "blob_packages": self.blob_packages,
+            "blob_mlmodel": self.blob_mlmodel,
+            "blob_dvc": self.blob_dvc,
+            "warnings": self.warnings,
+        }
