@@ -12,6 +12,8 @@ from typing import Any
 
 from modeltrail.store.read import blobfacts
 
+FileState = dict[str, tuple[str, str]]  # path -> (blob, mode)
+
 MAX_DOCUMENT = 5 * 1024 * 1024  # bytes of a metrics/params/manifest file we parse
 #: rows a table holds before :meth:`Facts.spill` hands them to the catalog being written
 SPILL_ROWS = 20_000
@@ -120,3 +122,14 @@ class Facts:
             "blob_dvc": self.blob_dvc,
             "warnings": self.warnings,
         }
+
+
+@dataclass(slots=True)
+class Emitted:
+    """A version the walk found: the model, the commit and the model's files there."""
+
+    model: str
+    commit: str
+    files: FileState
+    changed_paths: list[str]
+    changed: bool

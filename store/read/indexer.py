@@ -13,7 +13,6 @@ import hashlib
 import posixpath
 from collections import ChainMap, Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from sys import intern
 from typing import Any
 
@@ -31,14 +30,16 @@ from modeltrail.store.read.declarations import discover as discover
 from modeltrail.store.read.declarations import newest_blobs as newest_blobs
 from modeltrail.store.read.declarations import template_warning as template_warning
 from modeltrail.store.read.discovery import ModelDef
+from modeltrail.store.read.expansions import _expand_templated, _expansions
 from modeltrail.store.read.facts import MAX_DOCUMENT as MAX_DOCUMENT
 from modeltrail.store.read.facts import SPILL_ROWS as SPILL_ROWS
 from modeltrail.store.read.facts import Columns as Columns
+from modeltrail.store.read.facts import Emitted
 from modeltrail.store.read.facts import Facts as Facts
+from modeltrail.store.read.facts import FileState as FileState
 from modeltrail.store.repo import RepoPaths
 
 Progress = Callable[[str, int, int], None]
-FileState = dict[str, tuple[str, str]]  # path -> (blob, mode)
 
 #: items (versions, documents) between two :meth:`Facts.spill` calls of a loop
 SPILL_EVERY = 4096
@@ -53,15 +54,6 @@ SUBMODULE = "160000"
 
 def _noop(phase: str, done: int, total: int) -> None:
     pass
-
-
-@dataclass(slots=True)
-class Emitted:
-    model: str
-    commit: str
-    files: FileState
-    changed_paths: list[str]
-    changed: bool
 
 
 ModelPaths = discovery.ModelPaths
@@ -266,99 +258,6 @@ def _fixed_sources(directory: str) -> tuple[str, ...]:
     """The conventional metrics and params files of a model directory."""
     names = filenames.METRIC_FILES + filenames.PARAM_FILES
     return tuple(posixpath.join(directory, n) if directory else n for n in names)
-
-
-#: a templated dvc.yaml with the values it was expanded with: (its blob, ((vars file,
-#: its blob, or None where it does not exist, "?" where unknown, or OUTSIDE), ...))
-Expansion = tuple[str, tuple[tuple[str, str | None], ...]]
-
-
-def _expansion_key(
-    e: Emitted, blob: str, path: str, var_files: list[str], owners: ModelPaths
-) -> Expansion:
-    """Which values a version's templated dvc.yaml at ``path`` is expanded with: each vars
-    file's blob in the version; None where it does not exist (a file of the model that
-    the version does not have: the model's files include the values files its newest
-    dvc.yaml names), "?" where it cannot be told (a file an older dvc.yaml named that is
-    not the model's), ``OUTSIDE`` where the path leaves the repository."""
-    base = posixpath.dirname(path)
-    values: list[tuple[str, str | None]] = []
-    for rel in var_files:
-        where = blobfacts.var_file_path(base, rel)
-        entry = e.files.get(where) if where is not None else None
-        if where is None:
-            values.append((rel, blobfacts.OUTSIDE))
-        elif entry is not None:
-            values.append((rel, entry[0]))
-        elif e.model in owners.models_for(where):
-            values.append((rel, None))
-        else:
-            values.append((rel, "?"))
-    return blob, tuple(values)
-
-
-def _expansions(
-    e: Emitted,
-    templated: dict[str, tuple[str, bytes, list[str]]],
-    owners: ModelPaths,
-    expanded: dict[Expansion, tuple[list[str], list[str]]],
-) -> dict[str, tuple[list[str], list[str]]]:
-    """A version's templated dvc.yaml blobs -> what their expansion declares."""
-    own = {}
-    for blob, (path, _data, var_files) in templated.items():
-        entry = e.files.get(path)
-        if entry is not None and entry[0] == blob:
-            key = _expansion_key(e, blob, path, var_files, owners)
-            if key in expanded:
-                own[blob] = expanded[key]
-    return own
-
-
-def _expand_templated(
-    repo: git.Repo,
-    facts: Facts,
-    emitted: list[Emitted],
-    templated: dict[str, tuple[str, bytes, list[str]]],
-    owners: ModelPaths,
-) -> dict[Expansion, tuple[list[str], list[str]]]:
-    """Each distinct expansion of the templated dvc.yaml files: (metrics files, params
-    files), as DVC would expand them with that version's params.yaml and vars files.
-    A problem with the values (a ``${...}`` nothing defines, a key defined twice, a
-    values file missing or outside the repository) is warned about once per dvc.yaml
-    and model, at the first version that has it."""
-    if not templated:
-        return {}
-    first: dict[Expansion, Emitted] = {}
-    for e in emitted:
-        for blob, (path, _data, var_files) in templated.items():
-            entry = e.files.get(path)
-            if entry is not None and entry[0] == blob:
-                first.setdefault(_expansion_key(e, blob, path, var_files, owners), e)
-    wanted = {
-        b
-        for _blob, values in first
-        for _rel, b in values
-        if b not in (None, "?", blobfacts.OUTSIDE)
-    }
-    data = gitio.read_blobs(repo, wanted, MAX_DOCUMENT)
-    out: dict[Expansion, tuple[list[str], list[str]]] = {}
-    said: set[tuple[str, str, str]] = set()
-    for key, e in first.items():
-        blob, values = key
-        path, text, _vars = templated[blob]
-        files = {  # a blob that could not be read is unknown, not absent
-            rel: b if b in (None, blobfacts.OUTSIDE) else data[b]
-            for rel, b in values
-            if b in (None, blobfacts.OUTSIDE) or (b != "?" and b in data)
-        }
-        doc, warns = blobfacts.parse_dvc_yaml(text, files)
-        base = posixpath.dirname(path)
-        out[key] = (blobfacts.dvc_metrics_files(doc, base), blobfacts.dvc_params_files(doc, base))
-        for w in warns:  # the file's own problems were reported when models were found
-            if template_warning(w) and (path, e.model, w) not in said:
-                said.add((path, e.model, w))
-                facts.warnings.add(e.commit, path, e.model, w)
-    return out
 
 
 def build_facts(
