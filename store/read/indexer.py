@@ -13,6 +13,8 @@ import hashlib
 import posixpath
 from collections import ChainMap, Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from sys import intern
 from typing import Any
 
@@ -30,7 +32,7 @@ from modeltrail.store.read.declarations import discover as discover
 from modeltrail.store.read.declarations import newest_blobs as newest_blobs
 from modeltrail.store.read.declarations import template_warning as template_warning
 from modeltrail.store.read.discovery import ModelDef
-from modeltrail.store.read.expansions import _expand_templated, _expansions
+from modeltrail.store.read.expansions import Expansion, _expand_templated, _expansions
 from modeltrail.store.read.facts import MAX_DOCUMENT as MAX_DOCUMENT
 from modeltrail.store.read.facts import SPILL_ROWS as SPILL_ROWS
 from modeltrail.store.read.facts import Columns as Columns
@@ -260,6 +262,20 @@ def _fixed_sources(directory: str) -> tuple[str, ...]:
     return tuple(posixpath.join(directory, n) if directory else n for n in names)
 
 
+@dataclass
+class Walk:
+    """What :func:`fill_facts` walks: ``commits`` (parents first) of ``repo``, the
+    ``models`` found, the commits each model has a label on (``labelled``), and for the
+    old commits new ones build on, the model files there (``seeds``)."""
+
+    repo: git.Repo
+    paths: RepoPaths
+    commits: list[gitio.CommitRecord]
+    models: dict[str, ModelDef]
+    labelled: dict[str, set[str]]
+    seeds: dict[str, dict[str, FileState]]
+
+
 def build_facts(
     repo: git.Repo,
     paths: RepoPaths,
@@ -273,14 +289,71 @@ def build_facts(
     progress: Progress = _noop,
     consume: bool = False,
 ) -> Facts:
-    """Fill ``facts`` with the rows for ``commits`` (parents first).
+    """:func:`fill_facts` with the :class:`Walk` given field by field (as the catalog's
+    run calls it)."""
+    walk = Walk(repo, paths, commits, models, labelled, seeds)
+    return fill_facts(
+        walk,
+        facts,
+        known_blobs=known_blobs,
+        topo_start=topo_start,
+        progress=progress,
+        consume=consume,
+    )
 
-    With ``consume``, ``commits`` is emptied once its files are followed (in a full
+
+def fill_facts(
+    walk: Walk,
+    facts: Facts,
+    *,
+    known_blobs: set[str] | None = None,
+    topo_start: int = 0,
+    progress: Progress = _noop,
+    consume: bool = False,
+) -> Facts:
+    """Fill ``facts`` with the rows for ``walk.commits`` (parents first).
+
+    With ``consume``, ``walk.commits`` is emptied once its files are followed (in a full
     index of 100,000 commits the records are the largest thing held)."""
-    common_dir, root = paths.common_dir, paths.root
-    cache = blobfacts.DvcCache(root, MAX_DOCUMENT, lambda: gitio.index_entries(repo, ".dvc"))
+    repo, commits, models = walk.repo, walk.commits, walk.models
+    cache = blobfacts.DvcCache(
+        walk.paths.root, MAX_DOCUMENT, lambda: gitio.index_entries(repo, ".dvc")
+    )
     total = len(commits)
     progress("commits", 0, total)
+    _add_commits(facts, commits, topo_start)
+    model_paths = ModelPaths(models)
+    emitted = propagate(commits, model_paths, walk.labelled, walk.seeds)
+    if consume:
+        commits.clear()
+    progress("commits", total, total)
+
+    all_blobs, sizes = _blob_sizes(repo, emitted, progress)
+    known = known_blobs or set()
+    decl = _read_declarations(repo, facts, cache, emitted, sizes, known)
+
+    # a templated dvc.yaml declares what its expansion with the params (and vars files)
+    # of the same version says: one expansion per distinct (dvc.yaml, their blobs)
+    expanded = _expand_templated(repo, facts, emitted, decl.templated, model_paths)
+    blob_md5 = _lock_dep_md5s(repo, emitted, decl, model_paths, expanded, sizes)
+    roles, cached = _add_versions(
+        facts, cache, emitted, models, decl, model_paths, expanded, blob_md5, known
+    )
+    del emitted  # every version's files are rows now
+
+    have = _add_blob_storage(
+        repo, facts, all_blobs, sizes, known, decl.data, cached, walk.paths.common_dir, progress
+    )
+    plan, wanted = _parse_plan(facts, roles, sizes, have, known, decl)
+    blob_count = len(all_blobs)
+    del roles, sizes, all_blobs  # the plan says all that is left to do
+    _add_parsed(repo, facts, cache, plan, wanted, have)
+    progress("blobs", blob_count, blob_count)
+    return facts
+
+
+def _add_commits(facts: Facts, commits: list[gitio.CommitRecord], topo_start: int) -> None:
+    """The commits' own rows."""
     col = facts.commits
     for i, c in enumerate(commits):
         col.add(
@@ -296,94 +369,104 @@ def build_facts(
             topo_start + i,
         )
     facts.spill()
-    model_paths = ModelPaths(models)
-    emitted = propagate(commits, model_paths, labelled, seeds)
-    if consume:
-        commits.clear()
-    progress("commits", total, total)
 
-    # declaring files of the versions themselves: dvc.yaml and manifests
+
+def _blob_sizes(
+    repo: git.Repo, emitted: list[Emitted], progress: Progress
+) -> tuple[dict[str, str], dict[str, int]]:
+    """Every blob of every version (blob -> a path it has) and the sizes of those."""
+    all_blobs: dict[str, str] = {}
+    for e in emitted:
+        for path, (blob, _m) in e.files.items():
+            all_blobs.setdefault(blob, path)
+    progress("blobs", 0, len(all_blobs))
+    return all_blobs, gitio.blob_sizes(repo, all_blobs)
+
+
+@dataclass
+class _Declared:
+    """What the declaring files of the versions themselves (dvc.yaml, dvc.lock and
+    manifests) say, by blob."""
+
+    data: dict[str, bytes]  # their contents
+    dvc: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    manifest_files: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    manifest_version: dict[str, str | None] = field(default_factory=dict)
+    # a manifest's values become rows as it is parsed (20,000 parsed manifests held until
+    # the end took ~60 MB); its warnings wait for the version that names its path
+    manifest_warnings: dict[str, list[str]] = field(default_factory=dict)
+    manifest_mlmodel: dict[str, blobfacts.MlmodelFacts] = field(default_factory=dict)
+    locks: dict[str, object] = field(default_factory=dict)
+    # dvc.yaml blob -> path, data, vars
+    templated: dict[str, tuple[str, bytes, list[str]]] = field(default_factory=dict)
+
+
+def _read_declarations(
+    repo: git.Repo,
+    facts: Facts,
+    cache: blobfacts.DvcCache,
+    emitted: list[Emitted],
+    sizes: dict[str, int],
+    known: set[str],
+) -> _Declared:
+    """Read and parse the declaring files of the versions themselves: dvc.yaml, dvc.lock
+    and manifests (whose values become rows now)."""
     decl_blobs: dict[str, str] = {}
     for e in emitted:
         for path, (blob, _m) in e.files.items():
             base = posixpath.basename(path)
             if base in ("dvc.yaml", "model.yaml", "dvc.lock"):
                 decl_blobs.setdefault(blob, path)
-    all_blobs: dict[str, str] = {}
-    for e in emitted:
-        for path, (blob, _m) in e.files.items():
-            all_blobs.setdefault(blob, path)
-    progress("blobs", 0, len(all_blobs))
-    sizes = gitio.blob_sizes(repo, all_blobs)
     decl_data = gitio.read_blobs(
         repo, [b for b in decl_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
     )
-    dvc_decl: dict[str, tuple[list[str], list[str]]] = {}
-    manifest_files: dict[str, tuple[str | None, str | None]] = {}
-    manifest_version: dict[str, str | None] = {}
-    # a manifest's values become rows as it is parsed (20,000 parsed manifests held until
-    # the end took ~60 MB); its warnings wait for the version that names its path
-    manifest_warnings: dict[str, list[str]] = {}
-    manifest_mlmodel: dict[str, blobfacts.MlmodelFacts] = {}
-    known = known_blobs or set()
-    locks: dict[str, object] = {}
-    templated: dict[str, tuple[str, bytes, list[str]]] = {}  # dvc.yaml blob -> path, data, vars
+    out = _Declared(decl_data)
     for blob, path in decl_blobs.items():
         data = decl_data.get(blob)
         if data is None:
             continue
         if posixpath.basename(path) == "dvc.lock":
-            locks[blob] = blobfacts.parse_dvc_lock(data)
+            out.locks[blob] = blobfacts.parse_dvc_lock(data)
         elif posixpath.basename(path) == "dvc.yaml":
             # repository paths: the same dvc.yaml blob always sits in the same directory
             base = posixpath.dirname(path)
             doc, _w = blobfacts.parse_dvc_yaml(data)
-            dvc_decl[blob] = (
+            out.dvc[blob] = (
                 blobfacts.dvc_metrics_files(doc, base),
                 blobfacts.dvc_params_files(doc, base),
             )
             if doc.var_files:  # templated: expanded below with the values of each version
-                templated[blob] = (path, data, doc.var_files)
+                out.templated[blob] = (path, data, doc.var_files)
         else:
             mf = blobfacts.read_manifest(data, path)
-            manifest_files[blob] = (mf.metrics_file, mf.params_file)
-            manifest_version[blob] = mf.version
+            out.manifest_files[blob] = (mf.metrics_file, mf.params_file)
+            out.manifest_version[blob] = mf.version
             if mf.mlmodel is not None:
-                manifest_mlmodel[blob] = mf.mlmodel
+                out.manifest_mlmodel[blob] = mf.mlmodel
             if blob not in known:
-                rows, manifest_warnings[blob] = parse_pool.as_rows("manifest", mf.values)
+                rows, out.manifest_warnings[blob] = parse_pool.as_rows("manifest", mf.values)
                 _add_rows(facts, cache, blob, "manifest", rows)
+    return out
 
-    # a templated dvc.yaml declares what its expansion with the params (and vars files)
-    # of the same version says: one expansion per distinct (dvc.yaml, their blobs)
-    expanded = _expand_templated(repo, facts, emitted, templated, model_paths)
 
-    # where each model's conventional metrics and params files are
-    source_dirs: dict[str, tuple[str, ...]] = {}
-    for m in models.values():
-        dirs = [m.path] if m.path is not None else []
-        apath = discovery.in_repository(m.artifact_path)
-        if apath:
-            dirs.append(apath)
-        dirs += [d for d in m.content.trees if d not in dirs]  # earlier paths too
-        source_dirs[m.name] = tuple(dirs)
-    # a moved model's earlier places: its files there are keyed as at its place now
-    places = {m.name: p for m in models.values() if (p := moved_places(m))}
-
-    # which blobs feed what
-    roles: dict[tuple[str, str], tuple[str, str, str]] = {}  # (blob, role) -> (path, model, commit)
-    mc = facts.model_commits
-    vf = facts.version_files
-    vs = facts.version_sources
-    # git files that dvc.lock stages depend on (code, inputs): their DVC md5s
+def _lock_dep_md5s(
+    repo: git.Repo,
+    emitted: list[Emitted],
+    decl: _Declared,
+    paths: ModelPaths,
+    expanded: dict[Expansion, tuple[list[str], list[str]]],
+    sizes: dict[str, int],
+) -> Callable[[str, bool], str | None]:
+    """The DVC md5 of each git file that dvc.lock stages depend on (code, inputs), as a
+    function of (blob, legacy), computed once each."""
     dep_blobs: set[str] = set()
-    if locks:
+    if decl.locks:
         for e in emitted:
-            own = _expansions(e, templated, model_paths, expanded) if expanded else None
-            decl: Mapping[str, tuple[list[str], list[str]]] = (
-                ChainMap(own, dvc_decl) if own else dvc_decl
+            own = _expansions(e, decl.templated, paths, expanded) if expanded else None
+            dvc_decl: Mapping[str, tuple[list[str], list[str]]] = (
+                ChainMap(own, decl.dvc) if own else decl.dvc
             )
-            dep_blobs |= blobfacts.lock_dep_blobs(e.files, decl, locks)
+            dep_blobs |= blobfacts.lock_dep_blobs(e.files, dvc_decl, decl.locks)
     dep_data = gitio.read_blobs(
         repo, [b for b in dep_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
     )
@@ -395,19 +478,58 @@ def build_facts(
             md5s[(blob, legacy)] = None if data is None else blobfacts.dvc_file_md5(data, legacy)
         return md5s[(blob, legacy)]
 
+    return blob_md5
+
+
+def _source_dirs(
+    models: dict[str, ModelDef],
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, tuple[str, ...]]]]:
+    """Where each model's conventional metrics and params files are, and a moved model's
+    earlier places (its files there are keyed as at its place now)."""
+    source_dirs: dict[str, tuple[str, ...]] = {}
+    for m in models.values():
+        dirs = [m.path] if m.path is not None else []
+        apath = discovery.in_repository(m.artifact_path)
+        if apath:
+            dirs.append(apath)
+        dirs += [d for d in m.content.trees if d not in dirs]  # earlier paths too
+        source_dirs[m.name] = tuple(dirs)
+    places = {m.name: p for m in models.values() if (p := moved_places(m))}
+    return source_dirs, places
+
+
+def _add_versions(
+    facts: Facts,
+    cache: blobfacts.DvcCache,
+    emitted: list[Emitted],
+    models: dict[str, ModelDef],
+    decl: _Declared,
+    paths: ModelPaths,
+    expanded: dict[Expansion, tuple[list[str], list[str]]],
+    blob_md5: Callable[[str, bool], str | None],
+    known: set[str],
+) -> tuple[dict[tuple[str, str], tuple[str, str, str]], dict[str, bytes]]:
+    """Each version's rows (its files, sources, model_commits row); ``emitted`` is emptied
+    as it goes. Returns which blobs feed what ((blob, role) -> (path, model, commit)) and
+    the metrics read from the DVC cache (md5 -> content)."""
+    source_dirs, places = _source_dirs(models)
+    roles: dict[tuple[str, str], tuple[str, str, str]] = {}  # (blob, role) -> (path, model, commit)
+    mc = facts.model_commits
+    vf = facts.version_files
+    vs = facts.version_sources
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
     unpulled: dict[str, list[Any]] = {}  # model -> [versions, paths] of metrics not in the cache
     for i, e in enumerate(emitted):
         emitted[i] = None  # type: ignore[call-overload]  # its files go once its rows are made
         if i % SPILL_EVERY == 0:
             facts.spill()
-        decl = dvc_decl
+        dvc_decl: Mapping[str, tuple[list[str], list[str]]] = decl.dvc
         if expanded:
-            own = _expansions(e, templated, model_paths, expanded)
-            decl = ChainMap(own, dvc_decl) if own else dvc_decl
-        srcs = _sources(e, source_dirs.get(e.model, ()), decl, manifest_files)
+            own = _expansions(e, decl.templated, paths, expanded)
+            dvc_decl = ChainMap(own, decl.dvc) if own else decl.dvc
+        srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, decl.manifest_files)
         from_cache, lock_stale, refused, not_cached = blobfacts.dvc_pipeline(
-            e.files, decl, locks, cache, blob_md5
+            e.files, dvc_decl, decl.locks, cache, blob_md5
         )
         for path in refused:
             facts.warnings.add(e.commit, path, e.model, f"{path}: {REFUSED_CACHE_OBJECT}")
@@ -433,7 +555,7 @@ def build_facts(
             vs.add(e.model, e.commit, role, path, blob, origin, key_path)
             roles.setdefault((blob, role), (path, e.model, e.commit))
             if role == "manifest" and mversion is None:
-                mversion = manifest_version.get(blob)
+                mversion = decl.manifest_version.get(blob)
             if role == "metrics":
                 metric_paths.add(path)
         for path, md5 in not_cached:  # unknown until `dvc pull`: not absent, not parsed
@@ -454,14 +576,27 @@ def build_facts(
         mc.add(
             e.model, e.commit, e.changed, mversion, stale, len(changed_set), content_digest(e.files)
         )
-    del emitted  # every version's files are rows now
     for model, (count, unknown) in unpulled.items():  # one warning per model, not per version
         path = min(unknown)
         facts.warnings.add(None, path, model, unpulled_warning(count, path))
+    return roles, cached
 
-    # what is read now: the declaring files (read above), metrics from the DVC cache, and
-    # every blob small enough to be a Git LFS pointer; the documents to parse are read a
-    # round at a time as they are parsed
+
+def _add_blob_storage(
+    repo: git.Repo,
+    facts: Facts,
+    all_blobs: dict[str, str],
+    sizes: dict[str, int],
+    known: set[str],
+    decl_data: dict[str, bytes],
+    cached: dict[str, bytes],
+    common_dir: Path,
+    progress: Progress,
+) -> dict[str, bytes]:
+    """How each new blob is stored (git, or a Git LFS pointer and whether its object is
+    here). Returns what is read now: the declaring files (read already), metrics from the
+    DVC cache, and every blob small enough to be a Git LFS pointer; the documents to
+    parse are read a round at a time as they are parsed."""
     small = gitio.read_blobs(
         repo,
         [
@@ -495,12 +630,27 @@ def build_facts(
             bs.add(blob, size, "lfs", ptr.size, ptr.oid, present)
         else:
             bs.add(blob, size, "git", size, blob, True)
+    return have
 
-    # each (blob, role)'s rows and warnings, in the order of ``roles``: manifests' rows
-    # are written already (only their warnings are left), every other document is read
-    # and parsed now (many of them in a helper), a round at a time; plan: (blob, role,
-    # path, model, commit, rows and warnings or None for the next parsed document's)
-    plan: list[tuple[str, str, str, str, str, parse_pool.Parsed | None]] = []
+
+#: what is left to do for one (blob, role): (blob, role, path, model, commit, rows and
+#: warnings, or None for the next parsed document's)
+_Step = tuple[str, str, str, str, str, parse_pool.Parsed | None]
+
+
+def _parse_plan(
+    facts: Facts,
+    roles: dict[tuple[str, str], tuple[str, str, str]],
+    sizes: dict[str, int],
+    have: dict[str, bytes],
+    known: set[str],
+    decl: _Declared,
+) -> tuple[list[_Step], list[tuple[str, str, str]]]:
+    """Each (blob, role)'s rows and warnings, in the order of ``roles``: manifests' rows
+    are written already (only their warnings are left), every other document is to be
+    read and parsed (many of them in a helper), a round at a time. Returns the plan and
+    the documents to parse, (blob, role, path) each."""
+    plan: list[_Step] = []
     wanted: list[tuple[str, str, str]] = []
     for (blob, role), (path, model, commit) in roles.items():
         if blob in known:
@@ -513,17 +663,27 @@ def build_facts(
                 else f"{size} bytes is over the {MAX_DOCUMENT}-byte limit"
             )
             facts.warnings.add(commit, path, model, f"{path}: not read ({why})")
-        elif role == "manifest" and blob in manifest_warnings:
-            plan.append((blob, role, path, model, commit, ([], manifest_warnings[blob])))
-        elif role == "mlmodel" and blob in manifest_mlmodel:
-            plan.append(
-                (blob, role, path, model, commit, parse_pool.as_rows(role, manifest_mlmodel[blob]))
-            )
+        elif role == "manifest" and blob in decl.manifest_warnings:
+            plan.append((blob, role, path, model, commit, ([], decl.manifest_warnings[blob])))
+        elif role == "mlmodel" and blob in decl.manifest_mlmodel:
+            parsed = parse_pool.as_rows(role, decl.manifest_mlmodel[blob])
+            plan.append((blob, role, path, model, commit, parsed))
         elif role in _PARSED_ROLES:
             wanted.append((blob, role, path))
             plan.append((blob, role, path, model, commit, None))
-    blob_count = len(all_blobs)
-    del roles, sizes, all_blobs  # the plan says all that is left to do
+    return plan, wanted
+
+
+def _add_parsed(
+    repo: git.Repo,
+    facts: Facts,
+    cache: blobfacts.DvcCache,
+    plan: list[_Step],
+    wanted: list[tuple[str, str, str]],
+    have: dict[str, bytes],
+) -> None:
+    """Carry out the plan: parse the wanted documents and add every step's rows and
+    warnings."""
     results = parse_pool.parse_iter(_documents(repo, wanted, have), len(wanted))
     for i, (blob, role, path, model, commit, parsed) in enumerate(plan):
         if i % SPILL_EVERY == 0:
@@ -532,8 +692,6 @@ def build_facts(
         _add_rows(facts, cache, blob, role, rows)
         for w in warns:
             facts.warnings.add(commit, path, model, w if path in w else f"{path}: {w}")
-    progress("blobs", blob_count, blob_count)
-    return facts
 
 
 def branch_membership(
