@@ -15,7 +15,8 @@ from realrepos import BUNDLES, clone, needs_realrepos
 
 from modeltrail.store.catalog.files import fresh_catalog
 from modeltrail.store.config import load_config
-from modeltrail.store.query import queries
+from modeltrail.store.query import queries, values
+from modeltrail.store.query import versions as listing
 from modeltrail.store.query.mainline import line_relation, main_line
 from modeltrail.store.repo import open_repo
 
@@ -33,7 +34,7 @@ def old_list_versions(con, model, limit=None, main=None, all_branches=True) -> l
             if not all_branches:
                 scope = f" AND ({on_main} OR len(labels) > 0 OR len(stages) > 0)"
         sql = (
-            f"SELECT {', '.join(queries._VERSION_COLS)}, {on_main} FROM versions "
+            f"SELECT {', '.join(listing._VERSION_COLS)}, {on_main} FROM versions "
             f"WHERE model = $1{scope} ORDER BY topo DESC"
         )
         if limit is not None:
@@ -41,14 +42,14 @@ def old_list_versions(con, model, limit=None, main=None, all_branches=True) -> l
         rows = con.execute(sql, [model]).fetchall()
     versions = []
     for r in rows:
-        v = queries._version_dict(r[:-1])
+        v = listing._version_dict(r[:-1])
         v["main_line"] = r[-1]
         versions.append(v)
     commits = [v["commit"] for v in versions] if limit is not None or scope else None
-    metrics = queries._values_by_commit(con, "metrics", model, commits)
-    params = queries._values_by_commit(con, "params", model, commits)
+    metrics = listing._values_by_commit(con, "metrics", model, commits)
+    params = listing._values_by_commit(con, "params", model, commits)
     details = queries.label_details(con, model, commits)
-    mlflow = queries._mlflow_by_commit(con, model, commits)
+    mlflow = listing._mlflow_by_commit(con, model, commits)
     rollbacks = queries.rolled_back_from(con, model, commits)
     for v in versions:
         v["rolled_back_from"] = rollbacks.get(v["commit"])
@@ -168,7 +169,7 @@ def _old_value(value, text):
     st.none() | st.floats(),
 )
 def test_metric_values_read_as_json_reads_them(text, value):
-    new, old = queries._value(value, text), _old_value(value, text)
+    new, old = values._value(value, text), _old_value(value, text)
     assert type(new) is type(old)
     assert new == old or (new != new and old != old)
     assert repr(new) == repr(old)
