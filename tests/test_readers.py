@@ -45,7 +45,7 @@ from modeltrail.store.read.readers import (
     read_flat,
     to_json_text,
 )
-from modeltrail.store.read.readers.structured import MAX_DEPTH, MAX_KEYS
+from modeltrail.store.read.readers.plain import MAX_DEPTH, MAX_KEYS
 
 MiB = 1024 * 1024
 

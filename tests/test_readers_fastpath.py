@@ -10,7 +10,8 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from modeltrail.store.read.readers import structured
+from modeltrail.store.read.readers import flattening
+from modeltrail.store.read.readers import plain as plain_values
 from modeltrail.store.read.readers._yaml import NOT_FAST, load_yaml_careful, load_yaml_fast
 
 keys = st.text(
@@ -83,7 +84,7 @@ def test_fast_yaml_agrees_with_careful_yaml(doc, flow) -> None:
     careful, warnings, ok = load_yaml_careful(text)
     assert ok and not warnings
     assert fast == careful
-    assert structured.to_json_text(fast) == structured.to_json_text(careful)
+    assert plain_values.to_json_text(fast) == plain_values.to_json_text(careful)
 
 
 def test_plain_metrics_and_params_take_the_fast_path() -> None:
@@ -111,11 +112,11 @@ def test_plain_metrics_and_params_take_the_fast_path() -> None:
 @settings(max_examples=300, deadline=None)
 @given(doc=trees, prefix=st.sampled_from(["", "m"]))
 def test_fast_flatten_agrees_with_careful_flatten(doc, prefix) -> None:
-    fast = structured._fast_flatten(doc, prefix)
+    fast = flattening._fast_flatten(doc, prefix)
     if fast is None:
         return
-    with structured.output_budget() as budget:
-        careful, warnings = structured._flatten(doc, prefix, budget)
+    with flattening.output_budget() as budget:
+        careful, warnings = flattening._flatten(doc, prefix, budget)
     assert not warnings
     assert list(fast) == list(careful)
     assert all(_same(fast[k], careful[k]) or fast[k] == careful[k] for k in fast)
@@ -124,10 +125,10 @@ def test_fast_flatten_agrees_with_careful_flatten(doc, prefix) -> None:
 @settings(max_examples=300, deadline=None)
 @given(value=leaves)
 def test_fast_json_text_agrees_with_careful_json_text(value) -> None:
-    plain, problems = structured.to_plain(value)
+    plain, problems = plain_values.to_plain(value)
     assert not problems
     careful = json.dumps(plain, sort_keys=True, ensure_ascii=False, allow_nan=True)
-    assert structured.to_json_text(value) == careful
+    assert plain_values.to_json_text(value) == careful
 
 
 quotable = st.one_of(

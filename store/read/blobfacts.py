@@ -19,8 +19,10 @@ from modeltrail.store.read.readers import (
     dvc,
     dvc_templates,
     environment,
+    flattening,
     lfs,
     manifests,
+    plain,
     structured,
 )
 
@@ -39,14 +41,12 @@ class Values:
 def _add_section(out: Values, section: str, doc: Any) -> None:
     if doc is None:
         return
-    flat, warns = structured.flatten(doc)
+    flat, warns = flattening.flatten(doc)
     out.warnings.extend(warns)
     if section == "metrics":
         out.warnings.extend(structured.metrics_of(flat)[1])
     for key, val in flat.items():
-        out.rows.append(
-            (section, str(key), structured.metric_value(val), structured.to_json_text(val))
-        )
+        out.rows.append((section, str(key), structured.metric_value(val), plain.to_json_text(val)))
 
 
 def values_of(data: bytes, path: str, role: str) -> Values:
@@ -137,13 +137,13 @@ def _mlmodel_facts_of(m: manifests.ModelManifest, warns: list[str]) -> MlmodelFa
         mlflow_version=m.mlflow_version,
         signature_inputs=None
         if m.signature_inputs is None
-        else structured.to_json_text(m.signature_inputs),
+        else plain.to_json_text(m.signature_inputs),
         signature_outputs=None
         if m.signature_outputs is None
-        else structured.to_json_text(m.signature_outputs),
+        else plain.to_json_text(m.signature_outputs),
         signature_params=None
         if m.signature_params is None
-        else structured.to_json_text(m.signature_params),
+        else plain.to_json_text(m.signature_params),
         artifact_path=m.artifact_path,
         model_size_bytes=m.model_size_bytes,
         model_id=m.model_id,

@@ -8,7 +8,8 @@ records it (the catalog's ``warnings`` table has a ``path`` column). Text from t
 repository (keys, values, names) is returned as data, control characters included;
 escaping it for display is the renderer's job.
 
-Documents (:mod:`store.read.readers.structured`)
+Documents (:mod:`store.read.readers.structured`, flattening in
+:mod:`store.read.readers.flattening`, plain values in :mod:`store.read.readers.plain`)
     ``format_for(path) -> "json" | "yaml" | "toml" | None``
     ``load_document(data, fmt) -> (doc | None, warnings)``
     ``load_mapping(data, fmt) -> (dict | None, warnings)`` -- top level must be a mapping
@@ -75,6 +76,7 @@ from modeltrail.store.read.readers.environment import (
     parse_python_env,
     parse_requirements,
 )
+from modeltrail.store.read.readers.flattening import flatten
 from modeltrail.store.read.readers.lfs import (
     LfsPointer,
     inspect_lfs_pointer,
@@ -90,18 +92,15 @@ from modeltrail.store.read.readers.manifests import (
     parse_model_yaml,
     parse_modelbit_metadata,
 )
+from modeltrail.store.read.readers.plain import key_text, to_json_text, to_plain
 from modeltrail.store.read.readers.structured import (
-    flatten,
     format_for,
-    key_text,
     load_document,
     load_mapping,
     metric_problem,
     metric_value,
     metrics_of,
     read_flat,
-    to_json_text,
-    to_plain,
 )
 
 __all__ = [

@@ -16,7 +16,7 @@ PyYAML's safe loader never runs code, but it is not robust by itself:
   records a warning instead, so the rest of the document still comes through.
 
 Alias bombs are harmless at this stage (aliases become shared references); it is
-flattening that must bound its work (see ``structured.flatten``).
+flattening that must bound its work (see ``flattening.flatten``).
 """
 
 from __future__ import annotations

@@ -28,14 +28,10 @@ from modeltrail.store.read.readers._common import (
     never_raise,
     quote,
 )
+from modeltrail.store.read.readers.flattening import flatten
 from modeltrail.store.read.readers.manifests import GtoArtifactDecl, parse_artifact_entries
-from modeltrail.store.read.readers.structured import (
-    flatten,
-    key_text,
-    kind_of,
-    load_document,
-    load_mapping,
-)
+from modeltrail.store.read.readers.plain import key_text, kind_of
+from modeltrail.store.read.readers.structured import load_document, load_mapping
 
 T = TypeVar("T")
 

@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from modeltrail.store.read.readers._common import charge, quote
-from modeltrail.store.read.readers.structured import format_for, key_text, load_document
+from modeltrail.store.read.readers.plain import key_text
+from modeltrail.store.read.readers.structured import format_for, load_document
 
 DEFAULT_PARAMS_FILE = "params.yaml"
 #: stages one templated definition may expand to (DVC has no limit; a bound keeps a

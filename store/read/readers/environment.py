@@ -28,7 +28,8 @@ from modeltrail.store.read.readers._common import (
     never_raise,
     quote,
 )
-from modeltrail.store.read.readers.structured import key_text, kind_of, load_mapping
+from modeltrail.store.read.readers.plain import key_text, kind_of
+from modeltrail.store.read.readers.structured import load_mapping
 
 
 def canonicalize_name(name: str) -> str:

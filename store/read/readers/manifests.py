@@ -20,14 +20,9 @@ from modeltrail.store.read.readers._common import (
     never_raise,
     quote,
 )
-from modeltrail.store.read.readers.structured import (
-    flatten,
-    key_text,
-    kind_of,
-    load_document,
-    load_mapping,
-    to_plain,
-)
+from modeltrail.store.read.readers.flattening import flatten
+from modeltrail.store.read.readers.plain import key_text, kind_of, to_plain
+from modeltrail.store.read.readers.structured import load_document, load_mapping
 
 #: GTO's rule for artifact names, types and labels (``gto.constants.name``).
 GTO_NAME = re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?")
