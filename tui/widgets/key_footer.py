@@ -1,8 +1,9 @@
 """The footer every screen shows: Textual's, with the keys a lost user needs first.
 
 ``? Help`` comes first, then the way back (``esc Back``, ``esc Cancel``; on the home
-screen, which has no way back, ``q Quit``), then the screen's own keys in their order.
-A narrow terminal cuts the footer on the right, so these two always show.
+screen, which has no way back, ``q Quit``), then ``F Fetch`` where the repository has
+a remote (what says whether the catalog is behind), then the screen's own keys in their
+order. A narrow terminal cuts the footer on the right, so these always show.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from textual.widgets import Footer
 
 #: actions shown first, in this order
 LEADING = ("help", "back", "close")
+#: shown right after them (only bound where there is a remote)
+FETCH = ("app.fetch", "fetch")
 
 
 def _rank(widget: object, has_back: bool) -> int:
@@ -20,7 +23,9 @@ def _rank(widget: object, has_back: bool) -> int:
         return LEADING.index(action)
     if action == "quit" and not has_back:
         return len(LEADING)
-    return len(LEADING) + 1
+    if action in FETCH:
+        return len(LEADING) + 1
+    return len(LEADING) + 2
 
 
 class KeyFooter(Footer):
