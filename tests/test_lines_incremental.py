@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from gitbuilder import GitRepo
 
-from modeltrail.store.catalog import index_run, lines, lines_advance
+from modeltrail.store.catalog import derive_versions, lines, lines_advance
 from modeltrail.store.catalog.files import update_catalog
 from modeltrail.store.config import load_config
 from modeltrail.store.repo import open_repo, repo_paths
@@ -94,7 +94,7 @@ def _index_and_compare(g: GitRepo, tmp_path, counting: _Counting, step: str) -> 
     shutil.copyfile(repo_paths(open_repo(g.path)).catalog_file, again)
     con = duckdb.connect(str(again))
     try:
-        relined, state = index_run._write_lines(con, load_config(g.path))
+        relined, state = derive_versions._write_lines(con, load_config(g.path))
     finally:
         con.close()
     assert relined == [], step

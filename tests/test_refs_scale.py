@@ -408,7 +408,7 @@ def test_the_model_paths_dirname_is_posixpaths(path: str) -> None:
 def test_writes_in_the_writer_thread_happen_in_order_and_a_failure_is_raised() -> None:
     import duckdb
 
-    from modeltrail.store.catalog.index_run import _Writer
+    from modeltrail.store.catalog.finish import _Writer
 
     con = duckdb.connect(":memory:")
     con.execute("CREATE TABLE t (x INTEGER)")

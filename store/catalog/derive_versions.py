@@ -1,0 +1,315 @@
+"""Deriving the versions: the ``versions`` table from the walk facts, labels, stages
+and branches, and the commit lines (``commit_lines``) that give each version its branch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from modeltrail.store.catalog import (
+    branches,
+    lines,
+    lines_advance,
+)
+from modeltrail.store.catalog import rows as table_rows
+from modeltrail.store.config import Config
+from modeltrail.store.read import indexer
+
+
+def _prune_unlabelled(
+    con: duckdb.DuckDBPyConnection,
+    models: list[str] | None,
+    labelled: dict[str, set[str]] | None = None,
+) -> None:
+    """Forget versions that only a tag made (commits that did not change the model) once
+    no tag names them any more, as a full index would not list them. ``labelled``: the
+    (commit -> models) that tags name now; else read from the derived tables, for
+    ``models`` only. The caller rebuilds those models' versions afterwards."""
+    scope = ""
+    if models is not None:
+        table_rows.register_names(con, "pruned_scope", models)
+        scope = "AND mc.model IN (SELECT name FROM pruned_scope)"
+    named = ""
+    if labelled is None:
+        named = """
+          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.model = mc.model
+                          AND l.commit = mc.commit AND l.kind <> 'manifest')
+          AND NOT EXISTS (SELECT 1 FROM stages s WHERE s.model = mc.model
+                          AND s.commit = mc.commit)
+          AND NOT EXISTS (SELECT 1 FROM stage_events e WHERE e.model = mc.model
+                          AND e.commit = mc.commit AND e.ref IS DISTINCT FROM e.commit)"""
+    gone = con.execute(
+        f"SELECT mc.model, mc.commit FROM model_commits mc "
+        f"WHERE NOT coalesce(mc.changed, false) {scope} {named}"
+    ).fetchall()
+    if labelled is not None:
+        gone = [(m, c) for m, c in gone if m not in labelled.get(c, ())]
+    if not gone:
+        return
+    pairs = indexer.Columns("model", "commit")
+    for m, c in gone:
+        pairs.add(m, c)
+    con.register("pruned", pa.table(pairs.cols))
+    for table in ("model_commits", "version_files", "version_sources", "versions"):
+        con.execute(
+            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM pruned p "
+            "WHERE p.model = t.model AND p.commit = t.commit)"
+        )
+
+
+def _materialize_versions(
+    con: duckdb.DuckDBPyConnection,
+    latest: dict[str, str],
+    main: str | None,
+    only: list[str] | None = None,
+    models: list[str] | None = None,
+) -> None:
+    """Fill ``versions`` from the walk facts, labels, stages and branches.
+
+    ``only``: add just these (new) commits, numbering on from each model's last ``seq``;
+    ``models``: rebuild just these models' rows; otherwise rebuild the whole table.
+    ``is_latest`` is then set for every row (for ``models``: for theirs).
+    """
+    latest_rows = indexer.Columns("model", "label")
+    for k, v in latest.items():
+        latest_rows.add(k, v)
+    con.register(
+        "latest_tbl",
+        pa.table(
+            latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
+        ),
+    )
+    params: list[Any] = []
+    if models is not None:
+        table_rows.register_names(con, "rebuilt_models", models)
+        scope = "WHERE model IN (SELECT name FROM rebuilt_models)"
+        con.execute(f"DELETE FROM versions {scope}")
+        commit_scope = f"WHERE commit IN (SELECT commit FROM model_commits {scope})"
+        seq_base = "0"
+    elif only is None:
+        con.execute("DELETE FROM versions")
+        scope, commit_scope, seq_base = "", "", "0"
+    else:
+        con.register("new_commits", pa.table({"commit": pa.array(only, pa.string())}))
+        scope = commit_scope = "WHERE commit IN (SELECT commit FROM new_commits)"
+        seq_base = "coalesce((SELECT max(seq) FROM versions o WHERE o.model = b.model), 0)"
+    con.execute(
+        f"""
+        INSERT INTO versions
+        WITH vc AS (
+            SELECT model, commit, bool_or(changed) AS changed,
+                   bool_or(stale_metrics) AS stale_metrics, min(content) AS content
+            FROM model_commits {scope} GROUP BY model, commit
+            -- a commit that deletes the model is no version of it (unless a tag says so)
+            HAVING min(content) IS NOT NULL OR EXISTS (
+                SELECT 1 FROM labels l
+                WHERE l.model = model_commits.model AND l.commit = model_commits.commit)
+        ),
+        lab AS (
+            SELECT model, commit, list(label ORDER BY rank) AS labels,
+                   arg_min(label, rank) AS best, arg_min(kind, rank) AS best_kind,
+                   bool_or(kind = 'gto') AS registered
+            FROM labels {scope} GROUP BY model, commit
+        ),
+        br AS (
+            SELECT commit, {_BRANCHES} AS branches
+            FROM commit_branches {commit_scope} GROUP BY commit
+        ),
+        st AS (
+            SELECT model, commit, list(stage ORDER BY stage) AS stages
+            FROM stages {scope} GROUP BY model, commit
+        ),
+        base AS (
+            SELECT vc.model, vc.commit,
+                   coalesce(lab.best, substr(vc.commit, 1, 7)) AS version,
+                   coalesce(lab.labels, []::VARCHAR[]) AS labels,
+                   coalesce(lab.best_kind, 'commit') AS label_kind,
+                   coalesce(lab.registered, false) AS registered,
+                   vc.changed,
+                   coalesce(st.stages, []::VARCHAR[]) AS stages,
+                   {_WITH_EXPERIMENT.format(branches="br.branches", line="cl")} AS branches,
+                   c.author_name, c.author_email, c.author_date AS date, c.subject, c.message,
+                   vc.stale_metrics, c.topo, vc.content, cl.branch, cl.merged
+            FROM vc JOIN commits c USING (commit)
+            LEFT JOIN lab USING (model, commit)
+            LEFT JOIN br USING (commit)
+            LEFT JOIN commit_lines cl USING (commit)
+            LEFT JOIN st USING (model, commit)
+        ),
+        -- numbered apart from the wide rows: a window holds all of its input at once
+        numbered AS (
+            SELECT vc.model, vc.commit,
+                   row_number() OVER (PARTITION BY vc.model ORDER BY c.topo) AS n
+            FROM vc JOIN commits c USING (commit)
+        )
+        SELECT b.model, b.commit, b.version, ({seq_base} + numbered.n)::INTEGER,
+               b.labels, b.label_kind, b.registered, b.changed, false,
+               b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
+               b.message, b.stale_metrics, b.topo, b.content, NULL, b.branch,
+               coalesce(b.merged, []::VARCHAR[])
+        FROM base b JOIN numbered USING (model, commit)
+        """,
+        params,
+    )
+    # an unlabelled version whose content equals an earlier version's is shown as that one:
+    # the first labelled one with that content if there is an earlier one (a branch
+    # rollback to v1.1.0 is '= v1.1.0', not '= <the experiment commit v1.1.0 merged>'),
+    # else the first one
+    same_scope = ""
+    if models is not None:
+        same_scope = "AND versions.model IN (SELECT name FROM rebuilt_models)"
+    elif only is not None:
+        same_scope = "AND versions.commit IN (SELECT commit FROM new_commits)"
+    con.execute(
+        f"""
+        UPDATE versions SET
+            same_as = CASE WHEN f.ltopo < versions.topo THEN f.lcommit ELSE f.commit END,
+            version = '= ' || CASE WHEN f.ltopo < versions.topo THEN f.lversion ELSE f.version END
+        FROM (
+            SELECT model, content, arg_min(commit, topo) AS commit,
+                   arg_min(version, topo) AS version, min(topo) AS topo,
+                   arg_min(commit, topo) FILTER (WHERE len(labels) > 0) AS lcommit,
+                   arg_min(version, topo) FILTER (WHERE len(labels) > 0) AS lversion,
+                   min(topo) FILTER (WHERE len(labels) > 0) AS ltopo
+            FROM versions WHERE content IS NOT NULL GROUP BY model, content
+        ) f
+        WHERE versions.model = f.model AND versions.content = f.content
+          AND versions.topo > f.topo AND len(versions.labels) = 0 AND versions.changed
+          {same_scope}
+        """
+    )
+    latest_scope = "WHERE model IN (SELECT name FROM rebuilt_models)" if models is not None else ""
+    con.execute(
+        f"""
+        UPDATE versions SET is_latest = CASE
+            WHEN EXISTS (SELECT 1 FROM latest_tbl l WHERE l.model = versions.model)
+            THEN coalesce(list_contains(
+                labels, (SELECT label FROM latest_tbl l WHERE l.model = versions.model)), false)
+            -- no label: the newest version on the main line, else the newest (never a NULL
+            -- test: DuckDB 2 answers list_contains([], NULL) with false where 1.x gave NULL)
+            ELSE topo = coalesce(
+                (SELECT max(n.topo) FROM versions n JOIN commit_branches cb
+                   ON cb.commit = n.commit AND cb.branch = $1
+                 WHERE n.model = versions.model),
+                (SELECT max(topo) FROM versions n WHERE n.model = versions.model))
+            END
+        {latest_scope}
+        """,
+        [main or ""],
+    )
+
+
+def _refresh_branches(con: duckdb.DuckDBPyConnection, commits: list[str]) -> None:
+    """Recompute ``versions.branches``, ``branch`` and ``merged`` for commits whose
+    branch membership or line changed."""
+    if not commits:
+        return
+    con.register("moved", pa.table({"commit": pa.array(sorted(set(commits)), pa.string())}))
+    branches = _WITH_EXPERIMENT.format(
+        branches=f"(SELECT {_BRANCHES} FROM commit_branches b WHERE b.commit = versions.commit)",
+        line="cl",
+    )
+    con.execute(
+        f"""
+        UPDATE versions SET branches = {branches}, branch = cl.branch,
+            merged = coalesce(cl.merged, []::VARCHAR[])
+        FROM commit_lines cl
+        WHERE cl.commit = versions.commit AND versions.commit IN (SELECT commit FROM moved)
+        """
+    )
+
+
+#: the branches holding a commit (in ``commit_branches``), as a sorted list
+_BRANCHES = "list(branch ORDER BY branch)"
+
+
+#: a version's ``branches``: those holding it, and the DVC experiment that made it (its
+#: own commits are on no branch); ``{branches}``: the list, ``{line}``: its commit_lines row
+_WITH_EXPERIMENT = """list_sort(list_distinct(coalesce({branches}, []::VARCHAR[]) ||
+    CASE WHEN {line}.ref LIKE 'refs/exps/%' THEN [{line}.branch] ELSE []::VARCHAR[] END))"""
+
+
+def _write_lines(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    new_ids: list[str] | None = None,
+    state: str | None = None,
+) -> tuple[list[str], str]:
+    """Fill ``commit_lines`` from the catalog's commits and refs; only the rows that
+    changed are written. Returns the commits whose line is new or changed (a branch
+    moved, created), and the state for the next run (``lines_advance``).
+
+    After new commits (``new_ids``, with the previous run's ``state``) only they are
+    given lines when ``lines_advance`` can (branches only advanced); else every commit's
+    line is computed again (``lines.assign``: one pass over the history, no git process).
+    """
+    if new_ids is not None:
+        advanced = lines_advance.advance(con, cfg, state, new_ids)
+        if advanced is not None:
+            if advanced.rows:
+                con.register(
+                    "new_lines",
+                    pa.table(
+                        {
+                            "commit": pa.array([r[0] for r in advanced.rows], pa.string()),
+                            "branch": pa.array([r[1] for r in advanced.rows], pa.string()),
+                            "ref": pa.array([r[2] for r in advanced.rows], pa.string()),
+                            "merged": pa.array(
+                                [r[3] for r in advanced.rows], pa.list_(pa.string())
+                            ),
+                        }
+                    ),
+                )
+                con.execute(
+                    "DELETE FROM commit_lines WHERE commit IN (SELECT commit FROM new_lines)"
+                )
+                con.execute(
+                    "INSERT INTO commit_lines SELECT commit, branch, ref, merged FROM new_lines"
+                )
+                con.unregister("new_lines")
+            return [r[0] for r in advanced.rows], advanced.state
+    rel = con.sql("SELECT commit, parents, subject FROM commits ORDER BY topo")
+    t = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    graph = lines.graph_from_arrow(t)
+    rows = con.execute(
+        "SELECT name, short, kind, commit FROM refs "
+        "WHERE kind IN ('branch', 'remote', 'exp') ORDER BY name"
+    ).fetchall()
+    refs = lines.refs_on(graph, rows)
+    main = branches.main_branch(con, cfg.main, {s: ids[1] for s, ids in refs.branches.items()})
+    assigned = lines.assign(graph, refs, main, cfg)
+    state = lines_advance.state_of(graph, assigned, main, cfg)
+    branch, merged = lines.made_on(assigned)
+    ref = [assigned.lanes[li].ref if li >= 0 else None for li in assigned.owner]
+    new = pa.table(
+        {
+            "commit": t.column("commit"),
+            "branch": pa.array(branch, pa.string()),
+            "ref": pa.array(ref, pa.string()),
+            "merged": pa.array(merged, pa.list_(pa.string())),
+        }
+    )
+    con.register("new_lines", new)
+    changed = [
+        r[0]
+        for r in con.execute(
+            """
+            SELECT n.commit FROM new_lines n LEFT JOIN commit_lines o USING (commit)
+            WHERE o.commit IS NULL OR o.branch IS DISTINCT FROM n.branch
+               OR o.ref IS DISTINCT FROM n.ref OR o.merged IS DISTINCT FROM n.merged
+            """
+        ).fetchall()
+    ]
+    if changed:
+        con.register("relined", pa.table({"commit": pa.array(changed, pa.string())}))
+        con.execute("DELETE FROM commit_lines WHERE commit IN (SELECT commit FROM relined)")
+        con.execute(
+            "INSERT INTO commit_lines SELECT commit, branch, ref, merged FROM new_lines "
+            "WHERE commit IN (SELECT commit FROM relined)"
+        )
+        con.unregister("relined")
+    con.unregister("new_lines")
+    return changed, state
