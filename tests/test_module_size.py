@@ -13,10 +13,7 @@ CHECKED = ("store", "tui")
 
 #: modules still over MAX_LINES, each with its size today as its ceiling: they may shrink
 #: but not grow. Lower the ceiling (or drop the line) as soon as one is split.
-ALLOWED = {
-    # the home screen: its details pane is to own its own loading (issue 29, item 3)
-    "tui/screens/home.py": 823,
-}
+ALLOWED: dict[str, int] = {}
 
 
 def _lines(path: Path) -> int:

@@ -8,20 +8,19 @@ the versions (``store.query.filter``), ``space`` marks, ``c`` compares the marke
 
 All catalog reads run in thread workers that post the private messages below; the
 handlers own the widgets. A worker that raises is reported by ``worker_failed`` (the
-one handler of ``tui.workers``): a note in the status line, or in the details pane for
-a version's details. A catalog update (``CatalogUpdated``) reloads everything and keeps
+one handler of ``tui.workers``): a note in the status line. The details pane loads (and
+reports) the selected version's details itself: the screen says what is selected. A
+catalog update (``CatalogUpdated``) reloads everything and keeps
 the selection.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
@@ -29,7 +28,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
@@ -44,7 +42,7 @@ from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.help import FILTER_PLACEHOLDER, HOME_LEGEND
-from modeltrail.tui.widgets.details import DetailsView, render_details
+from modeltrail.tui.widgets.details import DetailsView
 from modeltrail.tui.widgets.key_footer import KeyFooter
 from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
@@ -56,7 +54,6 @@ if TYPE_CHECKING:
     from modeltrail.tui.app_base import AppBase
 
 KEY_METRICS = 3
-DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
 FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 REPRO_PART = 5000  # versions whose checks are read at a time (the R column)
 _HEX = set("0123456789abcdef")
@@ -96,14 +93,6 @@ class ReproducibleLoaded(Message):
 
 
 @dataclass
-class DetailsLoaded(Message):
-    """Details for ``key`` = (model, commit, previous version or None)."""
-
-    key: tuple
-    renderable: RenderableType
-
-
-@dataclass
 class FilterApplied(Message):
     """The rows of ``source`` matching ``query`` (or the error that it is)."""
 
@@ -137,14 +126,6 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self.filter_invalid = False  # filter_query is not a valid query
         self.partial = False  # only the newest page of a long list is loaded so far
         self.rest_failed = False  # ... and loading the rest failed (said in the title)
-        self.shown_commit: str | None = None  # the version whose details are on screen
-        self._details_for: tuple | None = None  # (model, commit, previous) being shown
-        self._details_loading: tuple | None = None  # the details a running load is for
-        self._remotes: dict[str, bool] | None = None  # from the last ReproducibleLoaded
-        self._details_timer: Timer | None = None  # a details load waiting for the cursor
-        self._last_request = 0.0  # when details were last asked for (monotonic)
-        self._details_queued = False  # a details load will start after the next refresh
-        self.details_visible = False  # the details pane shows shown_commit (not a message)
         self._shown_titles: dict[str, str] = {}
         self._filter_running: tuple | None = None  # (model, query, rows) being filtered
         self._pending_commit: str | None = None
@@ -168,7 +149,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
                     )
                     yield VersionList(id="versions")
                 with Vertical(id="details-pane", classes="pane"):
-                    yield DetailsView(id="details")
+                    yield DetailsView(id="details", on_change=self._details_changed)
         yield StatusBar(id="status")
         yield KeyFooter(compact=True, show_command_palette=False)
 
@@ -255,14 +236,20 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def _details_message(self, text: str) -> None:
         """A short message in the details pane instead of a version's details."""
         self.details.show_message(text)
-        self.details_visible = False
+
+    def _details_changed(self) -> None:
         if self.is_mounted:
             self._details_title()
+
+    @property
+    def shown_commit(self) -> str | None:
+        """The version whose details the pane showed last (for scripts)."""
+        return self.details.shown_commit
 
     def _details_title(self) -> None:
         """The details pane names the version it shows (set with its content)."""
         title = Text("Details")
-        commit = self.shown_commit if self.details_visible else None
+        commit = self.details.shown_commit if self.details.visible else None
         row = self.rows.row_of(commit) if self.rows is not None and commit is not None else None
         if row is not None and self.rows is not None:
             title.append(" · ")
@@ -272,12 +259,9 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     # --- loading (workers post, handlers update) ------------------------------------------
 
     def worker_failed(self, group: str, error: str) -> None:
-        """A load that raised: the details' error in their pane, a filter's as the filter's
-        error, any other in the status line; one line, literally."""
-        if group == "details" and self._details_loading is not None:
-            renderable = Text(f"⚠ {clean(error)}", style="bold")
-            self.on_details_loaded(DetailsLoaded(self._details_loading, renderable))
-        elif group == "filter" and self._filter_running is not None:
+        """A load that raised: a filter's as the filter's error, any other in the status
+        line; one line, literally (the details pane reports its own)."""
+        if group == "filter" and self._filter_running is not None:
             model, query, source = self._filter_running
             self.on_filter_applied(FilterApplied(model, query, source, None, error))
         elif group in ("models", "versions"):
@@ -390,7 +374,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         if message.rows is not self.rows:
             return
         message.rows.set_reproducible(message.marks)
-        self._remotes = message.remotes  # the details need not look again
+        self.details.remotes = message.remotes  # the details need not look again
         self.version_list.redraw()
 
     def on_previous_loaded(self, message: PreviousLoaded) -> None:
@@ -446,98 +430,30 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         if event.commit is None or self.model is None or self.rows is None:
             if self.rows is not None:
                 self._details_message("no version matches" if self.filter_query else "")
-            self._details_for = None
+            self.details.deselect()
             return
         self._show_details(event.commit)
 
-    def _show_details(self, commit: str, again: bool = False) -> None:
-        """Load the details of ``commit`` (unless they are loading or shown already)."""
+    def _show_details(self, commit: str) -> None:
+        """Tell the details pane ``commit`` is selected (it loads unless it has them)."""
         assert self.rows is not None and self.model is not None
         row = self.rows.row_of(commit)
         previous = None
         prev_row = self.rows.previous_row(row) if row is not None else None
         if prev_row is not None:
             previous = (self.rows.commit_at(prev_row), self.rows.value("version", prev_row))
-        wanted = (self.model, commit, previous)
-        if wanted == self._details_for and not again:
-            return
-        self._details_for = wanted
-        now = time.monotonic()
-        rapid = now - self._last_request < DETAILS_REST
-        self._last_request = now
-        if self._details_timer is not None:
-            self._details_timer.stop()
-            self._details_timer = None
-        if rapid:  # a key held down: load once the cursor rests, the list stays fluid
-            self._details_timer = self.set_timer(DETAILS_REST, self._start_details)
-        elif not self._details_queued:  # after the moved list is drawn, not competing with it
-            self._details_queued = True
-            self.call_after_refresh(self._start_details)
-
-    def _start_details(self) -> None:
-        self._details_timer = None
-        self._details_queued = False
-        if self._details_loading is None and self._details_for is not None:
-            self._details_loading = self._details_for  # else it starts when this one ends
-            self.load_details(*self._details_for, self._remotes)
+        self.details.show(self.model, commit, previous)
 
     @property
     def busy(self) -> bool:
         """Whether details or a filter are still to be loaded (for tests and scripts)."""
-        return (
-            self._details_timer is not None
-            or self._details_queued
-            or self._details_loading is not None
-            or self._filter_running is not None
-        )
-
-    @work(thread=True, exclusive=True, group="details", exit_on_error=False)
-    def load_details(
-        self,
-        model: str,
-        commit: str,
-        previous: tuple[str, str] | None,
-        remotes: dict[str, bool] | None = None,
-    ) -> None:
-        if remotes is None:  # before the list's checks arrived
-            with open_repo(self.app.paths.root) as repo:
-                remotes = audit.remotes_of(repo)
-        with self.app.connection().cursor() as cursor:
-            # one read of the version's facts serves the pane, the previous version's
-            # metrics (for the changes) and the reproducibility line
-            detail = queries.version_detail(
-                cursor, model, commit, previous[0] if previous else None
-            )
-            detail["reproducibility"] = audit.detail_checks(cursor, model, detail, remotes)
-        renderable = render_details(
-            detail,
-            detail.get("previous_metrics", {}),
-            previous[1] if previous else None,
-            self.app.config.better,
-        )
-        self.post_message(DetailsLoaded((model, commit, previous), renderable))
-
-    def on_details_loaded(self, message: DetailsLoaded) -> None:
-        """Show loaded details if still wanted; else load what is wanted now (one load runs
-        at a time: holding j never queues a query per row)."""
-        self._details_loading = None
-        model, commit, _previous = message.key
-        if message.key == self._details_for and commit == self.version_list.current_commit:
-            self.details.show(message.renderable)
-            self.shown_commit = commit
-            self.details_visible = True
-            self._details_title()
-        elif self._details_for is not None:
-            if self._details_timer is None:
-                self._start_details()
-        elif self.version_list.current_commit is not None and self.rows is not None:
-            self._show_details(self.version_list.current_commit)
+        return self.details.busy or self._filter_running is not None
 
     @on(CatalogUpdated)
     def _catalog_updated(self, message: CatalogUpdated) -> None:
         if message.changed:
             self._metric_keys.clear()
-            self._details_for = None
+            self.details.forget()
             self.load_models()
 
     # --- filter ---------------------------------------------------------------------------

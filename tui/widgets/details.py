@@ -3,27 +3,41 @@ artifacts, lineage.
 
 ``render_details`` turns a ``store.query.queries.version_detail`` dict into Rich renderables
 built only from literal ``Text`` (repository text is never parsed as markup);
-``DetailsView`` is the scrollable pane that shows them.
+``DetailsView`` is the scrollable pane that shows them. The pane loads what it shows: its
+screen says which version is selected (``DetailsView.show``) and the pane reads its details
+in a thread worker, one load at a time, waiting for a cursor moved quickly to rest.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 
+from modeltrail.store.query import audit, queries
 from modeltrail.store.query.stages import stage_order
+from modeltrail.store.repo import open_repo
 from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES, overall
 from modeltrail.tui.bindings import DETAILS_BINDINGS
 from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural, stage_glyph
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.version_rows import LATEST
+from modeltrail.tui.workers import ReportsWorkerFailures
+
+if TYPE_CHECKING:
+    from modeltrail.tui.app_base import AppBase
 
 Better = Callable[[str, float | None, float | None], bool | None]
 
@@ -300,13 +314,31 @@ def render_details(
     return Group(*parts)
 
 
-class DetailsView(ScrollView, can_focus=True, inherit_bindings=False):
-    """The details pane: one version's details, drawn line by line.
+DETAILS_REST = 0.06  # s: moves closer together than this wait for the cursor to rest
+
+#: what the pane is asked to show: (model, commit, previous version as (commit, version)
+#: or None)
+DetailsKey = tuple[str, str, tuple[str, str] | None]
+
+
+@dataclass
+class DetailsLoaded(Message):
+    """Details for ``key`` (a ``DetailsKey``)."""
+
+    key: DetailsKey
+    renderable: RenderableType
+
+
+class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bindings=False):
+    """The details pane: one version's details, loaded by the pane, drawn line by line.
 
     The renderable is rendered to lines once per update (and on resize); showing new
     details changes only this pane's virtual size, never the screen's layout, so moving
     through versions repaints nothing else.
     """
+
+    if TYPE_CHECKING:
+        app: AppBase  # the app it runs in (Textual types it as any App)
 
     BINDINGS = DETAILS_BINDINGS
 
@@ -314,22 +346,139 @@ class DetailsView(ScrollView, can_focus=True, inherit_bindings=False):
     DetailsView { height: 1fr; overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, on_change: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(id=id)
         self._renderable: RenderableType = Text("no version selected", style="dim italic")
         self._strips: list[Strip] = []
         self._width = -1
+        self._on_change = on_change  # told when the pane starts or stops showing a version
+        self.shown_commit: str | None = None  # the version whose details were last shown
+        self.visible = False  # the pane shows shown_commit (not a message)
+        self.remotes: dict[str, bool] | None = None  # can missing objects be fetched
+        self._selected: DetailsKey | None = None  # what the screen has selected
+        self._wanted: DetailsKey | None = None  # what is to be shown (None: reload)
+        self._loading: DetailsKey | None = None  # the details a running load is for
+        self._timer: Timer | None = None  # a load waiting for the cursor to rest
+        self._last_request = 0.0  # when details were last asked for (monotonic)
+        self._queued = False  # a load will start after the next refresh
 
-    def show(self, renderable: RenderableType) -> None:
+    # --- what is selected (the screen says), loaded here ------------------------------------
+
+    def show(
+        self,
+        model: str,
+        commit: str,
+        previous: tuple[str, str] | None = None,
+    ) -> None:
+        """Show the details of ``commit`` of ``model`` (``previous``: the version its
+        changes are against), loading them unless they are loading or shown already."""
+        wanted = (model, commit, previous)
+        self._selected = wanted
+        if wanted == self._wanted:
+            return
+        self._wanted = wanted
+        now = time.monotonic()
+        rapid = now - self._last_request < DETAILS_REST
+        self._last_request = now
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if rapid:  # a key held down: load once the cursor rests, the list stays fluid
+            self._timer = self.set_timer(DETAILS_REST, self._start)
+        elif not self._queued:  # after the moved list is drawn, not competing with it
+            self._queued = True
+            self.call_after_refresh(self._start)
+
+    def deselect(self) -> None:
+        """Nothing is selected: a running load's details are not shown."""
+        self._selected = None
+        self._wanted = None
+
+    def show_message(self, message: str) -> None:
+        """A short plain message (loading, nothing selected...) instead of a version."""
+        self.deselect()
+        self._paint(Text(message, style="dim italic"))
+        self.visible = False
+        if self._on_change is not None:
+            self._on_change()
+
+    def forget(self) -> None:
+        """The catalog changed: what is shown is loaded again when next asked for (or
+        when a running load ends)."""
+        self._wanted = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether details are still to be loaded (for tests and scripts)."""
+        return self._timer is not None or self._queued or self._loading is not None
+
+    def _start(self) -> None:
+        self._timer = None
+        self._queued = False
+        if self._loading is None and self._wanted is not None:
+            self._loading = self._wanted  # else it starts when this one ends
+            self.load(*self._wanted, self.remotes)
+
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False)
+    def load(
+        self,
+        model: str,
+        commit: str,
+        previous: tuple[str, str] | None,
+        remotes: dict[str, bool] | None = None,
+    ) -> None:
+        if remotes is None:  # before the list's checks arrived
+            with open_repo(self.app.paths.root) as repo:
+                remotes = audit.remotes_of(repo)
+        with self.app.connection().cursor() as cursor:
+            # one read of the version's facts serves the pane, the previous version's
+            # metrics (for the changes) and the reproducibility line
+            detail = queries.version_detail(
+                cursor, model, commit, previous[0] if previous else None
+            )
+            detail["reproducibility"] = audit.detail_checks(cursor, model, detail, remotes)
+        renderable = render_details(
+            detail,
+            detail.get("previous_metrics", {}),
+            previous[1] if previous else None,
+            self.app.config.better,
+        )
+        self.post_message(DetailsLoaded((model, commit, previous), renderable))
+
+    def worker_failed(self, group: str, error: str) -> None:
+        """Details that cannot be read say why in the pane, on one line, literally."""
+        if group == "details" and self._loading is not None:
+            renderable = Text(f"⚠ {clean(error)}", style="bold")
+            self.on_details_loaded(DetailsLoaded(self._loading, renderable))
+        else:
+            super().worker_failed(group, error)
+
+    def on_details_loaded(self, message: DetailsLoaded) -> None:
+        """Show loaded details if still wanted; else load what is wanted now (one load runs
+        at a time: holding j never queues a query per row)."""
+        self._loading = None
+        if message.key == self._wanted:
+            self._paint(message.renderable)
+            self.shown_commit = message.key[1]
+            self.visible = True
+            if self._on_change is not None:
+                self._on_change()
+        elif self._wanted is not None:
+            if self._timer is None:
+                self._start()
+        elif self._selected is not None:
+            self.show(*self._selected)
+
+    # --- drawing ------------------------------------------------------------------------------
+
+    def _paint(self, renderable: RenderableType) -> None:
         """Replace what the pane shows and scroll back to its top."""
         self._renderable = renderable
         self._width = -1
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._layout_lines()
-
-    def show_message(self, message: str) -> None:
-        """A short plain message (loading, nothing selected...)."""
-        self.show(Text(message, style="dim italic"))
 
     def _layout_lines(self) -> None:
         width = self.scrollable_content_region.width
