@@ -76,7 +76,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
     catalog already); ``now`` is the clock used for ages such as ``3d`` (frozen in tests).
     """
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    # widgets.tcss first: app.tcss wins a tie, as it did over the widgets' own CSS
+    CSS_PATH = [Path(__file__).with_name("widgets.tcss"), Path(__file__).with_name("app.tcss")]
     TITLE = "modeltrail"
     BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | {ModeltrailCommands}

@@ -14,6 +14,7 @@ Keys: ``j``/``k`` move, ``a`` switches between this model and all models, ``esc`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -71,13 +72,7 @@ class AuditScreen(TableScreen):
     LOADING = "Audit: reading the catalog…"
     TITLE = "Audit"
     BINDINGS = AUDIT_BINDINGS
-    DEFAULT_CSS = """
-    AuditScreen #audit-title { height: auto; max-height: 2; text-style: bold; padding: 0 1; }
-    AuditScreen #audit-table { height: 1fr; }
-    AuditScreen #audit-detail {
-        height: 8; border-top: solid $panel-lighten-2; padding: 0 1;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("audit.tcss")
 
     def __init__(self, model: str | None = None) -> None:
         super().__init__(model)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -69,13 +70,7 @@ class ChangesScreen(TableScreen):
     LOADING = "Changes"
     TITLE = "Changes"
     BINDINGS = CHANGES_BINDINGS
-    DEFAULT_CSS = """
-    ChangesScreen #changes-title { height: 1; text-style: bold; padding: 0 1; }
-    ChangesScreen #changes-table { height: 1fr; }
-    ChangesScreen #changes-detail {
-        height: 6; border-top: solid $panel-lighten-2; padding: 0 1;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("changes.tcss")
 
     def __init__(self) -> None:
         super().__init__(None)

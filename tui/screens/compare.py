@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.syntax import Syntax
@@ -187,19 +188,7 @@ class CompareScreen(ReportsWorkerFailures, Screen):
     FAILURE_TITLE = "Compare"
 
     BINDINGS = COMPARE_BINDINGS
-    DEFAULT_CSS = """
-    CompareScreen #compare-title { height: auto; padding: 0 1; text-style: bold; }
-    CompareScreen .note { height: auto; padding: 0 1; color: $text-muted; }
-    CompareScreen DataTable { height: 1fr; }
-    CompareScreen #artifacts-table, CompareScreen #env-table { height: auto; max-height: 50%; }
-    CompareScreen #diff-view { height: 1fr; display: none; overflow-x: auto; }
-    CompareScreen #diff-text { width: auto; }
-    CompareScreen #diff-view.-open { display: block; }
-    CompareScreen #files-table.-hidden { display: none; }
-    CompareScreen TabbedContent { height: 1fr; }
-    CompareScreen ContentSwitcher { height: 1fr; }
-    CompareScreen TabPane { padding: 0; height: 1fr; }
-    """
+    CSS_PATH = Path(__file__).with_name("compare.tcss")
 
     HELP_TITLE = "compare"
 

@@ -25,6 +25,7 @@ import locale
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -114,16 +115,7 @@ class FlowScreen(ReportsWorkerFailures, Screen):
         Binding("a", "toggle_ascii", "ASCII", id="flow_ascii", show=False),
     ]
 
-    DEFAULT_CSS = """
-    FlowScreen #flow-header {
-        height: 1; padding: 0 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    FlowScreen #flow-graph { height: 1fr; }
-    FlowScreen #flow-details {
-        height: 7; padding: 0 1; border-top: solid $panel-lighten-2;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("flow.tcss")
 
     def __init__(self, model: str | None = None, *, tree: bool = False) -> None:
         super().__init__()

@@ -9,6 +9,8 @@ has ``/`` (``HELP_FILTER``). ``escape``, ``q`` or ``?`` close it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -119,13 +121,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = HELP_BINDINGS
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 90%; max-width: 100; height: 90%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("help.tcss")
 
     def __init__(self, screen: Screen) -> None:
         super().__init__()

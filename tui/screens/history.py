@@ -16,6 +16,7 @@ tags and commit trailers, so it survives a catalog rebuild.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -112,13 +113,7 @@ class HistoryScreen(TableScreen):
     LOADING = "History"
     TITLE = "History"
     BINDINGS = HISTORY_BINDINGS
-    DEFAULT_CSS = """
-    HistoryScreen #history-title { height: 1; text-style: bold; padding: 0 1; }
-    HistoryScreen #history-table { height: 1fr; }
-    HistoryScreen #history-detail {
-        height: 7; border-top: solid $panel-lighten-2; padding: 0 1;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("history.tcss")
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load(self) -> None:

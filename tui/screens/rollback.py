@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -138,16 +139,7 @@ class PlanDialog(ReportsWorkerFailures, ModalScreen[None]):
         app: AppBase  # the app it runs in (Textual types it as any App)
 
     BINDINGS = ROLLBACK_BINDINGS
-    DEFAULT_CSS = """
-    PlanDialog { align: center middle; }
-    PlanDialog > #dialog {
-        width: 100%; max-width: 100; height: 100%; max-height: 40;
-        border: heavy $warning; background: $surface; padding: 0 1;
-    }
-    PlanDialog #dialog-title { text-style: bold; height: 1; }
-    PlanDialog #plan-scroll { height: 1fr; min-height: 3; }
-    PlanDialog #status { height: auto; max-height: 6; }
-    """
+    CSS_PATH = Path(__file__).with_name("rollback.tcss")
 
     verb = "Roll back"
     reason_required = True

@@ -33,11 +33,6 @@ MAX_FIELD = 300
 class DialogForm(Widget, can_focus=True):
     """Reason → confirmation → [Cancel] [verb]; posts ``Submit`` or ``Cancel``."""
 
-    DEFAULT_CSS = """
-    DialogForm { height: auto; padding: 0; }
-    DialogForm:focus { background: $boost; }
-    """
-
     @dataclass
     class Submit(Message):
         """Everything is filled in and the action button (or last field) was entered."""

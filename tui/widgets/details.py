@@ -342,10 +342,6 @@ class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bin
 
     BINDINGS = DETAILS_BINDINGS
 
-    DEFAULT_CSS = """
-    DetailsView { height: 1fr; overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1; }
-    """
-
     def __init__(
         self, *, id: str | None = None, on_change: Callable[[], None] | None = None
     ) -> None:

@@ -305,26 +305,6 @@ class FlowGraph(CursorView, can_focus=True):
         "flow-graph--empty",
     }
 
-    DEFAULT_CSS = """
-    FlowGraph { overflow-x: hidden; overflow-y: auto; scrollbar-size-vertical: 1; }
-    FlowGraph > .flow-graph--cursor { background: $boost; text-style: bold; }
-    FlowGraph:focus > .flow-graph--cursor {
-        background: $block-cursor-background; color: $block-cursor-foreground;
-    }
-    FlowGraph > .flow-graph--main { color: $foreground; text-style: bold; }
-    FlowGraph > .flow-graph--integration { color: $text-accent; text-style: bold; }
-    FlowGraph > .flow-graph--experiment { color: $text-primary; }
-    FlowGraph > .flow-graph--feature { color: $text-secondary; }
-    FlowGraph > .flow-graph--other { color: $text-muted; }
-    FlowGraph > .flow-graph--better { color: $success; }
-    FlowGraph > .flow-graph--worse { color: $error; }
-    FlowGraph > .flow-graph--beats { color: $success; text-style: bold reverse; }
-    FlowGraph > .flow-graph--tag { color: $warning; }
-    FlowGraph > .flow-graph--stage { color: $warning; text-style: bold; }
-    FlowGraph > .flow-graph--dim { color: $text-muted; }
-    FlowGraph > .flow-graph--empty { color: $text-muted; text-style: italic; }
-    """
-
     class Highlighted(RowMessage[int]):
         """The cursor moved to the commit with index ``commit`` (-1: nothing shown)."""
 

@@ -18,11 +18,6 @@ class StatusBar(Static):
     ``app.remote_status``; the left part is cut first when the line is too narrow. A
     problem (a filter's error) is never cut: it wraps onto up to four lines."""
 
-    DEFAULT_CSS = """
-    StatusBar { height: 1; width: 1fr; background: $panel; color: $text-muted; padding: 0 1; }
-    StatusBar.-problem { color: $error; text-style: bold; height: auto; max-height: 4; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._note = ""

@@ -79,14 +79,6 @@ def _label(point: dict) -> str:
 class TrendPlot(PlotextPlot):
     """The trend plot. Call :meth:`show` with a series; it redraws on resize itself."""
 
-    DEFAULT_CSS = """
-    TrendPlot {
-        width: 1fr;
-        height: 1fr;
-        min-height: 8;
-    }
-    """
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.series: TrendSeries | None = None

@@ -43,25 +43,6 @@ class VersionList(CursorView, can_focus=True, inherit_bindings=False):
         "version-list--unmerged",
     }
 
-    DEFAULT_CSS = """
-    VersionList {
-        overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-size-vertical: 1;
-    }
-    VersionList > .version-list--header { text-style: bold; }
-    VersionList > .version-list--cursor { background: $panel-lighten-2; text-style: bold; }
-    VersionList:focus > .version-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
-    VersionList > .version-list--better { color: $success; }
-    VersionList > .version-list--worse { color: $error; }
-    VersionList > .version-list--stage { color: $warning; text-style: bold; }
-    VersionList > .version-list--dim { color: $text-muted; }
-    VersionList > .version-list--label { text-style: bold; }
-    VersionList > .version-list--mark { color: $accent; text-style: bold; }
-    VersionList > .version-list--empty { color: $text-muted; text-style: italic; }
-    VersionList > .version-list--unmerged { color: $warning; }
-    """
-
     HEADER_LINES = 1  # the column header above the rows
 
     class Highlighted(RowMessage[str | None]):
