@@ -32,12 +32,14 @@ async def test_w_opens_what_changed_and_d_widens_the_window(tiny):
         await settle(pilot)
         assert isinstance(pilot.app.screen, ChangesScreen)
         await wait_for_text(pilot, "Changes · last 24 hours · 1 change")
-        text = await wait_for_text(pilot, "+ version")
+        # wait for the table's text itself: the detail pane below says "+ version" as soon
+        # as the rows arrive, while the table measures its columns only when idle
+        text = await wait_for_text(pilot, "v1.2.0 →")
         assert "v1.2.0 →" in text  # from what it replaced
         assert "auc: 0.88 → 0.9 (+0.02)" in text  # the detail: metrics against it
         await pilot.press("d")
         await wait_for_text(pilot, "Changes · last 7 days · 3 changes")
-        text = await wait_for_text(pilot, "● assign")
+        text = await wait_for_text(pilot, "2026-03-06 10:00")  # a row of the table, not the detail
         row = next(line for line in text.splitlines() if "staging" in line and "● assign" in line)
         assert "2026-03-06 10:00" in row
         await pilot.press("escape")
@@ -54,3 +56,27 @@ def test_snapshot_changes_80x24(tiny, snap_compare):
 
     app = ModeltrailApp(str(tiny), index=False, now=lambda: NOW)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run)
+
+
+@run_async
+async def test_a_table_painted_before_it_measured_its_columns_still_shows_them_whole(tiny):
+    """A loaded machine can paint a table between its rows arriving and the table measuring
+    them (when it is next idle); the columns must not stay at the headers' widths."""
+    from rich.text import Text
+    from tui_support import screen_text
+
+    app = ModeltrailApp(str(tiny), index=False, now=lambda: NOW)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ChangesScreen)
+        rows = [dict(screen.rows[0], model="a-model-with-a-long-name")]
+        cells = [[Text("a-long-event-word"), Text("the-version-cell")]]
+        screen.fill(None, rows, ["event", "version"], cells, Text("refilled"))
+        screen_text(pilot.app)  # painted at once, before the table is idle
+        await settle(pilot)
+        text = await wait_for_text(pilot, "the-version-cell")
+        assert "a-model-with-a-long-name" in text
+        assert "a-long-event-word" in text and "the-version-cell" in text

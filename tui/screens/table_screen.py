@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -113,8 +114,9 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
             room = self._last_room(columns, cells)
         if room is not None:
             room = max(room, MIN_ROOM)
-        for col in columns:
-            table.add_column(col)
+        widths = self._widths(columns, cells, room)
+        for col, width in zip(columns, widths, strict=True):
+            table.add_column(col, width=width)
         for cell in cells:
             if room is None or not cell:
                 table.add_row(*cell)
@@ -125,6 +127,20 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.show_detail(table.cursor_row if rows else None)
+
+    @staticmethod
+    def _widths(columns: list[str], cells: list[list[Text]], room: int | None) -> list[int]:
+        """Each column's width: its widest line, header included (``room`` for a wrapped
+        last column). Given to the table rather than left for it to measure when next
+        idle: a table painted before that (a loaded machine) kept the headers' widths."""
+        widths = [cell_len(c) for c in columns]
+        for cell in cells:
+            for i, text in enumerate(cell):
+                widest = max((cell_len(line) for line in text.plain.split("\n")), default=0)
+                widths[i] = max(widths[i], widest)
+        if room is not None and widths:
+            widths[-1] = max(cell_len(columns[-1]), min(widths[-1], room))
+        return widths
 
     def _last_room(self, columns: list[str], cells: list[list[Text]]) -> int:
         """The cells the last column has once the others have their widest text."""
