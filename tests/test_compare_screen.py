@@ -399,3 +399,20 @@ def test_snapshot_trend_plot(sample, snap_compare):
             await press(pilot, "m")
 
     assert snap_compare(_app(sample), terminal_size=(100, 30), run_before=run)
+
+
+@sync
+async def test_a_metrics_table_painted_before_it_is_idle_shows_its_columns_whole(sample):
+    """A compare table painted right after its rows arrive (a loaded machine paints before
+    the table is next idle) shows each column at its widest cell, not at its header's width."""
+    from tui_support import screen_text, wait_for_text
+
+    async with _app(sample).run_test(size=(120, 30)) as pilot:
+        screen = await open_from_home(pilot)
+        await settle(pilot)
+        long_key = "a_metric_with_a_long_name_nobody_cuts"
+        screen.loaded["metrics"][0]["key"] = long_key
+        screen._fill_metrics()
+        screen_text(pilot.app)  # painted at once, before the table is idle
+        await settle(pilot)
+        assert long_key in await wait_for_text(pilot, long_key, limit_s=5)

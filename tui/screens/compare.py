@@ -45,6 +45,7 @@ from modeltrail.tui.format import BETTER, MISSING, WORSE, fmt_delta, fmt_number,
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import clean, literal
 from modeltrail.tui.widgets.key_footer import KeyFooter
+from modeltrail.tui.widgets.table_rows import fill_table
 from modeltrail.tui.widgets.trend_plot import MARKED as MARKED_POINT
 from modeltrail.tui.widgets.trend_plot import ORDINARY, TrendPlot, TrendSeries
 from modeltrail.tui.workers import ReportsWorkerFailures
@@ -125,6 +126,8 @@ def value_text(value: Any) -> str:
 
 #: Param cells longer than this are cut with an ellipsis.
 PARAM_CHARS = 32
+#: the files tab's columns: (label, key)
+FILE_COLUMNS = [("change", "change"), ("+", "add"), ("-", "del"), ("file", "file")]
 
 
 def _cut(text: str, limit: int = PARAM_CHARS) -> str:
@@ -402,26 +405,23 @@ class CompareScreen(ReportsWorkerFailures, Screen):
             title.append_text(literal(", ".join(v["version"] for v in stale), single_line=True))
         self.query_one("#compare-title", Static).update(title)
 
-    def _version_table(self, name: str, *columns: str) -> DataTable:
-        """The table ``#name-table`` emptied, with ``columns`` (the ``mark`` column has no
-        title) and then one column per version."""
-        table = self.query_one(f"#{name}-table", DataTable)
-        table.clear(columns=True)
-        for column in columns:
-            table.add_column(Text("" if column == "mark" else column), key=column)
-        for i in range(len(self._versions())):
-            table.add_column(self._column_label(i), key=f"v{i}")
-        return table
+    def _version_table(self, name: str, columns: tuple[str, ...], rows: list[list[Text]]) -> None:
+        """Fill the table ``#name-table`` with ``columns`` (the ``mark`` column has no
+        title), then one column per version, and ``rows``."""
+        labels = [(Text("" if column == "mark" else column), column) for column in columns]
+        labels += [(self._column_label(i), f"v{i}") for i in range(len(self._versions()))]
+        fill_table(self.query_one(f"#{name}-table", DataTable), labels, rows)
 
     def _fill_metrics(self) -> None:
-        table = self._version_table("metrics", "metric", "dir")
+        rows = []
         for row in self.loaded["metrics"]:
             arrow = "↓" if row["direction"] == "lower" else "↑"
             cells = [
                 metric_cell(row, i, self.baseline, not self.app.no_color)
                 for i in range(len(row["values"]))
             ]
-            table.add_row(literal(row["key"], single_line=True), Text(arrow), *cells)
+            rows.append([literal(row["key"], single_line=True), Text(arrow), *cells])
+        self._version_table("metrics", ("metric", "dir"), rows)
 
     def _fill_params(self) -> None:
         rows = self.loaded["params"]
@@ -430,33 +430,37 @@ class CompareScreen(ReportsWorkerFailures, Screen):
         note = self.query_one("#params-note", Static)
         scope = "all params" if self.all_params else "changed params only"
         note.update(Text(f"{scope}: {changed} of {len(rows)} differ   a: toggle all"))
-        table = self._version_table("params", "mark", "param")
         key_width = min(max((len(r["key"]) for r in shown), default=5), 30)
         n = max(len(self._versions()), 1)
         limit = max(12, min(PARAM_CHARS, (self.size.width - key_width - 6) // n - 2))
+        cells = []
         for row in shown:
             base = row["values"][self.baseline]
-            cells = [
-                param_cell(v, base, i == self.baseline, limit) for i, v in enumerate(row["values"])
-            ]
-            table.add_row(
-                Text(CHANGED if row["changed"] else ""),
-                literal(row["key"], single_line=True),
-                *cells,
+            cells.append(
+                [
+                    Text(CHANGED if row["changed"] else ""),
+                    literal(row["key"], single_line=True),
+                    *(
+                        param_cell(v, base, i == self.baseline, limit)
+                        for i, v in enumerate(row["values"])
+                    ),
+                ]
             )
+        self._version_table("params", ("mark", "param"), cells)
 
     def _fill_artifacts(self) -> None:
-        table = self._version_table("artifacts", "mark", "path", "storage")
-        for row in self.loaded["artifacts"]:
-            table.add_row(
+        artifacts = [
+            [
                 Text(CHANGED if row["changed"] else ""),
                 literal(self._in_model(row["path"]), single_line=True),
                 literal(_storage_text(row["values"]), single_line=True),
                 *(artifact_cell(v) for v in row["values"]),
-            )
-        env = self._version_table("env", "mark", "package", "file")
-        for row in self.loaded["environment"]:
-            env.add_row(
+            ]
+            for row in self.loaded["artifacts"]
+        ]
+        self._version_table("artifacts", ("mark", "path", "storage"), artifacts)
+        env = [
+            [
                 Text(CHANGED if row["changed"] else ""),
                 literal(row["package"], single_line=True),
                 literal(self._in_model(row["file"]), single_line=True),
@@ -464,14 +468,13 @@ class CompareScreen(ReportsWorkerFailures, Screen):
                     Text("–" if v is None else clean(v or "(any)", single_line=True))
                     for v in row["values"]
                 ),
-            )
-        if not self.loaded["environment"]:
-            env.add_row(
-                Text(""),
-                Text("(no environment files)"),
-                Text(""),
-                *(Text("") for _ in self._versions()),
-            )
+            ]
+            for row in self.loaded["environment"]
+        ]
+        if not env:
+            none = [Text(""), Text("(no environment files)"), Text("")]
+            env.append([*none, *(Text("") for _ in self._versions())])
+        self._version_table("env", ("mark", "package", "file"), env)
 
     def _in_model(self, path: str) -> str:
         """``path`` relative to the model's directory when it is inside it."""
@@ -493,22 +496,20 @@ class CompareScreen(ReportsWorkerFailures, Screen):
         text.append_text(literal(b["version"], single_line=True))
         text.append("   enter: show diff  t: next target  b: next baseline")
         note.update(text)
-        table.add_column(Text("change"), key="change")
-        table.add_column(Text("+"), key="add")
-        table.add_column(Text("-"), key="del")
-        table.add_column(Text("file"), key="file")
-        for i, f in enumerate(self.files):
+        columns = [(Text(label), key) for label, key in FILE_COLUMNS]
+        rows = []
+        for f in self.files:
             binary = f["additions"] is None
-            table.add_row(
-                Text(f["change"]),
-                Text("bin" if binary else f"+{f['additions']}"),
-                Text("" if binary else f"-{f['deletions']}"),
-                literal(
-                    f"{f['old_path']} → {f['path']}" if f.get("old_path") else f["path"],
-                    single_line=True,
-                ),
-                key=str(i),
+            path = f"{f['old_path']} → {f['path']}" if f.get("old_path") else f["path"]
+            rows.append(
+                [
+                    Text(f["change"]),
+                    Text("bin" if binary else f"+{f['additions']}"),
+                    Text("" if binary else f"-{f['deletions']}"),
+                    literal(path, single_line=True),
+                ]
             )
+        fill_table(table, columns, rows, keys=[str(i) for i in range(len(rows))])
 
     # --- requests ---------------------------------------------------------------------------
 

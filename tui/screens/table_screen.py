@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +20,7 @@ from textual.widgets import DataTable, Static
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.safe_text import literal
 from modeltrail.tui.widgets.key_footer import KeyFooter
+from modeltrail.tui.widgets.table_rows import column_widths, fill_table
 from modeltrail.tui.workers import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -99,7 +99,6 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
         self._filled = (model, rows, columns, cells, title, wrap_last, optional)
         table = self.query_one(DataTable)
         keep = table.cursor_row if table.row_count else 0
-        table.clear(columns=True)
         if model is None:
             columns = ["model", *columns]
             cells = [
@@ -114,40 +113,22 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
             room = self._last_room(columns, cells)
         if room is not None:
             room = max(room, MIN_ROOM)
-        widths = self._widths(columns, cells, room)
-        for col, width in zip(columns, widths, strict=True):
-            table.add_column(col, width=width)
-        for cell in cells:
-            if room is None or not cell:
-                table.add_row(*cell)
-                continue
-            lines = cell[-1].wrap(self.app.console, room)
-            table.add_row(*cell[:-1], Text("\n").join(lines), height=max(len(lines), 1))
+        cells, heights = list(cells), [1] * len(cells)
+        if room is not None:
+            for n, cell in enumerate(cells):
+                if cell:
+                    lines = cell[-1].wrap(self.app.console, room)
+                    cells[n] = [*cell[:-1], Text("\n").join(lines)]
+                    heights[n] = max(len(lines), 1)
+        fill_table(table, [(col, None) for col in columns], cells, heights=heights)
         self.query_one(f"#{self.NAME}-title", Static).update(title)
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.show_detail(table.cursor_row if rows else None)
 
-    @staticmethod
-    def _widths(columns: list[str], cells: list[list[Text]], room: int | None) -> list[int]:
-        """Each column's width: its widest line, header included (``room`` for a wrapped
-        last column). Given to the table rather than left for it to measure when next
-        idle: a table painted before that (a loaded machine) kept the headers' widths."""
-        widths = [cell_len(c) for c in columns]
-        for cell in cells:
-            for i, text in enumerate(cell):
-                widest = max((cell_len(line) for line in text.plain.split("\n")), default=0)
-                widths[i] = max(widths[i], widest)
-        if room is not None and widths:
-            widths[-1] = max(cell_len(columns[-1]), min(widths[-1], room))
-        return widths
-
     def _last_room(self, columns: list[str], cells: list[list[Text]]) -> int:
         """The cells the last column has once the others have their widest text."""
-        widths = [len(c) for c in columns[:-1]]
-        for cell in cells:
-            for i, text in enumerate(cell[:-1]):
-                widths[i] = max(widths[i], text.cell_len)
+        widths = column_widths(columns[:-1], [cell[:-1] for cell in cells])
         padding = 2 * self.query_one(DataTable).cell_padding
         used = sum(w + padding for w in widths) + padding + 1  # + the scrollbar
         return self.size.width - used
