@@ -41,13 +41,29 @@ HOME_BINDINGS: list[BindingType] = [
     Binding("F", "app.fetch", "Fetch", id="fetch"),
 ]
 
+# The same keys move a list's cursor and scroll the details pane: (keys, label) in the
+# order of the actions each of them names.
+_MOVES = (
+    ("down,j", "Down"),
+    ("up,k", "Up"),
+    ("home,g", "Top"),
+    ("end,G", "Bottom"),
+    ("pagedown,ctrl+d", "Page down"),
+    ("pageup,ctrl+u", "Page up"),
+)
+
+
+def _moves(actions: tuple[str, ...], ids: tuple[str, ...] | None = None) -> list[BindingType]:
+    """Hidden bindings of the ``_MOVES`` keys to ``actions``, in that order; each
+    binding's id is its action unless ``ids`` names them."""
+    return [
+        Binding(keys, action, label, id=binding_id, show=False)
+        for (keys, label), action, binding_id in zip(_MOVES, actions, ids or actions, strict=True)
+    ]
+
+
 LIST_BINDINGS: list[BindingType] = [
-    Binding("down,j", "cursor_down", "Down", id="cursor_down", show=False),
-    Binding("up,k", "cursor_up", "Up", id="cursor_up", show=False),
-    Binding("home,g", "cursor_top", "Top", id="cursor_top", show=False),
-    Binding("end,G", "cursor_bottom", "Bottom", id="cursor_bottom", show=False),
-    Binding("pagedown,ctrl+d", "page_down", "Page down", id="page_down", show=False),
-    Binding("pageup,ctrl+u", "page_up", "Page up", id="page_up", show=False),
+    *_moves(("cursor_down", "cursor_up", "cursor_top", "cursor_bottom", "page_down", "page_up")),
     Binding("enter", "select", "Open", id="select", show=False),
 ]
 
@@ -58,14 +74,17 @@ VERSION_LIST_BINDINGS: list[BindingType] = [
     Binding("left", "scroll_columns(-1)", "Columns back", id="columns_left", show=False),
 ]
 
-DETAILS_BINDINGS: list[BindingType] = [
-    Binding("down,j", "scroll_down", "Down", id="scroll_down", show=False),
-    Binding("up,k", "scroll_up", "Up", id="scroll_up", show=False),
-    Binding("home,g", "scroll_home", "Top", id="scroll_top", show=False),
-    Binding("end,G", "scroll_end", "Bottom", id="scroll_bottom", show=False),
-    Binding("pagedown,ctrl+d", "page_down", "Page down", id="scroll_page_down", show=False),
-    Binding("pageup,ctrl+u", "page_up", "Page up", id="scroll_page_up", show=False),
-]
+DETAILS_BINDINGS: list[BindingType] = _moves(
+    ("scroll_down", "scroll_up", "scroll_home", "scroll_end", "page_down", "page_up"),
+    ids=(
+        "scroll_down",
+        "scroll_up",
+        "scroll_top",
+        "scroll_bottom",
+        "scroll_page_down",
+        "scroll_page_up",
+    ),
+)
 
 HELP_BINDINGS: list[BindingType] = [
     Binding("escape,q,question_mark", "dismiss", "Close", id="close_help"),

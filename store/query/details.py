@@ -35,6 +35,21 @@ def label_details(
     return out
 
 
+#: Each blob-fact table read over the blobs of this version's rows in the table named.
+_BLOB_SOURCES = {
+    "blob_values": "version_sources",
+    "blob_storage": "version_files",
+    "blob_packages": "version_sources",
+    "blob_dvc": "version_sources",
+}
+_BLOB_CTES = ",\n".join(
+    f"""    {table} AS MATERIALIZED (
+        SELECT * FROM main.{table}
+        WHERE list_contains((SELECT list(blob) FROM {rows}), blob)
+    )"""
+    for table, rows in _BLOB_SOURCES.items()
+)
+
 #: One version's facts in one query: the catalog's own views, read over only this
 #: version's rows. The CTEs named like the tables hold those rows (read once each), and
 #: the views' definitions are used as they are over them, so that a version of a model
@@ -48,22 +63,7 @@ _DETAIL_SQL = f"""
     ),
     -- the blobs' facts as lists to look in, not joins: DuckDB built those joins' hash
     -- tables over every blob of the catalog (+60 MB per details load at 100,000 versions)
-    blob_values AS MATERIALIZED (
-        SELECT * FROM main.blob_values
-        WHERE list_contains((SELECT list(blob) FROM version_sources), blob)
-    ),
-    blob_storage AS MATERIALIZED (
-        SELECT * FROM main.blob_storage
-        WHERE list_contains((SELECT list(blob) FROM version_files), blob)
-    ),
-    blob_packages AS MATERIALIZED (
-        SELECT * FROM main.blob_packages
-        WHERE list_contains((SELECT list(blob) FROM version_sources), blob)
-    ),
-    blob_dvc AS MATERIALIZED (
-        SELECT * FROM main.blob_dvc
-        WHERE list_contains((SELECT list(blob) FROM version_sources), blob)
-    ),
+{_BLOB_CTES},
     metrics AS ({VIEWS["metrics"]}),
     params AS ({VIEWS["params"]}),
     environment AS ({VIEWS["environment"]}),

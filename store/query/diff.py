@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import git
@@ -35,6 +36,8 @@ from modeltrail.store.read.gitdiff import changed_files, commit_resolver
 from modeltrail.store.repo import repo_paths
 
 Better = Callable[[str, float, float], bool | None]
+K = TypeVar("K")
+V = TypeVar("V")
 
 # --- values ------------------------------------------------------------------------------
 
@@ -192,6 +195,31 @@ def _artifact_identity(a: dict[str, Any]) -> tuple[Any, ...]:
     return (a.get("storage"), a.get("hash"), a.get("size"), a.get("nfiles"))
 
 
+def _same_artifact(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return _artifact_identity(a) == _artifact_identity(b)
+
+
+def _keyed_changes(
+    old: Mapping[K, V], new: Mapping[K, V], same: Callable[[V, V], bool], all_keys: bool
+) -> Iterator[tuple[K, str, V | None, V | None]]:
+    """(key, change, old value, new value) for every key of either side, sorted by key:
+    change = added | removed | modified | unchanged (``same`` says which of the last
+    two); the unchanged keys only when ``all_keys``."""
+    for key in sorted(set(old) | set(new)):  # type: ignore[type-var]  # keys are sortable
+        o, n = old.get(key), new.get(key)
+        if o is None:
+            change = "added"
+        elif n is None:
+            change = "removed"
+        elif not same(o, n):
+            change = "modified"
+        elif all_keys:
+            change = "unchanged"
+        else:
+            continue
+        yield key, change, o, n
+
+
 def artifact_diff(
     old_rows: Sequence[dict[str, Any]], new_rows: Sequence[dict[str, Any]], all_keys: bool = False
 ) -> list[dict[str, Any]]:
@@ -204,18 +232,7 @@ def artifact_diff(
     """
     old, new = _by_path(old_rows), _by_path(new_rows)
     out = []
-    for path in sorted(set(old) | set(new)):
-        o, n = old.get(path), new.get(path)
-        if o is None:
-            change = "added"
-        elif n is None:
-            change = "removed"
-        elif _artifact_identity(o) != _artifact_identity(n):
-            change = "modified"
-        else:
-            change = "unchanged"
-            if not all_keys:
-                continue
+    for path, change, o, n in _keyed_changes(old, new, _same_artifact, all_keys):
         either = n or o
         assert either is not None  # (a path of one of them)
         storage = either["storage"]
@@ -231,18 +248,7 @@ def environment_diff(
     old = {(r["file"], r["package"]): r.get("spec") or "" for r in old_rows}
     new = {(r["file"], r["package"]): r.get("spec") or "" for r in new_rows}
     out = []
-    for key in sorted(set(old) | set(new)):
-        o, n = old.get(key), new.get(key)
-        if o is None:
-            change = "added"
-        elif n is None:
-            change = "removed"
-        elif o != n:
-            change = "modified"
-        else:
-            change = "unchanged"
-            if not all_keys:
-                continue
+    for key, change, o, n in _keyed_changes(old, new, operator.eq, all_keys):
         out.append({"file": key[0], "package": key[1], "change": change, "old": o, "new": n})
     return out
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -40,6 +40,15 @@ if TYPE_CHECKING:
     from modeltrail.tui.app_base import AppBase
 
 Better = Callable[[str, float | None, float | None], bool | None]
+
+
+def _grid(*columns: dict[str, Any]) -> Table:
+    """A table without lines, two cells apart, of ``columns`` (each the keyword
+    arguments of one ``Table.add_column``)."""
+    table = Table.grid(padding=(0, 2))
+    for column in columns:
+        table.add_column(**column)
+    return table
 
 
 def _heading(title: str) -> Text:
@@ -133,10 +142,7 @@ def _metrics(
     title = "Metrics" + (
         f" (change vs {clean(prev_label, single_line=True)})" if prev_label else ""
     )
-    table = Table.grid(padding=(0, 2))
-    table.add_column()
-    table.add_column(justify="right")
-    table.add_column()
+    table = _grid({}, {"justify": "right"}, {})
     for row in d["metrics"]:
         key = row["key"]
         value = row.get("value")
@@ -164,9 +170,7 @@ def _metrics(
 def _params(d: dict) -> list[RenderableType]:
     if not d.get("params"):
         return []
-    table = Table.grid(padding=(0, 2))
-    table.add_column()
-    table.add_column(overflow="fold")
+    table = _grid({}, {"overflow": "fold"})
     for row in d["params"]:
         table.add_row(literal(row["key"], single_line=True), Text(_value_text(row)))
     return [_heading("Params"), table]
@@ -175,11 +179,7 @@ def _params(d: dict) -> list[RenderableType]:
 def _artifacts(d: dict) -> list[RenderableType]:
     if not d.get("artifacts"):
         return []
-    table = Table.grid(padding=(0, 2))
-    table.add_column(overflow="fold")
-    table.add_column()
-    table.add_column(justify="right")
-    table.add_column()
+    table = _grid({"overflow": "fold"}, {}, {"justify": "right"}, {})
     for row in d["artifacts"]:
         storage = row.get("storage") or "?"
         if row.get("nfiles"):
@@ -237,9 +237,7 @@ def _mlflow(d: dict) -> list[RenderableType]:
     ml = d.get("mlflow")
     if not ml:
         return []
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim")
-    table.add_column(overflow="fold")
+    table = _grid({"style": "dim"}, {"overflow": "fold"})
     fields = (
         ("flavors", ", ".join(ml.get("flavors") or [])),
         ("run_id", ml.get("run_id")),
@@ -271,10 +269,7 @@ def _mlflow(d: dict) -> list[RenderableType]:
 def _lineage(d: dict) -> list[RenderableType]:
     if not d.get("lineage"):
         return []
-    table = Table.grid(padding=(0, 2))
-    table.add_column()
-    table.add_column(overflow="fold")
-    table.add_column()
+    table = _grid({}, {"overflow": "fold"}, {})
     for row in d["lineage"]:
         table.add_row(
             literal(row.get("stage") or "", single_line=True),
