@@ -356,14 +356,41 @@ def _moved_claims(
     return out
 
 
-def _add_moved_places(models: dict[str, ModelDef], moved: list[tuple[list[Claim], str]]) -> None:
-    """Give the model at each new place the content of its earlier places, unless
-    another model owns that place now."""
-    taken = {
+def _owners(models: dict[str, ModelDef]) -> dict[str, str]:
+    """Each place (tree, path, level directory) of the models -> the model owning it."""
+    return {
         place: m.name
         for m in models.values()
         for place in (*m.content.trees, *m.content.paths, *m.content.level)
     }
+
+
+def _with_free_places(
+    content: discovery.Content,
+    old: discovery.Content,
+    taken: dict[str, str],
+    name: str,
+    *,
+    marks: bool,
+) -> discovery.Content:
+    """``content`` with the places of ``old`` that no model but ``name`` owns in
+    ``taken``; with ``old``'s free marks added when ``marks``, else with no marks."""
+
+    def free(places: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(p for p in places if taken.get(p, name) == name)
+
+    return discovery.Content(
+        tuple(dict.fromkeys((*content.trees, *free(old.trees)))),
+        tuple(sorted(set(content.paths) | set(free(old.paths)))),
+        tuple(dict.fromkeys((*content.level, *free(old.level)))),
+        tuple(sorted(set(content.marks) | set(free(old.marks)))) if marks else (),
+    )
+
+
+def _add_moved_places(models: dict[str, ModelDef], moved: list[tuple[list[Claim], str]]) -> None:
+    """Give the model at each new place the content of its earlier places, unless
+    another model owns that place now."""
+    taken = _owners(models)
     at = {
         m.path: m
         for m in models.values()
@@ -375,16 +402,7 @@ def _add_moved_places(models: dict[str, ModelDef], moved: list[tuple[list[Claim]
             continue
         then = discovery.resolve({"": before}).models
         for old in then.values():
-
-            def free(places: tuple[str, ...], name: str = m.name) -> tuple[str, ...]:
-                return tuple(p for p in places if taken.get(p, name) == name)
-
-            c = m.content
-            m.content = discovery.Content(
-                tuple(dict.fromkeys((*c.trees, *free(old.content.trees)))),
-                tuple(sorted(set(c.paths) | set(free(old.content.paths)))),
-                tuple(dict.fromkeys((*c.level, *free(old.content.level)))),
-            )
+            m.content = _with_free_places(m.content, old.content, taken, m.name, marks=False)
 
 
 def _add_earlier_paths(
@@ -403,11 +421,7 @@ def _add_earlier_paths(
     if not wanted:
         return
     data = gitio.read_blobs(repo, wanted, MAX_DOCUMENT)
-    taken = {
-        place: m.name
-        for m in models.values()
-        for place in (*m.content.trees, *m.content.paths, *m.content.level)
-    }
+    taken = _owners(models)
     for path, blobs in sorted(older.items()):
         kind = discovery.manifest_kind(path)
         if kind is None:  # (never: declarations are the files manifest_kind names)
@@ -425,17 +439,7 @@ def _add_earlier_paths(
                     continue
                 if (old.path, old.artifact_path) == (m.path, m.artifact_path):
                     continue
-
-                def free(places: tuple[str, ...], name: str = name) -> tuple[str, ...]:
-                    return tuple(p for p in places if taken.get(p, name) == name)
-
-                c = m.content
-                m.content = discovery.Content(
-                    tuple(dict.fromkeys((*c.trees, *free(old.content.trees)))),
-                    tuple(sorted(set(c.paths) | set(free(old.content.paths)))),
-                    tuple(dict.fromkeys((*c.level, *free(old.content.level)))),
-                    tuple(sorted(set(c.marks) | set(free(old.content.marks)))),
-                )
+                m.content = _with_free_places(m.content, old.content, taken, name, marks=True)
 
 
 def _outside(claim: Claim) -> bool:
