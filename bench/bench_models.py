@@ -32,6 +32,8 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from common import measure_in_child, run_command  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
@@ -111,26 +113,8 @@ def build(models: int, out: Path) -> Path:
     return repo
 
 
-def command(repo: Path, *args: str) -> tuple[float, float]:
-    """The whole command in a fresh process: (wall seconds, CPU seconds of it and the
-    processes it waited for; on a busy machine the wall time is mostly waiting)."""
-    before = os.times()
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "modeltrail.tui", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-    )
-    wall = time.perf_counter() - start
-    after = os.times()
-    cpu = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
-    )
-    return wall, cpu
-
-
 def best(repo: Path, *args: str, times: int = 3) -> str:
-    runs = [command(repo, *args) for _ in range(times)]
+    runs = [run_command(repo, *args) for _ in range(times)]
     return f"{min(r[0] for r in runs):6.2f} s (CPU {min(r[1] for r in runs):.2f} s)"
 
 
@@ -173,19 +157,9 @@ def main() -> int:
     print(f"index --rebuild     {best(repo, 'index', '--rebuild', times=1)}")
     print(f"models              {best(repo, 'models')}")
     print(f"models --json       {best(repo, 'models', '--json')}")
-    env = {**os.environ}
-    env.pop("NO_COLOR", None)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--measure", str(repo)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(proc.stderr, file=sys.stderr)
+    res = measure_in_child(__file__, repo)
+    if res is None:
         return 1
-    res = json.loads(proc.stdout.strip().splitlines()[-1])
     print(
         f"TUI: {res['models']:,} models listed {res['models_listed_s']:.2f} s from process start"
         f" ({res['models_listed_from_app_s']:.2f} s from creating the app); first screen"

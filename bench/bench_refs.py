@@ -27,9 +27,10 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from common import run_command
 
 ROOT = Path(__file__).resolve().parent
 ENV = {
@@ -111,17 +112,8 @@ def build(tags: int, models: int, out: Path) -> Path:
 
 def command(repo: Path, *args: str) -> str:
     """The whole command in a fresh process: wall seconds, and the CPU seconds of it and
-    the git processes it waited for (on a busy machine the wall time is mostly waiting)."""
-    before = os.times()
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "modeltrail.tui", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-    )
-    wall = time.perf_counter() - start
-    after = os.times()
-    cpu = sum(getattr(after, k) - getattr(before, k) for k in ("children_user", "children_system"))
+    the git processes it waited for (:func:`common.run_command`)."""
+    wall, cpu = run_command(repo, *args)
     return f"{wall:6.2f}s (CPU {cpu:.2f}s)"
 
 

@@ -36,6 +36,8 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from common import measure_in_child  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
@@ -392,28 +394,9 @@ def main() -> int:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     repo_dir, index_s = prepare(args.out, args.versions)
-    env = {**os.environ}
-    env.pop("NO_COLOR", None)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--measure",
-            str(repo_dir),
-            "--keys",
-            str(args.keys),
-            "--size",
-            args.size,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(proc.stderr, file=sys.stderr)
+    res = measure_in_child(__file__, repo_dir, "--keys", str(args.keys), "--size", args.size)
+    if res is None:
         return 1
-    res = json.loads(proc.stdout.strip().splitlines()[-1])
     if args.json:
         print(json.dumps({**res, "index_s": index_s}, indent=2))
     else:

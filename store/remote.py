@@ -35,7 +35,7 @@ from modeltrail.store import gitcmd, remote_repo
 from modeltrail.store.read import gto
 from modeltrail.store.trailers import one_line
 from modeltrail.store.write.gitwrite import Git, GitFailed
-from modeltrail.store.write.push import Where, remote_timeout
+from modeltrail.store.write.push import Where, remote_timeout, run_on_remote
 from modeltrail.store.write.push import as_git as _git
 from modeltrail.store.write.push import seconds_text as _secs
 
@@ -270,23 +270,15 @@ def remote_stage_tags(
     """The model's GTO tags on ``remote`` (name → the tag ref's own object id), read with
     ``git ls-remote --tags --refs``. GitFailed when the remote cannot be read in time
     (default :data:`LS_REMOTE_TIMEOUT`) or ``cancel`` is set."""
-    g = _git(root)
-    if timeout is None:
-        timeout = remote_timeout(LS_REMOTE_TIMEOUT)
-    try:
-        out = g.run(
-            "ls-remote",
-            "--tags",
-            "--refs",
-            "--end-of-options",
-            remote,
-            timeout=timeout,
-            cancel=cancel,
-        ).stdout
-    except subprocess.TimeoutExpired:
-        raise GitFailed(f"no answer from {one_line(remote, 80)} within {_secs(timeout)}") from None
-    except gitcmd.Cancelled:
-        raise GitFailed(f"asking {one_line(remote, 80)} was cancelled") from None
+    out = run_on_remote(
+        root,
+        remote,
+        ("ls-remote", "--tags", "--refs"),
+        default_timeout=LS_REMOTE_TIMEOUT,
+        asking="asking",
+        timeout=timeout,
+        cancel=cancel,
+    ).stdout
     tags: dict[str, str] = {}
     for line in out.decode("utf-8", "surrogateescape").splitlines():
         oid, _, ref = line.partition("\t")

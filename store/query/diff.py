@@ -276,6 +276,9 @@ def _flat_values(
     commit: str,
     origins: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """Metric (``view`` = "metrics") or param ("params") key -> value of one version.
+    Keys are ``FILE:KEY`` when the model has several such files; ``origins`` (when
+    given) receives ``{key: (file, key in file)}``."""
     out: dict[str, Any] = {}
     rows = con.execute(
         f"SELECT key, value, text, source, file_key FROM {view} WHERE model = $1 "
@@ -287,27 +290,6 @@ def _flat_values(
         if origins is not None:
             origins.setdefault(key, (source, file_key))
     return out
-
-
-def version_metrics(
-    con: duckdb.DuckDBPyConnection,
-    model: str,
-    commit: str,
-    origins: dict[str, tuple[str, str]] | None = None,
-) -> dict[str, Any]:
-    """Metric key -> value of one version. Keys are ``FILE:KEY`` when the model has
-    several metrics files; ``origins`` (when given) receives ``{key: (file, key in file)}``."""
-    return _flat_values(con, "metrics", model, commit, origins)
-
-
-def version_params(
-    con: duckdb.DuckDBPyConnection,
-    model: str,
-    commit: str,
-    origins: dict[str, tuple[str, str]] | None = None,
-) -> dict[str, Any]:
-    """Param key -> value of one version (keyed as :func:`version_metrics`)."""
-    return _flat_values(con, "params", model, commit, origins)
 
 
 def version_artifacts(
@@ -410,8 +392,8 @@ def diff_versions(
     # catalog keys values as at its place now, whichever side has the file where)
     m_from: dict[str, tuple[str, str]] = {}
     p_from: dict[str, tuple[str, str]] = {}
-    mb, ma = version_metrics(con, model, b, m_from), version_metrics(con, model, a, m_from)
-    pb, pa = version_params(con, model, b, p_from), version_params(con, model, a, p_from)
+    mb, ma = (_flat_values(con, "metrics", model, c, m_from) for c in (b, a))
+    pb, pa = (_flat_values(con, "params", model, c, p_from) for c in (b, a))
     arts_a, arts_b = version_artifacts(con, model, a), version_artifacts(con, model, b)
     moved = _moved_between(con, model, arts_a, arts_b)
     if moved:
@@ -501,8 +483,8 @@ def compare_versions(
         (_version_info(con, model, c) for c in dict.fromkeys(commits)), key=lambda v: v["topo"]
     )
     ids = [v["commit"] for v in versions]
-    metrics = [version_metrics(con, model, c) for c in ids]
-    params = [version_params(con, model, c) for c in ids]
+    metrics = [_flat_values(con, "metrics", model, c) for c in ids]
+    params = [_flat_values(con, "params", model, c) for c in ids]
     artifacts = [_by_path(version_artifacts(con, model, c)) for c in ids]
     envs = [
         {(r["file"], r["package"]): r["spec"] or "" for r in version_environment(con, model, c)}

@@ -7,7 +7,7 @@ fills them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from modeltrail.store.read import blobfacts
@@ -110,18 +110,11 @@ class Facts:
                 cols.clear()
 
     def tables(self) -> dict[str, Columns]:
-        return {
-            "commits": self.commits,
-            "model_commits": self.model_commits,
-            "version_files": self.version_files,
-            "version_sources": self.version_sources,
-            "blob_storage": self.blob_storage,
-            "blob_values": self.blob_values,
-            "blob_packages": self.blob_packages,
-            "blob_mlmodel": self.blob_mlmodel,
-            "blob_dvc": self.blob_dvc,
-            "warnings": self.warnings,
-        }
+        """Every table, by name (the fields holding ``Columns``), in declaration order."""
+        return {f.name: getattr(self, f.name) for f in _TABLE_FIELDS}
+
+
+_TABLE_FIELDS = tuple(f for f in fields(Facts) if f.type == "Columns")
 
 
 @dataclass(slots=True)

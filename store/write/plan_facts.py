@@ -230,12 +230,3 @@ def _resolve_target(
         f"{stands_for[:7]} is not a version of {one_line(model)}: it has the model files of "
         f"{one_line(label, 100)}, so the write goes on {v['commit'][:7]}",
     )
-
-
-def _stage_holders(con: duckdb.DuckDBPyConnection, model: str) -> dict[str, tuple[str, str]]:
-    return {
-        s: (v, c)
-        for s, v, c in con.execute(
-            "SELECT stage, version, commit FROM stages WHERE model = $1", [model]
-        ).fetchall()
-    }

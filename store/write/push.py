@@ -38,6 +38,43 @@ def seconds_text(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
 
 
+def run_on_remote(
+    root: Where,
+    remote: str,
+    command: tuple[str, ...],
+    refspecs: tuple[str, ...] = (),
+    *,
+    default_timeout: float,
+    asking: str,
+    timeout: float | None = None,
+    cancel: threading.Event | None = None,
+    check: bool = True,
+) -> gitcmd.Done:
+    """Run ``git COMMAND -- REMOTE REFSPECS`` (``--end-of-options``) within ``timeout``
+    (default: ``default_timeout``, or the user's :data:`TIMEOUT_ENV`); GitFailed when the
+    remote gives no answer in time or ``cancel`` is set (``asking``: what was being done,
+    for the message: "the push to"). ``check``: GitFailed when git fails, too."""
+    g = as_git(root)
+    if timeout is None:
+        timeout = remote_timeout(default_timeout)
+    try:
+        return g.run(
+            *command,
+            "--end-of-options",
+            remote,
+            *refspecs,
+            timeout=timeout,
+            cancel=cancel,
+            check=check,
+        )
+    except subprocess.TimeoutExpired:
+        raise GitFailed(
+            f"no answer from {one_line(remote, 80)} within {seconds_text(timeout)}"
+        ) from None
+    except gitcmd.Cancelled:
+        raise GitFailed(f"{asking} {one_line(remote, 80)} was cancelled") from None
+
+
 def push_ref(
     root: Where,
     remote: str,
@@ -52,28 +89,17 @@ def push_ref(
     ``cancel`` is set; an interrupt (Ctrl-C) stops git and its helpers and propagates."""
     if not ref.startswith(("refs/heads/", "refs/tags/")) or ref.startswith("+"):
         raise ValueError(f"push_ref takes one full branch or tag ref, not {ref!r}")
-    g = as_git(root)
-    if timeout is None:
-        timeout = remote_timeout(PUSH_TIMEOUT)
-    try:
-        done = g.run(
-            "push",
-            "--atomic",
-            "--no-verify",
-            "--porcelain",
-            "--end-of-options",
-            remote,
-            f"{ref}:{ref}",
-            timeout=timeout,
-            cancel=cancel,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise GitFailed(
-            f"no answer from {one_line(remote, 80)} within {seconds_text(timeout)}"
-        ) from None
-    except gitcmd.Cancelled:
-        raise GitFailed(f"the push to {one_line(remote, 80)} was cancelled") from None
+    done = run_on_remote(
+        root,
+        remote,
+        ("push", "--atomic", "--no-verify", "--porcelain"),
+        (f"{ref}:{ref}",),
+        default_timeout=PUSH_TIMEOUT,
+        asking="the push to",
+        timeout=timeout,
+        cancel=cancel,
+        check=False,
+    )
     if done.returncode != 0:
         raise GitFailed(_push_reason(done.stdout, done.stderr))
 

@@ -37,7 +37,7 @@ from modeltrail.store.config import load_config
 from modeltrail.store.errors import Refused, UnknownVersion, UsageError
 from modeltrail.store.objectid import OBJECT_ID
 from modeltrail.store.query.queries import require_model, resolve_version
-from modeltrail.store.query.stages import Holding, StageStory, stage_stories
+from modeltrail.store.query.stages import Holding, StageStory, stage_holders, stage_stories
 from modeltrail.store.repo import repo_paths, require_work_tree
 from modeltrail.store.trailers import one_line, read_trailers
 from modeltrail.store.write.gitwrite import Git
@@ -49,7 +49,6 @@ from modeltrail.store.write.plan_facts import (
     _newest_rollback_seconds,
     _resolve_target,
     _shared_warning,
-    _stage_holders,
     _version_at,
     model_path_at,
     next_stage_tag,
@@ -97,7 +96,7 @@ def plan_rollback(
     info = require_model(con, model)
     g = Git(repo)
     if stage is None and branch is None:
-        holders = _stage_holders(con, model)
+        holders = stage_holders(con, model)
         stage = next((s for s in PRODUCTION_STAGES if s in holders), None)
     note: tuple[str, ...]
     if to is None:
@@ -206,7 +205,7 @@ def _plan_stage(
     model = info["name"]
     if not _STAGE_NAME.match(stage or ""):
         raise Refused(f"{one_line(stage)!r} is not a GTO stage name")
-    holders = _stage_holders(con, model)
+    holders = stage_holders(con, model)
     if stage not in holders:
         known = ", ".join(sorted(holders)) or "none"
         raise Refused(f"{one_line(model)} has no version in stage {stage!r} (stages: {known})")
@@ -500,7 +499,7 @@ def plan_undo(
     if t.get("Rollback-From"):
         target = VersionRef(one_line(t["Rollback-From"], 100), before)
     if "Rollback-Branch" not in t and last.stage:
-        holders = _stage_holders(con, last.model)
+        holders = stage_holders(con, last.model)
         now = holders.get(last.stage)
         if now is None or now[1] != last.commit:
             held = one_line(now[0], 100) if now else "nothing"
