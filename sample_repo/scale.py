@@ -11,6 +11,7 @@ pointers stay as the base history left them.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,8 +63,28 @@ assert MODELS[0] == "churn"
 Change = tuple[str, dict[str, bytes]]
 
 
+#: How a bulk retrain draws a model's metrics: the metrics maker and a (low, high,
+#: digits) range per argument of it (churn and ranker draw theirs themselves); and the
+#: file they are written to (as JSON, or YAML for a ``.yaml`` file).
+_METRICS_FILE = {"fraud": "metrics.json", "recsys": "metrics.yaml", "sentiment": "metrics.json"}
+_METRICS: dict[str, tuple[Callable[..., dict[str, Any]], tuple[tuple[float, float, int], ...]]] = {
+    "fraud": (fraud_metrics, ((0.72, 0.82, 4), (0.76, 0.9, 4), (0.35, 0.46, 4), (0.07, 0.095, 4))),
+    "recsys": (recsys_metrics, ((0.2, 0.25, 4), (0.14, 0.17, 4), (0.35, 0.5, 3), (40, 48, 1))),
+    "sentiment": (
+        sentiment_metrics,
+        ((0.87, 0.9, 4), (0.86, 0.89, 4), (0.28, 0.34, 4), (14, 18, 1)),
+    ),
+}
+
+
 def _with(section: dict[str, Any], **values: Any) -> dict[str, Any]:
     return {**section, **values}
+
+
+def _change(message: str, folder: str, texts: dict[str, str]) -> Change:
+    """A bulk commit's change: its message and the files (name -> text) it rewrites in
+    the model's ``folder``."""
+    return message, {f"{folder}/{name}": text.encode() for name, text in texts.items()}
 
 
 class BulkChanges:
@@ -83,6 +104,16 @@ class BulkChanges:
         """One value per ``(low, high, digits)``: uniform in the range, rounded."""
         return [round(self.rng.uniform(low, high), digits) for low, high, digits in ranges]
 
+    def retrain(self, model: str, message: str, folder: str, params: tuple[str, str]) -> Change:
+        """A retrain of ``model`` (one of :data:`_METRICS`): its ``params`` file (name,
+        text) and fresh metrics drawn in their ranges, in ``folder``."""
+        make, ranges = _METRICS[model]
+        name = _METRICS_FILE[model]
+        render = to_yaml if name.endswith(".yaml") else to_json
+        return _change(
+            message, folder, {params[0]: params[1], name: render(make(*self.draw(*ranges)))}
+        )
+
     def change(self, i: int, when: int) -> Change:
         return getattr(self, f"_{MODELS[i % len(MODELS)]}")(i, when)
 
@@ -97,30 +128,18 @@ class BulkChanges:
         auc = round(rng.uniform(0.82, 0.9), 4)
         loss = round(rng.uniform(0.34, 0.43), 4)
         metrics = churn_metrics(auc, round(auc - 0.22, 4), loss, round(rng.uniform(8, 13), 1))
-        return (
-            f"churn: retrain with learning_rate={lr}, max_depth={depth}, n_estimators={trees}",
-            {
-                f"{CHURN_DIR}/params.yaml": churn_params_text(params, self.cache("churn")).encode(),
-                f"{CHURN_DIR}/metrics.json": to_json(metrics).encode(),
-            },
-        )
+        text = churn_params_text(params, self.cache("churn"))
+        message = f"churn: retrain with learning_rate={lr}, max_depth={depth}, n_estimators={trees}"
+        return _change(message, CHURN_DIR, {"params.yaml": text, "metrics.json": to_json(metrics)})
 
     def _fraud(self, i: int, when: int) -> Change:
         rng, base = self.rng, self.end.fraud.params
         leaves = rng.choice((15, 31, 63, 127))
         spw = rng.randrange(10, 60, 5)
         params = _with(base, train=_with(base["train"], num_leaves=leaves, scale_pos_weight=spw))
-        metrics = fraud_metrics(
-            *self.draw((0.72, 0.82, 4), (0.76, 0.9, 4), (0.35, 0.46, 4), (0.07, 0.095, 4))
-        )
         text = to_yaml(params, FRAUD_PARAMS_HEADER, self.cache("fraud"))
-        return (
-            f"fraud: weekly retrain (num_leaves={leaves}, scale_pos_weight={spw})",
-            {
-                f"{FRAUD_DIR}/params.yaml": text.encode(),
-                f"{FRAUD_DIR}/metrics.json": to_json(metrics).encode(),
-            },
-        )
+        message = f"fraud: weekly retrain (num_leaves={leaves}, scale_pos_weight={spw})"
+        return self.retrain("fraud", message, FRAUD_DIR, ("params.yaml", text))
 
     def _recsys(self, i: int, when: int) -> Change:
         rng, base = self.rng, self.end.recsys.params
@@ -131,16 +150,9 @@ class BulkChanges:
             model=_with(base["model"], embedding_dim=dim),
             train=_with(base["train"], learning_rate=lr),
         )
-        metrics = recsys_metrics(
-            *self.draw((0.2, 0.25, 4), (0.14, 0.17, 4), (0.35, 0.5, 3), (40, 48, 1))
-        )
-        return (
-            f"recsys: nightly retrain (embedding_dim={dim}, learning_rate={lr})",
-            {
-                f"{RECSYS_DIR}/params.yaml": to_yaml(params, cache=self.cache("recsys")).encode(),
-                f"{RECSYS_DIR}/metrics.yaml": to_yaml(metrics).encode(),
-            },
-        )
+        text = to_yaml(params, cache=self.cache("recsys"))
+        message = f"recsys: nightly retrain (embedding_dim={dim}, learning_rate={lr})"
+        return self.retrain("recsys", message, RECSYS_DIR, ("params.yaml", text))
 
     def _sentiment(self, i: int, when: int) -> Change:
         rng = self.rng
@@ -156,16 +168,9 @@ class BulkChanges:
                 "%Y-%m-%d %H:%M:%S.%f"
             ),
         )
-        metrics = sentiment_metrics(
-            *self.draw((0.87, 0.9, 4), (0.86, 0.89, 4), (0.28, 0.34, 4), (14, 18, 1))
-        )
-        return (
-            f"sentiment: scheduled retrain (ngram_max={run.ngram_max})",
-            {
-                f"{SENTIMENT_DIR}/MLmodel": to_yaml(mlmodel, cache=self.cache("mlmodel")).encode(),
-                f"{SENTIMENT_DIR}/metrics.json": to_json(metrics).encode(),
-            },
-        )
+        text = to_yaml(mlmodel, cache=self.cache("mlmodel"))
+        message = f"sentiment: scheduled retrain (ngram_max={run.ngram_max})"
+        return self.retrain("sentiment", message, SENTIMENT_DIR, ("MLmodel", text))
 
     def _ranker(self, i: int, when: int) -> Change:
         rng = self.rng

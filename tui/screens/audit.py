@@ -13,13 +13,11 @@ Keys: ``j``/``k`` move, ``a`` switches between this model and all models, ``esc`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Static
 
 from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES
@@ -33,12 +31,6 @@ AUDIT_BINDINGS: list[BindingType] = [
     Binding("j", "cursor_down", "Down", id="audit_down", show=False),
     Binding("k", "cursor_up", "Up", id="audit_up", show=False),
 ]
-
-
-@dataclass
-class AuditLoaded(Message):
-    model: str | None
-    result: dict
 
 
 def checks_cell(checks: dict) -> Text:
@@ -88,13 +80,11 @@ class AuditScreen(TableScreen):
             remotes = remotes_of(repo)
         with self.app.connection().cursor() as cursor:
             result = audit(cursor, self.app.paths.catalog_dir, remotes, model)
-        self.post_message(AuditLoaded(model, result))
+        self.post_message(self.Loaded(model, result))
 
-    def on_audit_loaded(self, message: AuditLoaded) -> None:
-        if message.model != self.shown_model:
-            return
-        self.result = message.result
-        versions = message.result["versions"]
+    def show_loaded(self, model: str | None, result: dict) -> None:
+        self.result = result
+        versions = result["versions"]
         cells = []
         for v in versions:
             unknown = [c for c, value in v["checks"].items() if value is None]
@@ -105,8 +95,8 @@ class AuditScreen(TableScreen):
                 [literal(v["version"], single_line=True), checks_cell(v["checks"]), Text(why)]
             )
         columns = ["version", " ".join(CHECK_LETTERS.values()), "missing"]
-        title = self._title(message.model, message.result)
-        self.fill(message.model, versions, columns, cells, title)
+        title = self._title(model, result)
+        self.fill(model, versions, columns, cells, title)
 
     def _title(self, model: str | None, result: dict) -> Text:
         scope = clean(model, single_line=True) if model else "all models"

@@ -11,14 +11,12 @@ Keys: ``d`` widens the window (24 hours, 7 days, 30 days, a year, back to 24 hou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Static
 
 from modeltrail.store.query.changes import changes
@@ -42,12 +40,6 @@ WINDOWS = [
     ("a year", timedelta(days=365)),
 ]
 EVENTS = {**EVENTS, "version": ("+", "version")}
-
-
-@dataclass
-class ChangesLoaded(Message):
-    window: int
-    changes: list[dict]
 
 
 def metrics_cell(c: dict, limit: int = 3) -> Text:
@@ -85,12 +77,12 @@ class ChangesScreen(TableScreen):
         window, since = self.window, self.since
         with self.app.connection().cursor() as cursor:
             found = changes(cursor, since)
-        self.post_message(ChangesLoaded(window, found))
+        self.post_message(self.Loaded(window, found))
 
-    def on_changes_loaded(self, message: ChangesLoaded) -> None:
-        if message.window != self.window:
-            return
-        found = message.changes
+    def load_key(self) -> int:
+        return self.window
+
+    def show_loaded(self, window: int, found: list[dict]) -> None:
         cells = [
             [
                 when_cell(c),

@@ -15,13 +15,11 @@ tags and commit trailers, so it survives a catalog rebuild.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Static
 
 from modeltrail.store.query import queries
@@ -47,12 +45,6 @@ EVENTS = {
     "deprecation": ("✗", "deprecate"),
 }
 EVENT_STYLE = {"rollback": "bold yellow", "undo": "bold cyan"}
-
-
-@dataclass
-class HistoryLoaded(Message):
-    model: str | None
-    events: list[dict]
 
 
 def event_cell(event: str) -> Text:
@@ -120,12 +112,9 @@ class HistoryScreen(TableScreen):
         model = self.shown_model
         with self.app.connection().cursor() as cursor:
             events = queries.history(cursor, model)
-        self.post_message(HistoryLoaded(model, events))
+        self.post_message(self.Loaded(model, events))
 
-    def on_history_loaded(self, message: HistoryLoaded) -> None:
-        if message.model != self.shown_model:
-            return
-        events = message.events
+    def show_loaded(self, model: str | None, events: list[dict]) -> None:
         cells = [
             [
                 when_cell(e),
@@ -138,7 +127,7 @@ class HistoryScreen(TableScreen):
             for e in events
         ]
         rollbacks = sum(e["event"] in ("rollback", "undo") for e in events)
-        scope = clean(message.model, single_line=True) if message.model else "all models"
+        scope = clean(model, single_line=True) if model else "all models"
         title = Text(
             f"History · {scope} · {plural(len(events), 'event')}, "
             f"{plural(rollbacks, 'rollback or undo', 'rollbacks and undos')}"
@@ -146,7 +135,7 @@ class HistoryScreen(TableScreen):
         columns = ["when (UTC)", "event", "stage", "version", "who", "why"]
         # the reason wraps in the room the others leave; "who" gives way to it on a narrow
         # screen (the detail below names the author)
-        self.fill(message.model, events, columns, cells, title, wrap_last=True, optional="who")
+        self.fill(model, events, columns, cells, title, wrap_last=True, optional="who")
 
     def show_detail(self, row: int | None) -> None:
         detail = self.query_one("#history-detail", Static)

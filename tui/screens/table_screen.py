@@ -2,18 +2,21 @@
 model or all models (``a`` switches), and the highlighted row's detail below it.
 
 A subclass sets ``NAME`` (the widget ids: ``NAME-title``, ``NAME-table``, ``NAME-detail``),
-loads its rows in a worker (``load``), and from the loaded message calls :meth:`fill` with
-the columns and cells (a load that raises shows its error in the title); it draws the detail in :meth:`show_detail`.
+loads its rows in a worker (``load``) that posts :class:`TableScreen.Loaded`, and in
+:meth:`show_loaded` calls :meth:`fill` with the columns and cells (a load that raises shows
+its error in the title); it draws the detail in :meth:`show_detail`.
 The table keeps its cursor row across reloads (a catalog update reloads it).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -66,7 +69,26 @@ class TableScreen(ReportsWorkerFailures, Screen[None]):
         """The model whose rows are shown; None: every model's."""
         return None if self.show_all else self.model
 
+    @dataclass
+    class Loaded(Message):
+        """What a load found (``data``) for ``key`` (:meth:`load_key` when it started)."""
+
+        key: object
+        data: Any
+
     def load(self) -> object:  # pragma: no cover - every subclass loads its own rows
+        raise NotImplementedError
+
+    def load_key(self) -> object:
+        """What the rows depend on (default: the shown model): a load that finishes after
+        it changed is not shown."""
+        return self.shown_model
+
+    def on_table_screen_loaded(self, message: Loaded) -> None:
+        if message.key == self.load_key():
+            self.show_loaded(message.key, message.data)
+
+    def show_loaded(self, key: Any, data: Any) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def show_detail(self, row: int | None) -> None:  # pragma: no cover - overridden
