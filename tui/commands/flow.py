@@ -19,10 +19,7 @@ from modeltrail.tui.commands._common import (
 
 NAME = "flow"
 HELP = "branches, the integration branch, merges into main, with metrics"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_json(parser)
+add_arguments = add_json  # its only option: --json
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,10 +23,7 @@ from modeltrail.tui.widgets.badges import latest_text, model_badge_parts
 
 NAME = "models"
 HELP = "list models: latest version, stage -> version"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_json(parser)
+add_arguments = add_json  # its only option: --json
 
 
 KEYS: tuple[str, ...] = ("name", "path", "type", "sources", "latest", "latest_branch", "versions")
