@@ -112,11 +112,23 @@ def plan_rollback(
         target, note = _resolve_target(con, g, model, to)
     if stage is not None:
         plan = _plan_stage(
-            repo, con, g, info, stage, target, reason, undoes=None, force=force, check=True
+            _Planning(repo, con, g, info),
+            stage,
+            target,
+            reason,
+            undoes=None,
+            force=force,
+            check=True,
         )
     else:
         plan = _plan_branch(
-            repo, con, g, info, branch, target, target.commit, reason, undoes=None, force=force
+            _Planning(repo, con, g, info),
+            branch,
+            target,
+            target.commit,
+            reason,
+            undoes=None,
+            force=force,
         )
     return dataclasses.replace(plan, warnings=(*note, *plan.warnings)) if note else plan
 
@@ -190,11 +202,19 @@ def _main_branch(g: Git) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Planning:
+    """What a rollback is planned against: the repository, its catalog, its git runner
+    and the model's catalog row (``require_model``)."""
+
+    repo: git.Repo
+    con: duckdb.DuckDBPyConnection
+    g: Git
+    info: dict[str, Any]
+
+
 def _plan_stage(
-    repo: git.Repo,
-    con: duckdb.DuckDBPyConnection,
-    g: Git,
-    info: dict[str, Any],
+    at: _Planning,
     stage: str,
     target: VersionRef,
     reason: str | None,
@@ -202,6 +222,7 @@ def _plan_stage(
     force: bool = False,
     check: bool = False,
 ) -> RollbackPlan:
+    repo, con, g, info = at.repo, at.con, at.g, at.info
     model = info["name"]
     if not _STAGE_NAME.match(stage or ""):
         raise Refused(f"{one_line(stage)!r} is not a GTO stage name")
@@ -332,10 +353,7 @@ def _branch_head(g: Git, ref: str, short: str) -> str:
 
 
 def _plan_branch(
-    repo: git.Repo,
-    con: duckdb.DuckDBPyConnection,
-    g: Git,
-    info: dict[str, Any],
+    at: _Planning,
     branch: str | None,
     target: VersionRef,
     source: str,
@@ -344,6 +362,7 @@ def _plan_branch(
     force: bool = False,
     current_path: str | None = None,
 ) -> RollbackPlan:
+    repo, con, g, info = at.repo, at.con, at.g, at.info
     model = info["name"]
     remote_repo.require_local(repo, "a branch rollback")  # -C URL: clone it first
     require_work_tree(repo, "a branch rollback")
@@ -507,7 +526,9 @@ def plan_undo(
                 f"{one_line(last.model)} {one_line(last.stage)} is now {held}, not what "
                 f"{one_line(last.ref)} set; not undoing over a newer change"
             )
-        plan = _plan_stage(repo, con, g, info, last.stage, target, reason, undoes=last.ref)
+        plan = _plan_stage(
+            _Planning(repo, con, g, info), last.stage, target, reason, undoes=last.ref
+        )
         return dataclasses.replace(plan, redo=last.event == "undo")
     branch = t.get("Rollback-Branch")
     if not branch or not OBJECT_ID.match(last.commit):
@@ -532,10 +553,7 @@ def plan_undo(
     if parent is None:
         raise Refused("the rollback commit has no parent; nothing to undo")
     plan = _plan_branch(
-        repo,
-        con,
-        g,
-        info,
+        _Planning(repo, con, g, info),
         branch,
         target,
         parent,
