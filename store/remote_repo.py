@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -198,7 +199,7 @@ def _clone(url: str, path: Path) -> None:
     """``git clone --bare --filter=blob:none URL`` into a temporary directory beside
     ``path``, renamed into place once complete (an interrupted clone leaves no cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     args = ["clone", "--bare", "--quiet", "--filter=blob:none", "--no-recurse-submodules"]
     for item in PROTOCOL_CONFIG:

@@ -91,8 +91,9 @@ def remotes_of(repo: git.Repo) -> dict[str, bool]:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with con.cursor() as cur:
-        return cur.execute(sql, params).fetchall()
+    # on ``con`` itself, not a cursor of it: a workspace's catalogs are cursors of one
+    # database, each reading its own attached catalog, and a cursor of one would not
+    return con.execute(sql, params).fetchall()
 
 
 def version_checks(

@@ -5,55 +5,21 @@ its metrics against what it replaced.
 Stage events and what held the stage before each come from
 :func:`audit.stage_transitions` (the audit's own reading of ``stage_events``, rollback
 trailers and tag messages included); a new version is compared with the model's
-version before it.
+version before it. :mod:`changes_cache` keeps the answers beside each catalog.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from modeltrail.store.errors import UsageError
 from modeltrail.store.query.audit import stage_transitions
+from modeltrail.store.query.changes_cache import KEYS, parse_since
 from modeltrail.store.query.queries import iso
 
-_RELATIVE = re.compile(r"(\d+)\s*([mhdw])")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-#: the ``changes --json`` keys of one change, in order (keys may be added, never renamed)
-KEYS = (
-    "timestamp",
-    "model",
-    "event",
-    "stage",
-    "version",
-    "commit",
-    "from",
-    "from_commit",
-    "author",
-    "author_email",
-    "reason",
-    "ref",
-    "metrics",
-)
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """``24h``, ``90m``, ``7d``, ``2w`` before ``now``; or a date (``2026-12-01``, UTC
-    midnight) or an ISO time. UsageError (one line) otherwise."""
-    text = text.strip()
-    if m := _RELATIVE.fullmatch(text):
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"--since {text!r}: give a duration (30m, 24h, 7d, 2w) or a date (2026-12-01)"
-        ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+__all__ = ["KEYS", "changes", "parse_since"]
 
 
 def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, Any]]:

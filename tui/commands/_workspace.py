@@ -50,10 +50,15 @@ def workspace_entries(args: argparse.Namespace) -> list[Entry] | None:
 
 
 def open_members(
-    entries: list[Entry], rebuild: bool = False, offline: bool = False
+    entries: list[Entry],
+    rebuild: bool = False,
+    offline: bool = False,
+    catalogs: bool = True,
 ) -> tuple[list[Member], list[tuple[Member, duckdb.DuckDBPyConnection]]]:
     """Every repository indexed (in parallel, one progress line on a terminal's stderr)
-    and the catalogs of the readable ones; each unreadable one is a warning line."""
+    and the catalogs of the readable ones; each unreadable one is a warning line. Without
+    ``catalogs`` (``index``: the summaries are enough), only those of the members whose
+    catalog could not be written are opened (that is how they get their summary)."""
     from modeltrail.store.workspace import index_all, open_catalogs
 
     err = raw_stream(sys.stderr)
@@ -68,13 +73,19 @@ def open_members(
     if tty:
         err.write("\r\x1b[K")
         err.flush()
-    opened = open_catalogs(members)
+    opened = open_catalogs(members if catalogs else [m for m in members if m.careful])
+    warn(members)
+    return members, opened
+
+
+def warn(members: list[Member]) -> None:
+    """One warning line on stderr for each member that could not be read or has
+    something to say."""
     for m in members:
         if m.error is not None:
             print(f"modeltrail: warning: repository {m.name}: {m.error}", file=sys.stderr)
         elif m.warning:
             print(f"modeltrail: warning: repository {m.name}: {m.warning}", file=sys.stderr)
-    return members, opened
 
 
 def resolve(args: argparse.Namespace, entries: list[Entry]) -> None:

@@ -27,12 +27,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, now: datetime | None = None) -> int:
     from modeltrail.store.errors import UsageError
-    from modeltrail.store.query.changes import changes, parse_since
+    from modeltrail.store.query.changes_cache import parse_since
 
-    since = parse_since(args.since, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    since = parse_since(args.since, now)
     entries = getattr(args, "workspace_entries", None)
     found: list[dict] = []
     if entries is None:
+        from modeltrail.store.query.changes import changes
+
         if args.repo:
             raise UsageError("--repo NAME needs a workspace (--workspace FILE)")
         _repo, con = catalog(args)
@@ -41,15 +44,16 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
         finally:
             con.close()
     else:
-        from modeltrail.tui.commands._workspace import only, open_members
+        from modeltrail.store.workspace import changes_since
+        from modeltrail.tui.commands._workspace import only, open_members, warn
 
-        _members, opened = open_members(only(entries, args.repo), offline=args.cache_only)
-        for member, con in opened:
-            try:
-                found += [{"repo": member.name, **c} for c in changes(con, since)]
-            finally:
-                con.close()
-        found.sort(key=lambda c: (c["timestamp"] or "", c["event"] != "version"), reverse=True)
+        # the catalogs are opened only where no answer is kept beside them
+        members, opened = open_members(
+            only(entries, args.repo), offline=args.cache_only, catalogs=False
+        )
+        said = {m.name for m in members if m.error is not None}
+        found = changes_since(members, opened, since, now)
+        warn([m for m in members if m.error is not None and m.name not in said])
     if args.json:
         print_json(found)
         return 0

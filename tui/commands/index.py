@@ -75,7 +75,7 @@ def _across(args: argparse.Namespace) -> int:
     from modeltrail.tui.commands._workspace import open_members
 
     members, opened = open_members(
-        args.workspace_entries, args.rebuild, getattr(args, "cache_only", False)
+        args.workspace_entries, args.rebuild, getattr(args, "cache_only", False), catalogs=False
     )
     for _m, con in opened:
         con.close()
@@ -94,4 +94,4 @@ def _across(args: argparse.Namespace) -> int:
     else:
         for m in members:
             print(f"{m.name}: {m.summary.line() if m.summary else 'not read: ' + str(m.error)}")
-    return 0 if opened or not members else 1
+    return 0 if any(m.error is None for m in members) or not members else 1

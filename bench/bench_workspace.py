@@ -1,0 +1,200 @@
+"""Workspace and URL benchmark: the bars of a team's many repositories.
+
+    python bench/bench_workspace.py                     # 20 repositories of ~1,000 commits
+    python bench/bench_workspace.py --repos 4 --commits 300
+
+Builds (the base once, cached under bench/out/) the sample repository grown with
+``--scale`` to about ``--commits`` commits, copies it ``--repos`` times (``ws-00``,
+``ws-01``, ...) and gives each copy its own last hour: a retrained churn model committed
+(different metrics in each) and put in prod with a GTO stage tag, at a different time in
+each, so ``changes --since 24h`` has something to say. Then reports, each figure the whole
+``modeltrail`` command in a fresh process (start-up and imports included):
+
+- single:  ``modeltrail -C R index --rebuild`` for every repository, one after the
+           other; their sum, the cores this process may use, and sum / cores
+- ws cold: ``modeltrail --workspace W index`` with no catalog at all
+- ws none: ``modeltrail --workspace W index`` with nothing new
+- changes: ``modeltrail --workspace W changes --since 24h`` (and ``--json``), best of 3
+- URL:     a bare copy of ``ws-00`` (``uploadpack.allowFilter=true``) read as
+           ``-C file://...`` with a fresh cache (``XDG_CACHE_HOME``): the first
+           ``index`` (clone + index) and ``models``; then, with nothing new, the second
+           ``index`` and ``models``, and the fetch alone (``git fetch`` of the same
+           refspecs in the cache, timed the same way): "second - fetch" is what
+           modeltrail adds to the fetch
+
+Bars: ws cold < sum / cores; changes < 0.5 s; URL second run - fetch < 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
+
+ENV = {
+    **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", f"core.hooksPath={os.devnull}", *args],
+        capture_output=True,
+        check=True,
+        env=env or ENV,
+        text=True,
+    ).stdout
+
+
+def base_repo(size: int, out: Path) -> Path:
+    """The sample repository grown to about ``size`` commits (built once, cached)."""
+    cached = out / f"ws-base-{size}"
+    if not (cached / ".git" / "bench-done").exists():
+        shutil.rmtree(cached, ignore_errors=True)
+        build_sample_repo(cached, scale=0)
+        base = int(git(cached, "rev-list", "--all", "--count"))
+        shutil.rmtree(cached)
+        build_sample_repo(cached, scale=max(0, size - base))
+        (cached / ".git" / "bench-done").write_text("")
+    return cached
+
+
+def last_hour(repo: Path, number: int, now: int) -> None:
+    """A retrained churn model committed and put in prod, ``number`` x 10 minutes ago."""
+    when = now - 600 * (number + 1)
+    stamp = {"GIT_AUTHOR_DATE": f"{when} +0000", "GIT_COMMITTER_DATE": f"{when} +0000"}
+    metrics = repo / "models" / "churn" / "metrics.json"
+    text = metrics.read_text()
+    metrics.write_text(text.replace('"auc": 0.', f'"auc": 0.{number % 10}', 1))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", f"churn: retrain {number}", env={**ENV, **stamp})
+    prod = [t for t in git(repo, "tag", "-l", "churn#prod#*").split() if t]
+    stages = [t for t in git(repo, "tag", "-l", "churn#*#*").split() if t]
+    seq = max((int(t.rsplit("#", 1)[1]) for t in stages), default=0) + 1
+    git(repo, "tag", "-a", f"churn@v9.{number}.0", "-m", "register", env={**ENV, **stamp})
+    git(repo, "tag", "-a", f"churn#prod#{seq}", "-m", f"oncall: promote ({len(prod)})",
+        env={**ENV, **stamp})  # fmt: skip
+
+
+def command(*args: str, env: dict[str, str] | None = None) -> float:
+    """Seconds of one ``modeltrail ARGS`` in a fresh process (fails loudly)."""
+    t = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "modeltrail.tui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    seconds = time.perf_counter() - t
+    if done.returncode != 0:
+        raise SystemExit(f"modeltrail {' '.join(args)} failed:\n{done.stderr}")
+    return seconds
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--repos", type=int, default=20)
+    ap.add_argument("--commits", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=ROOT / "out")
+    ap.add_argument("--skip-singles", action="store_true", help="no single-repository runs")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    base = base_repo(args.commits, args.out)
+    work = args.out / "workspace"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    now = int(time.time())
+    repos = []
+    for n in range(args.repos):
+        repo = work / f"ws-{n:02d}"
+        shutil.copytree(base, repo, symlinks=True)
+        (repo / ".git" / "bench-done").unlink()
+        last_hour(repo, n, now)
+        repos.append(repo)
+    file = work / "workspace.toml"
+    file.write_text("".join(f'[[repo]]\npath = "{r.name}"\n\n' for r in repos))
+    commits = int(git(repos[0], "rev-list", "--all", "--count"))
+    load = os.getloadavg()
+    print(f"{args.repos} repositories of {commits} commits, {cores()} cores, "
+          f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")  # fmt: skip
+
+    ws = ["--workspace", str(file)]
+    if not args.skip_singles:
+        singles = [command("-C", str(r), "index", "--rebuild") for r in repos]
+        total = sum(singles)
+        print(
+            f"single index --rebuild: min {min(singles):.2f} s, max {max(singles):.2f} s, "
+            f"sum {total:.2f} s; sum / {cores()} cores = {total / cores():.2f} s"
+        )
+    for r in repos:
+        shutil.rmtree(r / ".git" / "modeltrail", ignore_errors=True)
+    cold = command(*ws, "index")
+    print(f"workspace index, cold: {cold:.2f} s", end="")
+    if not args.skip_singles:
+        verdict = "holds" if cold < total / cores() else "FAILS"
+        print(f" (bar: < {total / cores():.2f} s: {verdict})", end="")
+    print()
+    none = min(command(*ws, "index") for _ in range(3))
+    print(f"workspace index, nothing new: {none:.2f} s")
+    changes = min(command(*ws, "changes", "--since", "24h") for _ in range(3))
+    as_json = min(command(*ws, "changes", "--since", "24h", "--json") for _ in range(3))
+    verdict = "holds" if changes < 0.5 else "FAILS"
+    print(f"changes --since 24h: {changes:.2f} s, --json {as_json:.2f} s (bar < 0.5 s: {verdict})")
+
+    bare = work / "remote.git"
+    git(work, "clone", "-q", "--bare", str(repos[0]), str(bare))
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+    cache = work / "cache"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    url = bare.resolve().as_uri()
+    first = command("-C", url, "index", env=env)
+    models1 = command("-C", url, "models", env=env)
+    print(f"URL first run: index (clone + index) {first:.2f} s, then models {models1:.2f} s")
+    (clone,) = (cache / "modeltrail" / "repos").iterdir()
+    refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+    fetch_args = ["fetch", "--quiet", "--prune", "--no-write-fetch-head", "origin", *refspecs]
+    fetch = min(timed(lambda: git(clone, *fetch_args, env=env)) for _ in range(3))
+    second = min(command("-C", url, "index", env=env) for _ in range(3))
+    models2 = min(command("-C", url, "models", env=env) for _ in range(3))
+    offline = min(command("-C", url, "--offline", "models", env=env) for _ in range(3))
+    worst = max(second, models2) - fetch
+    verdict = "holds" if worst < 0.5 else "FAILS"
+    print(
+        f"URL second run, nothing new: fetch alone {fetch:.2f} s; index {second:.2f} s, "
+        f"models {models2:.2f} s (models --offline {offline:.2f} s); "
+        f"minus the fetch: {second - fetch:.2f} s, {models2 - fetch:.2f} s "
+        f"(bar < 0.5 s: {verdict})"
+    )
+
+
+if __name__ == "__main__":
+    main()
