@@ -157,9 +157,11 @@ def open_location(location: str | os.PathLike[str] | None, *, offline: bool = Fa
     return open_url(text, offline=offline)
 
 
-def open_url(url: str, *, offline: bool = False) -> Location:
+def open_url(url: str, *, offline: bool = False, cancel: threading.Event | None = None) -> Location:
     """The cached partial clone of ``url``, cloned when there is none, else fetched
-    (unless ``offline``); a failed fetch answers from the cache with a note."""
+    (unless ``offline``); a failed fetch answers from the cache with a note. Setting
+    ``cancel`` stops the clone or fetch (:class:`gitcmd.Cancelled`; another thread's
+    Ctrl-C: a workspace opens its repositories in threads)."""
     check_url(url)
     path = cache_path(url)
     shown = display_url(url)
@@ -168,14 +170,14 @@ def open_url(url: str, *, offline: bool = False) -> Location:
             raise NotARepository(
                 f"no cached copy of {shown} (--offline): run once without --offline"
             )
-        _clone(url, path)
+        _clone(url, path, cancel)
         repo = _open_cache(path, url)
         return Location(repo, url, fetched_at(repo))
     repo = _open_cache(path, url)
     if offline:
         when = fetched_at(repo)
         return Location(repo, url, when, f"offline: {shown} as fetched {age_text(when)}")
-    why = fetch(repo)
+    why = fetch(repo, cancel)
     when = fetched_at(repo)
     if why is not None:
         note = f"could not fetch {shown} ({why}): using the copy fetched {age_text(when)}"
@@ -195,7 +197,7 @@ def _open_cache(path: Path, url: str) -> git.Repo:
     return repo
 
 
-def _clone(url: str, path: Path) -> None:
+def _clone(url: str, path: Path, cancel: threading.Event | None = None) -> None:
     """``git clone --bare --filter=blob:none URL`` into a temporary directory beside
     ``path``, renamed into place once complete (an interrupted clone leaves no cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -207,7 +209,7 @@ def _clone(url: str, path: Path) -> None:
     args += ["--config", f"{URL_KEY}={url}", "--end-of-options", url, str(tmp)]
     timeout = _timeout(CLONE_TIMEOUT)
     try:
-        gitcmd.run_at(path.parent, *args, env=_ENV, timeout=timeout)
+        gitcmd.run_at(path.parent, *args, env=_ENV, timeout=timeout, cancel=cancel)
         stamp(tmp)
         try:
             os.rename(tmp, path)
@@ -231,7 +233,7 @@ def _timeout(default: float) -> float:
     return gitcmd.remote_timeout(default)
 
 
-def fetch(repo: git.Repo) -> str | None:
+def fetch(repo: git.Repo, cancel: threading.Event | None = None) -> str | None:
     """Bring the cache up to date with its URL (heads and tags, pruned: the cache mirrors
     the remote); None when done, else why not (one line)."""
     timeout = _timeout(FETCH_TIMEOUT)
@@ -248,6 +250,7 @@ def fetch(repo: git.Repo) -> str | None:
             *REFSPECS,
             env=_ENV,
             timeout=timeout,
+            cancel=cancel,
             check=False,
         )
     except subprocess.TimeoutExpired:

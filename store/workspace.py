@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -143,6 +144,7 @@ def index_all(
     workers: int | None = None,
     rebuild: bool = False,
     offline: bool = False,
+    cancel: threading.Event | None = None,
 ) -> list[Member]:
     """Every repository opened and its catalog brought up to date, in the file's order.
 
@@ -151,12 +153,16 @@ def index_all(
     at a time. ``progress(done, total, name)`` is called as each one finishes. A
     repository by URL is its cached partial clone, fetched first (not when ``offline``).
     Opening, fetching and the "anything new?" check run for up to :data:`LOOKERS`
-    repositories at a time, in threads: they mostly wait for git and the network."""
+    repositories at a time, in threads: they mostly wait for git and the network.
+    Setting ``cancel`` stops the clones and fetches under way (their repositories get
+    an error); so does an exception here (Ctrl-C), which then propagates."""
     from modeltrail.store.catalog.generations import unchanged_summary
     from modeltrail.store.repo import repo_paths
 
+    cancel = cancel or threading.Event()
+
     def look(entry: Entry) -> Member:
-        m = _open(entry, offline)
+        m = _open(entry, offline, cancel)
         if m.repo is not None:
             try:
                 m.summary = None if rebuild else unchanged_summary(m.repo, repo_paths(m.repo))
@@ -168,7 +174,11 @@ def index_all(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(min(len(entries), LOOKERS)) as looking:
-            members = list(looking.map(look, entries))
+            try:
+                members = list(looking.map(look, entries))
+            except BaseException:  # Ctrl-C: the fetches in the threads stop too
+                cancel.set()
+                raise
     else:
         members = [look(e) for e in entries]
     stale = [m for m in members if m.repo is not None and m.summary is None]
@@ -205,7 +215,7 @@ def index_all(
     return members
 
 
-def _open(entry: Entry, offline: bool = False) -> Member:
+def _open(entry: Entry, offline: bool = False, cancel: threading.Event | None = None) -> Member:
     from modeltrail.store.remote_repo import open_url
     from modeltrail.store.repo import open_repo
 
@@ -213,7 +223,7 @@ def _open(entry: Entry, offline: bool = False) -> Member:
     try:
         if entry.path is None:
             assert entry.url is not None  # an entry has a path or a url
-            location = open_url(entry.url, offline=offline)
+            location = open_url(entry.url, offline=offline, cancel=cancel)
             member.repo, member.warning = location.repo, location.note
         else:
             member.repo = open_repo(entry.path)

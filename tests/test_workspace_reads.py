@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,3 +144,34 @@ def test_repositories_by_url_are_fetched_side_by_side(ws, tmp_path):
     assert [(m.name, m.error) for m in members] == [("one", None), ("two", None), ("churn", None)]
     members = index_all(load_workspace(file), workers=2)  # fetched, nothing new
     assert [m.summary.mode if m.summary else None for m in members] == ["unchanged"] * 3
+
+
+def test_cancelling_stops_the_clones_the_threads_wait_on(ws, monkeypatch):
+    """Repositories are opened in threads: Ctrl-C reaches only the main thread, which
+    then cancels the clones and fetches under way instead of waiting out their limit."""
+    from test_remote_timeout import SilentServer
+
+    monkeypatch.setenv("MODELTRAIL_REMOTE_TIMEOUT", "600")
+    server = SilentServer()
+    try:
+        file = ws.parent / "silent.toml"
+        file.write_text(
+            f'[[repo]]\nurl = "{server.url}"\nname = "silent"\n\n[[repo]]\npath = "alpha"\n'
+        )
+        cancel = threading.Event()
+        done: list[list] = []
+        worker = threading.Thread(
+            target=lambda: done.append(index_all(load_workspace(file), cancel=cancel)),
+            daemon=True,  # a failing test leaves no thread behind to wait for
+        )
+        worker.start()
+        assert server.connected.wait(60)
+        cancel.set()
+        worker.join(60)
+        assert not worker.is_alive()
+        silent, alpha = done[0]
+        assert silent.error is not None and "cancelled" in silent.error
+        assert alpha.error is None
+        assert server.all_closed()
+    finally:
+        server.close()
