@@ -290,7 +290,8 @@ def open_catalogs(
             con = None
             catalog_file = repo_paths(m.repo).catalog_file
             if shared and not m.careful:
-                memory = memory or _memory()
+                if memory is None:
+                    memory = _memory()
                 con = _attach_readonly(memory, f"repo{number}", catalog_file)
             elif not m.careful:
                 con = connect_readonly(catalog_file)
