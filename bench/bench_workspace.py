@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -44,6 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
+
+from common import run_modeltrail  # noqa: E402
 
 from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
 
@@ -105,29 +106,13 @@ LAST_CPU = [0.0]
 def command(*args: str, env: dict[str, str] | None = None) -> float:
     """Seconds of one ``modeltrail ARGS`` in a fresh process (fails loudly); its CPU
     seconds, with every process it waited for (git, the index workers), in LAST_CPU."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "modeltrail.tui", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    seconds = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    LAST_CPU[0] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    if done.returncode != 0:
-        raise SystemExit(f"modeltrail {' '.join(args)} failed:\n{done.stderr}")
-    return seconds
+    wall, LAST_CPU[0] = run_modeltrail(*args, env=env)
+    return wall
 
 
 def best(runs: int, *args: str, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of the fastest of ``runs`` runs of ``modeltrail ARGS``."""
-    found = []
-    for _ in range(runs):
-        wall = command(*args, env=env)
-        found.append((wall, LAST_CPU[0]))
-    return min(found)
+    return min(run_modeltrail(*args, env=env) for _ in range(runs))
 
 
 def timed(fn) -> float:

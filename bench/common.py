@@ -18,15 +18,25 @@ def run_command(repo: Path, *args: str) -> tuple[float, float]:
     """``modeltrail -C REPO ARGS`` in a fresh process: (wall seconds, CPU seconds of it
     and the processes it waited for, git's included; on a busy machine the wall time is
     mostly waiting)."""
+    return run_modeltrail("-C", str(repo), *args)
+
+
+def run_modeltrail(*args: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """``modeltrail ARGS`` in a fresh process (with ``env`` as its environment): (wall
+    seconds, CPU seconds) as :func:`run_command` says; its errors printed if it fails."""
     before = os.times()
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "modeltrail.tui", "-C", str(repo), *args],
-        check=True,
+    done = subprocess.run(
+        [sys.executable, "-m", "modeltrail.tui", *args],
         capture_output=True,
+        text=True,
+        env=env,
     )
     wall = time.perf_counter() - start
     after = os.times()
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        done.check_returncode()
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
     )
