@@ -5,7 +5,8 @@ its metrics against what it replaced.
 Stage events and what held the stage before each come from
 :func:`audit.stage_transitions` (the audit's own reading of ``stage_events``, rollback
 trailers and tag messages included); a new version is compared with the model's
-version before it. :mod:`changes_cache` keeps the answers beside each catalog.
+version before it. :mod:`changes_cache` keeps the answers beside each catalog: bump
+its ``VERSION`` when a change of this module changes what an answer holds.
 """
 
 from __future__ import annotations
