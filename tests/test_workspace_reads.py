@@ -175,3 +175,13 @@ def test_cancelling_stops_the_clones_the_threads_wait_on(ws, monkeypatch):
         assert server.all_closed()
     finally:
         server.close()
+
+
+def test_index_over_a_workspace_exits_1_only_when_no_repository_could_be_read(ws, capsys):
+    assert main(["--workspace", str(ws), "index"]) == 0  # three of six read
+    out = capsys.readouterr().out
+    assert "alpha: catalog up to date" in out and "gone: not read: " in out
+    unreadable = ws.parent / "none.toml"
+    unreadable.write_text('[[repo]]\npath = "gone"\n\n[[repo]]\npath = "broken"\n')
+    assert main(["--workspace", str(unreadable), "index"]) == 1
+    assert "broken: not read: " in capsys.readouterr().out
