@@ -24,16 +24,16 @@ SENTIMENT_DIR = "models/sentiment"
 RANKER_DIR = "models/ranker"
 
 
-def with_values(data: dict[str, Any], **dotted: Any) -> dict[str, Any]:
-    """A deep copy of ``data`` with keys set by dotted path (``model__max_depth=8`` →
-    ``data["model"]["max_depth"] = 8``; ``__`` stands for the dot)."""
+def with_changes(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``data`` with ``changes`` set in it: ``changes`` has ``data``'s shape
+    (``{"model": {"max_depth": 8}}`` sets ``data["model"]["max_depth"]``); a mapping merges
+    into the mapping at its key, any other value (a list too) replaces what is there."""
     out = copy.deepcopy(data)
-    for key, value in dotted.items():
-        node = out
-        parts = key.split("__")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = with_changes(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
     return out
 
 
@@ -80,14 +80,6 @@ Models owned by the Applied ML team. One directory per model; binaries are in Gi
 One `exp/<model>-<idea>` branch per hyperparameter or feature, branched from `main`.
 Candidates are merged (`--no-ff`) into `integration`, evaluated together, and `integration`
 is merged into `main`, where releases are tagged and promoted with `gto`.
-"""
-
-README_ONCALL = b"""
-## On-call
-
-Stages are GTO tags: `gto show churn` lists which version is in `dev`, `staging`, `prod`.
-To roll back, assign the previous good version to the stage:
-`gto assign churn --version v1.2.0 --stage prod`.
 """
 
 DVC_CONFIG = b"[core]\n    remote = storage\n    autostage = true\n['remote \"storage\"']\n    url = s3://acme-ml-artifacts/dvc\n"

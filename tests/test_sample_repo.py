@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,10 @@ from hypothesis import strategies as st
 
 from modeltrail.sample_repo import generator as g
 from modeltrail.sample_repo.__main__ import main as cli_main
+from modeltrail.sample_repo.builder import Clock, RepoBuilder
+from modeltrail.sample_repo.fastimport import FastImportStream
 from modeltrail.sample_repo.render import to_yaml
+from modeltrail.sample_repo.story import STORY, StoryPlayer, story_steps
 from modeltrail.store.read.readers._yaml import load_yaml
 
 LFS_POINTER = re.compile(
@@ -118,6 +124,35 @@ def test_cli_runs_as_module(tmp_path: Path) -> None:
         check=True,
     )
     assert Path(done.stdout.strip()) == (tmp_path / "m").resolve()
+
+
+def test_story_data_ships_with_the_package() -> None:
+    """story.toml is read at run time: a non-editable install must carry it."""
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    folder = root / config["setuptools"]["package-dir"]["modeltrail.sample_repo"]
+    assert STORY.parent.resolve() == folder.resolve()
+    patterns = config["setuptools"]["package-data"].get("modeltrail.sample_repo", [])
+    assert any(fnmatch.fnmatch(STORY.name, p) for p in patterns), patterns
+
+
+def _player() -> StoryPlayer:
+    builder = RepoBuilder(FastImportStream(io.BytesIO()), Clock(g.START, "test"), g.MAIN)
+    player = StoryPlayer(builder)
+    for step in story_steps()[:2]:  # the first commit on main and the churn state
+        player.play(step)
+    return player
+
+
+def test_story_refuses_a_misspelt_branch_or_key() -> None:
+    player = _player()
+    commit = {"do": "commit", "by": "ana", "message": "m", "models": ["churn"]}
+    with pytest.raises(ValueError, match="unknown branch"):
+        player.play({**commit, "branch": "exp/churn-lr-005"})  # would start a new root
+    with pytest.raises(TypeError, match="modles"):
+        player.play({"do": "commit", "branch": "main", "by": "ana", "message": "m", "modles": []})
+    with pytest.raises(TypeError, match="learning_rat"):
+        player.play({"do": "state", "name": "x", "base": "churn", "learning_rat": 0.1})
 
 
 # --------------------------------------------------------------------------- people and time
