@@ -74,7 +74,7 @@ def assert_agrees_with_gto(repo_path: Path) -> None:
 
 def test_versions_metrics_params_and_stages(churn: GitRepo) -> None:
     con = open_catalog(open_repo(churn.path))
-    versions = queries.list_versions(con, "churn")
+    versions = list(queries.iter_versions(con, "churn"))
     assert [v["version"] for v in versions] == ["v1.1.0", "v1.0.0"]
     newest = versions[0]
     assert newest["metrics"] == {"test.auc": 0.85, "test.loss": 0.4}
@@ -253,7 +253,7 @@ def test_hostile_content_becomes_warnings_not_crashes(tmp_path: Path, case: str)
     repo = open_repo(r.path)
     summary = update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    versions = queries.list_versions(con, "churn")
+    versions = list(queries.iter_versions(con, "churn"))
     assert len(versions) == 3
     assert versions[0]["metrics"] == {"test.auc": 0.9, "test.loss": 0.4}
     if case == "control_chars":  # data, kept as data (rendering makes it safe)
@@ -275,7 +275,7 @@ def test_ref_names_starting_with_dash_never_reach_git_as_options(churn: GitRepo)
     con = open_catalog(repo, refresh=False)
     branches = {r[0] for r in con.execute("SELECT short FROM refs WHERE kind='branch'").fetchall()}
     assert {"--output=pwned", "-h", "main"} <= branches
-    newest = queries.list_versions(con, "churn")[0]
+    newest = list(queries.iter_versions(con, "churn"))[0]
     assert "--output=pwned" in newest["branches"]
 
 

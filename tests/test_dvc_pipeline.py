@@ -18,7 +18,7 @@ from realrepos import clone, needs_realrepos
 
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query.diff import diff_versions
-from modeltrail.store.query.queries import list_versions, version_detail
+from modeltrail.store.query.queries import iter_versions, version_detail
 from modeltrail.store.repo import open_repo
 
 DVC_YAML = """\
@@ -131,7 +131,7 @@ def pipe(tmp_path_factory):
 
 
 def _by_commit(r) -> dict[str, dict]:
-    return {v["commit"]: v for v in list_versions(r.con, "seg")}
+    return {v["commit"]: v for v in list(iter_versions(r.con, "seg"))}
 
 
 def test_cached_metrics_are_read_from_the_local_dvc_cache(pipe):
@@ -183,7 +183,7 @@ def test_metrics_not_in_the_cache_are_absent_not_wrong(tmp_path):
     repo = open_repo(r.path)
     update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    assert list_versions(con, "seg")[0]["metrics"] == {}
+    assert list(iter_versions(con, "seg"))[0]["metrics"] == {}
 
 
 def test_legacy_cache_layout_and_dvc1_lock(tmp_path):
@@ -207,7 +207,7 @@ def test_legacy_cache_layout_and_dvc1_lock(tmp_path):
     repo = open_repo(r.path)
     con = open_catalog(repo, refresh=False)
     assert con.execute("SELECT count(*) FROM warnings").fetchone() == (0,)
-    assert list_versions(con, "seg")[0]["metrics"] == {"dice": 0.7}
+    assert list(iter_versions(con, "seg"))[0]["metrics"] == {"dice": 0.7}
 
 
 @needs_realrepos
@@ -283,7 +283,7 @@ def test_metrics_in_a_dvc_output_not_in_the_cache_are_unknown(tmp_path):
     repo = open_repo(r.path)
     update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    assert list_versions(con, "seg")[0]["metrics"] == {}  # nothing made up
+    assert list(iter_versions(con, "seg"))[0]["metrics"] == {}  # nothing made up
     checks = audit.version_checks(con, "seg", {})
     for commit in (c1, c2):
         assert checks[commit]["checks"]["metrics"] is None

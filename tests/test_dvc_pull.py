@@ -13,7 +13,7 @@ from gitbuilder import GitRepo
 
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query import audit
-from modeltrail.store.query.queries import list_versions
+from modeltrail.store.query.queries import iter_versions
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.cli import main
 
@@ -84,7 +84,7 @@ def test_metrics_pulled_later_appear_on_the_next_plain_index(tmp_path, capsys):
     repo = open_repo(r.path)
     assert update_catalog(repo).mode == "full"
     con = open_catalog(repo, refresh=False)
-    assert [v["metrics"] for v in list_versions(con, "seg")] == [{}, {}]
+    assert [v["metrics"] for v in list(iter_versions(con, "seg"))] == [{}, {}]
     checks = audit.version_checks(con, "seg", {})
     assert checks[c1]["checks"]["metrics"] is None and checks[c2]["checks"]["metrics"] is None
     con.close()
@@ -93,7 +93,7 @@ def test_metrics_pulled_later_appear_on_the_next_plain_index(tmp_path, capsys):
     summary = update_catalog(repo)
     assert summary.mode != "full"
     con = open_catalog(repo, refresh=False)
-    assert [v["metrics"] for v in list_versions(con, "seg")] == [{}, {}]
+    assert [v["metrics"] for v in list(iter_versions(con, "seg"))] == [{}, {}]
     con.close()
 
     _put(r.path, md5_1, data1)
@@ -104,7 +104,7 @@ def test_metrics_pulled_later_appear_on_the_next_plain_index(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "full" not in out, out
     con = open_catalog(repo, refresh=False)
-    versions = {v["commit"]: v for v in list_versions(con, "seg")}
+    versions = {v["commit"]: v for v in list(iter_versions(con, "seg"))}
     assert versions[c1]["metrics"] == {"dice": 0.8}
     assert versions[c2]["metrics"] == {"dice": 0.85}
     checks = audit.version_checks(con, "seg", {})
@@ -132,7 +132,7 @@ def test_a_partial_pull_updates_the_count_in_the_warning(tmp_path):
     c3 = r.commit("run a third time", {"seg/dvc.lock": _pull_lock(dir3)})
     assert update_catalog(repo).mode == "incremental"
     con = open_catalog(repo, refresh=False)
-    versions = {v["commit"]: v for v in list_versions(con, "seg")}
+    versions = {v["commit"]: v for v in list(iter_versions(con, "seg"))}
     assert versions[c1]["metrics"] == {"dice": 0.8}
     assert versions[c2]["metrics"] == {} and versions[c3]["metrics"] == {}
     (pull,) = [m for _p, m in _warnings(con) if "dvc pull" in m]

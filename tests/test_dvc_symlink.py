@@ -17,7 +17,7 @@ from pathlib import Path
 from gitbuilder import GitRepo
 
 from modeltrail.store.catalog.files import open_catalog, update_catalog
-from modeltrail.store.query.queries import list_versions, version_detail
+from modeltrail.store.query.queries import iter_versions, version_detail
 from modeltrail.store.repo import open_repo
 
 DVC_YAML = """\
@@ -77,7 +77,7 @@ def test_a_committed_cache_symlink_out_of_the_repository_is_not_read(tmp_path):
     )
     assert "120000" in r.git("ls-files", "-s", "--", ".dvc/cache")  # committed, a symlink
     con = _index(r)
-    assert list_versions(con, "seg")[0]["metrics"] == {}
+    assert list(iter_versions(con, "seg"))[0]["metrics"] == {}
     values = con.execute("SELECT count(*) FROM blob_values WHERE key LIKE 'aws%'").fetchone()
     assert values == (0,)
     d = version_detail(con, "seg", c1)
@@ -108,7 +108,7 @@ def test_a_committed_symlinked_cache_directory_is_not_trusted(tmp_path):
         {"seg/dvc.yaml": DVC_YAML, "seg/dvc.lock": _lock(md5), "seg/evaluate.py": "evaluate()\n"},
     )
     con = _index(r)
-    assert list_versions(con, "seg")[0]["metrics"] == {}
+    assert list(iter_versions(con, "seg"))[0]["metrics"] == {}
 
 
 def test_the_users_own_shared_cache_is_read(tmp_path):
@@ -134,7 +134,7 @@ def test_the_users_own_shared_cache_is_read(tmp_path):
         },
     )
     con = _index(r)
-    assert list_versions(con, "seg")[0]["metrics"] == {"aws_secret_key_id": 1234567}
+    assert list(iter_versions(con, "seg"))[0]["metrics"] == {"aws_secret_key_id": 1234567}
 
 
 def test_a_cache_file_symlinked_inside_the_repository_is_read(tmp_path):
@@ -154,4 +154,4 @@ def test_a_cache_file_symlinked_inside_the_repository_is_read(tmp_path):
         },
     )
     con = _index(r)
-    assert list_versions(con, "seg")[0]["metrics"] == {"aws_secret_key_id": 1234567}
+    assert list(iter_versions(con, "seg"))[0]["metrics"] == {"aws_secret_key_id": 1234567}

@@ -17,7 +17,7 @@ import pytest
 from gitbuilder import GitRepo
 
 from modeltrail.store.catalog.files import open_catalog, update_catalog
-from modeltrail.store.query.queries import list_versions
+from modeltrail.store.query.queries import iter_versions
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.cli import main
 
@@ -145,7 +145,7 @@ def test_vars_files_outside_the_models_directory_are_read(tmp_path):
     repo = open_repo(r.path)
     update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    versions = {v["commit"]: v for v in list_versions(con, "seg")}
+    versions = {v["commit"]: v for v in list(iter_versions(con, "seg"))}
     assert versions[c1]["metrics"] == {"seg/results/metrics.json:dice": 0.7}
     assert versions[c2]["metrics"] == {"seg/out/metrics.json:dice": 0.9}
     assert _warnings(con) == []
@@ -167,7 +167,7 @@ def test_a_root_vars_file_serves_a_pipeline_in_a_subdirectory(tmp_path):
     repo = open_repo(r.path)
     update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    versions = {v["commit"]: v for v in list_versions(con, "seg")}
+    versions = {v["commit"]: v for v in list(iter_versions(con, "seg"))}
     assert versions[c1]["metrics"] == {"dice": 0.6}
     assert _warnings(con) == []
 
@@ -188,7 +188,7 @@ def test_a_vars_file_outside_the_repository_is_never_read(tmp_path):
     repo = open_repo(r.path)
     update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    (version,) = list_versions(con, "repo")
+    (version,) = list(iter_versions(con, "repo"))
     assert version["metrics"] == {}
     outside = [m for _p, m in _warnings(con) if "../secret.yaml" in m]
     assert len(outside) == 1 and "outside the repository" in outside[0], _warnings(con)
@@ -222,7 +222,7 @@ def test_a_key_defined_by_two_vars_sources_is_one_warning_and_no_value(tmp_path)
     repo = open_repo(r.path)
     update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    versions = {v["commit"]: v for v in list_versions(con, "seg")}
+    versions = {v["commit"]: v for v in list(iter_versions(con, "seg"))}
     for commit in (c1, c2):
         metrics = versions[commit]["metrics"]
         assert not any("results/" in k or "out/" in k for k in metrics), metrics

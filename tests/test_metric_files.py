@@ -11,7 +11,7 @@ from gitbuilder import GitRepo
 
 from modeltrail.store.catalog.files import open_catalog, update_catalog
 from modeltrail.store.query.diff import diff_versions
-from modeltrail.store.query.queries import list_versions, version_detail
+from modeltrail.store.query.queries import iter_versions, version_detail
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.cli import main as cli_main
 
@@ -68,7 +68,7 @@ EVAL = f"{SEG}/results/evaluate/metrics.json"
 
 
 def test_versions_keep_each_files_value_under_its_own_key(repo):
-    latest = list_versions(repo.con, "seg")[0]
+    latest = list(iter_versions(repo.con, "seg"))[0]
     assert latest["metrics"] == {
         f"{TRAIN}:dice_multi": 0.89,
         f"{TRAIN}:train.loss": 0.04,
@@ -155,16 +155,16 @@ def test_a_second_metrics_file_added_later_qualifies_old_keys_too(tmp_path):
     repo = open_repo(r.path)
     update_catalog(repo)
     con = open_catalog(repo, refresh=False)
-    assert list_versions(con, "m")[0]["metrics"] == {"acc": 0.7}
+    assert list(iter_versions(con, "m"))[0]["metrics"] == {"acc": 0.7}
     con.close()
     r.commit("a second metrics file", {"models/m/metrics.yaml": "f1: 1\n"})
     assert update_catalog(repo).mode == "incremental"
     con = open_catalog(repo, refresh=False)
-    incremental = [v["metrics"] for v in list_versions(con, "m")]
+    incremental = [v["metrics"] for v in list(iter_versions(con, "m"))]
     con.close()
     update_catalog(repo, rebuild=True)
     con = open_catalog(repo, refresh=False)
-    rebuilt = [v["metrics"] for v in list_versions(con, "m")]
+    rebuilt = [v["metrics"] for v in list(iter_versions(con, "m"))]
     con.close()
     assert incremental == rebuilt
     assert incremental[0] == {"models/m/metrics.json:acc": 0.7, "models/m/metrics.yaml:f1": 1}

@@ -106,7 +106,7 @@ def test_stopping_early_leaves_the_connection_usable(sample):
     assert len({v["commit"] for v in first}) == 3
     listing.close()  # the rest of the result is dropped, the main line unregistered
     assert con.execute("SELECT count(*) FROM versions").fetchall()[0][0] > 3
-    assert queries.list_versions(con, "churn", main=line)[:3] == first
+    assert list(queries.iter_versions(con, "churn", main=line))[:3] == first
 
 
 DECL = "m:\n  type: model\n  path: models/m\n"
@@ -143,7 +143,7 @@ def test_labels_rollbacks_and_metric_files_list_as_before(tmp_path, capsys):
     capsys.readouterr()
     assert _assert_same_listings(r.path) >= 4
     con, _line = _catalog(r.path)
-    listed = queries.list_versions(con, "m")
+    listed = list(queries.iter_versions(con, "m"))
     assert listed[0]["rolled_back_from"] == "v1.2.0"
     assert max(len(v["labels_detail"]) for v in listed) >= 2
     assert any(":" in k for v in listed for k in v["metrics"])

@@ -34,5 +34,4 @@ from modeltrail.store.query.models import model_names as model_names
 from modeltrail.store.query.models import require_model as require_model
 from modeltrail.store.query.values import iso as iso
 from modeltrail.store.query.versions import iter_versions as iter_versions
-from modeltrail.store.query.versions import list_versions as list_versions
 from modeltrail.store.query.versions import rolled_back_from as rolled_back_from

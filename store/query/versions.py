@@ -123,18 +123,6 @@ def _mlflow_by_commit(
     return out
 
 
-def list_versions(
-    con: duckdb.DuckDBPyConnection,
-    model: str,
-    limit: int | None = None,
-    main: MainLine | None = None,
-    all_branches: bool = True,
-) -> list[dict[str, Any]]:
-    """The model's versions, newest first, with metrics and params (``versions --json``):
-    :func:`iter_versions` as a list."""
-    return list(iter_versions(con, model, limit, main, all_branches))
-
-
 #: a batch of listed versions (topo from $2 to $3) with their metrics, params, labels,
 #: MLflow model and rollback, a row each; {cols} {on_main} {scope}: filled in
 _LIST_SQL = """
@@ -247,7 +235,7 @@ def iter_versions(
 
 
 def _listed_version(row: tuple[Any, ...]) -> dict[str, Any]:
-    """One row of :data:`_LIST_SQL` as :func:`list_versions` gives it."""
+    """One row of :data:`_LIST_SQL` as :func:`iter_versions` gives it."""
     n = len(_VERSION_COLS)
     main_line, rollback, metrics, params, labels, mlflow = row[n:]
     v = _version_dict(row[:n])
