@@ -12,6 +12,7 @@ import copy
 import hashlib
 import random
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from .objects import DvcOut, ObjectStore
@@ -35,6 +36,16 @@ def with_changes(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+#: The text of the sample models' source files (train.py, rank.py, ...) and of the pieces
+#: their variants add, as files: ``{name}`` fields are filled with ``str.format``
+#: (``{{``/``}}`` are literal braces); fraud_evaluate.py.tmpl is used as it is.
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def _template(name: str) -> str:
+    return (TEMPLATES / name).read_bytes().decode("utf-8")
 
 
 def _hexid(seed: str, length: int = 32) -> str:
@@ -147,75 +158,11 @@ def churn_metrics(auc: float, f1: float, loss: float, latency: float) -> dict[st
     }
 
 
-_CHURN_TRAIN = '''"""Train the churn classifier from params.yaml; write model.pkl and metrics.json."""
+_CHURN_TRAIN = _template("churn_train.py.tmpl")
 
-import json
-import pickle
-from pathlib import Path
+_FOCAL = _template("churn_focal_loss.tmpl")
 
-import numpy as np
-import pandas as pd
-import yaml
-from sklearn.metrics import f1_score, log_loss, precision_score, recall_score, roc_auc_score
-from sklearn.model_selection import train_test_split
-from xgboost import XGBClassifier
-
-HERE = Path(__file__).parent
-
-
-def add_features(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
-    df["charges_per_tenure"] = df["total_charges"] / df["tenure_months"].clip(lower=1)
-{extra}    return df
-
-{objective_def}
-def main() -> None:
-    params = yaml.safe_load((HERE / "params.yaml").read_text())
-    df = add_features(pd.read_parquet(params["data"]["train_path"]))
-    x, y = df[params["features"]], df["churned"]
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=params["data"]["test_size"], random_state=params["data"]["seed"], stratify=y
-    )
-    model = XGBClassifier(objective={objective}, **params["model"])
-    model.fit(x_train, y_train, eval_set=[(x_test, y_test)], verbose=False)
-    proba = model.predict_proba(x_test)[:, 1]
-    pred = (proba >= 0.5).astype(int)
-    metrics = {{
-        "test": {{
-            "auc": roc_auc_score(y_test, proba),
-            "f1": f1_score(y_test, pred),
-            "precision": precision_score(y_test, pred),
-            "recall": recall_score(y_test, pred),
-            "loss": log_loss(y_test, proba),
-        }},
-    }}
-    (HERE / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    with open(HERE / "model.pkl", "wb") as fh:
-        pickle.dump(model, fh)
-
-
-if __name__ == "__main__":
-    np.random.seed(0)
-    main()
-'''
-
-_FOCAL = '''
-def focal_loss(gamma: float = 2.0):
-    """Focal loss for XGBoost: down-weights easy negatives."""
-
-    def objective(y_true, y_pred):
-        p = 1.0 / (1.0 + np.exp(-y_pred))
-        grad = p - y_true
-        weight = np.where(y_true == 1, (1 - p) ** gamma, p**gamma)
-        return grad * weight, p * (1 - p) * weight
-
-    return objective
-
-'''
-
-_TENURE_BUCKETS = (
-    '    df["tenure_bucket"] = pd.cut(df["tenure_months"], [0, 6, 12, 24, 48, 120], labels=False)\n'
-)
+_TENURE_BUCKETS = _template("churn_tenure_buckets.tmpl")
 
 
 @dataclass(frozen=True)
@@ -348,126 +295,15 @@ FRAUD_DVC_YAML = to_yaml(
     }
 ).encode()
 
-_FRAUD_PREPARE = '''"""Split raw transactions into train/test parquet files under data/prepared."""
+_FRAUD_PREPARE = _template("fraud_prepare.py.tmpl")
 
-from pathlib import Path
+_VELOCITY = _template("fraud_velocity.tmpl")
 
-import pandas as pd
-import yaml
-from sklearn.model_selection import train_test_split
+_FRAUD_TRAIN = _template("fraud_train.py.tmpl")
 
-HERE = Path(__file__).parent
+_SMOTE = _template("fraud_smote.tmpl")
 
-
-def build_features(df: pd.DataFrame) -> pd.DataFrame:
-    df["hour_of_day"] = pd.to_datetime(df["ts"]).dt.hour
-    df["country_mismatch"] = (df["card_country"] != df["ip_country"]).astype(int)
-{velocity}    return df
-
-
-def main() -> None:
-    params = yaml.safe_load((HERE / "params.yaml").read_text())["prepare"]
-    df = pd.read_csv(HERE / "data" / "transactions.csv")
-    if params["drop_duplicates"]:
-        df = df.drop_duplicates("transaction_id")
-    df = build_features(df)
-    train, test = train_test_split(
-        df, test_size=params["test_size"], random_state=params["seed"], stratify=df["is_fraud"]
-    )
-    out = HERE / "data" / "prepared"
-    out.mkdir(parents=True, exist_ok=True)
-    cols = params["features"] + ["is_fraud"]
-    train[cols].to_parquet(out / "train.parquet")
-    test[cols].to_parquet(out / "test.parquet")
-
-
-if __name__ == "__main__":
-    main()
-'''
-
-_VELOCITY = (
-    '    df = df.sort_values("ts")\n'
-    '    grouped = df.set_index(pd.to_datetime(df["ts"])).groupby("card_id")["amount"]\n'
-    '    df["txn_velocity_1h"] = grouped.transform(lambda s: s.rolling("1h").count()).values\n'
-    '    df["txn_velocity_24h"] = grouped.transform(lambda s: s.rolling("24h").count()).values\n'
-)
-
-_FRAUD_TRAIN = '''"""Train the LightGBM fraud scorer on data/prepared/train.parquet."""
-
-import pickle
-from pathlib import Path
-
-import lightgbm as lgb
-import pandas as pd
-import yaml
-
-HERE = Path(__file__).parent
-
-
-def main() -> None:
-    params = yaml.safe_load((HERE / "params.yaml").read_text())["train"]
-    train = pd.read_parquet(HERE / "data" / "prepared" / "train.parquet")
-    x, y = train.drop(columns="is_fraud"), train["is_fraud"]
-{smote}    model = lgb.LGBMClassifier(
-        learning_rate=params["learning_rate"],
-        num_leaves=params["num_leaves"],
-        n_estimators=params["n_estimators"],
-        scale_pos_weight=params["scale_pos_weight"],
-    )
-    model.fit(x, y)
-    with open(HERE / "model.pkl", "wb") as fh:
-        pickle.dump(model, fh)
-
-
-if __name__ == "__main__":
-    main()
-'''
-
-_SMOTE = (
-    '    if params["use_smote"]:\n'
-    "        from imblearn.over_sampling import SMOTE\n\n"
-    "        x, y = SMOTE(random_state=0).fit_resample(x, y)\n"
-)
-
-_FRAUD_EVALUATE = '''"""Score the test split and write metrics.json."""
-
-import json
-import pickle
-from pathlib import Path
-
-import pandas as pd
-import yaml
-from sklearn.metrics import average_precision_score, log_loss, precision_score, recall_score, roc_auc_score
-
-HERE = Path(__file__).parent
-
-
-def main() -> None:
-    threshold = yaml.safe_load((HERE / "params.yaml").read_text())["evaluate"]["threshold"]
-    test = pd.read_parquet(HERE / "data" / "prepared" / "test.parquet")
-    with open(HERE / "model.pkl", "rb") as fh:
-        model = pickle.load(fh)
-    proba = model.predict_proba(test.drop(columns="is_fraud"))[:, 1]
-    pred = proba >= threshold
-    y = test["is_fraud"]
-    recall = recall_score(y, pred)
-    metrics = {
-        "test": {
-            "pr_auc": average_precision_score(y, proba),
-            "roc_auc": roc_auc_score(y, proba),
-            "precision": precision_score(y, pred),
-            "recall": recall,
-            "loss": log_loss(y, proba),
-        },
-        "alerts_per_1k": 1000 * pred.mean(),
-        "meets_recall_slo": bool(recall >= 0.8),
-    }
-    (HERE / "metrics.json").write_text(json.dumps(metrics, indent=2))
-
-
-if __name__ == "__main__":
-    main()
-'''
+_FRAUD_EVALUATE = _template("fraud_evaluate.py.tmpl")
 
 
 def _transactions_csv(snapshot: str, rows: int = 1200) -> bytes:
@@ -635,20 +471,9 @@ def recsys_metrics(recall20: float, ndcg20: float, coverage: float, p95: float) 
     }
 
 
-_RECSYS_SOURCE = '''import modelbit
-import numpy as np
+_RECSYS_SOURCE = _template("recsys_source.py.tmpl")
 
-model = modelbit.load_value("data/item_index.pkl")
-
-
-def recommend_items(user_id: int, k: int = 20) -> list:
-    """Top-k item ids for a user from the two-tower model."""
-    scores = model.score(user_id)
-    ranked = np.argsort(-scores)
-{dedupe}    return [int(i) for i in ranked[:k]]
-'''
-
-_DEDUPE = "    ranked = list(dict.fromkeys(model.canonical_item(i) for i in ranked))\n"
+_DEDUPE = _template("recsys_dedupe.tmpl")
 
 
 @dataclass(frozen=True)
@@ -816,19 +641,7 @@ def ranker_metrics(ndcg10: float, mrr: float, latency: float) -> dict[str, Any]:
     return {"ndcg@10": ndcg10, "mrr": mrr, "latency_ms": latency}
 
 
-_RANKER_RANK = '''"""Re-rank search candidates with the LightGBM LambdaRank model."""
-
-import lightgbm as lgb
-import numpy as np
-
-FEATURES = {features!r}
-
-
-def rerank(model: lgb.Booster, candidates: list[dict]) -> list[dict]:
-    x = np.array([[c[f] for f in FEATURES] for c in candidates])
-    order = np.argsort(-model.predict(x))
-    return [candidates[i] for i in order]
-'''
+_RANKER_RANK = _template("ranker_rank.py.tmpl")
 
 
 @dataclass(frozen=True)
