@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .objects import DvcOut, ObjectStore
 from .render import md5_hex, pseudo_binary, to_json, to_yaml
@@ -46,6 +47,20 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 def _template(name: str) -> str:
     return (TEMPLATES / name).read_bytes().decode("utf-8")
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """What the five models' states share: each evolves into its next version."""
+
+    def evolve(self, **changes: Any) -> Self:
+        """This state with ``changes`` (field=value) made."""
+        return replace(self, **changes)
+
+
+def requirements_txt(packages: Sequence[str]) -> bytes:
+    """A requirements.txt listing ``packages``, one a line."""
+    return ("\n".join(packages) + "\n").encode()
 
 
 def _hexid(seed: str, length: int = 32) -> str:
@@ -166,25 +181,16 @@ _TENURE_BUCKETS = _template("churn_tenure_buckets.tmpl")
 
 
 @dataclass(frozen=True)
-class ChurnState:
+class ChurnState(ModelState):
     """One churn version. ``run`` names the trained binary; ``local`` keeps its LFS object."""
 
     params: dict[str, Any]
     metrics: dict[str, Any]
     run: str
+    requirements: tuple[str, ...]
     local: bool = False
     tenure_buckets: bool = False
     focal_loss: bool = False
-    requirements: tuple[str, ...] = (
-        "pandas==2.1.4",
-        "pyarrow==14.0.2",
-        "scikit-learn==1.4.0",
-        "xgboost==2.0.3",
-        "pyyaml==6.0.1",
-    )
-
-    def evolve(self, **changes: Any) -> ChurnState:
-        return replace(self, **changes)
 
     def train_py(self) -> str:
         return _CHURN_TRAIN.format(
@@ -198,7 +204,7 @@ class ChurnState:
         return {
             f"{CHURN_DIR}/params.yaml": churn_params_text(self.params).encode(),
             f"{CHURN_DIR}/metrics.json": to_json(self.metrics).encode(),
-            f"{CHURN_DIR}/requirements.txt": ("\n".join(self.requirements) + "\n").encode(),
+            f"{CHURN_DIR}/requirements.txt": requirements_txt(self.requirements),
             f"{CHURN_DIR}/train.py": self.train_py().encode(),
             f"{CHURN_DIR}/model.pkl": store.lfs_file(f"churn:{self.run}", size, self.local),
         }
@@ -322,7 +328,7 @@ def _transactions_csv(snapshot: str, rows: int = 1200) -> bytes:
 
 
 @dataclass(frozen=True)
-class FraudState:
+class FraudState(ModelState):
     """One fraud version: params, metrics, the data snapshot and trained run it came from,
     code variants, and whether its DVC outputs are in the local cache."""
 
@@ -330,19 +336,10 @@ class FraudState:
     metrics: dict[str, Any]
     snapshot: str
     run: str
+    requirements: tuple[str, ...]
     local: bool = False
     velocity: bool = False
     smote: bool = False
-    requirements: tuple[str, ...] = (
-        "dvc[s3]==3.42.0",
-        "lightgbm==4.3.0",
-        "pandas==2.1.4",
-        "pyarrow==14.0.2",
-        "scikit-learn==1.4.0",
-    )
-
-    def evolve(self, **changes: Any) -> FraudState:
-        return replace(self, **changes)
 
     def files(self, store: ObjectStore) -> dict[str, bytes]:
         prepare_py = _FRAUD_PREPARE.format(velocity=_VELOCITY if self.velocity else "").encode()
@@ -373,7 +370,7 @@ class FraudState:
             f"{FRAUD_DIR}/prepare.py": prepare_py,
             f"{FRAUD_DIR}/train.py": train_py,
             f"{FRAUD_DIR}/evaluate.py": evaluate_py,
-            f"{FRAUD_DIR}/requirements.txt": ("\n".join(self.requirements) + "\n").encode(),
+            f"{FRAUD_DIR}/requirements.txt": requirements_txt(self.requirements),
             f"{FRAUD_DIR}/.gitignore": b"/model.pkl\n",
             f"{FRAUD_DIR}/data/.gitignore": b"/transactions.csv\n/prepared\n",
             f"{FRAUD_DIR}/data/transactions.csv.dvc": to_yaml(data_dvc).encode(),
@@ -477,7 +474,7 @@ _DEDUPE = _template("recsys_dedupe.tmpl")
 
 
 @dataclass(frozen=True)
-class RecsysState:
+class RecsysState(ModelState):
     """One recsys deployment version; ``index`` names the item-index snapshot (a Modelbit
     file stub) and ``run`` the trained two-tower model (a Git LFS file)."""
 
@@ -486,12 +483,9 @@ class RecsysState:
     run: str
     index: str
     index_created: str
+    requirements: tuple[str, ...]
     local: bool = False
-    requirements: tuple[str, ...] = ("numpy==1.26.3", "pandas==2.1.4", "torch==2.1.2")
     python: str = "3.10"
-
-    def evolve(self, **changes: Any) -> RecsysState:
-        return replace(self, **changes)
 
     def files(self, store: ObjectStore) -> dict[str, bytes]:
         metadata = {
@@ -524,7 +518,7 @@ class RecsysState:
         return {
             f"{RECSYS_DIR}/metadata.yaml": to_yaml(metadata).encode(),
             f"{RECSYS_DIR}/source.py": _RECSYS_SOURCE.format(dedupe=dedupe).encode(),
-            f"{RECSYS_DIR}/requirements.txt": ("\n".join(self.requirements) + "\n").encode(),
+            f"{RECSYS_DIR}/requirements.txt": requirements_txt(self.requirements),
             f"{RECSYS_DIR}/params.yaml": to_yaml(self.params).encode(),
             f"{RECSYS_DIR}/metrics.yaml": to_yaml(self.metrics).encode(),
             f"{RECSYS_DIR}/data/item_index.pkl": to_yaml(stub).encode(),
@@ -544,7 +538,7 @@ _SIGNATURE_OUTPUTS = '[{"type": "long", "required": true}]'
 
 
 @dataclass(frozen=True)
-class SentimentState:
+class SentimentState(ModelState):
     """One MLflow-logged sentiment model: the run it came from and when it was logged."""
 
     run: str
@@ -555,9 +549,6 @@ class SentimentState:
     sklearn: str = "1.4.0"
     mlflow: str = "2.10.2"
     extra_requirements: tuple[str, ...] = field(default=())
-
-    def evolve(self, **changes: Any) -> SentimentState:
-        return replace(self, **changes)
 
     def mlmodel(self, size: int) -> dict[str, Any]:
         return {
@@ -620,7 +611,7 @@ class SentimentState:
             f"{SENTIMENT_DIR}/model.pkl": store.lfs_file(f"sentiment:{self.run}", size, self.local),
             f"{SENTIMENT_DIR}/conda.yaml": to_yaml(conda).encode(),
             f"{SENTIMENT_DIR}/python_env.yaml": to_yaml(python_env).encode(),
-            f"{SENTIMENT_DIR}/requirements.txt": ("\n".join(self.requirements()) + "\n").encode(),
+            f"{SENTIMENT_DIR}/requirements.txt": requirements_txt(self.requirements()),
             f"{SENTIMENT_DIR}/metrics.json": to_json(self.metrics).encode(),
         }
 
@@ -645,16 +636,13 @@ _RANKER_RANK = _template("ranker_rank.py.tmpl")
 
 
 @dataclass(frozen=True)
-class RankerState:
+class RankerState(ModelState):
     """One ranker version as modeltrail's own ``model.yaml`` manifest describes it."""
 
     version: str
     params: dict[str, Any]
     metrics: dict[str, Any]
     dependencies: tuple[str, ...] = ("lightgbm>=4.3", "numpy>=1.26", "pandas>=2.1")
-
-    def evolve(self, **changes: Any) -> RankerState:
-        return replace(self, **changes)
 
     def files(self, store: ObjectStore) -> dict[str, bytes]:
         return {

@@ -22,6 +22,7 @@ from modeltrail.sample_repo import generator as g
 from modeltrail.sample_repo.__main__ import main as cli_main
 from modeltrail.sample_repo.builder import Clock, RepoBuilder
 from modeltrail.sample_repo.fastimport import FastImportStream
+from modeltrail.sample_repo.models import TEMPLATES
 from modeltrail.sample_repo.render import to_yaml
 from modeltrail.sample_repo.story import STORY, StoryPlayer, story_steps
 from modeltrail.store.read.readers._yaml import load_yaml
@@ -127,13 +128,17 @@ def test_cli_runs_as_module(tmp_path: Path) -> None:
 
 
 def test_story_data_ships_with_the_package() -> None:
-    """story.toml is read at run time: a non-editable install must carry it."""
+    """story.toml and the templates are read at run time: a non-editable install must
+    carry them."""
     root = Path(__file__).resolve().parents[1]
     config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
-    folder = root / config["setuptools"]["package-dir"]["modeltrail.sample_repo"]
-    assert STORY.parent.resolve() == folder.resolve()
+    folder = (root / config["setuptools"]["package-dir"]["modeltrail.sample_repo"]).resolve()
     patterns = config["setuptools"]["package-data"].get("modeltrail.sample_repo", [])
-    assert any(fnmatch.fnmatch(STORY.name, p) for p in patterns), patterns
+    data = [STORY, *TEMPLATES.iterdir()]
+    assert len(data) > 10
+    for path in data:
+        rel = path.resolve().relative_to(folder).as_posix()
+        assert any(fnmatch.fnmatch(rel, p) for p in patterns), (rel, patterns)
 
 
 def _player() -> StoryPlayer:
