@@ -12,19 +12,30 @@ bench/out/; about one tag per ten commits), then reports, side by side, each as 
            whole process tree (it, git and the parsing workers at the same moment)
 - incr:    ``modeltrail index`` after one new commit on main
 - none:    ``modeltrail index`` with nothing new
-- floor:   the raw git reads the index needs, with output discarded: the same
-           ``for-each-ref``, the same ``git log --raw`` walk, and ``cat-file --batch-check``
-           + ``--batch`` of the same blobs
+- floor:   the physical floor of the job, on one core: the raw git reads the index
+           needs, with output discarded (the same ``for-each-ref``, the same ``git log
+           --raw`` walk, ``cat-file --batch-check`` + ``--batch`` of the same blobs), plus
+           parsing every distinct JSON/YAML document among those blobs once with the
+           fastest parsers installed (stdlib ``json``; ``yaml_rs``, else PyYAML's C loader,
+           for YAML), reported apart as ``git s`` and ``parse s``
 - gto:     the real ``gto show --json`` on the same repository (skipped past a timeout)
 - models:  ``modeltrail models`` (catalog current) beside ``gto show`` on the same size
 
-Bars: full <= 3x floor, gto >= 20x full, incr < 0.5 s, none < 0.3 s, peak < 400 MB,
-models faster than gto show on a 100-commit repository.
+Bars: full <= 3x floor, incr < 0.5 s, none < 0.3 s, peak < 400 MB.
+
+    python bench/bench_index.py --realrepos      # the shared real repositories
+
+reports instead, for each repository in ``../shared/realrepos`` (a fresh clone of each
+bundle), side by side: ``index`` on the fresh clone (no catalog yet), ``index --rebuild``,
+``models`` and the real ``gto show``, each the fastest of ``--repeat`` rounds (the four
+commands take turns, so that each round meets the same load). Bar: ``index --rebuild`` and
+``models`` each faster than ``gto show`` on every one.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -77,8 +88,83 @@ def git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
     ).stdout.decode()
 
 
-def floor(repo: Path) -> float:
-    """The raw git reads the index needs, output discarded."""
+def _documents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The distinct git blobs the index reads whole that are JSON or YAML documents (by
+    the name of a file holding them): blob -> ``json`` | ``yaml``."""
+    pairs = con.execute(
+        "SELECT DISTINCT blob, path FROM version_sources WHERE origin = 'git' UNION "
+        "SELECT DISTINCT f.blob, f.path FROM version_files f "
+        "JOIN blob_storage b ON b.blob = f.blob WHERE b.size < 1024"
+    ).fetchall()
+    kinds: dict[str, str] = {}
+    for blob, path in sorted(pairs):
+        name = path.rsplit("/", 1)[-1]
+        if name.endswith(".json"):
+            kinds.setdefault(blob, "json")
+        elif name.endswith((".yaml", ".yml", ".dvc")) or name in ("dvc.lock", "MLmodel"):
+            kinds.setdefault(blob, "yaml")
+    return kinds
+
+
+def _blob_texts(repo: Path, blobs: list[str]) -> list[bytes]:
+    """The contents of ``blobs`` (one ``cat-file --batch``; not timed)."""
+    out = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "--batch"],
+        input="".join(f"{b}\n" for b in blobs).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    texts, at = [], 0
+    for _ in blobs:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        if header[-1] == b"missing":
+            texts.append(b"")
+            at = end + 1
+            continue
+        size = int(header[2])
+        texts.append(out[end + 1 : end + 1 + size])
+        at = end + 2 + size
+    return texts
+
+
+def parse_once(repo: Path, kinds: dict[str, str]) -> tuple[float, str]:
+    """Seconds to parse every document once on this core (the fastest of two rounds),
+    and which parsers did it."""
+    try:
+        import yaml_rs
+    except ImportError:  # then PyYAML's C loader, the fastest other
+        yaml_rs = None
+    import yaml
+
+    blobs = sorted(kinds)
+    data = list(zip((kinds[b] for b in blobs), _blob_texts(repo, blobs), strict=True))
+    c_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def load_yaml(text: str) -> object:
+        if yaml_rs is not None:
+            try:
+                return yaml_rs.loads(text, parse_datetime=False)
+            except Exception:  # noqa: BLE001 - what it cannot read, the careful loader does
+                pass
+        return yaml.load(text, Loader=c_loader)  # noqa: S506 - a safe loader
+
+    def run() -> None:
+        for kind, raw in data:
+            text = raw.decode("utf-8", "replace")
+            try:  # noqa: SIM105 - cheaper than contextlib.suppress, in the timed loop
+                json.loads(text) if kind == "json" else load_yaml(text)
+            except Exception:  # noqa: BLE001, S110 - a broken document costs its try
+                pass
+
+    parsers = "json + " + ("yaml_rs" if yaml_rs is not None else c_loader.__name__)
+    return min(timed(run) for _ in range(2)), parsers
+
+
+def floor(repo: Path) -> tuple[float, float, int, str]:
+    """The physical floor on one core: seconds of the raw git reads the index needs
+    (output discarded) and of parsing each distinct JSON/YAML document once, how many
+    documents, and the parsers."""
     r = open_repo(repo)
     refs = gitio.read_refs(r)
     heads = "".join(f"{c}\n" for c in sorted({x.commit for x in refs if x.commit})).encode()
@@ -92,6 +178,7 @@ def floor(repo: Path) -> float:
             "SELECT blob FROM blob_storage WHERE size < 1024"
         ).fetchall()
     ]
+    kinds = _documents(con)
     con.close()
     check_in = "".join(f"{b}\n" for b in all_blobs).encode()
     read_in = "".join(f"{b}\n" for b in read).encode()
@@ -115,15 +202,17 @@ def floor(repo: Path) -> float:
         git(repo, "cat-file", "--batch-check", "--buffer", stdin=check_in)
         git(repo, "cat-file", "--batch", "--buffer", stdin=read_in)
 
-    return min(timed(run) for _ in range(2))
+    reads = min(timed(run) for _ in range(2))
+    parse, parsers = parse_once(repo, kinds)
+    return reads, parse, len(kinds), parsers
 
 
-def gto_show(repo: Path, timeout: float) -> str:
+def gto_show(repo: Path, timeout: float, *flags: str) -> str:
     gto = shutil.which("gto") or str(Path(sys.executable).parent / "gto")
     t = time.perf_counter()
     try:
         subprocess.run(
-            [gto, "show", "--json"], cwd=repo, capture_output=True, check=True, timeout=timeout
+            [gto, "show", *flags], cwd=repo, capture_output=True, check=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
         return f">{timeout:.0f}"
@@ -214,17 +303,69 @@ def one_more_commit(work: Path) -> None:
     )
 
 
+#: where ``--realrepos`` finds the bundles (``tests/realrepos.py`` looks there too)
+REALREPOS = ROOT.parent.parent / "shared" / "realrepos"
+
+
+def realrepos(bundles: Path, out: Path, repeat: int, timeout: float) -> None:
+    """``index`` (first), ``index --rebuild``, ``models`` and ``gto show`` on a fresh
+    clone of each bundle, the fastest of ``repeat`` rounds each."""
+    print(
+        f"{'repository':<38} {'commits':>7} {'tags':>5} {'index s':>7} {'rebuild s':>9} "
+        f"{'models s':>8} {'gto show s':>10} {'rebuild/gto':>11} {'models/gto':>10}"
+    )
+    for bundle in sorted(bundles.glob("*.bundle")):
+        work = out / f"real-{bundle.stem}"
+        shutil.rmtree(work, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", str(bundle), str(work)], check=True)
+        catalog = work / ".git" / "modeltrail"
+        first, rebuild, models, gto = [], [], [], []
+        for _ in range(repeat):
+            shutil.rmtree(catalog, ignore_errors=True)
+            first.append(command(work, "index")[0])
+            rebuild.append(command(work, "index", "--rebuild")[0])
+            models.append(command(work, "models")[0])
+            g = gto_show(work, timeout)
+            gto.append(float("inf") if g.startswith(">") else float(g))
+        commits = int(git(work, "rev-list", "--all", "--count"))
+        tags = len(git(work, "tag").split())
+        f, r, m, g = min(first), min(rebuild), min(models), min(gto)
+        print(
+            f"{bundle.stem:<38} {commits:>7} {tags:>5} {f:>7.2f} {r:>9.2f} {m:>8.2f} "
+            f"{g:>10.2f} {r / g:>10.2f}x {m / g:>9.2f}x",
+            flush=True,
+        )
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 20_000, 100_000])
     ap.add_argument("--gto-timeout", type=float, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "out")
+    ap.add_argument(
+        "--realrepos",
+        nargs="?",
+        type=Path,
+        const=REALREPOS,
+        metavar="DIR",
+        help=f"the shared real repositories instead (bundles in DIR, default {REALREPOS})",
+    )
+    ap.add_argument("--repeat", type=int, default=5, help="--realrepos: rounds per command")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     print(
-        f"{'commits':>8} {'tags':>6} {'full s':>7} {'peak MB':>7} {'tree MB':>8} {'floor s':>7} "
-        f"{'full/floor':>10} {'gto s':>7} {'gto/full':>8} {'incr s':>6} {'none s':>6} "
-        f"{'models s':>8}"
+        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores",
+        flush=True,
+    )
+    if args.realrepos is not None:
+        realrepos(args.realrepos, args.out, args.repeat, args.gto_timeout)
+        return
+    print(
+        f"{'commits':>8} {'tags':>6} {'full s':>7} {'peak MB':>7} {'tree MB':>8} {'git s':>6} "
+        f"{'docs':>6} {'parse s':>7} {'floor s':>7} {'full/floor':>10} {'gto s':>7} "
+        f"{'incr s':>6} {'none s':>6} {'models s':>8}"
     )
     for size in args.sizes:
         src = base_repo(size, args.out)
@@ -234,23 +375,23 @@ def main() -> None:
         runs = [command(work, "index", "--rebuild") for _ in range(2)]
         full, peak = min(r[0] for r in runs), max(r[1] for r in runs)
         tree = max(r[2] for r in runs)
-        fl = floor(work)
-        g = gto_show(work, args.gto_timeout)
+        reads, parse, docs, parsers = floor(work)
+        fl = reads + parse
+        g = gto_show(work, args.gto_timeout, "--json")
         models = min(command(work, "models")[0] for _ in range(3))
         one_more_commit(work)
         inc = command(work, "index")[0]
         none = min(command(work, "index")[0] for _ in range(3))
         commits = int(git(work, "rev-list", "--all", "--count"))
         tags = len(git(work, "tag").split())
-        ratio = (
-            f"{float(g) / full:.0f}x" if not g.startswith(">") else f">{float(g[1:]) / full:.0f}x"
-        )
         print(
-            f"{commits:>8} {tags:>6} {full:>7.2f} {peak:>7.0f} {tree:>8.0f} {fl:>7.2f} {full / fl:>9.1f}x "
-            f"{g:>7} {ratio:>8} {inc:>6.2f} {none:>6.2f} {models:>8.2f}",
+            f"{commits:>8} {tags:>6} {full:>7.2f} {peak:>7.0f} {tree:>8.0f} {reads:>6.2f} "
+            f"{docs:>6} {parse:>7.2f} {fl:>7.2f} {full / fl:>9.1f}x {g:>7} "
+            f"{inc:>6.2f} {none:>6.2f} {models:>8.2f}",
             flush=True,
         )
         shutil.rmtree(work, ignore_errors=True)
+    print(f"# parsers: {parsers}")
 
 
 if __name__ == "__main__":
