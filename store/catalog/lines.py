@@ -423,14 +423,20 @@ def graph_from_arrow(t: pa.Table) -> Graph:
     first (as the catalog's ``commits`` in ``topo`` order); parents become indexes in
     one vectorised lookup, then are cut back into per-commit tuples."""
     ids: list[str] = t.column("commit").to_pylist()
-    import pyarrow.compute as pc  # ~0.15 s to import: only a full computation needs it
+    index = {c: i for i, c in enumerate(ids)}
+    if len(ids) < VECTORISED_FROM:  # a dictionary each: cheaper than importing the kernel
+        parents = [tuple(index.get(p, -1) for p in ps) for ps in t.column("parents").to_pylist()]
+    else:
+        import pyarrow.compute as pc  # ~0.15 s to import: only a long history needs it
 
-    lists = t.column("parents").combine_chunks() if len(t) else pa.array([], pa.list_(pa.string()))
-    flat = pc.index_in(lists.flatten(), value_set=t.column("commit")).fill_null(-1).to_pylist()
-    offsets = lists.offsets.to_pylist()
-    return Graph(
-        ids=ids,
-        parents=[tuple(flat[offsets[i] : offsets[i + 1]]) for i in range(len(ids))],
-        subjects=t.column("subject").to_pylist(),
-        index={c: i for i, c in enumerate(ids)},
-    )
+        lists = t.column("parents").combine_chunks()
+        flat = pc.index_in(lists.flatten(), value_set=t.column("commit"))
+        flat = flat.fill_null(-1).to_pylist()
+        offsets = lists.offsets.to_pylist()
+        parents = [tuple(flat[offsets[i] : offsets[i + 1]]) for i in range(len(ids))]
+    return Graph(ids=ids, parents=parents, subjects=t.column("subject").to_pylist(), index=index)
+
+
+#: commits from which :func:`graph_from_arrow` looks parents up in one vectorised call
+#: (below, importing ``pyarrow.compute`` costs more than a dictionary lookup per parent)
+VECTORISED_FROM = 20_000

@@ -26,14 +26,15 @@ indexes through ``store/`` keeps its own work under ``if __name__ == "__main__":
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.read import blobfacts
+
+if TYPE_CHECKING:  # imported when workers start: a small parse never pays for them
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: (blob, role, path, content) of one document to parse (content None: git could not
 #: give it)
@@ -142,6 +143,9 @@ class Workers:
         self._pool: ProcessPoolExecutor | None = None
         if not os.environ.get("PYTHONSAFEPATH"):
             os.environ["PYTHONSAFEPATH"] = "1"  # see the module's docstring
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         try:
             self._pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
         except (OSError, ValueError):

@@ -40,6 +40,32 @@ def canonicalize_name(name: str) -> str:
     return canonical(name)
 
 
+#: a requirement plain enough to read without ``packaging`` (whose import costs ~60 ms,
+#: more than the rest of a small repository's parsing): a name, then optionally
+#: comparisons with release numbers (``numpy``, ``pandas==2.1.4``, ``x>=1.2,<2``)
+_PLAIN_REQUIREMENT = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)[ \t]*"
+    r"((?:(?:==|!=|<=|>=|~=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*[ \t]*"
+    r"(?:,[ \t]*(?:==|!=|<=|>=|~=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*[ \t]*)*)?)"
+)
+_PLAIN_SPEC = re.compile(r"(==|!=|<=|>=|~=|<|>)[ \t]*([0-9.]+)")
+_NAME_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def _plain_requirement(text: str) -> tuple[str, str] | None:
+    """``(package, spec)`` of a plain requirement, as ``packaging`` gives it (the spec's
+    comparisons sorted, each once); None for anything else, or for ``~=`` with a single
+    number (which ``packaging`` refuses)."""
+    match = _PLAIN_REQUIREMENT.fullmatch(text)
+    if match is None:
+        return None
+    specs = _PLAIN_SPEC.findall(match.group(2))
+    if any(op == "~=" and "." not in version for op, version in specs):
+        return None
+    spec = ",".join(sorted({op + version for op, version in specs}))
+    return _NAME_SEPARATORS.sub("-", match.group(1)).lower(), spec
+
+
 #: Bytes read at most from a requirements file.
 REQUIREMENTS_LIMIT = 1 * MiB
 #: Packages read at most per file.
@@ -109,6 +135,9 @@ def parse_requirement(text: str) -> tuple[str, str] | str:
 
 @functools.lru_cache(maxsize=4096)  # files change a line at a time between versions
 def _parse_requirement(text: str) -> tuple[str, str] | str:
+    plain = _plain_requirement(text)
+    if plain is not None:
+        return plain
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:

@@ -1,0 +1,103 @@
+"""A small repository feels instant: ``index`` and ``models`` import nothing that only
+a long history or a rare file needs, and the shortcuts that spare it read the same as
+the long way."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+from hypothesis import example, given
+from hypothesis import strategies as st
+from packaging.requirements import InvalidRequirement, Requirement
+from tui_support import build_tiny_repo, commit, write
+
+from modeltrail.store.catalog import lines
+from modeltrail.store.read.readers import environment
+
+#: modules a small repository's ``index --rebuild`` or ``models`` must not import:
+#: the TUI, the vectorised Arrow kernels, the requirement grammar, the parse workers
+HEAVY = ("textual", "pyarrow.compute", "packaging.requirements", "concurrent.futures.process")
+
+_PROBE = """
+import json, sys
+from modeltrail.tui.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+sys.stderr.write("\\nMODULES=" + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+
+def _imported(repo: Path, *args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = [ln for ln in done.stderr.splitlines() if ln.startswith("MODULES=")][-1]
+    return set(json.loads(line.removeprefix("MODULES=")))
+
+
+def test_a_small_repository_imports_nothing_heavy(tmp_path: Path) -> None:
+    repo = build_tiny_repo(tmp_path / "tiny")
+    write(repo, "models/churn/requirements.txt", "numpy==1.26.4\npandas>=2.1,<3\nscikit-learn\n")
+    commit(repo, "churn: pin requirements", "2026-03-11T10:00:00Z")
+    for args in (("index", "--rebuild"), ("models",)):
+        heavy = sorted(m for m in _imported(repo, *args) if m.startswith(HEAVY))
+        assert not heavy, (args, heavy)
+
+
+def test_a_small_graph_is_read_as_the_vectorised_way_reads_it(monkeypatch) -> None:
+    t = pa.table(
+        {
+            "commit": ["a", "b", "c", "d"],
+            "parents": [[], ["a"], ["a", "x"], ["c", "b"]],  # x: not in the table
+            "subject": ["1", "2", "3", None],
+        }
+    )
+    small = lines.graph_from_arrow(t)
+    monkeypatch.setattr(lines, "VECTORISED_FROM", 0)
+    assert lines.graph_from_arrow(t) == small
+    assert small.parents == [(), (0,), (0, -1), (2, 1)]
+
+
+def _by_packaging(text: str) -> tuple[str, str] | None:
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return None
+    if req.extras or req.url or req.marker is not None:
+        return None
+    return environment.canonicalize_name(req.name), str(req.specifier)
+
+
+_NAME = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,6}[A-Za-z0-9])?", fullmatch=True)
+_OP = st.sampled_from(["==", "!=", "<=", ">=", "~=", "<", ">", "===", "=", "=>"])
+_VERSION = st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){0,3}(\.\*|a1|rc2|\.post1|\+x)?", fullmatch=True)
+_SPACE = st.sampled_from(["", " ", "  ", "\t"])
+_SPEC = st.tuples(_SPACE, _OP, _SPACE, _VERSION, _SPACE).map("".join)
+
+
+@given(_NAME, st.lists(_SPEC, max_size=3), st.sampled_from([",", " ,", ", ", ";"]))
+@example("a", ["~=1"], ",")
+@example("a", ["==1.*"], ",")
+@example("Foo_Bar.baz", [" >= 1.0 ", " < 2.0"], ",")
+@example("a", [">=1", ">=1"], ",")
+def test_plain_requirements_read_as_packaging_reads_them(
+    name: str, specs: list[str], sep: str
+) -> None:
+    text = name + sep.join(specs)
+    plain = environment._plain_requirement(text)
+    if plain is not None:  # where the shortcut answers, packaging agrees (else it reads)
+        assert plain == _by_packaging(text), text
+
+
+def test_the_shortcut_takes_the_usual_lines() -> None:
+    for text in ("numpy", "pandas==2.1.4", "x >= 1.2, <2", "scikit_learn~=1.4"):
+        assert environment._plain_requirement(text) is not None, text
