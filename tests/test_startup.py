@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from packaging.requirements import InvalidRequirement, Requirement
 from tui_support import build_tiny_repo, commit, write
@@ -84,6 +84,7 @@ _SPACE = st.sampled_from(["", " ", "  ", "\t"])
 _SPEC = st.tuples(_SPACE, _OP, _SPACE, _VERSION, _SPACE).map("".join)
 
 
+@settings(max_examples=300, deadline=None)  # a loaded machine must not fail it
 @given(_NAME, st.lists(_SPEC, max_size=3), st.sampled_from([",", " ,", ", ", ";"]))
 @example("a", ["~=1"], ",")
 @example("a", ["==1.*"], ",")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.catalog.files import update_catalog
-from modeltrail.store.remote import clobbered_tags, stuck_message
 from modeltrail.store.repo import index_lock_note, repo_paths
 from modeltrail.tui.commands._common import repo_of
+
+if TYPE_CHECKING:
+    from modeltrail.store.remote import ClobberedTag
 
 NAME = "index"
 HELP = "bring the catalog up to date and print what it holds"
@@ -39,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             summary = update_catalog(repo, progress=progress, rebuild=args.rebuild)
     else:
         summary = update_catalog(repo, rebuild=args.rebuild)
-    stuck = clobbered_tags(repo)  # local tags that make every fetch fail
+    stuck = _clobbered_tags(repo)  # local tags that make every fetch fail
     if args.json:
         from modeltrail.tui.commands._common import print_json
 
@@ -53,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         from modeltrail.tui.safe_text import clean
 
         print(
-            f"modeltrail: WARNING: {clean(stuck_message(stuck), single_line=True)}", file=sys.stderr
+            f"modeltrail: WARNING: {clean(_stuck_message(stuck), single_line=True)}",
+            file=sys.stderr,
         )
     if summary.new_warnings and not args.json:
         from modeltrail.tui.safe_text import clean
@@ -95,3 +99,21 @@ def _across(args: argparse.Namespace) -> int:
         for m in members:
             print(f"{m.name}: {m.summary.line() if m.summary else 'not read: ' + str(m.error)}")
     return 0 if any(m.error is None for m in members) or not members else 1
+
+
+def _clobbered_tags(repo: Any) -> list[ClobberedTag]:
+    """``remote.clobbered_tags``, read only when a fetch left a ``FETCH_HEAD`` (in the
+    work tree's git directory or the common one): a repository never fetched into
+    spares the git process and the remote module's imports."""
+    paths = repo_paths(repo)
+    if not any((d / "FETCH_HEAD").exists() for d in (paths.git_dir, paths.common_dir)):
+        return []
+    from modeltrail.store.remote import clobbered_tags
+
+    return clobbered_tags(repo)
+
+
+def _stuck_message(stuck: list[ClobberedTag]) -> str:
+    from modeltrail.store.remote import stuck_message
+
+    return stuck_message(stuck)
