@@ -90,6 +90,7 @@ _SPEC = st.tuples(_SPACE, _OP, _SPACE, _VERSION, _SPACE).map("".join)
 @example("a", ["==1.*"], ",")
 @example("Foo_Bar.baz", [" >= 1.0 ", " < 2.0"], ",")
 @example("a", [">=1", ">=1"], ",")
+@example("0", ["==0", "==00"], ",")  # equal versions: packaging keeps one of them
 def test_plain_requirements_read_as_packaging_reads_them(
     name: str, specs: list[str], sep: str
 ) -> None:

@@ -54,15 +54,17 @@ _NAME_SEPARATORS = re.compile(r"[-_.]+")
 
 def _plain_requirement(text: str) -> tuple[str, str] | None:
     """``(package, spec)`` of a plain requirement, as ``packaging`` gives it (the spec's
-    comparisons sorted, each once); None for anything else, or for ``~=`` with a single
-    number (which ``packaging`` refuses)."""
+    comparisons sorted); None for anything else, for ``~=`` with a single number (which
+    ``packaging`` refuses) and for an operator given twice."""
     match = _PLAIN_REQUIREMENT.fullmatch(text)
     if match is None:
         return None
     specs = _PLAIN_SPEC.findall(match.group(2))
     if any(op == "~=" and "." not in version for op, version in specs):
         return None
-    spec = ",".join(sorted({op + version for op, version in specs}))
+    if len({op for op, _version in specs}) < len(specs):
+        return None  # packaging keeps one of equal comparisons (==1, ==1.0): which is its say
+    spec = ",".join(sorted(op + version for op, version in specs))
     return _NAME_SEPARATORS.sub("-", match.group(1)).lower(), spec
 
 
