@@ -103,3 +103,39 @@ def test_plain_requirements_read_as_packaging_reads_them(
 def test_the_shortcut_takes_the_usual_lines() -> None:
     for text in ("numpy", "pandas==2.1.4", "x >= 1.2, <2", "scikit_learn~=1.4"):
         assert environment._plain_requirement(text) is not None, text
+
+
+def test_a_repository_without_tags_opens_its_catalog_once_per_index(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The labels log records tags: with none, an index does not reopen the catalog it
+    has just written to look for them (a second DuckDB instance: ~0.05 s)."""
+    from modeltrail.store.catalog import index_run
+    from modeltrail.store.catalog.files import update_catalog
+    from modeltrail.store.repo import open_repo, repo_paths
+
+    reopened: list[object] = []
+    real = index_run.connect_readonly
+
+    def counting(path):
+        reopened.append(path)
+        return real(path)
+
+    monkeypatch.setattr(index_run, "connect_readonly", counting)
+    repo = build_tiny_repo(tmp_path / "tiny")
+    r = open_repo(repo)
+    assert update_catalog(r, rebuild=True).mode == "full"
+    log = repo_paths(r).catalog_dir / "labels.log"
+    assert log.exists()  # tags: the log records them
+    with_tags = len(reopened)
+    subprocess.run(["git", "-C", str(repo), "tag", "-d", *_tags(repo)], check=True)
+    reopened.clear()
+    assert update_catalog(r, rebuild=True).mode == "full"
+    assert len(reopened) == with_tags - 1
+    r.close()
+
+
+def _tags(repo: Path) -> list[str]:
+    return subprocess.run(
+        ["git", "-C", str(repo), "tag"], check=True, capture_output=True, text=True
+    ).stdout.split()

@@ -88,7 +88,10 @@ def run_index(
         summary = _run_locked(
             repo, paths, ids, digest, progress, start, rebuild, cfg, root_name, listed
         )
-        if summary.mode != "unchanged" or not (paths.catalog_dir / labels_log.LOG_FILE).exists():
+        # no tag, nothing to record: spare opening the catalog again (a small repository)
+        tagged = any(r[0].startswith("refs/tags/") for r in (ids if listed is None else listed))
+        logged = (paths.catalog_dir / labels_log.LOG_FILE).exists()
+        if tagged and (summary.mode != "unchanged" or not logged):
             con = connect_readonly(paths.catalog_file)
             if con is not None:
                 try:
