@@ -17,7 +17,7 @@ import gc
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,24 +29,17 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
-from modeltrail.store import remote_repo
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
-from modeltrail.store.config import (
-    Config,
-    PushPolicy,
-    load_config,
-    load_user_config,
-    push_policy,
-    user_config_path,
-)
+from modeltrail.store.config import Config, PushPolicy, load_user_config, user_config_path
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
-from modeltrail.store.repo import index_lock_note, open_repo, repo_paths
+from modeltrail.store.repo import RepoPaths, index_lock_note, open_repo
 from modeltrail.tui.app_base import AppBase
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
 from modeltrail.tui.palette import ModeltrailCommands
 from modeltrail.tui.remote_view import RemoteView
+from modeltrail.tui.repo_state import RepoState
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 
@@ -56,6 +49,7 @@ class _CatalogReopened(Message):
     """``connection()`` swapped in the current catalog (or found none): tell the screens."""
 
     usable: bool
+    repo: str | None = None  # the workspace member whose catalog it was
 
 
 @dataclass
@@ -70,10 +64,14 @@ _INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git f
 
 
 class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
-    """Browse, compare and roll back the model versions of one git repository.
+    """Browse, compare and roll back the model versions of one git repository, or of
+    every repository of a workspace.
 
     ``index=False`` skips the background index run (tests and benchmarks that built the
     catalog already); ``now`` is the clock used for ages such as ``3d`` (frozen in tests).
+    ``workspace``: the members of a workspace, as ``(name, path or None, error or None,
+    warning or None)`` (``repo_path`` is then not used); the selected model's repository is
+    the *active* one, which ``connection()``, ``paths``, ``config`` and the screens use.
     """
 
     # widgets.tcss first: app.tcss wins a tie, as it did over the widgets' own CSS
@@ -93,82 +91,142 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         index: bool = True,
         now: Callable[[], datetime] | None = None,
         location_note: str | None = None,
+        workspace: Sequence[tuple[str, str | None, str | None, str | None]] | None = None,
     ) -> None:
         super().__init__()
-        self.repo = open_repo(repo_path)
-        self.paths = repo_paths(self.repo)
-        self.config: Config = load_config(self.paths.root)
         self.user_config: Config = load_user_config()
-        # the rollback dialog's push: the user's own config decides, never the repository alone
-        self.push_policy: PushPolicy = push_policy(self.config, self.user_config)
-        # a URL's cached copy (-C URL): a stage rollback's tag exists to be pushed there
-        self.by_url = remote_repo.is_cached(self.repo)
-        if self.by_url:
-            self.push_policy = PushPolicy("always", "the repository was opened by URL")
+        self.workspace = workspace is not None
+        if workspace is None:
+            self.repos = [RepoState.open(None, repo_path, self.user_config)]
+        else:
+            self.repos = [self._member(*member) for member in workspace]
+        readable = [s for s in self.repos if s.readable]
+        if not readable:
+            raise ValueError("no repository of the workspace could be read")
+        self._active = readable[0]
         # the copy was not fetched this run (--offline, a failed fetch): how old it is
         self.location_note = location_note
         self._now = now or (lambda: datetime.now(UTC))
         self._index_on_mount = index
         self._con_lock = threading.Lock()
-        self._con_ident = self._catalog_ident()
-        self._con: duckdb.DuckDBPyConnection | None = open_snapshot(self.paths.catalog_file)
-        self._real_catalog = self._con is not None
-        self._retired: list[duckdb.DuckDBPyConnection] = []
-        # the main line of a connection's catalog (main_line())
-        self._main_line: tuple[duckdb.DuckDBPyConnection, MainLine] | None = None
         self._index_thread: threading.Thread | None = None
+        self._index_pending: dict[int, bool] = {}  # id(state) -> rebuild, for the thread
         self._index_started = False
         self._frozen = False
-        self._lock_note: str | None = None  # the index.lock warning last shown
-        self.indexing = False
-        self.sub_title = clean(self.paths.root.name, single_line=True)
+        self._set_sub_title()
         self._clash_reported: set[str] = set()
         self.init_remote()
 
+    def _member(
+        self, name: str, path: str | None, error: str | None, warning: str | None
+    ) -> RepoState:
+        """A workspace member's state; one that cannot be opened is a warning row."""
+        if path is None:
+            return RepoState.failed(name, error or "could not be read")
+        try:
+            state = RepoState.open(name, path, self.user_config)
+        except Exception as exc:  # noqa: BLE001 - one member failing never ends the others
+            return RepoState.failed(name, error_text(exc))
+        state.warning = warning
+        return state
+
+    # --- the active repository ------------------------------------------------------------
+
+    @property
+    def repo(self):
+        return self._active.repo
+
+    @property
+    def paths(self) -> RepoPaths:
+        assert self._active.paths is not None  # the active one is always readable
+        return self._active.paths
+
+    @property
+    def config(self) -> Config:
+        return self._active.config
+
+    @property
+    def push_policy(self) -> PushPolicy:
+        return self._active.push_policy
+
+    @property
+    def by_url(self) -> bool:
+        return self._active.by_url
+
+    @property
+    def indexing(self) -> bool:
+        return self._active.indexing
+
+    @property
+    def active_repo(self) -> str | None:
+        """The active repository's workspace name (None without a workspace)."""
+        return self._active.name
+
+    def use_repo(self, name: str | None) -> bool:
+        """Make the workspace member ``name`` the active repository (the selected
+        model's): screens read and write there from now on. False if it cannot be."""
+        if name == self._active.name:
+            return True
+        state = next((s for s in self.repos if s.name == name and s.readable), None)
+        if state is None:
+            return False
+        self._active = state
+        self._set_sub_title()
+        self.remote_status = ""
+        self.check_remote()
+        return True
+
+    def _set_sub_title(self) -> None:
+        state = self._active
+        assert state.paths is not None
+        name = state.name if state.name is not None else state.paths.root.name
+        self.sub_title = clean(name, single_line=True)
+
+    def repo_state(self, name: str | None) -> RepoState:
+        """The workspace member ``name`` (None: the active repository)."""
+        if name is None:
+            return self._active
+        return next(s for s in self.repos if s.name == name)
+
     # --- public API for screens -----------------------------------------------------------
 
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        """The current read-only catalog connection (an empty catalog before the first
-        index run has finished). Use ``.cursor()`` on it inside worker threads."""
+    def connection(self, repo: str | None = None) -> duckdb.DuckDBPyConnection:
+        """The current read-only catalog connection of the active repository (or of the
+        workspace member ``repo``): an empty catalog before the first index run has
+        finished. Use ``.cursor()`` on it inside worker threads."""
+        state = self.repo_state(repo)
         with self._con_lock:
-            if self._real_catalog and self._catalog_ident() != self._con_ident:
-                self._reopen()
-            if self._con is None:
-                self._con = empty_catalog()
-            return self._con
+            if state.real_catalog and state.catalog_ident() != state.con_ident:
+                self._reopen(state)
+            if state.con is None:
+                state.con = empty_catalog()
+            return state.con
 
-    def main_line(self) -> MainLine:
+    def main_line(self, repo: str | None = None) -> MainLine:
         """The current catalog's main line (``store.query.mainline``), computed once per
         catalog: the models and the versions both need it, and at 100,000 commits each
         walk costs ~50 ms and ~40 MB while it runs. Safe in worker threads."""
-        con = self.connection()
+        state = self.repo_state(repo)
+        con = self.connection(state.name)
         with self._con_lock:
-            if self._main_line is not None and self._main_line[0] is con:
-                return self._main_line[1]
+            if state.main_line is not None and state.main_line[0] is con:
+                return state.main_line[1]
         with con.cursor() as cursor:
-            line = main_line(cursor, self.config.main)
+            line = main_line(cursor, state.config.main)
         with self._con_lock:
-            self._main_line = (con, line)
+            state.main_line = (con, line)
         return line
 
-    def _catalog_ident(self) -> tuple[int, ...] | None:
-        """The catalog file now (device, inode, size, mtime): a rebuild or damage in
-        place changes it. None when there is no catalog file."""
-        try:
-            st = os.stat(self.paths.catalog_file)
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-    def _reopen(self) -> None:
+    def _reopen(self, state: RepoState) -> None:
         """The catalog file changed under the open connection: open the current one, or,
         when it is damaged or gone, keep an empty placeholder and rebuild it. A catalog
         generation is never rewritten in place (the indexer writes a new file and swaps
         the link), so the same file with another size or time is damage."""
-        old, self._con_ident = self._con_ident, self._catalog_ident()
-        new = self._con_ident
+        assert state.paths is not None
+        old, state.con_ident = state.con_ident, state.catalog_ident()
+        new = state.con_ident
         damaged = new is None or (old is not None and old[:2] == new[:2])
-        fresh = None if damaged else open_snapshot(self.paths.catalog_file)
+        fresh = None if damaged else open_snapshot(state.paths.catalog_file)
         if fresh is not None:
             try:
                 model_names(fresh)  # a damaged file fails here
@@ -176,23 +234,29 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
                 fresh.close()
                 fresh = None
         if fresh is None:
-            self._swap_connection(empty_catalog())
+            self._swap_connection(state, empty_catalog())
         else:
-            self._swap_connection(fresh)
-        self.post_message(_CatalogReopened(fresh is not None))  # thread-safe
+            self._swap_connection(state, fresh)
+        self.post_message(_CatalogReopened(fresh is not None, state.name))  # thread-safe
 
     def on__catalog_reopened(self, message: _CatalogReopened) -> None:
         if message.usable:
-            self.index_status = "catalog changed on disk; reopened"
+            self.index_status = self._about(message.repo, "catalog changed on disk; reopened")
             self.broadcast(CatalogUpdated("catalog reopened", True))
         else:
-            self.reindex(rebuild=True)
-            self.index_status = "⚠ the catalog was damaged or gone; rebuilding it…"
+            self.reindex(rebuild=True, repo=message.repo)
+            self.index_status = self._about(
+                message.repo, "⚠ the catalog was damaged or gone; rebuilding it…"
+            )
+
+    def _about(self, repo: str | None, text: str) -> str:
+        """A status line about one repository: named in a workspace."""
+        return f"{clean(repo, single_line=True)}: {text}" if repo is not None else text
 
     @property
     def has_catalog(self) -> bool:
         """Whether a real catalog (not the empty placeholder) is open."""
-        return self._real_catalog
+        return self._active.real_catalog
 
     def now(self) -> datetime:
         """The clock for relative ages (frozen in tests and screenshots)."""
@@ -200,7 +264,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
 
     def start_index_once(self) -> None:
         """Called when the home screen shows its first versions: start the start-up index
-        run (once; later runs come from ``reindex``)."""
+        run (once, of every repository; later runs come from ``reindex``)."""
         if not self._frozen:
             # Everything built so far lives as long as the app: keep it out of the cyclic
             # collector, whose full passes over it would stall key presses for ~50 ms.
@@ -208,38 +272,63 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             atexit.register(gc.unfreeze)  # whatever happens, let the last collection see them
             self._frozen = True
         if self._index_on_mount and not self._index_started:
-            self.reindex()
+            self._index_started = True
+            for state in self.repos:
+                if state.readable:
+                    self.reindex(repo=state.name)
 
-    def reindex(self, rebuild: bool = False) -> None:
-        """Start a background index run unless one is running (``rebuild``: from scratch)."""
-        if self._index_thread is not None and self._index_thread.is_alive():
-            return
+    def reindex(self, rebuild: bool = False, repo: str | None = None) -> None:
+        """Start a background index run of the active repository (or of the workspace
+        member ``repo``) unless one is running or waiting (``rebuild``: from scratch)."""
+        state = self.repo_state(repo)
         self._index_started = True
-        self.indexing = True
-        self.index_status = "indexing…"
-        # A daemon thread, not a worker: quitting never waits for a long index run (the
-        # catalog is written to a temporary file and renamed, so stopping is harmless).
-        self._index_thread = threading.Thread(
-            target=self._index_run, args=(rebuild,), name="modeltrail-index", daemon=True
-        )
-        self._index_thread.start()
+        if state.indexing:
+            return
+        state.indexing = True
+        self.index_status = self._about(state.name, "indexing…")
+        with self._con_lock:
+            self._index_pending[id(state)] = rebuild
+            if self._index_thread is not None:
+                return  # the running thread takes it next
+            # A daemon thread, not a worker: quitting never waits for a long index run (the
+            # catalog is written to a temporary file and renamed, so stopping is harmless).
+            self._index_thread = threading.Thread(
+                target=self._index_runs, name="modeltrail-index", daemon=True
+            )
+            self._index_thread.start()
+
+    def _index_runs(self) -> None:
+        """The index thread: one repository after the other, while any is waiting."""
+        while True:
+            with self._con_lock:
+                if not self._index_pending:
+                    self._index_thread = None
+                    return
+                key, rebuild = next(iter(self._index_pending.items()))
+                del self._index_pending[key]
+            state = next(s for s in self.repos if id(s) == key)
+            self._index_run(state, rebuild)
 
     # --- lifecycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        for warning in (*self.config.warnings, *self.user_config.warnings):
+        for warning in (*self._active.config.warnings, *self.user_config.warnings):
             self.notify(clean(warning), severity="warning", markup=False)
         if self.location_note:  # -C URL not fetched this run: how old its copy is
             self.notify(clean(self.location_note), severity="warning", markup=False)
+        for state in self.repos:
+            if state.warning:  # a workspace member's URL not fetched, and the like
+                text = self._about(state.name, state.warning)
+                self.notify(clean(text), severity="warning", markup=False)
         self._apply_personal(self.user_config)
         from modeltrail.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
         self.check_remote()
         if not self._index_on_mount:
-            if self._con is not None:
+            if self._active.con is not None:
                 self.index_status = "catalog opened"
-        elif self._real_catalog:
+        elif all(s.real_catalog for s in self.repos if s.readable):
             # paint from the catalog first; check git for news once the home screen shows
             # its versions (start_index_once), or after a moment at the latest
             self.index_status = "catalog opened; checking the repository…"
@@ -247,61 +336,71 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         else:
             self.start_index_once()
 
-    def _index_run(self, rebuild: bool = False) -> None:
+    def _index_run(self, state: RepoState, rebuild: bool = False) -> None:
         last = 0.0
+        name = state.name
+        assert state.paths is not None
 
         def progress(phase: str, done: int, total: int) -> None:
             nonlocal last
             now = time.monotonic()
             if now - last >= _PROGRESS_INTERVAL or done == total:
                 last = now
-                self.post_message(IndexProgress(phase, done, total))
+                self.post_message(IndexProgress(phase, done, total, name))
 
         try:
             # the indexer is imported (off the UI thread) only when something is new
             from modeltrail.store.catalog.files import update_catalog
 
             # GitPython objects are not shared by threads: this one is the thread's own
-            with open_repo(self.paths.root) as repo:
+            with open_repo(state.paths.root) as repo:
                 summary = update_catalog(repo, rebuild=rebuild, progress=progress)
         except Exception as exc:  # noqa: BLE001 - reported by worker_failed, as a worker's
-            self.post_message(IndexFinished("", False, error_text(exc)))
+            self.post_message(IndexFinished("", False, error_text(exc), repo=name))
             return
-        note = index_lock_note(self.paths.git_dir)
-        self.post_message(IndexFinished(summary.line(), summary.mode != "unchanged", None, note))
+        note = index_lock_note(state.paths.git_dir)
+        changed = summary.mode != "unchanged"
+        self.post_message(IndexFinished(summary.line(), changed, None, note, repo=name))
 
     def on_index_progress(self, message: IndexProgress) -> None:
         phase = clean(message.phase, single_line=True)
         if message.total:
             pct = int(100 * message.done / message.total)
-            self.index_status = f"indexing: {phase} {message.done}/{message.total} ({pct}%)"
+            text = f"indexing: {phase} {message.done}/{message.total} ({pct}%)"
         else:
-            self.index_status = f"indexing: {phase}…"
+            text = f"indexing: {phase}…"
+        self.index_status = self._about(message.repo, text)
 
     def on_index_finished(self, message: IndexFinished) -> None:
-        self.indexing = False
-        self.check_remote()  # a write or a fetch may have moved the branch or its upstream
+        state = self.repo_state(message.repo)
+        assert state.paths is not None
+        state.indexing = False
+        if state is self._active:
+            self.check_remote()  # a write or a fetch may have moved the branch or its upstream
         if message.error:
-            self.worker_failed("index", message.error)
+            self.worker_failed("index", self._about(message.repo, message.error))
             return
-        self.index_status = clean(message.summary, single_line=True)
-        if message.lock_note and not self._lock_note:
+        self.index_status = self._about(message.repo, clean(message.summary, single_line=True))
+        if message.lock_note and not state.lock_note:
             # every write (a rollback, git commit) fails until it is gone: once per lock
-            self.notify(clean(message.lock_note), severity="warning", markup=False, timeout=20)
-        self._lock_note = message.lock_note
+            text = self._about(message.repo, message.lock_note)
+            self.notify(clean(text), severity="warning", markup=False, timeout=20)
+        state.lock_note = message.lock_note
         with self._con_lock:
-            ident = self._catalog_ident()
-            fresh = open_snapshot(self.paths.catalog_file)
+            ident = state.catalog_ident()
+            fresh = open_snapshot(state.paths.catalog_file)
             if fresh is None:
-                self.index_status = "⚠ the catalog could not be opened after indexing"
+                self.index_status = self._about(
+                    message.repo, "⚠ the catalog could not be opened after indexing"
+                )
                 return
             # a catalog file other than the open one (rebuilt elsewhere, or after damage)
             # is swapped in even when this run found nothing new
-            swap = message.changed or not self._real_catalog or ident != self._con_ident
+            swap = message.changed or not state.real_catalog or ident != state.con_ident
             if swap:
-                self._swap_connection(fresh)
-                self._con_ident = ident
-                self._real_catalog = True
+                self._swap_connection(state, fresh)
+                state.con_ident = ident
+                state.real_catalog = True
         if swap:
             self.broadcast(CatalogUpdated(message.summary, True))
         else:
@@ -318,14 +417,14 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             return
         super().worker_failed(group, error)
 
-    def _swap_connection(self, fresh: duckdb.DuckDBPyConnection) -> None:
+    def _swap_connection(self, state: RepoState, fresh: duckdb.DuckDBPyConnection) -> None:
         # Workers may still hold cursors of the old connection: close it one swap later.
-        for old in self._retired:
+        for old in state.retired:
             with contextlib.suppress(duckdb.Error):
                 old.close()
-        self._retired = [self._con] if self._con is not None else []
-        self._con = fresh
-        self._main_line = None
+        state.retired = [state.con] if state.con is not None else []
+        state.con = fresh
+        state.main_line = None
 
     def broadcast(self, message_factory: CatalogUpdated) -> None:
         """Post a copy of a ``CatalogUpdated`` to every screen on the stack."""
@@ -337,10 +436,11 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             self._fetch_cancel.set()
         if self._frozen:  # let the interpreter's last collection see those objects again
             gc.unfreeze()
-        for con in [*self._retired, self._con]:
-            if con is not None:
-                with contextlib.suppress(duckdb.Error):
-                    con.close()
+        for state in self.repos:
+            for con in [*state.retired, state.con]:
+                if con is not None:
+                    with contextlib.suppress(duckdb.Error):
+                        con.close()
 
     # --- keys and help --------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from modeltrail.store.config import Config, PushPolicy
     from modeltrail.store.query.mainline import MainLine
     from modeltrail.store.repo import RepoPaths
+    from modeltrail.tui.repo_state import RepoState
 
 
 class AppBase(App[Any]):
@@ -33,9 +34,19 @@ class AppBase(App[Any]):
         indexing: bool
         location_note: str | None  # a URL's cached copy not fetched this run: its age
 
-        def connection(self) -> duckdb.DuckDBPyConnection: ...
+        workspace: bool  # over the repositories of a workspace
+        repos: list[RepoState]  # one, or a workspace's members in its file's order
 
-        def main_line(self) -> MainLine: ...
+        @property
+        def active_repo(self) -> str | None: ...
+
+        def use_repo(self, name: str | None) -> bool: ...
+
+        def repo_state(self, name: str | None) -> RepoState: ...
+
+        def connection(self, repo: str | None = None) -> duckdb.DuckDBPyConnection: ...
+
+        def main_line(self, repo: str | None = None) -> MainLine: ...
 
         @property
         def has_catalog(self) -> bool: ...

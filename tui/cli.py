@@ -120,12 +120,14 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _workspace(args: argparse.Namespace) -> None:
-    """With a workspace, commands that read every repository get its entries
-    (``args.workspace_entries``); the others are pointed at their model's repository."""
+    """With a workspace, commands that read every repository (and the TUI) get its
+    entries (``args.workspace_entries``); the others are pointed at their model's
+    repository."""
     from modeltrail.tui.commands import _workspace as ws
 
     args.workspace_entries = entries = ws.workspace_entries(args)
-    if entries is not None and getattr(args, "command", None) not in ws.ACROSS:
+    command = getattr(args, "command", None)
+    if entries is not None and command is not None and command not in ws.ACROSS:
         ws.resolve(args, entries)
         args.workspace_entries = None
 

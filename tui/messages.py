@@ -26,6 +26,7 @@ class IndexProgress(Message):
     phase: str
     done: int
     total: int
+    repo: str | None = None  # the workspace member being indexed
 
 
 @dataclass
@@ -37,3 +38,4 @@ class IndexFinished(Message):
     changed: bool
     error: str | None = None
     lock_note: str | None = None
+    repo: str | None = None  # the workspace member that was indexed

@@ -59,7 +59,20 @@ def open_members(
     and the catalogs of the readable ones; each unreadable one is a warning line. Without
     ``catalogs`` (``index``: the summaries are enough), only those of the members whose
     catalog could not be written are opened (that is how they get their summary)."""
-    from modeltrail.store.workspace import index_all, open_catalogs
+    from modeltrail.store.workspace import open_catalogs
+
+    members = index_members(entries, rebuild=rebuild, offline=offline)
+    opened = open_catalogs(members if catalogs else [m for m in members if m.careful])
+    warn(members)
+    return members, opened
+
+
+def index_members(
+    entries: list[Entry], rebuild: bool = False, offline: bool = False
+) -> list[Member]:
+    """Every repository opened and indexed (in parallel), with one progress line on a
+    terminal's stderr; an unreadable one is a member with an ``error``."""
+    from modeltrail.store.workspace import index_all
 
     err = raw_stream(sys.stderr)
     tty = err.isatty()
@@ -73,9 +86,7 @@ def open_members(
     if tty:
         err.write("\r\x1b[K")
         err.flush()
-    opened = open_catalogs(members if catalogs else [m for m in members if m.careful])
-    warn(members)
-    return members, opened
+    return members
 
 
 def warn(members: list[Member]) -> None:

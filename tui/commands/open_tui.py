@@ -1,17 +1,31 @@
-"""Opening the TUI (``modeltrail`` with no command)."""
+"""Opening the TUI (``modeltrail`` with no command): on one repository, or on every
+repository of a workspace (``--workspace FILE``, or the user's own ``workspace.toml``)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from typing import TYPE_CHECKING
 
-from modeltrail.tui.commands._common import repo_of
+from modeltrail.store.errors import ModeltrailError, Refused
+
+if TYPE_CHECKING:
+    from modeltrail.store.workspace import Entry
+
+#: a workspace's repository as the app takes it: (name, path or None, error, warning)
+Member = tuple[str, str | None, str | None, str | None]
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    repo = repo_of(args)
     from modeltrail.store.write.rollback_apply import recover
     from modeltrail.tui.app import ModeltrailApp
 
+    entries = getattr(args, "workspace_entries", None)
+    if entries is not None:
+        return _run_workspace(args, entries)
+    from modeltrail.tui.commands._common import repo_of
+
+    repo = repo_of(args)
     note = recover(repo)  # finish or undo a rollback that was interrupted mid-way
     if note:
         print(f"modeltrail: {note}")
@@ -22,3 +36,43 @@ def run_tui(args: argparse.Namespace) -> int:
     )
     app.run()
     return app.return_code or 0
+
+
+def _run_workspace(args: argparse.Namespace, entries: list[Entry]) -> int:
+    """Every repository opened and indexed first (one progress line), then the TUI over
+    all of them; one that cannot be read is a warning row in its models pane."""
+    from modeltrail.tui.app import ModeltrailApp
+
+    rows = workspace_members(entries, offline=getattr(args, "cache_only", False))
+    if all(path is None for _, path, _, _ in rows):
+        errors = "; ".join(f"{name}: {error}" for name, _, error, _ in rows)
+        raise Refused(f"no repository of the workspace could be read ({errors})")
+    app = ModeltrailApp(workspace=rows)
+    app.run()
+    return app.return_code or 0
+
+
+def workspace_members(entries: list[Entry], offline: bool = False) -> list[Member]:
+    """The workspace's repositories opened and indexed (in parallel), an interrupted
+    rollback finished in each, as ``ModeltrailApp(workspace=...)`` takes them: (name,
+    path or None, why it could not be read, a warning)."""
+    from modeltrail.store.write.rollback_apply import recover
+    from modeltrail.tui.commands._workspace import index_members
+
+    members = index_members(entries, offline=offline)
+    rows: list[Member] = []
+    for m in members:
+        path = None
+        error = m.error
+        if m.repo is not None:
+            try:
+                note = recover(m.repo)  # a rollback interrupted mid-way, in that repository
+                if note:
+                    print(f"modeltrail: repository {m.name}: {note}")
+                path = os.fspath(m.repo.working_tree_dir or m.repo.git_dir)
+            except ModeltrailError as exc:  # its row says why; the others open
+                error = str(exc)
+            finally:
+                m.repo.close()
+        rows.append((m.name, path, error, m.warning))
+    return rows

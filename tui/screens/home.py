@@ -48,7 +48,7 @@ from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
 from modeltrail.tui.widgets.version_rows import MARK, ReproMarks, VersionRows
-from modeltrail.tui.workers import ReportsWorkerFailures
+from modeltrail.tui.workers import ReportsWorkerFailures, error_text
 
 if TYPE_CHECKING:
     from modeltrail.tui.app_base import AppBase
@@ -71,6 +71,7 @@ class VersionsLoaded(Message):
     model: str
     rows: VersionRows
     partial: bool = False
+    repo: str | None = None  # the workspace's repository of the model
 
 
 @dataclass
@@ -119,6 +120,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         super().__init__()
         self.models: list[dict] = []
         self.model: str | None = None
+        self.model_repo: str | None = None  # the selected model's repository (a workspace)
         self.rows: VersionRows | None = None
         self._metric_keys: dict[str, list[str]] = {}  # model -> its metric keys (cached)
         self.filter_query = ""
@@ -191,14 +193,16 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             pane.border_title = title
 
     def _titles(self) -> None:
-        self._set_title("#models-pane", Text(f"1 Models ({len(self.models)})"))
+        self._set_title("#models-pane", self._models_title())
         title = Text("2 Versions")
         if self.model is not None:
             title.append(" · ")
+            if self.model_repo is not None:
+                title.append(clean(self.model_repo, single_line=True) + "/")
             title.append(clean(self.model, single_line=True))
             total = len(self.rows) if self.rows is not None else 0
             if self.partial:
-                total = next((m["versions"] for m in self.models if m["name"] == self.model), total)
+                total = self._model_info().get("versions", total)
             if self.filter_query:
                 count = str(self.filter_count)
                 if self.filter_invalid:
@@ -223,6 +227,23 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             title.append(f" · {marked} marked {MARK}")
         self._set_title("#versions-pane", title)
         self._details_title()
+
+    def _models_title(self) -> Text:
+        """``1 Models (N)``; over a workspace, also how many repositories (and unread)."""
+        count = sum(m.get("error") is None for m in self.models)
+        title = Text(f"1 Models ({count})")
+        if self.app.workspace:
+            repos = len(self.app.repos)
+            unread = sum(not s.readable for s in self.app.repos)
+            title.append(f" · {repos} repos")
+            if unread:
+                title.append(f", ⚠ {unread} unread")
+        return title
+
+    def _model_info(self) -> dict:
+        """The selected model's dict (``list_models``), or {}."""
+        key = (self.model_repo, self.model)
+        return next((m for m in self.models if (m.get("repo"), m["name"]) == key), {})
 
     def _scope_text(self) -> str:
         """Which versions the list shows and what its deltas compare against."""
@@ -274,14 +295,35 @@ class HomeScreen(ReportsWorkerFailures, Screen):
 
     @work(thread=True, exclusive=True, group="models", exit_on_error=False)
     def load_models(self) -> None:
-        with self.app.connection().cursor() as cursor:
-            models = queries.list_models(cursor, self.app.main_line())
+        """The models; over a workspace every repository's, grouped by repository in the
+        file's order, each tagged with its ``repo`` (one that cannot be read, or whose
+        catalog fails, is a row with its ``error``: never the end of the others)."""
+        if not self.app.workspace:
+            with self.app.connection().cursor() as cursor:
+                models = queries.list_models(cursor, self.app.main_line())
+            self.post_message(ModelsLoaded(models))
+            return
+        models = []
+        for state in self.app.repos:
+            name = state.name
+            assert name is not None  # a workspace's members are named
+            if state.error is not None:
+                models.append({"name": name, "repo": name, "error": state.error})
+                continue
+            try:
+                with self.app.connection(name).cursor() as cursor:
+                    found = queries.list_models(cursor, self.app.main_line(name))
+            except Exception as exc:  # noqa: BLE001 - a damaged catalog: its row says so
+                models.append({"name": name, "repo": name, "error": error_text(exc)})
+                continue
+            models += [{**m, "repo": name} for m in found]
         self.post_message(ModelsLoaded(models))
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:
         self.models = message.models
         keep = self.model
-        self.model_list.set_models(self.models, keep=keep)
+        keep_repo = self.model_repo
+        self.model_list.set_models(self.models, keep=keep, keep_repo=keep_repo)
         if not self.models:
             self.app.start_index_once()
             self.model = None
@@ -293,21 +335,43 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             )
             self.version_list.set_rows(None)
             self._details_message(NO_MODELS if not self.app.indexing else "indexing…")
-        elif keep is not None and keep in [m["name"] for m in self.models]:
+        elif keep is not None and self._model_info():
             self._keep_commit = self.version_list.current_commit
-            self.load_versions(keep, self.all_branches)
+            self.load_versions(keep, self.all_branches, keep_repo)
         self._titles()
 
     @on(ModelList.Highlighted, "#models")
     def _model_highlighted(self, event: ModelList.Highlighted) -> None:
         current = self.model_list.current
-        if current is None or current["name"] == self.model:
+        if current is None:
             return
-        self.select_model(current["name"])
+        repo = current.get("repo")
+        if (repo, current["name"]) == (self.model_repo, self.model):
+            return
+        if current.get("error") is not None:
+            self._unread_repo(repo, current["error"])
+            return
+        self.select_model(current["name"], repo)
 
-    def select_model(self, name: str) -> None:
-        """Show ``name``'s versions (loaded in the background)."""
+    def _unread_repo(self, repo: str | None, error: str) -> None:
+        """A workspace's repository that could not be read is selected: say why."""
+        self.model, self.model_repo, self.rows, self.partial = None, repo, None, False
+        name = clean(repo or "", single_line=True)
+        self.version_list.empty_text = f"⚠ repository {name} could not be read (why: below)"
+        self.version_list.set_rows(None)
+        self._details_message(f"⚠ {name}: {clean(error, single_line=True)}")
+        self._titles()
+
+    def select_model(self, name: str, repo: str | None = None) -> None:
+        """Show ``name``'s versions (of the workspace's repository ``repo``), loaded in
+        the background. Its repository becomes the app's active one: every screen
+        opened from here (compare, flow, history, audit, rollback) works there."""
+        if repo != self.app.active_repo:
+            self.app.use_repo(repo)
+            self._metric_keys.clear()  # another catalog: its models' metrics differ
+            self.details.forget()
         self.model = name
+        self.model_repo = repo
         self.rows = None
         self.partial = False
         self.filter_count = None
@@ -315,7 +379,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self.version_list.set_rows(None)
         self._details_message("loading…")
         self._titles()
-        self.load_versions(name, self.all_branches)
+        self.load_versions(name, self.all_branches, repo)
 
     def action_all_branches(self) -> None:
         """``b``: list every branch's versions, or back to the main line (and the labelled
@@ -326,43 +390,48 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             return
         self._keep_commit = self.version_list.current_commit
         self.partial = False
-        self.load_versions(self.model, self.all_branches)
+        self.load_versions(self.model, self.all_branches, self.model_repo)
         self._titles()
 
     @work(thread=True, exclusive=True, group="versions", exit_on_error=False)
-    def load_versions(self, model: str, all_branches: bool = False) -> None:
+    def load_versions(
+        self, model: str, all_branches: bool = False, repo: str | None = None
+    ) -> None:
         """The newest page of versions first (paints at once however many there are),
-        then all of them, then the version each was built on (for the deltas)."""
+        then all of them, then the version each was built on (for the deltas). ``repo``:
+        the workspace's repository the model is in (else the app's one)."""
         worker = get_current_worker()
-        config = self.app.config
+        state = self.app.repo_state(repo)
+        config = state.config
+        assert state.paths is not None  # a model's repository was read
 
         def table_rows(table) -> VersionRows:
             return VersionRows(
                 table, keys, config.better, config.direction, line.branch, all_branches, line.sizes
             )
 
-        with self.app.connection().cursor() as cursor:
-            line = self.app.main_line()
+        with self.app.connection(repo).cursor() as cursor:
+            line = self.app.main_line(repo)
             scope: dict[str, Any] = {"main": line, "all_branches": all_branches}
             keys = browse.key_metrics(cursor, model, limit=KEY_METRICS)
             table = browse.versions_table(cursor, model, keys, limit=FIRST_PAGE, **scope)
             if len(table) == FIRST_PAGE and not worker.is_cancelled:
-                self.post_message(VersionsLoaded(model, table_rows(table), partial=True))
+                self.post_message(VersionsLoaded(model, table_rows(table), True, repo))
                 table = browse.versions_table(cursor, model, keys, **scope)
         rows = table_rows(table)
         if worker.is_cancelled:
             return
-        self.post_message(VersionsLoaded(model, rows))
+        self.post_message(VersionsLoaded(model, rows, repo=repo))
         # then the version each was built on, for the metric deltas (the list shows first)
-        with self.app.connection().cursor() as cursor:
+        with self.app.connection(repo).cursor() as cursor:
             prev_topo = browse.previous_column(cursor, model, rows.table.column("topo"))
         if not worker.is_cancelled:
             self.post_message(PreviousLoaded(model, rows, prev_topo))
         # then how reproducible each version is (the audit's checks, the R column)
-        with open_repo(self.app.paths.root) as repo:
-            remotes = audit.remotes_of(repo)
+        with open_repo(state.paths.root) as git_repo:
+            remotes = audit.remotes_of(git_repo)
         marks = rows.reproducible_marks()
-        with self.app.connection().cursor() as cursor:
+        with self.app.connection(repo).cursor() as cursor:
             for part in audit.version_checks_by_part(cursor, model, remotes, part=REPRO_PART):
                 if worker.is_cancelled:
                     return
@@ -389,7 +458,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
         if not message.partial:
             self.app.start_index_once()  # the list is up: now check git for news
-        if message.model != self.model:
+        if (message.repo, message.model) != (self.model_repo, self.model):
             return
         if message.rows.all_branches != self.all_branches:
             return  # the list of before a b: the other one is loading
@@ -401,7 +470,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             and message.rows.row_of(pending) is None
         ):  # a jump to a version off the main line: list every branch
             self.all_branches = True
-            self.load_versions(message.model, True)
+            self.load_versions(message.model, True, message.repo)
             return
         self.rest_failed = False
         replacing_page = self.partial and not message.partial and self.rows is not None
@@ -586,23 +655,24 @@ class HomeScreen(ReportsWorkerFailures, Screen):
 
     def jump(self, model: str, commit: str | None = None) -> None:
         """Select ``model`` and put the cursor on ``commit`` (clearing a filter hiding it)."""
-        names = [m["name"] for m in self.models]
-        if model not in names:
+        repo = self.app.active_repo  # the palette and other screens name the active one's
+        keys = [(m.get("repo"), m["name"]) for m in self.models]
+        if (repo, model) not in keys:
             return
         if self.filter_query:
             self.set_filter("")
-        if model == self.model and self.rows is not None:
+        if (repo, model) == (self.model_repo, self.model) and self.rows is not None:
             if commit is not None and self.rows.row_of(commit) is None and not self.all_branches:
                 self.all_branches = True  # off the main line: list every branch
                 self._pending_commit = commit
-                self.load_versions(model, True)
+                self.load_versions(model, True, repo)
                 return
             if commit is not None:
                 self.version_list.set_view(None, keep_commit=commit)
             self.set_focus(self.version_list)
             return
         self._pending_commit = commit
-        self.model_list.highlighted = names.index(model)
+        self.model_list.highlighted = keys.index((repo, model))
         if commit is None:
             self.set_focus(self.version_list)
 
@@ -626,7 +696,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         if self.model is None:
             self.notify("select a model first", timeout=4)
             return
-        info = next((m for m in self.models if m["name"] == self.model), {})
+        info = self._model_info()
         stages = sorted(info.get("stage_details") or {}, key=stage_order)
         commit = self.version_list.current_commit
         on_model = self.focused is self.model_list or self.focused is None

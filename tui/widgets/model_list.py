@@ -8,7 +8,12 @@ model, so it never looks like another model's row.
 
 The list is virtual (the Line API): an entry is built and wrapped only when it is drawn.
 Until then its height is estimated from its data (one line, or one per stage) and put
-right when it is first drawn. Building every entry up front, as an ``OptionList``
+right when it is first drawn.
+
+Over a workspace the models come grouped by repository: in a side column the repository
+is a column of its own before each model, on one line (the pane spans the screen) it is
+the model's prefix (``REPO/MODEL``, as the command line names it). A repository that
+could not be read is a warning row (``⚠ REPO: not read: why``) in its place. Building every entry up front, as an ``OptionList``
 needs, took 0.6 s of CPU at 10,000 models before the first screen showed.
 """
 
@@ -21,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
@@ -40,21 +46,57 @@ _INDENT = "    "  # where a line too long for the pane goes on
 _CACHE_ENTRIES = 256  # entries kept laid out (a few screens' worth)
 
 
-def model_prompt_parts(model: dict, now: datetime, one_line: bool) -> Parts:
-    """:func:`model_prompt` as (string, style) pieces."""
+#: cells of the repository column (a side column over a workspace) before a name is cut
+REPO_COLUMN_CELLS = 12
+
+
+def repo_cell(name: str, width: int) -> str:
+    """A repository's name in a column ``width`` cells wide (cut with … when longer)."""
+    text = clean(name, single_line=True)
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+#: characters of a repository's error in its row (the versions pane says it whole)
+ERROR_CHARS = 48
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1].rstrip() + "…"
+
+
+def model_prompt_parts(model: dict, now: datetime, one_line: bool, repo_column: int = 0) -> Parts:
+    """:func:`model_prompt` as (string, style) pieces. A model of a workspace (its dict
+    has ``repo``) is ``REPO/MODEL`` on one line, or a side column's lines after its
+    repository in a column ``repo_column`` cells wide; a repository that could not be
+    read (``error``) is a warning row."""
+    repo = model.get("repo")
+    column = repo_cell(repo, repo_column) + " " if repo is not None and repo_column else ""
+    pad = " " * len(column)
+    if model.get("error") is not None:
+        return [
+            (column, "dim"),
+            ("⚠ ", "bold"),
+            (f"{clean(repo or model['name'], single_line=True)}: " if not column else "", "bold"),
+            (f"not read: {_short(clean(model['error'], single_line=True))}", "italic"),
+        ]
     latest = latest_text(model)
     count = model.get("versions", 0)
-    parts = [
+    parts = [(column, "dim")] if column else []
+    if repo is not None and not column:
+        parts.append((f"{clean(repo, single_line=True)}/", "dim"))
+    parts += [
         (clean(model["name"], single_line=True), "bold"),
         (f"  {latest or '–'}", ""),
         (f" ({count})" if one_line else f" · {count} version{'s' if count != 1 else ''}", "dim"),
     ]
     badges = model_badge_parts(model, now, two_lines=not one_line)
     for badge in badges:
-        parts.append(("  " if one_line else "\n  ", ""))
+        parts.append(("  " if one_line else f"\n{pad}  ", ""))
         parts += badge
     if not badges and not one_line:
-        parts.append(("\n  no stages", "dim italic"))
+        parts.append((f"\n{pad}  no stages", "dim italic"))
     return parts
 
 
@@ -63,12 +105,14 @@ def model_prompt(model: dict, now: datetime, one_line: bool) -> Text:
     return Text.assemble(*model_prompt_parts(model, now, one_line))
 
 
-def entry_lines(parts: Parts, width: int, console: Console) -> list[Text]:
+def entry_lines(parts: Parts, width: int, console: Console, indent: int = 0) -> list[Text]:
     """A model's entry as the lines it takes in ``width`` cells: each line of its text
     (the model, then in a side column one per stage) wrapped at spaces, the rest of a
-    line that does not fit going on below, indented; nothing is cut."""
+    line that does not fit going on below, indented (``indent`` more cells: past a
+    repository column); nothing is cut."""
     out: list[Text] = []
-    room = max(1, width - len(_INDENT))
+    prefix = " " * indent + _INDENT
+    room = max(1, width - len(prefix))
     for line in Text.assemble(*parts).split("\n", allow_blank=True):
         rows = line.wrap(console, max(1, width), overflow="fold")
         out.append(rows[0])
@@ -76,7 +120,7 @@ def entry_lines(parts: Parts, width: int, console: Console) -> list[Text]:
             continue
         rest = line[len(rows[0].plain) :]  # what did not fit, after the space it broke at
         rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
-        out.extend(Text(_INDENT) + row for row in rest.wrap(console, room, overflow="fold"))
+        out.extend(Text(prefix) + row for row in rest.wrap(console, room, overflow="fold"))
     for row in out:
         row.rstrip()
     return out
@@ -84,7 +128,7 @@ def entry_lines(parts: Parts, width: int, console: Console) -> list[Text]:
 
 def _estimate(model: dict, one_line: bool) -> int:
     """An entry's height before it is laid out: one line, or one per stage/badge."""
-    if one_line:
+    if one_line or model.get("error") is not None:
         return 1
     badges = len(model.get("stage_details") or {}) + (1 if model.get("deleted") else 0)
     return 1 + max(1, badges)
@@ -125,6 +169,7 @@ class ModelList(ScrollView, can_focus=True, inherit_bindings=False):
         self._starts: list[int] = [0]  # the first line of each entry, and the total last
         self._laid_out: OrderedDict[int, tuple[int, list[Text]]] = OrderedDict()
         self._when = now()
+        self._repo_column = 0  # cells of the repository column (workspace, side column)
 
     # --- what is shown ---------------------------------------------------------------
 
@@ -133,15 +178,22 @@ class ModelList(ScrollView, can_focus=True, inherit_bindings=False):
         """How many models the list holds."""
         return len(self.models)
 
-    def set_models(self, models: list[dict], keep: str | None = None) -> None:
-        """Show ``models`` (``list_models`` dicts); keep the highlight on ``keep``."""
+    def set_models(
+        self, models: list[dict], keep: str | None = None, keep_repo: str | None = None
+    ) -> None:
+        """Show ``models`` (``list_models`` dicts; over a workspace each has its ``repo``,
+        grouped by repository, and a repository that could not be read is a dict with
+        an ``error``); keep the highlight on ``keep`` (of ``keep_repo``)."""
         self.models = models
+        repos = [m["repo"] for m in models if m.get("repo") is not None]
+        longest = max((cell_len(clean(r, single_line=True)) for r in repos), default=0)
+        self._repo_column = min(longest, REPO_COLUMN_CELLS)
         self._rebuild()
         if not models:
             self.highlighted = None
             return
-        names = [m["name"] for m in models]
-        self.highlighted = names.index(keep) if keep in names else 0
+        keys = [(m.get("repo"), m["name"]) for m in models]
+        self.highlighted = keys.index((keep_repo, keep)) if (keep_repo, keep) in keys else 0
 
     @property
     def current(self) -> dict | None:
@@ -173,8 +225,9 @@ class ModelList(ScrollView, can_focus=True, inherit_bindings=False):
         if cached is not None and cached[0] == width:
             self._laid_out.move_to_end(index)
             return cached[1]
-        parts = model_prompt_parts(self.models[index], self._when, bool(self._one_line))
-        lines = entry_lines(parts, width, self.app.console)
+        column = 0 if self._one_line else self._repo_column
+        parts = model_prompt_parts(self.models[index], self._when, bool(self._one_line), column)
+        lines = entry_lines(parts, width, self.app.console, column + 1 if column else 0)
         self._laid_out[index] = (width, lines)
         if len(self._laid_out) > _CACHE_ENTRIES:
             self._laid_out.popitem(last=False)
