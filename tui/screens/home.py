@@ -270,7 +270,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def _details_title(self) -> None:
         """The details pane names the version it shows (set with its content)."""
         title = Text("Details")
-        commit = self.details.shown_commit if self.details.visible else None
+        commit = self.details.shown_commit if self.details.showing else None
         row = self.rows.row_of(commit) if self.rows is not None and commit is not None else None
         if row is not None and self.rows is not None:
             title.append(" · ")

@@ -346,7 +346,7 @@ class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bin
         self._width = -1
         self._on_change = on_change  # told when the pane starts or stops showing a version
         self.shown_commit: str | None = None  # the version whose details were last shown
-        self.visible = False  # the pane shows shown_commit (not a message)
+        self.showing = False  # the pane shows shown_commit (not a message)
         self.remotes: dict[str, bool] | None = None  # can missing objects be fetched
         self._selected: DetailsKey | None = None  # what the screen has selected
         self._wanted: DetailsKey | None = None  # what is to be shown (None: reload)
@@ -391,7 +391,7 @@ class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bin
         """A short plain message (loading, nothing selected...) instead of a version."""
         self.deselect()
         self._paint(Text(message, style="dim italic"))
-        self.visible = False
+        self.showing = False
         if self._on_change is not None:
             self._on_change()
 
@@ -453,7 +453,7 @@ class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bin
         if message.key == self._wanted:
             self._paint(message.renderable)
             self.shown_commit = message.key[1]
-            self.visible = True
+            self.showing = True
             if self._on_change is not None:
                 self._on_change()
         elif self._wanted is not None:
