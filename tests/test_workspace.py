@@ -173,7 +173,6 @@ def _out(capsys, argv: list[str]) -> str:
     [
         (["flow"], "flow works on one repository: give -C PATH"),
         (["history"], "history works on one repository: name a model (REPO/MODEL) or give -C"),
-        ([], "the TUI works on one repository: give -C PATH"),
     ],
 )
 def test_a_one_repository_command_without_a_model_says_how_to_choose(ws, capsys, argv, says):

@@ -107,7 +107,7 @@ def resolve(args: argparse.Namespace, entries: list[Entry]) -> None:
 
     spec = getattr(args, "model", None)
     if not spec:
-        what = args.command or "the TUI"
+        what = args.command
         name_one = "name a model (REPO/MODEL) or " if hasattr(args, "model") else ""
         raise UsageError(
             f"with a workspace, {what} works on one repository: {name_one}give -C PATH"
