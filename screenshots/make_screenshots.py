@@ -6,7 +6,8 @@
 Each module in ``screenshots/scenarios/`` defines ``SCENARIOS``: dicts with ``name``,
 ``size`` (columns, rows), ``press`` (keys, one per element, as Textual names them) and
 an optional ``setup(repo_path)`` run on the scenario's own copy of the repository
-first. Between key presses the script waits for the app's workers, so what is drawn is
+first, or an optional ``workspace(repo_path)`` returning a workspace file that lists
+that copy among others (the app then opens over the workspace). Between key presses the script waits for the app's workers, so what is drawn is
 what a user sees once the screen settles. The clock is frozen just after the sample
 repository's last commit, so ages ("since 9d") are the same on every run.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -31,7 +33,9 @@ from textual.worker import WorkerCancelled, WorkerFailed  # noqa: E402
 from modeltrail.sample_repo.generator import build_sample_repo  # noqa: E402
 from modeltrail.store.catalog.files import update_catalog  # noqa: E402
 from modeltrail.store.repo import open_repo  # noqa: E402
+from modeltrail.store.workspace import load_workspace  # noqa: E402
 from modeltrail.tui.app import ModeltrailApp  # noqa: E402
+from modeltrail.tui.commands.open_tui import workspace_members  # noqa: E402
 
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -67,7 +71,12 @@ async def settle(pilot) -> None:
 
 
 async def shoot(repo: Path, scenario: dict, out: Path) -> Path:
-    app = ModeltrailApp(repo_path=repo, now=lambda: FROZEN_NOW)
+    if scenario.get("workspace"):  # over a workspace, as ``modeltrail --workspace FILE``
+        file = scenario["workspace"](repo)
+        members = workspace_members(load_workspace(file))
+        app = ModeltrailApp(workspace=members, now=lambda: FROZEN_NOW)
+    else:
+        app = ModeltrailApp(repo_path=repo, now=lambda: FROZEN_NOW)
     async with app.run_test(size=tuple(scenario["size"])) as pilot:
         await settle(pilot)
         for key in scenario["press"]:
@@ -95,6 +104,7 @@ def main(argv: list[str]) -> int:
     wanted = argv[1:]
     scenarios = [s for s in load_scenarios() if not wanted or s["name"].startswith(tuple(wanted))]
     with tempfile.TemporaryDirectory(prefix="modeltrail-shots-") as tmp:
+        os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")  # a workspace's URL clones
         base = build_sample_repo(Path(tmp) / "base")
         update_catalog(open_repo(base))
         for i, scenario in enumerate(scenarios):
@@ -107,5 +117,5 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # (a workspace's indexing spawns processes that import this)
     sys.exit(main(sys.argv))

@@ -171,6 +171,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         if state is None:
             return False
         self._active = state
+        if state.summary and not any(s.indexing for s in self.repos):
+            self.index_status = self._about(state.name, state.summary)
         self._set_sub_title()
         self.remote_status = ""
         self.check_remote()
@@ -380,7 +382,10 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         if message.error:
             self.worker_failed("index", self._about(message.repo, message.error))
             return
-        self.index_status = self._about(message.repo, clean(message.summary, single_line=True))
+        state.summary = clean(message.summary, single_line=True)
+        if not any(s.indexing for s in self.repos):  # the last run: the active one's line
+            shown = self._active if self._active.summary else state
+            self.index_status = self._about(shown.name, shown.summary)
         if message.lock_note and not state.lock_note:
             # every write (a rollback, git commit) fails until it is gone: once per lock
             text = self._about(message.repo, message.lock_note)

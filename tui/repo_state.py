@@ -46,6 +46,7 @@ class RepoState:
     main_line: tuple[duckdb.DuckDBPyConnection, MainLine] | None = None
     indexing: bool = False
     lock_note: str | None = None  # the index.lock warning last shown
+    summary: str = ""  # its last index run's line (the status bar shows the active one's)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod

@@ -48,7 +48,8 @@ from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
 from modeltrail.tui.widgets.version_rows import MARK, ReproMarks, VersionRows
-from modeltrail.tui.workers import ReportsWorkerFailures, error_text
+from modeltrail.tui.workers import ReportsWorkerFailures
+from modeltrail.tui.workspace_models import models_title, workspace_models
 
 if TYPE_CHECKING:
     from modeltrail.tui.app_base import AppBase
@@ -176,6 +177,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         return self.query_one("#status", StatusBar)
 
     def on_mount(self) -> None:
+        self.set_class(self.app.workspace, "-workspace")  # a wider models pane: REPO column
         self.filter_input.display = False
         self._titles()
         waiting = not self.app.has_catalog
@@ -193,7 +195,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             pane.border_title = title
 
     def _titles(self) -> None:
-        self._set_title("#models-pane", self._models_title())
+        self._set_title("#models-pane", models_title(self.app, self.models))
         title = Text("2 Versions")
         if self.model is not None:
             title.append(" · ")
@@ -227,18 +229,6 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             title.append(f" · {marked} marked {MARK}")
         self._set_title("#versions-pane", title)
         self._details_title()
-
-    def _models_title(self) -> Text:
-        """``1 Models (N)``; over a workspace, also how many repositories (and unread)."""
-        count = sum(m.get("error") is None for m in self.models)
-        title = Text(f"1 Models ({count})")
-        if self.app.workspace:
-            repos = len(self.app.repos)
-            unread = sum(not s.readable for s in self.app.repos)
-            title.append(f" · {repos} repos")
-            if unread:
-                title.append(f", ⚠ {unread} unread")
-        return title
 
     def _model_info(self) -> dict:
         """The selected model's dict (``list_models``), or {}."""
@@ -295,28 +285,12 @@ class HomeScreen(ReportsWorkerFailures, Screen):
 
     @work(thread=True, exclusive=True, group="models", exit_on_error=False)
     def load_models(self) -> None:
-        """The models; over a workspace every repository's, grouped by repository in the
-        file's order, each tagged with its ``repo`` (one that cannot be read, or whose
-        catalog fails, is a row with its ``error``: never the end of the others)."""
-        if not self.app.workspace:
-            with self.app.connection().cursor() as cursor:
-                models = queries.list_models(cursor, self.app.main_line())
-            self.post_message(ModelsLoaded(models))
+        """The models; over a workspace every repository's (``tui.workspace_models``)."""
+        if self.app.workspace:
+            self.post_message(ModelsLoaded(workspace_models(self.app)))
             return
-        models = []
-        for state in self.app.repos:
-            name = state.name
-            assert name is not None  # a workspace's members are named
-            if state.error is not None:
-                models.append({"name": name, "repo": name, "error": state.error})
-                continue
-            try:
-                with self.app.connection(name).cursor() as cursor:
-                    found = queries.list_models(cursor, self.app.main_line(name))
-            except Exception as exc:  # noqa: BLE001 - a damaged catalog: its row says so
-                models.append({"name": name, "repo": name, "error": error_text(exc)})
-                continue
-            models += [{**m, "repo": name} for m in found]
+        with self.app.connection().cursor() as cursor:
+            models = queries.list_models(cursor, self.app.main_line())
         self.post_message(ModelsLoaded(models))
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:

@@ -11,7 +11,7 @@ Until then its height is estimated from its data (one line, or one per stage) an
 right when it is first drawn.
 
 Over a workspace the models come grouped by repository: in a side column the repository
-is a column of its own before each model, on one line (the pane spans the screen) it is
+is a column of its own, named beside its first model, on one line (the pane spans the screen) it is
 the model's prefix (``REPO/MODEL``, as the command line names it). A repository that
 could not be read is a warning row (``⚠ REPO: not read: why``) in its place. Building every entry up front, as an ``OptionList``
 needs, took 0.6 s of CPU at 10,000 models before the first screen showed.
@@ -66,13 +66,17 @@ def _short(text: str) -> str:
     return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1].rstrip() + "…"
 
 
-def model_prompt_parts(model: dict, now: datetime, one_line: bool, repo_column: int = 0) -> Parts:
+def model_prompt_parts(
+    model: dict, now: datetime, one_line: bool, repo_column: int = 0, first: bool = True
+) -> Parts:
     """:func:`model_prompt` as (string, style) pieces. A model of a workspace (its dict
     has ``repo``) is ``REPO/MODEL`` on one line, or a side column's lines after its
-    repository in a column ``repo_column`` cells wide; a repository that could not be
-    read (``error``) is a warning row."""
+    repository in a column ``repo_column`` cells wide, named on the ``first`` model of
+    its repository only; a repository that could not be read (``error``) is a warning."""
     repo = model.get("repo")
-    column = repo_cell(repo, repo_column) + " " if repo is not None and repo_column else ""
+    column = ""
+    if repo is not None and repo_column:
+        column = (repo_cell(repo, repo_column) if first else " " * repo_column) + " "
     pad = " " * len(column)
     if model.get("error") is not None:
         return [
@@ -226,7 +230,9 @@ class ModelList(ScrollView, can_focus=True, inherit_bindings=False):
             self._laid_out.move_to_end(index)
             return cached[1]
         column = 0 if self._one_line else self._repo_column
-        parts = model_prompt_parts(self.models[index], self._when, bool(self._one_line), column)
+        model = self.models[index]
+        first = index == 0 or self.models[index - 1].get("repo") != model.get("repo")
+        parts = model_prompt_parts(model, self._when, bool(self._one_line), column, first)
         lines = entry_lines(parts, width, self.app.console, column + 1 if column else 0)
         self._laid_out[index] = (width, lines)
         if len(self._laid_out) > _CACHE_ENTRIES:
