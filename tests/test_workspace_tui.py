@@ -141,6 +141,18 @@ async def test_a_rollback_on_the_second_repositorys_model_writes_there_only(ws):
 
 
 @run_async
+async def test_the_palette_jumps_to_a_version_of_another_repository(ws):
+    async with _app(ws).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p", "beta/churn v1.0.0", "enter")
+        text = await wait_for_text(pilot, "Details · v1.0.0")
+        assert "2 Versions · beta/churn" in text
+        assert pilot.app.active_repo == "beta"
+        await press(pilot, "w")  # what changed: in beta
+        await wait_for_text(pilot, "Changes · beta · last 24 hours")
+
+
+@run_async
 async def test_flow_and_compare_open_on_the_selected_models_repository(ws):
     async with _app(ws).run_test(size=(80, 24)) as pilot:
         await settle(pilot)

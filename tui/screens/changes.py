@@ -96,8 +96,10 @@ class ChangesScreen(TableScreen):
             for c in found
         ]
         rollbacks = sum(c["event"] in ("rollback", "undo") for c in found)
+        repo = self.app.active_repo  # over a workspace: the selected model's repository
+        where = f" · {clean(repo, single_line=True)}" if repo is not None else ""
         title = Text(
-            f"Changes · last {WINDOWS[self.window][0]} · {plural(len(found), 'change')}, "
+            f"Changes{where} · last {WINDOWS[self.window][0]} · {plural(len(found), 'change')}, "
             f"{plural(rollbacks, 'rollback or undo', 'rollbacks and undos')}  (d: wider)"
         )
         columns = ["when (UTC)", "event", "stage", "version", "who", "metrics", "why"]

@@ -627,9 +627,10 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             else:
                 self.set_focus(self.model_list)
 
-    def jump(self, model: str, commit: str | None = None) -> None:
-        """Select ``model`` and put the cursor on ``commit`` (clearing a filter hiding it)."""
-        repo = self.app.active_repo  # the palette and other screens name the active one's
+    def jump(self, model: str, commit: str | None = None, repo: str | None = None) -> None:
+        """Select ``model`` (of the workspace's repository ``repo``; by default the active
+        one's) and put the cursor on ``commit`` (clearing a filter hiding it)."""
+        repo = repo if repo is not None else self.app.active_repo
         keys = [(m.get("repo"), m["name"]) for m in self.models]
         if (repo, model) not in keys:
             return
@@ -719,34 +720,35 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     # --- command palette ------------------------------------------------------------------
 
     def palette_commands(self) -> list[PaletteCommand]:
-        """Jump to models, stages and labelled versions; the screen's actions. (Thread.)"""
-        with self.app.connection().cursor() as cursor:
-            models = queries.list_models(cursor)
-            labelled = queries.labelled_versions(cursor, limit=5000)
+        """Jump to models, stages and labelled versions (over a workspace, every
+        repository's, named ``REPO/MODEL``); the screen's actions. (Thread.)"""
         out: list[PaletteCommand] = []
-        for m in models:
-            out.append(
-                PaletteCommand(
-                    f"Model: {m['name']}", "show its versions", partial(self.jump, m["name"])
-                )
-            )
-            for stage, info in sorted((m.get("stage_details") or {}).items()):
+        for repo in [s.name for s in self.app.repos if s.readable]:
+            at = f"{repo}/" if repo is not None else ""
+            with self.app.connection(repo).cursor() as cursor:
+                models = queries.list_models(cursor)
+                labelled = queries.labelled_versions(cursor, limit=5000)
+            for m in models:
+                name = m["name"]
+                go = partial(self.jump, name, repo=repo)
+                out.append(PaletteCommand(f"Model: {at}{name}", "show its versions", go))
+                for stage, info in sorted((m.get("stage_details") or {}).items()):
+                    out.append(
+                        PaletteCommand(
+                            f"Stage: {at}{name} {stage_glyph(stage)} {stage} → {info['version']}",
+                            "go to the version holding this stage",
+                            partial(self.jump, name, info["commit"], repo=repo),
+                        )
+                    )
+            for model, version, commit in labelled:
                 out.append(
                     PaletteCommand(
-                        f"Stage: {m['name']} {stage_glyph(stage)} {stage} → {info['version']}",
-                        "go to the version holding this stage",
-                        partial(self.jump, m["name"], info["commit"]),
+                        f"Version: {at}{model} {version}",
+                        "go to this version",
+                        partial(self.jump, model, commit, repo=repo),
+                        discover=False,
                     )
                 )
-        for model, version, commit in labelled:
-            out.append(
-                PaletteCommand(
-                    f"Version: {model} {version}",
-                    "go to this version",
-                    partial(self.jump, model, commit),
-                    discover=False,
-                )
-            )
         actions: list[tuple[str, str, Callable[[], object]]] = [
             ("Filter versions", "/ — e.g. test.auc>0.8 branch:main", self.action_filter),
             ("Clear filter", "esc", partial(self.set_filter, "")),
