@@ -28,10 +28,19 @@ class AppBase(App[Any]):
     """What screens and widgets use of the app (``ModeltrailApp`` defines each)."""
 
     if TYPE_CHECKING:
-        paths: RepoPaths
-        config: Config
-        push_policy: PushPolicy
-        indexing: bool
+        # the active repository's (over a workspace: the selected model's)
+        @property
+        def paths(self) -> RepoPaths: ...
+
+        @property
+        def config(self) -> Config: ...
+
+        @property
+        def push_policy(self) -> PushPolicy: ...
+
+        @property
+        def indexing(self) -> bool: ...
+
         location_note: str | None  # a URL's cached copy not fetched this run: its age
 
         workspace: bool  # over the repositories of a workspace
