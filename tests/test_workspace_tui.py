@@ -22,6 +22,7 @@ from workspace_support import build_workspace, copy_workspace, own_cache_home  #
 
 from modeltrail.store.workspace import load_workspace
 from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.cli import main
 from modeltrail.tui.commands.open_tui import workspace_members
 from modeltrail.tui.screens.compare import CompareScreen
 from modeltrail.tui.screens.flow import FlowScreen
@@ -165,6 +166,15 @@ async def test_flow_and_compare_open_on_the_selected_models_repository(ws):
         assert isinstance(pilot.app.screen, CompareScreen)
         text = await wait_for_text(pilot, "0.74")
         assert "0.7" in text and "churn" not in text
+
+
+def test_a_workspace_with_no_readable_repository_is_one_line(tmp_path, capsys):
+    file = tmp_path / "workspace.toml"
+    file.write_text('[[repo]]\npath = "gone"\n\n[[repo]]\npath = "also-gone"\n')
+    assert main(["--workspace", str(file)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("modeltrail: no repository of the workspace could be read (gone: ")
+    assert "also-gone: not a git repository" in err and "Traceback" not in err
 
 
 #: a workspace's repositories for the snapshots: errors without temporary paths

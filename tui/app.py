@@ -314,7 +314,11 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
     # --- lifecycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        for warning in (*self._active.config.warnings, *self.user_config.warnings):
+        for state in self.repos:  # each repository's configuration problems
+            for warning in state.config.warnings:
+                text = self._about(state.name, warning)
+                self.notify(clean(text), severity="warning", markup=False)
+        for warning in self.user_config.warnings:
             self.notify(clean(warning), severity="warning", markup=False)
         if self.location_note:  # -C URL not fetched this run: how old its copy is
             self.notify(clean(self.location_note), severity="warning", markup=False)

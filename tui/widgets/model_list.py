@@ -8,13 +8,13 @@ model, so it never looks like another model's row.
 
 The list is virtual (the Line API): an entry is built and wrapped only when it is drawn.
 Until then its height is estimated from its data (one line, or one per stage) and put
-right when it is first drawn.
+right when it is first drawn. Building every entry up front, as an ``OptionList``
+needs, took 0.6 s of CPU at 10,000 models before the first screen showed.
 
 Over a workspace the models come grouped by repository: in a side column the repository
-is a column of its own, named beside its first model, on one line (the pane spans the screen) it is
-the model's prefix (``REPO/MODEL``, as the command line names it). A repository that
-could not be read is a warning row (``⚠ REPO: not read: why``) in its place. Building every entry up front, as an ``OptionList``
-needs, took 0.6 s of CPU at 10,000 models before the first screen showed.
+is a column of its own, named beside its first model; on one line (the pane spans the
+screen) it is the model's prefix (``REPO/MODEL``, as the command line names it). A
+repository that could not be read is a warning row (``⚠ REPO: not read: why``).
 """
 
 from __future__ import annotations
@@ -189,7 +189,8 @@ class ModelList(ScrollView, can_focus=True, inherit_bindings=False):
         grouped by repository, and a repository that could not be read is a dict with
         an ``error``); keep the highlight on ``keep`` (of ``keep_repo``)."""
         self.models = models
-        repos = [m["repo"] for m in models if m.get("repo") is not None]
+        grouped = bool(models) and models[0].get("repo") is not None  # a workspace's
+        repos = {m["repo"] for m in models} if grouped else set()
         longest = max((cell_len(clean(r, single_line=True)) for r in repos), default=0)
         self._repo_column = min(longest, REPO_COLUMN_CELLS)
         self._rebuild()
