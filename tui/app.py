@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 import duckdb
 from textual import work
@@ -61,6 +62,23 @@ class _UnknownKeyIds(Message):
 
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
 _INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
+
+
+if TYPE_CHECKING:
+    from git import Repo
+
+T = TypeVar("T")
+
+
+class _FromActive(Generic[T]):
+    """An attribute of the app that is the active repository's own (``app._active.NAME``):
+    the repository, its configuration, its push policy, whether it is a URL or indexing."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app: ModeltrailApp, owner: type | None = None) -> T:
+        return cast(T, getattr(app._active, self.name))
 
 
 class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
@@ -132,30 +150,16 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
 
     # --- the active repository ------------------------------------------------------------
 
-    @property
-    def repo(self):
-        return self._active.repo
+    repo: _FromActive[Repo] = _FromActive()
+    config: _FromActive[Config] = _FromActive()
+    push_policy: _FromActive[PushPolicy] = _FromActive()
+    by_url: _FromActive[bool] = _FromActive()
+    indexing: _FromActive[bool] = _FromActive()
 
     @property
     def paths(self) -> RepoPaths:
         assert self._active.paths is not None  # the active one is always readable
         return self._active.paths
-
-    @property
-    def config(self) -> Config:
-        return self._active.config
-
-    @property
-    def push_policy(self) -> PushPolicy:
-        return self._active.push_policy
-
-    @property
-    def by_url(self) -> bool:
-        return self._active.by_url
-
-    @property
-    def indexing(self) -> bool:
-        return self._active.indexing
 
     @property
     def active_repo(self) -> str | None:

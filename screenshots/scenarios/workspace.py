@@ -46,26 +46,10 @@ def _payments_repo(root: Path) -> None:
         _git(root, "commit", "-q", "--no-verify", "-m", f"chargeback: auc {auc}", date=date)
         if label:
             _git(root, "tag", "-a", "-m", f"register {label}", f"chargeback@{label}", date=date)
-    _git(
-        root,
-        "tag",
-        "-a",
-        "-m",
-        "promote",
-        "chargeback#prod#1",
-        "chargeback@v1.0.0^{}",
-        date="2026-03-03T10:00:00Z",
-    )
-    _git(
-        root,
-        "tag",
-        "-a",
-        "-m",
-        "promote",
-        "chargeback#prod#2",
-        "chargeback@v1.1.0^{}",
-        date="2026-03-10T10:00:00Z",
-    )
+    promotions = [("1", "v1.0.0", "2026-03-03"), ("2", "v1.1.0", "2026-03-10")]
+    for number, version, day in promotions:
+        tag, target = f"chargeback#prod#{number}", f"chargeback@{version}^{{}}"
+        _git(root, "tag", "-a", "-m", "promote", tag, target, date=f"{day}T10:00:00Z")
 
 
 def workspace(repo: Path) -> Path:
