@@ -132,3 +132,27 @@ def test_changes_across_a_workspace_and_in_one_repository(ws_template, tmp_path,
     assert only[0]["metrics"]["auc"]["delta"] == pytest.approx(0.04)
     assert main(["--workspace", str(ws), "changes", "--repo", "nope"]) == 2
     assert "no repository named 'nope'" in capsys.readouterr().err
+
+
+def test_a_new_version_is_measured_against_the_one_before_it_on_its_own_line(tmp_path, capsys):
+    """A version's "from" is the version it replaced on its own line (its nearest
+    first-parent ancestor that is a version), not whichever version the index happened to
+    number before it: here an experiment branch's later, worse version."""
+    from gitbuilder import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    model = {"models/m/model.yaml": "name: m\n"}
+    base = repo.commit("m: first", {**model, "models/m/metrics.json": '{"auc": 0.8}'})
+    repo.branch("exp", base)
+    repo.checkout("exp")
+    repo.commit("m: an experiment", {"models/m/metrics.json": '{"auc": 0.5}'})
+    repo.checkout("main")
+    repo.commit("m: retrain", {"models/m/metrics.json": '{"auc": 0.9}'})
+    repo.commit("m: retrain again", {"models/m/metrics.json": '{"auc": 0.95}'})
+    found = _json(capsys, ["-C", str(repo.path), "changes", "--since", "2026-01-01", "--json"])
+    by_reason = {c["reason"]: c for c in found if c["event"] == "version"}
+    retrain, again = by_reason["m: retrain"], by_reason["m: retrain again"]
+    assert retrain["from_commit"] == base
+    assert retrain["metrics"]["auc"]["delta"] == pytest.approx(0.1)
+    assert again["from_commit"] == retrain["commit"]
+    assert by_reason["m: an experiment"]["from_commit"] == base

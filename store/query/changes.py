@@ -23,6 +23,35 @@ from modeltrail.store.query.queries import iso
 __all__ = ["KEYS", "changes", "parse_since"]
 
 
+def _replaced(
+    con: duckdb.DuckDBPyConnection, wanted: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """For each (model, commit) of a new version, the version it replaced as (version,
+    commit): the nearest version of that model along its first-parent line. Not the
+    index's own numbering, which interleaves branches (an experiment's version made
+    meanwhile is not what main's next version replaced). Walked in Python over one read
+    of the first parents: a recursive query joins the whole commits table at each step."""
+    if not wanted:
+        return {}
+    models = sorted({model for model, _ in wanted})
+    versions = {
+        (model, commit): version
+        for model, commit, version in con.execute(
+            "SELECT model, commit, version FROM versions WHERE list_contains($1, model)",
+            [models],
+        ).fetchall()
+    }
+    first_parent = dict(con.execute("SELECT commit, parents[1] FROM commits").fetchall())
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for model, commit in wanted:
+        at = first_parent.get(commit)
+        while at is not None and (model, at) not in versions:
+            at = first_parent.get(at)
+        if at is not None:
+            found[(model, commit)] = (versions[(model, at)], at)
+    return found
+
+
 def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, Any]]:
     """Every change at or after ``since``, newest first (the ``changes --json`` shape:
     :data:`KEYS`; ``metrics`` maps each metric both sides report as numbers to
@@ -43,14 +72,13 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
         )
     rows = con.execute(
         """
-        SELECT v.model, v.commit, v.version, v.date, v.author_name, v.author_email,
-               v.subject, p.version, p.commit
-        FROM versions v
-        LEFT JOIN versions p ON p.model = v.model AND p.seq = v.seq - 1
-        WHERE v.changed AND v.date >= $1
+        SELECT model, commit, version, date, author_name, author_email, subject
+        FROM versions WHERE changed AND date >= $1
         """,
         [since],
     ).fetchall()
+    replaced = _replaced(con, [(row[0], row[1]) for row in rows])
+    rows = [(*row, *replaced.get((row[0], row[1]), (None, None))) for row in rows]
     for model, commit, version, date, name, email, subject, prev, prev_commit in rows:
         found.append(
             {

@@ -46,7 +46,7 @@ KEYS = (
 
 CACHE_FILE = "changes.cache.json"
 #: bump when what a change holds, or how it is computed, changes
-VERSION = 1
+VERSION = 2
 #: how far back a computed answer reaches at least
 WINDOW = timedelta(days=7)
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"  # as queries.iso writes them
