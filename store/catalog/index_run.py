@@ -52,6 +52,7 @@ from modeltrail.store.catalog.generations import (
 )
 from modeltrail.store.catalog.incremental import _incremental
 from modeltrail.store.catalog.schema import ddl
+from modeltrail.store.catalog.writer import BackgroundWriter
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.read import derive, gitio, indexer
 from modeltrail.store.read.discovery import ModelDef
@@ -235,13 +236,20 @@ def _full(
         capped = into is None  # an in-memory catalog has nowhere to spill to
         if capped:
             _cap(con, WALK_MEMORY)
-        facts = indexer.Facts(sink=functools.partial(_uncapped_if_needed, con, _insert))
-        models, der, commit_count = _walk_into(
-            repo, paths, refs, cfg, facts, progress, con, root_name
-        )
-        facts.spill(0)  # what is left of the walk's rows
-        assert facts.sink is not None  # (made with one just above)
-        facts.sink("warnings", facts.warnings)  # kept too: the summary reports them
+        # the walk's rows are written by a thread while the walk goes on
+        writer = BackgroundWriter(functools.partial(_uncapped_if_needed, con, _insert))
+        facts = indexer.Facts(sink=writer)
+        try:
+            models, der, commit_count = _walk_into(
+                repo, paths, refs, cfg, facts, progress, con, root_name
+            )
+            facts.spill(0)  # what is left of the walk's rows
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.close()
+        # kept too: the summary reports them
+        _uncapped_if_needed(con, _insert, "warnings", facts.warnings)
         if capped:
             _cap(con, FINISH_MEMORY)
 
