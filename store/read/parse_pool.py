@@ -51,12 +51,13 @@ MIN_JOBS = 4000
 #: documents a reader of the repository takes at a time (``indexer._documents``)
 ROUND = 1000
 
-#: documents per process per round: this process's share; each worker's is
-#: :data:`WORKER_SHARES` times that, since this process also turns every result into
-#: rows (with one worker on two cores, equal shares left the worker idle a third of
-#: the time)
+#: documents per process per round: this process's share; each worker's starts at
+#: :data:`WORKER_SHARES` times that (this process also turns every result into rows)
+#: and follows what it sees: larger while the workers finish before this process,
+#: smaller while it waits for them, within :data:`WORKER_RANGE` times :data:`SHARE`
 SHARE = 500
 WORKER_SHARES = 2
+WORKER_RANGE = (0.5, 8)
 
 
 def parse(jobs: Sequence[Job]) -> list[Parsed]:
@@ -73,12 +74,18 @@ def parse_iter(jobs: Iterable[Job], count: int) -> Iterator[Parsed]:
         yield from map(_parse_one, jobs)
         return
     with Workers(wanted) as workers:
-        current = _take(workers, jobs)
+        theirs_size = SHARE * WORKER_SHARES
+        smallest, largest = (int(SHARE * r) for r in WORKER_RANGE)
+        current = _take(workers, jobs, theirs_size)
         while current[0] or current[1]:
             mine, theirs = current
             yield from map(_parse_one, mine)
-            current = _take(workers, jobs)  # the next round to the workers first
+            if theirs and all(f is not None and f.done() for _s, f in theirs):
+                theirs_size = min(largest, theirs_size * 5 // 4)  # they waited for this one
+            current = _take(workers, jobs, theirs_size)  # the next round to the workers first
             for share, future in theirs:
+                if future is not None and not future.done():
+                    theirs_size = max(smallest, theirs_size * 4 // 5)  # this one waits
                 got = workers.result(future, len(share))
                 yield from got if got is not None else map(_parse_one, share)
 
@@ -97,14 +104,14 @@ def workers_for(count: int) -> int:
 
 
 def _take(
-    workers: Workers, jobs: Iterator[Job]
+    workers: Workers, jobs: Iterator[Job], theirs_size: int
 ) -> tuple[list[Job], list[tuple[list[Job], Future[list[Parsed]] | None]]]:
-    """The next round: this process's share, and each worker's share with its future
-    (None: parse it here)."""
+    """The next round: this process's share, and each worker's share (``theirs_size``
+    documents) with its future (None: parse it here)."""
     mine = list(itertools.islice(jobs, SHARE))
     theirs = []
     for _ in range(workers.count):
-        share = list(itertools.islice(jobs, SHARE * WORKER_SHARES))
+        share = list(itertools.islice(jobs, max(1, theirs_size)))
         if not share:
             break
         theirs.append((share, workers.submit(share)))
