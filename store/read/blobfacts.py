@@ -585,7 +585,9 @@ def lock_dep_blobs(
     """Blobs of a version's git files that its dvc.lock stages depend on."""
     out: set[str] = set()
     for path, (blob, _mode) in files.items():
-        if posixpath.basename(path) != "dvc.yaml" or blob not in declared:
+        if not path.endswith("dvc.yaml") or posixpath.basename(path) != "dvc.yaml":
+            continue
+        if blob not in declared:
             continue
         base = posixpath.dirname(path)
         entry = files.get(posixpath.join(base, "dvc.lock") if base else "dvc.lock")
@@ -628,7 +630,9 @@ def dvc_pipeline(
     missing: list[tuple[str, str]] = []
     verdicts: list[bool] = []
     for path, (blob, _mode) in files.items():
-        if posixpath.basename(path) != "dvc.yaml" or blob not in declared:
+        if not path.endswith("dvc.yaml") or posixpath.basename(path) != "dvc.yaml":
+            continue
+        if blob not in declared:
             continue
         base = posixpath.dirname(path)
         metrics = declared[blob][0]

@@ -168,8 +168,9 @@ def _sources(
             seen.add((role, path))
             out.append((role, path, entry[0]))
 
-    for path in (p for d in directories for p in _fixed_sources(d)):
-        add("metrics" if posixpath.basename(path).startswith("metrics") else "params", path)
+    for d in directories:
+        for role, path in _fixed_sources(d):
+            add(role, path)
     for path, (blob, _mode) in files.items():
         role = _path_role(path)
         if role is None:
@@ -256,10 +257,13 @@ def _counts_for_staleness(path: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)  # one entry per model directory: 10,000 models fit
-def _fixed_sources(directory: str) -> tuple[str, ...]:
-    """The conventional metrics and params files of a model directory."""
+def _fixed_sources(directory: str) -> tuple[tuple[str, str], ...]:
+    """The conventional metrics and params files of a model directory, (role, path)."""
     names = filenames.METRIC_FILES + filenames.PARAM_FILES
-    return tuple(posixpath.join(directory, n) if directory else n for n in names)
+    paths = (posixpath.join(directory, n) if directory else n for n in names)
+    return tuple(
+        ("metrics" if posixpath.basename(p).startswith("metrics") else "params", p) for p in paths
+    )
 
 
 @dataclass

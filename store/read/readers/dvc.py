@@ -11,6 +11,7 @@ stays as written.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -152,6 +153,11 @@ def join_dvc_path(base: str, wdir: str, path: str) -> str | None:
     absolute, leaves the repository, or is not usable text."""
     if not all(isinstance(p, str) for p in (base, wdir, path)) or not path:
         return None
+    return _joined(base, wdir, path)
+
+
+@functools.lru_cache(maxsize=65536)  # the same few paths, once per version of a pipeline
+def _joined(base: str, wdir: str, path: str) -> str | None:
     if "\x00" in path or "\x00" in wdir or path.startswith("/") or wdir.startswith("/"):
         return None
     joined = posixpath.normpath(posixpath.join(base or ".", wdir or ".", path))
