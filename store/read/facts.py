@@ -30,6 +30,11 @@ class Columns:
         for n, v in zip(self.names, values, strict=True):
             self.cols[n].append(v)
 
+    def appenders(self) -> tuple[Callable[[Any], None], ...]:
+        """Each column's ``append``, in order: :meth:`add` without a call per row, for
+        a loop that adds many rows (valid until :meth:`clear`)."""
+        return tuple(self.cols[n].append for n in self.names)
+
     def __len__(self) -> int:
         return len(self.cols[self.names[0]])
 
