@@ -169,8 +169,8 @@ def _sources(
             out.append((role, path, entry[0]))
 
     for d in directories:
-        for role, path in _fixed_sources(d):
-            add(role, path)
+        for fixed_role, path in _fixed_sources(d):
+            add(fixed_role, path)
     for path, (blob, _mode) in files.items():
         role = _path_role(path)
         if role is None:
