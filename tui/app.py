@@ -130,6 +130,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self._index_thread: threading.Thread | None = None
         self._index_pending: dict[int, bool] = {}  # id(state) -> rebuild, for the thread
         self._index_started = False
+        self._remote_deferred = False  # the remote is checked once the first screen is up
         self._frozen = False
         self._set_sub_title()
         self._clash_reported: set[str] = set()
@@ -269,8 +270,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         return self._now()
 
     def start_index_once(self) -> None:
-        """Called when the home screen shows its first versions: start the start-up index
-        run (once, of every repository; later runs come from ``reindex``)."""
+        """Called when the home screen is up (its first version's details shown, or none
+        to show): start the start-up index run (once, of every repository; later runs come
+        from ``reindex``)."""
         if not self._frozen:
             # Everything built so far lives as long as the app: keep it out of the cyclic
             # collector, whose full passes over it would stall key presses for ~50 ms.
@@ -278,6 +280,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             atexit.register(gc.unfreeze)  # whatever happens, let the last collection see them
             self._frozen = True
         if self._index_on_mount and not self._index_started:
+            if self._remote_deferred:  # not checked at mount: the first screen came first
+                self._remote_deferred = False
+                self.check_remote()
             self._index_started = True
             for state in self.repos:
                 if state.readable:
@@ -334,16 +339,19 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         from modeltrail.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        self.check_remote()
         if not self._index_on_mount:
+            self.check_remote()
             if self._active.con is not None:
                 self.index_status = "catalog opened"
         elif all(s.real_catalog for s in self.repos if s.readable):
-            # paint from the catalog first; check git for news once the home screen shows
-            # its versions (start_index_once), or after a moment at the latest
+            # paint from the catalog first; ask git for news (where the branch stands, then
+            # the index run) once the home screen is up (start_index_once), or after a
+            # moment at the latest: git's processes would compete with the first screen
+            self._remote_deferred = True
             self.index_status = "catalog opened; checking the repository…"
             self.set_timer(_INDEX_DELAY, self.start_index_once)
         else:
+            self.check_remote()
             self.start_index_once()
 
     def _index_run(self, state: RepoState, rebuild: bool = False) -> None:

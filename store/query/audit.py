@@ -190,7 +190,12 @@ def _version_checks(
     ):
         if _LOCK_FILES.search(path):
             facts.setdefault(f"{m}\0{c}", {}).setdefault("locks", []).append(path)
-    declared = dict(_rows(con, "SELECT name, artifact_path FROM models", []))
+    # the declared artifact paths of the models asked about (one model: not all 10,000)
+    declared = dict(
+        _rows(con, "SELECT name, artifact_path FROM models WHERE name = $1", [model])
+        if model
+        else _rows(con, "SELECT name, artifact_path FROM models", [])
+    )
     arts: dict[str, list[tuple[str, str, bool]]] = {}
     for m, c, path, storage, present in _rows(
         con, f"SELECT model, commit, path, storage, present FROM artifacts {scope}", params

@@ -251,6 +251,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def _details_changed(self) -> None:
         if self.is_mounted:
             self._details_title()
+            if self.details.visible:  # the first screen is up: now check git for news
+                self.app.start_index_once()
 
     @property
     def shown_commit(self) -> str | None:
@@ -430,8 +432,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self._show_details(commit)
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
-        if not message.partial:
-            self.app.start_index_once()  # the list is up: now check git for news
+        if not message.partial and not len(message.rows):
+            self.app.start_index_once()  # the screen is up (no details to show): git's turn
         if (message.repo, message.model) != (self.model_repo, self.model):
             return
         if message.rows.all_branches != self.all_branches:
