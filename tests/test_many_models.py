@@ -121,3 +121,48 @@ def test_a_model_entry_is_never_cut_and_goes_on_indented(parts):
                 assert logical[0].startswith(line.plain.split(" ")[0])
         if width >= max(cell_len(x) for x in logical):
             assert [line.plain for line in lines] == [x.rstrip() for x in logical]
+
+
+def test_git_is_asked_for_news_only_once_the_first_screen_is_up(tmp_path):
+    """The start-up index run and the remote check wait until the first version's details
+    are on screen: at 10,000 models their git processes competed with the first screen."""
+    import asyncio
+
+    from tui_support import build_tiny_repo, frozen_now, index, settle
+
+    from modeltrail.tui.app import ModeltrailApp
+
+    class Watched(ModeltrailApp):
+        INDEX_DELAY = 600.0  # only the home screen starts it here
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.asked: list[tuple[str, str | None]] = []  # (what, details shown then)
+
+        def _shown(self) -> str | None:
+            return getattr(self.screen, "shown_commit", None)
+
+        def start_index_once(self) -> None:
+            self.asked.append(("index", self._shown()))
+            super().start_index_once()
+
+        def check_remote(self) -> None:
+            self.asked.append(("remote", self._shown()))
+            super().check_remote()
+
+    root = build_tiny_repo(tmp_path / "repo")
+    index(root)
+
+    async def run() -> list[tuple[str, str | None]]:
+        app = Watched(str(root), now=frozen_now)
+        async with app.run_test(size=(120, 36)) as pilot:
+            for _ in range(600):
+                if app._index_started and not app.indexing:
+                    break
+                await pilot.pause(0.02)
+            await settle(pilot)
+            return app.asked
+
+    asked = asyncio.run(run())
+    assert asked[:2] == [("index", asked[0][1]), ("remote", asked[0][1])], asked
+    assert asked[0][1] is not None, asked  # the first version's details were on screen

@@ -61,7 +61,6 @@ class _UnknownKeyIds(Message):
 
 
 _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thread
-_INDEX_DELAY = 1.0  # seconds after start-up at the latest before checking git for news
 
 
 if TYPE_CHECKING:
@@ -98,6 +97,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
     BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | {ModeltrailCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    INDEX_DELAY = 3.0
+    """Seconds after start-up at the latest before git is asked for news (normally the
+    home screen asks as soon as it is up: ``start_index_once``)."""
 
     index_status: reactive[str] = reactive("")
     """One line about the catalog: indexing progress, the last summary, or a problem."""
@@ -135,6 +137,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self._set_sub_title()
         self._clash_reported: set[str] = set()
         self.init_remote()
+        # what the imports made lives as long as the app: the cyclic collector need not
+        # look at it again while the first screen makes its many objects
+        gc.freeze()
 
     def _member(
         self, name: str, path: str | None, error: str | None, warning: str | None
@@ -349,7 +354,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             # moment at the latest: git's processes would compete with the first screen
             self._remote_deferred = True
             self.index_status = "catalog opened; checking the repository…"
-            self.set_timer(_INDEX_DELAY, self.start_index_once)
+            self.set_timer(self.INDEX_DELAY, self.start_index_once)
         else:
             self.check_remote()
             self.start_index_once()
