@@ -166,3 +166,35 @@ def test_git_is_asked_for_news_only_once_the_first_screen_is_up(tmp_path):
     asked = asyncio.run(run())
     assert asked[:2] == [("index", asked[0][1]), ("remote", asked[0][1])], asked
     assert asked[0][1] is not None, asked  # the first version's details were on screen
+
+
+def test_the_r_column_is_read_once_the_first_details_are_shown(tmp_path):
+    """The first screen is the list and the first version's details: the R column's
+    checks (every listed version's facts) are read after it, never competing with it."""
+    import asyncio
+
+    from tui_support import build_tiny_repo, frozen_now, index, settle
+
+    from modeltrail.tui.app import ModeltrailApp
+
+    root = build_tiny_repo(tmp_path / "repo")
+    index(root)
+
+    async def run() -> None:
+        app = ModeltrailApp(str(root), index=False, now=frozen_now)
+        async with app.run_test(size=(120, 36)) as pilot:
+            home = None
+            for _ in range(3000):
+                home = app.screen
+                rows = getattr(home, "rows", None)
+                if rows is not None and rows._repro is not None:
+                    assert home.shown_commit is not None  # checks came after the details
+                if getattr(home, "shown_commit", None) is not None:
+                    break
+                await asyncio.sleep(0)
+            await settle(pilot)
+            assert home is not None and home.rows is not None
+            assert home.rows._repro is not None  # and they did come
+            assert home.rows.cell("repro", 0).text in "✓✗?"
+
+    asyncio.run(run())

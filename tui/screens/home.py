@@ -134,6 +134,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self._pending_commit: str | None = None
         self._keep_commit: str | None = None
         self.all_branches = False  # b: every branch's versions (else the main line)
+        self._checks_for: VersionRows | None = None  # the rows whose checks were started
 
     def help_legend(self) -> tuple[tuple[str, str], ...]:
         return HOME_LEGEND
@@ -253,6 +254,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self._details_title()
             if self.details.visible:  # the first screen is up: now check git for news
                 self.app.start_index_once()
+                self._start_checks()
 
     @property
     def shown_commit(self) -> str | None:
@@ -277,7 +279,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         if group == "filter" and self._filter_running is not None:
             model, query, source = self._filter_running
             self.on_filter_applied(FilterApplied(model, query, source, None, error))
-        elif group in ("models", "versions"):
+        elif group in ("models", "versions", "checks"):
             self.status.set_note(f"⚠ {clean(error, single_line=True)}", problem=True)
             if group == "versions" and self.partial:  # the first page stays, not "loading…"
                 self.rest_failed = True
@@ -403,7 +405,27 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             prev_topo = browse.previous_column(cursor, model, rows.table.column("topo"))
         if not worker.is_cancelled:
             self.post_message(PreviousLoaded(model, rows, prev_topo))
-        # then how reproducible each version is (the audit's checks, the R column)
+
+    def _start_checks(self) -> None:
+        """Read the listed versions' checks (the R column) once the screen shows their
+        details: not before, the first screen does not need them (once per list)."""
+        if (
+            self.details.visible
+            and self.model is not None
+            and self.rows is not None
+            and not self.partial
+            and self._checks_for is not self.rows
+        ):
+            self._checks_for = self.rows
+            self.load_checks(self.model, self.rows, self.model_repo)
+
+    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
+    def load_checks(self, model: str, rows: VersionRows, repo: str | None = None) -> None:
+        """How reproducible each version is (the audit's checks, the R column); ``repo``:
+        the workspace's repository the model is in (else the app's one)."""
+        worker = get_current_worker()
+        state = self.app.repo_state(repo)
+        assert state.paths is not None  # a model's repository was read
         with open_repo(state.paths.root) as git_repo:
             remotes = audit.remotes_of(git_repo)
         marks = rows.reproducible_marks()
@@ -430,6 +452,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         commit = self.version_list.current_commit
         if commit is not None:  # its details again, now with the deltas
             self._show_details(commit)
+        self._start_checks()
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
         if not message.partial and not len(message.rows):
@@ -468,6 +491,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self._pending_commit = None
             self.set_focus(self.version_list)
         self._titles()
+        self._start_checks()
 
     @on(VersionList.Highlighted, "#versions")
     def _version_highlighted(self, event: VersionList.Highlighted) -> None:
