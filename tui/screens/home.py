@@ -252,7 +252,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def _details_changed(self) -> None:
         if self.is_mounted:
             self._details_title()
-            if self.details.visible:  # the first screen is up: now check git for news
+            if self.details.showing:  # the first screen is up: now check git for news
                 self.app.start_index_once()
                 self._start_checks()
 
@@ -410,7 +410,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         """Read the listed versions' checks (the R column) once the screen shows their
         details: not before, the first screen does not need them (once per list)."""
         if (
-            self.details.visible
+            self.details.showing
             and self.model is not None
             and self.rows is not None
             and not self.partial
