@@ -403,9 +403,14 @@ def changes_since(
                     answers[m.name] = changes(con, since)
             finally:
                 con.close()
-    out = [{"repo": m.name, **c} for m in members for c in answers.get(m.name, [])]
-    out.sort(key=lambda c: (c["timestamp"] or "", c["event"] != "version"), reverse=True)
-    return out
+    return newest_first([{"repo": m.name, **c} for m in members for c in answers.get(m.name, [])])
+
+
+def newest_first(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Several repositories' changes in one list, newest first (at the same time, a stage
+    event before a new version; otherwise in the order given: the workspace's)."""
+    found.sort(key=lambda c: (c["timestamp"] or "", c["event"] != "version"), reverse=True)
+    return found
 
 
 def split_model(names: dict[str, list[str]], spec: str) -> list[tuple[str, str]]:

@@ -1,15 +1,23 @@
 """The changes screen (#31.3): what changed lately in the repository, one key from home
-(``w``), the window widened with ``d``; at 80x24; repository text shown literally."""
+(``w``), the window widened with ``d``; at 80x24; repository text shown literally. Over a
+workspace (``workspace_support``): every repository's changes, named by repository, and
+a repository that cannot be read a warning line."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_workspace_tui import SNAPSHOT_WORKSPACE
 from tui_support import build_tiny_repo, index, run_async, settle, wait_for_text
+from workspace_support import NAMES, build_workspace, copy_workspace, own_cache_home  # noqa: F401
 
+from modeltrail.store.workspace import load_workspace
 from modeltrail.tui.app import ModeltrailApp
+from modeltrail.tui.cli import main
+from modeltrail.tui.commands.open_tui import workspace_members
 from modeltrail.tui.screens.changes import ChangesScreen
 from modeltrail.tui.screens.home import HomeScreen
 
@@ -80,3 +88,115 @@ async def test_a_table_painted_before_it_measured_its_columns_still_shows_them_w
         text = await wait_for_text(pilot, "the-version-cell")
         assert "a-model-with-a-long-name" in text
         assert "a-long-event-word" in text and "the-version-cell" in text
+
+
+# --- over a workspace (#31.3 in the TUI) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ws_template(tmp_path_factory) -> Path:
+    return build_workspace(tmp_path_factory.mktemp("changes-ws") / "t")
+
+
+@pytest.fixture
+def ws(ws_template, tmp_path) -> Path:
+    return copy_workspace(ws_template, tmp_path / "w")
+
+
+def _ws_app(file: Path) -> ModeltrailApp:
+    """The TUI as ``modeltrail --workspace FILE`` opens it, the day after alpha's and
+    beta's last commit (gamma's are older; broken, gone and remote cannot be read)."""
+    members = workspace_members(load_workspace(file))
+    return ModeltrailApp(workspace=members, index=False, now=lambda: NOW)
+
+
+def _table_lines(text: str) -> list[str]:
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if "when (UTC)" in line)
+    return [line.strip() for line in lines[head + 1 :] if line.strip()]
+
+
+@run_async
+async def test_over_a_workspace_every_repositorys_changes_are_listed_by_name(ws):
+    async with _ws_app(ws).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        screen = pilot.app.screen
+        assert isinstance(screen, ChangesScreen)
+        text = await wait_for_text(pilot, "Changes · 6 repos · last 24 hours · 2 changes")
+        text = await wait_for_text(pilot, "beta/churn")  # the table measured: REPO/model
+        rows = _table_lines(text)
+        assert rows[0].startswith("alpha/churn  2026-03-10 10:00  + version")
+        assert rows[1].startswith("beta/churn   2026-03-10 10:00  + version")
+        # a repository that cannot be read is a warning line, the others still listed
+        assert "⚠ broken: not read: git for-each-ref failed" in text
+        assert "⚠ gone: not read: not a git repository" in text
+        assert "⚠ remote: not read: cannot clone" in text, text
+        assert "+ version  alpha/churn  commit" in text  # the detail names the repository
+        await pilot.press("d")  # a week: both repositories' stage assignments, newest first
+        await wait_for_text(pilot, "last 7 days · 6 changes")
+        text = await wait_for_text(pilot, "beta/churn   2026-03-05")
+        found = [(c["repo"], c["timestamp"], c["event"]) for c in screen.rows]
+        assert found == [
+            ("alpha", "2026-03-10T10:00:00Z", "version"),
+            ("beta", "2026-03-10T10:00:00Z", "version"),
+            ("alpha", "2026-03-06T10:00:00Z", "assignment"),
+            ("beta", "2026-03-06T10:00:00Z", "assignment"),
+            ("alpha", "2026-03-05T10:00:00Z", "assignment"),
+            ("beta", "2026-03-05T10:00:00Z", "assignment"),
+        ]
+        # enter: home, on that change's model and version, in its repository
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HomeScreen)
+        assert pilot.app.active_repo == "beta"
+        await wait_for_text(pilot, "2 Versions · beta/churn")
+        assert pilot.app.screen.version_list.current_commit == screen.rows[1]["commit"]
+
+
+@run_async
+async def test_a_wide_workspace_changes_screen_has_a_repository_column(ws):
+    async with _ws_app(ws).run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        text = await wait_for_text(pilot, "beta   churn")
+        rows = _table_lines(text)
+        assert rows[0].startswith("alpha  churn  2026-03-10 10:00  + version")
+        assert rows[1].startswith("beta   churn  2026-03-10 10:00  + version")
+        assert "repo   model  when (UTC)" in text
+        await pilot.resize_terminal(80, 24)  # narrower: the repository before the model
+        text = await wait_for_text(pilot, "beta/churn   2026-03-10")
+        assert "repo " not in text
+
+
+@run_async
+async def test_the_workspace_answers_are_kept_for_the_changes_command(ws, capsys):
+    """The screen keeps each repository's answer beside its catalog, as the command
+    does, and the command then answers from it (the same changes)."""
+    base = ws.parent
+    kept = [base / name / ".git" / "modeltrail" / "changes.cache.json" for name in NAMES]
+    assert not any(path.exists() for path in kept)
+    async with _ws_app(ws).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await wait_for_text(pilot, "beta/churn")
+    assert all(path.exists() for path in kept)
+    # a kept answer is what the command prints (the file rewritten with a mark to prove it)
+    doc = json.loads(kept[0].read_text())
+    doc["changes"][0]["reason"] = "answered from the kept file"
+    kept[0].write_text(json.dumps(doc))
+    assert main(["--workspace", str(ws), "changes", "--since", "2026-03-10", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [c["reason"] for c in out if c["repo"] == "alpha"] == ["answered from the kept file"]
+
+
+def test_snapshot_workspace_changes_80x24(ws, snap_compare):
+    ws.write_text(SNAPSHOT_WORKSPACE)
+
+    async def run(pilot):
+        await settle(pilot)
+        await pilot.press("w", "d")
+        await settle(pilot)
+        await wait_for_text(pilot, "beta/churn   2026-03-05")  # the widened table painted
+
+    assert snap_compare(_ws_app(ws), terminal_size=(80, 24), run_before=run)
