@@ -2,7 +2,7 @@
 a second, small repository (``payments``: its model ``chargeback``, generated here with
 fixed dates and identities) and a repository by URL that cannot be reached (``search``):
 every model listed by repository (a column of the side pane at 120 columns), the
-unreachable one a warning row."""
+unreachable one a warning row; and the changes screen over the same workspace."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import json
 import os
 import subprocess
 from pathlib import Path
+
+from scenarios.rollback import rollback_and_undo
 
 
 def _git(root: Path, *args: str, date: str) -> None:
@@ -68,4 +70,13 @@ def workspace(repo: Path) -> Path:
 
 SCENARIOS = [
     {"name": "workspace", "size": (120, 36), "press": [], "workspace": workspace},
+    # what changed in the last 7 days in every repository: churn's rollback, its undo and
+    # the rollback again in ml-models, chargeback's new version in payments
+    {
+        "name": "workspace-changes-80x24",
+        "size": (80, 24),
+        "press": ["w", "d"],
+        "setup": rollback_and_undo,
+        "workspace": workspace,
+    },
 ]
