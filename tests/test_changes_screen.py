@@ -53,6 +53,17 @@ async def test_w_opens_what_changed_and_d_widens_the_window(tiny):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, HomeScreen)
+        # enter on a change: home, on its version (staging's v1.2.0, the second row)
+        await pilot.press("w")
+        await wait_for_text(pilot, "Changes · last 24 hours")
+        screen = pilot.app.screen
+        assert isinstance(screen, ChangesScreen)
+        await pilot.press("d")
+        await wait_for_text(pilot, "Changes · last 7 days · 3 changes")
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HomeScreen)
+        assert pilot.app.screen.version_list.current_commit == screen.rows[1]["commit"]
 
 
 def test_snapshot_changes_80x24(tiny, snap_compare):
