@@ -156,7 +156,7 @@ class ChangesScreen(TableScreen):
             columns = ["model", *columns]
             lead = [[literal(f"{c['repo']}/{c['model']}", single_line=True)] for c in found]
         cells = [[*head, *cell] for head, cell in zip(lead, cells, strict=True)]
-        self.fill("", found, columns, cells, title)
+        self.fill("", found, columns, cells, title)  # "": the model column is given here
 
     def _show_unread(self, unread: list[tuple[str, str]]) -> None:
         box = self.query_one("#changes-unread", Static)
