@@ -37,11 +37,12 @@ from modeltrail.store.query.stages import stage_order
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.audit_text import overall
 from modeltrail.tui.bindings import HOME_BINDINGS
-from modeltrail.tui.format import NO_MODELS, short_id, stage_glyph
+from modeltrail.tui.format import NO_MODELS
 from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.help import FILTER_PLACEHOLDER, HOME_LEGEND
+from modeltrail.tui.screens.home_palette import jump_commands, prefix_commands
 from modeltrail.tui.widgets.details import DetailsView
 from modeltrail.tui.widgets.key_footer import KeyFooter
 from modeltrail.tui.widgets.model_list import ModelList
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
 KEY_METRICS = 3
 FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 REPRO_PART = 5000  # versions whose checks are read at a time (the R column)
-_HEX = set("0123456789abcdef")
 
 
 @dataclass
@@ -748,33 +748,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def palette_commands(self) -> list[PaletteCommand]:
         """Jump to models, stages and labelled versions (over a workspace, every
         repository's, named ``REPO/MODEL``); the screen's actions. (Thread.)"""
-        out: list[PaletteCommand] = []
-        for repo in [s.name for s in self.app.repos if s.readable]:
-            at = f"{repo}/" if repo is not None else ""
-            with self.app.connection(repo).cursor() as cursor:
-                models = queries.list_models(cursor)
-                labelled = queries.labelled_versions(cursor, limit=5000)
-            for m in models:
-                name = m["name"]
-                go = partial(self.jump, name, repo=repo)
-                out.append(PaletteCommand(f"Model: {at}{name}", "show its versions", go))
-                for stage, info in sorted((m.get("stage_details") or {}).items()):
-                    out.append(
-                        PaletteCommand(
-                            f"Stage: {at}{name} {stage_glyph(stage)} {stage} → {info['version']}",
-                            "go to the version holding this stage",
-                            partial(self.jump, name, info["commit"], repo=repo),
-                        )
-                    )
-            for model, version, commit in labelled:
-                out.append(
-                    PaletteCommand(
-                        f"Version: {at}{model} {version}",
-                        "go to this version",
-                        partial(self.jump, model, commit, repo=repo),
-                        discover=False,
-                    )
-                )
+        out = jump_commands(self.app, self.jump)
         actions: list[tuple[str, str, Callable[[], object]]] = [
             ("Filter versions", "/ — e.g. test.auc>0.8 branch:main", self.action_filter),
             ("Clear filter", "esc", partial(self.set_filter, "")),
@@ -796,16 +770,4 @@ class HomeScreen(ReportsWorkerFailures, Screen):
 
     def search_commands(self, query: str) -> list[PaletteCommand]:
         """Versions whose commit id starts with ``query`` (4+ hex digits). (Thread.)"""
-        if len(query) < 4 or not set(query.lower()) <= _HEX:
-            return []
-        with self.app.connection().cursor() as cursor:
-            rows = queries.versions_at_prefix(cursor, query, limit=20)
-        return [
-            PaletteCommand(
-                f"Version: {model} {version} {short_id(commit)}",
-                "go to this version",
-                partial(self.jump, model, commit),
-                discover=False,
-            )
-            for model, version, commit in rows
-        ]
+        return prefix_commands(self.app, self.jump, query)
