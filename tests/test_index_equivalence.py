@@ -214,15 +214,7 @@ def test_sample_repositories_index_the_same_both_ways(scale: int, tmp_path: Path
 
 #: Known differences: the tables that differ, each a bug to fix (the test fails when
 #: one is fixed, so that the entry goes).
-KNOWN: dict[str, set[str]] = {
-    # A model's description and labels come from "the newest" blob of its declaring file,
-    # newest in the order of the walk: across branches and DVC experiments that order is
-    # whatever ``git log --topo-order`` gives for the refs read (their commit ids, which
-    # tags exist), not the history's. Here the full index takes the labels of the
-    # experiment faced-keys' dvc.yaml (squeezenet1_1), the grown catalog main's
-    # (shufflenet_v2_x2_0, as gto show reads at HEAD).
-    "example-get-started-experiments": {"models"},
-}
+KNOWN: dict[str, set[str]] = {}
 
 _REAL = (
     list(BUNDLES)

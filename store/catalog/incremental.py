@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from modeltrail.store.catalog import (
     lines_advance,
+    model_fields,
     pulled,
     ref_delta,
     tag_update,
@@ -210,9 +211,11 @@ def _incremental(
             return None
         if _models_fingerprint(models) != meta.get("models_fingerprint"):
             return None
+        walked: dict[str, ModelDef] | None = models  # found again: their fields as read now
         facts.warnings = indexer.Columns("commit", "path", "model", "message")
     else:
         models = _models_from_table(old)
+        walked = None
     changed = delta.changed_tags()
     # every label depends on the patterns, every stage shown on .gto: re-derive all
     rederive_all = meta.get("tag_patterns") != json.dumps(cfg.tag_patterns)
@@ -302,6 +305,12 @@ def _incremental(
         if tag_plan is not None:
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):
                 facts.warnings.add(*w)
+        # the models table holds the walk's fields again when _finish rewrote it
+        rewritten = tags_changed and tag_plan is None
+        previous = None if rewritten else meta.get(model_fields.META_KEY)
+        model_fields.refresh(
+            repo, con, cfg.main, root_name, previous, fresh=rewritten, walked=walked
+        )
         _set_meta(con, TEMPLATE_VALUES, facts.template_values)
         # DVC objects that `dvc pull` brought since (the warnings count the new versions)
         awaited = "dvc-missing" in facts.version_sources.cols["origin"]

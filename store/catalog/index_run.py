@@ -24,6 +24,7 @@ import git
 
 from modeltrail.store.catalog import (
     labels_log,
+    model_fields,
     pulled,
 )
 from modeltrail.store.catalog.finish import (
@@ -260,6 +261,7 @@ def _full(
             new = _finish(
                 con, refs, digest, models, der, facts.declarations, cfg, root_name, facts.renames
             )
+            model_fields.refresh(repo, con, cfg.main, root_name, fresh=True)
             _refresh_value_files(con)
             return new
 
