@@ -137,9 +137,6 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self._set_sub_title()
         self._clash_reported: set[str] = set()
         self.init_remote()
-        # what the imports made lives as long as the app: the cyclic collector need not
-        # look at it again while the first screen makes its many objects
-        gc.freeze()
 
     def _member(
         self, name: str, path: str | None, error: str | None, warning: str | None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 
 from modeltrail.store.errors import ModeltrailError
@@ -95,9 +94,6 @@ _CATALOG_ARGS = ("model", "version", "a", "b")
 
 def _main(argv: list[str] | None) -> int:
     parser = build_parser(argv)
-    # what the command's imports made lives until the process ends: the cyclic collector
-    # need not look at it again each time the command makes many objects (10,000 models)
-    gc.freeze()
     args = parser.parse_args(argv)
     for name in _CATALOG_ARGS:
         # a model named after a directory whose name is not UTF-8: Python decodes argv
