@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -579,11 +579,11 @@ def _stage_stale(
     return result
 
 
-def lock_dep_blobs(
+def _locked_pipelines(
     files: dict[str, tuple[str, str]], declared: Mapping[str, Any], locks: dict[str, Any]
-) -> set[str]:
-    """Blobs of a version's git files that its dvc.lock stages depend on."""
-    out: set[str] = set()
+) -> Iterator[tuple[str, str, Any]]:
+    """Each ``dvc.yaml`` among a version's files that ``declared`` knows and that has a
+    parsed ``dvc.lock`` beside it: (its directory, its blob, the lock)."""
     for path, (blob, _mode) in files.items():
         if not path.endswith("dvc.yaml") or posixpath.basename(path) != "dvc.yaml":
             continue
@@ -592,7 +592,17 @@ def lock_dep_blobs(
         base = posixpath.dirname(path)
         entry = files.get(posixpath.join(base, "dvc.lock") if base else "dvc.lock")
         lock = locks.get(entry[0]) if entry else None
-        for stage in lock.stages.values() if lock is not None else ():
+        if lock is not None:
+            yield base, blob, lock
+
+
+def lock_dep_blobs(
+    files: dict[str, tuple[str, str]], declared: Mapping[str, Any], locks: dict[str, Any]
+) -> set[str]:
+    """Blobs of a version's git files that its dvc.lock stages depend on."""
+    out: set[str] = set()
+    for base, _blob, lock in _locked_pipelines(files, declared, locks):
+        for stage in lock.stages.values():
             for dep in stage.deps:
                 where = dvc.join_dvc_path(base, "", dep.path)
                 if where is not None and dep.md5 and where in files:
@@ -629,17 +639,8 @@ def dvc_pipeline(
     refused: list[str] = []
     missing: list[tuple[str, str]] = []
     verdicts: list[bool] = []
-    for path, (blob, _mode) in files.items():
-        if not path.endswith("dvc.yaml") or posixpath.basename(path) != "dvc.yaml":
-            continue
-        if blob not in declared:
-            continue
-        base = posixpath.dirname(path)
+    for base, blob, lock in _locked_pipelines(files, declared, locks):
         metrics = declared[blob][0]
-        lock_entry = files.get(posixpath.join(base, "dvc.lock") if base else "dvc.lock")
-        lock = locks.get(lock_entry[0]) if lock_entry else None
-        if lock is None:
-            continue
         for m in metrics:
             if m not in files:
                 found = cache.locate(lock, base, m)
