@@ -377,3 +377,26 @@ def test_the_fast_path_is_taken_only_where_the_careful_loader_agrees(text: str) 
     """The guard (``_yaml._needs_careful``) as a property of YAML text written by hand
     (a dumped tree quotes every risky scalar, so it never shows the guard's cases)."""
     assert not _fast_path_unsound(text), text
+
+
+def test_a_thread_parses_with_the_careful_loader_and_reads_the_same():
+    """The native parser crashed the TUI's process from a worker thread (a segmentation
+    fault inside yaml_rs.loads, 1 run in 4 of the remote TUI tests): off the main thread
+    the careful loader reads the document, to the same result."""
+    import threading
+
+    from modeltrail.store.read.readers._yaml import load_yaml
+
+    text = "stages:\n  train:\n    cmd: python train.py\n    deps: [a.py, data]\n"
+    assert load_yaml_fast(text) is not NOT_FAST  # the main thread takes the fast one
+    seen: dict[str, object] = {}
+
+    def in_thread() -> None:
+        seen["fast"] = load_yaml_fast(text)
+        seen["doc"] = load_yaml(text)[0]
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    assert seen["fast"] is NOT_FAST
+    assert seen["doc"] == load_yaml_fast(text)

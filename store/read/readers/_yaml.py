@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Hashable
 from itertools import accumulate, repeat
 from operator import sub
@@ -463,6 +464,12 @@ def load_yaml_fast(text: str) -> Any:
     """The document, parsed by ``yaml_rs`` when that is sure to agree with the careful
     loader (a small, plain document: see ``_NEEDS_CAREFUL``); else ``NOT_FAST``."""
     if _yaml_rs is None or len(text) > _FAST_LIMIT or _needs_careful(text):
+        return NOT_FAST
+    if threading.current_thread() is not threading.main_thread():
+        # yaml_rs 0.1.6 crashed the process (a segmentation fault inside ``loads``) when
+        # the TUI indexed in a worker thread, 1 run in 4 of tests/test_remote_tui.py with
+        # test_remote_push_tui.py; the command line and the parse workers index in their
+        # main thread and keep the fast parser, a thread takes the careful one
         return NOT_FAST
     try:
         doc = _yaml_rs.loads(text, parse_datetime=False)
