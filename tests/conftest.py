@@ -11,6 +11,7 @@ import os
 
 import pytest
 from hypothesis import settings
+from workspace_support import ws, ws_template  # noqa: F401  (fixtures: a workspace, copied per test)
 
 settings.register_profile("deterministic", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_workspace_tui import SNAPSHOT_WORKSPACE
 from tui_support import build_tiny_repo, index, run_async, settle, wait_for_text
-from workspace_support import NAMES, build_workspace, copy_workspace, own_cache_home  # noqa: F401
+from workspace_support import NAMES, own_cache_home  # noqa: F401
 
 from modeltrail.store.workspace import load_workspace
 from modeltrail.tui.app import ModeltrailApp
@@ -102,16 +102,6 @@ async def test_a_table_painted_before_it_measured_its_columns_still_shows_them_w
 
 
 # --- over a workspace (#31.3 in the TUI) -------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ws_template(tmp_path_factory) -> Path:
-    return build_workspace(tmp_path_factory.mktemp("changes-ws") / "t")
-
-
-@pytest.fixture
-def ws(ws_template, tmp_path) -> Path:
-    return copy_workspace(ws_template, tmp_path / "w")
 
 
 def _ws_app(file: Path) -> ModeltrailApp:

@@ -9,22 +9,11 @@ import json
 from pathlib import Path
 
 import duckdb
-import pytest
 from gitbuilder import GitRepo
-from workspace_support import build_workspace, copy_workspace, own_cache_home  # noqa: F401
+from workspace_support import own_cache_home  # noqa: F401
 
 from modeltrail.store.catalog.schema import TABLES, VIEWS
 from modeltrail.tui.cli import main
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_workspace(tmp_path_factory.mktemp("ws") / "t")
-
-
-@pytest.fixture
-def ws(template, tmp_path) -> Path:
-    return copy_workspace(template, tmp_path / "w")
 
 
 def _versions(out: Path) -> list[tuple]:

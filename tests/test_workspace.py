@@ -10,21 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from workspace_support import build_workspace, copy_workspace, own_cache_home  # noqa: F401
+from workspace_support import build_workspace, own_cache_home  # noqa: F401
 
 from modeltrail.store.errors import UsageError
 from modeltrail.store.workspace import index_all, load_workspace
 from modeltrail.tui.cli import main
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_workspace(tmp_path_factory.mktemp("ws") / "t")
-
-
-@pytest.fixture
-def ws(template, tmp_path) -> Path:
-    return copy_workspace(template, tmp_path / "w")
 
 
 def _warnings(err: str) -> list[str]:

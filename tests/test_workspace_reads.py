@@ -12,9 +12,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from gitbuilder import GitRepo
-from workspace_support import build_workspace, copy_workspace, own_cache_home  # noqa: F401
+from workspace_support import own_cache_home  # noqa: F401
 
 from modeltrail.store.catalog.generations import current_generation
 from modeltrail.store.query.changes_cache import CACHE_FILE
@@ -22,16 +21,6 @@ from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import open_repo, repo_paths
 from modeltrail.store.workspace import index_all, load_workspace, open_catalogs
 from modeltrail.tui.cli import main
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_workspace(tmp_path_factory.mktemp("ws") / "t")
-
-
-@pytest.fixture
-def ws(template, tmp_path) -> Path:
-    return copy_workspace(template, tmp_path / "w")
 
 
 def _changes(capsys, ws: Path, *more: str) -> list[dict]:

@@ -18,7 +18,7 @@ import pytest
 from test_rollback_support import snapshot
 from test_tmux import DEADLINE, Tmux
 from tui_support import frozen_now, press, run_async, screen_text, settle, wait_for_text
-from workspace_support import build_workspace, copy_workspace, own_cache_home  # noqa: F401
+from workspace_support import own_cache_home  # noqa: F401
 
 from modeltrail.store.workspace import load_workspace
 from modeltrail.tui.app import ModeltrailApp
@@ -29,16 +29,6 @@ from modeltrail.tui.screens.flow import FlowScreen
 from modeltrail.tui.screens.history import HistoryScreen
 from modeltrail.tui.screens.home import HomeScreen
 from modeltrail.tui.screens.rollback import RollbackScreen
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_workspace(tmp_path_factory.mktemp("ws-tui") / "t")
-
-
-@pytest.fixture
-def ws(template, tmp_path) -> Path:
-    return copy_workspace(template, tmp_path / "w")
 
 
 def _app(file: Path) -> ModeltrailApp:

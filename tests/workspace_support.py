@@ -60,3 +60,15 @@ def build_workspace(base: Path, indexed: bool = True) -> Path:
 def copy_workspace(template: Path, dest: Path) -> Path:
     shutil.copytree(template.parent, dest, symlinks=True)
     return dest / "workspace.toml"
+
+
+@pytest.fixture(scope="module")
+def ws_template(tmp_path_factory) -> Path:
+    """The workspace, built and indexed once for the test module that imports it."""
+    return build_workspace(tmp_path_factory.mktemp("ws") / "t")
+
+
+@pytest.fixture
+def ws(ws_template, tmp_path) -> Path:
+    """A copy of the module's workspace of its own for one test (it may write there)."""
+    return copy_workspace(ws_template, tmp_path / "w")
