@@ -28,3 +28,31 @@ def test_root_model_name_follows_the_origin_url(tmp_path, monkeypatch, capsys):
     assert _names(capsys, g.path) == ["beta"]
     g.git("remote", "remove", "origin")
     assert _names(capsys, g.path) == ["work"]
+
+
+def test_nothing_new_asks_git_for_the_name_only_after_its_config_changed(
+    tmp_path, monkeypatch, capsys
+):
+    """The "anything new?" check runs before every command (a workspace: once per
+    repository), so it spares the `git config` process while git's config is as it was."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    g = GitRepo(tmp_path / "work")
+    g.commit("model", {"MLmodel": "flavors:\n  sklearn: {}\n", "metrics.json": '{"auc": 1}\n'})
+    g.git("remote", "add", "origin", "https://example.com/team/alpha.git")
+    assert _names(capsys, g.path) == ["alpha"]
+    trace = tmp_path / "trace"
+
+    def asked_config() -> bool:
+        trace.unlink(missing_ok=True)
+        monkeypatch.setenv("GIT_TRACE", str(trace))
+        try:
+            assert _names(capsys, g.path)
+        finally:
+            monkeypatch.delenv("GIT_TRACE")
+        return "remote.origin.url" in trace.read_text()
+
+    assert not asked_config()
+    g.git("config", "user.name", "Someone Else")  # the config file changed: ask again
+    assert asked_config()
+    assert not asked_config()

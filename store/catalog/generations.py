@@ -91,6 +91,21 @@ def _generation(paths: RepoPaths) -> list[Any]:
     return [os.path.basename(real), st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def config_stamp(paths: RepoPaths) -> list[Any]:
+    """What git's own config files look like on disk (size, inode, modification time of
+    ``config`` and ``config.worktree``): while they are unchanged, so is the origin URL
+    a root model is named after, and the "anything new?" check spares a git process.
+    Take it *before* reading the name: a config written in between then differs."""
+    stamp: list[Any] = []
+    for file in (paths.common_dir / "config", paths.git_dir / "config.worktree"):
+        try:
+            st = os.stat(file)
+            stamp.append([st.st_size, st.st_ino, st.st_mtime_ns])
+        except OSError:
+            stamp.append(None)
+    return stamp
+
+
 def gto_stamp(paths: RepoPaths) -> str | None:
     """A digest of the work tree's ``.gto`` (None without one): GTO reads it from the work
     tree, so an edit takes effect on the next command, with no new commit or ref."""
@@ -107,6 +122,7 @@ def write_state(
     summary: IndexSummary,
     tag_patterns: list[str] | None = None,
     root_name: str | None = None,
+    config: list[Any] | None = None,
 ) -> None:
     """Record the current generation's refs digest and counts (under the writer lock)."""
     try:
@@ -124,9 +140,14 @@ def write_state(
         "tag_patterns": list(tag_patterns or []),  # labels depend on the config's patterns
         "gto": gto_stamp(paths),  # the stages shown depend on .gto
         "root_name": root_name,  # a root model's name: the origin URL's last part
+        "config": config,  # git's config files when root_name was read (config_stamp)
         # objects `dvc pull` may bring: one that arrived makes the next run read it
         "dvc_awaited": summary.dvc_awaited,
     }
+    _replace_state(paths, state)
+
+
+def _replace_state(paths: RepoPaths, state: dict[str, Any]) -> None:
     tmp = paths.catalog_dir / f".{STATE_FILE}.{os.getpid()}"
     try:
         tmp.write_text(json.dumps(state))
@@ -165,7 +186,7 @@ def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, R
             state["refs_digest"] != gitio.refs_digest([*seen.ids, *gitio.shallow_pairs(repo)])
             or state["tag_patterns"] != load_config(paths.root).tag_patterns
             or state.get("gto") != gto_stamp(paths)
-            or state.get("root_name") != gitio.repository_name(repo)
+            or _renamed(repo, paths, state)
             or any_arrived(paths.root, state.get("dvc_awaited", ()))
         ):
             return None, seen
@@ -178,6 +199,20 @@ def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, R
         "unchanged", 0, total, models, versions, warnings, time.perf_counter() - start
     )
     return summary, seen
+
+
+def _renamed(repo: git.Repo, paths: RepoPaths, state: dict[str, Any]) -> bool:
+    """Whether the root model's name (the origin URL's last part) differs from the one
+    indexed: asked of git only when its config files changed since."""
+    stamp = config_stamp(paths)
+    if state.get("config") == stamp:
+        return False
+    if state.get("root_name") != gitio.repository_name(repo):
+        return True
+    # same name (say a new user.name): remember these config files, so the next check
+    # spares git again (a writer replacing the state meanwhile only costs a re-check)
+    _replace_state(paths, {**state, "config": stamp})
+    return False
 
 
 def current_generation(paths: RepoPaths) -> list[Any] | None:

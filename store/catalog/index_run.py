@@ -44,6 +44,7 @@ from modeltrail.store.catalog.generations import (
     Progress,
     RefsSeen,
     _noop,
+    config_stamp,
     connect_readonly,
     current_generation,
     new_generation,
@@ -86,6 +87,7 @@ def run_index(
         pairs = ids if listed is None else ((name, oid) for name, _type, oid in listed)
         digest = gitio.refs_digest(itertools.chain(pairs, gitio.shallow_pairs(repo)))
         cfg = load_config(paths.root)
+        config = config_stamp(paths)  # before the name: a config written in between differs
         root_name = gitio.repository_name(repo)  # a root model's name: asked once a run
         summary = _run_locked(
             repo, paths, ids, digest, progress, start, rebuild, cfg, root_name, listed
@@ -108,6 +110,7 @@ def run_index(
             summary,
             tag_patterns=cfg.tag_patterns,
             root_name=root_name,
+            config=config,
         )
         return summary
 
