@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from modeltrail.store.errors import ModeltrailError
@@ -115,7 +116,10 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("modeltrail: interrupted", file=sys.stderr)
         return 1
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader stopped early (`modeltrail flow | head -1`)
+        # what is still buffered for it would fail again at exit: send it nowhere
+        if sys.__stdout__ is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())
         return 0
 
 

@@ -180,10 +180,14 @@ def console(*, stderr: bool = False):
     ``safe_text.clean``, keeping only Rich's own colours."""
     from rich.console import Console
 
+    class _PipeEndingConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # the reader stopped early: ``cli.main`` ends quietly
+
     stream = raw_stream(sys.stderr if stderr else sys.stdout)
     tty = stream.isatty()
     out = stream if tty else _TrimmedLines(stream)
-    return Console(
+    return _PipeEndingConsole(
         # SafeStream and _TrimmedLines are text streams by duck typing (write, flush)
         file=SafeStream(out, keep_style=True),  # type: ignore[arg-type]
         highlight=False,
