@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from test_workspace_tui import SNAPSHOT_WORKSPACE
-from tui_support import build_tiny_repo, index, run_async, settle, wait_for_text
+from tui_support import (
+    build_tiny_repo,
+    commit,
+    index,
+    run_async,
+    settle,
+    wait_for_text,
+    write,
+)
 from workspace_support import NAMES, own_cache_home  # noqa: F401
 
 from modeltrail.store.workspace import load_workspace
@@ -64,6 +72,28 @@ async def test_w_opens_what_changed_and_d_widens_the_window(tiny):
         await settle(pilot)
         assert isinstance(pilot.app.screen, HomeScreen)
         assert pilot.app.screen.version_list.current_commit == screen.rows[1]["commit"]
+
+
+@run_async
+async def test_the_detail_says_why_first_and_never_splits_a_metric(tmp_path):
+    """The on-call question is why: it comes before the metrics, which are packed whole
+    on the lines left, the ones that do not fit counted (a retrain with 14 metrics)."""
+    root = build_tiny_repo(tmp_path / "repo")
+    names = [f"slice_{i:02d}.recall" for i in range(14)]
+    for hour, base in ((11, 0.5), (12, 0.6)):
+        write(root, "models/churn/metrics.json", {n: base + i / 100 for i, n in enumerate(names)})
+        commit(root, f"churn: retrain at {hour}:00 on the March data", f"2026-03-10T{hour}:00:00Z")
+    index(root)
+    app = ModeltrailApp(str(root), index=False, now=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        text = await wait_for_text(pilot, "why: churn: retrain at 12:00 on the March data")
+        lines = text.splitlines()
+        why = next(i for i, line in enumerate(lines) if "why: churn: retrain at 12:00" in line)
+        assert "slice_00.recall: 0.5 → 0.6 (+0.1)" in lines[why + 1]  # whole, right after
+        shown = sum(line.count(".recall: ") for line in lines[why + 1 :])
+        assert f"+{14 - shown} more" in text and 4 <= shown < 14
 
 
 def test_snapshot_changes_80x24(tiny, snap_compare):

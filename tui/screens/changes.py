@@ -53,6 +53,31 @@ EVENTS = {**EVENTS, "version": ("+", "version")}
 WIDE = 100
 
 
+#: the detail pane's lines at most (its CSS height less the border)
+DETAIL_LINES = 7
+
+
+def pack(items: list[str], width: int, lines: int) -> list[str]:
+    """``items`` on at most ``lines`` lines of ``width``, two spaces apart and never split
+    (one longer than a line is cut with …); what does not fit is counted on the last."""
+    out: list[str] = []
+    for i, item in enumerate(items):
+        if len(item) > width:
+            item = item[: width - 1] + "…"
+        if out and len(out[-1]) + 2 + len(item) <= width:
+            out[-1] += "  " + item
+            continue
+        if len(out) == lines:  # full: the last line says how many more
+            left = len(items) - i
+            while len(out[-1]) + len(f"  +{left} more") > width and "  " in out[-1]:
+                out[-1] = out[-1].rsplit("  ", 1)[0]
+                left += 1
+            out[-1] += f"  +{left} more"
+            return out
+        out.append(item)
+    return out
+
+
 def metrics_cell(c: dict, limit: int = 3) -> Text:
     parts = [f"{k} {d['delta']:+.4g}" for k, d in list(c["metrics"].items())[:limit]]
     more = "…" if len(c["metrics"]) > limit else ""
@@ -186,11 +211,17 @@ class ChangesScreen(TableScreen):
             t.append(f" {clean(c['stage'], single_line=True)}")
         t.append(f"  commit {short_id(c.get('commit'))}\n")
         who = f"{c.get('author') or '–'} <{c.get('author_email') or ''}>"
-        t.append(f"{clean(who, single_line=True)}  {when_cell(c).plain} UTC\n")
-        for key, d in c["metrics"].items():
-            t.append(clean(f"{key}: {d['from']:.4g} → {d['to']:.4g} ({d['delta']:+.4g})  "))
-        t.append("\n")
-        t.append_text(literal(c.get("reason") or "", single_line=True))
+        t.append(f"{clean(who, single_line=True)}  {when_cell(c).plain} UTC")
+        if c.get("reason"):  # why: before the metrics, which may not all fit
+            t.append("\nwhy: ")
+            t.append_text(literal(c["reason"], single_line=True))
+        items = [
+            clean(f"{key}: {d['from']:.4g} → {d['to']:.4g} ({d['delta']:+.4g})", single_line=True)
+            for key, d in c["metrics"].items()
+        ]
+        room = DETAIL_LINES - len(t.plain.splitlines())
+        for line in pack(items, max(20, detail.content_size.width or 76), room):
+            t.append("\n" + line)
         detail.update(t)
 
     @on(DataTable.RowSelected)
