@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from modeltrail.store.errors import ModeltrailError, Refused
@@ -34,8 +35,19 @@ def run_tui(args: argparse.Namespace) -> int:
         repo_path=repo.working_tree_dir or repo.git_dir,
         location_note=getattr(args, "location_note", None),
     )
+    _follow_the_terminal()
     app.run()
     return app.return_code or 0
+
+
+def _follow_the_terminal() -> None:
+    """Textual sizes the screen with ``shutil.get_terminal_size``, which prefers exported
+    ``COLUMNS``/``LINES``: set by a shell, a script or a test runner, they drew the app
+    for a terminal that is not there, and kept it so on every resize. The screen follows
+    the real terminal (the CLI's tables still take ``COLUMNS``)."""
+    if sys.__stdout__ is not None and sys.__stdout__.isatty():
+        os.environ.pop("COLUMNS", None)
+        os.environ.pop("LINES", None)
 
 
 def _run_workspace(args: argparse.Namespace, entries: list[Entry]) -> int:
@@ -48,6 +60,7 @@ def _run_workspace(args: argparse.Namespace, entries: list[Entry]) -> int:
         errors = "; ".join(f"{name}: {error}" for name, _, error, _ in rows)
         raise Refused(f"no repository of the workspace could be read ({errors})")
     app = ModeltrailApp(workspace=rows)
+    _follow_the_terminal()
     app.run()
     return app.return_code or 0
 
