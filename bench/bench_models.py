@@ -12,9 +12,10 @@ repository of N model directories (``models/mN/model.yaml`` and ``metrics.json``
 - ``models``: the whole command in a fresh process (imports, catalog, the table printed
   to a pipe), best of three; and ``models --json``; wall time and CPU time (on a busy
   machine the wall time is mostly waiting for a core);
-- the TUI's first screen, in a fresh headless process: from process start until the
-  model list holds every model, and until the first model's versions and details are on
-  screen (wall time, and the process's CPU time over all its threads).
+- the TUI's first screen, in a fresh headless process that opens it as ``modeltrail -C
+  REPO`` does (``open_tui.make_app``, the collector paused): from process start until
+  the model list holds every model, and until the first model's versions and details
+  are on screen (wall time, and the process's CPU time over all its threads).
 """
 
 from __future__ import annotations
@@ -119,9 +120,15 @@ def best(repo: Path, *args: str, times: int = 3) -> str:
 
 
 async def _measure(repo: str) -> dict:
-    from modeltrail.tui.app import ModeltrailApp
+    # as ``modeltrail -C REPO`` opens the TUI (tui/commands/open_tui.py: run_tui)
+    from modeltrail.tui import gc_pause
 
-    app = ModeltrailApp(repo)
+    gc_pause.pause()
+    from modeltrail.tui.cli import build_parser
+    from modeltrail.tui.commands.open_tui import make_app
+
+    argv = ["-C", repo]
+    app = make_app(build_parser(argv).parse_args(argv))
     created = time.perf_counter()
     out: dict = {}
     async with app.run_test(size=(120, 40)):

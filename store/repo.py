@@ -84,6 +84,20 @@ def require_work_tree(repo: git.Repo, action: str) -> None:
 #: the journal a branch rollback or checkout keeps while it holds ``index.lock``
 #: (``store.write.rollback_apply`` writes it; recovery finishes what it records)
 JOURNAL = "modeltrail-rollback.json"
+#: the start of the throw-away index files a write makes in the git dir
+TEMP_INDEX_PREFIX = "modeltrail-index-"
+
+
+def write_left_behind(git_dir: Path) -> bool:
+    """Whether an interrupted write may have left something in ``git_dir`` (this
+    worktree's) for ``store.write.rollback_apply.recover`` to finish or clean up: its
+    journal or a throw-away index file. One look at the directory, so that opening the
+    TUI imports the write path (and runs git for it) only when there is something."""
+    try:
+        with os.scandir(git_dir) as entries:
+            return any(e.name == JOURNAL or e.name.startswith(TEMP_INDEX_PREFIX) for e in entries)
+    except OSError:
+        return True  # cannot tell: let recover look
 
 
 def index_lock_note(git_dir: Path) -> str | None:

@@ -35,6 +35,7 @@ from modeltrail.store.config import Config, PushPolicy, load_user_config, user_c
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import RepoPaths, index_lock_note, open_repo
+from modeltrail.tui import gc_pause
 from modeltrail.tui.app_base import AppBase
 from modeltrail.tui.bindings import APP_BINDINGS
 from modeltrail.tui.messages import CatalogUpdated, IndexFinished, IndexProgress
@@ -281,6 +282,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             gc.freeze()
             atexit.register(gc.unfreeze)  # whatever happens, let the last collection see them
             self._frozen = True
+        gc_pause.resume()  # paused by the launcher until this first screen (tui.gc_pause)
         if self._index_on_mount and not self._index_started:
             if self._remote_deferred:  # not checked at mount: the first screen came first
                 self._remote_deferred = False
@@ -457,6 +459,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
     def on_unmount(self) -> None:
         if self._fetch_cancel is not None:  # quitting never waits on a silent remote
             self._fetch_cancel.set()
+        gc_pause.resume()  # stopped before its first screen: collect as usual again
         if self._frozen:  # let the interpreter's last collection see those objects again
             gc.unfreeze()
         for state in self.repos:

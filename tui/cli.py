@@ -13,7 +13,9 @@ from modeltrail.tui.safe_text import safe_streams
 
 
 def _chosen(argv: list[str]) -> str | None:
-    """The command named on the command line (skipping ``-C PATH``), if any."""
+    """The command named on the command line (skipping ``-C PATH``); ``""`` when none is
+    (the TUI opens: no command's module is needed); None for ``--help`` or a name that is
+    not a command (every command is then imported, for its help)."""
     args = iter(argv)
     for arg in args:
         if arg in ("-C", "--workspace"):
@@ -25,12 +27,13 @@ def _chosen(argv: list[str]) -> str | None:
                 return None
         else:
             return arg if arg in COMMANDS else None
-    return None
+    return ""
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser. Only the command being run is imported (with what it
-    needs); ``--help`` and a bad command name import every command for their help."""
+    needs), none when the TUI opens; ``--help`` and a bad command name import every
+    command for their help."""
     parser = argparse.ArgumentParser(
         prog="modeltrail",
         # the command is optional: without one, modeltrail opens the TUI

@@ -6,38 +6,53 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modeltrail.store.errors import ModeltrailError, Refused
+from modeltrail.tui import gc_pause
 
 if TYPE_CHECKING:
     from modeltrail.store.workspace import Entry
+    from modeltrail.tui.app import ModeltrailApp
 
 #: a workspace's repository as the app takes it: (name, path or None, error, warning)
 Member = tuple[str, str | None, str | None, str | None]
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from modeltrail.store.write.rollback_apply import recover
-    from modeltrail.tui.app import ModeltrailApp
-
     entries = getattr(args, "workspace_entries", None)
     if entries is not None:
         return _run_workspace(args, entries)
+    gc_pause.pause()  # until the first screen (tui.gc_pause)
+    try:
+        app = make_app(args)
+        _follow_the_terminal()
+        app.run()
+    finally:
+        gc_pause.resume()
+    return app.return_code or 0
+
+
+def make_app(args: argparse.Namespace) -> ModeltrailApp:
+    """The app on ``args``' repository, as ``modeltrail`` opens it: a rollback that was
+    interrupted mid-way finished or undone first (the write path is imported only when
+    the git dir shows one may have been)."""
+    from modeltrail.store.repo import write_left_behind
+    from modeltrail.tui.app import ModeltrailApp
     from modeltrail.tui.commands._common import repo_of
 
     repo = repo_of(args)
-    note = recover(repo)  # finish or undo a rollback that was interrupted mid-way
-    if note:
-        print(f"modeltrail: {note}")
+    if write_left_behind(Path(repo.git_dir)):
+        from modeltrail.store.write.rollback_apply import recover
 
-    app = ModeltrailApp(
+        note = recover(repo)  # finish or undo a rollback that was interrupted mid-way
+        if note:
+            print(f"modeltrail: {note}")
+    return ModeltrailApp(
         repo_path=repo.working_tree_dir or repo.git_dir,
         location_note=getattr(args, "location_note", None),
     )
-    _follow_the_terminal()
-    app.run()
-    return app.return_code or 0
 
 
 def _follow_the_terminal() -> None:

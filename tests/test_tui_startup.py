@@ -1,0 +1,86 @@
+"""Opening the TUI as ``modeltrail`` does (``open_tui``): nothing before the first screen
+that the first screen does not need. The collector waits until the first screen, and
+the write path (``recover``) is imported only when an interrupted write left something."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+from tui_support import build_tiny_repo, index
+
+from modeltrail.store.repo import JOURNAL, write_left_behind
+
+#: opens the TUI as ``modeltrail -C REPO`` does, headless, and prints what held when its
+#: first screen came up (``start_index_once``) and after
+_PROBE = """
+import asyncio, gc, json, sys
+from modeltrail.tui import gc_pause
+gc_pause.pause()
+from modeltrail.tui.cli import build_parser
+from modeltrail.tui.commands.open_tui import make_app
+
+argv = ["-C", sys.argv[1]]
+app = make_app(build_parser(argv).parse_args(argv))
+seen = {}
+first_screen = app.start_index_once
+
+def start_index_once():
+    if not seen:
+        seen["gc_before"] = gc.isenabled()
+        seen["modules"] = sorted(sys.modules)
+    first_screen()
+
+app.start_index_once = start_index_once
+
+async def main():
+    async with app.run_test(size=(100, 30)) as pilot:
+        while app.screen.__class__.__name__ != "HomeScreen" or app.screen.shown_commit is None:
+            await pilot.pause(0.01)
+        seen["gc_after"] = gc.isenabled()
+        while app.indexing:  # the start-up index run (nothing new): no thread left at exit
+            await pilot.pause(0.01)
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_the_first_screen_comes_before_the_collector_and_the_write_path(tmp_path: Path) -> None:
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(repo)], capture_output=True, text=True, check=True
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["gc_before"] is False  # paused from the start until the first screen
+    assert seen["gc_after"] is True  # and collecting again once it is up
+    modules = set(seen["modules"])
+    # no interrupted write: recover (and the write path) not imported
+    assert not [m for m in modules if m.startswith("modeltrail.store.write")]
+    # no command but the launcher's (the TUI is not a command: no command's module needed)
+    commands = {m for m in modules if m.startswith("modeltrail.tui.commands.")}
+    assert commands <= {"modeltrail.tui.commands._common", "modeltrail.tui.commands.open_tui"}
+    # the remote's state, the readers (YAML) and the version schemes come after
+    assert not modules & {"modeltrail.store.remote", "yaml", "semver", "plotext"}
+
+
+def test_an_interrupted_write_is_still_recovered_on_opening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from modeltrail.tui.commands.open_tui import make_app
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    git_dir = repo / ".git"
+    assert not write_left_behind(git_dir)
+    (git_dir / JOURNAL).write_text("{not json")  # what a write killed mid-way could leave
+    assert write_left_behind(git_dir)
+    make_app(Namespace(repo_path=str(repo), cache_only=True))
+    assert "removed an unreadable rollback journal" in capsys.readouterr().out
+    assert not (git_dir / JOURNAL).exists()
+    (git_dir / "modeltrail-index-1-x").write_bytes(b"")  # a throw-away index of a dead pid
+    assert write_left_behind(git_dir)
