@@ -84,3 +84,44 @@ def test_an_interrupted_write_is_still_recovered_on_opening(
     assert not (git_dir / JOURNAL).exists()
     (git_dir / "modeltrail-index-1-x").write_bytes(b"")  # a throw-away index of a dead pid
     assert write_left_behind(git_dir)
+
+
+def test_the_models_are_read_while_the_app_starts(tmp_path: Path) -> None:
+    from modeltrail.store.query import queries
+    from modeltrail.tui.app import ModeltrailApp
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+    app = ModeltrailApp(repo, index=False)  # not run: its first load has not asked yet
+    first = app.first_models()
+    assert first is not None and [m["name"] for m in first] == ["churn"]
+    with app.connection().cursor() as cursor:
+        assert first == queries.list_models(cursor, app.main_line())
+    assert app.first_models() is None  # taken once: later loads ask the catalog
+
+
+def test_the_footer_is_built_again_only_when_its_keys_change(tmp_path: Path) -> None:
+    from textual.widgets._footer import FooterKey
+    from tui_support import frozen_now, run_async, settle
+
+    from modeltrail.tui.app import ModeltrailApp
+    from modeltrail.tui.widgets.key_footer import KeyFooter
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+
+    async def go() -> None:
+        app = ModeltrailApp(repo, index=False, now=frozen_now)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            footer = app.screen.query_one(KeyFooter)
+            keys = list(footer.query(FooterKey))
+            assert keys
+            app.screen.refresh_bindings()  # the same bindings again
+            await settle(pilot)
+            assert list(footer.query(FooterKey)) == keys  # the very same widgets
+            await pilot.press("2")  # the versions pane: its keys differ
+            await settle(pilot)
+            assert list(footer.query(FooterKey)) != keys
+
+    run_async(go)()
