@@ -220,3 +220,44 @@ def test_piped_diff_and_flow_are_whole_one_row_per_line(demo, capsys):
     out = _piped(capsys, "-C", str(demo), "flow")
     assert "…" not in out
     assert any(line.startswith(LONG_BRANCH + " ") for line in out.splitlines())
+
+
+_CELL = st.one_of(
+    st.sampled_from(["-", "v1.1.0", "● prod v1.1.0 ← v1.0.0 3d", "ｗｉｄｅ", "a\tb", ""]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda n: st.lists(st.lists(_CELL, min_size=n, max_size=n), max_size=6)
+    ),
+    st.sampled_from([None, 12, 30, 80]),
+)
+def test_a_table_is_printed_a_column_at_a_time_as_a_row_at_a_time(rows, columns):
+    """The column-at-a-time printer (plain columns taken in one pass) writes exactly the
+    lines of cleaning, measuring and fitting each cell on its own: plain ASCII columns,
+    wide and hostile cells alike, piped and on a terminal."""
+    from modeltrail.tui.commands._common import print_table
+    from modeltrail.tui.plain_table import natural_widths
+
+    count = len(rows[0]) if rows else 2
+    titles = [f"T{i}" for i in range(count)]
+    heads = [cell_text(t) for t in titles]
+    texts = [[cell_text(c) for c in row] for row in rows]
+    keep, widths = layout(natural_widths(heads, texts), columns, [0], flex=count - 1)
+    expected = [line(row, keep, widths) for row in texts]
+    saved, columns_env = sys.stdout, os.environ.get("COLUMNS")
+    sys.stdout = _Terminal() if columns else io.StringIO()
+    os.environ["COLUMNS"] = str(columns or 80)
+    try:
+        print_table(titles, rows, [0], flex=count - 1)
+        out = sys.stdout.getvalue()
+    finally:
+        sys.stdout = saved
+        if columns_env is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns_env
+    assert out.split("\n")[1:] == [*expected, ""]

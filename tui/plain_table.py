@@ -15,7 +15,7 @@ Every cell is shown literally on one line (:func:`cell_text`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -115,6 +115,54 @@ def fit(text: str, width: int) -> str:
     if width <= 1:
         return "…"[:width]
     return set_cell_size(text, width - 1) + "…"
+
+
+def columns_of(rows: Sequence[Sequence[Any]], count: int) -> tuple[list[list[str]], list[int]]:
+    """The rows' cells a column at a time, each :func:`cell_text`, and each column's widest
+    cell (as :func:`natural_widths`). A column of printable ASCII text (nearly all of them)
+    is checked in one pass, its cells taken as they are: 10,000 models' cells are not
+    cleaned and measured one call at a time."""
+    columns: list[list[str]] = []
+    widths: list[int] = []
+    for i in range(count):
+        column = [row[i] for row in rows]
+        try:
+            joined = " ".join(column)
+        except TypeError:  # a cell that is not text yet
+            joined = "\x00"
+        if joined.isascii() and joined.isprintable():  # nothing to clean, a cell a char
+            columns.append(column)
+            widths.append(max(map(len, column), default=0))
+        else:
+            texts = [cell_text(c) for c in column]
+            columns.append(texts)
+            widths.append(max(map(width_of, texts), default=0))
+    return columns, widths
+
+
+def body_lines(
+    columns: Sequence[Sequence[str]], keep: Sequence[int], widths: Sequence[int]
+) -> Iterator[str]:
+    """Each row of :func:`columns_of` as :func:`line` writes it, a column at a time."""
+    if not keep:
+        yield from ("" for _ in (columns[0] if columns else ()))
+        return
+    fitted = []
+    for i, w in zip(keep, widths, strict=True):
+        column = columns[i]
+        if not (max(map(len, column), default=0) <= w and _plain(column)):
+            fitted.append([fit(text, w) for text in column])
+        elif i == keep[-1]:
+            fitted.append(column)  # the line's end: no padding to strip again
+        else:
+            fitted.append([text.ljust(w) for text in column])
+    for cells in zip(*fitted, strict=True):
+        yield " ".join(cells).rstrip(" ")
+
+
+def _plain(column: Sequence[str]) -> bool:
+    joined = "".join(column)
+    return joined.isascii() and joined.isprintable()
 
 
 def line(row: Sequence[str], keep: Sequence[int], widths: Sequence[int]) -> str:

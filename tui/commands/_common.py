@@ -220,14 +220,21 @@ def print_table(
     importance (``plain_table.layout``: ``cut`` columns give way first, then the
     ``drop_first`` ones go; ``flex`` takes what is left; ``whole`` ones are never cut),
     the header in bold."""
-    from modeltrail.tui.plain_table import cell_text, layout, line, natural_widths
+    from modeltrail.tui.plain_table import (
+        body_lines,
+        cell_text,
+        columns_of,
+        layout,
+        line,
+        width_of,
+    )
 
     width = output_width()
     heads = [cell_text(t) for t in titles]
-    texts = [[cell_text(c) for c in row] for row in rows]  # each cell cleaned once
-    keep, widths = layout(
-        natural_widths(heads, texts), width, drop_first, flex, flex_min, cut, whole
-    )
+    # a column at a time: each cell cleaned and measured once, a plain column in one pass
+    columns, natural = columns_of(rows, len(titles))
+    natural = [max(w, width_of(h)) for w, h in zip(natural, heads, strict=True)]
+    keep, widths = layout(natural, width, drop_first, flex, flex_min, cut, whole)
     stream = raw_stream(sys.stdout)
     header = line(heads, keep, widths)
     if width is None:
@@ -235,12 +242,13 @@ def print_table(
     else:
         console().print(Text(header, style="bold"), soft_wrap=True)
     batch: list[str] = []
-    for row in texts:
-        batch.append(line(row, keep, widths) + "\n")
+    for text in body_lines(columns, keep, widths):
+        batch.append(text)
         if len(batch) >= 1024:
-            stream.write("".join(batch))
+            stream.write("\n".join(batch) + "\n")
             batch.clear()
-    stream.write("".join(batch))
+    if batch:
+        stream.write("\n".join(batch) + "\n")
     stream.flush()
 
 
