@@ -33,11 +33,12 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, Protocol, cast
-
-import git
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 from modeltrail.store.objectid import OBJECT_ID
+
+if TYPE_CHECKING:
+    import git  # GitPython: imported where a repository is opened (store/repo.py)
 
 SAFE_CONFIG = (
     "core.hooksPath=/dev/null",
@@ -164,6 +165,8 @@ class _Dir:
     """A directory with no repository of its own (yet): where ``git clone`` runs."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        import git
+
         self.git = git.Git(os.fspath(path))
         # a calling hook's GIT_DIR & co. would point git elsewhere: dropped
         self.git.update_environment(**GIT_ENV, **dict.fromkeys(_HOOK_ENV))
@@ -173,6 +176,66 @@ def run_at(path: str | os.PathLike[str], *args: str, **kwargs: Any) -> Done:
     """:func:`run` in a directory that is not (yet) a repository (``git clone``), with
     the same options and environment."""
     return run(_Dir(path), *args, **kwargs)  # type: ignore[arg-type]
+
+
+class PlainGit:
+    """What :func:`run` and the others use of GitPython's ``Git`` (``execute`` with
+    ``as_process``, ``update_environment``), without GitPython: a repository located by
+    ``repo.locate`` runs its git processes through this. Each starts as GitPython starts
+    it: in ``cwd``, stdin empty unless given, stderr a pipe, ``LANGUAGE`` and ``LC_ALL``
+    C, then the environment set here, then the command's own ``env``."""
+
+    def __init__(self, cwd: str | os.PathLike[str]) -> None:
+        self.cwd = os.fspath(cwd)
+        self.environment: dict[str, str] = {}
+
+    def update_environment(self, **values: str | None) -> None:
+        """Set (None: remove) variables of every later process's environment."""
+        for key, value in values.items():
+            if value is None:
+                self.environment.pop(key, None)
+            else:
+                self.environment[key] = value
+
+    def execute(
+        self,
+        command: list[str],
+        istream: int | IO[bytes] | None = None,
+        *,
+        as_process: bool = False,
+        with_stdout: bool = True,
+        env: Mapping[str, str] | None = None,
+        **popen: Any,
+    ) -> Started:
+        if not as_process:
+            raise ValueError("PlainGit runs processes only (as_process=True)")
+        full = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.environment}
+        full.update(env or {})
+        proc = subprocess.Popen(
+            command,
+            cwd=self.cwd,
+            env=full,
+            stdin=istream or subprocess.DEVNULL,
+            stdout=subprocess.PIPE if with_stdout else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            **popen,
+        )
+        return Started(proc)
+
+
+class Started:
+    """A git process :class:`PlainGit` started; like GitPython's ``AutoInterrupt``, it
+    is stopped if dropped while still running."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+
+    def __del__(self) -> None:
+        proc = self.proc
+        if proc.returncode is None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.terminate()
+                proc.wait()
 
 
 #: seconds for every remote operation instead of its default (a slow link; tests)

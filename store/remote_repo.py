@@ -33,13 +33,15 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from modeltrail.store import gitcmd
 from modeltrail.store.errors import NotARepository, Refused, UsageError
 from modeltrail.store.objectid import OBJECT_ID
 from modeltrail.store.trailers import one_line
+
+if TYPE_CHECKING:
+    import git  # GitPython: imported where a repository is opened (store/repo.py)
 
 #: transports a URL may use (git's names, as ``GIT_ALLOW_PROTOCOL`` takes them)
 PROTOCOLS = ("file", "git", "http", "https", "ssh")

@@ -147,7 +147,7 @@ def body_lines(
     if not keep:
         yield from ("" for _ in (columns[0] if columns else ()))
         return
-    fitted = []
+    fitted: list[Sequence[str]] = []
     for i, w in zip(keep, widths, strict=True):
         column = columns[i]
         if not (max(map(len, column), default=0) <= w and _plain(column)):

@@ -19,13 +19,12 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import git
 
 from modeltrail.store.catalog.schema import SCHEMA_VERSION
 from modeltrail.store.config import load_config
@@ -35,6 +34,7 @@ from modeltrail.store.repo import RepoPaths
 
 if TYPE_CHECKING:
     import duckdb
+    import git
 
 Progress = Callable[[str, int, int], None]
 
@@ -176,6 +176,8 @@ def unchanged_summary(repo: git.Repo, paths: RepoPaths) -> IndexSummary | None:
 def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, RefsSeen | None]:
     start = time.perf_counter()
     seen = None
+    expected: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, TypeError)
+    expected += _git_errors()
     try:
         state = json.loads((paths.catalog_dir / STATE_FILE).read_text())
         generation = _generation(paths)
@@ -193,7 +195,7 @@ def _unchanged(repo: git.Repo, paths: RepoPaths) -> tuple[IndexSummary | None, R
         total, models, versions, warnings = (
             int(state[k]) for k in ("total_commits", "models", "versions", "warnings")
         )
-    except (OSError, ValueError, KeyError, TypeError, git.GitCommandError):
+    except expected:
         return None, seen
     summary = IndexSummary(
         "unchanged", 0, total, models, versions, warnings, time.perf_counter() - start
@@ -213,6 +215,14 @@ def _renamed(repo: git.Repo, paths: RepoPaths, state: dict[str, Any]) -> bool:
     # spares git again (a writer replacing the state meanwhile only costs a re-check)
     _replace_state(paths, {**state, "config": stamp})
     return False
+
+
+def _git_errors() -> tuple[type[Exception], ...]:
+    """GitPython's command error, when GitPython is loaded (a repository located without
+    it, ``repo.locate``, cannot raise it)."""
+    gitpython = sys.modules.get("git")
+    error = getattr(gitpython, "GitCommandError", None)
+    return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()
 
 
 def current_generation(paths: RepoPaths) -> list[Any] | None:

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from sys import intern
-from typing import Any
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store import gitcmd, pathtext, remote_repo
 from modeltrail.store.objectid import OBJECT_ID
+
+if TYPE_CHECKING:
+    import git  # GitPython: imported where a repository is opened (store/repo.py)
 
 _REF_FIELDS = 10
 _REF_SEP = "\x1e\x1f"

@@ -13,10 +13,10 @@ from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_models
 from modeltrail.tui.commands._common import (
     add_json,
-    catalog,
     config_of,
     print_json_list,
     print_table,
+    read_catalog,
 )
 from modeltrail.tui.format import NO_MODELS
 from modeltrail.tui.widgets.badges import latest_text, model_badge_parts
@@ -33,8 +33,8 @@ KEYS += ("stages", "previous", "main", "deleted")
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "workspace_entries", None) is not None:
         return _across(args)
-    repo, con = catalog(args)
-    models = list_models(con, main_line(con, config_of(repo).main))
+    config, con = read_catalog(args)
+    models = list_models(con, main_line(con, config.main))
     if args.json:
         print_json_list({k: m[k] for k in KEYS} for m in models)
         return 0

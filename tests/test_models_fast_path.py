@@ -1,0 +1,117 @@
+"""``models`` on a current catalog: the repository is found by one ``git rev-parse`` and
+the "anything new?" check runs without GitPython (a tenth of a second of every run at
+10,000 models), and anything new (a commit, a tag, a branch, the configuration, ``.gto``)
+is still seen and indexed first. ``repo.locate`` finds what ``open_repo`` finds, or
+leaves it to ``open_repo`` when in doubt."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gitbuilder import GitRepo
+
+from modeltrail.store.catalog.files import update_catalog
+from modeltrail.store.repo import locate, open_repo, repo_paths
+
+_CHILD = """
+import io, json, sys, contextlib
+from modeltrail.tui.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    status = main(["-C", sys.argv[1], "models", *sys.argv[2:]])
+print(json.dumps({"status": status, "out": out.getvalue(),
+                  "gitpython": "git" in sys.modules,
+                  "indexer": "modeltrail.store.catalog.index_run" in sys.modules}))
+"""
+
+
+def _models(path: Path, *args: str, env: dict[str, str] | None = None) -> dict:
+    """``modeltrail -C PATH models ARGS`` in a fresh interpreter: its status and output,
+    and whether it loaded GitPython or the indexer."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    r = GitRepo(tmp_path / "repo")
+    r.commit("first", {"models/m/model.yaml": "name: m\n", "models/m/metrics.json": "{}"})
+    r.tag("m@v1.0.0", message="Registering artifact m version v1.0.0")
+    update_catalog(open_repo(r.path))
+    return r
+
+
+def test_models_on_a_current_catalog_never_loads_gitpython(repo: GitRepo) -> None:
+    table = _models(repo.path)
+    assert table["status"] == 0 and not table["gitpython"] and not table["indexer"]
+    assert table["out"].splitlines()[1].split()[:3] == ["m", "-", "v1.0.0"]
+    listed = _models(repo.path, "--json")
+    assert not listed["gitpython"]
+    assert [(m["name"], m["latest"]) for m in json.loads(listed["out"])] == [("m", "v1.0.0")]
+    # from a subdirectory of the work tree, as git -C finds it
+    inner = _models(repo.path / "models" / "m", "--json")
+    assert not inner["gitpython"] and inner["out"] == listed["out"]
+
+
+@pytest.mark.parametrize("change", ["commit", "tag", "branch", "config", "gto"])
+def test_models_sees_anything_new_and_indexes_it_first(repo: GitRepo, change: str) -> None:
+    if change == "commit":
+        repo.commit("retrain", {"models/m/metrics.json": '{"auc": 0.9}'})
+    elif change == "tag":
+        repo.commit("retrain", {"models/m/metrics.json": '{"auc": 0.9}'})
+        repo.tag("m@v1.1.0", message="Registering artifact m version v1.1.0")
+    elif change == "branch":
+        repo.branch("exp")
+    elif change == "config":  # the tag patterns decide what a tag means: not committed
+        (repo.path / ".modeltrail.toml").write_text(
+            '[tags]\npatterns = ["rel/{model}/{version}"]\n'
+        )
+    else:
+        (repo.path / ".gto").write_text("stages: [prod]\n")
+    seen = _models(repo.path, "--json")
+    assert seen["status"] == 0 and seen["indexer"]
+    if change == "tag":
+        assert json.loads(seen["out"])[0]["latest"] == "v1.1.0"
+    again = _models(repo.path, "--json")
+    assert not again["gitpython"] and not again["indexer"] and again["out"] == seen["out"]
+
+
+def test_locate_finds_what_open_repo_finds(repo: GitRepo, tmp_path: Path) -> None:
+    worktree = tmp_path / "linked"
+    repo.git("worktree", "add", "-q", "-b", "side", str(worktree))
+    for where in (repo.path, repo.path / "models" / "m", worktree):
+        located = locate(where)
+        assert located is not None
+        assert repo_paths(located) == repo_paths(open_repo(where))  # type: ignore[arg-type]
+
+
+def test_locate_leaves_what_it_is_not_sure_of_to_open_repo(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
+    assert locate(bare) is None
+    assert locate(repo.path / ".git") is None
+    assert locate(tmp_path / "nowhere") is None
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert locate(outside) is None
+    monkeypatch.delenv("GIT_CEILING_DIRECTORIES")
+    monkeypatch.setenv("GIT_DIR", str(bare))
+    assert locate(repo.path) is None
+    # and models, started by a hook with GIT_DIR set, still reads its own repository
+    env = {**os.environ, "GIT_DIR": str(bare)}
+    listed = _models(repo.path, "--json", env=env)
+    assert [m["name"] for m in json.loads(listed["out"])] == ["m"]
