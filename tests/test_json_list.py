@@ -158,3 +158,26 @@ def test_empty_and_one_item_lists():
     for items in ([], [{}], [[]], ["\x1b[31m"], [{"k": 1.0000000000001}]):
         old, new = _both(items)
         assert new == old
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_VALUES, max_size=7), st.integers(1, 3))
+@example([{"huge": 10**30}, {"a": [1, {}]}, [], {}], 2)
+def test_a_list_in_chunks_is_the_text_of_its_items(items, per_chunk):
+    """Each chunk's items are serialized in one call: the text is still, byte for byte,
+    that of each item on its own (an item orjson refuses included), in a list."""
+    from modeltrail.tui.json_text import _text
+
+    each = ",".join("\n  " + _text(item, b"\n  ", "\n  ") for item in items)
+    expected = f"[{each}\n]" if items else "[]"
+    assert "".join(list_chunks(iter(items), per_chunk=per_chunk)) == expected
+
+
+def test_del_in_otherwise_ascii_json_is_escaped(capsys):
+    """ASCII JSON text skips the escaping pass, except for DEL, the one ASCII character
+    a terminal acts on that JSON leaves raw."""
+    from modeltrail.tui.commands._common import print_json_list
+
+    print_json_list([{"name": "plain"}, {"name": "a\x7fb"}])
+    out = capsys.readouterr().out
+    assert "\x7f" not in out and '"a\\u007fb"' in out

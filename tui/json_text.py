@@ -64,15 +64,32 @@ def _text(value: Any, newline: bytes, newline_text: str) -> str:
 
 def list_chunks(items: Iterable[Any], per_chunk: int = 256) -> Iterator[str]:
     """The JSON text of ``list(items)``, the same as :func:`dumps` of the list when it
-    takes every item, in pieces of ``per_chunk`` items."""
+    takes every item, in pieces of ``per_chunk`` items (each piece one ``orjson`` call:
+    10,000 models' items one call each took a third of ``models --json``'s output)."""
     out: list[str] = []
+    batch: list[Any] = []
     count = 0
     for item in items:
-        out.append("[\n  " if count == 0 else ",\n  ")
-        out.append(_text(item, b"\n  ", "\n  "))
+        batch.append(item)
         count += 1
         if count % per_chunk == 0:
+            out.append(_items(batch, first=count == len(batch)))
+            batch.clear()
             yield "".join(out)
             out.clear()
+    if batch:
+        out.append(_items(batch, first=count == len(batch)))
     out.append("\n]" if count else "[]")
     yield "".join(out)
+
+
+def _items(batch: list[Any], first: bool) -> str:
+    """``batch`` (not empty) as the items of a list: ``[`` and the items when ``first``,
+    else ``,`` and the items; indented as :func:`dumps` indents a list's items."""
+    try:
+        raw = orjson.dumps(batch, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:  # one of them needs json.dumps: an item at a time
+        text = ",".join("\n  " + _text(item, b"\n  ", "\n  ") for item in batch)
+    else:  # b"[\n  item,\n  item\n]": the items, without the brackets
+        text = raw[1:-2].decode()
+    return ("[" if first else ",") + text

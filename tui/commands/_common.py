@@ -9,14 +9,13 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.text import Text
-
 from modeltrail.store.remote_repo import open_location
 from modeltrail.tui.safe_text import SafeStream, literal, raw_stream
 
 if TYPE_CHECKING:
     import duckdb
     import git
+    from rich.text import Text
 
     from modeltrail.store.config import Config
 
@@ -112,7 +111,8 @@ def _escape_unsafe(text: str, narrow: str | None = None) -> str:
     """JSON text with the characters that could drive or reorder the terminal as \\uXXXX,
     and, for an output encoding ``narrow`` that lacks some characters (latin-1, ASCII),
     those too: the JSON reads back exactly (not the stand-ins other output gets)."""
-    text = _UNSAFE_IN_JSON.sub(_json_unicode_escape, text)
+    if not text.isascii() or "\x7f" in text:  # (of them, ASCII has DEL only)
+        text = _UNSAFE_IN_JSON.sub(_json_unicode_escape, text)
     if narrow is not None:
         text = text.encode(narrow, _JSON_ESCAPES).decode(narrow)
     return text
@@ -263,6 +263,8 @@ def print_table(
     if width is None:
         stream.write(header + "\n")
     else:
+        from rich.text import Text
+
         console().print(Text(header, style="bold"), soft_wrap=True)
     batch: list[str] = []
     for text in body_lines(columns, keep, widths):

@@ -5,13 +5,16 @@ holder, how long it has held the stage). Reads without colour. No Textual here: 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
-from rich.text import Text
 
 from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.format import fmt_age, fmt_version, stage_glyph
 from modeltrail.tui.safe_text import clean
+
+if TYPE_CHECKING:  # built only when drawn: the models command prints plain text
+    from rich.text import Text
 
 
 def parse_iso(value: str | None) -> datetime | None:
@@ -68,6 +71,8 @@ def stage_badge(
     stage: str, version: str | None, previous: str | None, since: str | None, now: datetime
 ) -> Text:
     """``● prod v2.0.0 ← v1.1.0 3d``, built without markup from repository text."""
+    from rich.text import Text
+
     return Text.assemble(*stage_badge_parts(stage, version, previous, since, now))
 
 
@@ -95,6 +100,8 @@ def main_badge(model: dict, two_lines: bool = False) -> Text | None:
     v1.2.0``); else None. ``two_lines``: "rolled back from" on a line of its own (for a
     narrow side column)."""
     parts = main_badge_parts(model, two_lines)
+    from rich.text import Text
+
     return None if parts is None else Text.assemble(*parts)
 
 
@@ -127,4 +134,6 @@ def model_badges(model: dict, now: datetime, two_lines: bool = False) -> list[Te
     """One badge per stage of a ``list_models`` dict, prod first; then what the main
     branch holds if that is not the latest version (:func:`main_badge`), or that the
     model was deleted there."""
+    from rich.text import Text
+
     return [Text.assemble(*parts) for parts in model_badge_parts(model, now, two_lines)]
