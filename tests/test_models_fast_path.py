@@ -115,3 +115,30 @@ def test_locate_leaves_what_it_is_not_sure_of_to_open_repo(
     env = {**os.environ, "GIT_DIR": str(bare)}
     listed = _models(repo.path, "--json", env=env)
     assert [m["name"] for m in json.loads(listed["out"])] == ["m"]
+
+
+def test_the_stages_cell_is_every_badge_or_a_dash() -> None:
+    """The STAGES cell skips the stage badges of a model that has none: the same text as
+    all its badges joined, whatever it holds (stages, a rollback on main, a deletion)."""
+    from datetime import UTC, datetime
+
+    from modeltrail.tui.commands.models import _badges_text
+    from modeltrail.tui.widgets.badges import model_badge_parts
+
+    now = datetime(2026, 3, 20, tzinfo=UTC)
+    stage = {"prod": {"version": "v2", "commit": "c2", "since": "2026-03-01T00:00:00Z"}}
+    mains = [
+        None,
+        {"branch": "main", "version": "v2", "content_of": "v2", "rolled_back_from": None},
+        {"branch": "main", "version": "v3", "content_of": "v1", "rolled_back_from": "v3"},
+        {"branch": "main", "version": "v1", "content_of": "v1", "rolled_back_from": "v2"},
+    ]
+    deleted = [None, {"commit": "abcdef123", "date": "2026-03-02T00:00:00Z"}]
+    for details in ({}, stage):
+        for held in mains:
+            for gone in deleted:
+                model = {"latest": "v2", "stage_details": details, "previous": {"prod": "v1"}}
+                model |= {"main": held, "deleted": gone}
+                badges = model_badge_parts(model, now)
+                expected = ", ".join("".join(p[0] for p in b) for b in badges) or "-"
+                assert _badges_text(model, now) == expected

@@ -42,7 +42,8 @@ def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, di
         return {}
     # one query for all models (one per model took 8 s at 10,000 models)
     with line_relation(con, main) as line:
-        rows = con.execute(
+        rows = _columns_fetched(
+            con,
             f"""
             WITH held AS (
                 SELECT model, version, commit, same_as FROM versions
@@ -60,8 +61,8 @@ def main_holders(con: duckdb.DuckDBPyConnection, main: MainLine) -> dict[str, di
             FROM held h
             LEFT JOIN versions s ON s.model = h.model AND s.commit = h.same_as
             LEFT JOIN rbk ON rbk.model = h.model AND rbk.commit = h.commit
-            """
-        ).fetchall()
+            """,
+        )
     return {
         model: {
             "branch": main.branch,
@@ -112,7 +113,8 @@ def list_models(
 def _model_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     """Each model's row: name, path, sources, description, latest version, number of
     versions, type and the latest version's branch; models first, then other artifacts."""
-    return con.execute(
+    return _columns_fetched(
+        con,
         """
         WITH v AS (
             SELECT model, arg_max(version, topo) FILTER (WHERE is_latest) AS latest,
@@ -125,8 +127,15 @@ def _model_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
         FROM models m LEFT JOIN v ON v.model = m.name
         -- models first, datasets and other artifacts after (GTO's type)
         ORDER BY coalesce(lower(m.type), 'model') NOT IN ('model', ''), m.name
-        """
-    ).fetchall()
+        """,
+    )
+
+
+def _columns_fetched(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (text, numbers and lists of text only), fetched a column at a
+    time through Arrow: for 10,000 models' rows, in about half of ``fetchall``'s time."""
+    table = con.sql(sql).to_arrow_table()
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
 
 def _listed(

@@ -19,7 +19,7 @@ from modeltrail.tui.commands._common import (
     read_catalog,
 )
 from modeltrail.tui.format import NO_MODELS
-from modeltrail.tui.widgets.badges import latest_text, model_badge_parts
+from modeltrail.tui.widgets.badges import latest_text, main_badge_parts, model_badge_parts
 
 NAME = "models"
 HELP = "list models: latest version, stage -> version"
@@ -82,7 +82,7 @@ def _print(
             m["type"] or "-",
             latest_text(m) or "-",
             str(m["versions"]),
-            ", ".join("".join(p[0] for p in b) for b in model_badge_parts(m, now)) or "-",
+            _badges_text(m, now),
             ",".join(m["sources"]),
         ]
         for m in models
@@ -103,3 +103,13 @@ def _print(
     else:
         widest = max([cell_len(r[5]) for r in rows if r[5] != "-"] or [1])
         print_table(titles, rows, [6, 2, 4], flex=5, flex_min=widest)
+
+
+def _badges_text(model: dict, now: datetime) -> str:
+    """The STAGES cell: the model's badges as plain text (``model_badge_parts``), ``-``
+    for none. Most of 10,000 models hold no stage: then only what main holds can show."""
+    if model["stage_details"] or model["deleted"]:
+        badges = model_badge_parts(model, now)
+        return ", ".join("".join(p[0] for p in b) for b in badges) or "-"
+    held = main_badge_parts(model)
+    return ("".join(p[0] for p in held) if held else "") or "-"
