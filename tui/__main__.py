@@ -1,5 +1,3 @@
-import sys
+from modeltrail.tui.cli import entry
 
-from modeltrail.tui.cli import main
-
-sys.exit(main())
+entry()
