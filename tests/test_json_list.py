@@ -181,3 +181,28 @@ def test_del_in_otherwise_ascii_json_is_escaped(capsys):
     print_json_list([{"name": "plain"}, {"name": "a\x7fb"}])
     out = capsys.readouterr().out
     assert "\x7f" not in out and '"a\\u007fb"' in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            _TEXT,
+            _TEXT | st.sampled_from(["a\udcffb", "\U0010efe9x", "\x85\x9d\u061c\u2066"]),
+            max_size=3,
+        ),
+        max_size=4,
+    )
+)
+@example([{"name": "\ufeffm\x1b]0;t\x07", "path": "m\udce9dels/a"}])
+def test_json_is_written_as_safe_text_would_write_it(items):
+    """JSON goes to the stream directly, not through ``safe_text.clean`` again: its text
+    is already what ``clean`` would leave as it is (JSON's escapes, and ours)."""
+    from modeltrail.tui.safe_text import clean
+
+    for write in (print_json, print_json_list):
+        with _stdout() as out:
+            write(items)
+        text = out.getvalue()
+        assert clean(text) == text
+        json.loads(text)

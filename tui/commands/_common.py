@@ -90,9 +90,12 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 # characters JSON leaves raw that a terminal would act on: C1 controls, DEL, bidi controls;
 # and lone surrogates (bytes that were not UTF-8), which no encoding can write; and a
 # path's stand-ins for such bytes (store/pathtext.py), which would otherwise be shown as
-# \xNN inside a JSON string (as a \uXXXX pair they read back as the catalog holds them)
+# \xNN inside a JSON string (as a \uXXXX pair they read back as the catalog holds them);
+# and the byte-order mark. What is left is text safe_text.clean leaves as it is, so JSON
+# is written to the stream directly
 _UNSAFE_IN_JSON = re.compile(
-    "[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff\U0010ef80-\U0010efff]"
+    "[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\ud800-\udfff"
+    "\U0010ef80-\U0010efff]"
 )
 
 
@@ -104,7 +107,7 @@ def print_json(data: Any) -> None:
         return
     from modeltrail.tui.json_text import dumps
 
-    sys.stdout.write(_escape_unsafe(dumps(data), _narrow_encoding()) + "\n")
+    raw_stream(sys.stdout).write(_escape_unsafe(dumps(data), _narrow_encoding()) + "\n")
 
 
 def _escape_unsafe(text: str, narrow: str | None = None) -> str:
@@ -166,7 +169,9 @@ def print_json_list(items: Iterable[Any]) -> None:
     (a listing of 100,000 versions is never one list, nor one string)."""
     from modeltrail.tui.json_text import list_chunks
 
-    out = sys.stdout
+    # escaped already (JSON's own escapes, and _escape_unsafe): straight to the stream,
+    # not again through safe_text.clean (0.1 s of 10,000 models' 4 MB)
+    out = raw_stream(sys.stdout)
     narrow = _narrow_encoding()
     for chunk in list_chunks(items):
         out.write(_escape_unsafe(chunk, narrow))
