@@ -38,7 +38,7 @@ NAME_IN_FILE = re.compile(r"`+(\w+)(?:\(\))?`+ (?:in|from) `+((?:[\w-]+/)*[\w-]+
 #: of git, the shell or SQL
 CONSTANT = re.compile(r"`+([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{4,})`+")
 NOT_OURS = re.compile(
-    r"GIT_\w+|PYTHON\w+|FETCH_HEAD|HEAD|NO_COLOR|COLUMNS|PATH|POSIX|MODELTRAIL_\w+|TRUE|ERROR|"
+    r"GIT_\w+|PYTHON\w+|FETCH_HEAD|HEAD|NO_COLOR|COLUMNS|LINES|LANG\w*|LC_\w+|PATH|POSIX|MODELTRAIL_\w+|TRUE|ERROR|"
     r"ATTACH|TIMESTAMPTZ|NAME|HELP|KEY|DIR"
 )
 
