@@ -60,6 +60,33 @@ def _prune_unlabelled(
         )
 
 
+#: a version's content digest: sha256 of its files' ``path NUL blob NUL`` in path order
+#: (its only use is equality: two versions with the same files have the same digest);
+#: sorting a list is cheaper than an ordered ``string_agg``
+_CONTENT_DIGEST = (
+    "sha256(array_to_string(list_sort(list(v.path || chr(0) || v.blob || chr(0))), ''))"
+)
+
+
+def fill_content(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each version still without a content digest (``model_commits.content``) the
+    digest of its files, in one statement; a version without files keeps NULL."""
+    con.execute(
+        f"""
+        UPDATE model_commits SET content = d.content
+        FROM (
+            SELECT v.model, v.commit, {_CONTENT_DIGEST} AS content
+            FROM version_files v
+            SEMI JOIN (SELECT model, commit FROM model_commits WHERE content IS NULL) n
+                ON v.model = n.model AND v.commit = n.commit
+            GROUP BY v.model, v.commit
+        ) d
+        WHERE model_commits.content IS NULL
+          AND model_commits.model = d.model AND model_commits.commit = d.commit
+        """
+    )
+
+
 def _materialize_versions(
     con: duckdb.DuckDBPyConnection,
     latest: dict[str, str],
@@ -73,6 +100,7 @@ def _materialize_versions(
     ``models``: rebuild just these models' rows; otherwise rebuild the whole table.
     ``is_latest`` is then set for every row (for ``models``: for theirs).
     """
+    fill_content(con)
     latest_rows = indexer.Columns("model", "label")
     for k, v in latest.items():
         latest_rows.add(k, v)

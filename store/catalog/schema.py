@@ -14,7 +14,7 @@ run; the user-facing long-form tables (metrics, params, artifacts, environment,
 lineage) are views joining the two, so each blob is parsed exactly once.
 """
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 TABLES: dict[str, str] = {
     # key/value facts about the catalog itself: schema_version, refs_digest, indexed_at ...
@@ -87,7 +87,8 @@ TABLES: dict[str, str] = {
         stale_metrics BOOLEAN,      -- params/code/artifact changed but no metrics file did;
                                     -- for a DVC pipeline: as its dvc.lock records it
         changed_files INTEGER,
-        content VARCHAR             -- digest of the model's files there (equal = same content;
+        content VARCHAR             -- digest of the model's files there (equal = same content:
+                                    -- sha256 of each "path NUL blob NUL" in path order;
                                     -- NULL: no files, the model was deleted there)
     """,
     # the model's files at each version: path -> blob

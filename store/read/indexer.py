@@ -9,7 +9,6 @@ model files there (``seeds``).
 from __future__ import annotations
 
 import functools
-import hashlib
 import posixpath
 from collections import ChainMap, Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -119,17 +118,6 @@ def propagate(
                 )
             )
     return out
-
-
-def content_digest(files: FileState) -> str | None:
-    """One id for a model's files (paths and blobs): equal content, equal digest; None
-    where the model has no files (deleted there, or not yet there)."""
-    if not files:
-        return None
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(files):
-        h.update(f"{path}\0{files[path][0]}\0".encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -589,9 +577,8 @@ def _add_versions(
             stale = bool(
                 e.changed and metric_paths and not (changed_set & metric_paths) and touched
             )
-        mc.add(
-            e.model, e.commit, e.changed, mversion, stale, len(changed_set), content_digest(e.files)
-        )
+        # the content digest is the catalog's (derive_versions.fill_content)
+        mc.add(e.model, e.commit, e.changed, mversion, stale, len(changed_set), None)
     for model, (count, unknown) in unpulled.items():  # one warning per model, not per version
         path = min(unknown)
         facts.warnings.add(None, path, model, unpulled_warning(count, path))
