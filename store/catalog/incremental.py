@@ -267,17 +267,9 @@ def _incremental(
         topo0 = con.execute("SELECT coalesce(max(topo), -1) + 1 FROM commits").fetchall()[0][0]
         candidates = _candidate_blobs(seeds, commits)
         known_blobs = _known_blobs(con, candidates)
-        indexer.build_facts(
-            repo,
-            paths,
-            commits,
-            models,
-            der.labelled,
-            seeds,
-            facts,
-            known_blobs=known_blobs,
-            topo_start=topo0,
-            progress=progress,
+        walk = indexer.Walk(repo, paths, commits, models, der.labelled, seeds)
+        indexer.fill_facts(
+            walk, facts, known_blobs=known_blobs, topo_start=topo0, progress=progress
         )
         _add_late_versions(repo, paths, con, late, seeds, models, facts, known_blobs)
         _drop_repeated_template_warnings(con, facts.warnings)
@@ -478,13 +470,8 @@ def _add_late_versions(
     ]
     seeded = {f"seed:{c}": s for c, s in seeds.items()}
     late_facts = indexer.Facts()
-    indexer.build_facts(
-        repo,
-        paths,
-        fake,
-        models,
-        labelled,
-        seeded,
+    indexer.fill_facts(
+        indexer.Walk(repo, paths, fake, models, labelled, seeded),
         late_facts,
         known_blobs=known_blobs | set(facts.blob_storage.cols["blob"]),
     )

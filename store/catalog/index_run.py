@@ -329,9 +329,8 @@ def _walk_into(
     facts.sink("commit_branches", cols)
     del bc, bb, cols
     count = len(commits)
-    indexer.build_facts(
-        repo, paths, commits, models, der.labelled, {}, facts, progress=progress, consume=True
-    )
+    walk = indexer.Walk(repo, paths, commits, models, der.labelled, {})
+    indexer.fill_facts(walk, facts, progress=progress, consume=True)
     return models, der, count
 
 

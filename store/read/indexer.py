@@ -273,32 +273,6 @@ class Walk:
     seeds: dict[str, dict[str, FileState]]
 
 
-def build_facts(
-    repo: git.Repo,
-    paths: RepoPaths,
-    commits: list[gitio.CommitRecord],
-    models: dict[str, ModelDef],
-    labelled: dict[str, set[str]],
-    seeds: dict[str, dict[str, FileState]],
-    facts: Facts,
-    known_blobs: set[str] | None = None,
-    topo_start: int = 0,
-    progress: Progress = _noop,
-    consume: bool = False,
-) -> Facts:
-    """:func:`fill_facts` with the :class:`Walk` given field by field (as the catalog's
-    run calls it)."""
-    walk = Walk(repo, paths, commits, models, labelled, seeds)
-    return fill_facts(
-        walk,
-        facts,
-        known_blobs=known_blobs,
-        topo_start=topo_start,
-        progress=progress,
-        consume=consume,
-    )
-
-
 def fill_facts(
     walk: Walk,
     facts: Facts,
