@@ -7,6 +7,7 @@ the catalog's ``blob_*`` tables and the model declarations of ``store.read.disco
 from __future__ import annotations
 
 import hashlib
+import math
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -25,6 +26,7 @@ from modeltrail.store.read.readers import (
     plain,
     structured,
 )
+from modeltrail.store.read.readers._common import cap_warnings
 
 LFS_MAX_POINTER = 1024
 
@@ -43,10 +45,26 @@ def _add_section(out: Values, section: str, doc: Any) -> None:
         return
     flat, warns = flattening.flatten(doc)
     out.warnings.extend(warns)
-    if section == "metrics":
-        out.warnings.extend(structured.metrics_of(flat)[1])
+    rows = out.rows
+    to_text = plain.to_json_text
+    if section != "metrics":
+        number = structured.metric_value
+        for key, val in flat.items():
+            rows.append((section, str(key), number(val), to_text(val)))
+        return
+    # each value read once: its number, its text and what is wrong with it as a metric
+    # (structured.metrics_of's warnings, in the same order)
+    problems: list[str] = []
     for key, val in flat.items():
-        out.rows.append((section, str(key), structured.metric_value(val), plain.to_json_text(val)))
+        if type(val) is float and math.isfinite(val):  # the commonest metric: no problem
+            rows.append((section, str(key), val, to_text(val)))
+            continue
+        problem = structured.metric_problem(key, val)
+        if problem:
+            problems.append(problem)
+        rows.append((section, str(key), structured.metric_value(val), to_text(val)))
+    if problems:
+        out.warnings.extend(cap_warnings(problems))
 
 
 def values_of(data: bytes, path: str, role: str) -> Values:
