@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import tomllib
 from collections.abc import Callable
 from typing import Any
@@ -66,10 +67,27 @@ def format_for(path: str) -> str | None:
 # --- loading -----------------------------------------------------------------------------
 
 
-def _load_json(text: str) -> tuple[Any, list[str], bool]:
-    constants: set[str] = set()
-    long_ints: list[str] = []
-    duplicates: list[str] = []
+class _JsonHooks:
+    """What the hooks of one thread's JSON decoders saw in the document being parsed."""
+
+    def __init__(self) -> None:
+        self.constants: set[str] = set()
+        self.long_ints: list[str] = []
+        self.duplicates: list[str] = []
+
+    def clear(self) -> None:
+        self.constants.clear()
+        self.long_ints.clear()
+        self.duplicates.clear()
+
+
+def _json_decoders() -> tuple[json.JSONDecoder, json.JSONDecoder, _JsonHooks]:
+    """A JSON decoder (and one keeping over-long integers as text) whose hooks note
+    constants, long integers and repeated keys in the returned state; made once per
+    thread (``json.loads`` with hooks builds a decoder on every call). The hooks are
+    closures over the state, never over the decoders: no reference cycle."""
+    hooks = _JsonHooks()
+    constants, long_ints, duplicates = hooks.constants, hooks.long_ints, hooks.duplicates
 
     def mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         d = dict(pairs)
@@ -92,37 +110,57 @@ def _load_json(text: str) -> tuple[Any, list[str], bool]:
             return digits
         return int(digits)
 
+    plain = json.JSONDecoder(strict=False, parse_constant=constant, object_pairs_hook=mapping)
+    long = json.JSONDecoder(
+        strict=False, parse_constant=constant, parse_int=parse_int, object_pairs_hook=mapping
+    )
+    return plain, long, hooks
+
+
+_JSON_DECODERS = threading.local()
+
+
+def _decode_json(decoder: json.JSONDecoder, text: str) -> Any:
+    """``json.loads(text)`` with ``decoder``, as ``json.loads`` checks it first."""
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return decoder.decode(text)
+
+
+def _load_json(text: str) -> tuple[Any, list[str], bool]:
+    decoders = getattr(_JSON_DECODERS, "decoders", None)
+    if decoders is None:
+        decoders = _JSON_DECODERS.decoders = _json_decoders()
+    plain, long, hooks = decoders
+    hooks.clear()
     try:
         try:
-            doc = json.loads(text, strict=False, parse_constant=constant, object_pairs_hook=mapping)
+            doc = _decode_json(plain, text)
         except ValueError as e:
             if isinstance(e, json.JSONDecodeError) or "digits" not in str(e):
                 raise
             # an integer too long for int(): parse again, keeping such integers as text
             # (not the first choice: a Python hook per integer is slow)
-            duplicates.clear()
-            doc = json.loads(
-                text,
-                strict=False,
-                parse_constant=constant,
-                parse_int=parse_int,
-                object_pairs_hook=mapping,
-            )
+            hooks.clear()
+            doc = _decode_json(long, text)
     except json.JSONDecodeError as e:
         return None, [f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}"], False
     except RecursionError:
         return None, ["JSON nested too deeply; not read"], False
     warnings = []
-    if constants:
-        names = ", ".join(sorted(constants))
+    if hooks.constants:
+        names = ", ".join(sorted(hooks.constants))
         warnings.append(
             f"uses {names}, which standard JSON does not allow; read as non-finite numbers"
             " (never compared as metrics)"
         )
-    if long_ints:
-        warnings.append(f"{len(long_ints)} integer(s) with over {_INT_DIGITS} digits kept as text")
-    if duplicates:
-        warnings.append(duplicate_keys_warning(duplicates))
+    if hooks.long_ints:
+        warnings.append(
+            f"{len(hooks.long_ints)} integer(s) with over {_INT_DIGITS} digits kept as text"
+        )
+    if hooks.duplicates:
+        warnings.append(duplicate_keys_warning(list(hooks.duplicates)))
+    hooks.clear()
     return doc, warnings, True
 
 
