@@ -445,19 +445,37 @@ def _needs_careful(text: str) -> bool:
 _FAST_LIMIT = 64 * 1024
 
 
+_PLAIN_SCALARS = frozenset((str, bool, float, type(None)))
+
+
 def _fast_plain(value: Any, depth: int = 0) -> bool:
-    """Whether a fast parse gave only plain JSON-like data (else use the careful parse)."""
-    if depth > 32:
-        return False
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _fast_plain(v, depth + 1) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_fast_plain(v, depth + 1) for v in value)
-    return (
-        value is None
-        or isinstance(value, str | bool | float)
-        or (isinstance(value, int) and value.bit_length() < 63)
-    )
+    """Whether a fast parse gave only plain JSON-like data (else use the careful parse):
+    mappings with string keys, lists, strings, booleans, floats, None and integers of
+    under 63 bits, nested at most 32 deep. Exact types only (a parser's own subclass is
+    not plain); one pass, no call per value."""
+    plain = _PLAIN_SCALARS
+    level: list[Any] = [value]
+    while level:
+        if depth > 32:
+            return False
+        below: list[Any] = []
+        for v in level:
+            kind = type(v)
+            if kind is dict:
+                for k in v:
+                    if type(k) is not str:
+                        return False
+                below.extend(v.values())
+            elif kind is list:
+                below.extend(v)
+            elif kind is int:
+                if v.bit_length() >= 63:
+                    return False
+            elif kind not in plain:
+                return False
+        level = below
+        depth += 1
+    return True
 
 
 def load_yaml_fast(text: str) -> Any:
