@@ -105,12 +105,13 @@ def test_the_shortcut_takes_the_usual_lines() -> None:
         assert environment._plain_requirement(text) is not None, text
 
 
-def test_a_repository_without_tags_opens_its_catalog_once_per_index(
+def test_a_full_index_opens_its_catalog_once_and_logs_the_same_labels(
     tmp_path: Path, monkeypatch
 ) -> None:
-    """The labels log records tags: with none, an index does not reopen the catalog it
-    has just written to look for them (a second DuckDB instance: ~0.05 s)."""
-    from modeltrail.store.catalog import index_run
+    """A full index reads the labels log's lines from the catalog it is writing, before
+    closing it, instead of opening it again once installed (a second DuckDB instance:
+    ~0.05 s); the lines are those the installed catalog gives. With no tag, nothing."""
+    from modeltrail.store.catalog import index_run, labels_log
     from modeltrail.store.catalog.files import update_catalog
     from modeltrail.store.repo import open_repo, repo_paths
 
@@ -124,15 +125,33 @@ def test_a_repository_without_tags_opens_its_catalog_once_per_index(
     monkeypatch.setattr(index_run, "connect_readonly", counting)
     repo = build_tiny_repo(tmp_path / "tiny")
     r = open_repo(repo)
+    paths = repo_paths(r)
     assert update_catalog(r, rebuild=True).mode == "full"
-    log = repo_paths(r).catalog_dir / "labels.log"
-    assert log.exists()  # tags: the log records them
-    with_tags = len(reopened)
+    assert reopened == []
+    written = (paths.catalog_dir / labels_log.LOG_FILE).read_text(encoding="utf-8")
+    assert written.count("\n") == 3  # the three version tags (stage tags are no labels)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    con = real(paths.catalog_file)
+    assert con is not None
+    labels_log.record(elsewhere, con)  # the installed catalog's lines: the same
+    con.close()
+    again = (elsewhere / labels_log.LOG_FILE).read_text(encoding="utf-8")
+    assert [_unstamped(line) for line in written.splitlines()] == [
+        _unstamped(line) for line in again.splitlines()
+    ]
+    assert update_catalog(r, rebuild=True).mode == "full"  # nothing moved: nothing added
+    assert (paths.catalog_dir / labels_log.LOG_FILE).read_text(encoding="utf-8") == written
     subprocess.run(["git", "-C", str(repo), "tag", "-d", *_tags(repo)], check=True)
-    reopened.clear()
     assert update_catalog(r, rebuild=True).mode == "full"
-    assert len(reopened) == with_tags - 1
+    assert reopened == []
     r.close()
+
+
+def _unstamped(line: str) -> dict[str, object]:
+    entry = json.loads(line)
+    del entry["seen_at"]
+    return entry
 
 
 def _tags(repo: Path) -> list[str]:

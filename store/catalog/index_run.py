@@ -61,6 +61,8 @@ from modeltrail.store.read.discovery import ModelDef
 from modeltrail.store.repo import RepoPaths, repo_paths
 
 Written = TypeVar("Written")  # what a write returns
+#: given a full run's new catalog and summary before the catalog is closed
+LogFrom = Callable[[duckdb.DuckDBPyConnection, IndexSummary], None]
 
 
 def run_index(
@@ -89,13 +91,34 @@ def run_index(
         cfg = load_config(paths.root)
         config = config_stamp(paths)  # before the name: a config written in between differs
         root_name = gitio.repository_name(repo)  # a root model's name: asked once a run
-        summary = _run_locked(
-            repo, paths, ids, digest, progress, start, rebuild, cfg, root_name, listed
-        )
         # no tag, nothing to record: spare opening the catalog again (a small repository)
         tagged = any(r[0].startswith("refs/tags/") for r in (ids if listed is None else listed))
+        log: list[list[str]] = []  # a full run's log lines, read from the catalog it wrote
+
+        def log_from(con: duckdb.DuckDBPyConnection, summary: IndexSummary) -> None:
+            log.append(
+                labels_log.pending(
+                    paths.catalog_dir, con, tags=summary.tags_changed, recorded=recorded
+                )
+            )
+
+        summary = _run_locked(
+            repo,
+            paths,
+            ids,
+            digest,
+            progress,
+            start,
+            rebuild,
+            cfg,
+            root_name,
+            listed,
+            log_from if tagged else None,
+        )
         logged = (paths.catalog_dir / labels_log.LOG_FILE).exists()
-        if tagged and (summary.mode != "unchanged" or not logged):
+        if log:
+            labels_log.append(paths.catalog_dir, log[0])
+        elif tagged and (summary.mode != "unchanged" or not logged):
             con = connect_readonly(paths.catalog_file)
             if con is not None:
                 try:
@@ -142,6 +165,7 @@ def _run_locked(
     cfg: Config,
     root_name: str,
     listed: list[tuple[str, str, str]] | None = None,
+    log: LogFrom | None = None,
 ) -> IndexSummary:
     old = None if rebuild else connect_readonly(paths.catalog_file)
     reason = "rebuild requested" if rebuild else "no usable catalog"
@@ -179,7 +203,7 @@ def _run_locked(
             with contextlib.suppress(Exception):
                 old.close()
     refs = gitio.read_refs(repo, listed=listed)
-    return _full(repo, paths, refs, digest, progress, start, reason, cfg, root_name)
+    return _full(repo, paths, refs, digest, progress, start, reason, cfg, root_name, log=log)
 
 
 def _read_pulled(repo: git.Repo, paths: RepoPaths, start: float) -> IndexSummary:
@@ -232,7 +256,10 @@ def _full(
     cfg: Config,
     root_name: str,
     into: duckdb.DuckDBPyConnection | None = None,
+    log: LogFrom | None = None,
 ) -> IndexSummary:
+    """A full index into a new generation (or ``into``); ``log`` is given the new catalog
+    and the summary before the catalog is closed (the labels log's lines)."""
     target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
     with target as con:
         for stmt in ddl():
@@ -272,6 +299,8 @@ def _full(
             facts.warnings.add(*w)
         _set_meta(con, TEMPLATE_VALUES, facts.template_values)
         summary = _summary(con, "full", commit_count, start, reason, facts.warnings)
+        if log is not None:
+            log(con, summary)
     return summary
 
 

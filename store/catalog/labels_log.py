@@ -118,8 +118,21 @@ def record(
     (``tags``: only these were added, moved or deleted, so only they are looked at;
     ``recorded``: the log as already read). Returns how many lines were appended (0 when
     the file cannot be written)."""
+    return append(catalog_dir, pending(catalog_dir, con, now, tags, recorded))
+
+
+def pending(
+    catalog_dir: Path,
+    con: duckdb.DuckDBPyConnection,
+    now: datetime | None = None,
+    tags: Collection[str] | None = None,
+    recorded: LastRecorded | None = None,
+) -> list[str]:
+    """The lines :func:`record` would append, read from ``con`` (a full index asks the
+    catalog it is writing, before closing it, rather than open it again) and written
+    later by :func:`append`."""
     if tags is not None and not tags:
-        return 0
+        return []
     few = set(tags) if tags is not None and len(tags) <= _FEW_TAGS else None
     if recorded is not None and few is None:
         last = recorded.result()
@@ -141,6 +154,12 @@ def record(
         for tag, model, label, commit in rows
         if last.get(tag) != commit
     ]
+    return lines
+
+
+def append(catalog_dir: Path, lines: list[str]) -> int:
+    """Append ``lines`` (from :func:`pending`) to the log; how many (0 when the file
+    cannot be written)."""
     if not lines:
         return 0
     try:
