@@ -19,8 +19,15 @@ from modeltrail.store.catalog import lines
 from modeltrail.store.read.readers import environment
 
 #: modules a small repository's ``index --rebuild`` or ``models`` must not import:
-#: the TUI, the vectorised Arrow kernels, the requirement grammar, the parse workers
-HEAVY = ("textual", "pyarrow.compute", "packaging.requirements", "concurrent.futures.process")
+#: the TUI, the vectorised Arrow kernels, the requirement grammar, the parse workers,
+#: the incremental run
+HEAVY = (
+    "textual",
+    "pyarrow.compute",
+    "packaging.requirements",
+    "concurrent.futures.process",
+    "modeltrail.store.catalog.incremental",
+)
 
 _PROBE = """
 import json, sys
@@ -158,3 +165,35 @@ def _tags(repo: Path) -> list[str]:
     return subprocess.run(
         ["git", "-C", str(repo), "tag"], check=True, capture_output=True, text=True
     ).stdout.split()
+
+
+def test_the_schema_script_makes_what_the_statements_make(tmp_path: Path) -> None:
+    """A full index creates the schema as one script in one transaction (one commit
+    instead of one per table): the same tables, columns, keys and views, committed."""
+    import duckdb
+
+    from modeltrail.store.catalog.schema import ddl, ddl_script
+
+    def shape(con: duckdb.DuckDBPyConnection) -> list[object]:
+        return [
+            con.execute(sql).fetchall()
+            for sql in (
+                "SELECT table_name, column_index, column_name, data_type, is_nullable "
+                "FROM duckdb_columns() ORDER BY ALL",
+                "SELECT table_name, constraint_type, constraint_column_names "
+                "FROM duckdb_constraints() ORDER BY ALL",
+                "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY ALL",
+            )
+        ]
+
+    one_by_one = duckdb.connect(str(tmp_path / "a.duckdb"))
+    for stmt in ddl():
+        one_by_one.execute(stmt)
+    scripted = duckdb.connect(str(tmp_path / "b.duckdb"))
+    scripted.execute(ddl_script())
+    scripted.execute("BEGIN TRANSACTION")  # none is left open
+    scripted.execute("ROLLBACK")
+    scripted.close()  # committed: the file holds it
+    scripted = duckdb.connect(str(tmp_path / "b.duckdb"), read_only=True)
+    assert shape(scripted) == shape(one_by_one)
+    assert len(shape(scripted)[0]) > 100

@@ -52,8 +52,7 @@ from modeltrail.store.catalog.generations import (
     write_state,
     writer_lock,
 )
-from modeltrail.store.catalog.incremental import _incremental
-from modeltrail.store.catalog.schema import ddl
+from modeltrail.store.catalog.schema import ddl_script
 from modeltrail.store.catalog.writer import BackgroundWriter
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.read import derive, gitio, indexer
@@ -182,6 +181,9 @@ def _run_locked(
                 return _read_pulled(repo, paths, start)
             if _shallow_marked(old) != gitio.shallow_commits(repo):
                 raise _ShallowChanged
+            # the incremental run, imported only here: a rebuild never needs it
+            from modeltrail.store.catalog.incremental import _incremental
+
             # a root model is named after the repository: a new name finds the models again
             summary = (
                 _incremental(repo, paths, old, meta, ids, digest, progress, start, cfg, root_name)
@@ -262,8 +264,7 @@ def _full(
     and the summary before the catalog is closed (the labels log's lines)."""
     target = contextlib.nullcontext(into) if into is not None else new_generation(paths, False)
     with target as con:
-        for stmt in ddl():
-            con.execute(stmt)
+        con.execute(ddl_script())
         capped = into is None  # an in-memory catalog has nowhere to spill to
         if capped:
             _cap(con, WALK_MEMORY)

@@ -316,6 +316,13 @@ def ddl() -> list[str]:
     return stmts
 
 
+def ddl_script() -> str:
+    """:func:`ddl` as one script in one transaction: one statement for DuckDB to run and
+    one commit to write (a commit per statement made a small repository's index wait on
+    the disk 26 times)."""
+    return "BEGIN TRANSACTION;\n" + ";\n".join(ddl()) + ";\nCOMMIT;"
+
+
 def markdown() -> str:
     """docs/SCHEMA.md, generated from the definitions above (``python -m modeltrail.store.catalog.schema``)."""
     lines = [
