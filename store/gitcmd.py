@@ -29,6 +29,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -75,6 +76,138 @@ def prepare(repo: git.Repo) -> git.Repo:
         pinned["GIT_INDEX_FILE"] = os.path.join(repo.git_dir, "index")
     repo.git.update_environment(**GIT_ENV, **pinned)
     return repo
+
+
+class LightRepo:
+    """The usual repository (``repo.open_repo`` finds it) without importing GitPython:
+    the parts of ``git.Repo`` modeltrail uses (``git_dir``, ``working_tree_dir``,
+    ``common_dir``, ``git.execute`` as this module calls it, ``git.update_environment``,
+    ``close``, a ``with`` block) are its own; any other attribute (``repo.head``,
+    ``repo.git.rev_parse(...)``: tests, a rare path) comes from a real ``git.Repo`` of
+    the same repository made on first use, with the same environment."""
+
+    def __init__(self, working_tree_dir: str, git_dir: str) -> None:
+        self.working_tree_dir: str | None = working_tree_dir
+        self.git_dir = git_dir
+        self.common_dir = git_dir
+        self.working_dir = working_tree_dir
+        self.git = _LightGit(self)
+        self._real: Any = None
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
+
+    def __enter__(self) -> LightRepo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def real(self) -> Any:
+        """The ``git.Repo`` of this repository (GitPython imported now)."""
+        if self._real is None:
+            import git
+
+            self._real = git.Repo(self.working_tree_dir or self.git_dir)
+            self._real.git.update_environment(**self.git.environment)
+        return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # attributes callers set on the object, or not
+            raise AttributeError(name)
+        return getattr(self.real(), name)
+
+    def __repr__(self) -> str:
+        return f"<LightRepo {self.git_dir!r}>"
+
+
+class _LightGit:
+    """``git.Repo.git`` for :class:`LightRepo`: runs git as GitPython's ``execute``
+    (``as_process=True``) does, in the work tree, with ``LANGUAGE``/``LC_ALL`` ``C`` and
+    the environment given to :meth:`update_environment`."""
+
+    def __init__(self, repo: LightRepo) -> None:
+        self._repo = repo
+        self.environment: dict[str, str] = {}
+
+    def update_environment(self, **kwargs: str | None) -> dict[str, str | None]:
+        old: dict[str, str | None] = {}
+        for key, value in kwargs.items():
+            old[key] = self.environment.get(key)
+            if value is not None:
+                self.environment[key] = value
+            else:
+                self.environment.pop(key, None)
+        return old
+
+    def execute(
+        self,
+        command: list[str],
+        *,
+        as_process: bool,
+        istream: int | IO[bytes] | None = None,
+        with_stdout: bool = True,
+        env: Mapping[str, str] | None = None,
+        **popen: Any,
+    ) -> _Stopping:
+        assert as_process  # the only way gitcmd runs git
+        full = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.environment, **(env or {})}
+        cwd: str | None = self._repo.working_dir
+        if cwd is None or not os.access(cwd, os.X_OK):
+            cwd = None
+        proc = subprocess.Popen(
+            command,
+            env=full,
+            cwd=cwd,
+            bufsize=-1,
+            stdin=istream or subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE if with_stdout else subprocess.DEVNULL,
+            **popen,
+        )
+        return _Stopping(proc)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._repo.real().git, name)
+
+
+class _Stopping:
+    """A running git that is stopped when dropped, as GitPython's ``AutoInterrupt``: the
+    process is ``proc`` (see :class:`Running`)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc: subprocess.Popen[bytes] | None = proc
+
+    def __del__(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin:
+                with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+                    proc.stdin.close()
+            if proc.poll() is not None:
+                return
+            with contextlib.suppress(OSError):
+                proc.terminate()
+        finally:
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe:
+                    with contextlib.suppress(OSError, ValueError):
+                        pipe.close()
+        with contextlib.suppress(OSError):
+            proc.wait()
+
+
+def git_command_errors() -> tuple[type[BaseException], ...]:
+    """GitPython's ``GitCommandError`` when GitPython was imported (only it raises that
+    error), else nothing: an ``except`` clause that catches it need not import GitPython."""
+    module = sys.modules.get("git")
+    error = getattr(module, "GitCommandError", None)
+    return (error,) if isinstance(error, type) and issubclass(error, BaseException) else ()
 
 
 def argv(*args: str) -> list[str]:

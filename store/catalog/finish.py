@@ -11,10 +11,9 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import git
 
 from modeltrail.store import gitcmd
 from modeltrail.store.catalog import (
@@ -32,6 +31,9 @@ from modeltrail.store.config import Config
 from modeltrail.store.read import derive, gitio, gto, indexer
 from modeltrail.store.read.discovery import ModelDef
 from modeltrail.store.repo import RepoPaths
+
+if TYPE_CHECKING:
+    import git
 
 
 def _refresh_value_files(con: duckdb.DuckDBPyConnection, models: set[str] | None = None) -> None:

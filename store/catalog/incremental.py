@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import git
 import pyarrow as pa
 
+from modeltrail.store import gitcmd
 from modeltrail.store.catalog import (
     lines_advance,
     model_fields,
@@ -55,6 +55,9 @@ from modeltrail.store.read import derive, gitio, gto, indexer
 from modeltrail.store.read import labels as labels_mod
 from modeltrail.store.read.discovery import Content, ModelDef
 from modeltrail.store.repo import RepoPaths
+
+if TYPE_CHECKING:
+    import git
 
 
 def _finish_new_commits(
@@ -182,7 +185,7 @@ def _incremental(
     delta = ref_delta.compute(repo, old, ids)
     try:
         commits = list(gitio.walk_commits(repo, delta.commits, delta.old_commits))
-    except git.GitCommandError:
+    except gitcmd.git_command_errors():
         return None
     if not _branches_only_moved_forward(repo, delta.old_heads, delta.heads, commits):
         return None  # versions would become unreachable: rebuild

@@ -17,11 +17,11 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import git
 
+from modeltrail.store import gitcmd
 from modeltrail.store.catalog import (
     labels_log,
     model_fields,
@@ -58,6 +58,9 @@ from modeltrail.store.config import Config, load_config
 from modeltrail.store.read import derive, gitio, indexer
 from modeltrail.store.read.discovery import ModelDef
 from modeltrail.store.repo import RepoPaths, repo_paths
+
+if TYPE_CHECKING:
+    import git
 
 Written = TypeVar("Written")  # what a write returns
 #: given a full run's new catalog and summary before the catalog is closed
@@ -199,7 +202,7 @@ def _run_locked(
             )
         except _ShallowChanged:
             reason = "the shallow clone's boundary changed"
-        except (duckdb.Error, OSError, git.GitCommandError) as exc:
+        except (duckdb.Error, OSError) + gitcmd.git_command_errors() as exc:
             reason = f"catalog unusable ({type(exc).__name__}); rebuilt"
         finally:
             with contextlib.suppress(Exception):

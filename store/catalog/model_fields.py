@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import git
 import pyarrow as pa
 
 from modeltrail.store.catalog import branches
 from modeltrail.store.read import discovery, gitio, indexer
 from modeltrail.store.read.discovery import ModelDef
+
+if TYPE_CHECKING:
+    import git
 
 #: meta key: what the fields were last read from, JSON: ``tip``, a digest of the main
 #: line's declaring blobs, and ``off``, each model the main line does not declare -> the

@@ -19,12 +19,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import git
 import pyarrow as pa
 
 from modeltrail.store.read.dvc_objects import any_arrived
 
 if TYPE_CHECKING:
+    import git
+
     from modeltrail.store.read.blobfacts import DvcCache
     from modeltrail.store.read.readers.dvc import DvcLock
 

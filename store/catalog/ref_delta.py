@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import git
 import pyarrow as pa
 
 from modeltrail.store.read import gitio
 from modeltrail.store.read.gitio import RefRecord
+
+if TYPE_CHECKING:
+    import git
 
 TAG_PREFIX = "refs/tags/"
 BRANCH_KINDS = ("branch", "remote")

@@ -19,14 +19,16 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import git
 
 from modeltrail.store.catalog import labels_log
 from modeltrail.store.query.queries import iso, require_model
 from modeltrail.store.read.gitio import remote_names
+
+if TYPE_CHECKING:
+    import git
 
 CHECKS = ("params", "data", "environment", "artifact", "metrics")
 

@@ -24,16 +24,18 @@ import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import git
 
 from modeltrail.store.config import Config, load_config
 from modeltrail.store.errors import UnknownVersion
 from modeltrail.store.query.queries import iso, require_model, resolve_version
 from modeltrail.store.read.gitdiff import changed_files, commit_resolver
 from modeltrail.store.repo import repo_paths
+
+if TYPE_CHECKING:
+    import git
 
 Better = Callable[[str, float, float], bool | None]
 K = TypeVar("K")

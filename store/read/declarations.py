@@ -9,13 +9,14 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections.abc import Callable, Iterable
-from typing import Any
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.read import blobfacts, discovery, gitio
 from modeltrail.store.read.discovery import Claim, ModelDef
 from modeltrail.store.read.facts import MAX_DOCUMENT, Facts
+
+if TYPE_CHECKING:
+    import git
 
 
 def declarations_in(commits: Iterable[gitio.CommitRecord], known: dict[str, str]) -> dict[str, str]:

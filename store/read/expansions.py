@@ -6,13 +6,15 @@ blobs. ``indexer.py`` asks which metrics and params files each expansion declare
 from __future__ import annotations
 
 import posixpath
-
-import git
+from typing import TYPE_CHECKING
 
 from modeltrail.store.read import blobfacts, gitio
 from modeltrail.store.read.declarations import template_warning
 from modeltrail.store.read.discovery import ModelPaths
 from modeltrail.store.read.facts import MAX_DOCUMENT, Emitted, Facts
+
+if TYPE_CHECKING:
+    import git
 
 #: a templated dvc.yaml with the values it was expanded with: (its blob, ((vars file,
 #: its blob, or None where it does not exist, "?" where unknown, or OUTSIDE), ...))

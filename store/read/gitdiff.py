@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store import gitcmd
 from modeltrail.store.objectid import OBJECT_ID
+
+if TYPE_CHECKING:
+    import git
 
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.*)$", re.DOTALL)
 #: A file diff larger than this is cut (the TUI shows a note).

@@ -15,9 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from sys import intern
-from typing import Any
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.read import blobfacts, discovery, filenames, gitio, parse_pool
 from modeltrail.store.read.declarations import at_place_now, moved_places
@@ -39,6 +37,9 @@ from modeltrail.store.read.facts import Emitted
 from modeltrail.store.read.facts import Facts as Facts
 from modeltrail.store.read.facts import FileState as FileState
 from modeltrail.store.repo import RepoPaths
+
+if TYPE_CHECKING:
+    import git
 
 Progress = Callable[[str, int, int], None]
 

@@ -28,9 +28,9 @@ def as_git(where: Where) -> Git:
     """The :class:`Git` runner of a repository given as any :data:`Where`."""
     if isinstance(where, Git):
         return where
-    if isinstance(where, git.Repo):
-        return Git(gitcmd.prepare(where))
-    return Git.at(where)
+    if isinstance(where, str | os.PathLike):
+        return Git.at(where)
+    return Git(gitcmd.prepare(where))  # a git.Repo, or what repo.open_repo made
 
 
 def seconds_text(seconds: float) -> str:

@@ -471,7 +471,7 @@ def recover(repo: git.Repo | str | os.PathLike[str]) -> str | None:
     it wrote), the branch is moved back, and the index.lock it took (and only that one,
     recognised by its token) is removed.
     """
-    g = Git(repo) if isinstance(repo, git.Repo) else Git.at(repo)
+    g = Git.at(repo) if isinstance(repo, str | os.PathLike) else Git(repo)
     path = _journal_path(g)
     swept = _sweep_temp_indexes(g.git_dir())
     try:
@@ -564,7 +564,7 @@ def push_result(repo: git.Repo | str | os.PathLike[str], result: RollbackResult)
     """Push exactly the ref ``result`` wrote (atomically, never forced) and record the
     outcome in ``result``: ``pushed_to`` on success, ``push_error`` otherwise. The local
     change stays either way."""
-    g = Git(repo) if isinstance(repo, git.Repo) else Git.at(repo)
+    g = Git.at(repo) if isinstance(repo, str | os.PathLike) else Git(repo)
     try:
         result.pushed_to = _push(g, result.plan, result)
         result.push_error = None
