@@ -53,7 +53,8 @@ def _imported(repo: Path, *args: str) -> set[str]:
 
 def test_a_small_repository_imports_nothing_heavy(tmp_path: Path) -> None:
     repo = build_tiny_repo(tmp_path / "tiny")
-    write(repo, "models/churn/requirements.txt", "numpy==1.26.4\npandas>=2.1,<3\nscikit-learn\n")
+    reqs = "numpy==1.26.4\npandas>=2.1,<3\nscikit-learn\ndvc[gs,s3]>=3\n"
+    write(repo, "models/churn/requirements.txt", reqs)
     commit(repo, "churn: pin requirements", "2026-03-11T10:00:00Z")
     for args in (("index", "--rebuild"), ("models",)):
         heavy = sorted(m for m in _imported(repo, *args) if m.startswith(HEAVY))
@@ -79,9 +80,10 @@ def _by_packaging(text: str) -> tuple[str, str] | None:
         req = Requirement(text)
     except InvalidRequirement:
         return None
-    if req.extras or req.url or req.marker is not None:
+    if req.url or req.marker is not None:
         return None
-    return environment.canonicalize_name(req.name), str(req.specifier)
+    extras = "[" + ",".join(sorted(req.extras)) + "]" if req.extras else ""
+    return environment.canonicalize_name(req.name), extras + str(req.specifier)
 
 
 _NAME = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,6}[A-Za-z0-9])?", fullmatch=True)
@@ -91,24 +93,35 @@ _SPACE = st.sampled_from(["", " ", "  ", "\t"])
 _SPEC = st.tuples(_SPACE, _OP, _SPACE, _VERSION, _SPACE).map("".join)
 
 
+_EXTRAS = st.one_of(
+    st.just(""),
+    st.lists(_NAME, max_size=3).map(lambda names: "[" + ",".join(names) + "]"),
+    st.lists(_NAME, min_size=1, max_size=3).map(lambda names: " [ " + " , ".join(names) + " ] "),
+)
+
+
 @settings(max_examples=150, deadline=None)  # a loaded machine must not fail it
-@given(_NAME, st.lists(_SPEC, max_size=3), st.sampled_from([",", " ,", ", ", ";"]))
-@example("a", ["~=1"], ",")
-@example("a", ["==1.*"], ",")
-@example("Foo_Bar.baz", [" >= 1.0 ", " < 2.0"], ",")
-@example("a", [">=1", ">=1"], ",")
-@example("0", ["==0", "==00"], ",")  # equal versions: packaging keeps one of them
+@given(_NAME, _EXTRAS, st.lists(_SPEC, max_size=3), st.sampled_from([",", " ,", ", ", ";"]))
+@example("a", "", ["~=1"], ",")
+@example("a", "", ["==1.*"], ",")
+@example("Foo_Bar.baz", "", [" >= 1.0 ", " < 2.0"], ",")
+@example("a", "", [">=1", ">=1"], ",")
+@example("0", "", ["==0", "==00"], ",")  # equal versions: packaging keeps one of them
+@example("dvc", "[gs]", [], ",")
+@example("dvc", "[S3,gs,s3]", [">=3.0"], ",")  # extras as written, once each, sorted
+@example("dvc", "[]", [], ",")
+@example("dvc", "[gs,]", [], ",")
 def test_plain_requirements_read_as_packaging_reads_them(
-    name: str, specs: list[str], sep: str
+    name: str, extras: str, specs: list[str], sep: str
 ) -> None:
-    text = name + sep.join(specs)
+    text = name + extras + sep.join(specs)
     plain = environment._plain_requirement(text)
     if plain is not None:  # where the shortcut answers, packaging agrees (else it reads)
         assert plain == _by_packaging(text), text
 
 
 def test_the_shortcut_takes_the_usual_lines() -> None:
-    for text in ("numpy", "pandas==2.1.4", "x >= 1.2, <2", "scikit_learn~=1.4"):
+    for text in ("numpy", "pandas==2.1.4", "x >= 1.2, <2", "scikit_learn~=1.4", "dvc[gs]"):
         assert environment._plain_requirement(text) is not None, text
 
 

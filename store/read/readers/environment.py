@@ -42,9 +42,12 @@ def canonicalize_name(name: str) -> str:
 
 #: a requirement plain enough to read without ``packaging`` (whose import costs ~60 ms,
 #: more than the rest of a small repository's parsing): a name, then optionally
-#: comparisons with release numbers (``numpy``, ``pandas==2.1.4``, ``x>=1.2,<2``)
+#: extras, then comparisons with release numbers (``numpy``, ``pandas==2.1.4``,
+#: ``x>=1.2,<2``, ``dvc[gs,s3]``)
 _PLAIN_REQUIREMENT = re.compile(
     r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)[ \t]*"
+    r"(?:\[[ \t]*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+    r"(?:[ \t]*,[ \t]*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)*)[ \t]*\][ \t]*)?"
     r"((?:(?:==|!=|<=|>=|~=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*[ \t]*"
     r"(?:,[ \t]*(?:==|!=|<=|>=|~=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*[ \t]*)*)?)"
 )
@@ -59,12 +62,15 @@ def _plain_requirement(text: str) -> tuple[str, str] | None:
     match = _PLAIN_REQUIREMENT.fullmatch(text)
     if match is None:
         return None
-    specs = _PLAIN_SPEC.findall(match.group(2))
+    specs = _PLAIN_SPEC.findall(match.group(3))
     if any(op == "~=" and "." not in version for op, version in specs):
         return None
     if len({op for op, _version in specs}) < len(specs):
         return None  # packaging keeps one of equal comparisons (==1, ==1.0): which is its say
     spec = ",".join(sorted(op + version for op, version in specs))
+    if match.group(2):  # extras as written, once each, sorted
+        extras = {e.strip() for e in match.group(2).split(",")}
+        spec = "[" + ",".join(sorted(extras)) + "]" + spec
     return _NAME_SEPARATORS.sub("-", match.group(1)).lower(), spec
 
 
