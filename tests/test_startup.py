@@ -210,3 +210,33 @@ def test_the_schema_script_makes_what_the_statements_make(tmp_path: Path) -> Non
     scripted = duckdb.connect(str(tmp_path / "b.duckdb"), read_only=True)
     assert shape(scripted) == shape(one_by_one)
     assert len(shape(scripted)[0]) > 100
+
+
+def test_arrow_arrays_do_not_search_for_a_missing_dateutil_each_time() -> None:
+    """pyarrow tries to import ``dateutil`` for every array whose type it infers; when it
+    is not installed, the catalog's rows module makes that try fail at once instead of
+    searching ``sys.path`` again each time (a hundred arrays in a small index)."""
+    import importlib.util
+
+    import pytest
+
+    from modeltrail.store.catalog import rows
+
+    if "dateutil" not in sys.modules and importlib.util.find_spec("dateutil") is not None:
+        pytest.skip("dateutil is installed: imported once")
+    searched: list[str] = []
+
+    class Watch:
+        def find_spec(self, name, path=None, target=None):
+            if name.startswith("dateutil"):
+                searched.append(name)
+            return None
+
+    watch = Watch()
+    sys.meta_path.insert(0, watch)
+    try:
+        for _ in range(5):
+            pa.array(["a", None, "b"])
+    finally:
+        sys.meta_path.remove(watch)
+    assert rows.TAG_WARNINGS and searched == []
