@@ -61,6 +61,13 @@ def test_a_small_repository_imports_nothing_heavy(tmp_path: Path) -> None:
         assert not heavy, (args, heavy)
 
 
+def test_a_repository_without_tags_does_not_import_semver(tmp_path: Path) -> None:
+    repo = build_tiny_repo(tmp_path / "tiny")
+    subprocess.run(["git", "-C", str(repo), "tag", "-d", *_tags(repo)], check=True)
+    for args in (("index", "--rebuild"), ("models",)):
+        assert "semver" not in _imported(repo, *args), args
+
+
 def test_a_small_graph_is_read_as_the_vectorised_way_reads_it(monkeypatch) -> None:
     t = pa.table(
         {

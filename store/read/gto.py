@@ -71,9 +71,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import semver
+if TYPE_CHECKING:
+    import semver
+
 
 EventKind = Literal["registration", "deregistration", "assignment", "unassignment", "deprecation"]
 
@@ -341,6 +343,8 @@ class _Version:
 def _semver_key(version: str) -> semver.Version | None:
     if not version.startswith("v"):
         return None
+    import semver  # here: a repository without semver tags never needs it
+
     try:
         return semver.Version.parse(version[1:])
     except (ValueError, TypeError, IndexError):

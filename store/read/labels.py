@@ -25,9 +25,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import semver
+if TYPE_CHECKING:
+    import semver
+
 
 LabelKind = Literal["semver", "calendar", "sequential"]
 SCHEMES: tuple[LabelKind, ...] = ("semver", "calendar", "sequential")
@@ -105,6 +107,8 @@ def _semver_key(label: str) -> semver.Version | None:
     text = label[1:] if label[:1] in ("v", "V") else label
     if not text.isascii():
         return None
+    import semver  # here: a repository without semver tags never needs it
+
     try:
         return semver.Version.parse(text)
     except (ValueError, TypeError):
