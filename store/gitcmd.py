@@ -118,6 +118,14 @@ class LightRepo:
             raise AttributeError(name)
         return getattr(self.real(), name)
 
+    def __eq__(self, other: object) -> bool:  # as git.Repo's: the same git directory
+        if isinstance(other, LightRepo) or type(other).__name__ == "Repo":
+            return bool(self.git_dir == getattr(other, "git_dir", None))
+        return False
+
+    def __hash__(self) -> int:
+        return hash(self.git_dir)
+
     def __repr__(self) -> str:
         return f"<LightRepo {self.git_dir!r}>"
 

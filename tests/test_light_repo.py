@@ -60,6 +60,7 @@ def test_found_where_gitpython_finds_it(tmp_path: Path) -> None:
         assert isinstance(light, gitcmd.LightRepo), start
         real = gitcmd.prepare(git.Repo(start, search_parent_directories=True))
         assert _where(light) == _where(real), start
+        assert light == real and hash(light) == hash(real), start  # as git.Repo compares
         light.close()
         real.close()
 
