@@ -237,3 +237,26 @@ def test_real_repositories_index_the_same_both_ways(name: str, tmp_path: Path) -
     unexpected = {t: d for t, d in differ.items() if t not in KNOWN.get(name, set())}
     assert not unexpected, "\n".join(f"{t}: {d}" for t, d in unexpected.items())
     assert set(differ) == KNOWN.get(name, set()), "a known difference is gone: update KNOWN"
+
+
+@pytest.mark.parametrize("name", ["sample", *BUNDLES])
+def test_rows_given_as_parameters_or_through_arrow_make_the_same_catalog(
+    name: str, tmp_path: Path, monkeypatch
+) -> None:
+    """Small batches of rows go to DuckDB as query parameters, large ones as Arrow
+    tables (``rows.SMALL_INSERT``): a full index with every batch sent one way equals one
+    with every batch sent the other, table by table, row by row."""
+    from modeltrail.store.catalog import rows
+
+    if name == "sample":
+        repo = build_sample_repo(tmp_path / "sample", scale=0)
+    else:
+        repo = clone(name, tmp_path / name, exps=True)
+    built = {}
+    for way, limit in (("arrow", 0), ("parameters", 10**9)):
+        monkeypatch.setattr(rows, "SMALL_INSERT", limit)
+        assert _index(repo, rebuild=True) == "full"
+        built[way] = _catalog(repo)
+    assert built["arrow"].keys() == built["parameters"].keys()
+    for table, (cols, got) in built["parameters"].items():
+        assert (cols, got) == built["arrow"][table], table
