@@ -319,66 +319,6 @@ def run_at(path: str | os.PathLike[str], *args: str, **kwargs: Any) -> Done:
     return run(_Dir(path), *args, **kwargs)  # type: ignore[arg-type]
 
 
-class PlainGit:
-    """What :func:`run` and the others use of GitPython's ``Git`` (``execute`` with
-    ``as_process``, ``update_environment``), without GitPython: a repository located by
-    ``repo.locate`` runs its git processes through this. Each starts as GitPython starts
-    it: in ``cwd``, stdin empty unless given, stderr a pipe, ``LANGUAGE`` and ``LC_ALL``
-    C, then the environment set here, then the command's own ``env``."""
-
-    def __init__(self, cwd: str | os.PathLike[str]) -> None:
-        self.cwd = os.fspath(cwd)
-        self.environment: dict[str, str] = {}
-
-    def update_environment(self, **values: str | None) -> None:
-        """Set (None: remove) variables of every later process's environment."""
-        for key, value in values.items():
-            if value is None:
-                self.environment.pop(key, None)
-            else:
-                self.environment[key] = value
-
-    def execute(
-        self,
-        command: list[str],
-        istream: int | IO[bytes] | None = None,
-        *,
-        as_process: bool = False,
-        with_stdout: bool = True,
-        env: Mapping[str, str] | None = None,
-        **popen: Any,
-    ) -> Started:
-        if not as_process:
-            raise ValueError("PlainGit runs processes only (as_process=True)")
-        full = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.environment}
-        full.update(env or {})
-        proc = subprocess.Popen(
-            command,
-            cwd=self.cwd,
-            env=full,
-            stdin=istream or subprocess.DEVNULL,
-            stdout=subprocess.PIPE if with_stdout else subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            **popen,
-        )
-        return Started(proc)
-
-
-class Started:
-    """A git process :class:`PlainGit` started; like GitPython's ``AutoInterrupt``, it
-    is stopped if dropped while still running."""
-
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
-        self.proc = proc
-
-    def __del__(self) -> None:
-        proc = self.proc
-        if proc.returncode is None and proc.poll() is None:
-            with contextlib.suppress(OSError):
-                proc.terminate()
-                proc.wait()
-
-
 #: seconds for every remote operation instead of its default (a slow link; tests)
 TIMEOUT_ENV = "MODELTRAIL_REMOTE_TIMEOUT"
 

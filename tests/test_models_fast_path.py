@@ -1,8 +1,7 @@
-"""``models`` on a current catalog: the repository is found by one ``git rev-parse`` and
-the "anything new?" check runs without GitPython (a tenth of a second of every run at
-10,000 models), and anything new (a commit, a tag, a branch, the configuration, ``.gto``)
-is still seen and indexed first. ``repo.locate`` finds what ``open_repo`` finds, or
-leaves it to ``open_repo`` when in doubt."""
+"""``models`` on a current catalog: the usual repository is opened without GitPython
+(``gitcmd.LightRepo``) and the "anything new?" check runs without it (a tenth of a
+second of every run at 10,000 models), and anything new (a commit, a tag, a branch, the
+configuration, ``.gto``) is still seen and indexed first."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import pytest
 from gitbuilder import GitRepo
 
 from modeltrail.store.catalog.files import update_catalog
-from modeltrail.store.repo import locate, open_repo, repo_paths
+from modeltrail.store.repo import open_repo
 
 _CHILD = """
 import io, json, sys, contextlib
@@ -87,31 +86,11 @@ def test_models_sees_anything_new_and_indexes_it_first(repo: GitRepo, change: st
     assert not again["gitpython"] and not again["indexer"] and again["out"] == seen["out"]
 
 
-def test_locate_finds_what_open_repo_finds(repo: GitRepo, tmp_path: Path) -> None:
-    worktree = tmp_path / "linked"
-    repo.git("worktree", "add", "-q", "-b", "side", str(worktree))
-    for where in (repo.path, repo.path / "models" / "m", worktree):
-        located = locate(where)
-        assert located is not None
-        assert repo_paths(located) == repo_paths(open_repo(where))  # type: ignore[arg-type]
-
-
-def test_locate_leaves_what_it_is_not_sure_of_to_open_repo(
-    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_models_started_by_a_hook_with_git_dir_reads_its_own_repository(
+    repo: GitRepo, tmp_path: Path
 ) -> None:
     bare = tmp_path / "bare.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
-    assert locate(bare) is None
-    assert locate(repo.path / ".git") is None
-    assert locate(tmp_path / "nowhere") is None
-    outside = tmp_path / "plain"
-    outside.mkdir()
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    assert locate(outside) is None
-    monkeypatch.delenv("GIT_CEILING_DIRECTORIES")
-    monkeypatch.setenv("GIT_DIR", str(bare))
-    assert locate(repo.path) is None
-    # and models, started by a hook with GIT_DIR set, still reads its own repository
     env = {**os.environ, "GIT_DIR": str(bare)}
     listed = _models(repo.path, "--json", env=env)
     assert [m["name"] for m in json.loads(listed["out"])] == ["m"]

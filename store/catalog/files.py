@@ -7,8 +7,8 @@ gives the TUI a memory-capped snapshot. Generations, the state file and the writ
 are :mod:`store.catalog.generations`.
 
 This module imports neither the indexer nor pyarrow nor GitPython: the TUI opens its
-first snapshot with it, and a CLI command whose catalog is current never loads them
-(:func:`current_catalog`).
+first snapshot with it, and a CLI command whose catalog is current (in the usual
+repository, opened as a ``gitcmd.LightRepo``) never loads them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from modeltrail.store.catalog.generations import (
     IndexSummary,
@@ -30,7 +30,7 @@ from modeltrail.store.catalog.generations import (
 )
 from modeltrail.store.catalog.schema import ddl
 from modeltrail.store.errors import Refused
-from modeltrail.store.repo import GitDir, RepoPaths, repo_paths
+from modeltrail.store.repo import RepoPaths, repo_paths
 
 if TYPE_CHECKING:
     import duckdb
@@ -138,18 +138,6 @@ def fresh_catalog(
     if con is None:
         raise RuntimeError(f"cannot open the catalog at {paths.catalog_file}")
     return con, summary
-
-
-def current_catalog(repo: GitDir) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection to the catalog of a repository located without GitPython
-    (``repo.locate``) when nothing is new since it was indexed (the same check as
-    :func:`update_catalog`'s); None when it needs indexing or cannot be opened (then
-    :func:`fresh_catalog`, with the repository opened by GitPython, does the rest)."""
-    # the check reads only the directories and runs git through gitcmd (GitDir has both)
-    located = cast("git.Repo", repo)
-    paths = repo_paths(located)
-    summary, _ = _unchanged(located, paths)
-    return None if summary is None else connect_readonly(paths.catalog_file)
 
 
 def open_catalog(

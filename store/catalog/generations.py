@@ -218,8 +218,8 @@ def _renamed(repo: git.Repo, paths: RepoPaths, state: dict[str, Any]) -> bool:
 
 
 def _git_errors() -> tuple[type[Exception], ...]:
-    """GitPython's command error, when GitPython is loaded (a repository located without
-    it, ``repo.locate``, cannot raise it)."""
+    """GitPython's command error, when GitPython is loaded (a repository opened without
+    it, ``gitcmd.LightRepo``, cannot raise it)."""
     gitpython = sys.modules.get("git")
     error = getattr(gitpython, "GitCommandError", None)
     return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()

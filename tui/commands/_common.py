@@ -49,29 +49,6 @@ def catalog(args: argparse.Namespace) -> tuple[git.Repo, duckdb.DuckDBPyConnecti
     return repo, catalog_of(repo)
 
 
-def read_catalog(args: argparse.Namespace) -> tuple[Config, duckdb.DuckDBPyConnection]:
-    """The repository's configuration and its catalog, brought up to date quietly, for
-    a command that reads only the catalog: when nothing is new since the last index (the
-    usual case) found with one ``git rev-parse`` and checked without importing GitPython
-    (a tenth of a second of ``models``); otherwise as :func:`catalog` does."""
-    from modeltrail.store.catalog.files import current_catalog
-    from modeltrail.store.remote_repo import is_url
-    from modeltrail.store.repo import locate
-
-    location = args.repo_path
-    located = None if location is not None and is_url(location) else locate(location)
-    con = current_catalog(located) if located is not None else None
-    if located is None or con is None:
-        repo, con = catalog(args)
-        return config_of(repo), con
-    args.location_note = None
-    config = config_of(located)  # type: ignore[arg-type]  # only its directories are read
-    if getattr(args, "command", None):
-        for warning in config.warnings:
-            print(f"modeltrail: warning: {warning}", file=sys.stderr)
-    return config, con
-
-
 def catalog_of(repo: git.Repo) -> duckdb.DuckDBPyConnection:
     """The repository's catalog, brought up to date; if it cannot be written (read-only
     ``.git``, full disk) the answer comes from what could be read, with a warning."""

@@ -14,10 +14,10 @@ from modeltrail.store.query.mainline import main_line
 from modeltrail.store.query.queries import list_models
 from modeltrail.tui.commands._common import (
     add_json,
+    catalog,
     config_of,
     print_json_list,
     print_table,
-    read_catalog,
 )
 from modeltrail.tui.format import NO_MODELS
 from modeltrail.tui.widgets.badges import latest_text, main_badge_parts, model_badge_parts
@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     # 10,000 models are ~200,000 objects (dicts, rows, cells) alive until the command
     # ends, none of them in a cycle: the cyclic collector would only traverse them again
     with gc_paused():
-        config, con = read_catalog(args)
+        repo, con = catalog(args)
+        config = config_of(repo)
         models = list_models(con, main_line(con, config.main))
         if args.json:
             print_json_list({k: m[k] for k in KEYS} for m in models)
