@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from gitbuilder import GitRepo
+from test_index_equivalence import _catalog
 
 from modeltrail.store.query.models import require_model
 from modeltrail.store.repo import open_repo, repo_paths
@@ -20,17 +21,19 @@ from modeltrail.tui.cli import main
 EXP_REF = "refs/exps/9f/3c1e0b7d2a4f6e8c0b1d3f5a7c9e1b3d5f7a9c0e/faced-keys"
 
 
-def _dvc_yaml(labels: str, desc: str, typ: str, extra: str = "") -> dict[str, str]:
+def _dvc_yaml(
+    labels: str, desc: str, typ: str, extra: str = "", where: str = "models/m.pkl"
+) -> dict[str, str]:
     return {
         "dvc.yaml": (
             "artifacts:\n"
             "  m:\n"
-            "    path: models/m.pkl\n"
+            f"    path: {where}\n"
             f"    type: {typ}\n"
             f"    desc: {desc}\n"
             f"    labels: [{labels}]\n" + extra
         ),
-        "models/m.pkl": f"weights {labels}\n",
+        where: f"weights {labels}\n",
     }
 
 
@@ -61,10 +64,12 @@ def _index(capsys, repo: Path, *args: str) -> None:
     assert status == 0, err
 
 
-def _experiment(g: GitRepo, labels: str, typ: str, extra: str = "") -> str:
+def _experiment(
+    g: GitRepo, labels: str, typ: str, extra: str = "", where: str = "models/m.pkl"
+) -> str:
     """A commit on top of main that no branch holds, under ``refs/exps`` (as DVC)."""
     g.git("checkout", "-q", "--detach")
-    files = _dvc_yaml(labels, f"from {labels}", typ, extra)
+    files = _dvc_yaml(labels, f"from {labels}", typ, extra, where)
     if extra:
         files["models/x.pkl"] = f"x {labels}\n"
     exp = g.commit("dvc: faced-keys", files)
@@ -87,6 +92,7 @@ def _check_main(models: dict[str, dict]) -> None:
     assert m["labels"] == ["shufflenet"]
     assert m["description"] == "from shufflenet"
     assert m["type"] == "model"
+    assert (m["path"], m["artifact_path"]) == ("models", "models/m.pkl")
 
 
 def test_main_line_declaration_wins_over_a_later_experiment(repo, capsys):
@@ -132,3 +138,50 @@ def test_a_model_only_an_experiment_declares_takes_its_newest_version(repo, caps
     assert grown["x"]["description"] == "x from two"
     _index(capsys, repo.path, "--rebuild")
     assert _models(capsys, repo.path) == grown
+
+
+def test_main_line_path_wins_over_an_experiment_that_moved_the_artifact(repo, capsys):
+    _experiment(repo, "squeezenet", "experiment", where="exp/m.pkl")
+    _index(capsys, repo.path, "--rebuild")
+    _check_main(_models(capsys, repo.path))
+
+
+def test_main_line_path_wins_when_the_moving_experiment_comes_later(repo, capsys):
+    _index(capsys, repo.path)
+    _experiment(repo, "squeezenet", "experiment", where="exp/m.pkl")
+    _index(capsys, repo.path)  # incremental: the experiment's commit is new
+    _check_main(_models(capsys, repo.path))
+    _index(capsys, repo.path, "--rebuild")
+    _check_main(_models(capsys, repo.path))
+
+
+def test_a_moved_model_only_experiments_declare_takes_its_newest_path(repo, capsys):
+    _experiment(repo, "squeezenet", "experiment", _ONLY_EXP.format("one", "one"))
+    _index(capsys, repo.path)
+    repo.git("checkout", "-q", "--detach")
+    moved = _ONLY_EXP.format("two", "two").replace("models/x.pkl", "other/x.pkl")
+    files = _dvc_yaml("alexnet", "from alexnet", "model", moved)
+    later = repo.commit("dvc: later", {**files, "other/x.pkl": "x two\n"})
+    repo.git("update-ref", EXP_REF.replace("faced-keys", "later-one"), later)
+    repo.checkout("main")
+    _index(capsys, repo.path)
+    grown = _models(capsys, repo.path)
+    _check_main(grown)
+    assert (grown["x"]["path"], grown["x"]["artifact_path"]) == ("other", "other/x.pkl")
+    _index(capsys, repo.path, "--rebuild")
+    assert _models(capsys, repo.path) == grown
+
+
+def test_runs_after_a_moved_path_work_with_the_walks_places(repo, capsys, tmp_path):
+    """The table shows the main line's place, while the walk goes on with the one it
+    found (its files are from there): a run after it indexes as a rebuild does."""
+    _experiment(repo, "squeezenet", "experiment", where="exp/m.pkl")
+    _index(capsys, repo.path, "--rebuild")
+    repo.commit(
+        "metrics",
+        {"exp/metrics.json": '{"acc": 1}\n', "models/metrics.json": '{"acc": 2}\n'},
+    )
+    _index(capsys, repo.path)  # incremental
+    grown = _catalog(repo.path)
+    _index(capsys, repo.path, "--rebuild")
+    assert _catalog(repo.path) == grown

@@ -512,12 +512,17 @@ def _update_branches(
 
 
 def _models_from_table(con: duckdb.DuckDBPyConnection) -> dict[str, ModelDef]:
+    """The models as the walk found them (the table's places where the main line's
+    declarations moved them: ``model_fields.walk_places``)."""
+    row = con.execute("SELECT value FROM meta WHERE key = $1", [model_fields.META_KEY]).fetchone()
+    walked = model_fields.walk_places(row[0] if row else None)
     models = {}
     for name, path, apath, typ, desc, labels, sources, content in con.execute(
         "SELECT name, path, artifact_path, type, description, labels, sources, content FROM models"
     ).fetchall():
         if content is None:
             continue  # tags-only models are re-derived from refs
+        path, apath = walked.get(name, (path, apath))
         models[name] = ModelDef(
             name,
             path,

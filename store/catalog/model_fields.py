@@ -1,4 +1,5 @@
-"""Where a model's type, description and labels (the ``models`` table) come from.
+"""Where a model's path, artifact path, type, description and labels (the ``models``
+table) come from.
 
 The walk finds the models from the newest blob of every declaring file *in walk order*,
 and across branches and DVC experiments that order depends on which refs were read, not
@@ -7,7 +8,9 @@ different branches. So, at the end of every run, these fields are read again fro
 place the history decides: the model as declared at the tip of the main line
 (``branches.main_branch``; what ``gto show`` reads on main), and, for a model the main
 line does not declare, as declared at its newest version (by commit date, then commit
-id). Which models exist, their places and their files stay the walk's.
+id). Which models exist and their files stay the walk's; so do the places the walk
+works with: where the table's ``path``/``artifact_path`` differ from the walk's, the
+record in ``meta`` keeps the walk's (:func:`walk_places`) for the next incremental run.
 """
 
 from __future__ import annotations
@@ -28,11 +31,19 @@ if TYPE_CHECKING:
 
 #: meta key: what the fields were last read from, JSON: ``tip``, a digest of the main
 #: line's declaring blobs, and ``off``, each model the main line does not declare -> the
-#: commit of its newest version; what is the same next run is not read again
+#: commit of its newest version; what is the same next run is not read again. ``walk``:
+#: model -> [path, artifact_path] as the walk found them, where the table's differ
 META_KEY = "model_fields_from"
 
 #: the fields read again
-FIELDS = ("type", "description", "labels")
+FIELDS = ("path", "artifact_path", "type", "description", "labels")
+
+
+def walk_places(record: str | None) -> dict[str, tuple[str | None, str | None]]:
+    """model -> (path, artifact_path) as the walk found them, for the models whose row in
+    the ``models`` table says otherwise (``record``: the :data:`META_KEY` value)."""
+    walk = json.loads(record).get("walk", {}) if record else {}
+    return {name: (place[0], place[1]) for name, place in walk.items()}
 
 
 def refresh(
@@ -59,11 +70,13 @@ def refresh(
     rows = [
         r
         for r in con.execute(
-            "SELECT name, path, sources, type, description, labels FROM models"
+            "SELECT name, path, sources, path, artifact_path, type, description, labels FROM models"
         ).fetchall()
         if r[1] is not None  # known from tags only: declared nowhere
     ]
     last = json.loads(previous) if previous and not fresh else {}
+    # the walk's places: the table's, unless the last run set them from elsewhere
+    walk = {r[0]: tuple(last.get("walk", {}).get(r[0], r[3:5])) for r in rows}
     off: dict[str, str | None]  # the models the main line does not declare: newest version
     found: dict[str, tuple[Any, ...]] = {}
     if last.get("tip") == digest:  # the main line's declarations as last run: same fields
@@ -87,7 +100,9 @@ def refresh(
     for commit, its in sorted(by_commit.items()):
         blobs = _blobs_at(repo, commit, declared)
         found.update(_matched(its, _declared_at(repo, commit, blobs, root_name)))
-    record = json.dumps({"tip": digest, "off": off}, sort_keys=True)
+    places = {r[0]: tuple(found[r[0]][:2]) if r[0] in found else tuple(r[3:5]) for r in rows}
+    moved = {name: list(walk[name]) for name, p in sorted(places.items()) if p != walk[name]}
+    record = json.dumps({"tip": digest, "off": off, "walk": moved}, sort_keys=True)
     con.execute("DELETE FROM meta WHERE key = $1", [META_KEY])
     con.execute("INSERT INTO meta VALUES ($1, $2)", [META_KEY, record])
     changed = [(r[0], *found[r[0]]) for r in rows if r[0] in found and tuple(r[3:]) != found[r[0]]]
@@ -152,24 +167,27 @@ def _matched(rows: list[tuple[Any, ...]], there: dict[str, ModelDef]) -> dict[st
     for name, path, sources, *_ in rows:
         m = there.get(name) if _gto(sources) else by_place.get(path)
         if m is not None and _gto(m.sources) == _gto(sources):
-            out[name] = (m.type, m.description, list(m.labels))
+            out[name] = (m.path, m.artifact_path, m.type, m.description, list(m.labels))
     return out
 
 
 def _update(con: duckdb.DuckDBPyConnection, changed: list[tuple[Any, ...]]) -> None:
-    """Write the new fields of ``changed`` (name, type, description, labels) in one go."""
+    """Write the new fields of ``changed`` (name, then :data:`FIELDS`) in one go."""
     table = pa.table(
         {
             "name": pa.array([c[0] for c in changed], pa.string()),
-            "type": pa.array([c[1] for c in changed], pa.string()),
-            "description": pa.array([c[2] for c in changed], pa.string()),
-            "labels": pa.array([c[3] for c in changed], pa.list_(pa.string())),
+            "path": pa.array([c[1] for c in changed], pa.string()),
+            "artifact_path": pa.array([c[2] for c in changed], pa.string()),
+            "type": pa.array([c[3] for c in changed], pa.string()),
+            "description": pa.array([c[4] for c in changed], pa.string()),
+            "labels": pa.array([c[5] for c in changed], pa.list_(pa.string())),
         }
     )
     con.register("model_fields_new", table)
     try:
         con.execute(
-            "UPDATE models SET type = n.type, description = n.description, labels = n.labels "
+            "UPDATE models SET path = n.path, artifact_path = n.artifact_path, type = n.type, "
+            "description = n.description, labels = n.labels "
             "FROM model_fields_new n WHERE models.name = n.name"
         )
     finally:
