@@ -4,6 +4,7 @@ free to start afresh, a failure raised to the caller and nothing written after i
 from __future__ import annotations
 
 import threading
+import weakref
 
 import pytest
 
@@ -72,3 +73,19 @@ def test_an_abandoned_writer_stops_without_raising() -> None:
     writer.abandon()  # returns once the writer's thread ended
     assert written == [0]  # nothing after a failure, nor after abandoning
     writer.close()
+
+
+def test_a_written_batch_is_let_go_before_the_next_one_comes() -> None:
+    """A full index hands over the 100,000 commits' rows and then parses for a minute
+    before its next batch: the rows written must not wait in the writer meanwhile."""
+    released = threading.Event()
+
+    def write(table: str, cols: Columns) -> None:
+        weakref.finalize(cols, released.set)
+
+    writer = BackgroundWriter(write)
+    writer("commits", _batch(1, 2, 3))
+    try:
+        assert released.wait(timeout=10), "the written batch is still held"
+    finally:
+        writer.close()
