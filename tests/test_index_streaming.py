@@ -64,7 +64,7 @@ def test_rows_handed_over_in_small_batches_make_the_same_catalog(sample, monkeyp
     assert _rebuild(sample) == whole
     # many hand-overs of each big table, not one at the end
     names = [n for n, _k in handed]
-    for table in ("version_files", "version_sources", "model_commits", "blob_values"):
+    for table in ("commits", "version_files", "version_sources", "model_commits", "blob_values"):
         assert names.count(table) > 1, table
 
 
