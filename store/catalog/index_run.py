@@ -247,9 +247,9 @@ def _ref_commits(refs: list[gitio.RefRecord]) -> list[str]:
 WALK_MEMORY = "32MB"
 
 
-#: DuckDB's cache while the versions are derived: deriving 100,000 versions ran out of
-#: 128 MB, and the retry without a cap (and doing every step of the finish twice) peaked
-#: ~200 MB higher than 192 MB does
+#: DuckDB's cache while the versions are derived: 100,000 versions ran out of 128 MB,
+#: and the retry without a cap redid every step of the finish with ~250 MB of DuckDB's;
+#: they take ~180 MB, the first time
 FINISH_MEMORY = "192MB"
 
 
