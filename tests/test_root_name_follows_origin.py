@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from gitbuilder import GitRepo
 
 from modeltrail.tui.cli import main
@@ -17,12 +18,18 @@ def _names(capsys, repo) -> list[str]:
     return [m["name"] for m in json.loads(capsys.readouterr().out)]
 
 
-def test_root_model_name_follows_the_origin_url(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def g(tmp_path, monkeypatch) -> GitRepo:
+    """A root model (an MLflow model at the top) in a repository whose origin is alpha."""
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     g = GitRepo(tmp_path / "work")
     g.commit("model", {"MLmodel": "flavors:\n  sklearn: {}\n", "metrics.json": '{"auc": 1}\n'})
     g.git("remote", "add", "origin", "https://example.com/team/alpha.git")
+    return g
+
+
+def test_root_model_name_follows_the_origin_url(g, capsys):
     assert _names(capsys, g.path) == ["alpha"]
     g.git("remote", "set-url", "origin", "https://example.com/team/beta.git")
     assert _names(capsys, g.path) == ["beta"]
@@ -31,15 +38,10 @@ def test_root_model_name_follows_the_origin_url(tmp_path, monkeypatch, capsys):
 
 
 def test_nothing_new_asks_git_for_the_name_only_after_its_config_changed(
-    tmp_path, monkeypatch, capsys
+    g, tmp_path, monkeypatch, capsys
 ):
     """The "anything new?" check runs before every command (a workspace: once per
     repository), so it spares the `git config` process while git's config is as it was."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    g = GitRepo(tmp_path / "work")
-    g.commit("model", {"MLmodel": "flavors:\n  sklearn: {}\n", "metrics.json": '{"auc": 1}\n'})
-    g.git("remote", "add", "origin", "https://example.com/team/alpha.git")
     assert _names(capsys, g.path) == ["alpha"]
     trace = tmp_path / "trace"
 

@@ -56,6 +56,16 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the pane shows:\n{screen}")
 
+    def quit(self, status: Path) -> str:
+        """Press ``q`` and wait for the shell to write the app's exit status to ``status``
+        (or fail after DEADLINE seconds); the status written."""
+        self.keys("q")
+        end = time.monotonic() + DEADLINE
+        while not status.exists() and time.monotonic() < end:
+            time.sleep(0.1)
+        assert status.exists(), "the app did not quit on q"
+        return status.read_text().strip()
+
     def kill(self) -> None:
         self.run("kill-server")
 
@@ -109,12 +119,7 @@ def test_real_app_in_tmux_navigates_quits_and_keeps_the_title(tmp_path: Path):
         after = tmux.title()
         assert "pwned" not in after
         assert after == before
-        tmux.keys("q")
-        end = time.monotonic() + DEADLINE
-        while not status.exists() and time.monotonic() < end:
-            time.sleep(0.1)
-        assert status.exists(), "the app did not quit on q"
-        assert status.read_text().strip() == "0"
+        assert tmux.quit(status) == "0"
         assert "pwned" not in tmux.title()
     finally:
         tmux.kill()

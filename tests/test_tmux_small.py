@@ -10,11 +10,10 @@ import os
 import shlex
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from test_tmux import DEADLINE, Tmux
+from test_tmux import Tmux
 from tui_support import build_tiny_repo, index
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -48,10 +47,6 @@ def test_a_60_by_20_terminal_shows_every_pane_whole(tmp_path: Path):
         assert all(len(line) <= 60 for line in screen.splitlines())
         tmux.keys("Escape")
         tmux.wait_for("2 Versions · churn")
-        tmux.keys("q")
-        end = time.monotonic() + DEADLINE
-        while not status.exists() and time.monotonic() < end:
-            time.sleep(0.1)
-        assert status.read_text().strip() == "0"
+        assert tmux.quit(status) == "0"
     finally:
         tmux.kill()

@@ -11,12 +11,11 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from test_rollback_support import snapshot
-from test_tmux import DEADLINE, Tmux
+from test_tmux import Tmux
 from tui_support import frozen_now, press, run_async, screen_text, settle, wait_for_text
 from workspace_support import own_cache_home  # noqa: F401
 
@@ -212,10 +211,6 @@ def test_modeltrail_opens_the_tui_over_a_workspace(ws, tmp_path, how):
         assert "⚠ broken: not read" in screen
         tmux.keys("j")
         tmux.wait_for("2 Versions · beta/churn")
-        tmux.keys("q")
-        end = time.monotonic() + DEADLINE
-        while not status.exists() and time.monotonic() < end:
-            time.sleep(0.1)
-        assert status.read_text().strip() == "0"
+        assert tmux.quit(status) == "0"
     finally:
         tmux.kill()
