@@ -18,7 +18,7 @@ from modeltrail.store.repo import JOURNAL, write_left_behind
 #: opens the TUI as ``modeltrail -C REPO`` does, headless, and prints what held when its
 #: first screen came up (``start_index_once``) and after
 _PROBE = """
-import asyncio, gc, json, sys
+import asyncio, gc, json, sys, time
 from modeltrail.tui import gc_pause
 gc_pause.pause()
 from modeltrail.tui.cli import build_parser
@@ -39,11 +39,16 @@ app.start_index_once = start_index_once
 
 async def main():
     async with app.run_test(size=(100, 30)) as pilot:
+        end = time.monotonic() + 90  # a first screen that never comes fails, with what is
         while app.screen.__class__.__name__ != "HomeScreen" or app.screen.shown_commit is None:
             await pilot.pause(0.01)
+            if time.monotonic() > end:
+                raise SystemExit(f"no first screen: {app.screen!r} {app.index_status!r}")
         seen["gc_after"] = gc.isenabled()
         while app.indexing:  # the start-up index run (nothing new): no thread left at exit
             await pilot.pause(0.01)
+            if time.monotonic() > end:
+                raise SystemExit("the start-up index run never ended")
 
 asyncio.run(main())
 print(json.dumps(seen))
@@ -54,8 +59,9 @@ def test_the_first_screen_comes_before_the_collector_and_the_write_path(tmp_path
     repo = build_tiny_repo(tmp_path / "tiny")
     index(repo)
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(repo)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _PROBE, str(repo)], capture_output=True, text=True, timeout=150
     )
+    assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["gc_before"] is False  # paused from the start until the first screen
     assert seen["gc_after"] is True  # and collecting again once it is up
@@ -84,44 +90,3 @@ def test_an_interrupted_write_is_still_recovered_on_opening(
     assert not (git_dir / JOURNAL).exists()
     (git_dir / "modeltrail-index-1-x").write_bytes(b"")  # a throw-away index of a dead pid
     assert write_left_behind(git_dir)
-
-
-def test_the_models_are_read_while_the_app_starts(tmp_path: Path) -> None:
-    from modeltrail.store.query import queries
-    from modeltrail.tui.app import ModeltrailApp
-
-    repo = build_tiny_repo(tmp_path / "tiny")
-    index(repo)
-    app = ModeltrailApp(repo, index=False)  # not run: its first load has not asked yet
-    first = app.first_models()
-    assert first is not None and [m["name"] for m in first] == ["churn"]
-    with app.connection().cursor() as cursor:
-        assert first == queries.list_models(cursor, app.main_line())
-    assert app.first_models() is None  # taken once: later loads ask the catalog
-
-
-def test_the_footer_is_built_again_only_when_its_keys_change(tmp_path: Path) -> None:
-    from textual.widgets._footer import FooterKey
-    from tui_support import frozen_now, run_async, settle
-
-    from modeltrail.tui.app import ModeltrailApp
-    from modeltrail.tui.widgets.key_footer import KeyFooter
-
-    repo = build_tiny_repo(tmp_path / "tiny")
-    index(repo)
-
-    async def go() -> None:
-        app = ModeltrailApp(repo, index=False, now=frozen_now)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await settle(pilot)
-            footer = app.screen.query_one(KeyFooter)
-            keys = list(footer.query(FooterKey))
-            assert keys
-            app.screen.refresh_bindings()  # the same bindings again
-            await settle(pilot)
-            assert list(footer.query(FooterKey)) == keys  # the very same widgets
-            await pilot.press("2")  # the versions pane: its keys differ
-            await settle(pilot)
-            assert list(footer.query(FooterKey)) != keys
-
-    run_async(go)()

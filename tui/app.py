@@ -18,7 +18,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +32,6 @@ from textual.reactive import reactive
 
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
 from modeltrail.store.config import Config, PushPolicy, load_user_config, user_config_path
-from modeltrail.store.query import queries
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import RepoPaths, index_lock_note, open_repo
@@ -140,9 +138,6 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self._set_sub_title()
         self._clash_reported: set[str] = set()
         self.init_remote()
-        self._first_models: Future[list[dict]] | None = None
-        if not self.workspace and self._active.real_catalog:
-            self._prefetch_models()
 
     def _member(
         self, name: str, path: str | None, error: str | None, warning: str | None
@@ -202,29 +197,6 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         if name is None:
             return self._active
         return next(s for s in self.repos if s.name == name)
-
-    def _prefetch_models(self) -> None:
-        """Start reading the models now, while Textual starts up and draws the screen: the
-        home screen's first load takes them (``first_models``). A plain thread, as the
-        index run's: no worker can start before the app runs. It only reads, through
-        the same thread-safe ``connection()`` and ``main_line()`` as the workers."""
-        future: Future[list[dict]] = Future()
-        self._first_models = future
-
-        def read() -> None:
-            try:
-                with self.connection().cursor() as cursor:
-                    future.set_result(queries.list_models(cursor, self.main_line()))
-            except BaseException as exc:  # noqa: BLE001 - raised again by first_models
-                future.set_exception(exc)
-
-        threading.Thread(target=read, name="modeltrail-first-models", daemon=True).start()
-
-    def first_models(self) -> list[dict] | None:
-        """The models read while the app started (once; waits for them: call it in a
-        worker), or None when there are none to take (later loads query as usual)."""
-        future, self._first_models = self._first_models, None
-        return None if future is None else future.result()
 
     # --- public API for screens -----------------------------------------------------------
 
