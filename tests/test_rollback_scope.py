@@ -389,3 +389,63 @@ def test_checkouts_drop_hint_names_only_the_models_files(tmp_path, fixed_env, ca
     assert cli(g.path, "checkout", "a", "v1.0.0") == 0
     out = capsys.readouterr().out
     assert "drop: git restore --source=HEAD --staged --worktree -- models/a.pkl\n" in out
+
+
+# --- 5. a place the model had only on another line ---------------------------------------
+
+
+def moved_elsewhere(tmp_path: Path, where: str) -> tuple[GitRepo, dict[str, str]]:
+    """m (a DVC artifact) in models/ on main, with loose notes in exp/ that are nobody's;
+    a line main never merged (an experiment or a branch) moved m to exp/m.pkl."""
+
+    def dvc(path: str) -> str:
+        return f"artifacts:\n  m:\n    path: {path}\n    type: model\n"
+
+    g = GitRepo(tmp_path / "r")
+    c = {}
+    c["v1"] = g.commit(
+        "m v1",
+        {"dvc.yaml": dvc("models/m.pkl"), "models/m.pkl": "w1\n", "exp/notes.txt": "notes 1\n"},
+    )
+    g.tag("m@v1.0.0", message=REG.format("m", "v1.0.0"))
+    c["v2"] = g.commit("m v2", {"models/m.pkl": "w2\n"})
+    c["notes"] = g.commit("notes", {"exp/notes.txt": "notes 2\n", "exp/new.txt": "new\n"})
+    if where == "experiment":
+        g.git("checkout", "-q", "--detach")
+    else:
+        g.git("checkout", "-q", "-b", "try-exp")
+    moved = g.commit("move m", {"dvc.yaml": dvc("exp/m.pkl"), "exp/m.pkl": "e\n"})
+    if where == "experiment":
+        g.git(
+            "update-ref", "refs/exps/9f/3c1e0b7d2a4f6e8c0b1d3f5a7c9e1b3d5f7a9c0e/faced-keys", moved
+        )
+    g.checkout("main")
+    return g, c
+
+
+@pytest.mark.parametrize("where", ["experiment", "branch"])
+def test_rollback_leaves_a_place_only_another_line_gave_the_model(
+    tmp_path, fixed_env, capsys, where
+):
+    g, c = moved_elsewhere(tmp_path, where)
+    repo = g.path
+    argv = ["rollback", "m", "--branch", "main", "--to", "v1.0.0", "--reason", "x"]
+    assert cli(repo, *argv, "--dry-run") == 0
+    plan = capsys.readouterr().out
+    assert "Files that change (1)" in plan and "models/m.pkl" in plan
+    assert "exp/" not in plan
+    assert cli(repo, *argv, "--yes") == 0
+    assert git(repo, "diff", "--name-only", "HEAD~1", "HEAD") == "models/m.pkl"
+    assert files_under(repo, "HEAD", "exp/") == files_under(repo, c["notes"], "exp/")
+    assert (repo / "exp" / "notes.txt").read_text() == "notes 2\n"
+    assert (repo / "exp" / "new.txt").read_text() == "new\n"
+
+
+@pytest.mark.parametrize("where", ["experiment", "branch"])
+def test_checkout_leaves_a_place_only_another_line_gave_the_model(tmp_path, fixed_env, where):
+    g, _ = moved_elsewhere(tmp_path, where)
+    repo = g.path
+    assert cli(repo, "checkout", "m", "v1.0.0") == 0
+    assert staged(repo) == {"models/m.pkl"}
+    assert (repo / "exp" / "notes.txt").read_text() == "notes 2\n"
+    assert (repo / "exp" / "new.txt").read_text() == "new\n"

@@ -112,7 +112,7 @@ def checkout(
     head = g.resolve_commit("HEAD")
     if head is None:
         raise Refused("this repository has no commit checked out")
-    scope = model_scope(con, model)
+    scope = model_scope(con, model, g, (head, v["commit"]))
     path = model_path_at(g, info, head, scope.places) or path
     new_path = model_path_at(g, info, v["commit"], scope.places) or path
     now, then = scope.files(g, head), scope.files(g, v["commit"])

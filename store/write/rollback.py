@@ -285,7 +285,7 @@ def _stage_files(
 ) -> tuple[FileChange, ...]:
     if info["path"] is None:
         return ()
-    scope = model_scope(con, info["name"])
+    scope = model_scope(con, info["name"], g, (current, target))
     return _file_changes(con, scope.files(g, current), scope.files(g, target))
 
 
@@ -370,7 +370,8 @@ def _plan_branch(
         raise Refused(f"{one_line(model)} has no directory in the tree; only a stage rollback")
     ref, short = _branch_ref(g, branch)
     head = _branch_head(g, ref, short)
-    places = model_scope(con, model).places
+    scope = model_scope(con, model, g, (head, source))
+    places = scope.places
     path = current_path if current_path is not None else model_path_at(g, info, head, places)
     new_path = model_path_at(g, info, source, places)
     if path is None or new_path is None:
@@ -383,7 +384,6 @@ def _plan_branch(
             f"branch {one_line(short)} is checked out in another work tree "
             f"({checked_out[ref]}); run the rollback there"
         )
-    scope = model_scope(con, model)
     now, then = scope.files(g, head), scope.files(g, source)
     what = f"rolling back {one_line(model)}"
     if worktree:
@@ -542,7 +542,7 @@ def plan_undo(
     # the files are where the undone rollback put them: its target's own directory
     to_commit = t.get("Rollback-To-Commit", "")
     where = to_commit if OBJECT_ID.match(to_commit) and g.resolve_commit(to_commit) else head
-    scope = model_scope(con, last.model)
+    scope = model_scope(con, last.model, g, (head, last.commit, where))
     path = model_path_at(g, info, where, scope.places) if info["path"] is not None else None
     if path is None or not same_files(scope.files(g, head), scope.files(g, last.commit)):
         raise Refused(

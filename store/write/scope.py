@@ -12,6 +12,11 @@ was renamed owns its earlier places too, unless another model holds them now.
 A write replaces exactly these files: the new tree is the old one without the model's
 files at the old commit, plus its files at the source commit (:func:`new_tree`), and it
 is checked to differ from the old tree in nothing else.
+
+A write between two commits uses only the places the model has at one of them
+(:func:`model_scope`'s ``at``): a directory the model had only on a line neither commit
+holds (an experiment or an unmerged branch moved it) is someone else's there, and
+whatever sits in it now is left alone.
 """
 
 from __future__ import annotations
@@ -73,8 +78,12 @@ class Scope:
         return g.ls_tree(commit, *self.roots)
 
 
-def model_scope(con: duckdb.DuckDBPyConnection, model: str) -> Scope:
-    """The scope of ``model`` among every model the catalog knows."""
+def model_scope(
+    con: duckdb.DuckDBPyConnection, model: str, g: Git | None = None, at: tuple[str, ...] = ()
+) -> Scope:
+    """The scope of ``model`` among every model the catalog knows; with ``g`` and the
+    commits a write goes between (``at``), only the places the model has in one of them
+    (:func:`places_at`)."""
     models: dict[str, ModelDef] = {}
     for name, path, artifact_path, content in con.execute(
         "SELECT name, path, artifact_path, content FROM models WHERE content IS NOT NULL"
@@ -85,6 +94,8 @@ def model_scope(con: duckdb.DuckDBPyConnection, model: str) -> Scope:
     mine = models.get(model)
     if mine is None:
         return Scope(model, ModelPaths(models), ())
+    if g is not None and at:
+        mine.content = places_at(g, mine.content, at)
     c = mine.content
     places = {*c.trees, *c.paths, *c.level}
     # '' (a model at the root): everything, filtered by owns(); else the places, less
@@ -92,6 +103,50 @@ def model_scope(con: duckdb.DuckDBPyConnection, model: str) -> Scope:
     roots = ("",) if "" in places else tuple(sorted(places))
     declared = in_repository(mine.artifact_path)
     return Scope(model, ModelPaths(models), roots, (declared,) if declared else ())
+
+
+def places_at(g: Git, content: Content, at: tuple[str, ...]) -> Content:
+    """``content`` less the directories the model does not have in any of the commits
+    ``at``: a directory is the model's at a commit when one of the model's marks under
+    it (a declaring file, the artifact's path or its ``.dvc`` pointer) is there. The
+    index keeps every place a model ever had, on every line; a model an experiment moved
+    to ``exp/`` does not own ``exp/`` on main, where other files may live. A directory
+    with no mark under it, or a model found in none of its directories, is kept as is."""
+    places = (*content.trees, *content.level)
+
+    def inside(path: str, place: str) -> bool:
+        return place == "" or path == place or path.startswith(f"{place}/")
+
+    if len(places) < 2 or not content.marks:
+        return content
+    marked = {t: [m for m in content.marks if inside(m, t)] for t in places}
+    asked = sorted({x for ms in marked.values() for m in ms for x in (m, f"{m}.dvc")})
+    present: set[str] = set()  # the files there, and every directory above them
+    for commit in dict.fromkeys(at):
+        for e in g.ls_tree(commit, *asked):
+            path = e.path
+            while path not in present:
+                present.add(path)
+                path = path.rpartition("/")[0]
+    gone = {
+        t
+        for t, ms in marked.items()
+        if ms and not any(m in present or f"{m}.dvc" in present for m in ms)
+    }
+    if not gone or gone == set(places):
+        return content
+
+    def dropped(path: str) -> bool:
+        # in a place gone, and not in a kept place inside it (the nearest one decides)
+        best = max((t for t in places if inside(path, t)), key=len, default=None)
+        return best in gone
+
+    return Content(
+        tuple(t for t in content.trees if t not in gone),
+        tuple(p for p in content.paths if not dropped(p)),
+        tuple(t for t in content.level if t not in gone),
+        tuple(m for m in content.marks if not dropped(m)),
+    )
 
 
 def same_files(a: dict[str, TreeEntry], b: dict[str, TreeEntry]) -> bool:
