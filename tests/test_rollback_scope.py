@@ -394,7 +394,9 @@ def test_checkouts_drop_hint_names_only_the_models_files(tmp_path, fixed_env, ca
 # --- 5. a place the model had only on another line ---------------------------------------
 
 
-def moved_elsewhere(tmp_path: Path, where: str) -> tuple[GitRepo, dict[str, str]]:
+def moved_elsewhere(
+    tmp_path: Path, where: str, index_after_v2: bool = False
+) -> tuple[GitRepo, dict[str, str]]:
     """m (a DVC artifact) in models/ on main, with loose notes in exp/ that are nobody's;
     a line main never merged (an experiment or a branch) moved m to exp/m.pkl."""
 
@@ -409,6 +411,8 @@ def moved_elsewhere(tmp_path: Path, where: str) -> tuple[GitRepo, dict[str, str]
     )
     g.tag("m@v1.0.0", message=REG.format("m", "v1.0.0"))
     c["v2"] = g.commit("m v2", {"models/m.pkl": "w2\n"})
+    if index_after_v2:  # the catalog grows: what follows comes in a later run
+        assert cli(g.path, "index") == 0
     c["notes"] = g.commit("notes", {"exp/notes.txt": "notes 2\n", "exp/new.txt": "new\n"})
     if where == "experiment":
         g.git("checkout", "-q", "--detach")
@@ -449,3 +453,25 @@ def test_checkout_leaves_a_place_only_another_line_gave_the_model(tmp_path, fixe
     assert staged(repo) == {"models/m.pkl"}
     assert (repo / "exp" / "notes.txt").read_text() == "notes 2\n"
     assert (repo / "exp" / "new.txt").read_text() == "new\n"
+
+
+@pytest.mark.parametrize("grown", [False, True])
+@pytest.mark.parametrize("where", ["experiment", "branch"])
+def test_a_commit_to_a_place_only_another_line_gave_the_model_is_no_version(
+    tmp_path, fixed_env, capsys, where, grown
+):
+    """Main's notes in exp/ are nobody's on main: the commit that changes them is not a
+    version of m, whether the catalog was built in one go or grew run by run."""
+    from test_index_equivalence import _catalog
+
+    g, c = moved_elsewhere(tmp_path, where, index_after_v2=grown)
+    repo = g.path
+    assert cli(repo, "index") == 0
+    assert cli(repo, "versions", "m", "--json") == 0
+    out = capsys.readouterr().out
+    listed = {v["commit"] for v in json.loads(out[out.index("[") :])}
+    assert {c["v1"], c["v2"]} <= listed
+    assert c["notes"] not in listed
+    built = _catalog(repo)
+    assert cli(repo, "index", "--rebuild") == 0
+    assert _catalog(repo) == built

@@ -24,6 +24,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from modeltrail.store.read.filenames import describes_model
 
@@ -310,6 +311,13 @@ def _dirname(path: str) -> str:
     return head
 
 
+def _inside(path: str, place: str) -> bool:
+    return place == "" or path == place or path.startswith(f"{place}/")
+
+
+FileT = TypeVar("FileT")
+
+
 class ModelPaths:
     """Which models a path belongs to: the models whose declarations name it (the file,
     or a directory above it up to the nearest model directory); else the files directly
@@ -350,6 +358,42 @@ class ModelPaths:
             if own:
                 exact = frozenset(x for p in own for x in (p, f"{p}.dvc"))
                 self.marks[m.name] = (exact, tuple(f"{p}/" for p in own))
+
+        # a moved model (several directories, each with marks): at each commit only the
+        # directories where one of its marks is are its own (see :meth:`visible`)
+        self.placed: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+        for m in models.values():
+            places = (*m.content.trees, *m.content.level)
+            if len(places) < 2 or not m.content.marks:
+                continue
+            marked = tuple((t, tuple(k for k in m.content.marks if _inside(k, t))) for t in places)
+            if sum(1 for _t, ks in marked if ks) > 1:
+                self.placed[m.name] = marked
+
+    def visible(self, model: str, files: Mapping[str, FileT]) -> Mapping[str, FileT]:
+        """``files`` (a moved model's files at a commit, as the walk follows them) less
+        those in a directory of it where none of its marks is: a model an experiment
+        moved to ``exp/`` does not own the files main keeps in ``exp/``. Unchanged for a
+        model with one place, or found in none of its places."""
+        marked = self.placed.get(model)
+        if marked is None or not files:
+            return files
+        gone = []
+        for t, ks in marked:
+            if ks and not any(
+                k in files or f"{k}.dvc" in files or any(p.startswith(f"{k}/") for p in files)
+                for k in ks
+            ):
+                gone.append(t)
+        if not gone or len(gone) == sum(1 for _t, ks in marked if ks):
+            return files
+        places = [t for t, _ks in marked]
+
+        def kept(path: str) -> bool:
+            nearest = max((t for t in places if _inside(path, t)), key=len, default=None)
+            return nearest not in gone
+
+        return {p: f for p, f in files.items() if kept(p)}
 
     def exists(self, model: str, files: Mapping[str, object]) -> bool:
         """Whether ``model`` exists where its files are ``files`` (a declaring file, its

@@ -73,6 +73,7 @@ def propagate(
     # a commit's state is kept until its last first-parent child has used it
     children = Counter(c.parents[0] for c in commits if c.parents)
     out: list[Emitted] = []
+    placed, placed_files = paths.placed, paths.visible
     for c in commits:
         base = empty
         if c.parents:
@@ -104,17 +105,22 @@ def propagate(
             state[c.commit] = new
         for m in set(touched) | labelled.get(c.commit, set()):
             files = new.get(m, {})
+            before = base.get(m, {})
+            mine = touched.get(m, ())
+            if m in placed:  # moved: only the places where it is, here and before
+                files, before = placed_files(m, files), placed_files(m, before)
+                mine = [ch for ch in mine if ch.path in files or ch.path in before]
             # a change counts where the model exists before or after it (its declaring
             # file, a GTO artifact's own path): never before its file was first added
-            changed = m in touched and (paths.exists(m, files) or paths.exists(m, base.get(m, {})))
+            changed = bool(mine) and (paths.exists(m, files) or paths.exists(m, before))
             if not changed and m not in labelled.get(c.commit, ()):
                 continue
             out.append(
                 Emitted(
                     model=m,
                     commit=c.commit,
-                    files=files,
-                    changed_paths=[ch.path for ch in touched.get(m, ())],
+                    files=dict(files) if m in placed else files,
+                    changed_paths=[ch.path for ch in mine],
                     changed=changed,
                 )
             )
