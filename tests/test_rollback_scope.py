@@ -475,3 +475,35 @@ def test_a_commit_to_a_place_only_another_line_gave_the_model_is_no_version(
     built = _catalog(repo)
     assert cli(repo, "index", "--rebuild") == 0
     assert _catalog(repo) == built
+
+
+def renamed_then_reused(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
+    """a (model.yaml) 1.0.0 in old/, renamed to new/ as 1.1.0, then notes put in old/."""
+    desc = "description: the churn model, retrained weekly on the last 90 days\n"
+    g = GitRepo(tmp_path / "r")
+    c = {}
+    c["v1"] = g.commit("a 1.0.0", {"old/model.yaml": f"name: a\n{desc}version: 1.0.0\n"})
+    g.write({"old/w.bin": "weights one\n" * 20})
+    c["v1"] = g.commit("a 1.0.0 weights", {})
+    g.git("mv", "old", "new")
+    c["v2"] = g.commit("a 1.1.0", {"new/model.yaml": f"name: a\n{desc}version: 1.1.0\n"})
+    c["notes"] = g.commit("notes", {"old/notes.txt": "someone else's\n"})
+    return g, c
+
+
+def test_a_renamed_model_leaves_what_came_to_its_old_place_later(tmp_path, fixed_env, capsys):
+    g, c = renamed_then_reused(tmp_path)
+    repo = g.path
+    assert cli(repo, "versions", "a", "--json") == 0
+    out = capsys.readouterr().out
+    listed = {v["commit"]: v["version"] for v in json.loads(out[out.index("[") :])}
+    assert c["notes"] not in listed
+    assert listed[c["v2"]] == "1.1.0"
+    argv = ["rollback", "a", "--branch", "main", "--to", "1.0.0", "--reason", "x"]
+    assert cli(repo, *argv, "--dry-run") == 0
+    plan = capsys.readouterr().out
+    assert "old/w.bin" in plan and "new/w.bin" in plan
+    assert "notes" not in plan
+    assert cli(repo, *argv, "--yes") == 0
+    assert (repo / "old" / "notes.txt").read_text() == "someone else's\n"
+    assert (repo / "old" / "w.bin").exists() and not (repo / "new").exists()

@@ -371,11 +371,10 @@ def _with_free_places(
     old: discovery.Content,
     taken: dict[str, str],
     name: str,
-    *,
-    marks: bool,
 ) -> discovery.Content:
     """``content`` with the places of ``old`` that no model but ``name`` owns in
-    ``taken``; with ``old``'s free marks added when ``marks``, else with no marks."""
+    ``taken``, and their marks (which say where the model is at each commit:
+    ``ModelPaths.visible``)."""
 
     def free(places: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(p for p in places if taken.get(p, name) == name)
@@ -384,7 +383,7 @@ def _with_free_places(
         tuple(dict.fromkeys((*content.trees, *free(old.trees)))),
         tuple(sorted(set(content.paths) | set(free(old.paths)))),
         tuple(dict.fromkeys((*content.level, *free(old.level)))),
-        tuple(sorted(set(content.marks) | set(free(old.marks)))) if marks else (),
+        tuple(sorted(set(content.marks) | set(free(old.marks)))),
     )
 
 
@@ -403,7 +402,7 @@ def _add_moved_places(models: dict[str, ModelDef], moved: list[tuple[list[Claim]
             continue
         then = discovery.resolve({"": before}).models
         for old in then.values():
-            m.content = _with_free_places(m.content, old.content, taken, m.name, marks=False)
+            m.content = _with_free_places(m.content, old.content, taken, m.name)
 
 
 def _add_earlier_paths(
@@ -440,7 +439,7 @@ def _add_earlier_paths(
                     continue
                 if (old.path, old.artifact_path) == (m.path, m.artifact_path):
                     continue
-                m.content = _with_free_places(m.content, old.content, taken, name, marks=True)
+                m.content = _with_free_places(m.content, old.content, taken, name)
 
 
 def _outside(claim: Claim) -> bool:

@@ -60,8 +60,10 @@ class Scope:
         return any(path == d or path.startswith(f"{d}/") for d in self.declared)
 
     def files(self, g: Git, commit: str) -> dict[str, TreeEntry]:
-        """The model's own files in ``commit``: path → entry."""
-        return {e.path: e for e in self._listed(g, commit) if self.owns(e.path)}
+        """The model's own files in ``commit``: path → entry (a moved model's only in
+        the places where it is there: ``ModelPaths.visible``, as the index reads them)."""
+        own = {e.path: e for e in self._listed(g, commit) if self.owns(e.path)}
+        return dict(self.paths.visible(self.model, own))
 
     def shared(self, g: Git, commit: str) -> dict[str, TreeEntry]:
         """Files of ``commit`` that belong to this model and to others too."""
