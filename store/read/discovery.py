@@ -370,7 +370,7 @@ class ModelPaths:
             if sum(1 for _t, ks in marked if ks) > 1:
                 self.placed[m.name] = marked
 
-    def visible(self, model: str, files: Mapping[str, FileT]) -> Mapping[str, FileT]:
+    def visible(self, model: str, files: dict[str, FileT]) -> dict[str, FileT]:
         """``files`` (a moved model's files at a commit, as the walk follows them) less
         those in a directory of it where none of its marks is: a model an experiment
         moved to ``exp/`` does not own the files main keeps in ``exp/``. Unchanged for a

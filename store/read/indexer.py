@@ -104,22 +104,22 @@ def propagate(
         if children[c.commit]:
             state[c.commit] = new
         for m in set(touched) | labelled.get(c.commit, set()):
-            files = new.get(m, {})
-            before = base.get(m, {})
+            now: FileState = new.get(m, {})
+            before: FileState = base.get(m, {})
             mine = touched.get(m, ())
             if m in placed:  # moved: only the places where it is, here and before
-                files, before = placed_files(m, files), placed_files(m, before)
-                mine = [ch for ch in mine if ch.path in files or ch.path in before]
+                now, before = placed_files(m, now), placed_files(m, before)
+                mine = [ch for ch in mine if ch.path in now or ch.path in before]
             # a change counts where the model exists before or after it (its declaring
             # file, a GTO artifact's own path): never before its file was first added
-            changed = bool(mine) and (paths.exists(m, files) or paths.exists(m, before))
+            changed = bool(mine) and (paths.exists(m, now) or paths.exists(m, before))
             if not changed and m not in labelled.get(c.commit, ()):
                 continue
             out.append(
                 Emitted(
                     model=m,
                     commit=c.commit,
-                    files=dict(files) if m in placed else files,
+                    files=now,
                     changed_paths=[ch.path for ch in mine],
                     changed=changed,
                 )
