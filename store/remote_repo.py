@@ -315,13 +315,39 @@ def require_local(repo: git.Repo, action: str) -> None:
         )
 
 
+#: what :func:`origin_settings` reads: the URL names a root model, ``promisor`` marks a
+#: partial clone (an index asks both: one ``git config`` answers them)
+_ORIGIN_KEYS = r"^remote\.origin\.(url|promisor)$"
+
+
+def origin_settings(repo: git.Repo) -> dict[str, str]:
+    """``remote.origin.url`` and ``remote.origin.promisor`` as they are set now (the
+    last value of each, as ``git config --get`` gives it; a key not set is absent), from
+    one ``git config``. Whether the repository is a partial clone is kept on ``repo``
+    (decided by the first look, as :func:`_is_partial` always did); the URL is not (a
+    long-lived TUI sees a new one)."""
+    done = gitcmd.run(repo, "config", "-z", "--get-regexp", _ORIGIN_KEYS, check=False)
+    found: dict[str, str] = {}
+    if done.returncode == 0:
+        for entry in done.stdout.decode("utf-8", "surrogateescape").split("\x00"):
+            key, _nl, value = entry.partition("\n")
+            if key:
+                found[key] = value
+    if getattr(repo, "_modeltrail_partial", None) is None:
+        partial = found.get("remote.origin.promisor", "").strip().lower() in _TRUE
+        repo._modeltrail_partial = partial  # type: ignore[attr-defined]
+    return found
+
+
+_TRUE = ("true", "yes", "on", "1")
+
+
 def _is_partial(repo: git.Repo) -> bool:
     known = getattr(repo, "_modeltrail_partial", None)
     if known is None:
-        done = gitcmd.run(repo, "config", "--get", "remote.origin.promisor", check=False)
-        known = done.text().lower() in ("true", "yes", "on", "1")
-        repo._modeltrail_partial = known  # type: ignore[attr-defined]
-    return known
+        origin_settings(repo)
+        known = repo._modeltrail_partial  # type: ignore[attr-defined]
+    return bool(known)
 
 
 def missing_objects(repo: git.Repo, oids: list[str]) -> list[str]:

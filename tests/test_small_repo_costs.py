@@ -64,3 +64,25 @@ def test_a_new_catalog_is_synced_to_disk_once_not_at_every_statement(small, tmp_
     assert 1 <= len(syncs) <= 6, syncs
     _modeltrail(small.path, "models")
 
+
+def _git_commands(trace: Path) -> list[str]:
+    """The git commands a GIT_TRACE file saw start, without git's own options."""
+    out = []
+    for line in trace.read_text().splitlines():
+        if "trace: built-in: git " in line:
+            words = line.split("trace: built-in: git ", 1)[1].split()
+            out.append(next((w for w in words if not w.startswith("-")), ""))
+    return out
+
+
+def test_a_rebuild_starts_few_git_processes_and_asks_the_config_once(small, tmp_path, monkeypatch):
+    """Every git process is a fork of this (large) process and a start of git: the
+    origin's URL (a root model's name) and whether it is a partial clone (the blob reads)
+    come from one ``git config``, and a small rebuild starts no more than 7 in all."""
+    _modeltrail(small.path, "index")
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    _modeltrail(small.path, "index", "--rebuild")
+    gits = _git_commands(trace)
+    assert gits.count("config") == 1, gits
+    assert len(gits) <= 7, gits

@@ -716,8 +716,8 @@ def rev_list(repo: git.Repo, include: Iterable[str], exclude: Iterable[str] = ()
 def repository_name(repo: git.Repo) -> str:
     """What the repository is called: the last part of the ``origin`` URL (without
     ``.git``/``.bundle``), else its directory's name."""
-    done = gitcmd.run(repo, "config", "--get", "remote.origin.url", check=False)
-    url = done.text() if done.returncode == 0 else ""
+    # (asked with the promisor setting, which the blob reads need next: one git process)
+    url = remote_repo.origin_settings(repo).get("remote.origin.url", "").strip()
     name = re.split(r"[/\\:]", url.rstrip("/\\"))[-1] if url else ""
     for suffix in (".git", ".bundle"):
         if name.endswith(suffix) and len(name) > len(suffix):
