@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import os
 import sys
+import threading
+from typing import NoReturn
 
 from modeltrail.store.errors import ModeltrailError
 from modeltrail.store.pathtext import to_catalog
@@ -91,12 +94,40 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 _ENDS_PROCESS = False
 
 
-def entry() -> None:
+#: set by :func:`_main` when the TUI opened (no command)
+_OPENED_TUI = False
+
+
+def entry() -> NoReturn:
     """The ``modeltrail`` program (and ``python -m modeltrail.tui``): :func:`main`, then
     exit (what is still alive then goes with the process: see :func:`_main`)."""
     global _ENDS_PROCESS
     _ENDS_PROCESS = True
-    sys.exit(main())
+    _end(main())
+
+
+def _end(status: int) -> NoReturn:
+    """Exit with ``status``. After a command (not the TUI) that left nothing running but
+    this thread, the process ends as soon as its output is flushed and the ``atexit``
+    functions ran, without tearing the interpreter down: freeing every module, DuckDB
+    and pyarrow one by one cost a small repository's ``index`` 0.05-0.08 s of CPU (a
+    tenth of it) for nothing the process needs."""
+    if not _OPENED_TUI and threading.active_count() == 1 and not _children():
+        atexit._run_exitfuncs()
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            sys.exit(status)  # Python's own exit says what went wrong, as it always did
+        os._exit(status)
+    sys.exit(status)
+
+
+def _children() -> list[object]:
+    """The ``multiprocessing`` children still alive (none when it was never imported)."""
+    mp = sys.modules.get("multiprocessing")
+    return list(mp.active_children()) if mp is not None else []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +154,7 @@ _CATALOG_ARGS = ("model", "version", "a", "b")
 
 
 def _main(argv: list[str] | None, collecting: bool = True) -> int:
+    global _OPENED_TUI
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     for name in _CATALOG_ARGS:
@@ -136,6 +168,8 @@ def _main(argv: list[str] | None, collecting: bool = True) -> int:
         _workspace(args)
         if run is None:
             from modeltrail.tui.commands.open_tui import run_tui
+
+            _OPENED_TUI = True
 
             if collecting:
                 gc.enable()
