@@ -220,8 +220,9 @@ def gto_show(repo: Path, timeout: float, *flags: str) -> str:
     return f"{time.perf_counter() - t:.2f}"
 
 
-#: Runs the CLI in this interpreter and reports its own peak memory (VmHWM) on stderr:
-#: ``getrusage`` would carry over the parent's peak across fork and exec.
+#: Runs the CLI in this interpreter as the ``modeltrail`` program does (``entry``: its
+#: way out included) and reports its own peak memory (VmHWM) on stderr: ``getrusage``
+#: would carry over the parent's peak across fork and exec.
 _LAUNCH = """
 import atexit, sys
 def peak():
@@ -229,8 +230,8 @@ def peak():
         if line.startswith("VmHWM:"):
             sys.stderr.write("\\nVmHWM_KB=" + line.split()[1] + "\\n")
 atexit.register(peak)
-from modeltrail.tui.cli import main
-sys.exit(main(sys.argv[1:]))
+from modeltrail.tui.cli import entry
+entry()
 """
 
 
