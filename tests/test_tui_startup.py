@@ -90,3 +90,107 @@ def test_an_interrupted_write_is_still_recovered_on_opening(
     assert not (git_dir / JOURNAL).exists()
     (git_dir / "modeltrail-index-1-x").write_bytes(b"")  # a throw-away index of a dead pid
     assert write_left_behind(git_dir)
+
+
+def test_the_models_are_read_while_the_app_starts(tmp_path: Path) -> None:
+    from modeltrail.store.query import queries
+    from modeltrail.tui.app import ModeltrailApp
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+    app = ModeltrailApp(repo, index=False)  # not run: its first load has not asked yet
+    first = app.first_models()
+    assert first is not None and [m["name"] for m in first] == ["churn"]
+    with app.connection().cursor() as cursor:
+        assert first == queries.list_models(cursor, app.main_line())
+    assert app.first_models() is None  # taken once: later loads ask the catalog
+
+
+def test_the_footer_is_built_again_only_when_its_keys_change(tmp_path: Path) -> None:
+    from textual.widgets._footer import FooterKey
+    from tui_support import frozen_now, run_async, settle
+
+    from modeltrail.tui.app import ModeltrailApp
+    from modeltrail.tui.widgets.key_footer import KeyFooter
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+
+    async def go() -> None:
+        app = ModeltrailApp(repo, index=False, now=frozen_now)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            footer = app.screen.query_one(KeyFooter)
+            keys = list(footer.query(FooterKey))
+            assert keys
+            app.screen.refresh_bindings()  # the same bindings again
+            await settle(pilot)
+            assert list(footer.query(FooterKey)) == keys  # the very same widgets
+            await pilot.press("2")  # the versions pane: its keys differ
+            await settle(pilot)
+            assert list(footer.query(FooterKey)) != keys
+
+    run_async(go)()
+
+
+def _first_screen(app, seconds: float = 30.0):
+    """Run ``app`` headless until its home screen shows a version's details; the screen's
+    status line if that never comes (a load lost on the way)."""
+    import asyncio
+    import time
+
+    async def go() -> str | None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            end = time.monotonic() + seconds
+            while app.screen.__class__.__name__ != "HomeScreen" or app.screen.shown_commit is None:
+                await pilot.pause(0.01)
+                if time.monotonic() > end:
+                    status = getattr(app.screen, "status", None)
+                    return f"no first screen: {status.render() if status else app.screen!r}"
+            return None
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("when", ["before the app runs", "after the first load asked"])
+def test_the_models_read_while_starting_are_shown_whenever_they_come(
+    tmp_path: Path, when: str
+) -> None:
+    import threading
+
+    from modeltrail.tui.app import ModeltrailApp
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+    asked = threading.Event()
+
+    class Held(ModeltrailApp):
+        def _read_first_models(self, *args, **kwargs):  # held until the first load asks
+            if when != "before the app runs":
+                asked.wait(30)
+            return super()._read_first_models(*args, **kwargs)
+
+        def first_models(self):
+            asked.set()
+            return super().first_models()
+
+    app = Held(repo, index=False)
+    if when == "before the app runs":
+        assert app._first_models is not None
+        app._first_models.result(30)
+    assert _first_screen(app) is None
+
+
+def test_a_failed_read_while_starting_never_loses_the_first_screen(tmp_path: Path) -> None:
+    """The models read while the app starts failed (whatever the cause): the first load
+    asks the catalog itself, and the first screen still comes."""
+    from modeltrail.tui.app import ModeltrailApp
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+
+    class Failing(ModeltrailApp):
+        def _read_first_models(self, *args, **kwargs):
+            raise RuntimeError("the read while starting failed")
+
+    assert _first_screen(Failing(repo, index=False)) is None

@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from textual.reactive import reactive
 
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
 from modeltrail.store.config import Config, PushPolicy, load_user_config, user_config_path
+from modeltrail.store.query import queries
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import RepoPaths, index_lock_note, open_repo
@@ -138,6 +140,11 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self._set_sub_title()
         self._clash_reported: set[str] = set()
         self.init_remote()
+        self._first_models: Future[tuple[duckdb.DuckDBPyConnection, list[dict]] | None] | None = (
+            None
+        )
+        if not self.workspace and self._active.real_catalog:
+            self._prefetch_models()
 
     def _member(
         self, name: str, path: str | None, error: str | None, warning: str | None
@@ -197,6 +204,52 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         if name is None:
             return self._active
         return next(s for s in self.repos if s.name == name)
+
+    def _prefetch_models(self) -> None:
+        """Start reading the models now, while Textual starts up and draws the screen: the
+        home screen's first load takes them (``first_models``). A plain thread, as the
+        index run's: no worker can start before the app runs. It reads through a cursor
+        of the connection opened with the app and touches nothing else of the app: no
+        ``connection()`` (which may reopen the catalog and post to the app), no message,
+        no reactive. Whatever happens to it, its future ends with an answer or None:
+        None sends the first load to the catalog itself (it never becomes the load's
+        failure: a read that failed here, and only here, would otherwise lose the first
+        screen, with nothing left to load the models again)."""
+        state = self._active
+        con = state.con
+        assert con is not None  # a real catalog is open (the caller checked)
+        future: Future[tuple[duckdb.DuckDBPyConnection, list[dict]] | None] = Future()
+        self._first_models = future
+
+        def read() -> None:
+            answer = None
+            try:
+                with con.cursor() as cursor:
+                    line = main_line(cursor, state.config.main)
+                    answer = (con, self._read_first_models(cursor, line))
+                with self._con_lock:  # the versions need the same main line: computed once
+                    if state.con is con and state.main_line is None:
+                        state.main_line = (con, line)
+            except Exception:  # noqa: BLE001, S110 - the first load reads them itself
+                answer = None
+            finally:
+                future.set_result(answer)
+
+        threading.Thread(target=read, name="modeltrail-first-models", daemon=True).start()
+
+    def _read_first_models(self, cursor: duckdb.DuckDBPyConnection, line: MainLine) -> list[dict]:
+        """The models, as the home screen's loads read them."""
+        return queries.list_models(cursor, line)
+
+    def first_models(self) -> list[dict] | None:
+        """The models read while the app started (once; waits for them: call it in a
+        worker), or None when there are none to take, the read failed, or the catalog
+        was swapped meanwhile: the load then asks the catalog as every later one does."""
+        future, self._first_models = self._first_models, None
+        answer = None if future is None else future.result()
+        if answer is None or answer[0] is not self._active.con:
+            return None
+        return answer[1]
 
     # --- public API for screens -----------------------------------------------------------
 

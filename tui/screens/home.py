@@ -186,6 +186,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             "indexing the repository… versions appear when it is done" if waiting else "loading…"
         )
         self._details_message("indexing…" if waiting else "")
+        self._models_title()
         self.load_models()
 
     def _set_title(self, selector: str, title: Text) -> None:
@@ -195,8 +196,12 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self._shown_titles[selector] = title.plain
             pane.border_title = title
 
-    def _titles(self) -> None:
+    def _models_title(self) -> None:
+        """The models pane's title (counts every model: set when the models load, not
+        with the other titles on every move of the cursor)."""
         self._set_title("#models-pane", models_title(self.app, self.models))
+
+    def _titles(self) -> None:
         title = Text("2 Versions")
         if self.model is not None:
             title.append(" · ")
@@ -293,12 +298,15 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         if self.app.workspace:
             self.post_message(ModelsLoaded(workspace_models(self.app)))
             return
-        with self.app.connection().cursor() as cursor:
-            models = queries.list_models(cursor, self.app.main_line())
+        models = self.app.first_models()  # read while the app started (the first load)
+        if models is None:
+            with self.app.connection().cursor() as cursor:
+                models = queries.list_models(cursor, self.app.main_line())
         self.post_message(ModelsLoaded(models))
 
     def on_models_loaded(self, message: ModelsLoaded) -> None:
         self.models = message.models
+        self._models_title()
         keep = self.model
         keep_repo = self.model_repo
         self.model_list.set_models(self.models, keep=keep, keep_repo=keep_repo)

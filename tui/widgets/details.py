@@ -371,12 +371,15 @@ class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bin
             return
         self._wanted = wanted
         now = time.monotonic()
+        first = self._last_request == 0.0
         rapid = now - self._last_request < DETAILS_REST
         self._last_request = now
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if rapid:  # a key held down: load once the cursor rests, the list stays fluid
+        if first:  # the first screen's: read while the list is drawn, not after it
+            self._start()
+        elif rapid:  # a key held down: load once the cursor rests, the list stays fluid
             self._timer = self.set_timer(DETAILS_REST, self._start)
         elif not self._queued:  # after the moved list is drawn, not competing with it
             self._queued = True

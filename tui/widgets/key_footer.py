@@ -9,6 +9,7 @@ order. A narrow terminal cuts the footer on the right, so these always show.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 
 #: actions shown first, in this order
@@ -29,9 +30,32 @@ def _rank(widget: object, has_back: bool) -> int:
 
 
 class KeyFooter(Footer):
-    """The footer with ``? Help`` and the way back first."""
+    """The footer with ``? Help`` and the way back first. It is built again only when the
+    keys it shows change (Textual's rebuilds it, a dozen widgets, whenever the focus
+    moves, though most moves change nothing it shows)."""
+
+    _composed: tuple | None = None  # what it shows (``_shown``), once built with keys
+
+    def _shown(self) -> tuple:
+        """What the footer shows of the screen's bindings now."""
+        return tuple(
+            (b.key, self.app.get_key_display(b), b.description, b.action, b.group, on, tip)
+            for (_, b, on, tip) in self.screen.active_bindings.values()
+            if b.show
+        )
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if (
+            self._composed is not None
+            and self.is_attached
+            and screen is self.screen
+            and self._shown() == self._composed
+        ):
+            return  # the same keys: building them again would change nothing
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
+        self._composed = self._shown() if self._bindings_ready else None
         widgets = list(super().compose())
         has_back = any(getattr(w, "action", None) in LEADING[1:] for w in widgets)
         widgets.sort(key=lambda w: _rank(w, has_back))  # stable: the rest keep their order
