@@ -33,7 +33,7 @@ from textual.reactive import reactive
 
 from modeltrail.store.catalog.files import empty_catalog, open_snapshot
 from modeltrail.store.config import Config, PushPolicy, load_user_config, user_config_path
-from modeltrail.store.query import queries
+from modeltrail.store.query import models_answer, queries
 from modeltrail.store.query.mainline import MainLine, main_line
 from modeltrail.store.query.queries import model_names
 from modeltrail.store.repo import RepoPaths, index_lock_note, open_repo
@@ -221,17 +221,25 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         future: Future[tuple[duckdb.DuckDBPyConnection, list[dict]] | None] = Future()
         self._first_models = future
 
+        generation = state.generation  # the one con is on (None: not known for sure)
+        paths = self.paths
+
         def read() -> None:
             answer = None
             try:
+                kept = models_answer.kept_models(paths, generation, state.config.main)
+                if kept is not None:  # as kept beside this very catalog generation
+                    answer = (con, kept)
+                    return
                 with con.cursor() as cursor:
                     line = main_line(cursor, state.config.main)
                     answer = (con, self._read_first_models(cursor, line))
                 with self._con_lock:  # the versions need the same main line: computed once
                     if state.con is con and state.main_line is None:
                         state.main_line = (con, line)
+                models_answer.keep_models(paths, generation, state.config.main, answer[1])
             except Exception:  # noqa: BLE001, S110 - the first load reads them itself
-                answer = None
+                pass
             finally:
                 future.set_result(answer)
 
@@ -503,6 +511,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         state.retired = [state.con] if state.con is not None else []
         state.con = fresh
         state.main_line = None
+        state.generation = None  # the models kept for the old one are not this one's
 
     def broadcast(self, message_factory: CatalogUpdated) -> None:
         """Post a copy of a ``CatalogUpdated`` to every screen on the stack."""

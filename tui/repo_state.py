@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store import remote_repo
 from modeltrail.store.catalog.files import open_snapshot
+from modeltrail.store.catalog.generations import current_generation
 from modeltrail.store.config import Config, PushPolicy, load_config, push_policy
 from modeltrail.store.repo import open_repo, repo_paths
 
@@ -41,6 +42,8 @@ class RepoState:
     warning: str | None = None  # readable, but something to say (a URL not fetched)
     con: duckdb.DuckDBPyConnection | None = None
     con_ident: tuple[int, ...] | None = None
+    #: the catalog generation ``con`` was opened on, when known for sure (None: not)
+    generation: list[Any] | None = None
     real_catalog: bool = False
     retired: list[duckdb.DuckDBPyConnection] = field(default_factory=list)
     main_line: tuple[duckdb.DuckDBPyConnection, MainLine] | None = None
@@ -63,8 +66,11 @@ class RepoState:
             policy = PushPolicy("always", "the repository was opened by URL")
         state = cls(name, repo, paths, config, policy, by_url)
         state.con_ident = state.catalog_ident()
+        before = current_generation(paths)
         state.con = open_snapshot(paths.catalog_file)
         state.real_catalog = state.con is not None
+        if state.real_catalog and before is not None and current_generation(paths) == before:
+            state.generation = before  # no new generation came while it was opened
         return state
 
     @classmethod
