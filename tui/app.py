@@ -140,6 +140,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self._set_sub_title()
         self._clash_reported: set[str] = set()
         self.init_remote()
+        self._first_screen_up = threading.Event()  # set by start_index_once
+        self._prefetch: threading.Thread | None = None
         self._first_models: Future[tuple[duckdb.DuckDBPyConnection, list[dict]] | None] | None = (
             None
         )
@@ -237,13 +239,18 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
                 with self._con_lock:  # the versions need the same main line: computed once
                     if state.con is con and state.main_line is None:
                         state.main_line = (con, line)
-                models_answer.keep_models(paths, generation, state.config.main, answer[1])
-            except Exception:  # noqa: BLE001, S110 - the first load reads them itself
-                pass
+            except Exception:  # noqa: BLE001 - the first load reads them itself
+                answer = None
             finally:
                 future.set_result(answer)
+            # kept for the next start once this one's first screen is up (not competing
+            # with it); an app that ends before keeps nothing (a daemon thread)
+            if answer is not None and generation is not None:
+                self._first_screen_up.wait()
+                models_answer.keep_models(paths, generation, state.config.main, answer[1])
 
-        threading.Thread(target=read, name="modeltrail-first-models", daemon=True).start()
+        self._prefetch = threading.Thread(target=read, name="modeltrail-first-models", daemon=True)
+        self._prefetch.start()
 
     def _read_first_models(self, cursor: duckdb.DuckDBPyConnection, line: MainLine) -> list[dict]:
         """The models, as the home screen's loads read them."""
@@ -337,6 +344,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         """Called when the home screen is up (its first version's details shown, or none
         to show): start the start-up index run (once, of every repository; later runs come
         from ``reindex``)."""
+        self._first_screen_up.set()
         if not self._frozen:
             # Everything built so far lives as long as the app: keep it out of the cyclic
             # collector, whose full passes over it would stall key presses for ~50 ms.
@@ -522,6 +530,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         if self._fetch_cancel is not None:  # quitting never waits on a silent remote
             self._fetch_cancel.set()
         gc_pause.resume()  # stopped before its first screen: collect as usual again
+        if self._prefetch is not None and self._first_screen_up.is_set():
+            self._prefetch.join(timeout=5)  # the models it keeps for the next start
         if self._frozen:  # let the interpreter's last collection see those objects again
             gc.unfreeze()
         for state in self.repos:

@@ -19,7 +19,6 @@ read or written is a miss.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 from datetime import datetime
@@ -60,29 +59,22 @@ def keep_models(
     if generation is None:
         return
     try:
-        text = json.dumps(
-            {"version": VERSION, "generation": generation, "main": main, "models": models},
-            default=_encode,
-        )
-        back = json.loads(text)["models"]
+        # orjson writes a time as RFC 3339 (``2027-01-01T01:00:02+00:00``)
+        doc = {"version": VERSION, "generation": generation, "main": main, "models": models}
+        text = orjson.dumps(doc)
+        back = orjson.loads(text)["models"]
         _restore(back)
         if back != models:  # a value JSON does not carry as it was: keep nothing
             return
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):  # orjson's errors are these
         return
     tmp = paths.catalog_dir / f".{ANSWER_FILE}.{os.getpid()}.{threading.get_ident()}"
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(text)
         os.replace(tmp, paths.catalog_dir / ANSWER_FILE)
     except OSError:  # only a shortcut
         with contextlib.suppress(OSError):
             tmp.unlink()
-
-
-def _encode(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
 
 
 def _restore(models: list[dict[str, Any]]) -> None:
