@@ -20,6 +20,8 @@ from modeltrail.store.read.readers import (
     dvc,
     dvc_templates,
     environment,
+    fast_manifests,
+    fastpath,
     flattening,
     lfs,
     manifests,
@@ -76,6 +78,14 @@ def values_of(data: bytes, path: str, role: str) -> Values:
     if fmt is None:
         out.warnings.append(f"unknown format for {path}")
         return out
+    rows = fastpath.document_rows(data, fmt, "metrics" if role == "metrics" else "params")
+    if rows is not None:  # a plain document: the same rows, in one pass
+        out.rows = rows
+        return out
+    return _values_carefully(data, fmt, role, out)
+
+
+def _values_carefully(data: bytes, fmt: str, role: str, out: Values) -> Values:
     doc, warns = structured.load_document(data, fmt)
     out.warnings.extend(warns)
     if doc is not None and not isinstance(doc, dict):
@@ -99,6 +109,15 @@ class ManifestFacts:
 
 def read_manifest(data: bytes, path: str) -> ManifestFacts:
     kind = _manifest_kind(path)
+    if kind == "model_yaml":
+        fast = fast_manifests.model_yaml(data)
+        if fast is not None:  # a plain model.yaml: the same facts, in one pass
+            version, metrics_file, params_file, rows = fast
+            return ManifestFacts(version, metrics_file, params_file, Values(rows))
+    return _read_manifest_carefully(kind, data)
+
+
+def _read_manifest_carefully(kind: str, data: bytes) -> ManifestFacts:
     manifest, warns = _parse_manifest(kind, data)
     facts = ManifestFacts()
     facts.values.warnings.extend(warns)
@@ -143,6 +162,9 @@ MLMODEL_FIELDS = tuple(f.name for f in fields(MlmodelFacts) if f.name != "warnin
 
 def mlmodel_facts(data: bytes) -> MlmodelFacts:
     """The fields of an ``MLmodel`` the catalog keeps (``blob_mlmodel``)."""
+    row = fast_manifests.mlmodel_row(data)
+    if row is not None:  # a plain MLmodel: the same fields, in one pass
+        return MlmodelFacts(*row)
     return _mlmodel_facts_of(*manifests.parse_mlmodel(data))
 
 

@@ -481,6 +481,15 @@ def _fast_plain(value: Any, depth: int = 0) -> bool:
 def load_yaml_fast(text: str) -> Any:
     """The document, parsed by ``yaml_rs`` when that is sure to agree with the careful
     loader (a small, plain document: see ``_NEEDS_CAREFUL``); else ``NOT_FAST``."""
+    doc = load_yaml_native(text)
+    return doc if doc is not NOT_FAST and _fast_plain(doc) else NOT_FAST
+
+
+def load_yaml_native(text: str) -> Any:
+    """:func:`load_yaml_fast` without its last check: the caller must refuse (take the
+    careful loader) anything but exact plain types, string keys, integers under 63 bits
+    and nesting under 32 levels, as ``_fast_plain`` does (``readers.fastpath`` checks
+    each value as it turns it into a row)."""
     if _yaml_rs is None or len(text) > _FAST_LIMIT or _needs_careful(text):
         return NOT_FAST
     if threading.current_thread() is not threading.main_thread():
@@ -490,10 +499,9 @@ def load_yaml_fast(text: str) -> Any:
         # main thread and keep the fast parser, a thread takes the careful one
         return NOT_FAST
     try:
-        doc = _yaml_rs.loads(text, parse_datetime=False)
+        return _yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # noqa: BLE001 - the careful loader explains what is wrong
         return NOT_FAST
-    return doc if _fast_plain(doc) else NOT_FAST
 
 
 def load_yaml(text: str) -> tuple[Any, list[str], bool]:
