@@ -254,3 +254,11 @@ def test_one_pass_mlmodel_rows_are_the_careful_rows(spec, as_text, extra) -> Non
 def test_one_pass_model_yaml_facts_are_the_careful_facts(metrics, params, rest) -> None:
     doc = {**rest, "name": "m", "version": "1", "metrics": metrics, "params": params}
     assert _model_yaml_agrees(yaml.safe_dump(doc, allow_unicode=True).encode())
+
+
+def test_an_mlmodel_with_lists_of_mappings_among_the_rest_takes_the_one_pass_reader() -> None:
+    text = SAMPLE_MLMODEL + "metadata:\n  datasets:\n    - {name: a, rows: 3}\n    - [1, 2]\n"
+    assert fast_manifests.mlmodel_row(text.encode()) is not None
+    assert _mlmodel_agrees(text.encode())
+    # the same signature string a second time (read from memory) gives the same text
+    assert fast_manifests.mlmodel_row(text.encode()) == fast_manifests.mlmodel_row(text.encode())

@@ -23,7 +23,7 @@ from modeltrail.store.read.readers.fastpath import (
     section_rows,
     text_of,
 )
-from modeltrail.store.read.readers.flattening import _fast_flatten
+from modeltrail.store.read.readers.plain import _FAST_KEYS
 
 #: the fields of an MLmodel kept apart (not flattened among the rest)
 _MLMODEL_OWN = frozenset(
@@ -64,8 +64,25 @@ def _text(value: Any) -> str | None:
 
 
 def _no_warnings_for_rest(doc: dict[str, Any], own: frozenset[str]) -> None:
-    """The fields not read apart flatten without a warning (``manifests._extra``)."""
-    if _fast_flatten({k: v for k, v in doc.items() if k not in own}, "") is None:
+    """The fields not read apart flatten without a warning (``manifests._extra``).
+
+    ``doc`` is plain (``load_yaml_fast``): nested at most 32 deep, only plain values,
+    no alias; so flattening warns only of a flattened key given twice, which needs a
+    ``.`` in a key, or of too many keys. Mappings are counted, nothing is built.
+    """
+    keys = 0
+    level = [v for k, v in doc.items() if k not in own and type(v) is dict]
+    while level:
+        below = []
+        for d in level:
+            keys += len(d)
+            for k, v in d.items():
+                if "." in k:
+                    raise _NotFast
+                if type(v) is dict:
+                    below.append(v)
+        level = below
+    if keys + len(doc) > _FAST_KEYS or any("." in k for k in doc):
         raise _NotFast
 
 
@@ -109,14 +126,29 @@ def _spec(value: Any) -> str | None:
     if value is None:
         return None
     if type(value) is str:
-        if "\x00" in value or value[:1] == "\ufeff":
+        known = _SPECS.get(value)
+        if known is not None:
+            return known
+        if "\x00" in value or value[:1] == "\ufeff" or len(value) > _SPEC_TEXT:
             raise _NotFast
-        text, value = value, _JSON_DECODER.decode(value)
-        if type(value) is not list or _entries(value, 0) != text.count(":"):
+        parsed = _JSON_DECODER.decode(value)
+        if type(parsed) is not list or _entries(parsed, 0) != value.count(":"):
             raise _NotFast  # (a ':' that is no key's: maybe a key given twice)
-    elif type(value) is not list:
+        text: str = _JSON.encode(parsed)
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[value] = text
+        return text
+    if type(value) is not list:
         raise _NotFast
     return _JSON.encode(value)
+
+
+#: the JSON text of signature strings read before: the same signature recurs in every
+#: version of a model
+_SPECS: dict[str, str] = {}
+_SPECS_MAX = 4096
+_SPEC_TEXT = 16 * 1024
 
 
 def _entries(value: Any, depth: int) -> int:
