@@ -439,7 +439,12 @@ def _needs_careful(text: str) -> bool:
     """Whether a fast parser might read ``text`` differently from the careful one."""
     if _NEEDS_CAREFUL_ANYWHERE.search(text):
         return True
-    return any(_line_needs_careful(line) for line in text.split("\n"))
+    verdicts = _LINE_VERDICTS
+    for line in text.split("\n"):  # a loop, not any(): no generator step per line
+        verdict = verdicts.get(line)
+        if verdict if verdict is not None else _line_needs_careful(line):
+            return True
+    return False
 
 
 _FAST_LIMIT = 64 * 1024
