@@ -262,3 +262,27 @@ def test_an_mlmodel_with_lists_of_mappings_among_the_rest_takes_the_one_pass_rea
     assert _mlmodel_agrees(text.encode())
     # the same signature string a second time (read from memory) gives the same text
     assert fast_manifests.mlmodel_row(text.encode()) == fast_manifests.mlmodel_row(text.encode())
+
+
+def test_every_document_of_the_sample_repository_takes_the_one_pass_readers(tmp_path) -> None:
+    """The demo's metrics, params, MLmodel and model.yaml are the common shapes: were
+    one of them sent the careful way, a full index would pay for it 20,000 times."""
+    from modeltrail.sample_repo.generator import build_sample_repo
+
+    repo = build_sample_repo(tmp_path / "sample", scale=0)
+    seen = set()
+    for path in sorted(repo.rglob("*")):
+        if ".git" in path.parts or ".dvc" in path.parts or not path.is_file():
+            continue
+        data, name = path.read_bytes(), path.name
+        if name in ("metrics.json", "metrics.yaml", "params.yaml"):
+            fmt = "json" if name.endswith(".json") else "yaml"
+            assert fastpath.document_rows(data, fmt, name.split(".")[0]) is not None, path
+        elif name == "MLmodel":
+            assert fast_manifests.mlmodel_row(data) is not None, path
+        elif name == "model.yaml":
+            assert fast_manifests.model_yaml(data) is not None, path
+        else:
+            continue
+        seen.add(name)
+    assert seen == {"metrics.json", "metrics.yaml", "params.yaml", "MLmodel", "model.yaml"}

@@ -49,6 +49,12 @@ text; flattening 10,000 keys and 64 levels; requirements files 1 MiB, 50,000 lin
 16 MiB of text, shared by everything it calls -- because YAML aliases can repeat a long
 string or list any number of times at no cost in bytes (alias bombs).
 
+One-pass readers (:mod:`store.read.readers.fastpath`, :mod:`store.read.readers.fast_manifests`)
+    ``document_rows(data, fmt, section)``, ``mlmodel_row(data)``, ``model_yaml(data)``:
+    the catalog's rows of a plain metrics/params document, ``MLmodel`` or ``model.yaml``
+    in one pass, exactly as the careful readers give them, or None for anything those
+    would warn about or might read otherwise (then the caller reads it carefully).
+
 Warnings come as a ``Warnings`` list (a ``list[str]``): at most 50, then one line
 counting the rest. Each is one line: repository text quoted in a warning is cut to 80
 characters with control characters escaped (the data itself keeps them).
