@@ -286,3 +286,28 @@ def test_every_document_of_the_sample_repository_takes_the_one_pass_readers(tmp_
             continue
         seen.add(name)
     assert seen == {"metrics.json", "metrics.yaml", "params.yaml", "MLmodel", "model.yaml"}
+
+
+plain_keys = st.text(alphabet="abcxyz_-@0123456789", min_size=1, max_size=8)
+plain_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**62), max_value=2**62),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(alphabet="abc xyz.:-_0123456789", max_size=10),
+    st.lists(st.one_of(st.integers(-1000, 1000), st.floats(-10, 10), st.text("ab")), max_size=3),
+)
+plain_trees = st.recursive(
+    st.dictionaries(plain_keys, plain_leaves, min_size=1, max_size=5),
+    lambda children: st.dictionaries(plain_keys, st.one_of(plain_leaves, children), max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=plain_trees, role=st.sampled_from(["metrics", "params"]), flow=st.booleans())
+def test_one_pass_rows_of_plain_yaml_are_the_careful_rows(doc, role, flow) -> None:
+    """Documents like the metrics and params files people write, most of which the
+    native YAML parser reads (random text mostly goes the careful way)."""
+    text = yaml.safe_dump(doc, default_flow_style=flow, allow_unicode=True)
+    assert _agrees(text.encode(), "m/params.yaml", role)
