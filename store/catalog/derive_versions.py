@@ -93,14 +93,23 @@ def _materialize_versions(
     main: str | None,
     only: list[str] | None = None,
     models: list[str] | None = None,
+    moved: list[str] | None = None,
+    relabelled: list[str] | None = None,
 ) -> None:
     """Fill ``versions`` from the walk facts, labels, stages and branches.
 
     ``only``: add just these (new) commits, numbering on from each model's last ``seq``;
     ``models``: rebuild just these models' rows; otherwise rebuild the whole table.
-    ``is_latest`` is then set for every row (for ``models``: for theirs).
+    ``is_latest`` is then set for every row (for ``models``: for theirs). With ``only``,
+    just the rows that can have changed are looked at and only those that did are
+    written: the new versions' ``same_as``, and ``is_latest`` of the models with a
+    version among ``only`` or ``moved`` (commits a branch gained) or whose latest label
+    changed (``relabelled``), so that one new commit costs what it changed, not the
+    history.
     """
-    fill_content(con)
+    adding = only is None or bool(only)  # else no new version: only is_latest can change
+    if adding:
+        fill_content(con)
     latest_rows = indexer.Columns("model", "label")
     for k, v in latest.items():
         latest_rows.add(k, v)
@@ -110,6 +119,30 @@ def _materialize_versions(
             latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
         ),
     )
+    if adding:
+        _add_rows(con, only, models)
+    latest_scope = "WHERE model IN (SELECT name FROM rebuilt_models)" if models is not None else ""
+    if only is not None and models is None:
+        touched = _latest_touched(con, [*only, *(moved or [])], relabelled or [])
+        if not touched:
+            return
+        table_rows.register_names(con, "latest_touched", touched)
+        latest_scope = f"""WHERE model IN (SELECT name FROM latest_touched)
+                           AND is_latest IS DISTINCT FROM ({_IS_LATEST})"""
+    con.execute(
+        f"""
+        UPDATE versions SET is_latest = {_IS_LATEST}
+        {latest_scope}
+        """,
+        [main or ""],
+    )
+
+
+def _add_rows(
+    con: duckdb.DuckDBPyConnection, only: list[str] | None, models: list[str] | None
+) -> None:
+    """The ``versions`` rows of :func:`_materialize_versions` (all, ``models``' or the
+    ``only`` commits'), each shown as the earlier version whose content it repeats."""
     params: list[Any] = []
     if models is not None:
         table_rows.register_names(con, "rebuilt_models", models)
@@ -186,11 +219,14 @@ def _materialize_versions(
     # the first labelled one with that content if there is an earlier one (a branch
     # rollback to v1.1.0 is '= v1.1.0', not '= <the experiment commit v1.1.0 merged>'),
     # else the first one
-    same_scope = ""
+    same_scope = f_scope = ""
     if models is not None:
         same_scope = "AND versions.model IN (SELECT name FROM rebuilt_models)"
     elif only is not None:
         same_scope = "AND versions.commit IN (SELECT commit FROM new_commits)"
+        # only the contents the new versions have (a window over the whole table, else)
+        f_scope = """AND (model, content) IN (SELECT (model, content) FROM versions
+                         WHERE commit IN (SELECT commit FROM new_commits))"""
     con.execute(
         f"""
         UPDATE versions SET
@@ -202,17 +238,33 @@ def _materialize_versions(
                    arg_min(commit, topo) FILTER (WHERE len(labels) > 0) AS lcommit,
                    arg_min(version, topo) FILTER (WHERE len(labels) > 0) AS lversion,
                    min(topo) FILTER (WHERE len(labels) > 0) AS ltopo
-            FROM versions WHERE content IS NOT NULL GROUP BY model, content
+            FROM versions WHERE content IS NOT NULL {f_scope} GROUP BY model, content
         ) f
         WHERE versions.model = f.model AND versions.content = f.content
           AND versions.topo > f.topo AND len(versions.labels) = 0 AND versions.changed
           {same_scope}
         """
     )
-    latest_scope = "WHERE model IN (SELECT name FROM rebuilt_models)" if models is not None else ""
-    con.execute(
-        f"""
-        UPDATE versions SET is_latest = CASE
+
+
+def _latest_touched(
+    con: duckdb.DuckDBPyConnection, commits: list[str], relabelled: list[str]
+) -> list[str]:
+    """The models whose ``is_latest`` may have changed: those with a version at one of
+    ``commits`` (new, or newly on a branch), and the ``relabelled`` ones."""
+    if not commits:
+        return sorted(set(relabelled))
+    table_rows.register_names(con, "latest_commits", commits)
+    found = con.execute(
+        "SELECT DISTINCT model FROM versions WHERE commit IN (SELECT name FROM latest_commits)"
+    ).fetchall()
+    return sorted({m for (m,) in found} | set(relabelled))
+
+
+#: whether a version is its model's latest: it carries the latest label (``latest_tbl``),
+#: else, for a model without one, it is the newest on the main line (``$1``), else the
+#: newest
+_IS_LATEST = """CASE
             WHEN EXISTS (SELECT 1 FROM latest_tbl l WHERE l.model = versions.model)
             THEN coalesce(list_contains(
                 labels, (SELECT label FROM latest_tbl l WHERE l.model = versions.model)), false)
@@ -223,11 +275,7 @@ def _materialize_versions(
                    ON cb.commit = n.commit AND cb.branch = $1
                  WHERE n.model = versions.model),
                 (SELECT max(topo) FROM versions n WHERE n.model = versions.model))
-            END
-        {latest_scope}
-        """,
-        [main or ""],
-    )
+            END"""
 
 
 def _refresh_branches(con: duckdb.DuckDBPyConnection, commits: list[str]) -> None:
@@ -236,16 +284,22 @@ def _refresh_branches(con: duckdb.DuckDBPyConnection, commits: list[str]) -> Non
     if not commits:
         return
     con.register("moved", pa.table({"commit": pa.array(sorted(set(commits)), pa.string())}))
-    branches = _WITH_EXPERIMENT.format(
-        branches=f"(SELECT {_BRANCHES} FROM commit_branches b WHERE b.commit = versions.commit)",
-        line="cl",
-    )
+    # the branch lists of these commits only, gathered before the join (a subquery per
+    # version row would group the whole ``commit_branches`` table)
     con.execute(
         f"""
-        UPDATE versions SET branches = {branches}, branch = cl.branch,
-            merged = coalesce(cl.merged, []::VARCHAR[])
-        FROM commit_lines cl
-        WHERE cl.commit = versions.commit AND versions.commit IN (SELECT commit FROM moved)
+        UPDATE versions SET branches = x.branches, branch = x.branch, merged = x.merged
+        FROM (
+            SELECT cl.commit, cl.branch, coalesce(cl.merged, []::VARCHAR[]) AS merged,
+                   {_WITH_EXPERIMENT.format(branches="b.branches", line="cl")} AS branches
+            FROM commit_lines cl
+            LEFT JOIN (
+                SELECT commit, {_BRANCHES} AS branches FROM commit_branches
+                WHERE commit IN (SELECT commit FROM moved) GROUP BY commit
+            ) b USING (commit)
+            WHERE cl.commit IN (SELECT commit FROM moved)
+        ) x
+        WHERE versions.commit = x.commit
         """
     )
 

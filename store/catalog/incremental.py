@@ -71,12 +71,15 @@ def _finish_new_commits(
     moved: list[str],
     cfg: Config,
     renames: dict[str, str] | None = None,
+    versioned: list[str] | None = None,
 ) -> None:
     """The derived tables after new commits when no tag changed.
 
     No existing label, stage or event can have changed, so only the new commits'
     versions (with manifest labels and rollback trailers) are added, the moved branches
-    updated, and the latest label reconsidered against the new labels.
+    updated, and the latest label reconsidered against the new labels. ``versioned``:
+    the new commits that are versions of a model (the walk's ``model_commits``; None:
+    ask the catalog); a new commit that is no version has no row to add or refresh.
     """
     _replace_changed_refs(con, delta)
     relined, lines_state = _write_lines(con, cfg, new_ids, meta.get(lines_advance.META_KEY))
@@ -117,10 +120,19 @@ def _finish_new_commits(
         best = labels_mod.pick_latest(candidates)
         if best is not None:
             latest[model] = [best, "labels"]
+    only = new_ids if versioned is None else sorted(set(versioned) & set(new_ids))
+    walked = set(new_ids)
+    fresh = walked - set(only)  # new commits without a version: no row anywhere
     _materialize_versions(
-        con, {m: v[0] for m, v in latest.items()}, _main_of(con, cfg, delta.heads), only=new_ids
+        con,
+        {m: v[0] for m, v in latest.items()},
+        _main_of(con, cfg, delta.heads),
+        only=only,
+        moved=[c for c in moved if c not in fresh],
+        relabelled=sorted(by_model),
     )
-    _refresh_branches(con, [*moved, *relined])
+    # the new versions were given their branches as they were added
+    _refresh_branches(con, [c for c in {*moved, *relined} if c not in walked])
     # the models are the catalog's, or found again with the same fingerprint
     _write_meta(
         con,
@@ -296,6 +308,7 @@ def _incremental(
                 moved,
                 cfg,
                 new_renames,
+                versioned=facts.model_commits.cols["commit"],
             )
         if tag_plan is not None:
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):

@@ -120,7 +120,11 @@ def run_index(
         logged = (paths.catalog_dir / labels_log.LOG_FILE).exists()
         if log:
             labels_log.append(paths.catalog_dir, log[0])
-        elif tagged and (summary.mode != "unchanged" or not logged):
+        elif (
+            tagged
+            and (summary.mode != "unchanged" or not logged)
+            and summary.tags_changed != []  # no tag changed: nothing to record, no reopening
+        ):
             con = connect_readonly(paths.catalog_file)
             if con is not None:
                 try:
