@@ -84,7 +84,10 @@ class RefDelta:
     old_heads: list[RefRecord]  # the catalog's branches and remote branches
     heads: list[RefRecord]  # the branches and remote branches now
     old_commits: list[str]  # every commit a ref pointed at (sorted)
-    commits: list[str]  # every commit a ref points at now (sorted)
+    # the commits the added and moved refs point at now (sorted): every other ref points
+    # where it did, at a commit among ``old_commits``, so a walk of ``commits`` not
+    # ``old_commits`` finds every new commit without naming the unchanged refs again
+    commits: list[str]
     _tag_names: list[str] | None = field(default=None, repr=False)
 
     @property
@@ -208,14 +211,7 @@ def compute(repo: git.Repo, con: duckdb.DuckDBPyConnection, ids: list[tuple[str,
             "SELECT DISTINCT commit FROM refs WHERE commit IS NOT NULL"
         ).fetchall()
     )
-    changed = sorted(old_objects.keys() | missing)
-    con.register("changed_refs", _names_table(changed))
-    kept = con.execute(
-        "SELECT DISTINCT commit FROM refs WHERE commit IS NOT NULL "
-        "AND name NOT IN (SELECT name FROM changed_refs)"
-    ).fetchall()
-    con.unregister("changed_refs")
-    commits = sorted({c for (c,) in kept} | {r.commit for r in fresh.values() if r.commit})
+    commits = sorted({r.commit for r in fresh.values() if r.commit})
     return RefDelta(
         ids=ids,
         fresh=fresh,
