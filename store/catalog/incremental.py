@@ -71,31 +71,38 @@ def _finish_new_commits(
     moved: list[str],
     cfg: Config,
     renames: dict[str, str] | None = None,
-    versioned: list[str] | None = None,
+    *,
+    walked: tuple[list[gitio.CommitRecord], indexer.Columns],
 ) -> None:
     """The derived tables after new commits when no tag changed.
 
     No existing label, stage or event can have changed, so only the new commits'
     versions (with manifest labels and rollback trailers) are added, the moved branches
-    updated, and the latest label reconsidered against the new labels. ``versioned``:
-    the new commits that are versions of a model (the walk's ``model_commits``; None:
-    ask the catalog); a new commit that is no version has no row to add or refresh.
+    updated, and the latest label reconsidered against the new labels. ``walked``: the
+    new commits as walked and the walk's ``model_commits`` rows, so that what they hold
+    is not looked for again among the catalog's whole tables (and a new commit that is
+    no version has no row to add or refresh).
     """
     _replace_changed_refs(con, delta)
     relined, lines_state = _write_lines(con, cfg, new_ids, meta.get(lines_advance.META_KEY))
-    con.register("new_ids", pa.table({"commit": pa.array(new_ids, pa.string())}))
-    manifest = con.execute(
-        "SELECT model, commit, manifest_version FROM model_commits "
-        "WHERE manifest_version IS NOT NULL AND commit IN (SELECT commit FROM new_ids)"
-    ).fetchall()
+    new = set(new_ids)
+    records, versions = walked[0], walked[1].cols
+    manifest = sorted(
+        (m, c, v)
+        for m, c, v in zip(
+            versions["model"], versions["commit"], versions["manifest_version"], strict=True
+        )
+        if v is not None and c in new
+    )
     ranked = derive.rank_labels([(m, c, v, "manifest", None) for m, c, v in manifest])
     _insert_rows(con, "labels", LABEL_COLUMNS, ranked)
     if ranked:  # a new manifest version may mix schemes
         _mixed_scheme_warnings(con)
-    rb = con.execute(
-        "SELECT commit, author_name, author_email, committer_date, message FROM commits "
-        "WHERE message LIKE '%Rollback-Model:%' AND commit IN (SELECT commit FROM new_ids)"
-    ).fetchall()
+    rb = [
+        (c.commit, c.author_name, c.author_email, c.committer_date, c.message)
+        for c in records
+        if c.commit in new and "Rollback-Model:" in c.message
+    ]
     _insert_rows(con, "stage_events", EVENT_COLUMNS, derive.rollback_events(rb))
     latest = json.loads(meta.get("latest", "{}"))
     by_model: dict[str, list[Any]] = {}
@@ -120,9 +127,8 @@ def _finish_new_commits(
         best = labels_mod.pick_latest(candidates)
         if best is not None:
             latest[model] = [best, "labels"]
-    only = new_ids if versioned is None else sorted(set(versioned) & set(new_ids))
-    walked = set(new_ids)
-    fresh = walked - set(only)  # new commits without a version: no row anywhere
+    only = sorted(new.intersection(versions["commit"]))
+    fresh = new - set(only)  # new commits without a version: no row anywhere
     _materialize_versions(
         con,
         {m: v[0] for m, v in latest.items()},
@@ -132,7 +138,7 @@ def _finish_new_commits(
         relabelled=sorted(by_model),
     )
     # the new versions were given their branches as they were added
-    _refresh_branches(con, [c for c in {*moved, *relined} if c not in walked])
+    _refresh_branches(con, [c for c in {*moved, *relined} if c not in new])
     # the models are the catalog's, or found again with the same fingerprint
     _write_meta(
         con,
@@ -308,7 +314,7 @@ def _incremental(
                 moved,
                 cfg,
                 new_renames,
-                versioned=facts.model_commits.cols["commit"],
+                walked=(commits, facts.model_commits),
             )
         if tag_plan is not None:
             for w in _finish_tags(con, tag_plan, der.gto_config, cfg, delta.heads):
