@@ -13,12 +13,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from gitbuilder import GitRepo
 
 from modeltrail.store.catalog import incremental
 from modeltrail.store.catalog.files import update_catalog
-from modeltrail.store.repo import open_repo
+from modeltrail.store.repo import open_repo, repo_paths
 
 
 class _Rows:
@@ -108,3 +109,46 @@ def test_one_new_commit_writes_as_much_after_a_long_history_as_after_a_short_one
     # a commit that is no version writes none; a new version: its content digest, its
     # row, and is_latest of the model's previous latest and of itself
     assert rows == (0 if "NOTES.md" in files else 4)
+
+
+def _rows(path: Path, table: str, columns: str) -> list[tuple[Any, ...]]:
+    repo = open_repo(path)
+    try:
+        catalog = repo_paths(repo).catalog_file
+    finally:
+        repo.close()
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        return sorted(con.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_a_new_manifest_version_and_rollback_trailer_are_read_from_the_walk(
+    tmp_path: Path,
+) -> None:
+    """The labels and stage events an incremental run adds for its new commits (taken
+    from the walk, not looked up in the catalog) are the ones a rebuild derives."""
+    g = _history(tmp_path / "r", 6)
+    assert _index(g.path) == "full"
+    g.commit("a: 2.0.0", {"models/a/model.yaml": "name: a\nversion: 2.0.0\n"})
+    g.commit(
+        "Roll a back\n\nRollback-Model: a\nRollback-Branch: main\nRollback-From: 2.0.0\n"
+        "Rollback-To: 1.0.0\nRollback-Reason: worse",
+        {"models/a/model.yaml": "name: a\nversion: 1.0.0\n"},
+    )
+    assert _index(g.path) == "incremental"
+    tables = {
+        "labels": "model, commit, label, kind, rank",
+        "stage_events": "model, event, stage, version, commit, ref, timestamp, reason",
+        "versions": "model, commit, version, labels, is_latest, same_as, branches",
+    }
+    grown = {t: _rows(g.path, t, c) for t, c in tables.items()}
+    assert any(e[1] == "rollback" for e in grown["stage_events"])
+    assert any(label[3] == "manifest" for label in grown["labels"])
+    repo = open_repo(g.path)
+    try:
+        assert update_catalog(repo, rebuild=True).mode == "full"
+    finally:
+        repo.close()
+    assert grown == {t: _rows(g.path, t, c) for t, c in tables.items()}
