@@ -152,3 +152,35 @@ def test_a_new_manifest_version_and_rollback_trailer_are_read_from_the_walk(
     finally:
         repo.close()
     assert grown == {t: _rows(g.path, t, c) for t, c in tables.items()}
+
+
+def test_a_branch_grown_from_a_commit_only_a_tag_held_is_indexed_as_a_rebuild_would(
+    tmp_path: Path,
+) -> None:
+    """The walk excludes what the old branches reached, not every tag's commit: a new
+    branch made on commits that only a tag held reaches commits the catalog has, and
+    those are not indexed twice."""
+    g = _history(tmp_path / "r", 4)
+    g.git("checkout", "-q", "--detach")
+    g.commit("a: off every branch", {"models/a/metrics.json": '{"auc": 0.5}'})
+    g.commit("b: off every branch", {"models/b/metrics.json": '{"auc": 0.6}'})
+    g.tag("a@v9.0.0")
+    g.git("checkout", "-q", "main")
+    assert _index(g.path) == "full"
+    g.git("checkout", "-q", "-b", "later", "a@v9.0.0")
+    g.commit("a: on a branch at last", {"models/a/metrics.json": '{"auc": 0.7}'})
+    assert _index(g.path) == "incremental"
+    tables = {
+        "commits": "commit, parents, subject",
+        "model_commits": "model, commit, changed, content",
+        "versions": "model, commit, version, seq, labels, is_latest, branches, branch",
+        "commit_branches": "commit, branch",
+    }
+    grown = {t: _rows(g.path, t, c) for t, c in tables.items()}
+    assert len(grown["commits"]) == len({r[0] for r in grown["commits"]}) == 7
+    repo = open_repo(g.path)
+    try:
+        assert update_catalog(repo, rebuild=True).mode == "full"
+    finally:
+        repo.close()
+    assert grown == {t: _rows(g.path, t, c) for t, c in tables.items()}

@@ -202,7 +202,7 @@ def _incremental(
     """Apply new commits and ref changes to a copy of the catalog; None = needs full."""
     delta = ref_delta.compute(repo, old, ids)
     try:
-        commits = list(gitio.walk_commits(repo, delta.commits, delta.old_commits))
+        commits = _walk_new(repo, old, delta)
     except gitcmd.git_command_errors():
         return None
     if not _branches_only_moved_forward(repo, delta.old_heads, delta.heads, commits):
@@ -361,6 +361,26 @@ def _drop_repeated_template_warnings(
         if (c["path"][i], c["model"][i], c["message"][i]) not in said
     ]
     warnings.cols = {name: [col[i] for i in keep] for name, col in c.items()}
+
+
+def _walk_new(
+    repo: git.Repo, con: duckdb.DuckDBPyConnection, delta: ref_delta.RefDelta
+) -> list[gitio.CommitRecord]:
+    """The new commits, parents first: walked from the added and moved refs, excluding
+    what the old branches and the changed refs reached (a few commits for git to read,
+    not one per tag). A commit the catalog already has (reached only through an
+    unchanged tag) means that was not enough: walked again excluding every ref's commit.
+    """
+    commits = list(gitio.walk_commits(repo, delta.commits, delta.old_bounds))
+    if commits:
+        table_rows.register_names(con, "walked", [c.commit for c in commits])
+        known = con.execute(
+            "SELECT 1 FROM commits WHERE commit IN (SELECT name FROM walked) LIMIT 1"
+        ).fetchall()
+        con.unregister("walked")
+        if known:
+            commits = list(gitio.walk_commits(repo, delta.commits, delta.old_commits(con)))
+    return commits
 
 
 def _branches_only_moved_forward(

@@ -83,11 +83,16 @@ class RefDelta:
     old_objects: dict[str, str]  # name -> object id in the catalog, for the changed names
     old_heads: list[RefRecord]  # the catalog's branches and remote branches
     heads: list[RefRecord]  # the branches and remote branches now
-    old_commits: list[str]  # every commit a ref pointed at (sorted)
+    # the commits the catalog's branches pointed at and the old objects of the refs
+    # that changed: a walk that excludes them excludes every old commit a branch or a
+    # changed ref reached (an old commit only an unchanged tag reaches is not among them:
+    # ``old_commits`` has every ref's)
+    old_bounds: list[str]
     # the commits the added and moved refs point at now (sorted): every other ref points
     # where it did, at a commit among ``old_commits``, so a walk of ``commits`` not
     # ``old_commits`` finds every new commit without naming the unchanged refs again
     commits: list[str]
+    _old_commits: list[str] | None = field(default=None, repr=False)
     _tag_names: list[str] | None = field(default=None, repr=False)
 
     @property
@@ -109,6 +114,15 @@ class RefDelta:
         if name in self.old_objects or name in self.missing:
             return None  # deleted (or gone while being read)
         return stored.get(name)
+
+    def old_commits(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Every commit a ref pointed at in the catalog (sorted), read once on request."""
+        if self._old_commits is None:
+            rows = con.execute(
+                "SELECT DISTINCT commit FROM refs WHERE commit IS NOT NULL"
+            ).fetchall()
+            self._old_commits = sorted(c for (c,) in rows)
+        return self._old_commits
 
     def changed_tags(self) -> set[str]:
         """Short names of the tags added, moved or deleted."""
@@ -205,11 +219,8 @@ def compute(repo: git.Repo, con: duckdb.DuckDBPyConnection, ids: list[tuple[str,
     heads = [r for r in old_heads if r.name not in gone and r.name not in fresh]
     heads += [r for r in fresh.values() if r.kind in BRANCH_KINDS]
     heads.sort(key=lambda r: r.name)
-    old_commits = sorted(
-        c
-        for (c,) in con.execute(
-            "SELECT DISTINCT commit FROM refs WHERE commit IS NOT NULL"
-        ).fetchall()
+    old_bounds = sorted(
+        {r.commit for r in old_heads if r.commit} | {o for _n, was, o in diff if was and o}
     )
     commits = sorted({r.commit for r in fresh.values() if r.commit})
     return RefDelta(
@@ -219,6 +230,6 @@ def compute(repo: git.Repo, con: duckdb.DuckDBPyConnection, ids: list[tuple[str,
         old_objects=old_objects,
         old_heads=old_heads,
         heads=heads,
-        old_commits=old_commits,
+        old_bounds=old_bounds,
         commits=commits,
     )
