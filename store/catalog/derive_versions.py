@@ -4,8 +4,6 @@ and branches, and the commit lines (``commit_lines``) that give each version its
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import pyarrow as pa
 
@@ -68,23 +66,29 @@ _CONTENT_DIGEST = (
 )
 
 
-def fill_content(con: duckdb.DuckDBPyConnection) -> None:
+def fill_content(con: duckdb.DuckDBPyConnection, split: bool = True) -> None:
     """Give each version still without a content digest (``model_commits.content``) the
-    digest of its files, in one statement; a version without files keeps NULL."""
-    con.execute(
-        f"""
-        UPDATE model_commits SET content = d.content
-        FROM (
-            SELECT v.model, v.commit, {_CONTENT_DIGEST} AS content
-            FROM version_files v
-            SEMI JOIN (SELECT model, commit FROM model_commits WHERE content IS NULL) n
-                ON v.model = n.model AND v.commit = n.commit
-            GROUP BY v.model, v.commit
-        ) d
-        WHERE model_commits.content IS NULL
-          AND model_commits.model = d.model AND model_commits.commit = d.commit
-        """
-    )
+    digest of its files, a slice of the history at a time (one statement unless
+    ``split``); a version without files keeps NULL."""
+    pending = "SELECT model, commit FROM model_commits WHERE content IS NULL"
+    for low, high in _topo_slices(con, pending, split):
+        con.execute(
+            f"""
+            UPDATE model_commits SET content = d.content
+            FROM (
+                SELECT v.model, v.commit, {_CONTENT_DIGEST} AS content
+                FROM version_files v
+                SEMI JOIN (
+                    SELECT n.model, n.commit FROM ({pending}) n JOIN commits c USING (commit)
+                    WHERE c.topo >= $1 AND c.topo < $2
+                ) n ON v.model = n.model AND v.commit = n.commit
+                GROUP BY v.model, v.commit
+            ) d
+            WHERE model_commits.content IS NULL
+              AND model_commits.model = d.model AND model_commits.commit = d.commit
+            """,
+            [low, high],
+        )
 
 
 def _materialize_versions(
@@ -109,7 +113,7 @@ def _materialize_versions(
     """
     adding = only is None or bool(only)  # else no new version: only is_latest can change
     if adding:
-        fill_content(con)
+        fill_content(con, split=only is None)
     latest_rows = indexer.Columns("model", "label")
     for k, v in latest.items():
         latest_rows.add(k, v)
@@ -143,7 +147,6 @@ def _add_rows(
 ) -> None:
     """The ``versions`` rows of :func:`_materialize_versions` (all, ``models``' or the
     ``only`` commits'), each shown as the earlier version whose content it repeats."""
-    params: list[Any] = []
     if models is not None:
         table_rows.register_names(con, "rebuilt_models", models)
         scope = "WHERE model IN (SELECT name FROM rebuilt_models)"
@@ -157,64 +160,19 @@ def _add_rows(
         con.register("new_commits", pa.table({"commit": pa.array(only, pa.string())}))
         scope = commit_scope = "WHERE commit IN (SELECT commit FROM new_commits)"
         seq_base = "coalesce((SELECT max(seq) FROM versions o WHERE o.model = b.model), 0)"
-    con.execute(
-        f"""
-        INSERT INTO versions
-        WITH vc AS (
-            SELECT model, commit, bool_or(changed) AS changed,
-                   bool_or(stale_metrics) AS stale_metrics, min(content) AS content
-            FROM model_commits {scope} GROUP BY model, commit
-            -- a commit that deletes the model is no version of it (unless a tag says so)
-            HAVING min(content) IS NOT NULL OR EXISTS (
-                SELECT 1 FROM labels l
-                WHERE l.model = model_commits.model AND l.commit = model_commits.commit)
-        ),
-        lab AS (
-            SELECT model, commit, list(label ORDER BY rank) AS labels,
-                   arg_min(label, rank) AS best, arg_min(kind, rank) AS best_kind,
-                   bool_or(kind = 'gto') AS registered
-            FROM labels {scope} GROUP BY model, commit
-        ),
-        br AS (
-            SELECT commit, {_BRANCHES} AS branches
-            FROM commit_branches {commit_scope} GROUP BY commit
-        ),
-        st AS (
-            SELECT model, commit, list(stage ORDER BY stage) AS stages
-            FROM stages {scope} GROUP BY model, commit
-        ),
-        base AS (
-            SELECT vc.model, vc.commit,
-                   coalesce(lab.best, substr(vc.commit, 1, 7)) AS version,
-                   coalesce(lab.labels, []::VARCHAR[]) AS labels,
-                   coalesce(lab.best_kind, 'commit') AS label_kind,
-                   coalesce(lab.registered, false) AS registered,
-                   vc.changed,
-                   coalesce(st.stages, []::VARCHAR[]) AS stages,
-                   {_WITH_EXPERIMENT.format(branches="br.branches", line="cl")} AS branches,
-                   c.author_name, c.author_email, c.author_date AS date, c.subject, c.message,
-                   vc.stale_metrics, c.topo, vc.content, cl.branch, cl.merged
-            FROM vc JOIN commits c USING (commit)
-            LEFT JOIN lab USING (model, commit)
-            LEFT JOIN br USING (commit)
-            LEFT JOIN commit_lines cl USING (commit)
-            LEFT JOIN st USING (model, commit)
-        ),
-        -- numbered apart from the wide rows: a window holds all of its input at once
-        numbered AS (
-            SELECT vc.model, vc.commit,
-                   row_number() OVER (PARTITION BY vc.model ORDER BY c.topo) AS n
-            FROM vc JOIN commits c USING (commit)
+    # new versions are numbered on from the model's last one: written in one statement
+    written = f"SELECT model, commit FROM model_commits {scope}"
+    for low, high in _topo_slices(con, written, split=only is None):
+        con.execute(
+            _INSERT_VERSIONS.format(
+                scope=scope,
+                commit_scope=commit_scope,
+                seq_base=seq_base,
+                branches=_WITH_EXPERIMENT.format(branches="br.branches", line="cl"),
+                all_branches=_BRANCHES,
+            ),
+            [low, high],
         )
-        SELECT b.model, b.commit, b.version, ({seq_base} + numbered.n)::INTEGER,
-               b.labels, b.label_kind, b.registered, b.changed, false,
-               b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
-               b.message, b.stale_metrics, b.topo, b.content, NULL, b.branch,
-               coalesce(b.merged, []::VARCHAR[])
-        FROM base b JOIN numbered USING (model, commit)
-        """,
-        params,
-    )
     # an unlabelled version whose content equals an earlier version's is shown as that one:
     # the first labelled one with that content if there is an earlier one (a branch
     # rollback to v1.1.0 is '= v1.1.0', not '= <the experiment commit v1.1.0 merged>'),
@@ -276,6 +234,100 @@ _IS_LATEST = """CASE
                  WHERE n.model = versions.model),
                 (SELECT max(topo) FROM versions n WHERE n.model = versions.model))
             END"""
+
+
+#: the versions of a slice of the history (``topo`` in [$1, $2), the commits ``sl``):
+#: written a slice at a time, DuckDB holds one slice's rows (messages, lists, labels,
+#: branches) at once, not 100,000 of them (in one statement they did not fit in 128 MB);
+#: only their numbers (``seq``) are counted over every version of the model
+_INSERT_VERSIONS = """
+        INSERT INTO versions
+        WITH sl AS (SELECT commit FROM commits WHERE topo >= $1 AND topo < $2),
+        vc AS (
+            SELECT model, commit, bool_or(changed) AS changed,
+                   bool_or(stale_metrics) AS stale_metrics, min(content) AS content
+            FROM model_commits {scope} GROUP BY model, commit
+            -- a commit that deletes the model is no version of it (unless a tag says so)
+            HAVING min(content) IS NOT NULL OR EXISTS (
+                SELECT 1 FROM labels l
+                WHERE l.model = model_commits.model AND l.commit = model_commits.commit)
+        ),
+        lab AS (
+            SELECT model, commit, list(label ORDER BY rank) AS labels,
+                   arg_min(label, rank) AS best, arg_min(kind, rank) AS best_kind,
+                   bool_or(kind = 'gto') AS registered
+            FROM (SELECT * FROM labels {scope}) SEMI JOIN sl USING (commit)
+            GROUP BY model, commit
+        ),
+        br AS (
+            SELECT commit, {all_branches} AS branches
+            FROM (SELECT * FROM commit_branches {commit_scope}) SEMI JOIN sl USING (commit)
+            GROUP BY commit
+        ),
+        st AS (
+            SELECT model, commit, list(stage ORDER BY stage) AS stages
+            FROM (SELECT * FROM stages {scope}) SEMI JOIN sl USING (commit)
+            GROUP BY model, commit
+        ),
+        -- numbered apart from the wide rows: a window holds all of its input at once
+        numbered AS (
+            SELECT n.* FROM (
+                SELECT vc.model, vc.commit,
+                       row_number() OVER (PARTITION BY vc.model ORDER BY c.topo) AS n
+                FROM vc JOIN commits c USING (commit)
+            ) n SEMI JOIN sl USING (commit)
+        ),
+        base AS (
+            SELECT vc.model, vc.commit, numbered.n,
+                   coalesce(lab.best, substr(vc.commit, 1, 7)) AS version,
+                   coalesce(lab.labels, []::VARCHAR[]) AS labels,
+                   coalesce(lab.best_kind, 'commit') AS label_kind,
+                   coalesce(lab.registered, false) AS registered,
+                   vc.changed,
+                   coalesce(st.stages, []::VARCHAR[]) AS stages,
+                   {branches} AS branches,
+                   c.author_name, c.author_email, c.author_date AS date, c.subject, c.message,
+                   vc.stale_metrics, c.topo, vc.content, cl.branch, cl.merged
+            FROM vc JOIN numbered USING (model, commit)
+            JOIN (SELECT * FROM commits WHERE topo >= $1 AND topo < $2) c USING (commit)
+            LEFT JOIN lab USING (model, commit)
+            LEFT JOIN br USING (commit)
+            LEFT JOIN (SELECT * FROM commit_lines SEMI JOIN sl USING (commit)) cl
+                USING (commit)
+            LEFT JOIN st USING (model, commit)
+        )
+        SELECT b.model, b.commit, b.version, ({seq_base} + b.n)::INTEGER,
+               b.labels, b.label_kind, b.registered, b.changed, false,
+               b.stages, b.branches, b.author_name, b.author_email, b.date, b.subject,
+               b.message, b.stale_metrics, b.topo, b.content, NULL, b.branch,
+               coalesce(b.merged, []::VARCHAR[])
+        FROM base b
+        """
+
+#: a ``topo`` beyond any commit's, either way
+_EVERY = 2**62
+
+#: versions written by one statement, about (:data:`_INSERT_VERSIONS`, :func:`fill_content`)
+VERSION_SLICE = 25_000
+
+
+def _topo_slices(
+    con: duckdb.DuckDBPyConnection, versions: str, split: bool
+) -> list[tuple[int, int]]:
+    """[low, high) ranges of ``topo`` that split ``versions`` (a query of their model
+    and commit) into slices of about :data:`VERSION_SLICE` (one slice unless ``split``)."""
+    if not split:  # one statement: no need to ask where the versions lie
+        return [(-_EVERY, _EVERY)]
+    rows = con.execute(
+        f"SELECT count(*), min(c.topo), max(c.topo) "
+        f"FROM ({versions}) m JOIN commits c USING (commit)"
+    ).fetchall()
+    count, low, high = rows[0]
+    if not count:
+        return []
+    parts = max(1, -(-count // VERSION_SLICE))
+    step = -(-(high + 1 - low) // parts)
+    return [(lo, min(lo + step, high + 1)) for lo in range(low, high + 1, step)]
 
 
 def _refresh_branches(con: duckdb.DuckDBPyConnection, commits: list[str]) -> None:
@@ -353,7 +405,12 @@ def _write_lines(
                 )
                 con.unregister("new_lines")
             return [r[0] for r in advanced.rows], advanced.state
-    rel = con.sql("SELECT commit, parents, subject FROM commits ORDER BY topo")
+    # only a merge's subject is ever read (the branch it names): 100,000 subjects held
+    # as Python text cost ~15 MB for nothing
+    rel = con.sql(
+        "SELECT commit, parents, CASE WHEN len(parents) > 1 THEN subject END AS subject "
+        "FROM commits ORDER BY topo"
+    )
     t = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
     graph = lines.graph_from_arrow(t)
     rows = con.execute(

@@ -251,10 +251,11 @@ def _ref_commits(refs: list[gitio.RefRecord]) -> list[str]:
 WALK_MEMORY = "32MB"
 
 
-#: DuckDB's cache while the versions are derived: 100,000 versions ran out of 128 MB,
-#: and the retry without a cap redid every step of the finish with ~250 MB of DuckDB's;
-#: they take ~180 MB, the first time
-FINISH_MEMORY = "192MB"
+#: DuckDB's cache while the versions are derived: written a slice of the history at a
+#: time (``derive_versions.VERSION_SLICE``) 100,000 versions fit in 128 MB (in one
+#: statement they did not, and the retry without a cap redid every step of the finish
+#: with ~250 MB of DuckDB's)
+FINISH_MEMORY = "128MB"
 
 
 def _full(
