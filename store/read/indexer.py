@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import posixpath
 from collections import ChainMap, Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from sys import intern
@@ -288,18 +288,23 @@ def fill_facts(
     topo_start: int = 0,
     progress: Progress = _noop,
     consume: bool = False,
+    commits_added: bool = False,
 ) -> Facts:
     """Fill ``facts`` with the rows for ``walk.commits`` (parents first).
 
     With ``consume``, ``walk.commits`` is emptied once its files are followed (in a full
-    index of 100,000 commits the records are the largest thing held)."""
+    index of 100,000 commits the records are the largest thing held); with
+    ``commits_added``, the commits' own rows are in ``facts`` already (the records may
+    hold no more than their ids, parents and changes)."""
     repo, commits, models = walk.repo, walk.commits, walk.models
     cache = blobfacts.DvcCache(
         walk.paths.root, MAX_DOCUMENT, lambda: gitio.index_entries(repo, ".dvc")
     )
     total = len(commits)
     progress("commits", 0, total)
-    _add_commits(facts, commits, topo_start)
+    if not commits_added:
+        for _c in add_commits(facts, commits, topo_start):
+            pass
     model_paths = ModelPaths(models)
     emitted = propagate(commits, model_paths, walk.labelled, walk.seeds)
     if consume:
@@ -330,9 +335,11 @@ def fill_facts(
     return facts
 
 
-def _add_commits(facts: Facts, commits: list[gitio.CommitRecord], topo_start: int) -> None:
+def add_commits(
+    facts: Facts, commits: Iterable[gitio.CommitRecord], topo_start: int
+) -> Iterator[gitio.CommitRecord]:
     """The commits' own rows, handed over as they fill (100,000 at once held their
-    Python and Arrow copies together)."""
+    Python and Arrow copies together); yields each commit once its row is made."""
     col = facts.commits
     for i, c in enumerate(commits):
         if i % SPILL_EVERY == 0:
@@ -349,6 +356,7 @@ def _add_commits(facts: Facts, commits: list[gitio.CommitRecord], topo_start: in
             c.message,
             topo_start + i,
         )
+        yield c
     facts.spill()
 
 
