@@ -22,7 +22,7 @@ several models share belong only to the models whose declarations name them.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -370,30 +370,37 @@ class ModelPaths:
             if sum(1 for _t, ks in marked if ks) > 1:
                 self.placed[m.name] = marked
 
-    def visible(self, model: str, files: dict[str, FileT]) -> dict[str, FileT]:
-        """``files`` (a moved model's files at a commit, as the walk follows them) less
-        those in a directory of it where none of its marks is: a model an experiment
-        moved to ``exp/`` does not own the files main keeps in ``exp/``. Unchanged for a
-        model with one place, or found in none of its places."""
+    def gone_places(self, model: str, present: Callable[[str], bool]) -> list[str]:
+        """The directories of a moved ``model`` where none of its marks is at a commit
+        (``present(path)``: whether that file or directory is there): a model an
+        experiment moved to ``exp/`` does not own, on main, the files main keeps in
+        ``exp/``. Empty for a model with one place, or found in none of its places."""
         marked = self.placed.get(model)
-        if marked is None or not files:
-            return files
-        gone = []
-        for t, ks in marked:
-            if ks and not any(
-                k in files or f"{k}.dvc" in files or any(p.startswith(f"{k}/") for p in files)
-                for k in ks
-            ):
-                gone.append(t)
-        if not gone or len(gone) == sum(1 for _t, ks in marked if ks):
-            return files
-        places = [t for t, _ks in marked]
+        if marked is None:
+            return []
+        gone = [
+            t for t, ks in marked if ks and not any(present(k) or present(f"{k}.dvc") for k in ks)
+        ]
+        return [] if len(gone) == sum(1 for _t, ks in marked if ks) else gone
 
-        def kept(path: str) -> bool:
-            nearest = max((t for t in places if _inside(path, t)), key=len, default=None)
-            return nearest not in gone
+    def nearest_place(self, model: str, path: str) -> str | None:
+        """The directory of a moved ``model`` that ``path`` is in, the innermost one."""
+        places = [t for t, _ks in self.placed.get(model, ())]
+        return max((t for t in places if _inside(path, t)), key=len, default=None)
 
-        return {p: f for p, f in files.items() if kept(p)}
+    def visible(self, model: str, files: dict[str, FileT]) -> dict[str, FileT]:
+        """``files`` (the model's files at a commit, as the walk follows them) less those
+        in a directory of it that is gone there (:meth:`gone_places`)."""
+        if model not in self.placed or not files:
+            return files
+
+        def present(k: str) -> bool:
+            return k in files or any(p.startswith(f"{k}/") for p in files)
+
+        gone = self.gone_places(model, present)
+        if not gone:
+            return files
+        return {p: f for p, f in files.items() if self.nearest_place(model, p) not in gone}
 
     def exists(self, model: str, files: Mapping[str, object]) -> bool:
         """Whether ``model`` exists where its files are ``files`` (a declaring file, its

@@ -93,36 +93,36 @@ def model_scope(
         models[name] = ModelDef(
             name, path, artifact_path, content=Content.from_json(json.loads(content))
         )
+    everyone = ModelPaths(models)
     mine = models.get(model)
     if mine is None:
-        return Scope(model, ModelPaths(models), ())
-    if g is not None and at:
-        mine.content = places_at(g, mine.content, at)
+        return Scope(model, everyone, ())
+    if (
+        g is not None
+        and at
+        and (here := places_at(g, everyone, model, mine.content, at)) is not None
+    ):
+        mine.content = here
+        everyone = ModelPaths(models)
     c = mine.content
     places = {*c.trees, *c.paths, *c.level}
     # '' (a model at the root): everything, filtered by owns(); else the places, less
     # those inside another of them (git lists each file once either way)
     roots = ("",) if "" in places else tuple(sorted(places))
     declared = in_repository(mine.artifact_path)
-    return Scope(model, ModelPaths(models), roots, (declared,) if declared else ())
+    return Scope(model, everyone, roots, (declared,) if declared else ())
 
 
-def places_at(g: Git, content: Content, at: tuple[str, ...]) -> Content:
-    """``content`` less the directories the model does not have in any of the commits
-    ``at``: a directory is the model's at a commit when one of the model's marks under
-    it (a declaring file, the artifact's path or its ``.dvc`` pointer) is there. The
-    index keeps every place a model ever had, on every line; a model an experiment moved
-    to ``exp/`` does not own ``exp/`` on main, where other files may live. A directory
-    with no mark under it, or a model found in none of its directories, is kept as is."""
-    places = (*content.trees, *content.level)
-
-    def inside(path: str, place: str) -> bool:
-        return place == "" or path == place or path.startswith(f"{place}/")
-
-    if len(places) < 2 or not content.marks:
-        return content
-    marked = {t: [m for m in content.marks if inside(m, t)] for t in places}
-    asked = sorted({x for ms in marked.values() for m in ms for x in (m, f"{m}.dvc")})
+def places_at(
+    g: Git, paths: ModelPaths, model: str, content: Content, at: tuple[str, ...]
+) -> Content | None:
+    """``content`` of a moved ``model`` less the directories it does not have in any of
+    the commits ``at`` (``ModelPaths.gone_places``: none of its marks there); None when
+    it keeps them all. The index keeps every place a model ever had, on every line."""
+    marked = paths.placed.get(model)
+    if marked is None:
+        return None
+    asked = sorted({x for _t, ks in marked for k in ks for x in (k, f"{k}.dvc")})
     present: set[str] = set()  # the files there, and every directory above them
     for commit in dict.fromkeys(at):
         for e in g.ls_tree(commit, *asked):
@@ -130,18 +130,12 @@ def places_at(g: Git, content: Content, at: tuple[str, ...]) -> Content:
             while path not in present:
                 present.add(path)
                 path = path.rpartition("/")[0]
-    gone = {
-        t
-        for t, ms in marked.items()
-        if ms and not any(m in present or f"{m}.dvc" in present for m in ms)
-    }
-    if not gone or gone == set(places):
-        return content
+    gone = paths.gone_places(model, present.__contains__)
+    if not gone:
+        return None
 
     def dropped(path: str) -> bool:
-        # in a place gone, and not in a kept place inside it (the nearest one decides)
-        best = max((t for t in places if inside(path, t)), key=len, default=None)
-        return best in gone
+        return paths.nearest_place(model, path) in gone
 
     return Content(
         tuple(t for t in content.trees if t not in gone),
