@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modeltrail.store.read.readers import manifests
 from modeltrail.store.read.readers._yaml import NOT_FAST, load_yaml_fast
 from modeltrail.store.read.readers.fastpath import (
     _JSON,
@@ -25,19 +26,7 @@ from modeltrail.store.read.readers.fastpath import (
 )
 from modeltrail.store.read.readers.plain import _FAST_KEYS
 
-#: the fields of an MLmodel kept apart (not flattened among the rest)
-_MLMODEL_OWN = frozenset(
-    (
-        "run_id",
-        "model_uuid",
-        "mlflow_version",
-        "utc_time_created",
-        "signature",
-        "artifact_path",
-        "model_id",
-        "model_size_bytes",
-    )
-)
+_MLMODEL_OWN = manifests.MLMODEL_OWN
 _MODEL_YAML_OWN = frozenset(("name", "version", "description", "labels", "metrics", "params"))
 
 #: an MLmodel's row of ``blob_mlmodel``, in ``blobfacts.MLMODEL_FIELDS`` order

@@ -9,6 +9,7 @@ skipped with a warning, since GTO tags can never refer to them.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -100,6 +101,21 @@ class ModelManifest:
 # --- small field readers -----------------------------------------------------------------
 
 
+#: the fields of an MLmodel kept apart (not flattened among the rest)
+MLMODEL_OWN = frozenset(
+    (
+        "run_id",
+        "model_uuid",
+        "mlflow_version",
+        "utc_time_created",
+        "signature",
+        "artifact_path",
+        "model_id",
+        "model_size_bytes",
+    )
+)
+
+
 def _text(value: Any, what: str, warnings: list[str]) -> str | None:
     """A text field: strings as they are, numbers/dates as text (with a warning), else None."""
     if value is None:
@@ -168,7 +184,7 @@ def _values_or_files(
     return {}, []
 
 
-def _extra(doc: dict[Any, Any], skip: set[str], warnings: list[str]) -> dict[str, Any]:
+def _extra(doc: dict[Any, Any], skip: AbstractSet[str], warnings: list[str]) -> dict[str, Any]:
     rest = {k: v for k, v in doc.items() if key_text(k) not in skip}
     flat, more = flatten(rest)
     warnings.extend(more)
@@ -373,15 +389,5 @@ def parse_mlmodel(data: bytes) -> tuple[ModelManifest, list[str]]:
         manifest.signature_params = _specs(signature.get("params"), "params", warnings)
     elif signature is not None:
         warnings.append(f"signature should be a mapping, found {kind_of(signature)}; ignored")
-    skip = {
-        "run_id",
-        "model_uuid",
-        "mlflow_version",
-        "utc_time_created",
-        "signature",
-        "artifact_path",
-        "model_id",
-        "model_size_bytes",
-    }
-    manifest.extra = _extra(doc, skip, warnings)
+    manifest.extra = _extra(doc, MLMODEL_OWN, warnings)
     return manifest, cap_warnings(warnings)
