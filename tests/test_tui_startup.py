@@ -194,3 +194,46 @@ def test_a_failed_read_while_starting_never_loses_the_first_screen(tmp_path: Pat
             raise RuntimeError("the read while starting failed")
 
     assert _first_screen(Failing(repo, index=False)) is None
+
+
+_WORKSPACE_PROBE = """
+import sys
+from modeltrail.store.workspace import load_workspace
+from modeltrail.tui.commands.open_tui import workspace_members
+rows = workspace_members(load_workspace(sys.argv[1]), offline=True)
+assert all(error is None for _name, _path, error, _warning in rows), rows
+print(sorted(m for m in sys.modules if m.startswith("modeltrail.store.write")))
+"""
+
+
+def _workspace_of_two(tmp_path: Path) -> tuple[Path, Path]:
+    one, two = build_tiny_repo(tmp_path / "one"), build_tiny_repo(tmp_path / "two")
+    file = tmp_path / "workspace.toml"
+    file.write_text(f'[[repo]]\npath = "{one}"\n\n[[repo]]\npath = "{two}"\n')
+    return file, two
+
+
+def test_a_workspace_opens_without_the_write_path_when_nothing_was_left(tmp_path: Path) -> None:
+    file, _two = _workspace_of_two(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKSPACE_PROBE, str(file)],
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_interrupted_write_in_a_workspace_member_is_still_recovered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from modeltrail.store.workspace import load_workspace
+    from modeltrail.tui.commands.open_tui import workspace_members
+
+    file, two = _workspace_of_two(tmp_path)
+    (two / ".git" / JOURNAL).write_text("{not json")  # a write killed mid-way
+    workspace_members(load_workspace(file), offline=True)
+    out = capsys.readouterr().out
+    assert "repository two: removed an unreadable rollback journal" in out
+    assert not (two / ".git" / JOURNAL).exists()

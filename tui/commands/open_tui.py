@@ -83,8 +83,9 @@ def _run_workspace(args: argparse.Namespace, entries: list[Entry]) -> int:
 def workspace_members(entries: list[Entry], offline: bool = False) -> list[Member]:
     """The workspace's repositories opened and indexed (in parallel), an interrupted
     rollback finished in each, as ``ModeltrailApp(workspace=...)`` takes them: (name,
-    path or None, why it could not be read, a warning)."""
-    from modeltrail.store.write.rollback_apply import recover
+    path or None, why it could not be read, a warning). The write path is imported, and
+    asked, only for a repository whose git dir shows an interrupted write may be there."""
+    from modeltrail.store.repo import write_left_behind
     from modeltrail.tui.commands._workspace import index_members
 
     members = index_members(entries, offline=offline)
@@ -94,9 +95,12 @@ def workspace_members(entries: list[Entry], offline: bool = False) -> list[Membe
         error = m.error
         if m.repo is not None:
             try:
-                note = recover(m.repo)  # a rollback interrupted mid-way, in that repository
-                if note:
-                    print(f"modeltrail: repository {m.name}: {note}")
+                if write_left_behind(Path(m.repo.git_dir)):
+                    from modeltrail.store.write.rollback_apply import recover
+
+                    note = recover(m.repo)  # a rollback interrupted mid-way, in that one
+                    if note:
+                        print(f"modeltrail: repository {m.name}: {note}")
                 path = os.fspath(m.repo.working_tree_dir or m.repo.git_dir)
             except ModeltrailError as exc:  # its row says why; the others open
                 error = str(exc)
