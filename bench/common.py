@@ -49,6 +49,9 @@ def measure_in_child(script: str, repo: Path | str, *args: str) -> dict | None:
     errors printed) when it fails."""
     env = {**os.environ}
     env.pop("NO_COLOR", None)
+    # an index run in this process (building the repository) leaves PYTHONSAFEPATH set
+    # for its parse workers; the measured script imports this module from its directory
+    env.pop("PYTHONSAFEPATH", None)
     proc = subprocess.run(
         [sys.executable, script, "--measure", str(repo), *args],
         capture_output=True,
