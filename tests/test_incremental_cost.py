@@ -111,6 +111,16 @@ def test_one_new_commit_writes_as_much_after_a_long_history_as_after_a_short_one
     assert rows == (0 if "NOTES.md" in files else 4)
 
 
+def _rebuilt(path: Path, tables: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+    """``tables`` (name -> columns) as a full rebuild of the catalog makes them."""
+    repo = open_repo(path)
+    try:
+        assert update_catalog(repo, rebuild=True).mode == "full"
+    finally:
+        repo.close()
+    return {t: _rows(path, t, c) for t, c in tables.items()}
+
+
 def _rows(path: Path, table: str, columns: str) -> list[tuple[Any, ...]]:
     repo = open_repo(path)
     try:
@@ -146,12 +156,7 @@ def test_a_new_manifest_version_and_rollback_trailer_are_read_from_the_walk(
     grown = {t: _rows(g.path, t, c) for t, c in tables.items()}
     assert any(e[1] == "rollback" for e in grown["stage_events"])
     assert any(label[3] == "manifest" for label in grown["labels"])
-    repo = open_repo(g.path)
-    try:
-        assert update_catalog(repo, rebuild=True).mode == "full"
-    finally:
-        repo.close()
-    assert grown == {t: _rows(g.path, t, c) for t, c in tables.items()}
+    assert grown == _rebuilt(g.path, tables)
 
 
 def test_a_branch_grown_from_a_commit_only_a_tag_held_is_indexed_as_a_rebuild_would(
@@ -178,9 +183,4 @@ def test_a_branch_grown_from_a_commit_only_a_tag_held_is_indexed_as_a_rebuild_wo
     }
     grown = {t: _rows(g.path, t, c) for t, c in tables.items()}
     assert len(grown["commits"]) == len({r[0] for r in grown["commits"]}) == 7
-    repo = open_repo(g.path)
-    try:
-        assert update_catalog(repo, rebuild=True).mode == "full"
-    finally:
-        repo.close()
-    assert grown == {t: _rows(g.path, t, c) for t, c in tables.items()}
+    assert grown == _rebuilt(g.path, tables)

@@ -35,6 +35,14 @@ def files_under(repo: Path, rev: str, prefix: str) -> dict[str, str]:
     return {p: m for p, m in tree_entries(repo, rev).items() if p.startswith(prefix)}
 
 
+def listed_versions(repo: Path, capsys: pytest.CaptureFixture[str], model: str) -> dict[str, str]:
+    """commit -> version, as ``versions MODEL --json`` lists them (after what an index
+    run printed first)."""
+    assert cli(repo, "versions", model, "--json") == 0
+    out = capsys.readouterr().out
+    return {v["commit"]: v["version"] for v in json.loads(out[out.index("[") :])}
+
+
 def staged(repo: Path) -> set[str]:
     return set(filter(None, git(repo, "diff", "--cached", "--name-only").splitlines()))
 
@@ -467,10 +475,8 @@ def test_a_commit_to_a_place_only_another_line_gave_the_model_is_no_version(
     g, c = moved_elsewhere(tmp_path, where, index_after_v2=grown)
     repo = g.path
     assert cli(repo, "index") == 0
-    assert cli(repo, "versions", "m", "--json") == 0
-    out = capsys.readouterr().out
-    listed = {v["commit"] for v in json.loads(out[out.index("[") :])}
-    assert {c["v1"], c["v2"]} <= listed
+    listed = listed_versions(repo, capsys, "m")
+    assert {c["v1"], c["v2"]} <= listed.keys()
     assert c["notes"] not in listed
     built = _catalog(repo)
     assert cli(repo, "index", "--rebuild") == 0
@@ -494,9 +500,7 @@ def renamed_then_reused(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
 def test_a_renamed_model_leaves_what_came_to_its_old_place_later(tmp_path, fixed_env, capsys):
     g, c = renamed_then_reused(tmp_path)
     repo = g.path
-    assert cli(repo, "versions", "a", "--json") == 0
-    out = capsys.readouterr().out
-    listed = {v["commit"]: v["version"] for v in json.loads(out[out.index("[") :])}
+    listed = listed_versions(repo, capsys, "a")
     assert c["notes"] not in listed
     assert listed[c["v2"]] == "1.1.0"
     argv = ["rollback", "a", "--branch", "main", "--to", "1.0.0", "--reason", "x"]

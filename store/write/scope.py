@@ -63,7 +63,7 @@ class Scope:
         """The model's own files in ``commit``: path → entry (a moved model's only in
         the places where it is there: ``ModelPaths.visible``, as the index reads them)."""
         own = {e.path: e for e in self._listed(g, commit) if self.owns(e.path)}
-        return dict(self.paths.visible(self.model, own))
+        return self.paths.visible(self.model, own)
 
     def shared(self, g: Git, commit: str) -> dict[str, TreeEntry]:
         """Files of ``commit`` that belong to this model and to others too."""
