@@ -135,9 +135,10 @@ class _LightGit:
     (``as_process=True``) does, in the work tree, with ``LANGUAGE``/``LC_ALL`` ``C`` and
     the environment given to :meth:`update_environment`."""
 
-    def __init__(self, repo: LightRepo) -> None:
+    def __init__(self, repo: LightRepo | _Dir, drop: tuple[str, ...] = ()) -> None:
         self._repo = repo
         self.environment: dict[str, str] = {}
+        self._drop = drop  # variables of this process's environment git must not see
 
     def update_environment(self, **kwargs: str | None) -> dict[str, str | None]:
         old: dict[str, str | None] = {}
@@ -160,7 +161,8 @@ class _LightGit:
         **popen: Any,
     ) -> _Stopping:
         assert as_process  # the only way gitcmd runs git
-        full = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C", **self.environment, **(env or {})}
+        inherited = {k: v for k, v in os.environ.items() if k not in self._drop}
+        full = {**inherited, "LANGUAGE": "C", "LC_ALL": "C", **self.environment, **(env or {})}
         cwd: str | None = self._repo.working_dir
         if cwd is None or not os.access(cwd, os.X_OK):
             cwd = None
@@ -303,14 +305,17 @@ def run(
 
 
 class _Dir:
-    """A directory with no repository of its own (yet): where ``git clone`` runs."""
+    """A directory with no repository of its own (yet): where ``git clone`` runs. A
+    calling hook's ``GIT_DIR`` & co. would point git at the hook's repository: they are
+    left out of git's environment (there is no repository here to pin them to)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        import git
+        self.working_dir: str | None = os.fspath(path)
+        self.git = _LightGit(self, drop=_HOOK_ENV)
+        self.git.update_environment(**GIT_ENV)
 
-        self.git = git.Git(os.fspath(path))
-        # a calling hook's GIT_DIR & co. would point git elsewhere: dropped
-        self.git.update_environment(**GIT_ENV, **dict.fromkeys(_HOOK_ENV))
+    def real(self) -> Any:
+        raise AttributeError("a directory without a repository has no git.Repo")
 
 
 def run_at(path: str | os.PathLike[str], *args: str, **kwargs: Any) -> Done:

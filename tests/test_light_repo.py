@@ -134,3 +134,17 @@ def test_a_directory_outside_any_repository_is_not_one(tmp_path: Path) -> None:
     plain.mkdir()
     with pytest.raises(NotARepository, match="not a git repository"):
         open_repo(plain)
+
+
+def test_git_outside_a_repository_ignores_a_hooks_git_dir(tmp_path: Path, monkeypatch) -> None:
+    """``run_at`` (where ``git clone`` runs) has no repository to pin a calling hook's
+    ``GIT_DIR`` & co. to: git must not see them, or it would act on the hook's repository."""
+    hooks = build_tiny_repo(tmp_path / "hooks")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    monkeypatch.setenv("GIT_DIR", str(hooks / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(hooks))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(hooks / ".git" / "index"))
+    done = gitcmd.run_at(plain, "rev-parse", "--absolute-git-dir", check=False)
+    assert done.returncode != 0, done.text()  # no repository here, whatever the hook said
+    assert "not a git repository" in done.first_error()
