@@ -403,6 +403,12 @@ def changes_since(
                     answers[m.name] = changes(con, since)
             finally:
                 con.close()
+    from modeltrail.store.config import load_config
+    from modeltrail.store.query.changes import judge
+
+    for m in members:  # judged by each repository's own metric directions
+        if m.name in answers and m.repo is not None:
+            judge(answers[m.name], load_config(repo_paths(m.repo).root).better)
     return newest_first([{"repo": m.name, **c} for m in members for c in answers.get(m.name, [])])
 
 

@@ -76,7 +76,11 @@ def test_a_rollback_and_its_undo_newest_first_with_reason_and_deltas(tiny, capsy
     (rollback,) = found
     assert rollback["reason"] == "auc dropped in prod"
     assert rollback["author"] == "Sam Rivera"  # the repository's own user
-    assert rollback["metrics"]["auc"] == {"from": 0.85, "to": 0.8, "delta": -0.05}
+    assert rollback["metrics"]["auc"] == {
+        **{"old": 0.85, "new": 0.8, "diff": -0.05, "better": False},
+        **{"from": 0.85, "to": 0.8, "delta": -0.05},  # the first names, kept for scripts
+    }
+    assert rollback["metrics"]["loss"]["better"] is False  # lower is better for a loss
     assert rollback["metrics"]["loss"]["delta"] == 0.05
     assert main(["-C", str(tiny), "undo", "--yes", "--offline"]) == 0
     capsys.readouterr()
@@ -95,14 +99,20 @@ def test_new_versions_and_assignments_with_their_deltas(tiny, capsys):
     found = _json(capsys, ["-C", str(tiny), "changes", "--since", "2026-02-15", "--json"])
     assert [(c["timestamp"][:10], c["event"], c["stage"], c["version"]) for c in found] == [
         ("2026-03-10", "version", None, found[0]["version"]),
-        ("2026-03-06", "assignment", "staging", "v1.2.0"),
-        ("2026-03-05", "assignment", "prod", "v1.1.0"),
+        ("2026-03-06", "assign", "staging", "v1.2.0"),
+        ("2026-03-05", "assign", "prod", "v1.1.0"),
         ("2026-03-01", "version", None, "v1.2.0"),
     ]
     assert found[0]["from"] == "v1.2.0" and found[0]["author"] == "Dana Okafor"
     assert found[0]["metrics"]["auc"]["delta"] == pytest.approx(0.02)
     assert found[1]["from"] is None and found[1]["metrics"] == {}  # a first holder
     assert found[1]["reason"] == "promote"  # the tag's message
+    # the documented shape: every key, the contract's names beside the first ones
+    for c in found:
+        assert {"model", "event", "stage", "version", "previous", "commit", "author"} <= set(c)
+        assert {"date", "reason", "metrics"} <= set(c)
+        assert (c["date"], c["previous"]) == (c["timestamp"], c["from"])
+    assert found[0]["metrics"]["auc"]["better"] is True  # auc 0.86 -> 0.88
     # the table: one row per change, the reason last
     assert main(["-C", str(tiny), "changes", "--since", "2026-02-15"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -130,6 +140,9 @@ def test_changes_across_a_workspace_and_in_one_repository(ws_template, tmp_path,
         ("gamma", "version", "1.0.0"),
     ]
     assert only[0]["metrics"]["auc"]["delta"] == pytest.approx(0.04)
+    assert only[0]["metrics"]["auc"]["better"] is True
+    again = _json(capsys, ["--workspace", str(ws), "changes", "--since", since, "--repo", "gamma", "--json"])  # fmt: skip
+    assert again == only  # the answer kept beside the catalog reads back the same
     assert main(["--workspace", str(ws), "changes", "--repo", "nope"]) == 2
     assert "no repository named 'nope'" in capsys.readouterr().err
 

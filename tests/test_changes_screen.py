@@ -171,10 +171,10 @@ async def test_over_a_workspace_every_repositorys_changes_are_listed_by_name(ws)
         assert found == [
             ("alpha", "2026-03-10T10:00:00Z", "version"),
             ("beta", "2026-03-10T10:00:00Z", "version"),
-            ("alpha", "2026-03-06T10:00:00Z", "assignment"),
-            ("beta", "2026-03-06T10:00:00Z", "assignment"),
-            ("alpha", "2026-03-05T10:00:00Z", "assignment"),
-            ("beta", "2026-03-05T10:00:00Z", "assignment"),
+            ("alpha", "2026-03-06T10:00:00Z", "assign"),
+            ("beta", "2026-03-06T10:00:00Z", "assign"),
+            ("alpha", "2026-03-05T10:00:00Z", "assign"),
+            ("beta", "2026-03-05T10:00:00Z", "assign"),
         ]
         # enter: home, on that change's model and version, in its repository
         await pilot.press("j", "enter")

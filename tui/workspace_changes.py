@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.catalog.generations import current_generation
-from modeltrail.store.query.changes import changes
+from modeltrail.store.query.changes import changes, judge
 from modeltrail.store.query.changes_cache import (
     at_or_after,
     cached_changes,
@@ -53,11 +53,12 @@ def workspace_changes(
 def _repo_changes(
     app: AppBase, state: RepoState, since: datetime, now: datetime
 ) -> list[dict[str, Any]]:
-    """One repository's changes: kept, or asked of the app's snapshot (and kept)."""
+    """One repository's changes: kept, or asked of the app's snapshot (and kept), each
+    metric judged by the repository's own metric directions."""
     assert state.paths is not None  # readable
     kept = cached_changes(state.paths, since)
     if kept is not None:
-        return kept
+        return judge(kept, state.config.better)
     generation = current_generation(state.paths)  # before the snapshot is looked at
     start = window_start(since, now)
     with app.connection(state.name).cursor() as cursor:
@@ -67,4 +68,4 @@ def _repo_changes(
     # connection(), and no other generation installed meanwhile
     if state.real_catalog and current_generation(state.paths) == generation:
         keep_changes(state.paths, generation, start, found)
-    return at_or_after(found, since)
+    return judge(at_or_after(found, since), state.config.better)

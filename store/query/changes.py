@@ -11,6 +11,7 @@ its ``VERSION`` when a change of this module changes what an answer holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,13 @@ from modeltrail.store.query.audit import stage_transitions
 from modeltrail.store.query.changes_cache import KEYS, parse_since
 from modeltrail.store.query.queries import iso
 
-__all__ = ["KEYS", "changes", "parse_since"]
+__all__ = ["KEYS", "changes", "judge", "parse_since"]
+
+#: the audit's name of a stage event -> the change's ``event``
+_EVENT = {"assignment": "assign", "unassignment": "unassign"}
+
+#: whether a metric's new value is better than its old (``Config.better``)
+Better = Callable[[str, float, float], "bool | None"]
 
 
 def _replaced(
@@ -52,10 +59,13 @@ def _replaced(
     return found
 
 
-def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, Any]]:
+def changes(
+    con: duckdb.DuckDBPyConnection, since: datetime, better: Better | None = None
+) -> list[dict[str, Any]]:
     """Every change at or after ``since``, newest first (the ``changes --json`` shape:
     :data:`KEYS`; ``metrics`` maps each metric both sides report as numbers to
-    ``{"from", "to", "delta"}``)."""
+    ``{"old", "new", "diff"}``, also under their first names ``from``, ``to``,
+    ``delta``, and ``better`` as :func:`judge` says with ``better``)."""
     found: list[dict[str, Any]] = []
     for t in stage_transitions(con):
         if t["timestamp"] is None or t["timestamp"] < since:
@@ -65,6 +75,8 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
             {
                 **{k: t.get(k) for k in KEYS},
                 "timestamp": t["timestamp"],
+                "event": _EVENT.get(t["event"], t["event"]),
+                "previous": t["from"],
                 "reason": t["reason"] or _first_line(t["message"]),
                 "metrics": {},
                 "_pair": (t["from_commit"], to_commit),
@@ -83,11 +95,13 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
         found.append(
             {
                 "timestamp": date,
+                "date": None,  # (below)
                 "model": model,
                 "event": "version",
                 "stage": None,
                 "version": version,
                 "commit": commit,
+                "previous": prev,
                 "from": prev,
                 "from_commit": prev_commit,
                 "author": name,
@@ -104,7 +118,17 @@ def changes(con: duckdb.DuckDBPyConnection, since: datetime) -> list[dict[str, A
     found.sort(key=lambda c: (c["timestamp"], c["event"] != "version", order[id(c)]), reverse=True)
     _attach_deltas(con, found)
     for c in found:
-        c["timestamp"] = iso(c["timestamp"])
+        c["timestamp"] = c["date"] = iso(c["timestamp"])
+    return judge(found, better)
+
+
+def judge(found: list[dict[str, Any]], better: Better | None) -> list[dict[str, Any]]:
+    """``found`` with each metric's ``better``: whether its new value beats the old one
+    for that repository's metric directions (None: equal, or no ``better`` given). Kept
+    answers are judged when read, so a changed ``.modeltrail.toml`` counts at once."""
+    for c in found:
+        for key, d in c["metrics"].items():
+            d["better"] = better(key, d["old"], d["new"]) if better is not None else None
     return found
 
 
@@ -115,7 +139,8 @@ def _first_line(message: str | None) -> str | None:
 
 
 def _attach_deltas(con: duckdb.DuckDBPyConnection, found: list[dict[str, Any]]) -> None:
-    """Each change's ``metrics``: metric → {"from", "to", "delta"} for the metrics both
+    """Each change's ``metrics``: metric → {"old", "new", "diff"} (and the same as
+    "from", "to", "delta") for the metrics both
     sides of its ``_pair`` of commits report as numbers (one query for all of them)."""
     pairs = [(i, c["model"], *c.pop("_pair")) for i, c in enumerate(found)]
     pairs = [p for p in pairs if p[2] is not None and p[3] is not None]
@@ -137,4 +162,12 @@ def _attach_deltas(con: duckdb.DuckDBPyConnection, found: list[dict[str, Any]]) 
         [index, models, olds, news],
     ).fetchall()
     for i, key, a, b in rows:
-        found[i]["metrics"][key] = {"from": a, "to": b, "delta": round(b - a, 12)}
+        diff = round(b - a, 12)
+        found[i]["metrics"][key] = {
+            "old": a,
+            "new": b,
+            "diff": diff,
+            "from": a,
+            "to": b,
+            "delta": diff,
+        }

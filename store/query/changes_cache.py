@@ -30,11 +30,13 @@ from modeltrail.store.repo import RepoPaths
 #: the ``changes --json`` keys of one change, in order (keys may be added, never renamed)
 KEYS = (
     "timestamp",
+    "date",
     "model",
     "event",
     "stage",
     "version",
     "commit",
+    "previous",
     "from",
     "from_commit",
     "author",
@@ -46,7 +48,7 @@ KEYS = (
 
 CACHE_FILE = "changes.cache.json"
 #: bump when what a change holds, or how it is computed, changes
-VERSION = 2
+VERSION = 3
 #: how far back a computed answer reaches at least
 WINDOW = timedelta(days=7)
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"  # as queries.iso writes them

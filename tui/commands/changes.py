@@ -7,7 +7,13 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from modeltrail.tui.commands._common import add_json, catalog, print_json, print_table
+from modeltrail.tui.commands._common import (
+    add_json,
+    catalog,
+    config_of,
+    print_json,
+    print_table,
+)
 from modeltrail.tui.format import fmt_version
 
 NAME = "changes"
@@ -38,9 +44,9 @@ def run(args: argparse.Namespace, now: datetime | None = None) -> int:
 
         if args.repo:
             raise UsageError("--repo NAME needs a workspace (--workspace FILE)")
-        _repo, con = catalog(args)
+        repo, con = catalog(args)
         try:
-            found = changes(con, since)
+            found = changes(con, since, config_of(repo).better)
         finally:
             con.close()
     else:

@@ -128,7 +128,7 @@ class ChangesScreen(TableScreen):
             self.post_message(self.Loaded(window, workspace_changes(self.app, since)))
             return
         with self.app.connection().cursor() as cursor:
-            found = changes(cursor, since)
+            found = changes(cursor, since, self.app.config.better)
         self.post_message(self.Loaded(window, found))
 
     def load_key(self) -> int:

@@ -44,6 +44,7 @@ EVENTS = {
     "deregistration": ("−", "deregister"),
     "deprecation": ("✗", "deprecate"),
 }
+EVENTS["assign"], EVENTS["unassign"] = EVENTS["assignment"], EVENTS["unassignment"]  # (changes)
 EVENT_STYLE = {"rollback": "bold yellow", "undo": "bold cyan"}
 
 
