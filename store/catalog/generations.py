@@ -85,10 +85,17 @@ def _noop(phase: str, done: int, total: int) -> None:
 
 def _generation(paths: RepoPaths) -> list[Any]:
     """The current generation file: its name, inode, size and modification time (a file
-    damaged or rewritten in place no longer matches what the state file recorded)."""
+    damaged or rewritten in place no longer matches what the state file recorded), and
+    the size and time of its write-ahead log if it has one (a writer changing it in place
+    killed between its commit and its checkpoint left the change there)."""
     real = os.path.realpath(paths.catalog_file)
     st = os.stat(real)
-    return [os.path.basename(real), st.st_ino, st.st_size, st.st_mtime_ns]
+    try:
+        wal = os.stat(real + ".wal")
+        log: list[int] | None = [wal.st_size, wal.st_mtime_ns]
+    except FileNotFoundError:
+        log = None
+    return [os.path.basename(real), st.st_ino, st.st_size, st.st_mtime_ns, log]
 
 
 def config_stamp(paths: RepoPaths) -> list[Any]:
@@ -254,6 +261,7 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
     import duckdb
 
     con = None
+    waited = False
     for _ in range(3):  # a writer may swap generations between resolve and open
         real = Path(os.path.realpath(path))
         if not real.is_file():
@@ -261,6 +269,12 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
         try:
             con = duckdb.connect(str(real), read_only=True)
             break
+        except duckdb.IOException:
+            # locked: a writer may be changing it in place; once, wait for it to finish
+            if waited:
+                return None
+            wait_for_in_place_writer(path.parent)
+            waited = True
         except (duckdb.Error, OSError):
             if real == Path(os.path.realpath(path)):
                 return None
@@ -313,7 +327,7 @@ def _remove_old_generations(directory: Path, keep: str) -> None:
     when a reader that ran out of memory was killed); the new generation's own stays.
     Files first, so that the spill directory of a generation removed here goes too,
     whatever order the directory lists them in."""
-    olds = [p for p in directory.glob("catalog-*.duckdb*") if p.name != keep]
+    olds = [p for p in directory.glob("catalog-*.duckdb*") if p.name not in (keep, f"{keep}.wal")]
     spills = [p for p in olds if p.is_dir() and not p.is_symlink()]
     for old in olds:
         if old not in spills:
@@ -322,6 +336,89 @@ def _remove_old_generations(directory: Path, keep: str) -> None:
     for spill in spills:
         if spill.suffix == ".tmp" and not spill.with_suffix("").exists():
             shutil.rmtree(spill, ignore_errors=True)
+
+
+#: Beside the catalog: held (``flock``) by a writer while it changes the current generation
+#: in place; a reader that finds the file locked waits on it, then opens the catalog again.
+IN_PLACE_LOCK = "catalog.inplace.lock"
+
+#: Whether this process may change the current generation in place (``sole_user``).
+_sole_user = False
+
+
+@contextlib.contextmanager
+def sole_user() -> Iterator[None]:
+    """Within the block, an index run of this process may change the current catalog in
+    place instead of copying it: for a process that holds no connection to the catalog
+    (the ``index`` command). DuckDB's file lock keeps other processes' readers out (the
+    writer falls back to a copy when one has the catalog open), but it does not see this
+    process's own: a snapshot open through another name (``files.open_snapshot``) would
+    read pages changing under it, and closing the writer drops its lock."""
+    global _sole_user
+    was, _sole_user = _sole_user, True
+    try:
+        yield
+    finally:
+        _sole_user = was
+
+
+@contextlib.contextmanager
+def _in_place_lock(paths: RepoPaths, mode: int) -> Iterator[None]:
+    with open(paths.catalog_dir / IN_PLACE_LOCK, "a+b") as fh:
+        fcntl.flock(fh, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def wait_for_in_place_writer(directory: Path) -> None:
+    """Return once no writer changes the catalog in ``directory`` in place (a reader whose
+    open failed on DuckDB's file lock calls it before trying again)."""
+    with contextlib.suppress(OSError), open(directory / IN_PLACE_LOCK, "rb") as fh:
+        fcntl.flock(fh, fcntl.LOCK_SH)
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _current_in_place(paths: RepoPaths) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The current generation opened for writing inside one transaction (None when
+    another process has it open: DuckDB's lock says so, and the caller copies it).
+
+    Readers never see the change half made: while the writer has the file, DuckDB's lock
+    keeps them out (they wait on ``IN_PLACE_LOCK``); the change is one transaction, so a
+    writer killed before its commit leaves the old catalog, and one killed after it a
+    write-ahead log that the next connection, read-only too, replays whole."""
+    import duckdb
+
+    with _in_place_lock(paths, fcntl.LOCK_EX):
+        real = os.path.realpath(paths.catalog_file)
+        try:
+            con = duckdb.connect(real)
+        except duckdb.Error:
+            yield None
+            return
+        try:
+            # no reader has this generation open now (DuckDB's lock): what it spilled
+            # is left over, and so are other generations (a run killed installing one)
+            shutil.rmtree(real + ".tmp", ignore_errors=True)
+            _remove_old_generations(Path(real).parent, keep=os.path.basename(real))
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+            _checkpoint(con)
+        finally:
+            con.close()
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Write a committed change from the write-ahead log into the catalog file."""
+    con.execute("CHECKPOINT")
 
 
 @contextlib.contextmanager
@@ -336,15 +433,30 @@ def new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.Duck
     each of those commits synced to disk (23 ``fdatasync`` calls in a small repository's
     rebuild or one new commit's run: 0.4-0.7 s of a rebuild's wall time on a busy disk):
     the file is synced once, by the checkpoint that ends the block, before it is
-    installed."""
+    installed.
+
+    With ``copy_current``, in a process that is the catalog's ``sole_user``, the current
+    generation is changed in place instead, in one transaction (``_current_in_place``):
+    no copy of the whole file to write, sync and remove for a small change."""
     import duckdb
 
+    if copy_current and _sole_user:
+        with _current_in_place(paths) as con:
+            if con is not None:
+                yield con
+                return
     tmp = _tmp_path(paths)
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
+    log = tmp.with_name(tmp.name + ".wal")
+    for leftover in (tmp, log):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
     try:
         if copy_current:
-            shutil.copyfile(paths.catalog_file, tmp)
+            real = os.path.realpath(paths.catalog_file)
+            shutil.copyfile(real, tmp)
+            # a change committed in place but not yet checkpointed (its writer killed)
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copyfile(real + ".wal", log)
         # unsynced until the checkpoint that ends the block (see the docstring)
         con = duckdb.connect(str(tmp), config={"fsync_mode": "none"})
         try:
@@ -355,6 +467,6 @@ def new_generation(paths: RepoPaths, copy_current: bool) -> Iterator[duckdb.Duck
             con.close()
         _install(tmp, paths.catalog_file)
     finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        for leftover in (tmp, log):
             with contextlib.suppress(OSError):
                 leftover.unlink()

@@ -7,10 +7,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.catalog.files import update_catalog
+from modeltrail.store.catalog.generations import sole_user
 from modeltrail.store.repo import index_lock_note, repo_paths
 from modeltrail.tui.commands._common import repo_of
 
 if TYPE_CHECKING:
+    from modeltrail.store.catalog.generations import IndexSummary
     from modeltrail.store.remote import ClobberedTag
 
 NAME = "index"
@@ -26,22 +28,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "workspace_entries", None) is not None:
         return _across(args)
     repo = repo_of(args)
-    if sys.stderr.isatty() and not args.json:
-        from rich.progress import Progress, TaskID
-
-        from modeltrail.tui.commands._common import console
-
-        with Progress(transient=True, console=console(stderr=True)) as bar:
-            tasks: dict[str, TaskID] = {}
-
-            def progress(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    tasks[phase] = bar.add_task(f"reading {phase}", total=max(total, 1))
-                bar.update(tasks[phase], completed=done, total=max(total, 1))
-
-            summary = update_catalog(repo, progress=progress, rebuild=args.rebuild)
-    else:
-        summary = update_catalog(repo, rebuild=args.rebuild)
+    with sole_user():  # this command opens no catalog: a small change is made in place
+        summary = _update(repo, args)
     stuck = _clobbered_tags(repo)  # local tags that make every fetch fail
     if args.json:
         from modeltrail.tui.commands._common import print_json
@@ -71,6 +59,24 @@ def run(args: argparse.Namespace) -> int:
         if len(rows) > 20:
             print(f"... and {len(rows) - 20} more (modeltrail sql 'select * from warnings')")
     return 0
+
+
+def _update(repo: Any, args: argparse.Namespace) -> IndexSummary:
+    if sys.stderr.isatty() and not args.json:
+        from rich.progress import Progress, TaskID
+
+        from modeltrail.tui.commands._common import console
+
+        with Progress(transient=True, console=console(stderr=True)) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(f"reading {phase}", total=max(total, 1))
+                bar.update(tasks[phase], completed=done, total=max(total, 1))
+
+            return update_catalog(repo, progress=progress, rebuild=args.rebuild)
+    return update_catalog(repo, rebuild=args.rebuild)
 
 
 def _across(args: argparse.Namespace) -> int:
