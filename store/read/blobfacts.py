@@ -7,28 +7,60 @@ the catalog's ``blob_*`` tables and the model declarations of ``store.read.disco
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.read import discovery
 from modeltrail.store.read.discovery import Claim
-from modeltrail.store.read.readers import (
-    dvc,
-    dvc_templates,
-    environment,
-    fast_manifests,
-    fastpath,
-    flattening,
-    lfs,
-    manifests,
-    plain,
-    structured,
-)
-from modeltrail.store.read.readers._common import cap_warnings
+
+if TYPE_CHECKING:
+    from modeltrail.store.read.readers import (
+        _common,
+        dvc,
+        dvc_templates,
+        environment,
+        fast_manifests,
+        fastpath,
+        flattening,
+        lfs,
+        manifests,
+        plain,
+        structured,
+    )
+    from modeltrail.store.read.readers.dvc_templates import OUTSIDE as OUTSIDE
+else:
+
+    class _OnFirstUse:
+        """A reader module, imported when this module first uses it (then it takes the
+        name's place): an index run whose new commits have no document to read (one
+        commit touching no model) spares the readers' and YAML's imports."""
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+
+        def __getattr__(self, attr: str) -> Any:
+            module = importlib.import_module(f"modeltrail.store.read.readers.{self._name}")
+            globals()[self._name] = module
+            return getattr(module, attr)
+
+    _common, dvc, dvc_templates, environment, fast_manifests, fastpath = map(
+        _OnFirstUse,
+        ("_common", "dvc", "dvc_templates", "environment", "fast_manifests", "fastpath"),
+    )
+    flattening, lfs, manifests, plain, structured = map(
+        _OnFirstUse, ("flattening", "lfs", "manifests", "plain", "structured")
+    )
+
+    def __getattr__(name: str) -> Any:
+        if name == "OUTSIDE":  # what a vars file outside the repository reads as
+            return dvc_templates.OUTSIDE
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 LFS_MAX_POINTER = 1024
 
@@ -66,7 +98,7 @@ def _add_section(out: Values, section: str, doc: Any) -> None:
             problems.append(problem)
         rows.append((section, str(key), structured.metric_value(val), to_text(val)))
     if problems:
-        out.warnings.extend(cap_warnings(problems))
+        out.warnings.extend(_common.cap_warnings(problems))
 
 
 def values_of(data: bytes, path: str, role: str) -> Values:
@@ -347,7 +379,6 @@ def dvc_params_files(doc: dvc.DvcYaml | None, base: str = "") -> list[str]:
 
 
 #: a templating values file that leaves the repository (never read)
-OUTSIDE = dvc_templates.OUTSIDE
 
 
 def dvc_var_files(data: bytes) -> list[str]:

@@ -582,10 +582,10 @@ class GtoConfig:
 
 def parse_config(data: bytes | None) -> tuple[GtoConfig, list[str]]:
     """``.gto`` as GTO reads it (YAML; ``stages`` and ``types`` lists of names)."""
+    if not data:  # no .gto (the usual case): the YAML reader is not even imported
+        return GtoConfig(), []
     from modeltrail.store.read.readers.structured import load_mapping
 
-    if not data:
-        return GtoConfig(), []
     doc, warnings = load_mapping(data, "yaml")
     if doc is None:
         return GtoConfig(problems=tuple(warnings)), warnings
