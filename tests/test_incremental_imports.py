@@ -1,7 +1,8 @@
-"""An index run after a commit that touches no model imports no document reader: the
-readers (and YAML's parser) are imported when a blob is first read, not with the indexer,
-so the commonest run there is (one new commit) spares their start-up cost. Checked in a
-fresh interpreter, whose ``sys.modules`` says what the run imported."""
+"""An index run after a commit that touches no model imports no document reader and no
+pyarrow: the readers (and YAML's parser) are imported when a blob is first read, not with
+the indexer, and pyarrow only to hand DuckDB many rows at once, so the commonest run there
+is (one new commit) spares their start-up cost. Checked in a fresh interpreter, whose
+``sys.modules`` says what the run imported."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ lr = con.execute("SELECT max(value) FROM blob_values WHERE key = 'lr'").fetchone
 print(json.dumps([mode, loaded, lr]))
 """
 
-#: what reading a document needs, and a run that reads none does not
-READERS = ["modeltrail.store.read.readers", "yaml"]
+#: what reading a document or writing many rows needs, and one new commit does not
+READERS = ["modeltrail.store.read.readers", "yaml", "pyarrow"]
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ READERS = ["modeltrail.store.read.readers", "yaml"]
     [({"NOTES.md": "not a model's file\n"}, 0.2), ({"models/m/params.yaml": "lr: 0.7\n"}, 0.7)],
     ids=["no-model", "model"],
 )
-def test_a_new_commit_without_documents_to_read_imports_no_reader(
+def test_a_new_commit_without_documents_to_read_imports_no_reader_nor_pyarrow(
     files: dict[str, str], lr: float, tmp_path: Path
 ) -> None:
     """(A new document is still read: by the parsing helper, or here on first use.)"""

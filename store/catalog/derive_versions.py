@@ -4,8 +4,9 @@ and branches, and the commit lines (``commit_lines``) that give each version its
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pyarrow as pa
 
 from modeltrail.store.catalog import (
     branches,
@@ -15,6 +16,9 @@ from modeltrail.store.catalog import (
 from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.config import Config
 from modeltrail.store.read import indexer
+
+if TYPE_CHECKING:
+    pass
 
 
 def _prune_unlabelled(
@@ -50,6 +54,8 @@ def _prune_unlabelled(
     pairs = indexer.Columns("model", "commit")
     for m, c in gone:
         pairs.add(m, c)
+    import pyarrow as pa  # not for one new commit that is no version
+
     con.register("pruned", pa.table(pairs.cols))
     for table in ("model_commits", "version_files", "version_sources", "versions"):
         con.execute(
@@ -117,12 +123,7 @@ def _materialize_versions(
     latest_rows = indexer.Columns("model", "label")
     for k, v in latest.items():
         latest_rows.add(k, v)
-    con.register(
-        "latest_tbl",
-        pa.table(
-            latest_rows.cols, schema=pa.schema([("model", pa.string()), ("label", pa.string())])
-        ),
-    )
+    table_rows.register_columns(con, "latest_tbl", latest_rows.cols)
     if adding:
         _add_rows(con, only, models)
     latest_scope = "WHERE model IN (SELECT name FROM rebuilt_models)" if models is not None else ""
@@ -157,6 +158,8 @@ def _add_rows(
         con.execute("DELETE FROM versions")
         scope, commit_scope, seq_base = "", "", "0"
     else:
+        import pyarrow as pa  # not for one new commit that is no version
+
         con.register("new_commits", pa.table({"commit": pa.array(only, pa.string())}))
         scope = commit_scope = "WHERE commit IN (SELECT commit FROM new_commits)"
         seq_base = "coalesce((SELECT max(seq) FROM versions o WHERE o.model = b.model), 0)"
@@ -335,6 +338,8 @@ def _refresh_branches(con: duckdb.DuckDBPyConnection, commits: list[str]) -> Non
     branch membership or line changed."""
     if not commits:
         return
+    import pyarrow as pa  # not for one new commit that is no version
+
     con.register("moved", pa.table({"commit": pa.array(sorted(set(commits)), pa.string())}))
     # the branch lists of these commits only, gathered before the join (a subquery per
     # version row would group the whole ``commit_branches`` table)
@@ -384,18 +389,14 @@ def _write_lines(
         advanced = lines_advance.advance(con, cfg, state, new_ids)
         if advanced is not None:
             if advanced.rows:
-                con.register(
+                table_rows.register_columns(
+                    con,
                     "new_lines",
-                    pa.table(
-                        {
-                            "commit": pa.array([r[0] for r in advanced.rows], pa.string()),
-                            "branch": pa.array([r[1] for r in advanced.rows], pa.string()),
-                            "ref": pa.array([r[2] for r in advanced.rows], pa.string()),
-                            "merged": pa.array(
-                                [r[3] for r in advanced.rows], pa.list_(pa.string())
-                            ),
-                        }
-                    ),
+                    {
+                        name: [r[i] for r in advanced.rows]
+                        for i, name in enumerate(("commit", "branch", "ref", "merged"))
+                    },
+                    lists=("merged",),
                 )
                 con.execute(
                     "DELETE FROM commit_lines WHERE commit IN (SELECT commit FROM new_lines)"
@@ -403,7 +404,7 @@ def _write_lines(
                 con.execute(
                     "INSERT INTO commit_lines SELECT commit, branch, ref, merged FROM new_lines"
                 )
-                con.unregister("new_lines")
+                table_rows.unregister_columns(con, "new_lines")
             return [r[0] for r in advanced.rows], advanced.state
     # only a merge's subject is ever read (the branch it names): 100,000 subjects held
     # as Python text cost ~15 MB for nothing
@@ -423,6 +424,8 @@ def _write_lines(
     state = lines_advance.state_of(graph, assigned, main, cfg)
     branch, merged = lines.made_on(assigned)
     ref = [assigned.lanes[li].ref if li >= 0 else None for li in assigned.owner]
+    import pyarrow as pa  # not for one new commit that is no version
+
     new = pa.table(
         {
             "commit": t.column("commit"),

@@ -5,7 +5,10 @@ complete.
 Writers never modify the file readers have open: an index run builds the new catalog in
 a temporary file beside it (a copy, for an incremental run) and renames it into place as
 a new generation behind the ``catalog.duckdb`` link, so a reader keeps a consistent
-snapshot. Writers take ``catalog.lock`` (``flock``) so two of them do not race.
+snapshot. Writers take ``catalog.lock`` (``flock``) so two of them do not race. A process
+that holds no catalog open (``sole_user``: the ``index`` command) changes the current
+generation in place instead, in one transaction, while DuckDB's file lock keeps readers
+out (one that has it open makes the writer copy; one opening meanwhile waits).
 
 Both :mod:`store.catalog.files` (which decides whether to index) and
 :mod:`store.catalog.index_run` (which indexes) build on this module; it imports neither.

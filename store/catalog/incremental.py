@@ -1,5 +1,6 @@
 """The incremental index run: new commits and changed refs applied to a copy of the
-catalog (``None`` when only a full index can bring it up to date).
+catalog, or to the catalog itself in place (``generations.sole_user``); ``None`` when
+only a full index can bring it up to date.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from modeltrail.store import gitcmd
 from modeltrail.store.catalog import (
@@ -377,7 +377,7 @@ def _walk_new(
         known = con.execute(
             "SELECT 1 FROM commits WHERE commit IN (SELECT name FROM walked) LIMIT 1"
         ).fetchall()
-        con.unregister("walked")
+        table_rows.unregister_columns(con, "walked")
         if known:
             commits = list(gitio.walk_commits(repo, delta.commits, delta.old_commits(con)))
     return commits
@@ -463,7 +463,7 @@ def _known_blobs(con: duckdb.DuckDBPyConnection, candidates: set[str]) -> set[st
     """Which of these blobs the catalog has already read (so they are not read again)."""
     if not candidates:
         return set()
-    con.register("cand", pa.table({"blob": pa.array(sorted(candidates), pa.string())}))
+    table_rows.register_columns(con, "cand", {"blob": sorted(candidates)})
     rows = con.execute(
         "SELECT blob FROM blob_storage WHERE blob IN (SELECT blob FROM cand) "
         # metrics read from the DVC cache (md5 ids, never in blob_storage): read once

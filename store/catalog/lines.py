@@ -23,12 +23,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.config import Config
 from modeltrail.store.read import gitio
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 INTEGRATION_NAMES = ("integration", "develop", "release/*")
 

@@ -20,7 +20,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from modeltrail.store.catalog import branches
 from modeltrail.store.read import discovery, gitio, indexer
@@ -173,6 +172,8 @@ def _matched(rows: list[tuple[Any, ...]], there: dict[str, ModelDef]) -> dict[st
 
 def _update(con: duckdb.DuckDBPyConnection, changed: list[tuple[Any, ...]]) -> None:
     """Write the new fields of ``changed`` (name, then :data:`FIELDS`) in one go."""
+    import pyarrow as pa  # only when a field changed: most runs spare its import
+
     table = pa.table(
         {
             "name": pa.array([c[0] for c in changed], pa.string()),

@@ -19,7 +19,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from modeltrail.store.read.dvc_objects import any_arrived
 
@@ -107,6 +106,8 @@ def _locks(
     repo: git.Repo, con: duckdb.DuckDBPyConnection, affected: list[tuple[Any, ...]]
 ) -> dict[tuple[str, str], list[tuple[str, DvcLock]]]:
     """Each affected version's ``dvc.lock`` files, parsed: (model, commit) -> [(path, lock)]."""
+    import pyarrow as pa  # only when DVC objects arrived
+
     from modeltrail.store.read import blobfacts, gitio, indexer
 
     versions = sorted({(m, c) for m, c, _p, _b in affected})
@@ -172,6 +173,8 @@ def _mark_found(
     object to wait for any more (gone)."""
     if not done:
         return
+    import pyarrow as pa  # only when DVC objects arrived
+
     con.register(
         "pulled_rows",
         pa.table(

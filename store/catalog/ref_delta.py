@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
+from modeltrail.store.catalog import rows as table_rows
 from modeltrail.store.read import gitio
 from modeltrail.store.read.gitio import RefRecord
 
@@ -60,16 +60,12 @@ def stored_refs(
     if names is None:
         rows = con.execute(f"SELECT {_COLUMNS} FROM refs").fetchall()
     else:
-        con.register("wanted_refs", _names_table(names))
+        table_rows.register_names(con, "wanted_refs", names)
         rows = con.execute(
             f"SELECT {_COLUMNS} FROM refs WHERE name IN (SELECT name FROM wanted_refs)"
         ).fetchall()
-        con.unregister("wanted_refs")
+        table_rows.unregister_columns(con, "wanted_refs")
     return {row[0]: stored_record(row) for row in rows}
-
-
-def _names_table(names: Iterable[str]) -> pa.Table:
-    return pa.table({"name": pa.array(sorted(set(names)), pa.string())})
 
 
 @dataclass
@@ -195,21 +191,15 @@ class DeltaTags:
 def compute(repo: git.Repo, con: duckdb.DuckDBPyConnection, ids: list[tuple[str, str]]) -> RefDelta:
     """Compare ``ids`` with the catalog's refs in one join; read from git only the refs
     that are new, moved, or were not a commit (one short ``for-each-ref``)."""
-    con.register(
-        "current_ids",
-        pa.table(
-            {
-                "name": pa.array([n for n, _o in ids], pa.string()),
-                "object": pa.array([o for _n, o in ids], pa.string()),
-            }
-        ),
+    table_rows.register_columns(
+        con, "current_ids", {"name": [n for n, _o in ids], "object": [o for _n, o in ids]}
     )
     diff = con.execute(
         "SELECT c.name, r.name, r.object FROM current_ids c "
         "FULL OUTER JOIN refs r ON c.name = r.name "
         "WHERE c.object IS DISTINCT FROM r.object OR r.commit IS NULL"
     ).fetchall()
-    con.unregister("current_ids")
+    table_rows.unregister_columns(con, "current_ids")
     to_read = [now for now, _was, _o in diff if now is not None]
     old_objects = {was: obj for _now, was, obj in diff if was is not None}
     fresh = {r.name: r for r in gitio.read_refs(repo, to_read)}

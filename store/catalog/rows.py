@@ -5,12 +5,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterable
-from typing import Any
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.read import indexer
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _remember_missing(module: str) -> None:
@@ -66,6 +66,8 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, cols: indexer.Columns) ->
             [cols.cols[n] for n in cols.names],
         )
         return
+    import pyarrow as pa  # only for many rows: one new commit's run spares its import
+
     pool = pa.system_memory_pool()  # Arrow's default pool keeps what it freed: +50 MB
     con.register(
         "incoming", pa.table({n: pa.array(cols.cols[n], memory_pool=pool) for n in cols.names})
@@ -88,4 +90,47 @@ def insert_rows(
 
 def register_names(con: duckdb.DuckDBPyConnection, view: str, names: Iterable[str]) -> None:
     """A one-column (``name``) relation ``view`` holding ``names``, for ``IN`` filters."""
-    con.register(view, pa.table({"name": pa.array(sorted(set(names)), pa.string())}))
+    register_columns(con, view, {"name": sorted(set(names))})
+
+
+#: up to this many rows, ``register_columns`` makes a temporary table from query
+#: parameters (10,000 refs' names and ids: ~17 ms; as Arrow ~9 ms, after pyarrow's
+#: ~60 ms import, which a run that registers only a few things never pays)
+SMALL_REGISTER = 20_000
+
+
+def register_columns(
+    con: duckdb.DuckDBPyConnection,
+    view: str,
+    cols: dict[str, list[Any]],
+    lists: tuple[str, ...] = (),
+) -> None:
+    """A relation ``view`` holding these text columns (``lists``: lists of text), until
+    ``unregister_columns`` or the next relation of that name: a temporary table when
+    the rows are few, else an Arrow table."""
+    unregister_columns(con, view)
+    rows = len(next(iter(cols.values())))
+    if rows <= SMALL_REGISTER:
+        picks = ", ".join(
+            f"unnest(${i}::VARCHAR{'[]' if name in lists else ''}[]) AS {name}"
+            for i, name in enumerate(cols, 1)
+        )
+        con.execute(f"CREATE TEMP TABLE {view} AS SELECT {picks}", list(cols.values()))
+        return
+    import pyarrow as pa
+
+    con.register(
+        view,
+        pa.table(
+            {
+                name: pa.array(values, pa.list_(pa.string()) if name in lists else pa.string())
+                for name, values in cols.items()
+            }
+        ),
+    )
+
+
+def unregister_columns(con: duckdb.DuckDBPyConnection, view: str) -> None:
+    """Drop what ``register_columns`` made under ``view`` (either kind)."""
+    con.unregister(view)
+    con.execute(f"DROP TABLE IF EXISTS temp.{view}")
