@@ -272,13 +272,12 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection | None:
         try:
             con = duckdb.connect(str(real), read_only=True)
             break
-        except duckdb.IOException:
-            # locked: a writer may be changing it in place; once, wait for it to finish
-            if waited:
-                return None
-            wait_for_in_place_writer(path.parent)
-            waited = True
-        except (duckdb.Error, OSError):
+        except (duckdb.Error, OSError) as exc:
+            if isinstance(exc, duckdb.IOException) and not waited:
+                # locked? a writer may be changing it in place: wait for it to finish once
+                wait_for_in_place_writer(path.parent)
+                waited = True
+                continue
             if real == Path(os.path.realpath(path)):
                 return None
     if con is None:
