@@ -17,7 +17,7 @@ from pathlib import Path
 from sys import intern
 from typing import TYPE_CHECKING, Any
 
-from modeltrail.store.read import blobfacts, discovery, filenames, gitio, parse_pool
+from modeltrail.store.read import blobfacts, discovery, filenames, gitio, parse_pool, pipelines
 from modeltrail.store.read.declarations import at_place_now, moved_places
 
 # the catalog's run (store/catalog/index_run.py, pulled.py) reaches these through this
@@ -318,9 +318,10 @@ def fill_facts(
     # a templated dvc.yaml declares what its expansion with the params (and vars files)
     # of the same version says: one expansion per distinct (dvc.yaml, their blobs)
     expanded = _expand_templated(repo, facts, emitted, decl.templated, model_paths)
-    blob_md5 = _lock_dep_md5s(repo, emitted, decl, model_paths, expanded, sizes)
+    pipes = pipelines.Pipelines(decl.locks, cache)
+    pipes.blob_md5 = _lock_dep_md5s(repo, emitted, decl, model_paths, expanded, sizes, pipes)
     roles, cached = _add_versions(
-        facts, cache, emitted, models, decl, model_paths, expanded, blob_md5, known
+        facts, cache, emitted, models, decl, model_paths, expanded, pipes, known
     )
     del emitted  # every version's files are rows now
 
@@ -445,6 +446,7 @@ def _lock_dep_md5s(
     paths: ModelPaths,
     expanded: dict[Expansion, tuple[list[str], list[str]]],
     sizes: dict[str, int],
+    pipes: pipelines.Pipelines,
 ) -> Callable[[str, bool], str | None]:
     """The DVC md5 of each git file that dvc.lock stages depend on (code, inputs), as a
     function of (blob, legacy), computed once each."""
@@ -455,7 +457,7 @@ def _lock_dep_md5s(
             dvc_decl: Mapping[str, tuple[list[str], list[str]]] = (
                 ChainMap(own, decl.dvc) if own else decl.dvc
             )
-            dep_blobs |= blobfacts.lock_dep_blobs(e.files, dvc_decl, decl.locks)
+            dep_blobs |= pipes.dep_blobs(e.files, dvc_decl)
     dep_data = gitio.read_blobs(
         repo, [b for b in dep_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
     )
@@ -495,7 +497,7 @@ def _add_versions(
     decl: _Declared,
     paths: ModelPaths,
     expanded: dict[Expansion, tuple[list[str], list[str]]],
-    blob_md5: Callable[[str, bool], str | None],
+    pipes: pipelines.Pipelines,
     known: set[str],
 ) -> tuple[dict[tuple[str, str], tuple[str, str, str]], dict[str, bytes]]:
     """Each version's rows (its files, sources, model_commits row); ``emitted`` is emptied
@@ -517,9 +519,7 @@ def _add_versions(
             own = _expansions(e, decl.templated, paths, expanded)
             dvc_decl = ChainMap(own, decl.dvc) if own else decl.dvc
         srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, decl.manifest_files)
-        from_cache, lock_stale, refused, not_cached = blobfacts.dvc_pipeline(
-            e.files, dvc_decl, decl.locks, cache, blob_md5
-        )
+        from_cache, lock_stale, refused, not_cached = pipes.answer(e.files, dvc_decl)
         for path in refused:
             facts.warnings.add(e.commit, path, e.model, f"{path}: {REFUSED_CACHE_OBJECT}")
         for _role, _path, md5 in from_cache:
