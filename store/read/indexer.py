@@ -17,7 +17,14 @@ from pathlib import Path
 from sys import intern
 from typing import TYPE_CHECKING, Any
 
-from modeltrail.store.read import blobfacts, discovery, filenames, gitio, parse_pool, pipelines
+from modeltrail.store.read import (
+    blobfacts,
+    discovery,
+    gitio,
+    parse_pool,
+    pipelines,
+    sources,
+)
 from modeltrail.store.read.declarations import at_place_now, moved_places
 
 # the catalog's run (store/catalog/index_run.py, pulled.py) reaches these through this
@@ -127,68 +134,6 @@ def propagate(
     return out
 
 
-@functools.lru_cache(maxsize=65536)
-def _path_role(path: str) -> str | None:
-    """What a file is by its name alone (the same paths recur in every version)."""
-    base = posixpath.basename(path)
-    if base == "dvc.yaml":
-        return "dvc_yaml"
-    if base == "model.yaml":  # MLmodel and Modelbit files hold no metrics or version
-        return "manifest"
-    if base == "MLmodel":
-        return "mlmodel"
-    if base == "dvc.lock":
-        return "dvc_lock"
-    if base.endswith(".dvc"):
-        return "dvc_pointer"
-    if filenames.is_environment_file(path):
-        return "environment"
-    return None
-
-
-def _sources(
-    e: Emitted,
-    directories: tuple[str, ...],
-    dvc_decl: Mapping[str, tuple[list[str], list[str]]],
-    manifest_files: dict[str, tuple[str | None, str | None]],
-) -> list[tuple[str, str, str]]:
-    """(role, path, blob) of the files that feed a version's metrics, params, ..."""
-    files = e.files
-    out: list[tuple[str, str, str]] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add(role: str, path: str) -> None:
-        entry = files.get(path)
-        if entry is not None and (role, path) not in seen:
-            seen.add((role, path))
-            out.append((role, path, entry[0]))
-
-    for d in directories:
-        for fixed_role, path in _fixed_sources(d):
-            add(fixed_role, path)
-    for path, (blob, _mode) in files.items():
-        role = _path_role(path)
-        if role is None:
-            continue
-        pdir = posixpath.dirname(path)
-        if role == "dvc_yaml":
-            metrics, params = dvc_decl.get(blob, ([], []))
-            for m in metrics:
-                add("metrics", m)
-            for p in params:
-                add("params", p)
-        elif role == "manifest":
-            add("manifest", path)
-            mfile, pfile = manifest_files.get(blob, (None, None))
-            if mfile:
-                add("metrics", posixpath.normpath(posixpath.join(pdir, mfile)))
-            if pfile:
-                add("params", posixpath.normpath(posixpath.join(pdir, pfile)))
-        else:
-            add(role, path)
-    return out
-
-
 #: the roles whose blobs are parsed for the catalog (others are only sized)
 _PARSED_ROLES = frozenset(
     ("metrics", "params", "manifest", "mlmodel", "environment", "dvc_lock", "dvc_pointer")
@@ -248,22 +193,13 @@ def unpulled_warning(count: int, path: str) -> str:
     return f"{begins} (such as {path}): unknown until `dvc pull` brings them"
 
 
+@functools.lru_cache(maxsize=65536)  # the same paths change version after version
 def _counts_for_staleness(path: str) -> bool:
     """Whether changing ``path`` can leave metrics stale: not documentation, not hidden
     files or directories (``.vscode/``, ``.gitignore``, ``.dvc/``)."""
     if path.lower().endswith((".md", ".rst")):
         return False
     return not any(part.startswith(".") for part in path.split("/"))
-
-
-@functools.lru_cache(maxsize=65536)  # one entry per model directory: 10,000 models fit
-def _fixed_sources(directory: str) -> tuple[tuple[str, str], ...]:
-    """The conventional metrics and params files of a model directory, (role, path)."""
-    names = filenames.METRIC_FILES + filenames.PARAM_FILES
-    paths = (posixpath.join(directory, n) if directory else n for n in names)
-    return tuple(
-        ("metrics" if posixpath.basename(p).startswith("metrics") else "params", p) for p in paths
-    )
 
 
 @dataclass
@@ -505,64 +441,68 @@ def _add_versions(
     the metrics read from the DVC cache (md5 -> content)."""
     source_dirs, places = _source_dirs(models)
     roles: dict[tuple[str, str], tuple[str, str, str]] = {}  # (blob, role) -> (path, model, commit)
-    mc = facts.model_commits
-    vf = facts.version_files
-    vs = facts.version_sources
+    sourcing = sources.Sources(decl.dvc, decl.manifest_files)
     cached: dict[str, bytes] = {}  # md5 -> content of metrics read from the DVC cache
     unpulled: dict[str, list[Any]] = {}  # model -> [versions, paths] of metrics not in the cache
+    manifest_version = decl.manifest_version
     for i, e in enumerate(emitted):
         emitted[i] = None  # type: ignore[call-overload]  # its files go once its rows are made
         if i % SPILL_EVERY == 0:
-            facts.spill()
+            facts.spill()  # the columns' appenders are valid until the next spill
+            f_model, f_commit, f_path, f_blob, f_mode = facts.version_files.appenders()
+            v_model, v_commit, v_role, v_path, v_blob, v_origin, v_key = (
+                facts.version_sources.appenders()
+            )
+            c_row = facts.model_commits.appenders()
+        model, commit, files = e.model, e.commit, e.files
         dvc_decl: Mapping[str, tuple[list[str], list[str]]] = decl.dvc
-        if expanded:
-            own = _expansions(e, decl.templated, paths, expanded)
-            dvc_decl = ChainMap(own, decl.dvc) if own else decl.dvc
-        srcs = _sources(e, source_dirs.get(e.model, ()), dvc_decl, decl.manifest_files)
-        from_cache, lock_stale, refused, not_cached = pipes.answer(e.files, dvc_decl)
+        own = _expansions(e, decl.templated, paths, expanded) if expanded else None
+        if own:
+            dvc_decl = ChainMap(own, decl.dvc)
+        srcs = sourcing.of(model, files, source_dirs.get(model, ()), dvc_decl if own else None)
+        from_cache, lock_stale, refused, not_cached = pipes.answer(files, dvc_decl)
         for path in refused:
-            facts.warnings.add(e.commit, path, e.model, f"{path}: {REFUSED_CACHE_OBJECT}")
-        for _role, _path, md5 in from_cache:
-            if md5 not in cached and md5 not in known:
-                content = cache.read(md5)
-                if content is not None:
-                    cached[md5] = content
-        from_cache = [s for s in from_cache if s[2] in cached or s[2] in known]
-        n = len(e.files)
-        vf.cols["model"].extend([e.model] * n)
-        vf.cols["commit"].extend([e.commit] * n)
-        vf.cols["path"].extend(e.files.keys())
-        for blob, mode in e.files.values():
-            vf.cols["blob"].append(blob)
-            vf.cols["mode"].append(mode)
+            facts.warnings.add(commit, path, model, f"{path}: {REFUSED_CACHE_OBJECT}")
+        if from_cache:
+            for _role, _path, md5 in from_cache:
+                if md5 not in cached and md5 not in known:
+                    content = cache.read(md5)
+                    if content is not None:
+                        cached[md5] = content
+            from_cache = [s for s in from_cache if s[2] in cached or s[2] in known]
+        for path, (blob, mode) in files.items():
+            f_model(model)
+            f_commit(commit)
+            f_path(path)
+            f_blob(blob)
+            f_mode(mode)
         mversion = None
         metric_paths = set()
-        v_model, v_commit, v_role, v_path, v_blob, v_origin, v_key = vs.appenders()
-        moved = places.get(e.model)
-        for (role, path, blob), origin in [(x, "git") for x in srcs] + [
-            (x, "dvc-cache") for x in from_cache
-        ]:
-            v_model(e.model)
-            v_commit(e.commit)
-            v_role(role)
-            v_path(path)
-            v_blob(blob)
-            v_origin(origin)
-            v_key(at_place_now(path, moved) if moved is not None else None)
-            roles.setdefault((blob, role), (path, e.model, e.commit))
-            if role == "manifest" and mversion is None:
-                mversion = decl.manifest_version.get(blob)
-            if role == "metrics":
-                metric_paths.add(path)
+        moved = places.get(model)
+        for origin, found in (("git", srcs), ("dvc-cache", from_cache)):
+            for role, path, blob in found:
+                v_model(model)
+                v_commit(commit)
+                v_role(role)
+                v_path(path)
+                v_blob(blob)
+                v_origin(origin)
+                v_key(at_place_now(path, moved) if moved is not None else None)
+                if (blob, role) not in roles:
+                    roles[(blob, role)] = (path, model, commit)
+                if role == "metrics":
+                    metric_paths.add(path)
+                elif role == "manifest" and mversion is None:
+                    mversion = manifest_version.get(blob)
         for path, md5 in not_cached:  # unknown until `dvc pull`: not absent, not parsed
-            key_path = at_place_now(path, places[e.model]) if e.model in places else None
-            vs.add(e.model, e.commit, "metrics", path, md5, "dvc-missing", key_path)
+            key_path = at_place_now(path, moved) if moved is not None else None
+            facts.version_sources.add(model, commit, "metrics", path, md5, "dvc-missing", key_path)
         if not_cached:
-            counts = unpulled.setdefault(e.model, [0, set()])
+            counts = unpulled.setdefault(model, [0, set()])
             counts[0] += 1
             counts[1].update(p for p, _md5 in not_cached)
         changed_set = set(e.changed_paths)
-        touched = any(_counts_for_staleness(p) for p in changed_set)
+        touched = any(map(_counts_for_staleness, changed_set))
         if lock_stale is not None:  # a DVC pipeline: as dvc.lock records it
             stale = bool(e.changed and touched and lock_stale)
         else:
@@ -570,7 +510,10 @@ def _add_versions(
                 e.changed and metric_paths and not (changed_set & metric_paths) and touched
             )
         # the content digest is the catalog's (derive_versions.fill_content)
-        mc.add(e.model, e.commit, e.changed, mversion, stale, len(changed_set), None)
+        for append, value in zip(
+            c_row, (model, commit, e.changed, mversion, stale, len(changed_set), None), strict=True
+        ):
+            append(value)
     for model, (count, unknown) in unpulled.items():  # one warning per model, not per version
         path = min(unknown)
         facts.warnings.add(None, path, model, unpulled_warning(count, path))

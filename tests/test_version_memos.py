@@ -1,6 +1,7 @@
-"""A version's DVC pipeline answer (metrics in the DVC cache, staleness as ``dvc.lock``
-records it) is decided once per distinct case and shared by the versions that repeat it,
-with the same answer as deciding each version on its own."""
+"""What a version derives from its files is worked out once per distinct case and shared
+by the versions that repeat it, with the same answer as working out each version alone:
+its DVC pipeline answer (metrics in the DVC cache, staleness as ``dvc.lock`` records it)
+and its sources."""
 
 from __future__ import annotations
 
@@ -76,3 +77,31 @@ def test_answers_are_those_of_each_version_decided_alone(tmp_path: Path) -> None
     assert answers[1] is answers[0] and answers[3] is answers[0]
     assert answers[2] is not answers[0]
     assert memo.dep_blobs(_versions()[2], declared) == {"train-edited"}
+
+
+def test_sources_are_those_of_each_version_worked_out_alone() -> None:
+    """A version's sources (role, path, blob) are worked out once per model, paths and
+    what its declaring files say; versions that repeat those get the same rows with
+    their own blobs."""
+    from modeltrail.store.read import sources
+
+    dvc_decl = {"dvcyaml": (["p/eval/metrics.json", "p/gone.json"], ["p/params.yaml"])}
+    manifests = {"man1": ("scores.json", None), "man2": ("other.json", "hp.yaml")}
+    a = {"m/metrics.json": ("j1", "100644"), "m/model.yaml": ("man1", "100644")}
+    versions = [
+        ("m", ("m",), {**a, "m/scores.json": ("s1", "100644")}),
+        ("m", ("m",), {**a, "m/scores.json": ("s2", "100644")}),  # same shape, new blob
+        ("m", ("m",), {**a, "m/model.yaml": ("man2", "100644"), "m/other.json": ("o", "1")}),
+        ("m", ("m",), {"m/model.yaml": ("man1", "100644"), "m/metrics.json": ("j2", "1")}),
+        ("n", ("p", "old"), {"p/dvc.yaml": ("dvcyaml", "1"), "p/eval/metrics.json": ("e", "1")}),
+        ("n", ("p", "old"), {"p/params.yaml": ("pp", "1"), "p/requirements.txt": ("r", "1")}),
+        ("n", ("p", "old"), {"old/metrics.yaml": ("my", "1"), "p/dvc.lock": ("l", "1")}),
+    ]
+    memo = sources.Sources(dvc_decl, manifests)
+    for model, dirs, files in versions * 2:
+        alone = sources.sources(files, dirs, dvc_decl, manifests)
+        assert memo.of(model, files, dirs) == alone
+    assert [b for _r, _p, b in memo.of("m", versions[1][2], ("m",))] == ["j1", "man1", "s2"]
+    templated = {"dvcyaml": (["p/other.json"], [])}  # this version's expansion says otherwise
+    files = {"p/dvc.yaml": ("dvcyaml", "1"), "p/other.json": ("x", "1")}
+    assert memo.of("n", files, ("p",), templated) == [("metrics", "p/other.json", "x")]
