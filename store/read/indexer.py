@@ -78,7 +78,10 @@ def propagate(
     empty: dict[str, FileState] = {}
     state: dict[str, dict[str, FileState]] = dict(seeds)
     # a commit's state is kept until its last first-parent child has used it
-    children = Counter(c.parents[0] for c in commits if c.parents)
+    children: dict[str, int] = {}
+    for c in commits:
+        if c.parents:
+            children[c.parents[0]] = children.get(c.parents[0], 0) + 1
     out: list[Emitted] = []
     placed, placed_files = paths.placed, paths.visible
     for c in commits:
@@ -86,8 +89,10 @@ def propagate(
         if c.parents:
             first = c.parents[0]
             base = state.get(first, empty)
-            children[first] -= 1
-            if children[first] == 0:
+            left = children[first] - 1
+            if left:
+                children[first] = left
+            else:
                 del children[first]
                 state.pop(first, None)
         touched: dict[str, list[gitio.Change]] = {}
@@ -108,7 +113,7 @@ def propagate(
                 new[m] = files
         else:
             new = base
-        if children[c.commit]:
+        if c.commit in children:
             state[c.commit] = new
         for m in set(touched) | labelled.get(c.commit, set()):
             now: FileState = new.get(m, {})
@@ -276,23 +281,24 @@ def add_commits(
     facts: Facts, commits: Iterable[gitio.CommitRecord], topo_start: int
 ) -> Iterator[gitio.CommitRecord]:
     """The commits' own rows, handed over as they fill (100,000 at once held their
-    Python and Arrow copies together); yields each commit once its row is made."""
-    col = facts.commits
+    Python and Arrow copies together); yields each commit once its row is made. Only
+    this generator spills ``facts`` while it runs (its appenders hold the columns)."""
     for i, c in enumerate(commits):
         if i % SPILL_EVERY == 0:
-            facts.spill()
-        col.add(
-            c.commit,
-            c.parents,
-            c.tree,
-            c.author_name,
-            c.author_email,
-            c.author_date,
-            c.committer_date,
-            c.subject,
-            c.message,
-            topo_start + i,
-        )
+            facts.spill()  # the appenders are valid until the next spill
+            a_id, a_par, a_tree, a_name, a_email, a_adate, a_cdate, a_subj, a_msg, a_topo = (
+                facts.commits.appenders()
+            )
+        a_id(c.commit)
+        a_par(c.parents)
+        a_tree(c.tree)
+        a_name(c.author_name)
+        a_email(c.author_email)
+        a_adate(c.author_date)
+        a_cdate(c.committer_date)
+        a_subj(c.subject)
+        a_msg(c.message)
+        a_topo(topo_start + i)
         yield c
     facts.spill()
 
@@ -337,12 +343,18 @@ def _read_declarations(
 ) -> _Declared:
     """Read and parse the declaring files of the versions themselves: dvc.yaml, dvc.lock
     and manifests (whose values become rows now)."""
-    decl_blobs: dict[str, str] = {}
+    decl_blobs: dict[str, str] = {}  # blob -> the first declaring path it has
+    declaring: dict[str, bool] = {}  # path -> whether it is a declaring file's
     for e in emitted:
         for path, (blob, _m) in e.files.items():
-            base = posixpath.basename(path)
-            if base in ("dvc.yaml", "model.yaml", "dvc.lock"):
-                decl_blobs.setdefault(blob, path)
+            if blob in decl_blobs:
+                continue
+            named = declaring.get(path)
+            if named is None:
+                base = posixpath.basename(path)
+                named = declaring[path] = base in ("dvc.yaml", "model.yaml", "dvc.lock")
+            if named:
+                decl_blobs[blob] = path
     decl_data = gitio.read_blobs(
         repo, [b for b in decl_blobs if sizes.get(b, 0) <= MAX_DOCUMENT], MAX_DOCUMENT
     )
