@@ -40,6 +40,8 @@ DECLARING_ENDS = ("artifacts.yaml", "dvc.yaml", "model.yaml", "MLmodel", "metada
 
 def manifest_kind(path: str) -> str | None:
     """What kind of declaration a file path could hold, from its name alone."""
+    if not path.endswith(DECLARING_ENDS):  # most paths: one test
+        return None
     base = posixpath.basename(path)
     if path == "artifacts.yaml":
         return "artifacts"
