@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.read.blobfacts import DvcCache
-from modeltrail.store.read.readers import dvc
+
+if TYPE_CHECKING:  # the readers are imported when a document is first read (blobfacts)
+    from modeltrail.store.read.readers import dvc
 
 #: a version's files: path -> (blob, mode)
 Files = Mapping[str, tuple[str, str]]
@@ -23,6 +25,13 @@ Files = Mapping[str, tuple[str, str]]
 Answer = tuple[list[tuple[str, str, str]], bool | None, list[str], list[tuple[str, str]]]
 
 FileMd5 = Callable[[str, bool], str | None]
+
+
+def _joined(base: str, path: str) -> str | None:
+    """``dvc.join_dvc_path(base, "", path)``: a lock's path as a repository path."""
+    from modeltrail.store.read.readers.dvc import join_dvc_path
+
+    return join_dvc_path(base, "", path)
 
 
 def lock_stale(
@@ -42,7 +51,7 @@ def lock_stale(
     writes: dict[str, list[str]] = {}  # stage -> repo paths of its outs
     for name, stage in lock.stages.items():
         for out in stage.outs:
-            where = dvc.join_dvc_path(base, "", out.path)
+            where = _joined(base, out.path)
             if where is not None:
                 produced[where] = (name, out.md5)
                 writes.setdefault(name, []).append(where)
@@ -76,7 +85,7 @@ def _stage_stale(
     verdict[name] = False  # a cycle is not evidence
     result = False
     for dep in lock.stages[name].deps:
-        where = dvc.join_dvc_path(base, "", dep.path)
+        where = _joined(base, dep.path)
         producer = produced.get(where) if where is not None else None
         if producer is None:
             if file_md5 is not None and where is not None and dep.md5 and not dep.is_dir:
@@ -163,9 +172,10 @@ def dvc_pipeline(
 
 
 class Pipelines:
-    """:func:`dvc_pipeline` for the versions of one run, each distinct case decided once (``locks``: dvc.lock blob -> parsed lock; ``cache`` and
-    ``blob_md5`` as :func:`dvc_pipeline` takes them, the same for the whole run). The
-    answers are shared between versions: never change them."""
+    """:func:`dvc_pipeline` for the versions of one run, each distinct case decided
+    once (``locks``: dvc.lock blob -> parsed lock; ``cache`` and ``blob_md5`` as
+    :func:`dvc_pipeline` takes them, the same for the whole run). The answers are
+    shared between versions: never change them."""
 
     def __init__(
         self,
@@ -188,7 +198,7 @@ class Pipelines:
             hashed: list[str] = []
             for stage in self.locks[lock_blob].stages.values():
                 for dep in stage.deps:
-                    where = dvc.join_dvc_path(base, "", dep.path)
+                    where = _joined(base, dep.path)
                     if where is not None:
                         every.append(where)
                         if dep.md5:
