@@ -51,6 +51,12 @@ class ReproMarks:
                 self.codes[row] = _CODES[state]
 
 
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array, without a copy when it is one already (``combine_chunks``
+    copies even a single chunk: at 100,000 versions, the whole table again, 15 MB)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def fit(text: str, width: int, align: str = "left") -> str:
     """``text`` cut (with …) or padded to exactly ``width`` cells."""
     if width <= 0:
@@ -105,7 +111,7 @@ class VersionRows:
         self.metric_keys = list(metric_keys)
         self._better = better
         self._direction = direction or (lambda key: "higher")
-        self._cols = {name: table.column(name).combine_chunks() for name in table.column_names}
+        self._cols = {name: _one_array(table.column(name)) for name in table.column_names}
         # the row of the version each row was built on; unknown until set_previous()
         self._prev: pa.Array | None = None
         # per row: reproducible (REPRO_CODES); until set_reproducible(), the column shows
