@@ -65,6 +65,13 @@ def _check_pages(path: Path) -> int:
         checked = 0
         for (model,) in con.execute("SELECT name FROM models ORDER BY name").fetchall():
             every = browse.metric_keys(con, model)
+            # every key with a number, one metrics file at a time as at once
+            numeric = con.execute(
+                "SELECT DISTINCT key FROM metrics WHERE model = $1 AND value IS NOT NULL "
+                "ORDER BY key",
+                [model],
+            ).fetchall()
+            assert every == [k for (k,) in numeric] == browse._metric_keys_at_once(con, model)
             for keys in (browse.key_metrics(con, model), every, every[::-1][:2], []):
                 for all_branches in (True, False):
                     scope = {"main": line, "all_branches": all_branches}
