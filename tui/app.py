@@ -24,18 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
-import duckdb
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 
-from modeltrail.store.catalog.files import empty_catalog, open_snapshot
+from modeltrail.store.catalog.generations import current_generation
 from modeltrail.store.config import Config, PushPolicy, load_user_config, user_config_path
-from modeltrail.store.query import models_answer, queries
-from modeltrail.store.query.mainline import MainLine, main_line
-from modeltrail.store.query.queries import model_names
+from modeltrail.store.query import models_answer
 from modeltrail.store.repo import RepoPaths, index_lock_note, open_repo
 from modeltrail.tui import gc_pause
 from modeltrail.tui.app_base import AppBase
@@ -67,7 +64,10 @@ _PROGRESS_INTERVAL = 0.1  # seconds between progress messages from the index thr
 
 
 if TYPE_CHECKING:
+    import duckdb
     from git import Repo
+
+    from modeltrail.store.query.mainline import MainLine
 
 T = TypeVar("T")
 
@@ -120,7 +120,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self.user_config: Config = load_user_config()
         self.workspace = workspace is not None
         if workspace is None:
-            self.repos = [RepoState.open(None, repo_path, self.user_config)]
+            # the catalog is opened by the thread that reads the first screen (DuckDB is
+            # imported there, and only after that screen when it was kept beside it)
+            self.repos = [RepoState.open(None, repo_path, self.user_config, defer=True)]
         else:
             self.repos = [self._member(*member) for member in workspace]
         readable = [s for s in self.repos if s.readable]
@@ -141,10 +143,12 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self._clash_reported: set[str] = set()
         self.init_remote()
         self._first_screen_up = threading.Event()  # set by start_index_once
+        self._open_now = threading.Event()  # the catalog is wanted (or the first screen is up)
         self._prefetch: threading.Thread | None = None
-        self._first_models: Future[tuple[duckdb.DuckDBPyConnection, list[dict]] | None] | None = (
-            None
-        )
+        self._first_models: (
+            Future[tuple[duckdb.DuckDBPyConnection | None, list[dict]] | None] | None
+        ) = None
+        self._kept_first: dict | None = None  # the first model's screen, kept (models_answer)
         if not self.workspace and self._active.real_catalog:
             self._prefetch_models()
 
@@ -208,33 +212,57 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         return next(s for s in self.repos if s.name == name)
 
     def _prefetch_models(self) -> None:
-        """Start reading the models now, while Textual starts up and draws the screen: the
-        home screen's first load takes them (``first_models``). A plain thread, as the
-        index run's: no worker can start before the app runs. It reads through a cursor
-        of the connection opened with the app and touches nothing else of the app: no
-        ``connection()`` (which may reopen the catalog and post to the app), no message,
+        """Start reading the first screen now, while Textual starts up and draws it: the
+        home screen's first load takes the models (``first_models``) and its first
+        versions load the first model's (``kept_first``). A plain thread, as the index
+        run's: no worker can start before the app runs.
+
+        When the first screen was kept beside this catalog generation
+        (``store.query.models_answer``) it is all read from there, and the catalog is
+        opened (DuckDB imported) only once that screen is up, or as soon as a load asks
+        for ``connection()``; if the catalog then opened is another generation (or none
+        can be), the screens are told as when it changes on disk. Else the thread opens
+        the catalog at once, reads the models there, and, once the first screen is up (not
+        competing with it), keeps them and the first model's screen for the next start.
+
+        It touches nothing else of the app but that one message: no ``connection()``,
         no reactive. Whatever happens to it, its future ends with an answer or None:
         None sends the first load to the catalog itself (it never becomes the load's
         failure: a read that failed here, and only here, would otherwise lose the first
         screen, with nothing left to load the models again)."""
         state = self._active
-        con = state.con
-        assert con is not None  # a real catalog is open (the caller checked)
-        future: Future[tuple[duckdb.DuckDBPyConnection, list[dict]] | None] = Future()
+        future: Future[tuple[duckdb.DuckDBPyConnection | None, list[dict]] | None] = Future()
         self._first_models = future
-
-        generation = state.generation  # the one con is on (None: not known for sure)
         paths = self.paths
+        main = state.config.main
 
         def read() -> None:
-            answer = None
+            answer: tuple[duckdb.DuckDBPyConnection | None, list[dict]] | None = None
+            generation = line = None
             try:
-                kept = models_answer.kept_models(paths, generation, state.config.main)
-                if kept is not None:  # as kept beside this very catalog generation
-                    answer = (con, kept)
+                if state.opened is not None and not state.opened.is_set():
+                    shown = current_generation(paths)
+                    kept = models_answer.kept_answer(paths, shown, main)
+                    if kept is not None:  # the first screen is drawn from it
+                        self._kept_first = kept.first
+                        answer = (None, kept.models)
+                        future.set_result(answer)
+                        self._open_now.wait(self.INDEX_DELAY)
+                    self._open_catalog(state, shown if kept is not None else None)
+                    if kept is not None:
+                        return
+                con = state.con
+                if con is None:
                     return
+                generation = state.generation  # the one con is on (None: not known for sure)
+                models = models_answer.kept_models(paths, generation, main)
+                if models is not None:  # as kept beside this very catalog generation
+                    answer = (con, models)
+                    return
+                from modeltrail.store.query.mainline import main_line
+
                 with con.cursor() as cursor:
-                    line = main_line(cursor, state.config.main)
+                    line = main_line(cursor, main)
                     answer = (con, self._read_first_models(cursor, line))
                 with self._con_lock:  # the versions need the same main line: computed once
                     if state.con is con and state.main_line is None:
@@ -242,18 +270,53 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             except Exception:  # noqa: BLE001 - the first load reads them itself
                 answer = None
             finally:
-                future.set_result(answer)
+                if not future.done():
+                    future.set_result(answer)
             # kept for the next start once this one's first screen is up (not competing
             # with it); an app that ends before keeps nothing (a daemon thread)
-            if answer is not None and generation is not None:
+            if answer is not None and answer[0] is not None and generation is not None:
                 self._first_screen_up.wait()
-                models_answer.keep_models(paths, generation, state.config.main, answer[1])
+                if line is None:  # the models were kept, the first screen may not be
+                    return
+                self._keep_first_screen(answer[0], generation, line, answer[1])
 
         self._prefetch = threading.Thread(target=read, name="modeltrail-first-models", daemon=True)
         self._prefetch.start()
 
+    def _open_catalog(self, state: RepoState, shown: list | None) -> None:
+        """Open the catalog whose opening was deferred (``RepoState.open``). A first
+        screen drawn from what was kept for generation ``shown`` is read again when the
+        catalog opened is another generation (or none can be opened: then rebuilt)."""
+        with self._con_lock:
+            state.open_catalog()
+        if shown is not None and (state.con is None or state.generation != shown):
+            self.post_message(_CatalogReopened(state.con is not None, state.name))
+
+    def _keep_first_screen(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        generation: list,
+        line: MainLine,
+        models: list[dict],
+    ) -> None:
+        """Keep ``models`` and what the home screen shows first of the first of them."""
+        from modeltrail.tui.screens.home import FIRST_PAGE, KEY_METRICS
+
+        first = None
+        if models:
+            try:
+                with con.cursor() as cursor:
+                    first = models_answer.read_first(
+                        cursor, line, models[0]["name"], FIRST_PAGE, KEY_METRICS
+                    )
+            except Exception:  # noqa: BLE001 - only a shortcut: the models alone then
+                first = None
+        models_answer.keep_models(self.paths, generation, self._active.config.main, models, first)
+
     def _read_first_models(self, cursor: duckdb.DuckDBPyConnection, line: MainLine) -> list[dict]:
         """The models, as the home screen's loads read them."""
+        from modeltrail.store.query import queries
+
         return queries.list_models(cursor, line)
 
     def first_models(self) -> list[dict] | None:
@@ -262,9 +325,22 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         was swapped meanwhile: the load then asks the catalog as every later one does."""
         future, self._first_models = self._first_models, None
         answer = None if future is None else future.result()
-        if answer is None or answer[0] is not self._active.con:
+        if answer is None:
             return None
-        return answer[1]
+        con, models = answer
+        if con is not None and con is not self._active.con:
+            return None
+        return models
+
+    def kept_first(self, model: str) -> dict | None:
+        """What the home screen shows first of ``model`` as kept beside the catalog
+        (``models_answer.read_first``), once, or None."""
+        first, self._kept_first = self._kept_first, None
+        return first if first is not None and first.get("model") == model else None
+
+    def wait_first_screen(self) -> None:
+        """Wait (in a worker) until the first screen is up, a few seconds at the most."""
+        self._first_screen_up.wait(self.INDEX_DELAY)
 
     # --- public API for screens -----------------------------------------------------------
 
@@ -273,10 +349,16 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         workspace member ``repo``): an empty catalog before the first index run has
         finished. Use ``.cursor()`` on it inside worker threads."""
         state = self.repo_state(repo)
+        opened = state.opened
+        if opened is not None and not opened.is_set():  # the first screen was kept: open it now
+            self._open_now.set()
+            opened.wait()
         with self._con_lock:
             if state.real_catalog and state.catalog_ident() != state.con_ident:
                 self._reopen(state)
             if state.con is None:
+                from modeltrail.store.catalog.files import empty_catalog
+
                 state.con = empty_catalog()
             return state.con
 
@@ -289,6 +371,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         with self._con_lock:
             if state.main_line is not None and state.main_line[0] is con:
                 return state.main_line[1]
+        from modeltrail.store.query.mainline import main_line
+
         with con.cursor() as cursor:
             line = main_line(cursor, state.config.main)
         with self._con_lock:
@@ -300,6 +384,11 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         when it is damaged or gone, keep an empty placeholder and rebuild it. A catalog
         generation is never rewritten in place (the indexer writes a new file and swaps
         the link), so the same file with another size or time is damage."""
+        import duckdb
+
+        from modeltrail.store.catalog.files import empty_catalog, open_snapshot
+        from modeltrail.store.query.queries import model_names
+
         assert state.paths is not None
         old, state.con_ident = state.con_ident, state.catalog_ident()
         new = state.con_ident
@@ -345,6 +434,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         to show): start the start-up index run (once, of every repository; later runs come
         from ``reindex``)."""
         self._first_screen_up.set()
+        self._open_now.set()
         if not self._frozen:
             # Everything built so far lives as long as the app: keep it out of the cyclic
             # collector, whose full passes over it would stall key presses for ~50 ms.
@@ -414,7 +504,7 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         self.push_screen(HomeScreen())
         if not self._index_on_mount:
             self.check_remote()
-            if self._active.con is not None:
+            if self._active.real_catalog:
                 self.index_status = "catalog opened"
         elif all(s.real_catalog for s in self.repos if s.readable):
             # paint from the catalog first; ask git for news (where the branch stands, then
@@ -480,6 +570,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             text = self._about(message.repo, message.lock_note)
             self.notify(clean(text), severity="warning", markup=False, timeout=20)
         state.lock_note = message.lock_note
+        from modeltrail.store.catalog.files import open_snapshot
+
         with self._con_lock:
             ident = state.catalog_ident()
             fresh = open_snapshot(state.paths.catalog_file)
@@ -513,6 +605,8 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
 
     def _swap_connection(self, state: RepoState, fresh: duckdb.DuckDBPyConnection) -> None:
         # Workers may still hold cursors of the old connection: close it one swap later.
+        import duckdb
+
         for old in state.retired:
             with contextlib.suppress(duckdb.Error):
                 old.close()
@@ -536,7 +630,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
             gc.unfreeze()
         for state in self.repos:
             for con in [*state.retired, state.con]:
-                if con is not None:
+                if con is not None:  # (DuckDB was imported: a connection is open)
+                    import duckdb
+
                     with contextlib.suppress(duckdb.Error):
                         con.close()
 

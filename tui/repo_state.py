@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modeltrail.store import remote_repo
-from modeltrail.store.catalog.files import open_snapshot
 from modeltrail.store.catalog.generations import current_generation
 from modeltrail.store.config import Config, PushPolicy, load_config, push_policy
 from modeltrail.store.repo import open_repo, repo_paths
@@ -51,11 +50,20 @@ class RepoState:
     lock_note: str | None = None  # the index.lock warning last shown
     summary: str = ""  # its last index run's line (the status bar shows the active one's)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: set once the catalog is opened, when its opening was left to the app (``defer``)
+    opened: threading.Event | None = None
 
     @classmethod
-    def open(cls, name: str | None, path: str | os.PathLike[str] | None, user: Config) -> RepoState:
+    def open(
+        cls,
+        name: str | None,
+        path: str | os.PathLike[str] | None,
+        user: Config,
+        defer: bool = False,
+    ) -> RepoState:
         """The repository at ``path`` (None: the current directory's) with whatever
-        catalog it already has."""
+        catalog it already has; ``defer``: a catalog file is there but not opened yet
+        (``opened`` is set once the app's :meth:`open_catalog` has)."""
         repo = open_repo(path)
         paths = repo_paths(repo)
         config = load_config(paths.root)
@@ -65,13 +73,34 @@ class RepoState:
         if by_url:  # a URL's cached copy: a stage rollback's tag exists to be pushed there
             policy = PushPolicy("always", "the repository was opened by URL")
         state = cls(name, repo, paths, config, policy, by_url)
-        state.con_ident = state.catalog_ident()
-        before = current_generation(paths)
-        state.con = open_snapshot(paths.catalog_file)
-        state.real_catalog = state.con is not None
-        if state.real_catalog and before is not None and current_generation(paths) == before:
-            state.generation = before  # no new generation came while it was opened
+        if defer and state.catalog_ident() is not None:
+            state.real_catalog = True  # until it fails to open (open_catalog)
+            state.opened = threading.Event()
+        else:
+            state.open_catalog()
         return state
+
+    def open_catalog(self) -> None:
+        """Open the catalog as it is now (DuckDB is imported here): ``con`` (None: no
+        usable catalog), what it was opened on (``con_ident``, ``generation``)."""
+        from modeltrail.store.catalog.files import open_snapshot
+
+        assert self.paths is not None
+        con = None
+        try:
+            ident = self.catalog_ident()
+            before = current_generation(self.paths)
+            con = open_snapshot(self.paths.catalog_file)
+            self.con_ident = ident
+            self.con = con
+            self.real_catalog = con is not None
+            if con is not None and before is not None and current_generation(self.paths) == before:
+                self.generation = before  # no new generation came while it was opened
+        finally:
+            if con is None:
+                self.real_catalog = False
+            if self.opened is not None:
+                self.opened.set()
 
     @classmethod
     def failed(cls, name: str, error: str) -> RepoState:

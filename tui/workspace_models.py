@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from modeltrail.store.query import queries
 from modeltrail.tui.workers import error_text
 
 if TYPE_CHECKING:
@@ -27,6 +26,8 @@ def workspace_models(app: AppBase) -> list[dict]:
             continue
         try:
             with app.connection(name).cursor() as cursor:
+                from modeltrail.store.query import queries
+
                 found = queries.list_models(cursor, app.main_line(name))
         except Exception as exc:  # noqa: BLE001 - a damaged catalog: its row says so
             models.append({"name": name, "repo": name, "error": error_text(exc)})

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from modeltrail.store.trailers import read_trailers
+
+if TYPE_CHECKING:
+    import duckdb
 
 _EVENTS = """
     SELECT e.model, e.stage, e.event, e.commit, e.timestamp, e.ref, e.author_name,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
@@ -31,8 +32,6 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
-from modeltrail.store.query import audit, browse, queries
-from modeltrail.store.query.filter import FilterError, matching_topos
 from modeltrail.store.query.stages import stage_order
 from modeltrail.store.repo import open_repo
 from modeltrail.tui.audit_text import overall
@@ -43,7 +42,8 @@ from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.help import FILTER_PLACEHOLDER, HOME_LEGEND
 from modeltrail.tui.screens.home_palette import jump_commands, prefix_commands
-from modeltrail.tui.widgets.details import DetailsView
+from modeltrail.tui.widgets.details import DetailsKey, DetailsView, render_details
+from modeltrail.tui.widgets.kept_rows import KeptRows
 from modeltrail.tui.widgets.key_footer import KeyFooter
 from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
@@ -73,6 +73,8 @@ class VersionsLoaded(Message):
     rows: VersionRows
     partial: bool = False
     repo: str | None = None  # the workspace's repository of the model
+    #: the newest version's details as kept from the last start (the first screen's)
+    kept_details: tuple[DetailsKey, RenderableType] | None = None
 
 
 @dataclass
@@ -135,6 +137,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         self._keep_commit: str | None = None
         self.all_branches = False  # b: every branch's versions (else the main line)
         self._checks_for: VersionRows | None = None  # the rows whose checks were started
+        self._kept_details: tuple[DetailsKey, RenderableType] | None = None
 
     def help_legend(self) -> tuple[tuple[str, str], ...]:
         return HOME_LEGEND
@@ -222,8 +225,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
                 title.append(f" → {count} of {total}")
             else:
                 title.append(f" · {total:,}")
-                if self.partial:
-                    shown = len(self.rows) if self.rows is not None else 0
+                shown = len(self.rows) if self.rows is not None else 0
+                if self.partial and (shown < total or self.rest_failed):
                     title.append(
                         f" (only the newest {shown:,}: the rest failed to load)"
                         if self.rest_failed
@@ -300,6 +303,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             return
         models = self.app.first_models()  # read while the app started (the first load)
         if models is None:
+            from modeltrail.store.query import queries
+
             with self.app.connection().cursor() as cursor:
                 models = queries.list_models(cursor, self.app.main_line())
         self.post_message(ModelsLoaded(models))
@@ -390,6 +395,13 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         state = self.app.repo_state(repo)
         config = state.config
         assert state.paths is not None  # a model's repository was read
+        kept = None if all_branches or repo is not None else self.app.kept_first(model)
+        if kept is not None:  # the first screen as kept from the last start: drawn at once
+            self.post_message(self._kept_versions(kept))
+            self.app.wait_first_screen()  # then the catalog's own, not competing with it
+            if worker.is_cancelled:
+                return
+        from modeltrail.store.query import browse
 
         def table_rows(table) -> VersionRows:
             return VersionRows(
@@ -414,6 +426,37 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         if not worker.is_cancelled:
             self.post_message(PreviousLoaded(model, rows, prev_topo))
 
+    def _kept_versions(self, kept: dict[str, Any]) -> VersionsLoaded:
+        """The first screen's versions and details as kept beside the catalog
+        (``models_answer.read_first``), as a first page of the list. (Thread.)"""
+        config = self.app.config
+        columns = kept["columns"]
+        rows = KeptRows(
+            columns,
+            kept["prev"],
+            kept["keys"],
+            config.better,
+            config.direction,
+            kept["branch"],
+            kept["sizes"],
+        )
+        details = None
+        detail = kept["detail"]
+        if detail is not None and len(rows):
+            before = rows.previous_row(0)
+            previous = (
+                None if before is None else (rows.commit_at(before), rows.value("version", before))
+            )
+            key: DetailsKey = (kept["model"], rows.commit_at(0), previous)
+            renderable = render_details(
+                detail,
+                detail.get("previous_metrics", {}),
+                previous[1] if previous else None,
+                config.better,
+            )
+            details = (key, renderable)
+        return VersionsLoaded(kept["model"], rows, True, None, details)
+
     def _start_checks(self) -> None:
         """Read the listed versions' checks (the R column) once the screen shows their
         details: not before, the first screen does not need them (once per list)."""
@@ -431,6 +474,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def load_checks(self, model: str, rows: VersionRows, repo: str | None = None) -> None:
         """How reproducible each version is (the audit's checks, the R column); ``repo``:
         the workspace's repository the model is in (else the app's one)."""
+        from modeltrail.store.query import audit
+
         worker = get_current_worker()
         state = self.app.repo_state(repo)
         assert state.paths is not None  # a model's repository was read
@@ -480,7 +525,12 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             self.load_versions(message.model, True, message.repo)
             return
         self.rest_failed = False
-        replacing_page = self.partial and not message.partial and self.rows is not None
+        replacing_page = (
+            self.partial
+            and self.rows is not None
+            and (not message.partial or isinstance(self.rows, KeptRows))
+        )
+        self._kept_details = message.kept_details
         self.rows = message.rows
         self.partial = message.partial
         if replacing_page:  # the whole list replaces its first page: stay where the user is
@@ -519,6 +569,10 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         prev_row = self.rows.previous_row(row) if row is not None else None
         if prev_row is not None:
             previous = (self.rows.commit_at(prev_row), self.rows.value("version", prev_row))
+        kept, self._kept_details = self._kept_details, None
+        if kept is not None and kept[0] == (self.model, commit, previous):
+            self.details.show_kept(*kept)  # the full details load once the list is the catalog's
+            return
         self.details.show(self.model, commit, previous)
 
     @property
@@ -590,6 +644,9 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         """The rows matching ``query``; ``keys``: the model's metrics if known (else looked
         up here and posted back, for the handler to keep: a worker writes no state). A
         query that is not valid is an answer (its error), not a failure."""
+        from modeltrail.store.query import browse
+        from modeltrail.store.query.filter import FilterError, matching_topos
+
         with self.app.connection().cursor() as cursor:
             if keys is None:  # every metric the model has, to validate queries
                 keys = browse.metric_keys(cursor, model)

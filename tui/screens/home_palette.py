@@ -8,7 +8,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from modeltrail.store.query import queries
 from modeltrail.tui.format import short_id, stage_glyph
 from modeltrail.tui.palette import PaletteCommand
 
@@ -23,6 +22,8 @@ _HEX = set("0123456789abcdef")
 
 def jump_commands(app: AppBase, jump: Jump) -> list[PaletteCommand]:
     """A command for each model, each stage's holder and each labelled version."""
+    from modeltrail.store.query import queries
+
     out: list[PaletteCommand] = []
     for repo in [s.name for s in app.repos if s.readable]:
         at = f"{repo}/" if repo is not None else ""
@@ -57,6 +58,8 @@ def prefix_commands(app: AppBase, jump: Jump, query: str) -> list[PaletteCommand
     """Versions whose commit id starts with ``query`` (4+ hex digits)."""
     if len(query) < 4 or not set(query.lower()) <= _HEX:
         return []
+    from modeltrail.store.query import queries
+
     with app.connection().cursor() as cursor:
         rows = queries.versions_at_prefix(cursor, query, limit=20)
     return [

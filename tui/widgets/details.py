@@ -26,9 +26,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from modeltrail.store.query import audit, queries
 from modeltrail.store.query.stages import stage_order
-from modeltrail.store.repo import open_repo
 from modeltrail.tui.audit_text import CHECK_LETTERS, GLYPHS, STYLES, overall
 from modeltrail.tui.bindings import DETAILS_BINDINGS
 from modeltrail.tui.format import fmt_delta, fmt_number, fmt_size, plural, stage_glyph
@@ -385,6 +383,18 @@ class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bin
             self._queued = True
             self.call_after_refresh(self._start)
 
+    def show_kept(self, key: DetailsKey, renderable: RenderableType) -> None:
+        """Show details kept from an earlier start for ``key`` (the first screen's, drawn
+        before the catalog is open: ``store.query.models_answer``); the pane loads them in
+        full (the checks too) the next time ``show`` asks for them."""
+        self.deselect()
+        self._selected = key
+        self._paint(renderable)
+        self.shown_commit = key[1]
+        self.showing = True
+        if self._on_change is not None:
+            self._on_change()
+
     def deselect(self) -> None:
         """Nothing is selected: a running load's details are not shown."""
         self._selected = None
@@ -423,6 +433,10 @@ class DetailsView(ReportsWorkerFailures, ScrollView, can_focus=True, inherit_bin
         previous: tuple[str, str] | None,
         remotes: dict[str, bool] | None = None,
     ) -> None:
+        # the catalog's modules are imported here, off the first screen's path
+        from modeltrail.store.query import audit, queries
+        from modeltrail.store.repo import open_repo
+
         if remotes is None:  # before the list's checks arrived
             with open_repo(self.app.paths.root) as repo:
                 remotes = audit.remotes_of(repo)

@@ -10,15 +10,17 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from rich.cells import cell_len, set_cell_size
 
 from modeltrail.store.query.stages import stage_order
 from modeltrail.tui.audit_text import GLYPHS
 from modeltrail.tui.format import MISSING, fmt_branch, fmt_date, fmt_delta, fmt_number, stage_glyph
 from modeltrail.tui.safe_text import clean
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 LATEST = "★"
 ROLLBACK = "↶"
@@ -45,6 +47,9 @@ class ReproMarks:
     def update(self, marks: dict[str, bool | None]) -> None:
         """Set the marks of the given commits (those that are rows; the others are not
         listed)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         rows = pc.index_in(pa.array(list(marks), pa.string()), value_set=self._commits)
         for row, state in zip(rows.to_pylist(), marks.values(), strict=True):
             if row is not None:
@@ -121,6 +126,8 @@ class VersionRows:
     def set_previous(self, prev_topo: pa.Array) -> None:
         """Give, per row, the ``topo`` of the version it was built on (null: none); metric
         deltas are shown from then on."""
+        import pyarrow.compute as pc
+
         self._prev = pc.index_in(prev_topo, value_set=self._cols["topo"])
 
     def reproducible_marks(self) -> ReproMarks:
@@ -147,6 +154,8 @@ class VersionRows:
 
     def row_of(self, commit: str) -> int | None:
         """The row holding ``commit``, if it is a version of this model."""
+        import pyarrow.compute as pc
+
         if not len(self):
             return None
         row = pc.index(self._cols["commit"], commit).as_py()
@@ -155,6 +164,9 @@ class VersionRows:
     def rows_of_topos(self, topos: pa.Array) -> array:
         """The rows (ascending) whose ``topo`` is in ``topos``, as a compact integer array
         (a filter may keep 100,000 rows: 0.8 MB, where a list of ints took 6 MB)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         mask = pc.is_in(self._cols["topo"], value_set=topos)
         rows = pc.indices_nonzero(mask).cast(pa.int64())
         out = array("q")
@@ -181,6 +193,8 @@ class VersionRows:
 
     def max_width(self, name: str, cap: int) -> int:
         """The widest text of a string column, at most ``cap``."""
+        import pyarrow.compute as pc
+
         col = self._cols.get(name)
         if col is None or len(col) == 0:
             return 0
@@ -191,6 +205,8 @@ class VersionRows:
 
     def stages_width(self) -> int:
         """The widest stages cell (stage names are never cut), at least its title's."""
+        import pyarrow.compute as pc
+
         col = self._cols.get("stages")
         if col is None or len(col) == 0:
             return len("stages")
