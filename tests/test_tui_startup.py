@@ -11,7 +11,7 @@ from argparse import Namespace
 from pathlib import Path
 
 import pytest
-from tui_support import build_tiny_repo, index
+from tui_support import build_tiny_repo, commit, index, tag, write
 
 from modeltrail.store.repo import JOURNAL, write_left_behind
 
@@ -237,3 +237,138 @@ def test_an_interrupted_write_in_a_workspace_member_is_still_recovered(
     out = capsys.readouterr().out
     assert "repository two: removed an unreadable rollback journal" in out
     assert not (two / ".git" / JOURNAL).exists()
+
+
+# --- the first screen kept beside the catalog (store.query.models_answer) -------------
+
+
+def test_a_kept_first_screen_is_drawn_before_duckdb_and_pyarrow_are_imported(
+    tmp_path: Path,
+) -> None:
+    """The second start on the same catalog draws its first screen (models, the first
+    model's versions, its newest version's details) from what the first start kept:
+    neither DuckDB nor pyarrow is imported before it is up."""
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+    heavy = {"duckdb", "pyarrow"}
+    for start in ("first", "second"):
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(repo)], capture_output=True, text=True, timeout=150
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        modules = set(json.loads(done.stdout.strip().splitlines()[-1])["modules"])
+        if start == "first":  # nothing kept yet: the catalog drew it
+            assert heavy <= modules
+        else:
+            assert not modules & heavy, sorted(modules & heavy)
+
+
+def _cells(rows) -> list[list[str]]:
+    """Every cell of a version list's rows but the R column (checked after the paint)."""
+    keys = [c.key for c in rows.columns() if c.key != "repro"]
+    return [[rows.cell(key, row).text for key in keys] for row in range(len(rows))]
+
+
+def _first_and_settled(app) -> tuple[dict, dict]:
+    """Run ``app`` headless: what its home screen showed when its first screen came up,
+    and once everything has loaded."""
+    import asyncio
+    import time
+
+    from tui_support import screen_text, settle
+
+    def seen(home) -> dict:
+        return {
+            "models": [f"{m['name']} {m['latest']}" for m in home.model_list.models],
+            "rows": type(home.rows).__name__,
+            "cells": _cells(home.rows),
+            "details": home.shown_commit,
+            "screen": screen_text(app),
+        }
+
+    async def go() -> tuple[dict, dict]:
+        async with app.run_test(size=(120, 40)) as pilot:
+            end = time.monotonic() + 60
+            while app.screen.__class__.__name__ != "HomeScreen" or app.screen.shown_commit is None:
+                await pilot.pause(0.01)
+                assert time.monotonic() < end, "no first screen"
+            first = seen(app.screen)
+            await settle(pilot)
+            return first, seen(app.screen)
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("build", ["tiny", "hostile"])
+def test_the_kept_first_screen_is_the_catalogs_and_is_then_read_from_it(
+    tmp_path: Path, build: str
+) -> None:
+    """Kept and read back, the first screen is the catalog's, repository text as
+    literal as ever (the hostile corpus: markup, escapes, bidi controls)."""
+    from tui_support import build_hostile_repo, frozen_now
+
+    from modeltrail.tui.app import ModeltrailApp
+
+    builder = build_tiny_repo if build == "tiny" else build_hostile_repo
+    repo = builder(tmp_path / build)
+    index(repo)
+    cold_first, cold = _first_and_settled(ModeltrailApp(repo, index=False, now=frozen_now))
+    assert cold_first["rows"] == "VersionRows"  # nothing kept yet: read from the catalog
+    warm_first, warm = _first_and_settled(ModeltrailApp(repo, index=False, now=frozen_now))
+    assert warm_first["rows"] == "KeptRows"  # drawn from what the first start kept
+    # the same models, versions (with their deltas) and version's details as the catalog's
+    assert warm_first["models"] == cold["models"]
+    assert warm_first["cells"] == cold["cells"]
+    assert warm_first["details"] == cold["details"]
+    assert "reproducible" not in warm_first["screen"]  # the checks come from the catalog...
+    assert warm["rows"] == "VersionRows"  # ... which then replaced the kept rows
+    assert warm["screen"] == cold["screen"]  # and the screen ends as the catalog's
+    assert "reproducible" in warm["screen"]
+
+
+def test_a_new_tag_changes_the_kept_first_screen(tmp_path: Path) -> None:
+    from tui_support import frozen_now
+
+    from modeltrail.tui.app import ModeltrailApp
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+    _first_and_settled(ModeltrailApp(repo, index=False, now=frozen_now))  # keeps it
+    before, _ = _first_and_settled(ModeltrailApp(repo, index=False, now=frozen_now))
+    assert before["rows"] == "KeptRows" and before["cells"][0][0] == "v1.2.0 ★"
+    write(repo, "models/churn/metrics.json", {"auc": 0.91, "loss": 0.27})
+    new = commit(repo, "churn: more data", "2026-03-12T10:00:00Z")
+    tag(repo, "churn@v1.3.0", "register v1.3.0", "2026-03-12T10:00:00Z")
+    index(repo)  # a new generation: what was kept is not its answer
+    after, _ = _first_and_settled(ModeltrailApp(repo, index=False, now=frozen_now))
+    assert after["rows"] == "VersionRows"  # asked the catalog
+    assert after["models"] == ["churn v1.3.0"]
+    assert after["cells"][0][0] == "v1.3.0 ★" and after["details"] == new
+    again, _ = _first_and_settled(ModeltrailApp(repo, index=False, now=frozen_now))
+    assert again["rows"] == "KeptRows" and again["cells"] == after["cells"]  # kept anew
+
+
+def test_a_kept_first_screen_of_an_older_catalog_is_read_again(tmp_path: Path) -> None:
+    """A new generation lands between reading the kept first screen and opening the
+    catalog: the screen is read again from the catalog opened."""
+    from tui_support import frozen_now
+
+    from modeltrail.tui.app import ModeltrailApp
+
+    repo = build_tiny_repo(tmp_path / "tiny")
+    index(repo)
+    _first_and_settled(ModeltrailApp(repo, index=False, now=frozen_now))  # keeps it
+
+    class Racing(ModeltrailApp):
+        def _open_catalog(self, state, shown):
+            if shown is not None:  # the kept screen is drawn: a new version lands meanwhile
+                write(repo, "models/churn/metrics.json", {"auc": 0.91, "loss": 0.27})
+                commit(repo, "churn: more data", "2026-03-12T10:00:00Z")
+                tag(repo, "churn@v1.3.0", "register v1.3.0", "2026-03-12T10:00:00Z")
+                index(repo)
+            super()._open_catalog(state, shown)
+
+    first, settled = _first_and_settled(Racing(repo, index=False, now=frozen_now))
+    assert first["models"] == ["churn v1.2.0"]  # the kept one, of the older catalog
+    assert settled["models"] == ["churn v1.3.0"]  # then the catalog's
+    assert settled["cells"][0][0] == "v1.3.0 ★"
