@@ -40,7 +40,8 @@ app.start_index_once = start_index_once
 async def main():
     async with app.run_test(size=(100, 30)) as pilot:
         end = time.monotonic() + 90  # a first screen that never comes fails, with what is
-        while app.screen.__class__.__name__ != "HomeScreen" or app.screen.shown_commit is None:
+        # the first screen is up (painted: then start_index_once is called)
+        while "modules" not in seen:
             await pilot.pause(0.01)
             if time.monotonic() > end:
                 raise SystemExit(f"no first screen: {app.screen!r} {app.index_status!r}")

@@ -260,8 +260,8 @@ class HomeScreen(ReportsWorkerFailures, Screen):
     def _details_changed(self) -> None:
         if self.is_mounted:
             self._details_title()
-            if self.details.showing:  # the first screen is up: now check git for news
-                self.app.start_index_once()
+            if self.details.showing:  # the first screen is up: once it is painted, git's turn
+                self.app.call_after_refresh(self.app.start_index_once)
                 self._start_checks()
 
     @property
