@@ -156,6 +156,10 @@ async def settle(pilot, limit_s: float = 60.0) -> None:
         await pilot.pause()
         thread = getattr(app, "_index_thread", None)
         indexing = thread is not None and thread.is_alive()
+        # the thread that read the first screen keeps it (or opens the catalog) once it is up
+        first = getattr(app, "_prefetch", None)
+        up = getattr(app, "_first_screen_up", None)
+        indexing |= first is not None and first.is_alive() and up is not None and up.is_set()
         if indexing or getattr(app.screen, "busy", False):  # e.g. details about to load
             idle = 0
             await pilot.pause(0.02)
