@@ -73,8 +73,11 @@ def propagate(
     paths: ModelPaths,
     labelled: dict[str, set[str]],
     seeds: dict[str, dict[str, FileState]],
+    consume: bool = False,
 ) -> list[Emitted]:
-    """Model files at every commit, from first-parent diffs; the versions found."""
+    """Model files at every commit, from first-parent diffs; the versions found. With
+    ``consume``, ``commits`` is emptied as it goes (each record, once followed, makes
+    room for the versions: both at once were the peak of a full index)."""
     empty: dict[str, FileState] = {}
     state: dict[str, dict[str, FileState]] = dict(seeds)
     # a commit's state is kept until its last first-parent child has used it
@@ -84,7 +87,9 @@ def propagate(
             children[c.parents[0]] = children.get(c.parents[0], 0) + 1
     out: list[Emitted] = []
     placed, placed_files = paths.placed, paths.visible
-    for c in commits:
+    for i, c in enumerate(commits):
+        if consume:
+            commits[i] = None  # type: ignore[call-overload]  # followed: let it go
         base = empty
         if c.parents:
             first = c.parents[0]
@@ -247,7 +252,7 @@ def fill_facts(
         for _c in add_commits(facts, commits, topo_start):
             pass
     model_paths = ModelPaths(models)
-    emitted = propagate(commits, model_paths, walk.labelled, walk.seeds)
+    emitted = propagate(commits, model_paths, walk.labelled, walk.seeds, consume)
     if consume:
         commits.clear()
     progress("commits", total, total)
