@@ -24,6 +24,7 @@ import duckdb
 
 from modeltrail.store import gitcmd
 from modeltrail.store.catalog import (
+    heap,
     labels_log,
     model_fields,
     pulled,
@@ -292,6 +293,7 @@ def _full(
             writer.abandon()
             raise
         writer.close()
+        heap.trim()  # what the walk and the parse freed, before DuckDB's work
         # kept too: the summary reports them
         _uncapped_if_needed(con, _insert, "warnings", facts.warnings)
         if capped:
