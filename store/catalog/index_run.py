@@ -24,7 +24,6 @@ import duckdb
 
 from modeltrail.store import gitcmd
 from modeltrail.store.catalog import (
-    heap,
     labels_log,
     model_fields,
     pulled,
@@ -57,7 +56,7 @@ from modeltrail.store.catalog.generations import (
 from modeltrail.store.catalog.schema import ddl_script
 from modeltrail.store.catalog.writer import BackgroundWriter
 from modeltrail.store.config import Config, load_config
-from modeltrail.store.read import derive, gitio, indexer
+from modeltrail.store.read import derive, gitio, heap, indexer
 from modeltrail.store.read.discovery import ModelDef
 from modeltrail.store.repo import RepoPaths, repo_paths
 

@@ -572,11 +572,21 @@ def blob_sizes(repo: git.Repo, oids: Iterable[str]) -> dict[str, int]:
         return {}
     remote_repo.prefetch_blobs(repo, wanted)  # a partial clone: many per fetch, not one
     sizes: dict[str, int] = {}
+    asked = iter(wanted)  # git answers each line in order ("<oid> missing" too)
     for line in _batch(repo, "--batch-check", wanted).decode().splitlines():
         parts = line.split(" ")
+        oid = _asked(asked, parts[0])
         if len(parts) == 3 and parts[2].isdigit():
-            sizes[parts[0]] = int(parts[2])
+            sizes[oid] = int(parts[2])
     return sizes
+
+
+def _asked(asked: Iterator[str], answered: str) -> str:
+    """The id a caller asked for, as the very text it gave (138,000 blob ids decoded
+    anew from git's answers were held ~13 MB more at once), when git's next answer is
+    about it; else the answer's own."""
+    oid = next(asked, None)
+    return oid if oid == answered and oid is not None else answered
 
 
 def read_blobs(repo: git.Repo, oids: Iterable[str], max_size: int) -> dict[str, bytes]:
@@ -597,6 +607,7 @@ def cat_objects(repo: git.Repo, oids: Iterable[str]) -> Iterator[tuple[str, byte
         return
     remote_repo.prefetch_blobs(repo, wanted)  # a partial clone: many per fetch, not one
     payload = "".join(f"{o}\n" for o in wanted).encode()
+    asked = iter(wanted)  # git answers each line in order ("<oid> missing" too)
     buf = bytearray()
     for chunk in gitcmd.piped_chunks(repo, ["cat-file", "--batch", "--buffer"], payload):
         buf += chunk
@@ -604,12 +615,14 @@ def cat_objects(repo: git.Repo, oids: Iterable[str]) -> Iterator[tuple[str, byte
         while (nl := buf.find(b"\n", pos)) >= 0:
             header = bytes(buf[pos:nl]).split(b" ")
             if len(header) != 3 or not header[2].isdigit():  # "<oid> missing"
+                _asked(asked, header[0].decode("ascii", errors="replace"))
                 pos = nl + 1
                 continue
             end = nl + 1 + int(header[2])
             if end + 1 > n:
                 break  # the rest of this object comes in the next piece
-            yield header[0].decode("ascii", errors="replace"), header[1], bytes(buf[nl + 1 : end])
+            oid = _asked(asked, header[0].decode("ascii", errors="replace"))
+            yield oid, header[1], bytes(buf[nl + 1 : end])
             pos = end + 1
         del buf[:pos]
 

@@ -21,6 +21,7 @@ from modeltrail.store.read import (
     blobfacts,
     discovery,
     gitio,
+    heap,
     parse_pool,
     pipelines,
     sources,
@@ -277,6 +278,7 @@ def fill_facts(
     plan, wanted = _parse_plan(facts, roles, sizes, have, known, decl)
     blob_count = len(all_blobs)
     del roles, sizes, all_blobs  # the plan says all that is left to do
+    heap.trim()
     _add_parsed(repo, facts, cache, plan, wanted, have)
     progress("blobs", blob_count, blob_count)
     return facts
