@@ -128,3 +128,19 @@ def test_blob_ids_read_back_are_the_callers_own_text(tmp_path) -> None:
     assert len(sizes) == len(contents) == len(wanted) - 1
     assert all(k is own[k] for k in sizes) and all(k is own[k] for k in contents)
     assert contents[wanted[0]] == g.git("cat-file", "blob", wanted[0]).encode()
+
+
+def test_a_long_parse_trims_the_heap_every_few_rounds(monkeypatch) -> None:
+    """The documents read and parsed are freed round after round, but the C library
+    kept them (~25 MB at 100,000 commits): every few rounds they go back."""
+    from modeltrail.store.read import parse_pool
+
+    jobs = [(f"{i:040x}", "metrics", "m/metrics.json", b'{"auc": %d}' % i) for i in range(64)]
+    calls: list[bool] = []
+    monkeypatch.setattr(heap, "trim", lambda: calls.append(True) or True)
+    monkeypatch.setattr(parse_pool, "SHARE", 4)
+    monkeypatch.setattr(parse_pool, "TRIM_ROUNDS", 2, raising=False)
+    monkeypatch.setattr(parse_pool, "workers_for", lambda count: 1)
+    got = parse_pool.parse(jobs)
+    assert got == [parse_pool._parse_one(j) for j in jobs]
+    assert len(calls) >= 3  # 64 documents in rounds of 4 here and 8 or so in the worker
