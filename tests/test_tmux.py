@@ -102,7 +102,8 @@ def test_real_app_in_tmux_navigates_quits_and_keeps_the_title(tmp_path: Path):
         assert "indexed" in screen
         assert "[@click=app.quit]odd[/]" in screen
         tmux.keys("j")  # the second model: evil
-        screen = tmux.wait_for("2 Versions · evil")
+        # evil's own two rows (the title names a model at once; its rows follow the load)
+        screen = tmux.wait_for("2 Versions · evil · 2 ·")
         tmux.keys("2", "j", "Enter")
         screen = tmux.wait_for("first [bold]x[/]")  # details of the first commit, literally
         assert "\\x1b]0;pwned\\x07" in screen

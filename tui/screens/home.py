@@ -16,8 +16,7 @@ the selection.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,6 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import get_current_worker
@@ -41,14 +39,22 @@ from modeltrail.tui.messages import CatalogUpdated
 from modeltrail.tui.palette import PaletteCommand
 from modeltrail.tui.safe_text import clean
 from modeltrail.tui.screens.help import FILTER_PLACEHOLDER, HOME_LEGEND
+from modeltrail.tui.screens.home_messages import (
+    FilterApplied,
+    ModelsLoaded,
+    PreviousLoaded,
+    ReproducibleLoaded,
+    VersionsLoaded,
+    kept_versions,
+)
 from modeltrail.tui.screens.home_palette import jump_commands, prefix_commands
-from modeltrail.tui.widgets.details import DetailsKey, DetailsView, render_details
+from modeltrail.tui.widgets.details import DetailsKey, DetailsView
 from modeltrail.tui.widgets.kept_rows import KeptRows
 from modeltrail.tui.widgets.key_footer import KeyFooter
 from modeltrail.tui.widgets.model_list import ModelList
 from modeltrail.tui.widgets.status import StatusBar
 from modeltrail.tui.widgets.version_list import VersionList
-from modeltrail.tui.widgets.version_rows import MARK, ReproMarks, VersionRows
+from modeltrail.tui.widgets.version_rows import MARK, VersionRows
 from modeltrail.tui.workers import ReportsWorkerFailures
 from modeltrail.tui.workspace_models import models_title, workspace_models
 
@@ -58,54 +64,6 @@ if TYPE_CHECKING:
 KEY_METRICS = 3
 FIRST_PAGE = 500  # versions shown before the rest of a long list has loaded
 REPRO_PART = 5000  # versions whose checks are read at a time (the R column)
-
-
-@dataclass
-class ModelsLoaded(Message):
-    models: list[dict]
-
-
-@dataclass
-class VersionsLoaded(Message):
-    """Versions of ``model`` (``partial``: only the newest page, the rest follows)."""
-
-    model: str
-    rows: VersionRows
-    partial: bool = False
-    repo: str | None = None  # the workspace's repository of the model
-    #: the newest version's details as kept from the last start (the first screen's)
-    kept_details: tuple[DetailsKey, RenderableType] | None = None
-
-
-@dataclass
-class PreviousLoaded(Message):
-    """The version each row was built on (for the deltas)."""
-
-    model: str
-    rows: VersionRows
-    prev_topo: object  # browse.previous_column's column
-
-
-@dataclass
-class ReproducibleLoaded(Message):
-    """Each version's reproducibility as one value, by commit (``audit_text.overall``)."""
-
-    model: str
-    rows: VersionRows
-    marks: ReproMarks
-    remotes: dict[str, bool]  # can missing LFS/DVC objects be fetched (audit.remotes_of)
-
-
-@dataclass
-class FilterApplied(Message):
-    """The rows of ``source`` matching ``query`` (or the error that it is)."""
-
-    model: str
-    query: str
-    source: VersionRows
-    rows: Sequence[int] | None  # ascending
-    error: str | None = None
-    metric_keys: list[str] | None = None  # every metric of the model (the handler caches it)
 
 
 class HomeScreen(ReportsWorkerFailures, Screen):
@@ -397,7 +355,7 @@ class HomeScreen(ReportsWorkerFailures, Screen):
         assert state.paths is not None  # a model's repository was read
         kept = None if all_branches or repo is not None else self.app.kept_first(model)
         if kept is not None:  # the first screen as kept from the last start: drawn at once
-            self.post_message(self._kept_versions(kept))
+            self.post_message(kept_versions(kept, self.app.config))
             self.app.wait_first_screen()  # then the catalog's own, not competing with it
             if worker.is_cancelled:
                 return
@@ -425,37 +383,6 @@ class HomeScreen(ReportsWorkerFailures, Screen):
             prev_topo = browse.previous_column(cursor, model, rows.table.column("topo"))
         if not worker.is_cancelled:
             self.post_message(PreviousLoaded(model, rows, prev_topo))
-
-    def _kept_versions(self, kept: dict[str, Any]) -> VersionsLoaded:
-        """The first screen's versions and details as kept beside the catalog
-        (``models_answer.read_first``), as a first page of the list. (Thread.)"""
-        config = self.app.config
-        columns = kept["columns"]
-        rows = KeptRows(
-            columns,
-            kept["prev"],
-            kept["keys"],
-            config.better,
-            config.direction,
-            kept["branch"],
-            kept["sizes"],
-        )
-        details = None
-        detail = kept["detail"]
-        if detail is not None and len(rows):
-            before = rows.previous_row(0)
-            previous = (
-                None if before is None else (rows.commit_at(before), rows.value("version", before))
-            )
-            key: DetailsKey = (kept["model"], rows.commit_at(0), previous)
-            renderable = render_details(
-                detail,
-                detail.get("previous_metrics", {}),
-                previous[1] if previous else None,
-                config.better,
-            )
-            details = (key, renderable)
-        return VersionsLoaded(kept["model"], rows, True, None, details)
 
     def _start_checks(self) -> None:
         """Read the listed versions' checks (the R column) once the screen shows their
