@@ -107,9 +107,9 @@ def _stage_stale(
 
 def _locked_pipelines(
     files: Files, declared: Mapping[str, Any], locks: dict[str, Any]
-) -> Iterator[tuple[str, str, Any]]:
+) -> Iterator[tuple[str, str, str, Any]]:
     """Each ``dvc.yaml`` among a version's files that ``declared`` knows and that has a
-    parsed ``dvc.lock`` beside it: (its directory, its blob, the lock)."""
+    parsed ``dvc.lock`` beside it: (its directory, its blob, the lock's blob, the lock)."""
     for path, (blob, _mode) in files.items():
         if not path.endswith("dvc.yaml") or posixpath.basename(path) != "dvc.yaml":
             continue
@@ -118,8 +118,8 @@ def _locked_pipelines(
         base = posixpath.dirname(path)
         entry = files.get(posixpath.join(base, "dvc.lock") if base else "dvc.lock")
         lock = locks.get(entry[0]) if entry else None
-        if lock is not None:
-            yield base, blob, lock
+        if entry is not None and lock is not None:
+            yield base, blob, entry[0], lock
 
 
 def dvc_pipeline(
@@ -151,7 +151,7 @@ def dvc_pipeline(
     refused: list[str] = []
     missing: list[tuple[str, str]] = []
     verdicts: list[bool] = []
-    for base, blob, lock in _locked_pipelines(files, declared, locks):
+    for base, blob, _lock_blob, lock in _locked_pipelines(files, declared, locks):
         metrics = declared[blob][0]
         for m in metrics:
             if m not in files:
@@ -211,16 +211,8 @@ class Pipelines:
     ) -> Iterator[tuple[str, str, str]]:
         """(directory, dvc.yaml blob, dvc.lock blob) of each pipeline among ``files``
         that ``declared`` knows, with a parsed lock (as :func:`_locked_pipelines`)."""
-        locks = self.locks
-        for path, (blob, _mode) in files.items():
-            if not path.endswith("dvc.yaml") or posixpath.basename(path) != "dvc.yaml":
-                continue
-            if blob not in declared:
-                continue
-            base = posixpath.dirname(path)
-            entry = files.get(posixpath.join(base, "dvc.lock") if base else "dvc.lock")
-            if entry is not None and locks.get(entry[0]) is not None:
-                yield base, blob, entry[0]
+        for base, blob, lock_blob, _lock in _locked_pipelines(files, declared, self.locks):
+            yield base, blob, lock_blob
 
     def answer(self, files: Files, declared: Mapping[str, tuple[list[str], list[str]]]) -> Answer:
         """:func:`dvc_pipeline` of a version's ``files``."""
