@@ -239,11 +239,14 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
         def read() -> None:
             answer: tuple[duckdb.DuckDBPyConnection | None, list[dict]] | None = None
             generation = line = None
+            missed = None  # the generation nothing was found kept for (the file read once)
             try:
                 if state.opened is not None and not state.opened.is_set():
                     shown = current_generation(paths)
                     kept = models_answer.kept_answer(paths, shown, main)
-                    if kept is not None:  # the first screen is drawn from it
+                    if kept is None:
+                        missed = shown
+                    else:  # the first screen is drawn from it
                         self._kept_first = kept.first
                         answer = (None, kept.models)
                         future.set_result(answer)
@@ -255,7 +258,9 @@ class ModeltrailApp(RemoteView, ReportsWorkerFailures, AppBase):
                 if con is None:
                     return
                 generation = state.generation  # the one con is on (None: not known for sure)
-                models = models_answer.kept_models(paths, generation, main)
+                models = None
+                if generation != missed:  # (kept_models of None is None too)
+                    models = models_answer.kept_models(paths, generation, main)
                 if models is not None:  # as kept beside this very catalog generation
                     answer = (con, models)
                     return
